@@ -1,0 +1,199 @@
+"""Backpropagation through time: one loop over any cell, with truncation and clipping."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from rnnviz.engine.cells import get_cell
+from rnnviz.engine.clipping import clip_by_global_norm
+from rnnviz.engine.forward import ForwardTrace
+from rnnviz.engine.jacobian import jacobian_norms
+from rnnviz.engine.losses import loss_and_grad, scored_steps
+from rnnviz.engine.numerics import FLUSH_BELOW, last_bad_row, row_norms
+
+# How often (in steps) the backward chain is checked for having vanished completely.
+_FLUSH_EVERY = 8
+
+
+@dataclass(frozen=True, eq=False)
+class BPTTResult:
+    """What one backward pass found. Per-step arrays have a row per step t = 1..T.
+
+    Per-step quantities are measured *before* clipping, so a plot shows the real curve;
+    ``grads`` are the gradients after clipping (what an optimiser would apply).
+    If the computation stopped being finite, ``exploded_at`` is the first step (in the
+    order of computation) where it did, ``exploded_in`` says in which pass, the affected
+    rows are 0 with ``valid`` False, and the parameter gradients are all zero.
+    """
+
+    loss: float
+    dy: np.ndarray  # (T, O) dL/dy_t
+    grads: dict[str, np.ndarray]  # keyed like Params' arrays: W_ih, W_hh, b_ih, b_hh, W_hy, b_y
+    dL_dh: np.ndarray  # (T, H) total dL/dh_t
+    dL_dh_norm: np.ndarray  # (T,)
+    dL_dc_norm: np.ndarray | None  # (T,) LSTM only: total dL/dc_t
+    dW_hh_contrib: np.ndarray  # (T,) ‖step t's term of dW_hh‖_F
+    jacobian_norm: np.ndarray | None  # (T,) ‖∂h_T/∂h_t‖₂, when asked for
+    jacobian_overflow_at: int | None  # steps ≤ this have a norm beyond float range (shown as 0)
+    grad_norm_before_clip: float
+    grad_norm_after_clip: float
+    exploded_at: int | None
+    exploded_in: str | None  # "forward" | "backward" | None
+    valid: np.ndarray  # (T,) bool
+
+    @property
+    def clipped(self) -> bool:
+        return self.grad_norm_after_clip < self.grad_norm_before_clip
+
+
+def truncation_cuts(T: int, truncate: int | None) -> np.ndarray:
+    """cut[t] is True when no gradient flows from step t+1 back into step t (0-based t).
+
+    Truncation splits the sequence into windows of k steps counted back from the last
+    step, as if the state were detached at each window's start: the loss at step T sends
+    its gradient exactly k steps back. Every window still gets its own losses' gradients.
+    """
+    cut = np.zeros(T, dtype=bool)  # (T,)
+    if truncate is not None:
+        if truncate < 1:
+            raise ValueError("the truncation window must be at least 1 step")
+        steps = np.arange(1, T + 1)  # 1-based step of each row
+        cut = (T - steps) % truncate == truncate - 1  # row t is the last row of an earlier window
+    return cut
+
+
+def bptt(
+    trace: ForwardTrace,
+    targets: np.ndarray | list,
+    loss: str = "mse",
+    loss_at: str = "all",
+    truncate: int | None = None,
+    clip: float | None = None,
+    jacobians: bool = False,
+) -> BPTTResult:
+    p, T, H = trace.params, trace.T, trace.params.hidden_size
+    cell = get_cell(p.cell)
+    value, dy = loss_and_grad(loss, trace.y, targets, loss_at)  # dy: (T, O)
+    zero_grads = {k: np.zeros_like(a) for k, a in p.arrays().items()}
+    if trace.exploded_at is not None:
+        return _exploded(trace, value, dy, zero_grads, trace.exploded_at, "forward", clip)
+
+    cuts = truncation_cuts(T, truncate)
+    first_scored = int(scored_steps(T, loss_at)[0])
+    with np.errstate(all="ignore"):
+        dh_direct = dy @ p.W_hy  # (T, H): each y_t's own pull on h_t
+        dH = np.zeros((T, H), dtype=p.dtype)  # (T, H) total dL/dh_t
+        dxp = np.zeros((T, p.n_gates * H), dtype=p.dtype)  # (T, G*H)
+        dhp = np.zeros_like(dxp) if cell.separate_hidden_grad else dxp  # (T, G*H)
+        dC_future = np.zeros((T, H), dtype=p.dtype) if cell.has_cell_state else None  # (T, H)
+        ctx = cell.backward_context(p, trace.h_all, trace.c_all, trace.cache)
+        dc = None if dC_future is None else dC_future[T - 1]
+        dH[T - 1] = dh_direct[T - 1]
+        step_backward = cell.step_backward
+        for t in range(T - 1, 0, -1):
+            dh_prev, dc_prev = step_backward(p, ctx, t, dH[t], dc, dxp[t], dhp[t])
+            if cuts[t - 1]:
+                dH[t - 1] = dh_direct[t - 1]
+                if dC_future is not None:
+                    dc = dC_future[t - 1]  # still zero: the window starts afresh
+                continue
+            np.add(dh_direct[t - 1], dh_prev, out=dH[t - 1])
+            if dC_future is not None:
+                dC_future[t - 1] = dc_prev
+                dc = dC_future[t - 1]
+            if t % _FLUSH_EVERY == 0 and _vanished(dH[t - 1], dc):
+                dH[t - 1] = 0.0
+                if dc is not None:
+                    dc[...] = 0.0
+                if t - 1 < first_scored:
+                    break  # nothing flows any more and no earlier loss adds to it: all zero
+        else:
+            step_backward(p, ctx, 0, dH[0], dc, dxp[0], dhp[0])
+
+        bad = last_bad_row(np.hstack([dH, dxp, dhp]))
+        if bad is not None:
+            return _exploded(trace, value, dy, zero_grads, bad + 1, "backward", clip, dH, bad)
+
+        h_prev = trace.h_all[:-1]  # (T, H)
+        raw = {
+            "W_ih": dxp.T @ trace.x,  # (G*H, I)
+            "W_hh": dhp.T @ h_prev,  # (G*H, H)
+            "b_ih": dxp.sum(axis=0),
+            "b_hh": dhp.sum(axis=0),
+            "W_hy": dy.T @ trace.h,  # (O, H)
+            "b_y": dy.sum(axis=0),
+        }
+        grads, before, after = clip_by_global_norm(raw, clip)
+        jac, jac_overflow = jacobian_norms(trace) if jacobians else (None, None)
+        dc_norm = None
+        if dC_future is not None:
+            dc_norm = row_norms(_total_dc(ctx, dH, dC_future))
+        return BPTTResult(
+            loss=value,
+            dy=dy,
+            grads=grads,
+            dL_dh=dH,
+            dL_dh_norm=row_norms(dH),
+            dL_dc_norm=dc_norm,
+            # ‖outer(a, b)‖_F = ‖a‖ ‖b‖: no need to form the T outer products.
+            dW_hh_contrib=row_norms(dhp) * row_norms(h_prev),
+            jacobian_norm=jac,
+            jacobian_overflow_at=jac_overflow,
+            grad_norm_before_clip=before,
+            grad_norm_after_clip=after,
+            exploded_at=None,
+            exploded_in=None,
+            valid=np.ones(T, dtype=bool),
+        )
+
+
+def _vanished(dh: np.ndarray, dc: np.ndarray | None) -> bool:
+    tiny = float(np.max(np.abs(dh))) < FLUSH_BELOW
+    return tiny and (dc is None or float(np.max(np.abs(dc))) < FLUSH_BELOW)
+
+
+def _total_dc(ctx, dH: np.ndarray, dC_future: np.ndarray) -> np.ndarray:
+    """dL/dc_t = the future's pull through c_{t+1} plus the pull through h_t = o ⊙ tanh(c_t)."""
+    H = ctx.hidden_size
+    o = ctx.gates[:, 3 * H :]  # (T, H)
+    return dC_future + dH * o * (1.0 - ctx.tanh_c**2)  # (T, H)
+
+
+def _exploded(
+    trace: ForwardTrace,
+    value: float,
+    dy: np.ndarray,
+    zero_grads: dict[str, np.ndarray],
+    step: int,
+    where: str,
+    clip: float | None,
+    dH: np.ndarray | None = None,
+    bad_row: int | None = None,
+) -> BPTTResult:
+    T, H = trace.T, trace.params.hidden_size
+    valid = np.zeros(T, dtype=bool)  # (T,)
+    if dH is None:
+        dH = np.zeros((T, H), dtype=trace.params.dtype)
+    else:
+        dH = dH.copy()
+        dH[: bad_row + 1] = 0.0  # everything computed after the overflow is meaningless
+        valid[bad_row + 1 :] = True
+    clip_by_global_norm(zero_grads, clip)  # still validates the threshold
+    return BPTTResult(
+        loss=value if np.isfinite(value) else float(np.inf),
+        dy=np.nan_to_num(dy, nan=0.0, posinf=0.0, neginf=0.0),
+        grads=zero_grads,
+        dL_dh=dH,
+        dL_dh_norm=row_norms(dH),
+        dL_dc_norm=np.zeros(T) if trace.c_all is not None else None,
+        dW_hh_contrib=np.zeros(T),
+        jacobian_norm=None,
+        jacobian_overflow_at=None,
+        grad_norm_before_clip=float(np.inf),
+        grad_norm_after_clip=0.0,
+        exploded_at=step,
+        exploded_in=where,
+        valid=valid,
+    )

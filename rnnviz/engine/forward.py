@@ -1,0 +1,99 @@
+"""The whole-sequence forward pass: every h_t (and c_t) and y_t for an input sequence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from rnnviz.engine.cells import get_cell
+from rnnviz.engine.numerics import first_bad_row
+from rnnviz.engine.params import Params
+
+
+@dataclass(frozen=True, eq=False)
+class ForwardTrace:
+    """Everything the forward pass computed. Steps are numbered t = 1..T; row t-1 is step t.
+
+    When the state stops being finite at step ``exploded_at`` (1-based), the rows from that
+    step on are set to 0 so that nothing downstream sees inf or NaN; ``valid`` marks them.
+    """
+
+    params: Params
+    x: np.ndarray  # (T, I)
+    h_all: np.ndarray  # (T+1, H): h_0 … h_T
+    c_all: np.ndarray | None  # (T+1, H): c_0 … c_T for the LSTM, else None
+    cache: np.ndarray  # (T, K): what the cell keeps for its backward step
+    y: np.ndarray  # (T, O)
+    exploded_at: int | None
+
+    @property
+    def T(self) -> int:
+        return int(self.x.shape[0])
+
+    @property
+    def h(self) -> np.ndarray:
+        return self.h_all[1:]  # (T, H)
+
+    @property
+    def c(self) -> np.ndarray | None:
+        return None if self.c_all is None else self.c_all[1:]  # (T, H)
+
+    @property
+    def valid(self) -> np.ndarray:
+        ok = np.ones(self.T, dtype=bool)  # (T,)
+        if self.exploded_at is not None:
+            ok[self.exploded_at - 1 :] = False
+        return ok
+
+
+def as_inputs(x: np.ndarray | list, input_size: int, dtype: np.dtype | None = None) -> np.ndarray:
+    """Check and shape a sequence of inputs as (T, I); a 1-D sequence is one scalar per step."""
+    arr = np.asarray(x, dtype=dtype if dtype is not None else np.float64)
+    if arr.ndim == 1 and input_size == 1:
+        arr = arr[:, None]
+    if arr.ndim != 2 or arr.shape[1] != input_size:
+        raise ValueError(f"inputs have shape {arr.shape}; expected (T, {input_size})")
+    return np.ascontiguousarray(arr)
+
+
+def initial_state(p: Params, state: np.ndarray | None) -> np.ndarray:
+    H = p.hidden_size
+    if state is None:
+        return np.zeros(H, dtype=p.dtype)  # (H,)
+    s = np.asarray(state, dtype=p.dtype).reshape(-1)
+    if s.shape != (H,):
+        raise ValueError(f"initial state has {s.size} values; expected {H}")
+    return s
+
+
+def forward(
+    p: Params, x: np.ndarray | list, h0: np.ndarray | None = None, c0: np.ndarray | None = None
+) -> ForwardTrace:
+    cell = get_cell(p.cell)
+    x = as_inputs(x, p.input_size, p.dtype)  # (T, I)
+    T, H = x.shape[0], p.hidden_size
+    h_all = np.empty((T + 1, H), dtype=p.dtype)  # (T+1, H)
+    h_all[0] = initial_state(p, h0)
+    c_all = None
+    if cell.has_cell_state:
+        c_all = np.empty((T + 1, H), dtype=p.dtype)  # (T+1, H)
+        c_all[0] = initial_state(p, c0)
+    cache = np.empty((T, cell.cache_width(H)), dtype=p.dtype)  # (T, K)
+    with np.errstate(all="ignore"):
+        xb = cell.input_projection(p, x)  # (T, G*H): one matmul for all steps
+        step = cell.step
+        if c_all is None:
+            for t in range(T):
+                step(p, xb[t], h_all[t], None, h_all[t + 1], None, cache[t])
+        else:
+            for t in range(T):
+                step(p, xb[t], h_all[t], c_all[t], h_all[t + 1], c_all[t + 1], cache[t])
+        bad = first_bad_row(h_all[1:] if c_all is None else np.hstack([h_all[1:], c_all[1:]]))
+        if bad is not None:
+            h_all[bad + 1 :] = 0.0
+            cache[bad:] = 0.0
+            if c_all is not None:
+                c_all[bad + 1 :] = 0.0
+        y = h_all[1:] @ p.W_hy.T + p.b_y  # (T, O)
+    return ForwardTrace(p, x, h_all, c_all, cache, y, None if bad is None else bad + 1)

@@ -1,0 +1,57 @@
+"""Norms of the Jacobian products ∂h_T/∂h_t, the quantity behind vanishing and exploding.
+
+∂h_T/∂h_t = J_T J_{T-1} … J_{t+1}, with J_s = ∂(h_s, c_s)/∂(h_{s-1}, c_{s-1}). The rows of
+the running product are pushed back one step at a time with the cell's own backward step
+(a vector-Jacobian product on H rows at once), so the Jacobian is exactly the map that BPTT
+applies to gradients. For the LSTM the block with c_t held fixed is reported.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rnnviz.engine.cells import get_cell
+from rnnviz.engine.numerics import FLUSH_BELOW
+
+_CHUNK = 32  # singular values are computed for this many steps in one batched call
+
+
+def jacobian_norms(trace) -> tuple[np.ndarray, int | None]:
+    """(‖∂h_T/∂h_t‖₂ for t = 1..T, the step where the product overflowed or None).
+
+    Going back from T, the product can overflow; the norms at and before that step are set
+    to 0 (never inf) and the step is returned, so callers can mark them.
+    """
+    p, T, H = trace.params, trace.T, trace.params.hidden_size
+    cell = get_cell(p.cell)
+    ctx = cell.backward_context(p, trace.h_all, trace.c_all, trace.cache)
+    out = np.zeros(T)  # (T,)
+    P_h = np.eye(H)  # (H, H) ∂h_T/∂h_t, rows indexed by h_T
+    P_c = np.zeros((H, H)) if cell.has_cell_state else None  # (H, H) ∂h_T/∂c_t
+    chunk = np.empty((_CHUNK, H, H))  # (C, H, H)
+    rows: list[int] = []
+    overflow_at: int | None = None
+    with np.errstate(all="ignore"):
+        for t in range(T - 1, -1, -1):
+            chunk[len(rows)] = P_h
+            rows.append(t)
+            if len(rows) == _CHUNK:
+                _store_norms(out, rows, chunk)
+            if t == 0:
+                break
+            P_h, P_c = cell.step_backward(p, ctx, t, P_h, P_c)
+            peak = max(np.max(np.abs(P_h)), 0.0 if P_c is None else np.max(np.abs(P_c)))
+            if not np.isfinite(peak):
+                overflow_at = t  # 1-based step t, whose row t-1 is the first unusable one
+                break
+            if peak < FLUSH_BELOW:
+                break  # the product has vanished; the earlier norms stay exactly 0
+        _store_norms(out, rows, chunk)
+    return out, overflow_at
+
+
+def _store_norms(out: np.ndarray, rows: list[int], chunk: np.ndarray) -> None:
+    if rows:
+        sv = np.linalg.svd(chunk[: len(rows)], compute_uv=False)  # (C, H) descending
+        out[rows] = sv[:, 0]
+        rows.clear()

@@ -1,0 +1,38 @@
+"""Small numerical helpers shared by the engine: overflow-safe norms, finiteness bookkeeping."""
+
+from __future__ import annotations
+
+import numpy as np
+
+# Values below this are flushed to zero in backward chains: they carry no information, and
+# once they become subnormal every floating-point operation on them is many times slower.
+FLUSH_BELOW = 1e-290
+
+
+def row_norms(a: np.ndarray) -> np.ndarray:
+    """Euclidean norm of every row of a (T, N) array without overflowing for huge entries."""
+    with np.errstate(all="ignore"):
+        scale = np.max(np.abs(a), axis=-1)  # (T,)
+        safe = np.where(scale > 0, scale, 1.0)
+        return scale * np.sqrt(np.sum((a / safe[..., None]) ** 2, axis=-1))
+
+
+def global_norm(arrays: list[np.ndarray]) -> float:
+    """‖concat(arrays)‖₂, computed so that large entries do not overflow the squares."""
+    with np.errstate(all="ignore"):
+        scale = max((float(np.max(np.abs(a))) for a in arrays if a.size), default=0.0)
+        if scale == 0.0 or not np.isfinite(scale):
+            return scale
+        return scale * float(np.sqrt(sum(float(np.sum((a / scale) ** 2)) for a in arrays)))
+
+
+def first_bad_row(a: np.ndarray) -> int | None:
+    """Index of the first row of ``a`` that holds a non-finite value, or None."""
+    bad = ~np.isfinite(a.reshape(a.shape[0], -1)).all(axis=1)
+    return int(np.argmax(bad)) if bad.any() else None
+
+
+def last_bad_row(a: np.ndarray) -> int | None:
+    """Index of the last row of ``a`` that holds a non-finite value, or None."""
+    bad = ~np.isfinite(a.reshape(a.shape[0], -1)).all(axis=1)
+    return int(a.shape[0] - 1 - np.argmax(bad[::-1])) if bad.any() else None
