@@ -16,8 +16,9 @@ class RNN:
     >>> y = rnn.step([1.0])        # h_1 = f(W_hh h_0 + W_xh x_1 + b), y_1 = W_hy h_1 + b_y
     """
 
-    def __init__(self, params: Params, h0: np.ndarray | None = None,
-                 c0: np.ndarray | None = None) -> None:
+    def __init__(
+        self, params: Params, h0: np.ndarray | None = None, c0: np.ndarray | None = None
+    ) -> None:
         self.params = params
         self._cell = get_cell(params.cell)
         self.h0 = initial_state(params, h0)  # (H,)

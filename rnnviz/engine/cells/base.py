@@ -42,8 +42,9 @@ class Cell(Protocol):
         """One forward step, written into ``h_out`` / ``c_out`` / ``cache_out``."""
         ...
 
-    def backward_context(self, p: Params, h_all: np.ndarray, c_all: np.ndarray | None,
-                         cache: np.ndarray) -> Any:
+    def backward_context(
+        self, p: Params, h_all: np.ndarray, c_all: np.ndarray | None, cache: np.ndarray
+    ) -> Any:
         """Whatever the backward step needs, derived once per sequence with vectorised ops."""
         ...
 

@@ -1,7 +1,7 @@
 """LSTM cell, as ``nn.LSTM`` (gate rows i, f, g, o):
 
-    i, f, o = σ(·), g = tanh(·)     of  W_ih x_t + b_ih + W_hh h_{t-1} + b_hh
-    c_t = f ⊙ c_{t-1} + i ⊙ g,      h_t = o ⊙ tanh(c_t)
+i, f, o = σ(·), g = tanh(·)     of  W_ih x_t + b_ih + W_hh h_{t-1} + b_hh
+c_t = f ⊙ c_{t-1} + i ⊙ g,      h_t = o ⊙ tanh(c_t)
 """
 
 from __future__ import annotations

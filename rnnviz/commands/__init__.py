@@ -1,0 +1,1 @@
+"""Subcommands of the ``rnnviz`` command line; one module per subcommand."""
