@@ -46,18 +46,20 @@ _FORWARD: dict[str, Callable[..., np.ndarray]] = {
 }
 
 
-def apply(name: str, a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """f(a) for the named activation, optionally written into ``out``."""
-    return _FORWARD[check(name)](a, out=out)
+def function(name: str) -> Callable[..., np.ndarray]:
+    """The named activation as ``f(a, out=None)``."""
+    return _FORWARD[check(name)]
 
 
 def derivative_from_output(name: str, h: np.ndarray) -> np.ndarray:
     """f'(a) given h = f(a), element-wise, same shape as h."""
     check(name)
     if name == "tanh":
-        return 1.0 - h * h
+        d = np.multiply(h, h)
+        return np.subtract(1.0, d, out=d)  # in place: one (T, H) temporary, not two
     if name == "sigmoid":
-        return h * (1.0 - h)
+        d = np.subtract(1.0, h)
+        return np.multiply(h, d, out=d)
     if name == "relu":
         # h > 0 exactly where a > 0; the subgradient at 0 is taken as 0, like PyTorch.
         return (h > 0).astype(h.dtype)

@@ -7,14 +7,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from rnnviz.engine.cells import get_cell
+from rnnviz.engine.cells.lstm import total_cell_grad
 from rnnviz.engine.clipping import clip_by_global_norm
 from rnnviz.engine.forward import ForwardTrace
 from rnnviz.engine.jacobian import jacobian_norms
 from rnnviz.engine.losses import loss_and_grad, scored_steps
 from rnnviz.engine.numerics import FLUSH_BELOW, last_bad_row, row_norms
 
-# How often (in steps) the backward chain is checked for having vanished completely.
-_FLUSH_EVERY = 8
+# The backward chain is checked for having vanished completely every 16 steps.
+_FLUSH_MASK = 15
 
 
 @dataclass(frozen=True, eq=False)
@@ -80,39 +81,51 @@ def bptt(
     if trace.exploded_at is not None:
         return _exploded(trace, value, dy, zero_grads, trace.exploded_at, "forward", clip)
 
-    cuts = truncation_cuts(T, truncate)
+    windows = _windows(truncation_cuts(T, truncate))
     first_scored = int(scored_steps(T, loss_at)[0])
+    has_c = cell.has_cell_state
     with np.errstate(all="ignore"):
-        dh_direct = dy @ p.W_hy  # (T, H): each y_t's own pull on h_t
-        dH = np.zeros((T, H), dtype=p.dtype)  # (T, H) total dL/dh_t
+        # dH starts as each y_t's own pull on h_t; the loop adds what flows back from t+1.
+        dH = dy @ p.W_hy  # (T, H) becomes the total dL/dh_t
         dxp = np.zeros((T, p.n_gates * H), dtype=p.dtype)  # (T, G*H)
         dhp = np.zeros_like(dxp) if cell.separate_hidden_grad else dxp  # (T, G*H)
-        dC_future = np.zeros((T, H), dtype=p.dtype) if cell.has_cell_state else None  # (T, H)
+        dC_future = np.zeros((T, H), dtype=p.dtype) if has_c else None  # (T, H)
         ctx = cell.backward_context(p, trace.h_all, trace.c_all, trace.cache)
-        dc = None if dC_future is None else dC_future[T - 1]
-        dH[T - 1] = dh_direct[T - 1]
-        step_backward = cell.step_backward
-        for t in range(T - 1, 0, -1):
-            dh_prev, dc_prev = step_backward(p, ctx, t, dH[t], dc, dxp[t], dhp[t])
-            if cuts[t - 1]:
-                dH[t - 1] = dh_direct[t - 1]
-                if dC_future is not None:
-                    dc = dC_future[t - 1]  # still zero: the window starts afresh
+        back = cell.make_step_backward(p, ctx)
+        # Row views in lists: indexing them is cheaper than slicing, and this is the serial part.
+        dHr, dxr, dhr = list(dH), list(dxp), list(dhp)
+        dCr = list(dC_future) if has_c else [None] * T
+        # What flows out of a window's first step is dropped (truncation), into scratch rows.
+        drop_h = np.zeros(H, dtype=p.dtype)  # (H,)
+        drop_c = np.zeros(H, dtype=p.dtype) if has_c else None
+        flush_mask = _FLUSH_MASK
+        for first, last in windows:
+            # dCr[last] is still zero: nothing flows into a window from after it.
+            stop = first - 1 if first > 0 else None  # reversed slices end just past `first`
+            rows = zip(
+                range(last, first, -1),
+                dHr[last:first:-1],
+                dCr[last:first:-1],
+                dxr[last:first:-1],
+                dhr[last:first:-1],
+                dHr[last - 1 : stop : -1],
+                dCr[last - 1 : stop : -1],
+                strict=True,
+            )
+            for t, dh, dc, dx, dhh, dh_prev, dc_prev in rows:
+                back(t, dh, dc, dx, dhh, dh_prev, dc_prev)
+                if not t & flush_mask and _vanished(dh_prev, dc_prev):
+                    dh_prev[...] = 0.0
+                    if has_c:
+                        dc_prev[...] = 0.0
+                    if t - 1 < first_scored:
+                        break  # nothing flows any more and no earlier loss adds to it
+            else:
+                back(first, dHr[first], dCr[first], dxr[first], dhr[first], drop_h, drop_c)
                 continue
-            np.add(dh_direct[t - 1], dh_prev, out=dH[t - 1])
-            if dC_future is not None:
-                dC_future[t - 1] = dc_prev
-                dc = dC_future[t - 1]
-            if t % _FLUSH_EVERY == 0 and _vanished(dH[t - 1], dc):
-                dH[t - 1] = 0.0
-                if dc is not None:
-                    dc[...] = 0.0
-                if t - 1 < first_scored:
-                    break  # nothing flows any more and no earlier loss adds to it: all zero
-        else:
-            step_backward(p, ctx, 0, dH[0], dc, dxp[0], dhp[0])
+            break  # the chain vanished with no losses left before it: every earlier row is 0
 
-        bad = last_bad_row(np.hstack([dH, dxp, dhp]))
+        bad = _last_bad_step(dH, dxp, dhp)
         if bad is not None:
             return _exploded(trace, value, dy, zero_grads, bad + 1, "backward", clip, dH, bad)
 
@@ -129,7 +142,7 @@ def bptt(
         jac, jac_overflow = jacobian_norms(trace) if jacobians else (None, None)
         dc_norm = None
         if dC_future is not None:
-            dc_norm = row_norms(_total_dc(ctx, dH, dC_future))
+            dc_norm = row_norms(total_cell_grad(ctx, dH, dC_future))
         return BPTTResult(
             loss=value,
             dy=dy,
@@ -149,16 +162,27 @@ def bptt(
         )
 
 
+def _last_bad_step(*arrays: np.ndarray) -> int | None:
+    """The last row (0-based) that is not finite in any of the (T, ·) arrays, or None."""
+    if all(np.isfinite(a).all() for a in arrays):
+        return None
+    return max(r for a in arrays if (r := last_bad_row(a)) is not None)
+
+
+def _windows(cuts: np.ndarray) -> list[tuple[int, int]]:
+    """(first, last) rows of each truncation window, the last window first."""
+    ends = [*np.flatnonzero(cuts).tolist(), cuts.size - 1]
+    starts = [0, *(e + 1 for e in ends[:-1])]
+    return list(zip(starts, ends, strict=True))[::-1]
+
+
+def _tiny(v: np.ndarray) -> bool:
+    # Two reductions instead of abs(): no temporary array.
+    return bool(v.max() < FLUSH_BELOW and v.min() > -FLUSH_BELOW)
+
+
 def _vanished(dh: np.ndarray, dc: np.ndarray | None) -> bool:
-    tiny = float(np.max(np.abs(dh))) < FLUSH_BELOW
-    return tiny and (dc is None or float(np.max(np.abs(dc))) < FLUSH_BELOW)
-
-
-def _total_dc(ctx, dH: np.ndarray, dC_future: np.ndarray) -> np.ndarray:
-    """dL/dc_t = the future's pull through c_{t+1} plus the pull through h_t = o ⊙ tanh(c_t)."""
-    H = ctx.hidden_size
-    o = ctx.gates[:, 3 * H :]  # (T, H)
-    return dC_future + dH * o * (1.0 - ctx.tanh_c**2)  # (T, H)
+    return _tiny(dh) and (dc is None or _tiny(dc))
 
 
 def _exploded(

@@ -82,13 +82,13 @@ def forward(
     cache = np.empty((T, cell.cache_width(H)), dtype=p.dtype)  # (T, K)
     with np.errstate(all="ignore"):
         xb = cell.input_projection(p, x)  # (T, G*H): one matmul for all steps
-        step = cell.step
-        if c_all is None:
-            for t in range(T):
-                step(p, xb[t], h_all[t], None, h_all[t + 1], None, cache[t])
-        else:
-            for t in range(T):
-                step(p, xb[t], h_all[t], c_all[t], h_all[t + 1], c_all[t + 1], cache[t])
+        step = cell.make_step(p)
+        # Lists of row views: indexing a list is several times cheaper than slicing an array,
+        # and this loop is the one serial part of the whole computation.
+        hr, xr, kr = list(h_all), list(xb), list(cache)
+        cr = [None] * (T + 1) if c_all is None else list(c_all)
+        for args in zip(xr, hr[:-1], cr[:-1], hr[1:], cr[1:], kr, strict=True):
+            step(*args)
         bad = first_bad_row(h_all[1:] if c_all is None else np.hstack([h_all[1:], c_all[1:]]))
         if bad is not None:
             h_all[bad + 1 :] = 0.0

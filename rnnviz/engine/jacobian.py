@@ -24,10 +24,13 @@ def jacobian_norms(trace) -> tuple[np.ndarray, int | None]:
     """
     p, T, H = trace.params, trace.T, trace.params.hidden_size
     cell = get_cell(p.cell)
-    ctx = cell.backward_context(p, trace.h_all, trace.c_all, trace.cache)
+    back = cell.make_step_backward(
+        p, cell.backward_context(p, trace.h_all, trace.c_all, trace.cache)
+    )
     out = np.zeros(T)  # (T,)
     P_h = np.eye(H)  # (H, H) ∂h_T/∂h_t, rows indexed by h_T
     P_c = np.zeros((H, H)) if cell.has_cell_state else None  # (H, H) ∂h_T/∂c_t
+    G = p.n_gates
     chunk = np.empty((_CHUNK, H, H))  # (C, H, H)
     rows: list[int] = []
     overflow_at: int | None = None
@@ -39,7 +42,7 @@ def jacobian_norms(trace) -> tuple[np.ndarray, int | None]:
                 _store_norms(out, rows, chunk)
             if t == 0:
                 break
-            P_h, P_c = cell.step_backward(p, ctx, t, P_h, P_c)
+            P_h, P_c = _push_back(back, t, P_h, P_c, G)
             peak = max(np.max(np.abs(P_h)), 0.0 if P_c is None else np.max(np.abs(P_c)))
             if not np.isfinite(peak):
                 overflow_at = t  # 1-based step t, whose row t-1 is the first unusable one
@@ -48,6 +51,17 @@ def jacobian_norms(trace) -> tuple[np.ndarray, int | None]:
                 break  # the product has vanished; the earlier norms stay exactly 0
         _store_norms(out, rows, chunk)
     return out, overflow_at
+
+
+def _push_back(back, t: int, P_h: np.ndarray, P_c: np.ndarray | None, G: int):
+    """Rows of ∂h_T/∂(h_t, c_t) → rows of ∂h_T/∂(h_{t-1}, c_{t-1}): one batched backward step."""
+    R, H = P_h.shape
+    new_h = np.zeros((R, H))  # (R, H)
+    new_c = None if P_c is None else np.empty((R, H))
+    d_xp = np.empty((R, G * H))  # (R, G*H)
+    d_hp = np.empty((R, G * H))  # (R, G*H)
+    back(t, P_h, P_c, d_xp, d_hp, new_h, new_c)
+    return new_h, new_c
 
 
 def _store_norms(out: np.ndarray, rows: list[int], chunk: np.ndarray) -> None:

@@ -21,6 +21,7 @@ class RNN:
     ) -> None:
         self.params = params
         self._cell = get_cell(params.cell)
+        self._step = self._cell.make_step(params)
         self.h0 = initial_state(params, h0)  # (H,)
         self.c0 = initial_state(params, c0) if self._cell.has_cell_state else None
         self.reset()
@@ -42,7 +43,7 @@ class RNN:
         c = None if self.c is None else np.empty_like(self.c)
         cache = np.empty(self._cell.cache_width(p.hidden_size), dtype=p.dtype)
         with np.errstate(all="ignore"):
-            self._cell.step(p, xb, self.h, self.c, h, c, cache)
+            self._step(xb, self.h, self.c, h, c, cache)
             y = p.W_hy @ h + p.b_y  # (O,)
         self.h, self.c = h, c
         self.xs.append(x_t[0])

@@ -1,0 +1,1 @@
+"""Benchmarks that print tables (time, reference, ratio). Never used as timed assertions."""

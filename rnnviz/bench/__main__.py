@@ -1,0 +1,3 @@
+from rnnviz.bench.engine import main
+
+raise SystemExit(main())

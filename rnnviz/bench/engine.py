@@ -1,0 +1,78 @@
+"""Forward + BPTT time against the NumPy lower bound: 2T chained W_hh mat-vecs.
+
+The recurrence is inherently serial: a forward pass needs T mat-vecs with W_hh and the
+backward pass T more with W_hhᵀ, each waiting for the previous one. Timing exactly those
+2T chained mat-vecs on the same matrix gives the floor any NumPy implementation can reach.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+
+import numpy as np
+
+from rnnviz.bench.table import best_of, print_table
+from rnnviz.engine import bptt, forward, init_params
+
+SIZES: tuple[tuple[int, int], ...] = ((100, 32), (1000, 128), (1000, 256), (5000, 128))
+
+
+def lower_bound(W: np.ndarray, steps: int) -> float:
+    """Seconds for ``steps`` chained mat-vecs with W (G*H, H): each uses the last result."""
+    H = W.shape[1]
+    a, b = np.zeros(W.shape[0]), np.zeros(W.shape[0])  # (G*H,) each; the first H feed back
+
+    def chain() -> None:
+        nonlocal a, b
+        for _ in range(steps):
+            np.dot(W, a[:H], out=b)
+            a, b = b, a
+
+    return best_of(chain)
+
+
+def run_case(T: int, H: int, cell: str, loss_at: str, gain: float, seed: int = 0) -> list[str]:
+    rng = np.random.default_rng(seed)
+    p = init_params(cell, 1, H, 1, rng, scheme="orthogonal", gain=gain)
+    x = rng.standard_normal((T, 1))  # (T, 1)
+    y = rng.standard_normal((T, 1))  # (T, 1)
+    t_fwd = best_of(lambda: forward(p, x))
+    t_all = best_of(lambda: bptt(forward(p, x), y, loss_at=loss_at))
+    bound = lower_bound(p.W_hh, 2 * T)  # (G*H, H): gated cells multiply all gate rows
+    return [
+        f"{cell}",
+        f"{T}x{H}",
+        f"ρ={gain:g}, loss@{loss_at}",
+        f"{t_fwd * 1e3:.2f}",
+        f"{t_all * 1e3:.2f}",
+        f"{bound * 1e3:.2f}",
+        f"{t_all / bound:.2f}x",
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--cells", default="vanilla", help="comma-separated: vanilla,lstm,gru")
+    args = parser.parse_args(argv)
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, NumPy {np.__version__}, float64"
+    )
+    rows = []
+    for cell in args.cells.split(","):
+        for T, H in SIZES:
+            rows.append(run_case(T, H, cell, "all", 0.9))
+        # Gradients that vanish all the way into the subnormal range must not slow anything.
+        rows.append(run_case(5000, 128, cell, "last", 0.5))
+    print_table(["cell", "T x H", "case", "fwd ms", "fwd+BPTT ms", "bound ms", "ratio"], rows)
+    print(
+        "bound = 2T chained W_hh mat-vecs (NumPy's floor for the serial recurrence); "
+        "ratio = fwd+BPTT / bound"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
