@@ -75,6 +75,8 @@ def bptt(
     jacobians: bool = False,
 ) -> BPTTResult:
     p, T, H = trace.params, trace.T, trace.params.hidden_size
+    if T == 0:
+        raise ValueError("backpropagation through time needs at least one step")
     cell = get_cell(p.cell)
     value, dy = loss_and_grad(loss, trace.y, targets, loss_at)  # dy: (T, O)
     zero_grads = {k: np.zeros_like(a) for k, a in p.arrays().items()}

@@ -1,0 +1,65 @@
+"""Turning what a user types into input vectors, with messages that say what is wrong."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+ENCODINGS: tuple[str, ...] = ("scalar", "vector", "text")
+
+
+class InputError(ValueError):
+    """Input that cannot be fed; the message is short enough to show next to the field."""
+
+
+def vocabulary(text: str) -> str:
+    """The sorted distinct characters of ``text``: the one-hot alphabet."""
+    return "".join(sorted(set(text)))
+
+
+def one_hot(text: str, vocab: str) -> np.ndarray:
+    """(len(text), len(vocab)) one-hot rows, one per character."""
+    missing = sorted(set(text) - set(vocab))
+    if missing:
+        shown = ", ".join(repr(c) for c in missing)
+        raise InputError(f"{shown} not in the vocabulary {vocab!r}; load new text to change it")
+    index = {c: i for i, c in enumerate(vocab)}
+    out = np.zeros((len(text), len(vocab)))  # (T, V)
+    out[np.arange(len(text)), [index[c] for c in text]] = 1.0
+    return out
+
+
+def parse_numbers(text: str, width: int) -> np.ndarray:
+    """Parse typed numbers into (T, width) rows.
+
+    Scalars (width 1): numbers separated by spaces or commas, one step each.
+    Vectors: comma- or space-separated numbers per step, steps separated by ';' or newlines.
+    """
+    text = text.strip()
+    if not text:
+        raise InputError("type a number (or numbers separated by commas)")
+    if width == 1:
+        groups = [g for g in re.split(r"[\s,;]+", text) if g]
+        rows = [[_number(g)] for g in groups]
+    else:
+        rows = []
+        for k, chunk in enumerate(c for c in re.split(r"[;\n]+", text) if c.strip()):
+            fields = [f for f in re.split(r"[\s,]+", chunk.strip()) if f]
+            if len(fields) != width:
+                raise InputError(
+                    f"step {k + 1} has {len(fields)} numbers; this network takes {width} "
+                    f"(e.g. {', '.join(['0.5'] * width)})"
+                )
+            rows.append([_number(f) for f in fields])
+    return np.array(rows, dtype=float)  # (T, width)
+
+
+def _number(field: str) -> float:
+    try:
+        value = float(field)
+    except ValueError:
+        raise InputError(f"{field!r} is not a number") from None
+    if not np.isfinite(value):
+        raise InputError(f"{field!r} is not a finite number")
+    return value

@@ -1,0 +1,355 @@
+"""The session: the one mutable state of the app. Views call its verbs and redraw on its events.
+
+Data flows one way: a view asks (``feed``, ``step_forward``, ``set_config`` …), the session
+computes with the engine once per change, stores the results, and emits an event; every view
+redraws itself from the stored arrays.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rnnviz.engine import (
+    RNN,
+    BPTTResult,
+    ForwardTrace,
+    Params,
+    bptt,
+    init_params,
+    with_spectral_radius,
+)
+from rnnviz.session import analysis
+from rnnviz.session.config import NETWORK_FIELDS, SessionConfig
+from rnnviz.session.encoding import InputError, one_hot, parse_numbers, vocabulary
+from rnnviz.session.events import Event
+from rnnviz.session.presets import TEXT_PRESETS, numeric_preset
+
+
+class SessionEvents:
+    def __init__(self) -> None:
+        self.stepped: Event[[]] = Event("stepped")  # t or the history changed
+        self.sequence_changed: Event[[]] = Event("sequence_changed")  # inputs replaced
+        self.config_changed: Event[[]] = Event("config_changed")  # network or settings
+        self.gradients_changed: Event[[]] = Event("gradients_changed")  # BPTT ran or cleared
+        self.selection_changed: Event[[]] = Event("selection_changed")  # selected step
+        self.sweep_moved: Event[[]] = Event("sweep_moved")  # backward animation cursor
+
+
+class Session:
+    """Config, network, the input sequence and how far it has been fed, and what BPTT found.
+
+    Steps are numbered 1..t; ``t`` steps of ``sequence`` have been fed. ``selected`` is the
+    step the user is looking at (defaults to the newest); ``sweep`` is how far the animated
+    backward pass has come down from t (None when not animating).
+    """
+
+    def __init__(self, config: SessionConfig | None = None) -> None:
+        self.events = SessionEvents()
+        self.config = config or SessionConfig()
+        self.vocab = ""
+        self.sequence = np.zeros((0, self.config.input_size))  # (N, I)
+        self._base_params: Params | None = None
+        self.params: Params
+        self.gradients: BPTTResult | None = None
+        self.selected: int | None = None
+        self.sweep: int | None = None
+        self._load_preset_sequence()
+        self._build_network()
+        self._rnn = RNN(self.params)
+        self._refresh_trace()
+
+    # ---- what views read -------------------------------------------------------------
+    @property
+    def t(self) -> int:
+        return self._rnn.t
+
+    @property
+    def trace(self) -> ForwardTrace:
+        return self._trace
+
+    @property
+    def targets(self) -> np.ndarray:
+        """Targets for the fed steps: (t, O) for mse, (t,) class indices for text."""
+        return self._targets_for(self.t)
+
+    @property
+    def spectra(self) -> analysis.Spectra:
+        return self._spectra
+
+    @property
+    def regime(self) -> analysis.Regime:
+        return analysis.regime(self._spectra.rho, self.gradients)
+
+    @property
+    def selected_step(self) -> int | None:
+        """The step the panels focus on: the user's choice, else the newest step."""
+        if self.selected is not None and 1 <= self.selected <= self.t:
+            return self.selected
+        return self.t if self.t > 0 else None
+
+    # ---- verbs ---------------------------------------------------------------------
+    def feed(self, x: np.ndarray) -> np.ndarray:
+        """Feed one input (I,) at step t+1, dropping any fed-ahead steps after t; returns y."""
+        x = np.asarray(x, dtype=float).reshape(-1)
+        if x.shape != (self.config.input_size,):
+            raise InputError(f"expected {self.config.input_size} numbers, got {x.size}")
+        self.sequence = np.vstack([self.sequence[: self.t], x[None, :]])  # (t+1, I)
+        self.events.sequence_changed.emit()
+        return self._advance()
+
+    def feed_text(self, text: str) -> int:
+        """Parse what the user typed and feed every step of it. Returns how many were fed.
+
+        Raises InputError (with a short message) and feeds nothing when any part is bad.
+        """
+        rows = self.parse(text)
+        self.sequence = np.vstack([self.sequence[: self.t], rows])  # (t+k, I)
+        self.events.sequence_changed.emit()
+        for _ in range(rows.shape[0]):
+            self._advance()
+        return rows.shape[0]
+
+    def parse(self, text: str) -> np.ndarray:
+        """The (k, I) inputs that typing ``text`` would feed, or InputError."""
+        if self.config.encoding == "text":
+            if not text:
+                raise InputError("type some characters")
+            return one_hot(text, self.vocab)
+        return parse_numbers(text, self.config.input_size)
+
+    def step_forward(self) -> bool:
+        """Feed the next input of the sequence; False at its end."""
+        if self.t >= self.sequence.shape[0]:
+            return False
+        self._advance()
+        return True
+
+    def step_back(self) -> bool:
+        """Go back one step through history (the input stays in the sequence)."""
+        if self.t == 0:
+            return False
+        self._rnn.step_back()
+        self._after_step()
+        return True
+
+    def seek(self, t: int) -> None:
+        """Jump to having fed exactly ``t`` steps of the sequence (the timeline slider)."""
+        t = int(np.clip(t, 0, self.sequence.shape[0]))
+        if t == self.t:
+            return
+        self._rnn.reset()
+        for x in self.sequence[:t]:
+            self._rnn.step(x)
+        self._after_step()
+
+    def reset(self) -> None:
+        """Back to t = 0 with h_0; the sequence stays, ready to step again."""
+        self.seek(0)
+        self.selected = None
+        self.events.selection_changed.emit()
+
+    def set_sequence(self, values: np.ndarray | str) -> None:
+        """Replace the inputs (numbers (N,) or (N, I), or text) and go back to t = 0."""
+        if isinstance(values, str):
+            self._set_text(values)
+        else:
+            arr = np.asarray(values, dtype=float)
+            if arr.ndim == 1:
+                arr = arr[:, None]
+            if arr.ndim != 2 or arr.shape[0] == 0:
+                raise InputError("a sequence needs at least one step")
+            if self.config.encoding == "text" or arr.shape[1] != self.config.input_size:
+                encoding = "scalar" if arr.shape[1] == 1 else "vector"
+                self._reconfigure(encoding=encoding, input_size=arr.shape[1])
+            self.sequence = arr
+        self._restart()
+
+    def load_preset(self, name: str) -> None:
+        self.config = self.config.changed(preset=name)
+        if name in TEXT_PRESETS:
+            self._set_text(TEXT_PRESETS[name])
+        else:
+            if self.config.encoding != "scalar":
+                self._reconfigure(encoding="scalar", input_size=1)
+            self._load_preset_sequence()
+        self._restart()
+
+    def set_config(self, **changes: object) -> None:
+        """Change settings. Network-shaping ones draw a new network (same seed, same draw)."""
+        new = self.config.changed(**changes)
+        if new == self.config:
+            return
+        old, self.config = self.config, new
+        resized = old.preset != new.preset or old.sequence_length != new.sequence_length
+        if resized and new.preset not in TEXT_PRESETS:
+            self._load_preset_sequence()
+        if any(getattr(old, f) != getattr(new, f) for f in NETWORK_FIELDS):
+            self._build_network()
+        elif old.spectral_radius != new.spectral_radius:
+            self._apply_radius()
+        self._replay()
+        self.events.config_changed.emit()
+
+    def set_params(self, params: Params) -> None:
+        """Use imported weights. The input encoding follows the weights' input size."""
+        changes: dict[str, object] = {
+            "cell": params.cell,
+            "activation": params.activation,
+            "hidden_size": params.hidden_size,
+        }
+        if params.input_size != self.config.input_size:
+            changes |= {
+                "encoding": "scalar" if params.input_size == 1 else "vector",
+                "input_size": params.input_size,
+            }
+        self.config = self.config.changed(**changes)
+        self._base_params = params
+        self.params = params
+        self._spectra = analysis.spectra(params)
+        if self.sequence.shape[1] != params.input_size:
+            self.sequence = np.zeros((self.config.sequence_length, params.input_size))
+        self._replay()
+        self.events.config_changed.emit()
+
+    def run_backward(self) -> BPTTResult | None:
+        """BPTT over the fed steps; the result stays until the steps or the network change."""
+        if self.t == 0:
+            return None
+        c = self.config
+        self.gradients = bptt(
+            self.trace,
+            self.targets,
+            loss=c.loss,
+            loss_at=c.loss_at,
+            truncate=c.truncate,
+            clip=c.clip,
+            jacobians=True,
+        )
+        self.sweep = None
+        self.events.gradients_changed.emit()
+        return self.gradients
+
+    def set_sweep(self, step: int | None) -> None:
+        """Move the backward animation's cursor (step T down to 1), or end it with None."""
+        self.sweep = step
+        self.events.sweep_moved.emit()
+
+    def select(self, t: int | None) -> None:
+        """Focus every panel on step t (1-based), or on the newest step with None."""
+        if t is not None and not 1 <= t <= max(self.t, 1):
+            return
+        self.selected = t
+        self.events.selection_changed.emit()
+
+    # ---- theory overlays for the gradient plot --------------------------------------
+    def theory_curves(self) -> dict[str, np.ndarray]:
+        """σ_max^(T−t) and ρ^(T−t), scaled to ‖dL/dh_T‖ (the textbook decay), keyed by name."""
+        g = self.gradients
+        if g is None:
+            return {}
+        last = float(g.dL_dh_norm[-1]) or analysis.LOG_FLOOR
+        T = g.dL_dh_norm.size
+        return {
+            "σ_max^(T−t)": analysis.theory_curve(self._spectra.sigma_max, last, T),
+            "ρ^(T−t)": analysis.theory_curve(self._spectra.rho, last, T),
+        }
+
+    # ---- internals -----------------------------------------------------------------
+    def _advance(self) -> np.ndarray:
+        y = self._rnn.step(self.sequence[self.t])
+        self._after_step()
+        return y
+
+    def _after_step(self) -> None:
+        self._refresh_trace()
+        self._clear_gradients()
+        self.events.stepped.emit()
+
+    def _clear_gradients(self) -> None:
+        if self.gradients is not None or self.sweep is not None:
+            self.gradients = None
+            self.sweep = None
+            self.events.gradients_changed.emit()
+
+    def _refresh_trace(self) -> None:
+        self._trace = self._rnn.trace()
+
+    def _restart(self) -> None:
+        self._rnn = RNN(self.params)
+        self.selected = None
+        self._refresh_trace()
+        self._clear_gradients()
+        self.events.sequence_changed.emit()
+        self.events.config_changed.emit()
+        self.events.stepped.emit()
+        self.events.selection_changed.emit()
+
+    def _replay(self) -> None:
+        """Recompute the fed steps with the current network (the inputs stay)."""
+        t = min(self.t if hasattr(self, "_rnn") else 0, self.sequence.shape[0])
+        self._rnn = RNN(self.params)
+        for x in self.sequence[:t]:
+            self._rnn.step(x)
+        self._refresh_trace()
+        self._clear_gradients()
+        self.events.stepped.emit()
+
+    def _reconfigure(self, **changes: object) -> None:
+        self.config = self.config.changed(**changes)
+        self._build_network()
+
+    def _set_text(self, text: str) -> None:
+        if not text:
+            raise InputError("the text is empty")
+        vocab = vocabulary(text)
+        if self.config.encoding != "text" or vocab != self.vocab:
+            self.vocab = vocab
+            self._reconfigure(encoding="text", input_size=len(vocab))
+        self.sequence = one_hot(text, vocab)  # (N, V)
+
+    def _load_preset_sequence(self) -> None:
+        c = self.config
+        if c.preset in TEXT_PRESETS:
+            self._set_text(TEXT_PRESETS[c.preset])
+            return
+        rng = np.random.default_rng(c.seed)
+        signal = numeric_preset(c.preset, c.sequence_length, rng)  # (N,)
+        self.sequence = np.repeat(signal[:, None], c.input_size, axis=1)  # (N, I)
+
+    def _output_size(self) -> int:
+        return len(self.vocab) if self.config.encoding == "text" else self.config.input_size
+
+    def _build_network(self) -> None:
+        c = self.config
+        self._base_params = init_params(
+            c.cell,
+            c.input_size,
+            c.hidden_size,
+            self._output_size(),
+            np.random.default_rng(c.seed),
+            scheme=c.init,
+            activation=c.activation,
+            dtype=c.dtype,
+        )
+        self._apply_radius()
+
+    def _apply_radius(self) -> None:
+        assert self._base_params is not None
+        try:
+            self.params = with_spectral_radius(self._base_params, self.config.spectral_radius)
+        except ValueError:
+            self.params = self._base_params  # ρ = 0 (e.g. an all-zero W_hh) cannot be rescaled
+        self._spectra = analysis.spectra(self.params)
+
+    def _targets_for(self, t: int) -> np.ndarray:
+        """y_t should reproduce x_{t−lag} (0 / class 0 before the sequence starts)."""
+        lag = self.config.target_lag
+        x = self.sequence[:t]  # (t, I)
+        if self.config.encoding == "text":
+            classes = np.argmax(x, axis=1) if t else np.zeros(0, dtype=int)  # (t,)
+            out = np.zeros(t, dtype=int)
+            out[lag:] = classes[: max(t - lag, 0)]
+            return out
+        out = np.zeros((t, self.config.input_size))  # (t, I)
+        out[lag:] = x[: max(t - lag, 0)]
+        return out

@@ -1,0 +1,1 @@
+"""Qt views: each takes the session, listens to its events and redraws itself."""

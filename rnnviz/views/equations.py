@@ -1,0 +1,13 @@
+"""The article's equations with the selected step's numbers filled in."""
+
+from __future__ import annotations
+
+from PyQt6.QtWidgets import QWidget
+
+from rnnviz.session import Session
+
+
+class EquationsPanel(QWidget):
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session

@@ -1,0 +1,13 @@
+"""The network drawn folded (x → h ⟲ → y) or unrolled through time."""
+
+from __future__ import annotations
+
+from PyQt6.QtWidgets import QWidget
+
+from rnnviz.session import Session
+
+
+class GraphView(QWidget):
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
