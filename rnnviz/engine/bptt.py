@@ -103,15 +103,15 @@ def bptt(
         flush_mask = _FLUSH_MASK
         for first, last in windows:
             # dCr[last] is still zero: nothing flows into a window from after it.
-            stop = first - 1 if first > 0 else None  # reversed slices end just past `first`
+            now, before = slice(first + 1, last + 1), slice(first, last)  # rows t and t - 1
             rows = zip(
                 range(last, first, -1),
-                dHr[last:first:-1],
-                dCr[last:first:-1],
-                dxr[last:first:-1],
-                dhr[last:first:-1],
-                dHr[last - 1 : stop : -1],
-                dCr[last - 1 : stop : -1],
+                dHr[now][::-1],
+                dCr[now][::-1],
+                dxr[now][::-1],
+                dhr[now][::-1],
+                dHr[before][::-1],
+                dCr[before][::-1],
                 strict=True,
             )
             for t, dh, dc, dx, dhh, dh_prev, dc_prev in rows:

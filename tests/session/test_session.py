@@ -1,0 +1,179 @@
+"""The session's verbs against the engine: every number it stores is the engine's."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rnnviz.engine import bptt, forward, init_params, with_spectral_radius
+from rnnviz.session import InputError, Session, SessionConfig
+
+
+class Recorder:
+    """Counts every event the session emits, by name."""
+
+    def __init__(self, session: Session) -> None:
+        self.counts: dict[str, int] = {}
+        for name in vars(session.events):
+            getattr(session.events, name).connect(lambda name=name: self._hit(name))
+
+    def _hit(self, name: str) -> None:
+        self.counts[name] = self.counts.get(name, 0) + 1
+
+
+def expected_params(config: SessionConfig, output_size: int | None = None):
+    p = init_params(
+        config.cell,
+        config.input_size,
+        config.hidden_size,
+        output_size or config.input_size,
+        np.random.default_rng(config.seed),
+        scheme=config.init,
+        activation=config.activation,
+    )
+    return with_spectral_radius(p, config.spectral_radius)
+
+
+def test_default_session_is_ready_to_step() -> None:
+    s = Session()
+    assert s.t == 0 and s.sequence.shape == (20, 1)
+    assert s.step_forward()
+    assert s.t == 1
+
+
+def test_stepping_equals_the_engine_forward_pass() -> None:
+    s = Session()
+    for _ in range(7):
+        s.step_forward()
+    want = forward(expected_params(s.config), s.sequence[:7])
+    np.testing.assert_allclose(s.trace.h, want.h, rtol=0, atol=1e-14)
+    np.testing.assert_allclose(s.trace.y, want.y, rtol=0, atol=1e-14)
+
+
+def test_backward_equals_the_engine_bptt_with_echo_targets() -> None:
+    s = Session(SessionConfig(target_lag=2, loss_at="last", clip=0.5))
+    s.seek(9)
+    result = s.run_backward()
+    x = s.sequence[:9]
+    targets = np.zeros_like(x)
+    targets[2:] = x[:7]
+    want = bptt(forward(expected_params(s.config), x), targets, loss_at="last", clip=0.5)
+    np.testing.assert_allclose(result.dL_dh_norm, want.dL_dh_norm, rtol=1e-12)
+    assert result.loss == pytest.approx(want.loss, rel=1e-12)
+
+
+def test_step_back_and_seek_move_through_history() -> None:
+    s = Session()
+    s.seek(5)
+    h5 = s.trace.h[-1].copy()
+    s.step_forward()
+    assert s.step_back()
+    np.testing.assert_array_equal(s.trace.h[-1], h5)
+    s.reset()
+    assert s.t == 0 and not s.step_back()
+
+
+def test_feeding_typed_numbers_overwrites_the_future() -> None:
+    s = Session()
+    s.seek(3)
+    assert s.feed_text("0.5, -1") == 2
+    assert s.t == 5 and s.sequence.shape == (5, 1)
+    np.testing.assert_array_equal(s.sequence[3:, 0], [0.5, -1.0])
+
+
+def test_bad_input_feeds_nothing_and_keeps_the_state() -> None:
+    s = Session()
+    s.seek(4)
+    before = s.sequence.copy(), s.trace.h.copy()
+    with pytest.raises(InputError, match="'abc' is not a number"):
+        s.feed_text("1, abc")
+    assert s.t == 4
+    np.testing.assert_array_equal(s.sequence, before[0])
+    np.testing.assert_array_equal(s.trace.h, before[1])
+
+
+def test_text_is_one_hot_over_its_vocabulary_with_cross_entropy() -> None:
+    s = Session()
+    s.load_preset("hello world")
+    assert s.vocab == " dehlorw" and s.config.loss == "xent"
+    assert s.params.input_size == 8 and s.params.output_size == 8
+    s.seek(3)
+    np.testing.assert_array_equal(s.targets, [s.vocab.index(c) for c in "hel"])
+    assert s.run_backward().loss > 0
+    with pytest.raises(InputError, match="not in the vocabulary"):
+        s.feed_text("xyz")
+
+
+def test_spectral_radius_rescales_the_same_matrix() -> None:
+    s = Session()
+    W = s.params.W_hh.copy()
+    s.set_config(spectral_radius=1.5)
+    assert s.spectra.rho == pytest.approx(1.5, rel=1e-12)
+    np.testing.assert_allclose(s.params.W_hh, W * (1.5 / 0.9), rtol=1e-12)
+
+
+def test_changing_the_network_keeps_the_fed_inputs() -> None:
+    s = Session()
+    s.seek(6)
+    s.set_config(cell="gru", hidden_size=5)
+    assert s.t == 6 and s.trace.h.shape == (6, 5)
+    want = forward(expected_params(s.config), s.sequence[:6])
+    np.testing.assert_allclose(s.trace.h, want.h, atol=1e-14)
+
+
+def test_rejected_settings_change_nothing() -> None:
+    s = Session()
+    before = s.config
+    with pytest.raises(ValueError, match="at least 1"):
+        s.set_config(hidden_size=0)
+    with pytest.raises(ValueError, match="tanh"):
+        s.set_config(cell="lstm", activation="relu")
+    assert s.config == before
+
+
+def test_events_tell_views_what_changed() -> None:
+    s = Session()
+    rec = Recorder(s)
+    s.step_forward()
+    assert rec.counts == {"stepped": 1}
+    s.run_backward()
+    assert rec.counts["gradients_changed"] == 1
+    s.step_forward()  # new step: the old gradients no longer describe the sequence
+    assert rec.counts["gradients_changed"] == 2 and s.gradients is None
+    s.select(1)
+    assert rec.counts["selection_changed"] == 1 and s.selected_step == 1
+
+
+def test_theory_curves_are_powers_scaled_to_the_last_step() -> None:
+    s = Session(SessionConfig(activation="linear", spectral_radius=0.8, loss_at="last"))
+    s.seek(10)
+    g = s.run_backward()
+    curves = s.theory_curves()
+    k = np.arange(9, -1, -1)
+    last = g.dL_dh_norm[-1]
+    np.testing.assert_allclose(curves["ρ^(T−t)"], last * 0.8**k, rtol=1e-12)
+    np.testing.assert_allclose(curves["σ_max^(T−t)"], last * s.spectra.sigma_max**k, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("rho", "regime"), [(0.5, "vanishing"), (1.0, "near the edge"), (1.5, "exploding")]
+)
+def test_regime_badge_follows_the_measured_decay(rho: float, regime: str) -> None:
+    # An orthogonal W_hh with zero inputs keeps a linear RNN at exactly ρ per step.
+    s = Session(SessionConfig(activation="linear", spectral_radius=rho, init="orthogonal"))
+    s.set_sequence(np.zeros(30))
+    s.seek(30)
+    s.run_backward()
+    assert s.regime.name == regime
+    if regime != "near the edge":
+        assert s.regime.rate == pytest.approx(rho, rel=1e-9)
+
+
+def test_exploding_forward_is_reported_not_raised() -> None:
+    s = Session(SessionConfig(activation="linear", spectral_radius=3.0, init="orthogonal"))
+    s.set_sequence(np.ones(800))
+    s.seek(800)
+    assert s.trace.exploded_at is not None
+    g = s.run_backward()
+    assert g.exploded_in == "forward" and s.regime.name == "exploding"
+    assert np.isfinite(s.trace.h).all() and np.isfinite(g.dL_dh_norm).all()
