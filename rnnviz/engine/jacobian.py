@@ -69,3 +69,72 @@ def _store_norms(out: np.ndarray, rows: list[int], chunk: np.ndarray) -> None:
         sv = np.linalg.svd(chunk[: len(rows)], compute_uv=False)  # (C, H) descending
         out[rows] = sv[:, 0]
         rows.clear()
+
+
+def step_jacobians(trace) -> np.ndarray:
+    """J_t = ∂s_t/∂s_{t-1} for t = 1..T, where s = h (or (h, c) for the LSTM): (T, S, S).
+
+    Row i of J_t is what the cell's backward step does to the unit vector e_i, so these are
+    exactly the maps BPTT applies.
+    """
+    p, T, H = trace.params, trace.T, trace.params.hidden_size
+    cell = get_cell(p.cell)
+    back = cell.make_step_backward(
+        p, cell.backward_context(p, trace.h_all, trace.c_all, trace.cache)
+    )
+    has_c = cell.has_cell_state
+    S = 2 * H if has_c else H
+    eye = np.eye(S)  # (S, S): row i is e_i over (h, c)
+    out = np.empty((T, S, S))  # (T, S, S)
+    with np.errstate(all="ignore"):
+        for t in range(T):
+            P_h = eye[:, :H].copy()  # (S, H)
+            P_c = eye[:, H:].copy() if has_c else None
+            new_h, new_c = _push_back(back, t, P_h, P_c, p.n_gates)
+            out[t, :, :H] = new_h
+            if has_c:
+                out[t, :, H:] = new_c
+    return out
+
+
+def jacobian_between(trace, k: int, t: int) -> np.ndarray:
+    """∂h_t/∂h_k for 0 ≤ k ≤ t ≤ T (1-based steps, h_0 the initial state): (H, H).
+
+    For the LSTM, c_k is held fixed (the h-block of the state Jacobian).
+    """
+    if not 0 <= k <= t <= trace.T:
+        raise ValueError(f"need 0 ≤ k ≤ t ≤ {trace.T}, got k = {k}, t = {t}")
+    H = trace.params.hidden_size
+    J = step_jacobians(trace)  # (T, S, S)
+    P = np.eye(J.shape[1])  # (S, S)
+    with np.errstate(all="ignore"):
+        for s in range(k, t):
+            P = J[s] @ P  # J[s] maps s_s → s_{s+1}
+    return P[:H, :H]  # (H, H)
+
+
+def jacobian_norm_matrix(trace, progress=None) -> np.ndarray:
+    """M[t-1, k-1] = ‖∂h_t/∂h_k‖₂ for 1 ≤ k ≤ t ≤ T (1 on the diagonal, 0 above it): (T, T).
+
+    ``progress(done, total)`` is called after each k, so a worker can report and cancel
+    (it may raise to stop). Products that overflow give inf.
+    """
+    T, H = trace.T, trace.params.hidden_size
+    J = step_jacobians(trace)  # (T, S, S): J[s] = ∂s_{s+1}/∂s_s
+    M = np.zeros((T, T))  # (T, T)
+    with np.errstate(all="ignore"):
+        for k in range(1, T + 1):
+            blocks = np.empty((T - k + 1, H, H))  # ∂h_t/∂h_k for t = k..T
+            P = np.eye(J.shape[1])  # (S, S)
+            blocks[0] = P[:H, :H]
+            for i, s in enumerate(range(k, T), start=1):
+                P = J[s] @ P
+                blocks[i] = P[:H, :H]
+            finite = np.isfinite(blocks).all(axis=(1, 2))  # (T-k+1,)
+            norms = np.full(T - k + 1, np.inf)
+            if finite.any():
+                norms[finite] = np.linalg.svd(blocks[finite], compute_uv=False)[:, 0]
+            M[k - 1 :, k - 1] = norms
+            if progress is not None:
+                progress(k, T)
+    return M

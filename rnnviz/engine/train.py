@@ -1,0 +1,105 @@
+"""Training in the loop: a generator that yields one report per epoch, so a worker thread can
+show progress, pause between epochs, or stop."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from rnnviz.engine.bptt import bptt
+from rnnviz.engine.clipping import clip_by_global_norm
+from rnnviz.engine.forward import forward
+from rnnviz.engine.optim import OptState, make_optimiser
+from rnnviz.engine.params import Params
+from rnnviz.engine.stepper import RNN
+from rnnviz.engine.tasks import Task
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    optimiser: str = "adam"
+    lr: float = 0.01
+    momentum: float = 0.0
+    epochs: int = 100
+    batches_per_epoch: int = 4
+    batch_size: int = 8  # sequences whose gradients are averaged per update
+    clip: float | None = 1.0
+    truncate: int | None = None
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class EpochReport:
+    epoch: int  # 1-based
+    loss: float  # mean over the epoch's sequences, before each update
+    grad_norm_before_clip: float  # mean over the epoch's updates
+    grad_norm_after_clip: float
+    params: Params  # the weights after this epoch
+
+
+def train(params: Params, task: Task, config: TrainConfig) -> Iterator[EpochReport]:
+    """Mini-batch training; the same seed always gives the same run."""
+    if params.input_size != task.input_size or params.output_size != task.output_size:
+        raise ValueError(
+            f"the {task.name} task needs {task.input_size} inputs and {task.output_size} "
+            f"outputs; this network has {params.input_size} and {params.output_size}"
+        )
+    opt = make_optimiser(config.optimiser, config.lr, config.momentum)
+    rng = np.random.default_rng(config.seed)
+    state = OptState()
+    for epoch in range(1, config.epochs + 1):
+        losses, before, after = [], [], []
+        for _ in range(config.batches_per_epoch):
+            total = {k: np.zeros_like(a) for k, a in params.arrays().items()}
+            for _ in range(config.batch_size):
+                ex = task.draw(rng)
+                r = bptt(
+                    forward(params, ex.x),
+                    ex.targets,
+                    task.loss,
+                    task.loss_at,
+                    truncate=config.truncate,
+                )
+                losses.append(r.loss)
+                for k in total:
+                    total[k] += r.grads[k]
+            mean = {k: g / config.batch_size for k, g in total.items()}
+            clipped, norm_before, norm_after = clip_by_global_norm(mean, config.clip)
+            before.append(norm_before)
+            after.append(norm_after)
+            if np.isfinite(norm_before):
+                arrays, state = opt.update(params.arrays(), clipped, state)
+                params = params.with_arrays(**arrays)
+        yield EpochReport(
+            epoch, float(np.mean(losses)), float(np.mean(before)), float(np.mean(after)), params
+        )
+
+
+def sample_text(
+    params: Params,
+    vocab: str,
+    prime: str,
+    n: int,
+    temperature: float,
+    rng: np.random.Generator,
+) -> str:
+    """Continue ``prime`` by ``n`` characters, sampling softmax(y / temperature) each step."""
+    if not temperature > 0:
+        raise ValueError("the temperature must be positive")
+    rnn, eye = RNN(params), np.eye(len(vocab))
+    y = None
+    for c in prime:
+        y = rnn.step(eye[vocab.index(c)])
+    out = []
+    for _ in range(n):
+        if y is None:
+            k = int(rng.integers(len(vocab)))
+        else:
+            z = y / temperature
+            prob = np.exp(z - z.max())
+            k = int(rng.choice(len(vocab), p=prob / prob.sum()))
+        out.append(vocab[k])
+        y = rnn.step(eye[k])
+    return "".join(out)

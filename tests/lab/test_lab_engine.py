@@ -1,0 +1,154 @@
+"""The gradient lab's engine pieces: gates, saturation, Jacobians, sweep, gradient check."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rnnviz.engine import CELLS, forward, init_params, jacobian_norms, orthogonal
+from rnnviz.engine.activations import sigmoid
+from rnnviz.engine.gates import (
+    activation_derivative,
+    gate_activations,
+    mean_gate,
+    saturated_fraction,
+)
+from rnnviz.engine.gradcheck import gradient_check
+from rnnviz.engine.jacobian import jacobian_between, jacobian_norm_matrix, step_jacobians
+from rnnviz.engine.params import Params
+from rnnviz.engine.sweep import radius_sweep
+
+
+def linear_rnn(rho: float, H: int = 6, seed: int = 0) -> Params:
+    rng = np.random.default_rng(seed)
+    p = init_params("vanilla", 1, H, 1, rng, activation="linear")
+    return p.with_arrays(W_hh=rho * orthogonal(H, rng))
+
+
+def fd_state_jacobian(p: Params, x: np.ndarray, k: int, t: int, eps: float = 1e-6) -> np.ndarray:
+    """∂h_t/∂h_k by central differences: restart the forward pass from a perturbed h_k."""
+    H = p.hidden_size
+    base = forward(p, x[:k])
+    h_k = base.h_all[-1]
+    c_k = None if base.c_all is None else base.c_all[-1]
+    J = np.empty((H, H))
+    for j in range(H):
+        ends = []
+        for sign in (1.0, -1.0):
+            h = h_k.copy()
+            h[j] += sign * eps
+            ends.append(forward(p, x[k:t], h0=h, c0=c_k).h_all[-1])
+        J[:, j] = (ends[0] - ends[1]) / (2 * eps)
+    return J
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_jacobian_between_matches_finite_differences(cell: str) -> None:
+    rng = np.random.default_rng(3)
+    p = init_params(cell, 2, 5, 2, rng)
+    x = rng.standard_normal((8, 2))
+    trace = forward(p, x)
+    np.testing.assert_allclose(
+        jacobian_between(trace, 2, 7), fd_state_jacobian(p, x, 2, 7), atol=1e-8
+    )
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_norm_matrix_agrees_with_the_bptt_jacobian_norms(cell: str) -> None:
+    rng = np.random.default_rng(4)
+    p = init_params(cell, 1, 4, 1, rng)
+    trace = forward(p, rng.standard_normal((10, 1)))
+    M = jacobian_norm_matrix(trace)
+    np.testing.assert_allclose(M[-1], jacobian_norms(trace)[0], rtol=1e-10)
+    np.testing.assert_allclose(np.diag(M), 1.0, rtol=1e-12)
+    assert np.all(np.triu(M, 1) == 0)
+    sv = np.linalg.svd(jacobian_between(trace, 3, 8), compute_uv=False)
+    assert M[7, 2] == pytest.approx(sv[0], rel=1e-10)
+
+
+def test_norm_matrix_of_a_linear_rnn_is_rho_to_the_distance() -> None:
+    rho, T = 0.8, 12
+    trace = forward(linear_rnn(rho), np.zeros((T, 1)))
+    M = jacobian_norm_matrix(trace)
+    t, k = np.indices((T, T))
+    want = np.where(k <= t, rho ** (t - k).clip(0), 0.0)
+    np.testing.assert_allclose(M, want, rtol=1e-10, atol=0)
+
+
+def test_step_jacobians_progress_can_cancel() -> None:
+    trace = forward(linear_rnn(0.9), np.zeros((6, 1)))
+    seen = []
+
+    def progress(done: int, total: int) -> None:
+        seen.append((done, total))
+        if done == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        jacobian_norm_matrix(trace, progress)
+    assert seen == [(1, 6), (2, 6)]
+    assert step_jacobians(trace).shape == (6, 6, 6)
+
+
+def test_lstm_gates_are_the_cells_own_activations() -> None:
+    rng = np.random.default_rng(5)
+    p = init_params("lstm", 2, 3, 1, rng)
+    x = rng.standard_normal((4, 2))
+    trace = forward(p, x)
+    a = x[0] @ p.W_ih.T + p.b_ih + p.b_hh  # h_0 = 0: no recurrent term at step 1
+    np.testing.assert_allclose(gate_activations(trace)["f"][0], sigmoid(a[3:6]), atol=1e-15)
+    np.testing.assert_allclose(mean_gate(trace, "f"), gate_activations(trace)["f"].mean(1))
+    with pytest.raises(ValueError, match="no gate"):
+        mean_gate(trace, "z")
+
+
+def test_saturation_counts_units_beyond_point_nine() -> None:
+    rng = np.random.default_rng(6)
+    p = init_params("vanilla", 1, 50, 1, rng, scheme="normal", spectral_radius=3.0)
+    trace = forward(p, 3 * rng.standard_normal((20, 1)))
+    np.testing.assert_array_equal(saturated_fraction(trace), (np.abs(trace.h) > 0.9).mean(1))
+    np.testing.assert_allclose(activation_derivative(trace), 1 - trace.h**2, atol=1e-15)
+    # Strong weights drive tanh into saturation: a large share of units pinned near ±1.
+    assert saturated_fraction(trace)[5:].mean() > 0.3
+
+
+def test_sweep_of_a_linear_rnn_decays_as_rho_to_the_distance() -> None:
+    T = 15
+    p = linear_rnn(1.0, seed=2)
+    rhos = np.array([0.5, 0.9, 1.0, 1.2])
+    x = np.zeros((T, 1))
+    targets = np.ones((T, 1))
+    norms, valid = radius_sweep(p, x, targets, rhos, loss_at="last")
+    assert valid.all()
+    k = np.arange(T - 1, -1, -1)  # T − t
+    for r, rho in enumerate(rhos):
+        np.testing.assert_allclose(norms[r], norms[r, -1] * rho**k, rtol=1e-10)
+
+
+def test_gradient_check_agrees_to_one_in_a_million() -> None:
+    rng = np.random.default_rng(8)
+    for cell in CELLS:
+        p = init_params(cell, 2, 4, 3, rng)
+        x = rng.standard_normal((6, 2))
+        classes = rng.integers(0, 3, 6)
+        check = gradient_check(p, x, classes, loss="xent", max_per_array=20)
+        assert check.max_rel_error < 1e-6, (cell, check.rel_error)
+        assert check.checked == sum(min(a.size, 20) for a in p.arrays().values())
+
+
+def test_gradient_check_sees_a_wrong_gradient(monkeypatch: pytest.MonkeyPatch) -> None:
+    import rnnviz.engine.gradcheck as gc
+
+    real = gc.bptt
+
+    def off_by_a_bit(*args, **kwargs):
+        result = real(*args, **kwargs)
+        result.grads["W_hh"][0, 0] *= 1.01
+        return result
+
+    monkeypatch.setattr(gc, "bptt", off_by_a_bit)
+    rng = np.random.default_rng(9)
+    p = init_params("vanilla", 1, 3, 1, rng)
+    x = rng.standard_normal((5, 1))
+    check = gradient_check(p, x, rng.standard_normal((5, 1)), max_per_array=None)
+    assert check.rel_error["W_hh"] > 1e-4 and check.max_rel_error == check.rel_error["W_hh"]

@@ -1,0 +1,98 @@
+"""Optimisers, tasks and training in the loop."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rnnviz.engine import init_params
+from rnnviz.engine.optim import SGD, Adam, OptState, make_optimiser
+from rnnviz.engine.tasks import adding_task, copy_task, next_value_task, text_task
+from rnnviz.engine.train import TrainConfig, sample_text, train
+
+
+def test_sgd_and_momentum_steps() -> None:
+    a, g = {"w": np.array([1.0, 2.0])}, {"w": np.array([0.5, -1.0])}
+    new, _ = SGD(lr=0.1).update(a, g, OptState())
+    np.testing.assert_allclose(new["w"], [0.95, 2.1])
+    opt = SGD(lr=0.1, momentum=0.9)
+    s1, st = opt.update(a, g, OptState())
+    s2, st = opt.update(s1, g, st)
+    # v1 = −ηg, v2 = μ v1 − ηg: the second step is 1.9 times the first.
+    np.testing.assert_allclose(s2["w"] - s1["w"], 1.9 * (s1["w"] - a["w"]))
+    assert st.step == 2
+
+
+def test_adam_first_step_is_lr_times_the_sign() -> None:
+    a, g = {"w": np.array([1.0, 1.0])}, {"w": np.array([3.0, -1e-3])}
+    new, _ = Adam(lr=0.01).update(a, g, OptState())
+    np.testing.assert_allclose(new["w"], [0.99, 1.01], rtol=1e-4)
+
+
+def test_bad_optimiser_settings_are_refused() -> None:
+    with pytest.raises(ValueError, match="learning rate"):
+        make_optimiser("adam", 0.0)
+    with pytest.raises(ValueError, match="momentum"):
+        make_optimiser("sgd", 0.1, momentum=1.0)
+
+
+def test_tasks_draw_what_they_promise() -> None:
+    rng = np.random.default_rng(0)
+    ex = copy_task(lag=3, length=10).draw(rng)
+    np.testing.assert_array_equal(ex.targets[3:], ex.x[:7])
+    np.testing.assert_array_equal(ex.targets[:3], 0.0)
+    ex = adding_task(length=12).draw(rng)
+    assert ex.x[:, 1].sum() == 2
+    assert ex.targets[-1, 0] == pytest.approx(ex.x[ex.x[:, 1] == 1, 0].sum())
+    task = text_task("abracadabra, abracadabra", length=5)
+    ex = task.draw(rng)
+    assert ex.x.shape == (5, len(task.vocab)) and ex.targets.shape == (5,)
+    np.testing.assert_array_equal(np.argmax(ex.x[1:], 1), ex.targets[:-1])
+    ex = next_value_task(length=8).draw(rng)
+    np.testing.assert_array_equal(ex.x[1:, 0], ex.targets[:-1, 0])
+
+
+def test_lstm_learns_the_copy_task_with_lag_five() -> None:
+    # Predicting 0 scores (T − lag)/T = 0.75 here; a network that cannot remember five steps
+    # back cannot do better than that on the ±1 inputs. Below 0.05 (under 7% of that) it
+    # reproduces the lagged input almost exactly. Measured: ~0.001 after 60 epochs.
+    task = copy_task(lag=5, length=20)
+    p = init_params("lstm", 1, 16, 1, np.random.default_rng(0))
+    reports = list(train(p, task, TrainConfig(lr=0.02, epochs=60, clip=1.0, seed=0)))
+    assert reports[0].loss > 0.4
+    assert reports[-1].loss < 0.05
+
+
+def test_the_same_seed_gives_the_same_run() -> None:
+    task = adding_task(length=10)
+    p = init_params("gru", 2, 6, 1, np.random.default_rng(1))
+    cfg = TrainConfig(optimiser="sgd", lr=0.1, momentum=0.9, epochs=3, clip=0.5, truncate=4)
+    a = [r.loss for r in train(p, task, cfg)]
+    b = [r.loss for r in train(p, task, cfg)]
+    assert a == b
+    c = [r.loss for r in train(p, task, TrainConfig(**{**cfg.__dict__, "seed": 1}))]
+    assert a != c
+
+
+def test_clipping_caps_every_update() -> None:
+    task = next_value_task(length=15)
+    p = init_params(
+        "vanilla", 1, 8, 1, np.random.default_rng(2), scheme="normal", spectral_radius=1.8
+    )
+    for r in train(p, task, TrainConfig(lr=0.05, epochs=3, clip=0.01)):
+        assert r.grad_norm_after_clip <= 0.01 + 1e-12
+        assert r.grad_norm_before_clip > r.grad_norm_after_clip
+
+
+def test_sampled_text_uses_the_vocabulary_and_the_seed() -> None:
+    task = text_task("hello world, hello there", length=6)
+    p = init_params("vanilla", len(task.vocab), 8, len(task.vocab), np.random.default_rng(3))
+    s1 = sample_text(p, task.vocab, "he", 30, 0.8, np.random.default_rng(4))
+    s2 = sample_text(p, task.vocab, "he", 30, 0.8, np.random.default_rng(4))
+    assert s1 == s2 and len(s1) == 30 and set(s1) <= set(task.vocab)
+
+
+def test_training_refuses_a_network_of_the_wrong_shape() -> None:
+    p = init_params("vanilla", 1, 4, 1, np.random.default_rng(0))
+    with pytest.raises(ValueError, match="needs 2 inputs"):
+        next(train(p, adding_task(), TrainConfig()))
