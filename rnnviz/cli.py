@@ -15,7 +15,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; only ``command``'s module is imported (so each starts fast and alone)."""
     parser = argparse.ArgumentParser(
         prog="rnnviz",
         description="See a recurrent neural network compute, step by step, and watch its "
@@ -23,9 +24,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module, help_text) in SUBCOMMANDS.items():
+        if name != command:
+            sub.add_parser(name, help=help_text)
+            continue
         mod = importlib.import_module(f"rnnviz.commands.{module}")
-        p = sub.add_parser(name, help=help_text, description=getattr(mod, "DESCRIPTION", None),
-                           formatter_class=argparse.RawDescriptionHelpFormatter)
+        p = sub.add_parser(
+            name,
+            help=help_text,
+            description=getattr(mod, "DESCRIPTION", None),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
         mod.add_arguments(p)
         p.set_defaults(_run=mod.run)
     return parser
@@ -33,9 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help"):
+    if not argv or (argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help")):
         from rnnviz.app import main as app_main
 
         return app_main(argv)
-    args = build_parser().parse_args(argv)
+    args = build_parser(argv[0]).parse_args(argv)
     return int(args._run(args))
