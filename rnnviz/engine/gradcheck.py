@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -11,6 +10,7 @@ from rnnviz.engine.bptt import bptt
 from rnnviz.engine.forward import forward
 from rnnviz.engine.losses import loss_and_grad
 from rnnviz.engine.params import Params
+from rnnviz.engine.progress import Steps, run_to_end
 
 
 @dataclass(frozen=True)
@@ -20,7 +20,12 @@ class GradCheck:
     checked: int  # how many entries were perturbed
 
 
-def gradient_check(
+def gradient_check(*args, **kwargs) -> GradCheck:
+    """``gradient_check_steps`` run to the end."""
+    return run_to_end(gradient_check_steps(*args, **kwargs))
+
+
+def gradient_check_steps(
     params: Params,
     x: np.ndarray,
     targets: np.ndarray,
@@ -29,12 +34,12 @@ def gradient_check(
     eps: float = 1e-6,
     max_per_array: int | None = 64,
     seed: int = 0,
-    progress: Callable[[int, int], None] | None = None,
-) -> GradCheck:
+) -> Steps[GradCheck]:
     """Compare full BPTT (no truncation, no clipping) with (L(θ+ε) − L(θ−ε)) / 2ε.
 
     Runs in float64 whatever the network's dtype. At most ``max_per_array`` entries of each
     array are perturbed (chosen with ``seed``), so the check stays quick for big networks.
+    Yields (done, total) after each entry.
     """
     p = params.astype("float64")
     x = np.asarray(x, dtype=np.float64)
@@ -60,8 +65,7 @@ def gradient_check(
                 values.append(loss_and_grad(loss, y, targets, loss_at)[0])
             fd[j] = (values[0] - values[1]) / (2 * eps)
             done += 1
-            if progress is not None:
-                progress(done, total)
+            yield done, total
         exact = analytic[name].reshape(-1)[idx]
         scale = max(float(np.max(np.abs(fd))), 1e-12) if fd.size else 1.0
         errors[name] = float(np.max(np.abs(fd - exact)) / scale) if fd.size else 0.0

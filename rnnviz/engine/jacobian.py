@@ -12,6 +12,7 @@ import numpy as np
 
 from rnnviz.engine.cells import get_cell
 from rnnviz.engine.numerics import FLUSH_BELOW
+from rnnviz.engine.progress import Steps, run_to_end
 
 _CHUNK = 32  # singular values are computed for this many steps in one batched call
 
@@ -113,11 +114,14 @@ def jacobian_between(trace, k: int, t: int) -> np.ndarray:
     return P[:H, :H]  # (H, H)
 
 
-def jacobian_norm_matrix(trace, progress=None) -> np.ndarray:
-    """M[t-1, k-1] = ‖∂h_t/∂h_k‖₂ for 1 ≤ k ≤ t ≤ T (1 on the diagonal, 0 above it): (T, T).
+def jacobian_norm_matrix(trace) -> np.ndarray:
+    """``jacobian_norm_matrix_steps`` run to the end."""
+    return run_to_end(jacobian_norm_matrix_steps(trace))
 
-    ``progress(done, total)`` is called after each k, so a worker can report and cancel
-    (it may raise to stop). Products that overflow give inf.
+
+def jacobian_norm_matrix_steps(trace) -> Steps[np.ndarray]:
+    """Yields (done, total) per k; returns M with M[t-1, k-1] = ‖∂h_t/∂h_k‖₂ for
+    1 ≤ k ≤ t ≤ T (1 on the diagonal, 0 above it), shape (T, T). Overflow gives inf.
     """
     T, H = trace.T, trace.params.hidden_size
     J = step_jacobians(trace)  # (T, S, S): J[s] = ∂s_{s+1}/∂s_s
@@ -135,6 +139,5 @@ def jacobian_norm_matrix(trace, progress=None) -> np.ndarray:
             if finite.any():
                 norms[finite] = np.linalg.svd(blocks[finite], compute_uv=False)[:, 0]
             M[k - 1 :, k - 1] = norms
-            if progress is not None:
-                progress(k, T)
+            yield k, T
     return M

@@ -3,17 +3,16 @@ vanishing (ρ < 1) and exploding (ρ > 1) gradients."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 
 from rnnviz.engine.bptt import bptt
 from rnnviz.engine.forward import forward
 from rnnviz.engine.params import Params
+from rnnviz.engine.progress import Steps, run_to_end
 from rnnviz.engine.spectral import with_spectral_radius
 
 
-def radius_sweep(
+def radius_sweep_steps(
     params: Params,
     x: np.ndarray,
     targets: np.ndarray,
@@ -21,13 +20,12 @@ def radius_sweep(
     loss: str = "mse",
     loss_at: str = "last",
     truncate: int | None = None,
-    progress: Callable[[int, int], None] | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """(norms (R, T), valid (R, T)) with norms[r, t-1] = ‖dL/dh_t‖ at spectral radius rhos[r].
+) -> Steps[tuple[np.ndarray, np.ndarray]]:
+    """Yields (done, total) after each ρ and returns (norms (R, T), valid (R, T)).
 
-    The same recurrent matrix is rescaled to each ρ, so only the scale changes. Steps where
-    the computation overflowed have valid False and norm 0. ``progress(done, total)`` runs
-    after each ρ; it may raise to cancel.
+    norms[r, t-1] = ‖dL/dh_t‖ at spectral radius rhos[r]. The same recurrent matrix is
+    rescaled to each ρ, so only the scale changes. Steps where the computation overflowed
+    have valid False and norm 0. A worker thread can stop between two ρ.
     """
     rhos = np.asarray(rhos, dtype=float)  # (R,)
     T = np.asarray(x).shape[0]
@@ -35,9 +33,17 @@ def radius_sweep(
     valid = np.zeros((rhos.size, T), dtype=bool)  # (R, T)
     for r, rho in enumerate(rhos):
         result = bptt(
-            forward(with_spectral_radius(params, rho), x), targets, loss, loss_at, truncate=truncate
+            forward(with_spectral_radius(params, rho), x),
+            targets,
+            loss,
+            loss_at,
+            truncate=truncate,
         )
         norms[r], valid[r] = result.dL_dh_norm, result.valid
-        if progress is not None:
-            progress(r + 1, rhos.size)
+        yield r + 1, rhos.size
     return norms, valid
+
+
+def radius_sweep(*args, **kwargs) -> tuple[np.ndarray, np.ndarray]:
+    """``radius_sweep_steps`` run to the end."""
+    return run_to_end(radius_sweep_steps(*args, **kwargs))

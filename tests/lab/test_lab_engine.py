@@ -14,9 +14,14 @@ from rnnviz.engine.gates import (
     saturated_fraction,
 )
 from rnnviz.engine.gradcheck import gradient_check
-from rnnviz.engine.jacobian import jacobian_between, jacobian_norm_matrix, step_jacobians
+from rnnviz.engine.jacobian import (
+    jacobian_between,
+    jacobian_norm_matrix,
+    jacobian_norm_matrix_steps,
+    step_jacobians,
+)
 from rnnviz.engine.params import Params
-from rnnviz.engine.sweep import radius_sweep
+from rnnviz.engine.sweep import radius_sweep, radius_sweep_steps
 
 
 def linear_rnn(rho: float, H: int = 6, seed: int = 0) -> Params:
@@ -75,19 +80,14 @@ def test_norm_matrix_of_a_linear_rnn_is_rho_to_the_distance() -> None:
     np.testing.assert_allclose(M, want, rtol=1e-10, atol=0)
 
 
-def test_step_jacobians_progress_can_cancel() -> None:
+def test_long_computations_report_progress_and_can_stop_early() -> None:
     trace = forward(linear_rnn(0.9), np.zeros((6, 1)))
-    seen = []
-
-    def progress(done: int, total: int) -> None:
-        seen.append((done, total))
-        if done == 2:
-            raise KeyboardInterrupt
-
-    with pytest.raises(KeyboardInterrupt):
-        jacobian_norm_matrix(trace, progress)
-    assert seen == [(1, 6), (2, 6)]
+    steps = jacobian_norm_matrix_steps(trace)
+    assert [next(steps), next(steps)] == [(1, 6), (2, 6)]
+    steps.close()  # a cancelled worker simply stops iterating
     assert step_jacobians(trace).shape == (6, 6, 6)
+    sweep = radius_sweep_steps(linear_rnn(1.0), np.zeros((4, 1)), np.ones((4, 1)), [0.5, 1.0])
+    assert list(sweep) == [(1, 2), (2, 2)]
 
 
 def test_lstm_gates_are_the_cells_own_activations() -> None:
