@@ -70,7 +70,13 @@ class Session:
     @property
     def targets(self) -> np.ndarray:
         """Targets for the fed steps: (t, O) for mse, (t,) class indices for text."""
-        return self._targets_for(self.t)
+        return self.targets_for(self.t)
+
+    @property
+    def loss(self) -> str:
+        """Cross-entropy over the vocabulary for text, mean squared error otherwise."""
+        text = self.config.encoding == "text" and self.params.output_size == len(self.vocab)
+        return "xent" if text else "mse"
 
     @property
     def spectra(self) -> analysis.Spectra:
@@ -190,25 +196,53 @@ class Session:
         self._replay()
         self.events.config_changed.emit()
 
-    def set_params(self, params: Params) -> None:
-        """Use imported weights. The input encoding follows the weights' input size."""
+    def set_params(self, params: Params, sequence: np.ndarray | str | None = None) -> None:
+        """Use given weights (imported or trained), optionally with the inputs to feed them.
+
+        The input encoding follows the weights' input size (text needs a text whose
+        vocabulary has exactly that many characters). The ρ setting shows the weights' ρ, and
+        moving it rescales these weights. Fed steps are replayed when the inputs still fit.
+        """
+        rho = analysis.spectra(params).rho
         changes: dict[str, object] = {
             "cell": params.cell,
             "activation": params.activation,
             "hidden_size": params.hidden_size,
+            "input_size": params.input_size,
+            "dtype": str(params.dtype),
+            "spectral_radius": float(np.clip(rho, 0.0, 10.0)),
         }
-        if params.input_size != self.config.input_size:
-            changes |= {
-                "encoding": "scalar" if params.input_size == 1 else "vector",
-                "input_size": params.input_size,
-            }
-        self.config = self.config.changed(**changes)
+        vocab, rows = self.vocab, None
+        if isinstance(sequence, str):
+            vocab = vocabulary(sequence)
+            if len(vocab) != params.input_size:
+                raise InputError(
+                    f"the text has {len(vocab)} distinct characters; "
+                    f"these weights take {params.input_size} inputs"
+                )
+            rows, changes["encoding"] = one_hot(sequence, vocab), "text"
+        else:
+            if sequence is not None:
+                rows = np.asarray(sequence, dtype=float).reshape(len(sequence), -1)  # (N, I)
+                if rows.shape[1] != params.input_size:
+                    raise InputError(
+                        f"the inputs have {rows.shape[1]} values per step; "
+                        f"these weights take {params.input_size}"
+                    )
+            text_fits = self.config.encoding == "text" and len(self.vocab) == params.input_size
+            if not text_fits:
+                changes["encoding"] = "scalar" if params.input_size == 1 else "vector"
+        config = self.config.changed(**changes)  # validates before anything changes
+        self.config, self.vocab = config, vocab
         self._base_params = params
         self.params = params
         self._spectra = analysis.spectra(params)
-        if self.sequence.shape[1] != params.input_size:
-            self.sequence = np.zeros((self.config.sequence_length, params.input_size))
+        if rows is not None:
+            self.sequence = rows
+        elif self.sequence.shape[1] != params.input_size:
+            self.sequence = np.zeros((config.sequence_length, params.input_size))
         self._replay()
+        self.events.sequence_changed.emit()
         self.events.config_changed.emit()
 
     def run_backward(self) -> BPTTResult | None:
@@ -219,7 +253,7 @@ class Session:
         self.gradients = bptt(
             self.trace,
             self.targets,
-            loss=c.loss,
+            loss=self.loss,
             loss_at=c.loss_at,
             truncate=c.truncate,
             clip=c.clip,
@@ -341,15 +375,21 @@ class Session:
             self.params = self._base_params  # ρ = 0 (e.g. an all-zero W_hh) cannot be rescaled
         self._spectra = analysis.spectra(self.params)
 
-    def _targets_for(self, t: int) -> np.ndarray:
-        """y_t should reproduce x_{t−lag} (0 / class 0 before the sequence starts)."""
-        lag = self.config.target_lag
+    def targets_for(self, t: int) -> np.ndarray:
+        """Targets for the first t steps: y_t should reproduce x_{t−lag}.
+
+        Before the sequence starts the target is 0 (class 0 for text). Weights whose output
+        size differs from the input size (imported ones) have no echo to learn: their
+        target is 0, so the loss measures the outputs' size.
+        """
+        lag, n_out = self.config.target_lag, self.params.output_size
         x = self.sequence[:t]  # (t, I)
-        if self.config.encoding == "text":
+        if self.config.encoding == "text" and n_out == len(self.vocab):
             classes = np.argmax(x, axis=1) if t else np.zeros(0, dtype=int)  # (t,)
             out = np.zeros(t, dtype=int)
             out[lag:] = classes[: max(t - lag, 0)]
             return out
-        out = np.zeros((t, self.config.input_size))  # (t, I)
-        out[lag:] = x[: max(t - lag, 0)]
+        out = np.zeros((t, n_out))  # (t, O)
+        if n_out == x.shape[1]:
+            out[lag:] = x[: max(t - lag, 0)]
         return out

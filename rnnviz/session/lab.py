@@ -1,0 +1,297 @@
+"""The gradient lab's state: comparisons, the ρ sweep, Jacobians, saturation, training and
+the gradient check, computed from the session's network and inputs.
+
+Quick answers are computed on request. Long ones are progress generators (``*_steps``) that
+the Qt layer runs in a worker thread; their results come back through ``set_*`` on the GUI
+thread, which store them and emit an event, like every other state change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from rnnviz.engine import bptt, forward, init_params, with_spectral_radius
+from rnnviz.engine.gates import activation_derivative, mean_gate, saturated_fraction
+from rnnviz.engine.gradcheck import GradCheck, gradient_check_steps
+from rnnviz.engine.jacobian import jacobian_between, jacobian_norm_matrix_steps
+from rnnviz.engine.params import CELLS, Params
+from rnnviz.engine.progress import Steps
+from rnnviz.engine.sweep import radius_sweep_steps
+from rnnviz.engine.tasks import Task, adding_task, copy_task, next_value_task, text_task
+from rnnviz.engine.train import EpochReport, TrainConfig, sample_text, train
+from rnnviz.session.analysis import LOG_FLOOR
+from rnnviz.session.encoding import one_hot
+from rnnviz.session.events import Event
+from rnnviz.session.session import Session
+
+# The gate whose mean per step shows each gated cell's mechanism.
+MECHANISM_GATE: dict[str, tuple[str, str]] = {
+    "lstm": ("f", "forget gate f"),
+    "gru": ("z", "update gate z"),
+}
+
+
+@dataclass(frozen=True)
+class CellCurves:
+    cell: str
+    dL_dh_norm: np.ndarray  # (T,)
+    valid: np.ndarray  # (T,) bool
+    dL_dc_norm: np.ndarray | None  # (T,) LSTM: the cell-state path
+    gate_label: str | None  # e.g. "forget gate f"
+    gate_mean: np.ndarray | None  # (T,) mean over units per step
+
+
+@dataclass(frozen=True)
+class Comparison:
+    steps: int
+    curves: dict[str, CellCurves]  # keyed by cell name, vanilla/lstm/gru
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    rhos: np.ndarray  # (R,)
+    log10_norm: np.ndarray  # (R, T) log₁₀ ‖dL/dh_t‖, floored at LOG_FLOOR
+    valid: np.ndarray  # (R, T) bool: False where the computation overflowed
+
+
+@dataclass(frozen=True)
+class Saturation:
+    fraction: np.ndarray  # (T,) share of units with |h| > 0.9
+    derivative: np.ndarray  # (T, H) the nonlinearity's derivative
+
+
+@dataclass(frozen=True)
+class TrainingHistory:
+    task: Task
+    losses: tuple[float, ...]  # per epoch
+    norm_before: tuple[float, ...]  # mean gradient norm per epoch, before clipping
+    norm_after: tuple[float, ...]
+    params: Params | None  # the latest weights
+
+
+class LabEvents:
+    def __init__(self) -> None:
+        self.comparison_changed: Event[[]] = Event("comparison_changed")
+        self.sweep_changed: Event[[]] = Event("sweep_changed")
+        self.jacobians_changed: Event[[]] = Event("jacobians_changed")
+        self.training_changed: Event[[]] = Event("training_changed")
+        self.gradcheck_changed: Event[[]] = Event("gradcheck_changed")
+
+
+class Lab:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.events = LabEvents()
+        self.comparison: Comparison | None = None
+        self.sweep: SweepResult | None = None
+        self.jacobian_matrix: np.ndarray | None = None  # (T, T)
+        self.gradcheck: GradCheck | None = None
+        self.training: TrainingHistory | None = None
+        # Everything but the training history describes the current network and inputs.
+        for event in (
+            session.events.config_changed,
+            session.events.sequence_changed,
+            session.events.stepped,
+        ):
+            event.connect(self._stale)
+
+    # ---- what the lab looks at --------------------------------------------------------
+    def inputs(self) -> tuple[np.ndarray, np.ndarray]:
+        """The fed steps when there are at least two, else the whole sequence; with targets."""
+        s = self.session
+        n = s.t if s.t >= 2 else s.sequence.shape[0]
+        return s.sequence[:n], s.targets_for(n)
+
+    # ---- 1. side-by-side comparison (quick) ------------------------------------------
+    def compare(self) -> Comparison:
+        """Vanilla, LSTM and GRU with the same hidden size and seed on the same inputs."""
+        s, c = self.session, self.session.config
+        x, targets = self.inputs()
+        curves = {}
+        for cell in CELLS:
+            p = init_params(
+                cell,
+                s.params.input_size,
+                c.hidden_size,
+                s.params.output_size,
+                np.random.default_rng(c.seed),
+                scheme=c.init,
+                activation=c.activation if cell == "vanilla" else "tanh",
+                dtype=c.dtype,
+            )
+            p = _rescaled(p, c.spectral_radius)
+            trace = forward(p, x)
+            r = bptt(trace, targets, s.loss, c.loss_at, truncate=c.truncate)
+            gate = MECHANISM_GATE.get(cell)
+            curves[cell] = CellCurves(
+                cell,
+                r.dL_dh_norm,
+                r.valid,
+                r.dL_dc_norm,
+                gate[1] if gate else None,
+                mean_gate(trace, gate[0]) if gate else None,
+            )
+        self.comparison = Comparison(x.shape[0], curves)
+        self.events.comparison_changed.emit()
+        return self.comparison
+
+    # ---- 2. the spectral-radius sweep (worker) ----------------------------------------
+    def sweep_steps(self, low: float = 0.5, high: float = 1.5, count: int = 41) -> Steps:
+        """A generator for a worker: yields progress, returns a SweepResult."""
+        if not 0 <= low < high:
+            raise ValueError("the ρ range must satisfy 0 ≤ from < to")
+        if count < 2:
+            raise ValueError("the sweep needs at least 2 values of ρ")
+        s, c = self.session, self.session.config
+        x, targets = self.inputs()
+        rhos = np.linspace(low, high, count)  # (R,)
+        return _sweep(s.params, x, targets, rhos, s.loss, c.loss_at, c.truncate)
+
+    def set_sweep(self, result: SweepResult | None) -> None:
+        self.sweep = result
+        self.events.sweep_changed.emit()
+
+    # ---- 3. Jacobians ------------------------------------------------------------------
+    def pair_singular_values(self, k: int, t: int) -> np.ndarray:
+        """Singular values of ∂h_t/∂h_k (1-based, k ≤ t ≤ steps fed), largest first."""
+        M = jacobian_between(self.session.trace, k, t)  # (H, H)
+        with np.errstate(all="ignore"):
+            return np.linalg.svd(M, compute_uv=False)
+
+    def jacobian_matrix_steps(self) -> Steps[np.ndarray]:
+        """A generator for a worker: returns the (T, T) matrix of ‖∂h_t/∂h_k‖₂."""
+        if self.session.t < 1:
+            raise ValueError("feed at least one step first")
+        return jacobian_norm_matrix_steps(self.session.trace)
+
+    def set_jacobian_matrix(self, matrix: np.ndarray | None) -> None:
+        self.jacobian_matrix = matrix
+        self.events.jacobians_changed.emit()
+
+    # ---- 4. saturation (quick) ---------------------------------------------------------
+    def saturation(self) -> Saturation:
+        trace = self.session.trace
+        return Saturation(saturated_fraction(trace), activation_derivative(trace))
+
+    # ---- 5. training (worker) ---------------------------------------------------------
+    def make_task(self, name: str, length: int = 20, lag: int = 5, text: str = "") -> Task:
+        if name == "copy":
+            return copy_task(lag, length)
+        if name == "adding":
+            return adding_task(length)
+        if name == "text":
+            return text_task(text or "hello world, hello rnn, hello gradient. " * 3, length)
+        if name == "next-value":
+            s = self.session
+            signal = s.sequence[:, 0] if s.config.encoding == "scalar" else None
+            if signal is not None and signal.size < length + 2:
+                signal = None  # too short to cut windows from: fall back to the sine
+            return next_value_task(signal, length)
+        raise ValueError(f"unknown task {name!r}")
+
+    def training_network(self, task: Task) -> Params:
+        """The session's network if it fits the task, else a fresh one of the same kind."""
+        s, c = self.session, self.session.config
+        p = s.params
+        if p.input_size == task.input_size and p.output_size == task.output_size:
+            return p
+        fresh = init_params(
+            c.cell,
+            task.input_size,
+            c.hidden_size,
+            task.output_size,
+            np.random.default_rng(c.seed),
+            scheme=c.init,
+            activation=c.activation,
+            dtype=c.dtype,
+        )
+        return _rescaled(fresh, c.spectral_radius)
+
+    def training_steps(self, task: Task, config: TrainConfig) -> Iterator[EpochReport]:
+        """A generator for a worker: one EpochReport per epoch."""
+        self.training = TrainingHistory(task, (), (), (), None)
+        self.events.training_changed.emit()
+        return train(self.training_network(task), task, config)
+
+    def record_epoch(self, report: EpochReport) -> None:
+        h = self.training
+        assert h is not None, "training_steps starts the history"
+        self.training = TrainingHistory(
+            h.task,
+            (*h.losses, report.loss),
+            (*h.norm_before, report.grad_norm_before_clip),
+            (*h.norm_after, report.grad_norm_after_clip),
+            report.params,
+        )
+        self.events.training_changed.emit()
+
+    def adopt_trained(self) -> None:
+        """Step with the trained weights: the session takes them, with an example to feed."""
+        h = self.training
+        if h is None or h.params is None:
+            raise ValueError("nothing has been trained yet")
+        task = h.task
+        if task.name == "text":
+            text = "".join(task.vocab[i] for i in task.signal[: max(task.length, 40)])
+            self.session.set_params(h.params, text)
+        else:
+            example = task.draw(np.random.default_rng(self.session.config.seed))
+            self.session.set_params(h.params, example.x)
+
+    def predict_next_char(self, prime: str) -> dict[str, float]:
+        """The trained text model's probabilities for the character after ``prime``."""
+        h = self._text_model()
+        y = forward(h.params, one_hot(prime, h.task.vocab)).y[-1]  # (V,)
+        prob = np.exp(y - y.max())
+        prob /= prob.sum()
+        return dict(zip(h.task.vocab, prob.tolist(), strict=True))
+
+    def sample(self, prime: str, n: int, temperature: float, seed: int = 0) -> str:
+        h = self._text_model()
+        return sample_text(
+            h.params, h.task.vocab, prime, n, temperature, np.random.default_rng(seed)
+        )
+
+    # ---- 6. gradient check (worker) --------------------------------------------------
+    def gradcheck_steps(self) -> Steps[GradCheck]:
+        s = self.session
+        x, targets = self.inputs()
+        return gradient_check_steps(s.params, x, targets, s.loss, s.config.loss_at)
+
+    def set_gradcheck(self, result: GradCheck | None) -> None:
+        self.gradcheck = result
+        self.events.gradcheck_changed.emit()
+
+    # ---- internals -------------------------------------------------------------------
+    def _text_model(self) -> TrainingHistory:
+        h = self.training
+        if h is None or h.params is None or h.task.name != "text":
+            raise ValueError("train the text task first")
+        return h
+
+    def _stale(self) -> None:
+        for name, event in (
+            ("comparison", self.events.comparison_changed),
+            ("sweep", self.events.sweep_changed),
+            ("jacobian_matrix", self.events.jacobians_changed),
+            ("gradcheck", self.events.gradcheck_changed),
+        ):
+            if getattr(self, name) is not None:
+                setattr(self, name, None)
+                event.emit()
+
+
+def _rescaled(p: Params, rho: float) -> Params:
+    try:
+        return with_spectral_radius(p, rho)
+    except ValueError:
+        return p  # a zero W_hh (ρ = 0) cannot be rescaled
+
+
+def _sweep(params, x, targets, rhos, loss, loss_at, truncate) -> Steps[SweepResult]:
+    norms, valid = yield from radius_sweep_steps(params, x, targets, rhos, loss, loss_at, truncate)
+    log10 = np.log10(np.clip(norms, LOG_FLOOR, None))  # (R, T)
+    return SweepResult(rhos, log10, valid)
