@@ -1,0 +1,1 @@
+"""The gradient lab: panels that answer why gradients vanish, explode, or survive."""

@@ -1,0 +1,13 @@
+"""Vanilla, LSTM and GRU gradient curves overlaid, with the gates that explain them."""
+
+from __future__ import annotations
+
+from PyQt6.QtWidgets import QWidget
+
+from rnnviz.session.lab import Lab
+
+
+class CompareView(QWidget):
+    def __init__(self, lab: Lab, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.lab = lab

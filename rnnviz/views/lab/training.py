@@ -1,0 +1,13 @@
+"""Training in the loop: tasks, optimiser, live loss and gradient norms."""
+
+from __future__ import annotations
+
+from PyQt6.QtWidgets import QWidget
+
+from rnnviz.session.lab import Lab
+
+
+class TrainingView(QWidget):
+    def __init__(self, lab: Lab, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.lab = lab
