@@ -1,0 +1,329 @@
+"""``rnnviz analyze``: run the engine once over a sequence and write every number to JSON."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from typing import Any
+
+import numpy as np
+
+from rnnviz.engine import (
+    ACTIVATIONS,
+    CELLS,
+    DTYPES,
+    INITS,
+    LOSS_AT,
+    LOSSES,
+    bptt,
+    forward,
+    init_params,
+    jacobian_norms,
+)
+from rnnviz.io.json_report import build_report, write_report
+from rnnviz.io.sequences import SequenceFileError, load_sequence
+from rnnviz.io.weights import WeightFileError, default_names, load_weights
+
+# ASCII only: --help must print on any terminal encoding.
+DESCRIPTION = """\
+Run the engine once over a sequence and write every number it computes to a JSON file.
+
+THE NETWORK
+  --weights FILE reads one single-layer, unidirectional nn.RNN / nn.LSTM / nn.GRU and one
+  nn.Linear readout under their state_dict names: <rnn>weight_ih_l0, <rnn>weight_hh_l0,
+  <rnn>bias_ih_l0, <rnn>bias_hh_l0 (any module prefix, e.g. "rnn.") and <readout>weight,
+  <readout>bias (e.g. "fc."). The cell follows from the rows of weight_hh_l0 (H, 4H, 3H:
+  vanilla, lstm, gru). A module made with bias=False has no bias arrays: absent biases
+  are zeros. Formats: .npz, .safetensors (pip install safetensors), .pt / .pth (pip
+  install torch; a state_dict, read with torch.load(weights_only=True)).
+  Without --weights, --hidden-size H initialises a network with --cell (default vanilla),
+  --init (default pytorch), --spectral-radius (default: the scheme's own), --seed
+  (default 0) and --output-size (default: the targets' width for mse, the largest class
+  + 1 for xent, the input width without targets).
+  --activation (default tanh) is the vanilla cell's; lstm and gru need tanh.
+
+THE DATA
+  --inputs and --targets: one timestep per row, as .npy or .csv (numbers only, comma
+  separated, no header line; blank lines are skipped). For --loss xent each row of
+  --targets is one whole class index. The initial state is h_0 = 0 (and c_0 = 0).
+  Without --targets there is no loss: the forward pass, the Jacobian norms and the
+  spectra are written and every gradient field is null; --loss, --loss-at, --truncate
+  and --clip then are errors. Defaults: --loss mse, --loss-at all.
+
+STEPS AND TRUNCATION
+  Steps are numbered t = 1..T, and row t-1 of every per-step array is step t.
+  --truncate K: truncated BPTT in windows of K steps counted back from the last step T,
+  as if the state were detached at the start of each window; each window's losses send
+  their gradient back only inside that window. truncation_cuts lists the steps t that
+  receive no gradient from step t+1.
+  --clip THETA rescales all gradients together when their global L2 norm exceeds THETA.
+
+OUT.json (strict JSON: NaN and infinity are never written; a non-finite number is null)
+  config                 what was run: cell, activation, input_size, hidden_size,
+                         output_size, steps (T), dtype, weights (path or null), init
+                         ({scheme, spectral_radius, seed}, or null with --weights),
+                         inputs, targets, loss, loss_at, truncate, clip, zero_filled
+                         (the bias keys the weight file lacks, read as zeros)
+  loss                   the loss, averaged like nn.MSELoss / nn.CrossEntropyLoss over
+                         the scored steps (all, or the last)
+  h                      T x H hidden states h_t
+  c                      T x H LSTM cell states c_t (null for other cells)
+  y                      T x O outputs y_t = W_hy h_t + b_y
+  dL_dh                  T x H total gradient dL/dh_t (through every later step),
+                         before clipping
+  dL_dh_norm             T: the L2 norm of each row of dL_dh
+  dL_dc_norm             T: the L2 norm of dL/dc_t (LSTM; null for other cells)
+  dW_hh_contrib          T: the Frobenius norm of step t's term of dL/dW_hh
+  jacobian_norm          T: spectral norm of dh_T/dh_t (1 at t = T)
+  jacobian_overflow_at   the step where that product left the float range, or null;
+                         the norms of steps <= it are null
+  truncation_cuts        steps t that receive no gradient from step t+1 ([] without
+                         --truncate)
+  grads                  parameter gradients after clipping, keyed by the weight file's
+                         own state_dict names (rnn.* and readout.* for an initialised
+                         network), each shaped like its array; keys absent from the file
+                         have none
+  grad_norm_before_clip  global L2 norm of all parameter gradients before clipping
+  grad_norm_after_clip   the same after clipping (equal when nothing was clipped)
+  spectral_radius        largest |eigenvalue| of W_hh (gated cells: the largest over
+                         the gates' H x H blocks)
+  sigma_max              largest singular value of W_hh (gated: largest over the gates)
+  gate_spectra           {gate: {spectral_radius, sigma_max}} for each H x H block of
+                         W_hh (vanilla: h; lstm: i, f, g, o; gru: r, z, n)
+  exploded_at            the first step, in the order of computation, whose values
+                         stopped being finite, or null
+  exploded_in            "forward", "backward" or null
+  After an explosion, what could not be computed is null rather than a number: the rows
+  of h, c and y from exploded_at on (forward), the rows of dL_dh, dL_dh_norm, dL_dc_norm
+  and dW_hh_contrib up to exploded_at (backward, or all of them after a forward
+  explosion), jacobian_norm after a forward explosion, the loss after a forward
+  explosion, and grads and both gradient norms after either.
+
+EXIT STATUS
+  0 when OUT.json was written; 2 for a bad argument or file, with one line on stderr.
+"""
+
+# Options that describe a network to initialise; a weight file fixes all of them.
+_INIT_OPTIONS: tuple[str, ...] = (
+    "hidden_size",
+    "cell",
+    "init",
+    "spectral_radius",
+    "seed",
+    "output_size",
+)
+# Options that only mean something for a loss.
+_LOSS_OPTIONS: tuple[str, ...] = ("loss", "loss_at", "truncate", "clip")
+
+
+class _ArgumentError(ValueError):
+    """A bad argument; its message is the one line printed on stderr."""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    net = parser.add_argument_group("network")
+    net.add_argument(
+        "--weights", metavar="FILE", help="weight file (.npz, .safetensors, .pt, .pth)"
+    )
+    net.add_argument(
+        "--hidden-size", type=int, metavar="H", help="initialise a network with H hidden units"
+    )
+    net.add_argument("--cell", choices=CELLS, help="cell to initialise (default vanilla)")
+    net.add_argument("--init", choices=INITS, help="initialisation scheme (default pytorch)")
+    net.add_argument(
+        "--spectral-radius", type=float, metavar="R", help="spectral radius of each recurrent block"
+    )
+    net.add_argument("--seed", type=int, metavar="S", help="random seed (default 0)")
+    net.add_argument("--output-size", type=int, metavar="O", help="outputs of the readout")
+    net.add_argument(
+        "--activation", choices=ACTIVATIONS, default="tanh", help="vanilla cell (default tanh)"
+    )
+    net.add_argument(
+        "--dtype",
+        choices=tuple(DTYPES),
+        default="float64",
+        help="float type of every array (default float64)",
+    )
+    data = parser.add_argument_group("data")
+    data.add_argument("--inputs", required=True, metavar="X", help="inputs (.npy or .csv)")
+    data.add_argument("--targets", metavar="Y", help="targets (.npy or .csv)")
+    loss = parser.add_argument_group("loss and backward pass (need --targets)")
+    loss.add_argument("--loss", choices=LOSSES, help="default mse")
+    loss.add_argument("--loss-at", choices=LOSS_AT, help="score all steps or the last (all)")
+    loss.add_argument("--truncate", type=int, metavar="K", help="truncated BPTT, K steps")
+    loss.add_argument("--clip", type=float, metavar="THETA", help="clip the gradient norm")
+    parser.add_argument("--json", required=True, metavar="OUT", help="where to write the report")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        report = analyze(args)
+    except (_ArgumentError, WeightFileError, SequenceFileError) as err:
+        print(f"rnnviz analyze: error: {err}", file=sys.stderr)
+        return 2
+    try:
+        write_report(args.json, report)
+    except OSError as err:
+        print(f"rnnviz analyze: error: cannot write {args.json} ({err.strerror})", file=sys.stderr)
+        return 2
+    return 0
+
+
+def analyze(args: argparse.Namespace) -> dict[str, Any]:
+    """The report for parsed arguments; raises the one-line errors that ``run`` prints."""
+    _check_numbers(args)
+    x = load_sequence(args.inputs)  # (T, I)
+    targets = None if args.targets is None else load_sequence(args.targets)  # (T, N)
+    if targets is None:
+        for option in _LOSS_OPTIONS:
+            if getattr(args, option) is not None:
+                raise _ArgumentError(f"{_flag(option)} needs --targets")
+    loss = args.loss or "mse"
+    if targets is not None:
+        _check_targets(args, x, targets, loss)
+
+    if args.weights is not None:
+        for option in _INIT_OPTIONS:
+            if getattr(args, option) is not None:
+                raise _ArgumentError(f"{_flag(option)} cannot be combined with --weights")
+        loaded = load_weights(args.weights, activation=args.activation, dtype=args.dtype)
+        params = loaded.params
+        grad_names = loaded.present_names
+        zero_filled = [loaded.names[f] for f in loaded.zero_filled]
+        init = None
+    else:
+        if args.hidden_size is None:
+            raise _ArgumentError("give --weights FILE, or --hidden-size H to initialise a network")
+        init = {
+            "scheme": args.init or "pytorch",
+            "spectral_radius": args.spectral_radius,
+            "seed": 0 if args.seed is None else args.seed,
+        }
+        output_size = args.output_size or _default_output_size(x, targets, loss)
+        try:
+            params = init_params(
+                args.cell or "vanilla",
+                x.shape[1],
+                args.hidden_size,
+                output_size,
+                np.random.default_rng(init["seed"]),
+                scheme=init["scheme"],
+                spectral_radius=args.spectral_radius,
+                activation=args.activation,
+                dtype=args.dtype,
+            )
+        except ValueError as err:  # e.g. an lstm asked for a relu activation
+            raise _ArgumentError(str(err)) from None
+        grad_names, zero_filled = default_names(), []
+
+    _check_sizes(args, x, targets, loss, params.input_size, params.output_size)
+    trace = forward(params, x)
+    result = None
+    if targets is not None:
+        result = bptt(
+            trace,
+            targets,
+            loss=loss,
+            loss_at=args.loss_at or "all",
+            truncate=args.truncate,
+            clip=args.clip,
+        )
+    # The Jacobian norms need no loss; after a forward explosion there is nothing to measure.
+    jacobian = jacobian_norms(trace) if trace.exploded_at is None else None
+    config = {
+        "cell": params.cell,
+        "activation": params.activation,
+        "input_size": params.input_size,
+        "hidden_size": params.hidden_size,
+        "output_size": params.output_size,
+        "steps": trace.T,
+        "dtype": args.dtype,
+        "weights": args.weights,
+        "init": init,
+        "inputs": args.inputs,
+        "targets": args.targets,
+        "loss": None if targets is None else loss,
+        "loss_at": None if targets is None else args.loss_at or "all",
+        "truncate": args.truncate,
+        "clip": args.clip,
+        "zero_filled": zero_filled,
+    }
+    return build_report(trace, result, jacobian, grad_names, config, truncate=args.truncate)
+
+
+def _flag(option: str) -> str:
+    return "--" + option.replace("_", "-")
+
+
+def _check_numbers(args: argparse.Namespace) -> None:
+    """Ranges argparse's types do not check."""
+    at_least_one = ("hidden_size", "output_size", "truncate")
+    for option in at_least_one:
+        value = getattr(args, option)
+        if value is not None and value < 1:
+            raise _ArgumentError(f"{_flag(option)} must be at least 1, got {value}")
+    if args.clip is not None and not (math.isfinite(args.clip) and args.clip > 0):
+        raise _ArgumentError(f"--clip must be a positive number, got {args.clip}")
+    rho = args.spectral_radius
+    if rho is not None and not (math.isfinite(rho) and rho >= 0):
+        raise _ArgumentError(f"--spectral-radius must be a number >= 0, got {rho}")
+    if args.seed is not None and args.seed < 0:
+        raise _ArgumentError(f"--seed must be >= 0, got {args.seed}")
+
+
+def _check_targets(args: argparse.Namespace, x: np.ndarray, targets: np.ndarray, loss: str) -> None:
+    if targets.shape[0] != x.shape[0]:
+        raise _ArgumentError(
+            f"{args.targets}: {targets.shape[0]} rows, but {args.inputs} has {x.shape[0]}: "
+            "one row per timestep in both"
+        )
+    if loss == "xent":
+        if targets.shape[1] != 1:
+            raise _ArgumentError(
+                f"{args.targets}: {targets.shape[1]} values per row; --loss xent needs one "
+                "class index per row"
+            )
+        bad = (targets[:, 0] != np.round(targets[:, 0])) | (targets[:, 0] < 0)  # (T,)
+        if bad.any():
+            row = int(np.argmax(bad))
+            raise _ArgumentError(
+                f"{args.targets}: row {row + 1} holds {targets[row, 0]:g}; --loss xent needs "
+                "whole class indices >= 0"
+            )
+
+
+def _default_output_size(x: np.ndarray, targets: np.ndarray | None, loss: str) -> int:
+    if targets is None:
+        return int(x.shape[1])
+    if loss == "xent":
+        return int(targets.max()) + 1
+    return int(targets.shape[1])
+
+
+def _check_sizes(
+    args: argparse.Namespace,
+    x: np.ndarray,
+    targets: np.ndarray | None,
+    loss: str,
+    input_size: int,
+    output_size: int,
+) -> None:
+    """The data against the network, named after the files, before the engine sees them."""
+    network = f"the network in {args.weights}" if args.weights else "the network"
+    if x.shape[1] != input_size:
+        raise _ArgumentError(
+            f"{args.inputs}: {x.shape[1]} values per row, but {network} has input size {input_size}"
+        )
+    if targets is None:
+        return
+    if loss == "mse" and targets.shape[1] != output_size:
+        raise _ArgumentError(
+            f"{args.targets}: {targets.shape[1]} values per row, but {network} has output size "
+            f"{output_size}"
+        )
+    if loss == "xent" and targets.max() >= output_size:
+        raise _ArgumentError(
+            f"{args.targets}: class {int(targets.max())} is out of range: {network} has output "
+            f"size {output_size} (classes 0..{output_size - 1})"
+        )
