@@ -38,6 +38,7 @@ class BPTTResult:
     dW_hh_contrib: np.ndarray  # (T,) ‖step t's term of dW_hh‖_F
     jacobian_norm: np.ndarray | None  # (T,) ‖∂h_T/∂h_t‖₂, when asked for
     jacobian_overflow_at: int | None  # steps ≤ this have a norm beyond float range (shown as 0)
+    state_jacobian_norm: np.ndarray | None  # (T,) LSTM: ‖∂h_T/∂(h_t, c_t)‖₂, cell path included
     grad_norm_before_clip: float
     grad_norm_after_clip: float
     exploded_at: int | None
@@ -142,6 +143,9 @@ def bptt(
         }
         grads, before, after = clip_by_global_norm(raw, clip)
         jac, jac_overflow = jacobian_norms(trace) if jacobians else (None, None)
+        state_jac = None
+        if jacobians and cell.has_cell_state:
+            state_jac = jacobian_norms(trace, include_cell_state=True)[0]
         dc_norm = None
         if dC_future is not None:
             dc_norm = row_norms(total_cell_grad(ctx, dH, dC_future))
@@ -156,6 +160,7 @@ def bptt(
             dW_hh_contrib=row_norms(dhp) * row_norms(h_prev),
             jacobian_norm=jac,
             jacobian_overflow_at=jac_overflow,
+            state_jacobian_norm=state_jac,
             grad_norm_before_clip=before,
             grad_norm_after_clip=after,
             exploded_at=None,
@@ -217,6 +222,7 @@ def _exploded(
         dW_hh_contrib=np.zeros(T),
         jacobian_norm=None,
         jacobian_overflow_at=None,
+        state_jacobian_norm=None,
         grad_norm_before_clip=float(np.inf),
         grad_norm_after_clip=0.0,
         exploded_at=step,

@@ -54,8 +54,14 @@ def init_params(
     gain: float = 1.0,
     activation: str = "tanh",
     dtype: str = "float64",
+    gate_bias: float = 0.0,
 ) -> Params:
-    """A fresh network. ``spectral_radius`` rescales every gate's recurrent block to that ρ."""
+    """A fresh network. ``spectral_radius`` rescales every gate's recurrent block to that ρ.
+
+    ``gate_bias`` is added to the bias of the LSTM's forget gate or the GRU's update gate:
+    1 to 2 keeps the gate open at the start, so the state (and its gradient) is carried
+    across many steps (Gers et al., 2000; Jozefowicz et al., 2015). Vanilla cells ignore it.
+    """
     if scheme not in INITS:
         raise ValueError(f"unknown initialisation {scheme!r}; choose one of {', '.join(INITS)}")
     if cell not in GATES:
@@ -86,5 +92,7 @@ def init_params(
         b_hh = rng.uniform(-k, k, G * H)
         W_hy = rng.uniform(-k, k, (O, H))  # (O, H) nn.Linear(H, O): bound 1/√fan_in
         b_y = rng.uniform(-k, k, O)
+    if cell != "vanilla":
+        b_hh[H : 2 * H] += gate_bias  # row block 1 is f (LSTM: i, f, g, o) and z (GRU: r, z, n)
     p = Params(cell, activation, W_ih, W_hh, b_ih, b_hh, W_hy, b_y)
     return p.astype(DTYPES[dtype]) if dtype != "float64" else p

@@ -17,11 +17,13 @@ from rnnviz.engine.progress import Steps, run_to_end
 _CHUNK = 32  # singular values are computed for this many steps in one batched call
 
 
-def jacobian_norms(trace) -> tuple[np.ndarray, int | None]:
+def jacobian_norms(trace, include_cell_state: bool = False) -> tuple[np.ndarray, int | None]:
     """(‖∂h_T/∂h_t‖₂ for t = 1..T, the step where the product overflowed or None).
 
     Going back from T, the product can overflow; the norms at and before that step are set
     to 0 (never inf) and the step is returned, so callers can mark them.
+    With ``include_cell_state`` the LSTM's norm is that of ∂h_T/∂(h_t, c_t): how much h_T
+    depends on the whole state at t, the cell-state path included (other cells: the same).
     """
     p, T, H = trace.params, trace.T, trace.params.hidden_size
     cell = get_cell(p.cell)
@@ -32,12 +34,15 @@ def jacobian_norms(trace) -> tuple[np.ndarray, int | None]:
     P_h = np.eye(H)  # (H, H) ∂h_T/∂h_t, rows indexed by h_T
     P_c = np.zeros((H, H)) if cell.has_cell_state else None  # (H, H) ∂h_T/∂c_t
     G = p.n_gates
-    chunk = np.empty((_CHUNK, H, H))  # (C, H, H)
+    width = 2 * H if include_cell_state and P_c is not None else H
+    chunk = np.empty((_CHUNK, H, width))  # (C, H, H) or (C, H, 2H)
     rows: list[int] = []
     overflow_at: int | None = None
     with np.errstate(all="ignore"):
         for t in range(T - 1, -1, -1):
-            chunk[len(rows)] = P_h
+            chunk[len(rows), :, :H] = P_h
+            if width > H:
+                chunk[len(rows), :, H:] = P_c
             rows.append(t)
             if len(rows) == _CHUNK:
                 _store_norms(out, rows, chunk)

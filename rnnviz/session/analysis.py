@@ -52,7 +52,15 @@ def measured_rate(jacobian_norm: np.ndarray | None) -> float | None:
 
 def regime(rho: float, result: BPTTResult | None) -> Regime:
     """Vanishing / near the edge / exploding, from the measured rate (ρ when there is none)."""
-    rate = None if result is None else measured_rate(result.jacobian_norm)
+    chain = None
+    if result is not None:
+        # The LSTM's memory runs through c as well: measure the whole state's sensitivity.
+        chain = (
+            result.state_jacobian_norm
+            if result.state_jacobian_norm is not None
+            else (result.jacobian_norm)
+        )
+    rate = measured_rate(chain)
     if result is not None and result.exploded_at is not None:
         return Regime("exploding", rate, f"exploding: overflow at t = {result.exploded_at}")
     if result is not None and result.jacobian_overflow_at is not None:

@@ -10,7 +10,17 @@ from rnnviz.session.presets import PRESETS
 
 # Changing one of these draws a new network (the others keep the weights).
 NETWORK_FIELDS: frozenset[str] = frozenset(
-    {"cell", "activation", "hidden_size", "init", "seed", "input_size", "dtype"}
+    {
+        "cell",
+        "activation",
+        "hidden_size",
+        "init",
+        "seed",
+        "encoding",
+        "input_size",
+        "dtype",
+        "gate_bias",
+    }
 )
 
 
@@ -23,6 +33,7 @@ class SessionConfig:
     input_size: int = 1  # vector width; scalar is 1, text is the vocabulary size
     init: str = "orthogonal"
     spectral_radius: float = 0.9  # W_hh is rescaled to this ρ (every gate block)
+    gate_bias: float = 0.0  # added to the LSTM forget / GRU update gate bias: >0 keeps it open
     seed: int = 0
     sequence_length: int = 20  # for numeric presets
     preset: str = "sine"
@@ -49,6 +60,8 @@ class SessionConfig:
         ):
             if getattr(self, name) < low:
                 raise ValueError(f"{name.replace('_', ' ')} must be at least {low}")
+        if not -10 <= self.gate_bias <= 10:
+            raise ValueError("the gate bias must lie between −10 and 10")
         if not 0 <= self.spectral_radius <= 10:
             raise ValueError("the spectral radius must lie between 0 and 10")
         if self.truncate is not None and self.truncate < 1:

@@ -121,6 +121,7 @@ class Lab:
                 scheme=c.init,
                 activation=c.activation if cell == "vanilla" else "tanh",
                 dtype=c.dtype,
+                gate_bias=c.gate_bias,
             )
             p = _rescaled(p, c.spectral_radius)
             trace = forward(p, x)
@@ -207,6 +208,7 @@ class Lab:
             scheme=c.init,
             activation=c.activation,
             dtype=c.dtype,
+            gate_bias=c.gate_bias,
         )
         return _rescaled(fresh, c.spectral_radius)
 

@@ -181,19 +181,46 @@ class Session:
         self._restart()
 
     def set_config(self, **changes: object) -> None:
-        """Change settings. Network-shaping ones draw a new network (same seed, same draw)."""
-        new = self.config.changed(**changes)
-        if new == self.config:
+        """Change settings. Network-shaping ones draw a new network (same seed, same draw).
+
+        The inputs always fit the encoding: switching to text loads the "hello world" text
+        (input size = its vocabulary), switching away from text loads a numeric preset.
+        """
+        old = self.config
+        new = old.changed(**changes)
+        if new == old:
             return
-        old, self.config = self.config, new
-        resized = old.preset != new.preset or old.sequence_length != new.sequence_length
-        if resized and new.preset not in TEXT_PRESETS:
+        text = None
+        if new.encoding == "text":
+            text = TEXT_PRESETS.get(new.preset, TEXT_PRESETS["hello world"])
+            if old.encoding == "text" and self.vocab and new.preset == old.preset:
+                text = None  # keep the text the user has
+            vocab = vocabulary(text) if text is not None else self.vocab
+            new = new.changed(input_size=len(vocab))
+        else:
+            if new.preset in TEXT_PRESETS:
+                new = new.changed(preset=SessionConfig().preset)
+            if new.encoding == "scalar":
+                new = new.changed(input_size=1)
+        self.config = new
+        reload = new.encoding != "text" and (
+            old.preset != new.preset
+            or old.sequence_length != new.sequence_length
+            or old.encoding == "text"
+            or self.sequence.shape[1] != new.input_size
+        )
+        if text is not None:
+            self.vocab = vocabulary(text)
+            self.sequence = one_hot(text, self.vocab)  # (N, V)
+        elif reload:
             self._load_preset_sequence()
         if any(getattr(old, f) != getattr(new, f) for f in NETWORK_FIELDS):
             self._build_network()
         elif old.spectral_radius != new.spectral_radius:
             self._apply_radius()
         self._replay()
+        if text is not None or reload:
+            self.events.sequence_changed.emit()
         self.events.config_changed.emit()
 
     def set_params(self, params: Params, sequence: np.ndarray | str | None = None) -> None:
@@ -364,6 +391,7 @@ class Session:
             scheme=c.init,
             activation=c.activation,
             dtype=c.dtype,
+            gate_bias=c.gate_bias,
         )
         self._apply_radius()
 

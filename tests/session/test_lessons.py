@@ -1,0 +1,122 @@
+"""Lesson files: the built-in ones load and play to the end; bad ones are named and skipped."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from rnnviz.resources import asset_path
+from rnnviz.session import Session
+from rnnviz.session.lab import Lab
+from rnnviz.session.lessons import ScenarioFileError, load_folder, load_scenario
+from rnnviz.session.player import ScenarioPlayer
+
+BUILT_IN = ("recurrence", "unrolling", "vanishing", "exploding", "gating")
+
+
+def test_the_five_lessons_load_in_teaching_order() -> None:
+    scenarios, problems = load_folder(asset_path("scenarios"))
+    assert problems == []
+    assert [s.name for s in scenarios] == list(BUILT_IN)
+
+
+@pytest.mark.parametrize("name", BUILT_IN)
+def test_every_lesson_plays_to_its_last_slide(name: str) -> None:
+    scenario = load_scenario(asset_path("scenarios") / f"{name}.json")
+    session = Session()
+    lab = Lab(session)
+    player = ScenarioPlayer(session, lab)
+    player.open(scenario)
+    seen = 1
+    while player.next():
+        seen += 1
+        slide = player.slide
+        if slide.backward:
+            assert session.gradients is not None
+        if slide.compare:
+            assert lab.comparison is not None
+    assert seen == len(scenario.slides) and player.index == seen - 1
+    assert not player.next()
+    while player.previous():
+        pass
+    assert player.index == 0
+
+
+def test_gating_lesson_shows_gated_cells_keep_the_gradient() -> None:
+    scenario = load_scenario(asset_path("scenarios") / "gating.json")
+    session = Session()
+    lab = Lab(session)
+    ScenarioPlayer(session, lab).open(scenario, slide=4)
+    first = {cell: c.dL_dh_norm[0] for cell, c in lab.comparison.curves.items()}
+    # What the caption claims: at t = 1 the gated cells' gradient is orders of magnitude larger.
+    assert first["lstm"] > 1000 * first["vanilla"] and first["gru"] > 1000 * first["vanilla"]
+
+
+def test_opening_at_a_slide_equals_stepping_to_it() -> None:
+    scenario = load_scenario(asset_path("scenarios") / "vanishing.json")
+    a, b = Session(), Session()
+    ScenarioPlayer(a).open(scenario, slide=3)
+    player = ScenarioPlayer(b)
+    player.open(scenario)
+    player.next()
+    player.next()
+    assert a.config == b.config and a.t == b.t
+    assert (a.trace.h == b.trace.h).all()
+
+
+def write(folder: Path, name: str, content: object) -> Path:
+    path = folder / f"{name}.json"
+    path.write_text(content if isinstance(content, str) else json.dumps(content))
+    return path
+
+
+GOOD = {"format": "rnnviz-scenario", "version": 1, "slides": [{"caption": "hi"}]}
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{not json", "not valid JSON (line 1"),
+        ({"slides": []}, "not an rnnviz lesson"),
+        ({**GOOD, "version": 99}, "version 99 is newer than this rnnviz reads"),
+        ({**GOOD, "slides": []}, '"slides" must be a non-empty list'),
+        ({**GOOD, "slides": [{"settings": {}}]}, 'slide 1: needs a "caption"'),
+        (
+            {**GOOD, "slides": [{"caption": "a", "settings": {"colour": 1}}]},
+            "unknown setting(s) colour",
+        ),
+        (
+            {**GOOD, "slides": [{"caption": "a", "settings": {"hidden_size": 0}}]},
+            "hidden size must be at least 1",
+        ),
+        (
+            {**GOOD, "slides": [{"caption": "a", "input": {"preset": "noise"}}]},
+            "unknown preset 'noise'",
+        ),
+        ({**GOOD, "slides": [{"caption": "a", "run": {"steps": -1}}]}, '"steps" must be'),
+        ({**GOOD, "slides": [{"caption": "a", "run": {"panel": "x"}}]}, "unknown panel 'x'"),
+    ],
+)
+def test_a_bad_lesson_is_named_and_the_others_still_load(
+    tmp_path: Path, content: object, message: str
+) -> None:
+    write(tmp_path, "good", GOOD)
+    bad = write(tmp_path, "bad", content)
+    with pytest.raises(ScenarioFileError) as err:
+        load_scenario(bad)
+    assert str(bad) in str(err.value) and message in str(err.value)
+    scenarios, problems = load_folder(tmp_path)
+    assert [s.name for s in scenarios] == ["good"]
+    assert len(problems) == 1 and str(bad) in problems[0]
+
+
+def test_a_truncated_or_binary_file_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "cut.json"
+    path.write_text(json.dumps(GOOD)[:30])
+    with pytest.raises(ScenarioFileError, match="not valid JSON"):
+        load_scenario(path)
+    path.write_bytes(b"\xff\xfe\x00garbage")
+    with pytest.raises(ScenarioFileError, match="not a text file"):
+        load_scenario(path)
