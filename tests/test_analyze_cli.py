@@ -589,8 +589,6 @@ def test_io_and_analyze_never_import_qt() -> None:
 
 
 # --- the truncation convention ---------------------------------------------------------------
-# The two xfail tests fail today because of engine bugs (rnnviz/engine/bptt.py); being strict,
-# they fail as soon as the engine is fixed: remove their markers then.
 
 
 def truncated_run(
@@ -607,12 +605,6 @@ def truncated_run(
     return read_report(out)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="engine bug: truncation_cuts cuts where (T - t) % K == K - 1, so the last window "
-    "holds K - 1 steps, not K",
-)
 def test_truncated_gradient_of_the_last_loss_reaches_exactly_k_states(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -625,8 +617,7 @@ def test_truncated_gradient_of_the_last_loss_reaches_exactly_k_states(
 def test_truncation_windows_of_one_step_run(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], K: int
 ) -> None:
-    # T = 6, a multiple of each K: with the engine's cuts, a window of a single step sits at an
-    # end of the sequence, which used to crash bptt.
+    # T = 6, a multiple of each K: windows fill the sequence exactly, from the last step.
     report = truncated_run(tmp_path, capsys, T=6, K=K)
     assert report["exploded_at"] is None
     assert report["truncation_cuts"] == [
@@ -634,12 +625,6 @@ def test_truncation_windows_of_one_step_run(
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=IndexError,
-    reason="engine bug: bptt(truncate=1) indexes past the last row (cut[T-1] is True, which "
-    "makes a window that starts after the sequence)",
-)
 def test_truncation_of_one_step_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     report = truncated_run(tmp_path, capsys, T=6, K=1)
     assert report["exploded_at"] is None

@@ -51,18 +51,19 @@ class BPTTResult:
 
 
 def truncation_cuts(T: int, truncate: int | None) -> np.ndarray:
-    """cut[t] is True when no gradient flows from step t+1 back into step t (0-based t).
+    """cut[t] is True when no gradient flows from step t+2 back into step t+1 (row t).
 
     Truncation splits the sequence into windows of k steps counted back from the last
     step, as if the state were detached at each window's start: the loss at step T sends
-    its gradient exactly k steps back. Every window still gets its own losses' gradients.
+    its gradient through exactly k states (h_T … h_{T−k+1}). With T = 7, k = 3 the windows
+    are [1], [2, 3, 4], [5, 6, 7]. Every window still gets its own losses' gradients.
     """
     cut = np.zeros(T, dtype=bool)  # (T,)
     if truncate is not None:
         if truncate < 1:
             raise ValueError("the truncation window must be at least 1 step")
         steps = np.arange(1, T + 1)  # 1-based step of each row
-        cut = (T - steps) % truncate == truncate - 1  # row t is the last row of an earlier window
+        cut = ((T - steps) % truncate == 0) & (steps < T)  # the last step of an earlier window
     return cut
 
 
@@ -213,7 +214,8 @@ def _exploded(
         valid[bad_row + 1 :] = True
     clip_by_global_norm(zero_grads, clip)  # still validates the threshold
     return BPTTResult(
-        loss=value if np.isfinite(value) else float(np.inf),
+        # After a forward overflow the outputs are placeholders: no loss can be computed.
+        loss=value if where == "backward" and np.isfinite(value) else float(np.inf),
         dy=np.nan_to_num(dy, nan=0.0, posinf=0.0, neginf=0.0),
         grads=zero_grads,
         dL_dh=dH,

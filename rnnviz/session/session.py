@@ -7,6 +7,10 @@ redraws itself from the stored arrays.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import TypeVar
+
 import numpy as np
 
 from rnnviz.engine import (
@@ -23,6 +27,38 @@ from rnnviz.session.config import NETWORK_FIELDS, SessionConfig
 from rnnviz.session.encoding import InputError, one_hot, parse_numbers, vocabulary
 from rnnviz.session.events import Event
 from rnnviz.session.presets import TEXT_PRESETS, numeric_preset
+
+F = TypeVar("F", bound=Callable[..., object])
+# What a verb may change before it fails; restored so a rejected change leaves no trace.
+_STATE = (
+    "config",
+    "vocab",
+    "sequence",
+    "params",
+    "_base_params",
+    "_spectra",
+    "_rnn",
+    "_trace",
+    "gradients",
+    "selected",
+    "sweep",
+)
+
+
+def _atomic(verb: F) -> F:
+    """A verb that either completes or leaves the session exactly as it was."""
+
+    @functools.wraps(verb)
+    def wrapper(self: Session, *args: object, **kwargs: object) -> object:
+        saved = {name: getattr(self, name) for name in _STATE if hasattr(self, name)}
+        try:
+            return verb(self, *args, **kwargs)
+        except Exception:
+            for name, value in saved.items():
+                setattr(self, name, value)
+            raise
+
+    return wrapper  # type: ignore[return-value]
 
 
 class SessionEvents:
@@ -154,6 +190,7 @@ class Session:
         self.selected = None
         self.events.selection_changed.emit()
 
+    @_atomic
     def set_sequence(self, values: np.ndarray | str) -> None:
         """Replace the inputs (numbers (N,) or (N, I), or text) and go back to t = 0."""
         if isinstance(values, str):
@@ -170,6 +207,7 @@ class Session:
             self.sequence = arr
         self._restart()
 
+    @_atomic
     def load_preset(self, name: str) -> None:
         self.config = self.config.changed(preset=name)
         if name in TEXT_PRESETS:
@@ -180,6 +218,7 @@ class Session:
             self._load_preset_sequence()
         self._restart()
 
+    @_atomic
     def set_config(self, **changes: object) -> None:
         """Change settings. Network-shaping ones draw a new network (same seed, same draw).
 
@@ -223,6 +262,40 @@ class Session:
             self.events.sequence_changed.emit()
         self.events.config_changed.emit()
 
+    @_atomic
+    def restore(
+        self,
+        config: SessionConfig,
+        params: Params,
+        sequence: np.ndarray,
+        vocab: str,
+        t: int,
+        selected: int | None,
+    ) -> None:
+        """Put back a saved state exactly: settings, weights, inputs, steps fed, selection."""
+        if sequence.ndim != 2 or sequence.shape[1] != params.input_size:
+            raise InputError("the saved inputs do not fit the saved weights")
+        if config.encoding == "text" and len(vocab) != params.input_size:
+            raise InputError("the saved vocabulary does not fit the saved weights")
+        self.config, self.vocab, self.sequence = config, vocab, np.array(sequence, dtype=float)
+        self._base_params = self.params = params  # exactly the saved weights
+        self._spectra = analysis.spectra(self.params)
+        self._rnn = RNN(self.params)
+        for x in self.sequence[: int(np.clip(t, 0, self.sequence.shape[0]))]:
+            self._rnn.step(x)
+        self._refresh_trace()
+        self.gradients, self.sweep = None, None
+        self.selected = selected
+        for event in (
+            "sequence_changed",
+            "config_changed",
+            "stepped",
+            "gradients_changed",
+            "selection_changed",
+        ):
+            getattr(self.events, event).emit()
+
+    @_atomic
     def set_params(self, params: Params, sequence: np.ndarray | str | None = None) -> None:
         """Use given weights (imported or trained), optionally with the inputs to feed them.
 
