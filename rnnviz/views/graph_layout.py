@@ -1,0 +1,151 @@
+"""Where the graph's nodes, edges and camera go: pure geometry in data units, no Qt.
+
+Step k sits in column x = k (h_0 in column 0); the rows are x (bottom), h, y (top), one unit
+apart. The folded layout is the unrolled one collapsed onto the focus column, so a transition
+is one interpolation: column k is drawn at ``focus + progress · (k − focus)``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+ROW_Y: dict[str, float] = {"x": -1.0, "h": 0.0, "y": 1.0}
+NODE_WIDTH = 0.3
+NODE_HEIGHT: dict[str, float] = {"x": 0.36, "h": 0.56, "y": 0.36}
+BAND_HALF_WIDTH = 0.42  # the selected step's background band
+BAND_HALF_HEIGHT = 1.48
+LOOP_RADIUS = 0.3
+LOOP_OFFSET = 0.2  # how far the loop's centre sits outside the h box (≤ radius: it touches)
+LOOP_GAP = 0.04  # between the loop's ends and the box
+
+PX_PER_COLUMN = 105.0  # unrolled zoom: node labels (≥ 12 pt) fit between columns
+MAX_COLUMNS = 60  # never draw more columns than this, whatever T is
+Y_SPAN = 3.15  # the three rows, their boxes and the labels above and below
+FOLDED_X_SPAN = 2.3  # the folded cell with its self-loop and labels
+LEFT_EDGE = -0.6  # the camera does not scroll left of h_0 …
+RIGHT_MARGIN = 0.6  # … nor further right than this past the last column
+FOLLOW_MARGIN = 1.6  # columns kept between the focus step and the edge of the view
+
+
+def lerp(a: float, b: float, p: float) -> float:
+    return a + (b - a) * p
+
+
+def columns_x(steps: np.ndarray, focus: float, progress: float) -> np.ndarray:
+    """Drawn x of each column (unrolled at progress 1, all on ``focus`` at 0)."""
+    return focus + progress * (np.asarray(steps, dtype=float) - focus)  # (n,)
+
+
+def node_rect(kind: str, cx: float) -> tuple[float, float, float, float]:
+    """(x0, y0, width, height) of the box of a node of row ``kind`` in column ``cx``."""
+    h = NODE_HEIGHT[kind]
+    return (cx - NODE_WIDTH / 2, ROW_Y[kind] - h / 2, NODE_WIDTH, h)
+
+
+def xh_segment(cx: float) -> tuple[float, float, float, float]:
+    """x_t → h_t: from the top of the x box to the bottom of the h box."""
+    return (cx, ROW_Y["x"] + NODE_HEIGHT["x"] / 2, cx, ROW_Y["h"] - NODE_HEIGHT["h"] / 2)
+
+
+def hy_segment(cx: float) -> tuple[float, float, float, float]:
+    """h_t → y_t: from the top of the h box to the bottom of the y box."""
+    return (cx, ROW_Y["h"] + NODE_HEIGHT["h"] / 2, cx, ROW_Y["y"] - NODE_HEIGHT["y"] / 2)
+
+
+def hh_segment(cx_prev: float, cx: float) -> tuple[float, float, float, float]:
+    """h_{t−1} → h_t: from the right side of one h box to the left side of the next."""
+    y = ROW_Y["h"]
+    return (cx_prev + NODE_WIDTH / 2, y, cx - NODE_WIDTH / 2, y)
+
+
+def loop_centre(cx: float) -> tuple[float, float]:
+    return (cx + NODE_WIDTH / 2 + LOOP_OFFSET, ROW_Y["h"])
+
+
+def loop_points(cx: float, n: int = 48) -> np.ndarray:
+    """The folded self-loop h → h: an arc on the right of the h box, out at the top, in below."""
+    ox, oy = loop_centre(cx)
+    # The arc ends LOOP_GAP right of the box, where cos θ = −(offset − gap) / radius, so its
+    # arrowhead is not hidden under the box.
+    start = math.acos(-(LOOP_OFFSET - LOOP_GAP) / LOOP_RADIUS)
+    theta = np.linspace(start, -start, n)  # (n,) clockwise: out at the top, back at the bottom
+    return np.column_stack([ox + LOOP_RADIUS * np.cos(theta), oy + LOOP_RADIUS * np.sin(theta)])
+
+
+def window(centre: float, last: int, columns: int) -> tuple[int, int]:
+    """The columns [lo, hi] to draw: ``columns`` of them around ``centre``, inside 0..last."""
+    columns = max(1, min(columns, MAX_COLUMNS))
+    lo = round(centre) - columns // 2
+    lo = max(0, min(lo, last - columns + 1))
+    return lo, min(last, lo + columns - 1)
+
+
+def unrolled_scale(height_px: float) -> float:
+    """Pixels per data unit when unrolled: the default zoom, smaller if the rows do not fit."""
+    return min(PX_PER_COLUMN, height_px / Y_SPAN)
+
+
+def folded_scale(width_px: float, height_px: float) -> float:
+    return min(width_px / FOLDED_X_SPAN, height_px / Y_SPAN)
+
+
+def unrolled_centre(previous: float, focus: float, last: int, span: float) -> float:
+    """Follow the focus step like a cursor: the camera moves only when the step gets within
+    ``FOLLOW_MARGIN`` columns of an edge, and never shows empty space before h_0 or past the end.
+    """
+    half = span / 2
+    margin = min(FOLLOW_MARGIN, span * 0.25)
+    centre = previous
+    if focus > previous + half - margin:
+        centre = focus - half + margin
+    elif focus < previous - half + margin:
+        centre = focus + half - margin
+    lo, hi = LEFT_EDGE + half, last + RIGHT_MARGIN - half
+    if lo >= hi:
+        return (LEFT_EDGE + last + RIGHT_MARGIN) / 2
+    return min(max(centre, lo), hi)
+
+
+def folded_centre(focus: float) -> float:
+    """The folded cell is centred with its self-loop, which sticks out to the right."""
+    return focus + (LOOP_OFFSET + LOOP_RADIUS) / 2
+
+
+def camera(
+    progress: float,
+    folded: tuple[float, float],
+    unrolled: tuple[float, float],
+    width_px: float,
+    height_px: float,
+) -> tuple[float, float, float, float]:
+    """(x0, x1, y0, y1) with equal scale on both axes, between (centre, px per unit) pairs.
+
+    The scale is interpolated geometrically so the zoom feels uniform during a transition.
+    """
+    centre = lerp(folded[0], unrolled[0], progress)
+    scale = math.exp(lerp(math.log(folded[1]), math.log(unrolled[1]), progress))
+    half_w, half_h = width_px / scale / 2, height_px / scale / 2
+    return (centre - half_w, centre + half_w, -half_h, half_h)
+
+
+def label_stride(px_per_column: float, min_px: float) -> int:
+    """Label every k-th step (k in 1, 2, 5, 10, 20, 50, …) so labels are ≥ min_px apart."""
+    k = 1
+    while k * px_per_column < min_px:
+        k = k * 5 // 2 if str(k)[0] == "2" else k * 2
+    return k
+
+
+def segment_distance(px: float, py: float, segments: np.ndarray) -> np.ndarray:
+    """Distance from (px, py) to each segment (n, 4) of (x0, y0, x1, y1)."""
+    if segments.size == 0:
+        return np.zeros(0)
+    a, b = segments[:, :2], segments[:, 2:]  # (n, 2) each
+    d = b - a  # (n, 2)
+    length2 = np.maximum(np.einsum("ij,ij->i", d, d), 1e-12)  # (n,)
+    p = np.array([px, py])
+    u = np.clip(np.einsum("ij,ij->i", p - a, d) / length2, 0.0, 1.0)  # (n,)
+    closest = a + u[:, None] * d  # (n, 2)
+    return np.hypot(*(closest - p).T)  # (n,)
