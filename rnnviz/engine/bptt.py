@@ -129,7 +129,9 @@ def bptt(
                 continue
             break  # the chain vanished with no losses left before it: every earlier row is 0
 
-        bad = _last_bad_step(dH, dxp, dhp)
+        dH_norm = row_norms(dH)  # (T,)
+        # A row can be finite while its norm is beyond the float range: that is overflow too.
+        bad = _last_bad_step(dH, dxp, dhp, dH_norm[:, None])
         if bad is not None:
             return _exploded(trace, value, dy, zero_grads, bad + 1, "backward", clip, dH, bad)
 
@@ -155,7 +157,7 @@ def bptt(
             dy=dy,
             grads=grads,
             dL_dh=dH,
-            dL_dh_norm=row_norms(dH),
+            dL_dh_norm=dH_norm,
             dL_dc_norm=dc_norm,
             # ‖outer(a, b)‖_F = ‖a‖ ‖b‖: no need to form the T outer products.
             dW_hh_contrib=row_norms(dhp) * row_norms(h_prev),
