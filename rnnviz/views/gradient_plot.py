@@ -2,12 +2,214 @@
 
 from __future__ import annotations
 
-from PyQt6.QtWidgets import QWidget
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from rnnviz.session import Session
+from rnnviz.session.analysis import LOG_FLOOR
+from rnnviz.views import style
+
+NORM = "‖dL/dh_t‖"
+SIGMA = "σ_max^(T−t)"  # the keys of Session.theory_curves()
+RHO = "ρ^(T−t)"
+FEED_HINT = "press → to feed the first input"
+BACKWARD_HINT = "press B to run backpropagation through time"
+# A legend row above the plot: pyqtgraph's legend sits on top of the curves.
+_LEGEND = (
+    f'<span style="color:{style.GRADIENT}">━━●━━</span> measured &nbsp;&nbsp; '
+    f'<span style="color:{style.THEORY_SIGMA_BAND}">████</span> '
+    "σ<sub>max</sub><sup>T−t</sup> &nbsp;&nbsp; "
+    f'<span style="color:{style.THEORY_RHO}">╸╸╸╸</span> ρ<sup>T−t</sup> '
+    "&nbsp;(theory, scaled to the last step)"
+)
+_SYMBOLS_UP_TO = 60  # markers on each step while they stay apart
+_PAD_DECADES = 0.4
+THEORY_CEILING = 1e300  # analysis.theory_curve clips here
+_DEFAULT_DECADES = (-3.0, 1.0)
 
 
 class GradientPlot(QWidget):
+    """How strongly the loss depends on each step's state: ‖dL/dh_t‖ for t = 1..T, log y.
+
+    Public, read-only for the main window and tests:
+    ``curves``: dict of pg.PlotDataItem keyed ``NORM`` (the measured norms of the valid
+    steps, clamped to ≥ LOG_FLOOR; while the sweep runs only steps ≥ session.sweep),
+    ``SIGMA`` (a wide grey band) and ``RHO`` (dashed): session.theory_curves() over the
+    whole chain, without the points pinned at its clamp bounds, and empty when the last
+    step is not finite (they are scaled to it). ``curve.getOriginalDataset()`` gives the
+    plotted values; ``getData()`` their log10.
+    ``badge`` (QLabel): session.regime.text, coloured by regime. ``exploded`` (QLabel):
+    "exploded at t = … (… pass)" when BPTT overflowed. ``numbers`` (QLabel): ρ, σ_max, the
+    loss and, with clipping on, the gradient norm before → after clipping. ``legend``
+    (QLabel), ``hint`` (pg.TextItem) when there is nothing to plot, ``marker`` (the
+    selected step), ``plot`` (pg.PlotWidget).
+    The axes are fixed once per backward pass: no auto-range while the sweep animates.
+    """
+
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
+        self.plot = pg.PlotWidget(background=style.BACKGROUND)
+        item = self.plot.getPlotItem()
+        style.style_plot(item, "step t", "‖∂L/∂h<sub>t</sub>‖  (log scale)")
+        item.setLogMode(y=True)
+        item.setMouseEnabled(x=False, y=False)
+        item.disableAutoRange()
+        item.showGrid(y=True, alpha=0.3)
+        item.getAxis("left").enableAutoSIPrefix(False)
+        self.curves: dict[str, pg.PlotDataItem] = {
+            # σ_max is a wide grey band under ρ: for a normal W_hh (e.g. orthogonal) they
+            # coincide, and both must stay visible.
+            SIGMA: item.plot(pen=style.pen(style.THEORY_SIGMA_BAND, width=9)),
+            RHO: item.plot(pen=style.pen(style.THEORY_RHO, dashed=True)),
+            NORM: item.plot(
+                pen=style.pen(style.GRADIENT, width=4),
+                symbolBrush=style.GRADIENT,
+                symbolPen=None,
+                symbolSize=9,
+            ),
+        }
+        self.marker = style.selection_marker()
+        item.addItem(self.marker, ignoreBounds=True)
+        self.hint = style.hint_item("")
+        item.addItem(self.hint, ignoreBounds=True)
+
+        self.title = style.title_label("gradient size per step ‖∂L/∂h<sub>t</sub>‖")
+        self.badge = style.badge_label()
+        self.exploded = style.badge_label()
+        self.numbers = QLabel()
+        self.numbers.setFont(style.font(style.BADGE_PT))
+        self.numbers.setStyleSheet(f"color: {style.INK};")
+        self.legend = QLabel(_LEGEND)
+        self.legend.setFont(style.label_font())
+        self.legend.setStyleSheet(f"color: {style.INK};")
+        header = QHBoxLayout()
+        header.addWidget(self.title)
+        header.addStretch(1)
+        header.addWidget(self.badge)
+        info = QHBoxLayout()
+        info.addWidget(self.numbers)
+        info.addStretch(1)
+        info.addWidget(self.exploded)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(header)
+        layout.addLayout(info)
+        layout.addWidget(self.legend)
+        layout.addWidget(self.plot, 1)
+
+        self._theory: dict[str, np.ndarray] = {}
+        self._decades = _DEFAULT_DECADES
+        self._extent: tuple[int, tuple[float, float]] | None = None  # (T, y decades) shown
+        events = session.events
+        style.listen(events.gradients_changed, self._on_gradients_changed)
+        style.listen(events.sweep_moved, self._draw)
+        style.listen(events.stepped, self._draw)
+        style.listen(events.config_changed, self._on_config_changed)
+        style.listen(events.selection_changed, self._on_selection_changed)
+        self._on_gradients_changed()
+        self._on_selection_changed()
+
+    # ---- event handlers --------------------------------------------------------------
+    def _on_gradients_changed(self) -> None:
+        """Once per backward pass: theory curves, the fixed axes, the numbers."""
+        g = self.session.gradients
+        show_theory = g is not None and bool(g.valid[-1])  # they are scaled to the last step
+        self._theory = self.session.theory_curves() if show_theory else {}
+        self._decades = self._y_decades()
+        T = g.dL_dh_norm.size if g is not None else 0
+        steps = np.arange(1, T + 1)  # (T,) 1-based
+        for key in (SIGMA, RHO):
+            curve = self._theory.get(key, np.zeros(T))  # (T,)
+            # Values pinned at the clamp bounds are beyond float range, not data: leave out.
+            inside = (curve > LOG_FLOOR) & (curve < THEORY_CEILING)
+            self.curves[key].setData(steps[inside], curve[inside])
+        self.curves[NORM].setSymbol("o" if T <= _SYMBOLS_UP_TO else None)
+        self._extent = None
+        self._draw()
+        self._on_config_changed()
+
+    def _on_config_changed(self) -> None:
+        regime = self.session.regime
+        style.set_badge(self.badge, regime.text, style.REGIME_COLORS.get(regime.name, style.MUTED))
+        self.numbers.setText(self._numbers_text())
+        g = self.session.gradients
+        exploded = "" if g is None or g.exploded_at is None else self._exploded_text()
+        style.set_badge(self.exploded, exploded)
+
+    def _on_selection_changed(self) -> None:
+        step = self.session.selected_step
+        self.marker.setVisible(step is not None and self.session.gradients is not None)
+        if step is not None:
+            self.marker.setValue(step)
+
+    # ---- drawing -------------------------------------------------------------------
+    def _draw(self) -> None:
+        """The measured curve: every sweep frame, so only setData (the axes stay fixed)."""
+        g = self.session.gradients
+        T = g.dL_dh_norm.size if g is not None else max(self.session.sequence.shape[0], 1)
+        if (T, self._decades) != self._extent:
+            self._extent = (T, self._decades)
+            self._set_range(T)
+        if g is None:
+            self.curves[NORM].setData([], [])
+            self._set_hint(BACKWARD_HINT if self.session.t else FEED_HINT)
+        else:
+            steps = np.arange(1, T + 1)  # (T,) 1-based
+            keep = g.valid & np.isfinite(g.dL_dh_norm)  # (T,)
+            if self.session.sweep is not None:
+                keep &= steps >= self.session.sweep
+            norms = np.maximum(g.dL_dh_norm[keep], LOG_FLOOR)  # zeros break a log axis
+            self.curves[NORM].setData(steps[keep], norms)
+            self._set_hint("" if g.valid.any() else "no finite gradient: " + self._exploded_text())
+        self._on_selection_changed()
+
+    def _y_decades(self) -> tuple[float, float]:
+        """log10 range of everything the pass will show, padded; fixed for its sweep."""
+        g = self.session.gradients
+        if g is None:
+            return _DEFAULT_DECADES
+        measured = np.maximum(g.dL_dh_norm[g.valid & np.isfinite(g.dL_dh_norm)], LOG_FLOOR)
+        theory = [c[(c > LOG_FLOOR) & (c < THEORY_CEILING)] for c in self._theory.values()]
+        values = np.concatenate([measured, *theory])
+        if values.size == 0:
+            return _DEFAULT_DECADES
+        low, high = math.log10(values.min()), math.log10(values.max())
+        if high - low < 1.0:  # a flat curve still gets a readable decade around it
+            low, high = (low + high) / 2 - 0.5, (low + high) / 2 + 0.5
+        return (low - _PAD_DECADES, high + _PAD_DECADES)
+
+    def _set_range(self, T: int) -> None:
+        item = self.plot.getPlotItem()
+        item.setRange(xRange=(0.5, T + 0.5), yRange=self._decades, padding=0, disableAutoRange=True)
+        item.getAxis("left").setTicks(style.log_ticks(*self._decades))
+
+    def _set_hint(self, text: str) -> None:
+        self.hint.setText(text)
+        self.hint.setVisible(bool(text))
+        (x0, x1), (y0, y1) = self.plot.getPlotItem().getViewBox().viewRange()
+        self.hint.setPos((x0 + x1) / 2, (y0 + y1) / 2)
+
+    def _numbers_text(self) -> str:
+        s = self.session.spectra
+        parts = [f"ρ = {s.rho:.3g}", f"σ<sub>max</sub> = {s.sigma_max:.3g}"]
+        g = self.session.gradients
+        if g is not None:
+            parts.append(f"loss = {g.loss:.4g}")
+            clip = self.session.config.clip
+            if clip is not None:
+                before, after = g.grad_norm_before_clip, g.grad_norm_after_clip
+                if g.clipped:
+                    parts.append(f"‖∇‖ = {before:.3g} → clipped to {after:.3g}")
+                else:
+                    parts.append(f"‖∇‖ = {before:.3g} (≤ clip {clip:g}, unchanged)")
+        return " &nbsp;&nbsp; ".join(parts)
+
+    def _exploded_text(self) -> str:
+        g = self.session.gradients
+        assert g is not None and g.exploded_at is not None
+        where = f" ({g.exploded_in} pass)" if g.exploded_in else ""
+        return f"exploded at t = {g.exploded_at}{where}"

@@ -1,19 +1,212 @@
-"""Heatmaps over time of the hidden state and of dL/dh_t."""
+"""Heatmaps over time of the hidden state and of dL/dh_t.
+
+Both draw a (T, H) array with ``pg.ImageItem(axisOrder="col-major")``: the first axis is x,
+so ``image_item.image`` *is* the (T, H) array (no transpose), step t is the column centred
+on x = t (1-based) and hidden unit i the row centred on y = i (1-based, unit 1 at the top).
+"""
 
 from __future__ import annotations
 
-from PyQt6.QtWidgets import QWidget
+import numpy as np
+import pyqtgraph as pg
+from PyQt6.QtCore import QRectF, Qt
+from PyQt6.QtWidgets import QGraphicsRectItem, QHBoxLayout, QVBoxLayout, QWidget
 
 from rnnviz.session import Session
+from rnnviz.views import style
+
+FEED_HINT = "press → to feed the first input"
+BACKWARD_HINT = "press B to run backpropagation through time"
+# Bounded activations get fixed colour levels; the others are scaled to the trace.
+_BOUNDED = ("tanh", "sigmoid")
 
 
-class StateHeatmap(QWidget):
-    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+def first_bad_step(values: np.ndarray) -> int | None:
+    """The first 1-based step whose row holds inf or NaN, or None."""
+    bad = ~np.isfinite(values).all(axis=1)  # (T,)
+    return int(np.argmax(bad)) + 1 if bad.any() else None
+
+
+class _TimeHeatmap(QWidget):
+    """A (T, H) heatmap over the steps with a colour bar, a selected-step marker and a badge.
+
+    Public, read-only for the main window and tests:
+    ``image_item`` (pg.ImageItem; ``.image`` is the shown (T, H) array, None when empty),
+    ``color_bar`` (pg.ColorBarItem; ``.levels()``), ``marker`` (pg.InfiniteLine on the
+    selected step), ``badge`` (QLabel, "exploded at t = …"), ``hint`` (pg.TextItem shown
+    when there is nothing to draw), ``plot`` (pg.PlotWidget). Clicking a column selects
+    that step.
+    """
+
+    def __init__(
+        self, session: Session, title: str, bar_label: str, parent: QWidget | None
+    ) -> None:
         super().__init__(parent)
         self.session = session
+        self._extent: tuple[int, int] | None = None  # (N steps, H units) the axes show
+        self.plot = pg.PlotWidget(background=style.BACKGROUND)
+        item = self.plot.getPlotItem()
+        style.style_plot(item, "step t", "hidden unit")
+        item.setMouseEnabled(x=False, y=False)
+        item.disableAutoRange()
+        item.invertY(True)  # unit 1 on top, like the rows of a matrix
+        item.setContentsMargins(0, 12, 0, 0)  # room for the colour bar's top number
+        self.image_item = pg.ImageItem(axisOrder="col-major")
+        item.addItem(self.image_item)
+        self.color_bar = pg.ColorBarItem(
+            values=(-1.0, 1.0),
+            colorMap=style.diverging_colormap(),
+            interactive=False,
+            colorMapMenu=False,
+        )
+        style.style_color_bar(self.color_bar, bar_label)
+        self.color_bar.setImageItem(self.image_item, insert_in=item)
+        self.marker = style.selection_marker()
+        self.marker.hide()
+        item.addItem(self.marker, ignoreBounds=True)
+        self.hint = style.hint_item("")
+        item.addItem(self.hint, ignoreBounds=True)
+        self.plot.scene().sigMouseClicked.connect(self._on_click)
+
+        self.title = style.title_label(title)
+        self.badge = style.badge_label()
+        header = QHBoxLayout()
+        header.addWidget(self.title)
+        header.addStretch(1)
+        header.addWidget(self.badge)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(header)
+        layout.addWidget(self.plot, 1)
+
+        style.listen(session.events.selection_changed, self._on_selection_changed)
+
+    # ---- drawing -------------------------------------------------------------------
+    def _show(self, values: np.ndarray | None, levels: tuple[float, float], hint: str) -> None:
+        """Draw (T, H) values (None or no rows: empty with the hint) at fixed levels."""
+        H = self.session.config.hidden_size
+        N = max(self.session.sequence.shape[0], self.session.t, 1)
+        if self._extent != (N, H):  # axes and ticks only when the shape changes, not per frame
+            self._extent = (N, H)
+            self.plot.getPlotItem().setRange(
+                xRange=(0.5, N + 0.5), yRange=(0.5, H + 0.5), padding=0, disableAutoRange=True
+            )
+            self._set_unit_ticks(H)
+            self.hint.setPos((N + 1) / 2, (H + 1) / 2)
+        self.hint.setText(hint)
+        self.hint.setVisible(bool(hint))
+        if levels != self.color_bar.levels():
+            self.color_bar.setLevels(levels)
+        if values is None or values.shape[0] == 0:
+            self.image_item.clear()
+            return
+        T, width = values.shape
+        # ImageItem draws inf/NaN as a silently blank image: show them as 0 (with a badge).
+        clean = np.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0)  # (T, H)
+        self.image_item.setImage(clean, levels=levels)
+        self.image_item.setRect(QRectF(0.5, 0.5, T, width))
+
+    def _set_unit_ticks(self, H: int) -> None:
+        """Integer unit numbers only (no 2.5), about 16 labels at most."""
+        every = style.nice_ceiling(H / 16) if H > 16 else 1
+        ticks = [(float(i), str(i)) for i in range(1, H + 1) if (i - 1) % int(every) == 0]
+        self.plot.getPlotItem().getAxis("left").setTicks([ticks])
+
+    def _on_selection_changed(self) -> None:
+        step = self.session.selected_step
+        self.marker.setVisible(step is not None)
+        if step is not None:
+            self.marker.setValue(step)
+
+    def _on_click(self, event: object) -> None:
+        """A left click on a fed column focuses every panel on that step."""
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        view = self.plot.getPlotItem().getViewBox()
+        if not view.sceneBoundingRect().contains(event.scenePos()):
+            return
+        step = round(view.mapSceneToView(event.scenePos()).x())
+        if 1 <= step <= self.session.t:
+            self.session.select(step)
 
 
-class GradientHeatmap(QWidget):
+class StateHeatmap(_TimeHeatmap):
+    """The hidden state h_t over the fed steps: ``image_item.image`` equals session.trace.h.
+
+    Levels: −1..1 for tanh, sigmoid and the gated cells (their h lies in that range);
+    for relu/linear ±(1, 2 or 5 × 10^k) just above max |h| of the trace, recomputed on each
+    ``stepped``. Non-finite rows are drawn as 0 and ``badge`` says "exploded at t = …".
+    See _TimeHeatmap for the public attributes.
+    """
+
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.session = session
+        super().__init__(session, "hidden state h<sub>t</sub>", "h", parent)
+        style.listen(session.events.stepped, self._redraw)
+        style.listen(session.events.config_changed, self._redraw)
+        style.listen(session.events.sequence_changed, self._redraw)
+        self._redraw()
+        self._on_selection_changed()
+
+    def _levels(self, h: np.ndarray) -> tuple[float, float]:
+        p = self.session.params
+        if p.cell != "vanilla" or p.activation in _BOUNDED:
+            return (-1.0, 1.0)
+        return style.symmetric_levels(h)
+
+    def _redraw(self) -> None:
+        trace = self.session.trace
+        h = trace.h  # (T, H)
+        self._show(h, self._levels(h), "" if trace.T else FEED_HINT)
+        bad = [s for s in (trace.exploded_at, first_bad_step(h)) if s is not None]
+        style.set_badge(self.badge, f"exploded at t = {min(bad)}" if bad else "")
+        self._on_selection_changed()
+
+
+class GradientHeatmap(_TimeHeatmap):
+    """dL/dh_t over the steps: ``image_item.image`` equals session.gradients.dL_dh.
+
+    Levels are ±(1, 2 or 5 × 10^k) just above max |dL/dh|, fixed per backward pass. While
+    the backward sweep runs (session.sweep = k), steps before k are drawn as 0 and covered
+    by a grey band (``pending``, a QGraphicsRectItem). Without gradients the image is empty
+    and ``hint`` says to press B. See _TimeHeatmap for the other public attributes.
+    """
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(session, "gradient ∂L/∂h<sub>t</sub>", "∂L/∂h", parent)
+        self.pending = QGraphicsRectItem()
+        self.pending.setBrush(pg.mkBrush(style.PENDING))
+        self.pending.setPen(pg.mkPen(None))
+        self.pending.hide()
+        self.plot.getPlotItem().addItem(self.pending, ignoreBounds=True)
+        self._levels = (-1.0, 1.0)
+        style.listen(session.events.gradients_changed, self._on_gradients_changed)
+        style.listen(session.events.sweep_moved, self._redraw)
+        style.listen(session.events.stepped, self._redraw)
+        style.listen(session.events.config_changed, self._redraw)
+        self._on_gradients_changed()
+        self._on_selection_changed()
+
+    def _on_gradients_changed(self) -> None:
+        g = self.session.gradients
+        # Computed once per backward pass so the colours stay put during the sweep.
+        self._levels = (-1.0, 1.0) if g is None else style.symmetric_levels(g.dL_dh)
+        self._redraw()
+
+    def _redraw(self) -> None:
+        g = self.session.gradients
+        if g is None:
+            self._show(None, self._levels, BACKWARD_HINT if self.session.t else FEED_HINT)
+            self.pending.hide()
+            style.set_badge(self.badge, "")
+            return
+        shown = g.dL_dh.copy()  # (T, H)
+        sweep = self.session.sweep
+        if sweep is not None:
+            shown[: sweep - 1] = 0.0  # not reached by the backward pass yet
+        self._show(shown, self._levels, "")
+        self.pending.setVisible(sweep is not None and sweep > 1)
+        if sweep is not None:
+            self.pending.setRect(QRectF(0.5, 0.5, sweep - 1, g.dL_dh.shape[1]))
+        bad = g.exploded_at if g.exploded_at is not None else first_bad_step(g.dL_dh)
+        where = f" ({g.exploded_in} pass)" if g.exploded_in else ""
+        style.set_badge(self.badge, f"exploded at t = {bad}{where}" if bad else "")

@@ -2,12 +2,257 @@
 
 from __future__ import annotations
 
-from PyQt6.QtWidgets import QWidget
+import numpy as np
+import pyqtgraph as pg
+from PyQt6.QtCore import Qt
+from PyQt6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from rnnviz.session import Session
+from rnnviz.views import style
+
+MAX_COMPONENTS = 4  # vector inputs: the first few components stay readable
+_SYMBOLS_UP_TO = 80  # markers on each step while they stay apart
+
+
+def _suffix(i: int) -> str:
+    return "" if i == 0 else f" {i + 1}"
 
 
 class SequencePlot(QWidget):
+    """Two plots over the steps t = 1..N sharing the x axis: the inputs on top, the outputs
+    and targets below, with the selected step marked in both. Clicking a fed step selects it.
+
+    Numbers (scalar / vector encoding): one curve per component (the first MAX_COMPONENTS).
+    Text: every curve holds class indices into session.vocab (the y axis is labelled with the
+    characters): the input character, the target character, and as the output the
+    *predicted* character, argmax_k y_t[k] (no probabilities: just which class won).
+
+    Public, read-only for the main window and tests:
+    ``curves``: dict of pg.PlotDataItem keyed "input" (fed steps 1..t, solid), "upcoming"
+    (steps t..N of session.sequence, faint, starting at the last fed step so the line
+    continues; empty when all are fed), "output" (fed steps up to any overflow), "target"
+    (fed steps); component k > 1 of a vector adds keys like "input 2".
+    ``legend`` (QLabel above the plots), ``inputs_plot`` and ``outputs_plot`` (pg.PlotItem),
+    ``markers`` (one pg.InfiniteLine per plot), ``widget`` (the pg.GraphicsLayoutWidget).
+    """
+
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
+        self.widget = pg.GraphicsLayoutWidget()
+        self.widget.setBackground(style.BACKGROUND)
+        self.inputs_plot = self.widget.addPlot(row=0, col=0)
+        self.outputs_plot = self.widget.addPlot(row=1, col=0)
+        self.outputs_plot.setXLink(self.inputs_plot)
+        style.style_plot(self.inputs_plot, "", "x<sub>t</sub>")
+        style.style_plot(self.outputs_plot, "step t", "y<sub>t</sub>")
+        # 14 pt titles: two stacked plots share a panel that is often short.
+        style.plot_title(self.inputs_plot, "input x<sub>t</sub>", points=14)
+        style.plot_title(self.outputs_plot, "output y<sub>t</sub> and target", points=14)
+        for plot in (self.inputs_plot, self.outputs_plot):
+            plot.setMouseEnabled(x=False, y=False)
+            plot.disableAutoRange()
+            plot.showGrid(y=True, alpha=0.25)
+        self.markers = (style.selection_marker(), style.selection_marker())
+        for plot, marker in zip((self.inputs_plot, self.outputs_plot), self.markers, strict=True):
+            plot.addItem(marker, ignoreBounds=True)
+        self.widget.scene().sigMouseClicked.connect(self._on_click)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        # The legend is a line of text above the plots: inside them it would cover curves.
+        self.legend = QLabel()
+        self.legend.setFont(style.label_font())
+        self.legend.setStyleSheet(f"color: {style.INK};")
+        self.legend.setWordWrap(True)
+        layout.addWidget(self.legend)
+        layout.addWidget(self.widget, 1)
+
+        self.curves: dict[str, pg.PlotDataItem] = {}
+        self._symbols: dict[str, str] = {}
+        self._layout_key: tuple[str, int] | None = None
+        events = session.events
+        style.listen(events.stepped, self._redraw)
+        style.listen(events.sequence_changed, self._redraw)
+        style.listen(events.config_changed, self._redraw)
+        style.listen(events.selection_changed, self._on_selection_changed)
+        self._redraw()
+
+    # ---- items ---------------------------------------------------------------------
+    def _build_curves(self) -> None:
+        """Create the curve items for this encoding and width (on config changes only)."""
+        for key, curve in self.curves.items():
+            self._plot_for(key).removeItem(curve)
+        self.curves, self._symbols = {}, {}
+        text = self.session.config.encoding == "text"
+        n = 1 if text else min(self.session.sequence.shape[1], MAX_COMPONENTS)
+        for i in range(n):
+            color_in = style.INPUT if n == 1 else style.COMPONENTS[i]
+            color_out = style.OUTPUT if n == 1 else style.COMPONENTS[i]
+            color_target = style.TARGET if n == 1 else style.COMPONENTS[i]
+            faint = pg.mkColor(color_in).lighter(160)
+            sx = _suffix(i)
+            # Upcoming first, so the fed marks are drawn over the step they share.
+            self._add(
+                "upcoming" + sx,
+                pen=None if text else style.pen(faint.name(), width=2, dashed=True),
+                symbol="o",
+                symbolBrush=faint,
+                symbolSize=12 if text else 7,
+            )
+            self._add(
+                "input" + sx,
+                pen=None if text else style.pen(color_in),
+                symbol="o",
+                symbolBrush=color_in,
+                symbolSize=12 if text else 9,
+            )
+            self._add(
+                "output" + sx,
+                pen=None if text else style.pen(color_out),
+                symbol="o" if text else "s",
+                symbolBrush=color_out,
+                symbolSize=12 if text else 8,
+            )
+            self._add(
+                "target" + sx,
+                pen=None if text else style.pen(color_target, width=2, dashed=True),
+                symbol="o",
+                symbolBrush=None,
+                symbolPen=pg.mkPen(color_target, width=2.5),
+                symbolSize=20 if text else 11,
+            )
+
+        self.legend.setText(_legend(text, n))
+
+    def _plot_for(self, key: str) -> pg.PlotItem:
+        return self.inputs_plot if key.startswith(("input", "upcoming")) else self.outputs_plot
+
+    def _add(self, key: str, **opts: object) -> None:
+        opts.setdefault("symbolPen", None)
+        self.curves[key] = self._plot_for(key).plot(**opts)
+        self._symbols[key] = str(opts["symbol"])
+
+    # ---- drawing -------------------------------------------------------------------
+    def _redraw(self) -> None:
+        s = self.session
+        text = s.config.encoding == "text"
+        key = (s.config.encoding, s.sequence.shape[1])
+        if key != self._layout_key:
+            self._layout_key = key
+            self._build_curves()
+        t, N = s.t, s.sequence.shape[0]
+        steps = np.arange(1, N + 1)  # (N,) 1-based
+        seq = self._per_step(s.sequence)  # (N, n)
+        trace = s.trace
+        outputs = self._per_step(trace.y)  # (t, n)
+        targets = self._per_step(s.targets, classes=text)  # (t, n)
+        valid = trace.valid  # (t,) outputs after an overflow are not data
+        for i in range(seq.shape[1]):
+            sx = _suffix(i)
+            self.curves["input" + sx].setData(steps[:t], seq[:t, i])
+            # Upcoming starts at the last fed step so the faint line continues the solid one.
+            start = max(t - 1, 0) if t < N else N
+            self.curves["upcoming" + sx].setData(steps[start:], seq[start:, i])
+            self.curves["output" + sx].setData(steps[:t][valid], outputs[valid, i])
+            self.curves["target" + sx].setData(steps[:t], targets[:, i])
+        if not text:  # lines alone for long sequences: the markers would merge into a band
+            for name, curve in self.curves.items():
+                curve.setSymbol(self._symbols[name] if N <= _SYMBOLS_UP_TO else None)
+        self._set_ranges(seq, outputs[valid], targets, max(N, t, 1), text)
+        self._on_selection_changed()
+
+    def _per_step(self, values: np.ndarray, classes: bool = False) -> np.ndarray:
+        """What the curves show per step: components (numbers) or a class index (text).
+
+        ``classes``: the values are class indices already (text targets).
+        """
+        if classes:
+            return values.astype(float)[:, None]  # (T, 1)
+        if self.session.config.encoding != "text":
+            return values[:, :MAX_COMPONENTS]  # (T, n)
+        if values.shape[0] == 0:
+            return np.zeros((0, 1))
+        return np.argmax(values, axis=1).astype(float)[:, None]  # (T, 1) one-hot → index
+
+    def _set_ranges(
+        self, seq: np.ndarray, outputs: np.ndarray, targets: np.ndarray, N: int, text: bool
+    ) -> None:
+        """Fixed ranges from what will be shown: the inputs' over the whole sequence."""
+        self.inputs_plot.setXRange(0.5, N + 0.5, padding=0)
+        if text:
+            V = len(self.session.vocab)
+            ticks = [[(float(k), _char_label(c)) for k, c in enumerate(self.session.vocab)]]
+            for plot in (self.inputs_plot, self.outputs_plot):
+                plot.setYRange(-0.7, V - 0.3, padding=0)
+                plot.getAxis("left").setTicks(ticks)
+            return
+        for plot in (self.inputs_plot, self.outputs_plot):
+            plot.getAxis("left").setTicks(None)
+        self.inputs_plot.setYRange(*_padded(seq), padding=0)
+        self.outputs_plot.setYRange(
+            *_padded(np.concatenate([outputs.ravel(), targets.ravel()])), padding=0
+        )
+
+    def _on_selection_changed(self) -> None:
+        step = self.session.selected_step
+        for marker in self.markers:
+            marker.setVisible(step is not None)
+            if step is not None:
+                marker.setValue(step)
+
+    def _on_click(self, event: object) -> None:
+        """A left click on a fed step (in either plot) focuses every panel on it."""
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        for plot in (self.inputs_plot, self.outputs_plot):
+            view = plot.getViewBox()
+            if view.sceneBoundingRect().contains(event.scenePos()):
+                step = round(view.mapSceneToView(event.scenePos()).x())
+                if 1 <= step <= self.session.t:
+                    self.session.select(step)
+                return
+
+
+def _swatch(color: str, glyph: str) -> str:
+    return f'<span style="color:{color}">{glyph}</span>'
+
+
+def _legend(text: bool, n: int) -> str:
+    """One line saying what each mark means (colours by kind, or by component)."""
+    faint = pg.mkColor(style.INPUT).lighter(160).name()
+    if text:
+        entries = [
+            (style.INPUT, "●", "input character"),
+            (faint, "●", "to come"),
+            (style.OUTPUT, "●", "predicted (argmax y<sub>t</sub>)"),
+            (style.TARGET, "◯", "target"),
+        ]
+    else:
+        one = n == 1
+        entries = [
+            (style.INPUT if one else style.INK, "━●━", "x<sub>t</sub> fed"),
+            (faint if one else style.MUTED, "╍●╍", "to come"),
+            (style.OUTPUT if one else style.INK, "━■━", "output y<sub>t</sub>"),
+            (style.TARGET if one else style.INK, "╍○╍", "target"),
+        ]
+    parts = [f"{_swatch(c, g)} {label}" for c, g, label in entries]
+    if n > 1:
+        parts.append(
+            "components: " + " ".join(_swatch(style.COMPONENTS[i], f"■ {i + 1}") for i in range(n))
+        )
+    return " &nbsp;&nbsp; ".join(parts)
+
+
+def _char_label(c: str) -> str:
+    """A visible tick label for a vocabulary character (space and newline included)."""
+    return {" ": "␣", "\n": "↵", "\t": "⇥"}.get(c, c)
+
+
+def _padded(values: np.ndarray) -> tuple[float, float]:
+    """(low, high) around the finite values with 10 % room (−1..1 for no data)."""
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return (-1.0, 1.0)
+    low, high = float(finite.min()), float(finite.max())
+    pad = 0.1 * (high - low) if high > low else max(abs(high) * 0.1, 0.5)
+    return (low - pad, high + pad)

@@ -1,0 +1,223 @@
+"""Shared look of every view: colours, fonts, the diverging colormap and plot styling.
+
+Projected in a lecture hall: dark text on white, labels ≥ 12 pt, titles and badges ≥ 14 pt,
+thick lines, and colours that mean the same thing in every panel.
+"""
+
+from __future__ import annotations
+
+import math
+import weakref
+from collections.abc import Callable
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt6 import sip
+from PyQt6.QtCore import Qt
+from PyQt6.QtGui import QFont
+from PyQt6.QtWidgets import QLabel
+
+from rnnviz.session.events import Event
+
+BACKGROUND = "w"
+INK = "#1a1a1a"  # text and axes
+MUTED = "#6b6b6b"  # hints, secondary text
+INPUT = "#1f5fbf"  # x_t
+OUTPUT = "#d9540c"  # y_t
+TARGET = "#2a8c3a"  # what y_t should be
+GRADIENT = "#7b2cbf"  # dL/dh_t
+STATE = "#b8860b"  # h_t
+THEORY_SIGMA_BAND = "#b5b5b5"  # σ_max^(T−t), drawn wide under ρ^(T−t)
+THEORY_RHO = "#0f8b8d"  # ρ^(T−t)
+SELECTION = "#111111"  # the selected-step marker
+PENDING = (170, 170, 170, 110)  # steps the backward sweep has not reached yet (RGBA)
+COMPONENTS = ("#1f5fbf", "#d9540c", "#2a8c3a", "#7b2cbf")  # components of vector inputs
+REGIME_COLORS: dict[str, str] = {
+    "vanishing": "#1f5fbf",
+    "near the edge": "#2e7d32",
+    "exploding": "#c62828",
+}
+ALERT = "#c62828"
+
+LABEL_PT = 13
+TITLE_PT = 16
+BADGE_PT = 15
+HINT_PT = 16
+LINE_WIDTH = 3
+
+# Levels cap here: pyqtgraph's axes compute high − low, which must not overflow to inf.
+LEVEL_MAX = 1e307
+
+
+def diverging_colormap() -> pg.ColorMap:
+    """Blue (negative) – white (0) – red (positive); centred on 0 when levels are symmetric."""
+    stops = [0.0, 0.25, 0.5, 0.75, 1.0]
+    colors = [
+        (5, 48, 97),
+        (67, 147, 195),
+        (247, 247, 247),
+        (214, 96, 77),
+        (103, 0, 31),
+    ]
+    return pg.ColorMap(stops, colors, name="rnnviz-diverging")
+
+
+def nice_ceiling(value: float) -> float:
+    """The next of 1, 2, 5 × 10^k at or above ``value`` (1 for 0 or NaN; at most LEVEL_MAX).
+
+    Levels rounded this way change only now and then as a trace grows, so colours do not
+    flicker from frame to frame, and the colour bar reads in round numbers.
+    """
+    if math.isnan(value) or value <= 0:
+        return 1.0
+    if math.isinf(value):
+        return LEVEL_MAX
+    exponent = math.floor(math.log10(value))
+    mantissa = value / 10.0**exponent
+    step = next((s for s in (1.0, 2.0, 5.0) if mantissa <= s * (1 + 1e-12)), 10.0)
+    return min(step * 10.0**exponent, LEVEL_MAX)
+
+
+def symmetric_levels(values: np.ndarray) -> tuple[float, float]:
+    """(−L, L) with L the nice ceiling of the largest finite |value| (±1 for no data)."""
+    finite = np.abs(values[np.isfinite(values)])
+    top = float(finite.max()) if finite.size else 0.0
+    level = nice_ceiling(top) if top > 0 else 1.0
+    return (-level, level)
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def power_of_ten(k: int) -> str:
+    """1, 10, 0.01 … for small exponents, else 10⁻¹²⁰ (tick strings are plain text)."""
+    if -3 <= k <= 3:
+        return f"{10.0**k:g}"
+    return "10" + str(k).translate(_SUPERSCRIPT)
+
+
+def log_ticks(low: float, high: float, max_labels: int = 8) -> list[list[tuple[float, str]]]:
+    """Ticks for a log axis showing log10 values low..high, for ``AxisItem.setTicks``.
+
+    pyqtgraph's own log ticks crowd minor labels and add an SI scale ("x0.001") to the
+    axis label; these are whole decades (every k-th for wide ranges) plus 2 and 5 when the
+    range is under three decades. Wide ranges label every 2nd, 5th, 10th … decade.
+    """
+    first, last = math.ceil(low), math.floor(high)
+    decades = list(range(first, last + 1))
+    every = int(nice_ceiling(len(decades) / max_labels)) if len(decades) > max_labels else 1
+    major = [(float(k), power_of_ten(k)) for k in decades if k % every == 0]
+    minor: list[tuple[float, str]] = []
+    if high - low < 3:
+        for k in range(math.floor(low), last + 1):
+            for m in (2, 5):
+                v = k + math.log10(m)
+                if low <= v <= high:
+                    minor.append((v, f"{m * 10.0**k:g}" if -3 <= k <= 3 else ""))
+    return [major, minor]
+
+
+def font(point_size: int, bold: bool = False) -> QFont:
+    f = QFont()
+    f.setPointSize(point_size)
+    f.setBold(bold)
+    return f
+
+
+def title_font() -> QFont:
+    return font(TITLE_PT, bold=True)
+
+
+def label_font() -> QFont:
+    return font(LABEL_PT)
+
+
+def pen(color: str, width: float = LINE_WIDTH, dashed: bool = False, alpha: int = 255) -> object:
+    """A cosmetic pen (width in pixels whatever the zoom); dashed for theory and targets."""
+    c = pg.mkColor(color)
+    c.setAlpha(alpha)
+    style = Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine
+    return pg.mkPen(color=c, width=width, style=style)
+
+
+def style_plot(plot: pg.PlotItem, x_label: str, y_label: str) -> None:
+    """Dark axes with large labels and tick numbers on a white background."""
+    label_style = {"font-size": f"{LABEL_PT}pt", "color": INK}
+    for side in ("left", "bottom"):
+        axis = plot.getAxis(side)
+        axis.setPen(pg.mkPen(INK, width=1.5))
+        axis.setTextPen(pg.mkPen(INK))
+        axis.setTickFont(label_font())
+    plot.setLabel("bottom", x_label, **label_style)
+    plot.setLabel("left", y_label, **label_style)
+    plot.hideButtons()
+    plot.setMenuEnabled(False)
+
+
+def style_color_bar(bar: pg.ColorBarItem, label: str) -> None:
+    """Dark frame, large tick numbers on the right and the quantity's name on the left."""
+    for side in ("left", "right", "top", "bottom"):
+        bar.getAxis(side).setPen(pg.mkPen(INK, width=1))
+    values = bar.getAxis("right")
+    values.setTextPen(pg.mkPen(INK))
+    values.setTickFont(label_font())
+    values.setWidth(70)  # room for "−0.5" and "1e+10" at 13 pt
+    bar.getAxis("left").setLabel(label, **{"font-size": f"{LABEL_PT}pt", "color": INK})
+
+
+def plot_title(plot: pg.PlotItem, text: str, points: int = TITLE_PT) -> None:
+    plot.setTitle(text, size=f"{points}pt", color=INK, bold=True)
+
+
+def selection_marker() -> pg.InfiniteLine:
+    """The vertical line on the selected step, the same in every time plot."""
+    return pg.InfiniteLine(angle=90, movable=False, pen=pen(SELECTION, width=3))
+
+
+def hint_item(text: str) -> pg.TextItem:
+    """Centred grey hint text for an empty plot (place it with ``setPos``)."""
+    item = pg.TextItem(text, color=MUTED, anchor=(0.5, 0.5))
+    item.setFont(font(HINT_PT))
+    return item
+
+
+def title_label(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setFont(title_font())
+    label.setStyleSheet(f"color: {INK};")
+    return label
+
+
+def badge_label() -> QLabel:
+    """A rounded coloured tag (regime, "exploded at t = …"); hidden until it has text."""
+    label = QLabel()
+    label.setFont(font(BADGE_PT, bold=True))
+    label.hide()
+    return label
+
+
+def set_badge(label: QLabel, text: str, color: str = ALERT) -> None:
+    """Show ``text`` on a ``color`` tag, or hide the badge for an empty text."""
+    label.setText(text)
+    label.setStyleSheet(
+        f"color: white; background-color: {color}; border-radius: 6px; padding: 3px 10px;"
+    )
+    label.setVisible(bool(text))
+
+
+def listen(event: Event[[]], method: Callable[[], object]) -> None:
+    """Connect a view's bound method to a session event without the session keeping the
+    view alive.
+
+    A strong reference makes a cycle (view → session → view) that only the garbage collector
+    frees, at any moment: also in the middle of another widget's paint, which crashes
+    pyqtgraph (measured in the view tests). A collected or deleted view is skipped.
+    """
+    ref = weakref.WeakMethod(method)
+
+    def call() -> None:
+        bound = ref()
+        if bound is not None and not sip.isdeleted(bound.__self__):
+            bound()
+
+    event.connect(call)
