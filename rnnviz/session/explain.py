@@ -42,8 +42,9 @@ def forward_equations(trace: ForwardTrace, t: int) -> tuple[Equation, ...]:
         return (_gated_update(trace, t), readout)
     f = ACTIVATION_SYMBOL[p.activation]
     rec, inp, bias = p.W_hh @ h_prev, p.W_ih @ x, p.b_ih + p.b_hh  # (H,) each
+    inside = f"W_hh h_{t - 1} + W_xh x_{t} + b"
     update = Equation(
-        f"h_{t} = {f}(W_hh h_{t - 1} + W_xh x_{t} + b)",
+        f"h_{t} = {f}({inside})" if f else f"h_{t} = {inside}",
         (
             Term(f"x_{t}", x),
             Term(f"W_hh h_{t - 1}", rec),
