@@ -1,0 +1,322 @@
+"""The main window: every panel on one session, the transport bar, menus, keys and docks."""
+
+from __future__ import annotations
+
+from PyQt6.QtCore import QEvent, QSize, Qt, QTimer
+from PyQt6.QtGui import QAction, QGuiApplication, QIcon, QKeySequence, QResizeEvent
+from PyQt6.QtWidgets import (
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSizePolicy,
+    QSplitter,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from rnnviz import __version__
+from rnnviz.resources import asset_path
+from rnnviz.session import Session
+from rnnviz.views import theme
+from rnnviz.views.controls import ControlsPanel
+from rnnviz.views.equations import EquationsPanel
+from rnnviz.views.gradient_plot import GradientPlot
+from rnnviz.views.graph import GraphView
+from rnnviz.views.heatmaps import GradientHeatmap, StateHeatmap
+from rnnviz.views.input_panel import InputPanel
+from rnnviz.views.sequence_plot import SequencePlot
+from rnnviz.views.transport import BackwardSweep, Player, TransportBar
+
+DEFAULT_SIZE = QSize(1600, 1000)
+KEYS: tuple[tuple[str, str], ...] = (
+    ("→", "feed the next input (step forward)"),
+    ("←", "go back one step"),
+    ("Space", "play / pause"),
+    ("Home", "reset to t = 0"),
+    ("B", "run backpropagation through time and animate it"),
+    ("U", "fold / unfold the graph"),
+    ("H", "hide / show the side panels"),
+    ("F11", "full screen"),
+    ("Esc", "in a text field: give the keys back to the window"),
+)
+
+
+def _icon(name: str) -> QIcon:
+    return QIcon(str(asset_path(f"icons/{name}.svg")))
+
+
+class MainWindow(QMainWindow):
+    """The graph on top with the selected step's equations beside it; under them the hidden
+    state heatmap beside the gradient heatmap, then the sequence plot beside the gradient
+    plot (forward pass on the left, backward pass on the right); input and controls docked on
+    the right.
+
+    Public for the app, the render command and tests: ``session``, the panels (``graph``,
+    ``state_heatmap``, ``gradient_heatmap``, ``sequence_plot``, ``gradient_plot``,
+    ``equations``, ``controls``, ``input_panel``), ``controls_dock`` and ``input_dock``,
+    ``transport`` (TransportBar), ``message`` (the toolbar's hint label), ``player``
+    (Player), ``sweep`` (BackwardSweep), and the actions ``act_step``, ``act_back``,
+    ``act_play``, ``act_reset``, ``act_backward``, ``act_unroll``, ``act_full_screen``,
+    ``act_hide_controls``, ``act_quit``, ``act_keys``, ``act_about``.
+    """
+
+    def __init__(self, session: Session | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session if session is not None else Session()
+        self.setWindowTitle("rnnviz")
+        self.setWindowIcon(_icon("unroll"))
+        self.player = Player(self.session, self)
+        self.sweep = BackwardSweep(self.session, self)
+
+        self.graph = GraphView(self.session)
+        self.state_heatmap = StateHeatmap(self.session)
+        self.gradient_heatmap = GradientHeatmap(self.session)
+        self.sequence_plot = SequencePlot(self.session)
+        self.gradient_plot = GradientPlot(self.session)
+        self.equations = EquationsPanel(self.session)
+        self.controls = ControlsPanel(self.session)
+        self.input_panel = InputPanel(self.session)
+
+        self._build_actions()
+        self._build_menus()
+        self._build_toolbar()
+        self.transport = TransportBar(
+            self.session,
+            self.player,
+            (self.act_reset, self.act_back, self.act_play, self.act_step),
+        )
+        self._build_central()
+        self._build_docks()
+        self.player.playing_changed.connect(self._on_playing_changed)
+        self.resize(self._default_size())
+
+    # ---- actions -------------------------------------------------------------------
+    def _action(
+        self, text: str, key: str | QKeySequence.StandardKey, tip: str, icon: str | None = None
+    ) -> QAction:
+        """A window-wide action: its key works whatever panel has the focus (a line edit
+        that is being typed in keeps its own keys: Qt asks it first)."""
+        action = QAction(text, self)
+        action.setShortcut(QKeySequence(key))
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        shown = QKeySequence(key).toString(QKeySequence.SequenceFormat.NativeText)
+        action.setToolTip(f"{tip} ({_key_name(shown)})")
+        if icon is not None:
+            action.setIcon(_icon(icon))
+        self.addAction(action)  # active even when the menu bar is hidden
+        return action
+
+    def _build_actions(self) -> None:
+        s = self.session
+        self.act_step = self._action("Step", "Right", "Step forward", "step_forward")
+        self.act_step.triggered.connect(self.step_forward)
+        self.act_back = self._action("Back", "Left", "Step back", "step_back")
+        self.act_back.triggered.connect(s.step_back)
+        self.act_play = self._action("Play", "Space", "Play / pause", "play")
+        self.act_play.triggered.connect(self.player.toggle)
+        self.act_reset = self._action("Reset", "Home", "Reset to t = 0", "reset")
+        self.act_reset.triggered.connect(self.reset)
+        self.act_backward = self._action(
+            "Backward", "B", "Run backpropagation through time and animate it", "backward"
+        )
+        self.act_backward.triggered.connect(self.run_backward)
+        self.act_unroll = self._action("Fold / unfold", "U", "Fold or unfold the graph", "unroll")
+        self.act_unroll.triggered.connect(self.toggle_unrolled)
+        self.act_hide_controls = self._action(
+            "Hide controls", "H", "Hide the side panels (for projecting)", "hide_controls"
+        )
+        self.act_hide_controls.setCheckable(True)
+        self.act_hide_controls.toggled.connect(self._set_controls_hidden)
+        self.act_full_screen = self._action("Full screen", "F11", "Full screen", "fullscreen")
+        self.act_full_screen.setCheckable(True)
+        self.act_full_screen.triggered.connect(self.toggle_full_screen)
+        self.act_quit = self._action("Quit", QKeySequence.StandardKey.Quit, "Quit rnnviz")
+        self.act_quit.triggered.connect(self.close)
+        self.act_keys = self._action("Keys", "F1", "The keyboard keys")
+        self.act_keys.triggered.connect(self.show_keys)
+        self.act_about = QAction("About rnnviz", self)
+        self.act_about.triggered.connect(self.show_about)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        assert bar is not None
+        for title, actions in (
+            ("&File", (self.act_quit,)),
+            ("&View", (self.act_unroll, self.act_hide_controls, self.act_full_screen)),
+            (
+                "&Run",
+                (self.act_step, self.act_back, self.act_play, self.act_reset, self.act_backward),
+            ),
+            ("&Help", (self.act_keys, self.act_about)),
+        ):
+            menu = bar.addMenu(title)
+            assert menu is not None
+            menu.addActions(list(actions))
+
+    def _build_toolbar(self) -> None:
+        bar = QToolBar("Toolbar", self)
+        bar.setObjectName("toolbar")
+        bar.setMovable(False)
+        bar.setIconSize(QSize(28, 28))
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        for action in (self.act_backward, self.act_unroll):
+            bar.addAction(action)
+        bar.addSeparator()
+        for action in (self.act_hide_controls, self.act_full_screen):
+            bar.addAction(action)
+        spacer = QWidget(bar)
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        bar.addWidget(spacer)
+        # Hints appear here, beside the buttons the audience is looking at; a status bar would
+        # take a line of height from the panels for a message shown now and then.
+        self.message = QLabel(bar)
+        self.message.setStyleSheet("color: #b71c1c; font-weight: bold; padding-right: 12px;")
+        bar.addWidget(self.message)
+        self._message_timer = QTimer(self)
+        self._message_timer.setSingleShot(True)
+        self._message_timer.timeout.connect(self.message.clear)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+        self.toolbar = bar
+
+    def show_message(self, text: str, ms: int = 5000) -> None:
+        """A hint in the toolbar that disappears after ``ms`` milliseconds."""
+        self.message.setText(text)
+        self._message_timer.start(ms)
+
+    # ---- layout --------------------------------------------------------------------
+    def _build_central(self) -> None:
+        vertical, horizontal = Qt.Orientation.Vertical, Qt.Orientation.Horizontal
+        # Each row is its own splitter, so a panel that needs width takes it from its own row.
+        top = _Splitter(horizontal, ((self.graph, 7), (self.equations, 4)))
+        heatmaps = _Splitter(horizontal, ((self.state_heatmap, 1), (self.gradient_heatmap, 1)))
+        plots = _Splitter(horizontal, ((self.sequence_plot, 1), (self.gradient_plot, 1)))
+        main = _Splitter(vertical, ((top, 8), (heatmaps, 5), (plots, 7)))
+        self.splitter = main
+        central = QWidget(self)
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(main, 1)
+        layout.addWidget(self.transport)
+        self.setCentralWidget(central)
+
+    def _build_docks(self) -> None:
+        self.input_dock = self._dock("Input", "input_dock", self.input_panel)
+        self.controls_dock = self._dock("Network and training", "controls_dock", self.controls)
+        self.splitDockWidget(self.input_dock, self.controls_dock, Qt.Orientation.Vertical)
+
+    def _dock(self, title: str, name: str, panel: QWidget) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        # Styles the title bar only: a style-sheet font does not pass on to the panel.
+        dock.setStyleSheet(
+            f"QDockWidget {{ font-size: {theme.TITLE_POINT_SIZE}pt; font-weight: bold; }}"
+        )
+        dock.setWidget(panel)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+            | QDockWidget.DockWidgetFeature.DockWidgetClosable
+        )
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        return dock
+
+    def _default_size(self) -> QSize:
+        """1600 × 1000, or less on a smaller screen."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            return DEFAULT_SIZE
+        room = screen.availableGeometry().size() * 0.95
+        return DEFAULT_SIZE.boundedTo(room)
+
+    # ---- what the actions do --------------------------------------------------------
+    def step_forward(self) -> None:
+        if not self.session.step_forward():
+            self.show_message("End of the sequence: feed more inputs, or press Home to start again")
+
+    def reset(self) -> None:
+        self.player.stop()
+        self.session.reset()
+
+    def run_backward(self) -> None:
+        self.player.stop()  # the next step would clear the gradients at once
+        if not self.sweep.start():
+            self.show_message("Feed at least one step (→) before running the backward pass")
+
+    def toggle_unrolled(self) -> None:
+        self.graph.toggle_unrolled()
+
+    def toggle_full_screen(self) -> None:
+        self.setWindowState(self.windowState() ^ Qt.WindowState.WindowFullScreen)
+
+    def show_keys(self) -> None:
+        rows = "".join(
+            f"<tr><td><b>{k}</b>&nbsp;&nbsp;</td><td>{what}</td></tr>" for k, what in KEYS
+        )
+        self._message("rnnviz keys", f"<table>{rows}</table>")
+
+    def show_about(self) -> None:
+        self._message(
+            "About rnnviz",
+            f"<b>rnnviz {__version__}</b><p>See a recurrent neural network compute, one step "
+            "at a time, and watch its gradient fade or explode as it flows back through "
+            "time.</p>",
+        )
+
+    def _message(self, title: str, html: str) -> QMessageBox:
+        box = QMessageBox(QMessageBox.Icon.NoIcon, title, html, QMessageBox.StandardButton.Close)
+        box.setParent(self, box.windowFlags())
+        box.setModal(False)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.show()
+        return box
+
+    def _set_controls_hidden(self, hidden: bool) -> None:
+        self.input_dock.setVisible(not hidden)
+        self.controls_dock.setVisible(not hidden)
+
+    def _on_playing_changed(self, playing: bool) -> None:
+        self.act_play.setText("Pause" if playing else "Play")
+        self.act_play.setIcon(_icon("pause" if playing else "play"))
+
+    def changeEvent(self, event: QEvent | None) -> None:
+        if event is not None and event.type() == QEvent.Type.WindowStateChange:
+            self.act_full_screen.setChecked(self.isFullScreen())
+        super().changeEvent(event)
+
+
+class _Splitter(QSplitter):
+    """A splitter that shares its room in fixed proportions until the user drags a handle.
+
+    QSplitter alone sizes panels by their size hints, which leaves a panel without one (or
+    a busy one) far too small or large; proportions also survive hiding the side panels.
+    """
+
+    def __init__(self, orientation: Qt.Orientation, panels: tuple[tuple[QWidget, int], ...]):
+        super().__init__(orientation)
+        self.setChildrenCollapsible(False)
+        self.setHandleWidth(6)
+        self._weights = [weight for _, weight in panels]
+        for widget, _ in panels:
+            self.addWidget(widget)
+        self._dragged = False
+        self.splitterMoved.connect(self._on_dragged)
+
+    def _on_dragged(self) -> None:
+        self._dragged = True
+
+    def resizeEvent(self, event: QResizeEvent | None) -> None:
+        super().resizeEvent(event)
+        if not self._dragged:
+            room = (
+                self.width() if self.orientation() == Qt.Orientation.Horizontal else self.height()
+            )
+            total = sum(self._weights)
+            self.setSizes([room * w // total for w in self._weights])
+
+
+def _key_name(shown: str) -> str:
+    """Arrow keys as arrows, as on the keyboard."""
+    return {"Right": "→", "Left": "←", "Up": "↑", "Down": "↓"}.get(shown, shown)

@@ -1,0 +1,216 @@
+"""Starting the app: the display check, the three ways to launch, and the exception hook."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PyQt6.QtCore import Qt, QTimer
+from PyQt6.QtWidgets import QApplication, QMessageBox
+
+from rnnviz.app import FIRST_PAINT_ENV, display_problem
+from rnnviz.errors import ErrorReporter, install_excepthook
+from rnnviz.session import Session
+from rnnviz.views.main_window import MainWindow
+
+ROOT = Path(__file__).resolve().parents[1]
+CONSOLE_SCRIPT = Path(sys.executable).with_name("rnnviz")
+LAUNCHES: list[list[str]] = [
+    [sys.executable, "-m", "rnnviz"],
+    [sys.executable, str(ROOT / "main.py")],
+]
+if CONSOLE_SCRIPT.exists():
+    LAUNCHES.append([str(CONSOLE_SCRIPT)])
+
+# The offscreen platform can neither resize nor raise native windows; not a fault of the app.
+pytestmark = pytest.mark.qt_log_ignore(
+    r"This plugin does not support propagateSizeHints", r"This plugin does not support raise"
+)
+
+
+def headless_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    return env | extra
+
+
+# ---- the display check -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "environ",
+    [
+        {"DISPLAY": ":0"},
+        {"WAYLAND_DISPLAY": "wayland-0"},
+        {"QT_QPA_PLATFORM": "offscreen"},
+        {"QT_QPA_PLATFORM": "minimal"},
+        {"QT_QPA_PLATFORM": "xcb", "DISPLAY": ":1"},
+        {"QT_QPA_PLATFORM": "wayland", "WAYLAND_DISPLAY": "wayland-0"},
+        {"QT_QPA_PLATFORM": "wayland;xcb", "DISPLAY": ":0"},
+        {"QT_QPA_PLATFORM": "offscreen:size=800x600"},
+        {"QT_QPA_PLATFORM": "eglfs"},
+    ],
+)
+def test_a_display_or_a_headless_platform_is_enough(environ: dict[str, str]) -> None:
+    assert display_problem(environ, "linux") is None
+
+
+@pytest.mark.parametrize(
+    ("environ", "reason"),
+    [
+        ({}, "neither DISPLAY nor WAYLAND_DISPLAY is set"),
+        ({"QT_QPA_PLATFORM": ""}, "neither DISPLAY nor WAYLAND_DISPLAY is set"),
+        ({"QT_QPA_PLATFORM": "xcb"}, "QT_QPA_PLATFORM=xcb needs DISPLAY"),
+        ({"QT_QPA_PLATFORM": "wayland", "DISPLAY": ":0"}, "needs WAYLAND_DISPLAY"),
+    ],
+)
+def test_no_display_says_what_to_install_or_run(environ: dict[str, str], reason: str) -> None:
+    message = display_problem(environ, "linux")
+    assert message is not None
+    assert reason in message
+    assert "sudo apt-get install libxcb-cursor0 libxkbcommon-x11-0" in message
+    assert "rnnviz render --out shot.png" in message
+
+
+@pytest.mark.parametrize("platform", ["win32", "darwin"])
+def test_windows_and_macos_always_have_a_display(platform: str) -> None:
+    assert display_problem({}, platform) is None
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="X11/Wayland only")
+@pytest.mark.parametrize("command", LAUNCHES, ids=lambda c: " ".join(Path(p).name for p in c))
+def test_launching_without_a_display_exits_2_with_the_message(command: list[str]) -> None:
+    done = subprocess.run(
+        command, env=headless_env(QT_QPA_PLATFORM=""), capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 2, done.stderr
+    assert "no display found" in done.stderr
+    assert "libxcb-cursor0" in done.stderr
+    assert "Aborted" not in done.stderr and "qt.qpa" not in done.stderr
+
+
+def test_launching_opens_and_paints_the_window() -> None:
+    """python -m rnnviz shows the window (main.py and the rnnviz script reach the same
+    main(), as the no-display test shows)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "rnnviz"],
+        env=headless_env(QT_QPA_PLATFORM="offscreen", **{FIRST_PAINT_ENV: ""}),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("first paint ")
+
+
+def test_unknown_arguments_are_refused(capsys) -> None:
+    from rnnviz.app import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--no-such-option"])
+    assert exit_info.value.code == 2
+    assert "--no-such-option" in capsys.readouterr().err
+
+
+# ---- the exception hook ----------------------------------------------------------------
+
+
+@pytest.fixture
+def window(qtbot) -> MainWindow:
+    w = MainWindow(Session())
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    w.activateWindow()
+    return w
+
+
+@pytest.fixture
+def reporter(monkeypatch, tmp_path: Path, window: MainWindow):
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # restored after the test
+    hook = install_excepthook(window, tmp_path / "logs" / "rnnviz.log")
+    yield hook
+    if hook.dialog is not None:
+        hook.dialog.close()
+
+
+def fail_later(message: str) -> None:
+    """Raise inside a slot run by Qt's event loop, as a bug in a panel would."""
+
+    def slot() -> None:
+        raise RuntimeError(message)
+
+    QTimer.singleShot(0, slot)
+
+
+# pytest-qt would otherwise catch the exception itself (and fail the test): here the app's
+# own hook must see it, as it does outside of tests.
+@pytest.mark.qt_no_exception_capture
+def test_an_error_in_a_slot_is_shown_logged_and_the_app_keeps_running(
+    qtbot, window: MainWindow, reporter: ErrorReporter, capsys
+) -> None:
+    fail_later("the heatmap broke")
+    qtbot.waitUntil(lambda: reporter.dialog is not None and reporter.dialog.isVisible())
+    dialog = reporter.dialog
+    assert dialog is not None
+    assert dialog.text() == "RuntimeError: the heatmap broke"
+    assert "keeps running" in dialog.informativeText()
+    assert str(reporter.log_path) in dialog.informativeText()
+    assert "Traceback" in dialog.detailedText()
+    assert not dialog.isModal()
+    log = reporter.log_path.read_text(encoding="utf-8")
+    assert "RuntimeError: the heatmap broke" in log and "Traceback" in log
+    assert "RuntimeError: the heatmap broke" in capsys.readouterr().err
+
+    # Back in the window (the dialog stays open beside it), the keys still work ...
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    qtbot.keyClick(window, Qt.Key.Key_Right)
+    assert window.session.t == 1
+    # ... and after the dialog is closed.
+    dialog.button(QMessageBox.StandardButton.Close).click()
+    assert not dialog.isVisible()
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    qtbot.keyClick(window, Qt.Key.Key_Right)
+    assert window.session.t == 2
+
+
+@pytest.mark.qt_no_exception_capture
+def test_repeated_errors_reuse_one_dialog(
+    qtbot, window: MainWindow, reporter: ErrorReporter
+) -> None:
+    fail_later("first")
+    qtbot.waitUntil(lambda: reporter.count == 1)
+    first = reporter.dialog
+    fail_later("second")
+    qtbot.waitUntil(lambda: reporter.count == 2)
+    assert reporter.dialog is first
+    assert first is not None and first.text() == "RuntimeError: second"
+    assert "2 errors so far" in first.informativeText()
+    assert reporter.log_path.read_text(encoding="utf-8").count("Traceback") == 2
+
+
+def test_an_unwritable_log_still_shows_the_error(qtbot, tmp_path: Path, capsys) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    reporter = ErrorReporter(blocker / "rnnviz.log")
+    try:
+        raise ValueError("bad value")
+    except ValueError as err:
+        reporter.hook(ValueError, err, err.__traceback__)
+    assert reporter.dialog is not None
+    qtbot.addWidget(reporter.dialog)
+    assert "See the terminal" in reporter.dialog.informativeText()
+    assert "cannot write the log" in capsys.readouterr().err
+
+
+def test_install_and_uninstall_replace_sys_excepthook(monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(sys, "excepthook", sys.__excepthook__)
+    reporter = install_excepthook(None, tmp_path / "rnnviz.log")
+    assert sys.excepthook == reporter.hook
+    reporter.uninstall()
+    assert sys.excepthook is sys.__excepthook__
