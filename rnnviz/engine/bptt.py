@@ -134,6 +134,14 @@ def bptt(
         bad = _last_bad_step(dH, dxp, dhp, dH_norm[:, None])
         if bad is not None:
             return _exploded(trace, value, dy, zero_grads, bad + 1, "backward", clip, dH, bad)
+        # The chain is checked for vanishing every few steps only; a very fast decay can leave
+        # a few subnormal values in between. They carry nothing: flush them in those rows.
+        faint = dH_norm < 1e-270  # (T,)
+        if faint.any():
+            for a in (dH, dxp, dhp) if dhp is not dxp else (dH, dxp):
+                rows = a[faint]
+                rows[np.abs(rows) < FLUSH_BELOW] = 0.0
+                a[faint] = rows
 
         h_prev = trace.h_all[:-1]  # (T, H)
         raw = {
@@ -144,6 +152,16 @@ def bptt(
             "W_hy": dy.T @ trace.h,  # (O, H)
             "b_y": dy.sum(axis=0),
         }
+        if not all(np.isfinite(g).all() for g in raw.values()):
+            # Every step's term is finite but their sum over time overflowed: report the step
+            # where a running bound of that sum (from T down) leaves the float range.
+            terms = row_norms(dxp) * (1 + row_norms(trace.x)) + row_norms(dhp) * (
+                1 + row_norms(h_prev)
+            )  # (T,)
+            running = np.cumsum(terms[::-1])[::-1]  # (T,) Σ_{s ≥ t}
+            over = np.flatnonzero(~np.isfinite(running))
+            bad = int(over[-1]) if over.size else 0
+            return _exploded(trace, value, dy, zero_grads, bad + 1, "backward", clip, dH, bad)
         grads, before, after = clip_by_global_norm(raw, clip)
         jac, jac_overflow = jacobian_norms(trace) if jacobians else (None, None)
         state_jac = None

@@ -67,6 +67,10 @@ def initial_state(p: Params, state: np.ndarray | None) -> np.ndarray:
     return s
 
 
+def _first(a: int | None, b: int | None) -> int | None:
+    return b if a is None else a if b is None else min(a, b)
+
+
 def forward(
     p: Params, x: np.ndarray | list, h0: np.ndarray | None = None, c0: np.ndarray | None = None
 ) -> ForwardTrace:
@@ -89,11 +93,15 @@ def forward(
         cr = [None] * (T + 1) if c_all is None else list(c_all)
         for args in zip(xr, hr[:-1], cr[:-1], hr[1:], cr[1:], kr, strict=True):
             step(*args)
-        bad = first_bad_row(h_all[1:] if c_all is None else np.hstack([h_all[1:], c_all[1:]]))
+        y = h_all[1:] @ p.W_hy.T  # (T, O)
+        y += p.b_y
+        # The readout can overflow even when the state does not (huge W_hy): check both.
+        states = h_all[1:] if c_all is None else np.hstack([h_all[1:], c_all[1:]])
+        bad = _first(first_bad_row(states), first_bad_row(y))
         if bad is not None:
             h_all[bad + 1 :] = 0.0
             cache[bad:] = 0.0
+            y[bad:] = 0.0
             if c_all is not None:
                 c_all[bad + 1 :] = 0.0
-        y = h_all[1:] @ p.W_hy.T + p.b_y  # (T, O)
     return ForwardTrace(p, x, h_all, c_all, cache, y, None if bad is None else bad + 1)

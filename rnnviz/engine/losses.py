@@ -56,11 +56,16 @@ def loss_and_grad(
             dy[idx] = 2.0 * diff / n
             return value, dy
         logits = y[idx]  # (S, O)
-        shifted = logits - logits.max(axis=1, keepdims=True)  # stable log-softmax
-        log_p = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))  # (S, O)
-        rows = np.arange(idx.size)
-        value = float(-np.mean(log_p[rows, tgt[idx]]))
+        rows, top = np.arange(idx.size), np.argmax(logits, axis=1)  # (S,) each
+        shifted = logits - logits[rows, top][:, None]  # (S, O) ≤ 0, the top one exactly 0
+        # log Σ exp = log(1 + rest) with rest the other classes' share: log1p keeps it exact
+        # when one class dominates, where log(Σ) would round to 0 and the loss vanish.
+        e = np.exp(shifted)  # (S, O)
+        e[rows, top] = 0.0
+        log_p = shifted - np.log1p(e.sum(axis=1, keepdims=True))  # (S, O)
+        target_log_p = log_p[rows, tgt[idx]]  # (S,)
+        value = float(-np.mean(target_log_p))
         grad = np.exp(log_p)  # softmax
-        grad[rows, tgt[idx]] -= 1.0
+        grad[rows, tgt[idx]] = np.expm1(target_log_p)  # p − 1 without cancelling to 0
         dy[idx] = grad / idx.size
         return value, dy
