@@ -2,12 +2,273 @@
 
 from __future__ import annotations
 
-from PyQt6.QtWidgets import QWidget
+import math
+import weakref
+from collections.abc import Callable
 
-from rnnviz.session.lab import Lab
+import numpy as np
+import pyqtgraph as pg
+from PyQt6 import sip
+from PyQt6.QtCore import QTimer
+from PyQt6.QtGui import QShowEvent
+from PyQt6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from rnnviz.session.analysis import LOG_FLOOR
+from rnnviz.session.events import Event
+from rnnviz.session.lab import Comparison, Lab
+from rnnviz.views import style
+
+# Keys of CompareView.curves.
+VANILLA, LSTM, GRU = "vanilla", "lstm", "gru"
+LSTM_C = "lstm c"  # ‖dL/dc_t‖, the LSTM's cell-state path
+LSTM_F = "lstm f"  # mean forget gate per step
+GRU_Z = "gru z"  # mean update gate per step
+
+CELL_COLORS: dict[str, str] = {VANILLA: "#3a3a3a", LSTM: "#1f5fbf", GRU: "#e07000"}
+CELL_NAMES: dict[str, str] = {VANILLA: "vanilla RNN", LSTM: "LSTM", GRU: "GRU"}
+COMPARE_HINT = "press Compare"
+_AXIS_WIDTH = 90  # both left axes alike, so the linked plots line up step for step
+_PAD_DECADES = 0.4
+_DEFAULT_DECADES = (-3.0, 1.0)
+
+
+def _swatch(color: str, text: str, dashed: bool = False) -> str:
+    line = "╸╸╸╸" if dashed else "━━━"
+    return f'<span style="color:{color}"><b>{line}</b></span> {text}'
+
+
+_LEGEND = " &nbsp;&nbsp; ".join(
+    [
+        _swatch(CELL_COLORS[VANILLA], "vanilla RNN ‖∂L/∂h<sub>t</sub>‖"),
+        _swatch(CELL_COLORS[LSTM], "LSTM ‖∂L/∂h<sub>t</sub>‖"),
+        _swatch(CELL_COLORS[LSTM], "LSTM cell state ‖∂L/∂c<sub>t</sub>‖", dashed=True),
+        _swatch(CELL_COLORS[GRU], "GRU ‖∂L/∂h<sub>t</sub>‖"),
+    ]
+)
+_GATE_CAPTION = "<br>".join(
+    [
+        _swatch(
+            CELL_COLORS[LSTM],
+            "LSTM mean forget gate f: <b>f ≈ 1 keeps the cell-state path open</b>: "
+            "the gradient through c survives",
+        ),
+        _swatch(
+            CELL_COLORS[GRU],
+            "GRU mean update gate z: <b>z ≈ 1 copies h forward</b>: the gradient passes unchanged",
+        ),
+    ]
+)
 
 
 class CompareView(QWidget):
+    """Vanilla RNN, LSTM and GRU on the same inputs: who keeps the gradient alive, and why.
+
+    Shows ``lab.comparison`` (recomputed with ``lab.compare()`` by the Compare button, and
+    automatically after the session changes while this view is visible).
+
+    Public, read-only for the main window and tests:
+    ``curves``: dict of pg.PlotDataItem keyed ``VANILLA``, ``LSTM``, ``GRU`` (‖dL/dh_t‖ of
+    each cell), ``LSTM_C`` (the LSTM's ‖dL/dc_t‖), all on a log y axis over the valid steps
+    only, clamped to ≥ LOG_FLOOR (``getOriginalDataset()`` gives the values, ``getData()``
+    their log10); ``LSTM_F`` and ``GRU_Z`` (mean forget / update gate per step, linear 0..1).
+    ``compare_button`` (QPushButton), ``info`` (QLabel: steps, hidden size, seed, ρ, loss),
+    ``badge`` (QLabel: which cells overflowed), ``hint`` (pg.TextItem when nothing is shown),
+    ``norm_plot`` and ``gate_plot`` (pg.PlotItem, x axes linked).
+    """
+
     def __init__(self, lab: Lab, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.lab = lab
+        self.compare_button = QPushButton("Compare")
+        self.compare_button.setFont(style.font(style.BADGE_PT, bold=True))
+        self.compare_button.setToolTip("run vanilla RNN, LSTM and GRU on the current inputs")
+        self.compare_button.clicked.connect(self.lab.compare)
+
+        self.layout_widget = pg.GraphicsLayoutWidget()
+        self.layout_widget.setBackground(style.BACKGROUND)
+        self.norm_plot = self.layout_widget.addPlot(row=0, col=0)
+        self.gate_plot = self.layout_widget.addPlot(row=1, col=0)
+        self.layout_widget.ci.layout.setRowStretchFactor(0, 3)
+        self.layout_widget.ci.layout.setRowStretchFactor(1, 2)
+        self._setup_plots()
+        self.curves = self._make_curves()
+        self.hint = style.hint_item("")
+        self.norm_plot.addItem(self.hint, ignoreBounds=True)
+
+        self.title = style.title_label("vanilla RNN vs LSTM vs GRU: same inputs, same seed")
+        self.badge = style.badge_label()
+        self.info = QLabel()
+        self.info.setFont(style.label_font())
+        self.info.setStyleSheet(f"color: {style.INK};")
+        self.legend = QLabel(_LEGEND)
+        self.legend.setFont(style.label_font())
+        self.legend.setStyleSheet(f"color: {style.INK};")
+        self.caption = QLabel(_GATE_CAPTION)
+        self.caption.setFont(style.label_font())
+        self.caption.setStyleSheet(f"color: {style.INK};")
+        self.caption.setWordWrap(True)
+        header = QHBoxLayout()
+        header.addWidget(self.title)
+        header.addStretch(1)
+        header.addWidget(self.badge)
+        header.addWidget(self.compare_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(header)
+        layout.addWidget(self.info)
+        layout.addWidget(self.legend)
+        layout.addWidget(self.layout_widget, 1)
+        layout.addWidget(self.caption)
+
+        # One recomputation per burst of session events (feed emits sequence_changed, then
+        # stepped): the timer fires once the burst is over.
+        self._refresh = QTimer(self)
+        self._refresh.setSingleShot(True)
+        self._refresh.setInterval(0)
+        self._refresh.timeout.connect(self.lab.compare)
+        events = lab.session.events
+        for event in (events.stepped, events.config_changed, events.sequence_changed):
+            _connect_weakly(event, self._on_session_changed)
+        _connect_weakly(lab.events.comparison_changed, self._on_comparison_changed)
+        self._on_comparison_changed()
+
+    # ---- when to compare -----------------------------------------------------------
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self.lab.comparison is None:
+            self._refresh.start()
+
+    def _on_session_changed(self) -> None:
+        # Only a visible view recomputes; a hidden one catches up in showEvent.
+        if self.isVisible():
+            self._refresh.start()
+
+    def _on_comparison_changed(self) -> None:
+        comparison = self.lab.comparison
+        if comparison is not None:
+            self._draw(comparison)
+        elif self.isVisible():
+            self._refresh.start()  # stale: a fresh one follows at once, keep the old till then
+        else:
+            self._clear()
+
+    # ---- drawing -------------------------------------------------------------------
+    def _setup_plots(self) -> None:
+        norms, gates = self.norm_plot, self.gate_plot
+        style.style_plot(norms, "", "‖∂L/∂h<sub>t</sub>‖  (log)")
+        style.style_plot(gates, "step t", "mean gate")
+        style.plot_title(norms, "gradient size per step")
+        style.plot_title(gates, "what the gates do, step by step")
+        norms.setLogMode(y=True)
+        norms.getAxis("left").enableAutoSIPrefix(False)
+        gates.setXLink(norms)
+        for plot in (norms, gates):
+            plot.setMouseEnabled(x=False, y=False)
+            plot.disableAutoRange()
+            plot.showGrid(y=True, alpha=0.3)
+            plot.getAxis("left").setWidth(_AXIS_WIDTH)
+        # A little room beyond 0 and 1 keeps their tick labels from being cut off.
+        gates.setRange(yRange=(-0.08, 1.08), padding=0, disableAutoRange=True)
+        gates.getAxis("left").setTicks([[(0.0, "0"), (0.5, "0.5"), (1.0, "1")]])
+
+    def _make_curves(self) -> dict[str, pg.PlotDataItem]:
+        norms, gates = self.norm_plot, self.gate_plot
+        blue, orange = CELL_COLORS[LSTM], CELL_COLORS[GRU]
+        return {
+            LSTM_C: norms.plot(pen=style.pen(blue, width=3, dashed=True)),
+            VANILLA: norms.plot(pen=style.pen(CELL_COLORS[VANILLA], width=4)),
+            GRU: norms.plot(pen=style.pen(orange, width=4)),
+            LSTM: norms.plot(pen=style.pen(blue, width=4)),
+            LSTM_F: gates.plot(pen=style.pen(blue, width=4)),
+            GRU_Z: gates.plot(pen=style.pen(orange, width=4)),
+        }
+
+    def _clear(self) -> None:
+        for curve in self.curves.values():
+            curve.setData([], [])
+        self._set_range(max(self.lab.session.sequence.shape[0], 1), _DEFAULT_DECADES)
+        self.info.setText(self._info_text(None))
+        style.set_badge(self.badge, "")
+        self._set_hint(COMPARE_HINT)
+
+    def _draw(self, comparison: Comparison) -> None:
+        T = comparison.steps
+        steps = np.arange(1, T + 1)  # (T,) 1-based
+        shown: list[np.ndarray] = []
+        overflowed: list[str] = []
+        for cell in (VANILLA, LSTM, GRU):
+            c = comparison.curves[cell]
+            paths = [(cell, c.dL_dh_norm)]
+            if c.dL_dc_norm is not None:
+                paths.append((LSTM_C, c.dL_dc_norm))
+            for key, norm in paths:
+                keep = c.valid & np.isfinite(norm)  # (T,)
+                values = np.maximum(norm[keep], LOG_FLOOR)  # zeros break a log axis
+                self.curves[key].setData(steps[keep], values)
+                shown.append(values)
+            if not c.valid.all():
+                overflowed.append(CELL_NAMES[cell])
+        for key, cell in ((LSTM_F, LSTM), (GRU_Z, GRU)):
+            gate = comparison.curves[cell].gate_mean  # (T,)
+            keep = np.isfinite(gate)  # (T,) an overflowed trace has NaN gates
+            self.curves[key].setData(steps[keep], gate[keep])
+        self._set_range(T, _decades(np.concatenate(shown)))
+        self.info.setText(self._info_text(comparison))
+        text = f"overflow: {', '.join(overflowed)} (those steps not drawn)" if overflowed else ""
+        style.set_badge(self.badge, text)
+        self._set_hint("" if any(v.size for v in shown) else "no finite gradient")
+
+    def _set_range(self, T: int, decades: tuple[float, float]) -> None:
+        self.norm_plot.setRange(
+            xRange=(0.5, T + 0.5), yRange=decades, padding=0, disableAutoRange=True
+        )
+        self.norm_plot.getAxis("left").setTicks(style.log_ticks(*decades))
+
+    def _set_hint(self, text: str) -> None:
+        self.hint.setText(text)
+        self.hint.setVisible(bool(text))
+        (x0, x1), (y0, y1) = self.norm_plot.getViewBox().viewRange()
+        self.hint.setPos((x0 + x1) / 2, (y0 + y1) / 2)
+
+    def _info_text(self, comparison: Comparison | None) -> str:
+        s = self.lab.session
+        c = s.config
+        where = "at the last step" if c.loss_at == "last" else "at every step"
+        parts = [
+            f"H = {c.hidden_size}",
+            f"seed {c.seed}",
+            f"{c.init} weights, ρ(W<sub>hh</sub>) = {c.spectral_radius:g}",
+            f"loss {where}",
+        ]
+        if comparison is not None:
+            parts.insert(0, f"{comparison.steps} steps")
+        return " &nbsp;·&nbsp; ".join(parts)
+
+
+def _decades(values: np.ndarray) -> tuple[float, float]:
+    """log10 range of the shown norms, padded; at least one decade tall."""
+    if values.size == 0:
+        return _DEFAULT_DECADES
+    low, high = math.log10(values.min()), math.log10(values.max())
+    if high - low < 1.0:
+        low, high = (low + high) / 2 - 0.5, (low + high) / 2 + 0.5
+    return (low - _PAD_DECADES, high + _PAD_DECADES)
+
+
+def _connect_weakly(event: Event[[]], method: Callable[[], object]) -> None:
+    """Connect a view's handler without the session keeping the view alive.
+
+    The session outlives views; a strong reference would make session → view → lab →
+    session a cycle that the garbage collector frees at a random moment, possibly while
+    Qt paints the view (a crash). Once the view is gone the handler disconnects itself.
+    """
+    ref = weakref.WeakMethod(method)
+
+    def call() -> None:
+        bound = ref()
+        if bound is None or sip.isdeleted(bound.__self__):
+            event.disconnect(call)  # the view is gone: stop listening
+        else:
+            bound()
+
+    event.connect(call)

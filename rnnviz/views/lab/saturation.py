@@ -2,12 +2,200 @@
 
 from __future__ import annotations
 
-from PyQt6.QtWidgets import QWidget
+import weakref
+from collections.abc import Callable
 
+import numpy as np
+import pyqtgraph as pg
+from PyQt6 import sip
+from PyQt6.QtCore import QRectF
+from PyQt6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from rnnviz.engine.gates import SATURATED_ABOVE
+from rnnviz.session.events import Event
 from rnnviz.session.lab import Lab
+from rnnviz.views import style
+
+FEED_HINT = "press → to feed the first input"
+FRACTION_COLOR = "#c62828"
+_AXIS_WIDTH = 70  # both left axes alike, so the linked plots line up step for step
+_BAR_WIDTH = 130  # the colour bar with its numbers and name
+_SYMBOLS_UP_TO = 60
+_LEVELS = (0.0, 1.0)  # every derivative shown lies in 0..1
+
+
+def derivative_formula(cell: str, activation: str) -> str:
+    """The derivative the heatmap shows, as rich text: 1 − h² for a tanh RNN."""
+    if cell == "lstm":
+        return "1 − tanh²(c<sub>t</sub>)"
+    if cell == "gru":
+        return "1 − n<sub>t</sub>²"
+    return {
+        "tanh": "1 − h<sub>t</sub>²",
+        "sigmoid": "h<sub>t</sub>(1 − h<sub>t</sub>)",
+        "relu": "relu′(a<sub>t</sub>)",
+        "linear": "1",
+    }[activation]
+
+
+def caption_text(formula: str, activation: str) -> str:
+    if activation == "linear":
+        return "<b>a linear unit never saturates</b>: its slope is always 1"
+    return (
+        f"<b>{formula} near 0 = saturated</b>: the gradient through that unit dies, "
+        "even when σ<sub>max</sub> &gt; 1"
+    )
 
 
 class SaturationView(QWidget):
+    """Which units sit in the flat ends of their nonlinearity, where the gradient dies.
+
+    Top: the fraction of hidden units with |h_t| > 0.9 per fed step (0..1 fixed).
+    Bottom: a heatmap of the nonlinearity's derivative (``lab.saturation().derivative``),
+    levels fixed at 0..1, dark = 0 = saturated. Redrawn on the session's ``stepped`` and
+    ``config_changed``.
+
+    Public, read-only for tests: ``fraction_curve`` (pg.PlotDataItem, x = steps 1..t, y =
+    the fraction), ``image_item`` (pg.ImageItem, col-major: ``.image`` is the (T, H) array,
+    step t the column at x = t, unit i the row at y = i with unit 1 on top; None when no
+    step is fed), ``color_bar`` (pg.ColorBarItem), ``info`` (QLabel: the derivative shown
+    and σ_max), ``caption`` (QLabel), ``badge`` (QLabel: "exploded at t = …"), ``hint``,
+    ``fraction_plot`` and ``heatmap_plot`` (pg.PlotItem, x axes linked).
+    """
+
     def __init__(self, lab: Lab, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.lab = lab
+        self.layout_widget = pg.GraphicsLayoutWidget()
+        self.layout_widget.setBackground(style.BACKGROUND)
+        self.fraction_plot = self.layout_widget.addPlot(row=0, col=0)
+        self.heatmap_plot = self.layout_widget.addPlot(row=1, col=0)
+        self.layout_widget.ci.layout.setRowStretchFactor(0, 2)
+        self.layout_widget.ci.layout.setRowStretchFactor(1, 3)
+        self._setup_plots()
+        self.fraction_curve = self.fraction_plot.plot(
+            pen=style.pen(FRACTION_COLOR, width=4),
+            symbolBrush=FRACTION_COLOR,
+            symbolPen=None,
+            symbolSize=8,
+            fillLevel=0.0,
+            fillBrush=pg.mkBrush(FRACTION_COLOR + "30"),
+        )
+        self.image_item = pg.ImageItem(axisOrder="col-major")
+        self.heatmap_plot.addItem(self.image_item)
+        self.color_bar = pg.ColorBarItem(
+            values=_LEVELS,
+            colorMap=pg.colormap.get("viridis"),
+            interactive=False,
+            colorMapMenu=False,
+        )
+        style.style_color_bar(self.color_bar, "derivative")
+        self.color_bar.setFixedWidth(_BAR_WIDTH)
+        self.color_bar.setImageItem(self.image_item, insert_in=self.heatmap_plot)
+        # The same room on the right of the fraction plot keeps both plots' steps aligned.
+        spacer = pg.GraphicsWidget()
+        spacer.setFixedWidth(_BAR_WIDTH)
+        self.fraction_plot.layout.addItem(spacer, 2, 5)
+        self.fraction_plot.layout.setColumnFixedWidth(4, 5)
+        self.hint = style.hint_item("")
+        self.heatmap_plot.addItem(self.hint, ignoreBounds=True)
+
+        self.title = style.title_label("saturation: units stuck where the slope is flat")
+        self.badge = style.badge_label()
+        self.info = QLabel()
+        self.info.setFont(style.label_font())
+        self.info.setStyleSheet(f"color: {style.INK};")
+        self.caption = QLabel()
+        self.caption.setFont(style.label_font())
+        self.caption.setStyleSheet(f"color: {style.INK};")
+        self.caption.setWordWrap(True)
+        header = QHBoxLayout()
+        header.addWidget(self.title)
+        header.addStretch(1)
+        header.addWidget(self.badge)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(header)
+        layout.addWidget(self.info)
+        layout.addWidget(self.layout_widget, 1)
+        layout.addWidget(self.caption)
+
+        _connect_weakly(lab.session.events.stepped, self._redraw)
+        _connect_weakly(lab.session.events.config_changed, self._redraw)
+        self._redraw()
+
+    def _setup_plots(self) -> None:
+        top, heat = self.fraction_plot, self.heatmap_plot
+        style.style_plot(top, "", f"share |h| > {SATURATED_ABOVE:g}")
+        style.style_plot(heat, "step t", "hidden unit")
+        style.plot_title(top, f"fraction of units with |h<sub>t</sub>| > {SATURATED_ABOVE:g}")
+        heat.setXLink(top)
+        heat.invertY(True)  # unit 1 on top, like the rows of a matrix and the state heatmap
+        for plot in (top, heat):
+            plot.setMouseEnabled(x=False, y=False)
+            plot.disableAutoRange()
+            plot.getAxis("left").setWidth(_AXIS_WIDTH)
+        top.showGrid(y=True, alpha=0.3)
+        # A little room beyond 0 and 1 keeps their tick labels from being cut off.
+        top.setRange(yRange=(-0.08, 1.08), padding=0, disableAutoRange=True)
+        top.getAxis("left").setTicks([[(0.0, "0"), (0.5, "0.5"), (1.0, "1")]])
+
+    def _redraw(self) -> None:
+        session = self.lab.session
+        p, H = session.params, session.config.hidden_size
+        N = max(session.sequence.shape[0], session.t, 1)
+        self.fraction_plot.setRange(xRange=(0.5, N + 0.5), padding=0, disableAutoRange=True)
+        self.heatmap_plot.setRange(yRange=(0.5, H + 0.5), padding=0, disableAutoRange=True)
+        self._set_unit_ticks(H)
+        formula = derivative_formula(p.cell, p.activation)
+        style.plot_title(self.heatmap_plot, f"slope of the nonlinearity: {formula}")
+        sigma = session.spectra.sigma_max
+        self.info.setText(
+            f"{p.cell} cell, {p.activation} &nbsp;·&nbsp; dark = slope 0 = saturated "
+            f"&nbsp;·&nbsp; σ<sub>max</sub>(W<sub>hh</sub>) = {sigma:.3g}"
+        )
+        self.caption.setText(caption_text(formula, p.activation))
+        trace = session.trace
+        self.hint.setText("" if trace.T else FEED_HINT)
+        self.hint.setVisible(not trace.T)
+        self.hint.setPos((N + 1) / 2, (H + 1) / 2)
+        if trace.T == 0:
+            self.fraction_curve.setData([], [])
+            self.image_item.clear()
+            style.set_badge(self.badge, "")
+            return
+        sat = self.lab.saturation()
+        steps = np.arange(1, trace.T + 1)  # (T,) 1-based
+        self.fraction_curve.setData(steps, sat.fraction)
+        self.fraction_curve.setSymbol("o" if N <= _SYMBOLS_UP_TO else None)
+        # ImageItem draws inf/NaN as a silently blank image: show them as 0 (with a badge).
+        clean = np.nan_to_num(sat.derivative, nan=0.0, posinf=0.0, neginf=0.0)  # (T, H)
+        self.image_item.setImage(clean, levels=_LEVELS)
+        self.image_item.setRect(QRectF(0.5, 0.5, trace.T, H))
+        bad = trace.exploded_at
+        style.set_badge(self.badge, f"exploded at t = {bad}" if bad is not None else "")
+
+    def _set_unit_ticks(self, H: int) -> None:
+        """Integer unit numbers only (no 2.5), about 16 labels at most."""
+        every = int(style.nice_ceiling(H / 16)) if H > 16 else 1
+        ticks = [(float(i), str(i)) for i in range(1, H + 1) if (i - 1) % every == 0]
+        self.heatmap_plot.getAxis("left").setTicks([ticks])
+
+
+def _connect_weakly(event: Event[[]], method: Callable[[], object]) -> None:
+    """Connect a view's handler without the session keeping the view alive.
+
+    The session outlives views; a strong reference would make session → view → lab →
+    session a cycle that the garbage collector frees at a random moment, possibly while
+    Qt paints the view (a crash). Once the view is gone the handler disconnects itself.
+    """
+    ref = weakref.WeakMethod(method)
+
+    def call() -> None:
+        bound = ref()
+        if bound is None or sip.isdeleted(bound.__self__):
+            event.disconnect(call)  # the view is gone: stop listening
+        else:
+            bound()
+
+    event.connect(call)
