@@ -8,6 +8,7 @@ from PyQt6.QtWidgets import (
     QDockWidget,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QSizePolicy,
     QSplitter,
@@ -142,18 +143,20 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         assert bar is not None
-        for title, actions in (
-            ("&File", (self.act_quit,)),
-            ("&View", (self.act_unroll, self.act_hide_controls, self.act_full_screen)),
-            (
-                "&Run",
-                (self.act_step, self.act_back, self.act_play, self.act_reset, self.act_backward),
-            ),
-            ("&Help", (self.act_keys, self.act_about)),
-        ):
-            menu = bar.addMenu(title)
-            assert menu is not None
-            menu.addActions(list(actions))
+
+        def menu(title: str, actions: tuple[QAction, ...]) -> QMenu:
+            m = bar.addMenu(title)
+            assert m is not None
+            m.addActions(list(actions))
+            return m
+
+        menu("&File", (self.act_quit,))
+        self.view_menu = menu(
+            "&View", (self.act_unroll, self.act_hide_controls, self.act_full_screen)
+        )
+        run = (self.act_step, self.act_back, self.act_play, self.act_reset, self.act_backward)
+        menu("&Run", run)
+        menu("&Help", (self.act_keys, self.act_about))
 
     def _build_toolbar(self) -> None:
         bar = QToolBar("Toolbar", self)
@@ -206,6 +209,10 @@ class MainWindow(QMainWindow):
         self.input_dock = self._dock("Input", "input_dock", self.input_panel)
         self.controls_dock = self._dock("Network and training", "controls_dock", self.controls)
         self.splitDockWidget(self.input_dock, self.controls_dock, Qt.Orientation.Vertical)
+        self.view_menu.addSeparator()  # each side panel on its own, too
+        self.view_menu.addActions(
+            [self.input_dock.toggleViewAction(), self.controls_dock.toggleViewAction()]
+        )
 
     def _dock(self, title: str, name: str, panel: QWidget) -> QDockWidget:
         dock = QDockWidget(title, self)

@@ -228,7 +228,14 @@ def test_h_hides_and_shows_the_side_panels(qtbot, window: MainWindow) -> None:
 
 def test_keys_work_whatever_panel_has_the_focus(qtbot, window: MainWindow) -> None:
     s = window.session
-    for panel in (window.graph, window.gradient_plot, window.transport.slider):
+    focusable = (
+        window.graph.graphics,
+        window.state_heatmap.plot,
+        window.transport.slider,
+        window.input_panel.feed_button,
+        window.controls.cell_combo,
+    )
+    for panel in focusable:
         panel.setFocus()
         before = s.t
         qtbot.keyClick(panel, Qt.Key.Key_Right)
