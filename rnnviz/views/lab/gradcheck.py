@@ -2,12 +2,148 @@
 
 from __future__ import annotations
 
-from PyQt6.QtWidgets import QWidget
+from PyQt6.QtGui import QCloseEvent
+from PyQt6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from rnnviz.session.lab import Lab
+from rnnviz.views import style
+from rnnviz.views.worker import CANCELLED, Runner
+
+THRESHOLD = 1e-6  # BPTT agrees with finite differences below this relative error
+AGREE = "#2e7d32"
+EXPLAIN = (
+    "Nudges weights by ±ε, measures how the loss changes, (L(θ+ε) − L(θ−ε)) / 2ε, and "
+    "compares that with the gradient BPTT computed. Full BPTT, no truncation or clipping."
+)
 
 
 class GradCheckView(QWidget):
+    """A button that checks BPTT against central finite differences and says how well
+    they agree: the largest relative error, ✓ below 1e-6, and the error of each array.
+
+    Public, for the main window and tests: ``check_button``, ``cancel_button``,
+    ``progress``, ``result`` (QLabel: "largest relative error: … ✓ (…)"), ``table``
+    (QTableWidget: array name, relative error), ``message`` (errors, "cancelled"),
+    ``runner``; ``check()`` starts the check.
+    """
+
     def __init__(self, lab: Lab, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.lab = lab
+        self.setFont(style.label_font())
+        self.runner = Runner(self)
+
+        self.check_button = QPushButton("Check gradients")
+        self.check_button.setFont(style.font(style.BADGE_PT, bold=True))
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.progress = QProgressBar()
+        self.progress.setFormat("%v / %m weights nudged")
+        self.progress.setValue(0)
+        self.result = QLabel()
+        self.result.setFont(style.font(style.BADGE_PT, bold=True))
+        self.result.setWordWrap(True)
+        self.message = QLabel()
+        self.message.setFont(style.label_font())
+        self.message.setStyleSheet(f"color: {style.ALERT};")
+        explain = QLabel(EXPLAIN)
+        explain.setWordWrap(True)
+        explain.setFont(style.label_font())
+        explain.setStyleSheet(f"color: {style.MUTED};")
+        self.table = QTableWidget(0, 2)
+        self.table.setHorizontalHeaderLabels(["array", "relative error"])
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.check_button)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.progress, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(style.title_label("gradient check: BPTT against finite differences"))
+        layout.addWidget(explain)
+        layout.addLayout(buttons)
+        layout.addWidget(self.result)
+        layout.addWidget(self.message)
+        layout.addWidget(self.table, 1)
+
+        self.check_button.clicked.connect(self.check)
+        self.cancel_button.clicked.connect(self.runner.cancel)
+        self.runner.progressed.connect(self._on_progress)
+        self.runner.returned.connect(self.lab.set_gradcheck)
+        self.runner.failed.connect(self.message.setText)
+        self.runner.finished.connect(self._on_finished)
+        style.listen(lab.events.gradcheck_changed, self._on_gradcheck_changed)
+        for event in (
+            lab.session.events.stepped,
+            lab.session.events.config_changed,
+            lab.session.events.sequence_changed,
+        ):
+            style.listen(event, self._on_session_changed)
+        self._on_gradcheck_changed()
+
+    def check(self) -> None:
+        if self.runner.running:
+            return
+        self.message.setText("")
+        self.progress.setValue(0)
+        self.check_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.runner.start(self.lab.gradcheck_steps())
+
+    def _on_progress(self, done: int, total: int) -> None:
+        self.progress.setRange(0, total)
+        self.progress.setValue(done)
+
+    def _on_finished(self, outcome: str) -> None:
+        self.check_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+        if outcome == CANCELLED:
+            self.progress.setValue(0)
+            if not self.message.text():
+                self.message.setText("cancelled")
+
+    def _on_session_changed(self) -> None:
+        if self.runner.running:
+            self.message.setText("the network or inputs changed: check again")
+            self.runner.cancel()
+
+    def _on_gradcheck_changed(self) -> None:
+        g = self.lab.gradcheck
+        if g is None:
+            self.result.setText("press “Check gradients” to test BPTT on the current network")
+            self.result.setStyleSheet(f"color: {style.MUTED};")
+            self.table.setRowCount(0)
+            return
+        ok = g.max_rel_error < THRESHOLD
+        verdict = (
+            "✓ (BPTT agrees with finite differences)"
+            if ok
+            else "✗ (BPTT and finite differences disagree)"
+        )
+        self.result.setText(
+            f"largest relative error: {g.max_rel_error:.1e} {verdict}\n"
+            f"{g.checked} weights nudged, each by ±ε"
+        )
+        self.result.setStyleSheet(f"color: {AGREE if ok else style.ALERT};")
+        self.table.setRowCount(len(g.rel_error))
+        for row, (name, error) in enumerate(g.rel_error.items()):
+            self.table.setItem(row, 0, QTableWidgetItem(name))
+            self.table.setItem(row, 1, QTableWidgetItem(f"{error:.1e}"))
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.runner.stop()
+        super().closeEvent(event)

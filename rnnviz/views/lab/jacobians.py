@@ -2,12 +2,381 @@
 
 from __future__ import annotations
 
-from PyQt6.QtWidgets import QWidget
+import math
 
+import numpy as np
+import pyqtgraph as pg
+from PyQt6.QtCore import QRectF, Qt
+from PyQt6.QtGui import QCloseEvent, QShowEvent
+from PyQt6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+from superqt.utils import signals_blocked
+
+from rnnviz.session.analysis import LOG_FLOOR
 from rnnviz.session.lab import Lab
+from rnnviz.views import style
+from rnnviz.views.worker import CANCELLED, Runner
+
+FLOOR_DECADE = math.log10(LOG_FLOOR)
+STRETCH = "#c62828"  # σ > 1: this direction grows going from step k to step t
+SHRINK = "#1f5fbf"  # σ < 1: it shrinks
+OVERFLOW_RGBA = (40, 40, 40, 255)  # map cells whose product overflowed
+FEED_HINT = "feed some steps first"
+MAP_HINT = "press “Compute T × T map”"
 
 
 class JacobianView(QWidget):
+    """How much step k's state still moves step t's: the singular values of ∂h_t/∂h_k
+    for one pair, and ‖∂h_t/∂h_k‖₂ for every pair k ≤ t as a map.
+
+    The bars start at σ = 1 and go up (red) for directions that grow from k to t, down
+    (blue) for those that shrink; they follow the spin boxes and the session's steps. The
+    map is computed in a worker thread; clicking one of its cells picks that (k, t).
+
+    Public, for the main window and tests: ``k_box``, ``t_box`` (QSpinBox, 1 ≤ k ≤ t ≤
+    session.t), ``bars`` (pg.BarGraphItem; ``opts["height"]`` is log₁₀ σ_i, largest first,
+    floored at LOG_FLOOR), ``sv_label`` (the largest and smallest σ), ``bar_plot``,
+    ``map_plot``, ``image_item`` (row-major (T, T): log₁₀ ‖∂h_t/∂h_k‖₂ at [t−1, k−1] for
+    k ≤ t, NaN above the diagonal and where the product overflowed; None before a map),
+    ``overflow_item`` (dark where the product overflowed), ``map_note`` (says so),
+    ``color_bar``, ``pair_marker`` (the chosen cell on the map), ``compute_button``,
+    ``cancel_button``, ``progress``, ``message``, ``runner``; ``set_pair(k, t)``.
+    """
+
     def __init__(self, lab: Lab, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.lab = lab
+        self.setFont(style.label_font())
+        self.runner = Runner(self)
+        self._dirty = True  # the bars wait for the view to be shown
+
+        self.k_box, self.t_box = QSpinBox(), QSpinBox()
+        for box in (self.k_box, self.t_box):
+            box.setMinimumWidth(80)
+        self.k_box.setToolTip("from step k (the earlier state)")
+        self.t_box.setToolTip("to step t (the later state)")
+        self.sv_label = QLabel()
+        self.sv_label.setFont(style.font(style.BADGE_PT))
+        self.sv_label.setWordWrap(True)
+        self.sv_label.setStyleSheet(f"color: {style.INK};")
+        self.bar_caption = QLabel(
+            f'<span style="color:{STRETCH}">■</span> σ &gt; 1: that direction grows from k to t'
+            f' &nbsp; <span style="color:{SHRINK}">■</span> σ &lt; 1: it shrinks'
+        )
+        self.bar_caption.setFont(style.label_font())
+        self.bar_caption.setWordWrap(True)
+        self.compute_button = QPushButton("Compute T × T map")
+        self.compute_button.setToolTip("‖∂h_t/∂h_k‖₂ for every pair k ≤ t (in the background)")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.progress = QProgressBar()
+        self.progress.setFormat("%v / %m")
+        self.progress.setValue(0)
+        self.message = QLabel()
+        self.message.setFont(style.label_font())
+        self.message.setStyleSheet(f"color: {style.ALERT};")
+        self.map_note = QLabel()
+        self.map_note.setFont(style.label_font())
+        self.map_note.setWordWrap(True)
+        self.message.setWordWrap(True)
+
+        self._build_bar_plot()
+        self._build_map_plot()
+        self._layout()
+
+        self.k_box.valueChanged.connect(self._on_k_changed)
+        self.t_box.valueChanged.connect(self._on_t_changed)
+        self.compute_button.clicked.connect(self.compute_map)
+        self.cancel_button.clicked.connect(self.runner.cancel)
+        self.runner.progressed.connect(self._on_progress)
+        self.runner.returned.connect(self.lab.set_jacobian_matrix)
+        self.runner.failed.connect(self.message.setText)
+        self.runner.finished.connect(self._on_finished)
+        self.map_plot.scene().sigMouseClicked.connect(self._on_map_click)
+        events = lab.session.events
+        style.listen(events.stepped, self._on_session_changed)
+        style.listen(events.config_changed, self._on_session_changed)
+        style.listen(events.sequence_changed, self._on_session_changed)
+        style.listen(lab.events.jacobians_changed, self._on_map_changed)
+        self._sync_boxes(follow_newest=True)
+        self._on_map_changed()
+
+    # ---- construction ----------------------------------------------------------------
+    def _build_bar_plot(self) -> None:
+        self.bar_plot = pg.PlotWidget(background=style.BACKGROUND)
+        item = self.bar_plot.getPlotItem()
+        style.style_plot(item, "direction i", "σ_i  (log scale)")
+        item.setMouseEnabled(x=False, y=False)
+        item.disableAutoRange()
+        item.getAxis("left").enableAutoSIPrefix(False)
+        self.bars = pg.BarGraphItem(x=[], height=[], width=0.7, pen=None)
+        item.addItem(self.bars)
+        unit = pg.InfiniteLine(
+            pos=0.0,
+            angle=0,
+            movable=False,
+            pen=style.pen(style.INK, width=2, dashed=True),
+        )
+        item.addItem(unit, ignoreBounds=True)
+        self.bar_hint = style.hint_item("")
+        item.addItem(self.bar_hint, ignoreBounds=True)
+
+    def _build_map_plot(self) -> None:
+        self.map_plot = pg.PlotWidget(background=style.BACKGROUND)
+        item = self.map_plot.getPlotItem()
+        style.style_plot(item, "from step k", "to step t")
+        item.setMouseEnabled(x=False, y=False)
+        item.disableAutoRange()
+        item.invertY(True)  # t = 1 on top: the lower triangle of a matrix
+        item.setContentsMargins(0, 12, 0, 0)  # room for the colour bar's top number
+        self.image_item = pg.ImageItem(axisOrder="row-major")
+        item.addItem(self.image_item)
+        self.overflow_item = pg.ImageItem(axisOrder="row-major")
+        item.addItem(self.overflow_item)
+        self.color_bar = pg.ColorBarItem(
+            values=(-1.0, 1.0),
+            colorMap=style.diverging_colormap(),
+            interactive=False,
+            colorMapMenu=False,
+        )
+        style.style_color_bar(self.color_bar, "log₁₀ ‖∂h_t/∂h_k‖₂")
+        self.color_bar.setImageItem(self.image_item, insert_in=item)
+        self.pair_marker = pg.ScatterPlotItem(
+            symbol="s", size=16, brush=None, pen=pg.mkPen(style.SELECTION, width=3)
+        )
+        item.addItem(self.pair_marker, ignoreBounds=True)
+        self.map_hint = style.hint_item("")
+        item.addItem(self.map_hint, ignoreBounds=True)
+
+    def _layout(self) -> None:
+        pair = QHBoxLayout()
+        pair.addWidget(QLabel("k"))
+        pair.addWidget(self.k_box)
+        pair.addWidget(QLabel("t"))
+        pair.addWidget(self.t_box)
+        pair.addStretch(1)
+        compute = QHBoxLayout()
+        compute.addWidget(self.compute_button)
+        compute.addWidget(self.cancel_button)
+        compute.addWidget(self.progress, 1)
+        grid = QGridLayout()
+        grid.addWidget(style.title_label("singular values of ∂h_t/∂h_k"), 0, 0)
+        grid.addWidget(style.title_label("‖∂h_t/∂h_k‖₂ for every pair"), 0, 1)
+        grid.addLayout(pair, 1, 0)
+        grid.addLayout(compute, 1, 1)
+        pair_info = QVBoxLayout()
+        pair_info.addWidget(self.sv_label)
+        pair_info.addWidget(self.bar_caption)
+        grid.addLayout(pair_info, 2, 0)
+        map_info = QVBoxLayout()
+        map_info.addWidget(self.message)
+        map_info.addWidget(self.map_note)
+        grid.addLayout(map_info, 2, 1)
+        grid.addWidget(self.bar_plot, 3, 0)
+        grid.addWidget(self.map_plot, 3, 1)
+        grid.setRowStretch(3, 1)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(grid)
+
+    # ---- verbs -----------------------------------------------------------------------
+    def set_pair(self, k: int, t: int) -> None:
+        """Show ∂h_t/∂h_k (clamped to 1 ≤ k ≤ t ≤ session.t)."""
+        with signals_blocked(self.k_box), signals_blocked(self.t_box):
+            self.t_box.setValue(t)
+            self.k_box.setValue(min(k, self.t_box.value()))
+        self._draw_pair()
+
+    def compute_map(self) -> None:
+        if self.runner.running:
+            return
+        try:
+            steps = self.lab.jacobian_matrix_steps()
+        except ValueError as exc:
+            self.message.setText(str(exc))
+            return
+        self.message.setText("")
+        self.progress.setRange(0, self.lab.session.t)
+        self.progress.setValue(0)
+        self._set_running(True)
+        self.runner.start(steps)
+
+    # ---- the pair ------------------------------------------------------------------
+    def _on_k_changed(self, k: int) -> None:
+        if k > self.t_box.value():
+            with signals_blocked(self.t_box):
+                self.t_box.setValue(k)
+        self._draw_pair()
+
+    def _on_t_changed(self, t: int) -> None:
+        if t < self.k_box.value():
+            with signals_blocked(self.k_box):
+                self.k_box.setValue(t)
+        self._draw_pair()
+
+    def _sync_boxes(self, follow_newest: bool) -> None:
+        """Ranges 1..session.t; t follows the newest step when it was on the newest."""
+        T = self.lab.session.t
+        with signals_blocked(self.k_box), signals_blocked(self.t_box):
+            for box in (self.k_box, self.t_box):
+                box.setRange(1, max(T, 1))
+                box.setEnabled(T > 0)
+            if follow_newest:
+                self.t_box.setValue(T)
+        self._draw_pair()
+
+    def _draw_pair(self) -> None:
+        if not self.isVisible():
+            self._dirty = True  # a hidden tab computes nothing until it is shown
+            return
+        self._dirty = False
+        T = self.lab.session.t
+        k, t = self.k_box.value(), self.t_box.value()
+        if T == 0:
+            self.pair_marker.setData([], [])
+            self._set_bars(np.zeros(0), FEED_HINT)
+            self.sv_label.setText("")
+            return
+        self.pair_marker.setData([k], [t])
+        with np.errstate(all="ignore"):
+            try:
+                sv = self.lab.pair_singular_values(k, t)  # (H,) largest first
+            except np.linalg.LinAlgError:
+                sv = np.full(self.lab.session.params.hidden_size, np.inf)
+        if not np.all(np.isfinite(sv)):
+            self._set_bars(np.zeros(0), f"∂h_{t}/∂h_{k} overflowed")
+            self.sv_label.setText(f"k = {k}, t = {t}: the product overflowed")
+            return
+        self._set_bars(sv, "")
+        self.sv_label.setText(_sv_text(k, t, sv, self.lab.session.config.cell))
+
+    def _set_bars(self, sv: np.ndarray, hint: str) -> None:
+        heights = np.log10(np.maximum(sv, LOG_FLOOR))  # (H,) zeros break a log axis
+        x = np.arange(1, sv.size + 1)
+        brushes = [pg.mkBrush(STRETCH if h > 0 else SHRINK) for h in heights]
+        self.bars.setOpts(x=x, height=heights, brushes=brushes)
+        H = max(sv.size, self.lab.session.params.hidden_size)
+        low = math.floor(min(float(heights.min()) if sv.size else -1.0, -1.0))
+        high = math.ceil(max(float(heights.max()) if sv.size else 1.0, 1.0))
+        item = self.bar_plot.getPlotItem()
+        item.setRange(
+            xRange=(0.4, H + 0.6), yRange=(low - 0.2, high + 0.2), padding=0, disableAutoRange=True
+        )
+        item.getAxis("left").setTicks(style.log_ticks(low, high))
+        item.getAxis("bottom").setTicks([_integer_ticks(H)])
+        self.bar_hint.setText(hint)
+        self.bar_hint.setVisible(bool(hint))
+        self.bar_hint.setPos((H + 1) / 2, high / 2)  # above the σ = 1 line
+
+    # ---- the map -------------------------------------------------------------------
+    def _on_progress(self, done: int, total: int) -> None:
+        self.progress.setRange(0, total)
+        self.progress.setValue(done)
+
+    def _on_finished(self, outcome: str) -> None:
+        self._set_running(False)
+        if outcome == CANCELLED:
+            self.progress.setValue(0)
+            if not self.message.text():
+                self.message.setText("cancelled: the previous map stays")
+
+    def _set_running(self, running: bool) -> None:
+        self.compute_button.setEnabled(not running)
+        self.cancel_button.setEnabled(running)
+
+    def _on_map_changed(self) -> None:
+        M = self.lab.jacobian_matrix  # (T, T) or None
+        item = self.map_plot.getPlotItem()
+        T = M.shape[0] if M is not None else max(self.lab.session.t, 1)
+        item.setRange(xRange=(0.5, T + 0.5), yRange=(0.5, T + 0.5), padding=0)
+        item.getAxis("bottom").setTicks([_integer_ticks(T)])
+        item.getAxis("left").setTicks([_integer_ticks(T)])
+        if M is None:
+            self.map_note.setText("")
+            self.image_item.clear()
+            self.overflow_item.clear()
+            self.map_hint.setText(MAP_HINT if self.lab.session.t else FEED_HINT)
+            self.map_hint.setVisible(True)
+            self.map_hint.setPos((T + 1) / 2, (T + 1) / 2)
+            return
+        self.map_hint.setVisible(False)
+        lower = np.tril(np.ones((T, T), dtype=bool))  # (T, T) k ≤ t
+        finite = np.isfinite(M) & lower
+        with np.errstate(divide="ignore"):
+            logs = np.log10(np.maximum(M, LOG_FLOOR))  # (T, T)
+        shown = np.where(finite, logs, np.nan)
+        levels = _symmetric_levels(shown[finite])
+        self.color_bar.setLevels(levels)
+        # NaN is transparent: the upper triangle stays blank; overflowed cells turn dark.
+        self.image_item.setImage(shown, levels=levels)
+        overflow = np.zeros((T, T, 4), dtype=np.uint8)  # (T, T, RGBA)
+        overflowed = lower & ~np.isfinite(M)  # (T, T)
+        overflow[overflowed] = OVERFLOW_RGBA
+        self.map_note.setText("dark cells: the product overflowed" if overflowed.any() else "")
+        self.overflow_item.setImage(overflow, levels=(0, 255))
+        rect = QRectF(0.5, 0.5, T, T)
+        self.image_item.setRect(rect)
+        self.overflow_item.setRect(rect)
+
+    def _on_map_click(self, event: object) -> None:
+        """A left click on a cell k ≤ t of the map picks that pair."""
+        if event.button() != Qt.MouseButton.LeftButton or self.lab.jacobian_matrix is None:
+            return
+        view = self.map_plot.getPlotItem().getViewBox()
+        if not view.sceneBoundingRect().contains(event.scenePos()):
+            return
+        point = view.mapSceneToView(event.scenePos())
+        k, t = round(point.x()), round(point.y())
+        if 1 <= k <= t <= self.lab.jacobian_matrix.shape[0]:
+            self.set_pair(k, t)
+
+    # ---- from the session ------------------------------------------------------------
+    def _on_session_changed(self) -> None:
+        if self.runner.running:
+            self.message.setText("the network or inputs changed: compute the map again")
+            self.runner.cancel()
+        was_newest = self.t_box.value() == self.t_box.maximum()
+        self._sync_boxes(follow_newest=was_newest)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._dirty:
+            self._draw_pair()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.runner.stop()
+        super().closeEvent(event)
+
+
+def _sv_text(k: int, t: int, sv: np.ndarray, cell: str) -> str:
+    if k == t:
+        return f"k = t = {t}: ∂h_t/∂h_t is the identity, every σ = 1"
+    text = f"‖∂h_{t}/∂h_{k}‖₂ = σ₁ = {sv[0]:.3g}    smallest σ = {sv[-1]:.3g}"
+    return text + ("   (c_k held fixed)" if cell == "lstm" else "")
+
+
+def _symmetric_levels(values: np.ndarray) -> tuple[float, float]:
+    """±(whole decades) around 0 = norm 1: blue shrinks, red grows; the floor left out."""
+    shown = np.abs(values[values > FLOOR_DECADE + 1])
+    top = math.ceil(float(shown.max())) if shown.size else 1
+    return (-float(max(top, 1)), float(max(top, 1)))
+
+
+def _integer_ticks(n: int) -> list[tuple[float, str]]:
+    """Whole steps only (no 2.5), about 10 labels at most."""
+    if n <= 10:
+        return [(float(i), str(i)) for i in range(1, n + 1)]
+    every = int(style.nice_ceiling(n / 10))
+    # 1 marks where the chain starts, unless the next label would crowd it.
+    first = [(1.0, "1")] if every >= 5 else []
+    return first + [(float(i), str(i)) for i in range(every, n + 1, every)]

@@ -1,13 +1,278 @@
-"""The spectral-radius sweep: log ‖dL/dh_t‖ over (ρ, t)."""
+"""The spectral-radius sweep: log ‖dL/dh_t‖ over (ρ, t) — the phase diagram of vanishing
+(ρ < 1) and exploding (ρ > 1) gradients."""
 
 from __future__ import annotations
 
-from PyQt6.QtWidgets import QWidget
+import math
 
-from rnnviz.session.lab import Lab
+import numpy as np
+import pyqtgraph as pg
+from PyQt6.QtCore import QRectF, Qt
+from PyQt6.QtGui import QCloseEvent
+from PyQt6.QtWidgets import (
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from rnnviz.session.analysis import LOG_FLOOR
+from rnnviz.session.lab import Lab, SweepResult
+from rnnviz.views import style
+from rnnviz.views.worker import CANCELLED, Runner
+
+# A vanished gradient is floored at LOG_FLOOR; counting it in the colour range would
+# squeeze every other colour together, so the range starts above it (it shows as the bottom).
+FLOOR_DECADE = math.log10(LOG_FLOOR)
+OVERFLOW_RGBA = (198, 40, 40, 255)  # style.ALERT: cells whose computation overflowed
+RUN_HINT = "press Run to sweep ρ"
 
 
 class SweepView(QWidget):
+    """For each ρ in a range, ‖dL/dh_t‖ of every step, as a heatmap with ρ = 1 marked.
+
+    The session's W_hh is rescaled to each ρ; cell, activation and inputs stay (``note``
+    says which). The sweep runs in a worker thread (``runner``) with a progress bar;
+    Cancel keeps the previous result.
+
+    Public, for the main window and tests: ``image_item`` (pg.ImageItem, row-major: its
+    ``.image`` is the (R, T) log₁₀ ‖dL/dh_t‖ of ``lab.sweep``, NaN where the computation
+    overflowed, None before a sweep), ``overflow_item`` (RGBA image, red on those cells),
+    ``color_bar``, ``rho_line`` (at ρ = 1), ``plot``, ``note``, ``message`` (errors and
+    "cancelled"), ``rho_from``, ``rho_to``, ``rho_count``, ``run_button``,
+    ``cancel_button``, ``progress``, ``runner``; ``levels()`` the colour bar's range.
+    """
+
     def __init__(self, lab: Lab, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.lab = lab
+        self.setFont(style.label_font())
+        self.runner = Runner(self)
+
+        self.rho_from = _rho_box(0.5)
+        self.rho_to = _rho_box(1.5)
+        self.rho_count = QSpinBox()
+        self.rho_count.setRange(2, 1001)
+        self.rho_count.setValue(41)
+        self.rho_count.setToolTip("how many values of ρ, evenly spaced from … to …")
+        self.run_button = QPushButton("Run")
+        self.run_button.setToolTip("compute ‖∂L/∂h_t‖ for every ρ (in the background)")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.progress = QProgressBar()
+        self.progress.setFormat("%v / %m values of ρ")
+        self.progress.setValue(0)
+        self.message = QLabel()
+        self.message.setStyleSheet(f"color: {style.ALERT};")
+        self.note = QLabel()
+        self.note.setStyleSheet(f"color: {style.MUTED};")
+        self.note.setWordWrap(True)
+        self.note.setFont(style.label_font())
+        self.message.setFont(style.label_font())
+
+        self.plot = pg.PlotWidget(background=style.BACKGROUND)
+        item = self.plot.getPlotItem()
+        style.style_plot(item, "step t", "spectral radius ρ")
+        item.setMouseEnabled(x=False, y=False)
+        item.disableAutoRange()
+        item.setContentsMargins(0, 12, 0, 0)  # room for the colour bar's top number
+        self.image_item = pg.ImageItem(axisOrder="row-major")
+        item.addItem(self.image_item)
+        self.overflow_item = pg.ImageItem(axisOrder="row-major")
+        item.addItem(self.overflow_item)
+        self.color_bar = pg.ColorBarItem(
+            values=(-6.0, 0.0),
+            colorMap=pg.colormap.get("viridis"),
+            interactive=False,
+            colorMapMenu=False,
+        )
+        style.style_color_bar(self.color_bar, "log₁₀ ‖∂L/∂h_t‖")
+        self.color_bar.setImageItem(self.image_item, insert_in=item)
+        # A white halo under a black dashed line: visible on dark and on light colours.
+        halo = pg.InfiniteLine(pos=1.0, angle=0, movable=False, pen=pg.mkPen("w", width=7))
+        item.addItem(halo, ignoreBounds=True)
+        self.rho_line = pg.InfiniteLine(
+            pos=1.0,
+            angle=0,
+            movable=False,
+            pen=pg.mkPen(style.INK, width=3, style=Qt.PenStyle.DashLine),
+            label="ρ = 1",
+            labelOpts={
+                "position": 0.06,
+                "color": style.INK,
+                "fill": (255, 255, 255, 230),
+                "anchors": [(0, 0.5), (0, 0.5)],
+            },
+        )
+        self.rho_line.label.setFont(style.font(style.LABEL_PT, bold=True))
+        item.addItem(self.rho_line, ignoreBounds=True)
+        self.hint = style.hint_item(RUN_HINT)
+        item.addItem(self.hint, ignoreBounds=True)
+
+        self._layout()
+        self.run_button.clicked.connect(self.run)
+        self.cancel_button.clicked.connect(self.runner.cancel)
+        self.runner.progressed.connect(self._on_progress)
+        self.runner.returned.connect(self._on_returned)
+        self.runner.failed.connect(self.message.setText)
+        self.runner.finished.connect(self._on_finished)
+        style.listen(lab.events.sweep_changed, self._on_sweep_changed)
+        for event in (
+            lab.session.events.stepped,
+            lab.session.events.config_changed,
+            lab.session.events.sequence_changed,
+        ):
+            style.listen(event, self._on_session_changed)
+        self._on_sweep_changed()
+
+    def _layout(self) -> None:
+        controls = QHBoxLayout()
+        for text, box in (("ρ from", self.rho_from), ("to", self.rho_to)):
+            controls.addWidget(QLabel(text))
+            controls.addWidget(box)
+        controls.addWidget(QLabel("values"))
+        controls.addWidget(self.rho_count)
+        controls.addWidget(self.run_button)
+        controls.addWidget(self.cancel_button)
+        controls.addWidget(self.progress, 1)
+        header = QHBoxLayout()
+        header.addWidget(style.title_label("phase diagram: gradient size over (ρ, t)"))
+        header.addStretch(1)
+        header.addWidget(self.message)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(header)
+        layout.addLayout(controls)
+        layout.addWidget(self.note)
+        layout.addWidget(self.plot, 1)
+
+    # ---- verbs -----------------------------------------------------------------------
+    def run(self) -> None:
+        """Start the sweep over the range in the boxes (a message instead when it is bad)."""
+        if self.runner.running:
+            return
+        try:
+            steps = self.lab.sweep_steps(
+                self.rho_from.value(), self.rho_to.value(), self.rho_count.value()
+            )
+        except ValueError as exc:
+            self.message.setText(str(exc))
+            return
+        self.message.setText("")
+        self.progress.setRange(0, self.rho_count.value())
+        self.progress.setValue(0)
+        self._set_running(True)
+        self.runner.start(steps)
+
+    def levels(self) -> tuple[float, float]:
+        low, high = self.color_bar.levels()
+        return float(low), float(high)
+
+    # ---- from the worker -----------------------------------------------------------
+    def _on_progress(self, done: int, total: int) -> None:
+        self.progress.setRange(0, total)
+        self.progress.setValue(done)
+
+    def _on_returned(self, result: SweepResult) -> None:
+        self.lab.set_sweep(result)
+
+    def _on_finished(self, outcome: str) -> None:
+        self._set_running(False)
+        if outcome == CANCELLED:
+            self.progress.setValue(0)
+            if not self.message.text():
+                self.message.setText("cancelled: the previous result stays")
+
+    def _set_running(self, running: bool) -> None:
+        self.run_button.setEnabled(not running)
+        self.cancel_button.setEnabled(running)
+        for box in (self.rho_from, self.rho_to, self.rho_count):
+            box.setEnabled(not running)
+
+    # ---- from the lab and the session ----------------------------------------------
+    def _on_session_changed(self) -> None:
+        """A sweep of the old network or inputs would not describe the new ones: stop it."""
+        if self.runner.running:
+            self.message.setText("the network or inputs changed: run the sweep again")
+            self.runner.cancel()
+
+    def _on_sweep_changed(self) -> None:
+        result = self.lab.sweep
+        if result is None:
+            self.image_item.clear()
+            self.overflow_item.clear()
+            self.note.setText("")
+            # The empty plot already spans what a Run would fill: t = 1..T, ρ from..to.
+            T = self.lab.inputs()[0].shape[0]
+            low, high = self.rho_from.value(), self.rho_to.value()
+            self.hint.setVisible(True)
+            self.hint.setPos((T + 1) / 2, (low + high) / 2)
+            self.plot.getPlotItem().setRange(
+                xRange=(0.5, T + 0.5), yRange=(low, high), padding=0.02, disableAutoRange=True
+            )
+            self.progress.setRange(0, self.rho_count.value())
+            self.progress.setValue(0)
+            return
+        self.hint.setVisible(False)
+        self.note.setText(self._note_text(result))
+        self._show(result)
+
+    def _show(self, result: SweepResult) -> None:
+        R, T = result.log10_norm.shape
+        shown = np.where(result.valid, result.log10_norm, np.nan)  # (R, T)
+        levels = _levels(result.log10_norm[result.valid])
+        self.color_bar.setLevels(levels)
+        # NaN cells are left transparent by ImageItem; the red overflow image covers them.
+        self.image_item.setImage(shown, levels=levels)
+        overflow = np.zeros((R, T, 4), dtype=np.uint8)  # (R, T, RGBA)
+        overflow[~result.valid] = OVERFLOW_RGBA
+        self.overflow_item.setImage(overflow, levels=(0, 255))
+        step = (result.rhos[-1] - result.rhos[0]) / (R - 1)
+        rect = QRectF(0.5, result.rhos[0] - step / 2, T, R * step)
+        self.image_item.setRect(rect)
+        self.overflow_item.setRect(rect)
+        self.plot.getPlotItem().setRange(
+            xRange=(rect.left(), rect.right()),
+            yRange=(rect.top(), rect.bottom()),
+            padding=0,
+            disableAutoRange=True,
+        )
+
+    def _note_text(self, result: SweepResult) -> str:
+        s = self.lab.session
+        c = s.config
+        T = result.log10_norm.shape[1]
+        inputs = f"the {T} fed steps" if s.t >= 2 else f"the whole sequence ({T} steps)"
+        loss = "loss at every step" if c.loss_at == "all" else "loss at the last step"
+        parts = [f"{c.cell} cell", c.activation, f"H = {c.hidden_size}", inputs, loss]
+        if c.truncate is not None:
+            parts.append(f"truncated to {c.truncate} steps")
+        if not result.valid.all():
+            parts.append("red: overflowed")
+        return "computed for: " + " · ".join(parts)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.runner.stop()
+        super().closeEvent(event)
+
+
+def _rho_box(value: float) -> QDoubleSpinBox:
+    box = QDoubleSpinBox()
+    box.setRange(0.0, 10.0)
+    box.setDecimals(2)
+    box.setSingleStep(0.05)
+    box.setValue(value)
+    return box
+
+
+def _levels(values: np.ndarray) -> tuple[float, float]:
+    """Whole decades around the finite values above the floor (fixed per result)."""
+    shown = values[np.isfinite(values) & (values > FLOOR_DECADE + 1)]
+    if shown.size == 0:
+        return (FLOOR_DECADE, FLOOR_DECADE + 1)
+    low, high = math.floor(float(shown.min())), math.ceil(float(shown.max()))
+    return (float(low), float(high if high > low else low + 1))

@@ -1,0 +1,140 @@
+"""The Jacobian view shows the engine's singular values of ∂h_t/∂h_k and its T × T map of
+‖∂h_t/∂h_k‖₂; clicking the map picks a pair."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+from PyQt6.QtCore import QPointF, Qt, QThreadPool
+from PyQt6.QtWidgets import QSpinBox
+
+from rnnviz.engine.jacobian import jacobian_between, jacobian_norm_matrix
+from rnnviz.session import Session, SessionConfig
+from rnnviz.session.lab import Lab
+from rnnviz.views.lab.jacobians import JacobianView
+
+LEFT = Qt.MouseButton.LeftButton
+
+
+@pytest.fixture(autouse=True)
+def no_thread_left() -> Iterator[None]:
+    yield
+    assert QThreadPool.globalInstance().waitForDone(5000)
+
+
+def make_view(qtbot, session: Session) -> tuple[JacobianView, Lab]:
+    lab = Lab(session)
+    view = JacobianView(lab)
+    qtbot.addWidget(view)
+    view.resize(1000, 520)
+    view.show()
+    qtbot.waitExposed(view)
+    return view, lab
+
+
+def type_into(qtbot, box: QSpinBox, value: int) -> None:
+    box.selectAll()
+    qtbot.keyClicks(box, str(value))
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+
+
+def shown_singular_values(view: JacobianView) -> np.ndarray:
+    return 10.0 ** np.asarray(view.bars.opts["height"])
+
+
+def engine_singular_values(session: Session, k: int, t: int) -> np.ndarray:
+    return np.linalg.svd(jacobian_between(session.trace, k, t), compute_uv=False)
+
+
+@pytest.mark.parametrize("cell", ["vanilla", "gru"])
+def test_the_bars_are_the_singular_values_of_the_pair(qtbot, cell):
+    s = Session(SessionConfig(cell=cell, hidden_size=5, seed=1))
+    s.seek(12)
+    view, _ = make_view(qtbot, s)
+    assert (view.k_box.value(), view.t_box.value()) == (1, 12)
+    type_into(qtbot, view.k_box, 4)
+    type_into(qtbot, view.t_box, 9)
+
+    want = engine_singular_values(s, 4, 9)
+    np.testing.assert_allclose(shown_singular_values(view), want, rtol=1e-12)
+    assert f"σ₁ = {want[0]:.3g}" in view.sv_label.text()
+    np.testing.assert_array_equal(view.bars.opts["x"], np.arange(1, 6))
+
+
+def test_the_pair_follows_new_steps_and_keeps_k_before_t(qtbot):
+    s = Session(SessionConfig(hidden_size=4))
+    s.seek(6)
+    view, _ = make_view(qtbot, s)
+    s.step_forward()
+    assert view.t_box.value() == 7 and view.t_box.maximum() == 7
+    np.testing.assert_allclose(shown_singular_values(view), engine_singular_values(s, 1, 7))
+    type_into(qtbot, view.t_box, 3)
+    type_into(qtbot, view.k_box, 5)  # k after t: t moves up with it
+    assert (view.k_box.value(), view.t_box.value()) == (5, 5)
+    np.testing.assert_allclose(shown_singular_values(view), 1.0)  # ∂h_5/∂h_5 = I
+
+
+def test_the_map_is_the_engines_matrix_and_a_click_picks_a_pair(qtbot):
+    s = Session(SessionConfig(hidden_size=6, spectral_radius=1.2))
+    s.seek(15)
+    view, _lab = make_view(qtbot, s)
+    with qtbot.waitSignal(view.runner.finished, timeout=10_000) as done:
+        qtbot.mouseClick(view.compute_button, LEFT)
+    assert done.args == ["done"]
+
+    M = jacobian_norm_matrix(s.trace)  # (T, T)
+    lower = np.tril(np.ones_like(M, dtype=bool))
+    image = view.image_item.image
+    np.testing.assert_allclose(image[lower], np.log10(M[lower]), rtol=1e-12)
+    assert np.isnan(image[~lower]).all()
+    low, high = view.color_bar.levels()
+    assert low == -high and np.nanmax(np.abs(image)) <= high
+
+    vb = view.map_plot.getPlotItem().getViewBox()
+    pos = view.map_plot.mapFromScene(vb.mapViewToScene(QPointF(3, 11)))
+    qtbot.mouseClick(view.map_plot.viewport(), LEFT, pos=pos)
+    assert (view.k_box.value(), view.t_box.value()) == (3, 11)
+    np.testing.assert_allclose(shown_singular_values(view)[0], M[10, 2], rtol=1e-10)
+    x, y = view.pair_marker.getData()
+    assert (x[0], y[0]) == (3, 11)
+
+
+def test_a_new_step_clears_the_map(qtbot):
+    s = Session()
+    s.seek(4)
+    view, lab = make_view(qtbot, s)
+    with qtbot.waitSignal(view.runner.finished, timeout=10_000):
+        qtbot.mouseClick(view.compute_button, LEFT)
+    assert view.image_item.image is not None
+    s.step_forward()
+    assert lab.jacobian_matrix is None and view.image_item.image is None
+    assert view.map_hint.isVisible()
+
+
+def test_nothing_fed_shows_a_hint(qtbot):
+    view, _lab = make_view(qtbot, Session())
+    assert not view.k_box.isEnabled() and view.bar_hint.isVisible()
+    assert view.bar_hint.textItem.toPlainText() == "feed some steps first"
+    qtbot.mouseClick(view.compute_button, LEFT)
+    assert view.message.text() == "feed at least one step first" and not view.runner.running
+
+
+def test_overflowed_pairs_are_marked_not_blank(qtbot):
+    s = Session(SessionConfig(activation="linear", spectral_radius=10.0, sequence_length=400))
+    s.seek(400)
+    view, lab = make_view(qtbot, s)
+    with qtbot.waitSignal(view.runner.finished, timeout=20_000):
+        qtbot.mouseClick(view.compute_button, LEFT)
+
+    M = lab.jacobian_matrix  # (T, T)
+    lower = np.tril(np.ones_like(M, dtype=bool))
+    overflowed = lower & ~np.isfinite(M)
+    assert overflowed.any() and (lower & np.isfinite(M)).any()
+    np.testing.assert_array_equal(np.isnan(view.image_item.image), ~lower | overflowed)
+    np.testing.assert_array_equal(view.overflow_item.image[..., 3] == 255, overflowed)
+    assert view.map_note.text() == "dark cells: the product overflowed"
+    view.set_pair(1, 400)
+    assert view.sv_label.text() == "k = 1, t = 400: the product overflowed"
+    assert len(view.bars.opts["height"]) == 0 and view.bar_hint.isVisible()

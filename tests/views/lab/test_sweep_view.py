@@ -1,0 +1,150 @@
+"""The ρ sweep view shows exactly the engine's phase diagram, runs in a worker thread, and
+can be cancelled without changing what the lab holds."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+from PyQt6.QtCore import Qt, QThreadPool
+
+from rnnviz.engine.sweep import radius_sweep
+from rnnviz.session import Session, SessionConfig
+from rnnviz.session.analysis import LOG_FLOOR
+from rnnviz.session.lab import Lab
+from rnnviz.views.lab.sweep import SweepView
+
+LEFT = Qt.MouseButton.LeftButton
+
+
+@pytest.fixture(autouse=True)
+def no_thread_left() -> Iterator[None]:
+    yield
+    assert QThreadPool.globalInstance().waitForDone(5000)
+
+
+def make_view(qtbot, session: Session) -> tuple[SweepView, Lab]:
+    lab = Lab(session)
+    view = SweepView(lab)
+    qtbot.addWidget(view)
+    view.resize(900, 520)
+    view.show()
+    qtbot.waitExposed(view)
+    return view, lab
+
+
+def set_range(qtbot, view: SweepView, low: float, high: float, count: int) -> None:
+    """Type the range into the boxes like a user."""
+    for box, value in ((view.rho_from, low), (view.rho_to, high), (view.rho_count, count)):
+        box.selectAll()
+        qtbot.keyClicks(box, str(value))
+        qtbot.keyClick(box, Qt.Key.Key_Tab)
+
+
+def run(qtbot, view: SweepView) -> None:
+    with qtbot.waitSignal(view.runner.finished, timeout=10_000):
+        qtbot.mouseClick(view.run_button, LEFT)
+
+
+def test_the_image_is_the_engines_sweep_with_real_axes(qtbot):
+    s = Session(SessionConfig(hidden_size=6, seed=2))
+    s.seek(12)
+    view, _lab = make_view(qtbot, s)
+    run(qtbot, view)
+
+    rhos = np.linspace(0.5, 1.5, 41)
+    c = s.config
+    norms, valid = radius_sweep(
+        s.params, s.sequence[:12], s.targets_for(12), rhos, s.loss, c.loss_at, c.truncate
+    )
+    assert valid.all()
+    np.testing.assert_allclose(view.image_item.image, np.log10(np.maximum(norms, LOG_FLOOR)))
+    # Pixel centres sit on the real values: t = 1..12 across, ρ = 0.5..1.5 up.
+    rect = view.image_item.mapRectToParent(view.image_item.boundingRect())
+    step = 1.0 / 40
+    assert rect.left() == pytest.approx(0.5) and rect.right() == pytest.approx(12.5)
+    assert rect.top() == pytest.approx(0.5 - step / 2)
+    assert rect.bottom() == pytest.approx(1.5 + step / 2)
+    assert view.rho_line.value() == 1.0
+    low, high = view.levels()
+    assert low <= view.image_item.image.min() and view.image_item.image.max() <= high
+    assert "vanilla cell · tanh · H = 6 · the 12 fed steps" in view.note.text()
+    assert view.progress.value() == 41
+
+
+def test_a_linear_rnn_follows_rho_to_the_power_T_minus_t(qtbot):
+    T = 25
+    s = Session(SessionConfig(activation="linear", init="orthogonal", loss_at="last"))
+    s.set_sequence(np.zeros(T))
+    view, _lab = make_view(qtbot, s)
+    set_range(qtbot, view, 0.6, 1.4, 9)
+    run(qtbot, view)
+
+    image = view.image_item.image  # (R, T)
+    assert image.shape == (9, T)
+    k = np.arange(T - 1, -1, -1)  # T − t
+    for row, rho in zip(image, np.linspace(0.6, 1.4, 9), strict=True):
+        np.testing.assert_allclose(row, row[-1] + k * np.log10(rho), atol=1e-9)
+
+
+def test_cancel_keeps_the_previous_result_and_resets_the_view(qtbot):
+    s = Session(SessionConfig(sequence_length=300))
+    s.seek(300)
+    view, lab = make_view(qtbot, s)
+    set_range(qtbot, view, 0.5, 1.5, 3)
+    run(qtbot, view)
+    previous = lab.sweep
+    shown = view.image_item.image.copy()
+
+    set_range(qtbot, view, 0.5, 1.5, 1001)
+    with qtbot.waitSignal(view.runner.progressed, timeout=10_000):
+        qtbot.mouseClick(view.run_button, LEFT)
+    assert not view.run_button.isEnabled() and view.cancel_button.isEnabled()
+    with qtbot.waitSignal(view.runner.finished, timeout=10_000) as done:
+        qtbot.mouseClick(view.cancel_button, LEFT)
+
+    assert done.args == ["cancelled"]
+    assert lab.sweep is previous
+    np.testing.assert_array_equal(view.image_item.image, shown)
+    assert view.progress.value() == 0
+    assert view.run_button.isEnabled() and not view.cancel_button.isEnabled()
+    assert "cancelled" in view.message.text()
+    assert QThreadPool.globalInstance().waitForDone(2000)
+
+
+def test_overflowed_cells_are_marked_not_blank(qtbot):
+    s = Session(SessionConfig(activation="linear", sequence_length=500, loss_at="last"))
+    s.seek(500)
+    view, lab = make_view(qtbot, s)
+    set_range(qtbot, view, 0.5, 6.0, 6)
+    run(qtbot, view)
+
+    valid = lab.sweep.valid  # (R, T)
+    assert not valid.all() and valid.any()
+    image, overflow = view.image_item.image, view.overflow_item.image
+    np.testing.assert_array_equal(np.isnan(image), ~valid)
+    np.testing.assert_array_equal(image[valid], lab.sweep.log10_norm[valid])
+    np.testing.assert_array_equal(overflow[..., 3] == 255, ~valid)
+    assert np.isfinite(view.levels()).all()
+    assert "red: overflowed" in view.note.text()
+
+
+def test_a_bad_range_is_refused_with_a_message(qtbot):
+    view, lab = make_view(qtbot, Session())
+    set_range(qtbot, view, 1.2, 0.8, 5)
+    qtbot.mouseClick(view.run_button, LEFT)
+    assert view.message.text() == "the ρ range must satisfy 0 ≤ from < to"
+    assert not view.runner.running and lab.sweep is None
+
+
+def test_a_new_step_clears_the_diagram(qtbot):
+    s = Session()
+    s.seek(5)
+    view, lab = make_view(qtbot, s)
+    set_range(qtbot, view, 0.5, 1.5, 3)
+    run(qtbot, view)
+    assert view.image_item.image is not None
+    s.step_forward()  # the diagram described the first 5 steps only
+    assert lab.sweep is None and view.image_item.image is None
+    assert view.hint.isVisible() and view.note.text() == ""
