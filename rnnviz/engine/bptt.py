@@ -142,6 +142,7 @@ def bptt(
                 rows = a[faint]
                 rows[np.abs(rows) < FLUSH_BELOW] = 0.0
                 a[faint] = rows
+            dH_norm[faint] = row_norms(dH[faint])  # the norms of what is kept
 
         h_prev = trace.h_all[:-1]  # (T, H)
         raw = {

@@ -95,6 +95,19 @@ def forward(
             step(*args)
         y = h_all[1:] @ p.W_hy.T  # (T, O)
         y += p.b_y
+    return finish_trace(p, x, h_all, c_all, cache, y)
+
+
+def finish_trace(
+    p: Params,
+    x: np.ndarray,
+    h_all: np.ndarray,
+    c_all: np.ndarray | None,
+    cache: np.ndarray,
+    y: np.ndarray,
+) -> ForwardTrace:
+    """Check for overflow, blank what follows it (in place), and wrap the arrays."""
+    with np.errstate(all="ignore"):
         # The readout can overflow even when the state does not (huge W_hy): check both.
         states = h_all[1:] if c_all is None else np.hstack([h_all[1:], c_all[1:]])
         bad = _first(first_bad_row(states), first_bad_row(y))

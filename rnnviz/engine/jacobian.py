@@ -103,15 +103,16 @@ def step_jacobians(trace) -> np.ndarray:
     return out
 
 
-def jacobian_between(trace, k: int, t: int) -> np.ndarray:
+def jacobian_between(trace, k: int, t: int, steps: np.ndarray | None = None) -> np.ndarray:
     """∂h_t/∂h_k for 0 ≤ k ≤ t ≤ T (1-based steps, h_0 the initial state): (H, H).
 
-    For the LSTM, c_k is held fixed (the h-block of the state Jacobian).
+    For the LSTM, c_k is held fixed (the h-block of the state Jacobian). ``steps`` may pass
+    ``step_jacobians(trace)`` already computed, to answer many pairs quickly.
     """
     if not 0 <= k <= t <= trace.T:
         raise ValueError(f"need 0 ≤ k ≤ t ≤ {trace.T}, got k = {k}, t = {t}")
     H = trace.params.hidden_size
-    J = step_jacobians(trace)  # (T, S, S)
+    J = step_jacobians(trace) if steps is None else steps  # (T, S, S)
     P = np.eye(J.shape[1])  # (S, S)
     with np.errstate(all="ignore"):
         for s in range(k, t):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from rnnviz.engine.cells import get_cell
-from rnnviz.engine.forward import ForwardTrace, as_inputs, forward, initial_state
+from rnnviz.engine.forward import ForwardTrace, as_inputs, finish_trace, initial_state
 from rnnviz.engine.params import Params
 
 
@@ -14,6 +14,9 @@ class RNN:
 
     >>> rnn = RNN(params)
     >>> y = rnn.step([1.0])        # h_1 = f(W_hh h_0 + W_xh x_1 + b), y_1 = W_hy h_1 + b_y
+
+    The history lives in buffers that grow by doubling, so a step costs one cell step
+    however long the history is, and stepping back is free.
     """
 
     def __init__(
@@ -24,51 +27,95 @@ class RNN:
         self._step = self._cell.make_step(params)
         self.h0 = initial_state(params, h0)  # (H,)
         self.c0 = initial_state(params, c0) if self._cell.has_cell_state else None
-        self.reset()
+        self._t = 0
+        self._allocate(16)
+
+    def _allocate(self, capacity: int) -> None:
+        """(Re)allocate the buffers for ``capacity`` steps, keeping what they hold."""
+        p, t = self.params, self._t
+        old = getattr(self, "_h_all", None)
+        H, K = p.hidden_size, self._cell.cache_width(p.hidden_size)
+        h_all = np.empty((capacity + 1, H), dtype=p.dtype)  # (C+1, H)
+        c_all = np.empty((capacity + 1, H), dtype=p.dtype) if self.c0 is not None else None
+        x = np.empty((capacity, p.input_size), dtype=p.dtype)  # (C, I)
+        y = np.empty((capacity, p.output_size), dtype=p.dtype)  # (C, O)
+        cache = np.empty((capacity, K), dtype=p.dtype)  # (C, K)
+        if old is None:
+            h_all[0] = self.h0
+            if c_all is not None:
+                c_all[0] = self.c0
+        else:
+            h_all[: t + 1] = self._h_all[: t + 1]
+            if c_all is not None:
+                c_all[: t + 1] = self._c_all[: t + 1]
+            x[:t], y[:t], cache[:t] = self._x[:t], self._y[:t], self._cache[:t]
+        self._h_all, self._c_all, self._x, self._y, self._cache = h_all, c_all, x, y, cache
 
     def reset(self) -> None:
         """Forget every step: back to h_0 (and c_0)."""
-        self.h = self.h0.copy()  # (H,)
-        self.c = None if self.c0 is None else self.c0.copy()
-        self.xs: list[np.ndarray] = []
-        self.hs: list[np.ndarray] = []
-        self.ys: list[np.ndarray] = []
+        self._t = 0
 
     def step(self, x: np.ndarray | list | float) -> np.ndarray:
         """Feed one input x_t (shape (I,)), advance the state, return y_t (shape (O,))."""
-        p = self.params
+        p, t = self.params, self._t
         x_t = as_inputs(np.reshape(np.asarray(x, dtype=p.dtype), (1, -1)), p.input_size, p.dtype)
+        if t == self._x.shape[0]:
+            self._allocate(2 * t)
         xb = self._cell.input_projection(p, x_t)[0]  # (G*H,)
-        h = np.empty_like(self.h)  # (H,)
-        c = None if self.c is None else np.empty_like(self.c)
-        cache = np.empty(self._cell.cache_width(p.hidden_size), dtype=p.dtype)
+        c_prev = None if self._c_all is None else self._c_all[t]
+        c_out = None if self._c_all is None else self._c_all[t + 1]
         with np.errstate(all="ignore"):
-            self._step(xb, self.h, self.c, h, c, cache)
-            y = p.W_hy @ h + p.b_y  # (O,)
-        self.h, self.c = h, c
-        self.xs.append(x_t[0])
-        self.hs.append(h)
-        self.ys.append(y)
-        return y
+            self._step(xb, self._h_all[t], c_prev, self._h_all[t + 1], c_out, self._cache[t])
+            np.dot(p.W_hy, self._h_all[t + 1], out=self._y[t])
+            self._y[t] += p.b_y
+        self._x[t] = x_t[0]
+        self._t = t + 1
+        return self._y[t].copy()
 
     def step_back(self) -> None:
         """Undo the last step (the state returns to what it was before it)."""
-        if not self.xs:
-            return
-        self.xs.pop()
-        self.hs.pop()
-        self.ys.pop()
-        inputs = np.array(self.xs).reshape(len(self.xs), self.params.input_size)
-        trace = forward(self.params, inputs, self.h0, self.c0)
-        self.h = trace.h_all[-1].copy()
-        self.c = None if trace.c_all is None else trace.c_all[-1].copy()
+        self.rewind(self._t - 1)
+
+    def rewind(self, t: int) -> None:
+        """Go back to having taken only the first ``t`` steps (no recomputation)."""
+        self._t = min(max(t, 0), self._t)
 
     @property
     def t(self) -> int:
         """How many steps have been taken."""
-        return len(self.xs)
+        return self._t
+
+    @property
+    def h(self) -> np.ndarray:
+        """The current state h_t, (H,)."""
+        return self._h_all[self._t].copy()
+
+    @property
+    def c(self) -> np.ndarray | None:
+        """The LSTM's current cell state c_t, (H,), else None."""
+        return None if self._c_all is None else self._c_all[self._t].copy()
+
+    @property
+    def xs(self) -> list[np.ndarray]:
+        return [row.copy() for row in self._x[: self._t]]
+
+    @property
+    def hs(self) -> list[np.ndarray]:
+        return [row.copy() for row in self._h_all[1 : self._t + 1]]
+
+    @property
+    def ys(self) -> list[np.ndarray]:
+        return [row.copy() for row in self._y[: self._t]]
 
     def trace(self) -> ForwardTrace:
-        """The whole history as one forward trace (for BPTT)."""
-        inputs = np.array(self.xs).reshape(len(self.xs), self.params.input_size)  # (T, I)
-        return forward(self.params, inputs, self.h0, self.c0)
+        """The whole history as one forward trace (for BPTT), copied from the buffers."""
+        t = self._t
+        c_all = None if self._c_all is None else self._c_all[: t + 1].copy()
+        return finish_trace(
+            self.params,
+            self._x[:t].copy(),
+            self._h_all[: t + 1].copy(),
+            c_all,
+            self._cache[:t].copy(),
+            self._y[:t].copy(),
+        )

@@ -29,6 +29,15 @@ class TrainConfig:
     truncate: int | None = None
     seed: int = 0
 
+    def __post_init__(self) -> None:
+        make_optimiser(self.optimiser, self.lr, self.momentum)  # checks name, lr, momentum
+        if self.epochs < 1 or self.batches_per_epoch < 1 or self.batch_size < 1:
+            raise ValueError("epochs, batches and batch size must each be at least 1")
+        if self.clip is not None and not self.clip > 0:
+            raise ValueError("the clipping threshold must be positive")
+        if self.truncate is not None and self.truncate < 1:
+            raise ValueError("the truncation window must be at least 1 step")
+
 
 @dataclass(frozen=True)
 class EpochReport:

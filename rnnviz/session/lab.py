@@ -16,7 +16,11 @@ import numpy as np
 from rnnviz.engine import bptt, forward, init_params, with_spectral_radius
 from rnnviz.engine.gates import activation_derivative, mean_gate, saturated_fraction
 from rnnviz.engine.gradcheck import GradCheck, gradient_check_steps
-from rnnviz.engine.jacobian import jacobian_between, jacobian_norm_matrix_steps
+from rnnviz.engine.jacobian import (
+    jacobian_between,
+    jacobian_norm_matrix_steps,
+    step_jacobians,
+)
 from rnnviz.engine.params import CELLS, Params
 from rnnviz.engine.progress import Steps
 from rnnviz.engine.sweep import radius_sweep_steps
@@ -90,6 +94,8 @@ class Lab:
         self.jacobian_matrix: np.ndarray | None = None  # (T, T)
         self.gradcheck: GradCheck | None = None
         self.training: TrainingHistory | None = None
+        self._adopted: tuple[Params, Params] | None = None  # (weights before, trained weights)
+        self._jacobians: tuple[object, np.ndarray] | None = None  # (trace, its step Jacobians)
         # Everything but the training history describes the current network and inputs.
         for event in (
             session.events.config_changed,
@@ -158,9 +164,13 @@ class Lab:
     # ---- 3. Jacobians ------------------------------------------------------------------
     def pair_singular_values(self, k: int, t: int) -> np.ndarray:
         """Singular values of ∂h_t/∂h_k (1-based, k ≤ t ≤ steps fed), largest first."""
-        M = jacobian_between(self.session.trace, k, t)  # (H, H)
-        with np.errstate(all="ignore"):
-            return np.linalg.svd(M, compute_uv=False)
+        trace = self.session.trace
+        if self._jacobians is None or self._jacobians[0] is not trace:
+            self._jacobians = (trace, step_jacobians(trace))  # once per trace, not per pair
+        M = jacobian_between(trace, k, t, self._jacobians[1])  # (H, H)
+        if not np.isfinite(M).all():
+            raise ValueError(f"∂h_{t}/∂h_{k} overflows: its norm is beyond the float range")
+        return np.linalg.svd(M, compute_uv=False)
 
     def jacobian_matrix_steps(self) -> Steps[np.ndarray]:
         """A generator for a worker: returns the (T, T) matrix of ‖∂h_t/∂h_k‖₂."""
@@ -184,7 +194,9 @@ class Lab:
         if name == "adding":
             return adding_task(length)
         if name == "text":
-            return text_task(text or "hello world, hello rnn, hello gradient. " * 3, length)
+            if not text:
+                raise ValueError("type a text to learn from")
+            return text_task(text, length)
         if name == "next-value":
             s = self.session
             signal = s.sequence[:, 0] if s.config.encoding == "scalar" else None
@@ -194,9 +206,15 @@ class Lab:
         raise ValueError(f"unknown task {name!r}")
 
     def training_network(self, task: Task) -> Params:
-        """The session's network if it fits the task, else a fresh one of the same kind."""
+        """The session's network if it fits the task, else a fresh one of the same kind.
+
+        Weights adopted from the last training run do not count as the session's: training
+        again starts where that run started, so the same seed repeats the same run.
+        """
         s, c = self.session, self.session.config
         p = s.params
+        if self._adopted is not None and p is self._adopted[1]:
+            p = self._adopted[0]
         if p.input_size == task.input_size and p.output_size == task.output_size:
             return p
         fresh = init_params(
@@ -235,17 +253,22 @@ class Lab:
         h = self.training
         if h is None or h.params is None:
             raise ValueError("nothing has been trained yet")
-        task = h.task
+        before, task = self.session.params, h.task
         if task.name == "text":
             text = "".join(task.vocab[i] for i in task.signal[: max(task.length, 40)])
             self.session.set_params(h.params, text)
         else:
             example = task.draw(np.random.default_rng(self.session.config.seed))
             self.session.set_params(h.params, example.x)
+        if before is not (self._adopted[1] if self._adopted else None):
+            self._adopted = (before, h.params)
+        else:
+            self._adopted = (self._adopted[0], h.params)
 
     def predict_next_char(self, prime: str) -> dict[str, float]:
         """The trained text model's probabilities for the character after ``prime``."""
         h = self._text_model()
+        self._check_prime(prime, h.task.vocab)
         y = forward(h.params, one_hot(prime, h.task.vocab)).y[-1]  # (V,)
         prob = np.exp(y - y.max())
         prob /= prob.sum()
@@ -253,6 +276,7 @@ class Lab:
 
     def sample(self, prime: str, n: int, temperature: float, seed: int = 0) -> str:
         h = self._text_model()
+        self._check_prime(prime, h.task.vocab)
         return sample_text(
             h.params, h.task.vocab, prime, n, temperature, np.random.default_rng(seed)
         )
@@ -268,6 +292,15 @@ class Lab:
         self.events.gradcheck_changed.emit()
 
     # ---- internals -------------------------------------------------------------------
+    @staticmethod
+    def _check_prime(prime: str, vocab: str) -> None:
+        if not prime:
+            raise ValueError("type a few characters to start from")
+        missing = sorted(set(prime) - set(vocab))
+        if missing:
+            shown = ", ".join(repr(c) for c in missing)
+            raise ValueError(f"{shown} not in the training text")
+
     def _text_model(self) -> TrainingHistory:
         h = self.training
         if h is None or h.params is None or h.task.name != "text":

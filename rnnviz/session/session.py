@@ -179,8 +179,9 @@ class Session:
         t = int(np.clip(t, 0, self.sequence.shape[0]))
         if t == self.t:
             return
-        self._rnn.reset()
-        for x in self.sequence[:t]:
+        if t < self.t:
+            self._rnn.rewind(t)  # the history is kept: going back costs nothing
+        for x in self.sequence[self.t : t]:
             self._rnn.step(x)
         self._after_step()
 
