@@ -12,6 +12,7 @@ from PyQt6.QtWidgets import (
     QMessageBox,
     QSizePolicy,
     QSplitter,
+    QTabWidget,
     QToolBar,
     QVBoxLayout,
     QWidget,
@@ -20,6 +21,7 @@ from PyQt6.QtWidgets import (
 from rnnviz import __version__
 from rnnviz.resources import asset_path
 from rnnviz.session import Session
+from rnnviz.session.lab import Lab
 from rnnviz.views import theme
 from rnnviz.views.controls import ControlsPanel
 from rnnviz.views.equations import EquationsPanel
@@ -27,6 +29,7 @@ from rnnviz.views.gradient_plot import GradientPlot
 from rnnviz.views.graph import GraphView
 from rnnviz.views.heatmaps import GradientHeatmap, StateHeatmap
 from rnnviz.views.input_panel import InputPanel
+from rnnviz.views.lab.panel import LabPanel
 from rnnviz.views.sequence_plot import SequencePlot
 from rnnviz.views.transport import BackwardSweep, Player, TransportBar
 
@@ -38,6 +41,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("Home", "reset to t = 0"),
     ("B", "run backpropagation through time and animate it"),
     ("U", "fold / unfold the graph"),
+    ("L", "switch between the network and the gradient lab"),
     ("H", "hide / show the side panels"),
     ("F11", "full screen"),
     ("Esc", "in a text field: give the keys back to the window"),
@@ -60,7 +64,8 @@ class MainWindow(QMainWindow):
     ``transport`` (TransportBar), ``message`` (the toolbar's hint label), ``player``
     (Player), ``sweep`` (BackwardSweep), and the actions ``act_step``, ``act_back``,
     ``act_play``, ``act_reset``, ``act_backward``, ``act_unroll``, ``act_full_screen``,
-    ``act_hide_controls``, ``act_quit``, ``act_keys``, ``act_about``.
+    ``act_hide_controls``, ``act_quit``, ``act_keys``, ``act_about``, ``act_lab``; ``lab``
+    (the Lab model), ``lab_panel`` and ``pages`` (the tabs: the network, the gradient lab).
     """
 
     def __init__(self, session: Session | None = None, parent: QWidget | None = None) -> None:
@@ -79,6 +84,8 @@ class MainWindow(QMainWindow):
         self.equations = EquationsPanel(self.session)
         self.controls = ControlsPanel(self.session)
         self.input_panel = InputPanel(self.session)
+        self.lab = Lab(self.session)
+        self.lab_panel = LabPanel(self.lab)
 
         self._build_actions()
         self._build_menus()
@@ -125,6 +132,11 @@ class MainWindow(QMainWindow):
         self.act_backward.triggered.connect(self.run_backward)
         self.act_unroll = self._action("Fold / unfold", "U", "Fold or unfold the graph", "unroll")
         self.act_unroll.triggered.connect(self.toggle_unrolled)
+        self.act_lab = self._action(
+            "Gradient lab", "L", "Switch between the network and the gradient lab", "lab"
+        )
+        self.act_lab.setCheckable(True)
+        self.act_lab.toggled.connect(self.show_lab)
         self.act_hide_controls = self._action(
             "Hide controls", "H", "Hide the side panels (for projecting)", "hide_controls"
         )
@@ -152,7 +164,7 @@ class MainWindow(QMainWindow):
 
         menu("&File", (self.act_quit,))
         self.view_menu = menu(
-            "&View", (self.act_unroll, self.act_hide_controls, self.act_full_screen)
+            "&View", (self.act_unroll, self.act_lab, self.act_hide_controls, self.act_full_screen)
         )
         run = (self.act_step, self.act_back, self.act_play, self.act_reset, self.act_backward)
         menu("&Run", run)
@@ -164,7 +176,7 @@ class MainWindow(QMainWindow):
         bar.setMovable(False)
         bar.setIconSize(QSize(28, 28))
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        for action in (self.act_backward, self.act_unroll):
+        for action in (self.act_backward, self.act_unroll, self.act_lab):
             bar.addAction(action)
         bar.addSeparator()
         for action in (self.act_hide_controls, self.act_full_screen):
@@ -197,11 +209,18 @@ class MainWindow(QMainWindow):
         plots = _Splitter(horizontal, ((self.sequence_plot, 1), (self.gradient_plot, 1)))
         main = _Splitter(vertical, ((top, 8), (heatmaps, 5), (plots, 7)))
         self.splitter = main
+        # The network and the lab are pages of one window: the transport bar and the side
+        # panels stay, so stepping or changing a setting is seen on either page.
+        self.pages = QTabWidget(self)
+        self.pages.setDocumentMode(True)
+        self.pages.addTab(main, "Network")
+        self.pages.addTab(self.lab_panel, "Gradient lab")
+        self.pages.currentChanged.connect(self._on_page_changed)
         central = QWidget(self)
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        layout.addWidget(main, 1)
+        layout.addWidget(self.pages, 1)
         layout.addWidget(self.transport)
         self.setCentralWidget(central)
 
@@ -254,6 +273,13 @@ class MainWindow(QMainWindow):
 
     def toggle_unrolled(self) -> None:
         self.graph.toggle_unrolled()
+
+    def show_lab(self, on: bool) -> None:
+        """Show the gradient lab (True) or the network (False)."""
+        self.pages.setCurrentWidget(self.lab_panel if on else self.splitter)
+
+    def _on_page_changed(self, index: int) -> None:
+        self.act_lab.setChecked(self.pages.widget(index) is self.lab_panel)
 
     def toggle_full_screen(self) -> None:
         self.setWindowState(self.windowState() ^ Qt.WindowState.WindowFullScreen)

@@ -312,3 +312,14 @@ def test_keys_and_about_dialogs_open_without_blocking(qtbot, window: MainWindow)
     assert "Space" in texts and "rnnviz 0.1.0" in texts
     for b in boxes:
         b.close()
+
+
+
+def test_l_switches_to_the_gradient_lab_and_back(qtbot, window: MainWindow) -> None:
+    press(qtbot, window, Qt.Key.Key_L)
+    assert window.pages.currentWidget() is window.lab_panel and window.act_lab.isChecked()
+    # Stepping from the lab page still steps the one session both pages show.
+    press(qtbot, window, Qt.Key.Key_Right)
+    assert window.session.t == 1
+    press(qtbot, window, Qt.Key.Key_L)
+    assert window.pages.currentWidget() is window.splitter and not window.act_lab.isChecked()
