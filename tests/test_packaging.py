@@ -19,8 +19,12 @@ def test_every_package_on_disk_is_listed_in_pyproject() -> None:
         ".".join(init.parent.relative_to(ROOT).parts)
         for init in (ROOT / "rnnviz").rglob("__init__.py")
     }
-    assert on_disk <= listed, f"add to pyproject's packages: {sorted(on_disk - listed)}"
-    assert "rnnviz.assets" in listed
+    assets = {
+        ".".join(("rnnviz", "assets", *d.relative_to(ROOT / "assets").parts))
+        for d in [ROOT / "assets", *(p for p in (ROOT / "assets").rglob("*") if p.is_dir())]
+    }
+    missing = (on_disk | assets) - listed
+    assert not missing, f"add to pyproject's packages: {sorted(missing)}"
 
 
 def test_console_script_points_at_the_cli() -> None:
