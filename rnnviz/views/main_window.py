@@ -30,6 +30,7 @@ from rnnviz.views.graph import GraphView
 from rnnviz.views.heatmaps import GradientHeatmap, StateHeatmap
 from rnnviz.views.input_panel import InputPanel
 from rnnviz.views.lab.panel import LabPanel
+from rnnviz.views.lessons import install_lessons
 from rnnviz.views.sequence_plot import SequencePlot
 from rnnviz.views.transport import BackwardSweep, Player, TransportBar
 
@@ -99,6 +100,7 @@ class MainWindow(QMainWindow):
         self._build_docks()
         self.player.playing_changed.connect(self._on_playing_changed)
         self.resize(self._default_size())
+        install_lessons(self)
 
     # ---- actions -------------------------------------------------------------------
     def _action(
