@@ -78,7 +78,7 @@ class GraphView(QWidget):
 
         self._anim = QVariantAnimation(self)
         self._anim.setEasingCurve(QEasingCurve.Type.InOutCubic)
-        self._anim.valueChanged.connect(self._on_animation_frame)
+        self._anim.valueChanged.connect(self.show_progress)
 
         scene = self.graphics.scene()
         scene.sigMouseMoved.connect(self._on_mouse_moved)
@@ -132,6 +132,11 @@ class GraphView(QWidget):
 
     def toggle_unrolled(self) -> None:
         self.set_unrolled(not self._unrolled)
+
+    def show_progress(self, progress: float) -> None:
+        """Draw the transition at ``progress`` (0 folded … 1 unrolled): one animation frame."""
+        self._progress = min(max(float(progress), 0.0), 1.0)
+        self._place()
 
     # ---- what is shown -----------------------------------------------------------
     def redraw(self) -> None:
@@ -242,10 +247,6 @@ class GraphView(QWidget):
     # ---- internals -----------------------------------------------------------------
     def _on_session_changed(self) -> None:
         self.redraw()
-
-    def _on_animation_frame(self, value: object) -> None:
-        self._progress = float(value)  # type: ignore[arg-type]
-        self._place()
 
     def _on_mouse_moved(self, scene_pos: QPointF) -> None:
         p = self.view_box.mapSceneToView(scene_pos)
