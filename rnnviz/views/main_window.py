@@ -45,6 +45,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("L", "switch between the network and the gradient lab"),
     ("H", "hide / show the side panels"),
     ("F11", "full screen"),
+    ("Page Down / Up", "next / previous slide of a lesson (a presentation remote sends these)"),
     ("Esc", "in a text field: give the keys back to the window"),
 )
 
