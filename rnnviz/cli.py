@@ -12,6 +12,7 @@ import sys
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "analyze": ("analyze", "run the engine on a sequence and write every number to JSON"),
     "render": ("render", "render the window or one panel to a PNG, without a display"),
+    "animate": ("animate", "animate the steps or the backward sweep to a GIF/MP4, headless"),
 }
 
 

@@ -3,14 +3,17 @@ option, and a one-line error with exit status 2 for every bad argument."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PyQt6.QtGui import QImage
+from PyQt6.QtWidgets import QLabel
 
 from rnnviz.cli import build_parser
 from rnnviz.cli import main as cli_main
@@ -199,3 +202,145 @@ def test_the_command_module_does_not_load_qt() -> None:
     code = "import sys, rnnviz.commands.render; print('PyQt6' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+# ---- lesson slides, lab panels, SVG ----------------------------------------------------------
+CAPTION_RGB = (255, 248, 225)
+
+
+def caption_rows(pixels: np.ndarray) -> int:
+    """How many rows at the top have the caption's pale note colour at their right end
+    (where the caption's text does not reach)."""
+    rows = (pixels[:, -3] == CAPTION_RGB).all(axis=1)  # (H,)
+    return int(np.argmin(rows)) if not rows.all() else rows.size
+
+
+def test_a_lesson_slide_with_its_caption(qtbot, tmp_path: Path) -> None:
+    code, out = render(tmp_path, "--scenario", "vanishing", "--slide", "4")
+    assert code == 0
+    pixels = read_png(out)
+    assert pixels.shape[:2] == (1000, 1600)
+    assert 30 <= caption_rows(pixels) <= 120  # one or two lines of caption above the window
+    assert colours(pixels) > 200
+
+
+def test_a_slide_applies_its_settings_and_view(qtbot) -> None:
+    from rnnviz.commands.render import build_scene, shown
+    from rnnviz.views.main_window import MainWindow
+
+    args = build_parser("render").parse_args(
+        ["render", "--out", "x.png", "--scenario", "gating", "--slide", "4"]
+    )
+    scene = build_scene(args)
+    with shown(scene) as picture:
+        window = picture.findChild(MainWindow)
+        assert window is not None
+        caption = picture.findChild(QLabel, "caption")
+        assert caption is not None and caption.text().startswith("Side by side on one log axis")
+        assert window.pages.currentWidget() is window.lab_panel  # the slide is about the lab
+        assert window.lab.comparison is not None  # and it compares the cells
+        assert scene.session.config.sequence_length == 60
+        assert scene.session.t == 60
+
+
+def test_an_unrolled_slide_unrolls_the_graph(qtbot) -> None:
+    from rnnviz.commands.render import build_scene, shown
+    from rnnviz.views.graph import GraphView
+
+    argv = ["render", "--out", "x.png", "--panel", "graph", "--scenario", "recurrence"]
+    folded = build_scene(build_parser("render").parse_args([*argv, "--slide", "1"]))
+    with shown(folded) as picture:
+        graph = picture.findChild(GraphView)
+        assert graph is not None and not graph.unrolled
+    unrolled = build_scene(build_parser("render").parse_args([*argv, "--unrolled"]))
+    with shown(unrolled) as picture:
+        graph = picture.findChild(GraphView)
+        assert graph is not None and graph.unrolled
+
+
+def test_a_lesson_file_by_path(qtbot, tmp_path: Path) -> None:
+    lesson = {
+        "format": "rnnviz-scenario",
+        "version": 1,
+        "slides": [{"caption": "Mine", "input": {"values": [1, 0, 0]}, "run": {"steps": 2}}],
+    }
+    path = tmp_path / "mine.json"
+    path.write_text(json.dumps(lesson))
+    code, out = render(tmp_path, "--scenario", str(path), "--panel", "heatmap")
+    assert code == 0
+    assert read_png(out).shape[:2] == (600, 1200)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--scenario", "nope"], "the lessons are recurrence, unrolling, vanishing"),
+        (["--scenario", "vanishing", "--slide", "5"], "the lesson vanishing has slides 1 to 4"),
+        (["--scenario", "vanishing", "--slide", "x"], "has slides 1 to 4"),
+        (["--slide", "2"], "--slide needs --scenario"),
+        (["--scenario", "vanishing", "--preset", "sine"], "drop --preset"),
+        (["--scenario", "vanishing", "--steps", "3"], "drop --steps"),
+        (["--scenario", "{bad}"], "not valid JSON"),
+        (["--scenario", "{new}"], "version 9 is newer"),
+        (["--scenario", "{missing}"], "no such file"),
+    ],
+)
+def test_bad_lessons_give_one_line_and_exit_2(
+    qtbot, tmp_path: Path, capsys, args: list[str], message: str
+) -> None:
+    (tmp_path / "bad.json").write_text("{nope")
+    (tmp_path / "new.json").write_text('{"format": "rnnviz-scenario", "version": 9}')
+    files = {"{bad}": "bad.json", "{new}": "new.json", "{missing}": "missing.json"}
+    args = [str(tmp_path / files[a]) if a in files else a for a in args]
+    code, out = render(tmp_path, *args)
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1 and err.startswith("rnnviz render: error: ")
+    assert message in err
+    named = [str(tmp_path / f) for f in files.values() if str(tmp_path / f) in args]
+    assert all(path in err for path in named)  # a bad file is named
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    "panel", ["equations", "lab", "compare", "saturation", "sweep", "jacobians", "gradcheck"]
+)
+def test_each_lab_panel_renders_with_its_results(qtbot, tmp_path: Path, panel: str) -> None:
+    code, out = render(tmp_path, "--panel", panel, "--size", "1000x640", "--steps", "10")
+    assert code == 0
+    pixels = read_png(out)
+    assert pixels.shape[:2] == (640, 1000)
+    assert colours(pixels) > 100
+
+
+def test_the_training_panel_shows_a_finished_run(qtbot) -> None:
+    from rnnviz.commands.render import build_scene, shown
+    from rnnviz.views.lab.training import TrainingView
+
+    args = build_parser("render").parse_args(["render", "--out", "x.png", "--panel", "training"])
+    with shown(build_scene(args)) as view:
+        assert isinstance(view, TrainingView)
+        history = view.lab.training
+        assert history is not None and len(history.losses) == 100
+        epochs, _ = view.loss_curve.getOriginalDataset()
+        assert len(epochs) == 100
+        assert history.losses[-1] < history.losses[0]
+
+
+def test_svg_output(qtbot, tmp_path: Path) -> None:
+    code, out = render(tmp_path, "--panel", "gradients", "--steps", "8", "--backward", name="g.svg")
+    assert code == 0
+    root = ET.parse(out).getroot()
+    assert root.get("viewBox") == "0 0 1200 600"
+    assert "gradient size per step" in " ".join(
+        t.text or "" for t in root.iter("{http://www.w3.org/2000/svg}text")
+    )
+
+
+def test_rendering_leaves_the_users_settings_alone(qtbot, tmp_path: Path, monkeypatch) -> None:
+    settings = tmp_path / "settings"
+    monkeypatch.setenv("RNNVIZ_SETTINGS_DIR", str(settings))
+    assert render(tmp_path, "--steps", "3")[0] == 0
+    ini = settings / "rnnviz.ini"
+    assert "geometry" not in (ini.read_text() if ini.exists() else "")  # no layout saved
+    assert not (settings / "autosave.rnnviz").exists()

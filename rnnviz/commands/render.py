@@ -1,4 +1,8 @@
-"""``rnnviz render``: draw the window (or one panel) after some steps to a PNG, headless."""
+"""``rnnviz render``: draw the window (or one panel) after some steps to a PNG or SVG, headless.
+
+The scene options (network, inputs, steps, lesson slide, panel, size) are shared with
+``rnnviz animate``; this module imports no Qt until a picture is drawn.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,9 @@ import argparse
 import os
 import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,10 +23,12 @@ if TYPE_CHECKING:
     from PyQt6.QtWidgets import QWidget
 
     from rnnviz.session import Session
+    from rnnviz.session.lab import Lab
+    from rnnviz.session.lessons import Scenario, Slide
 
 # ASCII only: --help must print on any terminal encoding.
 DESCRIPTION = """\
-Render the rnnviz window, or one of its panels, to a PNG file without any display
+Render the rnnviz window, or one of its panels, to a PNG or SVG file without any display
 (Qt's offscreen platform is used unless QT_QPA_PLATFORM is set).
 
 The network is the app's default (a vanilla tanh RNN with 8 hidden units, orthogonal
@@ -27,11 +36,27 @@ weights rescaled to spectral radius 0.9, seed 0) fed the sine preset, unless --w
 --inputs or --preset say otherwise. --steps N feeds the first N inputs (default: all of
 them); --backward then runs backpropagation through time and shows the finished sweep.
 
+LESSONS
+  --scenario NAME --slide K shows slide K (default 1) of a lesson exactly as the Lessons
+  menu does: its settings, inputs, steps and backward pass, the graph folded or unrolled,
+  the gradient lab when the slide is about it, and the slide's caption above the picture.
+  NAME is a built-in lesson (recurrence, unrolling, vanishing, exploding, gating) or the
+  path of a lesson file (.json). A lesson sets the network and inputs itself, so it does
+  not combine with --weights, --inputs, --preset or --steps.
+
 PANELS
-  all        the whole window (default size 1600x1000)
-  graph      the network graph, folded or, with --unrolled, unrolled through time
-  heatmap    the hidden-state heatmap beside the gradient heatmap
-  gradients  the gradient size per step on a log axis, with the theory curves
+  all         the whole window (default size 1600x1000)
+  graph       the network graph, folded or, with --unrolled, unrolled through time
+  heatmap     the hidden-state heatmap beside the gradient heatmap
+  gradients   the gradient size per step on a log axis, with the theory curves
+  equations   the selected step's forward and backward equations
+  lab         the gradient lab (its Compare tab)
+  compare     vanilla RNN, LSTM and GRU on the same inputs
+  saturation  how many units saturate, and the nonlinearity's derivative
+  sweep       gradient size per step against the spectral radius
+  jacobians   the norms of the Jacobians between steps
+  training    a training run with the view's default settings (next-value, 100 epochs)
+  gradcheck   the gradients checked against finite differences
   (a single panel's default size is 1200x600)
 
 FILES
@@ -39,21 +64,58 @@ FILES
   --inputs X reads one timestep per row (.npy or .csv).
 
 EXIT STATUS
-  0 when the PNG was written; 2 for a bad argument or file, with one line on stderr.
+  0 when the picture was written; 2 for a bad argument or file, with one line on stderr.
 """
 
-PANELS: tuple[str, ...] = ("all", "graph", "heatmap", "gradients")
+PANELS: tuple[str, ...] = (
+    "all",
+    "graph",
+    "heatmap",
+    "gradients",
+    "equations",
+    "lab",
+    "compare",
+    "saturation",
+    "sweep",
+    "jacobians",
+    "training",
+    "gradcheck",
+)
+PICTURE_SUFFIXES: tuple[str, ...] = (".png", ".svg")
 WINDOW_SIZE = (1600, 1000)
 PANEL_SIZE = (1200, 600)
 MAX_SIDE = 8192
+CAPTION_BACKGROUND = "#fff8e1"  # a pale note colour: the caption reads as a label, not a panel
 
 
-class _ArgumentError(ValueError):
+_APP: list[object] = []  # the QApplication this module created, if any
+
+
+class ArgumentError(ValueError):
     """A bad argument; its message is the one line printed on stderr."""
 
 
+@dataclass(frozen=True)
+class Scene:
+    """What a picture shows: the session, the lesson slide applied once the widget exists
+    (it needs the window's lab), the panel, the graph's fold and the size in pixels."""
+
+    session: Session
+    panel: str
+    size: tuple[int, int]
+    unrolled: bool = False
+    slide: Slide | None = None
+    backward: bool = False  # run BPTT after the slide (a slide runs its own before)
+
+
+# ---- arguments ---------------------------------------------------------------------------
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--out", required=True, metavar="FILE.png", help="where to write")
+    parser.add_argument("--out", required=True, metavar="FILE.png", help="where to write (or .svg)")
+    add_scene_arguments(parser)
+
+
+def add_scene_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options that say what to draw: shared by ``render`` and ``animate``."""
     parser.add_argument("--size", metavar="WxH", help="picture size in pixels, e.g. 1600x1000")
     parser.add_argument("--panel", choices=PANELS, default="all", help="what to draw (all)")
     parser.add_argument("--unrolled", action="store_true", help="draw the graph unrolled")
@@ -63,33 +125,44 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     data.add_argument("--preset", choices=PRESETS, help="a ready-made sequence (default sine)")
     parser.add_argument("--steps", metavar="N", help="feed the first N inputs (default all)")
     parser.add_argument("--backward", action="store_true", help="run BPTT and show the sweep")
+    parser.add_argument("--scenario", metavar="NAME", help="a lesson: built-in name or .json")
+    parser.add_argument("--slide", metavar="K", help="the lesson's slide (default 1)")
 
 
 def run(args: argparse.Namespace) -> int:
     from rnnviz.io.sequences import SequenceFileError
     from rnnviz.io.weights import WeightFileError
     from rnnviz.session import InputError
+    from rnnviz.session.lessons import ScenarioFileError
 
     try:
-        out = _check_out(args.out)
-        size = _parse_size(args.size, PANEL_SIZE if args.panel != "all" else WINDOW_SIZE)
-        session = build_session(args)
-        image = render(session, args.panel, size, unrolled=args.unrolled)
-    except (_ArgumentError, WeightFileError, SequenceFileError, InputError) as err:
+        out = check_out(args.out, PICTURE_SUFFIXES)
+        scene = build_scene(args)
+        if out.suffix.lower() == ".svg":
+            write_svg(scene, out)
+        else:
+            image = render(scene)
+            if not image.save(str(out), "PNG"):
+                raise ArgumentError(f"cannot write {out}")
+    except (
+        ArgumentError,
+        WeightFileError,
+        SequenceFileError,
+        InputError,
+        ScenarioFileError,
+        OSError,
+    ) as err:
         print(f"rnnviz render: error: {err}", file=sys.stderr)
-        return 2
-    if not image.save(str(out), "PNG"):
-        print(f"rnnviz render: error: cannot write {out}", file=sys.stderr)
         return 2
     return 0
 
 
-def _check_out(out: str) -> Path:
+def check_out(out: str, suffixes: tuple[str, ...]) -> Path:
     path = Path(out)
-    if path.suffix.lower() != ".png":
-        raise _ArgumentError(f"--out {out}: the file name must end in .png")
+    if path.suffix.lower() not in suffixes:
+        raise ArgumentError(f"--out {out}: the file name must end in {' or '.join(suffixes)}")
     if not path.parent.is_dir():
-        raise _ArgumentError(f"--out {out}: the folder {path.parent} does not exist")
+        raise ArgumentError(f"--out {out}: the folder {path.parent} does not exist")
     return path
 
 
@@ -98,11 +171,61 @@ def _parse_size(text: str | None, default: tuple[int, int]) -> tuple[int, int]:
         return default
     match = re.fullmatch(r"\s*(\d+)\s*[xX]\s*(\d+)\s*", text)
     if match is None:
-        raise _ArgumentError(f"--size {text}: expected WIDTHxHEIGHT in pixels, e.g. 1600x1000")
+        raise ArgumentError(f"--size {text}: expected WIDTHxHEIGHT in pixels, e.g. 1600x1000")
     width, height = int(match[1]), int(match[2])
     if not (1 <= width <= MAX_SIDE and 1 <= height <= MAX_SIDE):
-        raise _ArgumentError(f"--size {text}: each side must lie between 1 and {MAX_SIDE}")
+        raise ArgumentError(f"--size {text}: each side must lie between 1 and {MAX_SIDE}")
     return width, height
+
+
+def build_scene(args: argparse.Namespace) -> Scene:
+    """Check every argument and build the session; the slide is applied by ``shown``."""
+    size = _parse_size(args.size, PANEL_SIZE if args.panel != "all" else WINDOW_SIZE)
+    slide = find_slide(args)
+    if slide is not None:
+        from rnnviz.session import Session
+
+        return Scene(Session(), args.panel, size, args.unrolled, slide, args.backward)
+    return Scene(build_session(args), args.panel, size, args.unrolled)
+
+
+def find_slide(args: argparse.Namespace) -> Slide | None:
+    """The lesson slide asked for, or None; ArgumentError / ScenarioFileError otherwise."""
+    scenario_name = getattr(args, "scenario", None)
+    if scenario_name is None:
+        if getattr(args, "slide", None) is not None:
+            raise ArgumentError("--slide needs --scenario NAME (a lesson)")
+        return None
+    clashes = [f"--{k}" for k in ("weights", "inputs", "preset", "steps") if getattr(args, k)]
+    if clashes:
+        raise ArgumentError(
+            f"--scenario sets the network, inputs and steps itself; drop {', '.join(clashes)}"
+        )
+    scenario = load_lesson(scenario_name)
+    text = args.slide if args.slide is not None else "1"
+    n = len(scenario.slides)
+    try:
+        k = int(text)
+    except ValueError:
+        k = 0
+    if not 1 <= k <= n:
+        raise ArgumentError(f"--slide {text}: the lesson {scenario.name} has slides 1 to {n}")
+    return scenario.slides[k - 1]
+
+
+def load_lesson(name: str) -> Scenario:
+    """A built-in lesson by name, or a lesson file by path."""
+    from rnnviz.resources import asset_path
+    from rnnviz.session.lessons import load_folder, load_scenario
+
+    if name.lower().endswith(".json") or os.sep in name or "/" in name:
+        return load_scenario(name)
+    built_in, _ = load_folder(asset_path("scenarios"))
+    for scenario in built_in:
+        if scenario.name == name:
+            return scenario
+    names = ", ".join(s.name for s in built_in)
+    raise ArgumentError(f"--scenario {name}: no such lesson; the lessons are {names}")
 
 
 def build_session(args: argparse.Namespace) -> Session:
@@ -121,7 +244,7 @@ def build_session(args: argparse.Namespace) -> Session:
         width = session.sequence.shape[1]
         if width != params.input_size:
             source = args.inputs or f"the {session.config.preset} preset"
-            raise _ArgumentError(
+            raise ArgumentError(
                 f"{source} has {width} values per step, but the network in {args.weights} "
                 f"has {params.input_size} inputs"
             )
@@ -130,7 +253,7 @@ def build_session(args: argparse.Namespace) -> Session:
     steps = n if args.steps is None else _parse_steps(args.steps, n)
     session.seek(steps)
     if args.backward and session.run_backward() is None:
-        raise _ArgumentError("--backward needs at least one step (--steps 1 or more)")
+        raise ArgumentError("--backward needs at least one step (--steps 1 or more)")
     return session
 
 
@@ -138,42 +261,73 @@ def _parse_steps(text: str, n: int) -> int:
     try:
         steps = int(text)
     except ValueError:
-        raise _ArgumentError(f"--steps {text}: expected a whole number of steps") from None
+        raise ArgumentError(f"--steps {text}: expected a whole number of steps") from None
     if not 0 <= steps <= n:
-        raise _ArgumentError(f"--steps {steps}: the sequence has {n} steps (0..{n})")
+        raise ArgumentError(f"--steps {steps}: the sequence has {n} steps (0..{n})")
     return steps
 
 
-def render(session: Session, panel: str, size: tuple[int, int], unrolled: bool = False) -> QImage:
-    """Build the window or panel on ``session``, lay it out at ``size`` and grab it."""
+# ---- drawing -----------------------------------------------------------------------------
+def render(scene: Scene) -> QImage:
+    """The scene's widget, laid out at its size, as an image."""
+    from rnnviz.views.snapshots import grab
+
+    with shown(scene) as widget:
+        return grab(widget)
+
+
+def write_svg(scene: Scene, path: Path) -> None:
+    from rnnviz.views.snapshots import save_svg
+
+    with shown(scene) as widget:
+        save_svg(widget, path)
+
+
+def ensure_app() -> None:
+    """A QApplication with the app's look (offscreen unless QT_QPA_PLATFORM says otherwise)."""
     if not os.environ.get("QT_QPA_PLATFORM"):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from PyQt6.QtWidgets import QApplication
 
-    app = QApplication.instance()
-    if app is None:
+    if QApplication.instance() is None:
         _drop_offscreen_notices()
         app = QApplication(["rnnviz"])
+        _APP.append(app)  # lives as long as the process: Python must not collect it
         from rnnviz.views import theme
 
         theme.apply(app)  # a fresh process looks like the app; an existing one keeps its own
-    widget = _build(session, panel, unrolled)
+
+
+@contextmanager
+def shown(scene: Scene) -> Iterator[QWidget]:
+    """Build the scene's widget, show it at the scene's size with everything computed, and
+    close it afterwards."""
+    ensure_app()
+    from PyQt6.QtWidgets import QApplication
+
+    widget, lab = _build(scene.session, scene.panel, scene.unrolled)
     try:
-        widget.resize(*size)
-        widget.show()
+        _apply_slide(scene, widget, lab)
+        if scene.backward and scene.session.run_backward() is None:
+            raise ArgumentError("--backward needs at least one step (--steps 1 or more)")
+        framed = _with_caption(widget, scene.slide.caption) if scene.slide else widget
+        framed.resize(*scene.size)
+        framed.show()
+        _compute_lab(scene.panel, widget, lab)
         for _ in range(3):  # layouts, then the views' redraws, then the paint
             QApplication.processEvents()
-        shown = (widget.width(), widget.height())
-        if shown != size:
-            raise _ArgumentError(
-                f"--size {size[0]}x{size[1]} is too small for the {panel} panel"
-                f"{'' if panel != 'all' else ' (the window)'}: it needs at least "
-                f"{widget.minimumSizeHint().width()}x{widget.minimumSizeHint().height()}"
+        if (framed.width(), framed.height()) != scene.size:
+            hint = framed.minimumSizeHint()
+            what = "the window" if scene.panel == "all" else f"the {scene.panel} panel"
+            raise ArgumentError(
+                f"--size {scene.size[0]}x{scene.size[1]} is too small for {what}: it needs "
+                f"at least {hint.width()}x{hint.height()}"
             )
-        return widget.grab().toImage()
+        yield framed
     finally:
-        widget.close()
-        widget.deleteLater()
+        top = widget.window()
+        top.close()
+        top.deleteLater()
 
 
 def _drop_offscreen_notices() -> None:
@@ -188,26 +342,112 @@ def _drop_offscreen_notices() -> None:
     qInstallMessageHandler(handler)
 
 
-def _build(session: Session, panel: str, unrolled: bool) -> QWidget:
+def _build(session: Session, panel: str, unrolled: bool) -> tuple[QWidget, Lab]:
+    """The panel's widget and the lab it (or the slide) works with."""
     from PyQt6.QtWidgets import QHBoxLayout, QWidget
 
+    from rnnviz.session.lab import Lab
+    from rnnviz.views.equations import EquationsPanel
+    from rnnviz.views.files import without_persistence
     from rnnviz.views.gradient_plot import GradientPlot
     from rnnviz.views.graph import GraphView
     from rnnviz.views.heatmaps import GradientHeatmap, StateHeatmap
+    from rnnviz.views.lab.compare import CompareView
+    from rnnviz.views.lab.gradcheck import GradCheckView
+    from rnnviz.views.lab.jacobians import JacobianView
+    from rnnviz.views.lab.panel import LabPanel
+    from rnnviz.views.lab.saturation import SaturationView
+    from rnnviz.views.lab.sweep import SweepView
+    from rnnviz.views.lab.training import TrainingView
     from rnnviz.views.main_window import MainWindow
 
     if panel == "all":
-        window = MainWindow(session)
+        with without_persistence():  # a picture neither reads nor changes the user's layout
+            window = MainWindow(session)
         window.graph.set_unrolled(unrolled, animate=False)
-        return window
+        return window, window.lab
+    lab = Lab(session)
     if panel == "graph":
         graph = GraphView(session)
         graph.set_unrolled(unrolled, animate=False)
-        return graph
+        return graph, lab
     if panel == "gradients":
-        return GradientPlot(session)
-    pair = QWidget()
-    row = QHBoxLayout(pair)
-    row.addWidget(StateHeatmap(session, pair))
-    row.addWidget(GradientHeatmap(session, pair))
-    return pair
+        return GradientPlot(session), lab
+    if panel == "equations":
+        return EquationsPanel(session), lab
+    if panel == "heatmap":
+        pair = QWidget()
+        row = QHBoxLayout(pair)
+        row.addWidget(StateHeatmap(session, pair))
+        row.addWidget(GradientHeatmap(session, pair))
+        return pair, lab
+    views: dict[str, type[QWidget]] = {
+        "lab": LabPanel,
+        "compare": CompareView,
+        "saturation": SaturationView,
+        "sweep": SweepView,
+        "jacobians": JacobianView,
+        "training": TrainingView,
+        "gradcheck": GradCheckView,
+    }
+    return views[panel](lab), lab  # type: ignore[call-arg]
+
+
+def _apply_slide(scene: Scene, widget: QWidget, lab: Lab) -> None:
+    """What the Lessons menu does for a slide: the session's part, then the window's."""
+    from rnnviz.session.player import apply_slide
+    from rnnviz.views.graph import GraphView
+    from rnnviz.views.main_window import MainWindow
+
+    slide = scene.slide
+    if slide is None:
+        return
+    apply_slide(scene.session, slide, lab)
+    unrolled = slide.unrolled or scene.unrolled
+    if isinstance(widget, MainWindow):
+        widget.graph.set_unrolled(unrolled, animate=False)
+        widget.show_lab(slide.panel == "lab")
+        if slide.compare:
+            widget.lab_panel.show_tab("Compare")
+    elif isinstance(widget, GraphView):
+        widget.set_unrolled(unrolled, animate=False)
+
+
+def _compute_lab(panel: str, widget: QWidget, lab: Lab) -> None:
+    """A lab view shows results computed on request: press its button, as a user would,
+    and wait for its worker."""
+    from PyQt6.QtCore import QEventLoop
+
+    if panel in ("lab", "compare"):
+        lab.compare()
+        return
+    verb = {"sweep": "run", "jacobians": "compute_map", "gradcheck": "check", "training": "start"}
+    if panel not in verb:
+        return
+    getattr(widget, verb[panel])()
+    runner = widget.runner  # type: ignore[attr-defined]
+    if runner.running:
+        loop = QEventLoop()
+        runner.finished.connect(loop.quit)
+        loop.exec()
+
+
+def _with_caption(widget: QWidget, caption: str) -> QWidget:
+    """The slide's caption above the picture, as the lesson bar shows it in the window."""
+    from PyQt6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+    from rnnviz.views import style
+
+    frame = QWidget()
+    frame.setWindowTitle(widget.windowTitle())
+    label = QLabel(caption, frame)
+    label.setObjectName("caption")
+    label.setWordWrap(True)
+    label.setFont(style.font(style.BADGE_PT, bold=True))
+    label.setStyleSheet(f"background: {CAPTION_BACKGROUND}; color: {style.INK}; padding: 8px 12px;")
+    layout = QVBoxLayout(frame)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(0)
+    layout.addWidget(label)
+    layout.addWidget(widget, 1)
+    return frame

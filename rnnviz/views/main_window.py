@@ -25,6 +25,7 @@ from rnnviz.session.lab import Lab
 from rnnviz.views import theme
 from rnnviz.views.controls import ControlsPanel
 from rnnviz.views.equations import EquationsPanel
+from rnnviz.views.files import install_files
 from rnnviz.views.gradient_plot import GradientPlot
 from rnnviz.views.graph import GraphView
 from rnnviz.views.heatmaps import GradientHeatmap, StateHeatmap
@@ -102,6 +103,7 @@ class MainWindow(QMainWindow):
         self.player.playing_changed.connect(self._on_playing_changed)
         self.resize(self._default_size())
         install_lessons(self)
+        install_files(self)
 
     # ---- actions -------------------------------------------------------------------
     def _action(

@@ -1,0 +1,223 @@
+"""What a session file holds beside the network and inputs: the lab's training history and
+what the window showed. Qt-free; the window's File menu uses it (rnnviz/views/files.py).
+
+The training history goes in the manifest's ``"training"`` object (see session_file.py)::
+
+    {"task": {"name": "copy", "length": 20, "lag": 5,
+              "text": "…" (text task), "signal": [0.0, …] (next-value task)},
+     "losses": [0.93, …], "norm_before": [1.2, …], "norm_after": [1.0, …],
+     "params": {"cell": "vanilla", "activation": "tanh", "dtype": "float64",
+                "W_ih": [[…]], "W_hh": [[…]], "b_ih": […], "b_hh": […],
+                "W_hy": [[…]], "b_y": […]} | null}
+
+Numbers are JSON numbers (Python writes the shortest text that reads back to the same
+float); a loss that overflowed is written as the text "inf", "-inf" or "nan".
+
+What the window showed is a member ``view.json`` of the zip (older files lack it)::
+
+    {"backward": true, "unrolled": true, "page": "network" | "lab", "lab_tab": "Compare",
+     "compare": false}
+
+``backward`` means the finished backward pass was on screen: BPTT is deterministic, so
+reopening runs it again and shows the same gradients.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import zipfile
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rnnviz.engine.params import DTYPES, Params
+from rnnviz.engine.tasks import Task, adding_task, copy_task, next_value_task, text_task
+from rnnviz.session.lab import TrainingHistory
+from rnnviz.session.session_file import SessionFileError, Snapshot, save_session
+
+VIEW_MEMBER = "view.json"
+_ARRAYS = ("W_ih", "W_hh", "b_ih", "b_hh", "W_hy", "b_y")
+_NON_FINITE = {"inf": math.inf, "-inf": -math.inf, "nan": math.nan}
+
+
+@dataclass(frozen=True)
+class ViewState:
+    """What the window showed beside the session's own state."""
+
+    backward: bool = False  # the finished backward pass
+    unrolled: bool = True  # the graph unrolled through time
+    page: str = "network"  # "network" or "lab"
+    lab_tab: str = ""  # the lab tab in front ("" = leave it)
+    compare: bool = False  # the lab's comparison was computed
+
+
+# ---- the training history ----------------------------------------------------------------
+def training_to_dict(history: TrainingHistory | None) -> dict[str, Any] | None:
+    if history is None:
+        return None
+    task = history.task
+    saved_task: dict[str, Any] = {"name": task.name, "length": task.length, "lag": task.lag}
+    if task.name == "text":
+        assert task.signal is not None
+        saved_task["text"] = "".join(task.vocab[i] for i in task.signal)
+    elif task.name == "next-value":
+        assert task.signal is not None
+        saved_task["signal"] = [float(v) for v in task.signal]
+    params = None
+    if history.params is not None:
+        p = history.params
+        params = {"cell": p.cell, "activation": p.activation, "dtype": str(p.dtype)}
+        params |= {name: a.tolist() for name, a in p.arrays().items()}
+    return {
+        "task": saved_task,
+        "losses": _numbers_out(history.losses),
+        "norm_before": _numbers_out(history.norm_before),
+        "norm_after": _numbers_out(history.norm_after),
+        "params": params,
+    }
+
+
+def training_from_dict(data: dict[str, Any] | None, path: str | Path) -> TrainingHistory | None:
+    """The history a session file holds; SessionFileError naming the file and the problem."""
+    if data is None:
+        return None
+
+    def fail(problem: str) -> SessionFileError:
+        return SessionFileError(f"{path}: the training history {problem}")
+
+    saved_task = data.get("task")
+    if not isinstance(saved_task, dict):
+        raise fail('needs a "task" object')
+    task = _task(saved_task, fail)
+    losses, before, after = (
+        _numbers_in(data.get(key), key, fail) for key in ("losses", "norm_before", "norm_after")
+    )
+    if not len(losses) == len(before) == len(after):
+        raise fail("has lists of different lengths (one number per epoch each)")
+    params = data.get("params")
+    return TrainingHistory(
+        task, losses, before, after, None if params is None else _params(params, fail)
+    )
+
+
+def _task(saved: dict[str, Any], fail: Callable[[str], SessionFileError]) -> Task:
+    name, length, lag = saved.get("name"), saved.get("length", 20), saved.get("lag", 0)
+    if not _whole(length) or not _whole(lag):
+        raise fail('needs whole numbers for the task\'s "length" and "lag"')
+    try:
+        if name == "copy":
+            return copy_task(lag, length)
+        if name == "adding":
+            return adding_task(length)
+        if name == "text":
+            text = saved.get("text")
+            if not isinstance(text, str):
+                raise fail('needs the text task\'s "text"')
+            return text_task(text, length)
+        if name == "next-value":
+            signal = _numbers_in(saved.get("signal"), "signal", fail)
+            return next_value_task(np.array(signal), length)
+    except ValueError as e:
+        if isinstance(e, SessionFileError):
+            raise
+        raise fail(f"has a task that cannot be rebuilt ({e})") from None
+    raise fail(f"names an unknown task {name!r}")
+
+
+def _params(saved: object, fail: Callable[[str], SessionFileError]) -> Params:
+    if not isinstance(saved, dict):
+        raise fail('needs "params" to be an object or null')
+    dtype = saved.get("dtype", "float64")
+    if dtype not in DTYPES:
+        raise fail(f"has weights of unknown dtype {dtype!r}")
+    try:
+        arrays = {name: np.array(saved[name], dtype=DTYPES[dtype]) for name in _ARRAYS}
+        for name, a in arrays.items():
+            if not np.all(np.isfinite(a)):
+                raise ValueError(f"{name} holds non-finite values")
+        return Params(str(saved.get("cell")), str(saved.get("activation")), **arrays)
+    except KeyError as e:
+        raise fail(f"lacks the trained weights' {e.args[0]}") from None
+    except (TypeError, ValueError) as e:
+        raise fail(f"has unusable trained weights ({e})") from None
+
+
+def _numbers_out(values: tuple[float, ...]) -> list[float | str]:
+    out: list[float | str] = []
+    for v in values:
+        v = float(v)
+        out.append(v if math.isfinite(v) else ("nan" if math.isnan(v) else ("inf", "-inf")[v < 0]))
+    return out
+
+
+def _numbers_in(
+    values: object, key: str, fail: Callable[[str], SessionFileError]
+) -> tuple[float, ...]:
+    if not isinstance(values, list):
+        raise fail(f'needs "{key}" to be a list of numbers')
+    out = []
+    for v in values:
+        if isinstance(v, str) and v in _NON_FINITE:
+            out.append(_NON_FINITE[v])
+        elif isinstance(v, int | float) and not isinstance(v, bool):
+            out.append(float(v))
+        else:
+            raise fail(f'has a value in "{key}" that is not a number: {v!r}')
+    return tuple(out)
+
+
+def _whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+# ---- the view ----------------------------------------------------------------------------
+def write_session(path: str | Path, snap: Snapshot, view: ViewState) -> None:
+    """The session file with ``view.json`` added, written atomically: the finished file
+    replaces ``path`` only once complete."""
+    path = Path(path)
+    part = path.with_name(path.name + ".writing")
+    try:
+        save_session(part, snap)
+        with zipfile.ZipFile(part, "a", compression=zipfile.ZIP_DEFLATED) as z:
+            z.writestr(VIEW_MEMBER, json.dumps(asdict(view), indent=2))
+        part.replace(path)
+    finally:
+        part.unlink(missing_ok=True)
+
+
+def read_view(path: str | Path) -> ViewState:
+    """The window's view saved with a session (defaults when the file has none)."""
+    path = Path(path)
+
+    def fail(problem: str) -> SessionFileError:
+        return SessionFileError(f"{path}: {problem}")
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            if VIEW_MEMBER not in z.namelist():
+                return ViewState()
+            raw = z.read(VIEW_MEMBER)
+    except zipfile.BadZipFile:
+        raise fail("not an rnnviz session, or the file is truncated (not a valid zip)") from None
+    except (OSError, EOFError) as e:
+        raise fail(f"cannot be read ({e})") from None
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise fail(f"its {VIEW_MEMBER} is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise fail(f"its {VIEW_MEMBER} must be an object")
+    defaults = ViewState()
+    values = {}
+    for f in fields(ViewState):
+        value = data.get(f.name, getattr(defaults, f.name))
+        if type(value) is not type(getattr(defaults, f.name)):
+            raise fail(f'its {VIEW_MEMBER} has a bad "{f.name}"')
+        values[f.name] = value
+    if values["page"] not in ("network", "lab"):
+        raise fail(f"its {VIEW_MEMBER} has an unknown page {values['page']!r}")
+    return ViewState(**values)
