@@ -84,7 +84,7 @@ def test_a_lesson_slide(qtbot, tmp_path: Path) -> None:
 def test_long_sequences_are_sampled(qtbot, tmp_path: Path) -> None:
     x = np.sin(np.linspace(0, 40, 700))
     np.save(tmp_path / "x.npy", x)
-    args = ("--inputs", str(tmp_path / "x.npy"), "--panel", "gradients", "--size", "600x300")
+    args = ("--inputs", str(tmp_path / "x.npy"), "--panel", "gradients", "--size", "900x320")
     code, out = animate(tmp_path, *args, "--fps", "50")
     assert code == 0
     count, _, durations, _ = frames(out)

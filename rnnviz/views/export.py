@@ -9,6 +9,7 @@ afterwards, and a cancelled export leaves no file behind.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -159,13 +160,27 @@ class ExportDialog(QDialog):
             self.path_edit.setText(chosen)
 
 
+@dataclass(frozen=True)
+class _Work:
+    """What a running job draws with. Dropped when the job ends: the widget is the window
+    or one of its panels, and window → exporter → job → widget would be a reference cycle
+    that the garbage collector frees at a random moment, tearing the window down in an
+    order that crashes Qt's destroyed handlers."""
+
+    widget: QWidget
+    plan: FramePlan
+    restore_view: Callable[[], None]
+
+
 class AnimationJob(QObject):
     """Draws an animation one frame per event-loop turn (widgets paint on the GUI thread
-    only), with a cancellable progress dialog. ``finished(ok)`` once done or cancelled.
+    only), with a cancellable progress dialog. ``failed(message)`` when a frame or the file
+    cannot be written; ``finished(ok)`` once done, failed or cancelled.
 
     Public: ``progress`` (QProgressDialog), ``writer``, ``done``, ``ok``, ``cancel()``.
     """
 
+    failed = pyqtSignal(str)
     finished = pyqtSignal(bool)
 
     def __init__(
@@ -174,17 +189,13 @@ class AnimationJob(QObject):
         plan: FramePlan,
         writer: AnimationWriter,
         parent: QWidget,
-        on_error: Callable[[str], None],
         restore_view: Callable[[], None],
     ) -> None:
         super().__init__(parent)
-        self.widget = widget
-        self.plan = plan
         self.writer = writer
         self.done = False
         self.ok = False
-        self._on_error = on_error
-        self._restore_view = restore_view
+        self._work: _Work | None = _Work(widget, plan, restore_view)
         self._next = 0
         self._cancelled = False
         self.progress = QProgressDialog(
@@ -209,31 +220,34 @@ class AnimationJob(QObject):
         self._cancelled = True
 
     def _tick(self) -> None:
+        work = self._work
+        assert work is not None, "a finished job is not ticked again"
         if self._cancelled or self.progress.wasCanceled():
-            self._finish(False)
+            self._finish(work, False)
             return
         try:
-            self.plan.moves[self._next]()
-            self.writer.append(to_rgb(grab(self.widget)))
+            work.plan.moves[self._next]()
+            self.writer.append(to_rgb(grab(work.widget)))
         except (OSError, ValueError) as e:
-            self._on_error(f"{self.writer.path}: {e}")
-            self._finish(False)
+            self.failed.emit(f"{self.writer.path}: {e}")
+            self._finish(work, False)
             return
         self._next += 1
         self.progress.setValue(self._next)
-        if self._next < len(self.plan):
+        if self._next < len(work.plan):
             self._timer.start(0)
         else:
-            self._finish(True)
+            self._finish(work, True)
 
-    def _finish(self, complete: bool) -> None:
-        self.plan.restore()
-        self._restore_view()
+    def _finish(self, work: _Work, complete: bool) -> None:
+        self._work = None
+        work.plan.restore()
+        work.restore_view()
         if complete:
             try:
                 self.writer.close()
             except (OSError, ValueError) as e:
-                self._on_error(str(e))
+                self.failed.emit(str(e))
                 complete = False
         else:
             self.writer.abort()
@@ -347,8 +361,9 @@ class Exporter(QObject):
         if self.job is not None:  # the last one is done: its dialog is no longer needed
             self.job.progress.deleteLater()
             self.job.deleteLater()
-        job = AnimationJob(widget, plan, writer, w, self._animation_failed, restore_view)
-        job.finished.connect(lambda ok: self._animation_finished(path, ok))
+        job = AnimationJob(widget, plan, writer, w, restore_view)
+        job.failed.connect(self._animation_failed)
+        job.finished.connect(self._animation_finished)
         self.job = job
         job.start()
         return job
@@ -428,10 +443,10 @@ class Exporter(QObject):
     def _animation_failed(self, message: str) -> None:
         self._fail("Cannot export the animation", message)
 
-    def _animation_finished(self, path: Path, ok: bool) -> None:
+    def _animation_finished(self, ok: bool) -> None:
         self.busy_changed.emit(False)
-        if ok:
-            self._done(path)
+        if ok and self.job is not None:
+            self._done(self.job.writer.path)
 
     def _fail(self, title: str, message: str) -> None:
         self.last_error = message
