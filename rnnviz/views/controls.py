@@ -7,7 +7,7 @@ session's message under its control, and the control returns to the session's va
 
 from __future__ import annotations
 
-from PyQt6.QtCore import QEvent, QObject, Qt
+from PyQt6.QtCore import QEvent, QObject, QSize, Qt
 from PyQt6.QtGui import QColor, QKeyEvent, QPalette
 from PyQt6.QtWidgets import (
     QAbstractSpinBox,
@@ -37,6 +37,7 @@ LOSS_AT_NAMES: dict[str, str] = {"all": "every step", "last": "last step only"}
 RHO_MAX_SLIDER = 2.0
 RHO_STEP = 0.01  # the slider snaps to hundredths (the spin box takes any value)
 MAX_STEPS = 5000
+SIDE_WIDTH = 330  # px the side panels ask for: a dock takes its panel's width hint
 
 TIPS: dict[str, str] = {
     "cell": "The recurrent cell. Vanilla: h_t = f(W_ih x_t + W_hh h_{t−1} + b). "
@@ -211,8 +212,12 @@ class ControlsPanel(QWidget):
             box.installEventFilter(guard)
 
         self._connect()
-        session.events.config_changed.connect(self._on_config_changed)
+        style.listen(session.events.config_changed, self._on_config_changed)
         self._on_config_changed()
+
+    def sizeHint(self) -> QSize:
+        """No wider than the side column needs: the network's panels keep the room."""
+        return QSize(max(self.minimumWidth(), SIDE_WIDTH), super().sizeHint().height())
 
     # ---- layout --------------------------------------------------------------------
     def _row(
@@ -243,6 +248,8 @@ class ControlsPanel(QWidget):
         form = QFormLayout(box)
         form.setContentsMargins(0, 0, 0, 0)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        # In a narrow side column a field goes under its label instead of beside it.
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         return box, form
 
     def _network_form(self) -> QWidget:

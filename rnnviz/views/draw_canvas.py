@@ -34,14 +34,14 @@ class DrawCanvas(QWidget):
         # The arrow keys belong to the main window (stepping), never to the pad.
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setCursor(Qt.CursorShape.CrossCursor)
-        self.setMinimumHeight(100)
+        self.setMinimumHeight(72)  # a short side column still shows the whole pad
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setToolTip(
             "Drag with the mouse to draw the input signal x_t over the sequence length; "
             "release to use it as the input sequence."
         )
-        session.events.sequence_changed.connect(self._on_sequence_changed)
-        session.events.config_changed.connect(self._on_sequence_changed)
+        style.listen(session.events.sequence_changed, self._on_sequence_changed)
+        style.listen(session.events.config_changed, self._on_sequence_changed)
         self._on_sequence_changed()
 
     # ---- public --------------------------------------------------------------------
@@ -174,7 +174,10 @@ class DrawCanvas(QWidget):
 
     def _paint_signal(self, painter: QPainter, area: QRectF) -> None:
         color = QColor(style.INPUT)
-        points = [QPointF(self._x(k + 1), self._y(float(v))) for k, v in enumerate(self._values)]
+        n = self._values.size
+        xs = area.left() + (np.arange(n) + 0.5) / n * area.width()  # (N,) as _x, in one go
+        ys = area.top() + (Y_MAX - self._values) / (2 * Y_MAX) * area.height()  # (N,) as _y
+        points = [QPointF(x, y) for x, y in zip(xs.tolist(), ys.tolist(), strict=True)]
         painter.setPen(QPen(color, style.LINE_WIDTH))
         painter.drawPolyline(QPolygonF(points))
         if len(points) <= DOTS_UP_TO:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PyQt6.QtCore import QEvent, Qt
+from PyQt6.QtCore import QEvent, QSize, Qt
 from PyQt6.QtGui import QKeyEvent
 from PyQt6.QtWidgets import (
     QComboBox,
@@ -21,7 +21,7 @@ from superqt.utils import signals_blocked
 from rnnviz.session import InputError, Session
 from rnnviz.session.presets import PRESET_HELP, PRESETS
 from rnnviz.views import style
-from rnnviz.views.controls import colored_label, titled_group
+from rnnviz.views.controls import SIDE_WIDTH, colored_label, titled_group
 from rnnviz.views.draw_canvas import DrawCanvas
 
 # The main window steps with these; an empty field has no use for them, so it lets them pass.
@@ -147,8 +147,13 @@ class InputPanel(QWidget):
         )
         self.use_drawing_button.clicked.connect(self.canvas.apply)
         self.clear_drawing_button.clicked.connect(self.canvas.clear)
-        session.events.config_changed.connect(self._on_config_changed)
+        style.listen(session.events.config_changed, self._on_config_changed)
         self._on_config_changed()
+
+    def sizeHint(self) -> QSize:
+        """The side column's width asks for no more than this (a dock takes its panel's
+        width hint), so the network's panels keep the room on a small projector."""
+        return QSize(max(self.minimumSizeHint().width(), SIDE_WIDTH), super().sizeHint().height())
 
     # ---- layout --------------------------------------------------------------------
     def _feed_box(self) -> QWidget:

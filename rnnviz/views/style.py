@@ -44,6 +44,7 @@ TITLE_PT = 16
 BADGE_PT = 15
 HINT_PT = 16
 LINE_WIDTH = 3
+TICK_SPACING_PX = 22  # a 13 pt tick label needs about this much room along its axis
 
 # Levels cap here: pyqtgraph's axes compute high − low, which must not overflow to inf.
 LEVEL_MAX = 1e307
@@ -84,6 +85,15 @@ def symmetric_levels(values: np.ndarray) -> tuple[float, float]:
     top = float(finite.max()) if finite.size else 0.0
     level = nice_ceiling(top) if top > 0 else 1.0
     return (-level, level)
+
+
+def label_every(count: int, pixels: float, spacing: float = TICK_SPACING_PX) -> int:
+    """Label every k-th of ``count`` evenly spaced rows (k = 1, 2, 5, 10, 20 …) so that on an
+    axis ``pixels`` long the labels stay at least ``spacing`` apart and do not overlap."""
+    if count <= 1 or pixels <= 0:
+        return 1
+    per_row = pixels / count
+    return 1 if per_row >= spacing else int(nice_ceiling(spacing / per_row))
 
 
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -198,26 +208,53 @@ def badge_label() -> QLabel:
 
 def set_badge(label: QLabel, text: str, color: str = ALERT) -> None:
     """Show ``text`` on a ``color`` tag, or hide the badge for an empty text."""
+    # Called on every frame: a style sheet re-polishes the label even when it is the same.
+    sheet = f"color: white; background-color: {color}; border-radius: 6px; padding: 3px 10px;"
+    if label.styleSheet() != sheet:
+        label.setStyleSheet(sheet)
     label.setText(text)
-    label.setStyleSheet(
-        f"color: white; background-color: {color}; border-radius: 6px; padding: 3px 10px;"
-    )
     label.setVisible(bool(text))
 
 
-def listen(event: Event[[]], method: Callable[[], object]) -> None:
-    """Connect a view's bound method to a session event without the session keeping the
-    view alive.
+class DrawnFrom:
+    """What a view last drew from, so that drawing again from the same things is skipped.
 
-    A strong reference makes a cycle (view → session → view) that only the garbage collector
-    frees, at any moment: also in the middle of another widget's paint, which crashes
-    pyqtgraph (measured in the view tests). A collected or deleted view is skipped.
+    The session replaces its arrays, results and settings instead of changing them in
+    place, so the same objects mean the same picture. One user action often emits several
+    events (a setting: ``stepped``, then ``config_changed``); a view that checks
+    ``changed(...)`` first then draws once, at once, with no timer to wait for.
+    """
+
+    def __init__(self) -> None:
+        self._last: tuple[object, ...] | None = None
+
+    def changed(self, *sources: object) -> bool:
+        """True (and remembered) unless every source is what it was last time: the same
+        object, or an equal number, string or tuple of them."""
+        last, self._last = self._last, sources
+        return last is None or len(last) != len(sources) or not all(map(_same, last, sources))
+
+
+def _same(a: object, b: object) -> bool:
+    return a is b or (type(a) is type(b) and isinstance(a, (int, float, str, tuple)) and a == b)
+
+
+def listen(event: Event[[]], method: Callable[[], object]) -> None:
+    """Connect a view's bound method to a session (or lab) event: how every view listens.
+
+    The method is held weakly, like ``Event`` holds bound methods: the session does not keep
+    the view alive. What this adds to ``event.connect``: a view whose Qt object is already
+    deleted while Python still refers to it (a closed panel that a window attribute, a
+    test or a reference cycle keeps) is skipped and disconnected. Its child widgets are
+    gone, and drawing on them would raise "wrapped C/C++ object … has been deleted".
     """
     ref = weakref.WeakMethod(method)
 
     def call() -> None:
         bound = ref()
-        if bound is not None and not sip.isdeleted(bound.__self__):
+        if bound is None or sip.isdeleted(bound.__self__):
+            event.disconnect(call)  # the view is gone: stop listening
+        else:
             bound()
 
     event.connect(call)

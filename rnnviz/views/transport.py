@@ -10,7 +10,7 @@ from PyQt6.QtGui import QAction
 from PyQt6.QtWidgets import QHBoxLayout, QLabel, QSlider, QSpinBox, QToolButton, QWidget
 
 from rnnviz.session import Session
-from rnnviz.views import theme
+from rnnviz.views import style, theme
 
 MIN_SPEED, MAX_SPEED, DEFAULT_SPEED = 1, 60, 4  # steps per second
 
@@ -82,7 +82,7 @@ class BackwardSweep(QObject):
         self._k = 0
         self._stride = 1
         self._result: object | None = None
-        session.events.gradients_changed.connect(self._on_gradients_changed)
+        style.listen(session.events.gradients_changed, self._on_gradients_changed)
 
     @property
     def running(self) -> bool:
@@ -180,8 +180,8 @@ class TransportBar(QWidget):
         self.step_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         layout.addWidget(self.step_label)
 
-        session.events.stepped.connect(self._on_stepped)
-        session.events.sequence_changed.connect(self._on_stepped)
+        style.listen(session.events.stepped, self._on_stepped)
+        style.listen(session.events.sequence_changed, self._on_stepped)
         self._on_stepped()
 
     def _on_stepped(self) -> None:

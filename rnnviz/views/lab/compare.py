@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import math
-import weakref
-from collections.abc import Callable
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6 import sip
 from PyQt6.QtCore import QTimer
 from PyQt6.QtGui import QShowEvent
 from PyQt6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from rnnviz.session.analysis import LOG_FLOOR
-from rnnviz.session.events import Event
 from rnnviz.session.lab import Comparison, Lab
 from rnnviz.views import style
 
@@ -128,8 +124,8 @@ class CompareView(QWidget):
         self._refresh.timeout.connect(self.lab.compare)
         events = lab.session.events
         for event in (events.stepped, events.config_changed, events.sequence_changed):
-            _connect_weakly(event, self._on_session_changed)
-        _connect_weakly(lab.events.comparison_changed, self._on_comparison_changed)
+            style.listen(event, self._on_session_changed)
+        style.listen(lab.events.comparison_changed, self._on_comparison_changed)
         self._on_comparison_changed()
 
     # ---- when to compare -----------------------------------------------------------
@@ -253,22 +249,3 @@ def _decades(values: np.ndarray) -> tuple[float, float]:
     if high - low < 1.0:
         low, high = (low + high) / 2 - 0.5, (low + high) / 2 + 0.5
     return (low - _PAD_DECADES, high + _PAD_DECADES)
-
-
-def _connect_weakly(event: Event[[]], method: Callable[[], object]) -> None:
-    """Connect a view's handler without the session keeping the view alive.
-
-    The session outlives views; a strong reference would make session → view → lab →
-    session a cycle that the garbage collector frees at a random moment, possibly while
-    Qt paints the view (a crash). Once the view is gone the handler disconnects itself.
-    """
-    ref = weakref.WeakMethod(method)
-
-    def call() -> None:
-        bound = ref()
-        if bound is None or sip.isdeleted(bound.__self__):
-            event.disconnect(call)  # the view is gone: stop listening
-        else:
-            bound()
-
-    event.connect(call)

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import weakref
-from collections.abc import Callable
-
 import numpy as np
 import pyqtgraph as pg
-from PyQt6 import sip
 from PyQt6.QtCore import QRectF
 from PyQt6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from rnnviz.engine.gates import SATURATED_ABOVE
-from rnnviz.session.events import Event
 from rnnviz.session.lab import Lab
 from rnnviz.views import style
 
@@ -120,8 +115,8 @@ class SaturationView(QWidget):
         layout.addWidget(self.layout_widget, 1)
         layout.addWidget(self.caption)
 
-        _connect_weakly(lab.session.events.stepped, self._redraw)
-        _connect_weakly(lab.session.events.config_changed, self._redraw)
+        style.listen(lab.session.events.stepped, self._redraw)
+        style.listen(lab.session.events.config_changed, self._redraw)
         self._redraw()
 
     def _setup_plots(self) -> None:
@@ -180,22 +175,3 @@ class SaturationView(QWidget):
         every = int(style.nice_ceiling(H / 16)) if H > 16 else 1
         ticks = [(float(i), str(i)) for i in range(1, H + 1) if (i - 1) % every == 0]
         self.heatmap_plot.getAxis("left").setTicks([ticks])
-
-
-def _connect_weakly(event: Event[[]], method: Callable[[], object]) -> None:
-    """Connect a view's handler without the session keeping the view alive.
-
-    The session outlives views; a strong reference would make session → view → lab →
-    session a cycle that the garbage collector frees at a random moment, possibly while
-    Qt paints the view (a crash). Once the view is gone the handler disconnects itself.
-    """
-    ref = weakref.WeakMethod(method)
-
-    def call() -> None:
-        bound = ref()
-        if bound is None or sip.isdeleted(bound.__self__):
-            event.disconnect(call)  # the view is gone: stop listening
-        else:
-            bound()
-
-    event.connect(call)
