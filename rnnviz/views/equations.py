@@ -1,76 +1,78 @@
-"""The article's equations with the selected step's numbers filled in."""
+"""The article's equations with the focused step's numbers filled in."""
 
 from __future__ import annotations
 
-import html
 import math
-import re
 
 import numpy as np
-from PyQt6.QtCore import Qt
-from PyQt6.QtGui import QTextDocument
-from PyQt6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
+from PyQt6.QtCore import QSize, Qt
+from PyQt6.QtGui import QColor, QPainter, QPaintEvent, QResizeEvent
+from PyQt6.QtWidgets import QSizePolicy, QWidget
 
 from rnnviz.session import Session
-from rnnviz.session.explain import Equation, backward_equation, format_vector, forward_equations
+from rnnviz.session.explain import Equation, backward_equation, forward_equations
 from rnnviz.views import style
+from rnnviz.views.equation_text import Fonts, Layout, Line, Numbers, fit, paint, runs
 
 FEED_HINT = "press → to feed the first input"
 EQUATION_PT = 20
-NUMBERS_PT = 15
-# "W_hh", "h_12", "σ_max", "∂L/∂y_3": a letter, "_", then the subscript.
-_SUBSCRIPT = re.compile(r"([A-Za-zα-ωδσ∂])_([A-Za-z0-9]+)")
+NUMBERS_PT = 14
+EQUATION_SHRINK = 0.75  # an equation shrinks this far to stay on one line before it wraps
 # Outside this range of magnitudes 2-decimal numbers say nothing ("0.00") or get long.
 _PLAIN_RANGE = (0.01, 100.0)
+_WHOLE_UP_TO = 8  # longer vectors keep their first and last four numbers
+_REMARK = "   ("  # explain writes a remark after an equation this way
 # The quantity each row computes gets the colour it has in the plots.
 _RESULT_COLORS = {"h": style.STATE, "y": style.OUTPUT, "δ": style.GRADIENT, "c": style.STATE}
 
 
-def rich(text: str) -> str:
-    """Equation text as HTML: subscripts for ``a_b``, everything else escaped."""
-    return _SUBSCRIPT.sub(r"\1<sub>\2</sub>", html.escape(text, quote=False))
-
-
-def vector_html(values: np.ndarray) -> str:
-    """format_vector's numbers, with a common power of ten factored out when they are tiny
-    or huge (10<sup>−3</sup> × [1.20, …] instead of [0.00, 0.00, …])."""
+def vector_numbers(values: np.ndarray) -> Numbers:
+    """format_vector's numbers (2 decimals, "−"), with a common power of ten factored out
+    when they are tiny or huge (10⁻³ × [1.20, …] instead of [0.00, 0.00, …])."""
     finite = np.abs(values[np.isfinite(values)])
     top = float(finite.max()) if finite.size else 0.0
-    if top == 0.0 or _PLAIN_RANGE[0] <= top < _PLAIN_RANGE[1]:
-        return format_vector(values)
-    exponent = min(max(math.floor(math.log10(top)), -300), 300)  # 10.0**±300 is finite
-    scale = f"10<sup>{str(exponent).replace('-', '−')}</sup> × "
-    return scale + format_vector(values * 10.0**-exponent)
+    factor = ""
+    if top != 0.0 and not _PLAIN_RANGE[0] <= top < _PLAIN_RANGE[1]:
+        exponent = min(max(math.floor(math.log10(top)), -300), 300)  # 10.0**±300 is finite
+        factor = f"{style.power_of_ten(exponent)} × "
+        values = values * 10.0**-exponent
+    n = values.size
+    ends = values if n <= _WHOLE_UP_TO else np.concatenate([values[:4], values[-4:]])
+    items = tuple(f"{float(v):.2f}".replace("-", "−") for v in ends)
+    if n <= _WHOLE_UP_TO:
+        return Numbers(items, (), factor)
+    return Numbers(items[:4], items[4:], factor)
+
+
+def vector_text(values: np.ndarray, count: int = _WHOLE_UP_TO) -> str:
+    """The vector as the panel prints it with room for ``count`` numbers."""
+    return vector_numbers(values).text(count)
 
 
 class EquationsPanel(QWidget):
-    """The update and readout of the focused step with every term's numbers, and during the
+    """The update and readout of the focused step with every term's numbers, and after the
     backward pass the equation for δ_t = dL/dh_t with its numbers (rnnviz.session.explain).
 
     The focused step is session.sweep while the backward sweep runs, else
-    session.selected_step. The backward equation shows whenever gradients exist.
-    Vectors are whole up to 8 numbers, abbreviated in the middle beyond.
+    session.selected_step. Everything is fitted into the panel: the type shrinks (never
+    under 12 pt), vectors keep as many numbers as fit (8, 6, 4 or 2, abbreviated in the
+    middle), and when that is not enough only each equation and its result are shown.
 
-    Public, read-only for the main window and tests: ``label`` (the QLabel with the rich
-    text), ``text()`` (its plain text, as a reader sees it).
+    Public, read-only for the main window and tests: ``text()`` (the plain text of what is
+    shown, one line per equation or row, subscripts written inline: "h3 = tanh(Whh h2 …").
     """
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
-        self.label = QLabel()
-        self.label.setTextFormat(Qt.TextFormat.RichText)
-        self.label.setWordWrap(True)  # long equations (gated cells) wrap instead of clipping
-        self.label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.label.setFont(style.font(NUMBERS_PT))
-        self.label.setStyleSheet(f"color: {style.INK}; background: white; padding: 8px;")
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(self.label)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(scroll)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)  # paintEvent fills it all
+        self._fonts = Fonts()
+        self._drawn = style.DrawnFrom()
+        self._lines: tuple[Line, ...] = ()
+        self._layout: Layout | None = None
+        self._choice = 0  # the last layout's choice of lines and type size …
+        self._shape: object = None  # … for lines of this shape at this size
         events = session.events
         for event in (
             events.stepped,
@@ -79,66 +81,91 @@ class EquationsPanel(QWidget):
             events.sweep_moved,
             events.config_changed,
         ):
-            style.listen(event, self._redraw)
-        self._redraw()
+            style.listen(event, self._on_session_changed)
+        self._on_session_changed()
 
     def text(self) -> str:
-        doc = QTextDocument()
-        doc.setHtml(self.label.text())
-        return doc.toPlainText()
+        return self._fitted().text
 
-    # ---- drawing -------------------------------------------------------------------
-    def _redraw(self) -> None:
+    def sizeHint(self) -> QSize:
+        return QSize(460, 360)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(160, 100)
+
+    # ---- session -------------------------------------------------------------------
+    def _on_session_changed(self) -> None:
+        """Rebuild the lines only when the step or the numbers behind them changed."""
         s = self.session
         step = s.sweep if s.sweep is not None else s.selected_step
-        if step is None or not 1 <= step <= s.t:
-            self.label.setText(_paragraph(FEED_HINT, style.HINT_PT, style.MUTED))
-            return
-        trace = s.trace
-        parts = [_heading(f"forward pass, step t = {step}")]
-        if trace.exploded_at is not None and step >= trace.exploded_at:
-            parts.append(_alert(f"h overflowed at t = {trace.exploded_at}: shown as 0 from there"))
-        parts += [_equation_html(eq) for eq in forward_equations(trace, step)]
-        g = s.gradients
-        if g is not None:
-            parts.append(_heading(f"backward pass (BPTT), step t = {step}"))
-            if g.valid[step - 1]:
-                parts.append(_equation_html(backward_equation(trace, g, step)))
-            else:
-                where = f"the {g.exploded_in} pass" if g.exploded_in else "BPTT"
-                parts.append(
-                    _alert(f"no finite δ_{step}: {where} overflowed at t = {g.exploded_at}")
-                )
-        self.label.setText("".join(parts))
+        if not self._drawn.changed(step, s.trace, s.gradients):
+            return  # e.g. a selection that the running sweep overrides
+        self._lines = _lines(s, step)
+        self._layout = None
+        self.update()
+
+    # ---- drawing -------------------------------------------------------------------
+    def _fitted(self) -> Layout:
+        if self._layout is None:
+            # Lines of the same lengths at the same size take the same choice of type size
+            # and rows: during a sweep only the numbers and step numbers change.
+            shape = (self.size(), tuple((len(ln.parts), ln.priority) for ln in self._lines))
+            size = (self.width(), self.height())
+            trusted = shape == self._shape
+            self._layout = fit(self._lines, *size, self._fonts, self._choice, trusted)
+            self._choice, self._shape = self._layout.choice, shape
+        return self._layout
+
+    def resizeEvent(self, event: QResizeEvent | None) -> None:
+        self._layout = None
+        super().resizeEvent(event)
+
+    def paintEvent(self, event: QPaintEvent | None) -> None:
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor("white"))
+        paint(painter, self._fitted(), self._fonts)
+        painter.end()
 
 
-def _paragraph(text: str, points: int, color: str) -> str:
-    return f'<p style="font-size:{points}pt; color:{color};">{text}</p>'
+def _lines(s: Session, step: int | None) -> tuple[Line, ...]:
+    if step is None or not 1 <= step <= s.t:
+        return (Line(runs(FEED_HINT), style.HINT_PT, style.MUTED),)
+    trace = s.trace
+    lines = [_heading(f"forward pass, step t = {step}")]
+    if trace.exploded_at is not None and step >= trace.exploded_at:
+        lines.append(_alert(f"h overflowed at t = {trace.exploded_at}: shown as 0 from there"))
+    for eq in forward_equations(trace, step):
+        lines += _equation(eq)
+    g = s.gradients
+    if g is not None:
+        lines.append(_heading(f"backward pass (BPTT), step t = {step}"))
+        if g.valid[step - 1]:
+            lines += _equation(backward_equation(trace, g, step))
+        else:
+            where = f"the {g.exploded_in} pass" if g.exploded_in else "BPTT"
+            lines.append(_alert(f"no finite δ_{step}: {where} overflowed at t = {g.exploded_at}"))
+    return tuple(lines)
 
 
-def _heading(text: str) -> str:
-    return _paragraph(f"<b>{html.escape(text)}</b>", style.LABEL_PT, style.MUTED)
+def _heading(text: str) -> Line:
+    return Line(runs(text), style.LABEL_PT, style.MUTED, bold=True)
 
 
-def _alert(text: str) -> str:
-    return _paragraph(f"<b>{rich(text)}</b>", style.BADGE_PT, style.ALERT)
+def _alert(text: str) -> Line:
+    return Line(runs(text), style.BADGE_PT, style.ALERT, bold=True)
 
 
-def _equation_html(eq: Equation) -> str:
-    """The equation in large type, then one row per term: symbol = numbers."""
-    rows = []
+def _equation(eq: Equation) -> list[Line]:
+    """The equation in large type (a remark after it, "   (…)", in small type under it),
+    then one row per term: symbol = numbers. The last term is what the equation computes:
+    bold, in its plot colour, and never left out."""
+    text, _, remark = eq.text.partition(_REMARK)
+    lines = [Line(runs(text), EQUATION_PT, style.INK, bold=True, shrink=EQUATION_SHRINK)]
+    if remark:
+        lines.append(Line(runs("(" + remark), style.LABEL_PT, style.MUTED))
     for term in eq.terms:
-        symbol, color = rich(term.symbol), style.INK
-        if term is eq.terms[-1]:  # what the equation computes: bold, in its plot colour
-            symbol = f"<b>{symbol}</b>"
-            color = _RESULT_COLORS.get(term.symbol.split("_")[0], style.INK)
-        rows.append(
-            f'<tr><td align="right" style="color:{color}; padding-right:8px;">{symbol}</td>'
-            f"<td>=</td>"
-            f'<td style="font-family:monospace; padding-left:8px;">'
-            f"{vector_html(term.values)}</td></tr>"
-        )
-    return (
-        _paragraph(f"<b>{rich(eq.text)}</b>", EQUATION_PT, style.INK)
-        + f'<table style="font-size:{NUMBERS_PT}pt; margin-left:12px;">{"".join(rows)}</table>'
-    )
+        result = term is eq.terms[-1]
+        color = _RESULT_COLORS.get(term.symbol.split("_")[0], style.INK) if result else style.INK
+        numbers = vector_numbers(term.values)
+        lines.append(Line(runs(term.symbol), NUMBERS_PT, color, result, numbers, int(not result)))
+    return lines

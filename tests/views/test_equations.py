@@ -8,7 +8,7 @@ import pytest
 from rnnviz.engine import bptt, forward
 from rnnviz.session import Session, SessionConfig
 from rnnviz.session.explain import format_vector
-from rnnviz.views.equations import FEED_HINT, EquationsPanel, vector_html
+from rnnviz.views.equations import FEED_HINT, EquationsPanel, vector_text
 
 # The offscreen platform cannot resize native windows; that is not a fault of the view.
 pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")
@@ -90,6 +90,6 @@ def test_overflowed_steps_say_so(qtbot) -> None:
 
 
 def test_tiny_and_huge_numbers_get_a_power_of_ten() -> None:
-    assert vector_html(np.array([0.5, -0.25])) == "[0.50, −0.25]"
-    assert vector_html(np.array([3e-5, -1e-5])) == "10<sup>−5</sup> × [3.00, −1.00]"
-    assert vector_html(np.array([2e120, 0.0])) == "10<sup>120</sup> × [2.00, 0.00]"
+    assert vector_text(np.array([0.5, -0.25])) == "[0.50, −0.25]"
+    assert vector_text(np.array([3e-5, -1e-5])) == "10⁻⁵ × [3.00, −1.00]"
+    assert vector_text(np.array([2e120, 0.0])) == "10¹²⁰ × [2.00, 0.00]"
