@@ -30,7 +30,16 @@ from rnnviz.views.graph_scene import (
     edge_kind_at,
     node_at,
 )
-from rnnviz.views.style import BACKGROUND, INK, LABEL_PT, badge_label, font, set_badge
+from rnnviz.views.style import (
+    BACKGROUND,
+    INK,
+    LABEL_PT,
+    DrawnFrom,
+    badge_label,
+    font,
+    listen,
+    set_badge,
+)
 
 ANIMATION_MS = 300
 HOVER_PX = 9.0  # how close (pixels) the mouse must be to an edge to light it
@@ -53,6 +62,7 @@ class GraphView(QWidget):
         self._progress = 1.0  # 0 folded … 1 unrolled; animated between the two
         self._hover: str | None = None  # the edge kind under the mouse
         self._content: Content | None = None
+        self._drawn = DrawnFrom()
         self._scene: Scene | None = None
         self._folded_cam = (0.0, 100.0)  # (centre x, pixels per unit)
         self._unrolled_cam = (0.0, gl.PX_PER_COLUMN)
@@ -60,6 +70,7 @@ class GraphView(QWidget):
         self.status = QLabel()
         self.status.setFont(font(LABEL_PT))
         self.status.setStyleSheet(f"color: {INK};")
+        self.status.setWordWrap(True)  # a narrow panel gets two lines, not a wider window
         self.badge = badge_label()
         self.graphics = pg.GraphicsView(background=BACKGROUND)
         self.view_box = pg.ViewBox(enableMouse=False, enableMenu=False, defaultPadding=0.0)
@@ -96,7 +107,7 @@ class GraphView(QWidget):
             ev.selection_changed,
             ev.sweep_moved,
         ):
-            event.connect(self._on_session_changed)
+            listen(event, self._on_session_changed)
         self.redraw()
 
     # ---- folded / unrolled -------------------------------------------------------
@@ -143,6 +154,9 @@ class GraphView(QWidget):
         """Read the session and redraw everything (what each session event triggers)."""
         w, h = self._viewport_size()
         s = self.session
+        shown = (s.trace, s.sequence, s.gradients, s.sweep, s.selected_step, s.params, s.vocab)
+        if not self._drawn.changed(*shown, (w, h)):
+            return  # another event of the same change
         focus = s.selected_step or 0
         last = max(s.t, s.sequence.shape[0])  # the last column: fed steps and upcoming inputs
         scale = gl.unrolled_scale(h)
@@ -295,9 +309,10 @@ class GraphView(QWidget):
             at = f"showing t = {c.focus}" if c.focus else "no step fed yet"
             text = f"<b>Folded</b>: one cell, reused at every step ({at})"
         else:
-            text = f"<b>Unrolled</b> through time: h<sub>0</sub> … h<sub>{s.t}</sub>"
+            # The same text at every step: a label whose text changes is laid out again.
+            text = "<b>Unrolled</b> through time: one column per step"
             if s.gradients is not None:
-                text += "  ·  purple halo and arrow width: log ‖∂L/∂h<sub>t</sub>‖"
+                text += "  ·  halo and arrow width: log ‖∂L/∂h<sub>t</sub>‖"
         self.status.setText(text)
         self._update_badge()
 

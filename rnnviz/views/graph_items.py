@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtCore import QPointF, QRect, QRectF, Qt
+from PyQt6.QtCore import QLineF, QPointF, QRect, QRectF, Qt
 from PyQt6.QtGui import (
     QBrush,
     QColor,
@@ -20,6 +20,7 @@ from PyQt6.QtGui import (
     QPainter,
     QPen,
     QPolygonF,
+    QStaticText,
     QTransform,
 )
 from PyQt6.QtWidgets import QStyleOptionGraphicsItem, QWidget
@@ -98,6 +99,11 @@ class GraphItem(pg.GraphicsObject):
         self._images: dict[str, QImage] = {}
         self._bounds = QRectF(-1.0, -2.0, 2.0, 4.0)
         self._fonts: dict[tuple[int, bool, bool], QFont] = {}
+        # Labels repeat from frame to frame: their sizes and laid-out glyphs are kept.
+        self._label_boxes: dict[tuple[object, ...], tuple[float, float, float, float, float]] = {}
+        self._texts: dict[tuple[str, tuple[int, bool, bool]], QStaticText] = {}
+        self._pens: dict[tuple[object, ...], QPen] = {}
+        self._white = QColor("white")
 
     def set_images(self, strips: dict[str, np.ndarray]) -> None:
         """One (L, n, 4) RGBA image per row kind; node ``strip`` j is its column j."""
@@ -156,8 +162,11 @@ class GraphItem(pg.GraphicsObject):
             if n.glow is not None or n.glow_bad:
                 self._paint_node_glow(painter, n, r, scale)
         painter.restore()
+        straight = [e for e in self.edges if len(e.points) == 2]
+        self._paint_arrows(painter, straight, scale)
         for e in self.edges:
-            self._paint_edge(painter, e, scale)
+            if len(e.points) != 2:
+                self._paint_edge(painter, e, scale)
         painter.save()
         painter.resetTransform()
         for n, r in boxes:
@@ -175,6 +184,64 @@ class GraphItem(pg.GraphicsObject):
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawPolyline(_polygon(e.points))
         painter.setOpacity(1.0)
+
+    def _paint_arrows(self, painter: QPainter, edges: list[EdgeSpec], scale: float) -> None:
+        """Straight edges, all at once: the geometry in NumPy, then one drawLines per pen and
+        one drawPolygon per head (a Python loop of NumPy calls per edge cost ~40 µs each)."""
+        if not edges:
+            return
+        p0 = np.array([e.points[0] for e in edges])  # (n, 2)
+        p1 = np.array([e.points[1] for e in edges])  # (n, 2)
+        width = np.array([e.width for e in edges])  # (n,)
+        length = np.hypot(*(p1 - p0).T)  # (n,)
+        shown = (length * scale >= 1.0) & (np.array([e.opacity for e in edges]) > 0.01)
+        unit = (p1 - p0) / np.maximum(length, 1e-12)[:, None]  # (n, 2)
+        head_len = (11.0 + 1.2 * width) / scale  # (n,)
+        head_half = (6.0 + 0.8 * width) / scale  # (n,)
+        short = length < head_len * 1.2  # a short edge gets a smaller head
+        head_half = np.where(short, head_half * length / (1.2 * head_len), head_half)
+        head_len = np.where(short, length / 1.2, head_len)
+        # A thick line must not poke through the tip.
+        shaft_end = p1 - unit * (head_len * 0.9)[:, None]  # (n, 2)
+        base = p1 - unit * head_len[:, None]  # (n, 2)
+        normal = np.column_stack([-unit[:, 1], unit[:, 0]]) * head_half[:, None]  # (n, 2)
+        lines: dict[tuple[str, float, bool, float], list[QLineF]] = {}
+        heads: dict[tuple[str, float], list[QPolygonF]] = {}
+        for i, e in enumerate(edges):
+            if not shown[i]:
+                continue
+            (ax, ay), (bx, by) = p0[i], shaft_end[i]
+            lines.setdefault((e.color, e.width, e.dashed, e.opacity), []).append(
+                QLineF(ax, ay, bx, by)
+            )
+            tip, left, right = p1[i], base[i] + normal[i], base[i] - normal[i]
+            heads.setdefault((e.color, e.opacity), []).append(
+                QPolygonF([QPointF(*tip), QPointF(*left), QPointF(*right)])
+            )
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        for (color, w, dashed, opacity), group in lines.items():
+            painter.setOpacity(opacity)
+            painter.setPen(self._pen(color, w, dashed))
+            painter.drawLines(group)
+        painter.setPen(Qt.PenStyle.NoPen)
+        for (color, opacity), polygons in heads.items():
+            painter.setOpacity(opacity)
+            painter.setBrush(QColor(color))
+            for polygon in polygons:
+                painter.drawPolygon(polygon)
+        painter.setOpacity(1.0)
+
+    def _pen(self, color: str, width: float, dashed: bool) -> QPen:
+        key = ("edge", color, width, dashed)
+        pen = self._pens.get(key)
+        if pen is None:
+            pen = QPen(QColor(color), width)
+            pen.setCosmetic(True)
+            pen.setCapStyle(Qt.PenCapStyle.FlatCap)
+            if dashed:
+                pen.setStyle(Qt.PenStyle.DashLine)
+            self._pens[key] = pen
+        return pen
 
     def _paint_edge(self, painter: QPainter, e: EdgeSpec, scale: float) -> None:
         pts = e.points
@@ -208,27 +275,36 @@ class GraphItem(pg.GraphicsObject):
         painter.setOpacity(1.0)
 
     def _paint_node(self, painter: QPainter, n: NodeSpec, rect: QRectF) -> None:
-        painter.setOpacity(FAINT_OPACITY if n.faint else 1.0)
+        if n.faint:
+            painter.setOpacity(FAINT_OPACITY)
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor("white"))
+        painter.setBrush(self._white)
         painter.drawRect(rect)
         image = self._images.get(n.kind)
         if n.strip >= 0 and image is not None:
             # Whole pixels: a fractional target sends drawImage down the antialiased path.
             painter.drawImage(rect.toRect(), image, QRect(n.strip, 0, 1, image.height()))
-        if n.selected:
-            pen = QPen(QColor(SELECTION), SELECTED_PEN_WIDTH)
-        elif n.bad:
-            pen = QPen(QColor(BAD_COLOR), SELECTED_PEN_WIDTH, Qt.PenStyle.DashLine)
-        else:
-            style = Qt.PenStyle.DashLine if n.faint else Qt.PenStyle.SolidLine
-            pen = QPen(QColor(NODE_COLORS[n.kind]), NODE_PEN_WIDTH, style)
-        pen.setCosmetic(True)
-        pen.setJoinStyle(Qt.PenJoinStyle.MiterJoin)
-        painter.setPen(pen)
+        painter.setPen(self._node_pen(n))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawRect(rect)
-        painter.setOpacity(1.0)
+        if n.faint:
+            painter.setOpacity(1.0)
+
+    def _node_pen(self, n: NodeSpec) -> QPen:
+        key = ("node", n.kind, n.selected, n.bad, n.faint)
+        pen = self._pens.get(key)
+        if pen is None:
+            if n.selected:
+                pen = QPen(QColor(SELECTION), SELECTED_PEN_WIDTH)
+            elif n.bad:
+                pen = QPen(QColor(BAD_COLOR), SELECTED_PEN_WIDTH, Qt.PenStyle.DashLine)
+            else:
+                style = Qt.PenStyle.DashLine if n.faint else Qt.PenStyle.SolidLine
+                pen = QPen(QColor(NODE_COLORS[n.kind]), NODE_PEN_WIDTH, style)
+            pen.setCosmetic(True)
+            pen.setJoinStyle(Qt.PenJoinStyle.MiterJoin)
+            self._pens[key] = pen
+        return pen
 
     def _paint_node_glow(self, painter: QPainter, n: NodeSpec, rect: QRectF, scale: float) -> None:
         """‖dL/dh_t‖ as a halo around h_t: wider and darker for a larger gradient."""
@@ -246,31 +322,69 @@ class GraphItem(pg.GraphicsObject):
         painter.drawRoundedRect(halo, margin, margin)
 
     def _paint_labels(self, painter: QPainter, transform: QTransform) -> None:
-        """Labels at a fixed size in points, placed at their data anchors (device pixels)."""
+        """Labels at a fixed size in points, placed at their data anchors (device pixels):
+        first every backdrop in one call, then the texts."""
         painter.setOpacity(1.0)
+        placed = []
         for lab in self.labels:
-            base_font = self._font(lab.size, lab.bold, lab.italic)
-            sub_font = self._font(max(8, round(lab.size * SUB_SCALE)), lab.bold, False)
-            suffix_font = self._font(lab.size, False, False)
-            fm, fm_sub = QFontMetricsF(base_font), QFontMetricsF(sub_font)
-            sub_x = fm.horizontalAdvance(lab.base)
-            suffix_x = sub_x + fm_sub.horizontalAdvance(lab.sub)
-            width = suffix_x + QFontMetricsF(suffix_font).horizontalAdvance(lab.suffix)
-            height = fm.ascent() + fm.descent() + fm_sub.ascent() * 0.3
+            box = self._label_box(lab)
+            width, height = box[0], box[1]
             anchor = transform.map(QPointF(*lab.pos))
             left = anchor.x() - lab.align[0] * width + lab.offset[0]
             top = anchor.y() - lab.align[1] * height + lab.offset[1]
-            baseline = top + fm.ascent()
-            painter.fillRect(QRectF(left - 2, top, width + 4, height), LABEL_BACKDROP)
-            painter.setPen(QColor(lab.color))
-            painter.setFont(base_font)
-            painter.drawText(QPointF(left, baseline), lab.base)
+            placed.append((lab, box, left, top))
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(LABEL_BACKDROP)
+        painter.drawRects([QRectF(x - 2, y, box[0] + 4, box[1]) for _, box, x, y in placed])
+        color = ""
+        for lab, (_, _, sub_dy, sub_x, suffix_x), left, top in placed:
+            if lab.color != color:
+                color = lab.color
+                painter.setPen(QColor(color))
+            self._draw_text(painter, lab.base, (lab.size, lab.bold, lab.italic), left, top)
             if lab.sub:
-                painter.setFont(sub_font)
-                painter.drawText(QPointF(left + sub_x, baseline + fm_sub.ascent() * 0.35), lab.sub)
+                sub_key = (max(8, round(lab.size * SUB_SCALE)), lab.bold, False)
+                self._draw_text(painter, lab.sub, sub_key, left + sub_x, top + sub_dy)
             if lab.suffix:
-                painter.setFont(suffix_font)
-                painter.drawText(QPointF(left + suffix_x, baseline), lab.suffix)
+                self._draw_text(painter, lab.suffix, (lab.size, False, False), left + suffix_x, top)
+
+    def _label_box(self, lab: LabelSpec) -> tuple[float, float, float, float, float]:
+        """(width, height, subscript's top, subscript's x, suffix's x) of a label, in px."""
+        key = (lab.base, lab.sub, lab.suffix, lab.size, lab.bold, lab.italic)
+        box = self._label_boxes.get(key)
+        if box is None:
+            fm = QFontMetricsF(self._font(lab.size, lab.bold, lab.italic))
+            fm_sub = QFontMetricsF(self._font(max(8, round(lab.size * SUB_SCALE)), lab.bold, False))
+            sub_x = fm.horizontalAdvance(lab.base)
+            suffix_x = sub_x + fm_sub.horizontalAdvance(lab.sub)
+            suffix_font = self._font(lab.size, False, False)
+            width = suffix_x + QFontMetricsF(suffix_font).horizontalAdvance(lab.suffix)
+            height = fm.ascent() + fm.descent() + fm_sub.ascent() * 0.3
+            # The subscript's baseline sits 0.35 of its ascent below the base line's.
+            sub_dy = fm.ascent() + fm_sub.ascent() * 0.35 - fm_sub.ascent()
+            box = self._label_boxes[key] = (width, height, sub_dy, sub_x, suffix_x)
+        return box
+
+    def _draw_text(
+        self, painter: QPainter, text: str, font_key: tuple[int, bool, bool], x: float, y: float
+    ) -> None:
+        """``text`` with its top left at (x, y); the painter's font must match the layout's."""
+        font = self._font(*font_key)
+        if painter.font() != font:
+            painter.setFont(font)
+        painter.drawStaticText(QPointF(x, y), self._static(text, font_key))
+
+    def _static(self, text: str, font_key: tuple[int, bool, bool]) -> QStaticText:
+        """The text laid out once in its font (drawStaticText skips shaping every frame)."""
+        static = self._texts.get((text, font_key))
+        if static is None:
+            if len(self._texts) > 2000:  # step numbers keep coming on a long sequence
+                self._texts.clear()
+            static = QStaticText(text)
+            static.setTextFormat(Qt.TextFormat.PlainText)
+            static.prepare(QTransform(), self._font(*font_key))
+            self._texts[(text, font_key)] = static
+        return static
 
     def _font(self, size: int, bold: bool, italic: bool) -> QFont:
         key = (size, bold, italic)

@@ -32,6 +32,9 @@ EDGE_LABEL_PT = LABEL_PT + 1
 FOLDED_LABEL_PT = LABEL_PT + 5
 NODE_LABEL_SPACING = 60.0  # px between labelled columns
 EDGE_LABEL_SPACING = 200.0  # the weights' labels repeat less often than the nodes'
+# Below this many px per column a weight's label touches the next column's h_t label: then
+# only the selected step's weights are labelled.
+ROOMY_COLUMN_PX = 95.0
 BAD_WIDTH = 4.0
 H_LABEL_DX = gl.NODE_WIDTH / 2 + 0.1  # h_t's label clears its gradient halo
 
@@ -275,9 +278,10 @@ def _unrolled_labels(
     """Every k-th step's labels (and the selected step's), k chosen so they do not crowd."""
     node_k = gl.label_stride(px_per_column, NODE_LABEL_SPACING)
     edge_k = gl.label_stride(px_per_column, EDGE_LABEL_SPACING)
+    roomy = px_per_column >= ROOMY_COLUMN_PX
     labels = [_node_label(n) for n in nodes if n.step % node_k == 0 or n.step == c.selected]
     for s in range(max(1, c.lo), min(c.T, c.hi) + 1):
-        if s % edge_k == 0 or s == c.selected:
+        if (roomy and s % edge_k == 0) or s == c.selected:
             cx = float(X[s])
             xh, hy = gl.xh_segment(cx), gl.hy_segment(cx)
             mid = (float(X[s - 1]) + cx) / 2
