@@ -6,25 +6,27 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from rnnviz.session import Session
 from rnnviz.session.analysis import LOG_FLOOR
 from rnnviz.views import style
+from rnnviz.views.flow import FlowLayout
 
 NORM = "‖dL/dh_t‖"
 SIGMA = "σ_max^(T−t)"  # the keys of Session.theory_curves()
 RHO = "ρ^(T−t)"
 FEED_HINT = "press → to feed the first input"
 BACKWARD_HINT = "press B to run backpropagation through time"
-# A legend row above the plot: pyqtgraph's legend sits on top of the curves.
+# Legend entries above the plot (pyqtgraph's legend would sit on top of the curves); each
+# is its own label, so the entries wrap onto another row in a narrow panel.
 _LEGEND = (
-    f'<span style="color:{style.GRADIENT}">━━●━━</span> measured &nbsp;&nbsp; '
-    f'<span style="color:{style.THEORY_SIGMA_BAND}">████</span> '
-    "σ<sub>max</sub><sup>T−t</sup> &nbsp;&nbsp; "
-    f'<span style="color:{style.THEORY_RHO}">╸╸╸╸</span> ρ<sup>T−t</sup> '
-    "&nbsp;(theory, scaled to the last step)"
+    f'<span style="color:{style.GRADIENT}">━━●━━</span> measured',
+    f'theory: <span style="color:{style.THEORY_SIGMA_BAND}">███</span> '
+    f'σ<sub>max</sub><sup>T−t</sup> <span style="color:{style.THEORY_RHO}">╸╸╸</span> '
+    "ρ<sup>T−t</sup>",
 )
+_THEORY_TIP = "The textbook decay, scaled to meet the measured gradient at the last step T."
 _SYMBOLS_UP_TO = 60  # markers on each step while they stay apart
 _PAD_DECADES = 0.4
 THEORY_CEILING = 1e300  # analysis.theory_curve clips here
@@ -42,10 +44,12 @@ class GradientPlot(QWidget):
     step is not finite (they are scaled to it). ``curve.getOriginalDataset()`` gives the
     plotted values; ``getData()`` their log10.
     ``badge`` (QLabel): session.regime.text, coloured by regime. ``exploded`` (QLabel):
-    "exploded at t = … (… pass)" when BPTT overflowed. ``numbers`` (QLabel): ρ, σ_max, the
-    loss and, with clipping on, the gradient norm before → after clipping. ``legend``
-    (QLabel), ``hint`` (pg.TextItem) when there is nothing to plot, ``marker`` (the
-    selected step), ``plot`` (pg.PlotWidget).
+    "exploded at t = … (… pass)" when BPTT overflowed. ``numbers`` (QLabel): ρ, σ_max and
+    the loss; ``clipping`` (QLabel, hidden with clipping off): the gradient norm before →
+    after clipping. ``legend``
+    (a QLabel per entry), ``hint`` (pg.TextItem) when there is nothing to plot, ``marker``
+    (the selected step), ``plot`` (pg.PlotWidget). The title, badges, numbers and legend
+    flow onto more rows when the panel is narrow.
     The axes are fixed once per backward pass: no auto-range while the sweep animates.
     """
 
@@ -54,7 +58,8 @@ class GradientPlot(QWidget):
         self.session = session
         self.plot = pg.PlotWidget(background=style.BACKGROUND)
         item = self.plot.getPlotItem()
-        style.style_plot(item, "step t", "‖∂L/∂h<sub>t</sub>‖  (log scale)")
+        # Short: a long rotated label is cut off in a short plot (the title names it in full).
+        style.style_plot(item, "step t", "‖∂L/∂h<sub>t</sub>‖")
         item.setLogMode(y=True)
         item.setMouseEnabled(x=False, y=False)
         item.disableAutoRange()
@@ -81,29 +86,29 @@ class GradientPlot(QWidget):
         self.badge = style.badge_label()
         self.exploded = style.badge_label()
         self.numbers = QLabel()
-        self.numbers.setFont(style.font(style.BADGE_PT))
-        self.numbers.setStyleSheet(f"color: {style.INK};")
-        self.legend = QLabel(_LEGEND)
-        self.legend.setFont(style.label_font())
-        self.legend.setStyleSheet(f"color: {style.INK};")
-        header = QHBoxLayout()
-        header.addWidget(self.title)
-        header.addStretch(1)
-        header.addWidget(self.badge)
-        info = QHBoxLayout()
-        info.addWidget(self.numbers)
-        info.addStretch(1)
-        info.addWidget(self.exploded)
+        self.clipping = QLabel()
+        self.legend = tuple(QLabel(entry) for entry in _LEGEND)
+        for label in (self.numbers, self.clipping, *self.legend):
+            label.setFont(style.label_font())
+            label.setStyleSheet(f"color: {style.INK};")
+        self.legend[-1].setToolTip(_THEORY_TIP)
+        header = FlowLayout()
+        for widget in (self.title, self.badge):
+            header.addWidget(widget)
+        info = FlowLayout(spacing=14)
+        for widget in (self.numbers, self.clipping, self.exploded, *self.legend):
+            info.addWidget(widget)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
+        layout.setSpacing(2)
         layout.addLayout(header)
         layout.addLayout(info)
-        layout.addWidget(self.legend)
         layout.addWidget(self.plot, 1)
 
         self._theory: dict[str, np.ndarray] = {}
         self._decades = _DEFAULT_DECADES
         self._extent: tuple[int, tuple[float, float]] | None = None  # (T, y decades) shown
+        self._drawn = style.DrawnFrom()
         events = session.events
         style.listen(events.gradients_changed, self._on_gradients_changed)
         style.listen(events.sweep_moved, self._draw)
@@ -136,6 +141,8 @@ class GradientPlot(QWidget):
         regime = self.session.regime
         style.set_badge(self.badge, regime.text, style.REGIME_COLORS.get(regime.name, style.MUTED))
         self.numbers.setText(self._numbers_text())
+        self.clipping.setText(self._clipping_text())
+        self.clipping.setVisible(bool(self.clipping.text()))
         g = self.session.gradients
         exploded = "" if g is None or g.exploded_at is None else self._exploded_text()
         style.set_badge(self.exploded, exploded)
@@ -149,13 +156,17 @@ class GradientPlot(QWidget):
     # ---- drawing -------------------------------------------------------------------
     def _draw(self) -> None:
         """The measured curve: every sweep frame, so only setData (the axes stay fixed)."""
+        s = self.session
+        if not self._drawn.changed(s.gradients, s.sweep, s.t, s.sequence, self._decades):
+            return  # another event of the same change
         g = self.session.gradients
         T = g.dL_dh_norm.size if g is not None else max(self.session.sequence.shape[0], 1)
         if (T, self._decades) != self._extent:
             self._extent = (T, self._decades)
             self._set_range(T)
         if g is None:
-            self.curves[NORM].setData([], [])
+            if self.curves[NORM].xData is not None and self.curves[NORM].xData.size:
+                self.curves[NORM].setData([], [])  # only when it shows something: it repaints
             self._set_hint(BACKWARD_HINT if self.session.t else FEED_HINT)
         else:
             steps = np.arange(1, T + 1)  # (T,) 1-based
@@ -199,14 +210,16 @@ class GradientPlot(QWidget):
         g = self.session.gradients
         if g is not None:
             parts.append(f"loss = {g.loss:.4g}")
-            clip = self.session.config.clip
-            if clip is not None:
-                before, after = g.grad_norm_before_clip, g.grad_norm_after_clip
-                if g.clipped:
-                    parts.append(f"‖∇‖ = {before:.3g} → clipped to {after:.3g}")
-                else:
-                    parts.append(f"‖∇‖ = {before:.3g} (≤ clip {clip:g}, unchanged)")
         return " &nbsp;&nbsp; ".join(parts)
+
+    def _clipping_text(self) -> str:
+        g, clip = self.session.gradients, self.session.config.clip
+        if g is None or clip is None:
+            return ""
+        before, after = g.grad_norm_before_clip, g.grad_norm_after_clip
+        if g.clipped:
+            return f"‖∇‖ = {before:.3g} → clipped to {after:.3g}"
+        return f"‖∇‖ = {before:.3g} (≤ clip {clip:g}, unchanged)"
 
     def _exploded_text(self) -> str:
         g = self.session.gradients

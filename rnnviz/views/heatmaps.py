@@ -44,9 +44,13 @@ class _TimeHeatmap(QWidget):
         super().__init__(parent)
         self.session = session
         self._extent: tuple[int, int] | None = None  # (N steps, H units) the axes show
+        self._unit_ticks: tuple[int, int] | None = None  # (H units, labelled every k-th)
+        self._rect = QRectF()  # where the image is drawn, in (step, unit) coordinates
+        self._drawn = style.DrawnFrom()
         self.plot = pg.PlotWidget(background=style.BACKGROUND)
         item = self.plot.getPlotItem()
-        style.style_plot(item, "step t", "hidden unit")
+        # "unit", not "hidden unit": a rotated label longer than a short plot is cut off.
+        style.style_plot(item, "step t", "unit")
         item.setMouseEnabled(x=False, y=False)
         item.disableAutoRange()
         item.invertY(True)  # unit 1 on top, like the rows of a matrix
@@ -67,6 +71,7 @@ class _TimeHeatmap(QWidget):
         self.hint = style.hint_item("")
         item.addItem(self.hint, ignoreBounds=True)
         self.plot.scene().sigMouseClicked.connect(self._on_click)
+        item.getViewBox().sigResized.connect(self._set_unit_ticks)
 
         self.title = style.title_label(title)
         self.badge = style.badge_label()
@@ -91,25 +96,33 @@ class _TimeHeatmap(QWidget):
             self.plot.getPlotItem().setRange(
                 xRange=(0.5, N + 0.5), yRange=(0.5, H + 0.5), padding=0, disableAutoRange=True
             )
-            self._set_unit_ticks(H)
+            self._set_unit_ticks()
             self.hint.setPos((N + 1) / 2, (H + 1) / 2)
         self.hint.setText(hint)
         self.hint.setVisible(bool(hint))
         if levels != self.color_bar.levels():
             self.color_bar.setLevels(levels)
         if values is None or values.shape[0] == 0:
-            self.image_item.clear()
+            if self.image_item.image is not None:  # clearing an empty image repaints it
+                self.image_item.clear()
             return
         T, width = values.shape
         # ImageItem draws inf/NaN as a silently blank image: show them as 0 (with a badge).
         clean = np.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0)  # (T, H)
-        self.image_item.setImage(clean, levels=levels)
-        self.image_item.setRect(QRectF(0.5, 0.5, T, width))
+        self.image_item.setImage(clean, autoLevels=False, levels=levels)
+        rect = QRectF(0.5, 0.5, T, width)
+        if rect != self._rect:
+            self._rect = rect
+            self.image_item.setRect(rect)
 
-    def _set_unit_ticks(self, H: int) -> None:
-        """Integer unit numbers only (no 2.5), about 16 labels at most."""
-        every = style.nice_ceiling(H / 16) if H > 16 else 1
-        ticks = [(float(i), str(i)) for i in range(1, H + 1) if (i - 1) % int(every) == 0]
+    def _set_unit_ticks(self) -> None:
+        """Integer unit numbers only (no 2.5), as many as the plot's height has room for."""
+        H = self.session.config.hidden_size
+        every = style.label_every(H, self.plot.getPlotItem().getViewBox().height())
+        if (H, every) == self._unit_ticks:
+            return
+        self._unit_ticks = (H, every)
+        ticks = [(float(i), str(i)) for i in range(1, H + 1) if (i - 1) % every == 0]
         self.plot.getPlotItem().getAxis("left").setTicks([ticks])
 
     def _on_selection_changed(self) -> None:
@@ -154,7 +167,10 @@ class StateHeatmap(_TimeHeatmap):
         return style.symmetric_levels(h)
 
     def _redraw(self) -> None:
-        trace = self.session.trace
+        s = self.session
+        if not self._drawn.changed(s.trace, s.sequence, s.params):
+            return  # another event of the same change
+        trace = s.trace
         h = trace.h  # (T, H)
         self._show(h, self._levels(h), "" if trace.T else FEED_HINT)
         bad = [s for s in (trace.exploded_at, first_bad_step(h)) if s is not None]
@@ -193,7 +209,10 @@ class GradientHeatmap(_TimeHeatmap):
         self._redraw()
 
     def _redraw(self) -> None:
-        g = self.session.gradients
+        s = self.session
+        g = s.gradients
+        if not self._drawn.changed(g, s.sweep, s.t, s.sequence, s.params):
+            return  # another event of the same change
         if g is None:
             self._show(None, self._levels, BACKWARD_HINT if self.session.t else FEED_HINT)
             self.pending.hide()

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtCore import Qt
-from PyQt6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PyQt6.QtCore import QSize, Qt
+from PyQt6.QtWidgets import QVBoxLayout, QWidget
 
 from rnnviz.session import Session
 from rnnviz.views import style
 
 MAX_COMPONENTS = 4  # vector inputs: the first few components stay readable
 _SYMBOLS_UP_TO = 80  # markers on each step while they stay apart
+_SMOOTH_UP_TO = 300  # antialiased lines while the steps are pixels apart
 
 
 def _suffix(i: int) -> str:
@@ -21,6 +24,7 @@ def _suffix(i: int) -> str:
 class SequencePlot(QWidget):
     """Two plots over the steps t = 1..N sharing the x axis: the inputs on top, the outputs
     and targets below, with the selected step marked in both. Clicking a fed step selects it.
+    Each plot's title is its legend, so no line of the panel's height is spent on one.
 
     Numbers (scalar / vector encoding): one curve per component (the first MAX_COMPONENTS).
     Text: every curve holds class indices into session.vocab (the y axis is labelled with the
@@ -32,8 +36,9 @@ class SequencePlot(QWidget):
     (steps t..N of session.sequence, faint, starting at the last fed step so the line
     continues; empty when all are fed), "output" (fed steps up to any overflow), "target"
     (fed steps); component k > 1 of a vector adds keys like "input 2".
-    ``legend`` (QLabel above the plots), ``inputs_plot`` and ``outputs_plot`` (pg.PlotItem),
-    ``markers`` (one pg.InfiniteLine per plot), ``widget`` (the pg.GraphicsLayoutWidget).
+    ``legend_text()`` (the two titles' text: what each mark means), ``inputs_plot`` and
+    ``outputs_plot`` (pg.PlotItem), ``markers`` (one pg.InfiniteLine per plot), ``widget``
+    (the pg.GraphicsLayoutWidget).
     """
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
@@ -41,35 +46,34 @@ class SequencePlot(QWidget):
         self.session = session
         self.widget = pg.GraphicsLayoutWidget()
         self.widget.setBackground(style.BACKGROUND)
+        self.widget.ci.layout.setContentsMargins(2, 2, 6, 2)
+        self.widget.ci.layout.setVerticalSpacing(0)
         self.inputs_plot = self.widget.addPlot(row=0, col=0)
         self.outputs_plot = self.widget.addPlot(row=1, col=0)
         self.outputs_plot.setXLink(self.inputs_plot)
         style.style_plot(self.inputs_plot, "", "x<sub>t</sub>")
         style.style_plot(self.outputs_plot, "step t", "y<sub>t</sub>")
-        # 14 pt titles: two stacked plots share a panel that is often short.
-        style.plot_title(self.inputs_plot, "input x<sub>t</sub>", points=14)
-        style.plot_title(self.outputs_plot, "output y<sub>t</sub> and target", points=14)
+        # The plots share their x axis: the top one needs no numbers under it.
+        self.inputs_plot.getAxis("bottom").setStyle(showValues=False)
         for plot in (self.inputs_plot, self.outputs_plot):
             plot.setMouseEnabled(x=False, y=False)
             plot.disableAutoRange()
             plot.showGrid(y=True, alpha=0.25)
+            plot.getAxis("left").setWidth(56)  # both plots' steps line up
         self.markers = (style.selection_marker(), style.selection_marker())
         for plot, marker in zip((self.inputs_plot, self.outputs_plot), self.markers, strict=True):
             plot.addItem(marker, ignoreBounds=True)
         self.widget.scene().sigMouseClicked.connect(self._on_click)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        # The legend is a line of text above the plots: inside them it would cover curves.
-        self.legend = QLabel()
-        self.legend.setFont(style.label_font())
-        self.legend.setStyleSheet(f"color: {style.INK};")
-        self.legend.setWordWrap(True)
-        layout.addWidget(self.legend)
         layout.addWidget(self.widget, 1)
 
         self.curves: dict[str, pg.PlotDataItem] = {}
-        self._symbols: dict[str, str] = {}
-        self._layout_key: tuple[str, int] | None = None
+        self._markers = self._smooth = True  # how the curves are drawn (by length)
+        self._layout_key: tuple[bool, int, bool, bool] | None = None
+        self._titles = ("", "")
+        self._axes_key: tuple[object, ...] | None = None  # what the axes show now
+        self._drawn = style.DrawnFrom()
         events = session.events
         style.listen(events.stepped, self._redraw)
         style.listen(events.sequence_changed, self._redraw)
@@ -77,14 +81,23 @@ class SequencePlot(QWidget):
         style.listen(events.selection_changed, self._on_selection_changed)
         self._redraw()
 
+    def legend_text(self) -> str:
+        """The plots' titles, which say what each mark and colour means (HTML)."""
+        return "\n".join(self._titles)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(240, 160)
+
     # ---- items ---------------------------------------------------------------------
-    def _build_curves(self) -> None:
-        """Create the curve items for this encoding and width (on config changes only)."""
+    def _build_curves(self, text: bool, n: int, markers: bool, smooth: bool) -> None:
+        """Create the curve items for this encoding, width and length (on config changes
+        only). Long sequences get lines without markers (they would merge into a band), and
+        very long ones lines without antialiasing (at a step or more a pixel it shows
+        nothing, and costs half the paint)."""
         for key, curve in self.curves.items():
             self._plot_for(key).removeItem(curve)
-        self.curves, self._symbols = {}, {}
-        text = self.session.config.encoding == "text"
-        n = 1 if text else min(self.session.sequence.shape[1], MAX_COMPONENTS)
+        self.curves = {}
+        self._markers, self._smooth = markers, smooth
         for i in range(n):
             color_in = style.INPUT if n == 1 else style.COMPONENTS[i]
             color_out = style.OUTPUT if n == 1 else style.COMPONENTS[i]
@@ -122,25 +135,31 @@ class SequencePlot(QWidget):
                 symbolSize=20 if text else 11,
             )
 
-        self.legend.setText(_legend(text, n))
+        self._titles = _titles(text, n)
+        for plot, title in zip((self.inputs_plot, self.outputs_plot), self._titles, strict=True):
+            style.plot_title(plot, title, points=style.LABEL_PT)
 
     def _plot_for(self, key: str) -> pg.PlotItem:
         return self.inputs_plot if key.startswith(("input", "upcoming")) else self.outputs_plot
 
     def _add(self, key: str, **opts: object) -> None:
         opts.setdefault("symbolPen", None)
-        self.curves[key] = self._plot_for(key).plot(**opts)
-        self._symbols[key] = str(opts["symbol"])
+        if not self._markers and opts["pen"] is not None:
+            opts["symbol"] = None
+        self.curves[key] = self._plot_for(key).plot(antialias=self._smooth, **opts)
 
     # ---- drawing -------------------------------------------------------------------
     def _redraw(self) -> None:
         s = self.session
+        if not self._drawn.changed(s.sequence, s.trace, s.config, s.vocab):
+            return  # another event of the same change
         text = s.config.encoding == "text"
-        key = (s.config.encoding, s.sequence.shape[1])
+        t, N = s.t, s.sequence.shape[0]
+        n = 1 if text else min(s.sequence.shape[1], MAX_COMPONENTS)
+        key = (text, n, N <= _SYMBOLS_UP_TO, N <= _SMOOTH_UP_TO)
         if key != self._layout_key:
             self._layout_key = key
-            self._build_curves()
-        t, N = s.t, s.sequence.shape[0]
+            self._build_curves(*key)
         steps = np.arange(1, N + 1)  # (N,) 1-based
         seq = self._per_step(s.sequence)  # (N, n)
         trace = s.trace
@@ -155,9 +174,6 @@ class SequencePlot(QWidget):
             self.curves["upcoming" + sx].setData(steps[start:], seq[start:, i])
             self.curves["output" + sx].setData(steps[:t][valid], outputs[valid, i])
             self.curves["target" + sx].setData(steps[:t], targets[:, i])
-        if not text:  # lines alone for long sequences: the markers would merge into a band
-            for name, curve in self.curves.items():
-                curve.setSymbol(self._symbols[name] if N <= _SYMBOLS_UP_TO else None)
         self._set_ranges(seq, outputs[valid], targets, max(N, t, 1), text)
         self._on_selection_changed()
 
@@ -177,21 +193,29 @@ class SequencePlot(QWidget):
     def _set_ranges(
         self, seq: np.ndarray, outputs: np.ndarray, targets: np.ndarray, N: int, text: bool
     ) -> None:
-        """Fixed ranges from what will be shown: the inputs' over the whole sequence."""
-        self.inputs_plot.setXRange(0.5, N + 0.5, padding=0)
+        """Fixed ranges from what will be shown (the inputs' over the whole sequence), in
+        round numbers, so they change only now and then as outputs come in: an axis that
+        changes is laid out and drawn again (≈ 1 ms a step)."""
         if text:
-            V = len(self.session.vocab)
-            ticks = [[(float(k), _char_label(c)) for k, c in enumerate(self.session.vocab)]]
-            for plot in (self.inputs_plot, self.outputs_plot):
-                plot.setYRange(-0.7, V - 0.3, padding=0)
+            vocab = self.session.vocab
+            key: tuple[object, ...] = (N, vocab)
+        else:
+            shown = np.concatenate([outputs.ravel(), targets.ravel()])
+            key = (N, _rounded(_padded(seq)), _rounded(_padded(shown)))
+        if key == self._axes_key:
+            return
+        self._axes_key = key
+        self.inputs_plot.setXRange(0.5, N + 0.5, padding=0)
+        plots = (self.inputs_plot, self.outputs_plot)
+        if text:
+            ticks = [[(float(k), _char_label(c)) for k, c in enumerate(vocab)]]
+            for plot in plots:
+                plot.setYRange(-0.7, len(vocab) - 0.3, padding=0)
                 plot.getAxis("left").setTicks(ticks)
             return
-        for plot in (self.inputs_plot, self.outputs_plot):
+        for plot, y_range in zip(plots, key[1:], strict=True):
             plot.getAxis("left").setTicks(None)
-        self.inputs_plot.setYRange(*_padded(seq), padding=0)
-        self.outputs_plot.setYRange(
-            *_padded(np.concatenate([outputs.ravel(), targets.ravel()])), padding=0
-        )
+            plot.setYRange(*y_range, padding=0)
 
     def _on_selection_changed(self) -> None:
         step = self.session.selected_step
@@ -217,35 +241,40 @@ def _swatch(color: str, glyph: str) -> str:
     return f'<span style="color:{color}">{glyph}</span>'
 
 
-def _legend(text: bool, n: int) -> str:
-    """One line saying what each mark means (colours by kind, or by component)."""
+def _titles(text: bool, n: int) -> tuple[str, str]:
+    """The two plots' titles, each with the legend of its marks (colours by kind, or by
+    component for vectors)."""
     faint = pg.mkColor(style.INPUT).lighter(160).name()
     if text:
-        entries = [
-            (style.INPUT, "●", "input character"),
-            (faint, "●", "to come"),
-            (style.OUTPUT, "●", "predicted (argmax y<sub>t</sub>)"),
-            (style.TARGET, "◯", "target"),
-        ]
-    else:
-        one = n == 1
-        entries = [
-            (style.INPUT if one else style.INK, "━●━", "x<sub>t</sub> fed"),
-            (faint if one else style.MUTED, "╍●╍", "to come"),
-            (style.OUTPUT if one else style.INK, "━■━", "output y<sub>t</sub>"),
-            (style.TARGET if one else style.INK, "╍○╍", "target"),
-        ]
-    parts = [f"{_swatch(c, g)} {label}" for c, g, label in entries]
-    if n > 1:
-        parts.append(
-            "components: " + " ".join(_swatch(style.COMPONENTS[i], f"■ {i + 1}") for i in range(n))
+        return (
+            f"input character {_swatch(style.INPUT, '●')} fed {_swatch(faint, '●')} to come",
+            f"predicted {_swatch(style.OUTPUT, '●')} (argmax y<sub>t</sub>), "
+            f"target {_swatch(style.TARGET, '◯')}",
         )
-    return " &nbsp;&nbsp; ".join(parts)
+    one = n == 1
+    top = (
+        f"input x<sub>t</sub> {_swatch(style.INPUT if one else style.INK, '━●━')} fed "
+        f"{_swatch(faint if one else style.MUTED, '╍●╍')} to come"
+    )
+    bottom = (
+        f"output y<sub>t</sub> {_swatch(style.OUTPUT if one else style.INK, '━■━')}, "
+        f"target {_swatch(style.TARGET if one else style.INK, '╍○╍')}"
+    )
+    if not one:
+        bottom += " &nbsp;" + " ".join(_swatch(style.COMPONENTS[i], f"■{i + 1}") for i in range(n))
+    return top, bottom
 
 
 def _char_label(c: str) -> str:
     """A visible tick label for a vocabulary character (space and newline included)."""
     return {" ": "␣", "\n": "↵", "\t": "⇥"}.get(c, c)
+
+
+def _rounded(span: tuple[float, float]) -> tuple[float, float]:
+    """``span`` widened to whole steps of 1, 2 or 5 × 10^k (about eight of them)."""
+    low, high = span
+    step = style.nice_ceiling((high - low) / 8)
+    return (math.floor(low / step) * step, math.ceil(high / step) * step)
 
 
 def _padded(values: np.ndarray) -> tuple[float, float]:

@@ -151,7 +151,8 @@ def test_clipping_numbers_are_shown(qtbot) -> None:
     run(s, 12)
     g = engine_result(s)
     assert g.grad_norm_before_clip > 0.01
-    text = w.numbers.text()
+    text = w.clipping.text()
+    assert w.clipping.isVisible()
     assert f"{g.grad_norm_before_clip:.3g}" in text
     assert f"clipped to {g.grad_norm_after_clip:.3g}" in text
 

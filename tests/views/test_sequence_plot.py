@@ -49,7 +49,7 @@ def test_scalar_inputs_outputs_and_targets(qtbot) -> None:
     x_tar, v_tar = shown(w, "target")
     np.testing.assert_array_equal(x_tar, np.arange(1, 6))
     np.testing.assert_allclose(v_tar, [0, 0, *s.sequence[:3, 0]])  # x_{t−2}
-    assert "target" in w.legend.text()
+    assert "target" in w.legend_text()
     # The x axis shows steps 1..N whatever has been fed.
     (x0, x1), _ = w.inputs_plot.getViewBox().viewRange()
     assert (x0, x1) == (0.5, N + 0.5)
@@ -74,7 +74,7 @@ def test_text_shows_classes_with_character_ticks(qtbot) -> None:
     np.testing.assert_array_equal(shown(w, "target")[1], s.targets)
     ticks = w.inputs_plot.getAxis("left")._tickLevels[0]  # pyqtgraph has no public getter
     assert [label for _, label in ticks] == [("␣" if c == " " else c) for c in vocab]
-    assert "argmax" in w.legend.text()
+    assert "argmax" in w.legend_text()
 
 
 def test_vector_components_get_their_own_curves(qtbot) -> None:
