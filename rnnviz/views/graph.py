@@ -288,7 +288,8 @@ class GraphView(QWidget):
             return
         self._scene = build_scene(self._content, self._progress, self._hover, self._unrolled_cam[1])
         sc = self._scene
-        self.graph_item.set_scene(sc.nodes, sc.edges, sc.labels, sc.band, sc.bounds)
+        stacked = 0.0 < self._progress < 1.0  # folding: columns slide over each other
+        self.graph_item.set_scene(sc.nodes, sc.edges, sc.labels, sc.band, sc.bounds, stacked)
         w, h = self._viewport_size()
         x0, x1, y0, y1 = gl.camera(self._progress, self._folded_cam, self._unrolled_cam, w, h)
         self.view_box.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.0)

@@ -104,6 +104,7 @@ class GraphItem(pg.GraphicsObject):
         self._texts: dict[tuple[str, tuple[int, bool, bool]], QStaticText] = {}
         self._pens: dict[tuple[object, ...], QPen] = {}
         self._white = QColor("white")
+        self._stacked = False
 
     def set_images(self, strips: dict[str, np.ndarray]) -> None:
         """One (L, n, 4) RGBA image per row kind; node ``strip`` j is its column j."""
@@ -123,8 +124,12 @@ class GraphItem(pg.GraphicsObject):
         labels: tuple[LabelSpec, ...],
         band: tuple[float, float, float, float] | None,
         bounds: QRectF,
+        stacked: bool = False,
     ) -> None:
+        """What to paint. ``stacked``: nodes may lie on top of each other (while folding),
+        so they are painted one by one in order, not in batches."""
         self.nodes, self.edges, self.labels, self.band = nodes, edges, labels, band
+        self._stacked = stacked
         if bounds != self._bounds:
             self.prepareGeometryChange()
             self._bounds = bounds
@@ -169,8 +174,11 @@ class GraphItem(pg.GraphicsObject):
                 self._paint_edge(painter, e, scale)
         painter.save()
         painter.resetTransform()
-        for n, r in boxes:
-            self._paint_node(painter, n, r)
+        if self._stacked:
+            for n, r in boxes:
+                self._paint_node(painter, n, r)
+        else:
+            self._paint_nodes(painter, boxes)
         self._paint_labels(painter, transform)
         painter.restore()
 
@@ -290,6 +298,32 @@ class GraphItem(pg.GraphicsObject):
         if n.faint:
             painter.setOpacity(1.0)
 
+    def _paint_nodes(self, painter: QPainter, boxes: list[tuple[NodeSpec, QRectF]]) -> None:
+        """Nodes that do not overlap, in batches: white boxes, their strips, then the
+        outlines of each pen in one call (faint ones, not fed yet, at low opacity)."""
+        for faint in (False, True):
+            group = [(n, r) for n, r in boxes if n.faint == faint]
+            if not group:
+                continue
+            painter.setOpacity(FAINT_OPACITY if faint else 1.0)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(self._white)
+            painter.drawRects([r for _, r in group])
+            for n, r in group:
+                image = self._images.get(n.kind)
+                if n.strip >= 0 and image is not None:
+                    # Whole pixels: a fractional target sends drawImage down the slow path.
+                    painter.drawImage(r.toRect(), image, QRect(n.strip, 0, 1, image.height()))
+            outlines: dict[int, tuple[QPen, list[QRectF]]] = {}
+            for n, r in group:
+                pen = self._node_pen(n)
+                outlines.setdefault(id(pen), (pen, []))[1].append(r)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            for pen, rects in outlines.values():
+                painter.setPen(pen)
+                painter.drawRects(rects)
+        painter.setOpacity(1.0)
+
     def _node_pen(self, n: NodeSpec) -> QPen:
         key = ("node", n.kind, n.selected, n.bad, n.faint)
         pen = self._pens.get(key)
@@ -323,30 +357,38 @@ class GraphItem(pg.GraphicsObject):
 
     def _paint_labels(self, painter: QPainter, transform: QTransform) -> None:
         """Labels at a fixed size in points, placed at their data anchors (device pixels):
-        first every backdrop in one call, then the texts."""
+        every backdrop in one call, then the texts grouped by font and colour."""
         painter.setOpacity(1.0)
-        placed = []
+        backdrops: list[QRectF] = []
+        texts: list[tuple[tuple[int, bool, bool], str, float, float, str]] = []
         for lab in self.labels:
-            box = self._label_box(lab)
-            width, height = box[0], box[1]
+            width, height, sub_dy, sub_x, suffix_x = self._label_box(lab)
             anchor = transform.map(QPointF(*lab.pos))
             left = anchor.x() - lab.align[0] * width + lab.offset[0]
             top = anchor.y() - lab.align[1] * height + lab.offset[1]
-            placed.append((lab, box, left, top))
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(LABEL_BACKDROP)
-        painter.drawRects([QRectF(x - 2, y, box[0] + 4, box[1]) for _, box, x, y in placed])
-        color = ""
-        for lab, (_, _, sub_dy, sub_x, suffix_x), left, top in placed:
-            if lab.color != color:
-                color = lab.color
-                painter.setPen(QColor(color))
-            self._draw_text(painter, lab.base, (lab.size, lab.bold, lab.italic), left, top)
+            backdrops.append(QRectF(left - 2, top, width + 4, height))
+            texts.append(((lab.size, lab.bold, lab.italic), lab.color, left, top, lab.base))
             if lab.sub:
                 sub_key = (max(8, round(lab.size * SUB_SCALE)), lab.bold, False)
-                self._draw_text(painter, lab.sub, sub_key, left + sub_x, top + sub_dy)
+                texts.append((sub_key, lab.color, left + sub_x, top + sub_dy, lab.sub))
             if lab.suffix:
-                self._draw_text(painter, lab.suffix, (lab.size, False, False), left + suffix_x, top)
+                texts.append(
+                    ((lab.size, False, False), lab.color, left + suffix_x, top, lab.suffix)
+                )
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(LABEL_BACKDROP)
+        painter.drawRects(backdrops)
+        font_key: tuple[int, bool, bool] | None = None
+        color = ""
+        for key, text_color, x, y, text in sorted(texts, key=lambda t: (t[0], t[1])):
+            if key != font_key:
+                font_key = key
+                painter.setFont(self._font(*key))
+            if text_color != color:
+                color = text_color
+                painter.setPen(QColor(color))
+            # Drawn with the font its layout was made for: nothing is shaped again.
+            painter.drawStaticText(QPointF(x, y), self._static(text, key))
 
     def _label_box(self, lab: LabelSpec) -> tuple[float, float, float, float, float]:
         """(width, height, subscript's top, subscript's x, suffix's x) of a label, in px."""
@@ -364,15 +406,6 @@ class GraphItem(pg.GraphicsObject):
             sub_dy = fm.ascent() + fm_sub.ascent() * 0.35 - fm_sub.ascent()
             box = self._label_boxes[key] = (width, height, sub_dy, sub_x, suffix_x)
         return box
-
-    def _draw_text(
-        self, painter: QPainter, text: str, font_key: tuple[int, bool, bool], x: float, y: float
-    ) -> None:
-        """``text`` with its top left at (x, y); the painter's font must match the layout's."""
-        font = self._font(*font_key)
-        if painter.font() != font:
-            painter.setFont(font)
-        painter.drawStaticText(QPointF(x, y), self._static(text, font_key))
 
     def _static(self, text: str, font_key: tuple[int, bool, bool]) -> QStaticText:
         """The text laid out once in its font (drawStaticText skips shaping every frame)."""
