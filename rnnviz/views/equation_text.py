@@ -3,7 +3,7 @@
 A rich-text QLabel re-parses HTML and lays its text out several times per change (≈ 10 ms a
 frame for the equations panel); these lines are measured with cached font metrics and drawn
 with a few drawText calls (≈ 1 ms). Fitting picks, in order: every line at full size, every
-line in smaller type (never under MIN_PT), then only the important lines (priority 0).
+line in smaller type (never under MIN_PT), then fewer lines, the least important first.
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ class Line:
     color: str
     bold: bool = False
     numbers: Numbers | None = None  # a row's value
-    priority: int = 0  # 0: always shown; 1: left out first when room is short
+    priority: int = 0  # 0: always shown; higher: left out sooner when room is short
     shrink: float = 1.0  # a text line too wide for one row may shrink to this fraction first
 
 
@@ -147,7 +147,7 @@ def fit(
     ``trusted``: the lines are like those the hint was found for (only their numbers
     differ), so the hint is taken if it still fits: once placed, not twice.
     """
-    levels = (1, 0) if any(line.priority for line in lines) else (0,)
+    levels = sorted({line.priority for line in lines} | {0}, reverse=True)
     choices = [(most, scale) for most in levels for scale in SCALES]
 
     def place(i: int) -> Layout:
@@ -315,8 +315,8 @@ def _place_rows(
     out: list[Glyphs],
     texts: list[str],
 ) -> float:
-    """``symbol = numbers`` rows: symbols right-aligned in one column, then the numbers, as
-    many of each vector as fit."""
+    """``symbol = numbers`` rows: symbols right-aligned in one column, then the numbers: as
+    many of each vector as fit (the same count in every row)."""
     key = (_size(rows[0].points, scale), False, False)
     mono = (key[0], False, True)
     sub = _sub_key(key[0], False)
@@ -330,6 +330,13 @@ def _place_rows(
     column = PAD + INDENT_EM * m.height() + max(symbol_width(r) for r in rows)
     equals = " = "
     start = column + fonts.width(key, equals)
+
+    def fits(count: int) -> bool:
+        room = width - PAD - start
+        return all(fonts.width(mono, r.numbers.text(count)) <= room for r in rows if r.numbers)
+
+    # One count for the whole table, so its vectors line up.
+    count = next((c for c in NUMBER_COUNTS if fits(c)), NUMBER_COUNTS[-1])
     for line in rows:
         assert line.numbers is not None
         baseline = y + max(m.ascent(), fonts.metrics(mono).ascent())
@@ -340,10 +347,7 @@ def _place_rows(
             out.append(Glyphs(r.text, font, line.color, x, baseline + (shift if r.sub else 0.0)))
             x += fonts.width(font, r.text)
         out.append(Glyphs(equals, key, line.color, column, baseline))
-        for count in NUMBER_COUNTS:
-            numbers = line.numbers.text(count)
-            if start + fonts.width(mono, numbers) <= width - PAD:
-                break
+        numbers = line.numbers.text(count)
         out.append(Glyphs(numbers, mono, INK, start, baseline))
         texts.append(f"{plain(line.parts)} = {numbers}")
         y += max(m.height(), fonts.metrics(mono).height()) + shift * 0.6

@@ -158,7 +158,8 @@ def _alert(text: str) -> Line:
 def _equation(eq: Equation) -> list[Line]:
     """The equation in large type (a remark after it, "   (…)", in small type under it),
     then one row per term: symbol = numbers. The last term is what the equation computes:
-    bold, in its plot colour, and never left out."""
+    bold, in its plot colour, and never left out; the terms that carry the recurrence are
+    the last to go."""
     text, _, remark = eq.text.partition(_REMARK)
     lines = [Line(runs(text), EQUATION_PT, style.INK, bold=True, shrink=EQUATION_SHRINK)]
     if remark:
@@ -167,5 +168,13 @@ def _equation(eq: Equation) -> list[Line]:
         result = term is eq.terms[-1]
         color = _RESULT_COLORS.get(term.symbol.split("_")[0], style.INK) if result else style.INK
         numbers = vector_numbers(term.values)
-        lines.append(Line(runs(term.symbol), NUMBERS_PT, color, result, numbers, int(not result)))
+        priority = 0 if result else _priority(term.symbol)
+        lines.append(Line(runs(term.symbol), NUMBERS_PT, color, result, numbers, priority))
     return lines
+
+
+def _priority(symbol: str) -> int:
+    """1 for a term that carries the recurrence (W_hh h_{t−1}, the cell state c_t, the
+    gradient from step t+1), 2 for the others."""
+    recurrent = "W_hh" in symbol or "/∂h" in symbol or symbol.startswith("c_")
+    return 1 if recurrent else 2

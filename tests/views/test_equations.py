@@ -17,7 +17,7 @@ pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateS
 def make(qtbot, s: Session) -> EquationsPanel:
     w = EquationsPanel(s)
     qtbot.addWidget(w)
-    w.resize(800, 600)
+    w.resize(1000, 650)  # room for every row with whole 8-number vectors
     w.show()
     return w
 
@@ -93,3 +93,25 @@ def test_tiny_and_huge_numbers_get_a_power_of_ten() -> None:
     assert vector_text(np.array([0.5, -0.25])) == "[0.50, −0.25]"
     assert vector_text(np.array([3e-5, -1e-5])) == "10⁻⁵ × [3.00, −1.00]"
     assert vector_text(np.array([2e120, 0.0])) == "10¹²⁰ × [2.00, 0.00]"
+
+
+def test_a_small_panel_keeps_each_equation_and_its_result(qtbot) -> None:
+    s = Session()
+    w = make(qtbot, s)
+    s.seek(6)
+    s.run_backward()
+    s.select(3)
+    trace = forward(s.params, s.sequence[:6])
+    whole = w.text()
+    assert "Wxh x3 = " in whole and "by = " in whole  # room for every term
+    w.resize(445, 330)
+    text = w.text()
+    assert "Whh h2 = " in text and "Whhᵀ(…) = " in text  # the recurrence stays longest
+    assert "Wxh x3 = " not in text and "by = " not in text
+    w.resize(330, 240)
+    text = w.text()
+    for line in ("h3 = tanh(Whh h2 + Wxh x3 + b)", "y3 = Why h3 + by", "δ3 = "):
+        assert line in text
+    h_row = next(row for row in text.splitlines() if row.startswith("h3 = ["))
+    assert h_row == f"h3 = {vector_text(trace.h[2], 2)}"  # fewer numbers, abbreviated
+    assert "Whh h2 = " not in text
