@@ -34,7 +34,7 @@ class DrawCanvas(QWidget):
         # The arrow keys belong to the main window (stepping), never to the pad.
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setCursor(Qt.CursorShape.CrossCursor)
-        self.setMinimumHeight(72)  # a short side column still shows the whole pad
+        self.setMinimumHeight(60)  # a short side column still shows the whole pad
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setToolTip(
             "Drag with the mouse to draw the input signal x_t over the sequence length; "
@@ -145,6 +145,8 @@ class DrawCanvas(QWidget):
         ink = QColor(style.INK)
         muted = QColor(style.MUTED)
         metrics = painter.fontMetrics()
+        # A short pad labels only the zero line: three labels would run into each other.
+        labelled = GRID_VALUES if area.height() >= 3 * metrics.height() else (0.0,)
         for value in GRID_VALUES:
             y = self._y(value)
             # The zero line is the reference students read values against: make it stand out.
@@ -153,6 +155,8 @@ class DrawCanvas(QWidget):
                 pen.setStyle(Qt.PenStyle.DashLine)
             painter.setPen(pen)
             painter.drawLine(QPointF(area.left(), y), QPointF(area.right(), y))
+            if value not in labelled:
+                continue
             painter.setPen(ink)
             text = f"{value:g}"
             painter.drawText(

@@ -192,11 +192,14 @@ def _size(points: int, scale: float) -> float:
 def _place(lines: tuple[Line, ...], width: float, scale: float, fonts: Fonts) -> Layout:
     glyphs: list[Glyphs] = []
     texts: list[str] = []
+    # Lines that may shrink (the equations) all take the size the widest of them needs, so
+    # the equations of one panel stay alike.
+    shrunk = min((_one_row_points(ln, width, scale, fonts) for ln in lines), default=0.0)
     y = PAD
     i = 0
     while i < len(lines):
         if lines[i].numbers is None:
-            y = _place_text(lines[i], width, scale, fonts, y, glyphs)
+            y = _place_text(lines[i], width, scale, fonts, y, glyphs, shrunk)
             texts.append(plain(lines[i].parts))
             i += 1
             continue
@@ -208,21 +211,39 @@ def _place(lines: tuple[Line, ...], width: float, scale: float, fonts: Fonts) ->
     return Layout(tuple(glyphs), "\n".join(texts), y + PAD, fits=True)
 
 
+def _one_row_points(line: Line, width: float, scale: float, fonts: Fonts) -> float:
+    """The size at which a line that may shrink fits one row: its own size if it fits, the
+    size that fits if that is no smaller than ``line.shrink`` of it, else its own size (it
+    wraps). Infinite for a line that may not shrink."""
+    if line.numbers is not None or line.shrink >= 1.0:
+        return math.inf
+    points = _size(line.points, scale)
+    one_row = _words_width(_words(line.parts), points, line.bold, fonts)
+    room = width - 2 * PAD
+    if one_row <= room:
+        return points
+    fitting = math.floor(points * room / one_row * 2) / 2  # half points
+    return fitting if fitting >= max(float(MIN_PT), points * line.shrink) else points
+
+
 def _place_text(
-    line: Line, width: float, scale: float, fonts: Fonts, y: float, out: list[Glyphs]
+    line: Line,
+    width: float,
+    scale: float,
+    fonts: Fonts,
+    y: float,
+    out: list[Glyphs],
+    shrunk: float = math.inf,
 ) -> float:
-    """A text line, shrunk (down to ``line.shrink`` of its size) to fit one row, else wrapped
-    into the width (continuations indented): before a "+" or after a "," where possible, so
-    each piece of an equation stays whole; else at any space."""
+    """A text line, at ``shrunk`` points if it may shrink (see _one_row_points), wrapped
+    into the width where it still does not fit (continuations indented): before a "+" or
+    after a "," where possible, so each piece of an equation stays whole; else at any
+    space."""
     room = width - 2 * PAD
     points = _size(line.points, scale)
+    if line.shrink < 1.0:
+        points = min(points, shrunk)
     words = _words(line.parts)
-    one_row = _words_width(words, points, line.bold, fonts)
-    if one_row > room and line.shrink < 1.0:
-        smallest = max(float(MIN_PT), points * line.shrink)
-        fitting = math.floor(points * room / one_row * 2) / 2  # half points
-        if fitting >= smallest:
-            points = fitting
     key = (points, line.bold, False)
     sub = _sub_key(points, line.bold)
     m = fonts.metrics(key)

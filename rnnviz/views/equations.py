@@ -16,7 +16,7 @@ from rnnviz.views.equation_text import Fonts, Layout, Line, Numbers, fit, paint,
 
 FEED_HINT = "press → to feed the first input"
 EQUATION_PT = 20
-NUMBERS_PT = 14
+NUMBERS_PT = 13  # smaller than the equation: more of each vector fits
 EQUATION_SHRINK = 0.75  # an equation shrinks this far to stay on one line before it wraps
 # Outside this range of magnitudes 2-decimal numbers say nothing ("0.00") or get long.
 _PLAIN_RANGE = (0.01, 100.0)

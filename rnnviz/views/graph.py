@@ -311,7 +311,7 @@ class GraphView(QWidget):
             text = f"<b>Folded</b>: one cell, reused at every step ({at})"
         else:
             # The same text at every step: a label whose text changes is laid out again.
-            text = "<b>Unrolled</b> through time: one column per step"
+            text = "<b>Unrolled</b> through time"
             if s.gradients is not None:
                 text += "  ·  halo and arrow width: log ‖∂L/∂h<sub>t</sub>‖"
         self.status.setText(text)

@@ -183,6 +183,7 @@ class InputPanel(QWidget):
         buttons = QHBoxLayout()
         hint = colored_label(style.MUTED)
         hint.setText("or draw it:")
+        hint.setWordWrap(False)  # two words: a second line would take the pad's height
         buttons.addWidget(hint, stretch=1)
         buttons.addWidget(self.clear_drawing_button)
         buttons.addWidget(self.use_drawing_button)
