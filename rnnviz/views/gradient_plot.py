@@ -109,6 +109,8 @@ class GradientPlot(QWidget):
         self._decades = _DEFAULT_DECADES
         self._extent: tuple[int, tuple[float, float]] | None = None  # (T, y decades) shown
         self._drawn = style.DrawnFrom()
+        self._ticks: tuple[tuple[float, float], int] | None = None  # (decades, labels) shown
+        item.getViewBox().sigResized.connect(self._set_ticks)
         events = session.events
         style.listen(events.gradients_changed, self._on_gradients_changed)
         style.listen(events.sweep_moved, self._draw)
@@ -196,7 +198,16 @@ class GradientPlot(QWidget):
     def _set_range(self, T: int) -> None:
         item = self.plot.getPlotItem()
         item.setRange(xRange=(0.5, T + 0.5), yRange=self._decades, padding=0, disableAutoRange=True)
-        item.getAxis("left").setTicks(style.log_ticks(*self._decades))
+        self._set_ticks()
+
+    def _set_ticks(self) -> None:
+        """Decades on the log axis, as many labelled as the plot's height has room for."""
+        height = self.plot.getPlotItem().getViewBox().height()
+        labels = max(2, int(height // style.TICK_SPACING_PX))
+        if (self._decades, labels) != self._ticks:
+            self._ticks = (self._decades, labels)
+            ticks = style.log_ticks(*self._decades, max_labels=labels)
+            self.plot.getPlotItem().getAxis("left").setTicks(ticks)
 
     def _set_hint(self, text: str) -> None:
         self.hint.setText(text)

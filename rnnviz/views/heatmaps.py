@@ -44,7 +44,7 @@ class _TimeHeatmap(QWidget):
         super().__init__(parent)
         self.session = session
         self._extent: tuple[int, int] | None = None  # (N steps, H units) the axes show
-        self._unit_ticks: tuple[int, int] | None = None  # (H units, labelled every k-th)
+        self._ticks: tuple[object, ...] | None = None  # what the ticks were made for
         self._rect = QRectF()  # where the image is drawn, in (step, unit) coordinates
         self._drawn = style.DrawnFrom()
         self.plot = pg.PlotWidget(background=style.BACKGROUND)
@@ -71,7 +71,7 @@ class _TimeHeatmap(QWidget):
         self.hint = style.hint_item("")
         item.addItem(self.hint, ignoreBounds=True)
         self.plot.scene().sigMouseClicked.connect(self._on_click)
-        item.getViewBox().sigResized.connect(self._set_unit_ticks)
+        item.getViewBox().sigResized.connect(self._set_ticks)
 
         self.title = style.title_label(title)
         self.badge = style.badge_label()
@@ -96,12 +96,13 @@ class _TimeHeatmap(QWidget):
             self.plot.getPlotItem().setRange(
                 xRange=(0.5, N + 0.5), yRange=(0.5, H + 0.5), padding=0, disableAutoRange=True
             )
-            self._set_unit_ticks()
+            self._set_ticks()
             self.hint.setPos((N + 1) / 2, (H + 1) / 2)
         self.hint.setText(hint)
         self.hint.setVisible(bool(hint))
         if levels != self.color_bar.levels():
             self.color_bar.setLevels(levels)
+            self._set_ticks()
         if values is None or values.shape[0] == 0:
             if self.image_item.image is not None:  # clearing an empty image repaints it
                 self.image_item.clear()
@@ -115,15 +116,19 @@ class _TimeHeatmap(QWidget):
             self._rect = rect
             self.image_item.setRect(rect)
 
-    def _set_unit_ticks(self) -> None:
-        """Integer unit numbers only (no 2.5), as many as the plot's height has room for."""
+    def _set_ticks(self) -> None:
+        """As many labels as the plot's height has room for: integer unit numbers (no 2.5)
+        and the colour bar's levels."""
         H = self.session.config.hidden_size
-        every = style.label_every(H, self.plot.getPlotItem().getViewBox().height())
-        if (H, every) == self._unit_ticks:
+        height = self.plot.getPlotItem().getViewBox().height()
+        every = style.label_every(H, height)
+        key = (H, every, self.color_bar.levels(), round(height))
+        if key == self._ticks:
             return
-        self._unit_ticks = (H, every)
+        self._ticks = key
         ticks = [(float(i), str(i)) for i in range(1, H + 1) if (i - 1) % every == 0]
         self.plot.getPlotItem().getAxis("left").setTicks([ticks])
+        self.color_bar.getAxis("right").setTicks(style.level_ticks(*key[2], height))
 
     def _on_selection_changed(self) -> None:
         step = self.session.selected_step

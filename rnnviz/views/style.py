@@ -96,6 +96,14 @@ def label_every(count: int, pixels: float, spacing: float = TICK_SPACING_PX) -> 
     return 1 if per_row >= spacing else int(nice_ceiling(spacing / per_row))
 
 
+def level_ticks(low: float, high: float, pixels: float) -> list[list[tuple[float, str]]]:
+    """Ticks for a colour bar ``pixels`` long showing low..high: the ends and 0, and the
+    halves between them when there is room (an axis's own ticks crowd a short bar)."""
+    count = 5 if pixels >= 4 * TICK_SPACING_PX else 3 if pixels >= 2 * TICK_SPACING_PX else 2
+    values = np.linspace(low, high, count)  # (count,)
+    return [[(float(v), f"{v:.3g}".replace("-", "−")) for v in values]]
+
+
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 

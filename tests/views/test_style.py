@@ -100,3 +100,10 @@ def test_tick_labels_are_spaced_by_the_axis_length() -> None:
     for count, pixels in ((64, 400), (128, 150), (1000, 300)):
         every = style.label_every(count, pixels)
         assert every * pixels / count >= style.TICK_SPACING_PX
+
+
+def test_colour_bar_ticks_fit_the_bar() -> None:
+    five, three, two = (style.level_ticks(-1.0, 1.0, px)[0] for px in (200, 60, 30))
+    assert [v for v, _ in five] == [-1.0, -0.5, 0.0, 0.5, 1.0]
+    assert [label for _, label in three] == ["−1", "0", "1"]
+    assert [v for v, _ in two] == [-1.0, 1.0]
