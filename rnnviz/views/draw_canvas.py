@@ -30,6 +30,7 @@ class DrawCanvas(QWidget):
         self.session = session
         self._values = np.zeros(session.config.sequence_length)  # (N,)
         self._last: tuple[int, float] | None = None  # the previous drag point (step, value)
+        self._drawn = style.DrawnFrom()  # the session's inputs the pad last showed
         self.setFont(style.font(style.LABEL_PT))
         # The arrow keys belong to the main window (stepping), never to the pad.
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -110,6 +111,8 @@ class DrawCanvas(QWidget):
     def _on_sequence_changed(self) -> None:
         n = self.session.config.sequence_length
         seq = self.session.sequence  # (N', I)
+        if not self._drawn.changed(seq, n, self.session.config.encoding):
+            return  # a setting that leaves the inputs alone (ρ, …) keeps what is drawn
         if self.session.config.encoding == "scalar" and seq.shape[0] == n:
             self.set_values(seq[:, 0])
         elif self._values.size != n:

@@ -221,3 +221,12 @@ def test_text_is_readable_from_the_back_of_the_room(panel):
         assert label.font().pointSize() >= 12, label.text()
     for widget in (panel.entry, panel.preset_combo, panel.feed_button, panel.text_entry):
         assert widget.font().pointSize() >= 12
+
+
+def test_a_setting_that_keeps_the_inputs_keeps_the_drawing(panel, session):
+    drawn = np.linspace(-1.0, 1.0, session.config.sequence_length)  # (N,) not used yet
+    panel.canvas.set_values(drawn)
+    session.set_config(spectral_radius=0.5)
+    np.testing.assert_array_equal(panel.canvas.values(), drawn)
+    session.load_preset("square")  # new inputs: the pad shows them
+    np.testing.assert_array_equal(panel.canvas.values(), session.sequence[:, 0])
