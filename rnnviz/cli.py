@@ -11,7 +11,7 @@ import sys
 # ``rnnviz analyze`` never loads Qt.
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "analyze": ("analyze", "run the engine on a sequence and write every number to JSON"),
-    "render": ("render", "render the window or one panel to a PNG, without a display"),
+    "render": ("render", "render the window, a panel or a lesson slide to PNG or SVG, headless"),
     "animate": ("animate", "animate the steps or the backward sweep to a GIF/MP4, headless"),
 }
 
