@@ -256,13 +256,25 @@ def listen(event: Event[[]], method: Callable[[], object]) -> None:
     test or a reference cycle keeps) is skipped and disconnected. Its child widgets are
     gone, and drawing on them would raise "wrapped C/C++ object … has been deleted".
     """
-    ref = weakref.WeakMethod(method)
+    event.connect(_Listener(event, method))
 
-    def call() -> None:
-        bound = ref()
-        if bound is None or sip.isdeleted(bound.__self__):
-            event.disconnect(call)  # the view is gone: stop listening
-        else:
+
+class _Listener:
+    """``listen``'s callback. It refers to nothing that refers back to it (the event only
+    weakly): a cycle through the session would leave whole windows to the garbage collector,
+    which tears Qt wrappers apart in any order, even while their C++ objects still live."""
+
+    __slots__ = ("_event", "_method")
+
+    def __init__(self, event: Event[[]], method: Callable[[], object]) -> None:
+        self._event = weakref.ref(event)
+        self._method = weakref.WeakMethod(method)  # type: ignore[arg-type]
+
+    def __call__(self) -> None:
+        bound = self._method()
+        if bound is not None and not sip.isdeleted(bound.__self__):
             bound()
-
-    event.connect(call)
+            return
+        event = self._event()
+        if event is not None:
+            event.disconnect(self)  # the view is gone: stop listening
