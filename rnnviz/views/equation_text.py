@@ -69,7 +69,7 @@ class Numbers:
 
 @dataclass(frozen=True)
 class Line:
-    """One logical line: a text (``kind`` "text") or a table row ``symbol = numbers``."""
+    """One logical line: a text, or (with ``numbers``) a table row ``symbol = numbers``."""
 
     parts: tuple[Run, ...]  # the text, or the row's symbol
     points: int
@@ -141,9 +141,10 @@ def fit(
 ) -> Layout:
     """The largest type, and the most lines, that fit ``width`` × ``height`` pixels.
 
-    The choices (all lines at each scale, then the important ones at each scale) are in
-    order of preference, and fit from some choice on; ``hint`` (the last layout's choice)
-    is where the search starts, so a frame usually places the lines twice, not ten times.
+    The choices (all lines at each scale, then without the least important ones at each
+    scale, …) are in order of preference, and fit from some choice on; ``hint`` (the last
+    layout's choice) is where the search starts, so a frame usually places the lines twice,
+    not ten times.
     ``trusted``: the lines are like those the hint was found for (only their numbers
     differ), so the hint is taken if it still fits: once placed, not twice.
     """
@@ -253,8 +254,8 @@ def _place_text(
     def run_width(r: Run) -> float:
         return fonts.width(sub if r.sub else key, r.text)
 
-    def words_width(words: list[list[Run]]) -> float:
-        return _words_width(words, points, line.bold, fonts)
+    def words_width(group: list[list[Run]]) -> float:
+        return _words_width(group, points, line.bold, fonts)
 
     rows: list[list[list[Run]]] = [[]]
     x = 0.0  # where the next piece would start on the last row
@@ -264,13 +265,13 @@ def _place_text(
             parts = [(piece, whole)]
         else:  # too long for any row: break it at its spaces
             parts = [([word], words_width([word])) for word in piece]
-        for words, w in parts:
+        for group, w in parts:
             if rows[-1] and x + space + w > room:
                 rows.append([])
                 x = indent
             elif rows[-1]:
                 x += space
-            rows[-1].extend(words)
+            rows[-1].extend(group)
             x += w
     shift = m.ascent() * 0.3  # a subscript's baseline drop
     for k, row in enumerate(rows):
