@@ -32,6 +32,7 @@ from rnnviz.views.heatmaps import GradientHeatmap, StateHeatmap
 from rnnviz.views.input_panel import InputPanel
 from rnnviz.views.lab.panel import LabPanel
 from rnnviz.views.lessons import install_lessons
+from rnnviz.views.presentation import install_presentation
 from rnnviz.views.sequence_plot import SequencePlot
 from rnnviz.views.transport import BackwardSweep, Player, TransportBar
 
@@ -104,6 +105,7 @@ class MainWindow(QMainWindow):
         self.resize(self._default_size())
         install_lessons(self)
         install_files(self)
+        install_presentation(self)
 
     # ---- actions -------------------------------------------------------------------
     def _action(

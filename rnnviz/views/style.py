@@ -1,7 +1,14 @@
 """Shared look of every view: colours, fonts, the diverging colormap and plot styling.
 
-Projected in a lecture hall: dark text on white, labels ≥ 12 pt, titles and badges ≥ 14 pt,
-thick lines, and colours that mean the same thing in every panel.
+Projected in a lecture hall: labels ≥ 12 pt, titles and badges ≥ 14 pt, thick lines, and
+colours that mean the same thing in every panel; dark text on white by default.
+
+The colours are the current theme's (``rnnviz.views.palettes``): ``INK``, ``MUTED``, ``INPUT``
+… are rebound here whenever the theme changes, so read them as ``style.INK`` when drawing,
+never copy them at import. ``appearance`` holds the theme and the scale of type and lines
+(presentation mode); the helpers below size fonts and pens by it and keep what they style
+restyled (``appearance.keep``); a view restyles the rest of what it drew in a handler of
+``appearance_changed``.
 """
 
 from __future__ import annotations
@@ -14,30 +21,45 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt6 import sip
 from PyQt6.QtCore import Qt
-from PyQt6.QtGui import QFont
-from PyQt6.QtWidgets import QLabel
+from PyQt6.QtGui import QColor, QFont, QPalette
+from PyQt6.QtWidgets import QLabel, QWidget
 
 from rnnviz.session.events import Event
+from rnnviz.views.appearance import Appearance
+from rnnviz.views.palettes import LIGHT, Palette
 
-BACKGROUND = "w"
-INK = "#1a1a1a"  # text and axes
-MUTED = "#6b6b6b"  # hints, secondary text
-INPUT = "#1f5fbf"  # x_t
-OUTPUT = "#d9540c"  # y_t
-TARGET = "#2a8c3a"  # what y_t should be
-GRADIENT = "#7b2cbf"  # dL/dh_t
-STATE = "#b8860b"  # h_t
-THEORY_SIGMA_BAND = "#b5b5b5"  # σ_max^(T−t), drawn wide under ρ^(T−t)
-THEORY_RHO = "#0f8b8d"  # ρ^(T−t)
-SELECTION = "#111111"  # the selected-step marker
-PENDING = (170, 170, 170, 110)  # steps the backward sweep has not reached yet (RGBA)
-COMPONENTS = ("#1f5fbf", "#d9540c", "#2a8c3a", "#7b2cbf")  # components of vector inputs
-REGIME_COLORS: dict[str, str] = {
-    "vanishing": "#1f5fbf",
-    "near the edge": "#2e7d32",
-    "exploding": "#c62828",
-}
-ALERT = "#c62828"
+# The current theme's colours (see palettes.Palette), rebound by ``_bind``.
+BACKGROUND = LIGHT.PAPER  # plots, the graph, the equations
+PAPER = LIGHT.PAPER
+INK = LIGHT.INK  # text and axes
+MUTED = LIGHT.MUTED  # hints, secondary text
+INPUT = LIGHT.INPUT  # x_t
+OUTPUT = LIGHT.OUTPUT  # y_t
+TARGET = LIGHT.TARGET  # what y_t should be
+GRADIENT = LIGHT.GRADIENT  # dL/dh_t
+STATE = LIGHT.STATE  # h_t
+THEORY_SIGMA_BAND = LIGHT.THEORY_SIGMA_BAND  # σ_max^(T−t), drawn wide under ρ^(T−t)
+THEORY_RHO = LIGHT.THEORY_RHO  # ρ^(T−t)
+SELECTION = LIGHT.SELECTION  # the selected-step marker
+PENDING = LIGHT.PENDING  # steps the backward sweep has not reached yet (RGBA)
+COMPONENTS = LIGHT.COMPONENTS  # components of vector inputs
+REGIME_COLORS: dict[str, str] = LIGHT.REGIME_COLORS
+ALERT = LIGHT.ALERT
+_NAMES = (
+    "BACKGROUND", "PAPER", "INK", "MUTED", "INPUT", "OUTPUT", "TARGET", "GRADIENT", "STATE",
+    "THEORY_SIGMA_BAND", "THEORY_RHO", "SELECTION", "PENDING", "COMPONENTS", "REGIME_COLORS",
+    "ALERT",
+)  # fmt: skip
+
+appearance = Appearance(LIGHT)
+appearance_changed = appearance.changed
+
+
+def _bind(palette: Palette) -> None:
+    globals().update({name: getattr(palette, name) for name in _NAMES})
+
+
+appearance.bind(_bind)
 
 LABEL_PT = 13
 TITLE_PT = 16
@@ -87,9 +109,11 @@ def symmetric_levels(values: np.ndarray) -> tuple[float, float]:
     return (-level, level)
 
 
-def label_every(count: int, pixels: float, spacing: float = TICK_SPACING_PX) -> int:
+def label_every(count: int, pixels: float, spacing: float | None = None) -> int:
     """Label every k-th of ``count`` evenly spaced rows (k = 1, 2, 5, 10, 20 …) so that on an
-    axis ``pixels`` long the labels stay at least ``spacing`` apart and do not overlap."""
+    axis ``pixels`` long the labels stay at least ``spacing`` apart (``tick_spacing()``
+    unless given) and do not overlap."""
+    spacing = tick_spacing() if spacing is None else spacing
     if count <= 1 or pixels <= 0:
         return 1
     per_row = pixels / count
@@ -99,7 +123,8 @@ def label_every(count: int, pixels: float, spacing: float = TICK_SPACING_PX) -> 
 def level_ticks(low: float, high: float, pixels: float) -> list[list[tuple[float, str]]]:
     """Ticks for a colour bar ``pixels`` long showing low..high: the ends and 0, and the
     halves between them when there is room (an axis's own ticks crowd a short bar)."""
-    count = 5 if pixels >= 4 * TICK_SPACING_PX else 3 if pixels >= 2 * TICK_SPACING_PX else 2
+    room = tick_spacing()
+    count = 5 if pixels >= 4 * room else 3 if pixels >= 2 * room else 2
     values = np.linspace(low, high, count)  # (count,)
     return [[(float(v), f"{v:.3g}".replace("-", "−")) for v in values]]
 
@@ -135,9 +160,27 @@ def log_ticks(low: float, high: float, max_labels: int = 8) -> list[list[tuple[f
     return [major, minor]
 
 
-def font(point_size: int, bold: bool = False) -> QFont:
+def pt(points: float) -> float:
+    """A type size at the appearance's scale (× 1.35 in presentation mode)."""
+    return appearance.pt(points)
+
+
+def line_width(pixels: float) -> float:
+    """A line width at the appearance's scale (× 1.5 in presentation mode, bolder in high
+    contrast)."""
+    return appearance.width(pixels)
+
+
+def tick_spacing() -> float:
+    """Room a tick label needs along its axis at the current type size, in pixels."""
+    return TICK_SPACING_PX * appearance.scale
+
+
+def font(point_size: float, bold: bool = False) -> QFont:
+    """A font of ``point_size`` at the appearance's scale (made when drawing: a font kept
+    from before a change of scale keeps the old size; ``set_font`` keeps a widget's)."""
     f = QFont()
-    f.setPointSize(point_size)
+    f.setPointSizeF(pt(point_size))
     f.setBold(bold)
     return f
 
@@ -150,74 +193,129 @@ def label_font() -> QFont:
     return font(LABEL_PT)
 
 
+def set_font(widget: QWidget, points: float = LABEL_PT, bold: bool = False) -> None:
+    """Give ``widget`` (and the children that inherit it) a font of ``points`` at the
+    appearance's scale, now and after every change."""
+    appearance.keep(widget, "font", lambda w: w.setFont(font(points, bold)))
+
+
+def set_text_color(widget: QWidget, name: str) -> None:
+    """Write ``widget``'s text in the theme's colour ``name`` ("INK", "MUTED", "ALERT", …),
+    now and after every change of theme.
+
+    Through the palette, not a style sheet: a style sheet re-polishes the widget, and one
+    without a font resets the widget's font to the application default.
+    """
+
+    def restyle(w: QWidget) -> None:
+        palette = w.palette()
+        color = QColor(getattr(appearance.palette, name))
+        for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text):
+            palette.setColor(role, color)
+        w.setPalette(palette)
+
+    appearance.keep(widget, "color", restyle)
+
+
 def pen(color: str, width: float = LINE_WIDTH, dashed: bool = False, alpha: int = 255) -> object:
-    """A cosmetic pen (width in pixels whatever the zoom); dashed for theory and targets."""
+    """A cosmetic pen (width in pixels whatever the zoom, at the appearance's scale); dashed
+    for theory and targets."""
     c = pg.mkColor(color)
     c.setAlpha(alpha)
     style = Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine
-    return pg.mkPen(color=c, width=width, style=style)
+    return pg.mkPen(color=c, width=line_width(width), style=style)
+
+
+def _label_style() -> dict[str, str]:
+    return {"font-size": f"{pt(LABEL_PT):g}pt", "color": INK}
 
 
 def style_plot(plot: pg.PlotItem, x_label: str, y_label: str) -> None:
-    """Dark axes with large labels and tick numbers on a white background."""
-    label_style = {"font-size": f"{LABEL_PT}pt", "color": INK}
-    for side in ("left", "bottom"):
-        axis = plot.getAxis(side)
-        axis.setPen(pg.mkPen(INK, width=1.5))
-        axis.setTextPen(pg.mkPen(INK))
-        axis.setTickFont(label_font())
-    plot.setLabel("bottom", x_label, **label_style)
-    plot.setLabel("left", y_label, **label_style)
+    """Axes in ink with large labels and tick numbers on the theme's paper; kept so."""
+
+    def restyle(p: pg.PlotItem) -> None:
+        for side in ("left", "bottom"):
+            axis = p.getAxis(side)
+            axis.setPen(pg.mkPen(INK, width=line_width(1.5)))
+            axis.setTextPen(pg.mkPen(INK))
+            axis.setTickFont(label_font())
+        p.setLabel("bottom", x_label, **_label_style())
+        p.setLabel("left", y_label, **_label_style())
+        scene = p.scene()
+        for view in scene.views() if scene is not None else ():
+            if isinstance(view, pg.GraphicsView):  # not an exporter's own view of the scene
+                view.setBackground(PAPER)
+
+    appearance.keep(plot, "plot", restyle)
     plot.hideButtons()
     plot.setMenuEnabled(False)
 
 
 def style_color_bar(bar: pg.ColorBarItem, label: str) -> None:
-    """Dark frame, large tick numbers on the right and the quantity's name on the left."""
-    for side in ("left", "right", "top", "bottom"):
-        bar.getAxis(side).setPen(pg.mkPen(INK, width=1))
-    values = bar.getAxis("right")
-    values.setTextPen(pg.mkPen(INK))
-    values.setTickFont(label_font())
-    values.setWidth(70)  # room for "−0.5" and "1e+10" at 13 pt
-    bar.getAxis("left").setLabel(label, **{"font-size": f"{LABEL_PT}pt", "color": INK})
+    """A frame in ink, large tick numbers on the right and the quantity's name on the left;
+    kept so."""
+
+    def restyle(b: pg.ColorBarItem) -> None:
+        for side in ("left", "right", "top", "bottom"):
+            b.getAxis(side).setPen(pg.mkPen(INK, width=line_width(1)))
+        values = b.getAxis("right")
+        values.setTextPen(pg.mkPen(INK))
+        values.setTickFont(label_font())
+        values.setWidth(round(70 * appearance.scale))  # room for "−0.5" and "1e+10"
+        b.getAxis("left").setLabel(label, **_label_style())
+
+    appearance.keep(bar, "color bar", restyle)
 
 
 def plot_title(plot: pg.PlotItem, text: str, points: int = TITLE_PT) -> None:
-    plot.setTitle(text, size=f"{points}pt", color=INK, bold=True)
+    """The plot's title in bold ink (kept so; the latest text is the one kept)."""
+    appearance.keep(
+        plot,
+        "title",
+        lambda p: p.setTitle(text, size=f"{pt(points):g}pt", color=INK, bold=True),
+    )
 
 
 def selection_marker() -> pg.InfiniteLine:
     """The vertical line on the selected step, the same in every time plot."""
-    return pg.InfiniteLine(angle=90, movable=False, pen=pen(SELECTION, width=3))
+    line = pg.InfiniteLine(angle=90, movable=False)
+    appearance.keep(line, "pen", lambda m: m.setPen(pen(SELECTION, width=3)))
+    return line
 
 
 def hint_item(text: str) -> pg.TextItem:
-    """Centred grey hint text for an empty plot (place it with ``setPos``)."""
-    item = pg.TextItem(text, color=MUTED, anchor=(0.5, 0.5))
-    item.setFont(font(HINT_PT))
+    """Centred muted hint text for an empty plot (place it with ``setPos``)."""
+    item = pg.TextItem(text, anchor=(0.5, 0.5))
+
+    def restyle(i: pg.TextItem) -> None:
+        i.setColor(MUTED)
+        i.setFont(font(HINT_PT))
+
+    appearance.keep(item, "hint", restyle)
     return item
 
 
 def title_label(text: str) -> QLabel:
     label = QLabel(text)
-    label.setFont(title_font())
-    label.setStyleSheet(f"color: {INK};")
+    set_font(label, TITLE_PT, bold=True)
+    set_text_color(label, "INK")
     return label
 
 
 def badge_label() -> QLabel:
     """A rounded coloured tag (regime, "exploded at t = …"); hidden until it has text."""
     label = QLabel()
-    label.setFont(font(BADGE_PT, bold=True))
+    set_font(label, BADGE_PT, bold=True)
     label.hide()
     return label
 
 
-def set_badge(label: QLabel, text: str, color: str = ALERT) -> None:
-    """Show ``text`` on a ``color`` tag, or hide the badge for an empty text."""
+def set_badge(label: QLabel, text: str, color: str | None = None) -> None:
+    """Show ``text`` on a ``color`` tag (ALERT unless given), or hide the badge for an empty
+    text. The view calls it again when the theme changes."""
     # Called on every frame: a style sheet re-polishes the label even when it is the same.
-    sheet = f"color: white; background-color: {color}; border-radius: 6px; padding: 3px 10px;"
+    background = color or ALERT
+    sheet = f"color: white; background-color: {background}; border-radius: 6px; padding: 3px 10px;"
     if label.styleSheet() != sheet:
         label.setStyleSheet(sheet)
     label.setText(text)
