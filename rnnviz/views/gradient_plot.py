@@ -18,14 +18,6 @@ SIGMA = "σ_max^(T−t)"  # the keys of Session.theory_curves()
 RHO = "ρ^(T−t)"
 FEED_HINT = "press → to feed the first input"
 BACKWARD_HINT = "press B to run backpropagation through time"
-# Legend entries above the plot (pyqtgraph's legend would sit on top of the curves); each
-# is its own label, so the entries wrap onto another row in a narrow panel.
-_LEGEND = (
-    f'<span style="color:{style.GRADIENT}">━━●━━</span> measured',
-    f'theory: <span style="color:{style.THEORY_SIGMA_BAND}">███</span> '
-    f'σ<sub>max</sub><sup>T−t</sup> <span style="color:{style.THEORY_RHO}">╸╸╸</span> '
-    "ρ<sup>T−t</sup>",
-)
 _THEORY_TIP = "The textbook decay, scaled to meet the measured gradient at the last step T."
 _SYMBOLS_UP_TO = 60  # markers on each step while they stay apart
 _PAD_DECADES = 0.4
@@ -65,17 +57,11 @@ class GradientPlot(QWidget):
         item.disableAutoRange()
         item.showGrid(y=True, alpha=0.3)
         item.getAxis("left").enableAutoSIPrefix(False)
+        # Pens and the markers' colour and size come from the theme (_on_appearance_changed).
         self.curves: dict[str, pg.PlotDataItem] = {
-            # σ_max is a wide grey band under ρ: for a normal W_hh (e.g. orthogonal) they
-            # coincide, and both must stay visible.
-            SIGMA: item.plot(pen=style.pen(style.THEORY_SIGMA_BAND, width=9)),
-            RHO: item.plot(pen=style.pen(style.THEORY_RHO, dashed=True)),
-            NORM: item.plot(
-                pen=style.pen(style.GRADIENT, width=4),
-                symbolBrush=style.GRADIENT,
-                symbolPen=None,
-                symbolSize=9,
-            ),
+            SIGMA: item.plot(),
+            RHO: item.plot(),
+            NORM: item.plot(symbolPen=None),
         }
         self.marker = style.selection_marker()
         item.addItem(self.marker, ignoreBounds=True)
@@ -87,10 +73,10 @@ class GradientPlot(QWidget):
         self.exploded = style.badge_label()
         self.numbers = QLabel()
         self.clipping = QLabel()
-        self.legend = tuple(QLabel(entry) for entry in _LEGEND)
+        self.legend = tuple(QLabel(entry) for entry in _legend())
         for label in (self.numbers, self.clipping, *self.legend):
-            label.setFont(style.label_font())
-            label.setStyleSheet(f"color: {style.INK};")
+            style.set_font(label)
+            style.set_text_color(label, "INK")
         self.legend[-1].setToolTip(_THEORY_TIP)
         header = FlowLayout()
         for widget in (self.title, self.badge):
@@ -117,6 +103,8 @@ class GradientPlot(QWidget):
         style.listen(events.stepped, self._draw)
         style.listen(events.config_changed, self._on_config_changed)
         style.listen(events.selection_changed, self._on_selection_changed)
+        style.listen(style.appearance_changed, self._on_appearance_changed)
+        self._on_appearance_changed()
         self._on_gradients_changed()
         self._on_selection_changed()
 
@@ -148,6 +136,21 @@ class GradientPlot(QWidget):
         g = self.session.gradients
         exploded = "" if g is None or g.exploded_at is None else self._exploded_text()
         style.set_badge(self.exploded, exploded)
+
+    def _on_appearance_changed(self) -> None:
+        """The theme's colours, and line, marker and tick sizes at its scale."""
+        # σ_max is a wide grey band under ρ: for a normal W_hh (e.g. orthogonal) they
+        # coincide, and both must stay visible.
+        self.curves[SIGMA].setPen(style.pen(style.THEORY_SIGMA_BAND, width=9))
+        self.curves[RHO].setPen(style.pen(style.THEORY_RHO, dashed=True))
+        self.curves[NORM].setPen(style.pen(style.GRADIENT, width=4))
+        self.curves[NORM].setSymbolBrush(style.GRADIENT)
+        self.curves[NORM].setSymbolSize(style.line_width(9))
+        for label, text in zip(self.legend, _legend(), strict=True):
+            label.setText(text)
+        self._on_config_changed()  # the badges' colours
+        self._ticks = None
+        self._set_ticks()
 
     def _on_selection_changed(self) -> None:
         step = self.session.selected_step
@@ -203,7 +206,7 @@ class GradientPlot(QWidget):
     def _set_ticks(self) -> None:
         """Decades on the log axis, as many labelled as the plot's height has room for."""
         height = self.plot.getPlotItem().getViewBox().height()
-        labels = max(2, int(height // style.TICK_SPACING_PX))
+        labels = max(2, int(height // style.tick_spacing()))
         if (self._decades, labels) != self._ticks:
             self._ticks = (self._decades, labels)
             ticks = style.log_ticks(*self._decades, max_labels=labels)
@@ -237,3 +240,14 @@ class GradientPlot(QWidget):
         assert g is not None and g.exploded_at is not None
         where = f" ({g.exploded_in} pass)" if g.exploded_in else ""
         return f"exploded at t = {g.exploded_at}{where}"
+
+
+def _legend() -> tuple[str, ...]:
+    """Legend entries above the plot (pyqtgraph's legend would sit on top of the curves),
+    in the theme's colours; each is its own label, so they wrap in a narrow panel."""
+    return (
+        f'<span style="color:{style.GRADIENT}">━━●━━</span> measured',
+        f'theory: <span style="color:{style.THEORY_SIGMA_BAND}">███</span> '
+        f'σ<sub>max</sub><sup>T−t</sup> <span style="color:{style.THEORY_RHO}">╸╸╸</span> '
+        "ρ<sup>T−t</sup>",
+    )
