@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import cast
 
 import numpy as np
 import pyqtgraph as pg
@@ -59,7 +60,6 @@ class SequencePlot(QWidget):
             plot.setMouseEnabled(x=False, y=False)
             plot.disableAutoRange()
             plot.showGrid(y=True, alpha=0.25)
-            plot.getAxis("left").setWidth(56)  # both plots' steps line up
         self.markers = (style.selection_marker(), style.selection_marker())
         for plot, marker in zip((self.inputs_plot, self.outputs_plot), self.markers, strict=True):
             plot.addItem(marker, ignoreBounds=True)
@@ -79,7 +79,8 @@ class SequencePlot(QWidget):
         style.listen(events.sequence_changed, self._redraw)
         style.listen(events.config_changed, self._redraw)
         style.listen(events.selection_changed, self._on_selection_changed)
-        self._redraw()
+        style.listen(style.appearance_changed, self._on_appearance_changed)
+        self._on_appearance_changed()
 
     def legend_text(self) -> str:
         """The plots' titles, which say what each mark and colour means (HTML)."""
@@ -102,12 +103,12 @@ class SequencePlot(QWidget):
             color_in = style.INPUT if n == 1 else style.COMPONENTS[i]
             color_out = style.OUTPUT if n == 1 else style.COMPONENTS[i]
             color_target = style.TARGET if n == 1 else style.COMPONENTS[i]
-            faint = pg.mkColor(color_in).lighter(160)
+            faint = _faint(color_in)
             sx = _suffix(i)
             # Upcoming first, so the fed marks are drawn over the step they share.
             self._add(
                 "upcoming" + sx,
-                pen=None if text else style.pen(faint.name(), width=2, dashed=True),
+                pen=None if text else style.pen(faint, width=2, dashed=True),
                 symbol="o",
                 symbolBrush=faint,
                 symbolSize=12 if text else 7,
@@ -131,7 +132,7 @@ class SequencePlot(QWidget):
                 pen=None if text else style.pen(color_target, width=2, dashed=True),
                 symbol="o",
                 symbolBrush=None,
-                symbolPen=pg.mkPen(color_target, width=2.5),
+                symbolPen=style.pen(color_target, width=2.5),
                 symbolSize=20 if text else 11,
             )
 
@@ -144,9 +145,19 @@ class SequencePlot(QWidget):
 
     def _add(self, key: str, **opts: object) -> None:
         opts.setdefault("symbolPen", None)
+        opts["symbolSize"] = style.line_width(cast(float, opts["symbolSize"]))
         if not self._markers and opts["pen"] is not None:
             opts["symbol"] = None
         self.curves[key] = self._plot_for(key).plot(antialias=self._smooth, **opts)
+
+    def _on_appearance_changed(self) -> None:
+        """Curves and legends made again in the theme's colours and line widths."""
+        for plot in (self.inputs_plot, self.outputs_plot):
+            plot.getAxis("left").setWidth(round(56 * style.appearance.scale))  # steps line up
+        self._layout_key = None
+        self._axes_key = None
+        self._drawn = style.DrawnFrom()
+        self._redraw()
 
     # ---- drawing -------------------------------------------------------------------
     def _redraw(self) -> None:
@@ -244,7 +255,7 @@ def _swatch(color: str, glyph: str) -> str:
 def _titles(text: bool, n: int) -> tuple[str, str]:
     """The two plots' titles, each with the legend of its marks (colours by kind, or by
     component for vectors)."""
-    faint = pg.mkColor(style.INPUT).lighter(160).name()
+    faint = _faint(style.INPUT)
     if text:
         return (
             f"input character {_swatch(style.INPUT, '●')} fed {_swatch(faint, '●')} to come",
@@ -263,6 +274,12 @@ def _titles(text: bool, n: int) -> tuple[str, str]:
     if not one:
         bottom += " &nbsp;" + " ".join(_swatch(style.COMPONENTS[i], f"■{i + 1}") for i in range(n))
     return top, bottom
+
+
+def _faint(color: str) -> str:
+    """The colour of inputs still to come: ``color`` faded towards the paper."""
+    c = pg.mkColor(color)
+    return (c.darker(170) if style.appearance.palette.dark else c.lighter(160)).name()
 
 
 def _char_label(c: str) -> str:
