@@ -85,6 +85,17 @@ class _TimeHeatmap(QWidget):
         layout.addWidget(self.plot, 1)
 
         style.listen(session.events.selection_changed, self._on_selection_changed)
+        style.listen(style.appearance_changed, self._on_appearance_changed)
+
+    def _on_appearance_changed(self) -> None:
+        """Ticks spaced for the type size; the badge drawn again in the theme's colours."""
+        self._ticks = None
+        self._set_ticks()
+        self._drawn = style.DrawnFrom()
+        self._redraw()
+
+    def _redraw(self) -> None:
+        raise NotImplementedError
 
     # ---- drawing -------------------------------------------------------------------
     def _show(self, values: np.ndarray | None, levels: tuple[float, float], hint: str) -> None:
@@ -206,6 +217,10 @@ class GradientHeatmap(_TimeHeatmap):
         style.listen(session.events.config_changed, self._redraw)
         self._on_gradients_changed()
         self._on_selection_changed()
+
+    def _on_appearance_changed(self) -> None:
+        self.pending.setBrush(pg.mkBrush(style.PENDING))
+        super()._on_appearance_changed()
 
     def _on_gradients_changed(self) -> None:
         g = self.session.gradients
