@@ -31,14 +31,15 @@ from rnnviz.views.graph_scene import (
     node_at,
 )
 from rnnviz.views.style import (
-    BACKGROUND,
-    INK,
     LABEL_PT,
     DrawnFrom,
+    appearance,
+    appearance_changed,
     badge_label,
-    font,
     listen,
     set_badge,
+    set_font,
+    set_text_color,
 )
 
 ANIMATION_MS = 300
@@ -68,11 +69,11 @@ class GraphView(QWidget):
         self._unrolled_cam = (0.0, gl.PX_PER_COLUMN)
 
         self.status = QLabel()
-        self.status.setFont(font(LABEL_PT))
-        self.status.setStyleSheet(f"color: {INK};")
+        set_font(self.status, LABEL_PT)
+        set_text_color(self.status, "INK")
         self.status.setWordWrap(True)  # a narrow panel gets two lines, not a wider window
         self.badge = badge_label()
-        self.graphics = pg.GraphicsView(background=BACKGROUND)
+        self.graphics = pg.GraphicsView(background=appearance.palette.PAPER)
         self.view_box = pg.ViewBox(enableMouse=False, enableMenu=False, defaultPadding=0.0)
         self.view_box.disableAutoRange()
         self.graphics.setCentralItem(self.view_box)
@@ -108,6 +109,7 @@ class GraphView(QWidget):
             ev.sweep_moved,
         ):
             listen(event, self._on_session_changed)
+        listen(appearance_changed, self._on_appearance_changed)
         self.redraw()
 
     # ---- folded / unrolled -------------------------------------------------------
@@ -251,7 +253,8 @@ class GraphView(QWidget):
             lines.append(f"target = {shown}")
         else:
             lines.append(f"{kind}: nothing fed yet")
-        return f"<span style='font-size:{TOOLTIP_PT}pt'>" + "<br>".join(lines) + "</span>"
+        size = appearance.pt(TOOLTIP_PT)
+        return f"<span style='font-size:{size:g}pt'>" + "<br>".join(lines) + "</span>"
 
     def eventFilter(self, obj: QObject | None, event: QEvent | None) -> bool:
         if event is not None and event.type() == QEvent.Type.Leave:
@@ -260,6 +263,13 @@ class GraphView(QWidget):
 
     # ---- internals -----------------------------------------------------------------
     def _on_session_changed(self) -> None:
+        self.redraw()
+
+    def _on_appearance_changed(self) -> None:
+        """Everything drawn again in the theme's colours, type size and line widths."""
+        self.graphics.setBackground(appearance.palette.PAPER)
+        self.graph_item.restyle()
+        self._drawn = DrawnFrom()
         self.redraw()
 
     def _on_mouse_moved(self, scene_pos: QPointF) -> None:

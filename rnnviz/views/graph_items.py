@@ -26,17 +26,17 @@ from PyQt6.QtGui import (
 from PyQt6.QtWidgets import QStyleOptionGraphicsItem, QWidget
 
 from rnnviz.views.graph_style import BAD_COLOR, HOVER_GLOW
-from rnnviz.views.style import INPUT, OUTPUT, SELECTION, STATE
+from rnnviz.views.style import appearance
 
-NODE_COLORS: dict[str, str] = {"x": INPUT, "h": STATE, "y": OUTPUT}
-NODE_PEN_WIDTH = 2.5
+NODE_COLORS: dict[str, str] = {"x": "INPUT", "h": "STATE", "y": "OUTPUT"}  # palette names
+NODE_PEN_WIDTH = 2.5  # px at scale 1
 SELECTED_PEN_WIDTH = 5.0
+BAD_GLOW_WIDTH = 4.0
 FAINT_OPACITY = 0.35  # inputs of the sequence that have not been fed yet
-BAND_COLOR = (236, 236, 236)
-HALO_MIX = 0.55  # halo colour = this much of the gradient colour on white: arrows stand out
+HALO_MIX = 0.55  # halo colour = this much of the gradient colour on paper: arrows stand out
 HOVER_MARGIN = 14.0  # the hover glow is this many pixels wider than its edge
 SUB_SCALE = 0.72  # subscript size relative to its base text
-LABEL_BACKDROP = QColor(255, 255, 255, 150)  # keeps labels legible where they touch a line
+BACKDROP_ALPHA = 150  # labels sit on the paper at this opacity where they touch a line
 
 
 @dataclass(frozen=True)
@@ -103,8 +103,22 @@ class GraphItem(pg.GraphicsObject):
         self._label_boxes: dict[tuple[object, ...], tuple[float, float, float, float, float]] = {}
         self._texts: dict[tuple[str, tuple[int, bool, bool]], QStaticText] = {}
         self._pens: dict[tuple[object, ...], QPen] = {}
-        self._white = QColor("white")
+        self._white = QColor("white")  # under the value strips, whose 0 is white
         self._stacked = False
+        self.restyle()
+
+    def restyle(self) -> None:
+        """Take the appearance's colours, type size and line widths (cached ones are
+        dropped) and paint again."""
+        p = appearance.palette
+        self._fonts.clear()
+        self._label_boxes.clear()
+        self._texts.clear()
+        self._pens.clear()
+        self._band = QColor(p.BAND)
+        self._backdrop = QColor(p.PAPER)
+        self._backdrop.setAlpha(BACKDROP_ALPHA)
+        self.update()
 
     def set_images(self, strips: dict[str, np.ndarray]) -> None:
         """One (L, n, 4) RGBA image per row kind; node ``strip`` j is its column j."""
@@ -161,7 +175,7 @@ class GraphItem(pg.GraphicsObject):
         painter.resetTransform()
         if self.band is not None:
             painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(QColor(*BAND_COLOR))
+            painter.setBrush(self._band)
             painter.drawRoundedRect(transform.mapRect(QRectF(*self.band)), 8.0, 8.0)
         for n, r in boxes:
             if n.glow is not None or n.glow_bad:
@@ -328,13 +342,16 @@ class GraphItem(pg.GraphicsObject):
         key = ("node", n.kind, n.selected, n.bad, n.faint)
         pen = self._pens.get(key)
         if pen is None:
+            p = appearance.palette
             if n.selected:
-                pen = QPen(QColor(SELECTION), SELECTED_PEN_WIDTH)
+                pen = QPen(QColor(p.SELECTION), appearance.width(SELECTED_PEN_WIDTH))
             elif n.bad:
-                pen = QPen(QColor(BAD_COLOR), SELECTED_PEN_WIDTH, Qt.PenStyle.DashLine)
+                width = appearance.width(SELECTED_PEN_WIDTH)
+                pen = QPen(QColor(BAD_COLOR), width, Qt.PenStyle.DashLine)
             else:
                 style = Qt.PenStyle.DashLine if n.faint else Qt.PenStyle.SolidLine
-                pen = QPen(QColor(NODE_COLORS[n.kind]), NODE_PEN_WIDTH, style)
+                color = QColor(getattr(p, NODE_COLORS[n.kind]))
+                pen = QPen(color, appearance.width(NODE_PEN_WIDTH), style)
             pen.setCosmetic(True)
             pen.setJoinStyle(Qt.PenJoinStyle.MiterJoin)
             self._pens[key] = pen
@@ -344,7 +361,7 @@ class GraphItem(pg.GraphicsObject):
         """‖dL/dh_t‖ as a halo around h_t: wider and darker for a larger gradient."""
         if n.glow_bad:
             margin = 0.09 * scale
-            pen = QPen(QColor(BAD_COLOR), 4.0, Qt.PenStyle.DashLine)
+            pen = QPen(QColor(BAD_COLOR), appearance.width(BAD_GLOW_WIDTH), Qt.PenStyle.DashLine)
             pen.setCosmetic(True)
             painter.setPen(pen)
             painter.setBrush(Qt.BrushStyle.NoBrush)
@@ -356,8 +373,9 @@ class GraphItem(pg.GraphicsObject):
         painter.drawRoundedRect(halo, margin, margin)
 
     def _paint_labels(self, painter: QPainter, transform: QTransform) -> None:
-        """Labels at a fixed size in points, placed at their data anchors (device pixels):
-        every backdrop in one call, then the texts grouped by font and colour."""
+        """Labels at a fixed size in points (at the appearance's scale), placed at their data
+        anchors (device pixels): every backdrop in one call, then the texts grouped by font
+        and colour."""
         painter.setOpacity(1.0)
         backdrops: list[QRectF] = []
         texts: list[tuple[tuple[int, bool, bool], str, float, float, str]] = []
@@ -376,7 +394,7 @@ class GraphItem(pg.GraphicsObject):
                     ((lab.size, False, False), lab.color, left + suffix_x, top, lab.suffix)
                 )
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(LABEL_BACKDROP)
+        painter.setBrush(self._backdrop)
         painter.drawRects(backdrops)
         font_key: tuple[int, bool, bool] | None = None
         color = ""
@@ -423,7 +441,7 @@ class GraphItem(pg.GraphicsObject):
         key = (size, bold, italic)
         if key not in self._fonts:
             f = QFont()
-            f.setPointSize(size)
+            f.setPointSizeF(appearance.pt(size))
             f.setBold(bold)
             f.setItalic(italic)
             self._fonts[key] = f
@@ -435,7 +453,10 @@ def _polygon(points: np.ndarray) -> QPolygonF:
 
 
 def _lighter(color: str) -> QColor:
-    """``color`` mixed with white, opaque (a translucent fill costs ~3x more to paint)."""
-    c = QColor(color)
-    mix = [round(255 + (v - 255) * HALO_MIX) for v in (c.red(), c.green(), c.blue())]
-    return QColor(*mix)
+    """``color`` mixed with the paper (white in the light theme), opaque (a translucent fill
+    costs ~3x more to paint)."""
+    c, paper = QColor(color), QColor(appearance.palette.PAPER)
+    channels = zip(
+        (c.red(), c.green(), c.blue()), (paper.red(), paper.green(), paper.blue()), strict=True
+    )
+    return QColor(*(round(q + (v - q) * HALO_MIX) for v, q in channels))

@@ -17,15 +17,15 @@ from rnnviz.views import graph_layout as gl
 from rnnviz.views.graph_items import EdgeSpec, LabelSpec, NodeSpec
 from rnnviz.views.graph_style import (
     BAD_COLOR,
-    EDGE_COLOR,
     EDGE_WIDTH,
+    edge_color,
     gradient_colors,
     gradient_strength,
     gradient_width,
     strip_rgba,
     value_level,
 )
-from rnnviz.views.style import INK, INPUT, LABEL_PT, MUTED, OUTPUT
+from rnnviz.views.style import LABEL_PT, appearance
 
 NODE_LABEL_PT = LABEL_PT + 2
 EDGE_LABEL_PT = LABEL_PT + 1
@@ -195,7 +195,7 @@ def _node(c: Content, kind: str, step: int, name: str, cx: float, strip: int) ->
 def _hh_style(c: Content, step: int) -> tuple[float, str, bool]:
     """(width, colour, dashed) of the W_hh edge into h_step: the gradient when it is lit."""
     if step not in c.grad:
-        return EDGE_WIDTH, EDGE_COLOR, False
+        return EDGE_WIDTH, edge_color(), False
     g = c.grad[step]
     if g is None:
         return BAD_WIDTH, BAD_COLOR, True
@@ -207,11 +207,14 @@ def _edge(
     step: int,
     points: np.ndarray,
     hover: str | None,
-    style: tuple[float, str, bool] = (EDGE_WIDTH, EDGE_COLOR, False),
+    style: tuple[float, str, bool] | None = None,
     opacity: float = 1.0,
     loop: bool = False,
 ) -> EdgeSpec:
-    width, color, dashed = style
+    """An edge in ``style`` (width at scale 1, colour, dashed), a weight's arrow unless given;
+    its width at the appearance's scale."""
+    width, color, dashed = style or (EDGE_WIDTH, edge_color(), False)
+    width = appearance.width(width)
     return EdgeSpec(kind, step, points, width, color, dashed, hover == kind, opacity, loop)
 
 
@@ -253,10 +256,11 @@ def _folded(c: Content, hover: str | None) -> Scene:
     xh, hy = gl.xh_segment(cx), gl.hy_segment(cx)
     ox, oy = gl.loop_centre(cx)
     size = FOLDED_LABEL_PT
+    p = appearance.palette
     labels = (
-        _label("x", "t", (cx, xh[1] - gl.NODE_HEIGHT["x"]), (0.5, 0), (0, 6), size, INPUT),
-        _label("h", "t", (cx - H_LABEL_DX, 0.0), (1, 0.5), (-6, 0), size, INK),
-        _label("y", "t", (cx, hy[3] + gl.NODE_HEIGHT["y"]), (0.5, 1), (0, -6), size, OUTPUT),
+        _label("x", "t", (cx, xh[1] - gl.NODE_HEIGHT["x"]), (0.5, 0), (0, 6), size, p.INPUT),
+        _label("h", "t", (cx - H_LABEL_DX, 0.0), (1, 0.5), (-6, 0), size, p.INK),
+        _label("y", "t", (cx, hy[3] + gl.NODE_HEIGHT["y"]), (0.5, 1), (0, -6), size, p.OUTPUT),
         _edge_label("xh", (cx, (xh[1] + xh[3]) / 2), (0, 0.5), (10, 0), size),
         _edge_label("hy", (cx, (hy[1] + hy[3]) / 2), (0, 0.5), (10, 0), size),
         _edge_label("hh", (ox + gl.LOOP_RADIUS, oy), (0, 0.5), (10, 0), size),
@@ -299,10 +303,11 @@ def _node_label(n: NodeSpec) -> LabelSpec:
     suffix = f" {n.char}" if n.char else ""
     if n.kind == "h":
         return _label("h", sub, (cx - H_LABEL_DX, cy), (1, 0), (-4, 11))
+    p = appearance.palette
     if n.kind == "x":
-        color = MUTED if n.faint else INPUT
+        color = p.MUTED if n.faint else p.INPUT
         return _label("x", sub, (cx, cy - half), (0.5, 0), (0, 4), color=color, suffix=suffix)
-    return _label("y", sub, (cx, cy + half), (0.5, 1), (0, -4), color=OUTPUT, suffix=suffix)
+    return _label("y", sub, (cx, cy + half), (0.5, 1), (0, -4), color=p.OUTPUT, suffix=suffix)
 
 
 def _label(
@@ -312,9 +317,11 @@ def _label(
     align: tuple[float, float],
     offset: tuple[float, float],
     size: int = NODE_LABEL_PT,
-    color: str = INK,
+    color: str | None = None,
     suffix: str = "",
 ) -> LabelSpec:
+    """A node's label, in ink unless ``color`` is given; ``size`` in points at scale 1."""
+    color = color or appearance.palette.INK
     return LabelSpec(base, sub, pos, align, offset, size, color, bold=True, suffix=suffix)
 
 
@@ -325,7 +332,7 @@ def _edge_label(
     offset: tuple[float, float],
     size: int = EDGE_LABEL_PT,
 ) -> LabelSpec:
-    return LabelSpec("W", sub, pos, align, offset, size, MUTED, italic=True)
+    return LabelSpec("W", sub, pos, align, offset, size, appearance.palette.MUTED, italic=True)
 
 
 def _bounds(left: float, right: float) -> QRectF:

@@ -6,10 +6,11 @@ import numpy as np
 import pyqtgraph as pg
 
 from rnnviz.session.analysis import LOG_FLOOR
-from rnnviz.views.style import GRADIENT, diverging_colormap, symmetric_levels
+from rnnviz.views.palettes import LIGHT, Palette
+from rnnviz.views.style import appearance, diverging_colormap, symmetric_levels
 
-EDGE_COLOR = "#505050"
-EDGE_WIDTH = 3.0
+EDGE_COLOR = LIGHT.EDGE  # the weights' arrows in the light theme (edge_color(): the theme's)
+EDGE_WIDTH = 3.0  # px at scale 1
 GRAD_MIN_WIDTH = 2.0  # the W_hh arrow into the step with the smallest ‖dL/dh_t‖ …
 GRAD_MAX_WIDTH = 14.0  # … and into the one with the largest
 MIN_DECADES = 2.0
@@ -17,10 +18,23 @@ BAD_COLOR = "#d62728"  # non-finite steps: dashed red
 HOVER_GLOW = (244, 180, 0, 190)  # the shared weight under the mouse, at every step
 
 _VALUE_LUT: np.ndarray = diverging_colormap().getLookupTable(nPts=256, alpha=True)  # (256, 4)
-# Pale lavender (a gradient that has faded away) to deep purple (a large one).
-_GRADIENT_MAP = pg.ColorMap(
-    [0.0, 0.55, 1.0], [(222, 210, 240), pg.mkColor(GRADIENT).getRgb()[:3], (40, 0, 80)]
-)
+_GRADIENT_MAPS: dict[str, pg.ColorMap] = {}  # theme name → map
+
+
+def edge_color() -> str:
+    """The weights' arrows in the current theme."""
+    return appearance.palette.EDGE
+
+
+def _gradient_map(palette: Palette) -> pg.ColorMap:
+    """A gradient that has faded away (pale lavender on light paper, dim on dark) through
+    the theme's gradient purple to a large one (deep purple, or bright on dark paper)."""
+    cmap = _GRADIENT_MAPS.get(palette.name)
+    if cmap is None:
+        stops = (palette.GRADIENT_FAINT, palette.GRADIENT, palette.GRADIENT_STRONG)
+        colors = [pg.mkColor(c).getRgb()[:3] for c in stops]
+        cmap = _GRADIENT_MAPS[palette.name] = pg.ColorMap([0.0, 0.55, 1.0], colors)
+    return cmap
 
 
 def value_level(values: np.ndarray, bounded: bool) -> float:
@@ -59,5 +73,6 @@ def gradient_width(strength: float) -> float:
 
 def gradient_colors(strength: np.ndarray) -> list[str]:
     """Hex colour of each gradient strength (0 faded … 1 the largest; NaN gets a placeholder)."""
-    rgba = _GRADIENT_MAP.map(np.nan_to_num(strength), mode="byte")  # (n, 4)
+    cmap = _gradient_map(appearance.palette)
+    rgba = cmap.map(np.nan_to_num(strength), mode="byte")  # (n, 4)
     return [f"#{r:02x}{g:02x}{b:02x}" for r, g, b, _ in rgba]
