@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from PyQt6.QtCore import QPointF
 from PyQt6.QtGui import QColor, QFont, QFontDatabase, QFontMetricsF, QPainter
 
-from rnnviz.views.style import INK
+from rnnviz.views.style import appearance
 
 MIN_PT = 12  # the smallest type a projector shows legibly
 SCALES = (1.0, 0.9, 0.8, 0.7, 0.6)  # tried in turn, each size floored at MIN_PT
@@ -72,7 +72,7 @@ class Line:
     """One logical line: a text, or (with ``numbers``) a table row ``symbol = numbers``."""
 
     parts: tuple[Run, ...]  # the text, or the row's symbol
-    points: int
+    points: int  # at scale 1: placed at the appearance's scale
     color: str
     bold: bool = False
     numbers: Numbers | None = None  # a row's value
@@ -186,8 +186,14 @@ def paint(painter: QPainter, layout: Layout, fonts: Fonts) -> None:
         painter.drawText(QPointF(g.x, g.baseline), g.text)
 
 
+def _min_pt() -> float:
+    """MIN_PT at the appearance's scale (larger type in presentation mode)."""
+    return appearance.pt(MIN_PT)
+
+
 def _size(points: int, scale: float) -> float:
-    return max(float(MIN_PT), round(points * scale * 2) / 2)  # half points: fewer fonts
+    scaled = appearance.pt(points) * scale
+    return max(_min_pt(), round(scaled * 2) / 2)  # half points: fewer fonts
 
 
 def _place(lines: tuple[Line, ...], width: float, scale: float, fonts: Fonts) -> Layout:
@@ -224,7 +230,7 @@ def _one_row_points(line: Line, width: float, scale: float, fonts: Fonts) -> flo
     if one_row <= room:
         return points
     fitting = math.floor(points * room / one_row * 2) / 2  # half points
-    return fitting if fitting >= max(float(MIN_PT), points * line.shrink) else points
+    return fitting if fitting >= max(_min_pt(), points * line.shrink) else points
 
 
 def _place_text(
@@ -290,7 +296,7 @@ def _place_text(
 
 
 def _sub_key(points: float, bold: bool) -> tuple[float, bool, bool]:
-    return (max(float(MIN_PT) * SUB_SCALE, points * SUB_SCALE), bold, False)
+    return (max(_min_pt() * SUB_SCALE, points * SUB_SCALE), bold, False)
 
 
 def _words_width(words: list[list[Run]], points: float, bold: bool, fonts: Fonts) -> float:
@@ -370,7 +376,7 @@ def _place_rows(
             x += fonts.width(font, r.text)
         out.append(Glyphs(equals, key, line.color, column, baseline))
         numbers = line.numbers.text(count)
-        out.append(Glyphs(numbers, mono, INK, start, baseline))
+        out.append(Glyphs(numbers, mono, appearance.palette.INK, start, baseline))
         texts.append(f"{plain(line.parts)} = {numbers}")
         y += max(m.height(), fonts.metrics(mono).height()) + shift * 0.6
     return y + m.leading()

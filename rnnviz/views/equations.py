@@ -22,8 +22,8 @@ EQUATION_SHRINK = 0.75  # an equation shrinks this far to stay on one line befor
 _PLAIN_RANGE = (0.01, 100.0)
 _WHOLE_UP_TO = 8  # longer vectors keep their first and last four numbers
 _REMARK = "   ("  # explain writes a remark after an equation this way
-# The quantity each row computes gets the colour it has in the plots.
-_RESULT_COLORS = {"h": style.STATE, "y": style.OUTPUT, "δ": style.GRADIENT, "c": style.STATE}
+# The quantity each row computes gets the colour it has in the plots (palette names).
+_RESULT_COLORS = {"h": "STATE", "y": "OUTPUT", "δ": "GRADIENT", "c": "STATE"}
 
 
 def vector_numbers(values: np.ndarray) -> Numbers:
@@ -82,6 +82,7 @@ class EquationsPanel(QWidget):
             events.config_changed,
         ):
             style.listen(event, self._on_session_changed)
+        style.listen(style.appearance_changed, self._on_appearance_changed)
         self._on_session_changed()
 
     def text(self) -> str:
@@ -104,6 +105,12 @@ class EquationsPanel(QWidget):
         self._layout = None
         self.update()
 
+    def _on_appearance_changed(self) -> None:
+        """The lines again in the theme's colours, fitted again at its type size."""
+        self._drawn = style.DrawnFrom()
+        self._shape = None
+        self._on_session_changed()
+
     # ---- drawing -------------------------------------------------------------------
     def _fitted(self) -> Layout:
         if self._layout is None:
@@ -122,7 +129,7 @@ class EquationsPanel(QWidget):
 
     def paintEvent(self, event: QPaintEvent | None) -> None:
         painter = QPainter(self)
-        painter.fillRect(self.rect(), QColor("white"))
+        painter.fillRect(self.rect(), QColor(style.PAPER))
         paint(painter, self._fitted(), self._fonts)
         painter.end()
 
@@ -166,7 +173,8 @@ def _equation(eq: Equation) -> list[Line]:
         lines.append(Line(runs("(" + remark), style.LABEL_PT, style.MUTED))
     for term in eq.terms:
         result = term is eq.terms[-1]
-        color = _RESULT_COLORS.get(term.symbol.split("_")[0], style.INK) if result else style.INK
+        name = _RESULT_COLORS.get(term.symbol.split("_")[0], "INK") if result else "INK"
+        color = getattr(style.appearance.palette, name)
         numbers = vector_numbers(term.values)
         priority = 0 if result else _priority(term.symbol)
         lines.append(Line(runs(term.symbol), NUMBERS_PT, color, result, numbers, priority))
