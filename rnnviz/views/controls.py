@@ -8,7 +8,7 @@ session's message under its control, and the control returns to the session's va
 from __future__ import annotations
 
 from PyQt6.QtCore import QEvent, QObject, QSize, Qt
-from PyQt6.QtGui import QColor, QKeyEvent, QPalette
+from PyQt6.QtGui import QKeyEvent
 from PyQt6.QtWidgets import (
     QAbstractSpinBox,
     QApplication,
@@ -68,8 +68,8 @@ TIPS: dict[str, str] = {
 def titled_group(title: str, content: QWidget) -> QGroupBox:
     """A box with a large title; the content carries the label font so only the title is big."""
     group = QGroupBox(title)
-    group.setFont(style.title_font())
-    content.setFont(style.label_font())
+    style.set_font(group, style.TITLE_PT, bold=True)
+    style.set_font(content)
     layout = QVBoxLayout(group)
     layout.setContentsMargins(8, 4, 8, 8)
     layout.addWidget(content)
@@ -77,16 +77,14 @@ def titled_group(title: str, content: QWidget) -> QGroupBox:
 
 
 def colored_label(color: str, bold: bool = False) -> QLabel:
-    """A label in ``color`` at the label size.
+    """A label at the label size in the theme's colour named ``color`` ("MUTED", "ALERT" …).
 
     Colour goes through the palette, not a style sheet: a style sheet would reset the
     label's font to the application default (9 pt), too small for a lecture hall.
     """
     label = QLabel()
-    label.setFont(style.font(style.LABEL_PT, bold=bold))
-    palette = label.palette()
-    palette.setColor(QPalette.ColorRole.WindowText, QColor(color))
-    label.setPalette(palette)
+    style.set_font(label, style.LABEL_PT, bold=bold)
+    style.set_text_color(label, color)
     label.setWordWrap(True)
     return label
 
@@ -145,7 +143,7 @@ class ControlsPanel(QWidget):
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
-        self.setFont(style.label_font())
+        style.set_font(self)
         self.errors: dict[str, QLabel] = {}
 
         self.cell_combo = _combo(CELL_NAMES)
@@ -167,7 +165,7 @@ class ControlsPanel(QWidget):
         self.rho_spin.setSingleStep(RHO_STEP)
         self.rho_spin.setKeyboardTracking(False)
         self.rho_spin.setPrefix("ρ = ")
-        self.spectra_label = colored_label(style.MUTED)
+        self.spectra_label = colored_label("MUTED")
         self.seed_spin = _spin(0, 2**31 - 1)
 
         self.encoding_combo = _combo(ENCODING_NAMES)
@@ -234,7 +232,7 @@ class ControlsPanel(QWidget):
             widget.setToolTip(widget.toolTip() or TIPS[key])
             line.addWidget(widget)
         column.addLayout(line)
-        error = colored_label(style.ALERT, bold=True)
+        error = colored_label("ALERT", bold=True)
         error.hide()
         column.addWidget(error)
         self.errors[key] = error

@@ -26,9 +26,6 @@ from rnnviz.views.draw_canvas import DrawCanvas
 
 # The main window steps with these; an empty field has no use for them, so it lets them pass.
 WINDOW_KEYS = frozenset({Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Space, Qt.Key.Key_Home})
-INVALID_STYLE = (
-    f'QLineEdit[invalid="true"] {{ border: 3px solid {style.ALERT}; background: #ffebee; }}'
-)
 
 FEED_HINTS: dict[str, str] = {
     "scalar": "one step per number: 0.5, 1, -0.2",
@@ -42,6 +39,15 @@ FEED_PLACEHOLDERS: dict[str, str] = {
 }
 
 
+def _invalid_style() -> str:
+    """A field holding a mistake: a thick border and a background in the theme's alert."""
+    p = style.appearance.palette
+    return (
+        f'QLineEdit[invalid="true"] {{ border: 3px solid {p.ALERT}; '
+        f"background: {p.INVALID_FIELD}; }}"
+    )
+
+
 class EntryField(QLineEdit):
     """A line edit that leaves the window's stepping keys alone while it is empty.
 
@@ -52,8 +58,8 @@ class EntryField(QLineEdit):
         super().__init__(parent)
         # The style sheet sits on the field alone (on the panel it would reset every child's
         # font to the application default); the explicit font keeps the field's size.
-        self.setStyleSheet(INVALID_STYLE)
-        self.setFont(style.label_font())
+        style.appearance.keep(self, "invalid", lambda f: f.setStyleSheet(_invalid_style()))
+        style.set_font(self)
 
     def event(self, event: QEvent | None) -> bool:
         if (
@@ -76,7 +82,7 @@ class EntryField(QLineEdit):
         super().keyPressEvent(event)
 
     def set_invalid(self, invalid: bool) -> None:
-        """Mark the field red (the INVALID_STYLE rule) or back to normal."""
+        """Mark the field red (the rule of ``_invalid_style``) or back to normal."""
         self.setProperty("invalid", invalid)
         # A dynamic property only restyles after a re-polish.
         self.style().unpolish(self)
@@ -89,7 +95,7 @@ class InputPanel(QWidget):
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
-        self.setFont(style.label_font())
+        style.set_font(self)
 
         self.entry = EntryField()
         self.entry.setToolTip(
@@ -97,9 +103,9 @@ class InputPanel(QWidget):
         )
         self.feed_button = QPushButton("Feed")
         self.feed_button.setToolTip("Feed what is typed, one step per number or character.")
-        self.feed_error = colored_label(style.ALERT, bold=True)
+        self.feed_error = colored_label("ALERT", bold=True)
         self.feed_error.hide()
-        self.feed_hint = colored_label(style.MUTED)
+        self.feed_hint = colored_label("MUTED")
 
         self.preset_combo = QComboBox()
         for i, name in enumerate(PRESETS):
@@ -114,7 +120,7 @@ class InputPanel(QWidget):
         )
         self.load_text_button = QPushButton("Load text")
         self.load_text_button.setToolTip(self.text_entry.toolTip())
-        self.text_error = colored_label(style.ALERT, bold=True)
+        self.text_error = colored_label("ALERT", bold=True)
         self.text_error.hide()
 
         self.canvas = DrawCanvas(session)
@@ -181,7 +187,7 @@ class InputPanel(QWidget):
         form.addRow("Text", text_row)
         form.addRow("", self.text_error)
         buttons = QHBoxLayout()
-        hint = colored_label(style.MUTED)
+        hint = colored_label("MUTED")
         hint.setText("or draw it:")
         hint.setWordWrap(False)  # two words: a second line would take the pad's height
         buttons.addWidget(hint, stretch=1)
