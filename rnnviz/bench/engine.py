@@ -56,9 +56,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cells", default="vanilla", help="comma-separated: vanilla,lstm,gru")
     args = parser.parse_args(argv)
+    blas = os.environ.get("OPENBLAS_NUM_THREADS", "default")
     print(
         f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}, NumPy {np.__version__}, float64"
+        f"Python {platform.python_version()}, NumPy {np.__version__}, float64, "
+        f"OpenBLAS threads: {blas}, load {os.getloadavg()[0]:.2f}"
     )
     rows = []
     for cell in args.cells.split(","):
