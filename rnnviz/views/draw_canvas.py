@@ -31,7 +31,7 @@ class DrawCanvas(QWidget):
         self._values = np.zeros(session.config.sequence_length)  # (N,)
         self._last: tuple[int, float] | None = None  # the previous drag point (step, value)
         self._drawn = style.DrawnFrom()  # the session's inputs the pad last showed
-        self.setFont(style.font(style.LABEL_PT))
+        style.set_font(self)
         # The arrow keys belong to the main window (stepping), never to the pad.
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setCursor(Qt.CursorShape.CrossCursor)
@@ -43,6 +43,7 @@ class DrawCanvas(QWidget):
         )
         style.listen(session.events.sequence_changed, self._on_sequence_changed)
         style.listen(session.events.config_changed, self._on_sequence_changed)
+        style.listen(style.appearance_changed, self._on_appearance_changed)
         self._on_sequence_changed()
 
     # ---- public --------------------------------------------------------------------
@@ -121,6 +122,9 @@ class DrawCanvas(QWidget):
             kept[:m] = self._values[:m]
             self.set_values(kept)
 
+    def _on_appearance_changed(self) -> None:
+        self.update()  # painted in the theme's colours and line widths
+
     # ---- painting ------------------------------------------------------------------
     def _area(self) -> QRectF:
         left, top, right, bottom = MARGINS
@@ -139,7 +143,7 @@ class DrawCanvas(QWidget):
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         area = self._area()
-        painter.fillRect(self.rect(), QColor("white"))
+        painter.fillRect(self.rect(), QColor(style.PAPER))
         self._paint_grid(painter, area)
         self._paint_signal(painter, area)
         painter.end()
@@ -153,7 +157,7 @@ class DrawCanvas(QWidget):
         for value in GRID_VALUES:
             y = self._y(value)
             # The zero line is the reference students read values against: make it stand out.
-            pen = QPen(ink if value == 0 else muted, 1.5 if value == 0 else 1)
+            pen = QPen(ink if value == 0 else muted, style.line_width(1.5 if value == 0 else 1))
             if value != 0:
                 pen.setStyle(Qt.PenStyle.DashLine)
             painter.setPen(pen)
@@ -168,7 +172,7 @@ class DrawCanvas(QWidget):
                 ),
                 text,
             )
-        painter.setPen(QPen(ink, 1.5))
+        painter.setPen(QPen(ink, style.line_width(1.5)))
         painter.drawRect(area)
         n = self._values.size
         baseline = area.bottom() + metrics.ascent() + 4
@@ -185,11 +189,11 @@ class DrawCanvas(QWidget):
         xs = area.left() + (np.arange(n) + 0.5) / n * area.width()  # (N,) as _x, in one go
         ys = area.top() + (Y_MAX - self._values) / (2 * Y_MAX) * area.height()  # (N,) as _y
         points = [QPointF(x, y) for x, y in zip(xs.tolist(), ys.tolist(), strict=True)]
-        painter.setPen(QPen(color, style.LINE_WIDTH))
+        painter.setPen(QPen(color, style.line_width(style.LINE_WIDTH)))
         painter.drawPolyline(QPolygonF(points))
         if len(points) <= DOTS_UP_TO:
             painter.setBrush(color)
             painter.setPen(Qt.PenStyle.NoPen)
-            radius = 4.0
+            radius = style.line_width(4.0)
             for p in points:
                 painter.drawEllipse(p, radius, radius)

@@ -19,8 +19,6 @@ from rnnviz.views import style
 
 CAPTION_PT = 20  # the sentence the teacher talks over: read from the back row
 HEADER_PT = 16
-BACKGROUND = "#fff4d6"  # a warm strip: the lesson is set apart from the panels' white
-EDGE = "#e0b44c"
 
 
 class LessonBar(QFrame):
@@ -37,17 +35,13 @@ class LessonBar(QFrame):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("lessonBar")
-        # The selector keeps the colours on the bar itself; the buttons keep their own look.
-        self.setStyleSheet(
-            f"#lessonBar {{ background: {BACKGROUND}; border-bottom: 3px solid {EDGE}; }}"
-            f"#lessonBar QLabel {{ color: {style.INK}; background: transparent; }}"
-        )
+        style.appearance.keep(self, "colours", lambda bar: bar.setStyleSheet(_sheet()))
         self.title = QLabel(self)
-        self.title.setFont(style.font(HEADER_PT, bold=True))
+        style.set_font(self.title, HEADER_PT, bold=True)
         self.position = QLabel(self)
-        self.position.setFont(style.font(HEADER_PT))
+        style.set_font(self.position, HEADER_PT)
         self.caption = QLabel(self)
-        self.caption.setFont(style.font(CAPTION_PT))
+        style.set_font(self.caption, CAPTION_PT)
         self.caption.setWordWrap(True)
         self.caption.setTextFormat(Qt.TextFormat.PlainText)  # lesson files are data, not HTML
         self.caption.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
@@ -74,7 +68,7 @@ class LessonBar(QFrame):
         button = QToolButton(self)
         button.setDefaultAction(action)
         button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        button.setFont(style.font(HEADER_PT, bold=True))
+        style.set_font(button, HEADER_PT, bold=True)
         return button
 
     def show_slide(self, title: str, k: int, n: int, caption: str) -> None:
@@ -82,3 +76,13 @@ class LessonBar(QFrame):
         self.title.setText(title)
         self.position.setText(f"slide {k} / {n}")
         self.caption.setText(caption)
+
+
+def _sheet() -> str:
+    """A warm strip in the theme (the lesson is set apart from the panels); the selector keeps
+    the colours on the bar itself, and the buttons keep their own look."""
+    p = style.appearance.palette
+    return (
+        f"#lessonBar {{ background: {p.LESSON_PAPER}; border-bottom: 3px solid {p.LESSON_EDGE}; }}"
+        f"#lessonBar QLabel {{ color: {p.INK}; background: transparent; }}"
+    )

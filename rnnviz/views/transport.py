@@ -13,6 +13,7 @@ from rnnviz.session import Session
 from rnnviz.views import style, theme
 
 MIN_SPEED, MAX_SPEED, DEFAULT_SPEED = 1, 60, 4  # steps per second
+ICON_PX = 32  # the buttons' icons at scale 1
 
 
 class Player(QObject):
@@ -153,7 +154,6 @@ class TransportBar(QWidget):
         for action in actions:
             button = QToolButton(self)
             button.setDefaultAction(action)
-            button.setIconSize(QSize(32, 32))
             button.setAutoRaise(True)
             layout.addWidget(button)
             self.buttons.append(button)
@@ -176,12 +176,20 @@ class TransportBar(QWidget):
         layout.addWidget(self.slider, 1)
 
         self.step_label = QLabel(self)
-        self.step_label.setFont(theme.title_font(self.font()))
+        style.set_font(self.step_label, theme.TITLE_POINT_SIZE, bold=True)
         self.step_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         layout.addWidget(self.step_label)
 
         style.listen(session.events.stepped, self._on_stepped)
         style.listen(session.events.sequence_changed, self._on_stepped)
+        style.listen(style.appearance_changed, self._on_appearance_changed)
+        self._on_appearance_changed()
+
+    def _on_appearance_changed(self) -> None:
+        """Icons and the step counter (a fixed size, from its font) at the type scale."""
+        side = round(ICON_PX * style.appearance.scale)
+        for button in self.buttons:
+            button.setIconSize(QSize(side, side))
         self._on_stepped()
 
     def _on_stepped(self) -> None:
