@@ -173,10 +173,14 @@ def fit(
     return best
 
 
-def paint(painter: QPainter, layout: Layout, fonts: Fonts) -> None:
+def paint(painter: QPainter, layout: Layout, fonts: Fonts, bottom: float) -> None:
+    """The glyphs, but none that would be cut by the ``bottom`` edge (when even the fewest
+    lines in the smallest type do not fit, the last ones are left out whole)."""
     font_key: tuple[float, bool, bool] | None = None
     color = ""
     for g in layout.glyphs:
+        if g.baseline + fonts.metrics(g.font).descent() > bottom:
+            continue
         if g.font != font_key:
             font_key = g.font
             painter.setFont(fonts.font(font_key))

@@ -130,7 +130,7 @@ class EquationsPanel(QWidget):
     def paintEvent(self, event: QPaintEvent | None) -> None:
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor(style.PAPER))
-        paint(painter, self._fitted(), self._fonts)
+        paint(painter, self._fitted(), self._fonts, self.height())
         painter.end()
 
 
@@ -169,8 +169,8 @@ def _equation(eq: Equation) -> list[Line]:
     the last to go."""
     text, _, remark = eq.text.partition(_REMARK)
     lines = [Line(runs(text), EQUATION_PT, style.INK, bold=True, shrink=EQUATION_SHRINK)]
-    if remark:
-        lines.append(Line(runs("(" + remark), style.LABEL_PT, style.MUTED))
+    if remark:  # said once the numbers are shown: left out before them
+        lines.append(Line(runs("(" + remark), style.LABEL_PT, style.MUTED, priority=1))
     for term in eq.terms:
         result = term is eq.terms[-1]
         name = _RESULT_COLORS.get(term.symbol.split("_")[0], "INK") if result else "INK"
