@@ -79,7 +79,7 @@ def titled_group(title: str, content: QWidget) -> QGroupBox:
 def colored_label(color: str, bold: bool = False) -> QLabel:
     """A label at the label size in the theme's colour named ``color`` ("MUTED", "ALERT" …).
 
-    Colour goes through the palette, not a style sheet: a style sheet would reset the
+    The font is set first and explicitly: the colour's style sheet would otherwise reset the
     label's font to the application default (9 pt), too small for a lecture hall.
     """
     label = QLabel()

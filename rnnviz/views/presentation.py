@@ -30,7 +30,7 @@ from PyQt6.QtSvg import QSvgRenderer
 from PyQt6.QtWidgets import QMenu
 
 from rnnviz.resources import asset_path
-from rnnviz.views import style, theme
+from rnnviz.views import style
 from rnnviz.views.files import preferred_theme, set_preferred_theme
 from rnnviz.views.palettes import DARK, HIGH_CONTRAST, LIGHT, PALETTES, Palette
 from rnnviz.views.settings import app_settings
@@ -266,8 +266,10 @@ class PresentationController(QObject):
 
     # ---- the window's chrome -------------------------------------------------------------
     def _restyle_window(self) -> None:
-        """Icons in the theme's ink, the toolbar's hint and the dock titles in its colours
-        and sizes (the panels restyle themselves)."""
+        """Icons in the theme's ink, the toolbar's hint in its colour, toolbar icons at its
+        scale (the panels restyle themselves). The docks' title style sheets stay: setting
+        an ancestor's style sheet again would undo the colours of the labels inside, and
+        presentation mode hides the docks anyway."""
         w = self._window()
         if w is None or sip.isdeleted(w):
             return  # a closed window that Python has let go of, while Qt deletes it
@@ -280,9 +282,6 @@ class PresentationController(QObject):
         w.message.setStyleSheet(
             f"color: {palette.MESSAGE}; font-weight: bold; padding-right: 12px;"
         )
-        title_pt = theme.TITLE_POINT_SIZE * scale
-        for dock in (w.input_dock, w.controls_dock):
-            dock.setStyleSheet(f"QDockWidget {{ font-size: {title_pt:g}pt; font-weight: bold; }}")
         base = self._base_icon_size
         w.toolbar.setIconSize(QSize(round(base.width() * scale), round(base.height() * scale)))
 

@@ -21,7 +21,7 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt6 import sip
 from PyQt6.QtCore import Qt
-from PyQt6.QtGui import QColor, QFont, QPalette
+from PyQt6.QtGui import QFont
 from PyQt6.QtWidgets import QLabel, QWidget
 
 from rnnviz.session.events import Event
@@ -203,18 +203,13 @@ def set_text_color(widget: QWidget, name: str) -> None:
     """Write ``widget``'s text in the theme's colour ``name`` ("INK", "MUTED", "ALERT", …),
     now and after every change of theme.
 
-    Through the palette, not a style sheet: a style sheet re-polishes the widget, and one
-    without a font resets the widget's font to the application default.
+    A style sheet on the widget itself: a palette colour would be undone whenever an
+    ancestor's style sheet is set again. Give the widget its font with ``set_font`` first:
+    a style sheet drops a font the widget only inherits (to the application's 9 pt).
     """
-
-    def restyle(w: QWidget) -> None:
-        palette = w.palette()
-        color = QColor(getattr(appearance.palette, name))
-        for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text):
-            palette.setColor(role, color)
-        w.setPalette(palette)
-
-    appearance.keep(widget, "color", restyle)
+    appearance.keep(
+        widget, "color", lambda w: w.setStyleSheet(f"color: {getattr(appearance.palette, name)};")
+    )
 
 
 def pen(color: str, width: float = LINE_WIDTH, dashed: bool = False, alpha: int = 255) -> object:
