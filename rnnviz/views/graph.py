@@ -23,6 +23,7 @@ from rnnviz.session.explain import format_vector
 from rnnviz.views import graph_layout as gl
 from rnnviz.views.graph_items import EdgeSpec, GraphItem, NodeSpec
 from rnnviz.views.graph_scene import (
+    NODE_LABEL_PT,
     Content,
     Scene,
     build_content,
@@ -43,6 +44,7 @@ from rnnviz.views.style import (
 )
 
 ANIMATION_MS = 300
+LABEL_PX_PER_PT = 96 / 72  # a label's height in pixels per point of type
 HOVER_PX = 9.0  # how close (pixels) the mouse must be to an edge to light it
 TOOLTIP_PT = 14
 _FALLBACK_SIZE = (900.0, 400.0)  # before the first layout the view box has no size yet
@@ -161,7 +163,9 @@ class GraphView(QWidget):
             return  # another event of the same change
         focus = s.selected_step or 0
         last = max(s.t, s.sequence.shape[0])  # the last column: fed steps and upcoming inputs
-        scale = gl.unrolled_scale(h)
+        # The rows' room in data units holds labels at scale 1; larger type needs more.
+        h_rows = h - 2 * LABEL_PX_PER_PT * NODE_LABEL_PT * (appearance.scale - 1.0)
+        scale = gl.unrolled_scale(h_rows)
         span = w / scale
         centre = gl.unrolled_centre(self._unrolled_cam[0], focus, last, span)
         columns = math.ceil(span) + 4
@@ -171,7 +175,7 @@ class GraphView(QWidget):
         self._content = build_content(s, lo, hi)
         self.graph_item.set_images(self._content.strips)
         self._unrolled_cam = (centre, scale)
-        self._folded_cam = (gl.folded_centre(focus), gl.folded_scale(w, h))
+        self._folded_cam = (gl.folded_centre(focus), gl.folded_scale(w, h_rows))
         self._place()
         self._update_status()
 
