@@ -44,7 +44,7 @@ from rnnviz.views.style import (
 )
 
 ANIMATION_MS = 300
-LABEL_PX_PER_PT = 96 / 72  # a label's height in pixels per point of type
+LABEL_PX_PER_PT = 2.0  # a label and its subscript: about two pixels of height per point
 HOVER_PX = 9.0  # how close (pixels) the mouse must be to an edge to light it
 TOOLTIP_PT = 14
 _FALLBACK_SIZE = (900.0, 400.0)  # before the first layout the view box has no size yet

@@ -2,11 +2,12 @@
 
 Themes: light (the default), dark, high contrast, or following the system's light or dark
 setting; the choice is remembered. Presentation mode (F5, Esc leaves it) is for the lecture
-hall: full screen, the side panels hidden, type × 1.35 and lines × 1.5, and by default the
-high-contrast theme (a remembered preference). Leaving it puts back exactly what it changed.
+hall: full screen, the side panels and the menu bar hidden, type × 1.35 and lines × 1.5,
+and by default the high-contrast theme (a remembered preference). Leaving it puts back
+exactly what it changed.
 
 The controller owns the window's chrome that follows the theme (toolbar and transport icons,
-the toolbar's hint, the dock titles); the panels restyle themselves (``style.appearance``).
+the toolbar's hint); the panels restyle themselves (``style.appearance``).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from PyQt6.QtGui import (
     QPixmap,
 )
 from PyQt6.QtSvg import QSvgRenderer
-from PyQt6.QtWidgets import QMenu
+from PyQt6.QtWidgets import QMenu, QMenuBar
 
 from rnnviz.resources import asset_path
 from rnnviz.views import style
@@ -69,6 +70,7 @@ class _Before:
     window_state: Qt.WindowState
     controls_hidden: bool
     docks_shown: tuple[bool, bool]  # input, controls
+    menu_bar_shown: bool
     scale: float
     line_scale: float
 
@@ -163,8 +165,8 @@ class PresentationController(QObject):
             app_settings().setValue(PRESENT_HIGH_CONTRAST_KEY, on)
 
     def enter(self) -> None:
-        """Full screen, side panels hidden, larger type and lines, high contrast (if so
-        preferred)."""
+        """Full screen, side panels and menu bar hidden, larger type and lines, high contrast
+        (if so preferred)."""
         if self.active:
             return
         w = self.window
@@ -173,6 +175,7 @@ class PresentationController(QObject):
             window_state=w.windowState(),
             controls_hidden=w.act_hide_controls.isChecked(),
             docks_shown=(not w.input_dock.isHidden(), not w.controls_dock.isHidden()),
+            menu_bar_shown=not _menu_bar(w).isHidden(),
             scale=look.scale,
             line_scale=look.line_scale,
         )
@@ -182,11 +185,15 @@ class PresentationController(QObject):
         w.act_hide_controls.setChecked(True)
         for dock in (w.input_dock, w.controls_dock):
             dock.hide()  # also one the user showed again by itself
+        # Its line of height goes to the panels; every menu entry's key still works (the
+        # window holds the actions), and the toolbar still leaves presentation mode.
+        _menu_bar(w).hide()
         look.set(palette=self._palette(), scale=FONT_SCALE, line_scale=LINE_SCALE)
         w.setWindowState(w.windowState() | Qt.WindowState.WindowFullScreen)
 
     def leave(self) -> None:
-        """Put back the window, side panels, theme and sizes as they were before ``enter``."""
+        """Put back the window, side panels, menu bar, theme and sizes as they were before
+        ``enter``."""
         before = self._before
         if before is None:
             return
@@ -196,6 +203,7 @@ class PresentationController(QObject):
         self.act_present.setChecked(False)
         self.act_leave.setEnabled(False)
         w.setWindowState(before.window_state)
+        _menu_bar(w).setVisible(before.menu_bar_shown)
         style.appearance.set(
             palette=self._palette(), scale=before.scale, line_scale=before.line_scale
         )
@@ -312,6 +320,12 @@ def themed_icon(name: str, palette: Palette) -> QIcon:
         painter.end()
         icon.addPixmap(pixmap)
     return icon
+
+
+def _menu_bar(window: MainWindow) -> QMenuBar:
+    bar = window.menuBar()
+    assert bar is not None
+    return bar
 
 
 def _system_is_dark() -> bool:
