@@ -249,12 +249,13 @@ class PresentationController(QObject):
 
         self.theme_menu = QMenu("&Theme", w)
         group = QActionGroup(self)
+        group.triggered.connect(self._on_theme_action)
         self.theme_actions: dict[str, QAction] = {}
         for name, text in THEMES.items():
             a = QAction(text, group)
+            a.setData(name)
             a.setCheckable(True)
             a.setChecked(name == self._chosen)
-            a.triggered.connect(lambda _=False, n=name: self.set_theme(n))
             self.theme_actions[name] = a
             self.theme_menu.addAction(a)
         self.theme_menu.addSeparator()
@@ -266,6 +267,9 @@ class PresentationController(QObject):
         w.view_menu.insertSeparator(first)
         # Beside Full screen, where a teacher looks for it.
         w.toolbar.insertAction(_after(w.toolbar.actions(), w.act_full_screen), self.act_present)
+
+    def _on_theme_action(self, action: QAction) -> None:
+        self.set_theme(str(action.data()))
 
     def _read_high_contrast(self) -> bool:
         value = app_settings().value(PRESENT_HIGH_CONTRAST_KEY, True)
