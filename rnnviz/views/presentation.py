@@ -6,8 +6,8 @@ hall: full screen, the side panels and the menu bar hidden, type × 1.35 and lin
 and by default the high-contrast theme (a remembered preference). Leaving it puts back
 exactly what it changed.
 
-The controller owns the window's chrome that follows the theme (toolbar and transport icons,
-the toolbar's hint); the panels restyle themselves (``style.appearance``).
+The controller owns the window's chrome that follows the theme (toolbar icons, the toolbar's
+hint, the dock titles); the panels restyle themselves (``style.appearance``).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from PyQt6.QtSvg import QSvgRenderer
 from PyQt6.QtWidgets import QMenu, QMenuBar
 
 from rnnviz.resources import asset_path
-from rnnviz.views import style
+from rnnviz.views import style, theme
 from rnnviz.views.files import preferred_theme, set_preferred_theme
 from rnnviz.views.palettes import DARK, HIGH_CONTRAST, LIGHT, PALETTES, Palette
 from rnnviz.views.settings import app_settings
@@ -278,10 +278,8 @@ class PresentationController(QObject):
 
     # ---- the window's chrome -------------------------------------------------------------
     def _restyle_window(self) -> None:
-        """Icons in the theme's ink, the toolbar's hint in its colour, toolbar icons at its
-        scale (the panels restyle themselves). The docks' title style sheets stay: setting
-        an ancestor's style sheet again would undo the colours of the labels inside, and
-        presentation mode hides the docks anyway."""
+        """Icons in the theme's ink, the toolbar's hint in its colour, toolbar icons and dock
+        titles at its scale (the panels restyle themselves)."""
         w = self._window()
         if w is None or sip.isdeleted(w):
             return  # a closed window that Python has let go of, while Qt deletes it
@@ -294,6 +292,11 @@ class PresentationController(QObject):
         w.message.setStyleSheet(
             f"color: {palette.MESSAGE}; font-weight: bold; padding-right: 12px;"
         )
+        # Set again even when the same: Qt gives a widget with a style sheet (and so every
+        # panel inside the dock) the palette of when the sheet was set, not the new one.
+        title_pt = theme.TITLE_POINT_SIZE * scale
+        for dock in (w.input_dock, w.controls_dock):
+            dock.setStyleSheet(f"QDockWidget {{ font-size: {title_pt:g}pt; font-weight: bold; }}")
         base = self._base_icon_size
         w.toolbar.setIconSize(QSize(round(base.width() * scale), round(base.height() * scale)))
 

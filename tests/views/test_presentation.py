@@ -181,7 +181,8 @@ def test_dark_theme_darkens_every_plot_and_keeps_its_text_readable(window: MainW
         assert drawn_contrast(widget) >= 4.5, name
     for name, widget in shown.items():  # every text, line and mark is still seen
         assert standing_out(widget) >= 0.8 * marks[name], name
-    assert pixels(window.equations).mean() < 90
+    for panel in (window.equations, window.input_dock, window.controls_dock):
+        assert pixels(panel).mean() < 90, panel.objectName()
 
 
 def test_high_contrast_reaches_seven_to_one_with_thicker_lines(window: MainWindow) -> None:
