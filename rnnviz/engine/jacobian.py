@@ -147,3 +147,43 @@ def jacobian_norm_matrix_steps(trace) -> Steps[np.ndarray]:
             M[k - 1 :, k - 1] = norms
             yield k, T
     return M
+
+
+def chain_rate(trace, probes: int = 4, seed: int = 0) -> float | None:
+    """The geometric-mean growth per step of ∂h_T/∂h_t over the whole chain, cheaply.
+
+    Instead of the full (H, H) product (H mat-mats and an SVD per step), a few random rows
+    are pushed back through every step and renormalised as they go; their growth is the
+    chain's top rate (its largest Lyapunov exponent), which is what decides vanishing or
+    exploding over a long sequence. None when there are fewer than two steps; 0.0 when the
+    product vanishes exactly (e.g. dead ReLUs).
+    """
+    p, T, H = trace.params, trace.T, trace.params.hidden_size
+    if T < 2:
+        return None
+    cell = get_cell(p.cell)
+    back = cell.make_step_backward(
+        p, cell.backward_context(p, trace.h_all, trace.c_all, trace.cache)
+    )
+    rng = np.random.default_rng(seed)
+    P_h = rng.standard_normal((probes, H))  # (R, H) rows over h_T
+    P_h /= np.linalg.norm(P_h, axis=1, keepdims=True)
+    P_c = np.zeros((probes, H)) if cell.has_cell_state else None
+    log_growth = 0.0
+    with np.errstate(all="ignore"):
+        for t in range(T - 1, 0, -1):
+            P_h, P_c = _push_back(back, t, P_h, P_c, p.n_gates)
+            scale = float(np.max(np.abs(P_h)))
+            if P_c is not None:
+                scale = max(scale, float(np.max(np.abs(P_c))))
+            if scale == 0.0:
+                return 0.0
+            if not np.isfinite(scale):
+                return float("inf")
+            log_growth += np.log(scale)
+            P_h /= scale
+            if P_c is not None:
+                P_c /= scale
+    # The rows' size after the last renormalisation closes the account.
+    final = float(np.max(np.linalg.norm(P_h, axis=1)))
+    return float(np.exp((log_growth + np.log(final)) / (T - 1)))

@@ -50,20 +50,24 @@ def measured_rate(jacobian_norm: np.ndarray | None) -> float | None:
     return float(np.exp(np.log(norms[0]) / steps)) if steps > 0 else None
 
 
-def regime(rho: float, result: BPTTResult | None) -> Regime:
-    """Vanishing / near the edge / exploding, from the measured rate (ρ when there is none)."""
-    chain = None
-    if result is not None:
+def regime(rho: float, result: BPTTResult | None, rate: float | None = None) -> Regime:
+    """Vanishing / near the edge / exploding, from the measured rate (ρ when there is none).
+
+    ``rate`` is the chain's growth per step when it was measured without the full Jacobian
+    norms (long sequences); otherwise it is read from them.
+    """
+    if rate is None and result is not None:
         # The LSTM's memory runs through c as well: measure the whole state's sensitivity.
         chain = (
             result.state_jacobian_norm
             if result.state_jacobian_norm is not None
-            else (result.jacobian_norm)
+            else result.jacobian_norm
         )
-    rate = measured_rate(chain)
+        rate = measured_rate(chain)
     if result is not None and result.exploded_at is not None:
         return Regime("exploding", rate, f"exploding: overflow at t = {result.exploded_at}")
-    if result is not None and result.jacobian_overflow_at is not None:
+    overflow = result is not None and result.jacobian_overflow_at is not None
+    if overflow or (rate is not None and not np.isfinite(rate)):
         return Regime("exploding", None, f"exploding: ‖∂h_T/∂h_t‖ overflows, ρ = {rho:.3g}")
     factor = rate if rate is not None else rho
     source = "per step" if rate is not None else "(ρ)"

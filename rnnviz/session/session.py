@@ -22,6 +22,7 @@ from rnnviz.engine import (
     init_params,
     with_spectral_radius,
 )
+from rnnviz.engine.jacobian import chain_rate
 from rnnviz.session import analysis
 from rnnviz.session.config import NETWORK_FIELDS, SessionConfig
 from rnnviz.session.encoding import InputError, one_hot, parse_numbers, vocabulary
@@ -40,6 +41,7 @@ _STATE = (
     "_rnn",
     "_trace",
     "gradients",
+    "_rate",
     "selected",
     "sweep",
 )
@@ -87,6 +89,7 @@ class Session:
         self._base_params: Params | None = None
         self.params: Params
         self.gradients: BPTTResult | None = None
+        self._rate: float | None = None  # the backward chain's growth per step
         self.selected: int | None = None
         self.sweep: int | None = None
         self._load_preset_sequence()
@@ -120,7 +123,7 @@ class Session:
 
     @property
     def regime(self) -> analysis.Regime:
-        return analysis.regime(self._spectra.rho, self.gradients)
+        return analysis.regime(self._spectra.rho, self.gradients, self._rate)
 
     @property
     def selected_step(self) -> int | None:
@@ -181,8 +184,7 @@ class Session:
             return
         if t < self.t:
             self._rnn.rewind(t)  # the history is kept: going back costs nothing
-        for x in self.sequence[self.t : t]:
-            self._rnn.step(x)
+        self._rnn.run(self.sequence[self.t : t])
         self._after_step()
 
     def reset(self) -> None:
@@ -282,10 +284,9 @@ class Session:
         self._base_params = self.params = params  # exactly the saved weights
         self._spectra = analysis.spectra(self.params)
         self._rnn = RNN(self.params)
-        for x in self.sequence[: int(np.clip(t, 0, self.sequence.shape[0]))]:
-            self._rnn.step(x)
+        self._rnn.run(self.sequence[: int(np.clip(t, 0, self.sequence.shape[0]))])
         self._refresh_trace()
-        self.gradients, self.sweep = None, None
+        self.gradients, self.sweep, self._rate = None, None, None
         self.selected = selected
         for event in (
             "sequence_changed",
@@ -358,8 +359,10 @@ class Session:
             loss_at=c.loss_at,
             truncate=c.truncate,
             clip=c.clip,
-            jacobians=True,
         )
+        # The badge needs only the chain's growth rate: a few probe rows pushed back through
+        # every step give it in milliseconds where the full Jacobian norms take a second.
+        self._rate = chain_rate(self.trace) if self.gradients.exploded_at is None else None
         self.sweep = None
         self.events.gradients_changed.emit()
         return self.gradients
@@ -404,6 +407,7 @@ class Session:
         if self.gradients is not None or self.sweep is not None:
             self.gradients = None
             self.sweep = None
+            self._rate = None
             self.events.gradients_changed.emit()
 
     def _refresh_trace(self) -> None:
@@ -423,8 +427,7 @@ class Session:
         """Recompute the fed steps with the current network (the inputs stay)."""
         t = min(self.t if hasattr(self, "_rnn") else 0, self.sequence.shape[0])
         self._rnn = RNN(self.params)
-        for x in self.sequence[:t]:
-            self._rnn.step(x)
+        self._rnn.run(self.sequence[:t])
         self._refresh_trace()
         self._clear_gradients()
         self.events.stepped.emit()

@@ -124,7 +124,12 @@ class Runner(QObject):
         self._box: list[_Worker] = []
         self._cancelled = False
         self._failed = False
-        self.destroyed.connect(partial(_stop_on_destroyed, self._box))
+        # The handler must outlive this object's Python side: when the garbage collector
+        # tears a window down before Qt deletes it, a handler only this object held would be
+        # freed first and ``destroyed`` would call freed memory. The module keeps it.
+        handler = partial(_stop_on_destroyed, self._box)
+        _HANDLERS.add(handler)
+        self.destroyed.connect(handler)
         app = QCoreApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.stop)
@@ -232,8 +237,13 @@ class Runner(QObject):
         self.failed.emit(error_message(error))
 
 
+_HANDLERS: set[partial[None]] = set()
+
+
 def _stop_on_destroyed(box: list[_Worker], _obj: object = None) -> None:
     _stop(box)
+    for handler in [h for h in _HANDLERS if h.args[0] is box]:
+        _HANDLERS.discard(handler)
 
 
 def error_message(error: BaseException) -> str:

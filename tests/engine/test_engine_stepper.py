@@ -111,3 +111,28 @@ def test_float32_is_float32_throughout_and_close_to_float64(cell: str) -> None:
     assert y.dtype == np.float32
     np.testing.assert_allclose(y, t64.y[0], rtol=1e-4, atol=1e-6)
     assert r32.loss == pytest.approx(r64.loss, rel=1e-5)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_run_takes_many_steps_like_step_does(cell: str) -> None:
+    p, x, h0, c0 = network(cell, (2, 4, 3), T=9)
+    one, many = RNN(p, h0, c0), RNN(p, h0, c0)
+    for v in x[:3]:
+        one.step(v)
+        many.step(v)
+    for v in x[3:]:
+        one.step(v)
+    many.run(x[3:])
+    a, b = one.trace(), many.trace()
+    np.testing.assert_allclose(b.h_all, a.h_all, rtol=0, atol=1e-13)
+    np.testing.assert_allclose(b.y, a.y, rtol=0, atol=1e-13)
+    assert many.t == one.t == 9
+
+
+def test_run_keeps_an_overflow_visible() -> None:
+    rng = np.random.default_rng(2)
+    p = init_params("vanilla", 1, 4, 1, rng, activation="linear", scheme="orthogonal", gain=5.0)
+    rnn = RNN(p)
+    rnn.run(np.ones((600, 1)))
+    trace = rnn.trace()
+    assert trace.exploded_at == forward(p, np.ones((600, 1))).exploded_at is not None
