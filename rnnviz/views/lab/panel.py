@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from PyQt6.QtCore import QSignalBlocker
+from PyQt6.QtGui import QShowEvent
 from PyQt6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from rnnviz.session.lab import Lab
@@ -29,6 +31,9 @@ class LabPanel(QWidget):
 
     Public: ``tabs`` (QTabWidget), ``view(name)`` the widget in the tab called ``name``,
     ``show_tab(name)`` brings that tab to the front. Names are those of ``TABS``.
+
+    A view is built when its tab is first shown or asked for: the lab is one page of the
+    main window, and building all six views would add a seventh of a second to every launch.
     """
 
     def __init__(self, lab: Lab, parent: QWidget | None = None) -> None:
@@ -36,19 +41,39 @@ class LabPanel(QWidget):
         self.lab = lab
         self.tabs = QTabWidget()
         self.tabs.tabBar().setFont(style.font(style.LABEL_PT, bold=True))
+        self._classes = dict(TABS)
         self._views: dict[str, QWidget] = {}
-        for name, view_class in TABS:
-            view = view_class(lab)
-            self._views[name] = view
-            self.tabs.addTab(view, name)
+        for name, _ in TABS:
+            self.tabs.addTab(QWidget(), name)  # a placeholder until the view is needed
+        self.tabs.currentChanged.connect(self._build_current)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tabs)
 
     def view(self, name: str) -> QWidget:
+        if name not in self._classes:
+            raise KeyError(f"no lab tab {name!r}; the tabs are {', '.join(self._classes)}")
         if name not in self._views:
-            raise KeyError(f"no lab tab {name!r}; the tabs are {', '.join(self._views)}")
+            index = [n for n, _ in TABS].index(name)
+            view = self._classes[name](self.lab)
+            current = self.tabs.currentIndex()
+            with QSignalBlocker(self.tabs):
+                placeholder = self.tabs.widget(index)
+                self.tabs.removeTab(index)
+                self.tabs.insertTab(index, view, name)
+                self.tabs.setCurrentIndex(current)
+            if placeholder is not None:
+                placeholder.deleteLater()
+            self._views[name] = view
         return self._views[name]
 
     def show_tab(self, name: str) -> None:
         self.tabs.setCurrentWidget(self.view(name))
+
+    def showEvent(self, event: QShowEvent | None) -> None:
+        self._build_current()
+        super().showEvent(event)
+
+    def _build_current(self, *_: object) -> None:
+        if self.isVisible() or self.tabs.isVisible():
+            self.view(self.tabs.tabText(self.tabs.currentIndex()))
