@@ -20,7 +20,6 @@ LSTM_C = "lstm c"  # ‖dL/dc_t‖, the LSTM's cell-state path
 LSTM_F = "lstm f"  # mean forget gate per step
 GRU_Z = "gru z"  # mean update gate per step
 
-CELL_COLORS: dict[str, str] = {VANILLA: "#3a3a3a", LSTM: "#1f5fbf", GRU: "#e07000"}
 CELL_NAMES: dict[str, str] = {VANILLA: "vanilla RNN", LSTM: "LSTM", GRU: "GRU"}
 COMPARE_HINT = "press Compare"
 _AXIS_WIDTH = 90  # both left axes alike, so the linked plots line up step for step
@@ -33,27 +32,42 @@ def _swatch(color: str, text: str, dashed: bool = False) -> str:
     return f'<span style="color:{color}"><b>{line}</b></span> {text}'
 
 
-_LEGEND = " &nbsp;&nbsp; ".join(
-    [
-        _swatch(CELL_COLORS[VANILLA], "vanilla RNN ‖∂L/∂h<sub>t</sub>‖"),
-        _swatch(CELL_COLORS[LSTM], "LSTM ‖∂L/∂h<sub>t</sub>‖"),
-        _swatch(CELL_COLORS[LSTM], "LSTM cell state ‖∂L/∂c<sub>t</sub>‖", dashed=True),
-        _swatch(CELL_COLORS[GRU], "GRU ‖∂L/∂h<sub>t</sub>‖"),
-    ]
-)
-_GATE_CAPTION = "<br>".join(
-    [
-        _swatch(
-            CELL_COLORS[LSTM],
-            "LSTM mean forget gate f: <b>f ≈ 1 keeps the cell-state path open</b>: "
-            "the gradient through c survives",
-        ),
-        _swatch(
-            CELL_COLORS[GRU],
-            "GRU mean update gate z: <b>z ≈ 1 copies h forward</b>: the gradient passes unchanged",
-        ),
-    ]
-)
+def cell_colors() -> dict[str, str]:
+    """Each cell's colour in the current theme: vanilla in ink, LSTM in the inputs' blue,
+    GRU in orange (a deeper one on white in high contrast)."""
+    p = style.appearance.palette
+    gru = "#a34f00" if p.LINE_BOOST > 1 else "#e07000"
+    return {VANILLA: p.INK, LSTM: p.INPUT, GRU: gru}
+
+
+def _legend() -> str:
+    colors = cell_colors()
+    return " &nbsp;&nbsp; ".join(
+        [
+            _swatch(colors[VANILLA], "vanilla RNN ‖∂L/∂h<sub>t</sub>‖"),
+            _swatch(colors[LSTM], "LSTM ‖∂L/∂h<sub>t</sub>‖"),
+            _swatch(colors[LSTM], "LSTM cell state ‖∂L/∂c<sub>t</sub>‖", dashed=True),
+            _swatch(colors[GRU], "GRU ‖∂L/∂h<sub>t</sub>‖"),
+        ]
+    )
+
+
+def _gate_caption() -> str:
+    colors = cell_colors()
+    return "<br>".join(
+        [
+            _swatch(
+                colors[LSTM],
+                "LSTM mean forget gate f: <b>f ≈ 1 keeps the cell-state path open</b>: "
+                "the gradient through c survives",
+            ),
+            _swatch(
+                colors[GRU],
+                "GRU mean update gate z: <b>z ≈ 1 copies h forward</b>: the gradient passes "
+                "unchanged",
+            ),
+        ]
+    )
 
 
 class CompareView(QWidget):
@@ -76,7 +90,7 @@ class CompareView(QWidget):
         super().__init__(parent)
         self.lab = lab
         self.compare_button = QPushButton("Compare")
-        self.compare_button.setFont(style.font(style.BADGE_PT, bold=True))
+        style.set_font(self.compare_button, style.BADGE_PT, bold=True)
         self.compare_button.setToolTip("run vanilla RNN, LSTM and GRU on the current inputs")
         self.compare_button.clicked.connect(self.lab.compare)
 
@@ -94,14 +108,11 @@ class CompareView(QWidget):
         self.title = style.title_label("vanilla RNN vs LSTM vs GRU: same inputs, same seed")
         self.badge = style.badge_label()
         self.info = QLabel()
-        self.info.setFont(style.label_font())
-        self.info.setStyleSheet(f"color: {style.INK};")
-        self.legend = QLabel(_LEGEND)
-        self.legend.setFont(style.label_font())
-        self.legend.setStyleSheet(f"color: {style.INK};")
-        self.caption = QLabel(_GATE_CAPTION)
-        self.caption.setFont(style.label_font())
-        self.caption.setStyleSheet(f"color: {style.INK};")
+        self.legend = QLabel()
+        self.caption = QLabel()
+        for label in (self.info, self.legend, self.caption):
+            style.set_font(label)
+            style.set_text_color(label, "INK")
         self.caption.setWordWrap(True)
         header = QHBoxLayout()
         header.addWidget(self.title)
@@ -126,6 +137,8 @@ class CompareView(QWidget):
         for event in (events.stepped, events.config_changed, events.sequence_changed):
             style.listen(event, self._on_session_changed)
         style.listen(lab.events.comparison_changed, self._on_comparison_changed)
+        style.listen(style.appearance_changed, self._on_appearance_changed)
+        self._on_appearance_changed()
         self._on_comparison_changed()
 
     # ---- when to compare -----------------------------------------------------------
@@ -138,6 +151,25 @@ class CompareView(QWidget):
         # Only a visible view recomputes; a hidden one catches up in showEvent.
         if self.isVisible():
             self._refresh.start()
+
+    def _on_appearance_changed(self) -> None:
+        """Curves, legend and caption in the theme's colours and line widths."""
+        colors = cell_colors()
+        blue, orange = colors[LSTM], colors[GRU]
+        pens = {
+            LSTM_C: style.pen(blue, width=3, dashed=True),
+            VANILLA: style.pen(colors[VANILLA], width=4),
+            GRU: style.pen(orange, width=4),
+            LSTM: style.pen(blue, width=4),
+            LSTM_F: style.pen(blue, width=4),
+            GRU_Z: style.pen(orange, width=4),
+        }
+        for key, pen in pens.items():
+            self.curves[key].setPen(pen)
+        self.legend.setText(_legend())
+        self.caption.setText(_gate_caption())
+        for plot in (self.norm_plot, self.gate_plot):
+            plot.getAxis("left").setWidth(round(_AXIS_WIDTH * style.appearance.scale))
 
     def _on_comparison_changed(self) -> None:
         comparison = self.lab.comparison
@@ -162,21 +194,20 @@ class CompareView(QWidget):
             plot.setMouseEnabled(x=False, y=False)
             plot.disableAutoRange()
             plot.showGrid(y=True, alpha=0.3)
-            plot.getAxis("left").setWidth(_AXIS_WIDTH)
         # A little room beyond 0 and 1 keeps their tick labels from being cut off.
         gates.setRange(yRange=(-0.08, 1.08), padding=0, disableAutoRange=True)
         gates.getAxis("left").setTicks([[(0.0, "0"), (0.5, "0.5"), (1.0, "1")]])
 
     def _make_curves(self) -> dict[str, pg.PlotDataItem]:
+        """The curves, in drawing order (pens from the theme: _on_appearance_changed)."""
         norms, gates = self.norm_plot, self.gate_plot
-        blue, orange = CELL_COLORS[LSTM], CELL_COLORS[GRU]
         return {
-            LSTM_C: norms.plot(pen=style.pen(blue, width=3, dashed=True)),
-            VANILLA: norms.plot(pen=style.pen(CELL_COLORS[VANILLA], width=4)),
-            GRU: norms.plot(pen=style.pen(orange, width=4)),
-            LSTM: norms.plot(pen=style.pen(blue, width=4)),
-            LSTM_F: gates.plot(pen=style.pen(blue, width=4)),
-            GRU_Z: gates.plot(pen=style.pen(orange, width=4)),
+            LSTM_C: norms.plot(),
+            VANILLA: norms.plot(),
+            GRU: norms.plot(),
+            LSTM: norms.plot(),
+            LSTM_F: gates.plot(),
+            GRU_Z: gates.plot(),
         }
 
     def _clear(self) -> None:

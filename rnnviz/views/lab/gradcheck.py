@@ -21,7 +21,7 @@ from rnnviz.views import style
 from rnnviz.views.worker import CANCELLED, Runner
 
 THRESHOLD = 1e-6  # BPTT agrees with finite differences below this relative error
-AGREE = "#2e7d32"
+AGREE = "TARGET"  # the theme's green
 EXPLAIN = (
     "Nudges weights by ±ε, measures how the loss changes, (L(θ+ε) − L(θ−ε)) / 2ε, and "
     "compares that with the gradient BPTT computed. Full BPTT, no truncation or clipping."
@@ -41,26 +41,26 @@ class GradCheckView(QWidget):
     def __init__(self, lab: Lab, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.lab = lab
-        self.setFont(style.label_font())
+        style.set_font(self)
         self.runner = Runner(self)
 
         self.check_button = QPushButton("Check gradients")
-        self.check_button.setFont(style.font(style.BADGE_PT, bold=True))
+        style.set_font(self.check_button, style.BADGE_PT, bold=True)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setEnabled(False)
         self.progress = QProgressBar()
         self.progress.setFormat("%v / %m weights nudged")
         self.progress.setValue(0)
         self.result = QLabel()
-        self.result.setFont(style.font(style.BADGE_PT, bold=True))
+        style.set_font(self.result, style.BADGE_PT, bold=True)
         self.result.setWordWrap(True)
         self.message = QLabel()
-        self.message.setFont(style.label_font())
-        self.message.setStyleSheet(f"color: {style.ALERT};")
+        style.set_font(self.message)
+        style.set_text_color(self.message, "ALERT")
         explain = QLabel(EXPLAIN)
         explain.setWordWrap(True)
-        explain.setFont(style.label_font())
-        explain.setStyleSheet(f"color: {style.MUTED};")
+        style.set_font(explain)
+        style.set_text_color(explain, "MUTED")
         self.table = QTableWidget(0, 2)
         self.table.setHorizontalHeaderLabels(["array", "relative error"])
         self.table.verticalHeader().hide()
@@ -125,7 +125,7 @@ class GradCheckView(QWidget):
         g = self.lab.gradcheck
         if g is None:
             self.result.setText("press “Check gradients” to test BPTT on the current network")
-            self.result.setStyleSheet(f"color: {style.MUTED};")
+            style.set_text_color(self.result, "MUTED")
             self.table.setRowCount(0)
             return
         ok = g.max_rel_error < THRESHOLD
@@ -138,7 +138,7 @@ class GradCheckView(QWidget):
             f"largest relative error: {g.max_rel_error:.1e} {verdict}\n"
             f"{g.checked} weights nudged, each by ±ε"
         )
-        self.result.setStyleSheet(f"color: {AGREE if ok else style.ALERT};")
+        style.set_text_color(self.result, AGREE if ok else "ALERT")
         self.table.setRowCount(len(g.rel_error))
         for row, (name, error) in enumerate(g.rel_error.items()):
             self.table.setItem(row, 0, QTableWidgetItem(name))

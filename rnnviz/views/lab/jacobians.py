@@ -26,8 +26,8 @@ from rnnviz.views import style
 from rnnviz.views.worker import CANCELLED, Runner
 
 FLOOR_DECADE = math.log10(LOG_FLOOR)
-STRETCH = "#c62828"  # σ > 1: this direction grows going from step k to step t
-SHRINK = "#1f5fbf"  # σ < 1: it shrinks
+STRETCH = "ALERT"  # the theme's red: σ > 1, this direction grows going from step k to t
+SHRINK = "INPUT"  # the theme's blue: σ < 1, it shrinks
 OVERFLOW_RGBA = (40, 40, 40, 255)  # map cells whose product overflowed
 FEED_HINT = "feed some steps first"
 MAP_HINT = "press “Compute T × T map”"
@@ -54,7 +54,7 @@ class JacobianView(QWidget):
     def __init__(self, lab: Lab, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.lab = lab
-        self.setFont(style.label_font())
+        style.set_font(self)
         self.runner = Runner(self)
         self._dirty = True  # the bars wait for the view to be shown
 
@@ -64,14 +64,11 @@ class JacobianView(QWidget):
         self.k_box.setToolTip("from step k (the earlier state)")
         self.t_box.setToolTip("to step t (the later state)")
         self.sv_label = QLabel()
-        self.sv_label.setFont(style.font(style.BADGE_PT))
+        style.set_font(self.sv_label, style.BADGE_PT)
         self.sv_label.setWordWrap(True)
-        self.sv_label.setStyleSheet(f"color: {style.INK};")
-        self.bar_caption = QLabel(
-            f'<span style="color:{STRETCH}">■</span> σ &gt; 1: that direction grows from k to t'
-            f' &nbsp; <span style="color:{SHRINK}">■</span> σ &lt; 1: it shrinks'
-        )
-        self.bar_caption.setFont(style.label_font())
+        style.set_text_color(self.sv_label, "INK")
+        self.bar_caption = QLabel()
+        style.set_font(self.bar_caption)
         self.bar_caption.setWordWrap(True)
         self.compute_button = QPushButton("Compute T × T map")
         self.compute_button.setToolTip("‖∂h_t/∂h_k‖₂ for every pair k ≤ t (in the background)")
@@ -81,10 +78,10 @@ class JacobianView(QWidget):
         self.progress.setFormat("%v / %m")
         self.progress.setValue(0)
         self.message = QLabel()
-        self.message.setFont(style.label_font())
-        self.message.setStyleSheet(f"color: {style.ALERT};")
+        style.set_font(self.message)
+        style.set_text_color(self.message, "ALERT")
         self.map_note = QLabel()
-        self.map_note.setFont(style.label_font())
+        style.set_font(self.map_note)
         self.map_note.setWordWrap(True)
         self.message.setWordWrap(True)
 
@@ -106,6 +103,8 @@ class JacobianView(QWidget):
         style.listen(events.config_changed, self._on_session_changed)
         style.listen(events.sequence_changed, self._on_session_changed)
         style.listen(lab.events.jacobians_changed, self._on_map_changed)
+        style.listen(style.appearance_changed, self._on_appearance_changed)
+        self._on_appearance_changed()
         self._sync_boxes(follow_newest=True)
         self._on_map_changed()
 
@@ -119,13 +118,8 @@ class JacobianView(QWidget):
         item.getAxis("left").enableAutoSIPrefix(False)
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.7, pen=None)
         item.addItem(self.bars)
-        unit = pg.InfiniteLine(
-            pos=0.0,
-            angle=0,
-            movable=False,
-            pen=style.pen(style.INK, width=2, dashed=True),
-        )
-        item.addItem(unit, ignoreBounds=True)
+        self._unit_line = pg.InfiniteLine(pos=0.0, angle=0, movable=False)  # σ = 1
+        item.addItem(self._unit_line, ignoreBounds=True)
         self.bar_hint = style.hint_item("")
         item.addItem(self.bar_hint, ignoreBounds=True)
 
@@ -149,9 +143,7 @@ class JacobianView(QWidget):
         )
         style.style_color_bar(self.color_bar, "log₁₀ ‖∂h_t/∂h_k‖₂")
         self.color_bar.setImageItem(self.image_item, insert_in=item)
-        self.pair_marker = pg.ScatterPlotItem(
-            symbol="s", size=16, brush=None, pen=pg.mkPen(style.SELECTION, width=3)
-        )
+        self.pair_marker = pg.ScatterPlotItem(symbol="s", size=16, brush=None)
         item.addItem(self.pair_marker, ignoreBounds=True)
         self.map_hint = style.hint_item("")
         item.addItem(self.map_hint, ignoreBounds=True)
@@ -188,6 +180,19 @@ class JacobianView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(grid)
+
+    def _on_appearance_changed(self) -> None:
+        """Lines, marker, bars and their caption in the theme's colours and widths."""
+        p = style.appearance.palette
+        self._unit_line.setPen(style.pen(p.INK, width=2, dashed=True))
+        self.pair_marker.setPen(style.pen(p.SELECTION, width=3))
+        self.pair_marker.setSize(style.line_width(16))
+        stretch, shrink = getattr(p, STRETCH), getattr(p, SHRINK)
+        self.bar_caption.setText(
+            f'<span style="color:{stretch}">■</span> σ &gt; 1: that direction grows from k to t'
+            f' &nbsp; <span style="color:{shrink}">■</span> σ &lt; 1: it shrinks'
+        )
+        self._draw_pair()
 
     # ---- verbs -----------------------------------------------------------------------
     def set_pair(self, k: int, t: int) -> None:
@@ -260,7 +265,9 @@ class JacobianView(QWidget):
     def _set_bars(self, sv: np.ndarray, hint: str) -> None:
         heights = np.log10(np.maximum(sv, LOG_FLOOR))  # (H,) zeros break a log axis
         x = np.arange(1, sv.size + 1)
-        brushes = [pg.mkBrush(STRETCH if h > 0 else SHRINK) for h in heights]
+        p = style.appearance.palette
+        stretch, shrink = pg.mkBrush(getattr(p, STRETCH)), pg.mkBrush(getattr(p, SHRINK))
+        brushes = [stretch if h > 0 else shrink for h in heights]
         self.bars.setOpts(x=x, height=heights, brushes=brushes)
         H = max(sv.size, self.lab.session.params.hidden_size)
         low = math.floor(min(float(heights.min()) if sv.size else -1.0, -1.0))

@@ -40,7 +40,7 @@ class LabPanel(QWidget):
         super().__init__(parent)
         self.lab = lab
         self.tabs = QTabWidget()
-        self.tabs.tabBar().setFont(style.font(style.LABEL_PT, bold=True))
+        style.set_font(self.tabs.tabBar(), style.LABEL_PT, bold=True)
         self._classes = dict(TABS)
         self._views: dict[str, QWidget] = {}
         for name, _ in TABS:

@@ -12,7 +12,7 @@ from rnnviz.session.lab import Lab
 from rnnviz.views import style
 
 FEED_HINT = "press → to feed the first input"
-FRACTION_COLOR = "#c62828"
+FRACTION_COLOR = "ALERT"  # the theme's colour of this name
 _AXIS_WIDTH = 70  # both left axes alike, so the linked plots line up step for step
 _BAR_WIDTH = 130  # the colour bar with its numbers and name
 _SYMBOLS_UP_TO = 60
@@ -68,14 +68,8 @@ class SaturationView(QWidget):
         self.layout_widget.ci.layout.setRowStretchFactor(0, 2)
         self.layout_widget.ci.layout.setRowStretchFactor(1, 3)
         self._setup_plots()
-        self.fraction_curve = self.fraction_plot.plot(
-            pen=style.pen(FRACTION_COLOR, width=4),
-            symbolBrush=FRACTION_COLOR,
-            symbolPen=None,
-            symbolSize=8,
-            fillLevel=0.0,
-            fillBrush=pg.mkBrush(FRACTION_COLOR + "30"),
-        )
+        # Pens and brushes from the theme: _on_appearance_changed.
+        self.fraction_curve = self.fraction_plot.plot(symbolPen=None, fillLevel=0.0)
         self.image_item = pg.ImageItem(axisOrder="col-major")
         self.heatmap_plot.addItem(self.image_item)
         self.color_bar = pg.ColorBarItem(
@@ -85,12 +79,10 @@ class SaturationView(QWidget):
             colorMapMenu=False,
         )
         style.style_color_bar(self.color_bar, "derivative")
-        self.color_bar.setFixedWidth(_BAR_WIDTH)
         self.color_bar.setImageItem(self.image_item, insert_in=self.heatmap_plot)
         # The same room on the right of the fraction plot keeps both plots' steps aligned.
-        spacer = pg.GraphicsWidget()
-        spacer.setFixedWidth(_BAR_WIDTH)
-        self.fraction_plot.layout.addItem(spacer, 2, 5)
+        self._spacer = pg.GraphicsWidget()
+        self.fraction_plot.layout.addItem(self._spacer, 2, 5)
         self.fraction_plot.layout.setColumnFixedWidth(4, 5)
         self.hint = style.hint_item("")
         self.heatmap_plot.addItem(self.hint, ignoreBounds=True)
@@ -98,11 +90,10 @@ class SaturationView(QWidget):
         self.title = style.title_label("saturation: units stuck where the slope is flat")
         self.badge = style.badge_label()
         self.info = QLabel()
-        self.info.setFont(style.label_font())
-        self.info.setStyleSheet(f"color: {style.INK};")
         self.caption = QLabel()
-        self.caption.setFont(style.label_font())
-        self.caption.setStyleSheet(f"color: {style.INK};")
+        for label in (self.info, self.caption):
+            style.set_font(label)
+            style.set_text_color(label, "INK")
         self.caption.setWordWrap(True)
         header = QHBoxLayout()
         header.addWidget(self.title)
@@ -117,7 +108,25 @@ class SaturationView(QWidget):
 
         style.listen(lab.session.events.stepped, self._redraw)
         style.listen(lab.session.events.config_changed, self._redraw)
+        style.listen(style.appearance_changed, self._on_appearance_changed)
+        self._on_appearance_changed()
         self._redraw()
+
+    def _on_appearance_changed(self) -> None:
+        """The fraction curve in the theme's colour and line width; axes and the colour bar
+        as wide as its type needs."""
+        color = getattr(style.appearance.palette, FRACTION_COLOR)
+        fill = pg.mkColor(color)
+        fill.setAlpha(0x30)
+        self.fraction_curve.setPen(style.pen(color, width=4))
+        self.fraction_curve.setSymbolBrush(color)
+        self.fraction_curve.setSymbolSize(style.line_width(8))
+        self.fraction_curve.setFillBrush(fill)
+        scale = style.appearance.scale
+        for plot in (self.fraction_plot, self.heatmap_plot):
+            plot.getAxis("left").setWidth(round(_AXIS_WIDTH * scale))
+        for item in (self.color_bar, self._spacer):
+            item.setFixedWidth(round(_BAR_WIDTH * scale))
 
     def _setup_plots(self) -> None:
         top, heat = self.fraction_plot, self.heatmap_plot
@@ -129,7 +138,6 @@ class SaturationView(QWidget):
         for plot in (top, heat):
             plot.setMouseEnabled(x=False, y=False)
             plot.disableAutoRange()
-            plot.getAxis("left").setWidth(_AXIS_WIDTH)
         top.showGrid(y=True, alpha=0.3)
         # A little room beyond 0 and 1 keeps their tick labels from being cut off.
         top.setRange(yRange=(-0.08, 1.08), padding=0, disableAutoRange=True)

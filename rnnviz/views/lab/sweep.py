@@ -29,6 +29,9 @@ from rnnviz.views.worker import CANCELLED, Runner
 # squeeze every other colour together, so the range starts above it (it shows as the bottom).
 FLOOR_DECADE = math.log10(LOG_FLOOR)
 OVERFLOW_RGBA = (198, 40, 40, 255)  # style.ALERT: cells whose computation overflowed
+# The ρ = 1 line lies on the map's colours, not on the paper: black on a white halo in every
+# theme, so it shows on viridis's dark and light ends alike.
+RHO_LINE, RHO_HALO = "#1a1a1a", "#ffffff"
 RUN_HINT = "press Run to sweep ρ"
 
 
@@ -50,7 +53,7 @@ class SweepView(QWidget):
     def __init__(self, lab: Lab, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.lab = lab
-        self.setFont(style.label_font())
+        style.set_font(self)
         self.runner = Runner(self)
 
         self.rho_from = _rho_box(0.5)
@@ -67,12 +70,11 @@ class SweepView(QWidget):
         self.progress.setFormat("%v / %m values of ρ")
         self.progress.setValue(0)
         self.message = QLabel()
-        self.message.setStyleSheet(f"color: {style.ALERT};")
         self.note = QLabel()
-        self.note.setStyleSheet(f"color: {style.MUTED};")
         self.note.setWordWrap(True)
-        self.note.setFont(style.label_font())
-        self.message.setFont(style.label_font())
+        for label, color in ((self.message, "ALERT"), (self.note, "MUTED")):
+            style.set_font(label)
+            style.set_text_color(label, color)
 
         self.plot = pg.PlotWidget(background=style.BACKGROUND)
         item = self.plot.getPlotItem()
@@ -93,22 +95,20 @@ class SweepView(QWidget):
         style.style_color_bar(self.color_bar, "log₁₀ ‖∂L/∂h_t‖")
         self.color_bar.setImageItem(self.image_item, insert_in=item)
         # A white halo under a black dashed line: visible on dark and on light colours.
-        halo = pg.InfiniteLine(pos=1.0, angle=0, movable=False, pen=pg.mkPen("w", width=7))
-        item.addItem(halo, ignoreBounds=True)
+        self._halo = pg.InfiniteLine(pos=1.0, angle=0, movable=False)
+        item.addItem(self._halo, ignoreBounds=True)
         self.rho_line = pg.InfiniteLine(
             pos=1.0,
             angle=0,
             movable=False,
-            pen=pg.mkPen(style.INK, width=3, style=Qt.PenStyle.DashLine),
             label="ρ = 1",
             labelOpts={
                 "position": 0.06,
-                "color": style.INK,
+                "color": RHO_LINE,
                 "fill": (255, 255, 255, 230),
                 "anchors": [(0, 0.5), (0, 0.5)],
             },
         )
-        self.rho_line.label.setFont(style.font(style.LABEL_PT, bold=True))
         item.addItem(self.rho_line, ignoreBounds=True)
         self.hint = style.hint_item(RUN_HINT)
         item.addItem(self.hint, ignoreBounds=True)
@@ -127,7 +127,16 @@ class SweepView(QWidget):
             lab.session.events.sequence_changed,
         ):
             style.listen(event, self._on_session_changed)
+        style.listen(style.appearance_changed, self._on_appearance_changed)
+        self._on_appearance_changed()
         self._on_sweep_changed()
+
+    def _on_appearance_changed(self) -> None:
+        """The ρ = 1 line and its label at the type and line scale."""
+        self._halo.setPen(pg.mkPen(RHO_HALO, width=style.line_width(7)))
+        dashed = Qt.PenStyle.DashLine
+        self.rho_line.setPen(pg.mkPen(RHO_LINE, width=style.line_width(3), style=dashed))
+        self.rho_line.label.setFont(style.font(style.LABEL_PT, bold=True))
 
     def _layout(self) -> None:
         controls = QHBoxLayout()

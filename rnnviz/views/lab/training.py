@@ -34,11 +34,12 @@ from rnnviz.views import style
 from rnnviz.views.worker import CANCELLED, DONE, Runner
 
 DEFAULT_TEXT = "hello world, hello rnn, hello gradient. " * 3
-LOSS = "#1a1a1a"
-BASELINE = "#6b6b6b"
-BEFORE = style.GRADIENT  # gradient norm before clipping
-AFTER = style.OUTPUT  # … and after
-THETA = "#2a8c3a"  # the clipping threshold
+# The curves' colours: names of the theme's colours.
+LOSS = "INK"
+BASELINE = "MUTED"
+BEFORE = "GRADIENT"  # gradient norm before clipping
+AFTER = "OUTPUT"  # … and after
+THETA = "TARGET"  # the clipping threshold
 START_HINT = "choose a task and press Start"
 # What the dashed baseline line is, per task: the best constant guess.
 BASELINE_TEXT: dict[str, str] = {
@@ -85,7 +86,7 @@ class TrainingView(QWidget):
     def __init__(self, lab: Lab, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.lab = lab
-        self.setFont(style.label_font())
+        style.set_font(self)
         self.runner = Runner(self)
         self.errors: dict[str, QLabel] = {}
         self._planned_epochs = 0
@@ -124,6 +125,8 @@ class TrainingView(QWidget):
         self.runner.failed.connect(self.message.setText)
         self.runner.finished.connect(self._on_finished)
         style.listen(lab.events.training_changed, self._on_training_changed)
+        style.listen(style.appearance_changed, self._on_appearance_changed)
+        self._on_appearance_changed()
 
         self._show_fields()
         self._set_running(False)
@@ -137,8 +140,8 @@ class TrainingView(QWidget):
             self.task_box.setItemData(i, TASK_HELP[name], Qt.ItemDataRole.ToolTipRole)
         self.task_help = QLabel()
         self.task_help.setWordWrap(True)
-        self.task_help.setStyleSheet(f"color: {style.MUTED};")
-        self.task_help.setFont(style.label_font())
+        style.set_font(self.task_help)
+        style.set_text_color(self.task_help, "MUTED")
         self.length_box = _spin(2, 1000, 20)
         self.lag_box = _spin(0, 999, 5)
         self.lag_box.setToolTip("y_t should be x_(t − lag)")
@@ -213,26 +216,14 @@ class TrainingView(QWidget):
         self.errors[key] = error
 
     def _build_plots(self) -> QVBoxLayout:
-        self.loss_plot, self.loss_legend = _log_plot(
-            "loss  (log scale)",
-            "<b>loss per epoch</b> &nbsp;&nbsp; "
-            f'<span style="color:{LOSS}">━━</span> loss &nbsp;&nbsp; '
-            f'<span style="color:{BASELINE}">╸╸╸</span> baseline (best constant guess)',
-        )
-        self.loss_curve = self.loss_plot.plot(
-            pen=style.pen(LOSS), symbolBrush=LOSS, symbolPen=None, symbolSize=6
-        )
-        self.baseline_curve = self.loss_plot.plot(pen=style.pen(BASELINE, dashed=True))
-        self.norm_plot, self.norm_legend = _log_plot(
-            "‖∇L‖  (log scale)",
-            "<b>gradient norm per epoch</b> &nbsp;&nbsp; "
-            f'<span style="color:{BEFORE}">━━</span> before clipping &nbsp;&nbsp; '
-            f'<span style="color:{AFTER}">╸╸╸</span> after &nbsp;&nbsp; '
-            f'<span style="color:{THETA}">┈┈┈</span> threshold θ',
-        )
-        self.theta_curve = self.norm_plot.plot(pen=style.pen(THETA, width=2, dashed=True))
-        self.before_curve = self.norm_plot.plot(pen=style.pen(BEFORE, width=4))
-        self.after_curve = self.norm_plot.plot(pen=style.pen(AFTER, dashed=True))
+        # Colours and pens from the theme: _on_appearance_changed.
+        self.loss_plot, self.loss_legend = _log_plot("loss  (log scale)")
+        self.loss_curve = self.loss_plot.plot(symbolPen=None)
+        self.baseline_curve = self.loss_plot.plot()
+        self.norm_plot, self.norm_legend = _log_plot("‖∇L‖  (log scale)")
+        self.theta_curve = self.norm_plot.plot()
+        self.before_curve = self.norm_plot.plot()
+        self.after_curve = self.norm_plot.plot()
         self.hint = style.hint_item(START_HINT)
         self.loss_plot.getPlotItem().addItem(self.hint, ignoreBounds=True)
         layout = QVBoxLayout()
@@ -246,11 +237,11 @@ class TrainingView(QWidget):
 
     def _build_text_group(self) -> QGroupBox:
         group = QGroupBox("what the text model learnt")
-        group.setFont(style.font(style.LABEL_PT, bold=True))
+        style.set_font(group, style.LABEL_PT, bold=True)
         self.prime_edit = QLineEdit("hel")
         self.prime_edit.setToolTip("the text the model has read so far")
         self.prediction = QLabel()
-        self.prediction.setFont(_mono(style.BADGE_PT))
+        _set_mono(self.prediction, style.BADGE_PT)
         self.temperature_box = QDoubleSpinBox()
         self.temperature_box.setRange(0.05, 5.0)
         self.temperature_box.setSingleStep(0.1)
@@ -260,7 +251,7 @@ class TrainingView(QWidget):
         self.sample_button = QPushButton("Sample")
         self.sample_view = QPlainTextEdit()
         self.sample_view.setReadOnly(True)
-        self.sample_view.setFont(_mono(style.LABEL_PT))
+        _set_mono(self.sample_view, style.LABEL_PT)
         self.sample_view.setFixedHeight(70)
         self.errors["prime"] = _alert_label()
         row = QHBoxLayout()
@@ -281,8 +272,34 @@ class TrainingView(QWidget):
         layout.addWidget(self.sample_view)
         for child in group.findChildren(QWidget):
             if child is not self.prediction and child is not self.sample_view:
-                child.setFont(style.label_font())
+                style.set_font(child)
         return group
+
+    def _on_appearance_changed(self) -> None:
+        """Curves and their legends in the theme's colours and line widths."""
+        palette = style.appearance.palette
+        c = {name: getattr(palette, name) for name in (LOSS, BASELINE, BEFORE, AFTER, THETA)}
+        self.loss_legend.setText(
+            "<b>loss per epoch</b> &nbsp;&nbsp; "
+            f'<span style="color:{c[LOSS]}">━━</span> loss &nbsp;&nbsp; '
+            f'<span style="color:{c[BASELINE]}">╸╸╸</span> baseline (best constant guess)'
+        )
+        self.norm_legend.setText(
+            "<b>gradient norm per epoch</b> &nbsp;&nbsp; "
+            f'<span style="color:{c[BEFORE]}">━━</span> before clipping &nbsp;&nbsp; '
+            f'<span style="color:{c[AFTER]}">╸╸╸</span> after &nbsp;&nbsp; '
+            f'<span style="color:{c[THETA]}">┈┈┈</span> threshold θ'
+        )
+        self.loss_curve.setPen(style.pen(c[LOSS]))
+        self.loss_curve.setSymbolBrush(c[LOSS])
+        self.loss_curve.setSymbolSize(style.line_width(6))
+        self.baseline_curve.setPen(style.pen(c[BASELINE], dashed=True))
+        self.theta_curve.setPen(style.pen(c[THETA], width=2, dashed=True))
+        self.before_curve.setPen(style.pen(c[BEFORE], width=4))
+        self.after_curve.setPen(style.pen(c[AFTER], dashed=True))
+        for plot in (self.loss_plot, self.norm_plot):
+            # Room for "0.005" and the axis name side by side.
+            plot.getPlotItem().getAxis("left").setWidth(round(90 * style.appearance.scale))
 
     # ---- verbs -----------------------------------------------------------------------
     def start(self) -> bool:
@@ -585,8 +602,8 @@ def _alert_label() -> QLabel:
     """Red text for a problem with a setting, next to that setting."""
     label = QLabel()
     label.setWordWrap(True)
-    label.setFont(style.label_font())
-    label.setStyleSheet(f"color: {style.ALERT};")
+    style.set_font(label)
+    style.set_text_color(label, "ALERT")
     return label
 
 
@@ -612,7 +629,12 @@ def _mono(point_size: int) -> QFont:
     return font
 
 
-def _log_plot(axis_label: str, legend: str) -> tuple[pg.PlotWidget, QLabel]:
+def _set_mono(widget: QWidget, point_size: int) -> None:
+    """A monospace font at the appearance's scale, kept so."""
+    style.appearance.keep(widget, "font", lambda w: w.setFont(_mono(point_size)))
+
+
+def _log_plot(axis_label: str) -> tuple[pg.PlotWidget, QLabel]:
     plot = pg.PlotWidget(background=style.BACKGROUND)
     item = plot.getPlotItem()
     style.style_plot(item, "epoch", axis_label)
@@ -621,11 +643,10 @@ def _log_plot(axis_label: str, legend: str) -> tuple[pg.PlotWidget, QLabel]:
     item.disableAutoRange()
     item.showGrid(y=True, alpha=0.3)
     item.getAxis("left").enableAutoSIPrefix(False)
-    item.getAxis("left").setWidth(90)  # room for "0.005" and the axis name side by side
-    label = QLabel(legend)
+    label = QLabel()  # the legend
     label.setWordWrap(True)
-    label.setFont(style.label_font())
-    label.setStyleSheet(f"color: {style.INK};")
+    style.set_font(label)
+    style.set_text_color(label, "INK")
     return plot, label
 
 
