@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PyQt6 import sip
-from PyQt6.QtCore import QByteArray, QObject, QRectF, QSize, Qt
+from PyQt6.QtCore import QByteArray, QEvent, QObject, QRectF, QSize, Qt
 from PyQt6.QtGui import (
     QAction,
     QActionGroup,
@@ -104,6 +104,9 @@ class PresentationController(QObject):
         if hints is not None:
             hints.colorSchemeChanged.connect(self._on_color_scheme_changed)
         window.player.playing_changed.connect(self._on_playing_changed)
+        # Installed after the File menu's filter, so asked first: the window leaves
+        # presentation mode before its layout is remembered on closing.
+        window.installEventFilter(self)
         style.listen(style.appearance_changed, self._restyle_window)
         if not style.appearance.set(palette=self._palette()):
             self._restyle_window()  # the window is new: its chrome follows the theme now
@@ -216,6 +219,11 @@ class PresentationController(QObject):
             self.leave()
         else:
             self.enter()
+
+    def eventFilter(self, watched: QObject | None, event: QEvent | None) -> bool:
+        if event is not None and event.type() == QEvent.Type.Close:
+            self.leave()
+        return False
 
     def _on_present_triggered(self, checked: bool) -> None:
         if checked:

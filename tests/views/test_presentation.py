@@ -301,3 +301,14 @@ def test_presentation_mode_is_high_contrast_by_default_and_gives_the_theme_back(
     assert not p.active and p.theme == "dark"
     assert luminance(paper(window.gradient_plot.plot)) < 0.05
     assert not window.input_dock.isVisible() and window.controls_dock.isVisible()
+
+
+def test_closing_while_presenting_remembers_the_layout_from_before(qtbot) -> None:
+    first = make_window(qtbot)
+    first.presentation.enter()
+    first.close()  # the clean exit writes the layout
+    assert style.appearance.scale == 1.0
+    second = make_window(qtbot)
+    assert not second.isFullScreen()
+    assert second.input_dock.isVisibleTo(second) and second.controls_dock.isVisibleTo(second)
+    assert second.menuBar().isVisibleTo(second)
