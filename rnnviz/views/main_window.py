@@ -47,6 +47,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("L", "switch between the network and the gradient lab"),
     ("H", "hide / show the side panels"),
     ("F11", "full screen"),
+    ("F5", "presentation mode: full screen, large type, high contrast (Esc leaves it)"),
     ("Page Down / Up", "next / previous slide of a lesson (a presentation remote sends these)"),
     ("Esc", "in a text field: give the keys back to the window"),
 )
@@ -214,7 +215,7 @@ class MainWindow(QMainWindow):
         top = _Splitter(horizontal, ((self.graph, 7), (self.equations, 4)))
         heatmaps = _Splitter(horizontal, ((self.state_heatmap, 1), (self.gradient_heatmap, 1)))
         plots = _Splitter(horizontal, ((self.sequence_plot, 1), (self.gradient_plot, 1)))
-        main = _Splitter(vertical, ((top, 8), (heatmaps, 5), (plots, 7)))
+        main = _Splitter(vertical, ((top, 7), (heatmaps, 4), (plots, 8)))
         self.splitter = main
         # The network and the lab are pages of one window: the transport bar and the side
         # panels stay, so stepping or changing a setting is seen on either page.

@@ -314,7 +314,6 @@ def test_keys_and_about_dialogs_open_without_blocking(qtbot, window: MainWindow)
         b.close()
 
 
-
 def test_l_switches_to_the_gradient_lab_and_back(qtbot, window: MainWindow) -> None:
     press(qtbot, window, Qt.Key.Key_L)
     assert window.pages.currentWidget() is window.lab_panel and window.act_lab.isChecked()
