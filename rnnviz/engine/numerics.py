@@ -17,9 +17,13 @@ def row_norms(a: np.ndarray) -> np.ndarray:
     """
     with np.errstate(all="ignore"):
         norms = np.sqrt(np.einsum("ij,ij->i", a, a))  # (T,) one pass, no temporaries
-        risky = ~((norms > 1e-140) & (norms < 1e140))  # (T,) includes 0, inf and NaN
-        if risky.any():
+        risky = np.flatnonzero(~((norms > 1e-140) & (norms < 1e140)))  # 0, tiny, huge, inf
+        if risky.size:
             sub = a[risky]
+            # Rows that are exactly zero (a vanished gradient: often most of them) are right.
+            keep = np.any(sub != 0, axis=1)
+            risky, sub = risky[keep], sub[keep]
+        if risky.size:
             scale = np.max(np.abs(sub), axis=-1)
             safe = np.where((scale > 0) & np.isfinite(scale), scale, 1.0)
             norms[risky] = scale * np.sqrt(np.sum((sub / safe[:, None]) ** 2, axis=-1))
