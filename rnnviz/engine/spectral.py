@@ -54,10 +54,19 @@ def rescale_to_radius(W: np.ndarray, target: float) -> np.ndarray:
     return W * (target / rho)
 
 
-def with_spectral_radius(p: Params, target: float) -> Params:
-    """The same network with every gate's recurrent block rescaled to spectral radius ``target``."""
+def with_spectral_radius(p: Params, target: float, radii: list[float] | None = None) -> Params:
+    """The same network with every gate's recurrent block rescaled to spectral radius ``target``.
+
+    ``radii`` may give the blocks' current radii (from ``gate_spectra``), so that moving a
+    ρ slider does not recompute eigenvalues of the same matrix each time.
+    """
+    if target < 0:
+        raise ValueError("the spectral radius cannot be negative")
     H = p.hidden_size
     W = p.W_hh.copy()  # (G*H, H)
     for k in range(p.n_gates):
-        W[k * H : (k + 1) * H] = rescale_to_radius(p.recurrent_block(k), target)
+        rho = spectral_radius(p.recurrent_block(k)) if radii is None else radii[k]
+        if rho == 0.0:
+            raise ValueError("this matrix has spectral radius 0 and cannot be rescaled to another")
+        W[k * H : (k + 1) * H] *= target / rho
     return replace(p, W_hh=W)

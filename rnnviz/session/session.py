@@ -23,6 +23,7 @@ from rnnviz.engine import (
     with_spectral_radius,
 )
 from rnnviz.engine.jacobian import chain_rate
+from rnnviz.engine.spectral import gate_spectra
 from rnnviz.session import analysis
 from rnnviz.session.config import NETWORK_FIELDS, SessionConfig
 from rnnviz.session.encoding import InputError, one_hot, parse_numbers, vocabulary
@@ -90,6 +91,8 @@ class Session:
         self.params: Params
         self.gradients: BPTTResult | None = None
         self._rate: float | None = None  # the backward chain's growth per step
+        self._base_spectra: list[tuple[float, float]] = []
+        self._base_spectra_of: Params | None = None
         self.selected: int | None = None
         self.sweep: int | None = None
         self._load_preset_sequence()
@@ -473,12 +476,25 @@ class Session:
         self._apply_radius()
 
     def _apply_radius(self) -> None:
+        """Rescale the drawn W_hh to the ρ setting; its spectra scale along (no eigvals)."""
         assert self._base_params is not None
-        try:
-            self.params = with_spectral_radius(self._base_params, self.config.spectral_radius)
-        except ValueError:
+        base = self._base_gate_spectra()
+        radii = [rho for rho, _ in base]
+        target = self.config.spectral_radius
+        if min(radii) == 0.0:
             self.params = self._base_params  # ρ = 0 (e.g. an all-zero W_hh) cannot be rescaled
-        self._spectra = analysis.spectra(self.params)
+            self._spectra = analysis.Spectra(max(radii), max(s for _, s in base))
+            return
+        self.params = with_spectral_radius(self._base_params, target, radii)
+        # Eigenvalues and singular values both scale linearly with the matrix.
+        self._spectra = analysis.Spectra(target, max(sigma * target / rho for rho, sigma in base))
+
+    def _base_gate_spectra(self) -> list[tuple[float, float]]:
+        """(ρ, σ_max) of each gate block of the drawn network, computed once per network."""
+        if self._base_spectra_of is not self._base_params:
+            self._base_spectra = list(gate_spectra(self._base_params).values())
+            self._base_spectra_of = self._base_params
+        return self._base_spectra
 
     def targets_for(self, t: int) -> np.ndarray:
         """Targets for the first t steps: y_t should reproduce x_{t−lag}.
