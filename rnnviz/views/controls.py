@@ -55,6 +55,9 @@ TIPS: dict[str, str] = {
     "spectral_radius": "ρ, the largest |eigenvalue| of W_hh. The recurrent weights are rescaled "
     "to it: ρ < 1 makes gradients fade back in time, ρ > 1 can make them explode.",
     "seed": "The random seed: the same seed draws the same network.",
+    "gate_bias": "LSTM and GRU: added to the forget (LSTM) or update (GRU) gate's bias. "
+    "1 to 3 keeps the gate open from the start, so the state and its gradient are carried "
+    "across many steps.",
     "loss_at": "Where the loss is measured: at every step, or only at the last one "
     "(then the gradient must travel all the way back).",
     "target_lag": "What y_t should reproduce: x_{t−k}. k = 0 echoes the input; "
@@ -167,6 +170,11 @@ class ControlsPanel(QWidget):
         self.rho_spin.setPrefix("ρ = ")
         self.spectra_label = colored_label("MUTED")
         self.seed_spin = _spin(0, 2**31 - 1)
+        self.gate_bias_spin = QDoubleSpinBox()
+        self.gate_bias_spin.setRange(-10.0, 10.0)
+        self.gate_bias_spin.setDecimals(1)
+        self.gate_bias_spin.setSingleStep(0.5)
+        self.gate_bias_spin.setKeyboardTracking(False)
 
         self.encoding_combo = _combo(ENCODING_NAMES)
         self.width_spin = _spin(2, 64)
@@ -271,6 +279,7 @@ class ControlsPanel(QWidget):
             stacked=True,
         )
         self._row(form, "seed", "Seed", self.seed_spin)
+        self._row(form, "gate_bias", "Gate bias", self.gate_bias_spin)
         return box
 
     def _input_form(self) -> QWidget:
@@ -310,6 +319,7 @@ class ControlsPanel(QWidget):
             lambda v: self._set("spectral_radius", spectral_radius=v)
         )
         self.seed_spin.valueChanged.connect(lambda v: self._set("seed", seed=v))
+        self.gate_bias_spin.valueChanged.connect(lambda v: self._set("gate_bias", gate_bias=v))
         self.encoding_combo.activated.connect(lambda _: self._on_encoding())
         self.width_spin.valueChanged.connect(lambda _: self._on_encoding())
         self.length_spin.valueChanged.connect(
@@ -362,6 +372,7 @@ class ControlsPanel(QWidget):
             self.rho_slider,
             self.rho_spin,
             self.seed_spin,
+            self.gate_bias_spin,
             self.encoding_combo,
             self.width_spin,
             self.length_spin,
@@ -378,6 +389,7 @@ class ControlsPanel(QWidget):
             self.rho_slider.setValue(min(c.spectral_radius, RHO_MAX_SLIDER))
             self.rho_spin.setValue(c.spectral_radius)
             self.seed_spin.setValue(c.seed)
+            self.gate_bias_spin.setValue(c.gate_bias)
             self.encoding_combo.setCurrentIndex(self.encoding_combo.findData(c.encoding))
             if c.encoding == "vector":
                 self.width_spin.setValue(c.input_size)
@@ -387,6 +399,7 @@ class ControlsPanel(QWidget):
             self.truncate_spin.setValue(c.truncate or 0)
             self.clip_spin.setValue(c.clip or 0.0)
         gated = c.cell != "vanilla"
+        self.gate_bias_spin.setEnabled(gated)
         self.activation_combo.setEnabled(not gated)
         self.activation_combo.setToolTip(TIPS["activation_gated" if gated else "activation"])
         self.width_spin.setEnabled(c.encoding == "vector")

@@ -313,3 +313,19 @@ def test_escape_gives_the_keyboard_back_to_the_window(qtbot, session):
     qtbot.keyClick(panel.hidden_spin, Qt.Key.Key_Escape)
     assert not panel.hidden_spin.hasFocus()
     assert session.config.hidden_size == 8
+
+
+def test_gate_bias_opens_the_gates_of_gated_cells(qtbot) -> None:
+    from rnnviz.session import Session, SessionConfig
+    from rnnviz.views.controls import ControlsPanel
+
+    session = Session(SessionConfig(cell="lstm", hidden_size=4))
+    panel = ControlsPanel(session)
+    qtbot.addWidget(panel)
+    before = session.params.b_hh.copy()
+    panel.gate_bias_spin.setValue(2.0)
+    assert session.config.gate_bias == 2.0
+    # The forget gate's block (rows H..2H of the LSTM's b_hh) moved by exactly the bias.
+    np.testing.assert_allclose(session.params.b_hh[4:8] - before[4:8], 2.0)
+    session.set_config(cell="vanilla")
+    assert not panel.gate_bias_spin.isEnabled()
