@@ -97,11 +97,7 @@ class Lab:
         self._adopted: tuple[Params, Params] | None = None  # (weights before, trained weights)
         self._jacobians: tuple[object, np.ndarray] | None = None  # (trace, its step Jacobians)
         # Everything but the training history describes the current network and inputs.
-        for event in (
-            session.events.config_changed,
-            session.events.sequence_changed,
-            session.events.stepped,
-        ):
+        for event in session.events.data_changes:
             event.connect(self._stale)
 
     # ---- what the lab looks at --------------------------------------------------------

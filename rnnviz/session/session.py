@@ -73,6 +73,11 @@ class SessionEvents:
         self.selection_changed: Event[[]] = Event("selection_changed")  # selected step
         self.sweep_moved: Event[[]] = Event("sweep_moved")  # backward animation cursor
 
+    @property
+    def data_changes(self) -> tuple[Event[[]], ...]:
+        """The events after which anything computed from the network or inputs is stale."""
+        return (self.stepped, self.config_changed, self.sequence_changed)
+
 
 class Session:
     """Config, network, the input sequence and how far it has been fed, and what BPTT found.

@@ -133,8 +133,7 @@ class CompareView(QWidget):
         self._refresh.setSingleShot(True)
         self._refresh.setInterval(0)
         self._refresh.timeout.connect(self.lab.compare)
-        events = lab.session.events
-        for event in (events.stepped, events.config_changed, events.sequence_changed):
+        for event in lab.session.events.data_changes:
             style.listen(event, self._on_session_changed)
         style.listen(lab.events.comparison_changed, self._on_comparison_changed)
         style.listen(style.appearance_changed, self._on_appearance_changed)

@@ -87,11 +87,7 @@ class GradCheckView(QWidget):
         self.runner.failed.connect(self.message.setText)
         self.runner.finished.connect(self._on_finished)
         style.listen(lab.events.gradcheck_changed, self._on_gradcheck_changed)
-        for event in (
-            lab.session.events.stepped,
-            lab.session.events.config_changed,
-            lab.session.events.sequence_changed,
-        ):
+        for event in lab.session.events.data_changes:
             style.listen(event, self._on_session_changed)
         self._on_gradcheck_changed()
 

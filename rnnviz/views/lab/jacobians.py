@@ -98,10 +98,8 @@ class JacobianView(QWidget):
         self.runner.failed.connect(self.message.setText)
         self.runner.finished.connect(self._on_finished)
         self.map_plot.scene().sigMouseClicked.connect(self._on_map_click)
-        events = lab.session.events
-        style.listen(events.stepped, self._on_session_changed)
-        style.listen(events.config_changed, self._on_session_changed)
-        style.listen(events.sequence_changed, self._on_session_changed)
+        for event in lab.session.events.data_changes:
+            style.listen(event, self._on_session_changed)
         style.listen(lab.events.jacobians_changed, self._on_map_changed)
         style.listen(style.appearance_changed, self._on_appearance_changed)
         self._on_appearance_changed()

@@ -121,11 +121,7 @@ class SweepView(QWidget):
         self.runner.failed.connect(self.message.setText)
         self.runner.finished.connect(self._on_finished)
         style.listen(lab.events.sweep_changed, self._on_sweep_changed)
-        for event in (
-            lab.session.events.stepped,
-            lab.session.events.config_changed,
-            lab.session.events.sequence_changed,
-        ):
+        for event in lab.session.events.data_changes:
             style.listen(event, self._on_session_changed)
         style.listen(style.appearance_changed, self._on_appearance_changed)
         self._on_appearance_changed()
