@@ -14,6 +14,7 @@ from rnnviz.commands.render import (
     build_scene,
     check_out,
     shown,
+    user_errors,
 )
 
 # ASCII only: --help must print on any terminal encoding.
@@ -49,10 +50,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rnnviz.io.sequences import SequenceFileError
-    from rnnviz.io.weights import WeightFileError
-    from rnnviz.session import InputError
-    from rnnviz.session.lessons import ScenarioFileError
 
     try:
         out = check_out(args.out, ANIMATION_SUFFIXES)
@@ -61,14 +58,7 @@ def run(args: argparse.Namespace) -> int:
         args.backward = False
         scene = build_scene(args)
         write_animation(scene, out, what, args.fps)
-    except (
-        ArgumentError,
-        WeightFileError,
-        SequenceFileError,
-        InputError,
-        ScenarioFileError,
-        OSError,
-    ) as err:
+    except user_errors() as err:
         print(f"rnnviz animate: error: {err}", file=sys.stderr)
         return 2
     return 0

@@ -95,6 +95,26 @@ class ArgumentError(ValueError):
     """A bad argument; its message is the one line printed on stderr."""
 
 
+def user_errors() -> tuple[type[Exception], ...]:
+    """What a user's arguments or files can cause: one line on stderr and exit status 2.
+
+    Imported here, not at the top, so that building the parser stays light.
+    """
+    from rnnviz.io.sequences import SequenceFileError
+    from rnnviz.io.weights import WeightFileError
+    from rnnviz.session import InputError
+    from rnnviz.session.lessons import ScenarioFileError
+
+    return (
+        ArgumentError,
+        WeightFileError,
+        SequenceFileError,
+        InputError,
+        ScenarioFileError,
+        OSError,
+    )
+
+
 @dataclass(frozen=True)
 class Scene:
     """What a picture shows: the session, the lesson slide applied once the widget exists
@@ -130,10 +150,6 @@ def add_scene_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rnnviz.io.sequences import SequenceFileError
-    from rnnviz.io.weights import WeightFileError
-    from rnnviz.session import InputError
-    from rnnviz.session.lessons import ScenarioFileError
 
     try:
         out = check_out(args.out, PICTURE_SUFFIXES)
@@ -144,14 +160,7 @@ def run(args: argparse.Namespace) -> int:
             image = render(scene)
             if not image.save(str(out), "PNG"):
                 raise ArgumentError(f"cannot write {out}")
-    except (
-        ArgumentError,
-        WeightFileError,
-        SequenceFileError,
-        InputError,
-        ScenarioFileError,
-        OSError,
-    ) as err:
+    except user_errors() as err:
         print(f"rnnviz render: error: {err}", file=sys.stderr)
         return 2
     return 0

@@ -74,6 +74,29 @@ def show_problem(parent: QWidget, title: str, message: str) -> QMessageBox:
     return box
 
 
+class ProblemReporter:
+    """Shows one file problem at a time in a non-modal box, and remembers its message.
+
+    Mixed into the window's file and export controllers: ``last_error`` is the last
+    message, ``error_box`` the box on screen (None once it is closed).
+    """
+
+    window: QWidget
+    last_error: str | None = None
+    error_box: QMessageBox | None = None
+
+    def _fail(self, title: str, message: str) -> None:
+        """A non-modal message naming the file and the problem (the work is untouched)."""
+        self.last_error = message
+        if self.error_box is not None:
+            self.error_box.close()
+        self.error_box = show_problem(self.window, title, message)
+        self.error_box.destroyed.connect(self._forget_error_box)
+
+    def _forget_error_box(self) -> None:
+        self.error_box = None
+
+
 class ExportDialog(QDialog):
     """What to export and where: the panel, the file, and for an animation what it shows,
     its speed and format (MP4 is offered only when imageio-ffmpeg is installed).
@@ -256,7 +279,7 @@ class AnimationJob(QObject):
         self.finished.emit(complete)
 
 
-class Exporter(QObject):
+class Exporter(ProblemReporter, QObject):
     """The Export submenu's work for one window (``window.exporter``).
 
     Public: the actions ``act_image``, ``act_animation``, ``act_data``; ``export_image(path,
@@ -447,16 +470,6 @@ class Exporter(QObject):
         self.busy_changed.emit(False)
         if ok and self.job is not None:
             self._done(self.job.writer.path)
-
-    def _fail(self, title: str, message: str) -> None:
-        self.last_error = message
-        if self.error_box is not None:
-            self.error_box.close()
-        self.error_box = show_problem(self.window, title, message)
-        self.error_box.destroyed.connect(self._forget_error_box)
-
-    def _forget_error_box(self) -> None:
-        self.error_box = None
 
 
 def _problem(error: Exception, path: Path) -> str:

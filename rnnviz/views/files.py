@@ -48,7 +48,7 @@ from rnnviz.session.session_file import (
     restore,
     snapshot,
 )
-from rnnviz.views.export import install_export, show_problem
+from rnnviz.views.export import ProblemReporter, install_export
 from rnnviz.views.settings import ENV_DIR, app_settings
 
 if TYPE_CHECKING:
@@ -160,7 +160,7 @@ class _Saved:
         )
 
 
-class FileController(QObject):
+class FileController(ProblemReporter, QObject):
     """The File menu's work for one window (``window.files``).
 
     Public: ``path`` (the open session file or None), ``modified``, ``last_error`` (the
@@ -588,17 +588,6 @@ class FileController(QObject):
             return
         name = self.path.name if self.path is not None else "untitled"
         self.window.setWindowTitle(f"{name}{'*' if self._modified else ''} — rnnviz")
-
-    def _fail(self, title: str, message: str) -> None:
-        """A non-modal message naming the file and the problem (the work is untouched)."""
-        self.last_error = message
-        if self.error_box is not None:
-            self.error_box.close()
-        self.error_box = show_problem(self.window, title, message)
-        self.error_box.destroyed.connect(self._forget_error_box)
-
-    def _forget_error_box(self) -> None:
-        self.error_box = None
 
     def _ask_path(self, kind: str, caption: str, filters: str, save: bool) -> Path | None:
         """A file dialog (Qt's own, so it looks the same everywhere and tests can fill it)."""
