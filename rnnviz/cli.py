@@ -6,9 +6,10 @@ import argparse
 import importlib
 import sys
 
-from rnnviz.blas import prefer_one_blas_thread
+from rnnviz.runtime import keep_freed_memory, prefer_one_blas_thread
 
 prefer_one_blas_thread()  # before anything imports NumPy
+keep_freed_memory()
 
 # name -> (module under rnnviz.commands, one-line help). Each module defines
 # ``add_arguments(parser)`` and ``run(args) -> int``; modules are imported lazily so that
