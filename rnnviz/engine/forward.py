@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rnnviz.engine.cells import get_cell
+from rnnviz.engine.cells.base import ForwardRows, fold_width
 from rnnviz.engine.numerics import first_bad_row
 from rnnviz.engine.params import Params
 
@@ -76,24 +77,42 @@ def forward(
 ) -> ForwardTrace:
     cell = get_cell(p.cell)
     x = as_inputs(x, p.input_size, p.dtype)  # (T, I)
-    T, H = x.shape[0], p.hidden_size
-    h_all = np.empty((T + 1, H), dtype=p.dtype)  # (T+1, H)
-    h_all[0] = initial_state(p, h0)
+    T, H, I = x.shape[0], p.hidden_size, p.input_size
+    fold = fold_width(p) if cell.folds_inputs else 0
+    # Row t holds h_t and, when the step folds its inputs, x_{t+1} and a 1 after it.
+    rows = np.empty((T + 1, H + fold), dtype=p.dtype)  # (T+1, H + fold)
+    rows[0, :H] = initial_state(p, h0)
     c_all = None
     if cell.has_cell_state:
         c_all = np.empty((T + 1, H), dtype=p.dtype)  # (T+1, H)
         c_all[0] = initial_state(p, c0)
     cache = np.empty((T, cell.cache_width(H)), dtype=p.dtype)  # (T, K)
     with np.errstate(all="ignore"):
-        xb = cell.input_projection(p, x)  # (T, G*H): one matmul for all steps
-        step = cell.make_step(p)
+        xb = None
+        if fold:
+            rows[:-1, H : H + I] = x
+            rows[:-1, H + I] = 1.0
+            rows[:-1, H + I + 1 :] = 0.0
+        else:
+            xb = cell.input_projection(p, x)  # (T, G*H): one matmul for all steps
         # Lists of row views: indexing a list is several times cheaper than slicing an array,
         # and this loop is the one serial part of the whole computation.
-        hr, xr, kr = list(h_all), list(xb), list(cache)
-        cr = [None] * (T + 1) if c_all is None else list(c_all)
-        for args in zip(xr, hr[:-1], cr[:-1], hr[1:], cr[1:], kr, strict=True):
-            step(*args)
-        y = h_all[1:] @ p.W_hy.T  # (T, O)
+        z = list(rows)
+        step = cell.make_step(
+            p,
+            ForwardRows(
+                xb=None if xb is None else list(xb),
+                z=z,
+                h=list(rows[:, :H]) if fold else z,
+                c=None if c_all is None else list(c_all),
+                cache=list(cache) if cache.shape[1] else [],  # the vanilla cell keeps none
+            ),
+            fold,
+        )
+        for t in range(T):
+            step(t)
+        h_all = np.ascontiguousarray(rows[:, :H]) if fold else rows  # (T+1, H)
+        y = np.dot(h_all[1:], p.W_hy.T)  # (T, O)
         y += p.b_y
     return finish_trace(p, x, h_all, c_all, cache, y)
 

@@ -8,9 +8,12 @@ applies to gradients. For the LSTM the block with c_t held fixed is reported.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from rnnviz.engine.cells import get_cell
+from rnnviz.engine.cells.base import BackwardRows
 from rnnviz.engine.numerics import FLUSH_BELOW
 from rnnviz.engine.progress import Steps, run_to_end
 
@@ -27,13 +30,10 @@ def jacobian_norms(trace, include_cell_state: bool = False) -> tuple[np.ndarray,
     """
     p, T, H = trace.params, trace.T, trace.params.hidden_size
     cell = get_cell(p.cell)
-    back = cell.make_step_backward(
-        p, cell.backward_context(p, trace.h_all, trace.c_all, trace.cache)
-    )
+    push = _pusher(trace, H)
     out = np.zeros(T)  # (T,)
     P_h = np.eye(H)  # (H, H) ∂h_T/∂h_t, rows indexed by h_T
     P_c = np.zeros((H, H)) if cell.has_cell_state else None  # (H, H) ∂h_T/∂c_t
-    G = p.n_gates
     width = 2 * H if include_cell_state and P_c is not None else H
     chunk = np.empty((_CHUNK, H, width))  # (C, H, H) or (C, H, 2H)
     rows: list[int] = []
@@ -48,7 +48,7 @@ def jacobian_norms(trace, include_cell_state: bool = False) -> tuple[np.ndarray,
                 _store_norms(out, rows, chunk)
             if t == 0:
                 break
-            P_h, P_c = _push_back(back, t, P_h, P_c, G)
+            P_h, P_c = push(t, P_h, P_c)
             peak = max(np.max(np.abs(P_h)), 0.0 if P_c is None else np.max(np.abs(P_c)))
             if not np.isfinite(peak):
                 overflow_at = t  # 1-based step t, whose row t-1 is the first unusable one
@@ -59,15 +59,47 @@ def jacobian_norms(trace, include_cell_state: bool = False) -> tuple[np.ndarray,
     return out, overflow_at
 
 
-def _push_back(back, t: int, P_h: np.ndarray, P_c: np.ndarray | None, G: int):
-    """Rows of ∂h_T/∂(h_t, c_t) → rows of ∂h_T/∂(h_{t-1}, c_{t-1}): one batched backward step."""
-    R, H = P_h.shape
-    new_h = np.zeros((R, H))  # (R, H)
-    new_c = None if P_c is None else np.empty((R, H))
-    d_xp = np.empty((R, G * H))  # (R, G*H)
-    d_hp = np.empty((R, G * H))  # (R, G*H)
-    back(t, P_h, P_c, d_xp, d_hp, new_h, new_c)
-    return new_h, new_c
+class _Slot:
+    """Stands for a list of rows whose every row is the one array it holds at the moment."""
+
+    def __init__(self) -> None:
+        self.value: np.ndarray | None = None
+
+    def __getitem__(self, t: int) -> np.ndarray | None:
+        return self.value
+
+
+def _pusher(trace, R: int) -> Callable[[int, np.ndarray, np.ndarray | None], tuple]:
+    """push(t, P_h, P_c): rows of ∂h_T/∂(h_t, c_t) → rows of ∂h_T/∂(h_{t-1}, c_{t-1}), one
+    batched backward step (R rows at once) through the cell's own backward step."""
+    p, H = trace.params, trace.params.hidden_size
+    cell = get_cell(p.cell)
+    ctx = cell.backward_context(p, trace.h_all, trace.c_all, trace.cache)
+    dh, dc, dxp, dhp, dh_prev, dc_prev = (_Slot() for _ in range(6))
+    has_c = cell.has_cell_state
+    rows = BackwardRows(
+        dh=dh,
+        dc=dc if has_c else None,
+        dxp=dxp,
+        dhp=dhp,
+        dh_prev=dh_prev,
+        dc_prev=dc_prev if has_c else None,
+        stacked=True,
+    )
+    back = cell.make_step_backward(p, ctx, rows)
+    GH = p.n_gates * H
+
+    def push(t: int, P_h: np.ndarray, P_c: np.ndarray | None):
+        dh.value, dc.value = P_h, P_c
+        dh_prev.value = np.empty((R, H))  # (R, H)
+        dc_prev.value = np.empty((R, H)) if has_c else None
+        dhp.value = np.empty((R, GH))  # (R, G*H)
+        # The cell writes one array when the two pre-activation gradients are equal.
+        dxp.value = np.empty((R, GH)) if cell.separate_hidden_grad else dhp.value
+        back(t)
+        return dh_prev.value, dc_prev.value
+
+    return push
 
 
 def _store_norms(out: np.ndarray, rows: list[int], chunk: np.ndarray) -> None:
@@ -85,18 +117,16 @@ def step_jacobians(trace) -> np.ndarray:
     """
     p, T, H = trace.params, trace.T, trace.params.hidden_size
     cell = get_cell(p.cell)
-    back = cell.make_step_backward(
-        p, cell.backward_context(p, trace.h_all, trace.c_all, trace.cache)
-    )
     has_c = cell.has_cell_state
     S = 2 * H if has_c else H
+    push = _pusher(trace, S)
     eye = np.eye(S)  # (S, S): row i is e_i over (h, c)
     out = np.empty((T, S, S))  # (T, S, S)
     with np.errstate(all="ignore"):
         for t in range(T):
             P_h = eye[:, :H].copy()  # (S, H)
             P_c = eye[:, H:].copy() if has_c else None
-            new_h, new_c = _push_back(back, t, P_h, P_c, p.n_gates)
+            new_h, new_c = push(t, P_h, P_c)
             out[t, :, :H] = new_h
             if has_c:
                 out[t, :, H:] = new_c
@@ -162,9 +192,7 @@ def chain_rate(trace, probes: int = 4, seed: int = 0) -> float | None:
     if T < 2:
         return None
     cell = get_cell(p.cell)
-    back = cell.make_step_backward(
-        p, cell.backward_context(p, trace.h_all, trace.c_all, trace.cache)
-    )
+    push = _pusher(trace, probes)
     rng = np.random.default_rng(seed)
     P_h = rng.standard_normal((probes, H))  # (R, H) rows over h_T
     P_h /= np.linalg.norm(P_h, axis=1, keepdims=True)
@@ -172,7 +200,7 @@ def chain_rate(trace, probes: int = 4, seed: int = 0) -> float | None:
     log_growth = 0.0
     with np.errstate(all="ignore"):
         for t in range(T - 1, 0, -1):
-            P_h, P_c = _push_back(back, t, P_h, P_c, p.n_gates)
+            P_h, P_c = push(t, P_h, P_c)
             scale = float(np.max(np.abs(P_h)))
             if P_c is not None:
                 scale = max(scale, float(np.max(np.abs(P_c))))

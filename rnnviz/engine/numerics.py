@@ -15,6 +15,10 @@ def row_norms(a: np.ndarray) -> np.ndarray:
     The plain sum of squares overflows above ~1e154 and underflows below ~1e-154, which is
     exactly where exploding and vanishing gradients live; those rows are recomputed scaled.
     """
+    if a.ndim == 2 and a.strides[0] < 0:
+        # Rows laid out last first (the backward pass's arrays): einsum is several times
+        # slower against the memory order, so read them forward and flip the result.
+        return row_norms(a[::-1])[::-1]
     with np.errstate(all="ignore"):
         norms = np.sqrt(np.einsum("ij,ij->i", a, a))  # (T,) one pass, no temporaries
         risky = np.flatnonzero(~((norms > 1e-140) & (norms < 1e140)))  # 0, tiny, huge, inf

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from rnnviz.engine.cells import get_cell
+from rnnviz.engine.cells.base import ForwardRows
 from rnnviz.engine.forward import ForwardTrace, as_inputs, finish_trace, forward, initial_state
 from rnnviz.engine.params import Params
 
@@ -24,7 +25,6 @@ class RNN:
     ) -> None:
         self.params = params
         self._cell = get_cell(params.cell)
-        self._step = self._cell.make_step(params)
         self.h0 = initial_state(params, h0)  # (H,)
         self.c0 = initial_state(params, c0) if self._cell.has_cell_state else None
         self._t = 0
@@ -40,6 +40,7 @@ class RNN:
         x = np.empty((capacity, p.input_size), dtype=p.dtype)  # (C, I)
         y = np.empty((capacity, p.output_size), dtype=p.dtype)  # (C, O)
         cache = np.empty((capacity, K), dtype=p.dtype)  # (C, K)
+        xb = np.empty((capacity, p.n_gates * H), dtype=p.dtype)  # (C, G*H) projected inputs
         if old is None:
             h_all[0] = self.h0
             if c_all is not None:
@@ -50,6 +51,16 @@ class RNN:
                 c_all[: t + 1] = self._c_all[: t + 1]
             x[:t], y[:t], cache[:t] = self._x[:t], self._y[:t], self._cache[:t]
         self._h_all, self._c_all, self._x, self._y, self._cache = h_all, c_all, x, y, cache
+        self._xb = xb
+        h_rows = list(h_all)
+        rows = ForwardRows(
+            xb=list(xb),
+            z=h_rows,
+            h=h_rows,
+            c=None if c_all is None else list(c_all),
+            cache=list(cache),
+        )
+        self._step = self._cell.make_step(p, rows)  # bound to these buffers
 
     def reset(self) -> None:
         """Forget every step: back to h_0 (and c_0)."""
@@ -61,11 +72,9 @@ class RNN:
         x_t = as_inputs(np.reshape(np.asarray(x, dtype=p.dtype), (1, -1)), p.input_size, p.dtype)
         if t == self._x.shape[0]:
             self._allocate(2 * t)
-        xb = self._cell.input_projection(p, x_t)[0]  # (G*H,)
-        c_prev = None if self._c_all is None else self._c_all[t]
-        c_out = None if self._c_all is None else self._c_all[t + 1]
+        self._xb[t] = self._cell.input_projection(p, x_t)[0]  # (G*H,)
         with np.errstate(all="ignore"):
-            self._step(xb, self._h_all[t], c_prev, self._h_all[t + 1], c_out, self._cache[t])
+            self._step(t)
             np.dot(p.W_hy, self._h_all[t + 1], out=self._y[t])
             self._y[t] += p.b_y
         self._x[t] = x_t[0]

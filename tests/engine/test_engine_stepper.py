@@ -6,8 +6,11 @@ import numpy as np
 import pytest
 
 from rnnviz.engine import CELLS, RNN, BPTTResult, ForwardTrace, Params, bptt, forward, init_params
+from rnnviz.engine.cells.base import fold_width
 
-SIZES = [(1, 3, 1), (5, 16, 7)]  # (I, H, O)
+# (I, H, O). At (1, 16, 2) forward folds the input into the recurrent product (one scalar
+# input, H ≥ 8: see fold_width) while step projects it: the two ways must agree.
+SIZES = [(1, 3, 1), (5, 16, 7), (1, 16, 2)]
 
 
 def stepped(rnn: RNN, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -87,16 +90,27 @@ def max_rel(got: np.ndarray, want: np.ndarray) -> float:
     return float(np.max(np.abs(got - want)) / max(float(np.max(np.abs(want))), 1e-30))
 
 
+def test_forward_folds_a_few_inputs_only() -> None:
+    rng = np.random.default_rng(0)
+    assert fold_width(init_params("vanilla", 1, 16, 2, rng)) > 0  # the SIZES case above
+    assert fold_width(init_params("vanilla", 5, 16, 7, rng)) == 0  # projected up front
+    assert fold_width(init_params("vanilla", 1, 3, 1, rng)) == 0  # too small to gain
+
+
+@pytest.mark.parametrize("sizes", [(3, 8, 4), (1, 16, 4)])  # projected, then folded inputs
 @pytest.mark.parametrize("cell", CELLS)
-def test_float32_is_float32_throughout_and_close_to_float64(cell: str) -> None:
-    p64 = init_params(cell, 3, 8, 4, np.random.default_rng(8))
-    p32 = init_params(cell, 3, 8, 4, np.random.default_rng(8), dtype="float32")
-    _, x, h0, c0 = network(cell, (3, 8, 4), T=20)
+def test_float32_is_float32_throughout_and_close_to_float64(
+    cell: str, sizes: tuple[int, int, int]
+) -> None:
+    I, H, O = sizes
+    p64 = init_params(cell, I, H, O, np.random.default_rng(8))
+    p32 = init_params(cell, I, H, O, np.random.default_rng(8), dtype="float32")
+    _, x, h0, c0 = network(cell, sizes, T=20)
     # The same seed draws the same network, only rounded to float32.
     for name, a in p32.arrays().items():
         assert a.dtype == np.float32, name
         np.testing.assert_array_equal(a, p64.arrays()[name].astype(np.float32))
-    targets = np.random.default_rng(9).standard_normal((20, 4))
+    targets = np.random.default_rng(9).standard_normal((20, O))
     t32, t64 = forward(p32, x, h0, c0), forward(p64, x, h0, c0)
     r32 = bptt(t32, targets, jacobians=True)
     r64 = bptt(t64, targets, jacobians=True)

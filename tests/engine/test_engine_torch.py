@@ -19,7 +19,9 @@ from rnnviz.engine import LOSS_AT, LOSSES, Params, bptt, forward, init_params
 torch = pytest.importorskip("torch")
 
 CONFIGS = [("vanilla", "tanh"), ("vanilla", "relu"), ("lstm", "tanh"), ("gru", "tanh")]
-SIZES = [(3, 5, 4, 9), (2, 3, 2, 1)]  # (I, H, O, T); T = 1 has no recurrence at all
+# (I, H, O, T); T = 1 has no recurrence at all; at (1, 16, 3, 9) the forward pass folds the
+# input into the recurrent product (see fold_width), so both of its ways are checked.
+SIZES = [(3, 5, 4, 9), (2, 3, 2, 1), (1, 16, 3, 9)]
 RTOL = 1e-10
 
 

@@ -5,43 +5,72 @@ Notation (PyTorch's): the pre-activation of every gate is split into an input pa
 A backward step returns the gradient with respect to both parts, so that the weight
 gradients can be accumulated with one matmul each after the time loop.
 
-The loops call steps through closures (``make_step``, ``make_step_backward``) that bind the
-weights and per-sequence arrays once: at H = 128 a step is ~2 µs of arithmetic, so attribute
-look-ups per step would cost as much as the maths.
+At H = 128 a step is ~2 µs of arithmetic, so whatever the loops do per step besides it
+shows. The loops therefore call a step with its index only: ``make_step`` and
+``make_step_backward`` bind the weights and lists of row views of the pass's arrays once,
+and the step picks its rows by index (passing six rows as arguments cost ~0.3 µs a step).
+For the same reason the steps call bound methods (``W.dot``) and pass ``out`` positionally:
+NumPy's dispatch through ``np.dot`` costs ~0.15 µs a call, 10% of a mat-vec.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
 
 from rnnviz.engine.params import Params
 
-# step(xb_t, h_prev, c_prev, h_out, c_out, cache_out): one forward step, written into the outs.
-StepFn = Callable[
-    [np.ndarray, np.ndarray, "np.ndarray | None", np.ndarray, "np.ndarray | None", np.ndarray],
-    None,
-]
-# back(t, dh, dc, dxp_out, dhp_out, dh_prev_acc, dc_prev_out): see Cell.make_step_backward.
-BackFn = Callable[
-    [
-        int,
-        np.ndarray,
-        "np.ndarray | None",
-        np.ndarray,
-        np.ndarray,
-        np.ndarray,
-        "np.ndarray | None",
-    ],
-    None,
-]
+# advance(t): forward step t + 1 (rows t → t + 1); back(t): backward through step t + 1.
+StepFn = Callable[[int], None]
+
+
+class Rows(Protocol):
+    """Row views of an array, indexed by row: a list, usually."""
+
+    def __getitem__(self, t: int, /) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class ForwardRows:
+    """Where a forward step reads and writes: row t of each list is a view of one array row.
+
+    ``advance(t)`` reads ``z[t]`` (h_t, and when the inputs are folded x_{t+1}, 1, 0 …
+    after it), ``xb[t]`` (x_{t+1}'s projection, when not folded) and ``c[t]``, and writes
+    ``h[t + 1]``, ``c[t + 1]`` and ``cache[t]``. ``h`` may be ``z`` when nothing is folded.
+    """
+
+    xb: Rows | None  # (G*H,) rows; None when the inputs are folded into z
+    z: Rows  # (H [+ fold],) rows
+    h: Rows  # (H,) rows
+    c: Rows | None  # (H,) rows, LSTM only
+    cache: Rows  # (K,) rows
+
+
+@dataclass(frozen=True)
+class BackwardRows:
+    """Where ``back(t)`` reads and writes, row t of each list (see make_step_backward).
+
+    ``stacked``: every row is a (R, ·) stack of row vectors, a Jacobian product.
+    """
+
+    dh: Rows  # (H,) total dL/dh_t
+    dc: Rows | None  # (H,) the part of dL/dc_t that flows back from c_{t+1}; LSTM only
+    dxp: Rows  # (G*H,) dL/d(xproj_t)
+    dhp: Rows  # (G*H [+ O],) dL/d(hproj_t) [then dL/dy_{t-1}]
+    dh_prev: Rows  # (H,) where dL/dh_{t-1} through this step goes
+    dc_prev: Rows | None  # (H,) where dL/dc_{t-1} goes; LSTM only
+    stacked: bool = False
 
 
 class Cell(Protocol):
     name: str
     has_cell_state: bool
+    # True when every gate's pre-activation is W_hh h + W_ih x + b, so that the inputs can be
+    # folded into the recurrent product (not the GRU: r multiplies only the recurrent part).
+    folds_inputs: bool
     # True when dL/d(xproj) and dL/d(hproj) differ (GRU: r multiplies the recurrent part of n).
     separate_hidden_grad: bool
 
@@ -53,8 +82,9 @@ class Cell(Protocol):
         """How many numbers per step the forward pass keeps for the backward pass."""
         ...
 
-    def make_step(self, p: Params) -> StepFn:
-        """The forward step for these weights."""
+    def make_step(self, p: Params, rows: ForwardRows, fold: int = 0) -> StepFn:
+        """The forward step for these weights over these rows; with ``fold`` > 0 (a
+        ``fold_width``, only for cells that ``folds_inputs``) the inputs ride in ``z``."""
         ...
 
     def backward_context(
@@ -63,14 +93,59 @@ class Cell(Protocol):
         """Whatever the backward step needs, derived once per sequence with vectorised ops."""
         ...
 
-    def make_step_backward(self, p: Params, ctx: Any) -> BackFn:
-        """The backward step through step ``t`` (0-based) of the sequence ``ctx`` describes.
+    def make_step_backward(
+        self, p: Params, ctx: Any, rows: BackwardRows, readout: np.ndarray | None = None
+    ) -> StepFn:
+        """The backward step through step t + 1 (row t) of the sequence ``ctx`` describes.
 
-        ``back(t, dh, dc, dxp_out, dhp_out, dh_prev_acc, dc_prev_out)`` takes dL/dh_t (and the
-        part of dL/dc_t that flows back from c_{t+1}), writes the gradients of the input and
-        recurrent pre-activations into ``dxp_out``/``dhp_out`` (they may be one array), *adds*
-        what flows into h_{t-1} to ``dh_prev_acc`` (which holds y_{t-1}'s own term already)
-        and writes what flows into c_{t-1} to ``dc_prev_out``. ``dh`` may be a (R, H) stack of
-        row vectors with outs of matching leading shape: that is a Jacobian product.
+        ``back(t)`` takes dL/dh_t (and the part of dL/dc_t that flows back from c_{t+1}),
+        writes the gradients of the input and recurrent pre-activations into ``dxp[t]`` and
+        the first G*H columns of ``dhp[t]``, *writes* dL/dh_{t-1} through this step into
+        ``dh_prev[t]`` and dL/dc_{t-1} into ``dc_prev[t]``. When the two pre-activation
+        gradients are equal (not ``separate_hidden_grad``), ``dxp[t]`` is a view of those
+        columns and is written once.
+
+        With a ``readout`` W_hy (O, H), ``dhp[t]`` has O more columns that already hold
+        dL/dy_{t-1}: one product with [W_hh; W_hy] then gives the whole dL/dh_{t-1}, the
+        recurrent pull and y_{t-1}'s own, with no separate add in the serial loop.
         """
         ...
+
+
+def joint_product(
+    W_hh: np.ndarray, readout: np.ndarray | None, stacked: bool
+) -> Callable[[np.ndarray, np.ndarray], object]:
+    """product(dz, out): out = dz @ [W_hh; W_hy] (just W_hh without a readout).
+
+    A single row is multiplied as the transposed matrix times the vector, through the bound
+    method: NumPy's mat-vec is faster than its vec-mat, and ``.dot`` skips ``np.dot``'s
+    dispatch. A stack of rows (a Jacobian product) is one matrix product.
+    """
+    joint = W_hh if readout is None else np.vstack([W_hh, readout])  # (G*H [+ O], H)
+    if stacked:
+        return lambda dz, out: np.dot(dz, joint, out=out)  # (R, H)
+    return np.ascontiguousarray(joint.T).dot  # (H, G*H [+ O]) times (G*H [+ O],)
+
+
+def fold_width(p: Params) -> int:
+    """Columns after h_{t-1} in each state row that carry x_t and a 1 into the step's
+    product, or 0 when the inputs are projected for all steps up front.
+
+    Folding turns "W_hh h + (W_ih x + b)" into one product [W_hh | W_ih | b] [h; x; 1]: one
+    NumPy call fewer in the serial loop. It makes every product wider by I + 1 columns, so
+    it pays for a few inputs (a scalar signal) but not for one-hot text.
+    """
+    I, H = p.input_size, p.hidden_size
+    if I > H // 8:
+        return 0
+    return -(-(I + 1) // 4) * 4  # rows of whole 32-byte blocks make a faster product
+
+
+def folded_matrix(p: Params, bias: np.ndarray, width: int) -> np.ndarray:
+    """[W_hh | W_ih | bias | 0]: multiplies a state row (h_{t-1}, x_t, 1, 0 …) of fold_width."""
+    GH, H, I = p.W_hh.shape[0], p.hidden_size, p.input_size
+    M = np.zeros((GH, H + width), dtype=p.dtype)  # (G*H, H + width)
+    M[:, :H] = p.W_hh
+    M[:, H : H + I] = p.W_ih
+    M[:, H + I] = bias
+    return M

@@ -11,7 +11,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from rnnviz.engine.activations import sigmoid
-from rnnviz.engine.cells.base import BackFn, StepFn
+from rnnviz.engine.cells.base import (
+    BackwardRows,
+    ForwardRows,
+    StepFn,
+    folded_matrix,
+    joint_product,
+)
 from rnnviz.engine.params import Params
 
 
@@ -27,58 +33,67 @@ class LSTM:
     name = "lstm"
     has_cell_state = True
     separate_hidden_grad = False
+    folds_inputs = True
 
     def input_projection(self, p: Params, x: np.ndarray) -> np.ndarray:
-        xb = x @ p.W_ih.T
+        xb = np.dot(x, p.W_ih.T)  # np.dot, not @: faster for a few inputs
         xb += p.b_ih + p.b_hh  # in place: a second (T, G*H) temporary costs more than the add
         return xb  # (T, 4H)
 
     def cache_width(self, hidden_size: int) -> int:
         return 4 * hidden_size
 
-    def make_step(self, p: Params) -> StepFn:
-        H, W_hh = p.hidden_size, p.W_hh
+    def make_step(self, p: Params, rows: ForwardRows, fold: int = 0) -> StepFn:
+        H, xb, z, h, c, cache = p.hidden_size, rows.xb, rows.z, rows.h, rows.c, rows.cache
+        # Folded: one product with [W_hh | W_ih | b] gives every gate's whole pre-activation.
+        m_dot = folded_matrix(p, p.b_ih + p.b_hh, fold).dot if fold else p.W_hh.dot
 
-        def step(xb_t, h_prev, c_prev, h_out, c_out, cache_out) -> None:
-            np.dot(W_hh, h_prev, out=cache_out)
-            cache_out += xb_t
-            i, f, g, o = (
-                cache_out[:H],
-                cache_out[H : 2 * H],
-                cache_out[2 * H : 3 * H],
-                cache_out[3 * H :],
-            )
-            sigmoid(cache_out[: 2 * H], out=cache_out[: 2 * H])  # i, f
-            np.tanh(g, out=g)
-            sigmoid(o, out=o)
-            np.multiply(f, c_prev, out=c_out)
+        def step(t: int) -> None:
+            gates, c_out = cache[t], c[t + 1]  # (4H,), (H,)
+            m_dot(z[t], gates)
+            if xb is not None:
+                gates += xb[t]
+            i, f, g, o = gates[:H], gates[H : 2 * H], gates[2 * H : 3 * H], gates[3 * H :]
+            sigmoid(gates[: 2 * H], gates[: 2 * H])  # i, f
+            np.tanh(g, g)
+            sigmoid(o, o)
+            np.multiply(f, c[t], c_out)
             c_out += i * g
-            np.multiply(o, np.tanh(c_out), out=h_out)
+            np.multiply(o, np.tanh(c_out), h[t + 1])
 
         return step
 
     def backward_context(self, p: Params, h_all, c_all, cache) -> LSTMContext:
         return LSTMContext(cache, c_all, np.tanh(c_all[1:]), p.hidden_size)
 
-    def make_step_backward(self, p: Params, ctx: LSTMContext) -> BackFn:
-        H, W_hh = ctx.hidden_size, p.W_hh
+    def make_step_backward(
+        self, p: Params, ctx: LSTMContext, rows: BackwardRows, readout: np.ndarray | None = None
+    ) -> StepFn:
+        H = ctx.hidden_size
+        product = joint_product(p.W_hh, readout, rows.stacked)
+        dh_rows, dc_rows, dxp, dhp, dh_prev, dc_prev = (
+            rows.dh,
+            rows.dc,
+            rows.dxp,
+            rows.dhp,
+            rows.dh_prev,
+            rows.dc_prev,
+        )
 
-        def back(t, dh, dc, dxp_out, dhp_out, dh_prev_acc, dc_prev_out) -> None:
-            gates = ctx.gates[t]
+        def back(t: int) -> None:
+            dh, gates, tc = dh_rows[t], ctx.gates[t], ctx.tanh_c[t]  # (…, H), (4H,), (H,)
             i, f, g, o = gates[:H], gates[H : 2 * H], gates[2 * H : 3 * H], gates[3 * H :]
-            tc = ctx.tanh_c[t]  # (H,)
             # dL/dc_t collects the direct path and the path through h_t = o ⊙ tanh(c_t).
             dc_total = dh * o * (1.0 - tc * tc)
-            if dc is not None:
-                dc_total += dc
-            da = dhp_out  # (…, 4H)
+            dc_total += dc_rows[t]
+            da = dxp[t]  # (…, 4H): dhp[t]'s first 4H columns
             # Each gate's pre-activation gradient: chain rule through σ' = s(1-s), tanh' = 1-g².
             np.multiply(dc_total * g, i * (1.0 - i), out=da[..., :H])
             np.multiply(dc_total * ctx.c_all[t], f * (1.0 - f), out=da[..., H : 2 * H])
             np.multiply(dc_total * i, 1.0 - g * g, out=da[..., 2 * H : 3 * H])
             np.multiply(dh * tc, o * (1.0 - o), out=da[..., 3 * H :])
-            dh_prev_acc += da @ W_hh  # (…, H)
-            np.multiply(dc_total, f, out=dc_prev_out)
+            product(dhp[t], dh_prev[t])  # (…, H) [+ W_hyᵀ dy_{t-1}]
+            np.multiply(dc_total, f, dc_prev[t])
 
         return back
 

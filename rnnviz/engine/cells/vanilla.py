@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 
 from rnnviz.engine import activations
-from rnnviz.engine.cells.base import BackFn, StepFn
+from rnnviz.engine.cells.base import (
+    BackwardRows,
+    ForwardRows,
+    StepFn,
+    folded_matrix,
+    joint_product,
+)
 from rnnviz.engine.params import Params
 
 
@@ -13,39 +19,53 @@ class Vanilla:
     name = "vanilla"
     has_cell_state = False
     separate_hidden_grad = False
+    folds_inputs = True
 
     def input_projection(self, p: Params, x: np.ndarray) -> np.ndarray:
-        # Both biases are constant per step, so they are folded into the one big matmul.
-        xb = x @ p.W_ih.T
+        # np.dot, not @: for a few inputs matmul's own inner loop is several times slower.
+        xb = np.dot(x, p.W_ih.T)
         xb += p.b_ih + p.b_hh  # in place: a second (T, G*H) temporary costs more than the add
         return xb  # (T, H)
 
     def cache_width(self, hidden_size: int) -> int:
         return 0
 
-    def make_step(self, p: Params) -> StepFn:
-        W_hh, act, dot, add = p.W_hh, activations.function(p.activation), np.dot, np.add
+    def make_step(self, p: Params, rows: ForwardRows, fold: int = 0) -> StepFn:
+        act, z, h = activations.function(p.activation), rows.z, rows.h
+        if fold:
+            m_dot = folded_matrix(p, p.b_ih + p.b_hh, fold).dot
 
-        def step(xb_t, h_prev, c_prev, h_out, c_out, cache_out) -> None:
-            dot(W_hh, h_prev, out=h_out)
-            add(h_out, xb_t, out=h_out)
-            act(h_out, out=h_out)
+            def folded_step(t: int) -> None:
+                h_out = h[t + 1]
+                m_dot(z[t], h_out)  # (H,) W_hh h_t + W_ih x_{t+1} + b, one product
+                act(h_out, h_out)
+
+            return folded_step
+
+        w_dot, add, xb = p.W_hh.dot, np.add, rows.xb
+
+        def step(t: int) -> None:
+            h_out = h[t + 1]
+            w_dot(z[t], h_out)
+            add(h_out, xb[t], h_out)
+            act(h_out, h_out)
 
         return step
 
     def backward_context(self, p: Params, h_all, c_all, cache) -> np.ndarray:
-        return activations.derivative_from_output(p.activation, h_all[1:])  # (T, H) f'(a_t)
+        # f'(a_t), (T, H); computed from the last step to the first and seen in step order, so
+        # that its rows lie in memory in the order the backward loop reads them.
+        return activations.derivative_from_output(p.activation, h_all[:0:-1])[::-1]
 
-    def make_step_backward(self, p: Params, ctx: np.ndarray) -> BackFn:
-        W_hh, fp_rows, mul, dot, add = p.W_hh, list(ctx), np.multiply, np.dot, np.add
-        W_hh_T = np.ascontiguousarray(W_hh.T)  # (H, H): a plain mat-vec beats vec-mat
-        tmp = np.empty(p.hidden_size, dtype=p.dtype)  # (H,)
+    def make_step_backward(
+        self, p: Params, ctx: np.ndarray, rows: BackwardRows, readout: np.ndarray | None = None
+    ) -> StepFn:
+        fp, mul = list(ctx), np.multiply
+        product = joint_product(p.W_hh, readout, rows.stacked)
+        dh, dxp, dhp, dh_prev = rows.dh, rows.dxp, rows.dhp, rows.dh_prev
 
-        def back(t, dh, dc, dxp_out, dhp_out, dh_prev_acc, dc_prev_out) -> None:
-            da = mul(dh, fp_rows[t], out=dhp_out)  # (…, H) dL/da_t
-            if da.ndim == 1:
-                add(dh_prev_acc, dot(W_hh_T, da, out=tmp), out=dh_prev_acc)
-            else:
-                dh_prev_acc += da @ W_hh  # (R, H) rows of W_hhᵀ da
+        def back(t: int) -> None:
+            mul(dh[t], fp[t], dxp[t])  # (…, H) dL/da_t: dhp[t]'s first H columns
+            product(dhp[t], dh_prev[t])  # (…, H) W_hhᵀ da_t [+ W_hyᵀ dy_{t-1}]
 
         return back
