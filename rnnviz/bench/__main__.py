@@ -1,8 +1,10 @@
 import sys
 
-from rnnviz.blas import prefer_one_blas_thread
+from rnnviz.runtime import keep_freed_memory, prefer_one_blas_thread
 
-prefer_one_blas_thread()  # measure what the app runs with: before NumPy is imported
+# Measure what the app runs with: the same settings as the ``rnnviz`` command.
+prefer_one_blas_thread()  # before NumPy is imported
+keep_freed_memory()
 
 if sys.argv[1:2] == ["frames"]:
     from rnnviz.bench.frames import main

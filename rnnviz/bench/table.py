@@ -6,15 +6,20 @@ import time
 from collections.abc import Callable
 
 
-def best_of(fn: Callable[[], object], repeats: int = 7, warmup: int = 1) -> float:
-    """The fastest of ``repeats`` runs, in seconds: the least disturbed by other processes."""
-    for _ in range(warmup):
-        fn()
-    best = float("inf")
+def best_of_each(fns: list[Callable[[], object]], repeats: int = 15) -> list[float]:
+    """The fastest run of each function, in seconds, with their runs interleaved.
+
+    A ratio of two timings is only fair when both saw the same machine: taking turns means
+    a slow spell (another process, a clock change) touches all of them alike.
+    """
+    for fn in fns:
+        fn()  # warm-up
+    best = [float("inf")] * len(fns)
     for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
+        for i, fn in enumerate(fns):
+            start = time.perf_counter()
+            fn()
+            best[i] = min(best[i], time.perf_counter() - start)
     return best
 
 

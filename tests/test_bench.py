@@ -1,0 +1,30 @@
+"""The benchmarks still run: a tiny case of each, checked for a complete row."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rnnviz.bench.engine import bound_chain, run_case
+from rnnviz.bench.table import best_of_each
+
+
+@pytest.mark.parametrize("cell", ["vanilla", "lstm", "gru"])
+def test_engine_case_gives_a_full_row(cell: str) -> None:
+    row = run_case(20, 8, cell, "all", 0.9)
+    assert len(row) == 7
+    assert row[:2] == [cell, "20x8"]
+    assert all(float(v) > 0 for v in row[3:6])  # fwd, fwd+BPTT and bound times, ms
+    assert row[6].endswith("x")
+
+
+def test_bound_chain_runs_on_gated_shapes() -> None:
+    # Gated cells multiply a (G*H, H) stack and feed back its first H values.
+    bound_chain(np.ones((4 * 3, 3)), 10)()
+
+
+def test_best_of_each_times_every_function_in_turns() -> None:
+    calls: list[str] = []
+    times = best_of_each([lambda: calls.append("a"), lambda: calls.append("b")], repeats=3)
+    assert len(times) == 2 and all(t >= 0 for t in times)
+    assert calls == ["a", "b"] + ["a", "b"] * 3  # a warm-up each, then interleaved
