@@ -2,23 +2,31 @@
 
 All nodes, edges and labels of the visible window go through one ``GraphItem`` so a frame
 is a single paint call (≤ a few hundred primitives), however long the sequence is.
+
+On screen the item keeps what it drew as a picture of the viewport and repaints only where
+the scene changed: a step or a sweep frame changes one or two columns of the ten or so in
+view, and the rest is copied. Exported pictures (SVG) are drawn in full, as vectors.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtCore import QLineF, QPointF, QRect, QRectF, Qt
+from PyQt6.QtCore import QLineF, QPointF, QRect, QRectF, QSize, Qt
 from PyQt6.QtGui import (
     QBrush,
     QColor,
     QFont,
     QFontMetricsF,
     QImage,
+    QPaintEngine,
     QPainter,
     QPen,
+    QPixmap,
     QPolygonF,
     QStaticText,
     QTransform,
@@ -37,6 +45,9 @@ HALO_MIX = 0.55  # halo colour = this much of the gradient colour on paper: arro
 HOVER_MARGIN = 14.0  # the hover glow is this many pixels wider than its edge
 SUB_SCALE = 0.72  # subscript size relative to its base text
 BACKDROP_ALPHA = 150  # labels sit on the paper at this opacity where they touch a line
+GLOW_REACH = 0.1  # data units: the largest gradient halo around a box (0.03 + 0.07)
+AA_MARGIN = 2.0  # px: antialiasing reaches this far past a part's outline
+REDRAW_ALL_SHARE = 0.5  # when more of the scene than this changed, it is drawn again whole
 
 
 @dataclass(frozen=True)
@@ -87,6 +98,10 @@ class LabelSpec:
     suffix: str = ""  # drawn after the subscript at the base size, not bold
 
 
+# A piece of the scene (the band is its rectangle): what changed between frames is a list.
+Part = NodeSpec | EdgeSpec | LabelSpec | tuple[float, float, float, float]
+
+
 class GraphItem(pg.GraphicsObject):
     """Paints the band, edges (with hover glow), gradient glows, node strips and labels."""
 
@@ -105,6 +120,14 @@ class GraphItem(pg.GraphicsObject):
         self._pens: dict[tuple[object, ...], QPen] = {}
         self._white = QColor("white")  # under the value strips, whose 0 is white
         self._stacked = False
+        # The picture of the viewport (see paint), what it was drawn for, and what changed
+        # since: scene parts, strip columns by kind (None: every column), or everything.
+        self._cache = QPixmap()
+        self._cache_key: tuple[float, ...] = ()
+        self._changed: list[Part] = []
+        self._changed_strips: dict[str, np.ndarray | None] = {}
+        self._redraw_all = True
+        self._strips: dict[str, np.ndarray] = {}
         self.restyle()
 
     def restyle(self) -> None:
@@ -116,12 +139,19 @@ class GraphItem(pg.GraphicsObject):
         self._texts.clear()
         self._pens.clear()
         self._band = QColor(p.BAND)
+        self._paper = QColor(p.PAPER)  # the view's background, under everything drawn
         self._backdrop = QColor(p.PAPER)
         self._backdrop.setAlpha(BACKDROP_ALPHA)
+        self._redraw_all = True
         self.update()
 
     def set_images(self, strips: dict[str, np.ndarray]) -> None:
         """One (L, n, 4) RGBA image per row kind; node ``strip`` j is its column j."""
+        for kind in strips.keys() | self._strips.keys():
+            self._changed_strips[kind] = _changed_columns(
+                strips.get(kind), self._strips.get(kind), self._changed_strips.get(kind, ())
+            )
+        self._strips = dict(strips)
         # Converted once to the painter's native format: drawImage then needs no conversion.
         self._images = {
             k: pg.functions.ndarray_to_qimage(a, QImage.Format.Format_RGBA8888).convertToFormat(
@@ -142,6 +172,20 @@ class GraphItem(pg.GraphicsObject):
     ) -> None:
         """What to paint. ``stacked``: nodes may lie on top of each other (while folding),
         so they are painted one by one in order, not in batches."""
+        if stacked or self._stacked:
+            self._redraw_all = True  # folding moves every column
+        elif not self._redraw_all:
+            changed: list[Part] = [*_differences(self.nodes, nodes)]
+            changed += _differences(self.labels, labels)
+            old_edges = {_edge_key(e): e for e in self.edges}
+            new_edges = {_edge_key(e): e for e in edges}
+            changed += [e for k, e in old_edges.items() if k not in new_edges]
+            changed += [e for k, e in new_edges.items() if k not in old_edges]
+            if band != self.band:
+                changed += [b for b in (self.band, band) if b is not None]
+            self._changed += changed
+            parts = len(nodes) + len(edges) + len(labels)
+            self._redraw_all = len(self._changed) > REDRAW_ALL_SHARE * max(parts, 1)
         self.nodes, self.edges, self.labels, self.band = nodes, edges, labels, band
         self._stacked = stacked
         if bounds != self._bounds:
@@ -158,19 +202,148 @@ class GraphItem(pg.GraphicsObject):
         option: QStyleOptionGraphicsItem | None = None,
         widget: QWidget | None = None,
     ) -> None:
+        engine = painter.paintEngine()
+        on_screen = engine is not None and engine.type() == QPaintEngine.Type.Raster
+        if widget is None or painter.device() is not widget or not on_screen:
+            self._draw(painter, painter.transform())  # an SVG gets vectors, not a picture
+            return
         transform = painter.transform()
+        self._bring_cache_up_to_date(painter, transform, widget)
+        shown = transform.mapRect(self._bounds).toAlignedRect() & widget.rect()
+        if shown.isEmpty():
+            return
+        ratio = self._cache.devicePixelRatioF()
+        source = QRectF(
+            shown.x() * ratio, shown.y() * ratio, shown.width() * ratio, shown.height() * ratio
+        )
+        painter.save()
+        painter.resetTransform()
+        painter.drawPixmap(QRectF(shown), self._cache, source)
+        painter.restore()
+
+    def _bring_cache_up_to_date(
+        self, painter: QPainter, transform: QTransform, widget: QWidget
+    ) -> None:
+        """Draw into the viewport's picture what changed since it was last drawn: all of it
+        after a change of camera, size or style, else only the changed parts' area."""
+        ratio = widget.devicePixelRatioF()
+        t = transform
+        key = (
+            widget.width(),
+            widget.height(),
+            ratio,
+            t.m11(),
+            t.m12(),
+            t.m21(),
+            t.m22(),
+            t.dx(),
+            t.dy(),
+        )
+        # _extents knows scaling and moving only: a turned view would be drawn whole.
+        if key != self._cache_key or t.m12() != 0.0 or t.m21() != 0.0:
+            self._cache_key = key
+            self._redraw_all = True
+        size = QSize(round(widget.width() * ratio), round(widget.height() * ratio))
+        if self._cache.size() != size:
+            self._cache = QPixmap(size)
+            self._redraw_all = True
+        self._cache.setDevicePixelRatio(ratio)
+        # One rectangle around the changes: a clip of many rectangles sends every
+        # primitive down Qt's slow path, and drawing a little more costs less.
+        area: QRect | None = None
+        if not self._redraw_all:
+            if not self._changed and not self._changed_strips:
+                return
+            area = QRect()
+            extent = self._extents(transform)
+            for part in self._changed + self._nodes_with_changed_strips():
+                area = area.united(extent(part))
+            area = area.intersected(widget.rect())
+        self._changed.clear()
+        self._changed_strips.clear()
+        self._redraw_all = False
+        if area is not None and area.isEmpty():
+            return
+        cache_painter = QPainter(self._cache)
+        try:
+            cache_painter.setRenderHints(painter.renderHints())
+            if area is not None:
+                cache_painter.setClipRect(area)
+            # Opaque paper, as under the item on screen: text and edges blend exactly as there.
+            cache_painter.fillRect(widget.rect(), self._paper)
+            cache_painter.setTransform(transform)
+            self._draw(cache_painter, transform, area)
+        finally:
+            cache_painter.end()  # else the picture stays locked to this painter
+
+    def _nodes_with_changed_strips(self) -> list[Part]:
+        """The nodes whose colour strip differs from the one drawn (same spec, new values)."""
+        out: list[Part] = []
+        for n in self.nodes:
+            if n.kind not in self._changed_strips or n.strip < 0:
+                continue
+            columns = self._changed_strips[n.kind]
+            if columns is None or (n.strip < columns.size and columns[n.strip]):
+                out.append(n)
+        return out
+
+    def _extents(self, transform: QTransform) -> Callable[[Part], QRect]:
+        """The device pixels a part may touch, under ``transform`` (generously: repainting
+        more is harmless, less would leave old pixels on screen). The transform only scales
+        and moves: plain arithmetic, as this runs for every part of a partly repainted frame.
+        """
+        sx, sy, dx, dy = transform.m11(), transform.m22(), transform.dx(), transform.dy()
+        pen = appearance.width(max(SELECTED_PEN_WIDTH, BAD_GLOW_WIDTH))
+        node_margin = GLOW_REACH * abs(sx) + pen + AA_MARGIN
+
+        def box(x0: float, x1: float, y0: float, y1: float, margin: float) -> QRect:
+            left, right = math.floor(x0 - margin), math.ceil(x1 + margin)
+            top, bottom = math.floor(y0 - margin), math.ceil(y1 + margin)
+            return QRect(left, top, right - left, bottom - top)
+
+        def extent(part: Part) -> QRect:
+            if isinstance(part, LabelSpec):
+                left, top, width, height = self._label_place(part, sx, sy, dx, dy)
+                # Glyphs may overhang their advance (an italic W).
+                margin = 0.25 * height + AA_MARGIN
+                return box(left - 2, left + width + 2, top, top + height, margin)
+            if isinstance(part, EdgeSpec):
+                points = part.points.tolist()
+                xs, ys = [p[0] for p in points], [p[1] for p in points]
+                x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
+                # The arrowhead's half width, or the hover glow's round cap.
+                margin = max(6.0 + 0.8 * part.width, (part.width + HOVER_MARGIN) / 2)
+                margin += AA_MARGIN
+            else:
+                x0, y0, w, h = part.rect if isinstance(part, NodeSpec) else part
+                x1, y1 = x0 + w, y0 + h
+                margin = node_margin if isinstance(part, NodeSpec) else AA_MARGIN
+            xa, xb, ya, yb = sx * x0 + dx, sx * x1 + dx, sy * y0 + dy, sy * y1 + dy
+            return box(min(xa, xb), max(xa, xb), min(ya, yb), max(ya, yb), margin)
+
+        return extent
+
+    def _draw(self, painter: QPainter, transform: QTransform, area: QRect | None = None) -> None:
+        """Everything, in order: band, halos, edges, nodes, labels; with ``area`` (device
+        pixels, the painter clipped to it) only the parts that reach into it."""
+        nodes, edges, labels = list(self.nodes), list(self.edges), list(self.labels)
+        if area is not None:
+            extent = self._extents(transform)
+            nodes = [n for n in nodes if area.intersects(extent(n))]
+            edges = [e for e in edges if area.intersects(extent(e))]
+            labels = [lab for lab in labels if area.intersects(extent(lab))]
         scale = abs(transform.m11()) or 1.0  # pixels per data unit
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
-        for e in self.edges:
+        for e in edges:
             if e.highlighted:
                 self._paint_glow(painter, e)
         # Boxes, halos and labels are drawn in device pixels: a y-flipped transform would send
         # every drawImage and rounded rectangle down Qt's slow path (~10x slower).
         device = painter.device()
-        seen = QRectF(0, 0, device.width(), device.height()) if device else QRectF()
-        boxes = [(n, transform.mapRect(QRectF(*n.rect))) for n in self.nodes]
-        boxes = [(n, r) for n, r in boxes if seen.isEmpty() or r.intersects(seen)]
+        view = QRectF(0, 0, device.width(), device.height()) if device else QRectF()
+        boxes = [(n, transform.mapRect(QRectF(*n.rect))) for n in nodes]
+        boxes = [(n, r) for n, r in boxes if view.isEmpty() or r.intersects(view)]
         painter.save()
         painter.resetTransform()
         if self.band is not None:
@@ -181,9 +354,9 @@ class GraphItem(pg.GraphicsObject):
             if n.glow is not None or n.glow_bad:
                 self._paint_node_glow(painter, n, r, scale)
         painter.restore()
-        straight = [e for e in self.edges if len(e.points) == 2]
+        straight = [e for e in edges if len(e.points) == 2]
         self._paint_arrows(painter, straight, scale)
-        for e in self.edges:
+        for e in edges:
             if len(e.points) != 2:
                 self._paint_edge(painter, e, scale)
         painter.save()
@@ -193,7 +366,7 @@ class GraphItem(pg.GraphicsObject):
                 self._paint_node(painter, n, r)
         else:
             self._paint_nodes(painter, boxes)
-        self._paint_labels(painter, transform)
+        self._paint_labels(painter, transform, labels)
         painter.restore()
 
     # ---- pieces ------------------------------------------------------------------
@@ -372,19 +545,22 @@ class GraphItem(pg.GraphicsObject):
         halo = rect.adjusted(-margin, -margin, margin, margin)
         painter.drawRoundedRect(halo, margin, margin)
 
-    def _paint_labels(self, painter: QPainter, transform: QTransform) -> None:
+    def _paint_labels(
+        self, painter: QPainter, transform: QTransform, labels: list[LabelSpec]
+    ) -> None:
         """Labels at a fixed size in points (at the appearance's scale), placed at their data
         anchors (device pixels): every backdrop in one call, then the texts grouped by font
         and colour."""
         painter.setOpacity(1.0)
-        backdrops: list[QRectF] = []
+        backdrops: list[QRect] = []
         texts: list[tuple[tuple[int, bool, bool], str, float, float, str]] = []
-        for lab in self.labels:
-            width, height, sub_dy, sub_x, suffix_x = self._label_box(lab)
-            anchor = transform.map(QPointF(*lab.pos))
-            left = anchor.x() - lab.align[0] * width + lab.offset[0]
-            top = anchor.y() - lab.align[1] * height + lab.offset[1]
-            backdrops.append(QRectF(left - 2, top, width + 4, height))
+        sx, sy, dx, dy = transform.m11(), transform.m22(), transform.dx(), transform.dy()
+        for lab in labels:
+            _, _, sub_dy, sub_x, suffix_x = self._label_box(lab)
+            left, top, width, height = self._label_place(lab, sx, sy, dx, dy)
+            # On whole pixels: a translucent rectangle with fractional edges takes Qt's slow
+            # antialiased path (~10 µs each, 9x a pixel-aligned one) for a softness no one sees.
+            backdrops.append(QRectF(left - 2, top, width + 4, height).toRect())
             texts.append(((lab.size, lab.bold, lab.italic), lab.color, left, top, lab.base))
             if lab.sub:
                 sub_key = (max(8, round(lab.size * SUB_SCALE)), lab.bold, False)
@@ -407,6 +583,16 @@ class GraphItem(pg.GraphicsObject):
                 painter.setPen(QColor(color))
             # Drawn with the font its layout was made for: nothing is shaped again.
             painter.drawStaticText(QPointF(x, y), self._static(text, key))
+
+    def _label_place(
+        self, lab: LabelSpec, sx: float, sy: float, dx: float, dy: float
+    ) -> tuple[float, float, float, float]:
+        """(left, top, width, height) of the label's text in device pixels, its anchor
+        mapped by the scale (sx, sy) and offset (dx, dy) of the item's transform."""
+        width, height, *_ = self._label_box(lab)
+        left = sx * lab.pos[0] + dx - lab.align[0] * width + lab.offset[0]
+        top = sy * lab.pos[1] + dy - lab.align[1] * height + lab.offset[1]
+        return left, top, width, height
 
     def _label_box(self, lab: LabelSpec) -> tuple[float, float, float, float, float]:
         """(width, height, subscript's top, subscript's x, suffix's x) of a label, in px."""
@@ -446,6 +632,45 @@ class GraphItem(pg.GraphicsObject):
             f.setItalic(italic)
             self._fonts[key] = f
         return self._fonts[key]
+
+
+def _changed_columns(
+    new: np.ndarray | None, old: np.ndarray | None, before: np.ndarray | tuple[()] | None
+) -> np.ndarray | None:
+    """Which columns of the (L, n, 4) strip ``new`` differ from ``old`` (or from what
+    ``before`` already marked), None for all of them. Columns past the old ones are new.
+
+    A node drawn from column j keeps its spec while its step keeps column j, so comparing
+    column by column finds the nodes whose colours changed under an unchanged spec.
+    """
+    if new is None or old is None or before is None or new.shape[0] != old.shape[0]:
+        return None
+    common = min(new.shape[1], old.shape[1])
+    columns = np.ones(new.shape[1], dtype=bool)  # (n,)
+    columns[:common] = (new[:, :common] != old[:, :common]).any(axis=(0, 2))
+    marked = min(common, len(before))
+    columns[:marked] |= np.asarray(before, dtype=bool)[:marked]
+    return columns
+
+
+def _differences(old: tuple[Part, ...], new: tuple[Part, ...]) -> list[Part]:
+    """The parts in one of ``old`` and ``new`` but not in both (specs compare by value)."""
+    return list(set(old).symmetric_difference(new))
+
+
+def _edge_key(e: EdgeSpec) -> tuple[object, ...]:
+    """An edge by value (its polyline is an array, which does not compare as a field)."""
+    return (
+        e.kind,
+        e.step,
+        e.points.tobytes(),
+        e.width,
+        e.color,
+        e.dashed,
+        e.highlighted,
+        e.opacity,
+        e.loop,
+    )
 
 
 def _polygon(points: np.ndarray) -> QPolygonF:

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
-from PyQt6.QtCore import Qt
+from PyQt6.QtCore import QRectF, Qt
+from PyQt6.QtGui import QImage, QPainter
 from PyQt6.QtTest import QTest
+from PyQt6.QtWidgets import QGraphicsView
 
 from rnnviz.session import Session
 from rnnviz.session.explain import format_vector
+from rnnviz.views import style
 from rnnviz.views.graph import GraphView
 from rnnviz.views.graph_layout import MAX_COLUMNS
 from rnnviz.views.graph_style import BAD_COLOR, EDGE_COLOR, EDGE_WIDTH
+from rnnviz.views.palettes import DARK
+from rnnviz.views.snapshots import grab, svg_document, to_rgb
 
 # The offscreen platform says so when a window is shown; it is not a defect of the view.
 pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")
@@ -229,3 +236,66 @@ def test_a_thousand_steps_build_and_redraw(view: GraphView, session: Session) ->
     view.redraw()
     view.set_unrolled(False, animate=False)
     assert set(view.node_positions()) == {"x", "h", "y"}
+
+
+def on_screen(view: GraphView) -> np.ndarray:
+    """The graph's pixels as the screen shows them (what the view drew frame by frame)."""
+    return to_rgb(grab(view.graphics.viewport())).astype(int)
+
+
+def drawn_anew(view: GraphView) -> np.ndarray:
+    """The same scene drawn whole into a fresh image, with nothing kept from earlier frames."""
+    viewport = view.graphics.viewport()
+    image = QImage(viewport.size(), QImage.Format.Format_RGB32)
+    painter = QPainter(image)
+    QGraphicsView.render(view.graphics, painter, QRectF(image.rect()), viewport.rect())
+    painter.end()
+    return to_rgb(image).astype(int)
+
+
+def test_each_frame_repaints_what_changed_and_nothing_stale_stays(
+    qtbot, view: GraphView, session: Session
+) -> None:
+    """A frame repaints only the area of what changed: after every kind of change the
+    picture on screen is the whole scene drawn anew (antialiasing may round by a level)."""
+    session.set_config(sequence_length=40)
+
+    def hover(kind: str) -> Callable[[], object]:
+        def on_edge() -> object:
+            edge = next(e for e in view.edges() if e.kind == kind)
+            return view.hover_at(*(edge.points[0] + edge.points[-1]) / 2)
+
+        return on_edge
+
+    changes: list[tuple[str, Callable[[], object]]] = [
+        *[("step", session.step_forward)] * 14,
+        ("back", session.step_back),
+        ("backward pass", session.run_backward),
+        *[(f"sweep {k}", lambda k=k: session.set_sweep(k)) for k in (13, 12, 11, 5)],
+        ("sweep done", lambda: session.set_sweep(None)),
+        ("select far", lambda: session.select(2)),
+        ("select near", lambda: session.select(12)),
+        ("hover W_hh", hover("W_hh")),
+        ("hover W_xh", hover("W_xh")),
+        ("leave", lambda: view.hover_at(-50.0, -50.0)),
+        ("new weights", lambda: session.set_config(spectral_radius=1.3)),
+        ("dark theme", lambda: style.appearance.set(palette=DARK)),
+        ("larger type", lambda: style.appearance.set(scale=1.5)),
+        ("narrower", lambda: view.resize(700, 380)),
+        ("folded", lambda: view.set_unrolled(False, animate=False)),
+        ("unrolled", lambda: view.set_unrolled(True, animate=False)),
+        *[("step", session.step_forward)] * 3,
+    ]
+    for name, change in changes:
+        change()
+        shown, anew = on_screen(view), drawn_anew(view)
+        stale = np.abs(shown - anew).max(axis=2) > 2  # (H, W)
+        assert not stale.any(), f"after {name}: {stale.sum()} pixels differ"
+
+
+def test_an_svg_of_the_graph_keeps_its_labels_as_text(view: GraphView, session: Session) -> None:
+    feed(session, 3)
+    on_screen(view)  # the screen's picture is kept; an SVG is drawn anew, as vectors
+    root = svg_document(view.graphics.viewport())
+    texts = {(t.text or "").strip() for t in root.iter("{http://www.w3.org/2000/svg}text")}
+    assert {"h", "x", "y", "3"} <= texts
