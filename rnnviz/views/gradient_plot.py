@@ -11,6 +11,7 @@ from PyQt6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from rnnviz.session import Session
 from rnnviz.session.analysis import LOG_FLOOR
 from rnnviz.views import style
+from rnnviz.views.curves import Curve
 from rnnviz.views.flow import FlowLayout
 
 NORM = "‖dL/dh_t‖"
@@ -58,11 +59,13 @@ class GradientPlot(QWidget):
         item.showGrid(y=True, alpha=0.3)
         item.getAxis("left").enableAutoSIPrefix(False)
         # Pens and the markers' colour and size come from the theme (_on_appearance_changed).
+        # The theory lines are straight on the log axis: Qt's own stroke is as fast there.
         self.curves: dict[str, pg.PlotDataItem] = {
             SIGMA: item.plot(),
             RHO: item.plot(),
-            NORM: item.plot(symbolPen=None),
+            NORM: Curve(symbolPen=None),
         }
+        item.addItem(self.curves[NORM])
         self.marker = style.selection_marker()
         item.addItem(self.marker, ignoreBounds=True)
         self.hint = style.hint_item("")

@@ -12,6 +12,7 @@ from PyQt6.QtWidgets import QVBoxLayout, QWidget
 
 from rnnviz.session import Session
 from rnnviz.views import style
+from rnnviz.views.curves import Curve
 
 MAX_COMPONENTS = 4  # vector inputs: the first few components stay readable
 _SYMBOLS_UP_TO = 80  # markers on each step while they stay apart
@@ -148,7 +149,8 @@ class SequencePlot(QWidget):
         opts["symbolSize"] = style.line_width(cast(float, opts["symbolSize"]))
         if not self._markers and opts["pen"] is not None:
             opts["symbol"] = None
-        self.curves[key] = self._plot_for(key).plot(antialias=self._smooth, **opts)
+        curve = self.curves[key] = Curve(antialias=self._smooth, **opts)
+        self._plot_for(key).addItem(curve)
 
     def _on_appearance_changed(self) -> None:
         """Curves and legends made again in the theme's colours and line widths."""
