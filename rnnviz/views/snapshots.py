@@ -30,7 +30,7 @@ import numpy as np
 from PyQt6.QtCore import QBuffer, QEventLoop, QIODevice, QPoint, QRect, QRectF, Qt
 from PyQt6.QtGui import QImage, QPainter, QRegion
 from PyQt6.QtSvg import QSvgGenerator
-from PyQt6.QtWidgets import QApplication, QWidget
+from PyQt6.QtWidgets import QApplication, QGraphicsItem, QGraphicsView, QWidget
 
 from rnnviz.session import Session
 
@@ -115,8 +115,31 @@ def svg_document(widget: QWidget) -> ET.Element:
         {"width": f"{w}px", "height": f"{h}px", "viewBox": f"0 0 {w} {h}", "version": "1.1"},
     )
     ET.SubElement(root, f"{{{_SVG}}}title").text = widget.windowTitle() or "rnnviz"
-    root.append(_fragment(widget, [0]))
+    with _items_uncached(widget):
+        root.append(_fragment(widget, [0]))
     return root
+
+
+@contextmanager
+def _items_uncached(widget: QWidget) -> Iterator[None]:
+    """Graphics items that keep a picture of their pixels (plot axes) draw their vectors
+    while an SVG is made: Qt would otherwise write the picture."""
+    views = [widget] if isinstance(widget, QGraphicsView) else []
+    views += widget.findChildren(QGraphicsView)
+    cached = [
+        (item, item.cacheMode())
+        for view in views
+        if view.scene() is not None
+        for item in view.scene().items()
+        if item.cacheMode() != QGraphicsItem.CacheMode.NoCache
+    ]
+    for item, _ in cached:
+        item.setCacheMode(QGraphicsItem.CacheMode.NoCache)
+    try:
+        yield
+    finally:
+        for item, mode in cached:
+            item.setCacheMode(mode)
 
 
 def _fragment(widget: QWidget, counter: list[int]) -> ET.Element:

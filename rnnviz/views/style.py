@@ -20,9 +20,9 @@ from collections.abc import Callable
 import numpy as np
 import pyqtgraph as pg
 from PyQt6 import sip
-from PyQt6.QtCore import Qt
+from PyQt6.QtCore import QRectF, Qt
 from PyQt6.QtGui import QFont
-from PyQt6.QtWidgets import QLabel, QWidget
+from PyQt6.QtWidgets import QGraphicsItem, QLabel, QWidget
 
 from rnnviz.session.events import Event
 from rnnviz.views.appearance import Appearance
@@ -241,9 +241,26 @@ def style_plot(plot: pg.PlotItem, x_label: str, y_label: str) -> None:
             if isinstance(view, pg.GraphicsView):  # not an exporter's own view of the scene
                 view.setBackground(PAPER)
 
+    plot.setAxisItems({side: _PixelAxis(side) for side in ("left", "bottom")})
     appearance.keep(plot, "plot", restyle)
     plot.hideButtons()
     plot.setMenuEnabled(False)
+
+
+class _PixelAxis(pg.AxisItem):
+    """An axis kept as a picture of its pixels while the curves in front of it move:
+    replaying its ticks, numbers and grid lines cost ~0.06 ms an axis a frame. An SVG gets
+    the vectors (snapshots turns item caches off while drawing one)."""
+
+    def __init__(self, orientation: str) -> None:
+        super().__init__(orientation)
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+    def boundingRect(self) -> QRectF:
+        # The picture holds only these pixels: the axis line's square caps, which meet the
+        # other axis's line in the corner, stick out of pyqtgraph's rectangle by half a pen.
+        reach = self.pen().widthF()
+        return super().boundingRect().adjusted(-reach, -reach, reach, reach)
 
 
 def style_color_bar(bar: pg.ColorBarItem, label: str) -> None:

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from PyQt6 import sip
 from PyQt6.QtCore import QObject
+from PyQt6.QtWidgets import QGraphicsItem
 
 from rnnviz.session import Session
 from rnnviz.session.events import Event
@@ -20,6 +21,7 @@ from rnnviz.views.graph import GraphView
 from rnnviz.views.heatmaps import GradientHeatmap, StateHeatmap
 from rnnviz.views.input_panel import InputPanel
 from rnnviz.views.sequence_plot import SequencePlot
+from rnnviz.views.snapshots import grab, svg_document, to_rgb
 
 PANELS = (
     GraphView,
@@ -32,6 +34,7 @@ PANELS = (
     InputPanel,
 )
 
+SVG = "http://www.w3.org/2000/svg"
 # The offscreen platform cannot resize native windows; that is not a fault of the view.
 pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")
 
@@ -107,3 +110,27 @@ def test_colour_bar_ticks_fit_the_bar() -> None:
     assert [v for v, _ in five] == [-1.0, -0.5, 0.0, 0.5, 1.0]
     assert [label for _, label in three] == ["−1", "0", "1"]
     assert [v for v, _ in two] == [-1.0, 1.0]
+
+
+def test_a_plot_axis_kept_as_pixels_shows_its_current_ticks(qtbot) -> None:
+    """Axes keep a picture of their pixels between frames; a new range draws them anew, and
+    an SVG still gets their numbers as text."""
+    session = Session()
+    plot = SequencePlot(session)
+    qtbot.addWidget(plot)
+    plot.resize(600, 400)
+    plot.show()
+    qtbot.waitExposed(plot)
+    axes = [plot.outputs_plot.getAxis(side) for side in ("left", "bottom")]
+    for length in (20, 57, 300, 8):
+        session.set_config(sequence_length=length)
+        kept = to_rgb(grab(plot.widget.viewport()))
+        for axis in axes:
+            axis.setCacheMode(QGraphicsItem.CacheMode.NoCache)
+        drawn = to_rgb(grab(plot.widget.viewport()))
+        for axis in axes:
+            axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        np.testing.assert_array_equal(kept, drawn, err_msg=f"{length} steps")
+    texts = {(t.text or "").strip() for t in svg_document(plot).iter(f"{{{SVG}}}text")}
+    assert {"2", "4", "6", "8"} <= texts  # the bottom axis's step numbers
+    assert all(a.cacheMode() == QGraphicsItem.CacheMode.DeviceCoordinateCache for a in axes)
