@@ -239,7 +239,7 @@ class GraphItem(pg.GraphicsObject):
             t.dx(),
             t.dy(),
         )
-        # _extents knows scaling and moving only: a turned view would be drawn whole.
+        # _spans knows scaling and moving only: a turned view would be drawn whole.
         if key != self._cache_key or t.m12() != 0.0 or t.m21() != 0.0:
             self._cache_key = key
             self._redraw_all = True
@@ -250,20 +250,21 @@ class GraphItem(pg.GraphicsObject):
         self._cache.setDevicePixelRatio(ratio)
         # One rectangle around the changes: a clip of many rectangles sends every
         # primitive down Qt's slow path, and drawing a little more costs less.
-        area: QRect | None = None
-        if not self._redraw_all:
-            if not self._changed and not self._changed_strips:
-                return
-            area = QRect()
-            extent = self._extents(transform)
-            for part in self._changed + self._nodes_with_changed_strips():
-                area = area.united(extent(part))
-            area = area.intersected(widget.rect())
+        changed = [] if self._redraw_all else self._changed + self._nodes_with_changed_strips()
         self._changed.clear()
         self._changed_strips.clear()
+        area: QRect | None = None
+        if not self._redraw_all:
+            if not changed:
+                return
+            span = self._spans(transform)
+            lefts, rights, tops, bottoms = zip(*map(span, changed), strict=True)
+            left, top = math.floor(min(lefts)), math.floor(min(tops))
+            area = QRect(left, top, math.ceil(max(rights)) - left, math.ceil(max(bottoms)) - top)
+            area = area.intersected(widget.rect())
+            if area.isEmpty():
+                return
         self._redraw_all = False
-        if area is not None and area.isEmpty():
-            return
         cache_painter = QPainter(self._cache)
         try:
             cache_painter.setRenderHints(painter.renderHints())
@@ -287,51 +288,51 @@ class GraphItem(pg.GraphicsObject):
                 out.append(n)
         return out
 
-    def _extents(self, transform: QTransform) -> Callable[[Part], QRect]:
-        """The device pixels a part may touch, under ``transform`` (generously: repainting
-        more is harmless, less would leave old pixels on screen). The transform only scales
-        and moves: plain arithmetic, as this runs for every part of a partly repainted frame.
-        """
+    def _spans(self, transform: QTransform) -> Callable[[Part], tuple[float, float, float, float]]:
+        """(left, right, top, bottom): the device pixels a part may touch, under ``transform``
+        (generously: repainting more is harmless, less would leave old pixels on screen).
+        The transform only scales and moves: plain arithmetic, as this runs for every part
+        of a partly repainted frame."""
         sx, sy, dx, dy = transform.m11(), transform.m22(), transform.dx(), transform.dy()
         pen = appearance.width(max(SELECTED_PEN_WIDTH, BAD_GLOW_WIDTH))
         node_margin = GLOW_REACH * abs(sx) + pen + AA_MARGIN
 
-        def box(x0: float, x1: float, y0: float, y1: float, margin: float) -> QRect:
-            left, right = math.floor(x0 - margin), math.ceil(x1 + margin)
-            top, bottom = math.floor(y0 - margin), math.ceil(y1 + margin)
-            return QRect(left, top, right - left, bottom - top)
-
-        def extent(part: Part) -> QRect:
+        def span(part: Part) -> tuple[float, float, float, float]:
             if isinstance(part, LabelSpec):
                 left, top, width, height = self._label_place(part, sx, sy, dx, dy)
-                # Glyphs may overhang their advance (an italic W).
-                margin = 0.25 * height + AA_MARGIN
-                return box(left - 2, left + width + 2, top, top + height, margin)
+                m = 0.25 * height + AA_MARGIN  # glyphs may overhang their advance (italic W)
+                return (left - 2 - m, left + width + 2 + m, top - m, top + height + m)
             if isinstance(part, EdgeSpec):
                 points = part.points.tolist()
                 xs, ys = [p[0] for p in points], [p[1] for p in points]
                 x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
                 # The arrowhead's half width, or the hover glow's round cap.
-                margin = max(6.0 + 0.8 * part.width, (part.width + HOVER_MARGIN) / 2)
-                margin += AA_MARGIN
+                m = max(6.0 + 0.8 * part.width, (part.width + HOVER_MARGIN) / 2) + AA_MARGIN
             else:
                 x0, y0, w, h = part.rect if isinstance(part, NodeSpec) else part
                 x1, y1 = x0 + w, y0 + h
-                margin = node_margin if isinstance(part, NodeSpec) else AA_MARGIN
+                m = node_margin if isinstance(part, NodeSpec) else AA_MARGIN
             xa, xb, ya, yb = sx * x0 + dx, sx * x1 + dx, sy * y0 + dy, sy * y1 + dy
-            return box(min(xa, xb), max(xa, xb), min(ya, yb), max(ya, yb), margin)
+            return (min(xa, xb) - m, max(xa, xb) + m, min(ya, yb) - m, max(ya, yb) + m)
 
-        return extent
+        return span
 
     def _draw(self, painter: QPainter, transform: QTransform, area: QRect | None = None) -> None:
         """Everything, in order: band, halos, edges, nodes, labels; with ``area`` (device
         pixels, the painter clipped to it) only the parts that reach into it."""
         nodes, edges, labels = list(self.nodes), list(self.edges), list(self.labels)
         if area is not None:
-            extent = self._extents(transform)
-            nodes = [n for n in nodes if area.intersects(extent(n))]
-            edges = [e for e in edges if area.intersects(extent(e))]
-            labels = [lab for lab in labels if area.intersects(extent(lab))]
+            span = self._spans(transform)
+            left, right = area.left(), area.left() + area.width()
+            top, bottom = area.top(), area.top() + area.height()
+
+            def seen(part: Part) -> bool:
+                x0, x1, y0, y1 = span(part)
+                return x0 < right and x1 > left and y0 < bottom and y1 > top
+
+            nodes = [n for n in nodes if seen(n)]
+            edges = [e for e in edges if seen(e)]
+            labels = [lab for lab in labels if seen(lab)]
         scale = abs(transform.m11()) or 1.0  # pixels per data unit
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)

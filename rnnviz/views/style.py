@@ -253,13 +253,19 @@ class _PixelAxis(pg.AxisItem):
     the vectors (snapshots turns item caches off while drawing one)."""
 
     def __init__(self, orientation: str) -> None:
+        self._reach = 1.0  # set by setPen (which the base class's __init__ calls)
         super().__init__(orientation)
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
+    def setPen(self, *args: object, **kwargs: object) -> None:
+        super().setPen(*args, **kwargs)
+        # The picture holds only the rectangle's pixels: the axis line's square caps, which
+        # meet the other axis's line in the corner, stick out of pyqtgraph's by half a pen.
+        self.prepareGeometryChange()
+        self._reach = self.pen().widthF()
+
     def boundingRect(self) -> QRectF:
-        # The picture holds only these pixels: the axis line's square caps, which meet the
-        # other axis's line in the corner, stick out of pyqtgraph's rectangle by half a pen.
-        reach = self.pen().widthF()
+        reach = self._reach
         return super().boundingRect().adjusted(-reach, -reach, reach, reach)
 
 
