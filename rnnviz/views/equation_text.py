@@ -20,6 +20,7 @@ from PyQt6.QtGui import (
     QFontDatabase,
     QFontMetricsF,
     QGlyphRun,
+    QPaintEngine,
     QPainter,
     QTextLayout,
 )
@@ -202,6 +203,10 @@ def fit(
 def paint(painter: QPainter, layout: Layout, fonts: Fonts, bottom: float) -> None:
     """The glyphs, but none that would be cut by the ``bottom`` edge (when even the fewest
     lines in the smallest type do not fit, the last ones are left out whole)."""
+    engine = painter.paintEngine()
+    # An SVG keeps its words as text: it gets drawText, which it writes as <text>.
+    as_runs = engine is not None and engine.type() == QPaintEngine.Type.Raster
+    font_key: tuple[float, bool, bool] | None = None
     color = ""
     for g in layout.glyphs:
         if g.baseline + fonts.metrics(g.font).descent() > bottom:
@@ -209,10 +214,16 @@ def paint(painter: QPainter, layout: Layout, fonts: Fonts, bottom: float) -> Non
         if g.color != color:
             color = g.color
             painter.setPen(QColor(color))
-        runs, ascent = fonts.shaped(g.font, g.text)
-        origin = QPointF(g.x, g.baseline - ascent)
-        for run in runs:
-            painter.drawGlyphRun(origin, run)
+        if as_runs:
+            runs, ascent = fonts.shaped(g.font, g.text)
+            origin = QPointF(g.x, g.baseline - ascent)
+            for run in runs:
+                painter.drawGlyphRun(origin, run)
+            continue
+        if g.font != font_key:
+            font_key = g.font
+            painter.setFont(fonts.font(font_key))
+        painter.drawText(QPointF(g.x, g.baseline), g.text)
 
 
 def _min_pt() -> float:
