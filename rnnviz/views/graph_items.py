@@ -355,8 +355,7 @@ class GraphItem(pg.GraphicsObject):
             if n.glow is not None or n.glow_bad:
                 self._paint_node_glow(painter, n, r, scale)
         painter.restore()
-        straight = [e for e in edges if len(e.points) == 2]
-        self._paint_arrows(painter, straight, scale)
+        self._paint_arrows(painter, [e for e in edges if len(e.points) == 2])
         for e in edges:
             if len(e.points) != 2:
                 self._paint_edge(painter, e, scale)
@@ -381,39 +380,36 @@ class GraphItem(pg.GraphicsObject):
         painter.drawPolyline(_polygon(e.points))
         painter.setOpacity(1.0)
 
-    def _paint_arrows(self, painter: QPainter, edges: list[EdgeSpec], scale: float) -> None:
-        """Straight edges, all at once: the geometry in NumPy, then one drawLines per pen and
-        one drawPolygon per head (a Python loop of NumPy calls per edge cost ~40 µs each)."""
-        if not edges:
-            return
-        p0 = np.array([e.points[0] for e in edges])  # (n, 2)
-        p1 = np.array([e.points[1] for e in edges])  # (n, 2)
-        width = np.array([e.width for e in edges])  # (n,)
-        length = np.hypot(*(p1 - p0).T)  # (n,)
-        shown = (length * scale >= 1.0) & (np.array([e.opacity for e in edges]) > 0.01)
-        unit = (p1 - p0) / np.maximum(length, 1e-12)[:, None]  # (n, 2)
-        head_len = (11.0 + 1.2 * width) / scale  # (n,)
-        head_half = (6.0 + 0.8 * width) / scale  # (n,)
-        short = length < head_len * 1.2  # a short edge gets a smaller head
-        head_half = np.where(short, head_half * length / (1.2 * head_len), head_half)
-        head_len = np.where(short, length / 1.2, head_len)
-        # A thick line must not poke through the tip.
-        shaft_end = p1 - unit * (head_len * 0.9)[:, None]  # (n, 2)
-        base = p1 - unit * head_len[:, None]  # (n, 2)
-        normal = np.column_stack([-unit[:, 1], unit[:, 0]]) * head_half[:, None]  # (n, 2)
+    def _paint_arrows(self, painter: QPainter, edges: list[EdgeSpec]) -> None:
+        """Straight edges: one drawLines per pen, one drawPolygon per head, in device pixels
+        (Qt strokes lines it must transform about twice as slowly). Plain arithmetic per
+        edge: a frame that repaints a few columns draws a few edges."""
+        transform = painter.transform()
+        sx, sy, dx, dy = transform.m11(), transform.m22(), transform.dx(), transform.dy()
         lines: dict[tuple[str, float, bool, float], list[QLineF]] = {}
         heads: dict[tuple[str, float], list[QPolygonF]] = {}
-        for i, e in enumerate(edges):
-            if not shown[i]:
-                continue
-            (ax, ay), (bx, by) = p0[i], shaft_end[i]
-            lines.setdefault((e.color, e.width, e.dashed, e.opacity), []).append(
-                QLineF(ax, ay, bx, by)
+        for e in edges:
+            (x0, y0), (x1, y1) = e.points.tolist()
+            ax, ay, bx, by = sx * x0 + dx, sy * y0 + dy, sx * x1 + dx, sy * y1 + dy
+            length = math.hypot(bx - ax, by - ay)
+            if length < 1.0 or e.opacity <= 0.01:
+                continue  # collapsed (folded) or invisible
+            ux, uy = (bx - ax) / length, (by - ay) / length
+            head_len, head_half = 11.0 + 1.2 * e.width, 6.0 + 0.8 * e.width
+            if length < head_len * 1.2:  # a short edge gets a smaller head
+                head_half *= length / (1.2 * head_len)
+                head_len = length / 1.2
+            # A thick line must not poke through the tip.
+            shaft = QLineF(ax, ay, bx - ux * head_len * 0.9, by - uy * head_len * 0.9)
+            lines.setdefault((e.color, e.width, e.dashed, e.opacity), []).append(shaft)
+            cx, cy = bx - ux * head_len, by - uy * head_len  # the head's base
+            nx, ny = -uy * head_half, ux * head_half
+            head = QPolygonF(
+                [QPointF(bx, by), QPointF(cx + nx, cy + ny), QPointF(cx - nx, cy - ny)]
             )
-            tip, left, right = p1[i], base[i] + normal[i], base[i] - normal[i]
-            heads.setdefault((e.color, e.opacity), []).append(
-                QPolygonF([QPointF(*tip), QPointF(*left), QPointF(*right)])
-            )
+            heads.setdefault((e.color, e.opacity), []).append(head)
+        painter.save()
+        painter.resetTransform()
         painter.setBrush(Qt.BrushStyle.NoBrush)
         for (color, w, dashed, opacity), group in lines.items():
             painter.setOpacity(opacity)
@@ -425,7 +421,7 @@ class GraphItem(pg.GraphicsObject):
             painter.setBrush(QColor(color))
             for polygon in polygons:
                 painter.drawPolygon(polygon)
-        painter.setOpacity(1.0)
+        painter.restore()
 
     def _pen(self, color: str, width: float, dashed: bool) -> QPen:
         key = ("edge", color, width, dashed)
