@@ -69,6 +69,7 @@ class GraphView(QWidget):
         self._scene: Scene | None = None
         self._folded_cam = (0.0, 100.0)  # (centre x, pixels per unit)
         self._unrolled_cam = (0.0, gl.PX_PER_COLUMN)
+        self._camera: tuple[float, float, float, float] | None = None  # the range set last
 
         self.status = QLabel()
         set_font(self.status, LABEL_PT)
@@ -305,8 +306,11 @@ class GraphView(QWidget):
         stacked = 0.0 < self._progress < 1.0  # folding: columns slide over each other
         self.graph_item.set_scene(sc.nodes, sc.edges, sc.labels, sc.band, sc.bounds, stacked)
         w, h = self._viewport_size()
-        x0, x1, y0, y1 = gl.camera(self._progress, self._folded_cam, self._unrolled_cam, w, h)
-        self.view_box.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.0)
+        camera = gl.camera(self._progress, self._folded_cam, self._unrolled_cam, w, h)
+        if camera != self._camera:  # most frames keep it: setRange would only check that
+            self._camera = camera
+            x0, x1, y0, y1 = camera
+            self.view_box.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.0)
 
     def _update_status(self) -> None:
         s, c = self.session, self._content
