@@ -126,6 +126,8 @@ class GraphItem(pg.GraphicsObject):
         self._cache = QPixmap()
         self._cache_key: tuple[float, ...] = ()
         self._changed: list[Part] = []
+        # The device pixels each node, label and band reached when last measured (_spans).
+        self._span_memo: dict[Part, tuple[float, float, float, float]] = {}
         self._changed_strips: dict[str, np.ndarray | None] = {}
         self._redraw_all = True
         self._strips: dict[str, np.ndarray] = {}
@@ -139,6 +141,7 @@ class GraphItem(pg.GraphicsObject):
         self._label_boxes.clear()
         self._texts.clear()
         self._pens.clear()
+        self._span_memo.clear()
         self._band = QColor(p.BAND)
         self._paper = QColor(p.PAPER)  # the view's background, under everything drawn
         self._backdrop = QColor(p.PAPER)
@@ -244,6 +247,9 @@ class GraphItem(pg.GraphicsObject):
         if key != self._cache_key or t.m12() != 0.0 or t.m21() != 0.0:
             self._cache_key = key
             self._redraw_all = True
+            self._span_memo.clear()  # spans are in device pixels, under the old transform
+        if len(self._span_memo) > 4000:  # parts of scenes long gone
+            self._span_memo.clear()
         size = QSize(round(widget.width() * ratio), round(widget.height() * ratio))
         if self._cache.size() != size:
             self._cache = QPixmap(size)
@@ -298,7 +304,18 @@ class GraphItem(pg.GraphicsObject):
         pen = appearance.width(max(SELECTED_PEN_WIDTH, BAD_GLOW_WIDTH))
         node_margin = GLOW_REACH * abs(sx) + pen + AA_MARGIN
 
+        memo = self._span_memo
+
         def span(part: Part) -> tuple[float, float, float, float]:
+            # Most nodes and labels are the last frame's again (specs compare by value).
+            known = memo.get(part) if isinstance(part, tuple) else None
+            if known is None:
+                known = measure(part)
+                if isinstance(part, tuple):
+                    memo[part] = known
+            return known
+
+        def measure(part: Part) -> tuple[float, float, float, float]:
             if isinstance(part, LabelSpec):
                 left, top, width, height = self._label_place(part, sx, sy, dx, dy)
                 m = 0.25 * height + AA_MARGIN  # glyphs may overhang their advance (italic W)
