@@ -125,6 +125,7 @@ class GraphItem(pg.GraphicsObject):
         # since: scene parts, strip columns by kind (None: every column), or everything.
         self._cache = QPixmap()
         self._cache_key: tuple[float, ...] = ()
+        self._cache_transform: QTransform | None = None  # the item's, when it was drawn
         self._changed: list[Part] = []
         # The device pixels each node, label and band reached when last measured (_spans).
         self._span_memo: dict[Part, tuple[float, float, float, float]] = {}
@@ -195,7 +196,25 @@ class GraphItem(pg.GraphicsObject):
         if bounds != self._bounds:
             self.prepareGeometryChange()
             self._bounds = bounds
-        self.update()
+        self._request_repaint()
+
+    def _request_repaint(self) -> None:
+        """Ask Qt to repaint the area the changes reach, not the whole view: less to copy
+        from the picture and to the screen. A new camera repaints the whole view anyway."""
+        transform = self._cache_transform
+        if self._redraw_all or transform is None:
+            self.update()
+            return
+        changed = self._changed + self._nodes_with_changed_strips()
+        if not changed:
+            return  # the same scene again
+        lefts, rights, tops, bottoms = zip(*map(self._spans(transform), changed), strict=True)
+        inverse, invertible = transform.inverted()
+        if not invertible:
+            self.update()
+            return
+        area = QRectF(QPointF(min(lefts), min(tops)), QPointF(max(rights), max(bottoms)))
+        self.update(inverse.mapRect(area))
 
     def boundingRect(self) -> QRectF:
         return self._bounds
@@ -246,6 +265,7 @@ class GraphItem(pg.GraphicsObject):
         # _spans knows scaling and moving only: a turned view would be drawn whole.
         if key != self._cache_key or t.m12() != 0.0 or t.m21() != 0.0:
             self._cache_key = key
+            self._cache_transform = QTransform(t)
             self._redraw_all = True
             self._span_memo.clear()  # spans are in device pixels, under the old transform
         if len(self._span_memo) > 4000:  # parts of scenes long gone

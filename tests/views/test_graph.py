@@ -18,7 +18,7 @@ from rnnviz.views.graph import GraphView
 from rnnviz.views.graph_layout import MAX_COLUMNS
 from rnnviz.views.graph_style import BAD_COLOR, EDGE_COLOR, EDGE_WIDTH
 from rnnviz.views.palettes import DARK
-from rnnviz.views.snapshots import grab, svg_document, to_rgb
+from rnnviz.views.snapshots import settle, svg_document, to_rgb
 
 # The offscreen platform says so when a window is shown; it is not a defect of the view.
 pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")
@@ -239,8 +239,16 @@ def test_a_thousand_steps_build_and_redraw(view: GraphView, session: Session) ->
 
 
 def on_screen(view: GraphView) -> np.ndarray:
-    """The graph's pixels as the screen shows them (what the view drew frame by frame)."""
-    return to_rgb(grab(view.graphics.viewport())).astype(int)
+    """The graph's pixels as the (offscreen) screen shows them: what the view's paints left
+    there frame by frame, each repainting only the area it was asked to."""
+    for _ in range(3):  # a new size is laid out, then painted, on later turns of the loop
+        settle()
+    viewport = view.graphics.viewport()
+    corner = viewport.mapToGlobal(viewport.rect().topLeft())
+    shot = viewport.screen().grabWindow(
+        0, corner.x(), corner.y(), viewport.width(), viewport.height()
+    )
+    return to_rgb(shot.toImage()).astype(int)
 
 
 def drawn_anew(view: GraphView) -> np.ndarray:
