@@ -9,6 +9,7 @@ first.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ class Run:
     sub: bool = False  # drawn smaller and lowered
 
 
+@functools.lru_cache(maxsize=1024)  # the same equations and symbols come every frame
 def runs(text: str) -> tuple[Run, ...]:
     """``a_b`` as a subscript run; everything else plain."""
     out: list[Run] = []

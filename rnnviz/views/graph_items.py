@@ -128,7 +128,7 @@ class GraphItem(pg.GraphicsObject):
         self._cache_transform: QTransform | None = None  # the item's, when it was drawn
         self._changed: list[Part] = []
         # The device pixels each node, label and band reached when last measured (_spans).
-        self._span_memo: dict[Part, tuple[float, float, float, float]] = {}
+        self._span_memo: dict[object, tuple[float, float, float, float]] = {}
         self._changed_strips: dict[str, np.ndarray | None] = {}
         self._redraw_all = True
         self._strips: dict[str, np.ndarray] = {}
@@ -327,12 +327,12 @@ class GraphItem(pg.GraphicsObject):
         memo = self._span_memo
 
         def span(part: Part) -> tuple[float, float, float, float]:
-            # Most nodes and labels are the last frame's again (specs compare by value).
-            known = memo.get(part) if isinstance(part, tuple) else None
+            # Most parts are the last frame's again: nodes and labels compare by value, an
+            # edge by what decides its reach (its polyline is an array).
+            key = part if isinstance(part, tuple) else _edge_reach_key(part)
+            known = memo.get(key)
             if known is None:
-                known = measure(part)
-                if isinstance(part, tuple):
-                    memo[part] = known
+                known = memo[key] = measure(part)
             return known
 
         def measure(part: Part) -> tuple[float, float, float, float]:
@@ -691,6 +691,11 @@ def _changed_columns(
 def _differences(old: tuple[Part, ...], new: tuple[Part, ...]) -> list[Part]:
     """The parts in one of ``old`` and ``new`` but not in both (specs compare by value)."""
     return list(set(old).symmetric_difference(new))
+
+
+def _edge_reach_key(e: EdgeSpec) -> tuple[object, ...]:
+    """What decides the pixels an edge may touch: its polyline, width and hover glow."""
+    return ("edge", e.points.tobytes(), e.width, e.highlighted)
 
 
 def _edge_key(e: EdgeSpec) -> tuple[object, ...]:
