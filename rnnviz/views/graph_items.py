@@ -380,7 +380,10 @@ class GraphItem(pg.GraphicsObject):
         # Boxes, halos and labels are drawn in device pixels: a y-flipped transform would send
         # every drawImage and rounded rectangle down Qt's slow path (~10x slower).
         device = painter.device()
-        view = QRectF(0, 0, device.width(), device.height()) if device else QRectF()
+        view = QRectF()
+        if device is not None:  # in the painter's (logical) pixels, whatever the device
+            ratio = device.devicePixelRatioF()
+            view = QRectF(0, 0, device.width() / ratio, device.height() / ratio)
         boxes = [(n, transform.mapRect(QRectF(*n.rect))) for n in nodes]
         boxes = [(n, r) for n, r in boxes if view.isEmpty() or r.intersects(view)]
         painter.save()

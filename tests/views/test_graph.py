@@ -254,7 +254,9 @@ def on_screen(view: GraphView) -> np.ndarray:
 def drawn_anew(view: GraphView) -> np.ndarray:
     """The same scene drawn whole into a fresh image, with nothing kept from earlier frames."""
     viewport = view.graphics.viewport()
-    image = QImage(viewport.size(), QImage.Format.Format_RGB32)
+    ratio = viewport.devicePixelRatioF()  # the screen's pixels, as on_screen reads them
+    image = QImage(viewport.size() * ratio, QImage.Format.Format_RGB32)
+    image.setDevicePixelRatio(ratio)
     painter = QPainter(image)
     QGraphicsView.render(view.graphics, painter, QRectF(image.rect()), viewport.rect())
     painter.end()
