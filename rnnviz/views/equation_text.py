@@ -13,6 +13,7 @@ import functools
 import math
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from PyQt6.QtCore import QPointF
 from PyQt6.QtGui import (
@@ -38,8 +39,9 @@ INDENT_EM = 1.0  # wrapped continuation lines are indented this many em
 _SUBSCRIPT = re.compile(r"([A-Za-zα-ωδσ∂])_([A-Za-z0-9]+)")
 
 
-@dataclass(frozen=True)
-class Run:
+# The records a frame makes by the dozen are named tuples: made ~4x faster than frozen
+# dataclasses, and as immutable.
+class Run(NamedTuple):
     text: str
     sub: bool = False  # drawn smaller and lowered
 
@@ -62,8 +64,7 @@ def plain(parts: tuple[Run, ...]) -> str:
     return "".join(r.text for r in parts)
 
 
-@dataclass(frozen=True)
-class Numbers:
+class Numbers(NamedTuple):
     """A vector's numbers, formatted: all of them up to 8, else the first and last four."""
 
     head: tuple[str, ...]
@@ -79,8 +80,7 @@ class Numbers:
         return f"{self.factor}[{', '.join(items)}]"
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(NamedTuple):
     """One logical line: a text, or (with ``numbers``) a table row ``symbol = numbers``."""
 
     parts: tuple[Run, ...]  # the text, or the row's symbol
@@ -92,8 +92,7 @@ class Line:
     shrink: float = 1.0  # a text line too wide for one row may shrink to this fraction first
 
 
-@dataclass(frozen=True)
-class Glyphs:
+class Glyphs(NamedTuple):
     """A piece of text placed in the box: its font key, colour and baseline position."""
 
     text: str
@@ -210,8 +209,12 @@ def paint(painter: QPainter, layout: Layout, fonts: Fonts, bottom: float) -> Non
     as_runs = engine is not None and engine.type() == QPaintEngine.Type.Raster
     font_key: tuple[float, bool, bool] | None = None
     color = ""
+    descents: dict[tuple[float, bool, bool], float] = {}  # a few fonts for ~80 glyphs
     for g in layout.glyphs:
-        if g.baseline + fonts.metrics(g.font).descent() > bottom:
+        descent = descents.get(g.font)
+        if descent is None:
+            descent = descents[g.font] = fonts.metrics(g.font).descent()
+        if g.baseline + descent > bottom:
             continue
         if g.color != color:
             color = g.color
