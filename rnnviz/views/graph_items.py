@@ -127,6 +127,8 @@ class GraphItem(pg.GraphicsObject):
         self._cache_key: tuple[float, ...] = ()
         self._cache_transform: QTransform | None = None  # the item's, when it was drawn
         self._changed: list[Part] = []
+        # The scene's parts by value, when the last set_scene compared it (see there).
+        self._keyed: tuple[set[Part], dict[object, EdgeSpec]] | None = None
         # The device pixels each node, label and band reached when last measured (_spans).
         self._span_memo: dict[object, tuple[float, float, float, float]] = {}
         self._changed_strips: dict[str, np.ndarray | None] = {}
@@ -177,20 +179,25 @@ class GraphItem(pg.GraphicsObject):
     ) -> None:
         """What to paint. ``stacked``: nodes may lie on top of each other (while folding),
         so they are painted one by one in order, not in batches."""
+        keyed: tuple[set[Part], dict[object, EdgeSpec]] | None = None
         if stacked or self._stacked:
             self._redraw_all = True  # folding moves every column
         elif not self._redraw_all:
-            changed: list[Part] = [*_differences(self.nodes, nodes)]
-            changed += _differences(self.labels, labels)
-            old_edges = {_edge_key(e): e for e in self.edges}
-            new_edges = {_edge_key(e): e for e in edges}
-            changed += [e for k, e in old_edges.items() if k not in new_edges]
-            changed += [e for k, e in new_edges.items() if k not in old_edges]
+            # The parts by value (an edge's polyline is an array: by its key), kept for the
+            # next frame's comparison, so each part is hashed once.
+            specs: set[Part] = {*nodes, *labels}
+            edge_keys = {_edge_key(e): e for e in edges}
+            old_specs, old_edge_keys = self._keyed or self._key(self.nodes, self.labels, self.edges)
+            changed: list[Part] = list(specs.symmetric_difference(old_specs))
+            changed += [e for k, e in old_edge_keys.items() if k not in edge_keys]
+            changed += [e for k, e in edge_keys.items() if k not in old_edge_keys]
             if band != self.band:
                 changed += [b for b in (self.band, band) if b is not None]
             self._changed += changed
             parts = len(nodes) + len(edges) + len(labels)
             self._redraw_all = len(self._changed) > REDRAW_ALL_SHARE * max(parts, 1)
+            keyed = (specs, edge_keys)
+        self._keyed = keyed
         self.nodes, self.edges, self.labels, self.band = nodes, edges, labels, band
         self._stacked = stacked
         if bounds != self._bounds:
@@ -215,6 +222,12 @@ class GraphItem(pg.GraphicsObject):
             return
         area = QRectF(QPointF(min(lefts), min(tops)), QPointF(max(rights), max(bottoms)))
         self.update(inverse.mapRect(area))
+
+    @staticmethod
+    def _key(
+        nodes: tuple[NodeSpec, ...], labels: tuple[LabelSpec, ...], edges: tuple[EdgeSpec, ...]
+    ) -> tuple[set[Part], dict[object, EdgeSpec]]:
+        return {*nodes, *labels}, {_edge_key(e): e for e in edges}
 
     def boundingRect(self) -> QRectF:
         return self._bounds
@@ -689,11 +702,6 @@ def _changed_columns(
     marked = min(common, len(before))
     columns[:marked] |= np.asarray(before, dtype=bool)[:marked]
     return columns
-
-
-def _differences(old: tuple[Part, ...], new: tuple[Part, ...]) -> list[Part]:
-    """The parts in one of ``old`` and ``new`` but not in both (specs compare by value)."""
-    return list(set(old).symmetric_difference(new))
 
 
 def _edge_reach_key(e: EdgeSpec) -> tuple[object, ...]:
