@@ -227,6 +227,7 @@ class GraphItem(pg.GraphicsObject):
     def _key(
         nodes: tuple[NodeSpec, ...], labels: tuple[LabelSpec, ...], edges: tuple[EdgeSpec, ...]
     ) -> tuple[set[Part], dict[object, EdgeSpec]]:
+        """A scene's parts by value: nodes and labels as they are, edges by their key."""
         return {*nodes, *labels}, {_edge_key(e): e for e in edges}
 
     def boundingRect(self) -> QRectF:
