@@ -16,7 +16,8 @@ from rnnviz.session import Session
 from rnnviz.views import style
 
 FEED_HINT = "press → to feed the first input"
-BACKWARD_HINT = "press B to run backpropagation through time"
+# On two lines: on one it is wider than the heatmap at the window's default size.
+BACKWARD_HINT = "press B to run\nbackpropagation through time"
 # Bounded activations get fixed colour levels; the others are scaled to the trace.
 _BOUNDED = ("tanh", "sigmoid")
 

@@ -21,7 +21,7 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt6 import sip
 from PyQt6.QtCore import QRectF, Qt
-from PyQt6.QtGui import QFont
+from PyQt6.QtGui import QFont, QTextOption
 from PyQt6.QtWidgets import QGraphicsItem, QLabel, QWidget
 
 from rnnviz.session.events import Event
@@ -304,9 +304,32 @@ def selection_marker() -> pg.InfiniteLine:
     return line
 
 
+class _Hint(pg.TextItem):
+    """A text item whose lines are centred on each other (a hint may have two)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__("", anchor=(0.5, 0.5))
+        option = QTextOption(Qt.AlignmentFlag.AlignHCenter)
+        self.textItem.document().setDefaultTextOption(option)
+        self.setPlainText(text)
+
+    def setPlainText(self, text: str) -> None:
+        super().setPlainText(text)
+        self._fit()
+
+    def setFont(self, *args: object) -> None:
+        super().setFont(*args)
+        self._fit()
+
+    def _fit(self) -> None:
+        # Centring needs a width to centre in: the widest line's.
+        self.textItem.setTextWidth(-1)
+        self.setTextWidth(self.textItem.document().idealWidth())
+
+
 def hint_item(text: str) -> pg.TextItem:
     """Centred muted hint text for an empty plot (place it with ``setPos``)."""
-    item = pg.TextItem(text, anchor=(0.5, 0.5))
+    item = _Hint(text)
 
     def restyle(i: pg.TextItem) -> None:
         i.setColor(MUTED)

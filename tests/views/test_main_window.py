@@ -322,3 +322,12 @@ def test_l_switches_to_the_gradient_lab_and_back(qtbot, window: MainWindow) -> N
     assert window.session.t == 1
     press(qtbot, window, Qt.Key.Key_L)
     assert window.pages.currentWidget() is window.splitter and not window.act_lab.isChecked()
+
+
+def test_empty_panel_hints_fit_inside_their_plots(qtbot, window: MainWindow) -> None:
+    steps(qtbot, window, 3)  # the gradient panels now ask for the backward pass
+    for panel in (window.gradient_heatmap, window.gradient_plot):
+        hint = panel.hint
+        assert hint.isVisible()
+        box = hint.getViewBox().sceneBoundingRect()
+        assert box.contains(hint.mapRectToScene(hint.boundingRect())), type(panel).__name__
