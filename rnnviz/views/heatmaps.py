@@ -143,10 +143,13 @@ class _TimeHeatmap(QWidget):
         self.color_bar.getAxis("right").setTicks(style.level_ticks(*key[2], height))
 
     def _on_selection_changed(self) -> None:
-        step = self.session.selected_step
+        step = self._marked_step()
         self.marker.setVisible(step is not None)
         if step is not None:
             self.marker.setValue(step)
+
+    def _marked_step(self) -> int | None:
+        return self.session.selected_step
 
     def _on_click(self, event: object) -> None:
         """A left click on a fed column focuses every panel on that step."""
@@ -223,6 +226,11 @@ class GradientHeatmap(_TimeHeatmap):
         self.pending.setBrush(pg.mkBrush(style.PENDING))
         super()._on_appearance_changed()
 
+    def _marked_step(self) -> int | None:
+        # An empty heatmap has no step to point at (and a marker there would not follow the
+        # steps: they leave this panel untouched).
+        return self.session.selected_step if self.session.gradients is not None else None
+
     def _on_gradients_changed(self) -> None:
         g = self.session.gradients
         # Computed once per backward pass so the colours stay put during the sweep.
@@ -234,6 +242,7 @@ class GradientHeatmap(_TimeHeatmap):
         g = s.gradients
         if not self._drawn.changed(g, s.sweep, s.t, s.sequence, s.params):
             return  # another event of the same change
+        self._on_selection_changed()  # the marker comes and goes with the gradients
         if g is None:
             self._show(None, self._levels, BACKWARD_HINT if self.session.t else FEED_HINT)
             self.pending.hide()

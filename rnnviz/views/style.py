@@ -314,8 +314,9 @@ class _Hint(pg.TextItem):
         self.setPlainText(text)
 
     def setPlainText(self, text: str) -> None:
-        super().setPlainText(text)
-        self._fit()
+        if text != self.toPlainText():  # panels set their hint every frame: repaint on change
+            super().setPlainText(text)
+            self._fit()
 
     def setFont(self, *args: object) -> None:
         super().setFont(*args)

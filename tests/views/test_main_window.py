@@ -331,3 +331,17 @@ def test_empty_panel_hints_fit_inside_their_plots(qtbot, window: MainWindow) -> 
         assert hint.isVisible()
         box = hint.getViewBox().sceneBoundingRect()
         assert box.contains(hint.mapRectToScene(hint.boundingRect())), type(panel).__name__
+
+
+def test_heatmaps_mark_the_selected_step_where_they_have_data(
+    qtbot, window: MainWindow, fast_sweep
+) -> None:
+    steps(qtbot, window, 4)
+    press(qtbot, window, Qt.Key.Key_Left)
+    assert window.state_heatmap.marker.isVisible()
+    assert window.state_heatmap.marker.value() == 3
+    assert not window.gradient_heatmap.marker.isVisible()  # nothing to point at yet
+    press(qtbot, window, Qt.Key.Key_B)
+    qtbot.waitUntil(lambda: window.session.sweep is None, timeout=3000)
+    assert window.gradient_heatmap.marker.isVisible()
+    assert window.gradient_heatmap.marker.value() == window.session.selected_step == 3
