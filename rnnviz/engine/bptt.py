@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rnnviz.engine.alignment import aligned_zeros
 from rnnviz.engine.cells import get_cell
-from rnnviz.engine.cells.base import BackwardRows
+from rnnviz.engine.cells.base import BackwardRows, joint_width
 from rnnviz.engine.cells.lstm import total_cell_grad
 from rnnviz.engine.clipping import clip_by_global_norm
 from rnnviz.engine.forward import ForwardTrace
@@ -93,8 +94,8 @@ def bptt(
         GH, O = p.n_gates * H, p.output_size
         # Row t of dz is dL/d(hproj_t) followed by dL/dy_{t-1}: the cell multiplies the whole
         # row by [W_hh; W_hy] and gets all of dL/dh_{t-1} in one product (see Cell).
-        dz = _last_step_first((T, GH + O), p.dtype)  # (T, G*H + O)
-        dz[1:, GH:] = dy[:-1]
+        dz = _last_step_first((T, joint_width(GH, O)), p.dtype)  # (T, G*H + O [+ 0 …])
+        dz[1:, GH : GH + O] = dy[:-1]
         dhp = dz[:, :GH]  # (T, G*H)
         dxp = _last_step_first((T, GH), p.dtype) if cell.separate_hidden_grad else dhp
         dH = _last_step_first((T, H), p.dtype)  # (T, H) the total dL/dh_t
@@ -219,7 +220,7 @@ def _last_step_first(shape: tuple[int, int], dtype: np.dtype) -> np.ndarray:
     it walks forward through memory, which the CPU prefetches better (~10% faster a step
     once the arrays outgrow the caches, T ≥ 1000 at H = 128).
     """
-    return np.zeros(shape, dtype=dtype)[::-1]
+    return aligned_zeros(shape, dtype)[::-1]
 
 
 def _last_bad_step(*arrays: np.ndarray) -> int | None:

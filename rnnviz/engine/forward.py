@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rnnviz.engine.alignment import aligned_zeros
 from rnnviz.engine.cells import get_cell
 from rnnviz.engine.cells.base import ForwardRows, fold_width
 from rnnviz.engine.numerics import first_bad_row
@@ -80,7 +81,7 @@ def forward(
     T, H, I = x.shape[0], p.hidden_size, p.input_size
     fold = fold_width(p) if cell.folds_inputs else 0
     # Row t holds h_t and, when the step folds its inputs, x_{t+1} and a 1 after it.
-    rows = np.empty((T + 1, H + fold), dtype=p.dtype)  # (T+1, H + fold)
+    rows = aligned_zeros((T + 1, H + fold), p.dtype)  # (T+1, H + fold)
     rows[0, :H] = initial_state(p, h0)
     c_all = None
     if cell.has_cell_state:
@@ -92,7 +93,6 @@ def forward(
         if fold:
             rows[:-1, H : H + I] = x
             rows[:-1, H + I] = 1.0
-            rows[:-1, H + I + 1 :] = 0.0
         else:
             xb = cell.input_projection(p, x)  # (T, G*H): one matmul for all steps
         # Lists of row views: indexing a list is several times cheaper than slicing an array,

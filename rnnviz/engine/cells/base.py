@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from rnnviz.engine.alignment import aligned_zeros, padded
 from rnnviz.engine.params import Params
 
 # advance(t): forward step t + 1 (rows t → t + 1); back(t): backward through step t + 1.
@@ -119,12 +120,21 @@ def joint_product(
 
     A single row is multiplied as the transposed matrix times the vector, through the bound
     method: NumPy's mat-vec is faster than its vec-mat, and ``.dot`` skips ``np.dot``'s
-    dispatch. A stack of rows (a Jacobian product) is one matrix product.
+    dispatch. That matrix is aligned and padded with zero columns (see alignment), so a
+    row ``dz`` has ``joint_width`` values, zeros after the G*H [+ O] that count. A stack of
+    rows (a Jacobian product, no padding) is one matrix product.
     """
     joint = W_hh if readout is None else np.vstack([W_hh, readout])  # (G*H [+ O], H)
     if stacked:
         return lambda dz, out: np.dot(dz, joint, out=out)  # (R, H)
-    return np.ascontiguousarray(joint.T).dot  # (H, G*H [+ O]) times (G*H [+ O],)
+    joint_T = aligned_zeros((joint.shape[1], padded(joint.shape[0])), joint.dtype)
+    joint_T[:, : joint.shape[0]] = joint.T  # (H, joint_width)
+    return joint_T.dot
+
+
+def joint_width(GH: int, O: int) -> int:
+    """Values in a row that ``joint_product`` multiplies: G*H, then O, then zeros."""
+    return padded(GH + O)
 
 
 def fold_width(p: Params) -> int:
@@ -138,13 +148,13 @@ def fold_width(p: Params) -> int:
     I, H = p.input_size, p.hidden_size
     if I > H // 8:
         return 0
-    return -(-(I + 1) // 4) * 4  # rows of whole 32-byte blocks make a faster product
+    return padded(H + I + 1) - H  # rows of whole 32-byte blocks (see alignment)
 
 
 def folded_matrix(p: Params, bias: np.ndarray, width: int) -> np.ndarray:
     """[W_hh | W_ih | bias | 0]: multiplies a state row (h_{t-1}, x_t, 1, 0 …) of fold_width."""
     GH, H, I = p.W_hh.shape[0], p.hidden_size, p.input_size
-    M = np.zeros((GH, H + width), dtype=p.dtype)  # (G*H, H + width)
+    M = aligned_zeros((GH, H + width), p.dtype)  # (G*H, H + width)
     M[:, :H] = p.W_hh
     M[:, H : H + I] = p.W_ih
     M[:, H + I] = bias
