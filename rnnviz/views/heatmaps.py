@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import QRectF, Qt
-from PyQt6.QtWidgets import QGraphicsRectItem, QHBoxLayout, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import QGraphicsRectItem, QVBoxLayout, QWidget
 
 from rnnviz.session import Session
 from rnnviz.views import style
@@ -76,13 +76,9 @@ class _TimeHeatmap(QWidget):
 
         self.title = style.title_label(title)
         self.badge = style.badge_label()
-        header = QHBoxLayout()
-        header.addWidget(self.title)
-        header.addStretch(1)
-        header.addWidget(self.badge)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(header)
+        layout.addLayout(style.title_row(self.title, self.badge))
         layout.addWidget(self.plot, 1)
 
         style.listen(session.events.selection_changed, self._on_selection_changed)

@@ -22,7 +22,7 @@ import pyqtgraph as pg
 from PyQt6 import sip
 from PyQt6.QtCore import QRectF, Qt
 from PyQt6.QtGui import QFont, QTextOption
-from PyQt6.QtWidgets import QGraphicsItem, QLabel, QWidget
+from PyQt6.QtWidgets import QGraphicsItem, QHBoxLayout, QLabel, QWidget
 
 from rnnviz.session.events import Event
 from rnnviz.views.appearance import Appearance
@@ -269,6 +269,19 @@ class _PixelAxis(pg.AxisItem):
         return super().boundingRect().adjusted(-reach, -reach, reach, reach)
 
 
+def stacked_plots(
+    top_share: int, bottom_share: int
+) -> tuple[pg.GraphicsLayoutWidget, pg.PlotItem, pg.PlotItem]:
+    """Two plots one above the other on the theme's background, sharing the height in
+    the ratio top_share : bottom_share: (their widget, top plot, bottom plot)."""
+    widget = pg.GraphicsLayoutWidget()
+    widget.setBackground(BACKGROUND)
+    top, bottom = widget.addPlot(row=0, col=0), widget.addPlot(row=1, col=0)
+    widget.ci.layout.setRowStretchFactor(0, top_share)
+    widget.ci.layout.setRowStretchFactor(1, bottom_share)
+    return widget, top, bottom
+
+
 def style_color_bar(bar: pg.ColorBarItem, label: str) -> None:
     """A frame in ink, large tick numbers on the right and the quantity's name on the left;
     kept so."""
@@ -345,6 +358,17 @@ def title_label(text: str) -> QLabel:
     set_font(label, TITLE_PT, bold=True)
     set_text_color(label, "INK")
     return label
+
+
+def title_row(title: QLabel, *right: QWidget) -> QHBoxLayout:
+    """A panel's header: its title on the left, the given widgets (a badge, a button) on
+    the right."""
+    row = QHBoxLayout()
+    row.addWidget(title)
+    row.addStretch(1)
+    for widget in right:
+        row.addWidget(widget)
+    return row
 
 
 def badge_label() -> QLabel:

@@ -8,7 +8,7 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import QTimer
 from PyQt6.QtGui import QShowEvent
-from PyQt6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 from rnnviz.session.analysis import LOG_FLOOR
 from rnnviz.session.lab import Comparison, Lab
@@ -94,12 +94,7 @@ class CompareView(QWidget):
         self.compare_button.setToolTip("run vanilla RNN, LSTM and GRU on the current inputs")
         self.compare_button.clicked.connect(self.lab.compare)
 
-        self.layout_widget = pg.GraphicsLayoutWidget()
-        self.layout_widget.setBackground(style.BACKGROUND)
-        self.norm_plot = self.layout_widget.addPlot(row=0, col=0)
-        self.gate_plot = self.layout_widget.addPlot(row=1, col=0)
-        self.layout_widget.ci.layout.setRowStretchFactor(0, 3)
-        self.layout_widget.ci.layout.setRowStretchFactor(1, 2)
+        self.layout_widget, self.norm_plot, self.gate_plot = style.stacked_plots(3, 2)
         self._setup_plots()
         self.curves = self._make_curves()
         self.hint = style.hint_item("")
@@ -114,14 +109,9 @@ class CompareView(QWidget):
             style.set_font(label)
             style.set_text_color(label, "INK")
         self.caption.setWordWrap(True)
-        header = QHBoxLayout()
-        header.addWidget(self.title)
-        header.addStretch(1)
-        header.addWidget(self.badge)
-        header.addWidget(self.compare_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(header)
+        layout.addLayout(style.title_row(self.title, self.badge, self.compare_button))
         layout.addWidget(self.info)
         layout.addWidget(self.legend)
         layout.addWidget(self.layout_widget, 1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import QRectF
-from PyQt6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from rnnviz.engine.gates import SATURATED_ABOVE
 from rnnviz.session.lab import Lab
@@ -61,12 +61,7 @@ class SaturationView(QWidget):
     def __init__(self, lab: Lab, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.lab = lab
-        self.layout_widget = pg.GraphicsLayoutWidget()
-        self.layout_widget.setBackground(style.BACKGROUND)
-        self.fraction_plot = self.layout_widget.addPlot(row=0, col=0)
-        self.heatmap_plot = self.layout_widget.addPlot(row=1, col=0)
-        self.layout_widget.ci.layout.setRowStretchFactor(0, 2)
-        self.layout_widget.ci.layout.setRowStretchFactor(1, 3)
+        self.layout_widget, self.fraction_plot, self.heatmap_plot = style.stacked_plots(2, 3)
         self._setup_plots()
         # Pens and brushes from the theme: _on_appearance_changed.
         self.fraction_curve = self.fraction_plot.plot(symbolPen=None, fillLevel=0.0)
@@ -95,13 +90,9 @@ class SaturationView(QWidget):
             style.set_font(label)
             style.set_text_color(label, "INK")
         self.caption.setWordWrap(True)
-        header = QHBoxLayout()
-        header.addWidget(self.title)
-        header.addStretch(1)
-        header.addWidget(self.badge)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(header)
+        layout.addLayout(style.title_row(self.title, self.badge))
         layout.addWidget(self.info)
         layout.addWidget(self.layout_widget, 1)
         layout.addWidget(self.caption)
