@@ -25,7 +25,7 @@ from rnnviz.engine.params import CELLS, Params
 from rnnviz.engine.progress import Steps
 from rnnviz.engine.sweep import radius_sweep_steps
 from rnnviz.engine.tasks import Task, adding_task, copy_task, next_value_task, text_task
-from rnnviz.engine.train import EpochReport, TrainConfig, sample_text, train
+from rnnviz.engine.train import EpochReport, TrainConfig, TrainingHistory, sample_text, train
 from rnnviz.session.analysis import LOG_FLOOR
 from rnnviz.session.encoding import one_hot
 from rnnviz.session.events import Event
@@ -65,15 +65,6 @@ class SweepResult:
 class Saturation:
     fraction: np.ndarray  # (T,) share of units with |h| > 0.9
     derivative: np.ndarray  # (T, H) the nonlinearity's derivative
-
-
-@dataclass(frozen=True)
-class TrainingHistory:
-    task: Task
-    losses: tuple[float, ...]  # per epoch
-    norm_before: tuple[float, ...]  # mean gradient norm per epoch, before clipping
-    norm_after: tuple[float, ...]
-    params: Params | None  # the latest weights
 
 
 class LabEvents:
@@ -225,6 +216,11 @@ class Lab:
             gate_bias=c.gate_bias,
         )
         return _rescaled(fresh, c.spectral_radius)
+
+    def set_training(self, history: TrainingHistory | None) -> None:
+        """Show a finished training history (from a session file), or none."""
+        self.training = history
+        self.events.training_changed.emit()
 
     def training_steps(self, task: Task, config: TrainConfig) -> Iterator[EpochReport]:
         """A generator for a worker: one EpochReport per epoch."""

@@ -14,7 +14,7 @@ from PyQt6.QtGui import QColor, QGuiApplication, QImage, QPalette
 from PyQt6.QtWidgets import QApplication, QWidget
 
 from rnnviz.session import Session
-from rnnviz.views import files, style
+from rnnviz.views import settings, style
 from rnnviz.views.gradient_plot import NORM
 from rnnviz.views.main_window import MainWindow
 from rnnviz.views.palettes import LIGHT
@@ -224,9 +224,8 @@ def test_the_theme_menu_chooses_and_the_choice_is_remembered(qtbot, window: Main
 
 
 def test_render_windows_show_the_light_theme_whatever_is_remembered(qtbot) -> None:
-    files.set_preferred_theme("dark")
-    with files.without_persistence():
-        w = MainWindow(Session())
+    settings.set_preferred_theme("dark")
+    w = MainWindow(Session(), persistent=False)
     qtbot.addWidget(w)
     assert w.presentation.theme == "light"
     assert paper(w.gradient_plot.plot) == QColor(LIGHT.PAPER)
