@@ -7,7 +7,7 @@ and by default the high-contrast theme (a remembered preference). Leaving it put
 exactly what it changed.
 
 The controller owns the window's chrome that follows the theme (toolbar icons, the toolbar's
-hint, the dock titles); the panels restyle themselves (``style.appearance``).
+hint, the dock titles); the panels restyle themselves (``appearance``).
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from PyQt6.QtWidgets import QMenu, QMenuBar
 
 from rnnviz.resources import asset_path
 from rnnviz.views import style, theme
+from rnnviz.views.appearance import appearance, colors
 from rnnviz.views.files import preferred_theme, set_preferred_theme
 from rnnviz.views.palettes import DARK, HIGH_CONTRAST, LIGHT, PALETTES, Palette
 from rnnviz.views.settings import app_settings
@@ -107,8 +108,8 @@ class PresentationController(QObject):
         # Installed after the File menu's filter, so asked first: the window leaves
         # presentation mode before its layout is remembered on closing.
         window.installEventFilter(self)
-        style.listen(style.appearance_changed, self._restyle_window)
-        if not style.appearance.set(palette=self._palette()):
+        style.listen(appearance.changed, self._restyle_window)
+        if not appearance.set(palette=self._palette()):
             self._restyle_window()  # the window is new: its chrome follows the theme now
 
     @property
@@ -136,7 +137,7 @@ class PresentationController(QObject):
         if self.persistent:
             set_preferred_theme(name)
         self.theme_actions[name].setChecked(True)
-        style.appearance.set(palette=self._palette())
+        appearance.set(palette=self._palette())
 
     def _palette(self) -> Palette:
         if self._forced is not None:
@@ -149,7 +150,7 @@ class PresentationController(QObject):
         """The system switched between light and dark (or a test says it did)."""
         self._system_dark = scheme == Qt.ColorScheme.Dark
         if self._chosen == SYSTEM:
-            style.appearance.set(palette=self._palette())
+            appearance.set(palette=self._palette())
 
     # ---- presentation mode ---------------------------------------------------------------
     @property
@@ -173,7 +174,7 @@ class PresentationController(QObject):
         if self.active:
             return
         w = self.window
-        look = style.appearance
+        look = appearance
         self._before = _Before(
             window_state=w.windowState(),
             controls_hidden=w.act_hide_controls.isChecked(),
@@ -207,9 +208,7 @@ class PresentationController(QObject):
         self.act_leave.setEnabled(False)
         w.setWindowState(before.window_state)
         _menu_bar(w).setVisible(before.menu_bar_shown)
-        style.appearance.set(
-            palette=self._palette(), scale=before.scale, line_scale=before.line_scale
-        )
+        appearance.set(palette=self._palette(), scale=before.scale, line_scale=before.line_scale)
         w.act_hide_controls.setChecked(before.controls_hidden)
         for dock, shown in zip((w.input_dock, w.controls_dock), before.docks_shown, strict=True):
             dock.setVisible(shown)
@@ -291,12 +290,12 @@ class PresentationController(QObject):
         w = self._window()
         if w is None or sip.isdeleted(w):
             return  # a closed window that Python has let go of, while Qt deletes it
-        palette = style.appearance.palette
+        palette = colors()
         for attr, name in _ACTION_ICONS.items():
             getattr(w, attr).setIcon(themed_icon(name, palette))
         self._on_playing_changed(w.player.playing)
         self.act_present.setIcon(themed_icon("present", palette))
-        scale = style.appearance.scale
+        scale = appearance.scale
         w.message.setStyleSheet(
             f"color: {palette.MESSAGE}; font-weight: bold; padding-right: 12px;"
         )
@@ -312,9 +311,7 @@ class PresentationController(QObject):
         # After the window's own handler, which sets the icon from its file.
         w = self._window()
         if w is not None and not sip.isdeleted(w):
-            w.act_play.setIcon(
-                themed_icon("pause" if playing else "play", style.appearance.palette)
-            )
+            w.act_play.setIcon(themed_icon("pause" if playing else "play", colors()))
 
 
 def themed_icon(name: str, palette: Palette) -> QIcon:
