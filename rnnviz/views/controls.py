@@ -26,9 +26,8 @@ from PyQt6.QtWidgets import (
 from superqt import QDoubleSlider
 from superqt.utils import signals_blocked
 
-from rnnviz.engine import ACTIVATIONS, INITS
-from rnnviz.engine.init import INIT_HELP
 from rnnviz.session import Session
+from rnnviz.session.choices import ACTIVATIONS, INIT_HELP, INITS
 from rnnviz.views import sizes, style, widget_style
 
 CELL_NAMES: dict[str, str] = {"vanilla": "vanilla RNN", "lstm": "LSTM", "gru": "GRU"}

@@ -7,8 +7,7 @@ import pyqtgraph as pg
 from PyQt6.QtCore import QRectF
 from PyQt6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from rnnviz.engine.gates import SATURATED_ABOVE
-from rnnviz.session.lab import Lab
+from rnnviz.session.lab import SATURATED_ABOVE, Lab
 from rnnviz.views import plot_style, sizes, style, widget_style
 from rnnviz.views.appearance import appearance, colors
 
