@@ -442,15 +442,18 @@ def _with_caption(widget: QWidget, caption: str) -> QWidget:
     """The slide's caption above the picture, as the lesson bar shows it in the window."""
     from PyQt6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-    from rnnviz.views import style
+    from rnnviz.views import sizes
+    from rnnviz.views.appearance import colors
 
     frame = QWidget()
     frame.setWindowTitle(widget.windowTitle())
     label = QLabel(caption, frame)
     label.setObjectName("caption")
     label.setWordWrap(True)
-    label.setFont(style.font(style.BADGE_PT, bold=True))
-    label.setStyleSheet(f"background: {CAPTION_BACKGROUND}; color: {style.INK}; padding: 8px 12px;")
+    label.setFont(sizes.font(sizes.BADGE_PT, bold=True))
+    label.setStyleSheet(
+        f"background: {CAPTION_BACKGROUND}; color: {colors().INK}; padding: 8px 12px;"
+    )
     layout = QVBoxLayout(frame)
     layout.setContentsMargins(0, 0, 0, 0)
     layout.setSpacing(0)

@@ -1,5 +1,7 @@
-"""The names a view offers as choices, from the engine: views import them from here."""
+"""The choices a user has for the network, and the words that explain them: the names the
+views offer (in menus and tooltips), as the engine defines them and the session checks them."""
 
-from rnnviz.engine import ACTIVATIONS
+from rnnviz.engine import ACTIVATIONS, INITS
+from rnnviz.engine.init import INIT_HELP
 
-__all__ = ["ACTIVATIONS"]
+__all__ = ["ACTIVATIONS", "INITS", "INIT_HELP"]

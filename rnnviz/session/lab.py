@@ -14,7 +14,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from rnnviz.engine import bptt, forward, init_params, with_spectral_radius
-from rnnviz.engine.gates import activation_derivative, mean_gate, saturated_fraction
+from rnnviz.engine.gates import (
+    SATURATED_ABOVE,
+    activation_derivative,
+    mean_gate,
+    saturated_fraction,
+)
 from rnnviz.engine.gradcheck import GradCheck, gradient_check_steps
 from rnnviz.engine.jacobian import (
     jacobian_between,
@@ -63,7 +68,7 @@ class SweepResult:
 
 @dataclass(frozen=True)
 class Saturation:
-    fraction: np.ndarray  # (T,) share of units with |h| > 0.9
+    fraction: np.ndarray  # (T,) share of units with |h| > SATURATED_ABOVE
     derivative: np.ndarray  # (T, H) the nonlinearity's derivative
 
 
@@ -172,7 +177,7 @@ class Lab:
     # ---- 4. saturation (quick) ---------------------------------------------------------
     def saturation(self) -> Saturation:
         trace = self.session.trace
-        return Saturation(saturated_fraction(trace), activation_derivative(trace))
+        return Saturation(saturated_fraction(trace, SATURATED_ABOVE), activation_derivative(trace))
 
     # ---- 5. training (worker) ---------------------------------------------------------
     def make_task(self, name: str, length: int = 20, lag: int = 5, text: str = "") -> Task:

@@ -13,7 +13,8 @@ from PyQt6.QtCore import QRectF, Qt
 from PyQt6.QtWidgets import QGraphicsRectItem, QVBoxLayout, QWidget
 
 from rnnviz.session import Session
-from rnnviz.views import style
+from rnnviz.views import plot_style, style, widget_style
+from rnnviz.views.appearance import appearance, colors
 
 FEED_HINT = "press → to feed the first input"
 # On two lines: on one it is wider than the heatmap at the window's default size.
@@ -48,10 +49,10 @@ class _TimeHeatmap(QWidget):
         self._ticks: tuple[object, ...] | None = None  # what the ticks were made for
         self._rect = QRectF()  # where the image is drawn, in (step, unit) coordinates
         self._drawn = style.DrawnFrom()
-        self.plot = pg.PlotWidget(background=style.BACKGROUND)
+        self.plot = pg.PlotWidget(background=colors().BACKGROUND)
         item = self.plot.getPlotItem()
         # "unit", not "hidden unit": a rotated label longer than a short plot is cut off.
-        style.style_plot(item, "step t", "unit")
+        plot_style.style_plot(item, "step t", "unit")
         item.setMouseEnabled(x=False, y=False)
         item.disableAutoRange()
         item.invertY(True)  # unit 1 on top, like the rows of a matrix
@@ -60,29 +61,29 @@ class _TimeHeatmap(QWidget):
         item.addItem(self.image_item)
         self.color_bar = pg.ColorBarItem(
             values=(-1.0, 1.0),
-            colorMap=style.diverging_colormap(),
+            colorMap=plot_style.diverging_colormap(),
             interactive=False,
             colorMapMenu=False,
         )
-        style.style_color_bar(self.color_bar, bar_label)
+        plot_style.style_color_bar(self.color_bar, bar_label)
         self.color_bar.setImageItem(self.image_item, insert_in=item)
-        self.marker = style.selection_marker()
+        self.marker = plot_style.selection_marker()
         self.marker.hide()
         item.addItem(self.marker, ignoreBounds=True)
-        self.hint = style.hint_item("")
+        self.hint = plot_style.hint_item("")
         item.addItem(self.hint, ignoreBounds=True)
         self.plot.scene().sigMouseClicked.connect(self._on_click)
         item.getViewBox().sigResized.connect(self._set_ticks)
 
-        self.title = style.title_label(title)
-        self.badge = style.badge_label()
+        self.title = widget_style.title_label(title)
+        self.badge = widget_style.badge_label()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(style.title_row(self.title, self.badge))
+        layout.addLayout(widget_style.title_row(self.title, self.badge))
         layout.addWidget(self.plot, 1)
 
         style.listen(session.events.selection_changed, self._on_selection_changed)
-        style.listen(style.appearance_changed, self._on_appearance_changed)
+        style.listen(appearance.changed, self._on_appearance_changed)
 
     def _on_appearance_changed(self) -> None:
         """Ticks spaced for the type size; the badge drawn again in the theme's colours."""
@@ -129,14 +130,14 @@ class _TimeHeatmap(QWidget):
         and the colour bar's levels."""
         H = self.session.config.hidden_size
         height = self.plot.getPlotItem().getViewBox().height()
-        every = style.label_every(H, height)
+        every = plot_style.label_every(H, height)
         key = (H, every, self.color_bar.levels(), round(height))
         if key == self._ticks:
             return
         self._ticks = key
         ticks = [(float(i), str(i)) for i in range(1, H + 1) if (i - 1) % every == 0]
         self.plot.getPlotItem().getAxis("left").setTicks([ticks])
-        self.color_bar.getAxis("right").setTicks(style.level_ticks(*key[2], height))
+        self.color_bar.getAxis("right").setTicks(plot_style.level_ticks(*key[2], height))
 
     def _on_selection_changed(self) -> None:
         step = self._marked_step()
@@ -180,7 +181,7 @@ class StateHeatmap(_TimeHeatmap):
         p = self.session.params
         if p.cell != "vanilla" or p.activation in _BOUNDED:
             return (-1.0, 1.0)
-        return style.symmetric_levels(h)
+        return plot_style.symmetric_levels(h)
 
     def _redraw(self) -> None:
         s = self.session
@@ -190,7 +191,7 @@ class StateHeatmap(_TimeHeatmap):
         h = trace.h  # (T, H)
         self._show(h, self._levels(h), "" if trace.T else FEED_HINT)
         bad = [s for s in (trace.exploded_at, first_bad_step(h)) if s is not None]
-        style.set_badge(self.badge, f"exploded at t = {min(bad)}" if bad else "")
+        widget_style.set_badge(self.badge, f"exploded at t = {min(bad)}" if bad else "")
         self._on_selection_changed()
 
 
@@ -206,7 +207,7 @@ class GradientHeatmap(_TimeHeatmap):
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(session, "gradient ∂L/∂h<sub>t</sub>", "∂L/∂h", parent)
         self.pending = QGraphicsRectItem()
-        self.pending.setBrush(pg.mkBrush(style.PENDING))
+        self.pending.setBrush(pg.mkBrush(colors().PENDING))
         self.pending.setPen(pg.mkPen(None))
         self.pending.hide()
         self.plot.getPlotItem().addItem(self.pending, ignoreBounds=True)
@@ -219,7 +220,7 @@ class GradientHeatmap(_TimeHeatmap):
         self._on_selection_changed()
 
     def _on_appearance_changed(self) -> None:
-        self.pending.setBrush(pg.mkBrush(style.PENDING))
+        self.pending.setBrush(pg.mkBrush(colors().PENDING))
         super()._on_appearance_changed()
 
     def _marked_step(self) -> int | None:
@@ -230,7 +231,7 @@ class GradientHeatmap(_TimeHeatmap):
     def _on_gradients_changed(self) -> None:
         g = self.session.gradients
         # Computed once per backward pass so the colours stay put during the sweep.
-        self._levels = (-1.0, 1.0) if g is None else style.symmetric_levels(g.dL_dh)
+        self._levels = (-1.0, 1.0) if g is None else plot_style.symmetric_levels(g.dL_dh)
         self._redraw()
 
     def _redraw(self) -> None:
@@ -242,7 +243,7 @@ class GradientHeatmap(_TimeHeatmap):
         if g is None:
             self._show(None, self._levels, BACKWARD_HINT if self.session.t else FEED_HINT)
             self.pending.hide()
-            style.set_badge(self.badge, "")
+            widget_style.set_badge(self.badge, "")
             return
         shown = g.dL_dh.copy()  # (T, H)
         sweep = self.session.sweep
@@ -254,4 +255,4 @@ class GradientHeatmap(_TimeHeatmap):
             self.pending.setRect(QRectF(0.5, 0.5, sweep - 1, g.dL_dh.shape[1]))
         bad = g.exploded_at if g.exploded_at is not None else first_bad_step(g.dL_dh)
         where = f" ({g.exploded_in} pass)" if g.exploded_in else ""
-        style.set_badge(self.badge, f"exploded at t = {bad}{where}" if bad else "")
+        widget_style.set_badge(self.badge, f"exploded at t = {bad}{where}" if bad else "")

@@ -25,6 +25,7 @@ from rnnviz import __version__
 from rnnviz.session import Session
 from rnnviz.session.document import Document
 from rnnviz.views import style, theme
+from rnnviz.views.appearance import appearance, colors
 from rnnviz.views.autosave import Autosaver
 from rnnviz.views.controls import ControlsPanel
 from rnnviz.views.equations import EquationsPanel
@@ -150,7 +151,7 @@ class MainWindow(QMainWindow):
         self._chrome: _Chrome | None = None
         self._build_controllers()
         self._follow_state()
-        style.listen(style.appearance_changed, self._restyle_chrome)
+        style.listen(appearance.changed, self._restyle_chrome)
         self._restyle_chrome()
         if persistent:
             self._restore_layout()
@@ -259,7 +260,7 @@ class MainWindow(QMainWindow):
         titles at its scale (the panels restyle themselves)."""
         if sip.isdeleted(self):
             return  # a closed window that Python has let go of, while Qt deletes it
-        palette, scale = style.appearance.palette, style.appearance.scale
+        palette, scale = colors(), appearance.scale
         for attr, name in _ACTION_ICONS.items():
             getattr(self, attr).setIcon(themed_icon(name, palette))
         self._on_playing_changed(self.player.playing)
@@ -307,7 +308,7 @@ class MainWindow(QMainWindow):
         shown = QKeySequence(key).toString(QKeySequence.SequenceFormat.NativeText)
         action.setToolTip(f"{tip} ({_key_name(shown)})")
         if icon is not None:
-            action.setIcon(themed_icon(icon, style.appearance.palette))
+            action.setIcon(themed_icon(icon, colors()))
         self.addAction(action)  # active even when the menu bar is hidden
         return action
 
@@ -515,7 +516,7 @@ class MainWindow(QMainWindow):
 
     def _on_playing_changed(self, playing: bool) -> None:
         self.act_play.setText("Pause" if playing else "Play")
-        self.act_play.setIcon(themed_icon("pause" if playing else "play", style.appearance.palette))
+        self.act_play.setIcon(themed_icon("pause" if playing else "play", colors()))
 
     def changeEvent(self, event: QEvent | None) -> None:
         if event is not None and event.type() == QEvent.Type.WindowStateChange:

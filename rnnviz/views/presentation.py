@@ -1,5 +1,5 @@
 """View ▸ Theme and View ▸ Presentation mode: the actions, and the application's look
-(``style.appearance``) following the window's state.
+(``appearance``) following the window's state.
 
 Themes: light (the default), dark, high contrast, or following the system's light or dark
 setting; the choice is remembered. Presentation mode (F5, Esc leaves it) is for the lecture
@@ -17,7 +17,7 @@ from PyQt6.QtGui import QAction, QActionGroup, QGuiApplication
 from PyQt6.QtWidgets import QMenu, QWidget
 
 from rnnviz.session.window_state import WindowState
-from rnnviz.views import style
+from rnnviz.views.appearance import appearance
 from rnnviz.views.palettes import DARK, HIGH_CONTRAST, LIGHT, PALETTES, Palette
 from rnnviz.views.settings import app_settings, preferred_theme, set_preferred_theme
 from rnnviz.views.window_host import host, host_widget
@@ -72,7 +72,7 @@ class PresentationController(QObject):
             hints.colorSchemeChanged.connect(self._on_color_scheme_changed)
         state.events.theme.connect(self._on_theme)
         state.events.presenting.connect(self._on_presenting)
-        style.appearance.set(palette=self._palette())
+        appearance.set(palette=self._palette())
         if state.presenting:
             self._on_presenting(True)
 
@@ -96,7 +96,7 @@ class PresentationController(QObject):
 
     def _on_theme(self, name: str) -> None:
         self.theme_actions[name].setChecked(True)
-        style.appearance.set(palette=self._palette())
+        appearance.set(palette=self._palette())
 
     def _palette(self) -> Palette:
         if self.active and self._high_contrast:
@@ -110,7 +110,7 @@ class PresentationController(QObject):
         """The system switched between light and dark (or a test says it did)."""
         self._system_dark = scheme == Qt.ColorScheme.Dark
         if self.state.theme == SYSTEM:
-            style.appearance.set(palette=self._palette())
+            appearance.set(palette=self._palette())
 
     # ---- presentation mode ---------------------------------------------------------------
     @property
@@ -141,7 +141,7 @@ class PresentationController(QObject):
         self.state.presenting = not self.state.presenting
 
     def _on_presenting(self, on: bool) -> None:
-        look = style.appearance
+        look = appearance
         self.act_present.setChecked(on)
         self.act_leave.setEnabled(on)
         if on and self._before is None:

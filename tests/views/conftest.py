@@ -1,6 +1,6 @@
 import pytest
 
-from rnnviz.views import style
+from rnnviz.views.appearance import appearance
 from rnnviz.views.palettes import LIGHT
 
 
@@ -8,6 +8,6 @@ from rnnviz.views.palettes import LIGHT
 def light_appearance():
     """Every test starts and ends in the light theme at scale 1: the appearance belongs to the
     whole application, and a window that opens with a remembered theme changes it."""
-    style.appearance.set(palette=LIGHT, scale=1.0, line_scale=1.0)
+    appearance.set(palette=LIGHT, scale=1.0, line_scale=1.0)
     yield
-    style.appearance.set(palette=LIGHT, scale=1.0, line_scale=1.0)
+    appearance.set(palette=LIGHT, scale=1.0, line_scale=1.0)

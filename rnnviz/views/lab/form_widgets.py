@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from PyQt6.QtWidgets import QLabel, QSpinBox
 
-from rnnviz.views import style
+from rnnviz.views import widget_style
 
 
 def alert_label() -> QLabel:
     """Red text for a problem with a setting, next to that setting."""
     label = QLabel()
     label.setWordWrap(True)
-    style.set_font(label)
-    style.set_text_color(label, "ALERT")
+    widget_style.set_font(label)
+    widget_style.set_text_color(label, "ALERT")
     return label
 
 

@@ -18,7 +18,8 @@ from PyQt6.QtWidgets import (
 
 from rnnviz.session.lab import Lab
 from rnnviz.session.training_setup import Task
-from rnnviz.views import style
+from rnnviz.views import sizes, widget_style
+from rnnviz.views.appearance import appearance
 from rnnviz.views.lab.form_widgets import alert_label, spin_box
 
 PRIME_LENGTH = 3  # a new prime: this many first characters of the training text
@@ -41,11 +42,11 @@ class TextSampler(QGroupBox):
     def __init__(self, lab: Lab, parent: QWidget | None = None) -> None:
         super().__init__("what the text model learnt", parent)
         self.lab = lab
-        style.set_font(self, style.LABEL_PT, bold=True)
+        widget_style.set_font(self, sizes.LABEL_PT, bold=True)
         self.prime_edit = QLineEdit("hel")
         self.prime_edit.setToolTip("the text the model has read so far")
         self.prediction = QLabel()
-        _set_mono(self.prediction, style.BADGE_PT)
+        _set_mono(self.prediction, sizes.BADGE_PT)
         self.temperature_box = QDoubleSpinBox()
         self.temperature_box.setRange(0.05, 5.0)
         self.temperature_box.setSingleStep(0.1)
@@ -55,7 +56,7 @@ class TextSampler(QGroupBox):
         self.sample_button = QPushButton("Sample")
         self.sample_view = QPlainTextEdit()
         self.sample_view.setReadOnly(True)
-        _set_mono(self.sample_view, style.LABEL_PT)
+        _set_mono(self.sample_view, sizes.LABEL_PT)
         self.sample_view.setFixedHeight(70)
         self.error = alert_label()
         row = QHBoxLayout()
@@ -76,7 +77,7 @@ class TextSampler(QGroupBox):
         layout.addWidget(self.sample_view)
         for child in self.findChildren(QWidget):
             if child is not self.prediction and child is not self.sample_view:
-                style.set_font(child)  # the group's title is bold, its contents are not
+                widget_style.set_font(child)  # the group's title is bold, its contents are not
 
         self.prime_edit.textChanged.connect(self.predict)
         self.sample_button.clicked.connect(self.sample_requested)
@@ -129,7 +130,7 @@ class TextSampler(QGroupBox):
 
 
 def _mono(point_size: int) -> QFont:
-    font = style.font(point_size)
+    font = sizes.font(point_size)
     font.setStyleHint(QFont.StyleHint.Monospace)
     font.setFamily("monospace")
     return font
@@ -137,4 +138,4 @@ def _mono(point_size: int) -> QFont:
 
 def _set_mono(widget: QWidget, point_size: int) -> None:
     """A monospace font at the appearance's scale, kept so."""
-    style.appearance.keep(widget, "font", lambda w: w.setFont(_mono(point_size)))
+    appearance.keep(widget, "font", lambda w: w.setFont(_mono(point_size)))

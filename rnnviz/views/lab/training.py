@@ -16,7 +16,7 @@ from PyQt6.QtWidgets import (
 
 from rnnviz.session.lab import Lab
 from rnnviz.session.training_setup import EpochReport, SettingsError, training_setup
-from rnnviz.views import style
+from rnnviz.views import style, widget_style
 from rnnviz.views.lab.form_widgets import alert_label
 from rnnviz.views.lab.text_sampler import TextSampler
 from rnnviz.views.lab.training_form import TrainingForm
@@ -55,7 +55,7 @@ class TrainingView(QWidget):
     def __init__(self, lab: Lab, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.lab = lab
-        style.set_font(self)
+        widget_style.set_font(self)
         self.runner = Runner(self)
         self._planned_epochs = 0
         self._run_clip: float | None = None  # the threshold of the shown run
@@ -109,7 +109,7 @@ class TrainingView(QWidget):
         for button in (self.start_button, self.pause_button, self.stop_button):
             buttons.addWidget(button)
         column = QVBoxLayout()
-        column.addWidget(style.title_label("training"))
+        column.addWidget(widget_style.title_label("training"))
         column.addWidget(self.form)
         column.addLayout(buttons)
         column.addWidget(self.progress)

@@ -16,7 +16,7 @@ from PyQt6.QtWidgets import (
 )
 
 from rnnviz.session.training_setup import OPTIMISERS, TASK_HELP, TASKS, TrainingSettings
-from rnnviz.views import style
+from rnnviz.views import widget_style
 from rnnviz.views.lab.form_widgets import alert_label, spin_box
 
 SIGNAL_NOTE = (
@@ -47,8 +47,8 @@ class TrainingForm(QWidget):
         self.task_box.setCurrentText(default.task)
         self.task_help = QLabel()
         self.task_help.setWordWrap(True)
-        style.set_font(self.task_help)
-        style.set_text_color(self.task_help, "MUTED")
+        widget_style.set_font(self.task_help)
+        widget_style.set_text_color(self.task_help, "MUTED")
         self.length_box = spin_box(2, 1000, default.length)
         self.lag_box = spin_box(0, 999, default.lag)
         self.lag_box.setToolTip("y_t should be x_(t − lag)")

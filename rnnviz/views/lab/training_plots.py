@@ -10,7 +10,8 @@ from PyQt6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from rnnviz.session.analysis import LOG_FLOOR
 from rnnviz.session.lab import TrainingHistory
-from rnnviz.views import style
+from rnnviz.views import plot_style, sizes, style, widget_style
+from rnnviz.views.appearance import appearance, colors
 
 # The curves' colours: names of the theme's colours.
 LOSS = "INK"
@@ -45,7 +46,7 @@ class TrainingPlots(QWidget):
         self.theta_curve = self.norm_plot.plot()
         self.before_curve = self.norm_plot.plot()
         self.after_curve = self.norm_plot.plot()
-        self.hint = style.hint_item(START_HINT)
+        self.hint = plot_style.hint_item(START_HINT)
         self.loss_plot.getPlotItem().addItem(self.hint, ignoreBounds=True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -55,12 +56,12 @@ class TrainingPlots(QWidget):
         ):
             layout.addWidget(legend)
             layout.addWidget(plot, 1)
-        style.listen(style.appearance_changed, self._on_appearance_changed)
+        style.listen(appearance.changed, self._on_appearance_changed)
         self._on_appearance_changed()
 
     def _on_appearance_changed(self) -> None:
         """Curves and their legends in the theme's colours and line widths."""
-        palette = style.appearance.palette
+        palette = colors()
         c = {name: getattr(palette, name) for name in (LOSS, BASELINE, BEFORE, AFTER, THETA)}
         self.loss_legend.setText(
             "<b>loss per epoch</b> &nbsp;&nbsp; "
@@ -73,16 +74,16 @@ class TrainingPlots(QWidget):
             f'<span style="color:{c[AFTER]}">╸╸╸</span> after &nbsp;&nbsp; '
             f'<span style="color:{c[THETA]}">┈┈┈</span> threshold θ'
         )
-        self.loss_curve.setPen(style.pen(c[LOSS]))
+        self.loss_curve.setPen(sizes.pen(c[LOSS]))
         self.loss_curve.setSymbolBrush(c[LOSS])
-        self.loss_curve.setSymbolSize(style.line_width(6))
-        self.baseline_curve.setPen(style.pen(c[BASELINE], dashed=True))
-        self.theta_curve.setPen(style.pen(c[THETA], width=2, dashed=True))
-        self.before_curve.setPen(style.pen(c[BEFORE], width=4))
-        self.after_curve.setPen(style.pen(c[AFTER], dashed=True))
+        self.loss_curve.setSymbolSize(sizes.line_width(6))
+        self.baseline_curve.setPen(sizes.pen(c[BASELINE], dashed=True))
+        self.theta_curve.setPen(sizes.pen(c[THETA], width=2, dashed=True))
+        self.before_curve.setPen(sizes.pen(c[BEFORE], width=4))
+        self.after_curve.setPen(sizes.pen(c[AFTER], dashed=True))
         for plot in (self.loss_plot, self.norm_plot):
             # Room for "0.005" and the axis name side by side.
-            plot.getPlotItem().getAxis("left").setWidth(round(90 * style.appearance.scale))
+            plot.getPlotItem().getAxis("left").setWidth(round(90 * appearance.scale))
 
     def show_history(self, h: TrainingHistory | None, epochs: int, clip: float | None) -> None:
         """Draw ``h`` over ``epochs`` epochs (or as many as it holds, when more), with the
@@ -131,13 +132,13 @@ class TrainingPlots(QWidget):
         item = plot.getPlotItem()
         y0, y1 = low - _PAD_DECADES, high + _PAD_DECADES
         item.setRange(xRange=(0.5, epochs + 0.5), yRange=(y0, y1), padding=0)
-        item.getAxis("left").setTicks(style.log_ticks(y0, y1))
+        item.getAxis("left").setTicks(plot_style.log_ticks(y0, y1))
 
 
 def _log_plot(axis_label: str) -> tuple[pg.PlotWidget, QLabel]:
-    plot = pg.PlotWidget(background=style.BACKGROUND)
+    plot = pg.PlotWidget(background=colors().BACKGROUND)
     item = plot.getPlotItem()
-    style.style_plot(item, "epoch", axis_label)
+    plot_style.style_plot(item, "epoch", axis_label)
     item.setLogMode(y=True)
     item.setMouseEnabled(x=False, y=False)
     item.disableAutoRange()
@@ -145,8 +146,8 @@ def _log_plot(axis_label: str) -> tuple[pg.PlotWidget, QLabel]:
     item.getAxis("left").enableAutoSIPrefix(False)
     label = QLabel()  # the legend
     label.setWordWrap(True)
-    style.set_font(label)
-    style.set_text_color(label, "INK")
+    widget_style.set_font(label)
+    widget_style.set_text_color(label, "INK")
     return plot, label
 
 
