@@ -16,8 +16,9 @@ this order:
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, NamedTuple
 
 from PyQt6 import sip
 from PyQt6.QtGui import QFont
@@ -25,6 +26,12 @@ from PyQt6.QtWidgets import QApplication
 
 from rnnviz.session.events import Event
 from rnnviz.views.palettes import LIGHT, Palette, qt_palette
+
+
+class Look(NamedTuple):
+    palette: Palette
+    scale: float
+    line_scale: float
 
 
 class Appearance:
@@ -58,6 +65,22 @@ class Appearance:
         self._restyle_kept()
         self.changed.emit()
         return True
+
+    def look(self) -> Look:
+        """The palette and scales now, to put back later with ``restore``."""
+        return Look(self.palette, self.scale, self.line_scale)
+
+    def restore(self, look: Look) -> None:
+        self.set(palette=look.palette, scale=look.scale, line_scale=look.line_scale)
+
+    @contextmanager
+    def kept(self) -> Iterator[None]:
+        """Whatever changes inside is undone at the end: the look is put back as it was."""
+        look = self.look()
+        try:
+            yield
+        finally:
+            self.restore(look)
 
     def pt(self, points: float) -> float:
         """A type size in points at the current scale."""

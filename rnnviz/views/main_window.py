@@ -149,6 +149,9 @@ class MainWindow(QMainWindow):
         self.player.playing_changed.connect(self._on_playing_changed)
         self.resize(self._default_size())
         self._chrome: _Chrome | None = None
+        # The look is the application's: a window that changes it (a remembered theme,
+        # presentation mode) puts back what it found when it closes.
+        self._look_found = appearance.look()
         self._build_controllers()
         self._follow_state()
         style.listen(appearance.changed, self._restyle_chrome)
@@ -289,6 +292,7 @@ class MainWindow(QMainWindow):
         """Leave presentation mode first, so that the layout remembered is the user's."""
         self.state.presenting = False
         self.autosave.clean_exit()
+        appearance.restore(self._look_found)
         if self.persistent:
             settings = app_settings()
             settings.setValue(GEOMETRY_KEY, self.saveGeometry())

@@ -263,6 +263,7 @@ def drawn_anew(view: GraphView) -> np.ndarray:
     return to_rgb(image).astype(int)
 
 
+@pytest.mark.usefixtures("kept_appearance")
 def test_each_frame_repaints_what_changed_and_nothing_stale_stays(
     qtbot, view: GraphView, session: Session
 ) -> None:

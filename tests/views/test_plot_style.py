@@ -16,7 +16,10 @@ from rnnviz.views.snapshots import grab, svg_document, to_rgb
 
 SVG = "http://www.w3.org/2000/svg"
 # The offscreen platform cannot resize native windows; that is not a fault of the view.
-pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")
+pytestmark = [
+    pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints"),
+    pytest.mark.usefixtures("kept_appearance"),
+]
 
 
 def test_tick_labels_are_spaced_by_the_axis_length() -> None:
