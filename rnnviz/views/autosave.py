@@ -16,7 +16,7 @@ from PyQt6.QtWidgets import QAbstractButton, QMessageBox, QWidget
 from rnnviz.session.document import SUFFIX, Document, DocumentError
 from rnnviz.views.problems import ProblemReporter
 from rnnviz.views.settings import app_settings, data_folder
-from rnnviz.views.window_host import host
+from rnnviz.views.window_host import host, host_widget
 
 AUTOSAVE_NAME = "autosave" + SUFFIX
 AUTOSAVE_FOLDER_KEY = "autosave/folder"
@@ -41,7 +41,6 @@ class Autosaver(ProblemReporter, QObject):
 
     def __init__(self, document: Document, persistent: bool, parent: QWidget) -> None:
         super().__init__(parent)
-        self.window = parent
         self.document = document
         self.persistent = persistent
         self.recovery_box: QMessageBox | None = None
@@ -56,6 +55,11 @@ class Autosaver(ProblemReporter, QObject):
                 self._ask.setSingleShot(True)
                 self._ask.timeout.connect(self.offer_recovery)
                 self._ask.start(0)
+
+    @property
+    def window(self) -> QWidget:
+        # The parent, not an attribute: window.autosave → self → window would be a cycle.
+        return host_widget(self)
 
     def autosave(self) -> bool:
         """Write the autosave file if the work changed since the last save or autosave."""

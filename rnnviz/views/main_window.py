@@ -219,6 +219,9 @@ class MainWindow(QMainWindow):
     def _on_tab_changed(self, index: int) -> None:
         self.state.lab_tab = self.lab_panel.tabs.tabText(index)
 
+    def _hide_controls(self, hidden: bool) -> None:
+        self.state.controls_hidden = hidden
+
     def _on_controls_hidden(self, hidden: bool) -> None:
         self.act_hide_controls.setChecked(hidden)
         self.input_dock.setVisible(not hidden)
@@ -343,9 +346,7 @@ class MainWindow(QMainWindow):
             "Hide controls", "H", "Hide the side panels (for projecting)", "hide_controls"
         )
         self.act_hide_controls.setCheckable(True)
-        self.act_hide_controls.toggled.connect(
-            lambda hidden: setattr(self.state, "controls_hidden", hidden)
-        )
+        self.act_hide_controls.toggled.connect(self._hide_controls)
         self.act_full_screen = self.add_action("Full screen", "F11", "Full screen", "fullscreen")
         self.act_full_screen.setCheckable(True)
         self.act_full_screen.triggered.connect(self.toggle_full_screen)

@@ -137,6 +137,9 @@ class PresentationController(QObject):
         """Put back the theme and sizes (and the window its chrome) as before ``enter``."""
         self.state.presenting = False
 
+    def _on_present_triggered(self, checked: bool) -> None:
+        self.state.presenting = checked
+
     def toggle(self) -> None:
         self.state.presenting = not self.state.presenting
 
@@ -158,9 +161,7 @@ class PresentationController(QObject):
             "Presentation mode", "F5", "Full screen, large type and lines, no side panels"
         )
         self.act_present.setCheckable(True)
-        self.act_present.triggered.connect(
-            lambda checked: setattr(self.state, "presenting", checked)
-        )
+        self.act_present.triggered.connect(self._on_present_triggered)
         # Esc belongs to the text fields otherwise (it hands the keys back to the window).
         self.act_leave = h.add_action("Leave presentation mode", "Esc", "Leave presentation mode")
         self.act_leave.setEnabled(False)

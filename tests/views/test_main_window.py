@@ -3,6 +3,9 @@ the transport bar scrubs, the backward pass animates and can be cancelled."""
 
 from __future__ import annotations
 
+import gc
+import weakref
+
 import numpy as np
 import pytest
 from PyQt6.QtCore import Qt
@@ -345,3 +348,19 @@ def test_heatmaps_mark_the_selected_step_where_they_have_data(
     qtbot.waitUntil(lambda: window.session.sweep is None, timeout=3000)
     assert window.gradient_heatmap.marker.isVisible()
     assert window.gradient_heatmap.marker.value() == window.session.selected_step == 3
+
+
+def test_a_closed_window_is_freed_at_once_not_by_the_garbage_collector(qtbot) -> None:
+    """No reference cycle through a controller or a connected lambda: a window left to the
+    cycle collector is torn apart in any order, which crashes Qt's handlers mid-paint."""
+    gc.disable()
+    try:
+        w = MainWindow(Session(), persistent=False)
+        w.show()
+        qtbot.waitExposed(w)
+        w.close()
+        ref = weakref.ref(w)
+        del w
+        assert ref() is None
+    finally:
+        gc.enable()
