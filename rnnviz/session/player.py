@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from psygnal import Signal
+
 from rnnviz.session.config import SessionConfig
-from rnnviz.session.events import Event
 from rnnviz.session.lab import Lab
 from rnnviz.session.lessons import Scenario, Slide
 from rnnviz.session.session import Session
@@ -15,12 +16,13 @@ class ScenarioPlayer:
     Views read ``slide`` for the caption and for what to show (``unrolled``, ``panel``).
     """
 
+    slide_changed = Signal()
+
     def __init__(self, session: Session, lab: Lab | None = None) -> None:
         self.session = session
         self.lab = lab
         self.scenario: Scenario | None = None
         self.index = 0  # 0-based
-        self.slide_changed: Event[[]] = Event("slide_changed")
 
     @property
     def slide(self) -> Slide | None:

@@ -28,8 +28,9 @@ from superqt.utils import signals_blocked
 
 from rnnviz.engine import ACTIVATIONS, INITS
 from rnnviz.engine.init import INIT_HELP
-from rnnviz.session import Session
+from rnnviz.session import Change, Session
 from rnnviz.views import style
+from rnnviz.views.binding import listen
 
 CELL_NAMES: dict[str, str] = {"vanilla": "vanilla RNN", "lstm": "LSTM", "gru": "GRU"}
 ENCODING_NAMES: dict[str, str] = {"scalar": "scalar", "vector": "vector", "text": "text"}
@@ -218,7 +219,7 @@ class ControlsPanel(QWidget):
             box.installEventFilter(guard)
 
         self._connect()
-        style.listen(session.events.config_changed, self._on_config_changed)
+        listen(session.changed, self._on_session_changed)
         self._on_config_changed()
 
     def sizeHint(self) -> QSize:
@@ -361,6 +362,10 @@ class ControlsPanel(QWidget):
         self.errors[key].setVisible(bool(message))
 
     # ---- session -------------------------------------------------------------------
+    def _on_session_changed(self, changes: Change) -> None:
+        if changes & Change.CONFIG:
+            self._on_config_changed()
+
     def _on_config_changed(self) -> None:
         c = self.session.config
         s = self.session.spectra

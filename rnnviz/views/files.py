@@ -30,9 +30,9 @@ from PyQt6.QtWidgets import QFileDialog, QInputDialog, QMenu, QMessageBox
 
 from rnnviz.engine import ACTIVATIONS, Params
 from rnnviz.io.weights import WEIGHT_SUFFIXES, WeightFileError, load_weights
-from rnnviz.session import InputError, Session
+from rnnviz.session import Change, InputError, Session
 from rnnviz.session.config import SessionConfig
-from rnnviz.session.lab import Lab, TrainingHistory
+from rnnviz.session.lab import Lab, LabChange, TrainingHistory
 from rnnviz.session.session_extras import (
     ViewState,
     read_view,
@@ -196,16 +196,8 @@ class FileController(ProblemReporter, QObject):
         self.autosave_timer = QTimer(self)
         self.autosave_timer.setInterval(self.AUTOSAVE_MS)
         self.autosave_timer.timeout.connect(self.autosave)
-        events = window.session.events
-        for event in (
-            events.stepped,
-            events.sequence_changed,
-            events.config_changed,
-            events.gradients_changed,
-            events.selection_changed,
-        ):
-            event.connect(self._on_changed)
-        window.lab.events.training_changed.connect(self._on_changed)
+        window.session.changed.connect(self._on_session_changed)
+        window.lab.changed.connect(self._on_lab_changed)
         self._update_title()
         if persistent:
             self._restore_layout()
@@ -559,9 +551,7 @@ class FileController(ProblemReporter, QObject):
         w.show_lab(view.page == "lab")
 
     def _set_training(self, history: TrainingHistory | None) -> None:
-        lab = self.window.lab
-        lab.training = history
-        lab.events.training_changed.emit()
+        self.window.lab.set_training(history)
 
     def _stop_animations(self) -> None:
         self.window.player.stop()
@@ -574,6 +564,14 @@ class FileController(ProblemReporter, QObject):
         self._autosaved = self._saved
         self._modified = False
         self._update_title()
+
+    def _on_session_changed(self, changes: Change) -> None:
+        if changes & ~Change.SWEEP:  # the backward animation's cursor is not saved
+            self._on_changed()
+
+    def _on_lab_changed(self, changes: LabChange) -> None:
+        if changes & LabChange.TRAINING:  # the only lab result a file holds
+            self._on_changed()
 
     def _on_changed(self) -> None:
         w = self.window

@@ -32,6 +32,7 @@ from PyQt6.QtWidgets import QMenu, QMenuBar
 
 from rnnviz.resources import asset_path
 from rnnviz.views import style, theme
+from rnnviz.views.binding import listen
 from rnnviz.views.files import preferred_theme, set_preferred_theme
 from rnnviz.views.palettes import DARK, HIGH_CONTRAST, LIGHT, PALETTES, Palette
 from rnnviz.views.settings import app_settings
@@ -107,7 +108,7 @@ class PresentationController(QObject):
         # Installed after the File menu's filter, so asked first: the window leaves
         # presentation mode before its layout is remembered on closing.
         window.installEventFilter(self)
-        style.listen(style.appearance_changed, self._restyle_window)
+        listen(style.appearance_changed, self._restyle_window)
         if not style.appearance.set(palette=self._palette()):
             self._restyle_window()  # the window is new: its chrome follows the theme now
 

@@ -29,8 +29,9 @@ from rnnviz.engine.optim import make_optimiser
 from rnnviz.engine.tasks import TASK_HELP, TASKS, Task
 from rnnviz.engine.train import EpochReport, TrainConfig
 from rnnviz.session.analysis import LOG_FLOOR
-from rnnviz.session.lab import Lab
+from rnnviz.session.lab import Lab, LabChange
 from rnnviz.views import style
+from rnnviz.views.binding import listen
 from rnnviz.views.worker import CANCELLED, DONE, Runner
 
 DEFAULT_TEXT = "hello world, hello rnn, hello gradient. " * 3
@@ -124,8 +125,8 @@ class TrainingView(QWidget):
         self.runner.resumed.connect(self._on_resumed)
         self.runner.failed.connect(self.message.setText)
         self.runner.finished.connect(self._on_finished)
-        style.listen(lab.events.training_changed, self._on_training_changed)
-        style.listen(style.appearance_changed, self._on_appearance_changed)
+        listen(lab.changed, self._on_lab_changed)
+        listen(style.appearance_changed, self._on_appearance_changed)
         self._on_appearance_changed()
 
         self._show_fields()
@@ -445,6 +446,10 @@ class TrainingView(QWidget):
         if key == "momentum":
             return self.optimiser_box.currentData() == "sgd"
         return True
+
+    def _on_lab_changed(self, changes: LabChange) -> None:
+        if changes & LabChange.TRAINING:
+            self._on_training_changed()
 
     def _on_training_changed(self) -> None:
         """Every epoch is recorded, but redrawn at most every REDRAW_MS while training.
