@@ -322,7 +322,7 @@ def test_the_training_panel_shows_a_finished_run(qtbot) -> None:
         assert isinstance(view, TrainingView)
         history = view.lab.training
         assert history is not None and len(history.losses) == 100
-        epochs, _ = view.loss_curve.getOriginalDataset()
+        epochs, _ = view.plots.loss_curve.getOriginalDataset()
         assert len(epochs) == 100
         assert history.losses[-1] < history.losses[0]
 

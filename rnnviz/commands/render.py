@@ -357,7 +357,6 @@ def _build(session: Session, panel: str, unrolled: bool) -> tuple[QWidget, Lab]:
 
     from rnnviz.session.lab import Lab
     from rnnviz.views.equations import EquationsPanel
-    from rnnviz.views.files import without_persistence
     from rnnviz.views.gradient_plot import GradientPlot
     from rnnviz.views.graph import GraphView
     from rnnviz.views.heatmaps import GradientHeatmap, StateHeatmap
@@ -371,9 +370,9 @@ def _build(session: Session, panel: str, unrolled: bool) -> tuple[QWidget, Lab]:
     from rnnviz.views.main_window import MainWindow
 
     if panel == "all":
-        with without_persistence():  # a picture neither reads nor changes the user's layout
-            window = MainWindow(session)
-        window.graph.set_unrolled(unrolled, animate=False)
+        # A picture neither reads nor changes the user's settings, layout or autosave.
+        window = MainWindow(session, persistent=False)
+        window.state.unrolled = unrolled
         return window, window.lab
     lab = Lab(session)
     if panel == "graph":
@@ -403,23 +402,21 @@ def _build(session: Session, panel: str, unrolled: bool) -> tuple[QWidget, Lab]:
 
 
 def _apply_slide(scene: Scene, widget: QWidget, lab: Lab) -> None:
-    """What the Lessons menu does for a slide: the session's part, then the window's."""
+    """What the Lessons menu does for a slide, by the same function: the session, the lab
+    and the window's state, which the window follows (a lone graph follows its fold)."""
     from rnnviz.session.player import apply_slide
+    from rnnviz.session.window_state import WindowState
     from rnnviz.views.graph import GraphView
     from rnnviz.views.main_window import MainWindow
 
     slide = scene.slide
     if slide is None:
         return
-    apply_slide(scene.session, slide, lab)
-    unrolled = slide.unrolled or scene.unrolled
-    if isinstance(widget, MainWindow):
-        widget.graph.set_unrolled(unrolled, animate=False)
-        widget.show_lab(slide.panel == "lab")
-        if slide.compare:
-            widget.lab_panel.show_tab("Compare")
-    elif isinstance(widget, GraphView):
-        widget.set_unrolled(unrolled, animate=False)
+    state = widget.state if isinstance(widget, MainWindow) else WindowState()
+    apply_slide(scene.session, slide, lab, state)
+    state.unrolled = state.unrolled or scene.unrolled
+    if isinstance(widget, GraphView):
+        widget.set_unrolled(state.unrolled, animate=False)
 
 
 def _compute_lab(panel: str, widget: QWidget, lab: Lab) -> None:
@@ -445,15 +442,18 @@ def _with_caption(widget: QWidget, caption: str) -> QWidget:
     """The slide's caption above the picture, as the lesson bar shows it in the window."""
     from PyQt6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-    from rnnviz.views import style
+    from rnnviz.views import sizes
+    from rnnviz.views.appearance import colors
 
     frame = QWidget()
     frame.setWindowTitle(widget.windowTitle())
     label = QLabel(caption, frame)
     label.setObjectName("caption")
     label.setWordWrap(True)
-    label.setFont(style.font(style.BADGE_PT, bold=True))
-    label.setStyleSheet(f"background: {CAPTION_BACKGROUND}; color: {style.INK}; padding: 8px 12px;")
+    label.setFont(sizes.font(sizes.BADGE_PT, bold=True))
+    label.setStyleSheet(
+        f"background: {CAPTION_BACKGROUND}; color: {colors().INK}; padding: 8px 12px;"
+    )
     layout = QVBoxLayout(frame)
     layout.setContentsMargins(0, 0, 0, 0)
     layout.setSpacing(0)

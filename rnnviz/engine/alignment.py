@@ -1,9 +1,9 @@
 """Arrays laid out for fast mat-vecs: starting on a 64-byte boundary, rows of whole blocks.
 
-OpenBLAS's mat-vec loads a matrix row by row in 32-byte vectors. Measured here at H = 128,
-``W.dot(v)`` takes 1.26 µs when W starts on a 32-byte boundary and 1.42–1.51 µs when it
-starts 8, 16 or 48 bytes past one, and where ``np.empty`` puts a block is luck. Rows of a
-whole number of 32-byte blocks keep every row aligned, not only the first.
+OpenBLAS's mat-vec loads a matrix row by row in 32-byte vectors, and is slower on a matrix
+that does not start on a 32-byte boundary (measured in rnnviz/bench/engine.py); where
+``np.empty`` puts a block is luck. Rows of a whole number of 32-byte blocks keep every row
+aligned, not only the first.
 """
 
 from __future__ import annotations

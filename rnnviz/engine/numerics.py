@@ -47,9 +47,3 @@ def first_bad_row(a: np.ndarray) -> int | None:
     """Index of the first row of ``a`` that holds a non-finite value, or None."""
     bad = ~np.isfinite(a.reshape(a.shape[0], -1) if a.size else a[:, :0]).all(axis=1)
     return int(np.argmax(bad)) if bad.any() else None
-
-
-def last_bad_row(a: np.ndarray) -> int | None:
-    """Index of the last row of ``a`` that holds a non-finite value, or None."""
-    bad = ~np.isfinite(a.reshape(a.shape[0], -1) if a.size else a[:, :0]).all(axis=1)
-    return int(a.shape[0] - 1 - np.argmax(bad[::-1])) if bad.any() else None

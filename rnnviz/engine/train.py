@@ -18,6 +18,17 @@ from rnnviz.engine.tasks import Task
 
 
 @dataclass(frozen=True)
+class TrainingHistory:
+    """A training run as the lab shows it and a session file keeps it."""
+
+    task: Task
+    losses: tuple[float, ...]  # per epoch
+    norm_before: tuple[float, ...]  # mean gradient norm per epoch, before clipping
+    norm_after: tuple[float, ...]
+    params: Params | None  # the latest weights
+
+
+@dataclass(frozen=True)
 class TrainConfig:
     optimiser: str = "adam"
     lr: float = 0.01

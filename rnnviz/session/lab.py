@@ -16,7 +16,12 @@ import numpy as np
 from psygnal import Signal
 
 from rnnviz.engine import bptt, forward, init_params, with_spectral_radius
-from rnnviz.engine.gates import activation_derivative, mean_gate, saturated_fraction
+from rnnviz.engine.gates import (
+    SATURATED_ABOVE,
+    activation_derivative,
+    mean_gate,
+    saturated_fraction,
+)
 from rnnviz.engine.gradcheck import GradCheck, gradient_check_steps
 from rnnviz.engine.jacobian import (
     jacobian_between,
@@ -27,7 +32,7 @@ from rnnviz.engine.params import CELLS, Params
 from rnnviz.engine.progress import Steps
 from rnnviz.engine.sweep import radius_sweep_steps
 from rnnviz.engine.tasks import Task, adding_task, copy_task, next_value_task, text_task
-from rnnviz.engine.train import EpochReport, TrainConfig, sample_text, train
+from rnnviz.engine.train import EpochReport, TrainConfig, TrainingHistory, sample_text, train
 from rnnviz.session.analysis import LOG_FLOOR
 from rnnviz.session.encoding import one_hot
 from rnnviz.session.session import Change, Session
@@ -64,17 +69,8 @@ class SweepResult:
 
 @dataclass(frozen=True)
 class Saturation:
-    fraction: np.ndarray  # (T,) share of units with |h| > 0.9
+    fraction: np.ndarray  # (T,) share of units with |h| > SATURATED_ABOVE
     derivative: np.ndarray  # (T, H) the nonlinearity's derivative
-
-
-@dataclass(frozen=True)
-class TrainingHistory:
-    task: Task
-    losses: tuple[float, ...]  # per epoch
-    norm_before: tuple[float, ...]  # mean gradient norm per epoch, before clipping
-    norm_after: tuple[float, ...]
-    params: Params | None  # the latest weights
 
 
 class LabChange(enum.Flag):
@@ -191,7 +187,7 @@ class Lab:
     # ---- 4. saturation (quick) ---------------------------------------------------------
     def saturation(self) -> Saturation:
         trace = self.session.trace
-        return Saturation(saturated_fraction(trace), activation_derivative(trace))
+        return Saturation(saturated_fraction(trace, SATURATED_ABOVE), activation_derivative(trace))
 
     # ---- 5. training (worker) ---------------------------------------------------------
     def make_task(self, name: str, length: int = 20, lag: int = 5, text: str = "") -> Task:

@@ -8,19 +8,23 @@ from rnnviz.session.config import SessionConfig
 from rnnviz.session.lab import Lab
 from rnnviz.session.lessons import Scenario, Slide
 from rnnviz.session.session import Session
+from rnnviz.session.window_state import WindowState
 
 
 class ScenarioPlayer:
     """Next / previous through a lesson's slides. ``slide_changed`` fires after a slide ran.
 
-    Views read ``slide`` for the caption and for what to show (``unrolled``, ``panel``).
+    Views read ``slide`` for the caption; what the window shows follows ``window``.
     """
 
     slide_changed = Signal()
 
-    def __init__(self, session: Session, lab: Lab | None = None) -> None:
+    def __init__(
+        self, session: Session, lab: Lab | None = None, window: WindowState | None = None
+    ) -> None:
         self.session = session
         self.lab = lab
+        self.window = window
         self.scenario: Scenario | None = None
         self.index = 0  # 0-based
 
@@ -57,12 +61,15 @@ class ScenarioPlayer:
     def go(self, index: int) -> None:
         assert self.scenario is not None
         self.index = index
-        apply_slide(self.session, self.scenario.slides[index], self.lab)
+        apply_slide(self.session, self.scenario.slides[index], self.lab, self.window)
         self.slide_changed.emit()
 
 
-def apply_slide(session: Session, slide: Slide, lab: Lab | None = None) -> None:
-    """Defaults + the slide's settings, its input, then what it runs."""
+def apply_slide(
+    session: Session, slide: Slide, lab: Lab | None = None, window: WindowState | None = None
+) -> None:
+    """Defaults + the slide's settings, its input, then what it runs, then what the window
+    shows: the one way a slide is applied, by the Lessons menu and ``rnnviz render`` alike."""
     settings = {**vars(SessionConfig()), **slide.settings}
     inp = slide.input
     if "preset" in inp:
@@ -82,3 +89,9 @@ def apply_slide(session: Session, slide: Slide, lab: Lab | None = None) -> None:
         session.run_backward()
     if slide.compare and lab is not None:
         lab.compare()
+    if window is not None:
+        with window.events.paused():
+            window.unrolled = slide.unrolled
+            window.show_lab(slide.panel == "lab")
+            if slide.compare:
+                window.lab_tab = "Compare"

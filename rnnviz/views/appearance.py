@@ -1,29 +1,37 @@
 """The application's current look: a palette of named colours and a scale for type and lines.
 
-There is one ``Appearance`` for the whole application (``style.appearance``). ``set`` changes
-it and then, in this order:
+There is one ``Appearance`` for the whole application, ``appearance`` below. Views read its
+colours at draw time through ``colors()`` (``colors().INK``), never copied at import, so a
+change of theme reaches whatever draws next. ``set`` changes the appearance and then, in
+this order:
 
-1. rebinds what the views read by name (``style.INK`` …: ``bind``),
-2. gives the Qt application the theme's palette (with Fusion, which honours palettes) and
+1. gives the Qt application the theme's palette (with Fusion, which honours palettes) and
    scales its font,
-3. restyles everything styled through ``keep`` (the shared helpers in ``style``: plot axes,
-   titles, hints, fonts and colours of labels), and
-4. emits ``changed`` (``style.appearance_changed``): each view restyles what is its own (curve
-   pens, legends written in colour, painted panels) in an ``_on_appearance_changed`` handler.
+2. restyles everything styled through ``keep`` (the shared helpers in ``plot_style`` and
+   ``widget_style``: plot axes, titles, hints, fonts and colours of labels), and
+3. emits ``changed``: each view restyles what is its own (curve pens, legends written in
+   colour, painted panels) in an ``_on_appearance_changed`` handler.
 """
 
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, NamedTuple
 
 from psygnal import Signal
 from PyQt6 import sip
 from PyQt6.QtGui import QFont
 from PyQt6.QtWidgets import QApplication
 
-from rnnviz.views.palettes import Palette, qt_palette
+from rnnviz.views.palettes import LIGHT, Palette, qt_palette
+
+
+class Look(NamedTuple):
+    palette: Palette
+    scale: float
+    line_scale: float
 
 
 class Appearance:
@@ -35,7 +43,6 @@ class Appearance:
         self.palette = palette
         self.scale = 1.0
         self.line_scale = 1.0
-        self._binders: list[Callable[[Palette], None]] = []
         self._kept: weakref.WeakKeyDictionary[Any, dict[str, Callable[[Any], None]]] = (
             weakref.WeakKeyDictionary()
         )
@@ -55,12 +62,26 @@ class Appearance:
         if not new_palette and not new_scale and line_scale == self.line_scale:
             return False
         self.palette, self.scale, self.line_scale = palette, scale, line_scale
-        for bind in self._binders:
-            bind(palette)
         self._apply_to_application(new_palette, new_scale)
         self._restyle_kept()
         self.changed.emit()
         return True
+
+    def look(self) -> Look:
+        """The palette and scales now, to put back later with ``restore``."""
+        return Look(self.palette, self.scale, self.line_scale)
+
+    def restore(self, look: Look) -> None:
+        self.set(palette=look.palette, scale=look.scale, line_scale=look.line_scale)
+
+    @contextmanager
+    def kept(self) -> Iterator[None]:
+        """Whatever changes inside is undone at the end: the look is put back as it was."""
+        look = self.look()
+        try:
+            yield
+        finally:
+            self.restore(look)
 
     def pt(self, points: float) -> float:
         """A type size in points at the current scale."""
@@ -69,11 +90,6 @@ class Appearance:
     def width(self, pixels: float) -> float:
         """A line width at the current scale (and the theme's boost: high contrast is bolder)."""
         return pixels * self.line_scale * self.palette.LINE_BOOST
-
-    def bind(self, binder: Callable[[Palette], None]) -> None:
-        """Call ``binder(palette)`` now and first thing after every change."""
-        self._binders.append(binder)
-        binder(self.palette)
 
     def keep(self, item: Any, key: str, restyle: Callable[[Any], None]) -> None:
         """Style ``item`` with ``restyle(item)`` now and after every change while it lives.
@@ -109,3 +125,12 @@ class Appearance:
             app.setFont(font)
             if self.scale == 1.0:
                 self._base_font = None  # back to the very font it had
+
+
+appearance = Appearance(LIGHT)
+
+
+def colors() -> Palette:
+    """The current theme's colours (``colors().INK``, ``colors().REGIME_COLORS`` …): read
+    them when drawing, and draw again on ``appearance.changed``."""
+    return appearance.palette

@@ -26,10 +26,9 @@ from PyQt6.QtWidgets import (
 from superqt import QDoubleSlider
 from superqt.utils import signals_blocked
 
-from rnnviz.engine import ACTIVATIONS, INITS
-from rnnviz.engine.init import INIT_HELP
 from rnnviz.session import Change, Session
-from rnnviz.views import style
+from rnnviz.session.choices import ACTIVATIONS, INIT_HELP, INITS
+from rnnviz.views import sizes, widget_style
 from rnnviz.views.binding import listen
 
 CELL_NAMES: dict[str, str] = {"vanilla": "vanilla RNN", "lstm": "LSTM", "gru": "GRU"}
@@ -72,8 +71,8 @@ TIPS: dict[str, str] = {
 def titled_group(title: str, content: QWidget) -> QGroupBox:
     """A box with a large title; the content carries the label font so only the title is big."""
     group = QGroupBox(title)
-    style.set_font(group, style.TITLE_PT, bold=True)
-    style.set_font(content)
+    widget_style.set_font(group, sizes.TITLE_PT, bold=True)
+    widget_style.set_font(content)
     layout = QVBoxLayout(group)
     layout.setContentsMargins(8, 4, 8, 8)
     layout.addWidget(content)
@@ -87,8 +86,8 @@ def colored_label(color: str, bold: bool = False) -> QLabel:
     label's font to the application default (9 pt), too small for a lecture hall.
     """
     label = QLabel()
-    style.set_font(label, style.LABEL_PT, bold=bold)
-    style.set_text_color(label, color)
+    widget_style.set_font(label, sizes.LABEL_PT, bold=bold)
+    widget_style.set_text_color(label, color)
     label.setWordWrap(True)
     return label
 
@@ -147,7 +146,7 @@ class ControlsPanel(QWidget):
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
-        style.set_font(self)
+        widget_style.set_font(self)
         self.errors: dict[str, QLabel] = {}
 
         self.cell_combo = _combo(CELL_NAMES)

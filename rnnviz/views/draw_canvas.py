@@ -13,7 +13,8 @@ from PyQt6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QPolyg
 from PyQt6.QtWidgets import QSizePolicy, QWidget
 
 from rnnviz.session import Change, Session
-from rnnviz.views import style
+from rnnviz.views import sizes, widget_style
+from rnnviz.views.appearance import appearance, colors
 from rnnviz.views.binding import listen
 
 Y_MAX = 1.5  # the pad spans −Y_MAX..Y_MAX; values outside are drawn at the edge
@@ -32,7 +33,7 @@ class DrawCanvas(QWidget):
         self._values = np.zeros(session.config.sequence_length)  # (N,)
         self._last: tuple[int, float] | None = None  # the previous drag point (step, value)
         self._fitted_to: tuple[int, str] | None = None  # (length, encoding) of the pad
-        style.set_font(self)
+        widget_style.set_font(self)
         # The arrow keys belong to the main window (stepping), never to the pad.
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setCursor(Qt.CursorShape.CrossCursor)
@@ -43,7 +44,7 @@ class DrawCanvas(QWidget):
             "release to use it as the input sequence."
         )
         listen(session.changed, self._on_session_changed)
-        listen(style.appearance_changed, self._on_appearance_changed)
+        listen(appearance.changed, self._on_appearance_changed)
         self._on_sequence_changed()
 
     # ---- public --------------------------------------------------------------------
@@ -151,21 +152,21 @@ class DrawCanvas(QWidget):
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         area = self._area()
-        painter.fillRect(self.rect(), QColor(style.PAPER))
+        painter.fillRect(self.rect(), QColor(colors().PAPER))
         self._paint_grid(painter, area)
         self._paint_signal(painter, area)
         painter.end()
 
     def _paint_grid(self, painter: QPainter, area: QRectF) -> None:
-        ink = QColor(style.INK)
-        muted = QColor(style.MUTED)
+        ink = QColor(colors().INK)
+        muted = QColor(colors().MUTED)
         metrics = painter.fontMetrics()
         # A short pad labels only the zero line: three labels would run into each other.
         labelled = GRID_VALUES if area.height() >= 3 * metrics.height() else (0.0,)
         for value in GRID_VALUES:
             y = self._y(value)
             # The zero line is the reference students read values against: make it stand out.
-            pen = QPen(ink if value == 0 else muted, style.line_width(1.5 if value == 0 else 1))
+            pen = QPen(ink if value == 0 else muted, sizes.line_width(1.5 if value == 0 else 1))
             if value != 0:
                 pen.setStyle(Qt.PenStyle.DashLine)
             painter.setPen(pen)
@@ -180,7 +181,7 @@ class DrawCanvas(QWidget):
                 ),
                 text,
             )
-        painter.setPen(QPen(ink, style.line_width(1.5)))
+        painter.setPen(QPen(ink, sizes.line_width(1.5)))
         painter.drawRect(area)
         n = self._values.size
         baseline = area.bottom() + metrics.ascent() + 4
@@ -192,16 +193,16 @@ class DrawCanvas(QWidget):
         )
 
     def _paint_signal(self, painter: QPainter, area: QRectF) -> None:
-        color = QColor(style.INPUT)
+        color = QColor(colors().INPUT)
         n = self._values.size
         xs = area.left() + (np.arange(n) + 0.5) / n * area.width()  # (N,) as _x, in one go
         ys = area.top() + (Y_MAX - self._values) / (2 * Y_MAX) * area.height()  # (N,) as _y
         points = [QPointF(x, y) for x, y in zip(xs.tolist(), ys.tolist(), strict=True)]
-        painter.setPen(QPen(color, style.line_width(style.LINE_WIDTH)))
+        painter.setPen(QPen(color, sizes.line_width(sizes.LINE_WIDTH)))
         painter.drawPolyline(QPolygonF(points))
         if len(points) <= DOTS_UP_TO:
             painter.setBrush(color)
             painter.setPen(Qt.PenStyle.NoPen)
-            radius = style.line_width(4.0)
+            radius = sizes.line_width(4.0)
             for p in points:
                 painter.drawEllipse(p, radius, radius)

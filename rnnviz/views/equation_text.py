@@ -27,7 +27,7 @@ from PyQt6.QtGui import (
     QTextLayout,
 )
 
-from rnnviz.views.style import appearance
+from rnnviz.views.appearance import appearance, colors
 
 MIN_PT = 12  # the smallest type a projector shows legibly
 SCALES = (1.0, 0.9, 0.8, 0.7, 0.6)  # tried in turn, each size floored at MIN_PT
@@ -421,7 +421,7 @@ def _place_rows(
             x += fonts.width(font, r.text)
         out.append(Glyphs(equals, key, line.color, column, baseline))
         numbers = line.numbers.text(count)
-        out.append(Glyphs(numbers, mono, appearance.palette.INK, start, baseline))
+        out.append(Glyphs(numbers, mono, colors().INK, start, baseline))
         texts.append(f"{plain(line.parts)} = {numbers}")
         y += max(m.height(), fonts.metrics(mono).height()) + shift * 0.6
     return y + m.leading()

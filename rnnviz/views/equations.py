@@ -11,7 +11,8 @@ from PyQt6.QtWidgets import QSizePolicy, QWidget
 
 from rnnviz.session import Change, Session
 from rnnviz.session.explain import Equation, backward_equation, forward_equations
-from rnnviz.views import style
+from rnnviz.views import plot_style, sizes
+from rnnviz.views.appearance import appearance, colors
 from rnnviz.views.binding import listen
 from rnnviz.views.equation_text import Fonts, Layout, Line, Numbers, fit, paint, runs
 
@@ -35,7 +36,7 @@ def vector_numbers(values: np.ndarray) -> Numbers:
     factor = ""
     if top != 0.0 and not _PLAIN_RANGE[0] <= top < _PLAIN_RANGE[1]:
         exponent = min(max(math.floor(math.log10(top)), -300), 300)  # 10.0**±300 is finite
-        factor = f"{style.power_of_ten(exponent)} × "
+        factor = f"{plot_style.power_of_ten(exponent)} × "
         values = values * 10.0**-exponent
     n = values.size
     ends = values if n <= _WHOLE_UP_TO else np.concatenate([values[:4], values[-4:]])
@@ -74,7 +75,7 @@ class EquationsPanel(QWidget):
         self._choice = 0  # the last layout's choice of lines and type size …
         self._shape: object = None  # … for lines of this shape at this size
         listen(session.changed, self._on_session_changed)
-        listen(style.appearance_changed, self._on_appearance_changed)
+        listen(appearance.changed, self._on_appearance_changed)
         self._rebuild()
 
     def text(self) -> str:
@@ -125,14 +126,14 @@ class EquationsPanel(QWidget):
 
     def paintEvent(self, event: QPaintEvent | None) -> None:
         painter = QPainter(self)
-        painter.fillRect(self.rect(), QColor(style.PAPER))
+        painter.fillRect(self.rect(), QColor(colors().PAPER))
         paint(painter, self._fitted(), self._fonts, self.height())
         painter.end()
 
 
 def _lines(s: Session, step: int | None) -> tuple[Line, ...]:
     if step is None or not 1 <= step <= s.t:
-        return (Line(runs(FEED_HINT), style.HINT_PT, style.MUTED),)
+        return (Line(runs(FEED_HINT), sizes.HINT_PT, colors().MUTED),)
     trace = s.trace
     lines = [_heading(f"forward pass, step t = {step}")]
     if trace.exploded_at is not None and step >= trace.exploded_at:
@@ -151,11 +152,11 @@ def _lines(s: Session, step: int | None) -> tuple[Line, ...]:
 
 
 def _heading(text: str) -> Line:
-    return Line(runs(text), style.LABEL_PT, style.MUTED, bold=True)
+    return Line(runs(text), sizes.LABEL_PT, colors().MUTED, bold=True)
 
 
 def _alert(text: str) -> Line:
-    return Line(runs(text), style.BADGE_PT, style.ALERT, bold=True)
+    return Line(runs(text), sizes.BADGE_PT, colors().ALERT, bold=True)
 
 
 def _equation(eq: Equation) -> list[Line]:
@@ -164,13 +165,13 @@ def _equation(eq: Equation) -> list[Line]:
     bold, in its plot colour, and never left out; the terms that carry the recurrence are
     the last to go."""
     text, _, remark = eq.text.partition(_REMARK)
-    lines = [Line(runs(text), EQUATION_PT, style.INK, bold=True, shrink=EQUATION_SHRINK)]
+    lines = [Line(runs(text), EQUATION_PT, colors().INK, bold=True, shrink=EQUATION_SHRINK)]
     if remark:  # said once the numbers are shown: left out before them
-        lines.append(Line(runs("(" + remark), style.LABEL_PT, style.MUTED, priority=1))
+        lines.append(Line(runs("(" + remark), sizes.LABEL_PT, colors().MUTED, priority=1))
     for term in eq.terms:
         result = term is eq.terms[-1]
         name = _RESULT_COLORS.get(term.symbol.split("_")[0], "INK") if result else "INK"
-        color = getattr(style.appearance.palette, name)
+        color = getattr(colors(), name)
         numbers = vector_numbers(term.values)
         priority = 0 if result else _priority(term.symbol)
         lines.append(Line(runs(term.symbol), NUMBERS_PT, color, result, numbers, priority))

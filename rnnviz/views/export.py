@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 from PyQt6.QtCore import QObject, Qt, QTimer, pyqtSignal
-from PyQt6.QtGui import QAction, QKeySequence, QStandardItemModel
+from PyQt6.QtGui import QAction, QStandardItemModel
 from PyQt6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -31,7 +31,9 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from rnnviz.session.document import Document
 from rnnviz.session.export_data import export_csv, export_npz
+from rnnviz.views.problems import ProblemReporter
 from rnnviz.views.snapshots import (
     ANIMATIONS,
     MP4_HINT,
@@ -43,9 +45,7 @@ from rnnviz.views.snapshots import (
     save_picture,
     to_rgb,
 )
-
-if TYPE_CHECKING:
-    from rnnviz.views.main_window import MainWindow
+from rnnviz.views.window_host import host, host_widget
 
 # What can be exported: the whole window or one panel (names shown in the dialogs).
 TARGETS: tuple[str, ...] = (
@@ -62,39 +62,6 @@ PICTURE_FORMATS: dict[str, str] = {"PNG": ".png", "SVG": ".svg"}
 ANIMATION_FORMATS: dict[str, str] = {"GIF": ".gif", "MP4": ".mp4"}
 DATA_FILTER = "Comma-separated values (*.csv);;NumPy arrays (*.npz)"
 DEFAULT_FPS = 4
-
-
-def show_problem(parent: QWidget, title: str, message: str) -> QMessageBox:
-    """A non-modal warning (the keys keep working behind it) that deletes itself on close."""
-    box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Close)
-    box.setParent(parent, box.windowFlags())
-    box.setModal(False)
-    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    box.show()
-    return box
-
-
-class ProblemReporter:
-    """Shows one file problem at a time in a non-modal box, and remembers its message.
-
-    Mixed into the window's file and export controllers: ``last_error`` is the last
-    message, ``error_box`` the box on screen (None once it is closed).
-    """
-
-    window: QWidget
-    last_error: str | None = None
-    error_box: QMessageBox | None = None
-
-    def _fail(self, title: str, message: str) -> None:
-        """A non-modal message naming the file and the problem (the work is untouched)."""
-        self.last_error = message
-        if self.error_box is not None:
-            self.error_box.close()
-        self.error_box = show_problem(self.window, title, message)
-        self.error_box.destroyed.connect(self._forget_error_box)
-
-    def _forget_error_box(self) -> None:
-        self.error_box = None
 
 
 class ExportDialog(QDialog):
@@ -286,13 +253,22 @@ class Exporter(ProblemReporter, QObject):
     target)``, ``export_animation(path, what, fps, target)`` (returns the running
     AnimationJob), ``export_data(path)``; the dialogs ``ask_image``, ``ask_animation``,
     ``ask_data``; ``dialog`` (the export dialog while open), ``job`` (the last animation),
-    ``last_error`` / ``error_box``. ``busy_changed(bool)`` while an animation runs.
+    ``last_error`` / ``error_box``. While an animation runs, the document is ``busy``.
+
+    ``panels`` names the window's panels that can be exported alone (see TARGETS).
     """
 
-    busy_changed = pyqtSignal(bool)
-
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
+    def __init__(
+        self,
+        document: Document,
+        panels: dict[str, QWidget],
+        menu: QMenu,
+        before: QAction,
+        parent: QWidget,
+    ) -> None:
+        super().__init__(parent)
+        self.document = document
+        self._panels = panels
         self.dialog: QDialog | None = None
         self.job: AnimationJob | None = None
         self.last_error: str | None = None
@@ -308,36 +284,24 @@ class Exporter(ProblemReporter, QObject):
             "Data…", None, "Save h, y and the gradient norms per step as CSV or NPZ"
         )
         self.act_data.triggered.connect(self.ask_data)
-        self.menu = QMenu("Export", window)
+        self.menu = QMenu("Export", parent)
         self.menu.addActions([self.act_image, self.act_animation, self.act_data])
+        menu.insertMenu(before, self.menu)
 
     @property
-    def window(self) -> MainWindow:
-        # The parent, not an attribute: window.exporter → self → window would be a cycle.
-        return cast("MainWindow", self.parent())
+    def window(self) -> QWidget:
+        return host_widget(self)
 
     def _action(self, text: str, key: str | None, tip: str) -> QAction:
-        action = QAction(text, self)
         if key is not None:
-            action.setShortcut(QKeySequence(key))
-            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-            self.window.addAction(action)
+            return host(self).add_action(text, key, tip)
+        action = QAction(text, self)
         action.setToolTip(tip)
         return action
 
     # ---- verbs ----------------------------------------------------------------------
     def widget(self, target: str) -> QWidget:
-        w = self.window
-        widgets: dict[str, QWidget] = {
-            "Window": w,
-            "Graph": w.graph,
-            "Equations": w.equations,
-            "Hidden-state heatmap": w.state_heatmap,
-            "Gradient heatmap": w.gradient_heatmap,
-            "Sequence plot": w.sequence_plot,
-            "Gradient plot": w.gradient_plot,
-            "Gradient lab": w.lab_panel,
-        }
+        widgets = {"Window": self.window, **self._panels}
         if target not in widgets:
             raise ValueError(f"unknown panel {target!r}; choose one of {', '.join(TARGETS)}")
         return widgets[target]
@@ -364,7 +328,6 @@ class Exporter(ProblemReporter, QObject):
     ) -> AnimationJob | None:
         """Start drawing the animation; None (and a message) when it cannot start."""
         path = Path(path)
-        w = self.window
         if self.job is not None and not self.job.done:
             self._fail("Cannot export the animation", "another animation is being exported")
             return None
@@ -373,18 +336,17 @@ class Exporter(ProblemReporter, QObject):
             writer = AnimationWriter(path, fps)
             if not path.parent.is_dir():
                 raise ValueError(f"the folder {path.parent} does not exist")
-            w.player.stop()
-            w.sweep.cancel()
-            plan = plan_animation(w.session, what)
+            host(self).stop_animations()
+            plan = plan_animation(self.document.session, what)
         except ValueError as e:
             self._fail("Cannot export the animation", f"{path}: {_problem(e, path)}")
             return None
         restore_view = self._reveal(target)
-        self.busy_changed.emit(True)
+        self.document.busy = True
         if self.job is not None:  # the last one is done: its dialog is no longer needed
             self.job.progress.deleteLater()
             self.job.deleteLater()
-        job = AnimationJob(widget, plan, writer, w, restore_view)
+        job = AnimationJob(widget, plan, writer, self.window, restore_view)
         job.failed.connect(self._animation_failed)
         job.finished.connect(self._animation_finished)
         self.job = job
@@ -399,7 +361,7 @@ class Exporter(ProblemReporter, QObject):
             writer = writers.get(path.suffix.lower())
             if writer is None:
                 raise ValueError("the data file must end in .csv or .npz")
-            writer(self.window.session, path)
+            writer(self.document.session, path)
         except (OSError, ValueError) as e:
             self._fail("Cannot export the data", f"{path}: {_problem(e, path)}")
             return False
@@ -449,25 +411,22 @@ class Exporter(ProblemReporter, QObject):
     # ---- internals ------------------------------------------------------------------
     def _reveal(self, target: str) -> Callable[[], None]:
         """Bring the panel's page to the front while it is drawn; returns how to go back."""
-        w = self.window
+        state = self.document.window
         if target == "Window":
             return lambda: None
-        on_lab = w.pages.currentWidget() is w.lab_panel
-        wanted = target == "Gradient lab"
-        if on_lab == wanted:
-            return lambda: None
-        w.show_lab(wanted)
-        return lambda: w.show_lab(on_lab)
+        page = state.page
+        state.show_lab(target == "Gradient lab")
+        return lambda: setattr(state, "page", page)
 
     def _done(self, path: Path) -> None:
         self.folder = path.parent
-        self.window.show_message(f"Exported {path.name}")
+        host(self).show_message(f"Exported {path.name}")
 
     def _animation_failed(self, message: str) -> None:
         self._fail("Cannot export the animation", message)
 
     def _animation_finished(self, ok: bool) -> None:
-        self.busy_changed.emit(False)
+        self.document.busy = False
         if ok and self.job is not None:
             self._done(self.job.writer.path)
 
@@ -476,11 +435,3 @@ def _problem(error: Exception, path: Path) -> str:
     """The error without the file name in front (the message names it once)."""
     text = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
     return text.removeprefix(f"{path}: ")
-
-
-def install_export(window: MainWindow, menu: QMenu, before: QAction | None) -> Exporter:
-    """The Export submenu in ``menu`` above ``before``; the exporter is ``window.exporter``."""
-    exporter = Exporter(window)
-    menu.insertMenu(before, exporter.menu)
-    window.exporter = exporter  # type: ignore[attr-defined]
-    return exporter

@@ -10,7 +10,8 @@ from PyQt6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from rnnviz.session import Change, Session
 from rnnviz.session.analysis import LOG_FLOOR
-from rnnviz.views import style
+from rnnviz.views import plot_style, sizes, widget_style
+from rnnviz.views.appearance import appearance, colors
 from rnnviz.views.binding import listen
 from rnnviz.views.curves import Curve
 from rnnviz.views.flow import FlowLayout
@@ -50,10 +51,10 @@ class GradientPlot(QWidget):
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
-        self.plot = pg.PlotWidget(background=style.BACKGROUND)
+        self.plot = pg.PlotWidget(background=colors().BACKGROUND)
         item = self.plot.getPlotItem()
         # Short: a long rotated label is cut off in a short plot (the title names it in full).
-        style.style_plot(item, "step t", "‖∂L/∂h<sub>t</sub>‖")
+        plot_style.style_plot(item, "step t", "‖∂L/∂h<sub>t</sub>‖")
         item.setLogMode(y=True)
         item.setMouseEnabled(x=False, y=False)
         item.disableAutoRange()
@@ -67,20 +68,20 @@ class GradientPlot(QWidget):
             NORM: Curve(symbolPen=None),
         }
         item.addItem(self.curves[NORM])
-        self.marker = style.selection_marker()
+        self.marker = plot_style.selection_marker()
         item.addItem(self.marker, ignoreBounds=True)
-        self.hint = style.hint_item("")
+        self.hint = plot_style.hint_item("")
         item.addItem(self.hint, ignoreBounds=True)
 
-        self.title = style.title_label("gradient size per step ‖∂L/∂h<sub>t</sub>‖")
-        self.badge = style.badge_label()
-        self.exploded = style.badge_label()
+        self.title = widget_style.title_label("gradient size per step ‖∂L/∂h<sub>t</sub>‖")
+        self.badge = widget_style.badge_label()
+        self.exploded = widget_style.badge_label()
         self.numbers = QLabel()
         self.clipping = QLabel()
         self.legend = tuple(QLabel(entry) for entry in _legend())
         for label in (self.numbers, self.clipping, *self.legend):
-            style.set_font(label)
-            style.set_text_color(label, "INK")
+            widget_style.set_font(label)
+            widget_style.set_text_color(label, "INK")
         self.legend[-1].setToolTip(_THEORY_TIP)
         header = FlowLayout()
         for widget in (self.title, self.badge):
@@ -101,7 +102,7 @@ class GradientPlot(QWidget):
         self._ticks: tuple[tuple[float, float], int] | None = None  # (decades, labels) shown
         item.getViewBox().sigResized.connect(self._set_ticks)
         listen(session.changed, self._on_session_changed)
-        listen(style.appearance_changed, self._on_appearance_changed)
+        listen(appearance.changed, self._on_appearance_changed)
         self._on_appearance_changed()
         self._on_gradients_changed()
         self._on_selection_changed()
@@ -138,23 +139,24 @@ class GradientPlot(QWidget):
 
     def _on_config_changed(self) -> None:
         regime = self.session.regime
-        style.set_badge(self.badge, regime.text, style.REGIME_COLORS.get(regime.name, style.MUTED))
+        p = colors()
+        widget_style.set_badge(self.badge, regime.text, p.REGIME_COLORS.get(regime.name, p.MUTED))
         self.numbers.setText(self._numbers_text())
         self.clipping.setText(self._clipping_text())
         self.clipping.setVisible(bool(self.clipping.text()))
         g = self.session.gradients
         exploded = "" if g is None or g.exploded_at is None else self._exploded_text()
-        style.set_badge(self.exploded, exploded)
+        widget_style.set_badge(self.exploded, exploded)
 
     def _on_appearance_changed(self) -> None:
         """The theme's colours, and line, marker and tick sizes at its scale."""
         # σ_max is a wide grey band under ρ: for a normal W_hh (e.g. orthogonal) they
         # coincide, and both must stay visible.
-        self.curves[SIGMA].setPen(style.pen(style.THEORY_SIGMA_BAND, width=9))
-        self.curves[RHO].setPen(style.pen(style.THEORY_RHO, dashed=True))
-        self.curves[NORM].setPen(style.pen(style.GRADIENT, width=4))
-        self.curves[NORM].setSymbolBrush(style.GRADIENT)
-        self.curves[NORM].setSymbolSize(style.line_width(9))
+        self.curves[SIGMA].setPen(sizes.pen(colors().THEORY_SIGMA_BAND, width=9))
+        self.curves[RHO].setPen(sizes.pen(colors().THEORY_RHO, dashed=True))
+        self.curves[NORM].setPen(sizes.pen(colors().GRADIENT, width=4))
+        self.curves[NORM].setSymbolBrush(colors().GRADIENT)
+        self.curves[NORM].setSymbolSize(sizes.line_width(9))
         for label, text in zip(self.legend, _legend(), strict=True):
             label.setText(text)
         self._on_config_changed()  # the badges' colours
@@ -212,10 +214,10 @@ class GradientPlot(QWidget):
     def _set_ticks(self) -> None:
         """Decades on the log axis, as many labelled as the plot's height has room for."""
         height = self.plot.getPlotItem().getViewBox().height()
-        labels = max(2, int(height // style.tick_spacing()))
+        labels = max(2, int(height // plot_style.tick_spacing()))
         if (self._decades, labels) != self._ticks:
             self._ticks = (self._decades, labels)
-            ticks = style.log_ticks(*self._decades, max_labels=labels)
+            ticks = plot_style.log_ticks(*self._decades, max_labels=labels)
             self.plot.getPlotItem().getAxis("left").setTicks(ticks)
 
     def _set_hint(self, text: str) -> None:
@@ -252,8 +254,8 @@ def _legend() -> tuple[str, ...]:
     """Legend entries above the plot (pyqtgraph's legend would sit on top of the curves),
     in the theme's colours; each is its own label, so they wrap in a narrow panel."""
     return (
-        f'<span style="color:{style.GRADIENT}">━━●━━</span> measured',
-        f'theory: <span style="color:{style.THEORY_SIGMA_BAND}">███</span> '
-        f'σ<sub>max</sub><sup>T−t</sup> <span style="color:{style.THEORY_RHO}">╸╸╸</span> '
+        f'<span style="color:{colors().GRADIENT}">━━●━━</span> measured',
+        f'theory: <span style="color:{colors().THEORY_SIGMA_BAND}">███</span> '
+        f'σ<sub>max</sub><sup>T−t</sup> <span style="color:{colors().THEORY_RHO}">╸╸╸</span> '
         "ρ<sup>T−t</sup>",
     )

@@ -21,6 +21,7 @@ from PyQt6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from rnnviz.session import Change, Session
 from rnnviz.session.explain import format_vector
 from rnnviz.views import graph_layout as gl
+from rnnviz.views.appearance import appearance, colors
 from rnnviz.views.binding import listen
 from rnnviz.views.graph_items import EdgeSpec, GraphItem, NodeSpec
 from rnnviz.views.graph_scene import (
@@ -32,15 +33,8 @@ from rnnviz.views.graph_scene import (
     edge_kind_at,
     node_at,
 )
-from rnnviz.views.style import (
-    LABEL_PT,
-    appearance,
-    appearance_changed,
-    badge_label,
-    set_badge,
-    set_font,
-    set_text_color,
-)
+from rnnviz.views.sizes import LABEL_PT
+from rnnviz.views.widget_style import badge_label, set_badge, set_font, set_text_color
 
 ANIMATION_MS = 300
 LABEL_PX_PER_PT = 2.0  # a label and its subscript: about two pixels of height per point
@@ -74,7 +68,7 @@ class GraphView(QWidget):
         set_text_color(self.status, "INK")
         self.status.setWordWrap(True)  # a narrow panel gets two lines, not a wider window
         self.badge = badge_label()
-        self.graphics = pg.GraphicsView(background=appearance.palette.PAPER)
+        self.graphics = pg.GraphicsView(background=colors().PAPER)
         self.view_box = pg.ViewBox(enableMouse=False, enableMenu=False, defaultPadding=0.0)
         self.view_box.disableAutoRange()
         self.graphics.setCentralItem(self.view_box)
@@ -100,7 +94,7 @@ class GraphView(QWidget):
         self.view_box.sigResized.connect(self.redraw)
 
         listen(session.changed, self._on_session_changed)
-        listen(appearance_changed, self._on_appearance_changed)
+        listen(appearance.changed, self._on_appearance_changed)
         self.redraw()
 
     # ---- folded / unrolled -------------------------------------------------------
@@ -258,7 +252,7 @@ class GraphView(QWidget):
 
     def _on_appearance_changed(self) -> None:
         """Everything drawn again in the theme's colours, type size and line widths."""
-        self.graphics.setBackground(appearance.palette.PAPER)
+        self.graphics.setBackground(colors().PAPER)
         self.graph_item.restyle()
         self.redraw()
 

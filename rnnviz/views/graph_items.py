@@ -34,8 +34,8 @@ from PyQt6.QtGui import (
 )
 from PyQt6.QtWidgets import QStyleOptionGraphicsItem, QWidget
 
+from rnnviz.views.appearance import appearance, colors
 from rnnviz.views.graph_style import BAD_COLOR, HOVER_GLOW
-from rnnviz.views.style import appearance
 
 NODE_COLORS: dict[str, str] = {"x": "INPUT", "h": "STATE", "y": "OUTPUT"}  # palette names
 NODE_PEN_WIDTH = 2.5  # px at scale 1
@@ -139,7 +139,7 @@ class GraphItem(pg.GraphicsObject):
     def restyle(self) -> None:
         """Take the appearance's colours, type size and line widths (cached ones are
         dropped) and paint again."""
-        p = appearance.palette
+        p = colors()
         self._fonts.clear()
         self._label_boxes.clear()
         self._texts.clear()
@@ -567,7 +567,7 @@ class GraphItem(pg.GraphicsObject):
         key = ("node", n.kind, n.selected, n.bad, n.faint)
         pen = self._pens.get(key)
         if pen is None:
-            p = appearance.palette
+            p = colors()
             if n.selected:
                 pen = QPen(QColor(p.SELECTION), appearance.width(SELECTED_PEN_WIDTH))
             elif n.bad:
@@ -732,7 +732,7 @@ def _polygon(points: np.ndarray) -> QPolygonF:
 def _lighter(color: str) -> QColor:
     """``color`` mixed with the paper (white in the light theme), opaque (a translucent fill
     costs ~3x more to paint)."""
-    c, paper = QColor(color), QColor(appearance.palette.PAPER)
+    c, paper = QColor(color), QColor(colors().PAPER)
     channels = zip(
         (c.red(), c.green(), c.blue()), (paper.red(), paper.green(), paper.blue()), strict=True
     )

@@ -14,6 +14,7 @@ from PyQt6.QtCore import QRectF
 
 from rnnviz.session import Session
 from rnnviz.views import graph_layout as gl
+from rnnviz.views.appearance import appearance, colors
 from rnnviz.views.graph_items import EdgeSpec, LabelSpec, NodeSpec
 from rnnviz.views.graph_style import (
     BAD_COLOR,
@@ -25,7 +26,7 @@ from rnnviz.views.graph_style import (
     strip_rgba,
     value_level,
 )
-from rnnviz.views.style import LABEL_PT, appearance
+from rnnviz.views.sizes import LABEL_PT
 
 NODE_LABEL_PT = LABEL_PT + 2
 EDGE_LABEL_PT = LABEL_PT + 1
@@ -125,10 +126,10 @@ def _gradients(session: Session, lo: int, hi: int) -> dict[int, tuple[float, str
     strength = gradient_strength(g.dL_dh_norm, g.valid)  # (T,)
     steps = np.arange(max(1, lo, session.sweep or 1), min(session.t, hi) + 1)  # (n,)
     s = strength[steps - 1]  # (n,)
-    colors = gradient_colors(s)
+    shades = gradient_colors(s)
     return {
         int(k): None if np.isnan(v) else (float(v), color)
-        for k, v, color in zip(steps, s, colors, strict=True)
+        for k, v, color in zip(steps, s, shades, strict=True)
     }
 
 
@@ -256,7 +257,7 @@ def _folded(c: Content, hover: str | None) -> Scene:
     xh, hy = gl.xh_segment(cx), gl.hy_segment(cx)
     ox, oy = gl.loop_centre(cx)
     size = FOLDED_LABEL_PT
-    p = appearance.palette
+    p = colors()
     labels = (
         _label("x", "t", (cx, xh[1] - gl.NODE_HEIGHT["x"]), (0.5, 0), (0, 6), size, p.INPUT),
         _label("h", "t", (cx - H_LABEL_DX, 0.0), (1, 0.5), (-6, 0), size, p.INK),
@@ -303,7 +304,7 @@ def _node_label(n: NodeSpec) -> LabelSpec:
     suffix = f" {n.char}" if n.char else ""
     if n.kind == "h":
         return _label("h", sub, (cx - H_LABEL_DX, cy), (1, 0), (-4, 11))
-    p = appearance.palette
+    p = colors()
     if n.kind == "x":
         color = p.MUTED if n.faint else p.INPUT
         return _label("x", sub, (cx, cy - half), (0.5, 0), (0, 4), color=color, suffix=suffix)
@@ -321,7 +322,7 @@ def _label(
     suffix: str = "",
 ) -> LabelSpec:
     """A node's label, in ink unless ``color`` is given; ``size`` in points at scale 1."""
-    color = color or appearance.palette.INK
+    color = color or colors().INK
     return LabelSpec(base, sub, pos, align, offset, size, color, bold=True, suffix=suffix)
 
 
@@ -332,7 +333,7 @@ def _edge_label(
     offset: tuple[float, float],
     size: int = EDGE_LABEL_PT,
 ) -> LabelSpec:
-    return LabelSpec("W", sub, pos, align, offset, size, appearance.palette.MUTED, italic=True)
+    return LabelSpec("W", sub, pos, align, offset, size, colors().MUTED, italic=True)
 
 
 def _bounds(left: float, right: float) -> QRectF:

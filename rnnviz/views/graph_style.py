@@ -6,8 +6,9 @@ import numpy as np
 import pyqtgraph as pg
 
 from rnnviz.session.analysis import LOG_FLOOR
+from rnnviz.views.appearance import colors
 from rnnviz.views.palettes import LIGHT, Palette
-from rnnviz.views.style import appearance, diverging_colormap, symmetric_levels
+from rnnviz.views.plot_style import diverging_colormap, symmetric_levels
 
 EDGE_COLOR = LIGHT.EDGE  # the weights' arrows in the light theme (edge_color(): the theme's)
 EDGE_WIDTH = 3.0  # px at scale 1
@@ -23,7 +24,7 @@ _GRADIENT_MAPS: dict[str, pg.ColorMap] = {}  # theme name → map
 
 def edge_color() -> str:
     """The weights' arrows in the current theme."""
-    return appearance.palette.EDGE
+    return colors().EDGE
 
 
 def _gradient_map(palette: Palette) -> pg.ColorMap:
@@ -32,8 +33,8 @@ def _gradient_map(palette: Palette) -> pg.ColorMap:
     cmap = _GRADIENT_MAPS.get(palette.name)
     if cmap is None:
         stops = (palette.GRADIENT_FAINT, palette.GRADIENT, palette.GRADIENT_STRONG)
-        colors = [pg.mkColor(c).getRgb()[:3] for c in stops]
-        cmap = _GRADIENT_MAPS[palette.name] = pg.ColorMap([0.0, 0.55, 1.0], colors)
+        rgb = [pg.mkColor(c).getRgb()[:3] for c in stops]
+        cmap = _GRADIENT_MAPS[palette.name] = pg.ColorMap([0.0, 0.55, 1.0], rgb)
     return cmap
 
 
@@ -73,6 +74,6 @@ def gradient_width(strength: float) -> float:
 
 def gradient_colors(strength: np.ndarray) -> list[str]:
     """Hex colour of each gradient strength (0 faded … 1 the largest; NaN gets a placeholder)."""
-    cmap = _gradient_map(appearance.palette)
+    cmap = _gradient_map(colors())
     rgba = cmap.map(np.nan_to_num(strength), mode="byte")  # (n, 4)
     return [f"#{r:02x}{g:02x}{b:02x}" for r, g, b, _ in rgba]

@@ -13,7 +13,8 @@ from PyQt6.QtCore import QRectF, Qt
 from PyQt6.QtWidgets import QGraphicsRectItem, QVBoxLayout, QWidget
 
 from rnnviz.session import Change, Session
-from rnnviz.views import style
+from rnnviz.views import plot_style, widget_style
+from rnnviz.views.appearance import appearance, colors
 from rnnviz.views.binding import listen
 
 FEED_HINT = "press → to feed the first input"
@@ -48,10 +49,10 @@ class _TimeHeatmap(QWidget):
         self._extent: tuple[int, int] | None = None  # (N steps, H units) the axes show
         self._ticks: tuple[object, ...] | None = None  # what the ticks were made for
         self._rect = QRectF()  # where the image is drawn, in (step, unit) coordinates
-        self.plot = pg.PlotWidget(background=style.BACKGROUND)
+        self.plot = pg.PlotWidget(background=colors().BACKGROUND)
         item = self.plot.getPlotItem()
         # "unit", not "hidden unit": a rotated label longer than a short plot is cut off.
-        style.style_plot(item, "step t", "unit")
+        plot_style.style_plot(item, "step t", "unit")
         item.setMouseEnabled(x=False, y=False)
         item.disableAutoRange()
         item.invertY(True)  # unit 1 on top, like the rows of a matrix
@@ -60,29 +61,29 @@ class _TimeHeatmap(QWidget):
         item.addItem(self.image_item)
         self.color_bar = pg.ColorBarItem(
             values=(-1.0, 1.0),
-            colorMap=style.diverging_colormap(),
+            colorMap=plot_style.diverging_colormap(),
             interactive=False,
             colorMapMenu=False,
         )
-        style.style_color_bar(self.color_bar, bar_label)
+        plot_style.style_color_bar(self.color_bar, bar_label)
         self.color_bar.setImageItem(self.image_item, insert_in=item)
-        self.marker = style.selection_marker()
+        self.marker = plot_style.selection_marker()
         self.marker.hide()
         item.addItem(self.marker, ignoreBounds=True)
-        self.hint = style.hint_item("")
+        self.hint = plot_style.hint_item("")
         item.addItem(self.hint, ignoreBounds=True)
         self.plot.scene().sigMouseClicked.connect(self._on_click)
         item.getViewBox().sigResized.connect(self._set_ticks)
 
-        self.title = style.title_label(title)
-        self.badge = style.badge_label()
+        self.title = widget_style.title_label(title)
+        self.badge = widget_style.badge_label()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(style.title_row(self.title, self.badge))
+        layout.addLayout(widget_style.title_row(self.title, self.badge))
         layout.addWidget(self.plot, 1)
 
         listen(session.changed, self._on_session_changed)
-        listen(style.appearance_changed, self._on_appearance_changed)
+        listen(appearance.changed, self._on_appearance_changed)
 
     # What the picture is drawn from: a change of any of these draws it again.
     _DRAWN_FROM = Change(0)
@@ -137,14 +138,14 @@ class _TimeHeatmap(QWidget):
         and the colour bar's levels."""
         H = self.session.config.hidden_size
         height = self.plot.getPlotItem().getViewBox().height()
-        every = style.label_every(H, height)
+        every = plot_style.label_every(H, height)
         key = (H, every, self.color_bar.levels(), round(height))
         if key == self._ticks:
             return
         self._ticks = key
         ticks = [(float(i), str(i)) for i in range(1, H + 1) if (i - 1) % every == 0]
         self.plot.getPlotItem().getAxis("left").setTicks([ticks])
-        self.color_bar.getAxis("right").setTicks(style.level_ticks(*key[2], height))
+        self.color_bar.getAxis("right").setTicks(plot_style.level_ticks(*key[2], height))
 
     def _on_selection_changed(self) -> None:
         step = self._marked_step()
@@ -187,14 +188,14 @@ class StateHeatmap(_TimeHeatmap):
         p = self.session.params
         if p.cell != "vanilla" or p.activation in _BOUNDED:
             return (-1.0, 1.0)
-        return style.symmetric_levels(h)
+        return plot_style.symmetric_levels(h)
 
     def _redraw(self) -> None:
         trace = self.session.trace
         h = trace.h  # (T, H)
         self._show(h, self._levels(h), "" if trace.T else FEED_HINT)
         bad = [s for s in (trace.exploded_at, first_bad_step(h)) if s is not None]
-        style.set_badge(self.badge, f"exploded at t = {min(bad)}" if bad else "")
+        widget_style.set_badge(self.badge, f"exploded at t = {min(bad)}" if bad else "")
         self._on_selection_changed()
 
 
@@ -210,7 +211,7 @@ class GradientHeatmap(_TimeHeatmap):
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(session, "gradient ∂L/∂h<sub>t</sub>", "∂L/∂h", parent)
         self.pending = QGraphicsRectItem()
-        self.pending.setBrush(pg.mkBrush(style.PENDING))
+        self.pending.setBrush(pg.mkBrush(colors().PENDING))
         self.pending.setPen(pg.mkPen(None))
         self.pending.hide()
         self.plot.getPlotItem().addItem(self.pending, ignoreBounds=True)
@@ -219,7 +220,7 @@ class GradientHeatmap(_TimeHeatmap):
         self._redraw()
 
     def _on_appearance_changed(self) -> None:
-        self.pending.setBrush(pg.mkBrush(style.PENDING))
+        self.pending.setBrush(pg.mkBrush(colors().PENDING))
         super()._on_appearance_changed()
 
     def _marked_step(self) -> int | None:
@@ -237,7 +238,7 @@ class GradientHeatmap(_TimeHeatmap):
     def _set_levels(self) -> None:
         g = self.session.gradients
         # Computed once per backward pass so the colours stay put during the sweep.
-        self._levels = (-1.0, 1.0) if g is None else style.symmetric_levels(g.dL_dh)
+        self._levels = (-1.0, 1.0) if g is None else plot_style.symmetric_levels(g.dL_dh)
 
     def _redraw(self) -> None:
         g = self.session.gradients
@@ -245,7 +246,7 @@ class GradientHeatmap(_TimeHeatmap):
         if g is None:
             self._show(None, self._levels, BACKWARD_HINT if self.session.t else FEED_HINT)
             self.pending.hide()
-            style.set_badge(self.badge, "")
+            widget_style.set_badge(self.badge, "")
             return
         shown = g.dL_dh.copy()  # (T, H)
         sweep = self.session.sweep
@@ -257,4 +258,4 @@ class GradientHeatmap(_TimeHeatmap):
             self.pending.setRect(QRectF(0.5, 0.5, sweep - 1, g.dL_dh.shape[1]))
         bad = g.exploded_at if g.exploded_at is not None else first_bad_step(g.dL_dh)
         where = f" ({g.exploded_in} pass)" if g.exploded_in else ""
-        style.set_badge(self.badge, f"exploded at t = {bad}{where}" if bad else "")
+        widget_style.set_badge(self.badge, f"exploded at t = {bad}{where}" if bad else "")

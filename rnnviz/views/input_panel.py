@@ -20,7 +20,8 @@ from superqt.utils import signals_blocked
 
 from rnnviz.session import Change, InputError, Session
 from rnnviz.session.presets import PRESET_HELP, PRESETS
-from rnnviz.views import style
+from rnnviz.views import widget_style
+from rnnviz.views.appearance import appearance, colors
 from rnnviz.views.binding import listen
 from rnnviz.views.controls import SIDE_WIDTH, colored_label, titled_group
 from rnnviz.views.draw_canvas import DrawCanvas
@@ -42,7 +43,7 @@ FEED_PLACEHOLDERS: dict[str, str] = {
 
 def _invalid_style() -> str:
     """A field holding a mistake: a thick border and a background in the theme's alert."""
-    p = style.appearance.palette
+    p = colors()
     return (
         f'QLineEdit[invalid="true"] {{ border: 3px solid {p.ALERT}; '
         f"background: {p.INVALID_FIELD}; }}"
@@ -59,8 +60,8 @@ class EntryField(QLineEdit):
         super().__init__(parent)
         # The style sheet sits on the field alone (on the panel it would reset every child's
         # font to the application default); the explicit font keeps the field's size.
-        style.appearance.keep(self, "invalid", lambda f: f.setStyleSheet(_invalid_style()))
-        style.set_font(self)
+        appearance.keep(self, "invalid", lambda f: f.setStyleSheet(_invalid_style()))
+        widget_style.set_font(self)
 
     def event(self, event: QEvent | None) -> bool:
         if (
@@ -96,7 +97,7 @@ class InputPanel(QWidget):
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
-        style.set_font(self)
+        widget_style.set_font(self)
 
         self.entry = EntryField()
         self.entry.setToolTip(

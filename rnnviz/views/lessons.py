@@ -1,8 +1,9 @@
 """Guided lessons in the window: the Lessons menu (built-in lessons and the user's folder),
 the lesson bar, Page Down / Page Up through the slides (what a presentation remote sends).
 
-The session part of a slide is the Qt-free ScenarioPlayer's; this controller adds what only
-the window can do: fold or unfold the graph, show the right page, animate the backward pass.
+A slide is applied by the Qt-free ScenarioPlayer (``rnnviz.session.player.apply_slide``):
+the session, the lab and the window's state, which the window follows. This controller adds
+what only the window can do: animate the backward pass so that the class sees it travel.
 """
 
 from __future__ import annotations
@@ -10,21 +11,19 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
 
 from PyQt6 import sip
 from PyQt6.QtCore import QObject, Qt, QTimer
 from PyQt6.QtGui import QAction, QActionGroup
-from PyQt6.QtWidgets import QFileDialog, QMenu, QMessageBox, QVBoxLayout
+from PyQt6.QtWidgets import QFileDialog, QMenu, QMenuBar, QMessageBox, QVBoxLayout, QWidget
 
 from rnnviz.resources import asset_path
+from rnnviz.session.document import Document
 from rnnviz.session.lessons import Scenario, ScenarioFileError, load_scenario
 from rnnviz.session.player import ScenarioPlayer
 from rnnviz.views.lessons_bar import LessonBar
 from rnnviz.views.settings import app_settings
-
-if TYPE_CHECKING:
-    from rnnviz.views.main_window import MainWindow
+from rnnviz.views.window_host import host, host_widget
 
 FOLDER_KEY = "lessons/folder"
 
@@ -63,9 +62,19 @@ class LessonsController(QObject):
     ``previous_slide``, ``close_lesson``, ``set_user_folder``, ``reload``; the actions
     ``act_next``, ``act_previous``, ``act_close``, ``act_add_folder``, ``act_reload``."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.player = ScenarioPlayer(window.session, window.lab)
+    def __init__(
+        self,
+        document: Document,
+        bar_column: QVBoxLayout,
+        menu_bar: QMenuBar,
+        before_menu: QAction,
+        parent: QWidget,
+    ) -> None:
+        """``bar_column``: where the lesson bar goes (on top); the Lessons menu goes into
+        ``menu_bar`` before ``before_menu``."""
+        super().__init__(parent)
+        self.player = ScenarioPlayer(document.session, document.lab, document.window)
+        self.session = document.session
         self.built_in: list[Scenario] = []
         self.user: list[Scenario] = []
         self.scenarios: list[Scenario] = []
@@ -73,8 +82,13 @@ class LessonsController(QObject):
         self._problem_box: QMessageBox | None = None
         self._build_actions()
         self.bar = LessonBar(self.act_previous, self.act_next, self.act_close)
-        self._install_bar()
-        self._build_menu()
+        # Above the pages, in the central column: the caption sits right over what it
+        # talks about, and the docks keep their full height.
+        bar_column.insertWidget(0, self.bar)
+        self.bar.hide()
+        self.menu = QMenu("&Lessons", parent)
+        self.menu.setToolTipsVisible(True)  # the summaries and the problems are tooltips
+        menu_bar.insertMenu(before_menu, self.menu)
         self.player.slide_changed.connect(self._on_slide_changed)
         self._set_open(False)
         self.reload(report=False)
@@ -86,18 +100,15 @@ class LessonsController(QObject):
             self._startup_report.start(0)
 
     @property
-    def window(self) -> MainWindow:
-        # The parent, not an attribute: window.lessons → self → window would be a reference
-        # cycle, and a window freed by the garbage collector tears its children down in an
-        # order that crashes Qt's destroyed handlers.
-        return cast("MainWindow", self.parent())
+    def window(self) -> QWidget:
+        return host_widget(self)
 
     # ---- building ------------------------------------------------------------------
     def _build_actions(self) -> None:
-        w = self.window
-        self.act_next = w._action("Next slide", "PgDown", "Next slide of the lesson")
+        h = host(self)
+        self.act_next = h.add_action("Next slide", "PgDown", "Next slide of the lesson")
         self.act_next.triggered.connect(self.next_slide)
-        self.act_previous = w._action("Previous slide", "PgUp", "Previous slide of the lesson")
+        self.act_previous = h.add_action("Previous slide", "PgUp", "Previous slide of the lesson")
         self.act_previous.triggered.connect(self.previous_slide)
         self.act_close = QAction("Close lesson", self)
         self.act_close.setToolTip("Close the lesson (the network stays as it is)")
@@ -111,23 +122,6 @@ class LessonsController(QObject):
         # One lesson is checked at a time, or none when no lesson is open.
         self._group = QActionGroup(self)
         self._group.setExclusionPolicy(QActionGroup.ExclusionPolicy.ExclusiveOptional)
-
-    def _install_bar(self) -> None:
-        # Above the pages, in the central column: the caption sits right over what it
-        # talks about, and the docks keep their full height.
-        central = self.window.centralWidget()
-        layout = central.layout() if central is not None else None
-        assert isinstance(layout, QVBoxLayout), "the window's central widget is a column"
-        layout.insertWidget(0, self.bar)
-        self.bar.hide()
-
-    def _build_menu(self) -> None:
-        bar = self.window.menuBar()
-        assert bar is not None
-        self.menu = QMenu("&Lessons", self.window)
-        self.menu.setToolTipsVisible(True)  # the summaries and the problems are tooltips
-        help_menu = next((a for a in bar.actions() if a.text() == "&Help"), None)
-        bar.insertMenu(help_menu, self.menu)
 
     def _fill_menu(self) -> None:
         self.menu.clear()  # deletes the lesson entries it owns; the fixed actions stay
@@ -209,14 +203,14 @@ class LessonsController(QObject):
         self._stop_animations()
         moved = self.player.next()
         if not moved and self.player.scenario is not None:
-            self.window.show_message("This is the last slide of the lesson")
+            host(self).show_message("This is the last slide of the lesson")
         return moved
 
     def previous_slide(self) -> bool:
         self._stop_animations()
         moved = self.player.previous()
         if not moved and self.player.scenario is not None:
-            self.window.show_message("This is the first slide of the lesson")
+            host(self).show_message("This is the first slide of the lesson")
         return moved
 
     def close_lesson(self) -> None:
@@ -231,8 +225,7 @@ class LessonsController(QObject):
 
     def _stop_animations(self) -> None:
         # A playing sequence would feed past the slide's step; an old sweep would run on.
-        self.window.player.stop()
-        self.window.sweep.cancel()
+        host(self).stop_animations()
 
     # ---- showing a slide ----------------------------------------------------------------
     def _on_slide_changed(self) -> None:
@@ -242,13 +235,8 @@ class LessonsController(QObject):
             return
         k, n = self.player.index + 1, len(scenario.slides)
         self.bar.show_slide(scenario.title, k, n, slide.caption)
-        w = self.window
-        w.graph.set_unrolled(slide.unrolled, animate=True)
-        w.show_lab(slide.panel == "lab")
-        if slide.compare:
-            w.lab_panel.show_tab("Compare")
-        if slide.backward and w.session.t > 0:
-            w.run_backward()  # the animated sweep of key B, so the class sees it travel
+        if slide.backward and self.session.t > 0:
+            host(self).run_backward()  # the animated sweep of key B, so the class sees it travel
 
     def _set_open(self, is_open: bool) -> None:
         self.bar.setVisible(is_open)
@@ -287,14 +275,6 @@ class LessonsController(QObject):
         box.show()
         self._problem_box = box
         count = len(problems)
-        self.window.show_message(
+        host(self).show_message(
             f"{count} lesson file{'s' if count > 1 else ''} could not be read", 8000
         )
-
-
-def install_lessons(window: MainWindow) -> LessonsController:
-    """Add the Lessons menu, the lesson bar and the slide keys to ``window``; the controller
-    is also ``window.lessons``."""
-    controller = LessonsController(window)
-    window.lessons = controller
-    return controller

@@ -15,7 +15,8 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from rnnviz.views import style
+from rnnviz.views import widget_style
+from rnnviz.views.appearance import appearance, colors
 
 CAPTION_PT = 20  # the sentence the teacher talks over: read from the back row
 HEADER_PT = 16
@@ -35,13 +36,13 @@ class LessonBar(QFrame):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("lessonBar")
-        style.appearance.keep(self, "colours", lambda bar: bar.setStyleSheet(_sheet()))
+        appearance.keep(self, "colours", lambda bar: bar.setStyleSheet(_sheet()))
         self.title = QLabel(self)
-        style.set_font(self.title, HEADER_PT, bold=True)
+        widget_style.set_font(self.title, HEADER_PT, bold=True)
         self.position = QLabel(self)
-        style.set_font(self.position, HEADER_PT)
+        widget_style.set_font(self.position, HEADER_PT)
         self.caption = QLabel(self)
-        style.set_font(self.caption, CAPTION_PT)
+        widget_style.set_font(self.caption, CAPTION_PT)
         self.caption.setWordWrap(True)
         self.caption.setTextFormat(Qt.TextFormat.PlainText)  # lesson files are data, not HTML
         self.caption.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
@@ -68,7 +69,7 @@ class LessonBar(QFrame):
         button = QToolButton(self)
         button.setDefaultAction(action)
         button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        style.set_font(button, HEADER_PT, bold=True)
+        widget_style.set_font(button, HEADER_PT, bold=True)
         return button
 
     def show_slide(self, title: str, k: int, n: int, caption: str) -> None:
@@ -81,7 +82,7 @@ class LessonBar(QFrame):
 def _sheet() -> str:
     """A warm strip in the theme (the lesson is set apart from the panels); the selector keeps
     the colours on the bar itself, and the buttons keep their own look."""
-    p = style.appearance.palette
+    p = colors()
     return (
         f"#lessonBar {{ background: {p.LESSON_PAPER}; border-bottom: 3px solid {p.LESSON_EDGE}; }}"
         f"#lessonBar QLabel {{ color: {p.INK}; background: transparent; }}"

@@ -1,9 +1,10 @@
 """The themes' named colours: light (the default), dark and high contrast.
 
-Every view reads its colours by name through ``rnnviz.views.style`` (``style.INK``, …), which
-binds the names to the current theme's palette. A name means the same thing in every theme:
-the data colours keep their hue (blue inputs, orange outputs, purple gradients) and are only
-made lighter on dark paper, so a colour learnt in one theme still reads in another.
+Every view reads its colours by name from the current theme's palette when it draws,
+through ``rnnviz.views.appearance.colors()`` (``colors().INK``, …). A name means the same
+thing in every theme: the data colours keep their hue (blue inputs, orange outputs, purple
+gradients) and are only made lighter on dark paper, so a colour learnt in one theme still
+reads in another.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ _Role = QPalette.ColorRole
 
 @dataclass(frozen=True)
 class Palette:
-    """One theme's colours. Upper-case names are what views read (``style.INK``)."""
+    """One theme's colours. Upper-case names are what views read (``colors().INK``)."""
 
     name: str
     dark: bool

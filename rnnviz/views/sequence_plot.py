@@ -11,7 +11,8 @@ from PyQt6.QtCore import QSize, Qt
 from PyQt6.QtWidgets import QGraphicsView, QVBoxLayout, QWidget
 
 from rnnviz.session import Change, Session
-from rnnviz.views import style
+from rnnviz.views import plot_style, sizes
+from rnnviz.views.appearance import appearance, colors
 from rnnviz.views.binding import listen
 from rnnviz.views.curves import Curve
 
@@ -48,7 +49,7 @@ class SequencePlot(QWidget):
         super().__init__(parent)
         self.session = session
         self.widget = pg.GraphicsLayoutWidget()
-        self.widget.setBackground(style.BACKGROUND)
+        self.widget.setBackground(colors().BACKGROUND)
         # One rectangle around what changed: a step changes both plots, and painting them
         # clipped to Qt's region of six rectangles took ~40 % longer than the whole span.
         self.widget.setViewportUpdateMode(
@@ -59,15 +60,15 @@ class SequencePlot(QWidget):
         self.inputs_plot = self.widget.addPlot(row=0, col=0)
         self.outputs_plot = self.widget.addPlot(row=1, col=0)
         self.outputs_plot.setXLink(self.inputs_plot)
-        style.style_plot(self.inputs_plot, "", "x<sub>t</sub>")
-        style.style_plot(self.outputs_plot, "step t", "y<sub>t</sub>")
+        plot_style.style_plot(self.inputs_plot, "", "x<sub>t</sub>")
+        plot_style.style_plot(self.outputs_plot, "step t", "y<sub>t</sub>")
         # The plots share their x axis: the top one needs no numbers under it.
         self.inputs_plot.getAxis("bottom").setStyle(showValues=False)
         for plot in (self.inputs_plot, self.outputs_plot):
             plot.setMouseEnabled(x=False, y=False)
             plot.disableAutoRange()
             plot.showGrid(y=True, alpha=0.25)
-        self.markers = (style.selection_marker(), style.selection_marker())
+        self.markers = (plot_style.selection_marker(), plot_style.selection_marker())
         for plot, marker in zip((self.inputs_plot, self.outputs_plot), self.markers, strict=True):
             plot.addItem(marker, ignoreBounds=True)
         self.widget.scene().sigMouseClicked.connect(self._on_click)
@@ -81,7 +82,7 @@ class SequencePlot(QWidget):
         self._titles = ("", "")
         self._axes_key: tuple[object, ...] | None = None  # what the axes show now
         listen(session.changed, self._on_session_changed)
-        listen(style.appearance_changed, self._on_appearance_changed)
+        listen(appearance.changed, self._on_appearance_changed)
         self._on_appearance_changed()
 
     def legend_text(self) -> str:
@@ -101,53 +102,54 @@ class SequencePlot(QWidget):
             self._plot_for(key).removeItem(curve)
         self.curves = {}
         self._markers, self._smooth = markers, smooth
+        p = colors()
         for i in range(n):
-            color_in = style.INPUT if n == 1 else style.COMPONENTS[i]
-            color_out = style.OUTPUT if n == 1 else style.COMPONENTS[i]
-            color_target = style.TARGET if n == 1 else style.COMPONENTS[i]
+            color_in = p.INPUT if n == 1 else p.COMPONENTS[i]
+            color_out = p.OUTPUT if n == 1 else p.COMPONENTS[i]
+            color_target = p.TARGET if n == 1 else p.COMPONENTS[i]
             faint = _faint(color_in)
             sx = _suffix(i)
             # Upcoming first, so the fed marks are drawn over the step they share.
             self._add(
                 "upcoming" + sx,
-                pen=None if text else style.pen(faint, width=2, dashed=True),
+                pen=None if text else sizes.pen(faint, width=2, dashed=True),
                 symbol="o",
                 symbolBrush=faint,
                 symbolSize=12 if text else 7,
             )
             self._add(
                 "input" + sx,
-                pen=None if text else style.pen(color_in),
+                pen=None if text else sizes.pen(color_in),
                 symbol="o",
                 symbolBrush=color_in,
                 symbolSize=12 if text else 9,
             )
             self._add(
                 "output" + sx,
-                pen=None if text else style.pen(color_out),
+                pen=None if text else sizes.pen(color_out),
                 symbol="o" if text else "s",
                 symbolBrush=color_out,
                 symbolSize=12 if text else 8,
             )
             self._add(
                 "target" + sx,
-                pen=None if text else style.pen(color_target, width=2, dashed=True),
+                pen=None if text else sizes.pen(color_target, width=2, dashed=True),
                 symbol="o",
                 symbolBrush=None,
-                symbolPen=style.pen(color_target, width=2.5),
+                symbolPen=sizes.pen(color_target, width=2.5),
                 symbolSize=20 if text else 11,
             )
 
         self._titles = _titles(text, n)
         for plot, title in zip((self.inputs_plot, self.outputs_plot), self._titles, strict=True):
-            style.plot_title(plot, title, points=style.LABEL_PT)
+            plot_style.plot_title(plot, title, points=sizes.LABEL_PT)
 
     def _plot_for(self, key: str) -> pg.PlotItem:
         return self.inputs_plot if key.startswith(("input", "upcoming")) else self.outputs_plot
 
     def _add(self, key: str, **opts: object) -> None:
         opts.setdefault("symbolPen", None)
-        opts["symbolSize"] = style.line_width(cast(float, opts["symbolSize"]))
+        opts["symbolSize"] = sizes.line_width(cast(float, opts["symbolSize"]))
         if not self._markers and opts["pen"] is not None:
             opts["symbol"] = None
         curve = self.curves[key] = Curve(antialias=self._smooth, **opts)
@@ -162,7 +164,7 @@ class SequencePlot(QWidget):
     def _on_appearance_changed(self) -> None:
         """Curves and legends made again in the theme's colours and line widths."""
         for plot in (self.inputs_plot, self.outputs_plot):
-            plot.getAxis("left").setWidth(round(56 * style.appearance.scale))  # steps line up
+            plot.getAxis("left").setWidth(round(56 * appearance.scale))  # steps line up
         self._layout_key = None
         self._axes_key = None
         self._redraw()
@@ -261,31 +263,32 @@ def _swatch(color: str, glyph: str) -> str:
 def _titles(text: bool, n: int) -> tuple[str, str]:
     """The two plots' titles, each with the legend of its marks (colours by kind, or by
     component for vectors)."""
-    faint = _faint(style.INPUT)
+    p = colors()
+    faint = _faint(p.INPUT)
     if text:
         return (
-            f"input character {_swatch(style.INPUT, '●')} fed {_swatch(faint, '●')} to come",
-            f"predicted {_swatch(style.OUTPUT, '●')} (argmax y<sub>t</sub>), "
-            f"target {_swatch(style.TARGET, '◯')}",
+            f"input character {_swatch(p.INPUT, '●')} fed {_swatch(faint, '●')} to come",
+            f"predicted {_swatch(p.OUTPUT, '●')} (argmax y<sub>t</sub>), "
+            f"target {_swatch(p.TARGET, '◯')}",
         )
     one = n == 1
     top = (
-        f"input x<sub>t</sub> {_swatch(style.INPUT if one else style.INK, '━●━')} fed "
-        f"{_swatch(faint if one else style.MUTED, '╍●╍')} to come"
+        f"input x<sub>t</sub> {_swatch(p.INPUT if one else p.INK, '━●━')} fed "
+        f"{_swatch(faint if one else p.MUTED, '╍●╍')} to come"
     )
     bottom = (
-        f"output y<sub>t</sub> {_swatch(style.OUTPUT if one else style.INK, '━■━')}, "
-        f"target {_swatch(style.TARGET if one else style.INK, '╍○╍')}"
+        f"output y<sub>t</sub> {_swatch(p.OUTPUT if one else p.INK, '━■━')}, "
+        f"target {_swatch(p.TARGET if one else p.INK, '╍○╍')}"
     )
     if not one:
-        bottom += " &nbsp;" + " ".join(_swatch(style.COMPONENTS[i], f"■{i + 1}") for i in range(n))
+        bottom += " &nbsp;" + " ".join(_swatch(p.COMPONENTS[i], f"■{i + 1}") for i in range(n))
     return top, bottom
 
 
 def _faint(color: str) -> str:
     """The colour of inputs still to come: ``color`` faded towards the paper."""
     c = pg.mkColor(color)
-    return (c.darker(170) if style.appearance.palette.dark else c.lighter(160)).name()
+    return (c.darker(170) if colors().dark else c.lighter(160)).name()
 
 
 def _char_label(c: str) -> str:
@@ -296,7 +299,7 @@ def _char_label(c: str) -> str:
 def _rounded(span: tuple[float, float]) -> tuple[float, float]:
     """``span`` widened to whole steps of 1, 2 or 5 × 10^k (about eight of them)."""
     low, high = span
-    step = style.nice_ceiling((high - low) / 8)
+    step = plot_style.nice_ceiling((high - low) / 8)
     return (math.floor(low / step) * step, math.ceil(high / step) * step)
 
 

@@ -10,7 +10,8 @@ from PyQt6.QtGui import QAction
 from PyQt6.QtWidgets import QHBoxLayout, QLabel, QSlider, QSpinBox, QToolButton, QWidget
 
 from rnnviz.session import Change, Session
-from rnnviz.views import style, theme
+from rnnviz.views import theme, widget_style
+from rnnviz.views.appearance import appearance
 from rnnviz.views.binding import listen
 
 MIN_SPEED, MAX_SPEED, DEFAULT_SPEED = 1, 60, 4  # steps per second
@@ -177,17 +178,17 @@ class TransportBar(QWidget):
         layout.addWidget(self.slider, 1)
 
         self.step_label = QLabel(self)
-        style.set_font(self.step_label, theme.TITLE_POINT_SIZE, bold=True)
+        widget_style.set_font(self.step_label, theme.TITLE_POINT_SIZE, bold=True)
         self.step_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         layout.addWidget(self.step_label)
 
         listen(session.changed, self._on_session_changed)
-        listen(style.appearance_changed, self._on_appearance_changed)
+        listen(appearance.changed, self._on_appearance_changed)
         self._on_appearance_changed()
 
     def _on_appearance_changed(self) -> None:
         """Icons and the step counter (a fixed size, from its font) at the type scale."""
-        side = round(ICON_PX * style.appearance.scale)
+        side = round(ICON_PX * appearance.scale)
         for button in self.buttons:
             button.setIconSize(QSize(side, side))
         self._on_stepped()

@@ -1,13 +1,13 @@
+from collections.abc import Iterator
+
 import pytest
 
-from rnnviz.views import style
-from rnnviz.views.palettes import LIGHT
+from rnnviz.views.appearance import appearance
 
 
-@pytest.fixture(autouse=True)
-def light_appearance():
-    """Every test starts and ends in the light theme at scale 1: the appearance belongs to the
-    whole application, and a window that opens with a remembered theme changes it."""
-    style.appearance.set(palette=LIGHT, scale=1.0, line_scale=1.0)
-    yield
-    style.appearance.set(palette=LIGHT, scale=1.0, line_scale=1.0)
+@pytest.fixture
+def kept_appearance() -> Iterator[None]:
+    """For a test that changes the application's look itself (not through a window, which
+    puts back what it found when it closes)."""
+    with appearance.kept():
+        yield

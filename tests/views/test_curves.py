@@ -6,7 +6,7 @@ import numpy as np
 import pyqtgraph as pg
 import pytest
 
-from rnnviz.views import style
+from rnnviz.views import sizes
 from rnnviz.views.curves import Curve
 from rnnviz.views.snapshots import grab, to_rgb
 
@@ -33,7 +33,7 @@ def picture(qtbot, item: pg.PlotDataItem) -> np.ndarray:
 
 @pytest.mark.parametrize("width", [3.0, 6.0])
 def test_a_solid_line_looks_as_pyqtgraph_draws_it(qtbot, width: float) -> None:
-    pen = style.pen("#1f5fbf", width=width)
+    pen = sizes.pen("#1f5fbf", width=width)
     ours = picture(qtbot, Curve(STEPS, WAVE, pen=pen, antialias=True))
     theirs = picture(qtbot, pg.PlotDataItem(STEPS, WAVE, pen=pen, antialias=True))
     line = (ours > 128) | (theirs > 128)
@@ -43,7 +43,7 @@ def test_a_solid_line_looks_as_pyqtgraph_draws_it(qtbot, width: float) -> None:
 
 
 def test_a_dashed_line_is_pyqtgraphs_own(qtbot) -> None:
-    pen = style.pen("#2a8c3a", width=2, dashed=True)
+    pen = sizes.pen("#2a8c3a", width=2, dashed=True)
     ours = picture(qtbot, Curve(STEPS, WAVE, pen=pen, antialias=True))
     theirs = picture(qtbot, pg.PlotDataItem(STEPS, WAVE, pen=pen, antialias=True))
     np.testing.assert_array_equal(ours, theirs)
@@ -52,7 +52,7 @@ def test_a_dashed_line_is_pyqtgraphs_own(qtbot) -> None:
 def test_a_gap_in_the_data_is_a_gap_in_the_line(qtbot) -> None:
     values = WAVE.copy()
     values[95:105] = np.nan  # (200,) e.g. outputs after an overflow
-    shown = picture(qtbot, Curve(STEPS, values, pen=style.pen("#d9540c", width=3)))
+    shown = picture(qtbot, Curve(STEPS, values, pen=sizes.pen("#d9540c", width=3)))
     width = shown.shape[1]  # 600 pixels (more on a high-density screen)
     x = round(100 / 201 * width)  # the middle of the gap
     assert shown[:, x - width // 120 : x + width // 120].max() < 32
@@ -60,7 +60,7 @@ def test_a_gap_in_the_data_is_a_gap_in_the_line(qtbot) -> None:
 
 
 def test_a_curve_keeps_pyqtgraphs_data_options_and_markers(qtbot) -> None:
-    pen = style.pen("#7b2cbf", width=4)
+    pen = sizes.pen("#7b2cbf", width=4)
     curve = Curve(STEPS[:10], WAVE[:10], pen=pen, symbol="o", symbolBrush="#7b2cbf")
     x, y = curve.getData()
     np.testing.assert_array_equal(x, STEPS[:10])

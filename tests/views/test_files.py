@@ -17,10 +17,11 @@ from PyQt6.QtWidgets import QApplication, QInputDialog, QMessageBox
 from rnnviz.engine.train import TrainConfig
 from rnnviz.io.weights import save_weights
 from rnnviz.session import Session, SessionConfig
-from rnnviz.session.session_file import save_session, snapshot
-from rnnviz.views import files
-from rnnviz.views.files import FileController, autosave_path, has_recovery, recent_files
+from rnnviz.session.document import Document
+from rnnviz.views import settings
+from rnnviz.views.autosave import Autosaver, autosave_path, has_recovery
 from rnnviz.views.main_window import MainWindow
+from rnnviz.views.settings import recent_files
 
 pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")
 
@@ -104,7 +105,7 @@ def test_save_then_open_restores_what_was_on_screen(qtbot, tmp_path: Path) -> No
     s.select(4)
     s.run_backward()
     train(first)
-    first.graph.set_unrolled(False, animate=False)
+    first.act_unroll.trigger()  # key U: fold the graph
     first.lab_panel.show_tab("Training")
     first.show_lab(True)
     path = tmp_path / "gru.rnnviz"
@@ -138,7 +139,7 @@ def test_open_through_the_file_dialog(qtbot, window: MainWindow, tmp_path: Path)
     saved = Session()
     saved.seek(9)
     path = tmp_path / "nine.rnnviz"
-    save_session(path, snapshot(saved))
+    Document(saved).save(path)
 
     def answer() -> None:
         dialog = window.files.dialog
@@ -246,24 +247,23 @@ def test_layout_and_preferences_are_remembered(qtbot, settings_dir: Path) -> Non
     height = first.height()
     assert height != default_height
     first.input_dock.hide()
-    files.set_preferred_theme("dark")
-    files.remember_folder("sessions", settings_dir.parent)
+    settings.set_preferred_theme("dark")
+    settings.remember_folder("sessions", settings_dir.parent)
     first.close()  # the clean exit writes the layout
     second = make_window(qtbot)
     assert not second.input_dock.isVisibleTo(second)
     assert second.controls_dock.isVisibleTo(second)
     assert second.height() == height
-    assert files.preferred_theme() == "dark"
-    assert files.last_folder("sessions") == str(settings_dir.parent)
+    assert settings.preferred_theme() == "dark"
+    assert settings.last_folder("sessions") == str(settings_dir.parent)
     assert (settings_dir / "rnnviz.ini").is_file()  # the test's settings, not the user's
 
 
 def test_render_windows_leave_settings_alone(settings_dir: Path, qtbot) -> None:
-    with files.without_persistence():
-        w = MainWindow(Session())
+    w = MainWindow(Session(), persistent=False)
     qtbot.addWidget(w)
     w.session.seek(3)
-    w.files.autosave()
+    w.autosave.autosave()
     w.close()
     assert not (settings_dir / "rnnviz.ini").exists()
     assert not autosave_path().exists()
@@ -272,7 +272,7 @@ def test_render_windows_leave_settings_alone(settings_dir: Path, qtbot) -> None:
 # ---- autosave and recovery ----------------------------------------------------------------
 @pytest.fixture
 def fast_autosave(monkeypatch) -> None:
-    monkeypatch.setattr(FileController, "AUTOSAVE_MS", 50)
+    monkeypatch.setattr(Autosaver, "INTERVAL_MS", 50)
 
 
 def test_autosave_only_when_modified(qtbot, fast_autosave, window: MainWindow) -> None:
@@ -302,9 +302,8 @@ def crash_after_autosave(qtbot, session: Session) -> MainWindow:
     doomed.session.seek(8)
     doomed.session.select(5)
     qtbot.waitUntil(autosave_path().exists, timeout=2000)
-    doomed.removeEventFilter(doomed.files)  # what a crash skips: the close handling
-    doomed.files.autosave_timer.stop()
-    doomed.close()
+    doomed.autosave.timer.stop()
+    doomed.hide()  # a crash skips the close handling
     doomed.deleteLater()
     return doomed
 
@@ -316,11 +315,11 @@ def test_recovery_after_a_crash(qtbot, fast_autosave) -> None:
     assert has_recovery()
 
     window = make_window(qtbot)
-    qtbot.waitUntil(lambda: window.files.recovery_box is not None)
-    box = window.files.recovery_box
+    qtbot.waitUntil(lambda: window.autosave.recovery_box is not None)
+    box = window.autosave.recovery_box
     assert box is not None and box.isVisible()
     assert "did not close properly" in box.text()
-    QTimer.singleShot(0, window.files.recover_button.click)  # the user clicks Recover
+    QTimer.singleShot(0, window.autosave.recover_button.click)  # the user clicks Recover
     qtbot.waitUntil(lambda: window.session.t == 8)
     s = window.session
     assert s.config == crashed.config
@@ -330,7 +329,7 @@ def test_recovery_after_a_crash(qtbot, fast_autosave) -> None:
     np.testing.assert_array_equal(s.trace.h, crashed.trace.h)
     assert s.selected == 5
     assert window.windowTitle() == "untitled* — rnnviz"  # recovered, not yet saved
-    assert window.files.recovery_box is None
+    assert window.autosave.recovery_box is None
     window.close()
     assert not has_recovery()
 
@@ -338,7 +337,7 @@ def test_recovery_after_a_crash(qtbot, fast_autosave) -> None:
 def test_closing_before_answering_keeps_the_autosave(qtbot, fast_autosave) -> None:
     crash_after_autosave(qtbot, Session())
     window = make_window(qtbot)
-    qtbot.waitUntil(lambda: window.files.recovery_box is not None)
+    qtbot.waitUntil(lambda: window.autosave.recovery_box is not None)
     window.close()
     assert has_recovery()  # asked again at the next start
 
@@ -346,8 +345,8 @@ def test_closing_before_answering_keeps_the_autosave(qtbot, fast_autosave) -> No
 def test_discarding_the_recovery(qtbot, fast_autosave) -> None:
     crash_after_autosave(qtbot, Session())
     window = make_window(qtbot)
-    qtbot.waitUntil(lambda: window.files.recovery_box is not None)
-    qtbot.mouseClick(window.files.discard_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.autosave.recovery_box is not None)
+    qtbot.mouseClick(window.autosave.discard_button, Qt.MouseButton.LeftButton)
     assert not has_recovery()
     assert window.session.t == 0
     assert window.windowTitle() == "rnnviz"
@@ -358,10 +357,10 @@ def test_an_unreadable_autosave_is_reported_and_dropped(qtbot, settings_dir: Pat
     autosave_path().write_bytes(b"half a zip")
     window = make_window(qtbot)
     before = state(window)
-    qtbot.waitUntil(lambda: window.files.recovery_box is not None)
-    window.files.recover_button.click()
-    assert window.files.last_error is not None
-    assert window.files.last_error.startswith(str(autosave_path()))
+    qtbot.waitUntil(lambda: window.autosave.recovery_box is not None)
+    window.autosave.recover_button.click()
+    assert window.autosave.last_error is not None
+    assert window.autosave.last_error.startswith(str(autosave_path()))
     assert not has_recovery()
     assert_unchanged(window, before)
 
@@ -442,7 +441,7 @@ def make_bad_session(kind: str, tmp_path: Path) -> Path:
     path = tmp_path / f"{kind}.rnnviz"
     s = Session()
     s.seek(3)
-    save_session(path, snapshot(s))
+    Document(s).save(path)
     if kind == "corrupt":
         path.write_bytes(b"\x00garbage" * 50)
     elif kind == "truncated":

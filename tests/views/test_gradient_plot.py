@@ -9,7 +9,7 @@ import pytest
 from rnnviz.engine import bptt, forward
 from rnnviz.session import Session, SessionConfig
 from rnnviz.session.analysis import LOG_FLOOR
-from rnnviz.views import style
+from rnnviz.views.appearance import colors
 from rnnviz.views.gradient_plot import BACKWARD_HINT, NORM, RHO, SIGMA, GradientPlot
 
 # The offscreen platform cannot resize native windows; that is not a fault of the view.
@@ -86,13 +86,13 @@ def test_regime_badges_say_vanishing_and_exploding(qtbot) -> None:
     run(s, 12)
     assert s.regime.name == "vanishing"
     assert w.badge.text() == s.regime.text and "vanishing" in w.badge.text()
-    assert style.REGIME_COLORS["vanishing"] in w.badge.styleSheet()
+    assert colors().REGIME_COLORS["vanishing"] in w.badge.styleSheet()
 
     s2 = Session(SessionConfig(activation="linear", spectral_radius=1.5, sequence_length=60))
     w2 = make(qtbot, s2)
     run(s2, 60)
     assert "exploding" in w2.badge.text()
-    assert style.REGIME_COLORS["exploding"] in w2.badge.styleSheet()
+    assert colors().REGIME_COLORS["exploding"] in w2.badge.styleSheet()
     assert not w2.exploded.isVisible()  # large, but finite
     assert np.isfinite(shown(w2, NORM)[1]).all()
 

@@ -13,7 +13,7 @@ from PyQt6.QtWidgets import QGraphicsView
 
 from rnnviz.session import Session
 from rnnviz.session.explain import format_vector
-from rnnviz.views import style
+from rnnviz.views.appearance import appearance
 from rnnviz.views.graph import GraphView
 from rnnviz.views.graph_layout import MAX_COLUMNS
 from rnnviz.views.graph_style import BAD_COLOR, EDGE_COLOR, EDGE_WIDTH
@@ -263,6 +263,7 @@ def drawn_anew(view: GraphView) -> np.ndarray:
     return to_rgb(image).astype(int)
 
 
+@pytest.mark.usefixtures("kept_appearance")
 def test_each_frame_repaints_what_changed_and_nothing_stale_stays(
     qtbot, view: GraphView, session: Session
 ) -> None:
@@ -289,8 +290,8 @@ def test_each_frame_repaints_what_changed_and_nothing_stale_stays(
         ("hover W_xh", hover("W_xh")),
         ("leave", lambda: view.hover_at(-50.0, -50.0)),
         ("new weights", lambda: session.set_config(spectral_radius=1.3)),
-        ("dark theme", lambda: style.appearance.set(palette=DARK)),
-        ("larger type", lambda: style.appearance.set(scale=1.5)),
+        ("dark theme", lambda: appearance.set(palette=DARK)),
+        ("larger type", lambda: appearance.set(scale=1.5)),
         ("narrower", lambda: view.resize(700, 380)),
         ("folded", lambda: view.set_unrolled(False, animate=False)),
         ("unrolled", lambda: view.set_unrolled(True, animate=False)),

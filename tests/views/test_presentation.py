@@ -14,7 +14,8 @@ from PyQt6.QtGui import QColor, QGuiApplication, QImage, QPalette
 from PyQt6.QtWidgets import QApplication, QWidget
 
 from rnnviz.session import Session
-from rnnviz.views import files, style
+from rnnviz.views import settings
+from rnnviz.views.appearance import appearance
 from rnnviz.views.gradient_plot import NORM
 from rnnviz.views.main_window import MainWindow
 from rnnviz.views.palettes import LIGHT
@@ -215,7 +216,7 @@ def test_the_theme_menu_chooses_and_the_choice_is_remembered(qtbot, window: Main
     window.presentation.set_present_in_high_contrast(False)
     window.close()
 
-    style.appearance.set(palette=LIGHT)  # as a new start of the app
+    appearance.set(palette=LIGHT)  # as a new start of the app
     second = make_window(qtbot)
     assert second.presentation.chosen == "dark"
     assert second.presentation.theme_actions["dark"].isChecked()
@@ -224,9 +225,8 @@ def test_the_theme_menu_chooses_and_the_choice_is_remembered(qtbot, window: Main
 
 
 def test_render_windows_show_the_light_theme_whatever_is_remembered(qtbot) -> None:
-    files.set_preferred_theme("dark")
-    with files.without_persistence():
-        w = MainWindow(Session())
+    settings.set_preferred_theme("dark")
+    w = MainWindow(Session(), persistent=False)
     qtbot.addWidget(w)
     assert w.presentation.theme == "light"
     assert paper(w.gradient_plot.plot) == QColor(LIGHT.PAPER)
@@ -279,7 +279,7 @@ def test_presentation_mode_enlarges_everything_and_esc_puts_it_back(
     assert tick_points(window) == ticks
     assert pen_widths(window) == widths
     assert QApplication.font().pointSizeF() == app_points
-    assert style.appearance.scale == 1.0 and style.appearance.line_scale == 1.0
+    assert appearance.scale == 1.0 and appearance.line_scale == 1.0
 
 
 def test_presentation_mode_is_high_contrast_by_default_and_gives_the_theme_back(
@@ -307,7 +307,7 @@ def test_closing_while_presenting_remembers_the_layout_from_before(qtbot) -> Non
     first = make_window(qtbot)
     first.presentation.enter()
     first.close()  # the clean exit writes the layout
-    assert style.appearance.scale == 1.0
+    assert appearance.scale == 1.0
     second = make_window(qtbot)
     assert not second.isFullScreen()
     assert second.input_dock.isVisibleTo(second) and second.controls_dock.isVisibleTo(second)

@@ -3,14 +3,15 @@
 Notation (PyTorch's): the pre-activation of every gate is split into an input part
 ``xproj_t = W_ih x_t + b_ih`` and a recurrent part ``hproj_t = W_hh h_{t-1} + b_hh``.
 A backward step returns the gradient with respect to both parts, so that the weight
-gradients can be accumulated with one matmul each after the time loop.
+gradients can be accumulated with one matmul each after the time loop. The same steps,
+written plainly one vector at a time, are in rnnviz/engine/reference.py.
 
-At H = 128 a step is ~2 µs of arithmetic, so whatever the loops do per step besides it
-shows. The loops therefore call a step with its index only: ``make_step`` and
-``make_step_backward`` bind the weights and lists of row views of the pass's arrays once,
-and the step picks its rows by index (passing six rows as arguments cost ~0.3 µs a step).
-For the same reason the steps call bound methods (``W.dot``) and pass ``out`` positionally:
-NumPy's dispatch through ``np.dot`` costs ~0.15 µs a call, 10% of a mat-vec.
+A step is a few microseconds of arithmetic, so whatever the loops do per step besides it
+shows (measured in rnnviz/bench/engine.py). The loops therefore call a step with its index
+only: ``make_step`` and ``make_step_backward`` bind the weights and lists of row views of
+the pass's arrays once, and the step picks its rows by index instead of being passed them.
+For the same reason the steps call bound methods (``W.dot``) and pass ``out`` positionally,
+which skips NumPy's dispatch through ``np.dot``.
 """
 
 from __future__ import annotations

@@ -13,7 +13,8 @@ from PyQt6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 from rnnviz.session import Change
 from rnnviz.session.analysis import LOG_FLOOR
 from rnnviz.session.lab import Comparison, Lab, LabChange
-from rnnviz.views import style
+from rnnviz.views import plot_style, sizes, widget_style
+from rnnviz.views.appearance import appearance, colors
 from rnnviz.views.binding import listen
 
 # Keys of CompareView.curves.
@@ -37,34 +38,34 @@ def _swatch(color: str, text: str, dashed: bool = False) -> str:
 def cell_colors() -> dict[str, str]:
     """Each cell's colour in the current theme: vanilla in ink, LSTM in the inputs' blue,
     GRU in orange (a deeper one on white in high contrast)."""
-    p = style.appearance.palette
+    p = colors()
     gru = "#a34f00" if p.LINE_BOOST > 1 else "#e07000"
     return {VANILLA: p.INK, LSTM: p.INPUT, GRU: gru}
 
 
 def _legend() -> str:
-    colors = cell_colors()
+    by_cell = cell_colors()
     return " &nbsp;&nbsp; ".join(
         [
-            _swatch(colors[VANILLA], "vanilla RNN ‖∂L/∂h<sub>t</sub>‖"),
-            _swatch(colors[LSTM], "LSTM ‖∂L/∂h<sub>t</sub>‖"),
-            _swatch(colors[LSTM], "LSTM cell state ‖∂L/∂c<sub>t</sub>‖", dashed=True),
-            _swatch(colors[GRU], "GRU ‖∂L/∂h<sub>t</sub>‖"),
+            _swatch(by_cell[VANILLA], "vanilla RNN ‖∂L/∂h<sub>t</sub>‖"),
+            _swatch(by_cell[LSTM], "LSTM ‖∂L/∂h<sub>t</sub>‖"),
+            _swatch(by_cell[LSTM], "LSTM cell state ‖∂L/∂c<sub>t</sub>‖", dashed=True),
+            _swatch(by_cell[GRU], "GRU ‖∂L/∂h<sub>t</sub>‖"),
         ]
     )
 
 
 def _gate_caption() -> str:
-    colors = cell_colors()
+    by_cell = cell_colors()
     return "<br>".join(
         [
             _swatch(
-                colors[LSTM],
+                by_cell[LSTM],
                 "LSTM mean forget gate f: <b>f ≈ 1 keeps the cell-state path open</b>: "
                 "the gradient through c survives",
             ),
             _swatch(
-                colors[GRU],
+                by_cell[GRU],
                 "GRU mean update gate z: <b>z ≈ 1 copies h forward</b>: the gradient passes "
                 "unchanged",
             ),
@@ -92,28 +93,28 @@ class CompareView(QWidget):
         super().__init__(parent)
         self.lab = lab
         self.compare_button = QPushButton("Compare")
-        style.set_font(self.compare_button, style.BADGE_PT, bold=True)
+        widget_style.set_font(self.compare_button, sizes.BADGE_PT, bold=True)
         self.compare_button.setToolTip("run vanilla RNN, LSTM and GRU on the current inputs")
         self.compare_button.clicked.connect(self.lab.compare)
 
-        self.layout_widget, self.norm_plot, self.gate_plot = style.stacked_plots(3, 2)
+        self.layout_widget, self.norm_plot, self.gate_plot = plot_style.stacked_plots(3, 2)
         self._setup_plots()
         self.curves = self._make_curves()
-        self.hint = style.hint_item("")
+        self.hint = plot_style.hint_item("")
         self.norm_plot.addItem(self.hint, ignoreBounds=True)
 
-        self.title = style.title_label("vanilla RNN vs LSTM vs GRU: same inputs, same seed")
-        self.badge = style.badge_label()
+        self.title = widget_style.title_label("vanilla RNN vs LSTM vs GRU: same inputs, same seed")
+        self.badge = widget_style.badge_label()
         self.info = QLabel()
         self.legend = QLabel()
         self.caption = QLabel()
         for label in (self.info, self.legend, self.caption):
-            style.set_font(label)
-            style.set_text_color(label, "INK")
+            widget_style.set_font(label)
+            widget_style.set_text_color(label, "INK")
         self.caption.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(style.title_row(self.title, self.badge, self.compare_button))
+        layout.addLayout(widget_style.title_row(self.title, self.badge, self.compare_button))
         layout.addWidget(self.info)
         layout.addWidget(self.legend)
         layout.addWidget(self.layout_widget, 1)
@@ -127,7 +128,7 @@ class CompareView(QWidget):
         self._refresh.timeout.connect(self.lab.compare)
         listen(lab.session.changed, self._on_session_changed)
         listen(lab.changed, self._on_lab_changed)
-        listen(style.appearance_changed, self._on_appearance_changed)
+        listen(appearance.changed, self._on_appearance_changed)
         self._on_appearance_changed()
         self._on_comparison_changed()
 
@@ -144,22 +145,22 @@ class CompareView(QWidget):
 
     def _on_appearance_changed(self) -> None:
         """Curves, legend and caption in the theme's colours and line widths."""
-        colors = cell_colors()
-        blue, orange = colors[LSTM], colors[GRU]
+        by_cell = cell_colors()
+        blue, orange = by_cell[LSTM], by_cell[GRU]
         pens = {
-            LSTM_C: style.pen(blue, width=3, dashed=True),
-            VANILLA: style.pen(colors[VANILLA], width=4),
-            GRU: style.pen(orange, width=4),
-            LSTM: style.pen(blue, width=4),
-            LSTM_F: style.pen(blue, width=4),
-            GRU_Z: style.pen(orange, width=4),
+            LSTM_C: sizes.pen(blue, width=3, dashed=True),
+            VANILLA: sizes.pen(by_cell[VANILLA], width=4),
+            GRU: sizes.pen(orange, width=4),
+            LSTM: sizes.pen(blue, width=4),
+            LSTM_F: sizes.pen(blue, width=4),
+            GRU_Z: sizes.pen(orange, width=4),
         }
         for key, pen in pens.items():
             self.curves[key].setPen(pen)
         self.legend.setText(_legend())
         self.caption.setText(_gate_caption())
         for plot in (self.norm_plot, self.gate_plot):
-            plot.getAxis("left").setWidth(round(_AXIS_WIDTH * style.appearance.scale))
+            plot.getAxis("left").setWidth(round(_AXIS_WIDTH * appearance.scale))
 
     def _on_lab_changed(self, changes: LabChange) -> None:
         if changes & LabChange.COMPARISON:
@@ -177,10 +178,10 @@ class CompareView(QWidget):
     # ---- drawing -------------------------------------------------------------------
     def _setup_plots(self) -> None:
         norms, gates = self.norm_plot, self.gate_plot
-        style.style_plot(norms, "", "‖∂L/∂h<sub>t</sub>‖  (log)")
-        style.style_plot(gates, "step t", "mean gate")
-        style.plot_title(norms, "gradient size per step")
-        style.plot_title(gates, "what the gates do, step by step")
+        plot_style.style_plot(norms, "", "‖∂L/∂h<sub>t</sub>‖  (log)")
+        plot_style.style_plot(gates, "step t", "mean gate")
+        plot_style.plot_title(norms, "gradient size per step")
+        plot_style.plot_title(gates, "what the gates do, step by step")
         norms.setLogMode(y=True)
         norms.getAxis("left").enableAutoSIPrefix(False)
         gates.setXLink(norms)
@@ -209,7 +210,7 @@ class CompareView(QWidget):
             curve.setData([], [])
         self._set_range(max(self.lab.session.sequence.shape[0], 1), _DEFAULT_DECADES)
         self.info.setText(self._info_text(None))
-        style.set_badge(self.badge, "")
+        widget_style.set_badge(self.badge, "")
         self._set_hint(COMPARE_HINT)
 
     def _draw(self, comparison: Comparison) -> None:
@@ -236,14 +237,14 @@ class CompareView(QWidget):
         self._set_range(T, _decades(np.concatenate(shown)))
         self.info.setText(self._info_text(comparison))
         text = f"overflow: {', '.join(overflowed)} (those steps not drawn)" if overflowed else ""
-        style.set_badge(self.badge, text)
+        widget_style.set_badge(self.badge, text)
         self._set_hint("" if any(v.size for v in shown) else "no finite gradient")
 
     def _set_range(self, T: int, decades: tuple[float, float]) -> None:
         self.norm_plot.setRange(
             xRange=(0.5, T + 0.5), yRange=decades, padding=0, disableAutoRange=True
         )
-        self.norm_plot.getAxis("left").setTicks(style.log_ticks(*decades))
+        self.norm_plot.getAxis("left").setTicks(plot_style.log_ticks(*decades))
 
     def _set_hint(self, text: str) -> None:
         self.hint.setText(text)

@@ -18,7 +18,7 @@ from PyQt6.QtWidgets import (
 
 from rnnviz.session import Change
 from rnnviz.session.lab import Lab, LabChange
-from rnnviz.views import style
+from rnnviz.views import sizes, widget_style
 from rnnviz.views.binding import listen
 from rnnviz.views.worker import CANCELLED, Runner
 
@@ -43,26 +43,26 @@ class GradCheckView(QWidget):
     def __init__(self, lab: Lab, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.lab = lab
-        style.set_font(self)
+        widget_style.set_font(self)
         self.runner = Runner(self)
 
         self.check_button = QPushButton("Check gradients")
-        style.set_font(self.check_button, style.BADGE_PT, bold=True)
+        widget_style.set_font(self.check_button, sizes.BADGE_PT, bold=True)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setEnabled(False)
         self.progress = QProgressBar()
         self.progress.setFormat("%v / %m weights nudged")
         self.progress.setValue(0)
         self.result = QLabel()
-        style.set_font(self.result, style.BADGE_PT, bold=True)
+        widget_style.set_font(self.result, sizes.BADGE_PT, bold=True)
         self.result.setWordWrap(True)
         self.message = QLabel()
-        style.set_font(self.message)
-        style.set_text_color(self.message, "ALERT")
+        widget_style.set_font(self.message)
+        widget_style.set_text_color(self.message, "ALERT")
         explain = QLabel(EXPLAIN)
         explain.setWordWrap(True)
-        style.set_font(explain)
-        style.set_text_color(explain, "MUTED")
+        widget_style.set_font(explain)
+        widget_style.set_text_color(explain, "MUTED")
         self.table = QTableWidget(0, 2)
         self.table.setHorizontalHeaderLabels(["array", "relative error"])
         self.table.verticalHeader().hide()
@@ -75,7 +75,9 @@ class GradCheckView(QWidget):
         buttons.addWidget(self.progress, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(style.title_label("gradient check: BPTT against finite differences"))
+        layout.addWidget(
+            widget_style.title_label("gradient check: BPTT against finite differences")
+        )
         layout.addWidget(explain)
         layout.addLayout(buttons)
         layout.addWidget(self.result)
@@ -126,7 +128,7 @@ class GradCheckView(QWidget):
         g = self.lab.gradcheck
         if g is None:
             self.result.setText("press “Check gradients” to test BPTT on the current network")
-            style.set_text_color(self.result, "MUTED")
+            widget_style.set_text_color(self.result, "MUTED")
             self.table.setRowCount(0)
             return
         ok = g.max_rel_error < THRESHOLD
@@ -139,7 +141,7 @@ class GradCheckView(QWidget):
             f"largest relative error: {g.max_rel_error:.1e} {verdict}\n"
             f"{g.checked} weights nudged, each by ±ε"
         )
-        style.set_text_color(self.result, AGREE if ok else "ALERT")
+        widget_style.set_text_color(self.result, AGREE if ok else "ALERT")
         self.table.setRowCount(len(g.rel_error))
         for row, (name, error) in enumerate(g.rel_error.items()):
             self.table.setItem(row, 0, QTableWidgetItem(name))

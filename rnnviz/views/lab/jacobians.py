@@ -23,7 +23,8 @@ from superqt.utils import signals_blocked
 from rnnviz.session import Change
 from rnnviz.session.analysis import LOG_FLOOR
 from rnnviz.session.lab import Lab, LabChange
-from rnnviz.views import style
+from rnnviz.views import plot_style, sizes, widget_style
+from rnnviz.views.appearance import appearance, colors
 from rnnviz.views.binding import listen
 from rnnviz.views.worker import CANCELLED, Runner
 
@@ -56,7 +57,7 @@ class JacobianView(QWidget):
     def __init__(self, lab: Lab, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.lab = lab
-        style.set_font(self)
+        widget_style.set_font(self)
         self.runner = Runner(self)
         self._dirty = True  # the bars wait for the view to be shown
 
@@ -66,11 +67,11 @@ class JacobianView(QWidget):
         self.k_box.setToolTip("from step k (the earlier state)")
         self.t_box.setToolTip("to step t (the later state)")
         self.sv_label = QLabel()
-        style.set_font(self.sv_label, style.BADGE_PT)
+        widget_style.set_font(self.sv_label, sizes.BADGE_PT)
         self.sv_label.setWordWrap(True)
-        style.set_text_color(self.sv_label, "INK")
+        widget_style.set_text_color(self.sv_label, "INK")
         self.bar_caption = QLabel()
-        style.set_font(self.bar_caption)
+        widget_style.set_font(self.bar_caption)
         self.bar_caption.setWordWrap(True)
         self.compute_button = QPushButton("Compute T × T map")
         self.compute_button.setToolTip("‖∂h_t/∂h_k‖₂ for every pair k ≤ t (in the background)")
@@ -80,10 +81,10 @@ class JacobianView(QWidget):
         self.progress.setFormat("%v / %m")
         self.progress.setValue(0)
         self.message = QLabel()
-        style.set_font(self.message)
-        style.set_text_color(self.message, "ALERT")
+        widget_style.set_font(self.message)
+        widget_style.set_text_color(self.message, "ALERT")
         self.map_note = QLabel()
-        style.set_font(self.map_note)
+        widget_style.set_font(self.map_note)
         self.map_note.setWordWrap(True)
         self.message.setWordWrap(True)
 
@@ -102,16 +103,16 @@ class JacobianView(QWidget):
         self.map_plot.scene().sigMouseClicked.connect(self._on_map_click)
         listen(lab.session.changed, self._on_session_changed)
         listen(lab.changed, self._on_lab_changed)
-        listen(style.appearance_changed, self._on_appearance_changed)
+        listen(appearance.changed, self._on_appearance_changed)
         self._on_appearance_changed()
         self._sync_boxes(follow_newest=True)
         self._on_map_changed()
 
     # ---- construction ----------------------------------------------------------------
     def _build_bar_plot(self) -> None:
-        self.bar_plot = pg.PlotWidget(background=style.BACKGROUND)
+        self.bar_plot = pg.PlotWidget(background=colors().BACKGROUND)
         item = self.bar_plot.getPlotItem()
-        style.style_plot(item, "direction i", "σ_i  (log scale)")
+        plot_style.style_plot(item, "direction i", "σ_i  (log scale)")
         item.setMouseEnabled(x=False, y=False)
         item.disableAutoRange()
         item.getAxis("left").enableAutoSIPrefix(False)
@@ -119,13 +120,13 @@ class JacobianView(QWidget):
         item.addItem(self.bars)
         self._unit_line = pg.InfiniteLine(pos=0.0, angle=0, movable=False)  # σ = 1
         item.addItem(self._unit_line, ignoreBounds=True)
-        self.bar_hint = style.hint_item("")
+        self.bar_hint = plot_style.hint_item("")
         item.addItem(self.bar_hint, ignoreBounds=True)
 
     def _build_map_plot(self) -> None:
-        self.map_plot = pg.PlotWidget(background=style.BACKGROUND)
+        self.map_plot = pg.PlotWidget(background=colors().BACKGROUND)
         item = self.map_plot.getPlotItem()
-        style.style_plot(item, "from step k", "to step t")
+        plot_style.style_plot(item, "from step k", "to step t")
         item.setMouseEnabled(x=False, y=False)
         item.disableAutoRange()
         item.invertY(True)  # t = 1 on top: the lower triangle of a matrix
@@ -136,15 +137,15 @@ class JacobianView(QWidget):
         item.addItem(self.overflow_item)
         self.color_bar = pg.ColorBarItem(
             values=(-1.0, 1.0),
-            colorMap=style.diverging_colormap(),
+            colorMap=plot_style.diverging_colormap(),
             interactive=False,
             colorMapMenu=False,
         )
-        style.style_color_bar(self.color_bar, "log₁₀ ‖∂h_t/∂h_k‖₂")
+        plot_style.style_color_bar(self.color_bar, "log₁₀ ‖∂h_t/∂h_k‖₂")
         self.color_bar.setImageItem(self.image_item, insert_in=item)
         self.pair_marker = pg.ScatterPlotItem(symbol="s", size=16, brush=None)
         item.addItem(self.pair_marker, ignoreBounds=True)
-        self.map_hint = style.hint_item("")
+        self.map_hint = plot_style.hint_item("")
         item.addItem(self.map_hint, ignoreBounds=True)
 
     def _layout(self) -> None:
@@ -159,8 +160,8 @@ class JacobianView(QWidget):
         compute.addWidget(self.cancel_button)
         compute.addWidget(self.progress, 1)
         grid = QGridLayout()
-        grid.addWidget(style.title_label("singular values of ∂h_t/∂h_k"), 0, 0)
-        grid.addWidget(style.title_label("‖∂h_t/∂h_k‖₂ for every pair"), 0, 1)
+        grid.addWidget(widget_style.title_label("singular values of ∂h_t/∂h_k"), 0, 0)
+        grid.addWidget(widget_style.title_label("‖∂h_t/∂h_k‖₂ for every pair"), 0, 1)
         grid.addLayout(pair, 1, 0)
         grid.addLayout(compute, 1, 1)
         pair_info = QVBoxLayout()
@@ -182,10 +183,10 @@ class JacobianView(QWidget):
 
     def _on_appearance_changed(self) -> None:
         """Lines, marker, bars and their caption in the theme's colours and widths."""
-        p = style.appearance.palette
-        self._unit_line.setPen(style.pen(p.INK, width=2, dashed=True))
-        self.pair_marker.setPen(style.pen(p.SELECTION, width=3))
-        self.pair_marker.setSize(style.line_width(16))
+        p = colors()
+        self._unit_line.setPen(sizes.pen(p.INK, width=2, dashed=True))
+        self.pair_marker.setPen(sizes.pen(p.SELECTION, width=3))
+        self.pair_marker.setSize(sizes.line_width(16))
         stretch, shrink = getattr(p, STRETCH), getattr(p, SHRINK)
         self.bar_caption.setText(
             f'<span style="color:{stretch}">■</span> σ &gt; 1: that direction grows from k to t'
@@ -264,7 +265,7 @@ class JacobianView(QWidget):
     def _set_bars(self, sv: np.ndarray, hint: str) -> None:
         heights = np.log10(np.maximum(sv, LOG_FLOOR))  # (H,) zeros break a log axis
         x = np.arange(1, sv.size + 1)
-        p = style.appearance.palette
+        p = colors()
         stretch, shrink = pg.mkBrush(getattr(p, STRETCH)), pg.mkBrush(getattr(p, SHRINK))
         brushes = [stretch if h > 0 else shrink for h in heights]
         self.bars.setOpts(x=x, height=heights, brushes=brushes)
@@ -275,7 +276,7 @@ class JacobianView(QWidget):
         item.setRange(
             xRange=(0.4, H + 0.6), yRange=(low - 0.2, high + 0.2), padding=0, disableAutoRange=True
         )
-        item.getAxis("left").setTicks(style.log_ticks(low, high))
+        item.getAxis("left").setTicks(plot_style.log_ticks(low, high))
         item.getAxis("bottom").setTicks([_integer_ticks(H)])
         self.bar_hint.setText(hint)
         self.bar_hint.setVisible(bool(hint))
@@ -385,7 +386,7 @@ def _integer_ticks(n: int) -> list[tuple[float, str]]:
     """Whole steps only (no 2.5), about 10 labels at most."""
     if n <= 10:
         return [(float(i), str(i)) for i in range(1, n + 1)]
-    every = int(style.nice_ceiling(n / 10))
+    every = int(plot_style.nice_ceiling(n / 10))
     # 1 marks where the chain starts, unless the next label would crowd it.
     first = [(1.0, "1")] if every >= 5 else []
     return first + [(float(i), str(i)) for i in range(every, n + 1, every)]

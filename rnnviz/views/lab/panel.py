@@ -7,7 +7,7 @@ from PyQt6.QtGui import QShowEvent
 from PyQt6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from rnnviz.session.lab import Lab
-from rnnviz.views import style
+from rnnviz.views import sizes, widget_style
 from rnnviz.views.lab.compare import CompareView
 from rnnviz.views.lab.gradcheck import GradCheckView
 from rnnviz.views.lab.jacobians import JacobianView
@@ -40,7 +40,7 @@ class LabPanel(QWidget):
         super().__init__(parent)
         self.lab = lab
         self.tabs = QTabWidget()
-        style.set_font(self.tabs.tabBar(), style.LABEL_PT, bold=True)
+        widget_style.set_font(self.tabs.tabBar(), sizes.LABEL_PT, bold=True)
         self._classes = dict(TABS)
         self._views: dict[str, QWidget] = {}
         for name, _ in TABS:

@@ -7,10 +7,10 @@ import pyqtgraph as pg
 from PyQt6.QtCore import QRectF
 from PyQt6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from rnnviz.engine.gates import SATURATED_ABOVE
 from rnnviz.session import Change
-from rnnviz.session.lab import Lab
-from rnnviz.views import style
+from rnnviz.session.lab import SATURATED_ABOVE, Lab
+from rnnviz.views import plot_style, sizes, widget_style
+from rnnviz.views.appearance import appearance, colors
 from rnnviz.views.binding import listen
 
 FEED_HINT = "press → to feed the first input"
@@ -63,7 +63,7 @@ class SaturationView(QWidget):
     def __init__(self, lab: Lab, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.lab = lab
-        self.layout_widget, self.fraction_plot, self.heatmap_plot = style.stacked_plots(2, 3)
+        self.layout_widget, self.fraction_plot, self.heatmap_plot = plot_style.stacked_plots(2, 3)
         self._setup_plots()
         # Pens and brushes from the theme: _on_appearance_changed.
         self.fraction_curve = self.fraction_plot.plot(symbolPen=None, fillLevel=0.0)
@@ -75,46 +75,46 @@ class SaturationView(QWidget):
             interactive=False,
             colorMapMenu=False,
         )
-        style.style_color_bar(self.color_bar, "derivative")
+        plot_style.style_color_bar(self.color_bar, "derivative")
         self.color_bar.setImageItem(self.image_item, insert_in=self.heatmap_plot)
         # The same room on the right of the fraction plot keeps both plots' steps aligned.
         self._spacer = pg.GraphicsWidget()
         self.fraction_plot.layout.addItem(self._spacer, 2, 5)
         self.fraction_plot.layout.setColumnFixedWidth(4, 5)
-        self.hint = style.hint_item("")
+        self.hint = plot_style.hint_item("")
         self.heatmap_plot.addItem(self.hint, ignoreBounds=True)
 
-        self.title = style.title_label("saturation: units stuck where the slope is flat")
-        self.badge = style.badge_label()
+        self.title = widget_style.title_label("saturation: units stuck where the slope is flat")
+        self.badge = widget_style.badge_label()
         self.info = QLabel()
         self.caption = QLabel()
         for label in (self.info, self.caption):
-            style.set_font(label)
-            style.set_text_color(label, "INK")
+            widget_style.set_font(label)
+            widget_style.set_text_color(label, "INK")
         self.caption.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(style.title_row(self.title, self.badge))
+        layout.addLayout(widget_style.title_row(self.title, self.badge))
         layout.addWidget(self.info)
         layout.addWidget(self.layout_widget, 1)
         layout.addWidget(self.caption)
 
         listen(lab.session.changed, self._on_session_changed)
-        listen(style.appearance_changed, self._on_appearance_changed)
+        listen(appearance.changed, self._on_appearance_changed)
         self._on_appearance_changed()
         self._redraw()
 
     def _on_appearance_changed(self) -> None:
         """The fraction curve in the theme's colour and line width; axes and the colour bar
         as wide as its type needs."""
-        color = getattr(style.appearance.palette, FRACTION_COLOR)
+        color = getattr(colors(), FRACTION_COLOR)
         fill = pg.mkColor(color)
         fill.setAlpha(0x30)
-        self.fraction_curve.setPen(style.pen(color, width=4))
+        self.fraction_curve.setPen(sizes.pen(color, width=4))
         self.fraction_curve.setSymbolBrush(color)
-        self.fraction_curve.setSymbolSize(style.line_width(8))
+        self.fraction_curve.setSymbolSize(sizes.line_width(8))
         self.fraction_curve.setFillBrush(fill)
-        scale = style.appearance.scale
+        scale = appearance.scale
         for plot in (self.fraction_plot, self.heatmap_plot):
             plot.getAxis("left").setWidth(round(_AXIS_WIDTH * scale))
         for item in (self.color_bar, self._spacer):
@@ -122,9 +122,9 @@ class SaturationView(QWidget):
 
     def _setup_plots(self) -> None:
         top, heat = self.fraction_plot, self.heatmap_plot
-        style.style_plot(top, "", f"share |h| > {SATURATED_ABOVE:g}")
-        style.style_plot(heat, "step t", "hidden unit")
-        style.plot_title(top, f"fraction of units with |h<sub>t</sub>| > {SATURATED_ABOVE:g}")
+        plot_style.style_plot(top, "", f"share |h| > {SATURATED_ABOVE:g}")
+        plot_style.style_plot(heat, "step t", "hidden unit")
+        plot_style.plot_title(top, f"fraction of units with |h<sub>t</sub>| > {SATURATED_ABOVE:g}")
         heat.setXLink(top)
         heat.invertY(True)  # unit 1 on top, like the rows of a matrix and the state heatmap
         for plot in (top, heat):
@@ -147,7 +147,7 @@ class SaturationView(QWidget):
         self.heatmap_plot.setRange(yRange=(0.5, H + 0.5), padding=0, disableAutoRange=True)
         self._set_unit_ticks(H)
         formula = derivative_formula(p.cell, p.activation)
-        style.plot_title(self.heatmap_plot, f"slope of the nonlinearity: {formula}")
+        plot_style.plot_title(self.heatmap_plot, f"slope of the nonlinearity: {formula}")
         sigma = session.spectra.sigma_max
         self.info.setText(
             f"{p.cell} cell, {p.activation} &nbsp;·&nbsp; dark = slope 0 = saturated "
@@ -161,7 +161,7 @@ class SaturationView(QWidget):
         if trace.T == 0:
             self.fraction_curve.setData([], [])
             self.image_item.clear()
-            style.set_badge(self.badge, "")
+            widget_style.set_badge(self.badge, "")
             return
         sat = self.lab.saturation()
         steps = np.arange(1, trace.T + 1)  # (T,) 1-based
@@ -172,10 +172,10 @@ class SaturationView(QWidget):
         self.image_item.setImage(clean, levels=_LEVELS)
         self.image_item.setRect(QRectF(0.5, 0.5, trace.T, H))
         bad = trace.exploded_at
-        style.set_badge(self.badge, f"exploded at t = {bad}" if bad is not None else "")
+        widget_style.set_badge(self.badge, f"exploded at t = {bad}" if bad is not None else "")
 
     def _set_unit_ticks(self, H: int) -> None:
         """Integer unit numbers only (no 2.5), about 16 labels at most."""
-        every = int(style.nice_ceiling(H / 16)) if H > 16 else 1
+        every = int(plot_style.nice_ceiling(H / 16)) if H > 16 else 1
         ticks = [(float(i), str(i)) for i in range(1, H + 1) if (i - 1) % every == 0]
         self.heatmap_plot.getAxis("left").setTicks([ticks])

@@ -23,14 +23,15 @@ from PyQt6.QtWidgets import (
 from rnnviz.session import Change
 from rnnviz.session.analysis import LOG_FLOOR
 from rnnviz.session.lab import Lab, LabChange, SweepResult
-from rnnviz.views import style
+from rnnviz.views import plot_style, sizes, widget_style
+from rnnviz.views.appearance import appearance, colors
 from rnnviz.views.binding import listen
 from rnnviz.views.worker import CANCELLED, Runner
 
 # A vanished gradient is floored at LOG_FLOOR; counting it in the colour range would
 # squeeze every other colour together, so the range starts above it (it shows as the bottom).
 FLOOR_DECADE = math.log10(LOG_FLOOR)
-OVERFLOW_RGBA = (198, 40, 40, 255)  # style.ALERT: cells whose computation overflowed
+OVERFLOW_RGBA = (198, 40, 40, 255)  # colors().ALERT: cells whose computation overflowed
 # The ρ = 1 line lies on the map's colours, not on the paper: black on a white halo in every
 # theme, so it shows on viridis's dark and light ends alike.
 RHO_LINE, RHO_HALO = "#1a1a1a", "#ffffff"
@@ -55,7 +56,7 @@ class SweepView(QWidget):
     def __init__(self, lab: Lab, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.lab = lab
-        style.set_font(self)
+        widget_style.set_font(self)
         self.runner = Runner(self)
 
         self.rho_from = _rho_box(0.5)
@@ -75,12 +76,12 @@ class SweepView(QWidget):
         self.note = QLabel()
         self.note.setWordWrap(True)
         for label, color in ((self.message, "ALERT"), (self.note, "MUTED")):
-            style.set_font(label)
-            style.set_text_color(label, color)
+            widget_style.set_font(label)
+            widget_style.set_text_color(label, color)
 
-        self.plot = pg.PlotWidget(background=style.BACKGROUND)
+        self.plot = pg.PlotWidget(background=colors().BACKGROUND)
         item = self.plot.getPlotItem()
-        style.style_plot(item, "step t", "spectral radius ρ")
+        plot_style.style_plot(item, "step t", "spectral radius ρ")
         item.setMouseEnabled(x=False, y=False)
         item.disableAutoRange()
         item.setContentsMargins(0, 12, 0, 0)  # room for the colour bar's top number
@@ -94,7 +95,7 @@ class SweepView(QWidget):
             interactive=False,
             colorMapMenu=False,
         )
-        style.style_color_bar(self.color_bar, "log₁₀ ‖∂L/∂h_t‖")
+        plot_style.style_color_bar(self.color_bar, "log₁₀ ‖∂L/∂h_t‖")
         self.color_bar.setImageItem(self.image_item, insert_in=item)
         # A white halo under a black dashed line: visible on dark and on light colours.
         self._halo = pg.InfiniteLine(pos=1.0, angle=0, movable=False)
@@ -112,7 +113,7 @@ class SweepView(QWidget):
             },
         )
         item.addItem(self.rho_line, ignoreBounds=True)
-        self.hint = style.hint_item(RUN_HINT)
+        self.hint = plot_style.hint_item(RUN_HINT)
         item.addItem(self.hint, ignoreBounds=True)
 
         self._layout()
@@ -124,16 +125,16 @@ class SweepView(QWidget):
         self.runner.finished.connect(self._on_finished)
         listen(lab.changed, self._on_lab_changed)
         listen(lab.session.changed, self._on_session_changed)
-        listen(style.appearance_changed, self._on_appearance_changed)
+        listen(appearance.changed, self._on_appearance_changed)
         self._on_appearance_changed()
         self._on_sweep_changed()
 
     def _on_appearance_changed(self) -> None:
         """The ρ = 1 line and its label at the type and line scale."""
-        self._halo.setPen(pg.mkPen(RHO_HALO, width=style.line_width(7)))
+        self._halo.setPen(pg.mkPen(RHO_HALO, width=sizes.line_width(7)))
         dashed = Qt.PenStyle.DashLine
-        self.rho_line.setPen(pg.mkPen(RHO_LINE, width=style.line_width(3), style=dashed))
-        self.rho_line.label.setFont(style.font(style.LABEL_PT, bold=True))
+        self.rho_line.setPen(pg.mkPen(RHO_LINE, width=sizes.line_width(3), style=dashed))
+        self.rho_line.label.setFont(sizes.font(sizes.LABEL_PT, bold=True))
 
     def _layout(self) -> None:
         controls = QHBoxLayout()
@@ -146,7 +147,7 @@ class SweepView(QWidget):
         controls.addWidget(self.cancel_button)
         controls.addWidget(self.progress, 1)
         header = QHBoxLayout()
-        header.addWidget(style.title_label("phase diagram: gradient size over (ρ, t)"))
+        header.addWidget(widget_style.title_label("phase diagram: gradient size over (ρ, t)"))
         header.addStretch(1)
         header.addWidget(self.message)
         layout = QVBoxLayout(self)

@@ -4,8 +4,10 @@ events while a worker thread trains."""
 
 from __future__ import annotations
 
+import ast
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,6 +19,7 @@ from rnnviz.engine.tasks import copy_task
 from rnnviz.engine.train import TrainConfig, train
 from rnnviz.session import Session, SessionConfig
 from rnnviz.session.lab import Lab
+from rnnviz.views import lab as views_lab
 from rnnviz.views.lab.training import TrainingView
 
 LEFT = Qt.MouseButton.LeftButton
@@ -61,8 +64,8 @@ def type_into(qtbot, field: QLineEdit | QSpinBox, text: str) -> None:
 
 
 def set_up(qtbot, view: TrainingView, task: str = "copy", epochs: int = 3) -> None:
-    pick(qtbot, view.task_box, task)
-    type_into(qtbot, view.epochs_box, str(epochs))
+    pick(qtbot, view.form.task_box, task)
+    type_into(qtbot, view.form.epochs_box, str(epochs))
 
 
 def train_to_end(qtbot, view: TrainingView) -> None:
@@ -82,13 +85,13 @@ def test_the_curves_show_the_recorded_history(qtbot, view, lab, session):
 
     h = lab.training
     assert len(h.losses) == 3 and view.progress.value() == 3
-    x, y = original(view.loss_curve)
+    x, y = original(view.plots.loss_curve)
     np.testing.assert_array_equal(x, [1, 2, 3])
     np.testing.assert_array_equal(y, h.losses)
-    np.testing.assert_array_equal(original(view.before_curve)[1], h.norm_before)
-    np.testing.assert_array_equal(original(view.after_curve)[1], h.norm_after)
-    np.testing.assert_array_equal(original(view.baseline_curve)[1], [0.75, 0.75])  # (20−5)/20
-    np.testing.assert_array_equal(original(view.theta_curve)[1], [1.0, 1.0])
+    np.testing.assert_array_equal(original(view.plots.before_curve)[1], h.norm_before)
+    np.testing.assert_array_equal(original(view.plots.after_curve)[1], h.norm_after)
+    np.testing.assert_array_equal(original(view.plots.baseline_curve)[1], [0.75, 0.75])  # (20−5)/20
+    np.testing.assert_array_equal(original(view.plots.theta_curve)[1], [1.0, 1.0])
     assert "epoch 3: loss" in view.status.text() and "always predicting 0" in view.status.text()
     # The engine's own run with the same settings and seed gives the same losses.
     want = [r.loss for r in train(session.params, copy_task(5, 20), TrainConfig(epochs=3))]
@@ -97,13 +100,13 @@ def test_the_curves_show_the_recorded_history(qtbot, view, lab, session):
 
 def test_the_same_seed_gives_the_same_run(qtbot, view, lab):
     set_up(qtbot, view, "adding", 2)
-    pick(qtbot, view.optimiser_box, "SGD (momentum)")
-    view.truncate_check.setChecked(True)
+    pick(qtbot, view.form.optimiser_box, "SGD (momentum)")
+    view.form.truncate_check.setChecked(True)
     train_to_end(qtbot, view)
     first = lab.training.losses
     train_to_end(qtbot, view)
     assert lab.training.losses == first
-    type_into(qtbot, view.seed_box, "7")
+    type_into(qtbot, view.form.seed_box, "7")
     train_to_end(qtbot, view)
     assert lab.training.losses != first
 
@@ -119,7 +122,7 @@ def test_pause_resume_and_stop(qtbot, view, lab):
     assert len(lab.training.losses) == paused_at
     assert view.pause_button.text() == "Resume" and view.adopt_button.isEnabled()
     assert view.status.text() == f"paused after epoch {paused_at}"
-    np.testing.assert_array_equal(original(view.loss_curve)[1], lab.training.losses)
+    np.testing.assert_array_equal(original(view.plots.loss_curve)[1], lab.training.losses)
 
     with qtbot.waitSignal(view.runner.resumed, timeout=5000):
         qtbot.mouseClick(view.pause_button, LEFT)
@@ -132,7 +135,7 @@ def test_pause_resume_and_stop(qtbot, view, lab):
     assert len(lab.training.losses) == stopped_at < 1000
     assert view.status.text() == f"stopped after epoch {stopped_at}"
     assert view.start_button.isEnabled() and not view.stop_button.isEnabled()
-    np.testing.assert_array_equal(original(view.loss_curve)[1], lab.training.losses)
+    np.testing.assert_array_equal(original(view.plots.loss_curve)[1], lab.training.losses)
 
 
 def test_the_event_loop_keeps_serving_while_training(qtbot, view, lab):
@@ -171,50 +174,80 @@ def test_the_trained_weights_are_used_for_stepping(qtbot, view, lab, session):
 
 def test_bad_settings_are_refused_next_to_the_field(qtbot, view, lab):
     set_up(qtbot, view, "copy", 3)
-    type_into(qtbot, view.lr_edit, "0")
-    type_into(qtbot, view.lag_box, "20")
-    view.clip_edit.setText("-1")
+    type_into(qtbot, view.form.lr_edit, "0")
+    type_into(qtbot, view.form.lag_box, "20")
+    view.form.clip_edit.setText("-1")
     qtbot.mouseClick(view.start_button, LEFT)
-    assert view.errors["lr"].text() == "the learning rate must be positive"
-    assert view.errors["lag"].text() == "the lag must be at least 0 and shorter than the sequence"
-    assert view.errors["clip"].text() == "the clipping threshold must be a positive number"
-    assert view.errors["lr"].isVisible() and not view.errors["text"].isVisible()
+    assert view.form.errors["lr"].text() == "the learning rate must be positive"
+    assert (
+        view.form.errors["lag"].text() == "the lag must be at least 0 and shorter than the sequence"
+    )
+    assert view.form.errors["clip"].text() == "the clipping threshold must be a positive number"
+    assert view.form.errors["lr"].isVisible() and not view.form.errors["text"].isVisible()
     assert lab.training is None and not view.runner.running
 
-    type_into(qtbot, view.lr_edit, "abc")
-    pick(qtbot, view.task_box, "text")
-    view.text_edit.setPlainText("too short")
+    type_into(qtbot, view.form.lr_edit, "abc")
+    pick(qtbot, view.form.task_box, "text")
+    view.form.text_edit.setPlainText("too short")
     qtbot.mouseClick(view.start_button, LEFT)
-    assert view.errors["lr"].text() == "type a number, e.g. 0.01 or 1e-3"
-    assert view.errors["text"].text() == "the text needs at least 22 characters"
+    assert view.form.errors["lr"].text() == "type a number, e.g. 0.01 or 1e-3"
+    assert view.form.errors["text"].text() == "the text needs at least 22 characters"
     assert lab.training is None
 
-    type_into(qtbot, view.lr_edit, "1e-2")
-    view.clip_edit.setText("0.5")
-    view.text_edit.setPlainText("abcabcabcabcabcabcabcabcabc")
+    type_into(qtbot, view.form.lr_edit, "1e-2")
+    view.form.clip_edit.setText("0.5")
+    view.form.text_edit.setPlainText("abcabcabcabcabcabcabcabcabc")
     with qtbot.waitSignal(view.runner.finished, timeout=20_000):
         qtbot.mouseClick(view.start_button, LEFT)
-    assert all(not label.text() for key, label in view.errors.items() if key != "prime")
+    assert all(not label.text() for label in view.form.errors.values())
     assert lab.training is not None and len(lab.training.losses) == 3
+
+
+def test_the_form_shows_the_fields_the_task_and_optimiser_use(qtbot, view):
+    form = view.form
+    pick(qtbot, form.task_box, "copy")
+    assert form.lag_box.isVisible() and not form.text_edit.isVisible()
+    assert not form.momentum_box.isVisible() and not view.sampler.isVisible()
+    type_into(qtbot, form.lag_box, "20")
+    qtbot.mouseClick(view.start_button, LEFT)
+    assert form.errors["lag"].isVisible()
+
+    pick(qtbot, form.task_box, "text")
+    assert form.text_edit.isVisible() and view.sampler.isVisible()
+    assert not form.lag_box.isVisible() and not form.errors["lag"].isVisible()
+    form.task_box.setCurrentText("copy")  # the lag's problem comes back with the lag
+    assert form.errors["lag"].isVisible()
+    pick(qtbot, form.optimiser_box, "SGD (momentum)")
+    assert form.momentum_box.isVisible()
 
 
 def test_the_text_model_predicts_and_samples(qtbot, view, lab):
     set_up(qtbot, view, "text", 40)
-    type_into(qtbot, view.length_box, "10")
-    type_into(qtbot, view.lr_edit, "0.05")
-    view.text_edit.setPlainText("abc" * 8)
-    assert view.text_group.isVisible()
+    type_into(qtbot, view.form.length_box, "10")
+    type_into(qtbot, view.form.lr_edit, "0.05")
+    view.form.text_edit.setPlainText("abc" * 8)
+    assert view.sampler.isVisible()
     train_to_end(qtbot, view)
-    type_into(qtbot, view.prime_edit, "ab")
+    type_into(qtbot, view.sampler.prime_edit, "ab")
 
     probs = lab.predict_next_char("ab")
     top = sorted(probs.items(), key=lambda kv: kv[1], reverse=True)[:3]
-    assert view.prediction.text() == "   ".join(f"{c!r} {p:.0%}" for c, p in top)
+    assert view.sampler.prediction.text() == "   ".join(f"{c!r} {p:.0%}" for c, p in top)
     assert top[0][0] == "c"
-    n, temperature = view.sample_length_box.value(), view.temperature_box.value()
-    qtbot.mouseClick(view.sample_button, LEFT)
-    want = "ab" + lab.sample("ab", n, temperature, seed=view.seed_box.value())
-    assert view.sample_view.toPlainText() == want
+    n, temperature = view.sampler.sample_length_box.value(), view.sampler.temperature_box.value()
+    qtbot.mouseClick(view.sampler.sample_button, LEFT)
+    want = "ab" + lab.sample("ab", n, temperature, seed=view.form.seed_box.value())
+    assert view.sampler.sample_view.toPlainText() == want
 
-    type_into(qtbot, view.prime_edit, "abz")
-    assert view.errors["prime"].text() == "'z' not in the training text"
+    type_into(qtbot, view.sampler.prime_edit, "abz")
+    assert view.sampler.error.text() == "'z' not in the training text"
+
+
+def test_the_training_tab_reaches_the_engine_only_through_the_session() -> None:
+    parts = ("training", "training_form", "training_plots", "text_sampler", "form_widgets")
+    for part in parts:
+        path = Path(views_lab.__file__).parent / f"{part}.py"
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imported = [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+        imported += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+        assert not [m for m in imported if m.startswith("rnnviz.engine")], path.name

@@ -1,28 +1,22 @@
-"""The extras of a session file: the training history survives a save exactly (every task,
-overflowed losses, trained weights), the window's view too, and a bad one is named."""
+"""The training history in a session file survives a save exactly (every task, overflowed
+losses, trained weights), and a bad one is named with its file."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
-import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from rnnviz.engine.train import TrainConfig
+from rnnviz.engine.train import TrainConfig, TrainingHistory
+from rnnviz.io.session_file import SessionFileError, read_session, write_session
+from rnnviz.io.training_record import TrainingRecordError, training_from_dict, training_to_dict
 from rnnviz.session import Session, SessionConfig
-from rnnviz.session.lab import Lab, TrainingHistory
-from rnnviz.session.session_extras import (
-    VIEW_MEMBER,
-    ViewState,
-    read_view,
-    training_from_dict,
-    training_to_dict,
-    write_session,
-)
-from rnnviz.session.session_file import SessionFileError, load_session, snapshot
+from rnnviz.session.document import Document
+from rnnviz.session.lab import Lab
 
 
 def trained(name: str, epochs: int = 2, **task: object) -> TrainingHistory:
@@ -36,7 +30,7 @@ def trained(name: str, epochs: int = 2, **task: object) -> TrainingHistory:
 def through_json(history: TrainingHistory) -> TrainingHistory | None:
     """What a session file gives back: the dict goes through JSON text."""
     text = json.dumps(training_to_dict(history), allow_nan=False)
-    return training_from_dict(json.loads(text), "s.rnnviz")
+    return training_from_dict(json.loads(text))
 
 
 @pytest.mark.parametrize(
@@ -77,7 +71,7 @@ def test_overflowed_losses_and_no_weights() -> None:
     assert back.losses[0] == math.inf and math.isnan(back.losses[1])
     assert back.norm_before == (-math.inf, 1.0)
     assert back.params is None
-    assert training_from_dict(None, "s.rnnviz") is None
+    assert training_from_dict(None) is None
 
 
 @pytest.mark.parametrize(
@@ -95,66 +89,24 @@ def test_overflowed_losses_and_no_weights() -> None:
         (lambda d: d["params"].update(dtype="float8"), "unknown dtype"),
     ],
 )
-def test_a_bad_history_names_the_file_and_the_problem(change, message: str) -> None:
+def test_a_bad_history_says_what_is_wrong(change, message: str) -> None:
     data = json.loads(json.dumps(training_to_dict(trained("copy", lag=2, length=8))))
     change(data)
+    with pytest.raises(TrainingRecordError, match=message.replace("(", r"\(")):
+        training_from_dict(data)
+
+
+def test_a_session_file_with_a_bad_history_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "lecture.rnnviz"
+    document = Document()
+    document.lab.set_training(trained("copy", lag=2, length=8))
+    document.save(path)
+    contents = read_session(path)
+    assert contents.training is not None and document.lab.training is not None
+    assert contents.training.losses == document.lab.training.losses
+    broken = TrainingHistory(contents.training.task, (1.0,), (), (), None)
+    write_session(path, dataclasses.replace(contents, training=broken))
     with pytest.raises(SessionFileError) as info:
-        training_from_dict(data, "lecture.rnnviz")
-    assert str(info.value).startswith("lecture.rnnviz: the training history ")
-    assert message in str(info.value)
-
-
-def test_the_view_is_written_with_the_session(tmp_path: Path) -> None:
-    session = Session()
-    session.seek(4)
-    view = ViewState(backward=True, unrolled=False, page="lab", lab_tab="Training", compare=True)
-    path = tmp_path / "s.rnnviz"
-    write_session(path, snapshot(session), view)
-    assert read_view(path) == view
-    assert load_session(path).t == 4  # still an ordinary session file
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.rnnviz"]  # no leftovers
-
-
-def test_a_file_without_a_view_gets_the_defaults(tmp_path: Path) -> None:
-    from rnnviz.session.session_file import save_session
-
-    path = tmp_path / "old.rnnviz"
-    save_session(path, snapshot(Session()))
-    assert read_view(path) == ViewState()
-
-
-@pytest.mark.parametrize(
-    ("raw", "message"),
-    [
-        (b"{nope", "not valid JSON"),
-        (b"[1, 2]", "must be an object"),
-        (b'{"backward": "yes"}', 'bad "backward"'),
-        (b'{"page": "settings"}', "unknown page 'settings'"),
-    ],
-)
-def test_a_bad_view_is_named(tmp_path: Path, raw: bytes, message: str) -> None:
-    path = tmp_path / "s.rnnviz"
-    write_session(path, snapshot(Session()), ViewState())
-    rebuilt = tmp_path / "bad.rnnviz"
-    with zipfile.ZipFile(path) as src, zipfile.ZipFile(rebuilt, "w") as dst:
-        for item in src.namelist():
-            dst.writestr(item, raw if item == VIEW_MEMBER else src.read(item))
-    with pytest.raises(SessionFileError) as info:
-        read_view(rebuilt)
-    assert str(info.value).startswith(f"{rebuilt}: ")
-    assert message in str(info.value)
-
-
-def test_a_failed_write_leaves_the_old_file(tmp_path: Path, monkeypatch) -> None:
-    path = tmp_path / "s.rnnviz"
-    write_session(path, snapshot(Session()), ViewState())
-    before = path.read_bytes()
-
-    def broken(*args: object, **kwargs: object) -> None:
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr("rnnviz.session.session_extras.save_session", broken)
-    with pytest.raises(OSError):
-        write_session(path, snapshot(Session()), ViewState(backward=True))
-    assert path.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.rnnviz"]
+        read_session(path)
+    assert str(info.value).startswith(f"{path}: the training history ")
+    assert "different lengths" in str(info.value)

@@ -1,4 +1,5 @@
-"""The views' shared helpers: how they space tick labels and keep plot axes as pixels."""
+"""Plots in the shared look: tick labels spaced to fit, and axes and titles kept as
+pictures that still show what is current."""
 
 from __future__ import annotations
 
@@ -7,28 +8,32 @@ import pytest
 from PyQt6.QtWidgets import QGraphicsItem
 
 from rnnviz.session import Session
-from rnnviz.views import style
+from rnnviz.views import plot_style
+from rnnviz.views.appearance import appearance
 from rnnviz.views.palettes import DARK, LIGHT
 from rnnviz.views.sequence_plot import SequencePlot
 from rnnviz.views.snapshots import grab, svg_document, to_rgb
 
 SVG = "http://www.w3.org/2000/svg"
 # The offscreen platform cannot resize native windows; that is not a fault of the view.
-pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")
+pytestmark = [
+    pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints"),
+    pytest.mark.usefixtures("kept_appearance"),
+]
 
 
 def test_tick_labels_are_spaced_by_the_axis_length() -> None:
-    assert style.label_every(8, 400) == 1  # 50 px a row: every unit
-    assert style.label_every(64, 400) == 5  # 6 px a row: every 5th, ≥ 22 px apart
-    assert style.label_every(64, 120) == 20
-    assert style.label_every(64, 0) == 1  # not laid out yet
+    assert plot_style.label_every(8, 400) == 1  # 50 px a row: every unit
+    assert plot_style.label_every(64, 400) == 5  # 6 px a row: every 5th, ≥ 22 px apart
+    assert plot_style.label_every(64, 120) == 20
+    assert plot_style.label_every(64, 0) == 1  # not laid out yet
     for count, pixels in ((64, 400), (128, 150), (1000, 300)):
-        every = style.label_every(count, pixels)
-        assert every * pixels / count >= style.TICK_SPACING_PX
+        every = plot_style.label_every(count, pixels)
+        assert every * pixels / count >= plot_style.TICK_SPACING_PX
 
 
 def test_colour_bar_ticks_fit_the_bar() -> None:
-    five, three, two = (style.level_ticks(-1.0, 1.0, px)[0] for px in (200, 60, 30))
+    five, three, two = (plot_style.level_ticks(-1.0, 1.0, px)[0] for px in (200, 60, 30))
     assert [v for v, _ in five] == [-1.0, -0.5, 0.0, 0.5, 1.0]
     assert [label for _, label in three] == ["−1", "0", "1"]
     assert [v for v, _ in two] == [-1.0, 1.0]
@@ -51,8 +56,8 @@ def test_plot_axes_and_titles_kept_as_pixels_show_what_is_current(qtbot) -> None
     assert len(kept_items) >= 6  # two axes and a title per plot
     changes = [
         *[lambda n=n: session.set_config(sequence_length=n) for n in (20, 57, 300, 8)],
-        lambda: style.appearance.set(palette=DARK),
-        lambda: style.appearance.set(scale=1.5),
+        lambda: appearance.set(palette=DARK),
+        lambda: appearance.set(scale=1.5),
     ]
     for i, change in enumerate(changes):
         change()
@@ -64,7 +69,7 @@ def test_plot_axes_and_titles_kept_as_pixels_show_what_is_current(qtbot) -> None
             item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         # Text blended from a picture may round a channel by a level.
         np.testing.assert_allclose(kept, drawn, atol=2, err_msg=f"change {i}")
-    style.appearance.set(palette=LIGHT, scale=1.0)
+    appearance.set(palette=LIGHT, scale=1.0)
     texts = " ".join((t.text or "") for t in svg_document(plot).iter(f"{{{SVG}}}text"))
     assert "2" in texts.split() and "input" in texts  # tick numbers and the title's words
     assert all(i.cacheMode() == QGraphicsItem.CacheMode.DeviceCoordinateCache for i in kept_items)

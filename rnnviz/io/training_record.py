@@ -1,7 +1,4 @@
-"""What a session file holds beside the network and inputs: the lab's training history and
-what the window showed. Qt-free; the window's File menu uses it (rnnviz/views/files.py).
-
-The training history goes in the manifest's ``"training"`` object (see session_file.py)::
+"""The lab's training history as JSON, the ``"training"`` object of a session file::
 
     {"task": {"name": "copy", "length": 20, "lag": 5,
               "text": "…" (text task), "signal": [0.0, …] (next-value task)},
@@ -12,50 +9,29 @@ The training history goes in the manifest's ``"training"`` object (see session_f
 
 Numbers are JSON numbers (Python writes the shortest text that reads back to the same
 float); a loss that overflowed is written as the text "inf", "-inf" or "nan".
-
-What the window showed is a member ``view.json`` of the zip (older files lack it)::
-
-    {"backward": true, "unrolled": true, "page": "network" | "lab", "lab_tab": "Compare",
-     "compare": false}
-
-``backward`` means the finished backward pass was on screen: BPTT is deterministic, so
-reopening runs it again and shows the same gradients.
 """
 
 from __future__ import annotations
 
-import json
 import math
-import zipfile
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, fields
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from rnnviz.engine.params import DTYPES, Params
 from rnnviz.engine.tasks import Task, adding_task, copy_task, next_value_task, text_task
-from rnnviz.session.lab import TrainingHistory
-from rnnviz.session.session_file import SessionFileError, Snapshot, save_session
+from rnnviz.engine.train import TrainingHistory
 
-VIEW_MEMBER = "view.json"
 _ARRAYS = ("W_ih", "W_hh", "b_ih", "b_hh", "W_hy", "b_y")
 _NON_FINITE = {"inf": math.inf, "-inf": -math.inf, "nan": math.nan}
 
 
-@dataclass(frozen=True)
-class ViewState:
-    """What the window showed beside the session's own state."""
-
-    backward: bool = False  # the finished backward pass
-    unrolled: bool = True  # the graph unrolled through time
-    page: str = "network"  # "network" or "lab"
-    lab_tab: str = ""  # the lab tab in front ("" = leave it)
-    compare: bool = False  # the lab's comparison was computed
+class TrainingRecordError(ValueError):
+    """A training history that cannot be rebuilt: the message completes "the training
+    history …"."""
 
 
-# ---- the training history ----------------------------------------------------------------
 def training_to_dict(history: TrainingHistory | None) -> dict[str, Any] | None:
     if history is None:
         return None
@@ -81,13 +57,12 @@ def training_to_dict(history: TrainingHistory | None) -> dict[str, Any] | None:
     }
 
 
-def training_from_dict(data: dict[str, Any] | None, path: str | Path) -> TrainingHistory | None:
-    """The history a session file holds; SessionFileError naming the file and the problem."""
+def training_from_dict(data: dict[str, Any] | None) -> TrainingHistory | None:
+    """The history a session file holds; TrainingRecordError saying what is wrong with it
+    (the caller names the file)."""
     if data is None:
         return None
-
-    def fail(problem: str) -> SessionFileError:
-        return SessionFileError(f"{path}: the training history {problem}")
+    fail = TrainingRecordError
 
     saved_task = data.get("task")
     if not isinstance(saved_task, dict):
@@ -104,7 +79,7 @@ def training_from_dict(data: dict[str, Any] | None, path: str | Path) -> Trainin
     )
 
 
-def _task(saved: dict[str, Any], fail: Callable[[str], SessionFileError]) -> Task:
+def _task(saved: dict[str, Any], fail: Callable[[str], TrainingRecordError]) -> Task:
     name, length, lag = saved.get("name"), saved.get("length", 20), saved.get("lag", 0)
     if not _whole(length) or not _whole(lag):
         raise fail('needs whole numbers for the task\'s "length" and "lag"')
@@ -122,13 +97,13 @@ def _task(saved: dict[str, Any], fail: Callable[[str], SessionFileError]) -> Tas
             signal = _numbers_in(saved.get("signal"), "signal", fail)
             return next_value_task(np.array(signal), length)
     except ValueError as e:
-        if isinstance(e, SessionFileError):
+        if isinstance(e, TrainingRecordError):
             raise
         raise fail(f"has a task that cannot be rebuilt ({e})") from None
     raise fail(f"names an unknown task {name!r}")
 
 
-def _params(saved: object, fail: Callable[[str], SessionFileError]) -> Params:
+def _params(saved: object, fail: Callable[[str], TrainingRecordError]) -> Params:
     if not isinstance(saved, dict):
         raise fail('needs "params" to be an object or null')
     dtype = saved.get("dtype", "float64")
@@ -155,7 +130,7 @@ def _numbers_out(values: tuple[float, ...]) -> list[float | str]:
 
 
 def _numbers_in(
-    values: object, key: str, fail: Callable[[str], SessionFileError]
+    values: object, key: str, fail: Callable[[str], TrainingRecordError]
 ) -> tuple[float, ...]:
     if not isinstance(values, list):
         raise fail(f'needs "{key}" to be a list of numbers')
@@ -172,52 +147,3 @@ def _numbers_in(
 
 def _whole(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-# ---- the view ----------------------------------------------------------------------------
-def write_session(path: str | Path, snap: Snapshot, view: ViewState) -> None:
-    """The session file with ``view.json`` added, written atomically: the finished file
-    replaces ``path`` only once complete."""
-    path = Path(path)
-    part = path.with_name(path.name + ".writing")
-    try:
-        save_session(part, snap)
-        with zipfile.ZipFile(part, "a", compression=zipfile.ZIP_DEFLATED) as z:
-            z.writestr(VIEW_MEMBER, json.dumps(asdict(view), indent=2))
-        part.replace(path)
-    finally:
-        part.unlink(missing_ok=True)
-
-
-def read_view(path: str | Path) -> ViewState:
-    """The window's view saved with a session (defaults when the file has none)."""
-    path = Path(path)
-
-    def fail(problem: str) -> SessionFileError:
-        return SessionFileError(f"{path}: {problem}")
-
-    try:
-        with zipfile.ZipFile(path) as z:
-            if VIEW_MEMBER not in z.namelist():
-                return ViewState()
-            raw = z.read(VIEW_MEMBER)
-    except zipfile.BadZipFile:
-        raise fail("not an rnnviz session, or the file is truncated (not a valid zip)") from None
-    except (OSError, EOFError) as e:
-        raise fail(f"cannot be read ({e})") from None
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise fail(f"its {VIEW_MEMBER} is not valid JSON") from None
-    if not isinstance(data, dict):
-        raise fail(f"its {VIEW_MEMBER} must be an object")
-    defaults = ViewState()
-    values = {}
-    for f in fields(ViewState):
-        value = data.get(f.name, getattr(defaults, f.name))
-        if type(value) is not type(getattr(defaults, f.name)):
-            raise fail(f'its {VIEW_MEMBER} has a bad "{f.name}"')
-        values[f.name] = value
-    if values["page"] not in ("network", "lab"):
-        raise fail(f"its {VIEW_MEMBER} has an unknown page {values['page']!r}")
-    return ViewState(**values)

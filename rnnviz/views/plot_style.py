@@ -1,14 +1,8 @@
-"""Shared look of every view: colours, fonts, the diverging colormap and plot styling.
+"""Plots in the shared look: styled axes, round tick values, the diverging colormap,
+titles, the selected-step marker and hints.
 
-Projected in a lecture hall: labels ≥ 12 pt, titles and badges ≥ 14 pt, thick lines, and
-colours that mean the same thing in every panel; dark text on white by default.
-
-The colours are the current theme's (``rnnviz.views.palettes``): ``INK``, ``MUTED``, ``INPUT``
-… are rebound here whenever the theme changes, so read them as ``style.INK`` when drawing,
-never copy them at import. ``appearance`` holds the theme and the scale of type and lines
-(presentation mode); the helpers below size fonts and pens by it and keep what they style
-restyled (``appearance.keep``); a view restyles the rest of what it drew in a handler of
-``appearance_changed``.
+Axes and titles are styled through ``appearance.keep``, so they follow every change of theme
+and scale; their colours are the current theme's (``colors()``), read when they are styled.
 """
 
 from __future__ import annotations
@@ -18,50 +12,12 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import QRectF, Qt
-from PyQt6.QtGui import QFont, QTextOption
-from PyQt6.QtWidgets import QGraphicsItem, QHBoxLayout, QLabel, QWidget
+from PyQt6.QtGui import QTextOption
+from PyQt6.QtWidgets import QGraphicsItem
 
-from rnnviz.views.appearance import Appearance
-from rnnviz.views.palettes import LIGHT, Palette
+from rnnviz.views.appearance import appearance, colors
+from rnnviz.views.sizes import HINT_PT, LABEL_PT, TITLE_PT, font, line_width, pen, pt
 
-# The current theme's colours (see palettes.Palette), rebound by ``_bind``.
-BACKGROUND = LIGHT.PAPER  # plots, the graph, the equations
-PAPER = LIGHT.PAPER
-INK = LIGHT.INK  # text and axes
-MUTED = LIGHT.MUTED  # hints, secondary text
-INPUT = LIGHT.INPUT  # x_t
-OUTPUT = LIGHT.OUTPUT  # y_t
-TARGET = LIGHT.TARGET  # what y_t should be
-GRADIENT = LIGHT.GRADIENT  # dL/dh_t
-STATE = LIGHT.STATE  # h_t
-THEORY_SIGMA_BAND = LIGHT.THEORY_SIGMA_BAND  # σ_max^(T−t), drawn wide under ρ^(T−t)
-THEORY_RHO = LIGHT.THEORY_RHO  # ρ^(T−t)
-SELECTION = LIGHT.SELECTION  # the selected-step marker
-PENDING = LIGHT.PENDING  # steps the backward sweep has not reached yet (RGBA)
-COMPONENTS = LIGHT.COMPONENTS  # components of vector inputs
-REGIME_COLORS: dict[str, str] = LIGHT.REGIME_COLORS
-ALERT = LIGHT.ALERT
-_NAMES = (
-    "BACKGROUND", "PAPER", "INK", "MUTED", "INPUT", "OUTPUT", "TARGET", "GRADIENT", "STATE",
-    "THEORY_SIGMA_BAND", "THEORY_RHO", "SELECTION", "PENDING", "COMPONENTS", "REGIME_COLORS",
-    "ALERT",
-)  # fmt: skip
-
-appearance = Appearance(LIGHT)
-appearance_changed = appearance.changed
-
-
-def _bind(palette: Palette) -> None:
-    globals().update({name: getattr(palette, name) for name in _NAMES})
-
-
-appearance.bind(_bind)
-
-LABEL_PT = 13
-TITLE_PT = 16
-BADGE_PT = 15
-HINT_PT = 16
-LINE_WIDTH = 3
 TICK_SPACING_PX = 22  # a 13 pt tick label needs about this much room along its axis
 
 # Levels cap here: pyqtgraph's axes compute high − low, which must not overflow to inf.
@@ -71,14 +27,14 @@ LEVEL_MAX = 1e307
 def diverging_colormap() -> pg.ColorMap:
     """Blue (negative) – white (0) – red (positive); centred on 0 when levels are symmetric."""
     stops = [0.0, 0.25, 0.5, 0.75, 1.0]
-    colors = [
+    rgb = [
         (5, 48, 97),
         (67, 147, 195),
         (247, 247, 247),
         (214, 96, 77),
         (103, 0, 31),
     ]
-    return pg.ColorMap(stops, colors, name="rnnviz-diverging")
+    return pg.ColorMap(stops, rgb, name="rnnviz-diverging")
 
 
 def nice_ceiling(value: float) -> float:
@@ -156,69 +112,13 @@ def log_ticks(low: float, high: float, max_labels: int = 8) -> list[list[tuple[f
     return [major, minor]
 
 
-def pt(points: float) -> float:
-    """A type size at the appearance's scale (× 1.35 in presentation mode)."""
-    return appearance.pt(points)
-
-
-def line_width(pixels: float) -> float:
-    """A line width at the appearance's scale (× 1.5 in presentation mode, bolder in high
-    contrast)."""
-    return appearance.width(pixels)
-
-
 def tick_spacing() -> float:
     """Room a tick label needs along its axis at the current type size, in pixels."""
     return TICK_SPACING_PX * appearance.scale
 
 
-def font(point_size: float, bold: bool = False) -> QFont:
-    """A font of ``point_size`` at the appearance's scale (made when drawing: a font kept
-    from before a change of scale keeps the old size; ``set_font`` keeps a widget's)."""
-    f = QFont()
-    f.setPointSizeF(pt(point_size))
-    f.setBold(bold)
-    return f
-
-
-def title_font() -> QFont:
-    return font(TITLE_PT, bold=True)
-
-
-def label_font() -> QFont:
-    return font(LABEL_PT)
-
-
-def set_font(widget: QWidget, points: float = LABEL_PT, bold: bool = False) -> None:
-    """Give ``widget`` (and the children that inherit it) a font of ``points`` at the
-    appearance's scale, now and after every change."""
-    appearance.keep(widget, "font", lambda w: w.setFont(font(points, bold)))
-
-
-def set_text_color(widget: QWidget, name: str) -> None:
-    """Write ``widget``'s text in the theme's colour ``name`` ("INK", "MUTED", "ALERT", …),
-    now and after every change of theme.
-
-    A style sheet on the widget itself: a palette colour would be undone whenever an
-    ancestor's style sheet is set again. Give the widget its font with ``set_font`` first:
-    a style sheet drops a font the widget only inherits (to the application's 9 pt).
-    """
-    appearance.keep(
-        widget, "color", lambda w: w.setStyleSheet(f"color: {getattr(appearance.palette, name)};")
-    )
-
-
-def pen(color: str, width: float = LINE_WIDTH, dashed: bool = False, alpha: int = 255) -> object:
-    """A cosmetic pen (width in pixels whatever the zoom, at the appearance's scale); dashed
-    for theory and targets."""
-    c = pg.mkColor(color)
-    c.setAlpha(alpha)
-    style = Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine
-    return pg.mkPen(color=c, width=line_width(width), style=style)
-
-
 def _label_style() -> dict[str, str]:
-    return {"font-size": f"{pt(LABEL_PT):g}pt", "color": INK}
+    return {"font-size": f"{pt(LABEL_PT):g}pt", "color": colors().INK}
 
 
 def style_plot(plot: pg.PlotItem, x_label: str, y_label: str) -> None:
@@ -227,15 +127,15 @@ def style_plot(plot: pg.PlotItem, x_label: str, y_label: str) -> None:
     def restyle(p: pg.PlotItem) -> None:
         for side in ("left", "bottom"):
             axis = p.getAxis(side)
-            axis.setPen(pg.mkPen(INK, width=line_width(1.5)))
-            axis.setTextPen(pg.mkPen(INK))
-            axis.setTickFont(label_font())
+            axis.setPen(pg.mkPen(colors().INK, width=line_width(1.5)))
+            axis.setTextPen(pg.mkPen(colors().INK))
+            axis.setTickFont(font(LABEL_PT))
         p.setLabel("bottom", x_label, **_label_style())
         p.setLabel("left", y_label, **_label_style())
         scene = p.scene()
         for view in scene.views() if scene is not None else ():
             if isinstance(view, pg.GraphicsView):  # not an exporter's own view of the scene
-                view.setBackground(PAPER)
+                view.setBackground(colors().PAPER)
 
     plot.setAxisItems({side: _PixelAxis(side) for side in ("left", "bottom")})
     appearance.keep(plot, "plot", restyle)
@@ -271,7 +171,7 @@ def stacked_plots(
     """Two plots one above the other on the theme's background, sharing the height in
     the ratio top_share : bottom_share: (their widget, top plot, bottom plot)."""
     widget = pg.GraphicsLayoutWidget()
-    widget.setBackground(BACKGROUND)
+    widget.setBackground(colors().BACKGROUND)
     top, bottom = widget.addPlot(row=0, col=0), widget.addPlot(row=1, col=0)
     widget.ci.layout.setRowStretchFactor(0, top_share)
     widget.ci.layout.setRowStretchFactor(1, bottom_share)
@@ -284,10 +184,10 @@ def style_color_bar(bar: pg.ColorBarItem, label: str) -> None:
 
     def restyle(b: pg.ColorBarItem) -> None:
         for side in ("left", "right", "top", "bottom"):
-            b.getAxis(side).setPen(pg.mkPen(INK, width=line_width(1)))
+            b.getAxis(side).setPen(pg.mkPen(colors().INK, width=line_width(1)))
         values = b.getAxis("right")
-        values.setTextPen(pg.mkPen(INK))
-        values.setTickFont(label_font())
+        values.setTextPen(pg.mkPen(colors().INK))
+        values.setTickFont(font(LABEL_PT))
         values.setWidth(round(70 * appearance.scale))  # room for "−0.5" and "1e+10"
         b.getAxis("left").setLabel(label, **_label_style())
 
@@ -299,7 +199,7 @@ def plot_title(plot: pg.PlotItem, text: str, points: int = TITLE_PT) -> None:
     appearance.keep(
         plot,
         "title",
-        lambda p: p.setTitle(text, size=f"{pt(points):g}pt", color=INK, bold=True),
+        lambda p: p.setTitle(text, size=f"{pt(points):g}pt", color=colors().INK, bold=True),
     )
     # Kept as a picture of its pixels: a title between two plots is inside the rectangle
     # that a moving curve repaints, and laying rich text out again costs ~0.05 ms a frame.
@@ -309,7 +209,7 @@ def plot_title(plot: pg.PlotItem, text: str, points: int = TITLE_PT) -> None:
 def selection_marker() -> pg.InfiniteLine:
     """The vertical line on the selected step, the same in every time plot."""
     line = pg.InfiniteLine(angle=90, movable=False)
-    appearance.keep(line, "pen", lambda m: m.setPen(pen(SELECTION, width=3)))
+    appearance.keep(line, "pen", lambda m: m.setPen(pen(colors().SELECTION, width=3)))
     return line
 
 
@@ -342,46 +242,8 @@ def hint_item(text: str) -> pg.TextItem:
     item = _Hint(text)
 
     def restyle(i: pg.TextItem) -> None:
-        i.setColor(MUTED)
+        i.setColor(colors().MUTED)
         i.setFont(font(HINT_PT))
 
     appearance.keep(item, "hint", restyle)
     return item
-
-
-def title_label(text: str) -> QLabel:
-    label = QLabel(text)
-    set_font(label, TITLE_PT, bold=True)
-    set_text_color(label, "INK")
-    return label
-
-
-def title_row(title: QLabel, *right: QWidget) -> QHBoxLayout:
-    """A panel's header: its title on the left, the given widgets (a badge, a button) on
-    the right."""
-    row = QHBoxLayout()
-    row.addWidget(title)
-    row.addStretch(1)
-    for widget in right:
-        row.addWidget(widget)
-    return row
-
-
-def badge_label() -> QLabel:
-    """A rounded coloured tag (regime, "exploded at t = …"); hidden until it has text."""
-    label = QLabel()
-    set_font(label, BADGE_PT, bold=True)
-    label.hide()
-    return label
-
-
-def set_badge(label: QLabel, text: str, color: str | None = None) -> None:
-    """Show ``text`` on a ``color`` tag (ALERT unless given), or hide the badge for an empty
-    text. The view calls it again when the theme changes."""
-    # Called on every frame: a style sheet re-polishes the label even when it is the same.
-    background = color or ALERT
-    sheet = f"color: white; background-color: {background}; border-radius: 6px; padding: 3px 10px;"
-    if label.styleSheet() != sheet:
-        label.setStyleSheet(sheet)
-    label.setText(text)
-    label.setVisible(bool(text))

@@ -1,0 +1,230 @@
+"""The document: everything a session file holds, and the verbs of the File menu.
+
+It owns the session, the lab, the window's state, the file's path and whether there are
+unsaved changes. The file format is ``rnnviz.io.session_file``; dialogs, menus and the
+autosave timer are the Qt layer's (``rnnviz.views.window.files``, ``…autosave``).
+
+Every verb that reads a file reads and checks all of it first: a file that cannot be used
+raises DocumentError (one line naming the file and the problem) and changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from psygnal import Signal
+
+from rnnviz.engine.train import TrainingHistory
+from rnnviz.io.session_file import (
+    SUFFIX,
+    SessionContents,
+    SessionFileError,
+    read_session,
+    write_session,
+)
+from rnnviz.session.config import SessionConfig
+from rnnviz.session.encoding import InputError
+from rnnviz.session.lab import Lab, LabChange
+from rnnviz.session.session import Change, Session
+from rnnviz.session.window_state import WindowState, WindowStateError, check_saved
+
+__all__ = ["SUFFIX", "Document", "DocumentError"]
+
+
+class DocumentError(ValueError):
+    """A file that cannot be opened or written; the message names the file and the problem."""
+
+
+@dataclass(frozen=True)
+class _Saved:
+    """The session as last saved: what "modified" compares with."""
+
+    config: SessionConfig
+    params: object  # the Params object itself: any new network is a change
+    sequence: np.ndarray  # (N, I)
+    vocab: str
+    t: int
+    selected: int | None
+    training: TrainingHistory | None
+
+    @classmethod
+    def of(cls, session: Session, lab: Lab) -> _Saved:
+        s = session
+        return cls(s.config, s.params, s.sequence.copy(), s.vocab, s.t, s.selected, lab.training)
+
+    def same_as(self, session: Session, lab: Lab) -> bool:
+        s = session
+        return (
+            self.config == s.config
+            and self.params is s.params
+            and self.vocab == s.vocab
+            and self.t == s.t
+            and self.selected == s.selected
+            and self.training is lab.training
+            and np.array_equal(self.sequence, s.sequence)
+        )
+
+
+class Document:
+    """Public: ``session``, ``lab``, ``window`` (WindowState), ``path`` (the open file or
+    None), ``modified``, ``busy`` (an export is stepping through the session: not
+    autosaved); the verbs ``new``, ``open``, ``save``, ``recover`` and ``autosave``.
+    ``changed`` fires when ``path`` or ``modified`` changes (the window's title follows)."""
+
+    changed = Signal()
+
+    def __init__(
+        self,
+        session: Session | None = None,
+        lab: Lab | None = None,
+        window: WindowState | None = None,
+    ) -> None:
+        self.session = session if session is not None else Session()
+        self.lab = lab if lab is not None else Lab(self.session)
+        self.window = window if window is not None else WindowState()
+        self.path: Path | None = None
+        self.busy = False
+        self._saved: _Saved | None = _Saved.of(self.session, self.lab)
+        self._autosaved = self._saved
+        self._modified = False
+        self.session.changed.connect(self._on_session_changed)
+        self.lab.changed.connect(self._on_lab_changed)
+
+    @property
+    def modified(self) -> bool:
+        return self._modified
+
+    # ---- verbs ----------------------------------------------------------------------
+    def new(self) -> None:
+        """The app's starting state: default settings, network, inputs and view."""
+        fresh = Session()
+        self.session.restore(
+            fresh.config, fresh.params, fresh.sequence, fresh.vocab, fresh.t, fresh.selected
+        )
+        self.lab.set_training(None)
+        self.window.restore(WindowState().saved())
+        self._mark_saved(None)
+
+    def open(self, path: str | Path) -> None:
+        """Open a session file as the saved state of ``path``."""
+        path = Path(path)
+        self._load(path)
+        self._mark_saved(path)
+
+    def recover(self, path: str | Path) -> None:
+        """Open an autosave as unsaved work (nothing of it is saved yet)."""
+        self._load(Path(path))
+        self.path = None
+        self._saved = None
+        self._autosaved = _Saved.of(self.session, self.lab)
+        self._on_changed()
+        self.changed.emit()
+
+    def save(self, path: str | Path | None = None) -> Path:
+        """Save everything on screen to ``path`` (default: the open file; ".rnnviz" is
+        added when it has no suffix) and return where it went."""
+        target = Path(path) if path is not None else self.path
+        if target is None:
+            raise DocumentError("the session has no file yet: choose where to save it")
+        if not target.suffix:
+            target = target.with_suffix(SUFFIX)
+        self._write(target)
+        self._mark_saved(target)
+        return target
+
+    def autosave(self, path: Path) -> bool:
+        """Write ``path`` if the work changed since it was last saved or autosaved."""
+        if self.busy or not self._modified or self._autosaved.same_as(self.session, self.lab):
+            return False
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._write(path)
+        self._autosaved = _Saved.of(self.session, self.lab)
+        return True
+
+    # ---- reading and writing -------------------------------------------------------------
+    def contents(self) -> SessionContents:
+        s, lab = self.session, self.lab
+        view = {
+            **self.window.saved(),
+            "backward": s.gradients is not None,
+            "compare": lab.comparison is not None,
+        }
+        config = {f.name: getattr(s.config, f.name) for f in fields(SessionConfig)}
+        return SessionContents(
+            config, s.params, s.sequence.copy(), s.vocab, s.t, s.selected, lab.training, view
+        )
+
+    def _write(self, path: Path) -> None:
+        try:
+            write_session(path, self.contents())
+        except (OSError, ValueError) as e:
+            problem = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+            raise DocumentError(f"{path}: {problem}") from None
+
+    def _load(self, path: Path) -> None:
+        """Read and check everything first; only a complete, valid file changes anything."""
+        try:
+            contents = read_session(path)
+        except SessionFileError as e:
+            raise DocumentError(str(e)) from None
+        config = _config(contents.config, path)
+        if contents.params.hidden_size != config.hidden_size:
+            raise DocumentError(
+                f"{path}: W_hh has shape {contents.params.W_hh.shape}, which does not fit the "
+                f"{config.hidden_size} hidden units of the settings"
+            )
+        view = contents.view
+        try:
+            shown = check_saved(view)
+        except WindowStateError as e:
+            raise DocumentError(f"{path}: its view.json has {e}") from None
+        for flag in ("backward", "compare"):
+            if not isinstance(view.get(flag, False), bool):
+                raise DocumentError(f'{path}: its view.json has a bad "{flag}"')
+        c = contents
+        try:
+            self.session.restore(config, c.params, c.sequence, c.vocab, c.t, c.selected)
+        except (InputError, ValueError) as e:
+            raise DocumentError(f"{path}: {e}") from None
+        self.lab.set_training(c.training)
+        if view.get("backward", False) and self.session.t > 0:
+            self.session.run_backward()  # deterministic: the same gradients as when saved
+        if view.get("compare", False):
+            self.lab.compare()
+        self.window.restore(shown)
+
+    # ---- modified -------------------------------------------------------------------------
+    def _mark_saved(self, path: Path | None) -> None:
+        self.path = path
+        self._saved = _Saved.of(self.session, self.lab)
+        self._autosaved = self._saved
+        self._modified = False
+        self.changed.emit()
+
+    def _on_session_changed(self, changes: Change) -> None:
+        if changes & ~Change.SWEEP:  # the backward animation's cursor is not saved
+            self._on_changed()
+
+    def _on_lab_changed(self, changes: LabChange) -> None:
+        if changes & LabChange.TRAINING:  # the only lab result a file holds
+            self._on_changed()
+
+    def _on_changed(self) -> None:
+        modified = self._saved is None or not self._saved.same_as(self.session, self.lab)
+        if modified != self._modified:
+            self._modified = modified
+            self.changed.emit()
+
+
+def _config(raw: dict[str, Any], path: Path) -> SessionConfig:
+    known = {f.name for f in fields(SessionConfig)}
+    unknown = set(raw) - known
+    if unknown:
+        raise DocumentError(f"{path}: unknown setting(s) {', '.join(sorted(unknown))}")
+    try:
+        return SessionConfig().changed(**raw)
+    except (TypeError, ValueError) as e:
+        raise DocumentError(f"{path}: {e}") from None

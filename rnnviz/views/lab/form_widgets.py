@@ -1,0 +1,23 @@
+"""Small widgets the training tab's parts share: a problem line and an integer box."""
+
+from __future__ import annotations
+
+from PyQt6.QtWidgets import QLabel, QSpinBox
+
+from rnnviz.views import widget_style
+
+
+def alert_label() -> QLabel:
+    """Red text for a problem with a setting, next to that setting."""
+    label = QLabel()
+    label.setWordWrap(True)
+    widget_style.set_font(label)
+    widget_style.set_text_color(label, "ALERT")
+    return label
+
+
+def spin_box(low: int, high: int, value: int) -> QSpinBox:
+    box = QSpinBox()
+    box.setRange(low, high)
+    box.setValue(value)
+    return box

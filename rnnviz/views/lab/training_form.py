@@ -1,0 +1,163 @@
+"""The training settings form: its fields, which of them the chosen task and optimiser use,
+and each field's problem shown under it."""
+
+from __future__ import annotations
+
+from PyQt6.QtCore import Qt
+from PyQt6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QWidget,
+)
+
+from rnnviz.session.training_setup import OPTIMISERS, TASK_HELP, TASKS, TrainingSettings
+from rnnviz.views import widget_style
+from rnnviz.views.lab.form_widgets import alert_label, spin_box
+
+SIGNAL_NOTE = (
+    "signal: the main window's inputs when they are numbers longer than the sequence "
+    "length + 1 (draw or type them there), else a sine"
+)
+TRUNCATE_STEPS = 10  # the truncation window offered while truncation is off
+
+
+class TrainingForm(QWidget):
+    """The settings of a training run, starting at ``TrainingSettings()``'s defaults.
+
+    Public: the fields ``task_box`` (with ``task_help`` under it), ``length_box``,
+    ``lag_box``, ``text_edit``, ``optimiser_box``, ``lr_edit``, ``momentum_box``,
+    ``epochs_box``, ``clip_check``, ``clip_edit``, ``truncate_check``, ``truncate_box``,
+    ``seed_box``; ``errors`` (field name → the QLabel under that field: "length", "lag",
+    "text", "lr", "momentum", "clip", as in ``training_setup.FIELDS``);
+    ``settings()`` the values shown, ``show_problems(problems)``, ``set_editable(editable)``.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        default = TrainingSettings()
+        self.task_box = QComboBox()
+        for i, name in enumerate(TASKS):
+            self.task_box.addItem(name)
+            self.task_box.setItemData(i, TASK_HELP[name], Qt.ItemDataRole.ToolTipRole)
+        self.task_box.setCurrentText(default.task)
+        self.task_help = QLabel()
+        self.task_help.setWordWrap(True)
+        widget_style.set_font(self.task_help)
+        widget_style.set_text_color(self.task_help, "MUTED")
+        self.length_box = spin_box(2, 1000, default.length)
+        self.lag_box = spin_box(0, 999, default.lag)
+        self.lag_box.setToolTip("y_t should be x_(t − lag)")
+        self.text_edit = QPlainTextEdit(default.text)
+        self.text_edit.setFixedHeight(80)
+        self.optimiser_box = QComboBox()
+        for name, label in OPTIMISERS.items():
+            self.optimiser_box.addItem(label, name)
+        self.optimiser_box.setCurrentIndex(self.optimiser_box.findData(default.optimiser))
+        self.lr_edit = QLineEdit(default.lr)
+        self.momentum_box = QDoubleSpinBox()
+        self.momentum_box.setRange(0.0, 0.99)
+        self.momentum_box.setSingleStep(0.05)
+        self.momentum_box.setValue(default.momentum)
+        self.epochs_box = spin_box(1, 100_000, default.epochs)
+        self.clip_check = QCheckBox("clip ‖∇‖ at")
+        self.clip_check.setChecked(default.clip is not None)
+        self.clip_edit = QLineEdit(default.clip or "")
+        self.truncate_check = QCheckBox("truncate to")
+        self.truncate_check.setChecked(default.truncate is not None)
+        self.truncate_box = spin_box(1, 1000, default.truncate or TRUNCATE_STEPS)
+        self.truncate_box.setSuffix(" steps")
+        self.seed_box = spin_box(0, 2**31 - 1, default.seed)
+
+        self.errors: dict[str, QLabel] = {}
+        self._fields: dict[str, QWidget] = {}  # field name → its widget, for errors and rows
+        self.form = QFormLayout(self)
+        self.form.setContentsMargins(0, 0, 0, 0)
+        self.form.addRow("task", self.task_box)
+        self.form.addRow(self.task_help)
+        self._add_field("sequence length", self.length_box, "length")
+        self._add_field("lag", self.lag_box, "lag")
+        self._add_field("text", self.text_edit, "text")
+        self.form.addRow("optimiser", self.optimiser_box)
+        self._add_field("learning rate", self.lr_edit, "lr")
+        self._add_field("momentum", self.momentum_box, "momentum")
+        self.form.addRow("epochs", self.epochs_box)
+        self._add_field(self.clip_check, self.clip_edit, "clip")
+        self.form.addRow(self.truncate_check, self.truncate_box)
+        self.form.addRow("seed", self.seed_box)
+
+        self.task_box.currentIndexChanged.connect(self._show_fields)
+        self.optimiser_box.currentIndexChanged.connect(self._show_fields)
+        self.clip_check.toggled.connect(self.clip_edit.setEnabled)
+        self.truncate_check.toggled.connect(self.truncate_box.setEnabled)
+        self._show_fields()
+        self.set_editable(True)
+
+    def _add_field(self, label: str | QWidget, field: QWidget, key: str) -> None:
+        """A settings row with an error line under it (hidden while there is no error)."""
+        self.form.addRow(label, field)
+        error = alert_label()
+        self.form.addRow(error)
+        self.form.setRowVisible(error, False)
+        self.errors[key] = error
+        self._fields[key] = field
+
+    # ---- what the form holds ---------------------------------------------------------
+    def settings(self) -> TrainingSettings:
+        """The values shown, unchecked: ``training_setup`` says whether they make a run."""
+        return TrainingSettings(
+            task=self.task_box.currentText(),
+            length=self.length_box.value(),
+            lag=self.lag_box.value(),
+            text=self.text_edit.toPlainText(),
+            optimiser=str(self.optimiser_box.currentData()),
+            lr=self.lr_edit.text(),
+            momentum=self.momentum_box.value(),
+            epochs=self.epochs_box.value(),
+            clip=self.clip_edit.text() if self.clip_check.isChecked() else None,
+            truncate=self.truncate_box.value() if self.truncate_check.isChecked() else None,
+            seed=self.seed_box.value(),
+        )
+
+    def show_problems(self, problems: dict[str, str]) -> None:
+        """Each field's problem under it; fields without one show no error line."""
+        for key, label in self.errors.items():
+            label.setText(problems.get(key, ""))
+            self.form.setRowVisible(label, key in problems)
+
+    def set_editable(self, editable: bool) -> None:
+        """Locked while a run uses the settings. Error lines and the task's help stay as they
+        are: they span their rows, so they are neither a row's label nor its field."""
+        for i in range(self.form.rowCount()):
+            for role in (QFormLayout.ItemRole.LabelRole, QFormLayout.ItemRole.FieldRole):
+                item = self.form.itemAt(i, role)
+                if item is not None and item.widget() is not None:
+                    item.widget().setEnabled(editable)
+        if editable:
+            self.clip_edit.setEnabled(self.clip_check.isChecked())
+            self.truncate_box.setEnabled(self.truncate_check.isChecked())
+
+    # ---- which fields show -----------------------------------------------------------
+    def _show_fields(self) -> None:
+        name = self.task_box.currentText()
+        help_text = TASK_HELP[name].replace("`lag`", "lag")
+        self.task_help.setText(help_text + (f"\n{SIGNAL_NOTE}" if name == "next-value" else ""))
+        for key, field in self._fields.items():
+            self.form.setRowVisible(field, self._field_used(key))
+            # A problem stays under its field, and shows again when the field does.
+            error = self.errors[key]
+            self.form.setRowVisible(error, bool(error.text()) and self._field_used(key))
+
+    def _field_used(self, key: str) -> bool:
+        """Whether the chosen task and optimiser read the field ``key``."""
+        if key == "lag":
+            return self.task_box.currentText() == "copy"
+        if key == "text":
+            return self.task_box.currentText() == "text"
+        if key == "momentum":
+            return self.optimiser_box.currentData() == "sgd"
+        return True
