@@ -27,8 +27,8 @@ from rnnviz.io.session_file import (
 )
 from rnnviz.session.config import SessionConfig
 from rnnviz.session.encoding import InputError
-from rnnviz.session.lab import Lab
-from rnnviz.session.session import Session
+from rnnviz.session.lab import Lab, LabChange
+from rnnviz.session.session import Change, Session
 from rnnviz.session.window_state import WindowState, WindowStateError, check_saved
 
 __all__ = ["SUFFIX", "Document", "DocumentError"]
@@ -90,9 +90,8 @@ class Document:
         self._saved: _Saved | None = _Saved.of(self.session, self.lab)
         self._autosaved = self._saved
         self._modified = False
-        for event in (*self.session.events.data_changes, self.session.events.selection_changed):
-            event.connect(self._on_changed)
-        self.lab.events.training_changed.connect(self._on_changed)
+        self.session.changed.connect(self._on_session_changed)
+        self.lab.changed.connect(self._on_lab_changed)
 
     @property
     def modified(self) -> bool:
@@ -204,6 +203,14 @@ class Document:
         self._autosaved = self._saved
         self._modified = False
         self.changed.emit()
+
+    def _on_session_changed(self, changes: Change) -> None:
+        if changes & ~Change.SWEEP:  # the backward animation's cursor is not saved
+            self._on_changed()
+
+    def _on_lab_changed(self, changes: LabChange) -> None:
+        if changes & LabChange.TRAINING:  # the only lab result a file holds
+            self._on_changed()
 
     def _on_changed(self) -> None:
         modified = self._saved is None or not self._saved.same_as(self.session, self.lab)

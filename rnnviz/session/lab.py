@@ -3,15 +3,17 @@ the gradient check, computed from the session's network and inputs.
 
 Quick answers are computed on request. Long ones are progress generators (``*_steps``) that
 the Qt layer runs in a worker thread; their results come back through ``set_*`` on the GUI
-thread, which store them and emit an event, like every other state change.
+thread, which store them and emit ``changed`` once, like every other state change.
 """
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
+from psygnal import Signal
 
 from rnnviz.engine import bptt, forward, init_params, with_spectral_radius
 from rnnviz.engine.gates import (
@@ -33,8 +35,7 @@ from rnnviz.engine.tasks import Task, adding_task, copy_task, next_value_task, t
 from rnnviz.engine.train import EpochReport, TrainConfig, TrainingHistory, sample_text, train
 from rnnviz.session.analysis import LOG_FLOOR
 from rnnviz.session.encoding import one_hot
-from rnnviz.session.events import Event
-from rnnviz.session.session import Session
+from rnnviz.session.session import Change, Session
 
 # The gate whose mean per step shows each gated cell's mechanism.
 MECHANISM_GATE: dict[str, tuple[str, str]] = {
@@ -72,19 +73,33 @@ class Saturation:
     derivative: np.ndarray  # (T, H) the nonlinearity's derivative
 
 
-class LabEvents:
-    def __init__(self) -> None:
-        self.comparison_changed: Event[[]] = Event("comparison_changed")
-        self.sweep_changed: Event[[]] = Event("sweep_changed")
-        self.jacobians_changed: Event[[]] = Event("jacobians_changed")
-        self.training_changed: Event[[]] = Event("training_changed")
-        self.gradcheck_changed: Event[[]] = Event("gradcheck_changed")
+class LabChange(enum.Flag):
+    """Which of the lab's results one change replaced; ``Lab.changed`` carries them."""
+
+    COMPARISON = enum.auto()
+    SWEEP = enum.auto()  # the ρ sweep
+    JACOBIANS = enum.auto()  # the matrix of ‖∂h_t/∂h_k‖
+    TRAINING = enum.auto()
+    GRADCHECK = enum.auto()
+
+
+# Each result, by the attribute that holds it. All but the training history describe the
+# session's current network and inputs.
+_RESULTS: dict[str, LabChange] = {
+    "comparison": LabChange.COMPARISON,
+    "sweep": LabChange.SWEEP,
+    "jacobian_matrix": LabChange.JACOBIANS,
+    "training": LabChange.TRAINING,
+    "gradcheck": LabChange.GRADCHECK,
+}
+_OF_THE_NETWORK = ("comparison", "sweep", "jacobian_matrix", "gradcheck")
 
 
 class Lab:
+    changed = Signal(LabChange)  # once per verb, with the results it replaced
+
     def __init__(self, session: Session) -> None:
         self.session = session
-        self.events = LabEvents()
         self.comparison: Comparison | None = None
         self.sweep: SweepResult | None = None
         self.jacobian_matrix: np.ndarray | None = None  # (T, T)
@@ -92,9 +107,7 @@ class Lab:
         self.training: TrainingHistory | None = None
         self._adopted: tuple[Params, Params] | None = None  # (weights before, trained weights)
         self._jacobians: tuple[object, np.ndarray] | None = None  # (trace, its step Jacobians)
-        # Everything but the training history describes the current network and inputs.
-        for event in session.events.data_changes:
-            event.connect(self._stale)
+        session.changed.connect(self._on_session_changed)
 
     # ---- what the lab looks at --------------------------------------------------------
     def inputs(self) -> tuple[np.ndarray, np.ndarray]:
@@ -133,8 +146,7 @@ class Lab:
                 gate[1] if gate else None,
                 mean_gate(trace, gate[0]) if gate else None,
             )
-        self.comparison = Comparison(x.shape[0], curves)
-        self.events.comparison_changed.emit()
+        self._store("comparison", Comparison(x.shape[0], curves))
         return self.comparison
 
     # ---- 2. the spectral-radius sweep (worker) ----------------------------------------
@@ -150,8 +162,7 @@ class Lab:
         return _sweep(s.params, x, targets, rhos, s.loss, c.loss_at, c.truncate)
 
     def set_sweep(self, result: SweepResult | None) -> None:
-        self.sweep = result
-        self.events.sweep_changed.emit()
+        self._store("sweep", result)
 
     # ---- 3. Jacobians ------------------------------------------------------------------
     def pair_singular_values(self, k: int, t: int) -> np.ndarray:
@@ -171,8 +182,7 @@ class Lab:
         return jacobian_norm_matrix_steps(self.session.trace)
 
     def set_jacobian_matrix(self, matrix: np.ndarray | None) -> None:
-        self.jacobian_matrix = matrix
-        self.events.jacobians_changed.emit()
+        self._store("jacobian_matrix", matrix)
 
     # ---- 4. saturation (quick) ---------------------------------------------------------
     def saturation(self) -> Saturation:
@@ -222,28 +232,26 @@ class Lab:
         )
         return _rescaled(fresh, c.spectral_radius)
 
-    def set_training(self, history: TrainingHistory | None) -> None:
-        """Show a finished training history (from a session file), or none."""
-        self.training = history
-        self.events.training_changed.emit()
-
     def training_steps(self, task: Task, config: TrainConfig) -> Iterator[EpochReport]:
         """A generator for a worker: one EpochReport per epoch."""
-        self.training = TrainingHistory(task, (), (), (), None)
-        self.events.training_changed.emit()
+        self._store("training", TrainingHistory(task, (), (), (), None))
         return train(self.training_network(task), task, config)
 
     def record_epoch(self, report: EpochReport) -> None:
         h = self.training
         assert h is not None, "training_steps starts the history"
-        self.training = TrainingHistory(
+        history = TrainingHistory(
             h.task,
             (*h.losses, report.loss),
             (*h.norm_before, report.grad_norm_before_clip),
             (*h.norm_after, report.grad_norm_after_clip),
             report.params,
         )
-        self.events.training_changed.emit()
+        self._store("training", history)
+
+    def set_training(self, history: TrainingHistory | None) -> None:
+        """Put back a saved history (or none): what a session file holds."""
+        self._store("training", history)
 
     def adopt_trained(self) -> None:
         """Step with the trained weights: the session takes them, with an example to feed."""
@@ -285,8 +293,7 @@ class Lab:
         return gradient_check_steps(s.params, x, targets, s.loss, s.config.loss_at)
 
     def set_gradcheck(self, result: GradCheck | None) -> None:
-        self.gradcheck = result
-        self.events.gradcheck_changed.emit()
+        self._store("gradcheck", result)
 
     # ---- internals -------------------------------------------------------------------
     @staticmethod
@@ -304,16 +311,24 @@ class Lab:
             raise ValueError("train the text task first")
         return h
 
-    def _stale(self) -> None:
-        for name, event in (
-            ("comparison", self.events.comparison_changed),
-            ("sweep", self.events.sweep_changed),
-            ("jacobian_matrix", self.events.jacobians_changed),
-            ("gradcheck", self.events.gradcheck_changed),
-        ):
+    def _store(self, name: str, result: object) -> None:
+        """Keep one result and say so; storing the very same object changes nothing."""
+        if getattr(self, name) is not result:
+            setattr(self, name, result)
+            self.changed.emit(_RESULTS[name])
+
+    def _on_session_changed(self, changes: Change) -> None:
+        """A new network or new inputs: the results that described the old ones go, in one
+        change."""
+        if not changes & Change.DATA:
+            return
+        stale = LabChange(0)
+        for name in _OF_THE_NETWORK:
             if getattr(self, name) is not None:
                 setattr(self, name, None)
-                event.emit()
+                stale |= _RESULTS[name]
+        if stale:
+            self.changed.emit(stale)
 
 
 def _rescaled(p: Params, rho: float) -> Params:

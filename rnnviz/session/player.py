@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from psygnal import Signal
+
 from rnnviz.session.config import SessionConfig
-from rnnviz.session.events import Event
 from rnnviz.session.lab import Lab
 from rnnviz.session.lessons import Scenario, Slide
 from rnnviz.session.session import Session
@@ -16,6 +17,8 @@ class ScenarioPlayer:
     Views read ``slide`` for the caption; what the window shows follows ``window``.
     """
 
+    slide_changed = Signal()
+
     def __init__(
         self, session: Session, lab: Lab | None = None, window: WindowState | None = None
     ) -> None:
@@ -24,7 +27,6 @@ class ScenarioPlayer:
         self.window = window
         self.scenario: Scenario | None = None
         self.index = 0  # 0-based
-        self.slide_changed: Event[[]] = Event("slide_changed")
 
     @property
     def slide(self) -> Slide | None:

@@ -1,17 +1,20 @@
-"""The session: the one mutable state of the app. Views call its verbs and redraw on its events.
+"""The session: the one mutable state of the app. Views call its verbs and redraw on ``changed``.
 
 Data flows one way: a view asks (``feed``, ``step_forward``, ``set_config`` …), the session
-computes with the engine once per change, stores the results, and emits an event; every view
-redraws itself from the stored arrays.
+computes with the engine once per change, stores the results, and emits ``changed`` once,
+with flags saying what changed; every view redraws itself from the stored arrays, once.
 """
 
 from __future__ import annotations
 
+import contextlib
+import enum
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TypeVar
 
 import numpy as np
+from psygnal import Signal
 
 from rnnviz.engine import (
     RNN,
@@ -27,7 +30,6 @@ from rnnviz.engine.spectral import gate_spectra
 from rnnviz.session import analysis
 from rnnviz.session.config import NETWORK_FIELDS, SessionConfig
 from rnnviz.session.encoding import InputError, one_hot, parse_numbers, vocabulary
-from rnnviz.session.events import Event
 from rnnviz.session.presets import TEXT_PRESETS, numeric_preset
 
 F = TypeVar("F", bound=Callable[..., object])
@@ -64,19 +66,32 @@ def _atomic(verb: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-class SessionEvents:
-    def __init__(self) -> None:
-        self.stepped: Event[[]] = Event("stepped")  # t or the history changed
-        self.sequence_changed: Event[[]] = Event("sequence_changed")  # inputs replaced
-        self.config_changed: Event[[]] = Event("config_changed")  # network or settings
-        self.gradients_changed: Event[[]] = Event("gradients_changed")  # BPTT ran or cleared
-        self.selection_changed: Event[[]] = Event("selection_changed")  # selected step
-        self.sweep_moved: Event[[]] = Event("sweep_moved")  # backward animation cursor
+class Change(enum.Flag):
+    """What one verb changed; ``Session.changed`` carries them together, once per verb."""
 
-    @property
-    def data_changes(self) -> tuple[Event[[]], ...]:
-        """The events after which anything computed from the network or inputs is stale."""
-        return (self.stepped, self.config_changed, self.sequence_changed)
+    STEPS = enum.auto()  # the fed steps' trace: t, h_t, y_t
+    SEQUENCE = enum.auto()  # the inputs (and a text's vocabulary) were replaced
+    CONFIG = enum.auto()  # a setting or the network's weights
+    GRADIENTS = enum.auto()  # BPTT ran, or its result was dropped
+    SELECTION = enum.auto()  # the step the user picked
+    SWEEP = enum.auto()  # the backward animation's cursor
+    # After these, anything computed from the network or the inputs is stale.
+    DATA = STEPS | SEQUENCE | CONFIG
+
+
+# What the views read, and the flag that says it changed. The session replaces arrays and
+# results instead of changing them in place, so a new object is new content; settings, the
+# vocabulary and step numbers are compared by value (an equal config may be a new object).
+_WATCHED: tuple[tuple[str, Change, bool], ...] = (
+    ("_trace", Change.STEPS, False),
+    ("sequence", Change.SEQUENCE, False),
+    ("vocab", Change.SEQUENCE, True),
+    ("params", Change.CONFIG, False),
+    ("config", Change.CONFIG, True),
+    ("gradients", Change.GRADIENTS, False),
+    ("selected", Change.SELECTION, True),
+    ("sweep", Change.SWEEP, True),
+)
 
 
 class Session:
@@ -87,8 +102,9 @@ class Session:
     backward pass has come down from t (None when not animating).
     """
 
+    changed = Signal(Change)  # once per verb, with what it changed
+
     def __init__(self, config: SessionConfig | None = None) -> None:
-        self.events = SessionEvents()
         self.config = config or SessionConfig()
         self.vocab = ""
         self.sequence = np.zeros((0, self.config.input_size))  # (N, I)
@@ -143,24 +159,24 @@ class Session:
     # ---- verbs ---------------------------------------------------------------------
     def feed(self, x: np.ndarray) -> np.ndarray:
         """Feed one input (I,) at step t+1, dropping any fed-ahead steps after t; returns y."""
-        x = np.asarray(x, dtype=float).reshape(-1)
-        if x.shape != (self.config.input_size,):
-            raise InputError(f"expected {self.config.input_size} numbers, got {x.size}")
-        self.sequence = np.vstack([self.sequence[: self.t], x[None, :]])  # (t+1, I)
-        self.events.sequence_changed.emit()
-        return self._advance()
+        with self._verb():
+            x = np.asarray(x, dtype=float).reshape(-1)
+            if x.shape != (self.config.input_size,):
+                raise InputError(f"expected {self.config.input_size} numbers, got {x.size}")
+            self.sequence = np.vstack([self.sequence[: self.t], x[None, :]])  # (t+1, I)
+            return self._advance()
 
     def feed_text(self, text: str) -> int:
         """Parse what the user typed and feed every step of it. Returns how many were fed.
 
         Raises InputError (with a short message) and feeds nothing when any part is bad.
         """
-        rows = self.parse(text)
-        self.sequence = np.vstack([self.sequence[: self.t], rows])  # (t+k, I)
-        self.events.sequence_changed.emit()
-        for _ in range(rows.shape[0]):
-            self._advance()
-        return rows.shape[0]
+        with self._verb():
+            rows = self.parse(text)
+            self.sequence = np.vstack([self.sequence[: self.t], rows])  # (t+k, I)
+            for _ in range(rows.shape[0]):
+                self._advance()
+            return rows.shape[0]
 
     def parse(self, text: str) -> np.ndarray:
         """The (k, I) inputs that typing ``text`` would feed, or InputError."""
@@ -172,62 +188,61 @@ class Session:
 
     def step_forward(self) -> bool:
         """Feed the next input of the sequence; False at its end."""
-        if self.t >= self.sequence.shape[0]:
-            return False
-        self._advance()
-        return True
+        with self._verb():
+            if self.t >= self.sequence.shape[0]:
+                return False
+            self._advance()
+            return True
 
     def step_back(self) -> bool:
         """Go back one step through history (the input stays in the sequence)."""
-        if self.t == 0:
-            return False
-        self._rnn.step_back()
-        self._after_step()
-        return True
+        with self._verb():
+            if self.t == 0:
+                return False
+            self._rnn.step_back()
+            self._after_step()
+            return True
 
     def seek(self, t: int) -> None:
         """Jump to having fed exactly ``t`` steps of the sequence (the timeline slider)."""
-        t = int(np.clip(t, 0, self.sequence.shape[0]))
-        if t == self.t:
-            return
-        if t < self.t:
-            self._rnn.rewind(t)  # the history is kept: going back costs nothing
-        self._rnn.run(self.sequence[self.t : t])
-        self._after_step()
+        with self._verb():
+            self._seek(t)
 
     def reset(self) -> None:
         """Back to t = 0 with h_0; the sequence stays, ready to step again."""
-        self.seek(0)
-        self.selected = None
-        self.events.selection_changed.emit()
+        with self._verb():
+            self._seek(0)
+            self.selected = None
 
     @_atomic
     def set_sequence(self, values: np.ndarray | str) -> None:
         """Replace the inputs (numbers (N,) or (N, I), or text) and go back to t = 0."""
-        if isinstance(values, str):
-            self._set_text(values)
-        else:
-            arr = np.asarray(values, dtype=float)
-            if arr.ndim == 1:
-                arr = arr[:, None]
-            if arr.ndim != 2 or arr.shape[0] == 0:
-                raise InputError("a sequence needs at least one step")
-            if self.config.encoding == "text" or arr.shape[1] != self.config.input_size:
-                encoding = "scalar" if arr.shape[1] == 1 else "vector"
-                self._reconfigure(encoding=encoding, input_size=arr.shape[1])
-            self.sequence = arr
-        self._restart()
+        with self._verb():
+            if isinstance(values, str):
+                self._set_text(values)
+            else:
+                arr = np.asarray(values, dtype=float)
+                if arr.ndim == 1:
+                    arr = arr[:, None]
+                if arr.ndim != 2 or arr.shape[0] == 0:
+                    raise InputError("a sequence needs at least one step")
+                if self.config.encoding == "text" or arr.shape[1] != self.config.input_size:
+                    encoding = "scalar" if arr.shape[1] == 1 else "vector"
+                    self._reconfigure(encoding=encoding, input_size=arr.shape[1])
+                self.sequence = arr
+            self._restart()
 
     @_atomic
     def load_preset(self, name: str) -> None:
-        self.config = self.config.changed(preset=name)
-        if name in TEXT_PRESETS:
-            self._set_text(TEXT_PRESETS[name])
-        else:
-            if self.config.encoding != "scalar":
-                self._reconfigure(encoding="scalar", input_size=1)
-            self._load_preset_sequence()
-        self._restart()
+        with self._verb():
+            self.config = self.config.changed(preset=name)
+            if name in TEXT_PRESETS:
+                self._set_text(TEXT_PRESETS[name])
+            else:
+                if self.config.encoding != "scalar":
+                    self._reconfigure(encoding="scalar", input_size=1)
+                self._load_preset_sequence()
+            self._restart()
 
     @_atomic
     def set_config(self, **changes: object) -> None:
@@ -236,42 +251,40 @@ class Session:
         The inputs always fit the encoding: switching to text loads the "hello world" text
         (input size = its vocabulary), switching away from text loads a numeric preset.
         """
-        old = self.config
-        new = old.changed(**changes)
-        if new == old:
-            return
-        text = None
-        if new.encoding == "text":
-            text = TEXT_PRESETS.get(new.preset, TEXT_PRESETS["hello world"])
-            if old.encoding == "text" and self.vocab and new.preset == old.preset:
-                text = None  # keep the text the user has
-            vocab = vocabulary(text) if text is not None else self.vocab
-            new = new.changed(input_size=len(vocab))
-        else:
-            if new.preset in TEXT_PRESETS:
-                new = new.changed(preset=SessionConfig().preset)
-            if new.encoding == "scalar":
-                new = new.changed(input_size=1)
-        self.config = new
-        reload = new.encoding != "text" and (
-            old.preset != new.preset
-            or old.sequence_length != new.sequence_length
-            or old.encoding == "text"
-            or self.sequence.shape[1] != new.input_size
-        )
-        if text is not None:
-            self.vocab = vocabulary(text)
-            self.sequence = one_hot(text, self.vocab)  # (N, V)
-        elif reload:
-            self._load_preset_sequence()
-        if any(getattr(old, f) != getattr(new, f) for f in NETWORK_FIELDS):
-            self._build_network()
-        elif old.spectral_radius != new.spectral_radius:
-            self._apply_radius()
-        self._replay()
-        if text is not None or reload:
-            self.events.sequence_changed.emit()
-        self.events.config_changed.emit()
+        with self._verb():
+            old = self.config
+            new = old.changed(**changes)
+            if new == old:
+                return
+            text = None
+            if new.encoding == "text":
+                text = TEXT_PRESETS.get(new.preset, TEXT_PRESETS["hello world"])
+                if old.encoding == "text" and self.vocab and new.preset == old.preset:
+                    text = None  # keep the text the user has
+                vocab = vocabulary(text) if text is not None else self.vocab
+                new = new.changed(input_size=len(vocab))
+            else:
+                if new.preset in TEXT_PRESETS:
+                    new = new.changed(preset=SessionConfig().preset)
+                if new.encoding == "scalar":
+                    new = new.changed(input_size=1)
+            self.config = new
+            reload = new.encoding != "text" and (
+                old.preset != new.preset
+                or old.sequence_length != new.sequence_length
+                or old.encoding == "text"
+                or self.sequence.shape[1] != new.input_size
+            )
+            if text is not None:
+                self.vocab = vocabulary(text)
+                self.sequence = one_hot(text, self.vocab)  # (N, V)
+            elif reload:
+                self._load_preset_sequence()
+            if any(getattr(old, f) != getattr(new, f) for f in NETWORK_FIELDS):
+                self._build_network()
+            elif old.spectral_radius != new.spectral_radius:
+                self._apply_radius()
+            self._replay()
 
     @_atomic
     def restore(
@@ -284,26 +297,19 @@ class Session:
         selected: int | None,
     ) -> None:
         """Put back a saved state exactly: settings, weights, inputs, steps fed, selection."""
-        if sequence.ndim != 2 or sequence.shape[1] != params.input_size:
-            raise InputError("the saved inputs do not fit the saved weights")
-        if config.encoding == "text" and len(vocab) != params.input_size:
-            raise InputError("the saved vocabulary does not fit the saved weights")
-        self.config, self.vocab, self.sequence = config, vocab, np.array(sequence, dtype=float)
-        self._base_params = self.params = params  # exactly the saved weights
-        self._spectra = analysis.spectra(self.params)
-        self._rnn = RNN(self.params)
-        self._rnn.run(self.sequence[: int(np.clip(t, 0, self.sequence.shape[0]))])
-        self._refresh_trace()
-        self.gradients, self.sweep, self._rate = None, None, None
-        self.selected = selected
-        for event in (
-            "sequence_changed",
-            "config_changed",
-            "stepped",
-            "gradients_changed",
-            "selection_changed",
-        ):
-            getattr(self.events, event).emit()
+        with self._verb():
+            if sequence.ndim != 2 or sequence.shape[1] != params.input_size:
+                raise InputError("the saved inputs do not fit the saved weights")
+            if config.encoding == "text" and len(vocab) != params.input_size:
+                raise InputError("the saved vocabulary does not fit the saved weights")
+            self.config, self.vocab, self.sequence = config, vocab, np.array(sequence, dtype=float)
+            self._base_params = self.params = params  # exactly the saved weights
+            self._spectra = analysis.spectra(self.params)
+            self._rnn = RNN(self.params)
+            self._rnn.run(self.sequence[: int(np.clip(t, 0, self.sequence.shape[0]))])
+            self._refresh_trace()
+            self.gradients, self.sweep, self._rate = None, None, None
+            self.selected = selected
 
     @_atomic
     def set_params(self, params: Params, sequence: np.ndarray | str | None = None) -> None:
@@ -313,79 +319,78 @@ class Session:
         vocabulary has exactly that many characters). The ρ setting shows the weights' ρ, and
         moving it rescales these weights. Fed steps are replayed when the inputs still fit.
         """
-        rho = analysis.spectra(params).rho
-        changes: dict[str, object] = {
-            "cell": params.cell,
-            "activation": params.activation,
-            "hidden_size": params.hidden_size,
-            "input_size": params.input_size,
-            "dtype": str(params.dtype),
-            "spectral_radius": float(np.clip(rho, 0.0, 10.0)),
-        }
-        vocab, rows = self.vocab, None
-        if isinstance(sequence, str):
-            vocab = vocabulary(sequence)
-            if len(vocab) != params.input_size:
-                raise InputError(
-                    f"the text has {len(vocab)} distinct characters; "
-                    f"these weights take {params.input_size} inputs"
-                )
-            rows, changes["encoding"] = one_hot(sequence, vocab), "text"
-        else:
-            if sequence is not None:
-                rows = np.asarray(sequence, dtype=float).reshape(len(sequence), -1)  # (N, I)
-                if rows.shape[1] != params.input_size:
+        with self._verb():
+            rho = analysis.spectra(params).rho
+            changes: dict[str, object] = {
+                "cell": params.cell,
+                "activation": params.activation,
+                "hidden_size": params.hidden_size,
+                "input_size": params.input_size,
+                "dtype": str(params.dtype),
+                "spectral_radius": float(np.clip(rho, 0.0, 10.0)),
+            }
+            vocab, rows = self.vocab, None
+            if isinstance(sequence, str):
+                vocab = vocabulary(sequence)
+                if len(vocab) != params.input_size:
                     raise InputError(
-                        f"the inputs have {rows.shape[1]} values per step; "
-                        f"these weights take {params.input_size}"
+                        f"the text has {len(vocab)} distinct characters; "
+                        f"these weights take {params.input_size} inputs"
                     )
-            text_fits = self.config.encoding == "text" and len(self.vocab) == params.input_size
-            if not text_fits:
-                changes["encoding"] = "scalar" if params.input_size == 1 else "vector"
-        config = self.config.changed(**changes)  # validates before anything changes
-        self.config, self.vocab = config, vocab
-        self._base_params = params
-        self.params = params
-        self._spectra = analysis.spectra(params)
-        if rows is not None:
-            self.sequence = rows
-        elif self.sequence.shape[1] != params.input_size:
-            self.sequence = np.zeros((config.sequence_length, params.input_size))
-        self._replay()
-        self.events.sequence_changed.emit()
-        self.events.config_changed.emit()
+                rows, changes["encoding"] = one_hot(sequence, vocab), "text"
+            else:
+                if sequence is not None:
+                    rows = np.asarray(sequence, dtype=float).reshape(len(sequence), -1)  # (N, I)
+                    if rows.shape[1] != params.input_size:
+                        raise InputError(
+                            f"the inputs have {rows.shape[1]} values per step; "
+                            f"these weights take {params.input_size}"
+                        )
+                text_fits = self.config.encoding == "text" and len(self.vocab) == params.input_size
+                if not text_fits:
+                    changes["encoding"] = "scalar" if params.input_size == 1 else "vector"
+            config = self.config.changed(**changes)  # validates before anything changes
+            self.config, self.vocab = config, vocab
+            self._base_params = params
+            self.params = params
+            self._spectra = analysis.spectra(params)
+            if rows is not None:
+                self.sequence = rows
+            elif self.sequence.shape[1] != params.input_size:
+                self.sequence = np.zeros((config.sequence_length, params.input_size))
+            self._replay()
 
     def run_backward(self) -> BPTTResult | None:
         """BPTT over the fed steps; the result stays until the steps or the network change."""
-        if self.t == 0:
-            return None
-        c = self.config
-        self.gradients = bptt(
-            self.trace,
-            self.targets,
-            loss=self.loss,
-            loss_at=c.loss_at,
-            truncate=c.truncate,
-            clip=c.clip,
-        )
-        # The badge needs only the chain's growth rate: a few probe rows pushed back through
-        # every step give it in milliseconds where the full Jacobian norms take a second.
-        self._rate = chain_rate(self.trace) if self.gradients.exploded_at is None else None
-        self.sweep = None
-        self.events.gradients_changed.emit()
-        return self.gradients
+        with self._verb():
+            if self.t == 0:
+                return None
+            c = self.config
+            self.gradients = bptt(
+                self.trace,
+                self.targets,
+                loss=self.loss,
+                loss_at=c.loss_at,
+                truncate=c.truncate,
+                clip=c.clip,
+            )
+            # The badge needs only the chain's growth rate: a few probe rows pushed back through
+            # every step give it in milliseconds where the full Jacobian norms take a second.
+            self._rate = chain_rate(self.trace) if self.gradients.exploded_at is None else None
+            self.sweep = None
+            return self.gradients
 
     def set_sweep(self, step: int | None) -> None:
         """Move the backward animation's cursor (step T down to 1), or end it with None."""
-        self.sweep = step
-        self.events.sweep_moved.emit()
+        with self._verb():
+            self.sweep = step
 
     def select(self, t: int | None) -> None:
         """Focus every panel on step t (1-based), or on the newest step with None."""
-        if t is not None and not 1 <= t <= max(self.t, 1):
-            return
-        self.selected = t
-        self.events.selection_changed.emit()
+        with self._verb():
+            if t is not None and not 1 <= t <= max(self.t, 1):
+                return
+            self.selected = t
 
     # ---- theory overlays for the gradient plot --------------------------------------
     def theory_curves(self) -> dict[str, np.ndarray]:
@@ -401,6 +406,37 @@ class Session:
         }
 
     # ---- internals -----------------------------------------------------------------
+    @contextlib.contextmanager
+    def _verb(self) -> Iterator[None]:
+        """Around the body of a verb: when it completes, ``changed`` is emitted once with
+        everything it changed, and not at all when it changed nothing; a verb that raises
+        emits nothing.
+
+        What changed is read from the state, not announced by the helpers a verb calls: a
+        verb cannot forget a flag, and a chain of helpers cannot emit a burst. Verbs never
+        call each other (that would emit twice); they share private helpers instead. (A
+        context, not a decorator: Qt passes a signal's arguments to a ``*args`` wrapper, and
+        ``triggered.connect(session.step_back)`` would get ``checked``.)
+        """
+        before = [getattr(self, name) for name, _, _ in _WATCHED]
+        yield
+        changes = Change(0)
+        for (name, flag, by_value), old in zip(_WATCHED, before, strict=True):
+            new = getattr(self, name)
+            if new is not old and not (by_value and new == old):
+                changes |= flag
+        if changes:
+            self.changed.emit(changes)
+
+    def _seek(self, t: int) -> None:
+        t = int(np.clip(t, 0, self.sequence.shape[0]))
+        if t == self.t:
+            return
+        if t < self.t:
+            self._rnn.rewind(t)  # the history is kept: going back costs nothing
+        self._rnn.run(self.sequence[self.t : t])
+        self._after_step()
+
     def _advance(self) -> np.ndarray:
         y = self._rnn.step(self.sequence[self.t])
         self._after_step()
@@ -409,14 +445,9 @@ class Session:
     def _after_step(self) -> None:
         self._refresh_trace()
         self._clear_gradients()
-        self.events.stepped.emit()
 
     def _clear_gradients(self) -> None:
-        if self.gradients is not None or self.sweep is not None:
-            self.gradients = None
-            self.sweep = None
-            self._rate = None
-            self.events.gradients_changed.emit()
+        self.gradients, self.sweep, self._rate = None, None, None
 
     def _refresh_trace(self) -> None:
         self._trace = self._rnn.trace()
@@ -426,10 +457,6 @@ class Session:
         self.selected = None
         self._refresh_trace()
         self._clear_gradients()
-        self.events.sequence_changed.emit()
-        self.events.config_changed.emit()
-        self.events.stepped.emit()
-        self.events.selection_changed.emit()
 
     def _replay(self) -> None:
         """Recompute the fed steps with the current network (the inputs stay)."""
@@ -438,7 +465,6 @@ class Session:
         self._rnn.run(self.sequence[:t])
         self._refresh_trace()
         self._clear_gradients()
-        self.events.stepped.emit()
 
     def _reconfigure(self, **changes: object) -> None:
         self.config = self.config.changed(**changes)

@@ -20,11 +20,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, NamedTuple
 
+from psygnal import Signal
 from PyQt6 import sip
 from PyQt6.QtGui import QFont
 from PyQt6.QtWidgets import QApplication
 
-from rnnviz.session.events import Event
 from rnnviz.views.palettes import LIGHT, Palette, qt_palette
 
 
@@ -37,11 +37,12 @@ class Look(NamedTuple):
 class Appearance:
     """The theme's ``palette``, ``scale`` (type, 1 normally) and ``line_scale`` (lines)."""
 
+    changed = Signal()  # once per ``set`` that changed anything
+
     def __init__(self, palette: Palette) -> None:
         self.palette = palette
         self.scale = 1.0
         self.line_scale = 1.0
-        self.changed: Event[[]] = Event("appearance_changed")
         self._kept: weakref.WeakKeyDictionary[Any, dict[str, Callable[[Any], None]]] = (
             weakref.WeakKeyDictionary()
         )

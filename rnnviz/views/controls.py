@@ -26,9 +26,10 @@ from PyQt6.QtWidgets import (
 from superqt import QDoubleSlider
 from superqt.utils import signals_blocked
 
-from rnnviz.session import Session
+from rnnviz.session import Change, Session
 from rnnviz.session.choices import ACTIVATIONS, INIT_HELP, INITS
-from rnnviz.views import sizes, style, widget_style
+from rnnviz.views import sizes, widget_style
+from rnnviz.views.binding import listen
 
 CELL_NAMES: dict[str, str] = {"vanilla": "vanilla RNN", "lstm": "LSTM", "gru": "GRU"}
 ENCODING_NAMES: dict[str, str] = {"scalar": "scalar", "vector": "vector", "text": "text"}
@@ -217,7 +218,7 @@ class ControlsPanel(QWidget):
             box.installEventFilter(guard)
 
         self._connect()
-        style.listen(session.events.config_changed, self._on_config_changed)
+        listen(session.changed, self._on_session_changed)
         self._on_config_changed()
 
     def sizeHint(self) -> QSize:
@@ -360,6 +361,10 @@ class ControlsPanel(QWidget):
         self.errors[key].setVisible(bool(message))
 
     # ---- session -------------------------------------------------------------------
+    def _on_session_changed(self, changes: Change) -> None:
+        if changes & Change.CONFIG:
+            self._on_config_changed()
+
     def _on_config_changed(self) -> None:
         c = self.session.config
         s = self.session.spectra

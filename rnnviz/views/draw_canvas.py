@@ -12,9 +12,10 @@ from PyQt6.QtCore import QPoint, QPointF, QRectF, Qt
 from PyQt6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QPolygonF
 from PyQt6.QtWidgets import QSizePolicy, QWidget
 
-from rnnviz.session import Session
-from rnnviz.views import sizes, style, widget_style
+from rnnviz.session import Change, Session
+from rnnviz.views import sizes, widget_style
 from rnnviz.views.appearance import appearance, colors
+from rnnviz.views.binding import listen
 
 Y_MAX = 1.5  # the pad spans −Y_MAX..Y_MAX; values outside are drawn at the edge
 GRID_VALUES = (-1.0, 0.0, 1.0)
@@ -31,7 +32,7 @@ class DrawCanvas(QWidget):
         self.session = session
         self._values = np.zeros(session.config.sequence_length)  # (N,)
         self._last: tuple[int, float] | None = None  # the previous drag point (step, value)
-        self._drawn = style.DrawnFrom()  # the session's inputs the pad last showed
+        self._fitted_to: tuple[int, str] | None = None  # (length, encoding) of the pad
         widget_style.set_font(self)
         # The arrow keys belong to the main window (stepping), never to the pad.
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -42,9 +43,8 @@ class DrawCanvas(QWidget):
             "Drag with the mouse to draw the input signal x_t over the sequence length; "
             "release to use it as the input sequence."
         )
-        style.listen(session.events.sequence_changed, self._on_sequence_changed)
-        style.listen(session.events.config_changed, self._on_sequence_changed)
-        style.listen(appearance.changed, self._on_appearance_changed)
+        listen(session.changed, self._on_session_changed)
+        listen(appearance.changed, self._on_appearance_changed)
         self._on_sequence_changed()
 
     # ---- public --------------------------------------------------------------------
@@ -110,11 +110,19 @@ class DrawCanvas(QWidget):
         self.update()
 
     # ---- session -------------------------------------------------------------------
+    def _on_session_changed(self, changes: Change) -> None:
+        c = self.session.config
+        # A setting that leaves the inputs, their length and encoding alone (ρ, …) keeps
+        # what is drawn, even a drawing not used yet.
+        if changes & Change.SEQUENCE or (
+            changes & Change.CONFIG and (c.sequence_length, c.encoding) != self._fitted_to
+        ):
+            self._on_sequence_changed()
+
     def _on_sequence_changed(self) -> None:
         n = self.session.config.sequence_length
         seq = self.session.sequence  # (N', I)
-        if not self._drawn.changed(seq, n, self.session.config.encoding):
-            return  # a setting that leaves the inputs alone (ρ, …) keeps what is drawn
+        self._fitted_to = (n, self.session.config.encoding)
         if self.session.config.encoding == "scalar" and seq.shape[0] == n:
             self.set_values(seq[:, 0])
         elif self._values.size != n:

@@ -9,10 +9,11 @@ from PyQt6.QtCore import QSize, Qt
 from PyQt6.QtGui import QColor, QPainter, QPaintEvent, QResizeEvent
 from PyQt6.QtWidgets import QSizePolicy, QWidget
 
-from rnnviz.session import Session
+from rnnviz.session import Change, Session
 from rnnviz.session.explain import Equation, backward_equation, forward_equations
-from rnnviz.views import plot_style, sizes, style
+from rnnviz.views import plot_style, sizes
 from rnnviz.views.appearance import appearance, colors
+from rnnviz.views.binding import listen
 from rnnviz.views.equation_text import Fonts, Layout, Line, Numbers, fit, paint, runs
 
 FEED_HINT = "press → to feed the first input"
@@ -69,22 +70,13 @@ class EquationsPanel(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)  # paintEvent fills it all
         self._fonts = Fonts()
-        self._drawn = style.DrawnFrom()
         self._lines: tuple[Line, ...] = ()
         self._layout: Layout | None = None
         self._choice = 0  # the last layout's choice of lines and type size …
         self._shape: object = None  # … for lines of this shape at this size
-        events = session.events
-        for event in (
-            events.stepped,
-            events.selection_changed,
-            events.gradients_changed,
-            events.sweep_moved,
-            events.config_changed,
-        ):
-            style.listen(event, self._on_session_changed)
-        style.listen(appearance.changed, self._on_appearance_changed)
-        self._on_session_changed()
+        listen(session.changed, self._on_session_changed)
+        listen(appearance.changed, self._on_appearance_changed)
+        self._rebuild()
 
     def text(self) -> str:
         return self._fitted().text
@@ -96,21 +88,25 @@ class EquationsPanel(QWidget):
         return QSize(160, 100)
 
     # ---- session -------------------------------------------------------------------
-    def _on_session_changed(self) -> None:
+    def _on_session_changed(self, changes: Change) -> None:
         """Rebuild the lines only when the step or the numbers behind them changed."""
+        if changes == Change.SELECTION and self.session.sweep is not None:
+            return  # the running sweep's step is shown, not the selected one
+        shown = Change.SELECTION | Change.SWEEP | Change.STEPS | Change.GRADIENTS | Change.CONFIG
+        if changes & shown:
+            self._rebuild()
+
+    def _rebuild(self) -> None:
         s = self.session
         step = s.sweep if s.sweep is not None else s.selected_step
-        if not self._drawn.changed(step, s.trace, s.gradients):
-            return  # e.g. a selection that the running sweep overrides
         self._lines = _lines(s, step)
         self._layout = None
         self.update()
 
     def _on_appearance_changed(self) -> None:
         """The lines again in the theme's colours, fitted again at its type size."""
-        self._drawn = style.DrawnFrom()
         self._shape = None
-        self._on_session_changed()
+        self._rebuild()
 
     # ---- drawing -------------------------------------------------------------------
     def _fitted(self) -> Layout:

@@ -8,10 +8,11 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from rnnviz.session import Session
+from rnnviz.session import Change, Session
 from rnnviz.session.analysis import LOG_FLOOR
-from rnnviz.views import plot_style, sizes, style, widget_style
+from rnnviz.views import plot_style, sizes, widget_style
 from rnnviz.views.appearance import appearance, colors
+from rnnviz.views.binding import listen
 from rnnviz.views.curves import Curve
 from rnnviz.views.flow import FlowLayout
 
@@ -98,21 +99,26 @@ class GradientPlot(QWidget):
         self._theory: dict[str, np.ndarray] = {}
         self._decades = _DEFAULT_DECADES
         self._extent: tuple[int, tuple[float, float]] | None = None  # (T, y decades) shown
-        self._drawn = style.DrawnFrom()
         self._ticks: tuple[tuple[float, float], int] | None = None  # (decades, labels) shown
         item.getViewBox().sigResized.connect(self._set_ticks)
-        events = session.events
-        style.listen(events.gradients_changed, self._on_gradients_changed)
-        style.listen(events.sweep_moved, self._draw)
-        style.listen(events.stepped, self._draw)
-        style.listen(events.config_changed, self._on_config_changed)
-        style.listen(events.selection_changed, self._on_selection_changed)
-        style.listen(appearance.changed, self._on_appearance_changed)
+        listen(session.changed, self._on_session_changed)
+        listen(appearance.changed, self._on_appearance_changed)
         self._on_appearance_changed()
         self._on_gradients_changed()
         self._on_selection_changed()
 
     # ---- event handlers --------------------------------------------------------------
+    def _on_session_changed(self, changes: Change) -> None:
+        if changes & Change.GRADIENTS:
+            self._on_gradients_changed()  # draws all of it
+            return
+        if changes & (Change.STEPS | Change.SEQUENCE | Change.SWEEP):
+            self._draw()  # with the marker
+        elif changes & Change.SELECTION:
+            self._on_selection_changed()
+        if changes & Change.CONFIG:
+            self._on_config_changed()
+
     def _on_gradients_changed(self) -> None:
         """Once per backward pass: theory curves, the fixed axes, the numbers."""
         g = self.session.gradients
@@ -166,9 +172,6 @@ class GradientPlot(QWidget):
     # ---- drawing -------------------------------------------------------------------
     def _draw(self) -> None:
         """The measured curve: every sweep frame, so only setData (the axes stay fixed)."""
-        s = self.session
-        if not self._drawn.changed(s.gradients, s.sweep, s.t, s.sequence, self._decades):
-            return  # another event of the same change
         g = self.session.gradients
         T = g.dL_dh_norm.size if g is not None else max(self.session.sequence.shape[0], 1)
         if (T, self._decades) != self._extent:

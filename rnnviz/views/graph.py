@@ -18,10 +18,11 @@ import pyqtgraph as pg
 from PyQt6.QtCore import QEasingCurve, QEvent, QObject, QPoint, QPointF, Qt, QVariantAnimation
 from PyQt6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from rnnviz.session import Session
+from rnnviz.session import Change, Session
 from rnnviz.session.explain import format_vector
 from rnnviz.views import graph_layout as gl
 from rnnviz.views.appearance import appearance, colors
+from rnnviz.views.binding import listen
 from rnnviz.views.graph_items import EdgeSpec, GraphItem, NodeSpec
 from rnnviz.views.graph_scene import (
     NODE_LABEL_PT,
@@ -33,7 +34,6 @@ from rnnviz.views.graph_scene import (
     node_at,
 )
 from rnnviz.views.sizes import LABEL_PT
-from rnnviz.views.style import DrawnFrom, listen
 from rnnviz.views.widget_style import badge_label, set_badge, set_font, set_text_color
 
 ANIMATION_MS = 300
@@ -58,7 +58,6 @@ class GraphView(QWidget):
         self._progress = 1.0  # 0 folded … 1 unrolled; animated between the two
         self._hover: str | None = None  # the edge kind under the mouse
         self._content: Content | None = None
-        self._drawn = DrawnFrom()
         self._scene: Scene | None = None
         self._folded_cam = (0.0, 100.0)  # (centre x, pixels per unit)
         self._unrolled_cam = (0.0, gl.PX_PER_COLUMN)
@@ -94,17 +93,7 @@ class GraphView(QWidget):
         self.graphics.viewport().installEventFilter(self)
         self.view_box.sigResized.connect(self.redraw)
 
-        # Every change of the session can change what the graph shows; a redraw is cheap.
-        ev = session.events
-        for event in (
-            ev.stepped,
-            ev.sequence_changed,
-            ev.config_changed,
-            ev.gradients_changed,
-            ev.selection_changed,
-            ev.sweep_moved,
-        ):
-            listen(event, self._on_session_changed)
+        listen(session.changed, self._on_session_changed)
         listen(appearance.changed, self._on_appearance_changed)
         self.redraw()
 
@@ -149,12 +138,9 @@ class GraphView(QWidget):
 
     # ---- what is shown -----------------------------------------------------------
     def redraw(self) -> None:
-        """Read the session and redraw everything (what each session event triggers)."""
+        """Read the session and redraw everything (what each session change triggers)."""
         w, h = self._viewport_size()
         s = self.session
-        shown = (s.trace, s.sequence, s.gradients, s.sweep, s.selected_step, s.params, s.vocab)
-        if not self._drawn.changed(*shown, (w, h)):
-            return  # another event of the same change
         focus = s.selected_step or 0
         last = max(s.t, s.sequence.shape[0])  # the last column: fed steps and upcoming inputs
         # The rows' room in data units holds labels at scale 1; larger type needs more.
@@ -260,14 +246,14 @@ class GraphView(QWidget):
         return super().eventFilter(obj, event)
 
     # ---- internals -----------------------------------------------------------------
-    def _on_session_changed(self) -> None:
+    def _on_session_changed(self, changes: Change) -> None:
+        # Whatever changed shows in the graph (its steps, numbers, halos, the selection).
         self.redraw()
 
     def _on_appearance_changed(self) -> None:
         """Everything drawn again in the theme's colours, type size and line widths."""
         self.graphics.setBackground(colors().PAPER)
         self.graph_item.restyle()
-        self._drawn = DrawnFrom()
         self.redraw()
 
     def _on_mouse_moved(self, scene_pos: QPointF) -> None:

@@ -12,9 +12,10 @@ import pyqtgraph as pg
 from PyQt6.QtCore import QRectF, Qt
 from PyQt6.QtWidgets import QGraphicsRectItem, QVBoxLayout, QWidget
 
-from rnnviz.session import Session
-from rnnviz.views import plot_style, style, widget_style
+from rnnviz.session import Change, Session
+from rnnviz.views import plot_style, widget_style
 from rnnviz.views.appearance import appearance, colors
+from rnnviz.views.binding import listen
 
 FEED_HINT = "press → to feed the first input"
 # On two lines: on one it is wider than the heatmap at the window's default size.
@@ -48,7 +49,6 @@ class _TimeHeatmap(QWidget):
         self._extent: tuple[int, int] | None = None  # (N steps, H units) the axes show
         self._ticks: tuple[object, ...] | None = None  # what the ticks were made for
         self._rect = QRectF()  # where the image is drawn, in (step, unit) coordinates
-        self._drawn = style.DrawnFrom()
         self.plot = pg.PlotWidget(background=colors().BACKGROUND)
         item = self.plot.getPlotItem()
         # "unit", not "hidden unit": a rotated label longer than a short plot is cut off.
@@ -82,14 +82,22 @@ class _TimeHeatmap(QWidget):
         layout.addLayout(widget_style.title_row(self.title, self.badge))
         layout.addWidget(self.plot, 1)
 
-        style.listen(session.events.selection_changed, self._on_selection_changed)
-        style.listen(appearance.changed, self._on_appearance_changed)
+        listen(session.changed, self._on_session_changed)
+        listen(appearance.changed, self._on_appearance_changed)
+
+    # What the picture is drawn from: a change of any of these draws it again.
+    _DRAWN_FROM = Change(0)
+
+    def _on_session_changed(self, changes: Change) -> None:
+        if changes & self._DRAWN_FROM:
+            self._redraw()  # with the marker
+        elif changes & Change.SELECTION:
+            self._on_selection_changed()
 
     def _on_appearance_changed(self) -> None:
         """Ticks spaced for the type size; the badge drawn again in the theme's colours."""
         self._ticks = None
         self._set_ticks()
-        self._drawn = style.DrawnFrom()
         self._redraw()
 
     def _redraw(self) -> None:
@@ -165,15 +173,14 @@ class StateHeatmap(_TimeHeatmap):
 
     Levels: −1..1 for tanh, sigmoid and the gated cells (their h lies in that range);
     for relu/linear ±(1, 2 or 5 × 10^k) just above max |h| of the trace, recomputed on each
-    ``stepped``. Non-finite rows are drawn as 0 and ``badge`` says "exploded at t = …".
+    step. Non-finite rows are drawn as 0 and ``badge`` says "exploded at t = …".
     See _TimeHeatmap for the public attributes.
     """
 
+    _DRAWN_FROM = Change.STEPS | Change.SEQUENCE | Change.CONFIG
+
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(session, "hidden state h<sub>t</sub>", "h", parent)
-        style.listen(session.events.stepped, self._redraw)
-        style.listen(session.events.config_changed, self._redraw)
-        style.listen(session.events.sequence_changed, self._redraw)
         self._redraw()
         self._on_selection_changed()
 
@@ -184,10 +191,7 @@ class StateHeatmap(_TimeHeatmap):
         return plot_style.symmetric_levels(h)
 
     def _redraw(self) -> None:
-        s = self.session
-        if not self._drawn.changed(s.trace, s.sequence, s.params):
-            return  # another event of the same change
-        trace = s.trace
+        trace = self.session.trace
         h = trace.h  # (T, H)
         self._show(h, self._levels(h), "" if trace.T else FEED_HINT)
         bad = [s for s in (trace.exploded_at, first_bad_step(h)) if s is not None]
@@ -212,12 +216,8 @@ class GradientHeatmap(_TimeHeatmap):
         self.pending.hide()
         self.plot.getPlotItem().addItem(self.pending, ignoreBounds=True)
         self._levels = (-1.0, 1.0)
-        style.listen(session.events.gradients_changed, self._on_gradients_changed)
-        style.listen(session.events.sweep_moved, self._redraw)
-        style.listen(session.events.stepped, self._redraw)
-        style.listen(session.events.config_changed, self._redraw)
-        self._on_gradients_changed()
-        self._on_selection_changed()
+        self._set_levels()
+        self._redraw()
 
     def _on_appearance_changed(self) -> None:
         self.pending.setBrush(pg.mkBrush(colors().PENDING))
@@ -228,17 +228,20 @@ class GradientHeatmap(_TimeHeatmap):
         # steps: they leave this panel untouched).
         return self.session.selected_step if self.session.gradients is not None else None
 
-    def _on_gradients_changed(self) -> None:
+    _DRAWN_FROM = Change.GRADIENTS | Change.SWEEP | Change.STEPS | Change.SEQUENCE | Change.CONFIG
+
+    def _on_session_changed(self, changes: Change) -> None:
+        if changes & Change.GRADIENTS:
+            self._set_levels()
+        super()._on_session_changed(changes)
+
+    def _set_levels(self) -> None:
         g = self.session.gradients
         # Computed once per backward pass so the colours stay put during the sweep.
         self._levels = (-1.0, 1.0) if g is None else plot_style.symmetric_levels(g.dL_dh)
-        self._redraw()
 
     def _redraw(self) -> None:
-        s = self.session
-        g = s.gradients
-        if not self._drawn.changed(g, s.sweep, s.t, s.sequence, s.params):
-            return  # another event of the same change
+        g = self.session.gradients
         self._on_selection_changed()  # the marker comes and goes with the gradients
         if g is None:
             self._show(None, self._levels, BACKWARD_HINT if self.session.t else FEED_HINT)

@@ -18,10 +18,11 @@ from PyQt6.QtWidgets import (
 )
 from superqt.utils import signals_blocked
 
-from rnnviz.session import InputError, Session
+from rnnviz.session import Change, InputError, Session
 from rnnviz.session.presets import PRESET_HELP, PRESETS
-from rnnviz.views import style, widget_style
+from rnnviz.views import widget_style
 from rnnviz.views.appearance import appearance, colors
+from rnnviz.views.binding import listen
 from rnnviz.views.controls import SIDE_WIDTH, colored_label, titled_group
 from rnnviz.views.draw_canvas import DrawCanvas
 
@@ -154,7 +155,7 @@ class InputPanel(QWidget):
         )
         self.use_drawing_button.clicked.connect(self.canvas.apply)
         self.clear_drawing_button.clicked.connect(self.canvas.clear)
-        style.listen(session.events.config_changed, self._on_config_changed)
+        listen(session.changed, self._on_session_changed)
         self._on_config_changed()
 
     def sizeHint(self) -> QSize:
@@ -235,6 +236,10 @@ class InputPanel(QWidget):
         label.setVisible(bool(message))
 
     # ---- session -------------------------------------------------------------------
+    def _on_session_changed(self, changes: Change) -> None:
+        if changes & Change.CONFIG:
+            self._on_config_changed()
+
     def _on_config_changed(self) -> None:
         config = self.session.config
         with signals_blocked(self.preset_combo):

@@ -24,9 +24,10 @@ from PyQt6.QtWidgets import (
 from rnnviz import __version__
 from rnnviz.session import Session
 from rnnviz.session.document import Document
-from rnnviz.views import style, theme
+from rnnviz.views import theme
 from rnnviz.views.appearance import appearance, colors
 from rnnviz.views.autosave import Autosaver
+from rnnviz.views.binding import listen
 from rnnviz.views.controls import ControlsPanel
 from rnnviz.views.equations import EquationsPanel
 from rnnviz.views.export import Exporter
@@ -154,7 +155,7 @@ class MainWindow(QMainWindow):
         self._look_found = appearance.look()
         self._build_controllers()
         self._follow_state()
-        style.listen(appearance.changed, self._restyle_chrome)
+        listen(appearance.changed, self._restyle_chrome)
         self._restyle_chrome()
         if persistent:
             self._restore_layout()

@@ -10,9 +10,10 @@ import pyqtgraph as pg
 from PyQt6.QtCore import QSize, Qt
 from PyQt6.QtWidgets import QGraphicsView, QVBoxLayout, QWidget
 
-from rnnviz.session import Session
-from rnnviz.views import plot_style, sizes, style
+from rnnviz.session import Change, Session
+from rnnviz.views import plot_style, sizes
 from rnnviz.views.appearance import appearance, colors
+from rnnviz.views.binding import listen
 from rnnviz.views.curves import Curve
 
 MAX_COMPONENTS = 4  # vector inputs: the first few components stay readable
@@ -80,13 +81,8 @@ class SequencePlot(QWidget):
         self._layout_key: tuple[bool, int, bool, bool] | None = None
         self._titles = ("", "")
         self._axes_key: tuple[object, ...] | None = None  # what the axes show now
-        self._drawn = style.DrawnFrom()
-        events = session.events
-        style.listen(events.stepped, self._redraw)
-        style.listen(events.sequence_changed, self._redraw)
-        style.listen(events.config_changed, self._redraw)
-        style.listen(events.selection_changed, self._on_selection_changed)
-        style.listen(appearance.changed, self._on_appearance_changed)
+        listen(session.changed, self._on_session_changed)
+        listen(appearance.changed, self._on_appearance_changed)
         self._on_appearance_changed()
 
     def legend_text(self) -> str:
@@ -159,20 +155,23 @@ class SequencePlot(QWidget):
         curve = self.curves[key] = Curve(antialias=self._smooth, **opts)
         self._plot_for(key).addItem(curve)
 
+    def _on_session_changed(self, changes: Change) -> None:
+        if changes & (Change.STEPS | Change.SEQUENCE | Change.CONFIG):
+            self._redraw()  # with the markers
+        elif changes & Change.SELECTION:
+            self._on_selection_changed()
+
     def _on_appearance_changed(self) -> None:
         """Curves and legends made again in the theme's colours and line widths."""
         for plot in (self.inputs_plot, self.outputs_plot):
             plot.getAxis("left").setWidth(round(56 * appearance.scale))  # steps line up
         self._layout_key = None
         self._axes_key = None
-        self._drawn = style.DrawnFrom()
         self._redraw()
 
     # ---- drawing -------------------------------------------------------------------
     def _redraw(self) -> None:
         s = self.session
-        if not self._drawn.changed(s.sequence, s.trace, s.config, s.vocab):
-            return  # another event of the same change
         text = s.config.encoding == "text"
         t, N = s.t, s.sequence.shape[0]
         n = 1 if text else min(s.sequence.shape[1], MAX_COMPONENTS)

@@ -9,9 +9,10 @@ from PyQt6.QtCore import QObject, QSignalBlocker, QSize, Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QAction
 from PyQt6.QtWidgets import QHBoxLayout, QLabel, QSlider, QSpinBox, QToolButton, QWidget
 
-from rnnviz.session import Session
-from rnnviz.views import style, theme, widget_style
+from rnnviz.session import Change, Session
+from rnnviz.views import theme, widget_style
 from rnnviz.views.appearance import appearance
+from rnnviz.views.binding import listen
 
 MIN_SPEED, MAX_SPEED, DEFAULT_SPEED = 1, 60, 4  # steps per second
 ICON_PX = 32  # the buttons' icons at scale 1
@@ -84,7 +85,7 @@ class BackwardSweep(QObject):
         self._k = 0
         self._stride = 1
         self._result: object | None = None
-        style.listen(session.events.gradients_changed, self._on_gradients_changed)
+        listen(session.changed, self._on_session_changed)
 
     @property
     def running(self) -> bool:
@@ -130,9 +131,9 @@ class BackwardSweep(QObject):
         self._k = max(1, self._k - self._stride)
         self.session.set_sweep(self._k)
 
-    def _on_gradients_changed(self) -> None:
+    def _on_session_changed(self, changes: Change) -> None:
         # The session already set sweep to None when it cleared or replaced the gradients.
-        if self.session.gradients is not self._result:
+        if changes & Change.GRADIENTS and self.session.gradients is not self._result:
             self._timer.stop()
 
 
@@ -181,9 +182,8 @@ class TransportBar(QWidget):
         self.step_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         layout.addWidget(self.step_label)
 
-        style.listen(session.events.stepped, self._on_stepped)
-        style.listen(session.events.sequence_changed, self._on_stepped)
-        style.listen(appearance.changed, self._on_appearance_changed)
+        listen(session.changed, self._on_session_changed)
+        listen(appearance.changed, self._on_appearance_changed)
         self._on_appearance_changed()
 
     def _on_appearance_changed(self) -> None:
@@ -192,6 +192,10 @@ class TransportBar(QWidget):
         for button in self.buttons:
             button.setIconSize(QSize(side, side))
         self._on_stepped()
+
+    def _on_session_changed(self, changes: Change) -> None:
+        if changes & (Change.STEPS | Change.SEQUENCE):
+            self._on_stepped()
 
     def _on_stepped(self) -> None:
         n = self.session.sequence.shape[0]

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rnnviz.session import Session, SessionConfig
+from rnnviz.session import Change, Session, SessionConfig
 from rnnviz.session.document import Document, DocumentError
 from rnnviz.session.window_state import WindowState
 
@@ -238,6 +238,28 @@ def test_modified_follows_the_work_and_the_title_signal_fires(tmp_path: Path) ->
     doc.session.seek(2)
     doc.save(tmp_path / "a.rnnviz")
     assert not doc.modified and fired[-1] is False
+
+
+def test_modified_follows_every_verb_but_the_backward_sweep(tmp_path: Path) -> None:
+    """Each session verb emits one change; all but the sweep's cursor are the work's."""
+    doc = Document()
+    doc.session.seek(5)
+    doc.session.run_backward()
+    doc.save(tmp_path / "a.rnnviz")
+    seen: list[Change] = []
+    fired: list[bool] = []
+    doc.session.changed.connect(seen.append)
+    doc.changed.connect(lambda: fired.append(doc.modified))
+    doc.session.set_sweep(3)  # the animated backward pass: not saved, not a change
+    assert seen == [Change.SWEEP] and not doc.modified and fired == []
+    doc.session.select(2)
+    assert seen[-1] == Change.SELECTION and doc.modified and fired == [True]
+    doc.session.set_sweep(None)
+    assert seen[-1] == Change.SWEEP and doc.modified and fired == [True]
+    doc.session.select(None)  # back to what was saved
+    assert seen[-1] == Change.SELECTION and not doc.modified and fired == [True, False]
+    doc.session.set_config(spectral_radius=0.5)  # a new network: stale steps and gradients
+    assert seen[-1] & Change.CONFIG and doc.modified and fired[-1] is True
 
 
 def test_new_puts_back_the_starting_state() -> None:

@@ -17,7 +17,7 @@ from PyQt6.QtWidgets import (
 
 from rnnviz.engine import INITS
 from rnnviz.engine.init import INIT_HELP
-from rnnviz.session import Session
+from rnnviz.session import Change, Session
 from rnnviz.views.controls import ControlsPanel
 
 LEFT = Qt.MouseButton.LeftButton
@@ -46,9 +46,9 @@ def panel(qtbot, session: Session) -> ControlsPanel:
 
 @pytest.fixture
 def changes(session: Session) -> list[int]:
-    """One entry per config_changed the session emits."""
+    """One entry per change of the session's settings."""
     seen: list[int] = []
-    session.events.config_changed.connect(lambda: seen.append(1))
+    session.changed.connect(lambda changes: seen.extend([1] if changes & Change.CONFIG else []))
     return seen
 
 

@@ -11,7 +11,7 @@ import pytest
 from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QApplication, QWidget
 
-from rnnviz.session import Session, SessionConfig
+from rnnviz.session import Change, Session, SessionConfig
 from rnnviz.views.main_window import MainWindow
 from rnnviz.views.transport import BackwardSweep
 
@@ -129,7 +129,7 @@ def test_b_runs_and_animates_the_backward_pass(qtbot, window: MainWindow, fast_s
     s = window.session
     steps(qtbot, window, 6)
     seen: list[int | None] = []
-    s.events.sweep_moved.connect(lambda: seen.append(s.sweep))
+    s.changed.connect(lambda changes: seen.extend([s.sweep] if changes & Change.SWEEP else []))
     press(qtbot, window, Qt.Key.Key_B)
     assert window.sweep.running
     assert s.sweep == 6
@@ -145,7 +145,11 @@ def test_the_sweep_reveals_gradients_from_the_last_step_down(
     s = window.session
     steps(qtbot, window, 6)
     shown: list[np.ndarray] = []
-    s.events.sweep_moved.connect(lambda: shown.append(window.gradient_heatmap.image_item.image))
+    s.changed.connect(
+        lambda changes: shown.extend(
+            [window.gradient_heatmap.image_item.image] if changes & Change.SWEEP else []
+        )
+    )
     press(qtbot, window, Qt.Key.Key_B)
     qtbot.waitUntil(lambda: s.sweep is None, timeout=3000)
     assert s.gradients is not None

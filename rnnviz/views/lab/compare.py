@@ -10,10 +10,12 @@ from PyQt6.QtCore import QTimer
 from PyQt6.QtGui import QShowEvent
 from PyQt6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
+from rnnviz.session import Change
 from rnnviz.session.analysis import LOG_FLOOR
-from rnnviz.session.lab import Comparison, Lab
-from rnnviz.views import plot_style, sizes, style, widget_style
+from rnnviz.session.lab import Comparison, Lab, LabChange
+from rnnviz.views import plot_style, sizes, widget_style
 from rnnviz.views.appearance import appearance, colors
+from rnnviz.views.binding import listen
 
 # Keys of CompareView.curves.
 VANILLA, LSTM, GRU = "vanilla", "lstm", "gru"
@@ -124,10 +126,9 @@ class CompareView(QWidget):
         self._refresh.setSingleShot(True)
         self._refresh.setInterval(0)
         self._refresh.timeout.connect(self.lab.compare)
-        for event in lab.session.events.data_changes:
-            style.listen(event, self._on_session_changed)
-        style.listen(lab.events.comparison_changed, self._on_comparison_changed)
-        style.listen(appearance.changed, self._on_appearance_changed)
+        listen(lab.session.changed, self._on_session_changed)
+        listen(lab.changed, self._on_lab_changed)
+        listen(appearance.changed, self._on_appearance_changed)
         self._on_appearance_changed()
         self._on_comparison_changed()
 
@@ -137,9 +138,9 @@ class CompareView(QWidget):
         if self.lab.comparison is None:
             self._refresh.start()
 
-    def _on_session_changed(self) -> None:
+    def _on_session_changed(self, changes: Change) -> None:
         # Only a visible view recomputes; a hidden one catches up in showEvent.
-        if self.isVisible():
+        if changes & Change.DATA and self.isVisible():
             self._refresh.start()
 
     def _on_appearance_changed(self) -> None:
@@ -160,6 +161,10 @@ class CompareView(QWidget):
         self.caption.setText(_gate_caption())
         for plot in (self.norm_plot, self.gate_plot):
             plot.getAxis("left").setWidth(round(_AXIS_WIDTH * appearance.scale))
+
+    def _on_lab_changed(self, changes: LabChange) -> None:
+        if changes & LabChange.COMPARISON:
+            self._on_comparison_changed()
 
     def _on_comparison_changed(self) -> None:
         comparison = self.lab.comparison

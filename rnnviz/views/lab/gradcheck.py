@@ -16,8 +16,10 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from rnnviz.session.lab import Lab
-from rnnviz.views import sizes, style, widget_style
+from rnnviz.session import Change
+from rnnviz.session.lab import Lab, LabChange
+from rnnviz.views import sizes, widget_style
+from rnnviz.views.binding import listen
 from rnnviz.views.worker import CANCELLED, Runner
 
 THRESHOLD = 1e-6  # BPTT agrees with finite differences below this relative error
@@ -88,9 +90,8 @@ class GradCheckView(QWidget):
         self.runner.returned.connect(self.lab.set_gradcheck)
         self.runner.failed.connect(self.message.setText)
         self.runner.finished.connect(self._on_finished)
-        style.listen(lab.events.gradcheck_changed, self._on_gradcheck_changed)
-        for event in lab.session.events.data_changes:
-            style.listen(event, self._on_session_changed)
+        listen(lab.changed, self._on_lab_changed)
+        listen(lab.session.changed, self._on_session_changed)
         self._on_gradcheck_changed()
 
     def check(self) -> None:
@@ -114,10 +115,14 @@ class GradCheckView(QWidget):
             if not self.message.text():
                 self.message.setText("cancelled")
 
-    def _on_session_changed(self) -> None:
-        if self.runner.running:
+    def _on_session_changed(self, changes: Change) -> None:
+        if changes & Change.DATA and self.runner.running:
             self.message.setText("the network or inputs changed: check again")
             self.runner.cancel()
+
+    def _on_lab_changed(self, changes: LabChange) -> None:
+        if changes & LabChange.GRADCHECK:
+            self._on_gradcheck_changed()
 
     def _on_gradcheck_changed(self) -> None:
         g = self.lab.gradcheck

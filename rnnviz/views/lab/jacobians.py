@@ -20,10 +20,12 @@ from PyQt6.QtWidgets import (
 )
 from superqt.utils import signals_blocked
 
+from rnnviz.session import Change
 from rnnviz.session.analysis import LOG_FLOOR
-from rnnviz.session.lab import Lab
-from rnnviz.views import plot_style, sizes, style, widget_style
+from rnnviz.session.lab import Lab, LabChange
+from rnnviz.views import plot_style, sizes, widget_style
 from rnnviz.views.appearance import appearance, colors
+from rnnviz.views.binding import listen
 from rnnviz.views.worker import CANCELLED, Runner
 
 FLOOR_DECADE = math.log10(LOG_FLOOR)
@@ -99,10 +101,9 @@ class JacobianView(QWidget):
         self.runner.failed.connect(self.message.setText)
         self.runner.finished.connect(self._on_finished)
         self.map_plot.scene().sigMouseClicked.connect(self._on_map_click)
-        for event in lab.session.events.data_changes:
-            style.listen(event, self._on_session_changed)
-        style.listen(lab.events.jacobians_changed, self._on_map_changed)
-        style.listen(appearance.changed, self._on_appearance_changed)
+        listen(lab.session.changed, self._on_session_changed)
+        listen(lab.changed, self._on_lab_changed)
+        listen(appearance.changed, self._on_appearance_changed)
         self._on_appearance_changed()
         self._sync_boxes(follow_newest=True)
         self._on_map_changed()
@@ -297,6 +298,10 @@ class JacobianView(QWidget):
         self.compute_button.setEnabled(not running)
         self.cancel_button.setEnabled(running)
 
+    def _on_lab_changed(self, changes: LabChange) -> None:
+        if changes & LabChange.JACOBIANS:
+            self._on_map_changed()
+
     def _on_map_changed(self) -> None:
         M = self.lab.jacobian_matrix  # (T, T) or None
         item = self.map_plot.getPlotItem()
@@ -344,7 +349,9 @@ class JacobianView(QWidget):
             self.set_pair(k, t)
 
     # ---- from the session ------------------------------------------------------------
-    def _on_session_changed(self) -> None:
+    def _on_session_changed(self, changes: Change) -> None:
+        if not changes & Change.DATA:
+            return
         if self.runner.running:
             self.message.setText("the network or inputs changed: compute the map again")
             self.runner.cancel()

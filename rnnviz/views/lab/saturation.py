@@ -7,9 +7,11 @@ import pyqtgraph as pg
 from PyQt6.QtCore import QRectF
 from PyQt6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from rnnviz.session import Change
 from rnnviz.session.lab import SATURATED_ABOVE, Lab
-from rnnviz.views import plot_style, sizes, style, widget_style
+from rnnviz.views import plot_style, sizes, widget_style
 from rnnviz.views.appearance import appearance, colors
+from rnnviz.views.binding import listen
 
 FEED_HINT = "press → to feed the first input"
 FRACTION_COLOR = "ALERT"  # the theme's colour of this name
@@ -47,8 +49,8 @@ class SaturationView(QWidget):
 
     Top: the fraction of hidden units with |h_t| > 0.9 per fed step (0..1 fixed).
     Bottom: a heatmap of the nonlinearity's derivative (``lab.saturation().derivative``),
-    levels fixed at 0..1, dark = 0 = saturated. Redrawn on the session's ``stepped`` and
-    ``config_changed``.
+    levels fixed at 0..1, dark = 0 = saturated. Redrawn when the session's steps or settings
+    change.
 
     Public, read-only for tests: ``fraction_curve`` (pg.PlotDataItem, x = steps 1..t, y =
     the fraction), ``image_item`` (pg.ImageItem, col-major: ``.image`` is the (T, H) array,
@@ -97,9 +99,8 @@ class SaturationView(QWidget):
         layout.addWidget(self.layout_widget, 1)
         layout.addWidget(self.caption)
 
-        style.listen(lab.session.events.stepped, self._redraw)
-        style.listen(lab.session.events.config_changed, self._redraw)
-        style.listen(appearance.changed, self._on_appearance_changed)
+        listen(lab.session.changed, self._on_session_changed)
+        listen(appearance.changed, self._on_appearance_changed)
         self._on_appearance_changed()
         self._redraw()
 
@@ -133,6 +134,10 @@ class SaturationView(QWidget):
         # A little room beyond 0 and 1 keeps their tick labels from being cut off.
         top.setRange(yRange=(-0.08, 1.08), padding=0, disableAutoRange=True)
         top.getAxis("left").setTicks([[(0.0, "0"), (0.5, "0.5"), (1.0, "1")]])
+
+    def _on_session_changed(self, changes: Change) -> None:
+        if changes & (Change.STEPS | Change.CONFIG):
+            self._redraw()
 
     def _redraw(self) -> None:
         session = self.lab.session

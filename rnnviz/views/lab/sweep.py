@@ -20,10 +20,12 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from rnnviz.session import Change
 from rnnviz.session.analysis import LOG_FLOOR
-from rnnviz.session.lab import Lab, SweepResult
-from rnnviz.views import plot_style, sizes, style, widget_style
+from rnnviz.session.lab import Lab, LabChange, SweepResult
+from rnnviz.views import plot_style, sizes, widget_style
 from rnnviz.views.appearance import appearance, colors
+from rnnviz.views.binding import listen
 from rnnviz.views.worker import CANCELLED, Runner
 
 # A vanished gradient is floored at LOG_FLOOR; counting it in the colour range would
@@ -121,10 +123,9 @@ class SweepView(QWidget):
         self.runner.returned.connect(self._on_returned)
         self.runner.failed.connect(self.message.setText)
         self.runner.finished.connect(self._on_finished)
-        style.listen(lab.events.sweep_changed, self._on_sweep_changed)
-        for event in lab.session.events.data_changes:
-            style.listen(event, self._on_session_changed)
-        style.listen(appearance.changed, self._on_appearance_changed)
+        listen(lab.changed, self._on_lab_changed)
+        listen(lab.session.changed, self._on_session_changed)
+        listen(appearance.changed, self._on_appearance_changed)
         self._on_appearance_changed()
         self._on_sweep_changed()
 
@@ -200,11 +201,15 @@ class SweepView(QWidget):
             box.setEnabled(not running)
 
     # ---- from the lab and the session ----------------------------------------------
-    def _on_session_changed(self) -> None:
+    def _on_session_changed(self, changes: Change) -> None:
         """A sweep of the old network or inputs would not describe the new ones: stop it."""
-        if self.runner.running:
+        if changes & Change.DATA and self.runner.running:
             self.message.setText("the network or inputs changed: run the sweep again")
             self.runner.cancel()
+
+    def _on_lab_changed(self, changes: LabChange) -> None:
+        if changes & LabChange.SWEEP:
+            self._on_sweep_changed()
 
     def _on_sweep_changed(self) -> None:
         result = self.lab.sweep

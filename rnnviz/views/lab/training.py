@@ -14,9 +14,10 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from rnnviz.session.lab import Lab
+from rnnviz.session.lab import Lab, LabChange
 from rnnviz.session.training_setup import EpochReport, SettingsError, training_setup
-from rnnviz.views import style, widget_style
+from rnnviz.views import widget_style
+from rnnviz.views.binding import listen
 from rnnviz.views.lab.form_widgets import alert_label
 from rnnviz.views.lab.text_sampler import TextSampler
 from rnnviz.views.lab.training_form import TrainingForm
@@ -86,7 +87,7 @@ class TrainingView(QWidget):
         self.runner.resumed.connect(self._on_resumed)
         self.runner.failed.connect(self.message.setText)
         self.runner.finished.connect(self._on_finished)
-        style.listen(lab.events.training_changed, self._on_training_changed)
+        listen(lab.changed, self._on_lab_changed)
 
         self._show_sampler()
         self._set_running(False)
@@ -205,6 +206,10 @@ class TrainingView(QWidget):
     # ---- from the settings and the lab -----------------------------------------------
     def _show_sampler(self) -> None:
         self.sampler.setVisible(self.form.task_box.currentText() == "text")
+
+    def _on_lab_changed(self, changes: LabChange) -> None:
+        if changes & LabChange.TRAINING:
+            self._on_training_changed()
 
     def _on_training_changed(self) -> None:
         """Every epoch is recorded, but redrawn at most every REDRAW_MS while training.

@@ -10,8 +10,9 @@ from PyQt6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from rnnviz.session.analysis import LOG_FLOOR
 from rnnviz.session.lab import TrainingHistory
-from rnnviz.views import plot_style, sizes, style, widget_style
+from rnnviz.views import plot_style, sizes, widget_style
 from rnnviz.views.appearance import appearance, colors
+from rnnviz.views.binding import listen
 
 # The curves' colours: names of the theme's colours.
 LOSS = "INK"
@@ -56,7 +57,7 @@ class TrainingPlots(QWidget):
         ):
             layout.addWidget(legend)
             layout.addWidget(plot, 1)
-        style.listen(appearance.changed, self._on_appearance_changed)
+        listen(appearance.changed, self._on_appearance_changed)
         self._on_appearance_changed()
 
     def _on_appearance_changed(self) -> None:
