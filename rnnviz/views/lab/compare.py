@@ -120,8 +120,8 @@ class CompareView(QWidget):
         layout.addWidget(self.layout_widget, 1)
         layout.addWidget(self.caption)
 
-        # One recomputation per burst of session events (feed emits sequence_changed, then
-        # stepped): the timer fires once the burst is over.
+        # One recomputation per burst of session changes (a lesson slide runs several
+        # verbs): the timer fires once the burst is over.
         self._refresh = QTimer(self)
         self._refresh.setSingleShot(True)
         self._refresh.setInterval(0)
