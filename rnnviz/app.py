@@ -92,10 +92,10 @@ def main(argv: list[str] | None = None) -> int:
     from rnnviz.errors import install_excepthook
 
     reporter = install_excepthook()  # before anything else can fail inside a slot
-    from rnnviz.views import theme
+    from rnnviz.views.look import theme
 
     theme.apply(app)
-    from rnnviz.views.main_window import MainWindow
+    from rnnviz.views.window.main_window import MainWindow
 
     window = MainWindow()
     reporter.parent = window

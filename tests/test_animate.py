@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from rnnviz.cli import main as cli_main
-from rnnviz.views.snapshots import HOLD_LAST_MS, mp4_available
+from rnnviz.views.window.snapshots import HOLD_LAST_MS, mp4_available
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -118,7 +118,7 @@ def test_bad_output_names(tmp_path: Path, capsys) -> None:
 
 
 def test_mp4_without_imageio_ffmpeg(tmp_path: Path, capsys, monkeypatch) -> None:
-    monkeypatch.setattr("rnnviz.views.snapshots.mp4_available", lambda: False)
+    monkeypatch.setattr("rnnviz.views.window.snapshots.mp4_available", lambda: False)
     code, out = animate(tmp_path, name="a.mp4")
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1

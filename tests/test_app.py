@@ -14,7 +14,7 @@ from PyQt6.QtWidgets import QApplication, QMessageBox
 from rnnviz.app import FIRST_PAINT_ENV, display_problem
 from rnnviz.errors import ErrorReporter, install_excepthook
 from rnnviz.session import Session
-from rnnviz.views.main_window import MainWindow
+from rnnviz.views.window.main_window import MainWindow
 
 ROOT = Path(__file__).resolve().parents[1]
 CONSOLE_SCRIPT = Path(sys.executable).with_name("rnnviz")

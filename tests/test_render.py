@@ -226,7 +226,7 @@ def test_a_lesson_slide_with_its_caption(qtbot, tmp_path: Path) -> None:
 
 def test_a_slide_applies_its_settings_and_view(qtbot) -> None:
     from rnnviz.commands.render import build_scene, shown
-    from rnnviz.views.main_window import MainWindow
+    from rnnviz.views.window.main_window import MainWindow
 
     args = build_parser("render").parse_args(
         ["render", "--out", "x.png", "--scenario", "gating", "--slide", "4"]
@@ -245,7 +245,7 @@ def test_a_slide_applies_its_settings_and_view(qtbot) -> None:
 
 def test_an_unrolled_slide_unrolls_the_graph(qtbot) -> None:
     from rnnviz.commands.render import build_scene, shown
-    from rnnviz.views.graph import GraphView
+    from rnnviz.views.graph.view import GraphView
 
     argv = ["render", "--out", "x.png", "--panel", "graph", "--scenario", "recurrence"]
     folded = build_scene(build_parser("render").parse_args([*argv, "--slide", "1"]))

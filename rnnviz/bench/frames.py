@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from PyQt6.QtWidgets import QWidget
 
-    from rnnviz.views.main_window import MainWindow
+    from rnnviz.views.window.main_window import MainWindow
 
 SIZES: tuple[tuple[int, int, float], ...] = ((200, 64, 4.0), (1000, 128, 8.0))  # T, H, ms
 ONE_FRAME_MS = 1000 / 60  # "within one frame", "≥ 60 frames per second"
@@ -48,8 +48,8 @@ def frame_rows(frames: int = FRAMES, runs: int = RUNS) -> list[list[str]]:
     from PyQt6.QtWidgets import QApplication
 
     from rnnviz.session import Session, SessionConfig
-    from rnnviz.views import theme
-    from rnnviz.views.main_window import MainWindow
+    from rnnviz.views.look import theme
+    from rnnviz.views.window.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(["rnnviz-bench"])
     assert isinstance(app, QApplication)

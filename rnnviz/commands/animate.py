@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
 
 def write_animation(scene: Scene, out: Path, what: str, fps: float) -> None:
     """Draw every frame of the scene's animation into ``out``."""
-    from rnnviz.views.snapshots import AnimationWriter, frames, plan_animation
+    from rnnviz.views.window.snapshots import AnimationWriter, frames, plan_animation
 
     if what == "steps" and scene.slide is not None and scene.slide.backward:
         what = "both"  # the slide's backward pass is part of what it shows

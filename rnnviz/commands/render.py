@@ -279,14 +279,14 @@ def _parse_steps(text: str, n: int) -> int:
 # ---- drawing -----------------------------------------------------------------------------
 def render(scene: Scene) -> QImage:
     """The scene's widget, laid out at its size, as an image."""
-    from rnnviz.views.snapshots import grab
+    from rnnviz.views.window.snapshots import grab
 
     with shown(scene) as widget:
         return grab(widget)
 
 
 def write_svg(scene: Scene, path: Path) -> None:
-    from rnnviz.views.snapshots import save_svg
+    from rnnviz.views.window.snapshots import save_svg
 
     with shown(scene) as widget:
         save_svg(widget, path)
@@ -302,7 +302,7 @@ def ensure_app() -> None:
         _drop_offscreen_notices()
         app = QApplication(["rnnviz"])
         _APP.append(app)  # lives as long as the process: Python must not collect it
-        from rnnviz.views import theme
+        from rnnviz.views.look import theme
 
         theme.apply(app)  # a fresh process looks like the app; an existing one keeps its own
 
@@ -356,10 +356,7 @@ def _build(session: Session, panel: str, unrolled: bool) -> tuple[QWidget, Lab]:
     from PyQt6.QtWidgets import QHBoxLayout, QWidget
 
     from rnnviz.session.lab import Lab
-    from rnnviz.views.equations import EquationsPanel
-    from rnnviz.views.gradient_plot import GradientPlot
-    from rnnviz.views.graph import GraphView
-    from rnnviz.views.heatmaps import GradientHeatmap, StateHeatmap
+    from rnnviz.views.graph.view import GraphView
     from rnnviz.views.lab.compare import CompareView
     from rnnviz.views.lab.gradcheck import GradCheckView
     from rnnviz.views.lab.jacobians import JacobianView
@@ -367,7 +364,10 @@ def _build(session: Session, panel: str, unrolled: bool) -> tuple[QWidget, Lab]:
     from rnnviz.views.lab.saturation import SaturationView
     from rnnviz.views.lab.sweep import SweepView
     from rnnviz.views.lab.training import TrainingView
-    from rnnviz.views.main_window import MainWindow
+    from rnnviz.views.panels.equations import EquationsPanel
+    from rnnviz.views.plots.gradient_plot import GradientPlot
+    from rnnviz.views.plots.heatmaps import GradientHeatmap, StateHeatmap
+    from rnnviz.views.window.main_window import MainWindow
 
     if panel == "all":
         # A picture neither reads nor changes the user's settings, layout or autosave.
@@ -406,8 +406,8 @@ def _apply_slide(scene: Scene, widget: QWidget, lab: Lab) -> None:
     and the window's state, which the window follows (a lone graph follows its fold)."""
     from rnnviz.session.player import apply_slide
     from rnnviz.session.window_state import WindowState
-    from rnnviz.views.graph import GraphView
-    from rnnviz.views.main_window import MainWindow
+    from rnnviz.views.graph.view import GraphView
+    from rnnviz.views.window.main_window import MainWindow
 
     slide = scene.slide
     if slide is None:
@@ -442,8 +442,8 @@ def _with_caption(widget: QWidget, caption: str) -> QWidget:
     """The slide's caption above the picture, as the lesson bar shows it in the window."""
     from PyQt6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-    from rnnviz.views import sizes
-    from rnnviz.views.appearance import colors
+    from rnnviz.views.look import sizes
+    from rnnviz.views.look.appearance import colors
 
     frame = QWidget()
     frame.setWindowTitle(widget.windowTitle())

@@ -2,7 +2,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from rnnviz.views.appearance import appearance
+from rnnviz.views.look.appearance import appearance
 
 
 @pytest.fixture

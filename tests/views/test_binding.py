@@ -14,13 +14,13 @@ from PyQt6.QtCore import QObject
 
 from rnnviz.session import Session, SessionConfig
 from rnnviz.views.binding import listen
-from rnnviz.views.controls import ControlsPanel
-from rnnviz.views.equations import EquationsPanel
-from rnnviz.views.gradient_plot import NORM, GradientPlot
-from rnnviz.views.graph import GraphView
-from rnnviz.views.heatmaps import GradientHeatmap, StateHeatmap
-from rnnviz.views.input_panel import InputPanel
-from rnnviz.views.sequence_plot import SequencePlot
+from rnnviz.views.graph.view import GraphView
+from rnnviz.views.panels.controls import ControlsPanel
+from rnnviz.views.panels.equations import EquationsPanel
+from rnnviz.views.panels.input_panel import InputPanel
+from rnnviz.views.plots.gradient_plot import NORM, GradientPlot
+from rnnviz.views.plots.heatmaps import GradientHeatmap, StateHeatmap
+from rnnviz.views.plots.sequence_plot import SequencePlot
 
 PANELS = (
     GraphView,

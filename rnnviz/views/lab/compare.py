@@ -13,9 +13,9 @@ from PyQt6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 from rnnviz.session import Change
 from rnnviz.session.analysis import LOG_FLOOR
 from rnnviz.session.lab import Comparison, Lab, LabChange
-from rnnviz.views import plot_style, sizes, widget_style
-from rnnviz.views.appearance import appearance, colors
 from rnnviz.views.binding import listen
+from rnnviz.views.look import plot_style, sizes, widget_style
+from rnnviz.views.look.appearance import appearance, colors
 
 # Keys of CompareView.curves.
 VANILLA, LSTM, GRU = "vanilla", "lstm", "gru"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PyQt6.QtWidgets import QLabel, QSpinBox
 
-from rnnviz.views import widget_style
+from rnnviz.views.look import widget_style
 
 
 def alert_label() -> QLabel:

@@ -18,8 +18,8 @@ from PyQt6.QtWidgets import (
 
 from rnnviz.session import Change
 from rnnviz.session.lab import Lab, LabChange
-from rnnviz.views import sizes, widget_style
 from rnnviz.views.binding import listen
+from rnnviz.views.look import sizes, widget_style
 from rnnviz.views.worker import CANCELLED, Runner
 
 THRESHOLD = 1e-6  # BPTT agrees with finite differences below this relative error

@@ -23,9 +23,9 @@ from superqt.utils import signals_blocked
 from rnnviz.session import Change
 from rnnviz.session.analysis import LOG_FLOOR
 from rnnviz.session.lab import Lab, LabChange
-from rnnviz.views import plot_style, sizes, widget_style
-from rnnviz.views.appearance import appearance, colors
 from rnnviz.views.binding import listen
+from rnnviz.views.look import plot_style, sizes, widget_style
+from rnnviz.views.look.appearance import appearance, colors
 from rnnviz.views.worker import CANCELLED, Runner
 
 FLOOR_DECADE = math.log10(LOG_FLOOR)

@@ -7,13 +7,13 @@ from PyQt6.QtGui import QShowEvent
 from PyQt6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from rnnviz.session.lab import Lab
-from rnnviz.views import sizes, widget_style
 from rnnviz.views.lab.compare import CompareView
 from rnnviz.views.lab.gradcheck import GradCheckView
 from rnnviz.views.lab.jacobians import JacobianView
 from rnnviz.views.lab.saturation import SaturationView
 from rnnviz.views.lab.sweep import SweepView
 from rnnviz.views.lab.training import TrainingView
+from rnnviz.views.look import sizes, widget_style
 
 # Tab name → the view it holds, in the order of the tabs.
 TABS: tuple[tuple[str, type[QWidget]], ...] = (

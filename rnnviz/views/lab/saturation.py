@@ -9,9 +9,9 @@ from PyQt6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from rnnviz.session import Change
 from rnnviz.session.lab import SATURATED_ABOVE, Lab
-from rnnviz.views import plot_style, sizes, widget_style
-from rnnviz.views.appearance import appearance, colors
 from rnnviz.views.binding import listen
+from rnnviz.views.look import plot_style, sizes, widget_style
+from rnnviz.views.look.appearance import appearance, colors
 
 FEED_HINT = "press → to feed the first input"
 FRACTION_COLOR = "ALERT"  # the theme's colour of this name

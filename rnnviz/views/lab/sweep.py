@@ -23,9 +23,9 @@ from PyQt6.QtWidgets import (
 from rnnviz.session import Change
 from rnnviz.session.analysis import LOG_FLOOR
 from rnnviz.session.lab import Lab, LabChange, SweepResult
-from rnnviz.views import plot_style, sizes, widget_style
-from rnnviz.views.appearance import appearance, colors
 from rnnviz.views.binding import listen
+from rnnviz.views.look import plot_style, sizes, widget_style
+from rnnviz.views.look.appearance import appearance, colors
 from rnnviz.views.worker import CANCELLED, Runner
 
 # A vanished gradient is floored at LOG_FLOOR; counting it in the colour range would

@@ -18,9 +18,9 @@ from PyQt6.QtWidgets import (
 
 from rnnviz.session.lab import Lab
 from rnnviz.session.training_setup import Task
-from rnnviz.views import sizes, widget_style
-from rnnviz.views.appearance import appearance
 from rnnviz.views.lab.form_widgets import alert_label, spin_box
+from rnnviz.views.look import sizes, widget_style
+from rnnviz.views.look.appearance import appearance
 
 PRIME_LENGTH = 3  # a new prime: this many first characters of the training text
 

@@ -16,12 +16,12 @@ from PyQt6.QtWidgets import (
 
 from rnnviz.session.lab import Lab, LabChange
 from rnnviz.session.training_setup import EpochReport, SettingsError, training_setup
-from rnnviz.views import widget_style
 from rnnviz.views.binding import listen
 from rnnviz.views.lab.form_widgets import alert_label
 from rnnviz.views.lab.text_sampler import TextSampler
 from rnnviz.views.lab.training_form import TrainingForm
 from rnnviz.views.lab.training_plots import TrainingPlots
+from rnnviz.views.look import widget_style
 from rnnviz.views.worker import CANCELLED, DONE, Runner
 
 # What the dashed baseline line is, per task: the best constant guess.

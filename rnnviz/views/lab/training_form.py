@@ -16,8 +16,8 @@ from PyQt6.QtWidgets import (
 )
 
 from rnnviz.session.training_setup import OPTIMISERS, TASK_HELP, TASKS, TrainingSettings
-from rnnviz.views import widget_style
 from rnnviz.views.lab.form_widgets import alert_label, spin_box
+from rnnviz.views.look import widget_style
 
 SIGNAL_NOTE = (
     "signal: the main window's inputs when they are numbers longer than the sequence "

@@ -10,9 +10,9 @@ from PyQt6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from rnnviz.session.analysis import LOG_FLOOR
 from rnnviz.session.lab import TrainingHistory
-from rnnviz.views import plot_style, sizes, widget_style
-from rnnviz.views.appearance import appearance, colors
 from rnnviz.views.binding import listen
+from rnnviz.views.look import plot_style, sizes, widget_style
+from rnnviz.views.look.appearance import appearance, colors
 
 # The curves' colours: names of the theme's colours.
 LOSS = "INK"

@@ -1,0 +1,739 @@
+"""The graph's drawing: what is on screen, as plain records, and the one item that paints them.
+
+All nodes, edges and labels of the visible window go through one ``GraphItem`` so a frame
+is a single paint call (≤ a few hundred primitives), however long the sequence is.
+
+On screen the item keeps what it drew as a picture of the viewport and repaints only where
+the scene changed: a step or a sweep frame changes one or two columns of the ten or so in
+view, and the rest is copied. Exported pictures (SVG) are drawn in full, as vectors.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt6.QtCore import QLineF, QPointF, QRect, QRectF, QSize, Qt
+from PyQt6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QImage,
+    QPaintEngine,
+    QPainter,
+    QPen,
+    QPixmap,
+    QPolygonF,
+    QStaticText,
+    QTransform,
+)
+from PyQt6.QtWidgets import QStyleOptionGraphicsItem, QWidget
+
+from rnnviz.views.graph.style import BAD_COLOR, HOVER_GLOW
+from rnnviz.views.look.appearance import appearance, colors
+
+NODE_COLORS: dict[str, str] = {"x": "INPUT", "h": "STATE", "y": "OUTPUT"}  # palette names
+NODE_PEN_WIDTH = 2.5  # px at scale 1
+SELECTED_PEN_WIDTH = 5.0
+BAD_GLOW_WIDTH = 4.0
+FAINT_OPACITY = 0.35  # inputs of the sequence that have not been fed yet
+HALO_MIX = 0.55  # halo colour = this much of the gradient colour on paper: arrows stand out
+HOVER_MARGIN = 14.0  # the hover glow is this many pixels wider than its edge
+SUB_SCALE = 0.72  # subscript size relative to its base text
+BACKDROP_ALPHA = 150  # labels sit on the paper at this opacity where they touch a line
+GLOW_REACH = 0.1  # data units: the largest gradient halo around a box (0.03 + 0.07)
+AA_MARGIN = 2.0  # px: antialiasing reaches this far past a part's outline
+REDRAW_ALL_SHARE = 0.5  # when more of the scene than this changed, it is drawn again whole
+
+
+# Nodes and labels are named tuples: a frame builds ~80 of them and compares them with the
+# last frame's, and tuples are made and hashed in C (a frozen dataclass: ~8x slower to make).
+class NodeSpec(NamedTuple):
+    name: str  # "h_3", or "x" / "h" / "y" in the folded view
+    kind: str  # "x" | "h" | "y"
+    step: int | None  # 1-based step (0 for h_0); None for a folded node with nothing yet
+    rect: tuple[float, float, float, float]  # (x0, y0, width, height) in data units
+    strip: int  # column of the kind's strip image, −1 for an empty box
+    faint: bool = False  # not fed yet
+    bad: bool = False  # the forward pass overflowed here
+    selected: bool = False
+    glow: float | None = None  # gradient strength 0..1 of ‖dL/dh_t‖ (h only)
+    glow_color: str = ""
+    glow_bad: bool = False  # the gradient is not finite here
+    char: str = ""  # text mode: the character fed (x) or most likely next (y)
+
+    @property
+    def centre(self) -> tuple[float, float]:
+        x0, y0, w, h = self.rect
+        return (x0 + w / 2, y0 + h / 2)
+
+
+@dataclass(frozen=True, eq=False)  # holds an array: compare fields, not specs
+class EdgeSpec:
+    kind: str  # "W_xh" | "W_hh" | "W_hy"
+    step: int  # the step the edge leads into
+    points: np.ndarray  # (n, 2) polyline ending at the arrow's tip
+    width: float  # pixels
+    color: str
+    dashed: bool = False
+    highlighted: bool = False  # the mouse is on an edge of the same (shared) weight
+    opacity: float = 1.0
+    loop: bool = False  # the folded self-loop
+
+
+class LabelSpec(NamedTuple):
+    base: str
+    sub: str  # drawn as a subscript after ``base``
+    pos: tuple[float, float]  # anchor point in data units
+    align: tuple[float, float]  # fraction of the text's (width, height) left of / above pos
+    offset: tuple[float, float]  # pixels, screen directions (y down)
+    size: int  # points
+    color: str
+    bold: bool = False
+    italic: bool = False
+    suffix: str = ""  # drawn after the subscript at the base size, not bold
+
+
+# A piece of the scene (the band is its rectangle): what changed between frames is a list.
+Part = NodeSpec | EdgeSpec | LabelSpec | tuple[float, float, float, float]
+
+
+class GraphItem(pg.GraphicsObject):
+    """Paints the band, edges (with hover glow), gradient glows, node strips and labels."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.nodes: tuple[NodeSpec, ...] = ()
+        self.edges: tuple[EdgeSpec, ...] = ()
+        self.labels: tuple[LabelSpec, ...] = ()
+        self.band: tuple[float, float, float, float] | None = None
+        self._images: dict[str, QImage] = {}
+        self._bounds = QRectF(-1.0, -2.0, 2.0, 4.0)
+        self._fonts: dict[tuple[int, bool, bool], QFont] = {}
+        # Labels repeat from frame to frame: their sizes and laid-out glyphs are kept.
+        self._label_boxes: dict[tuple[object, ...], tuple[float, float, float, float, float]] = {}
+        self._texts: dict[tuple[str, tuple[int, bool, bool]], QStaticText] = {}
+        self._pens: dict[tuple[object, ...], QPen] = {}
+        self._white = QColor("white")  # under the value strips, whose 0 is white
+        self._stacked = False
+        # The picture of the viewport (see paint), what it was drawn for, and what changed
+        # since: scene parts, strip columns by kind (None: every column), or everything.
+        self._cache = QPixmap()
+        self._cache_key: tuple[float, ...] = ()
+        self._cache_transform: QTransform | None = None  # the item's, when it was drawn
+        self._changed: list[Part] = []
+        # The scene's parts by value, when the last set_scene compared it (see there).
+        self._keyed: tuple[set[Part], dict[object, EdgeSpec]] | None = None
+        # The device pixels each node, label and band reached when last measured (_spans).
+        self._span_memo: dict[object, tuple[float, float, float, float]] = {}
+        self._changed_strips: dict[str, np.ndarray | None] = {}
+        self._redraw_all = True
+        self._strips: dict[str, np.ndarray] = {}
+        self.restyle()
+
+    def restyle(self) -> None:
+        """Take the appearance's colours, type size and line widths (cached ones are
+        dropped) and paint again."""
+        p = colors()
+        self._fonts.clear()
+        self._label_boxes.clear()
+        self._texts.clear()
+        self._pens.clear()
+        self._span_memo.clear()
+        self._band = QColor(p.BAND)
+        self._paper = QColor(p.PAPER)  # the view's background, under everything drawn
+        self._backdrop = QColor(p.PAPER)
+        self._backdrop.setAlpha(BACKDROP_ALPHA)
+        self._redraw_all = True
+        self.update()
+
+    def set_images(self, strips: dict[str, np.ndarray]) -> None:
+        """One (L, n, 4) RGBA image per row kind; node ``strip`` j is its column j."""
+        for kind in strips.keys() | self._strips.keys():
+            self._changed_strips[kind] = _changed_columns(
+                strips.get(kind), self._strips.get(kind), self._changed_strips.get(kind, ())
+            )
+        self._strips = dict(strips)
+        # Converted once to the painter's native format: drawImage then needs no conversion.
+        self._images = {
+            k: pg.functions.ndarray_to_qimage(a, QImage.Format.Format_RGBA8888).convertToFormat(
+                QImage.Format.Format_ARGB32_Premultiplied
+            )
+            for k, a in strips.items()
+            if a.size
+        }
+
+    def set_scene(
+        self,
+        nodes: tuple[NodeSpec, ...],
+        edges: tuple[EdgeSpec, ...],
+        labels: tuple[LabelSpec, ...],
+        band: tuple[float, float, float, float] | None,
+        bounds: QRectF,
+        stacked: bool = False,
+    ) -> None:
+        """What to paint. ``stacked``: nodes may lie on top of each other (while folding),
+        so they are painted one by one in order, not in batches."""
+        keyed: tuple[set[Part], dict[object, EdgeSpec]] | None = None
+        if stacked or self._stacked:
+            self._redraw_all = True  # folding moves every column
+        elif not self._redraw_all:
+            # The parts by value (an edge's polyline is an array: by its key), kept for the
+            # next frame's comparison, so each part is hashed once.
+            specs: set[Part] = {*nodes, *labels}
+            edge_keys = {_edge_key(e): e for e in edges}
+            old_specs, old_edge_keys = self._keyed or self._key(self.nodes, self.labels, self.edges)
+            changed: list[Part] = list(specs.symmetric_difference(old_specs))
+            changed += [e for k, e in old_edge_keys.items() if k not in edge_keys]
+            changed += [e for k, e in edge_keys.items() if k not in old_edge_keys]
+            if band != self.band:
+                changed += [b for b in (self.band, band) if b is not None]
+            self._changed += changed
+            parts = len(nodes) + len(edges) + len(labels)
+            self._redraw_all = len(self._changed) > REDRAW_ALL_SHARE * max(parts, 1)
+            keyed = (specs, edge_keys)
+        self._keyed = keyed
+        self.nodes, self.edges, self.labels, self.band = nodes, edges, labels, band
+        self._stacked = stacked
+        if bounds != self._bounds:
+            self.prepareGeometryChange()
+            self._bounds = bounds
+        self._request_repaint()
+
+    def _request_repaint(self) -> None:
+        """Ask Qt to repaint the area the changes reach, not the whole view: less to copy
+        from the picture and to the screen. A new camera repaints the whole view anyway."""
+        transform = self._cache_transform
+        if self._redraw_all or transform is None:
+            self.update()
+            return
+        changed = self._changed + self._nodes_with_changed_strips()
+        if not changed:
+            return  # the same scene again
+        lefts, rights, tops, bottoms = zip(*map(self._spans(transform), changed), strict=True)
+        inverse, invertible = transform.inverted()
+        if not invertible:
+            self.update()
+            return
+        area = QRectF(QPointF(min(lefts), min(tops)), QPointF(max(rights), max(bottoms)))
+        self.update(inverse.mapRect(area))
+
+    @staticmethod
+    def _key(
+        nodes: tuple[NodeSpec, ...], labels: tuple[LabelSpec, ...], edges: tuple[EdgeSpec, ...]
+    ) -> tuple[set[Part], dict[object, EdgeSpec]]:
+        """A scene's parts by value: nodes and labels as they are, edges by their key."""
+        return {*nodes, *labels}, {_edge_key(e): e for e in edges}
+
+    def boundingRect(self) -> QRectF:
+        return self._bounds
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionGraphicsItem | None = None,
+        widget: QWidget | None = None,
+    ) -> None:
+        engine = painter.paintEngine()
+        on_screen = engine is not None and engine.type() == QPaintEngine.Type.Raster
+        if widget is None or painter.device() is not widget or not on_screen:
+            self._draw(painter, painter.transform())  # an SVG gets vectors, not a picture
+            return
+        transform = painter.transform()
+        self._bring_cache_up_to_date(painter, transform, widget)
+        shown = transform.mapRect(self._bounds).toAlignedRect() & widget.rect()
+        if shown.isEmpty():
+            return
+        ratio = self._cache.devicePixelRatioF()
+        source = QRectF(
+            shown.x() * ratio, shown.y() * ratio, shown.width() * ratio, shown.height() * ratio
+        )
+        painter.save()
+        painter.resetTransform()
+        painter.drawPixmap(QRectF(shown), self._cache, source)
+        painter.restore()
+
+    def _bring_cache_up_to_date(
+        self, painter: QPainter, transform: QTransform, widget: QWidget
+    ) -> None:
+        """Draw into the viewport's picture what changed since it was last drawn: all of it
+        after a change of camera, size or style, else only the changed parts' area."""
+        ratio = widget.devicePixelRatioF()
+        t = transform
+        key = (
+            widget.width(),
+            widget.height(),
+            ratio,
+            t.m11(),
+            t.m12(),
+            t.m21(),
+            t.m22(),
+            t.dx(),
+            t.dy(),
+        )
+        # _spans knows scaling and moving only: a turned view would be drawn whole.
+        if key != self._cache_key or t.m12() != 0.0 or t.m21() != 0.0:
+            self._cache_key = key
+            self._cache_transform = QTransform(t)
+            self._redraw_all = True
+            self._span_memo.clear()  # spans are in device pixels, under the old transform
+        if len(self._span_memo) > 4000:  # parts of scenes long gone
+            self._span_memo.clear()
+        size = QSize(round(widget.width() * ratio), round(widget.height() * ratio))
+        if self._cache.size() != size:
+            self._cache = QPixmap(size)
+            self._redraw_all = True
+        self._cache.setDevicePixelRatio(ratio)
+        # One rectangle around the changes: a clip of many rectangles sends every
+        # primitive down Qt's slow path, and drawing a little more costs less.
+        changed = [] if self._redraw_all else self._changed + self._nodes_with_changed_strips()
+        self._changed.clear()
+        self._changed_strips.clear()
+        area: QRect | None = None
+        if not self._redraw_all:
+            if not changed:
+                return
+            span = self._spans(transform)
+            lefts, rights, tops, bottoms = zip(*map(span, changed), strict=True)
+            left, top = math.floor(min(lefts)), math.floor(min(tops))
+            area = QRect(left, top, math.ceil(max(rights)) - left, math.ceil(max(bottoms)) - top)
+            area = area.intersected(widget.rect())
+            if area.isEmpty():
+                return
+        self._redraw_all = False
+        cache_painter = QPainter(self._cache)
+        try:
+            cache_painter.setRenderHints(painter.renderHints())
+            if area is not None:
+                cache_painter.setClipRect(area)
+            # Opaque paper, as under the item on screen: text and edges blend exactly as there.
+            cache_painter.fillRect(widget.rect(), self._paper)
+            cache_painter.setTransform(transform)
+            self._draw(cache_painter, transform, area)
+        finally:
+            cache_painter.end()  # else the picture stays locked to this painter
+
+    def _nodes_with_changed_strips(self) -> list[Part]:
+        """The nodes whose colour strip differs from the one drawn (same spec, new values)."""
+        out: list[Part] = []
+        for n in self.nodes:
+            if n.kind not in self._changed_strips or n.strip < 0:
+                continue
+            columns = self._changed_strips[n.kind]
+            if columns is None or (n.strip < columns.size and columns[n.strip]):
+                out.append(n)
+        return out
+
+    def _spans(self, transform: QTransform) -> Callable[[Part], tuple[float, float, float, float]]:
+        """(left, right, top, bottom): the device pixels a part may touch, under ``transform``
+        (generously: repainting more is harmless, less would leave old pixels on screen).
+        The transform only scales and moves: plain arithmetic, as this runs for every part
+        of a partly repainted frame."""
+        sx, sy, dx, dy = transform.m11(), transform.m22(), transform.dx(), transform.dy()
+        pen = appearance.width(max(SELECTED_PEN_WIDTH, BAD_GLOW_WIDTH))
+        node_margin = GLOW_REACH * abs(sx) + pen + AA_MARGIN
+
+        memo = self._span_memo
+
+        def span(part: Part) -> tuple[float, float, float, float]:
+            # Most parts are the last frame's again: nodes and labels compare by value, an
+            # edge by what decides its reach (its polyline is an array).
+            key = part if isinstance(part, tuple) else _edge_reach_key(part)
+            known = memo.get(key)
+            if known is None:
+                known = memo[key] = measure(part)
+            return known
+
+        def measure(part: Part) -> tuple[float, float, float, float]:
+            if isinstance(part, LabelSpec):
+                left, top, width, height = self._label_place(part, sx, sy, dx, dy)
+                m = 0.25 * height + AA_MARGIN  # glyphs may overhang their advance (italic W)
+                return (left - 2 - m, left + width + 2 + m, top - m, top + height + m)
+            if isinstance(part, EdgeSpec):
+                points = part.points.tolist()
+                xs, ys = [p[0] for p in points], [p[1] for p in points]
+                x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
+                # The arrowhead's half width, or the hover glow's round cap.
+                m = max(6.0 + 0.8 * part.width, (part.width + HOVER_MARGIN) / 2) + AA_MARGIN
+            else:
+                x0, y0, w, h = part.rect if isinstance(part, NodeSpec) else part
+                x1, y1 = x0 + w, y0 + h
+                m = node_margin if isinstance(part, NodeSpec) else AA_MARGIN
+            xa, xb, ya, yb = sx * x0 + dx, sx * x1 + dx, sy * y0 + dy, sy * y1 + dy
+            return (min(xa, xb) - m, max(xa, xb) + m, min(ya, yb) - m, max(ya, yb) + m)
+
+        return span
+
+    def _draw(self, painter: QPainter, transform: QTransform, area: QRect | None = None) -> None:
+        """Everything, in order: band, halos, edges, nodes, labels; with ``area`` (device
+        pixels, the painter clipped to it) only the parts that reach into it."""
+        nodes, edges, labels = list(self.nodes), list(self.edges), list(self.labels)
+        if area is not None:
+            span = self._spans(transform)
+            left, right = area.left(), area.left() + area.width()
+            top, bottom = area.top(), area.top() + area.height()
+
+            def seen(part: Part) -> bool:
+                x0, x1, y0, y1 = span(part)
+                return x0 < right and x1 > left and y0 < bottom and y1 > top
+
+            nodes = [n for n in nodes if seen(n)]
+            edges = [e for e in edges if seen(e)]
+            labels = [lab for lab in labels if seen(lab)]
+        scale = abs(transform.m11()) or 1.0  # pixels per data unit
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
+        for e in edges:
+            if e.highlighted:
+                self._paint_glow(painter, e)
+        # Boxes, halos and labels are drawn in device pixels: a y-flipped transform would send
+        # every drawImage and rounded rectangle down Qt's slow path (~10x slower).
+        device = painter.device()
+        view = QRectF()
+        if device is not None:  # in the painter's (logical) pixels, whatever the device
+            ratio = device.devicePixelRatioF()
+            view = QRectF(0, 0, device.width() / ratio, device.height() / ratio)
+        boxes = [(n, transform.mapRect(QRectF(*n.rect))) for n in nodes]
+        boxes = [(n, r) for n, r in boxes if view.isEmpty() or r.intersects(view)]
+        painter.save()
+        painter.resetTransform()
+        if self.band is not None:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(self._band)
+            painter.drawRoundedRect(transform.mapRect(QRectF(*self.band)), 8.0, 8.0)
+        for n, r in boxes:
+            if n.glow is not None or n.glow_bad:
+                self._paint_node_glow(painter, n, r, scale)
+        painter.restore()
+        self._paint_arrows(painter, [e for e in edges if len(e.points) == 2])
+        for e in edges:
+            if len(e.points) != 2:
+                self._paint_edge(painter, e, scale)
+        painter.save()
+        painter.resetTransform()
+        if self._stacked:
+            for n, r in boxes:
+                self._paint_node(painter, n, r)
+        else:
+            self._paint_nodes(painter, boxes)
+        self._paint_labels(painter, transform, labels)
+        painter.restore()
+
+    # ---- pieces ------------------------------------------------------------------
+    def _paint_glow(self, painter: QPainter, e: EdgeSpec) -> None:
+        pen = QPen(QColor(*HOVER_GLOW), e.width + HOVER_MARGIN)
+        pen.setCosmetic(True)
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        painter.setOpacity(e.opacity)
+        painter.setPen(pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawPolyline(_polygon(e.points))
+        painter.setOpacity(1.0)
+
+    def _paint_arrows(self, painter: QPainter, edges: list[EdgeSpec]) -> None:
+        """Straight edges: one drawLines per pen, one drawPolygon per head, in device pixels
+        (Qt strokes lines it must transform about twice as slowly). Plain arithmetic per
+        edge: a frame that repaints a few columns draws a few edges."""
+        transform = painter.transform()
+        sx, sy, dx, dy = transform.m11(), transform.m22(), transform.dx(), transform.dy()
+        lines: dict[tuple[str, float, bool, float], list[QLineF]] = {}
+        heads: dict[tuple[str, float], list[QPolygonF]] = {}
+        for e in edges:
+            (x0, y0), (x1, y1) = e.points.tolist()
+            ax, ay, bx, by = sx * x0 + dx, sy * y0 + dy, sx * x1 + dx, sy * y1 + dy
+            length = math.hypot(bx - ax, by - ay)
+            if length < 1.0 or e.opacity <= 0.01:
+                continue  # collapsed (folded) or invisible
+            ux, uy = (bx - ax) / length, (by - ay) / length
+            head_len, head_half = 11.0 + 1.2 * e.width, 6.0 + 0.8 * e.width
+            if length < head_len * 1.2:  # a short edge gets a smaller head
+                head_half *= length / (1.2 * head_len)
+                head_len = length / 1.2
+            # A thick line must not poke through the tip.
+            shaft = QLineF(ax, ay, bx - ux * head_len * 0.9, by - uy * head_len * 0.9)
+            lines.setdefault((e.color, e.width, e.dashed, e.opacity), []).append(shaft)
+            cx, cy = bx - ux * head_len, by - uy * head_len  # the head's base
+            nx, ny = -uy * head_half, ux * head_half
+            head = QPolygonF(
+                [QPointF(bx, by), QPointF(cx + nx, cy + ny), QPointF(cx - nx, cy - ny)]
+            )
+            heads.setdefault((e.color, e.opacity), []).append(head)
+        painter.save()
+        painter.resetTransform()
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        for (color, w, dashed, opacity), group in lines.items():
+            painter.setOpacity(opacity)
+            painter.setPen(self._pen(color, w, dashed))
+            painter.drawLines(group)
+        painter.setPen(Qt.PenStyle.NoPen)
+        for (color, opacity), polygons in heads.items():
+            painter.setOpacity(opacity)
+            painter.setBrush(QColor(color))
+            for polygon in polygons:
+                painter.drawPolygon(polygon)
+        painter.restore()
+
+    def _pen(self, color: str, width: float, dashed: bool) -> QPen:
+        key = ("edge", color, width, dashed)
+        pen = self._pens.get(key)
+        if pen is None:
+            pen = QPen(QColor(color), width)
+            pen.setCosmetic(True)
+            pen.setCapStyle(Qt.PenCapStyle.FlatCap)
+            if dashed:
+                pen.setStyle(Qt.PenStyle.DashLine)
+            self._pens[key] = pen
+        return pen
+
+    def _paint_edge(self, painter: QPainter, e: EdgeSpec, scale: float) -> None:
+        pts = e.points
+        direction = pts[-1] - pts[-2]
+        length = float(np.hypot(*direction))
+        if e.opacity <= 0.01 or length * scale < 1.0:
+            return  # collapsed (folded) or invisible
+        unit = direction / length
+        head_len = (11.0 + 1.2 * e.width) / scale
+        head_half = (6.0 + 0.8 * e.width) / scale
+        total = float(np.hypot(*np.diff(pts, axis=0).T).sum())
+        if total < head_len * 1.2:
+            head_len, head_half = total / 1.2, head_half * total / (1.2 * head_len)
+        color = QColor(e.color)
+        pen = QPen(color, e.width)
+        pen.setCosmetic(True)
+        pen.setCapStyle(Qt.PenCapStyle.FlatCap)
+        if e.dashed:
+            pen.setStyle(Qt.PenStyle.DashLine)
+        painter.setOpacity(e.opacity)
+        painter.setPen(pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        shaft = pts.copy()
+        shaft[-1] = pts[-1] - unit * head_len * 0.9  # a thick line must not poke through the tip
+        painter.drawPolyline(_polygon(shaft))
+        tip, base = pts[-1], pts[-1] - unit * head_len
+        normal = np.array([-unit[1], unit[0]]) * head_half
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QBrush(color))
+        painter.drawPolygon(_polygon(np.array([tip, base + normal, base - normal])))
+        painter.setOpacity(1.0)
+
+    def _paint_node(self, painter: QPainter, n: NodeSpec, rect: QRectF) -> None:
+        if n.faint:
+            painter.setOpacity(FAINT_OPACITY)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(self._white)
+        painter.drawRect(rect)
+        image = self._images.get(n.kind)
+        if n.strip >= 0 and image is not None:
+            # Whole pixels: a fractional target sends drawImage down the antialiased path.
+            painter.drawImage(rect.toRect(), image, QRect(n.strip, 0, 1, image.height()))
+        painter.setPen(self._node_pen(n))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRect(rect)
+        if n.faint:
+            painter.setOpacity(1.0)
+
+    def _paint_nodes(self, painter: QPainter, boxes: list[tuple[NodeSpec, QRectF]]) -> None:
+        """Nodes that do not overlap, in batches: white boxes, their strips, then the
+        outlines of each pen in one call (faint ones, not fed yet, at low opacity)."""
+        for faint in (False, True):
+            group = [(n, r) for n, r in boxes if n.faint == faint]
+            if not group:
+                continue
+            painter.setOpacity(FAINT_OPACITY if faint else 1.0)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(self._white)
+            painter.drawRects([r for _, r in group])
+            for n, r in group:
+                image = self._images.get(n.kind)
+                if n.strip >= 0 and image is not None:
+                    # Whole pixels: a fractional target sends drawImage down the slow path.
+                    painter.drawImage(r.toRect(), image, QRect(n.strip, 0, 1, image.height()))
+            outlines: dict[int, tuple[QPen, list[QRectF]]] = {}
+            for n, r in group:
+                pen = self._node_pen(n)
+                outlines.setdefault(id(pen), (pen, []))[1].append(r)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            for pen, rects in outlines.values():
+                painter.setPen(pen)
+                painter.drawRects(rects)
+        painter.setOpacity(1.0)
+
+    def _node_pen(self, n: NodeSpec) -> QPen:
+        key = ("node", n.kind, n.selected, n.bad, n.faint)
+        pen = self._pens.get(key)
+        if pen is None:
+            p = colors()
+            if n.selected:
+                pen = QPen(QColor(p.SELECTION), appearance.width(SELECTED_PEN_WIDTH))
+            elif n.bad:
+                width = appearance.width(SELECTED_PEN_WIDTH)
+                pen = QPen(QColor(BAD_COLOR), width, Qt.PenStyle.DashLine)
+            else:
+                style = Qt.PenStyle.DashLine if n.faint else Qt.PenStyle.SolidLine
+                color = QColor(getattr(p, NODE_COLORS[n.kind]))
+                pen = QPen(color, appearance.width(NODE_PEN_WIDTH), style)
+            pen.setCosmetic(True)
+            pen.setJoinStyle(Qt.PenJoinStyle.MiterJoin)
+            self._pens[key] = pen
+        return pen
+
+    def _paint_node_glow(self, painter: QPainter, n: NodeSpec, rect: QRectF, scale: float) -> None:
+        """‖dL/dh_t‖ as a halo around h_t: wider and darker for a larger gradient."""
+        if n.glow_bad:
+            margin = 0.09 * scale
+            pen = QPen(QColor(BAD_COLOR), appearance.width(BAD_GLOW_WIDTH), Qt.PenStyle.DashLine)
+            pen.setCosmetic(True)
+            painter.setPen(pen)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+        else:
+            margin = (0.03 + 0.07 * float(n.glow or 0.0)) * scale
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(_lighter(n.glow_color))
+        halo = rect.adjusted(-margin, -margin, margin, margin)
+        painter.drawRoundedRect(halo, margin, margin)
+
+    def _paint_labels(
+        self, painter: QPainter, transform: QTransform, labels: list[LabelSpec]
+    ) -> None:
+        """Labels at a fixed size in points (at the appearance's scale), placed at their data
+        anchors (device pixels): every backdrop in one call, then the texts grouped by font
+        and colour."""
+        painter.setOpacity(1.0)
+        backdrops: list[QRect] = []
+        texts: list[tuple[tuple[int, bool, bool], str, float, float, str]] = []
+        sx, sy, dx, dy = transform.m11(), transform.m22(), transform.dx(), transform.dy()
+        for lab in labels:
+            _, _, sub_dy, sub_x, suffix_x = self._label_box(lab)
+            left, top, width, height = self._label_place(lab, sx, sy, dx, dy)
+            # On whole pixels: a translucent rectangle with fractional edges takes Qt's slow
+            # antialiased path (~10 µs each, 9x a pixel-aligned one) for a softness no one sees.
+            backdrops.append(QRectF(left - 2, top, width + 4, height).toRect())
+            texts.append(((lab.size, lab.bold, lab.italic), lab.color, left, top, lab.base))
+            if lab.sub:
+                sub_key = (max(8, round(lab.size * SUB_SCALE)), lab.bold, False)
+                texts.append((sub_key, lab.color, left + sub_x, top + sub_dy, lab.sub))
+            if lab.suffix:
+                texts.append(
+                    ((lab.size, False, False), lab.color, left + suffix_x, top, lab.suffix)
+                )
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(self._backdrop)
+        painter.drawRects(backdrops)
+        font_key: tuple[int, bool, bool] | None = None
+        color = ""
+        for key, text_color, x, y, text in sorted(texts, key=lambda t: (t[0], t[1])):
+            if key != font_key:
+                font_key = key
+                painter.setFont(self._font(*key))
+            if text_color != color:
+                color = text_color
+                painter.setPen(QColor(color))
+            # Drawn with the font its layout was made for: nothing is shaped again.
+            painter.drawStaticText(QPointF(x, y), self._static(text, key))
+
+    def _label_place(
+        self, lab: LabelSpec, sx: float, sy: float, dx: float, dy: float
+    ) -> tuple[float, float, float, float]:
+        """(left, top, width, height) of the label's text in device pixels, its anchor
+        mapped by the scale (sx, sy) and offset (dx, dy) of the item's transform."""
+        width, height, *_ = self._label_box(lab)
+        left = sx * lab.pos[0] + dx - lab.align[0] * width + lab.offset[0]
+        top = sy * lab.pos[1] + dy - lab.align[1] * height + lab.offset[1]
+        return left, top, width, height
+
+    def _label_box(self, lab: LabelSpec) -> tuple[float, float, float, float, float]:
+        """(width, height, subscript's top, subscript's x, suffix's x) of a label, in px."""
+        key = (lab.base, lab.sub, lab.suffix, lab.size, lab.bold, lab.italic)
+        box = self._label_boxes.get(key)
+        if box is None:
+            fm = QFontMetricsF(self._font(lab.size, lab.bold, lab.italic))
+            fm_sub = QFontMetricsF(self._font(max(8, round(lab.size * SUB_SCALE)), lab.bold, False))
+            sub_x = fm.horizontalAdvance(lab.base)
+            suffix_x = sub_x + fm_sub.horizontalAdvance(lab.sub)
+            suffix_font = self._font(lab.size, False, False)
+            width = suffix_x + QFontMetricsF(suffix_font).horizontalAdvance(lab.suffix)
+            height = fm.ascent() + fm.descent() + fm_sub.ascent() * 0.3
+            # The subscript's baseline sits 0.35 of its ascent below the base line's.
+            sub_dy = fm.ascent() + fm_sub.ascent() * 0.35 - fm_sub.ascent()
+            box = self._label_boxes[key] = (width, height, sub_dy, sub_x, suffix_x)
+        return box
+
+    def _static(self, text: str, font_key: tuple[int, bool, bool]) -> QStaticText:
+        """The text laid out once in its font (drawStaticText skips shaping every frame)."""
+        static = self._texts.get((text, font_key))
+        if static is None:
+            if len(self._texts) > 2000:  # step numbers keep coming on a long sequence
+                self._texts.clear()
+            static = QStaticText(text)
+            static.setTextFormat(Qt.TextFormat.PlainText)
+            static.prepare(QTransform(), self._font(*font_key))
+            self._texts[(text, font_key)] = static
+        return static
+
+    def _font(self, size: int, bold: bool, italic: bool) -> QFont:
+        key = (size, bold, italic)
+        if key not in self._fonts:
+            f = QFont()
+            f.setPointSizeF(appearance.pt(size))
+            f.setBold(bold)
+            f.setItalic(italic)
+            self._fonts[key] = f
+        return self._fonts[key]
+
+
+def _changed_columns(
+    new: np.ndarray | None, old: np.ndarray | None, before: np.ndarray | tuple[()] | None
+) -> np.ndarray | None:
+    """Which columns of the (L, n, 4) strip ``new`` differ from ``old`` (or from what
+    ``before`` already marked), None for all of them. Columns past the old ones are new.
+
+    A node drawn from column j keeps its spec while its step keeps column j, so comparing
+    column by column finds the nodes whose colours changed under an unchanged spec.
+    """
+    if new is None or old is None or before is None or new.shape[0] != old.shape[0]:
+        return None
+    common = min(new.shape[1], old.shape[1])
+    columns = np.ones(new.shape[1], dtype=bool)  # (n,)
+    columns[:common] = (new[:, :common] != old[:, :common]).any(axis=(0, 2))
+    marked = min(common, len(before))
+    columns[:marked] |= np.asarray(before, dtype=bool)[:marked]
+    return columns
+
+
+def _edge_reach_key(e: EdgeSpec) -> tuple[object, ...]:
+    """What decides the pixels an edge may touch: its polyline, width and hover glow."""
+    return ("edge", e.points.tobytes(), e.width, e.highlighted)
+
+
+def _edge_key(e: EdgeSpec) -> tuple[object, ...]:
+    """An edge by value (its polyline is an array, which does not compare as a field)."""
+    return (
+        e.kind,
+        e.step,
+        e.points.tobytes(),
+        e.width,
+        e.color,
+        e.dashed,
+        e.highlighted,
+        e.opacity,
+        e.loop,
+    )
+
+
+def _polygon(points: np.ndarray) -> QPolygonF:
+    return QPolygonF([QPointF(float(x), float(y)) for x, y in points])
+
+
+def _lighter(color: str) -> QColor:
+    """``color`` mixed with the paper (white in the light theme), opaque (a translucent fill
+    costs ~3x more to paint)."""
+    c, paper = QColor(color), QColor(colors().PAPER)
+    channels = zip(
+        (c.red(), c.green(), c.blue()), (paper.red(), paper.green(), paper.blue()), strict=True
+    )
+    return QColor(*(round(q + (v - q) * HALO_MIX) for v, q in channels))

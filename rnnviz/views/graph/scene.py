@@ -1,0 +1,364 @@
+"""From the session to what the graph draws: the window's data, then nodes, edges and labels.
+
+``build_content`` reads the session once per change (values, levels, gradient strengths of the
+window of steps); ``build_scene`` places it for an animation progress (0 folded … 1 unrolled)
+and is cheap enough to run every frame.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PyQt6.QtCore import QRectF
+
+from rnnviz.session import Session
+from rnnviz.views.graph import layout as gl
+from rnnviz.views.graph.items import EdgeSpec, LabelSpec, NodeSpec
+from rnnviz.views.graph.style import (
+    BAD_COLOR,
+    EDGE_WIDTH,
+    edge_color,
+    gradient_colors,
+    gradient_strength,
+    gradient_width,
+    strip_rgba,
+    value_level,
+)
+from rnnviz.views.look.appearance import appearance, colors
+from rnnviz.views.look.sizes import LABEL_PT
+
+NODE_LABEL_PT = LABEL_PT + 2
+EDGE_LABEL_PT = LABEL_PT + 1
+FOLDED_LABEL_PT = LABEL_PT + 5
+NODE_LABEL_SPACING = 60.0  # px between labelled columns
+EDGE_LABEL_SPACING = 200.0  # the weights' labels repeat less often than the nodes'
+# Below this many px per column a weight's label touches the next column's h_t label: then
+# only the selected step's weights are labelled.
+ROOMY_COLUMN_PX = 95.0
+BAD_WIDTH = 4.0
+H_LABEL_DX = gl.NODE_WIDTH / 2 + 0.1  # h_t's label clears its gradient halo
+
+
+@dataclass(frozen=True)
+class Content:
+    """The session's numbers for the columns lo..hi, ready to colour."""
+
+    T: int  # steps fed
+    N: int  # steps in the sequence (fed and upcoming)
+    lo: int
+    hi: int
+    focus: int  # the selected step (0 before the first step): the folded cell shows it
+    selected: int | None
+    strips: dict[str, np.ndarray]  # kind → (L, n, 4) RGBA, one column per node
+    first: dict[str, int]  # kind → step of strip column 0
+    count: dict[str, int]  # kind → number of strip columns
+    fwd_bad: np.ndarray  # (T+1,) h_k (and y_k) not finite in the forward pass
+    chars: dict[tuple[str, int], str]  # text mode: (kind, step) → character shown
+    grad: dict[int, tuple[float, str] | None]  # lit steps → (strength, colour), None: bad
+
+
+@dataclass(frozen=True)
+class Scene:
+    nodes: tuple[NodeSpec, ...]
+    edges: tuple[EdgeSpec, ...]
+    labels: tuple[LabelSpec, ...]
+    band: tuple[float, float, float, float] | None
+    bounds: QRectF
+
+
+def build_content(session: Session, lo: int, hi: int) -> Content:
+    trace, T, N = session.trace, session.t, session.sequence.shape[0]
+    selected = session.selected_step
+    p = session.params
+    bounded = p.cell != "vanilla" or p.activation in ("tanh", "sigmoid")
+    x0, x1 = max(1, lo), min(N, hi)  # steps of the x strips (upcoming ones too)
+    h0, h1 = max(0, lo), min(T, hi)
+    y0, y1 = max(1, lo), min(T, hi)
+    seq_level = value_level(session.sequence, bounded=False)
+    strips = {
+        "x": strip_rgba(session.sequence[x0 - 1 : x1], seq_level),  # (I, n, 4)
+        "h": strip_rgba(trace.h_all[h0 : h1 + 1], value_level(trace.h_all, bounded)),
+        "y": strip_rgba(trace.y[y0 - 1 : y1], value_level(trace.y, bounded=False)),
+    }
+    fwd_bad = np.zeros(T + 1, dtype=bool)  # (T+1,)
+    fwd_bad[1:] = ~trace.valid
+    return Content(
+        T=T,
+        N=N,
+        lo=lo,
+        hi=hi,
+        focus=selected or 0,
+        selected=selected,
+        strips=strips,
+        first={"x": x0, "h": h0, "y": y0},
+        count={"x": max(0, x1 - x0 + 1), "h": max(0, h1 - h0 + 1), "y": max(0, y1 - y0 + 1)},
+        fwd_bad=fwd_bad,
+        chars=_characters(session, (x0, x1), (y0, y1)),
+        grad=_gradients(session, lo, hi),
+    )
+
+
+def _characters(
+    session: Session, x_steps: tuple[int, int], y_steps: tuple[int, int]
+) -> dict[tuple[str, int], str]:
+    """Text mode: the character each x_t encodes and the most likely one y_t predicts."""
+    if session.config.encoding != "text" or not session.vocab:
+        return {}
+    vocab = session.vocab.replace(" ", "␣")  # a space would be an invisible label
+    rows = {"x": session.sequence, "y": session.trace.y}
+    out: dict[tuple[str, int], str] = {}
+    for kind, (first, last) in (("x", x_steps), ("y", y_steps)):
+        for s in range(first, last + 1):
+            k = int(np.argmax(rows[kind][s - 1]))
+            out[(kind, s)] = vocab[k] if k < len(vocab) else ""
+    return out
+
+
+def _gradients(session: Session, lo: int, hi: int) -> dict[int, tuple[float, str] | None]:
+    """Step → (strength, colour), or None where it is not finite; only steps that are lit.
+
+    Steps below the backward sweep's cursor are not lit yet.
+    """
+    g = session.gradients
+    if g is None or g.dL_dh_norm.size != session.t:
+        return {}
+    strength = gradient_strength(g.dL_dh_norm, g.valid)  # (T,)
+    steps = np.arange(max(1, lo, session.sweep or 1), min(session.t, hi) + 1)  # (n,)
+    s = strength[steps - 1]  # (n,)
+    shades = gradient_colors(s)
+    return {
+        int(k): None if np.isnan(v) else (float(v), color)
+        for k, v, color in zip(steps, s, shades, strict=True)
+    }
+
+
+# ---- placing it --------------------------------------------------------------------
+def build_scene(c: Content, progress: float, hover: str | None, px_per_column: float) -> Scene:
+    if progress <= 0.0:
+        return _folded(c, hover)
+    X = gl.columns_x(np.arange(c.hi + 1), c.focus, progress)  # (hi+1,) column → drawn x
+    nodes = _unrolled_nodes(c, X)
+    edges = _unrolled_edges(c, X, progress, hover)
+    if progress >= 1.0:
+        labels = _unrolled_labels(c, nodes, X, px_per_column)
+    else:
+        labels = tuple(_node_label(n) for n in nodes if n.step == c.focus)
+    band = None
+    if c.selected is not None:
+        bx = float(X[c.selected])
+        band = (
+            bx - gl.BAND_HALF_WIDTH,
+            -gl.BAND_HALF_HEIGHT,
+            2 * gl.BAND_HALF_WIDTH,
+            2 * gl.BAND_HALF_HEIGHT,
+        )
+    left, right = float(X[c.lo]), float(X[c.hi])
+    return Scene(nodes, edges, labels, band, _bounds(left, right + 1.0))
+
+
+def _unrolled_nodes(c: Content, X: np.ndarray) -> tuple[NodeSpec, ...]:
+    nodes: list[NodeSpec] = []
+    for kind in ("x", "h", "y"):
+        for j in range(c.count[kind]):
+            step = c.first[kind] + j
+            nodes.append(_node(c, kind, step, f"{kind}_{step}", float(X[step]), j))
+    # The focus column is drawn last, on top of the others it collapses onto.
+    return tuple(sorted(nodes, key=lambda n: n.step == c.focus))
+
+
+def _node(c: Content, kind: str, step: int, name: str, cx: float, strip: int) -> NodeSpec:
+    faint = kind == "x" and step > c.T
+    bad = kind != "x" and step <= c.T and bool(c.fwd_bad[step])
+    glow, glow_color, glow_bad = None, "", False
+    if kind == "h" and step in c.grad:
+        g = c.grad[step]
+        if g is None:
+            glow_bad = True
+        else:
+            glow, glow_color = g
+    return NodeSpec(
+        name=name,
+        kind=kind,
+        step=step,
+        rect=gl.node_rect(kind, cx),
+        strip=strip,
+        faint=faint,
+        bad=bad,
+        selected=c.selected is not None and step == c.selected and not faint,
+        glow=glow,
+        glow_color=glow_color,
+        glow_bad=glow_bad,
+        char=c.chars.get((kind, step), ""),
+    )
+
+
+def _hh_style(c: Content, step: int) -> tuple[float, str, bool]:
+    """(width, colour, dashed) of the W_hh edge into h_step: the gradient when it is lit."""
+    if step not in c.grad:
+        return EDGE_WIDTH, edge_color(), False
+    g = c.grad[step]
+    if g is None:
+        return BAD_WIDTH, BAD_COLOR, True
+    return gradient_width(g[0]), g[1], False
+
+
+def _edge(
+    kind: str,
+    step: int,
+    points: np.ndarray,
+    hover: str | None,
+    style: tuple[float, str, bool] | None = None,
+    opacity: float = 1.0,
+    loop: bool = False,
+) -> EdgeSpec:
+    """An edge in ``style`` (width at scale 1, colour, dashed), a weight's arrow unless given;
+    its width at the appearance's scale."""
+    width, color, dashed = style or (EDGE_WIDTH, edge_color(), False)
+    width = appearance.width(width)
+    return EdgeSpec(kind, step, points, width, color, dashed, hover == kind, opacity, loop)
+
+
+def _segment(seg: tuple[float, float, float, float]) -> np.ndarray:
+    return np.array(seg).reshape(2, 2)  # (2, 2)
+
+
+def _unrolled_edges(
+    c: Content, X: np.ndarray, progress: float, hover: str | None
+) -> tuple[EdgeSpec, ...]:
+    edges: list[EdgeSpec] = []
+    for s in range(max(1, c.lo), min(c.T, c.hi) + 1):
+        cx = float(X[s])
+        edges.append(_edge("W_xh", s, _segment(gl.xh_segment(cx)), hover))
+        edges.append(_edge("W_hy", s, _segment(gl.hy_segment(cx)), hover))
+        seg = _segment(gl.hh_segment(float(X[s - 1]), cx))
+        edges.append(_edge("W_hh", s, seg, hover, _hh_style(c, s), opacity=progress))
+    if progress < 1.0:
+        loop = gl.loop_points(float(X[c.focus]))
+        edges.append(
+            _edge("W_hh", c.focus, loop, hover, _hh_style(c, c.focus), 1.0 - progress, True)
+        )
+    return tuple(edges)
+
+
+def _folded(c: Content, hover: str | None) -> Scene:
+    cx = float(c.focus)
+    x_step = c.focus if c.focus >= 1 else 1
+    nodes = (
+        _folded_node(c, "x", x_step, cx),
+        _folded_node(c, "h", c.focus, cx),
+        _folded_node(c, "y", c.focus if c.focus >= 1 else None, cx),
+    )
+    edges = (
+        _edge("W_xh", c.focus, _segment(gl.xh_segment(cx)), hover),
+        _edge("W_hy", c.focus, _segment(gl.hy_segment(cx)), hover),
+        _edge("W_hh", c.focus, gl.loop_points(cx), hover, _hh_style(c, c.focus), loop=True),
+    )
+    xh, hy = gl.xh_segment(cx), gl.hy_segment(cx)
+    ox, oy = gl.loop_centre(cx)
+    size = FOLDED_LABEL_PT
+    p = colors()
+    labels = (
+        _label("x", "t", (cx, xh[1] - gl.NODE_HEIGHT["x"]), (0.5, 0), (0, 6), size, p.INPUT),
+        _label("h", "t", (cx - H_LABEL_DX, 0.0), (1, 0.5), (-6, 0), size, p.INK),
+        _label("y", "t", (cx, hy[3] + gl.NODE_HEIGHT["y"]), (0.5, 1), (0, -6), size, p.OUTPUT),
+        _edge_label("xh", (cx, (xh[1] + xh[3]) / 2), (0, 0.5), (10, 0), size),
+        _edge_label("hy", (cx, (hy[1] + hy[3]) / 2), (0, 0.5), (10, 0), size),
+        _edge_label("hh", (ox + gl.LOOP_RADIUS, oy), (0, 0.5), (10, 0), size),
+    )
+    return Scene(nodes, edges, labels, None, _bounds(cx - 1.0, cx + 1.5))
+
+
+def _folded_node(c: Content, kind: str, step: int | None, cx: float) -> NodeSpec:
+    """The folded cell's node of ``kind``, showing ``step``'s values (an empty box for none)."""
+    j = -1 if step is None else step - c.first[kind]
+    if step is None or not 0 <= j < c.count[kind]:
+        return NodeSpec(kind, kind, step, gl.node_rect(kind, cx), -1, faint=True)
+    return _node(c, kind, step, kind, cx, j)
+
+
+def _unrolled_labels(
+    c: Content, nodes: tuple[NodeSpec, ...], X: np.ndarray, px_per_column: float
+) -> tuple[LabelSpec, ...]:
+    """Every k-th step's labels (and the selected step's), k chosen so they do not crowd."""
+    node_k = gl.label_stride(px_per_column, NODE_LABEL_SPACING)
+    edge_k = gl.label_stride(px_per_column, EDGE_LABEL_SPACING)
+    roomy = px_per_column >= ROOMY_COLUMN_PX
+    labels = [_node_label(n) for n in nodes if n.step % node_k == 0 or n.step == c.selected]
+    for s in range(max(1, c.lo), min(c.T, c.hi) + 1):
+        if (roomy and s % edge_k == 0) or s == c.selected:
+            cx = float(X[s])
+            xh, hy = gl.xh_segment(cx), gl.hy_segment(cx)
+            mid = (float(X[s - 1]) + cx) / 2
+            labels.append(_edge_label("hh", (mid, 0.0), (0.5, 1), (0, -10)))
+            labels.append(_edge_label("xh", (cx, (xh[1] + xh[3]) / 2), (0, 0.5), (6, 0)))
+            labels.append(_edge_label("hy", (cx, (hy[1] + hy[3]) / 2), (0, 0.5), (6, 0)))
+    return tuple(labels)
+
+
+def _node_label(n: NodeSpec) -> LabelSpec:
+    """x_t below its box, y_t above, h_t to the lower left (clear of the arrows and halo)."""
+    cx, cy = n.centre
+    half = n.rect[3] / 2
+    sub = str(n.step)
+    suffix = f" {n.char}" if n.char else ""
+    if n.kind == "h":
+        return _label("h", sub, (cx - H_LABEL_DX, cy), (1, 0), (-4, 11))
+    p = colors()
+    if n.kind == "x":
+        color = p.MUTED if n.faint else p.INPUT
+        return _label("x", sub, (cx, cy - half), (0.5, 0), (0, 4), color=color, suffix=suffix)
+    return _label("y", sub, (cx, cy + half), (0.5, 1), (0, -4), color=p.OUTPUT, suffix=suffix)
+
+
+def _label(
+    base: str,
+    sub: str,
+    pos: tuple[float, float],
+    align: tuple[float, float],
+    offset: tuple[float, float],
+    size: int = NODE_LABEL_PT,
+    color: str | None = None,
+    suffix: str = "",
+) -> LabelSpec:
+    """A node's label, in ink unless ``color`` is given; ``size`` in points at scale 1."""
+    color = color or colors().INK
+    return LabelSpec(base, sub, pos, align, offset, size, color, bold=True, suffix=suffix)
+
+
+def _edge_label(
+    sub: str,
+    pos: tuple[float, float],
+    align: tuple[float, float],
+    offset: tuple[float, float],
+    size: int = EDGE_LABEL_PT,
+) -> LabelSpec:
+    return LabelSpec("W", sub, pos, align, offset, size, colors().MUTED, italic=True)
+
+
+def _bounds(left: float, right: float) -> QRectF:
+    """Everything drawn lies inside this rectangle (labels stick out by < 1 unit)."""
+    return QRectF(left - 1.0, -2.5, right - left + 2.0, 5.0)
+
+
+# ---- what is under the mouse --------------------------------------------------------
+def node_at(scene: Scene, x: float, y: float, tolerance: float) -> NodeSpec | None:
+    """The topmost node whose box (grown by ``tolerance`` data units) contains (x, y)."""
+    for n in reversed(scene.nodes):
+        x0, y0, w, h = n.rect
+        if x0 - tolerance <= x <= x0 + w + tolerance and y0 - tolerance <= y <= y0 + h + tolerance:
+            return n
+    return None
+
+
+def edge_kind_at(scene: Scene, x: float, y: float, tolerance: float) -> str | None:
+    """The kind of the nearest visible edge within ``tolerance`` data units, if any."""
+    best, kind = tolerance, None
+    for e in scene.edges:
+        if e.opacity < 0.3:
+            continue
+        segments = np.hstack([e.points[:-1], e.points[1:]])  # (n−1, 4)
+        d = float(gl.segment_distance(x, y, segments).min())
+        if d <= best:
+            best, kind = d, e.kind
+    return kind

@@ -1,0 +1,329 @@
+"""The network drawn folded (x → h ⟲ → y) or unrolled through time.
+
+Each node is a box of coloured cells, one per component of its vector (blue < 0 < red); the
+selected step stands on a grey band with black outlines. After backpropagation the W_hh
+arrow into h_t and a purple halo around h_t grow with log ‖dL/dh_t‖, so the gradient's
+fading (or growth) along the chain is visible. Hovering a weight lights it at every step
+(the weights are shared); hovering a node shows its numbers; clicking a step selects it.
+
+Only a window of columns around the selected step is drawn (≤ 60, all in one item), so a
+frame costs the same at T = 10 and T = 1000.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pyqtgraph as pg
+from PyQt6.QtCore import QEasingCurve, QEvent, QObject, QPoint, QPointF, Qt, QVariantAnimation
+from PyQt6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from rnnviz.session import Change, Session
+from rnnviz.session.explain import format_vector
+from rnnviz.views.binding import listen
+from rnnviz.views.graph import layout as gl
+from rnnviz.views.graph.items import EdgeSpec, GraphItem, NodeSpec
+from rnnviz.views.graph.scene import (
+    NODE_LABEL_PT,
+    Content,
+    Scene,
+    build_content,
+    build_scene,
+    edge_kind_at,
+    node_at,
+)
+from rnnviz.views.look.appearance import appearance, colors
+from rnnviz.views.look.sizes import LABEL_PT
+from rnnviz.views.look.widget_style import badge_label, set_badge, set_font, set_text_color
+
+ANIMATION_MS = 300
+LABEL_PX_PER_PT = 2.0  # a label and its subscript: about two pixels of height per point
+HOVER_PX = 9.0  # how close (pixels) the mouse must be to an edge to light it
+TOOLTIP_PT = 14
+_FALLBACK_SIZE = (900.0, 400.0)  # before the first layout the view box has no size yet
+_WEIGHT_TEXT = {
+    "W_xh": ("W_ih", "input → state"),
+    "W_hh": ("W_hh", "state → next state"),
+    "W_hy": ("W_hy", "state → output"),
+}
+
+
+class GraphView(QWidget):
+    """The network graph. ``unrolled`` starts True; ``toggle_unrolled`` animates the change."""
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self._unrolled = True
+        self._progress = 1.0  # 0 folded … 1 unrolled; animated between the two
+        self._hover: str | None = None  # the edge kind under the mouse
+        self._content: Content | None = None
+        self._scene: Scene | None = None
+        self._folded_cam = (0.0, 100.0)  # (centre x, pixels per unit)
+        self._unrolled_cam = (0.0, gl.PX_PER_COLUMN)
+        self._camera: tuple[float, float, float, float] | None = None  # the range set last
+
+        self.status = QLabel()
+        set_font(self.status, LABEL_PT)
+        set_text_color(self.status, "INK")
+        self.status.setWordWrap(True)  # a narrow panel gets two lines, not a wider window
+        self.badge = badge_label()
+        self.graphics = pg.GraphicsView(background=colors().PAPER)
+        self.view_box = pg.ViewBox(enableMouse=False, enableMenu=False, defaultPadding=0.0)
+        self.view_box.disableAutoRange()
+        self.graphics.setCentralItem(self.view_box)
+        self.graph_item = GraphItem()
+        self.view_box.addItem(self.graph_item)
+
+        header = QHBoxLayout()
+        header.addWidget(self.status, 1)
+        header.addWidget(self.badge)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(header)
+        layout.addWidget(self.graphics, 1)
+
+        self._anim = QVariantAnimation(self)
+        self._anim.setEasingCurve(QEasingCurve.Type.InOutCubic)
+        self._anim.valueChanged.connect(self.show_progress)
+
+        scene = self.graphics.scene()
+        scene.sigMouseMoved.connect(self._on_mouse_moved)
+        scene.sigMouseClicked.connect(self._on_mouse_clicked)
+        self.graphics.viewport().installEventFilter(self)
+        self.view_box.sigResized.connect(self.redraw)
+
+        listen(session.changed, self._on_session_changed)
+        listen(appearance.changed, self._on_appearance_changed)
+        self.redraw()
+
+    # ---- folded / unrolled -------------------------------------------------------
+    @property
+    def unrolled(self) -> bool:
+        """Whether the graph is (or is animating towards being) unrolled through time."""
+        return self._unrolled
+
+    @property
+    def progress(self) -> float:
+        """Where the drawing is: 0 folded, 1 unrolled, in between while animating."""
+        return self._progress
+
+    @property
+    def animating(self) -> bool:
+        return self._anim.state() == QVariantAnimation.State.Running
+
+    def set_unrolled(self, on: bool, animate: bool = True) -> None:
+        """Fold or unroll; animated only when asked and shown (a hidden view just jumps)."""
+        self._unrolled = on
+        end = 1.0 if on else 0.0
+        self._anim.stop()
+        if not animate or not self.isVisible() or self._progress == end:
+            self._progress = end
+            self._place()
+            self._update_status()
+            return
+        self._anim.setStartValue(self._progress)
+        self._anim.setEndValue(end)
+        self._anim.setDuration(max(1, round(ANIMATION_MS * abs(end - self._progress))))
+        self._anim.start()
+        self._update_status()
+
+    def toggle_unrolled(self) -> None:
+        self.set_unrolled(not self._unrolled)
+
+    def show_progress(self, progress: float) -> None:
+        """Draw the transition at ``progress`` (0 folded … 1 unrolled): one animation frame."""
+        self._progress = min(max(float(progress), 0.0), 1.0)
+        self._place()
+
+    # ---- what is shown -----------------------------------------------------------
+    def redraw(self) -> None:
+        """Read the session and redraw everything (what each session change triggers)."""
+        w, h = self._viewport_size()
+        s = self.session
+        focus = s.selected_step or 0
+        last = max(s.t, s.sequence.shape[0])  # the last column: fed steps and upcoming inputs
+        # The rows' room in data units holds labels at scale 1; larger type needs more.
+        h_rows = h - 2 * LABEL_PX_PER_PT * NODE_LABEL_PT * (appearance.scale - 1.0)
+        scale = gl.unrolled_scale(h_rows)
+        span = w / scale
+        centre = gl.unrolled_centre(self._unrolled_cam[0], focus, last, span)
+        columns = math.ceil(span) + 4
+        lo, hi = gl.window(centre, last, columns)
+        if not lo <= focus <= hi:
+            lo, hi = gl.window(focus, last, columns)
+        self._content = build_content(s, lo, hi)
+        self.graph_item.set_images(self._content.strips)
+        self._unrolled_cam = (centre, scale)
+        self._folded_cam = (gl.folded_centre(focus), gl.folded_scale(w, h_rows))
+        self._place()
+        self._update_status()
+
+    def node_positions(self) -> dict[str, tuple[float, float]]:
+        """Name → centre (data units) of every node drawn now: "h_0", "x_3", … when unrolled,
+        "x", "h", "y" when folded."""
+        return {n.name: n.centre for n in self.nodes()}
+
+    def nodes(self) -> tuple[NodeSpec, ...]:
+        """The nodes as drawn now (position, strip, selection, gradient halo)."""
+        return self._scene.nodes if self._scene is not None else ()
+
+    def edges(self) -> tuple[EdgeSpec, ...]:
+        """The edges as drawn now (kind, step, polyline, pen width and colour, highlight)."""
+        return self._scene.edges if self._scene is not None else ()
+
+    def labels(self) -> list[str]:
+        """The texts of the labels drawn now, e.g. "h_3", "W_hh" (subscripts after "_")."""
+        if self._scene is None:
+            return []
+        return [f"{lab.base}_{lab.sub}" if lab.sub else lab.base for lab in self._scene.labels]
+
+    @property
+    def hovered_edge(self) -> str | None:
+        """The weight ("W_xh", "W_hh", "W_hy") lit at every step because the mouse is on it."""
+        return self._hover
+
+    def map_to_viewport(self, x: float, y: float) -> QPoint:
+        """Where the data point (x, y) is in ``graphics.viewport()`` pixels (for tests)."""
+        scene_pos = self.view_box.mapViewToScene(QPointF(x, y))
+        return self.graphics.mapFromScene(scene_pos)
+
+    # ---- mouse -------------------------------------------------------------------
+    def hover_at(self, x: float, y: float) -> str | None:
+        """The mouse is at data point (x, y): light a weight or set a node's tooltip.
+
+        Returns the node's name or the edge's kind under the point (None for neither).
+        """
+        if self._scene is None:
+            return None
+        px = self.view_box.viewPixelSize()[0]
+        node = node_at(self._scene, x, y, 2 * px)
+        kind = None if node is not None else edge_kind_at(self._scene, x, y, HOVER_PX * px)
+        self.graph_item.setToolTip(self.node_tooltip(node.name) if node is not None else "")
+        self._set_hover(kind)
+        return node.name if node is not None else kind
+
+    def click_at(self, x: float, y: float) -> int | None:
+        """A click at data point (x, y): a node of a fed step t selects t. Returns t."""
+        if self._scene is None:
+            return None
+        node = node_at(self._scene, x, y, 2 * self.view_box.viewPixelSize()[0])
+        step = None if node is None else node.step
+        if step is None or not 1 <= step <= self.session.t:
+            return None
+        self.session.select(step)
+        return step
+
+    def node_tooltip(self, name: str) -> str:
+        """HTML with the node's vector (abbreviated for long ones) and, after BPTT, dL/dh_t."""
+        kind, _, rest = name.partition("_")
+        s = self.session
+        step = int(rest) if rest else (s.selected_step or 0)
+        lines: list[str] = []
+        if kind == "h" and step <= s.t:
+            lines.append(f"h<sub>{step}</sub> = {format_vector(s.trace.h_all[step])}")
+            g = s.gradients
+            if g is not None and 1 <= step <= g.dL_dh_norm.size:
+                norm = _number(float(g.dL_dh_norm[step - 1]))
+                lines.append(f"‖∂L/∂h<sub>{step}</sub>‖ = {norm}")
+                lines.append(f"∂L/∂h<sub>{step}</sub> = {format_vector(g.dL_dh[step - 1])}")
+        elif kind == "x" and 1 <= step <= s.sequence.shape[0]:
+            later = "  (not fed yet)" if step > s.t else ""
+            lines.append(f"x<sub>{step}</sub> = {format_vector(s.sequence[step - 1])}{later}")
+        elif kind == "y" and 1 <= step <= s.t:
+            lines.append(f"y<sub>{step}</sub> = {format_vector(s.trace.y[step - 1])}")
+            target = s.targets[step - 1]
+            shown = format_vector(target) if target.ndim else repr(s.vocab[int(target)])
+            lines.append(f"target = {shown}")
+        else:
+            lines.append(f"{kind}: nothing fed yet")
+        size = appearance.pt(TOOLTIP_PT)
+        return f"<span style='font-size:{size:g}pt'>" + "<br>".join(lines) + "</span>"
+
+    def eventFilter(self, obj: QObject | None, event: QEvent | None) -> bool:
+        if event is not None and event.type() == QEvent.Type.Leave:
+            self._set_hover(None)
+        return super().eventFilter(obj, event)
+
+    # ---- internals -----------------------------------------------------------------
+    def _on_session_changed(self, changes: Change) -> None:
+        # Whatever changed shows in the graph (its steps, numbers, halos, the selection).
+        self.redraw()
+
+    def _on_appearance_changed(self) -> None:
+        """Everything drawn again in the theme's colours, type size and line widths."""
+        self.graphics.setBackground(colors().PAPER)
+        self.graph_item.restyle()
+        self.redraw()
+
+    def _on_mouse_moved(self, scene_pos: QPointF) -> None:
+        p = self.view_box.mapSceneToView(scene_pos)
+        self.hover_at(p.x(), p.y())
+
+    def _on_mouse_clicked(self, ev: object) -> None:
+        if ev.button() != Qt.MouseButton.LeftButton:  # type: ignore[attr-defined]
+            return
+        p = self.view_box.mapSceneToView(ev.scenePos())  # type: ignore[attr-defined]
+        self.click_at(p.x(), p.y())
+
+    def _set_hover(self, kind: str | None) -> None:
+        if kind != self._hover:
+            self._hover = kind
+            self._place()
+            self._update_status()
+
+    def _viewport_size(self) -> tuple[float, float]:
+        w, h = self.view_box.width(), self.view_box.height()
+        return (w, h) if w > 10 and h > 10 else _FALLBACK_SIZE
+
+    def _place(self) -> None:
+        """Lay the content out for the current progress and point the camera at it."""
+        if self._content is None:
+            return
+        self._scene = build_scene(self._content, self._progress, self._hover, self._unrolled_cam[1])
+        sc = self._scene
+        stacked = 0.0 < self._progress < 1.0  # folding: columns slide over each other
+        self.graph_item.set_scene(sc.nodes, sc.edges, sc.labels, sc.band, sc.bounds, stacked)
+        w, h = self._viewport_size()
+        camera = gl.camera(self._progress, self._folded_cam, self._unrolled_cam, w, h)
+        if camera != self._camera:  # most frames keep it: setRange would only check that
+            self._camera = camera
+            x0, x1, y0, y1 = camera
+            self.view_box.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.0)
+
+    def _update_status(self) -> None:
+        s, c = self.session, self._content
+        if c is None:
+            return
+        if self._hover is not None:
+            name, role = _WEIGHT_TEXT[self._hover]
+            rows, cols = getattr(s.params, name).shape
+            sub = self._hover[2:]
+            text = (
+                f"<b>W<sub>{sub}</sub></b> ({role}, {rows}×{cols}) is <b>one</b> matrix, "
+                "shared by every step"
+            )
+        elif not self._unrolled:
+            at = f"showing t = {c.focus}" if c.focus else "no step fed yet"
+            text = f"<b>Folded</b>: one cell, reused at every step ({at})"
+        else:
+            # The same text at every step: a label whose text changes is laid out again.
+            text = "<b>Unrolled</b> through time"
+            if s.gradients is not None:
+                text += "  ·  halo and arrow width: log ‖∂L/∂h<sub>t</sub>‖"
+        self.status.setText(text)
+        self._update_badge()
+
+    def _update_badge(self) -> None:
+        s = self.session
+        g = s.gradients
+        if s.trace.exploded_at is not None:
+            set_badge(self.badge, f"forward overflow at t = {s.trace.exploded_at}")
+        elif g is not None and g.exploded_at is not None:
+            set_badge(self.badge, f"gradient overflow at t = {g.exploded_at}")
+        else:
+            set_badge(self.badge, "")
+
+
+def _number(v: float) -> str:
+    return f"{v:.3g}".replace("-", "−")

@@ -1,0 +1,249 @@
+"""Plots in the shared look: styled axes, round tick values, the diverging colormap,
+titles, the selected-step marker and hints.
+
+Axes and titles are styled through ``appearance.keep``, so they follow every change of theme
+and scale; their colours are the current theme's (``colors()``), read when they are styled.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt6.QtCore import QRectF, Qt
+from PyQt6.QtGui import QTextOption
+from PyQt6.QtWidgets import QGraphicsItem
+
+from rnnviz.views.look.appearance import appearance, colors
+from rnnviz.views.look.sizes import HINT_PT, LABEL_PT, TITLE_PT, font, line_width, pen, pt
+
+TICK_SPACING_PX = 22  # a 13 pt tick label needs about this much room along its axis
+
+# Levels cap here: pyqtgraph's axes compute high − low, which must not overflow to inf.
+LEVEL_MAX = 1e307
+
+
+def diverging_colormap() -> pg.ColorMap:
+    """Blue (negative) – white (0) – red (positive); centred on 0 when levels are symmetric."""
+    stops = [0.0, 0.25, 0.5, 0.75, 1.0]
+    rgb = [
+        (5, 48, 97),
+        (67, 147, 195),
+        (247, 247, 247),
+        (214, 96, 77),
+        (103, 0, 31),
+    ]
+    return pg.ColorMap(stops, rgb, name="rnnviz-diverging")
+
+
+def nice_ceiling(value: float) -> float:
+    """The next of 1, 2, 5 × 10^k at or above ``value`` (1 for 0 or NaN; at most LEVEL_MAX).
+
+    Levels rounded this way change only now and then as a trace grows, so colours do not
+    flicker from frame to frame, and the colour bar reads in round numbers.
+    """
+    if math.isnan(value) or value <= 0:
+        return 1.0
+    if math.isinf(value):
+        return LEVEL_MAX
+    exponent = math.floor(math.log10(value))
+    mantissa = value / 10.0**exponent
+    step = next((s for s in (1.0, 2.0, 5.0) if mantissa <= s * (1 + 1e-12)), 10.0)
+    return min(step * 10.0**exponent, LEVEL_MAX)
+
+
+def symmetric_levels(values: np.ndarray) -> tuple[float, float]:
+    """(−L, L) with L the nice ceiling of the largest finite |value| (±1 for no data)."""
+    finite = np.abs(values[np.isfinite(values)])
+    top = float(finite.max()) if finite.size else 0.0
+    level = nice_ceiling(top) if top > 0 else 1.0
+    return (-level, level)
+
+
+def label_every(count: int, pixels: float, spacing: float | None = None) -> int:
+    """Label every k-th of ``count`` evenly spaced rows (k = 1, 2, 5, 10, 20 …) so that on an
+    axis ``pixels`` long the labels stay at least ``spacing`` apart (``tick_spacing()``
+    unless given) and do not overlap."""
+    spacing = tick_spacing() if spacing is None else spacing
+    if count <= 1 or pixels <= 0:
+        return 1
+    per_row = pixels / count
+    return 1 if per_row >= spacing else int(nice_ceiling(spacing / per_row))
+
+
+def level_ticks(low: float, high: float, pixels: float) -> list[list[tuple[float, str]]]:
+    """Ticks for a colour bar ``pixels`` long showing low..high: the ends and 0, and the
+    halves between them when there is room (an axis's own ticks crowd a short bar)."""
+    room = tick_spacing()
+    count = 5 if pixels >= 4 * room else 3 if pixels >= 2 * room else 2
+    values = np.linspace(low, high, count)  # (count,)
+    return [[(float(v), f"{v:.3g}".replace("-", "−")) for v in values]]
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def power_of_ten(k: int) -> str:
+    """1, 10, 0.01 … for small exponents, else 10⁻¹²⁰ (tick strings are plain text)."""
+    if -3 <= k <= 3:
+        return f"{10.0**k:g}"
+    return "10" + str(k).translate(_SUPERSCRIPT)
+
+
+def log_ticks(low: float, high: float, max_labels: int = 8) -> list[list[tuple[float, str]]]:
+    """Ticks for a log axis showing log10 values low..high, for ``AxisItem.setTicks``.
+
+    pyqtgraph's own log ticks crowd minor labels and add an SI scale ("x0.001") to the
+    axis label; these are whole decades (every k-th for wide ranges) plus 2 and 5 when the
+    range is under three decades. Wide ranges label every 2nd, 5th, 10th … decade.
+    """
+    first, last = math.ceil(low), math.floor(high)
+    decades = list(range(first, last + 1))
+    every = int(nice_ceiling(len(decades) / max_labels)) if len(decades) > max_labels else 1
+    major = [(float(k), power_of_ten(k)) for k in decades if k % every == 0]
+    minor: list[tuple[float, str]] = []
+    if high - low < 3:
+        for k in range(math.floor(low), last + 1):
+            for m in (2, 5):
+                v = k + math.log10(m)
+                if low <= v <= high:
+                    minor.append((v, f"{m * 10.0**k:g}" if -3 <= k <= 3 else ""))
+    return [major, minor]
+
+
+def tick_spacing() -> float:
+    """Room a tick label needs along its axis at the current type size, in pixels."""
+    return TICK_SPACING_PX * appearance.scale
+
+
+def _label_style() -> dict[str, str]:
+    return {"font-size": f"{pt(LABEL_PT):g}pt", "color": colors().INK}
+
+
+def style_plot(plot: pg.PlotItem, x_label: str, y_label: str) -> None:
+    """Axes in ink with large labels and tick numbers on the theme's paper; kept so."""
+
+    def restyle(p: pg.PlotItem) -> None:
+        for side in ("left", "bottom"):
+            axis = p.getAxis(side)
+            axis.setPen(pg.mkPen(colors().INK, width=line_width(1.5)))
+            axis.setTextPen(pg.mkPen(colors().INK))
+            axis.setTickFont(font(LABEL_PT))
+        p.setLabel("bottom", x_label, **_label_style())
+        p.setLabel("left", y_label, **_label_style())
+        scene = p.scene()
+        for view in scene.views() if scene is not None else ():
+            if isinstance(view, pg.GraphicsView):  # not an exporter's own view of the scene
+                view.setBackground(colors().PAPER)
+
+    plot.setAxisItems({side: _PixelAxis(side) for side in ("left", "bottom")})
+    appearance.keep(plot, "plot", restyle)
+    plot.hideButtons()
+    plot.setMenuEnabled(False)
+
+
+class _PixelAxis(pg.AxisItem):
+    """An axis kept as a picture of its pixels while the curves in front of it move:
+    replaying its ticks, numbers and grid lines cost ~0.06 ms an axis a frame. An SVG gets
+    the vectors (snapshots turns item caches off while drawing one)."""
+
+    def __init__(self, orientation: str) -> None:
+        self._reach = 1.0  # set by setPen (which the base class's __init__ calls)
+        super().__init__(orientation)
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+    def setPen(self, *args: object, **kwargs: object) -> None:
+        super().setPen(*args, **kwargs)
+        # The picture holds only the rectangle's pixels: the axis line's square caps, which
+        # meet the other axis's line in the corner, stick out of pyqtgraph's by half a pen.
+        self.prepareGeometryChange()
+        self._reach = self.pen().widthF()
+
+    def boundingRect(self) -> QRectF:
+        reach = self._reach
+        return super().boundingRect().adjusted(-reach, -reach, reach, reach)
+
+
+def stacked_plots(
+    top_share: int, bottom_share: int
+) -> tuple[pg.GraphicsLayoutWidget, pg.PlotItem, pg.PlotItem]:
+    """Two plots one above the other on the theme's background, sharing the height in
+    the ratio top_share : bottom_share: (their widget, top plot, bottom plot)."""
+    widget = pg.GraphicsLayoutWidget()
+    widget.setBackground(colors().BACKGROUND)
+    top, bottom = widget.addPlot(row=0, col=0), widget.addPlot(row=1, col=0)
+    widget.ci.layout.setRowStretchFactor(0, top_share)
+    widget.ci.layout.setRowStretchFactor(1, bottom_share)
+    return widget, top, bottom
+
+
+def style_color_bar(bar: pg.ColorBarItem, label: str) -> None:
+    """A frame in ink, large tick numbers on the right and the quantity's name on the left;
+    kept so."""
+
+    def restyle(b: pg.ColorBarItem) -> None:
+        for side in ("left", "right", "top", "bottom"):
+            b.getAxis(side).setPen(pg.mkPen(colors().INK, width=line_width(1)))
+        values = b.getAxis("right")
+        values.setTextPen(pg.mkPen(colors().INK))
+        values.setTickFont(font(LABEL_PT))
+        values.setWidth(round(70 * appearance.scale))  # room for "−0.5" and "1e+10"
+        b.getAxis("left").setLabel(label, **_label_style())
+
+    appearance.keep(bar, "color bar", restyle)
+
+
+def plot_title(plot: pg.PlotItem, text: str, points: int = TITLE_PT) -> None:
+    """The plot's title in bold ink (kept so; the latest text is the one kept)."""
+    appearance.keep(
+        plot,
+        "title",
+        lambda p: p.setTitle(text, size=f"{pt(points):g}pt", color=colors().INK, bold=True),
+    )
+    # Kept as a picture of its pixels: a title between two plots is inside the rectangle
+    # that a moving curve repaints, and laying rich text out again costs ~0.05 ms a frame.
+    plot.titleLabel.item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+
+def selection_marker() -> pg.InfiniteLine:
+    """The vertical line on the selected step, the same in every time plot."""
+    line = pg.InfiniteLine(angle=90, movable=False)
+    appearance.keep(line, "pen", lambda m: m.setPen(pen(colors().SELECTION, width=3)))
+    return line
+
+
+class _Hint(pg.TextItem):
+    """A text item whose lines are centred on each other (a hint may have two)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__("", anchor=(0.5, 0.5))
+        option = QTextOption(Qt.AlignmentFlag.AlignHCenter)
+        self.textItem.document().setDefaultTextOption(option)
+        self.setPlainText(text)
+
+    def setPlainText(self, text: str) -> None:
+        if text != self.toPlainText():  # panels set their hint every frame: repaint on change
+            super().setPlainText(text)
+            self._fit()
+
+    def setFont(self, *args: object) -> None:
+        super().setFont(*args)
+        self._fit()
+
+    def _fit(self) -> None:
+        # Centring needs a width to centre in: the widest line's.
+        self.textItem.setTextWidth(-1)
+        self.setTextWidth(self.textItem.document().idealWidth())
+
+
+def hint_item(text: str) -> pg.TextItem:
+    """Centred muted hint text for an empty plot (place it with ``setPos``)."""
+    item = _Hint(text)
+
+    def restyle(i: pg.TextItem) -> None:
+        i.setColor(colors().MUTED)
+        i.setFont(font(HINT_PT))
+
+    appearance.keep(item, "hint", restyle)
+    return item

@@ -1,0 +1,427 @@
+"""Lines of equation text with subscripts, fitted into a box and painted with a QPainter.
+
+A rich-text QLabel re-parses HTML and lays its text out several times per change (≈ 10 ms a
+frame for the equations panel); these lines are measured with cached font metrics and drawn
+as glyph runs, each text shaped once (≈ 0.7 ms). Fitting picks, in order: every line at full
+size, every line in smaller type (never under MIN_PT), then fewer lines, the least important
+first.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from PyQt6.QtCore import QPointF
+from PyQt6.QtGui import (
+    QColor,
+    QFont,
+    QFontDatabase,
+    QFontMetricsF,
+    QGlyphRun,
+    QPaintEngine,
+    QPainter,
+    QTextLayout,
+)
+
+from rnnviz.views.look.appearance import appearance, colors
+
+MIN_PT = 12  # the smallest type a projector shows legibly
+SCALES = (1.0, 0.9, 0.8, 0.7, 0.6)  # tried in turn, each size floored at MIN_PT
+NUMBER_COUNTS = (8, 6, 4, 2)  # a vector shows as many of its numbers as fit the line
+PAD = 8.0  # px around the text
+SUB_SCALE = 0.72  # subscript size relative to its line
+INDENT_EM = 1.0  # wrapped continuation lines are indented this many em
+# "W_hh", "h_12", "σ_max", "∂L/∂y_3": a letter, "_", then the subscript.
+_SUBSCRIPT = re.compile(r"([A-Za-zα-ωδσ∂])_([A-Za-z0-9]+)")
+
+
+# The records a frame makes by the dozen are named tuples: made ~4x faster than frozen
+# dataclasses, and as immutable.
+class Run(NamedTuple):
+    text: str
+    sub: bool = False  # drawn smaller and lowered
+
+
+@functools.lru_cache(maxsize=1024)  # the same equations and symbols come every frame
+def runs(text: str) -> tuple[Run, ...]:
+    """``a_b`` as a subscript run; everything else plain."""
+    out: list[Run] = []
+    last = 0
+    for m in _SUBSCRIPT.finditer(text):
+        out.append(Run(text[last : m.end(1)]))
+        out.append(Run(m.group(2), sub=True))
+        last = m.end()
+    if last < len(text):
+        out.append(Run(text[last:]))
+    return tuple(r for r in out if r.text)
+
+
+def plain(parts: tuple[Run, ...]) -> str:
+    return "".join(r.text for r in parts)
+
+
+class Numbers(NamedTuple):
+    """A vector's numbers, formatted: all of them up to 8, else the first and last four."""
+
+    head: tuple[str, ...]
+    tail: tuple[str, ...]  # empty when head holds them all
+    factor: str = ""  # a common power of ten: "10⁻⁵ × "
+
+    def text(self, count: int) -> str:
+        """ "[a, b, …, y, z]" with at most ``count`` numbers."""
+        items = list(self.head)
+        if self.tail or len(items) > count:
+            half = max(1, count // 2)
+            items = [*self.head[:half], "…", *(self.tail or self.head)[-half:]]
+        return f"{self.factor}[{', '.join(items)}]"
+
+
+class Line(NamedTuple):
+    """One logical line: a text, or (with ``numbers``) a table row ``symbol = numbers``."""
+
+    parts: tuple[Run, ...]  # the text, or the row's symbol
+    points: int  # at scale 1: placed at the appearance's scale
+    color: str
+    bold: bool = False
+    numbers: Numbers | None = None  # a row's value
+    priority: int = 0  # 0: always shown; higher: left out sooner when room is short
+    shrink: float = 1.0  # a text line too wide for one row may shrink to this fraction first
+
+
+class Glyphs(NamedTuple):
+    """A piece of text placed in the box: its font key, colour and baseline position."""
+
+    text: str
+    font: tuple[float, bool, bool]  # (points, bold, monospace)
+    color: str
+    x: float
+    baseline: float
+
+
+class Fonts:
+    """QFonts and their metrics, made once per (points, bold, monospace)."""
+
+    def __init__(self) -> None:
+        self._fonts: dict[tuple[float, bool, bool], tuple[QFont, QFontMetricsF]] = {}
+        self._widths: dict[tuple[tuple[float, bool, bool], str], float] = {}
+        self._shaped: dict[tuple[tuple[float, bool, bool], str], tuple[list[QGlyphRun], float]] = {}
+
+    def font(self, key: tuple[float, bool, bool]) -> QFont:
+        return self._get(key)[0]
+
+    def metrics(self, key: tuple[float, bool, bool]) -> QFontMetricsF:
+        return self._get(key)[1]
+
+    def width(self, key: tuple[float, bool, bool], text: str) -> float:
+        cached = self._widths.get((key, text))
+        if cached is None:
+            if len(self._widths) > 4000:  # numbers change every frame: keep the cache small
+                self._widths.clear()
+            cached = self._widths[(key, text)] = self.metrics(key).horizontalAdvance(text)
+        return cached
+
+    def shaped(self, key: tuple[float, bool, bool], text: str) -> tuple[list[QGlyphRun], float]:
+        """``text`` shaped once in its font: its glyph runs (a fallback font for a symbol
+        adds one) and its line's ascent, which puts them on the baseline. Drawing them is
+        what drawText does after shaping, pixel for pixel, in half the time; most texts
+        (symbols, step numbers) come again in the next frame."""
+        cached = self._shaped.get((key, text))
+        if cached is None:
+            if len(self._shaped) > 2000:  # numbers change every frame: keep the cache small
+                self._shaped.clear()
+            layout = QTextLayout(text, self.font(key))
+            layout.beginLayout()
+            line = layout.createLine()
+            layout.endLayout()
+            cached = self._shaped[(key, text)] = (layout.glyphRuns(), line.ascent())
+        return cached
+
+    def _get(self, key: tuple[float, bool, bool]) -> tuple[QFont, QFontMetricsF]:
+        if key not in self._fonts:
+            points, bold, mono = key
+            font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont) if mono else QFont()
+            font.setPointSizeF(points)
+            font.setBold(bold)
+            self._fonts[key] = (font, QFontMetricsF(font))
+        return self._fonts[key]
+
+
+@dataclass(frozen=True)
+class Layout:
+    glyphs: tuple[Glyphs, ...]
+    text: str  # the plain text of what is shown, one logical line per line
+    height: float
+    fits: bool
+    choice: int = 0  # which (lines, scale) choice it is: a hint for the next fit
+
+
+def fit(
+    lines: tuple[Line, ...],
+    width: float,
+    height: float,
+    fonts: Fonts,
+    hint: int = 0,
+    trusted: bool = False,
+) -> Layout:
+    """The largest type, and the most lines, that fit ``width`` × ``height`` pixels.
+
+    The choices (all lines at each scale, then without the least important ones at each
+    scale, …) are in order of preference, and fit from some choice on; ``hint`` (the last
+    layout's choice) is where the search starts, so a frame usually places the lines twice,
+    not ten times.
+    ``trusted``: the lines are like those the hint was found for (only their numbers
+    differ), so the hint is taken if it still fits: once placed, not twice.
+    """
+    levels = sorted({line.priority for line in lines} | {0}, reverse=True)
+    choices = [(most, scale) for most in levels for scale in SCALES]
+
+    def place(i: int) -> Layout:
+        most, scale = choices[i]
+        shown = tuple(line for line in lines if line.priority <= most)
+        placed = _place(shown, width, scale, fonts)
+        return Layout(placed.glyphs, placed.text, placed.height, placed.height <= height, i)
+
+    i = min(max(hint, 0), len(choices) - 1)
+    best = place(i)
+    if best.fits and trusted:
+        return best
+    if best.fits:
+        while i > 0 and (before := place(i - 1)).fits:
+            best, i = before, i - 1
+        return best
+    while i + 1 < len(choices):
+        i += 1
+        best = place(i)
+        if best.fits:
+            return best
+    return best
+
+
+def paint(painter: QPainter, layout: Layout, fonts: Fonts, bottom: float) -> None:
+    """The glyphs, but none that would be cut by the ``bottom`` edge (when even the fewest
+    lines in the smallest type do not fit, the last ones are left out whole)."""
+    engine = painter.paintEngine()
+    # An SVG keeps its words as text: it gets drawText, which it writes as <text>.
+    as_runs = engine is not None and engine.type() == QPaintEngine.Type.Raster
+    font_key: tuple[float, bool, bool] | None = None
+    color = ""
+    descents: dict[tuple[float, bool, bool], float] = {}  # a few fonts for ~80 glyphs
+    for g in layout.glyphs:
+        descent = descents.get(g.font)
+        if descent is None:
+            descent = descents[g.font] = fonts.metrics(g.font).descent()
+        if g.baseline + descent > bottom:
+            continue
+        if g.color != color:
+            color = g.color
+            painter.setPen(QColor(color))
+        if as_runs:
+            runs, ascent = fonts.shaped(g.font, g.text)
+            origin = QPointF(g.x, g.baseline - ascent)
+            for run in runs:
+                painter.drawGlyphRun(origin, run)
+            continue
+        if g.font != font_key:
+            font_key = g.font
+            painter.setFont(fonts.font(font_key))
+        painter.drawText(QPointF(g.x, g.baseline), g.text)
+
+
+def _min_pt() -> float:
+    """MIN_PT at the appearance's scale (larger type in presentation mode)."""
+    return appearance.pt(MIN_PT)
+
+
+def _size(points: int, scale: float) -> float:
+    scaled = appearance.pt(points) * scale
+    return max(_min_pt(), round(scaled * 2) / 2)  # half points: fewer fonts
+
+
+def _place(lines: tuple[Line, ...], width: float, scale: float, fonts: Fonts) -> Layout:
+    glyphs: list[Glyphs] = []
+    texts: list[str] = []
+    # Lines that may shrink (the equations) all take the size the widest of them needs, so
+    # the equations of one panel stay alike.
+    shrunk = min((_one_row_points(ln, width, scale, fonts) for ln in lines), default=0.0)
+    y = PAD
+    i = 0
+    while i < len(lines):
+        if lines[i].numbers is None:
+            y = _place_text(lines[i], width, scale, fonts, y, glyphs, shrunk)
+            texts.append(plain(lines[i].parts))
+            i += 1
+            continue
+        j = i  # a table: the consecutive rows share the symbols' column
+        while j < len(lines) and lines[j].numbers is not None:
+            j += 1
+        y = _place_rows(lines[i:j], width, scale, fonts, y, glyphs, texts)
+        i = j
+    return Layout(tuple(glyphs), "\n".join(texts), y + PAD, fits=True)
+
+
+def _one_row_points(line: Line, width: float, scale: float, fonts: Fonts) -> float:
+    """The size at which a line that may shrink fits one row: its own size if it fits, the
+    size that fits if that is no smaller than ``line.shrink`` of it, else its own size (it
+    wraps). Infinite for a line that may not shrink."""
+    if line.numbers is not None or line.shrink >= 1.0:
+        return math.inf
+    points = _size(line.points, scale)
+    one_row = _words_width(_words(line.parts), points, line.bold, fonts)
+    room = width - 2 * PAD
+    if one_row <= room:
+        return points
+    fitting = math.floor(points * room / one_row * 2) / 2  # half points
+    return fitting if fitting >= max(_min_pt(), points * line.shrink) else points
+
+
+def _place_text(
+    line: Line,
+    width: float,
+    scale: float,
+    fonts: Fonts,
+    y: float,
+    out: list[Glyphs],
+    shrunk: float = math.inf,
+) -> float:
+    """A text line, at ``shrunk`` points if it may shrink (see _one_row_points), wrapped
+    into the width where it still does not fit (continuations indented): before a "+" or
+    after a "," where possible, so each piece of an equation stays whole; else at any
+    space."""
+    room = width - 2 * PAD
+    points = _size(line.points, scale)
+    if line.shrink < 1.0:
+        points = min(points, shrunk)
+    words = _words(line.parts)
+    key = (points, line.bold, False)
+    sub = _sub_key(points, line.bold)
+    m = fonts.metrics(key)
+    space = fonts.width(key, " ")
+    indent = INDENT_EM * m.height()
+
+    def run_width(r: Run) -> float:
+        return fonts.width(sub if r.sub else key, r.text)
+
+    def words_width(group: list[list[Run]]) -> float:
+        return _words_width(group, points, line.bold, fonts)
+
+    rows: list[list[list[Run]]] = [[]]
+    x = 0.0  # where the next piece would start on the last row
+    for piece in _pieces(words):
+        whole = words_width(piece)
+        if whole <= room - indent:
+            parts = [(piece, whole)]
+        else:  # too long for any row: break it at its spaces
+            parts = [([word], words_width([word])) for word in piece]
+        for group, w in parts:
+            if rows[-1] and x + space + w > room:
+                rows.append([])
+                x = indent
+            elif rows[-1]:
+                x += space
+            rows[-1].extend(group)
+            x += w
+    shift = m.ascent() * 0.3  # a subscript's baseline drop
+    for k, row in enumerate(rows):
+        baseline = y + m.ascent()
+        x = PAD + (indent if k else 0.0)
+        for word in row:
+            for run in word:
+                font = sub if run.sub else key
+                out.append(
+                    Glyphs(run.text, font, line.color, x, baseline + (shift if run.sub else 0))
+                )
+                x += run_width(run)
+            x += space
+        y += m.height() + shift * 0.6
+    return y + m.leading()
+
+
+def _sub_key(points: float, bold: bool) -> tuple[float, bool, bool]:
+    return (max(_min_pt() * SUB_SCALE, points * SUB_SCALE), bold, False)
+
+
+def _words_width(words: list[list[Run]], points: float, bold: bool, fonts: Fonts) -> float:
+    """The width of ``words`` set in one row, a space between each two."""
+    key, sub = (points, bold, False), _sub_key(points, bold)
+    runs_width = sum(fonts.width(sub if r.sub else key, r.text) for w in words for r in w)
+    return runs_width + fonts.width(key, " ") * (len(words) - 1)
+
+
+def _words(parts: tuple[Run, ...]) -> list[list[Run]]:
+    """The runs split at spaces; a subscript stays with the letter it belongs to."""
+    words: list[list[Run]] = [[]]
+    for run in parts:
+        if run.sub:
+            words[-1].append(run)
+            continue
+        for k, piece in enumerate(run.text.split(" ")):
+            if k > 0:
+                words.append([])
+            if piece:
+                words[-1].append(Run(piece))
+    return [w for w in words if w]
+
+
+def _pieces(words: list[list[Run]]) -> list[list[list[Run]]]:
+    """Words grouped into the pieces a line may break between: before "+", after ","."""
+    pieces: list[list[list[Run]]] = [[]]
+    for word in words:
+        text = plain(tuple(word))
+        if pieces[-1] and text == "+":
+            pieces.append([])
+        pieces[-1].append(word)
+        if text.endswith(","):
+            pieces.append([])
+    return [p for p in pieces if p]
+
+
+def _place_rows(
+    rows: tuple[Line, ...],
+    width: float,
+    scale: float,
+    fonts: Fonts,
+    y: float,
+    out: list[Glyphs],
+    texts: list[str],
+) -> float:
+    """``symbol = numbers`` rows: symbols right-aligned in one column, then the numbers: as
+    many of each vector as fit (the same count in every row)."""
+    key = (_size(rows[0].points, scale), False, False)
+    mono = (key[0], False, True)
+    sub = _sub_key(key[0], False)
+    m = fonts.metrics(key)
+    shift = m.ascent() * 0.3
+
+    def symbol_width(line: Line) -> float:
+        bold = (key[0], line.bold, False)
+        return sum(fonts.width(sub if r.sub else bold, r.text) for r in line.parts)
+
+    column = PAD + INDENT_EM * m.height() + max(symbol_width(r) for r in rows)
+    equals = " = "
+    start = column + fonts.width(key, equals)
+
+    def fits(count: int) -> bool:
+        room = width - PAD - start
+        return all(fonts.width(mono, r.numbers.text(count)) <= room for r in rows if r.numbers)
+
+    # One count for the whole table, so its vectors line up.
+    count = next((c for c in NUMBER_COUNTS if fits(c)), NUMBER_COUNTS[-1])
+    for line in rows:
+        assert line.numbers is not None
+        baseline = y + max(m.ascent(), fonts.metrics(mono).ascent())
+        bold = (key[0], line.bold, False)
+        x = column - symbol_width(line)
+        for r in line.parts:
+            font = sub if r.sub else bold
+            out.append(Glyphs(r.text, font, line.color, x, baseline + (shift if r.sub else 0.0)))
+            x += fonts.width(font, r.text)
+        out.append(Glyphs(equals, key, line.color, column, baseline))
+        numbers = line.numbers.text(count)
+        out.append(Glyphs(numbers, mono, colors().INK, start, baseline))
+        texts.append(f"{plain(line.parts)} = {numbers}")
+        y += max(m.height(), fonts.metrics(mono).height()) + shift * 0.6
+    return y + m.leading()

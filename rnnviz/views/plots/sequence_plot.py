@@ -1,0 +1,313 @@
+"""The inputs, outputs and targets over time."""
+
+from __future__ import annotations
+
+import math
+from typing import cast
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt6.QtCore import QSize, Qt
+from PyQt6.QtWidgets import QGraphicsView, QVBoxLayout, QWidget
+
+from rnnviz.session import Change, Session
+from rnnviz.views.binding import listen
+from rnnviz.views.look import plot_style, sizes
+from rnnviz.views.look.appearance import appearance, colors
+from rnnviz.views.plots.curves import Curve
+
+MAX_COMPONENTS = 4  # vector inputs: the first few components stay readable
+_SYMBOLS_UP_TO = 80  # markers on each step while they stay apart
+_SMOOTH_UP_TO = 300  # antialiased lines while the steps are pixels apart
+
+
+def _suffix(i: int) -> str:
+    return "" if i == 0 else f" {i + 1}"
+
+
+class SequencePlot(QWidget):
+    """Two plots over the steps t = 1..N sharing the x axis: the inputs on top, the outputs
+    and targets below, with the selected step marked in both. Clicking a fed step selects it.
+    Each plot's title is its legend, so no line of the panel's height is spent on one.
+
+    Numbers (scalar / vector encoding): one curve per component (the first MAX_COMPONENTS).
+    Text: every curve holds class indices into session.vocab (the y axis is labelled with the
+    characters): the input character, the target character, and as the output the
+    *predicted* character, argmax_k y_t[k] (no probabilities: just which class won).
+
+    Public, read-only for the main window and tests:
+    ``curves``: dict of pg.PlotDataItem keyed "input" (fed steps 1..t, solid), "upcoming"
+    (steps t..N of session.sequence, faint, starting at the last fed step so the line
+    continues; empty when all are fed), "output" (fed steps up to any overflow), "target"
+    (fed steps); component k > 1 of a vector adds keys like "input 2".
+    ``legend_text()`` (the two titles' text: what each mark means), ``inputs_plot`` and
+    ``outputs_plot`` (pg.PlotItem), ``markers`` (one pg.InfiniteLine per plot), ``widget``
+    (the pg.GraphicsLayoutWidget).
+    """
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.widget = pg.GraphicsLayoutWidget()
+        self.widget.setBackground(colors().BACKGROUND)
+        # One rectangle around what changed: a step changes both plots, and painting them
+        # clipped to Qt's region of six rectangles took ~40 % longer than the whole span.
+        self.widget.setViewportUpdateMode(
+            QGraphicsView.ViewportUpdateMode.BoundingRectViewportUpdate
+        )
+        self.widget.ci.layout.setContentsMargins(2, 2, 6, 2)
+        self.widget.ci.layout.setVerticalSpacing(0)
+        self.inputs_plot = self.widget.addPlot(row=0, col=0)
+        self.outputs_plot = self.widget.addPlot(row=1, col=0)
+        self.outputs_plot.setXLink(self.inputs_plot)
+        plot_style.style_plot(self.inputs_plot, "", "x<sub>t</sub>")
+        plot_style.style_plot(self.outputs_plot, "step t", "y<sub>t</sub>")
+        # The plots share their x axis: the top one needs no numbers under it.
+        self.inputs_plot.getAxis("bottom").setStyle(showValues=False)
+        for plot in (self.inputs_plot, self.outputs_plot):
+            plot.setMouseEnabled(x=False, y=False)
+            plot.disableAutoRange()
+            plot.showGrid(y=True, alpha=0.25)
+        self.markers = (plot_style.selection_marker(), plot_style.selection_marker())
+        for plot, marker in zip((self.inputs_plot, self.outputs_plot), self.markers, strict=True):
+            plot.addItem(marker, ignoreBounds=True)
+        self.widget.scene().sigMouseClicked.connect(self._on_click)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.widget, 1)
+
+        self.curves: dict[str, pg.PlotDataItem] = {}
+        self._markers = self._smooth = True  # how the curves are drawn (by length)
+        self._layout_key: tuple[bool, int, bool, bool] | None = None
+        self._titles = ("", "")
+        self._axes_key: tuple[object, ...] | None = None  # what the axes show now
+        listen(session.changed, self._on_session_changed)
+        listen(appearance.changed, self._on_appearance_changed)
+        self._on_appearance_changed()
+
+    def legend_text(self) -> str:
+        """The plots' titles, which say what each mark and colour means (HTML)."""
+        return "\n".join(self._titles)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(240, 160)
+
+    # ---- items ---------------------------------------------------------------------
+    def _build_curves(self, text: bool, n: int, markers: bool, smooth: bool) -> None:
+        """Create the curve items for this encoding, width and length (on config changes
+        only). Long sequences get lines without markers (they would merge into a band), and
+        very long ones lines without antialiasing (at a step or more a pixel it shows
+        nothing, and costs half the paint)."""
+        for key, curve in self.curves.items():
+            self._plot_for(key).removeItem(curve)
+        self.curves = {}
+        self._markers, self._smooth = markers, smooth
+        p = colors()
+        for i in range(n):
+            color_in = p.INPUT if n == 1 else p.COMPONENTS[i]
+            color_out = p.OUTPUT if n == 1 else p.COMPONENTS[i]
+            color_target = p.TARGET if n == 1 else p.COMPONENTS[i]
+            faint = _faint(color_in)
+            sx = _suffix(i)
+            # Upcoming first, so the fed marks are drawn over the step they share.
+            self._add(
+                "upcoming" + sx,
+                pen=None if text else sizes.pen(faint, width=2, dashed=True),
+                symbol="o",
+                symbolBrush=faint,
+                symbolSize=12 if text else 7,
+            )
+            self._add(
+                "input" + sx,
+                pen=None if text else sizes.pen(color_in),
+                symbol="o",
+                symbolBrush=color_in,
+                symbolSize=12 if text else 9,
+            )
+            self._add(
+                "output" + sx,
+                pen=None if text else sizes.pen(color_out),
+                symbol="o" if text else "s",
+                symbolBrush=color_out,
+                symbolSize=12 if text else 8,
+            )
+            self._add(
+                "target" + sx,
+                pen=None if text else sizes.pen(color_target, width=2, dashed=True),
+                symbol="o",
+                symbolBrush=None,
+                symbolPen=sizes.pen(color_target, width=2.5),
+                symbolSize=20 if text else 11,
+            )
+
+        self._titles = _titles(text, n)
+        for plot, title in zip((self.inputs_plot, self.outputs_plot), self._titles, strict=True):
+            plot_style.plot_title(plot, title, points=sizes.LABEL_PT)
+
+    def _plot_for(self, key: str) -> pg.PlotItem:
+        return self.inputs_plot if key.startswith(("input", "upcoming")) else self.outputs_plot
+
+    def _add(self, key: str, **opts: object) -> None:
+        opts.setdefault("symbolPen", None)
+        opts["symbolSize"] = sizes.line_width(cast(float, opts["symbolSize"]))
+        if not self._markers and opts["pen"] is not None:
+            opts["symbol"] = None
+        curve = self.curves[key] = Curve(antialias=self._smooth, **opts)
+        self._plot_for(key).addItem(curve)
+
+    def _on_session_changed(self, changes: Change) -> None:
+        if changes & (Change.STEPS | Change.SEQUENCE | Change.CONFIG):
+            self._redraw()  # with the markers
+        elif changes & Change.SELECTION:
+            self._on_selection_changed()
+
+    def _on_appearance_changed(self) -> None:
+        """Curves and legends made again in the theme's colours and line widths."""
+        for plot in (self.inputs_plot, self.outputs_plot):
+            plot.getAxis("left").setWidth(round(56 * appearance.scale))  # steps line up
+        self._layout_key = None
+        self._axes_key = None
+        self._redraw()
+
+    # ---- drawing -------------------------------------------------------------------
+    def _redraw(self) -> None:
+        s = self.session
+        text = s.config.encoding == "text"
+        t, N = s.t, s.sequence.shape[0]
+        n = 1 if text else min(s.sequence.shape[1], MAX_COMPONENTS)
+        key = (text, n, N <= _SYMBOLS_UP_TO, N <= _SMOOTH_UP_TO)
+        if key != self._layout_key:
+            self._layout_key = key
+            self._build_curves(*key)
+        steps = np.arange(1, N + 1)  # (N,) 1-based
+        seq = self._per_step(s.sequence)  # (N, n)
+        trace = s.trace
+        outputs = self._per_step(trace.y)  # (t, n)
+        targets = self._per_step(s.targets, classes=text)  # (t, n)
+        valid = trace.valid  # (t,) outputs after an overflow are not data
+        for i in range(seq.shape[1]):
+            sx = _suffix(i)
+            self.curves["input" + sx].setData(steps[:t], seq[:t, i])
+            # Upcoming starts at the last fed step so the faint line continues the solid one.
+            start = max(t - 1, 0) if t < N else N
+            self.curves["upcoming" + sx].setData(steps[start:], seq[start:, i])
+            self.curves["output" + sx].setData(steps[:t][valid], outputs[valid, i])
+            self.curves["target" + sx].setData(steps[:t], targets[:, i])
+        self._set_ranges(seq, outputs[valid], targets, max(N, t, 1), text)
+        self._on_selection_changed()
+
+    def _per_step(self, values: np.ndarray, classes: bool = False) -> np.ndarray:
+        """What the curves show per step: components (numbers) or a class index (text).
+
+        ``classes``: the values are class indices already (text targets).
+        """
+        if classes:
+            return values.astype(float)[:, None]  # (T, 1)
+        if self.session.config.encoding != "text":
+            return values[:, :MAX_COMPONENTS]  # (T, n)
+        if values.shape[0] == 0:
+            return np.zeros((0, 1))
+        return np.argmax(values, axis=1).astype(float)[:, None]  # (T, 1) one-hot → index
+
+    def _set_ranges(
+        self, seq: np.ndarray, outputs: np.ndarray, targets: np.ndarray, N: int, text: bool
+    ) -> None:
+        """Fixed ranges from what will be shown (the inputs' over the whole sequence), in
+        round numbers, so they change only now and then as outputs come in: an axis that
+        changes is laid out and drawn again (≈ 1 ms a step)."""
+        if text:
+            vocab = self.session.vocab
+            key: tuple[object, ...] = (N, vocab)
+        else:
+            shown = np.concatenate([outputs.ravel(), targets.ravel()])
+            key = (N, _rounded(_padded(seq)), _rounded(_padded(shown)))
+        if key == self._axes_key:
+            return
+        self._axes_key = key
+        self.inputs_plot.setXRange(0.5, N + 0.5, padding=0)
+        plots = (self.inputs_plot, self.outputs_plot)
+        if text:
+            ticks = [[(float(k), _char_label(c)) for k, c in enumerate(vocab)]]
+            for plot in plots:
+                plot.setYRange(-0.7, len(vocab) - 0.3, padding=0)
+                plot.getAxis("left").setTicks(ticks)
+            return
+        for plot, y_range in zip(plots, key[1:], strict=True):
+            plot.getAxis("left").setTicks(None)
+            plot.setYRange(*y_range, padding=0)
+
+    def _on_selection_changed(self) -> None:
+        step = self.session.selected_step
+        for marker in self.markers:
+            marker.setVisible(step is not None)
+            if step is not None:
+                marker.setValue(step)
+
+    def _on_click(self, event: object) -> None:
+        """A left click on a fed step (in either plot) focuses every panel on it."""
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        for plot in (self.inputs_plot, self.outputs_plot):
+            view = plot.getViewBox()
+            if view.sceneBoundingRect().contains(event.scenePos()):
+                step = round(view.mapSceneToView(event.scenePos()).x())
+                if 1 <= step <= self.session.t:
+                    self.session.select(step)
+                return
+
+
+def _swatch(color: str, glyph: str) -> str:
+    return f'<span style="color:{color}">{glyph}</span>'
+
+
+def _titles(text: bool, n: int) -> tuple[str, str]:
+    """The two plots' titles, each with the legend of its marks (colours by kind, or by
+    component for vectors)."""
+    p = colors()
+    faint = _faint(p.INPUT)
+    if text:
+        return (
+            f"input character {_swatch(p.INPUT, '●')} fed {_swatch(faint, '●')} to come",
+            f"predicted {_swatch(p.OUTPUT, '●')} (argmax y<sub>t</sub>), "
+            f"target {_swatch(p.TARGET, '◯')}",
+        )
+    one = n == 1
+    top = (
+        f"input x<sub>t</sub> {_swatch(p.INPUT if one else p.INK, '━●━')} fed "
+        f"{_swatch(faint if one else p.MUTED, '╍●╍')} to come"
+    )
+    bottom = (
+        f"output y<sub>t</sub> {_swatch(p.OUTPUT if one else p.INK, '━■━')}, "
+        f"target {_swatch(p.TARGET if one else p.INK, '╍○╍')}"
+    )
+    if not one:
+        bottom += " &nbsp;" + " ".join(_swatch(p.COMPONENTS[i], f"■{i + 1}") for i in range(n))
+    return top, bottom
+
+
+def _faint(color: str) -> str:
+    """The colour of inputs still to come: ``color`` faded towards the paper."""
+    c = pg.mkColor(color)
+    return (c.darker(170) if colors().dark else c.lighter(160)).name()
+
+
+def _char_label(c: str) -> str:
+    """A visible tick label for a vocabulary character (space and newline included)."""
+    return {" ": "␣", "\n": "↵", "\t": "⇥"}.get(c, c)
+
+
+def _rounded(span: tuple[float, float]) -> tuple[float, float]:
+    """``span`` widened to whole steps of 1, 2 or 5 × 10^k (about eight of them)."""
+    low, high = span
+    step = plot_style.nice_ceiling((high - low) / 8)
+    return (math.floor(low / step) * step, math.ceil(high / step) * step)
+
+
+def _padded(values: np.ndarray) -> tuple[float, float]:
+    """(low, high) around the finite values with 10 % room (−1..1 for no data)."""
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return (-1.0, 1.0)
+    low, high = float(finite.min()), float(finite.max())
+    pad = 0.1 * (high - low) if high > low else max(abs(high) * 0.1, 0.5)
+    return (low - pad, high + pad)

@@ -1,0 +1,565 @@
+"""The main window: every panel on one session, the transport bar, menus, keys and docks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PyQt6 import sip
+from PyQt6.QtCore import QByteArray, QEvent, QSize, Qt, QTimer
+from PyQt6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QResizeEvent
+from PyQt6.QtWidgets import (
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QSizePolicy,
+    QSplitter,
+    QTabWidget,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from rnnviz import __version__
+from rnnviz.session import Session
+from rnnviz.session.document import Document
+from rnnviz.views.binding import listen
+from rnnviz.views.graph.view import GraphView
+from rnnviz.views.lab.panel import LabPanel
+from rnnviz.views.look import theme
+from rnnviz.views.look.appearance import appearance, colors
+from rnnviz.views.panels.controls import ControlsPanel
+from rnnviz.views.panels.equations import EquationsPanel
+from rnnviz.views.panels.input_panel import InputPanel
+from rnnviz.views.plots.gradient_plot import GradientPlot
+from rnnviz.views.plots.heatmaps import GradientHeatmap, StateHeatmap
+from rnnviz.views.plots.sequence_plot import SequencePlot
+from rnnviz.views.window.autosave import Autosaver
+from rnnviz.views.window.export import Exporter
+from rnnviz.views.window.files import FileController
+from rnnviz.views.window.icons import icon, themed_icon
+from rnnviz.views.window.lessons import LessonsController
+from rnnviz.views.window.presentation import PresentationController
+from rnnviz.views.window.settings import app_settings
+from rnnviz.views.window.transport import BackwardSweep, Player, TransportBar
+
+GEOMETRY_KEY = "window/geometry"
+STATE_KEY = "window/state"
+DEFAULT_SIZE = QSize(1600, 1000)
+KEYS: tuple[tuple[str, str], ...] = (
+    ("→", "feed the next input (step forward)"),
+    ("←", "go back one step"),
+    ("Space", "play / pause"),
+    ("Home", "reset to t = 0"),
+    ("B", "run backpropagation through time and animate it"),
+    ("U", "fold / unfold the graph"),
+    ("L", "switch between the network and the gradient lab"),
+    ("H", "hide / show the side panels"),
+    ("F11", "full screen"),
+    ("F5", "presentation mode: full screen, large type, high contrast (Esc leaves it)"),
+    ("Page Down / Up", "next / previous slide of a lesson (a presentation remote sends these)"),
+    ("Esc", "in a text field: give the keys back to the window"),
+)
+
+
+# The window's actions that show an icon, and its file (assets/icons/<name>.svg).
+_ACTION_ICONS = {
+    "act_step": "step_forward",
+    "act_back": "step_back",
+    "act_reset": "reset",
+    "act_backward": "backward",
+    "act_unroll": "unroll",
+    "act_lab": "lab",
+    "act_hide_controls": "hide_controls",
+    "act_full_screen": "fullscreen",
+}
+
+
+@dataclass(frozen=True)
+class _Chrome:
+    """What presentation mode changes of the window, as it was: put back when it ends."""
+
+    window_state: Qt.WindowState
+    controls_hidden: bool
+    docks_shown: tuple[bool, bool]  # input, controls
+    menu_bar_shown: bool
+
+
+class MainWindow(QMainWindow):
+    """The graph on top with the selected step's equations beside it; under them the hidden
+    state heatmap beside the gradient heatmap, then the sequence plot beside the gradient
+    plot (forward pass on the left, backward pass on the right); input and controls docked on
+    the right.
+
+    Public for the app, the render command and tests: ``session``, the panels (``graph``,
+    ``state_heatmap``, ``gradient_heatmap``, ``sequence_plot``, ``gradient_plot``,
+    ``equations``, ``controls``, ``input_panel``), ``controls_dock`` and ``input_dock``,
+    ``transport`` (TransportBar), ``message`` (the toolbar's hint label), ``player``
+    (Player), ``sweep`` (BackwardSweep), and the actions ``act_step``, ``act_back``,
+    ``act_play``, ``act_reset``, ``act_backward``, ``act_unroll``, ``act_full_screen``,
+    ``act_hide_controls``, ``act_quit``, ``act_keys``, ``act_about``, ``act_lab``; ``lab``
+    (the Lab model), ``lab_panel`` and ``pages`` (the tabs: the network, the gradient lab);
+    ``document`` (what a file holds) and ``state`` (its WindowState, which the window
+    follows); the controllers ``files``, ``autosave``, ``exporter``, ``lessons`` and
+    ``presentation``.
+
+    ``persistent=False`` (``rnnviz render``) neither reads nor writes the user's settings,
+    layout or autosave.
+    """
+
+    def __init__(
+        self,
+        session: Session | None = None,
+        parent: QWidget | None = None,
+        *,
+        document: Document | None = None,
+        persistent: bool = True,
+    ) -> None:
+        super().__init__(parent)
+        self.document = document if document is not None else Document(session)
+        self.session = self.document.session
+        self.lab = self.document.lab
+        self.state = self.document.window
+        self.persistent = persistent
+        self.setWindowTitle("rnnviz")
+        self.setWindowIcon(icon("unroll"))
+        self.player = Player(self.session, self)
+        self.sweep = BackwardSweep(self.session, self)
+
+        self.graph = GraphView(self.session)
+        self.state_heatmap = StateHeatmap(self.session)
+        self.gradient_heatmap = GradientHeatmap(self.session)
+        self.sequence_plot = SequencePlot(self.session)
+        self.gradient_plot = GradientPlot(self.session)
+        self.equations = EquationsPanel(self.session)
+        self.controls = ControlsPanel(self.session)
+        self.input_panel = InputPanel(self.session)
+        self.lab_panel = LabPanel(self.lab)
+
+        self._build_actions()
+        self._build_menus()
+        self._build_toolbar()
+        self.transport = TransportBar(
+            self.session,
+            self.player,
+            (self.act_reset, self.act_back, self.act_play, self.act_step),
+        )
+        self._build_central()
+        self._build_docks()
+        self.player.playing_changed.connect(self._on_playing_changed)
+        self.resize(self._default_size())
+        self._chrome: _Chrome | None = None
+        # The look is the application's: a window that changes it (a remembered theme,
+        # presentation mode) puts back what it found when it closes.
+        self._look_found = appearance.look()
+        self._build_controllers()
+        self._follow_state()
+        listen(appearance.changed, self._restyle_chrome)
+        self._restyle_chrome()
+        if persistent:
+            self._restore_layout()
+
+    def _build_controllers(self) -> None:
+        bar = self.menuBar()
+        assert bar is not None
+        doc, before = self.document, self.act_quit
+        self.files = FileController(doc, self.file_menu, before, self.persistent, self)
+        panels: dict[str, QWidget] = {
+            "Graph": self.graph,
+            "Equations": self.equations,
+            "Hidden-state heatmap": self.state_heatmap,
+            "Gradient heatmap": self.gradient_heatmap,
+            "Sequence plot": self.sequence_plot,
+            "Gradient plot": self.gradient_plot,
+            "Gradient lab": self.lab_panel,
+        }
+        self.exporter = Exporter(doc, panels, self.file_menu, before, self)
+        self.file_menu.insertSeparator(before)
+        self.autosave = Autosaver(doc, self.persistent, self)
+        self.files.saved.connect(self.autosave.saved)
+        column = self.centralWidget().layout()  # type: ignore[union-attr]
+        assert isinstance(column, QVBoxLayout), "the window's central widget is a column"
+        self.lessons = LessonsController(doc, column, bar, self.help_menu.menuAction(), self)
+        self.presentation = PresentationController(
+            self.state, self.view_menu, self.persistent, self
+        )
+        # Beside Full screen, where a teacher looks for it.
+        actions = self.toolbar.actions()
+        after = actions.index(self.act_full_screen) + 1
+        self.toolbar.insertAction(
+            actions[after] if after < len(actions) else None, self.presentation.act_present
+        )
+        doc.changed.connect(self._update_title)
+
+    # ---- following the window's state ------------------------------------------------
+    def _follow_state(self) -> None:
+        """The window shows what ``state`` says, now and after every change of it."""
+        s, events = self.state, self.state.events
+        self.graph.set_unrolled(s.unrolled, animate=False)
+        self._on_page(s.page)
+        self._on_lab_tab(s.lab_tab)
+        self._on_controls_hidden(s.controls_hidden)
+        events.unrolled.connect(self._on_unrolled)
+        events.page.connect(self._on_page)
+        events.lab_tab.connect(self._on_lab_tab)
+        events.controls_hidden.connect(self._on_controls_hidden)
+        events.presenting.connect(self._on_presenting)
+        self.lab_panel.tabs.currentChanged.connect(self._on_tab_changed)
+
+    def _on_unrolled(self, unrolled: bool) -> None:
+        self.graph.set_unrolled(unrolled, animate=True)
+
+    def _on_page(self, page: str) -> None:
+        self.pages.setCurrentWidget(self.lab_panel if page == "lab" else self.splitter)
+
+    def _on_lab_tab(self, name: str) -> None:
+        if name:
+            self.lab_panel.show_tab(name)
+
+    def _on_tab_changed(self, index: int) -> None:
+        self.state.lab_tab = self.lab_panel.tabs.tabText(index)
+
+    def _hide_controls(self, hidden: bool) -> None:
+        self.state.controls_hidden = hidden
+
+    def _on_controls_hidden(self, hidden: bool) -> None:
+        self.act_hide_controls.setChecked(hidden)
+        self.input_dock.setVisible(not hidden)
+        self.controls_dock.setVisible(not hidden)
+
+    def _on_presenting(self, on: bool) -> None:
+        """Presentation mode: full screen, the side panels and the menu bar hidden (every
+        menu entry's key still works: the window holds the actions); put back afterwards."""
+        bar = self.menuBar()
+        assert bar is not None
+        if on and self._chrome is None:
+            self._chrome = _Chrome(
+                self.windowState(),
+                self.state.controls_hidden,
+                (not self.input_dock.isHidden(), not self.controls_dock.isHidden()),
+                not bar.isHidden(),
+            )
+            self.state.controls_hidden = True
+            for dock in (self.input_dock, self.controls_dock):
+                dock.hide()  # also one the user showed again by itself
+            bar.hide()  # its line of height goes to the panels
+            self.setWindowState(self.windowState() | Qt.WindowState.WindowFullScreen)
+        elif not on and self._chrome is not None:
+            before, self._chrome = self._chrome, None
+            self.setWindowState(before.window_state)
+            bar.setVisible(before.menu_bar_shown)
+            self.state.controls_hidden = before.controls_hidden
+            docks = (self.input_dock, self.controls_dock)
+            for dock, shown in zip(docks, before.docks_shown, strict=True):
+                dock.setVisible(shown)
+
+    def _update_title(self) -> None:
+        doc = self.document
+        if doc.path is None and not doc.modified:
+            self.setWindowTitle("rnnviz")
+            return
+        name = doc.path.name if doc.path is not None else "untitled"
+        self.setWindowTitle(f"{name}{'*' if doc.modified else ''} — rnnviz")
+
+    def _restyle_chrome(self) -> None:
+        """Icons in the theme's ink, the toolbar's hint in its colour, toolbar icons and dock
+        titles at its scale (the panels restyle themselves)."""
+        if sip.isdeleted(self):
+            return  # a closed window that Python has let go of, while Qt deletes it
+        palette, scale = colors(), appearance.scale
+        for attr, name in _ACTION_ICONS.items():
+            getattr(self, attr).setIcon(themed_icon(name, palette))
+        self._on_playing_changed(self.player.playing)
+        self.presentation.act_present.setIcon(themed_icon("present", palette))
+        self.message.setStyleSheet(
+            f"color: {palette.MESSAGE}; font-weight: bold; padding-right: 12px;"
+        )
+        # Set again even when the same: Qt gives a widget with a style sheet (and so every
+        # panel inside the dock) the palette of when the sheet was set, not the new one.
+        title_pt = theme.TITLE_POINT_SIZE * scale
+        for dock in (self.input_dock, self.controls_dock):
+            dock.setStyleSheet(f"QDockWidget {{ font-size: {title_pt:g}pt; font-weight: bold; }}")
+        base = self._base_icon_size
+        self.toolbar.setIconSize(QSize(round(base.width() * scale), round(base.height() * scale)))
+
+    # ---- the window's own settings ---------------------------------------------------------
+    def _restore_layout(self) -> None:
+        settings = app_settings()
+        geometry, state = settings.value(GEOMETRY_KEY), settings.value(STATE_KEY)
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+
+    def closeEvent(self, event: QCloseEvent | None) -> None:
+        """Leave presentation mode first, so that the layout remembered is the user's."""
+        self.state.presenting = False
+        self.autosave.clean_exit()
+        appearance.restore(self._look_found)
+        if self.persistent:
+            settings = app_settings()
+            settings.setValue(GEOMETRY_KEY, self.saveGeometry())
+            settings.setValue(STATE_KEY, self.saveState())
+            settings.sync()
+        super().closeEvent(event)
+
+    # ---- actions -------------------------------------------------------------------
+    def add_action(
+        self, text: str, key: str | QKeySequence.StandardKey, tip: str, icon: str | None = None
+    ) -> QAction:
+        """A window-wide action: its key works whatever panel has the focus (a line edit
+        that is being typed in keeps its own keys: Qt asks it first)."""
+        action = QAction(text, self)
+        action.setShortcut(QKeySequence(key))
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        shown = QKeySequence(key).toString(QKeySequence.SequenceFormat.NativeText)
+        action.setToolTip(f"{tip} ({_key_name(shown)})")
+        if icon is not None:
+            action.setIcon(themed_icon(icon, colors()))
+        self.addAction(action)  # active even when the menu bar is hidden
+        return action
+
+    def _build_actions(self) -> None:
+        s = self.session
+        self.act_step = self.add_action("Step", "Right", "Step forward", "step_forward")
+        self.act_step.triggered.connect(self.step_forward)
+        self.act_back = self.add_action("Back", "Left", "Step back", "step_back")
+        self.act_back.triggered.connect(s.step_back)
+        self.act_play = self.add_action("Play", "Space", "Play / pause", "play")
+        self.act_play.triggered.connect(self.player.toggle)
+        self.act_reset = self.add_action("Reset", "Home", "Reset to t = 0", "reset")
+        self.act_reset.triggered.connect(self.reset)
+        self.act_backward = self.add_action(
+            "Backward", "B", "Run backpropagation through time and animate it", "backward"
+        )
+        self.act_backward.triggered.connect(self.run_backward)
+        self.act_unroll = self.add_action(
+            "Fold / unfold", "U", "Fold or unfold the graph", "unroll"
+        )
+        self.act_unroll.triggered.connect(self.toggle_unrolled)
+        self.act_lab = self.add_action(
+            "Gradient lab", "L", "Switch between the network and the gradient lab", "lab"
+        )
+        self.act_lab.setCheckable(True)
+        self.act_lab.toggled.connect(self.show_lab)
+        self.act_hide_controls = self.add_action(
+            "Hide controls", "H", "Hide the side panels (for projecting)", "hide_controls"
+        )
+        self.act_hide_controls.setCheckable(True)
+        self.act_hide_controls.toggled.connect(self._hide_controls)
+        self.act_full_screen = self.add_action("Full screen", "F11", "Full screen", "fullscreen")
+        self.act_full_screen.setCheckable(True)
+        self.act_full_screen.triggered.connect(self.toggle_full_screen)
+        self.act_quit = self.add_action("Quit", QKeySequence.StandardKey.Quit, "Quit rnnviz")
+        self.act_quit.triggered.connect(self.close)
+        self.act_keys = self.add_action("Keys", "F1", "The keyboard keys")
+        self.act_keys.triggered.connect(self.show_keys)
+        self.act_about = QAction("About rnnviz", self)
+        self.act_about.triggered.connect(self.show_about)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        assert bar is not None
+
+        def menu(title: str, actions: tuple[QAction, ...]) -> QMenu:
+            m = bar.addMenu(title)
+            assert m is not None
+            m.addActions(list(actions))
+            return m
+
+        self.file_menu = menu("&File", (self.act_quit,))
+        self.view_menu = menu(
+            "&View", (self.act_unroll, self.act_lab, self.act_hide_controls, self.act_full_screen)
+        )
+        run = (self.act_step, self.act_back, self.act_play, self.act_reset, self.act_backward)
+        menu("&Run", run)
+        self.help_menu = menu("&Help", (self.act_keys, self.act_about))
+
+    def _build_toolbar(self) -> None:
+        bar = QToolBar("Toolbar", self)
+        bar.setObjectName("toolbar")
+        bar.setMovable(False)
+        bar.setIconSize(QSize(28, 28))
+        self._base_icon_size = bar.iconSize()
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        for action in (self.act_backward, self.act_unroll, self.act_lab):
+            bar.addAction(action)
+        bar.addSeparator()
+        for action in (self.act_hide_controls, self.act_full_screen):
+            bar.addAction(action)
+        spacer = QWidget(bar)
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        bar.addWidget(spacer)
+        # Hints appear here, beside the buttons the audience is looking at; a status bar would
+        # take a line of height from the panels for a message shown now and then.
+        self.message = QLabel(bar)
+        self.message.setStyleSheet("color: #b71c1c; font-weight: bold; padding-right: 12px;")
+        bar.addWidget(self.message)
+        self._message_timer = QTimer(self)
+        self._message_timer.setSingleShot(True)
+        self._message_timer.timeout.connect(self.message.clear)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+        self.toolbar = bar
+
+    def show_message(self, text: str, ms: int = 5000) -> None:
+        """A hint in the toolbar that disappears after ``ms`` milliseconds."""
+        self.message.setText(text)
+        self._message_timer.start(ms)
+
+    # ---- layout --------------------------------------------------------------------
+    def _build_central(self) -> None:
+        vertical, horizontal = Qt.Orientation.Vertical, Qt.Orientation.Horizontal
+        # Each row is its own splitter, so a panel that needs width takes it from its own row.
+        top = _Splitter(horizontal, ((self.graph, 7), (self.equations, 4)))
+        heatmaps = _Splitter(horizontal, ((self.state_heatmap, 1), (self.gradient_heatmap, 1)))
+        plots = _Splitter(horizontal, ((self.sequence_plot, 1), (self.gradient_plot, 1)))
+        main = _Splitter(vertical, ((top, 7), (heatmaps, 4), (plots, 8)))
+        self.splitter = main
+        # The network and the lab are pages of one window: the transport bar and the side
+        # panels stay, so stepping or changing a setting is seen on either page.
+        self.pages = QTabWidget(self)
+        self.pages.setDocumentMode(True)
+        self.pages.addTab(main, "Network")
+        self.pages.addTab(self.lab_panel, "Gradient lab")
+        self.pages.currentChanged.connect(self._on_page_changed)
+        central = QWidget(self)
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.pages, 1)
+        layout.addWidget(self.transport)
+        self.setCentralWidget(central)
+
+    def _build_docks(self) -> None:
+        self.input_dock = self._dock("Input", "input_dock", self.input_panel)
+        self.controls_dock = self._dock("Network and training", "controls_dock", self.controls)
+        self.splitDockWidget(self.input_dock, self.controls_dock, Qt.Orientation.Vertical)
+        self.view_menu.addSeparator()  # each side panel on its own, too
+        self.view_menu.addActions(
+            [self.input_dock.toggleViewAction(), self.controls_dock.toggleViewAction()]
+        )
+
+    def _dock(self, title: str, name: str, panel: QWidget) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        # Styles the title bar only: a style-sheet font does not pass on to the panel.
+        dock.setStyleSheet(
+            f"QDockWidget {{ font-size: {theme.TITLE_POINT_SIZE}pt; font-weight: bold; }}"
+        )
+        dock.setWidget(panel)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+            | QDockWidget.DockWidgetFeature.DockWidgetClosable
+        )
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        return dock
+
+    def _default_size(self) -> QSize:
+        """1600 × 1000, or less on a smaller screen."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            return DEFAULT_SIZE
+        room = screen.availableGeometry().size() * 0.95
+        return DEFAULT_SIZE.boundedTo(room)
+
+    # ---- what the actions do --------------------------------------------------------
+    def step_forward(self) -> None:
+        if not self.session.step_forward():
+            self.show_message("End of the sequence: feed more inputs, or press Home to start again")
+
+    def reset(self) -> None:
+        self.player.stop()
+        self.session.reset()
+
+    def stop_animations(self) -> None:
+        """Stop playing and the backward sweep (a verb is about to replace the session)."""
+        self.player.stop()
+        self.sweep.cancel()
+
+    def run_backward(self) -> None:
+        self.player.stop()  # the next step would clear the gradients at once
+        if not self.sweep.start():
+            self.show_message("Feed at least one step (→) before running the backward pass")
+
+    def toggle_unrolled(self) -> None:
+        self.state.unrolled = not self.state.unrolled
+
+    def show_lab(self, on: bool) -> None:
+        """Show the gradient lab (True) or the network (False)."""
+        self.state.show_lab(on)
+
+    def _on_page_changed(self, index: int) -> None:
+        on_lab = self.pages.widget(index) is self.lab_panel
+        self.act_lab.setChecked(on_lab)
+        self.state.show_lab(on_lab)
+
+    def toggle_full_screen(self) -> None:
+        self.setWindowState(self.windowState() ^ Qt.WindowState.WindowFullScreen)
+
+    def show_keys(self) -> None:
+        rows = "".join(
+            f"<tr><td><b>{k}</b>&nbsp;&nbsp;</td><td>{what}</td></tr>" for k, what in KEYS
+        )
+        self._message("rnnviz keys", f"<table>{rows}</table>")
+
+    def show_about(self) -> None:
+        self._message(
+            "About rnnviz",
+            f"<b>rnnviz {__version__}</b><p>See a recurrent neural network compute, one step "
+            "at a time, and watch its gradient fade or explode as it flows back through "
+            "time.</p>",
+        )
+
+    def _message(self, title: str, html: str) -> QMessageBox:
+        box = QMessageBox(QMessageBox.Icon.NoIcon, title, html, QMessageBox.StandardButton.Close)
+        box.setParent(self, box.windowFlags())
+        box.setModal(False)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.show()
+        return box
+
+    def _on_playing_changed(self, playing: bool) -> None:
+        self.act_play.setText("Pause" if playing else "Play")
+        self.act_play.setIcon(themed_icon("pause" if playing else "play", colors()))
+
+    def changeEvent(self, event: QEvent | None) -> None:
+        if event is not None and event.type() == QEvent.Type.WindowStateChange:
+            self.act_full_screen.setChecked(self.isFullScreen())
+        super().changeEvent(event)
+
+
+class _Splitter(QSplitter):
+    """A splitter that shares its room in fixed proportions until the user drags a handle.
+
+    QSplitter alone sizes panels by their size hints, which leaves a panel without one (or
+    a busy one) far too small or large; proportions also survive hiding the side panels.
+    """
+
+    def __init__(self, orientation: Qt.Orientation, panels: tuple[tuple[QWidget, int], ...]):
+        super().__init__(orientation)
+        self.setChildrenCollapsible(False)
+        self.setHandleWidth(6)
+        self._weights = [weight for _, weight in panels]
+        for widget, _ in panels:
+            self.addWidget(widget)
+        self._dragged = False
+        self.splitterMoved.connect(self._on_dragged)
+
+    def _on_dragged(self) -> None:
+        self._dragged = True
+
+    def resizeEvent(self, event: QResizeEvent | None) -> None:
+        super().resizeEvent(event)
+        if not self._dragged:
+            room = (
+                self.width() if self.orientation() == Qt.Orientation.Horizontal else self.height()
+            )
+            total = sum(self._weights)
+            self.setSizes([room * w // total for w in self._weights])
+
+
+def _key_name(shown: str) -> str:
+    """Arrow keys as arrows, as on the keyboard."""
+    return {"Right": "→", "Left": "←", "Up": "↑", "Down": "↓"}.get(shown, shown)

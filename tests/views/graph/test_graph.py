@@ -1,0 +1,312 @@
+"""The network graph: folded and unrolled layouts, the transition, hover, click, gradients."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+from PyQt6.QtCore import QRectF, Qt
+from PyQt6.QtGui import QImage, QPainter
+from PyQt6.QtTest import QTest
+from PyQt6.QtWidgets import QGraphicsView
+
+from rnnviz.session import Session
+from rnnviz.session.explain import format_vector
+from rnnviz.views.graph.layout import MAX_COLUMNS
+from rnnviz.views.graph.style import BAD_COLOR, EDGE_COLOR, EDGE_WIDTH
+from rnnviz.views.graph.view import GraphView
+from rnnviz.views.look.appearance import appearance
+from rnnviz.views.look.palettes import DARK
+from rnnviz.views.window.snapshots import settle, svg_document, to_rgb
+
+# The offscreen platform says so when a window is shown; it is not a defect of the view.
+pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")
+
+
+@pytest.fixture
+def session() -> Session:
+    return Session()
+
+
+@pytest.fixture
+def view(qtbot, session: Session) -> GraphView:
+    w = GraphView(session)
+    qtbot.addWidget(w)
+    w.resize(1100, 420)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
+def feed(session: Session, n: int) -> None:
+    for _ in range(n):
+        assert session.step_forward()
+
+
+def names(view: GraphView, kind: str) -> set[str]:
+    return {n for n in view.node_positions() if n.startswith(f"{kind}_")}
+
+
+def edges_of(view: GraphView, kind: str) -> dict[int, object]:
+    return {e.step: e for e in view.edges() if e.kind == kind and not e.loop}
+
+
+def move_mouse(qtbot, view: GraphView, x: float, y: float) -> None:
+    QTest.mouseMove(view.graphics.viewport(), view.map_to_viewport(x, y))
+    qtbot.wait(25)  # pyqtgraph drops mouse moves closer than 10 ms apart
+
+
+def test_unrolled_shows_h0_to_hT_with_their_values(view: GraphView, session: Session) -> None:
+    assert names(view, "h") == {"h_0"}
+    feed(session, 5)
+    assert names(view, "h") == {f"h_{k}" for k in range(6)}
+    assert names(view, "y") == {f"y_{k}" for k in range(1, 6)}
+    pos = view.node_positions()
+    xs = [pos[f"h_{k}"][0] for k in range(6)]
+    assert np.all(np.diff(xs) > 0)  # h_0 … h_5 left to right
+    for k in range(1, 6):  # x_t below h_t below y_t, in one column
+        assert pos[f"x_{k}"][0] == pos[f"h_{k}"][0] == pos[f"y_{k}"][0]
+        assert pos[f"x_{k}"][1] < pos[f"h_{k}"][1] < pos[f"y_{k}"][1]
+    # Inputs not fed yet are shown faintly; fed ones are not.
+    faint = {n.name for n in view.nodes() if n.faint}
+    assert "x_6" in faint and "x_5" not in faint
+    # One W_xh, W_hh and W_hy edge per fed step, and labels h_0 … with the selected step's.
+    for kind in ("W_xh", "W_hh", "W_hy"):
+        assert sorted(edges_of(view, kind)) == [1, 2, 3, 4, 5]
+    assert {"h_0", "h_5", "x_5", "y_5", "W_hh"} <= set(view.labels())
+    tip = view.node_tooltip("h_3")
+    assert format_vector(session.trace.h_all[3]) in tip
+
+
+def test_folded_shows_three_nodes_and_a_self_loop(view: GraphView, session: Session) -> None:
+    feed(session, 4)
+    view.set_unrolled(False, animate=False)
+    assert not view.unrolled and view.progress == 0.0
+    pos = view.node_positions()
+    assert set(pos) == {"x", "h", "y"}
+    assert pos["x"][0] == pos["h"][0] == pos["y"][0]
+    assert pos["x"][1] < pos["h"][1] < pos["y"][1]
+    kinds = sorted((e.kind, e.loop) for e in view.edges())
+    assert kinds == [("W_hh", True), ("W_hy", False), ("W_xh", False)]
+    assert {"W_xh", "W_hh", "W_hy", "h_t"} <= set(view.labels())
+    # The folded cell shows the selected step's numbers.
+    session.select(2)
+    assert format_vector(session.trace.h_all[2]) in view.node_tooltip("h")
+
+
+def test_toggle_animates_between_the_layouts(qtbot, view: GraphView, session: Session) -> None:
+    feed(session, 6)
+    session.select(3)
+    unrolled = view.node_positions()
+    view.toggle_unrolled()
+    assert not view.unrolled and view.animating
+    qtbot.waitUntil(lambda: 0.0 < view.progress < 1.0, timeout=1000)
+    middle = view.node_positions()["h_6"][0]
+    assert 3.0 < middle < unrolled["h_6"][0]  # on its way to the selected column
+    qtbot.waitUntil(lambda: not view.animating, timeout=2000)
+    assert view.progress == 0.0
+    assert set(view.node_positions()) == {"x", "h", "y"}
+    assert view.node_positions()["h"] == unrolled["h_3"]  # folded onto the selected step
+    view.toggle_unrolled()
+    qtbot.waitUntil(lambda: not view.animating and view.progress == 1.0, timeout=2000)
+    assert view.node_positions() == unrolled
+
+
+def test_a_hidden_view_folds_at_once(qtbot, session: Session) -> None:
+    w = GraphView(session)  # e.g. built for an offscreen render, not shown yet
+    qtbot.addWidget(w)
+    feed(session, 3)
+    w.set_unrolled(False)
+    assert not w.animating and w.progress == 0.0
+    assert set(w.node_positions()) == {"x", "h", "y"}
+
+
+def test_hovering_one_w_hh_edge_lights_every_w_hh_edge(
+    qtbot, view: GraphView, session: Session
+) -> None:
+    feed(session, 6)
+    assert view.hovered_edge is None
+    w_hh = edges_of(view, "W_hh")[3]
+    mid = w_hh.points.mean(axis=0)
+    move_mouse(qtbot, view, *mid)
+    assert view.hovered_edge == "W_hh"
+    for e in view.edges():
+        assert e.highlighted == (e.kind == "W_hh")
+    assert "shared" in view.status.text()
+    w_xh = edges_of(view, "W_xh")[5]
+    move_mouse(qtbot, view, *w_xh.points.mean(axis=0))
+    assert view.hovered_edge == "W_xh"
+    assert all(e.highlighted == (e.kind == "W_xh") for e in view.edges())
+    assert len([e for e in view.edges() if e.highlighted]) == 6
+
+
+def test_hovering_a_node_shows_its_numbers(qtbot, view: GraphView, session: Session) -> None:
+    feed(session, 6)
+    move_mouse(qtbot, view, *view.node_positions()["h_4"])
+    assert view.hovered_edge is None
+    assert format_vector(session.trace.h_all[4]) in view.graph_item.toolTip()
+    move_mouse(qtbot, view, *view.node_positions()["x_2"])
+    assert format_vector(session.sequence[1]) in view.graph_item.toolTip()
+
+
+def test_clicking_a_node_selects_its_step(qtbot, view: GraphView, session: Session) -> None:
+    feed(session, 6)
+    assert session.selected_step == 6
+    vp = view.graphics.viewport()
+    qtbot.mouseClick(
+        vp, Qt.MouseButton.LeftButton, pos=view.map_to_viewport(*view.node_positions()["h_2"])
+    )
+    assert session.selected_step == 2
+    assert [n.name for n in view.nodes() if n.selected] == ["x_2", "h_2", "y_2"]
+    qtbot.mouseClick(
+        vp, Qt.MouseButton.LeftButton, pos=view.map_to_viewport(*view.node_positions()["y_5"])
+    )
+    assert session.selected_step == 5
+    # A not-yet-fed input is not a step that can be selected.
+    qtbot.mouseClick(
+        vp, Qt.MouseButton.LeftButton, pos=view.map_to_viewport(*view.node_positions()["x_7"])
+    )
+    assert session.selected_step == 5
+
+
+def test_backward_pass_sizes_w_hh_edges_by_gradient(view: GraphView, session: Session) -> None:
+    feed(session, 8)
+    hh = edges_of(view, "W_hh")
+    assert {(e.width, e.color) for e in hh.values()} == {(EDGE_WIDTH, EDGE_COLOR)}
+    g = session.run_backward()
+    assert g is not None
+    hh = edges_of(view, "W_hh")
+    steps = sorted(hh)
+    widths = np.array([hh[s].width for s in steps])
+    norms = g.dL_dh_norm[np.array(steps) - 1]
+    order = np.argsort(norms)
+    assert np.all(np.diff(widths[order]) >= 0)  # wider where ‖dL/dh_t‖ is larger
+    assert widths.max() > widths.min()
+    assert len({hh[s].color for s in steps}) > 1
+    halos = {n.step: n.glow for n in view.nodes() if n.kind == "h" and n.step >= 1}
+    glow = np.array([halos[s] for s in steps])
+    assert np.all(np.diff(glow[order]) >= 0)
+    # The animated sweep lights only the steps it has reached (T down to k).
+    session.set_sweep(5)
+    hh = edges_of(view, "W_hh")
+    assert all((hh[s].width == EDGE_WIDTH) == (s < 5) for s in steps)
+    halos = {n.step: n.glow for n in view.nodes() if n.kind == "h" and n.step >= 1}
+    assert [s for s in steps if halos[s] is not None] == [5, 6, 7, 8]
+
+
+def test_exploding_gradients_are_marked_and_do_not_crash(
+    qtbot, view: GraphView, session: Session
+) -> None:
+    session.set_config(activation="linear", spectral_radius=3.0, sequence_length=400)
+    session.seek(400)
+    g = session.run_backward()
+    assert g is not None and g.exploded_at is not None
+    session.select(g.exploded_at)
+    bad = [e for e in edges_of(view, "W_hh").values() if e.step <= g.exploded_at]
+    assert bad and all(e.dashed and e.color == BAD_COLOR for e in bad)
+    assert any(n.glow_bad for n in view.nodes())
+    assert view.badge.isVisibleTo(view) and str(g.exploded_at) in view.badge.text()
+    view.set_unrolled(False, animate=False)
+    view.set_unrolled(True)
+    qtbot.waitUntil(lambda: not view.animating, timeout=2000)
+    assert view.hover_at(*view.node_positions()[f"h_{g.exploded_at}"]) is not None
+
+
+def test_forward_overflow_is_marked(view: GraphView, session: Session) -> None:
+    session.set_config(activation="linear", spectral_radius=10.0, sequence_length=400)
+    session.seek(400)
+    at = session.trace.exploded_at
+    assert at is not None
+    session.select(at)
+    bad = {n.name for n in view.nodes() if n.bad}
+    assert f"h_{at}" in bad and f"h_{at - 1}" not in bad
+    assert "forward" in view.badge.text()
+
+
+def test_a_thousand_steps_build_and_redraw(view: GraphView, session: Session) -> None:
+    session.set_config(sequence_length=1000)
+    session.seek(1000)
+    session.run_backward()
+    assert len(names(view, "h")) <= MAX_COLUMNS
+    assert "h_1000" in view.node_positions()
+    session.select(1)
+    assert {"h_0", "h_1"} <= names(view, "h")
+    session.set_sweep(500)
+    view.redraw()
+    view.set_unrolled(False, animate=False)
+    assert set(view.node_positions()) == {"x", "h", "y"}
+
+
+def on_screen(view: GraphView) -> np.ndarray:
+    """The graph's pixels as the (offscreen) screen shows them: what the view's paints left
+    there frame by frame, each repainting only the area it was asked to."""
+    for _ in range(3):  # a new size is laid out, then painted, on later turns of the loop
+        settle()
+    viewport = view.graphics.viewport()
+    corner = viewport.mapToGlobal(viewport.rect().topLeft())
+    shot = viewport.screen().grabWindow(
+        0, corner.x(), corner.y(), viewport.width(), viewport.height()
+    )
+    return to_rgb(shot.toImage()).astype(int)
+
+
+def drawn_anew(view: GraphView) -> np.ndarray:
+    """The same scene drawn whole into a fresh image, with nothing kept from earlier frames."""
+    viewport = view.graphics.viewport()
+    ratio = viewport.devicePixelRatioF()  # the screen's pixels, as on_screen reads them
+    image = QImage(viewport.size() * ratio, QImage.Format.Format_RGB32)
+    image.setDevicePixelRatio(ratio)
+    painter = QPainter(image)
+    QGraphicsView.render(view.graphics, painter, QRectF(image.rect()), viewport.rect())
+    painter.end()
+    return to_rgb(image).astype(int)
+
+
+@pytest.mark.usefixtures("kept_appearance")
+def test_each_frame_repaints_what_changed_and_nothing_stale_stays(
+    qtbot, view: GraphView, session: Session
+) -> None:
+    """A frame repaints only the area of what changed: after every kind of change the
+    picture on screen is the whole scene drawn anew (antialiasing may round by a level)."""
+    session.set_config(sequence_length=40)
+
+    def hover(kind: str) -> Callable[[], object]:
+        def on_edge() -> object:
+            edge = next(e for e in view.edges() if e.kind == kind)
+            return view.hover_at(*(edge.points[0] + edge.points[-1]) / 2)
+
+        return on_edge
+
+    changes: list[tuple[str, Callable[[], object]]] = [
+        *[("step", session.step_forward)] * 14,
+        ("back", session.step_back),
+        ("backward pass", session.run_backward),
+        *[(f"sweep {k}", lambda k=k: session.set_sweep(k)) for k in (13, 12, 11, 5)],
+        ("sweep done", lambda: session.set_sweep(None)),
+        ("select far", lambda: session.select(2)),
+        ("select near", lambda: session.select(12)),
+        ("hover W_hh", hover("W_hh")),
+        ("hover W_xh", hover("W_xh")),
+        ("leave", lambda: view.hover_at(-50.0, -50.0)),
+        ("new weights", lambda: session.set_config(spectral_radius=1.3)),
+        ("dark theme", lambda: appearance.set(palette=DARK)),
+        ("larger type", lambda: appearance.set(scale=1.5)),
+        ("narrower", lambda: view.resize(700, 380)),
+        ("folded", lambda: view.set_unrolled(False, animate=False)),
+        ("unrolled", lambda: view.set_unrolled(True, animate=False)),
+        *[("step", session.step_forward)] * 3,
+    ]
+    for name, change in changes:
+        change()
+        shown, anew = on_screen(view), drawn_anew(view)
+        stale = np.abs(shown - anew).max(axis=2) > 2  # (H, W)
+        assert not stale.any(), f"after {name}: {stale.sum()} pixels differ"
+
+
+def test_an_svg_of_the_graph_keeps_its_labels_as_text(view: GraphView, session: Session) -> None:
+    feed(session, 3)
+    on_screen(view)  # the screen's picture is kept; an SVG is drawn anew, as vectors
+    root = svg_document(view.graphics.viewport())
+    texts = {(t.text or "").strip() for t in root.iter("{http://www.w3.org/2000/svg}text")}
+    assert {"h", "x", "y", "3"} <= texts

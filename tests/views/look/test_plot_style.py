@@ -1,0 +1,75 @@
+"""Plots in the shared look: tick labels spaced to fit, and axes and titles kept as
+pictures that still show what is current."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PyQt6.QtWidgets import QGraphicsItem
+
+from rnnviz.session import Session
+from rnnviz.views.look import plot_style
+from rnnviz.views.look.appearance import appearance
+from rnnviz.views.look.palettes import DARK, LIGHT
+from rnnviz.views.plots.sequence_plot import SequencePlot
+from rnnviz.views.window.snapshots import grab, svg_document, to_rgb
+
+SVG = "http://www.w3.org/2000/svg"
+# The offscreen platform cannot resize native windows; that is not a fault of the view.
+pytestmark = [
+    pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints"),
+    pytest.mark.usefixtures("kept_appearance"),
+]
+
+
+def test_tick_labels_are_spaced_by_the_axis_length() -> None:
+    assert plot_style.label_every(8, 400) == 1  # 50 px a row: every unit
+    assert plot_style.label_every(64, 400) == 5  # 6 px a row: every 5th, ≥ 22 px apart
+    assert plot_style.label_every(64, 120) == 20
+    assert plot_style.label_every(64, 0) == 1  # not laid out yet
+    for count, pixels in ((64, 400), (128, 150), (1000, 300)):
+        every = plot_style.label_every(count, pixels)
+        assert every * pixels / count >= plot_style.TICK_SPACING_PX
+
+
+def test_colour_bar_ticks_fit_the_bar() -> None:
+    five, three, two = (plot_style.level_ticks(-1.0, 1.0, px)[0] for px in (200, 60, 30))
+    assert [v for v, _ in five] == [-1.0, -0.5, 0.0, 0.5, 1.0]
+    assert [label for _, label in three] == ["−1", "0", "1"]
+    assert [v for v, _ in two] == [-1.0, 1.0]
+
+
+def test_plot_axes_and_titles_kept_as_pixels_show_what_is_current(qtbot) -> None:
+    """Axes and titles keep a picture of their pixels between frames; a new range, length
+    or theme draws them anew, and an SVG still gets their numbers and words as text."""
+    session = Session()
+    plot = SequencePlot(session)
+    qtbot.addWidget(plot)
+    plot.resize(600, 400)
+    plot.show()
+    qtbot.waitExposed(plot)
+    kept_items = [
+        item
+        for item in plot.widget.scene().items()
+        if item.cacheMode() == QGraphicsItem.CacheMode.DeviceCoordinateCache
+    ]
+    assert len(kept_items) >= 6  # two axes and a title per plot
+    changes = [
+        *[lambda n=n: session.set_config(sequence_length=n) for n in (20, 57, 300, 8)],
+        lambda: appearance.set(palette=DARK),
+        lambda: appearance.set(scale=1.5),
+    ]
+    for i, change in enumerate(changes):
+        change()
+        kept = to_rgb(grab(plot.widget.viewport())).astype(int)
+        for item in kept_items:
+            item.setCacheMode(QGraphicsItem.CacheMode.NoCache)
+        drawn = to_rgb(grab(plot.widget.viewport())).astype(int)
+        for item in kept_items:
+            item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        # Text blended from a picture may round a channel by a level.
+        np.testing.assert_allclose(kept, drawn, atol=2, err_msg=f"change {i}")
+    appearance.set(palette=LIGHT, scale=1.0)
+    texts = " ".join((t.text or "") for t in svg_document(plot).iter(f"{{{SVG}}}text"))
+    assert "2" in texts.split() and "input" in texts  # tick numbers and the title's words
+    assert all(i.cacheMode() == QGraphicsItem.CacheMode.DeviceCoordinateCache for i in kept_items)

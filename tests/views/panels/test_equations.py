@@ -1,0 +1,117 @@
+"""The equations panel fills the article's equations with the engine's numbers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rnnviz.engine import bptt, forward
+from rnnviz.session import Session, SessionConfig
+from rnnviz.session.explain import format_vector
+from rnnviz.views.panels.equations import FEED_HINT, EquationsPanel, vector_text
+
+# The offscreen platform cannot resize native windows; that is not a fault of the view.
+pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")
+
+
+def make(qtbot, s: Session) -> EquationsPanel:
+    w = EquationsPanel(s)
+    qtbot.addWidget(w)
+    w.resize(1000, 650)  # room for every row with whole 8-number vectors
+    w.show()
+    return w
+
+
+def test_hint_before_the_first_step(qtbot) -> None:
+    w = make(qtbot, Session())
+    assert w.text().strip() == FEED_HINT
+
+
+def test_forward_equations_of_the_selected_step(qtbot) -> None:
+    s = Session()
+    w = make(qtbot, s)
+    s.seek(6)
+    trace = forward(s.params, s.sequence[:6])
+    s.select(3)
+    text = w.text()
+    assert "h3 = tanh(Whh h2 + Wxh x3 + b)" in text  # subscripts read as plain text
+    assert "y3 = Why h3 + by" in text
+    assert format_vector(trace.h[2]) in text
+    assert format_vector(trace.y[2]) in text
+    assert format_vector(trace.h[5]) not in text  # not the newest step's numbers
+    assert "δ" not in text  # no backward pass yet
+    s.select(None)
+    assert format_vector(trace.h[5]) in w.text()
+
+
+def test_backward_equation_follows_the_sweep(qtbot) -> None:
+    s = Session()
+    w = make(qtbot, s)
+    s.seek(10)
+    trace = forward(s.params, s.sequence[:10])
+    c = s.config
+    dL_dh = bptt(trace, s.targets, loss=c.loss, loss_at=c.loss_at).dL_dh  # (10, H)
+    s.run_backward()
+    for k in (10, 6, 2):
+        s.set_sweep(k)
+        text = w.text()
+        assert f"backward pass (BPTT), step t = {k}" in text
+        assert f"δ{k} = " in text
+        assert 0.01 <= np.abs(dL_dh[k - 1]).max() < 100  # printed plainly, no power of ten
+        assert format_vector(dL_dh[k - 1]) in text
+        assert format_vector(trace.h[k - 1]) in text  # forward numbers of the same step
+    assert "(1 − h3²) ⊙ δ3" in text  # the tanh derivative, written out
+    s.set_sweep(None)
+    s.select(4)
+    assert "δ4 = " in w.text()  # gradients exist: the selected step's backward equation
+
+
+def test_gated_cells_show_their_gates_and_large_states_are_abbreviated(qtbot) -> None:
+    s = Session(SessionConfig(cell="lstm", hidden_size=32))
+    w = make(qtbot, s)
+    s.seek(3)
+    trace = forward(s.params, s.sequence[:3])
+    text = w.text()
+    assert "c3 = f ⊙ c2 + i ⊙ g" in text
+    assert format_vector(trace.h[2]) in text
+    assert "…" in format_vector(trace.h[2])
+
+
+def test_overflowed_steps_say_so(qtbot) -> None:
+    s = Session(SessionConfig(activation="linear", spectral_radius=3.0))
+    w = make(qtbot, s)
+    s.set_sequence(np.random.default_rng(1).standard_normal(700))
+    s.seek(700)
+    s.run_backward()
+    exploded_at = forward(s.params, s.sequence).exploded_at
+    text = w.text()
+    assert f"h overflowed at t = {exploded_at}" in text
+    assert f"no finite δ700: the forward pass overflowed at t = {exploded_at}" in text
+
+
+def test_tiny_and_huge_numbers_get_a_power_of_ten() -> None:
+    assert vector_text(np.array([0.5, -0.25])) == "[0.50, −0.25]"
+    assert vector_text(np.array([3e-5, -1e-5])) == "10⁻⁵ × [3.00, −1.00]"
+    assert vector_text(np.array([2e120, 0.0])) == "10¹²⁰ × [2.00, 0.00]"
+
+
+def test_a_small_panel_keeps_each_equation_and_its_result(qtbot) -> None:
+    s = Session()
+    w = make(qtbot, s)
+    s.seek(6)
+    s.run_backward()
+    s.select(3)
+    trace = forward(s.params, s.sequence[:6])
+    whole = w.text()
+    assert "Wxh x3 = " in whole and "by = " in whole  # room for every term
+    w.resize(445, 330)
+    text = w.text()
+    assert "Whh h2 = " in text and "Whhᵀ(…) = " in text  # the recurrence stays longest
+    assert "Wxh x3 = " not in text and "by = " not in text
+    w.resize(330, 240)
+    text = w.text()
+    for line in ("h3 = tanh(Whh h2 + Wxh x3 + b)", "y3 = Why h3 + by", "δ3 = "):
+        assert line in text
+    h_row = next(row for row in text.splitlines() if row.startswith("h3 = ["))
+    assert h_row == f"h3 = {vector_text(trace.h[2], 2)}"  # fewer numbers, abbreviated
+    assert "Whh h2 = " not in text

@@ -1,0 +1,72 @@
+"""Curves whose solid lines are stroked as device-pixel segments look like pyqtgraph's own."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+import pytest
+
+from rnnviz.views.look import sizes
+from rnnviz.views.plots.curves import Curve
+from rnnviz.views.window.snapshots import grab, to_rgb
+
+pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")
+
+STEPS = np.arange(1, 201, dtype=float)  # (200,)
+WAVE = np.sin(STEPS / 7.0)  # (200,) a wavy line: a joint at every point
+
+
+def picture(qtbot, item: pg.PlotDataItem) -> np.ndarray:
+    """(H, W) darkness of a 600x200 plot showing only ``item`` on white."""
+    widget = pg.PlotWidget(background="w")
+    qtbot.addWidget(widget)
+    plot = widget.getPlotItem()
+    plot.hideAxis("left")
+    plot.hideAxis("bottom")
+    plot.addItem(item)
+    plot.setRange(xRange=(0, 201), yRange=(-1.2, 1.2), padding=0)
+    widget.resize(600, 200)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return 255 - to_rgb(grab(widget.viewport())).astype(int).min(axis=2)
+
+
+@pytest.mark.parametrize("width", [3.0, 6.0])
+def test_a_solid_line_looks_as_pyqtgraph_draws_it(qtbot, width: float) -> None:
+    pen = sizes.pen("#1f5fbf", width=width)
+    ours = picture(qtbot, Curve(STEPS, WAVE, pen=pen, antialias=True))
+    theirs = picture(qtbot, pg.PlotDataItem(STEPS, WAVE, pen=pen, antialias=True))
+    line = (ours > 128) | (theirs > 128)
+    assert line.sum() > 600 * width / 2  # the line is drawn
+    # Only the antialiased rims and the joints' corners may differ, and only a little.
+    assert (np.abs(ours - theirs) > 64).sum() < 0.03 * line.sum()
+
+
+def test_a_dashed_line_is_pyqtgraphs_own(qtbot) -> None:
+    pen = sizes.pen("#2a8c3a", width=2, dashed=True)
+    ours = picture(qtbot, Curve(STEPS, WAVE, pen=pen, antialias=True))
+    theirs = picture(qtbot, pg.PlotDataItem(STEPS, WAVE, pen=pen, antialias=True))
+    np.testing.assert_array_equal(ours, theirs)
+
+
+def test_a_gap_in_the_data_is_a_gap_in_the_line(qtbot) -> None:
+    values = WAVE.copy()
+    values[95:105] = np.nan  # (200,) e.g. outputs after an overflow
+    shown = picture(qtbot, Curve(STEPS, values, pen=sizes.pen("#d9540c", width=3)))
+    width = shown.shape[1]  # 600 pixels (more on a high-density screen)
+    x = round(100 / 201 * width)  # the middle of the gap
+    assert shown[:, x - width // 120 : x + width // 120].max() < 32
+    assert shown[:, width // 6 : width // 4].max() > 128
+
+
+def test_a_curve_keeps_pyqtgraphs_data_options_and_markers(qtbot) -> None:
+    pen = sizes.pen("#7b2cbf", width=4)
+    curve = Curve(STEPS[:10], WAVE[:10], pen=pen, symbol="o", symbolBrush="#7b2cbf")
+    x, y = curve.getData()
+    np.testing.assert_array_equal(x, STEPS[:10])
+    np.testing.assert_array_equal(y, WAVE[:10])
+    assert curve.opts["pen"].widthF() == pen.widthF()
+    # The markers are drawn over the line: the scatter comes after it among the children.
+    children = curve.childItems()
+    assert children.index(curve.curve) < children.index(curve.scatter)
+    picture(qtbot, curve)

@@ -1,0 +1,115 @@
+"""The sequence plot shows the inputs (fed and to come), the engine's outputs and the
+targets, for numbers and for text."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PyQt6.QtCore import QPointF, Qt
+
+from rnnviz.engine import forward
+from rnnviz.session import Session, SessionConfig
+from rnnviz.views.plots.sequence_plot import SequencePlot
+
+# The offscreen platform cannot resize native windows; that is not a fault of the view.
+pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")
+
+
+def shown(w: SequencePlot, key: str) -> tuple[np.ndarray, np.ndarray]:
+    x, y = w.curves[key].getData()
+    return np.asarray(x if x is not None else []), np.asarray(y if y is not None else [])
+
+
+def make(qtbot, s: Session) -> SequencePlot:
+    w = SequencePlot(s)
+    qtbot.addWidget(w)
+    w.resize(800, 500)
+    w.show()
+    return w
+
+
+def test_scalar_inputs_outputs_and_targets(qtbot) -> None:
+    s = Session(SessionConfig(target_lag=2))
+    w = make(qtbot, s)
+    N = s.sequence.shape[0]
+    assert shown(w, "input")[0].size == 0
+    np.testing.assert_allclose(shown(w, "upcoming")[1], s.sequence[:, 0])  # all still to come
+    for _ in range(5):
+        s.step_forward()
+    y = forward(s.params, s.sequence[:5]).y  # (5, 1)
+    x_fed, v_fed = shown(w, "input")
+    np.testing.assert_array_equal(x_fed, np.arange(1, 6))
+    np.testing.assert_allclose(v_fed, s.sequence[:5, 0])
+    x_up, v_up = shown(w, "upcoming")  # continues from the last fed step
+    np.testing.assert_array_equal(x_up, np.arange(5, N + 1))
+    np.testing.assert_allclose(v_up, s.sequence[4:, 0])
+    x_out, v_out = shown(w, "output")
+    np.testing.assert_array_equal(x_out, np.arange(1, 6))
+    np.testing.assert_allclose(v_out, y[:, 0])
+    x_tar, v_tar = shown(w, "target")
+    np.testing.assert_array_equal(x_tar, np.arange(1, 6))
+    np.testing.assert_allclose(v_tar, [0, 0, *s.sequence[:3, 0]])  # x_{t−2}
+    assert "target" in w.legend_text()
+    # The x axis shows steps 1..N whatever has been fed.
+    (x0, x1), _ = w.inputs_plot.getViewBox().viewRange()
+    assert (x0, x1) == (0.5, N + 0.5)
+
+
+def test_all_fed_leaves_nothing_to_come(qtbot) -> None:
+    s = Session()
+    w = make(qtbot, s)
+    s.seek(s.sequence.shape[0])
+    assert shown(w, "upcoming")[0].size == 0
+
+
+def test_text_shows_classes_with_character_ticks(qtbot) -> None:
+    s = Session()
+    s.load_preset("hello world")
+    w = make(qtbot, s)
+    s.seek(7)
+    y = forward(s.params, s.sequence[:7]).y  # (7, V)
+    vocab = s.vocab
+    np.testing.assert_array_equal(shown(w, "input")[1], [vocab.index(c) for c in "hello w"])
+    np.testing.assert_array_equal(shown(w, "output")[1], np.argmax(y, axis=1))
+    np.testing.assert_array_equal(shown(w, "target")[1], s.targets)
+    ticks = w.inputs_plot.getAxis("left")._tickLevels[0]  # pyqtgraph has no public getter
+    assert [label for _, label in ticks] == [("␣" if c == " " else c) for c in vocab]
+    assert "argmax" in w.legend_text()
+
+
+def test_vector_components_get_their_own_curves(qtbot) -> None:
+    s = Session(SessionConfig(encoding="vector", input_size=3))
+    w = make(qtbot, s)
+    s.set_sequence(np.random.default_rng(0).standard_normal((10, 3)))
+    s.seek(4)
+    y = forward(s.params, s.sequence[:4]).y  # (4, 3)
+    for k, key in enumerate(("", " 2", " 3")):
+        np.testing.assert_allclose(shown(w, "input" + key)[1], s.sequence[:4, k])
+        np.testing.assert_allclose(shown(w, "output" + key)[1], y[:, k])
+    assert "input 4" not in w.curves
+
+
+def test_outputs_after_an_overflow_are_left_out(qtbot) -> None:
+    s = Session(SessionConfig(activation="linear", spectral_radius=3.0))
+    w = make(qtbot, s)
+    s.set_sequence(np.random.default_rng(1).standard_normal(700))
+    s.seek(700)
+    exploded_at = forward(s.params, s.sequence).exploded_at
+    assert exploded_at is not None
+    x, y = shown(w, "output")
+    np.testing.assert_array_equal(x, np.arange(1, exploded_at))
+    assert np.isfinite(y).all()
+    assert np.isfinite(w.outputs_plot.getViewBox().viewRange()).all()
+
+
+def test_marker_and_click_select_a_step(qtbot) -> None:
+    s = Session()
+    w = make(qtbot, s)
+    s.seek(8)
+    assert all(m.isVisible() and m.value() == 8 for m in w.markers)
+    qtbot.waitExposed(w)
+    view = w.outputs_plot.getViewBox()
+    pos = w.widget.mapFromScene(view.mapViewToScene(QPointF(3, 0.0)))
+    qtbot.mouseClick(w.widget.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+    assert s.selected_step == 3
+    assert all(m.value() == 3 for m in w.markers)
