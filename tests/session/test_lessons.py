@@ -11,7 +11,8 @@ from rnnviz.resources import asset_path
 from rnnviz.session import Session
 from rnnviz.session.lab import Lab
 from rnnviz.session.lessons import ScenarioFileError, load_folder, load_scenario
-from rnnviz.session.player import ScenarioPlayer
+from rnnviz.session.player import ScenarioPlayer, apply_slide
+from rnnviz.session.window_state import WindowState
 
 BUILT_IN = ("recurrence", "unrolling", "vanishing", "exploding", "gating")
 
@@ -120,3 +121,18 @@ def test_a_truncated_or_binary_file_is_reported(tmp_path: Path) -> None:
     path.write_bytes(b"\xff\xfe\x00garbage")
     with pytest.raises(ScenarioFileError, match="not a text file"):
         load_scenario(path)
+
+
+@pytest.mark.parametrize("name", ["unrolling", "gating"])
+def test_a_slide_sets_what_the_window_shows(name: str) -> None:
+    """One function applies a slide (the Lessons menu and ``rnnviz render`` alike): it sets
+    the window's state as well as the session's."""
+    scenario = load_scenario(asset_path(f"scenarios/{name}.json"))
+    for slide in scenario.slides:
+        session, state = Session(), WindowState(unrolled=not slide.unrolled)
+        lab = Lab(session)
+        apply_slide(session, slide, lab, state)
+        assert state.unrolled == slide.unrolled
+        assert state.page == ("lab" if slide.panel == "lab" else "network")
+        if slide.compare:
+            assert state.lab_tab == "Compare" and lab.comparison is not None

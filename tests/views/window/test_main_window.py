@@ -368,3 +368,23 @@ def test_a_closed_window_is_freed_at_once_not_by_the_garbage_collector(qtbot) ->
         assert ref() is None
     finally:
         gc.enable()
+
+
+def test_the_window_follows_its_state_and_the_keys_set_it(qtbot, window: MainWindow) -> None:
+    state = window.state
+    state.page = "lab"
+    assert window.pages.currentWidget() is window.lab_panel and window.act_lab.isChecked()
+    state.lab_tab = "Jacobians"
+    assert window.lab_panel.tabs.tabText(window.lab_panel.tabs.currentIndex()) == "Jacobians"
+    window.lab_panel.tabs.setCurrentIndex(0)  # the user clicks a tab: the state follows
+    assert state.lab_tab == window.lab_panel.tabs.tabText(0)
+    qtbot.keyClick(window, Qt.Key.Key_L)
+    assert state.page == "network" and window.pages.currentWidget() is window.splitter
+    state.unrolled = False
+    assert not window.graph.unrolled
+    qtbot.keyClick(window, Qt.Key.Key_U)
+    assert state.unrolled and window.graph.unrolled
+    state.controls_hidden = True
+    assert not window.input_dock.isVisible() and window.act_hide_controls.isChecked()
+    qtbot.keyClick(window, Qt.Key.Key_H)
+    assert not state.controls_hidden and window.input_dock.isVisible()
