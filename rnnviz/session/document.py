@@ -71,7 +71,7 @@ class _Saved:
 class Document:
     """Public: ``session``, ``lab``, ``window`` (WindowState), ``path`` (the open file or
     None), ``modified``, ``busy`` (an export is stepping through the session: not
-    autosaved); the verbs ``new``, ``open``, ``save``, ``recover`` and ``autosave``.
+    autosaved); the verbs ``new``, ``open``, ``save``, ``save_as``, ``recover`` and ``autosave``.
     ``changed`` fires when ``path`` or ``modified`` changes (the window's title follows)."""
 
     changed = Signal()
@@ -123,12 +123,16 @@ class Document:
         self._on_changed()
         self.changed.emit()
 
-    def save(self, path: str | Path | None = None) -> Path:
-        """Save everything on screen to ``path`` (default: the open file; ".rnnviz" is
-        added when it has no suffix) and return where it went."""
-        target = Path(path) if path is not None else self.path
-        if target is None:
+    def save(self) -> Path:
+        """Save to the open file (DocumentError when there is none yet: ask for a name)."""
+        if self.path is None:
             raise DocumentError("the session has no file yet: choose where to save it")
+        return self.save_as(self.path)
+
+    def save_as(self, path: str | Path) -> Path:
+        """Save everything on screen to ``path`` (".rnnviz" is added when it has no suffix),
+        which becomes the open file; returns where it went."""
+        target = Path(path)
         if not target.suffix:
             target = target.with_suffix(SUFFIX)
         self._write(target)

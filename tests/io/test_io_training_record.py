@@ -100,7 +100,7 @@ def test_a_session_file_with_a_bad_history_is_named(tmp_path: Path) -> None:
     path = tmp_path / "lecture.rnnviz"
     document = Document()
     document.lab.set_training(trained("copy", lag=2, length=8))
-    document.save(path)
+    document.save_as(path)
     contents = read_session(path)
     assert contents.training is not None and document.lab.training is not None
     assert contents.training.losses == document.lab.training.losses

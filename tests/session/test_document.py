@@ -26,7 +26,7 @@ def busy_session() -> Session:
 def test_save_then_open_restores_exactly(tmp_path: Path) -> None:
     s = busy_session()
     path = tmp_path / "lesson.rnnviz"
-    Document(s).save(path)
+    Document(s).save_as(path)
     fresh = Session()
     Document(fresh).open(path)
     assert fresh.config == s.config and fresh.t == 9 and fresh.selected_step == 4
@@ -40,7 +40,7 @@ def test_text_sessions_keep_their_vocabulary(tmp_path: Path) -> None:
     s = Session()
     s.load_preset("hello world")
     s.seek(5)
-    Document(s).save(tmp_path / "t.rnnviz")
+    Document(s).save_as(tmp_path / "t.rnnviz")
     fresh = Session()
     Document(fresh).open(tmp_path / "t.rnnviz")
     assert fresh.vocab == s.vocab and fresh.config.encoding == "text"
@@ -49,7 +49,7 @@ def test_text_sessions_keep_their_vocabulary(tmp_path: Path) -> None:
 
 def test_the_file_is_a_zip_of_json_and_npy_without_pickle(tmp_path: Path) -> None:
     path = tmp_path / "s.rnnviz"
-    Document(busy_session()).save(path)
+    Document(busy_session()).save_as(path)
     with zipfile.ZipFile(path) as z:
         manifest = json.loads(z.read("manifest.json"))
         assert manifest["format"] == "rnnviz-session" and manifest["version"] == 1
@@ -99,7 +99,7 @@ def test_bad_files_are_named_and_leave_the_session_unchanged(
     tmp_path: Path, damage: str, message: str
 ) -> None:
     path = tmp_path / "bad.rnnviz"
-    Document(busy_session()).save(path)
+    Document(busy_session()).save_as(path)
     with zipfile.ZipFile(path) as z:
         manifest = json.loads(z.read("manifest.json"))
     if damage == "truncate":
@@ -139,7 +139,7 @@ def test_a_crash_while_saving_never_leaves_half_a_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "keep.rnnviz"
-    Document(busy_session()).save(path)
+    Document(busy_session()).save_as(path)
     good = path.read_bytes()
 
     def boom(*args: object, **kwargs: object) -> None:
@@ -147,7 +147,7 @@ def test_a_crash_while_saving_never_leaves_half_a_file(
 
     monkeypatch.setattr(np, "save", boom)
     with pytest.raises(DocumentError, match="disk full"):
-        Document(Session()).save(path)
+        Document(Session()).save_as(path)
     assert path.read_bytes() == good
     assert list(tmp_path.iterdir()) == [path]  # no temporary file left behind
 
@@ -169,7 +169,7 @@ def test_what_the_window_showed_is_saved_with_the_session(tmp_path: Path) -> Non
     doc.lab.compare()
     doc.window.unrolled, doc.window.page, doc.window.lab_tab = False, "lab", "Training"
     doc.window.theme = "dark"  # a preference of the screen, not part of the work
-    path = doc.save(tmp_path / "shown")
+    path = doc.save_as(tmp_path / "shown")
     assert path.name == "shown.rnnviz" and doc.path == path and not doc.modified
     back = Document()
     back.open(path)
@@ -181,7 +181,7 @@ def test_what_the_window_showed_is_saved_with_the_session(tmp_path: Path) -> Non
 
 def test_a_file_without_a_view_shows_the_defaults(tmp_path: Path) -> None:
     doc = Document(busy_session())
-    path = doc.save(tmp_path / "old.rnnviz")
+    path = doc.save_as(tmp_path / "old.rnnviz")
     rewrite_member(path, "view.json", None)
     back = Document()
     back.window.unrolled = False
@@ -213,7 +213,7 @@ def rewrite_member(path: Path, name: str, data: bytes | None) -> None:
     ],
 )
 def test_a_bad_view_is_named_and_changes_nothing(tmp_path: Path, raw: bytes, message: str) -> None:
-    path = Document(busy_session()).save(tmp_path / "s.rnnviz")
+    path = Document(busy_session()).save_as(tmp_path / "s.rnnviz")
     rewrite_member(path, "view.json", raw)
     doc = Document()
     before = (doc.session.config, doc.session.params, doc.window.saved())
@@ -236,7 +236,7 @@ def test_modified_follows_the_work_and_the_title_signal_fires(tmp_path: Path) ->
     doc.window.unrolled = False  # how it is shown is not a change of the work
     assert not doc.modified
     doc.session.seek(2)
-    doc.save(tmp_path / "a.rnnviz")
+    doc.save_as(tmp_path / "a.rnnviz")
     assert not doc.modified and fired[-1] is False
 
 
@@ -245,7 +245,7 @@ def test_modified_follows_every_verb_but_the_backward_sweep(tmp_path: Path) -> N
     doc = Document()
     doc.session.seek(5)
     doc.session.run_backward()
-    doc.save(tmp_path / "a.rnnviz")
+    doc.save_as(tmp_path / "a.rnnviz")
     seen: list[Change] = []
     fired: list[bool] = []
     doc.session.changed.connect(seen.append)
@@ -290,3 +290,18 @@ def test_autosave_waits_while_an_export_steps_through_the_session(tmp_path: Path
     assert not doc.autosave(tmp_path / "a.rnnviz")
     doc.busy = False
     assert doc.autosave(tmp_path / "a.rnnviz")
+
+
+def test_save_needs_a_file_and_save_as_names_one(tmp_path: Path) -> None:
+    doc = Document()
+    doc.session.seek(2)
+    with pytest.raises(DocumentError, match="no file yet"):
+        doc.save()
+    assert doc.modified
+    first = doc.save_as(tmp_path / "a")
+    doc.session.seek(5)
+    assert doc.save() == first and not doc.modified
+    assert Document().session.t == 0
+    back = Document()
+    back.open(first)
+    assert back.session.t == 5

@@ -141,7 +141,7 @@ class FileController(ProblemReporter, QObject):
     def save_session(self, path: str | Path) -> bool:
         """Save everything on screen to ``path`` (".rnnviz" is added when it has no suffix)."""
         try:
-            saved = self.document.save(Path(path))
+            saved = self.document.save_as(Path(path))
         except DocumentError as e:
             self._fail("Cannot save the session", str(e))
             return False

@@ -139,7 +139,7 @@ def test_open_through_the_file_dialog(qtbot, window: MainWindow, tmp_path: Path)
     saved = Session()
     saved.seek(9)
     path = tmp_path / "nine.rnnviz"
-    Document(saved).save(path)
+    Document(saved).save_as(path)
 
     def answer() -> None:
         dialog = window.files.dialog
@@ -441,7 +441,7 @@ def make_bad_session(kind: str, tmp_path: Path) -> Path:
     path = tmp_path / f"{kind}.rnnviz"
     s = Session()
     s.seek(3)
-    Document(s).save(path)
+    Document(s).save_as(path)
     if kind == "corrupt":
         path.write_bytes(b"\x00garbage" * 50)
     elif kind == "truncated":
