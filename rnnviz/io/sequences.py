@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from rnnviz.io.refusal import refusing
+
 SEQUENCE_SUFFIXES: tuple[str, ...] = (".npy", ".csv")
 _NPY_MAGIC = b"\x93NUMPY"
 
@@ -23,6 +25,13 @@ class SequenceFileError(ValueError):
 
 
 def load_sequence(path: str | os.PathLike[str]) -> np.ndarray:
+    """Read a sequence file as a (T, N) float64 array with T ≥ 1 finite rows;
+    SequenceFileError (one line, naming the file) if it is unusable for any reason."""
+    with refusing(SequenceFileError, path):
+        return _load_sequence(path)
+
+
+def _load_sequence(path: str | os.PathLike[str]) -> np.ndarray:
     """Read a sequence file as a (T, N) float64 array with T ≥ 1 finite rows."""
     path = Path(path)
 

@@ -32,6 +32,7 @@ import numpy as np
 
 from rnnviz.engine.params import DTYPES, GATES, Params
 from rnnviz.engine.train import TrainingHistory
+from rnnviz.io.refusal import refusing
 from rnnviz.io.training_record import training_from_dict, training_to_dict
 
 FORMAT = "rnnviz-session"
@@ -96,6 +97,13 @@ def write_session(path: str | Path, contents: SessionContents) -> None:
 
 
 def read_session(path: str | Path) -> SessionContents:
+    """Read and check a whole session file; SessionFileError (one line, naming the file)
+    for anything wrong with it, whatever it is."""
+    with refusing(SessionFileError, path):
+        return _read_session(path)
+
+
+def _read_session(path: str | Path) -> SessionContents:
     """Read and check a whole session file; SessionFileError naming the file and problem."""
     path = Path(path)
 

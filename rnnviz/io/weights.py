@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from rnnviz.engine.params import DTYPES, GATES, Params
+from rnnviz.io.refusal import refusing
 
 WEIGHT_SUFFIXES: tuple[str, ...] = (".npz", ".safetensors", ".pt", ".pth")
 
@@ -203,6 +204,15 @@ def _check_shapes(
 
 
 def load_weights(
+    path: str | os.PathLike[str], activation: str = "tanh", dtype: str = "float64"
+) -> LoadedWeights:
+    """Read a weight file (.npz, .safetensors, .pt, .pth); WeightFileError (one line, naming
+    the file) if it is unusable for any reason."""
+    with refusing(WeightFileError, path):
+        return _load_weights(path, activation, dtype)
+
+
+def _load_weights(
     path: str | os.PathLike[str], activation: str = "tanh", dtype: str = "float64"
 ) -> LoadedWeights:
     """Read a weight file (.npz, .safetensors, .pt, .pth); raise WeightFileError if unusable."""

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from rnnviz.io.refusal import refusing
 from rnnviz.session.config import SessionConfig
 from rnnviz.session.presets import PRESETS
 
@@ -58,6 +59,13 @@ class Scenario:
 
 
 def load_scenario(path: str | Path) -> Scenario:
+    """Read a lesson file; ScenarioFileError (one line, naming the file) if it is unusable
+    for any reason: a bad lesson is skipped, never a reason for the app not to start."""
+    with refusing(ScenarioFileError, path):
+        return _load_scenario(path)
+
+
+def _load_scenario(path: str | Path) -> Scenario:
     path = Path(path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
