@@ -440,6 +440,7 @@ def _compute_lab(panel: str, widget: QWidget, lab: Lab) -> None:
 
 def _with_caption(widget: QWidget, caption: str) -> QWidget:
     """The slide's caption above the picture, as the lesson bar shows it in the window."""
+    from PyQt6.QtCore import Qt
     from PyQt6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
     from rnnviz.views.look import sizes
@@ -447,7 +448,9 @@ def _with_caption(widget: QWidget, caption: str) -> QWidget:
 
     frame = QWidget()
     frame.setWindowTitle(widget.windowTitle())
-    label = QLabel(caption, frame)
+    label = QLabel(frame)
+    label.setTextFormat(Qt.TextFormat.PlainText)  # a lesson file's caption is data, not HTML
+    label.setText(caption)
     label.setObjectName("caption")
     label.setWordWrap(True)
     label.setFont(sizes.font(sizes.BADGE_PT, bold=True))

@@ -16,6 +16,7 @@ from PyQt6.QtWidgets import QFileDialog, QInputDialog, QMenu, QMessageBox, QWidg
 from rnnviz.session.choices import ACTIVATIONS
 from rnnviz.session.document import SUFFIX, Document, DocumentError
 from rnnviz.session.weights import WEIGHT_SUFFIXES, WeightImportError, read_weights, use_weights
+from rnnviz.views.look.plain_text import plain_tooltip
 from rnnviz.views.window.problems import ProblemReporter
 from rnnviz.views.window.settings import (
     last_folder,
@@ -95,9 +96,9 @@ class FileController(ProblemReporter, QObject):
         self.recent_menu.clear()
         paths = recent_files() if self.persistent else []
         for k, path in enumerate(paths, start=1):
-            entry = self.recent_menu.addAction(f"&{k} {Path(path).name}")
+            entry = self.recent_menu.addAction(f"&{k} {Path(path).name.replace('&', '&&')}")
             assert entry is not None
-            entry.setToolTip(path)
+            entry.setToolTip(plain_tooltip(path))
             entry.triggered.connect(
                 lambda _=False, p=path: self.may_discard() and self.open_recent(p)
             )

@@ -21,6 +21,7 @@ from rnnviz.resources import asset_path
 from rnnviz.session.document import Document
 from rnnviz.session.lessons import Scenario, ScenarioFileError, load_scenario
 from rnnviz.session.player import ScenarioPlayer
+from rnnviz.views.look.plain_text import plain_tooltip
 from rnnviz.views.window.lessons_bar import LessonBar
 from rnnviz.views.window.settings import app_settings
 from rnnviz.views.window.window_host import host, host_widget
@@ -58,7 +59,8 @@ def load_lessons(folder: Path) -> tuple[list[Scenario], list[LessonProblem]]:
 class LessonsController(QObject):
     """Public: ``player`` (ScenarioPlayer), ``bar`` (LessonBar), ``menu`` (the Lessons menu),
     ``scenarios`` (built-in then the user's, each in order), ``built_in``, ``user``,
-    ``problems`` (LessonProblem list), ``user_folder``; ``open_lesson``, ``next_slide``,
+    ``problems`` (LessonProblem list), ``problem_box`` (the report of skipped files while
+    shown), ``user_folder``; ``open_lesson``, ``next_slide``,
     ``previous_slide``, ``close_lesson``, ``set_user_folder``, ``reload``; the actions
     ``act_next``, ``act_previous``, ``act_close``, ``act_add_folder``, ``act_reload``."""
 
@@ -79,7 +81,7 @@ class LessonsController(QObject):
         self.user: list[Scenario] = []
         self.scenarios: list[Scenario] = []
         self.problems: list[LessonProblem] = []
-        self._problem_box: QMessageBox | None = None
+        self.problem_box: QMessageBox | None = None
         self._build_actions()
         self.bar = LessonBar(self.act_previous, self.act_next, self.act_close)
         # Above the pages, in the central column: the caption sits right over what it
@@ -136,7 +138,7 @@ class LessonsController(QObject):
             entry = self.menu.addAction(f"{problem.path.name} — cannot be read")
             assert entry is not None
             entry.setEnabled(False)
-            entry.setToolTip(problem.reason)
+            entry.setToolTip(plain_tooltip(problem.reason))
         self.menu.addSeparator()
         self.menu.addActions([self.act_previous, self.act_next, self.act_close])
         self.menu.addSeparator()
@@ -147,7 +149,7 @@ class LessonsController(QObject):
         entry = self.menu.addAction(scenario.title.replace("&", "&&"))  # & marks a mnemonic
         assert entry is not None
         entry.setCheckable(True)
-        entry.setToolTip(scenario.summary or scenario.title)
+        entry.setToolTip(plain_tooltip(scenario.summary or scenario.title))
         entry.setData(str(scenario.path))
         entry.triggered.connect(lambda _=False, s=scenario: self._open(s, 1))
         self._group.addAction(entry)
@@ -251,9 +253,9 @@ class LessonsController(QObject):
 
     def _report(self, problems: list[LessonProblem]) -> None:
         """One non-modal message naming every file that was skipped, and why."""
-        if self._problem_box is not None and not sip.isdeleted(self._problem_box):
-            self._problem_box.close()
-        self._problem_box = None
+        if self.problem_box is not None and not sip.isdeleted(self.problem_box):
+            self.problem_box.close()
+        self.problem_box = None
         if not problems:
             return
         items = "".join(
@@ -273,7 +275,7 @@ class LessonsController(QObject):
         box.setModal(False)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.show()
-        self._problem_box = box
+        self.problem_box = box
         count = len(problems)
         host(self).show_message(
             f"{count} lesson file{'s' if count > 1 else ''} could not be read", 8000

@@ -17,6 +17,7 @@ from PyQt6.QtWidgets import (
 
 from rnnviz.views.look import widget_style
 from rnnviz.views.look.appearance import appearance, colors
+from rnnviz.views.look.plain_text import plain_label
 
 CAPTION_PT = 20  # the sentence the teacher talks over: read from the back row
 HEADER_PT = 16
@@ -37,7 +38,7 @@ class LessonBar(QFrame):
         super().__init__(parent)
         self.setObjectName("lessonBar")
         appearance.keep(self, "colours", lambda bar: bar.setStyleSheet(_sheet()))
-        self.title = QLabel(self)
+        self.title = plain_label(QLabel(self))  # a lesson file's title is data, not HTML
         widget_style.set_font(self.title, HEADER_PT, bold=True)
         self.position = QLabel(self)
         widget_style.set_font(self.position, HEADER_PT)

@@ -29,6 +29,7 @@ from rnnviz.views.graph.view import GraphView
 from rnnviz.views.lab.panel import LabPanel
 from rnnviz.views.look import theme
 from rnnviz.views.look.appearance import appearance, colors
+from rnnviz.views.look.plain_text import plain_label
 from rnnviz.views.panels.controls import ControlsPanel
 from rnnviz.views.panels.equations import EquationsPanel
 from rnnviz.views.panels.input_panel import InputPanel
@@ -393,7 +394,7 @@ class MainWindow(QMainWindow):
         bar.addWidget(spacer)
         # Hints appear here, beside the buttons the audience is looking at; a status bar would
         # take a line of height from the panels for a message shown now and then.
-        self.message = QLabel(bar)
+        self.message = plain_label(QLabel(bar))  # hints quote file names
         self.message.setStyleSheet("color: #b71c1c; font-weight: bold; padding-right: 12px;")
         bar.addWidget(self.message)
         self._message_timer = QTimer(self)
