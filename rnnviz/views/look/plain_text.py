@@ -13,7 +13,7 @@ from PyQt6.QtWidgets import QLabel
 def plain_tooltip(text: str) -> str:
     """A tooltip that shows ``text`` literally. Qt guesses whether a tooltip is rich text
     and offers no switch, so the text is escaped inside markup of our own."""
-    return f"<p style='white-space:pre-wrap'>{html.escape(text)}</p>"
+    return f"<p style='white-space:pre-wrap'>{html.escape(text, quote=False)}</p>"
 
 
 def plain_label(label: QLabel) -> QLabel:
