@@ -16,12 +16,8 @@ import numpy as np
 from psygnal import Signal
 
 from rnnviz.engine import bptt, forward, init_params, with_spectral_radius
-from rnnviz.engine.gates import (
-    SATURATED_ABOVE,
-    activation_derivative,
-    mean_gate,
-    saturated_fraction,
-)
+from rnnviz.engine.gates import MAX_SLOPE as MAX_SLOPE  # for the views' captions
+from rnnviz.engine.gates import SATURATED_BELOW, mean_gate, relative_slopes
 from rnnviz.engine.gradcheck import GradCheck, gradient_check_steps
 from rnnviz.engine.jacobian import (
     jacobian_between,
@@ -69,8 +65,17 @@ class SweepResult:
 
 @dataclass(frozen=True)
 class Saturation:
-    fraction: np.ndarray  # (T,) share of units with |h| > SATURATED_ABOVE
-    derivative: np.ndarray  # (T, H) the nonlinearity's derivative
+    """How flat the cell's nonlinearities are: one quantity, per unit and per step.
+
+    ``slope`` holds each nonlinearity's slope over its largest possible slope (0..1), its
+    column blocks of H units in the order of ``groups``; ``fraction`` is, per step, the
+    share of those slopes below ``threshold``, so it is exactly what ``slope`` shows.
+    """
+
+    fraction: np.ndarray  # (T,) share of slope < threshold per step
+    slope: np.ndarray  # (T, K*H) relative slopes, K = len(groups) blocks of H units
+    groups: tuple[str, ...]  # e.g. ("h",) for vanilla, ("i", "f", "g", "o", "tanh c")
+    threshold: float = SATURATED_BELOW
 
 
 class LabChange(enum.Flag):
@@ -186,8 +191,11 @@ class Lab:
 
     # ---- 4. saturation (quick) ---------------------------------------------------------
     def saturation(self) -> Saturation:
-        trace = self.session.trace
-        return Saturation(saturated_fraction(trace, SATURATED_ABOVE), activation_derivative(trace))
+        """The saturation of every nonlinearity of the session's fed steps."""
+        slopes = relative_slopes(self.session.trace)
+        slope = np.concatenate(list(slopes.values()), axis=1)  # (T, K*H)
+        fraction = (slope < SATURATED_BELOW).mean(axis=1)  # (T,)
+        return Saturation(fraction, slope, tuple(slopes), SATURATED_BELOW)
 
     # ---- 5. training (worker) ---------------------------------------------------------
     def make_task(self, name: str, length: int = 20, lag: int = 5, text: str = "") -> Task:

@@ -97,5 +97,17 @@ def test_saturation_reads_the_session_trace() -> None:
     s = Session(SessionConfig(spectral_radius=2.0, hidden_size=20))
     s.seek(20)
     sat = Lab(s).saturation()
-    np.testing.assert_array_equal(sat.fraction, (np.abs(s.trace.h) > 0.9).mean(axis=1))
-    np.testing.assert_allclose(sat.derivative, 1 - s.trace.h**2)
+    assert sat.groups == ("h",) and sat.threshold == 0.1
+    np.testing.assert_allclose(sat.slope, 1 - s.trace.h**2)
+    # The fraction is the slope array's own per-step share below the threshold.
+    np.testing.assert_array_equal(sat.fraction, (np.abs(s.trace.h) > np.sqrt(0.9)).mean(axis=1))
+    np.testing.assert_array_equal(sat.fraction, (sat.slope < sat.threshold).mean(axis=1))
+
+
+def test_lstm_saturation_stacks_gates_and_tanh_c() -> None:
+    s = Session(SessionConfig(cell="lstm", spectral_radius=2.0, hidden_size=5))
+    s.seek(9)
+    sat = Lab(s).saturation()
+    assert sat.groups == ("i", "f", "g", "o", "tanh c") and sat.slope.shape == (9, 25)
+    np.testing.assert_allclose(sat.slope[:, 20:], 1 - np.tanh(s.trace.c) ** 2)
+    np.testing.assert_array_equal(sat.fraction, (sat.slope < 0.1).mean(axis=1))
