@@ -83,7 +83,7 @@ class LabChange(enum.Flag):
 
     COMPARISON = enum.auto()
     SWEEP = enum.auto()  # the ρ sweep
-    JACOBIANS = enum.auto()  # the matrix of ‖∂h_t/∂h_k‖
+    JACOBIANS = enum.auto()  # the matrix of ‖∂h_t/∂h_k‖ (LSTM: ‖∂h_t/∂(h_k, c_k)‖)
     TRAINING = enum.auto()
     GRADCHECK = enum.auto()
 
@@ -170,21 +170,25 @@ class Lab:
         self._store("sweep", result)
 
     # ---- 3. Jacobians ------------------------------------------------------------------
+    # For the LSTM both are of ∂h_t/∂(h_k, c_k): h_t's dependence on the whole state at k,
+    # the cell-state path included, which is also what the regime badge measures.
     def pair_singular_values(self, k: int, t: int) -> np.ndarray:
-        """Singular values of ∂h_t/∂h_k (1-based, k ≤ t ≤ steps fed), largest first."""
+        """Singular values of ∂h_t/∂h_k (LSTM: ∂h_t/∂(h_k, c_k)), 1-based, k ≤ t ≤ steps
+        fed, largest first: (H,)."""
         trace = self.session.trace
         if self._jacobians is None or self._jacobians[0] is not trace:
             self._jacobians = (trace, step_jacobians(trace))  # once per trace, not per pair
-        M = jacobian_between(trace, k, t, self._jacobians[1])  # (H, H)
+        M = jacobian_between(trace, k, t, self._jacobians[1], include_cell_state=True)
         if not np.isfinite(M).all():
             raise ValueError(f"∂h_{t}/∂h_{k} overflows: its norm is beyond the float range")
         return np.linalg.svd(M, compute_uv=False)
 
     def jacobian_matrix_steps(self) -> Steps[np.ndarray]:
-        """A generator for a worker: returns the (T, T) matrix of ‖∂h_t/∂h_k‖₂."""
+        """A generator for a worker: returns the (T, T) matrix of ‖∂h_t/∂h_k‖₂ (LSTM:
+        ‖∂h_t/∂(h_k, c_k)‖₂)."""
         if self.session.t < 1:
             raise ValueError("feed at least one step first")
-        return jacobian_norm_matrix_steps(self.session.trace)
+        return jacobian_norm_matrix_steps(self.session.trace, include_cell_state=True)
 
     def set_jacobian_matrix(self, matrix: np.ndarray | None) -> None:
         self._store("jacobian_matrix", matrix)

@@ -59,6 +59,29 @@ def test_jacobian_between_matches_finite_differences(cell: str) -> None:
     )
 
 
+def test_the_lstm_jacobian_of_the_whole_state_matches_finite_differences() -> None:
+    rng = np.random.default_rng(3)
+    p = init_params("lstm", 2, 4, 2, rng)
+    x = rng.standard_normal((8, 2))
+    trace = forward(p, x)
+    base = forward(p, x[:2])
+    h_k, c_k = base.h_all[-1], base.c_all[-1]
+    eps, H = 1e-6, p.hidden_size
+    J = np.empty((H, 2 * H))  # ∂h_7/∂(h_2, c_2) by central differences
+    for j in range(2 * H):
+        ends = []
+        for sign in (1.0, -1.0):
+            state = np.concatenate([h_k, c_k])
+            state[j] += sign * eps
+            ends.append(forward(p, x[2:7], h0=state[:H], c0=state[H:]).h_all[-1])
+        J[:, j] = (ends[0] - ends[1]) / (2 * eps)
+    np.testing.assert_allclose(jacobian_between(trace, 2, 7, include_cell_state=True), J, atol=1e-8)
+    M = jacobian_norm_matrix(trace, include_cell_state=True)
+    # The last row is what the regime badge reads: ‖∂h_T/∂(h_t, c_t)‖₂.
+    np.testing.assert_allclose(M[-1], jacobian_norms(trace, include_cell_state=True)[0])
+    np.testing.assert_allclose(np.diag(M), 1.0, rtol=1e-12)
+
+
 @pytest.mark.parametrize("cell", CELLS)
 def test_norm_matrix_agrees_with_the_bptt_jacobian_norms(cell: str) -> None:
     rng = np.random.default_rng(4)
