@@ -1,8 +1,13 @@
 """Looking inside a forward trace: gate activations and saturation.
 
 These make the mechanism visible: an LSTM's forget gate near 1 keeps the cell-state path
-open; a tanh unit with |h| near 1 has a derivative near 0, so the gradient through it dies
-even when σ_max(W_hh) > 1.
+open; a unit whose nonlinearity sits where its slope is flat passes almost no gradient
+through that nonlinearity, even when σ_max(W_hh) > 1.
+
+Saturation is one rule for every nonlinearity: its slope divided by the largest slope it can
+have (1 for tanh, relu and linear, 1/4 for the sigmoid) is below ``SATURATED_BELOW``. So a
+tanh unit is saturated when 1 − h² < 0.1 (|h| > 0.949), a sigmoid when σ′ < 0.025, a relu
+when it is dead (slope 0), and a linear unit never.
 """
 
 from __future__ import annotations
@@ -13,7 +18,19 @@ from rnnviz.engine.activations import derivative_from_output
 from rnnviz.engine.forward import ForwardTrace
 from rnnviz.engine.params import GATE_NAMES
 
-SATURATED_ABOVE = 0.9
+SATURATED_BELOW = 0.1  # a slope below this share of its nonlinearity's maximum is saturated
+MAX_SLOPE: dict[str, float] = {"tanh": 1.0, "sigmoid": 0.25, "relu": 1.0, "linear": 1.0}
+# Which nonlinearity makes each gate of the gated cells (PyTorch's LSTM and GRU).
+GATE_ACTIVATION: dict[str, str] = {
+    "i": "sigmoid",
+    "f": "sigmoid",
+    "g": "tanh",
+    "o": "sigmoid",
+    "r": "sigmoid",
+    "z": "sigmoid",
+    "n": "tanh",
+}
+TANH_C = "tanh c"  # the LSTM's output nonlinearity h = o ⊙ tanh(c), named as a slope group
 
 
 def gate_activations(trace: ForwardTrace) -> dict[str, np.ndarray]:
@@ -36,24 +53,20 @@ def mean_gate(trace: ForwardTrace, name: str) -> np.ndarray:
     return gates[name].mean(axis=1)
 
 
-def saturated_fraction(trace: ForwardTrace, threshold: float = SATURATED_ABOVE) -> np.ndarray:
-    """The fraction of hidden units with |h_t| > threshold, per step: (T,)."""
-    if trace.T == 0:
-        return np.zeros(0)
-    return (np.abs(trace.h) > threshold).mean(axis=1)
+def relative_slopes(trace: ForwardTrace) -> dict[str, np.ndarray]:
+    """Every nonlinearity's slope over its largest possible slope, per step and unit, in 0..1.
 
-
-def activation_derivative(trace: ForwardTrace) -> np.ndarray:
-    """The derivative of the cell's state nonlinearity at every step and unit: (T, H).
-
-    Vanilla: f'(a_t) (1 − h² for tanh). LSTM: 1 − tanh²(c_t), the factor on the path
-    through h_t = o ⊙ tanh(c_t). GRU: 1 − n_t², the factor through the candidate state.
+    Keyed by what it is the slope of, in this order: vanilla "h" (f′(a_t)); LSTM "i", "f",
+    "g", "o" and "tanh c"; GRU "r", "z", "n". Each array is (T, H).
     """
     p = trace.params
     if p.cell == "vanilla":
-        return derivative_from_output(p.activation, trace.h)
+        slope = derivative_from_output(p.activation, trace.h)  # (T, H)
+        return {"h": slope / MAX_SLOPE[p.activation]}
+    out = {
+        name: derivative_from_output(GATE_ACTIVATION[name], a) / MAX_SLOPE[GATE_ACTIVATION[name]]
+        for name, a in gate_activations(trace).items()
+    }
     if p.cell == "lstm":
-        tc = np.tanh(trace.c)  # (T, H)
-        return 1.0 - tc * tc
-    n = gate_activations(trace)["n"]  # (T, H)
-    return 1.0 - n * n
+        out[TANH_C] = derivative_from_output("tanh", np.tanh(trace.c))  # (T, H)
+    return out

@@ -133,11 +133,20 @@ def step_jacobians(trace) -> np.ndarray:
     return out
 
 
-def jacobian_between(trace, k: int, t: int, steps: np.ndarray | None = None) -> np.ndarray:
+def jacobian_between(
+    trace,
+    k: int,
+    t: int,
+    steps: np.ndarray | None = None,
+    include_cell_state: bool = False,
+) -> np.ndarray:
     """∂h_t/∂h_k for 0 ≤ k ≤ t ≤ T (1-based steps, h_0 the initial state): (H, H).
 
-    For the LSTM, c_k is held fixed (the h-block of the state Jacobian). ``steps`` may pass
-    ``step_jacobians(trace)`` already computed, to answer many pairs quickly.
+    For the LSTM, c_k is held fixed (the h-block of the state Jacobian); with
+    ``include_cell_state`` it is ∂h_t/∂(h_k, c_k), (H, 2H): how much h_t depends on the whole
+    state at k, the cell-state path included (other cells: the same as without).
+    ``steps`` may pass ``step_jacobians(trace)`` already computed, to answer many pairs
+    quickly.
     """
     if not 0 <= k <= t <= trace.T:
         raise ValueError(f"need 0 ≤ k ≤ t ≤ {trace.T}, got k = {k}, t = {t}")
@@ -147,29 +156,33 @@ def jacobian_between(trace, k: int, t: int, steps: np.ndarray | None = None) -> 
     with np.errstate(all="ignore"):
         for s in range(k, t):
             P = J[s] @ P  # J[s] maps s_s → s_{s+1}
-    return P[:H, :H]  # (H, H)
+    return P[:H] if include_cell_state else P[:H, :H]  # (H, S) or (H, H)
 
 
-def jacobian_norm_matrix(trace) -> np.ndarray:
+def jacobian_norm_matrix(trace, include_cell_state: bool = False) -> np.ndarray:
     """``jacobian_norm_matrix_steps`` run to the end."""
-    return run_to_end(jacobian_norm_matrix_steps(trace))
+    return run_to_end(jacobian_norm_matrix_steps(trace, include_cell_state))
 
 
-def jacobian_norm_matrix_steps(trace) -> Steps[np.ndarray]:
+def jacobian_norm_matrix_steps(trace, include_cell_state: bool = False) -> Steps[np.ndarray]:
     """Yields (done, total) per k; returns M with M[t-1, k-1] = ‖∂h_t/∂h_k‖₂ for
     1 ≤ k ≤ t ≤ T (1 on the diagonal, 0 above it), shape (T, T). Overflow gives inf.
+
+    With ``include_cell_state`` the LSTM's entries are ‖∂h_t/∂(h_k, c_k)‖₂ (see
+    ``jacobian_between``); the diagonal stays 1, since ∂h_k/∂(h_k, c_k) = [I 0].
     """
     T, H = trace.T, trace.params.hidden_size
     J = step_jacobians(trace)  # (T, S, S): J[s] = ∂s_{s+1}/∂s_s
+    W = J.shape[1] if include_cell_state else H  # the columns kept: (h_k, c_k) or h_k
     M = np.zeros((T, T))  # (T, T)
     with np.errstate(all="ignore"):
         for k in range(1, T + 1):
-            blocks = np.empty((T - k + 1, H, H))  # ∂h_t/∂h_k for t = k..T
+            blocks = np.empty((T - k + 1, H, W))  # ∂h_t/∂h_k (or ∂(h_k, c_k)) for t = k..T
             P = np.eye(J.shape[1])  # (S, S)
-            blocks[0] = P[:H, :H]
+            blocks[0] = P[:H, :W]
             for i, s in enumerate(range(k, T), start=1):
                 P = J[s] @ P
-                blocks[i] = P[:H, :H]
+                blocks[i] = P[:H, :W]
             finite = np.isfinite(blocks).all(axis=(1, 2))  # (T-k+1,)
             norms = np.full(T - k + 1, np.inf)
             if finite.any():

@@ -16,12 +16,8 @@ import numpy as np
 from psygnal import Signal
 
 from rnnviz.engine import bptt, forward, init_params, with_spectral_radius
-from rnnviz.engine.gates import (
-    SATURATED_ABOVE,
-    activation_derivative,
-    mean_gate,
-    saturated_fraction,
-)
+from rnnviz.engine.gates import MAX_SLOPE as MAX_SLOPE  # for the views' captions
+from rnnviz.engine.gates import SATURATED_BELOW, mean_gate, relative_slopes
 from rnnviz.engine.gradcheck import GradCheck, gradient_check_steps
 from rnnviz.engine.jacobian import (
     jacobian_between,
@@ -69,8 +65,17 @@ class SweepResult:
 
 @dataclass(frozen=True)
 class Saturation:
-    fraction: np.ndarray  # (T,) share of units with |h| > SATURATED_ABOVE
-    derivative: np.ndarray  # (T, H) the nonlinearity's derivative
+    """How flat the cell's nonlinearities are: one quantity, per unit and per step.
+
+    ``slope`` holds each nonlinearity's slope over its largest possible slope (0..1), its
+    column blocks of H units in the order of ``groups``; ``fraction`` is, per step, the
+    share of those slopes below ``threshold``, so it is exactly what ``slope`` shows.
+    """
+
+    fraction: np.ndarray  # (T,) share of slope < threshold per step
+    slope: np.ndarray  # (T, K*H) relative slopes, K = len(groups) blocks of H units
+    groups: tuple[str, ...]  # e.g. ("h",) for vanilla, ("i", "f", "g", "o", "tanh c")
+    threshold: float = SATURATED_BELOW
 
 
 class LabChange(enum.Flag):
@@ -78,7 +83,7 @@ class LabChange(enum.Flag):
 
     COMPARISON = enum.auto()
     SWEEP = enum.auto()  # the ρ sweep
-    JACOBIANS = enum.auto()  # the matrix of ‖∂h_t/∂h_k‖
+    JACOBIANS = enum.auto()  # the matrix of ‖∂h_t/∂h_k‖ (LSTM: ‖∂h_t/∂(h_k, c_k)‖)
     TRAINING = enum.auto()
     GRADCHECK = enum.auto()
 
@@ -165,29 +170,36 @@ class Lab:
         self._store("sweep", result)
 
     # ---- 3. Jacobians ------------------------------------------------------------------
+    # For the LSTM both are of ∂h_t/∂(h_k, c_k): h_t's dependence on the whole state at k,
+    # the cell-state path included, which is also what the regime badge measures.
     def pair_singular_values(self, k: int, t: int) -> np.ndarray:
-        """Singular values of ∂h_t/∂h_k (1-based, k ≤ t ≤ steps fed), largest first."""
+        """Singular values of ∂h_t/∂h_k (LSTM: ∂h_t/∂(h_k, c_k)), 1-based, k ≤ t ≤ steps
+        fed, largest first: (H,)."""
         trace = self.session.trace
         if self._jacobians is None or self._jacobians[0] is not trace:
             self._jacobians = (trace, step_jacobians(trace))  # once per trace, not per pair
-        M = jacobian_between(trace, k, t, self._jacobians[1])  # (H, H)
+        M = jacobian_between(trace, k, t, self._jacobians[1], include_cell_state=True)
         if not np.isfinite(M).all():
             raise ValueError(f"∂h_{t}/∂h_{k} overflows: its norm is beyond the float range")
         return np.linalg.svd(M, compute_uv=False)
 
     def jacobian_matrix_steps(self) -> Steps[np.ndarray]:
-        """A generator for a worker: returns the (T, T) matrix of ‖∂h_t/∂h_k‖₂."""
+        """A generator for a worker: returns the (T, T) matrix of ‖∂h_t/∂h_k‖₂ (LSTM:
+        ‖∂h_t/∂(h_k, c_k)‖₂)."""
         if self.session.t < 1:
             raise ValueError("feed at least one step first")
-        return jacobian_norm_matrix_steps(self.session.trace)
+        return jacobian_norm_matrix_steps(self.session.trace, include_cell_state=True)
 
     def set_jacobian_matrix(self, matrix: np.ndarray | None) -> None:
         self._store("jacobian_matrix", matrix)
 
     # ---- 4. saturation (quick) ---------------------------------------------------------
     def saturation(self) -> Saturation:
-        trace = self.session.trace
-        return Saturation(saturated_fraction(trace, SATURATED_ABOVE), activation_derivative(trace))
+        """The saturation of every nonlinearity of the session's fed steps."""
+        slopes = relative_slopes(self.session.trace)
+        slope = np.concatenate(list(slopes.values()), axis=1)  # (T, K*H)
+        fraction = (slope < SATURATED_BELOW).mean(axis=1)  # (T,)
+        return Saturation(fraction, slope, tuple(slopes), SATURATED_BELOW)
 
     # ---- 5. training (worker) ---------------------------------------------------------
     def make_task(self, name: str, length: int = 20, lag: int = 5, text: str = "") -> Task:

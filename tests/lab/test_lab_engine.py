@@ -8,10 +8,11 @@ import pytest
 from rnnviz.engine import CELLS, forward, init_params, jacobian_norms, orthogonal
 from rnnviz.engine.activations import sigmoid
 from rnnviz.engine.gates import (
-    activation_derivative,
+    SATURATED_BELOW,
+    TANH_C,
     gate_activations,
     mean_gate,
-    saturated_fraction,
+    relative_slopes,
 )
 from rnnviz.engine.gradcheck import gradient_check
 from rnnviz.engine.jacobian import (
@@ -58,6 +59,29 @@ def test_jacobian_between_matches_finite_differences(cell: str) -> None:
     )
 
 
+def test_the_lstm_jacobian_of_the_whole_state_matches_finite_differences() -> None:
+    rng = np.random.default_rng(3)
+    p = init_params("lstm", 2, 4, 2, rng)
+    x = rng.standard_normal((8, 2))
+    trace = forward(p, x)
+    base = forward(p, x[:2])
+    h_k, c_k = base.h_all[-1], base.c_all[-1]
+    eps, H = 1e-6, p.hidden_size
+    J = np.empty((H, 2 * H))  # ∂h_7/∂(h_2, c_2) by central differences
+    for j in range(2 * H):
+        ends = []
+        for sign in (1.0, -1.0):
+            state = np.concatenate([h_k, c_k])
+            state[j] += sign * eps
+            ends.append(forward(p, x[2:7], h0=state[:H], c0=state[H:]).h_all[-1])
+        J[:, j] = (ends[0] - ends[1]) / (2 * eps)
+    np.testing.assert_allclose(jacobian_between(trace, 2, 7, include_cell_state=True), J, atol=1e-8)
+    M = jacobian_norm_matrix(trace, include_cell_state=True)
+    # The last row is what the regime badge reads: ‖∂h_T/∂(h_t, c_t)‖₂.
+    np.testing.assert_allclose(M[-1], jacobian_norms(trace, include_cell_state=True)[0])
+    np.testing.assert_allclose(np.diag(M), 1.0, rtol=1e-12)
+
+
 @pytest.mark.parametrize("cell", CELLS)
 def test_norm_matrix_agrees_with_the_bptt_jacobian_norms(cell: str) -> None:
     rng = np.random.default_rng(4)
@@ -102,14 +126,82 @@ def test_lstm_gates_are_the_cells_own_activations() -> None:
         mean_gate(trace, "z")
 
 
-def test_saturation_counts_units_beyond_point_nine() -> None:
-    rng = np.random.default_rng(6)
-    p = init_params("vanilla", 1, 50, 1, rng, scheme="normal", spectral_radius=3.0)
-    trace = forward(p, 3 * rng.standard_normal((20, 1)))
-    np.testing.assert_array_equal(saturated_fraction(trace), (np.abs(trace.h) > 0.9).mean(1))
-    np.testing.assert_allclose(activation_derivative(trace), 1 - trace.h**2, atol=1e-15)
-    # Strong weights drive tanh into saturation: a large share of units pinned near ±1.
-    assert saturated_fraction(trace)[5:].mean() > 0.3
+def vanilla_trace(activation: str, seed: int = 6, rho: float = 3.0):
+    rng = np.random.default_rng(seed)
+    p = init_params(
+        "vanilla", 1, 50, 1, rng, scheme="normal", spectral_radius=rho, activation=activation
+    )
+    return forward(p, 3 * rng.standard_normal((20, 1)))
+
+
+def pre_activations(trace) -> np.ndarray:
+    """a_t = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh of a vanilla trace, recomputed: (T, H)."""
+    p = trace.params
+    return trace.x @ p.W_ih.T + p.b_ih + trace.h_all[:-1] @ p.W_hh.T + p.b_hh
+
+
+def test_vanilla_slopes_are_the_derivative_over_its_maximum() -> None:
+    tanh = vanilla_trace("tanh")
+    (slope,) = relative_slopes(tanh).values()
+    np.testing.assert_allclose(slope, 1 - tanh.h**2, atol=1e-15)
+    # Strong weights drive tanh into saturation: 1 − h² < 0.1 exactly where |h| > √0.9.
+    assert (slope < SATURATED_BELOW)[5:].mean() > 0.3
+    np.testing.assert_array_equal(slope < SATURATED_BELOW, np.abs(tanh.h) > np.sqrt(0.9))
+    sig = vanilla_trace("sigmoid")
+    np.testing.assert_allclose(relative_slopes(sig)["h"], sig.h * (1 - sig.h) / 0.25)
+    assert relative_slopes(sig)["h"].max() <= 1.0
+    lin = vanilla_trace("linear", rho=0.9)
+    np.testing.assert_array_equal(relative_slopes(lin)["h"], 1.0)
+
+
+def test_a_relu_unit_is_saturated_exactly_when_it_is_dead() -> None:
+    trace = vanilla_trace("relu", rho=1.0)
+    dead = pre_activations(trace) <= 0  # (T, H) measured from the weights, not from h
+    assert 0.2 < dead.mean() < 0.8
+    np.testing.assert_array_equal(relative_slopes(trace)["h"] < SATURATED_BELOW, dead)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_gated_slopes_cover_every_gate_and_tanh_c(cell: str) -> None:
+    rng = np.random.default_rng(5)
+    p = init_params(cell, 2, 4, 1, rng, spectral_radius=2.0)
+    trace = forward(p, 2 * rng.standard_normal((12, 2)))
+    slopes, gates = relative_slopes(trace), gate_activations(trace)
+    want = {"lstm": ("i", "f", "g", "o", TANH_C), "gru": ("r", "z", "n")}[cell]
+    assert tuple(slopes) == want
+    for name, a in gates.items():
+        # Sigmoid gates: σ(1 − σ) over its maximum 1/4; tanh ones (g, n): 1 − a².
+        expected = 1 - a**2 if name in ("g", "n") else 4 * a * (1 - a)
+        np.testing.assert_allclose(slopes[name], expected, atol=1e-15)
+    if cell == "lstm":
+        np.testing.assert_allclose(slopes[TANH_C], 1 - np.tanh(trace.c) ** 2, atol=1e-15)
+
+
+def saturated_gate_network(cell: str, bias: float = 8.0) -> Params:
+    """A gated cell whose carry gate (LSTM f, GRU z) is pinned near 1 by its bias."""
+    p = init_params(cell, 1, 6, 1, np.random.default_rng(2))
+    H = p.hidden_size
+    b_hh = p.b_hh.copy()
+    b_hh[H : 2 * H] += bias  # row block 1: the LSTM's f, the GRU's z
+    return p.with_arrays(b_hh=b_hh)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_saturated_gates_do_not_stop_the_gradient_along_the_carry_path(cell: str) -> None:
+    """What the saturation caption says of gated cells: c (LSTM) and the z path (GRU) pass no
+    nonlinearity, so a saturated carry gate keeps the gradient instead of killing it."""
+    p = saturated_gate_network(cell)
+    trace = forward(p, np.random.default_rng(3).standard_normal((30, 1)))
+    carry = relative_slopes(trace)["f" if cell == "lstm" else "z"]  # (T, H)
+    assert (carry < SATURATED_BELOW).all()  # every carry gate is saturated at every step
+    J = step_jacobians(trace)  # (T, S, S)
+    P = np.eye(J.shape[1])
+    for s in range(1, trace.T):
+        P = J[s] @ P
+    H = p.hidden_size
+    carried = P[H:, H:] if cell == "lstm" else P[:H, :H]  # ∂c_T/∂c_1 or ∂h_T/∂h_1
+    # 29 steps back the gradient keeps most of its size: no vanishing through these gates.
+    assert np.linalg.norm(carried, 2) > 0.9
 
 
 def test_sweep_of_a_linear_rnn_decays_as_rho_to_the_distance() -> None:

@@ -7,7 +7,7 @@ import pytest
 
 from rnnviz.engine import bptt, forward, init_params, with_spectral_radius
 from rnnviz.engine.gates import mean_gate
-from rnnviz.engine.jacobian import jacobian_norm_matrix
+from rnnviz.engine.jacobian import jacobian_between, jacobian_norm_matrix
 from rnnviz.engine.progress import run_to_end
 from rnnviz.engine.train import TrainConfig
 from rnnviz.session import Session, SessionConfig
@@ -57,6 +57,17 @@ def test_jacobian_matrix_and_pairs_are_the_engines() -> None:
     assert sv[0] == pytest.approx(M[5, 1], rel=1e-12) and np.all(np.diff(sv) <= 0)
 
 
+def test_the_lstm_jacobians_are_of_the_whole_state() -> None:
+    s = Session(SessionConfig(cell="lstm", hidden_size=4))
+    s.seek(8)
+    lab = Lab(s)
+    M = run_to_end(lab.jacobian_matrix_steps())
+    np.testing.assert_allclose(M, jacobian_norm_matrix(s.trace, include_cell_state=True))
+    assert not np.allclose(M, jacobian_norm_matrix(s.trace))  # c_k held fixed differs
+    want = np.linalg.svd(jacobian_between(s.trace, 2, 6, include_cell_state=True), compute_uv=False)
+    np.testing.assert_allclose(lab.pair_singular_values(2, 6), want)
+
+
 def test_training_records_epochs_and_the_session_steps_with_the_result() -> None:
     s = Session(SessionConfig(cell="lstm", hidden_size=8))
     lab = Lab(s)
@@ -97,5 +108,17 @@ def test_saturation_reads_the_session_trace() -> None:
     s = Session(SessionConfig(spectral_radius=2.0, hidden_size=20))
     s.seek(20)
     sat = Lab(s).saturation()
-    np.testing.assert_array_equal(sat.fraction, (np.abs(s.trace.h) > 0.9).mean(axis=1))
-    np.testing.assert_allclose(sat.derivative, 1 - s.trace.h**2)
+    assert sat.groups == ("h",) and sat.threshold == 0.1
+    np.testing.assert_allclose(sat.slope, 1 - s.trace.h**2)
+    # The fraction is the slope array's own per-step share below the threshold.
+    np.testing.assert_array_equal(sat.fraction, (np.abs(s.trace.h) > np.sqrt(0.9)).mean(axis=1))
+    np.testing.assert_array_equal(sat.fraction, (sat.slope < sat.threshold).mean(axis=1))
+
+
+def test_lstm_saturation_stacks_gates_and_tanh_c() -> None:
+    s = Session(SessionConfig(cell="lstm", spectral_radius=2.0, hidden_size=5))
+    s.seek(9)
+    sat = Lab(s).saturation()
+    assert sat.groups == ("i", "f", "g", "o", "tanh c") and sat.slope.shape == (9, 25)
+    np.testing.assert_allclose(sat.slope[:, 20:], 1 - np.tanh(s.trace.c) ** 2)
+    np.testing.assert_array_equal(sat.fraction, (sat.slope < 0.1).mean(axis=1))

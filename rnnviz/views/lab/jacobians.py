@@ -1,4 +1,5 @@
-"""Singular values of ∂h_t/∂h_k and the T × T map of their norms."""
+"""Singular values of ∂h_t/∂h_k and the T × T map of their norms (LSTM: of ∂h_t/∂(h_k, c_k),
+the whole state at k, like the regime badge)."""
 
 from __future__ import annotations
 
@@ -38,7 +39,9 @@ MAP_HINT = "press “Compute T × T map”"
 
 class JacobianView(QWidget):
     """How much step k's state still moves step t's: the singular values of ∂h_t/∂h_k
-    for one pair, and ‖∂h_t/∂h_k‖₂ for every pair k ≤ t as a map.
+    for one pair, and ‖∂h_t/∂h_k‖₂ for every pair k ≤ t as a map. For the LSTM both are of
+    ∂h_t/∂(h_k, c_k): the state at k is h and c, and the cell-state path is the LSTM's
+    memory (the regime badge measures the same); every label says which is shown.
 
     The bars start at σ = 1 and go up (red) for directions that grow from k to t, down
     (blue) for those that shrink; they follow the spin boxes and the session's steps. The
@@ -51,7 +54,8 @@ class JacobianView(QWidget):
     k ≤ t, NaN above the diagonal and where the product overflowed; None before a map),
     ``overflow_item`` (dark where the product overflowed), ``map_note`` (says so),
     ``color_bar``, ``pair_marker`` (the chosen cell on the map), ``compute_button``,
-    ``cancel_button``, ``progress``, ``message``, ``runner``; ``set_pair(k, t)``.
+    ``cancel_button``, ``progress``, ``message``, ``runner``, ``bar_title``, ``map_title``
+    and ``mapped`` (QLabels naming the Jacobian shown); ``set_pair(k, t)``.
     """
 
     def __init__(self, lab: Lab, parent: QWidget | None = None) -> None:
@@ -74,7 +78,11 @@ class JacobianView(QWidget):
         widget_style.set_font(self.bar_caption)
         self.bar_caption.setWordWrap(True)
         self.compute_button = QPushButton("Compute T × T map")
-        self.compute_button.setToolTip("‖∂h_t/∂h_k‖₂ for every pair k ≤ t (in the background)")
+        self.bar_title, self.map_title = widget_style.title_label(""), widget_style.title_label("")
+        self.mapped = QLabel()
+        widget_style.set_font(self.mapped)
+        self.mapped.setWordWrap(True)
+        widget_style.set_text_color(self.mapped, "INK")
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setEnabled(False)
         self.progress = QProgressBar()
@@ -105,6 +113,7 @@ class JacobianView(QWidget):
         listen(lab.changed, self._on_lab_changed)
         listen(appearance.changed, self._on_appearance_changed)
         self._on_appearance_changed()
+        self._name_the_jacobian()
         self._sync_boxes(follow_newest=True)
         self._on_map_changed()
 
@@ -141,7 +150,6 @@ class JacobianView(QWidget):
             interactive=False,
             colorMapMenu=False,
         )
-        plot_style.style_color_bar(self.color_bar, "log₁₀ ‖∂h_t/∂h_k‖₂")
         self.color_bar.setImageItem(self.image_item, insert_in=item)
         self.pair_marker = pg.ScatterPlotItem(symbol="s", size=16, brush=None)
         item.addItem(self.pair_marker, ignoreBounds=True)
@@ -160,8 +168,8 @@ class JacobianView(QWidget):
         compute.addWidget(self.cancel_button)
         compute.addWidget(self.progress, 1)
         grid = QGridLayout()
-        grid.addWidget(widget_style.title_label("singular values of ∂h_t/∂h_k"), 0, 0)
-        grid.addWidget(widget_style.title_label("‖∂h_t/∂h_k‖₂ for every pair"), 0, 1)
+        grid.addWidget(self.bar_title, 0, 0)
+        grid.addWidget(self.map_title, 0, 1)
         grid.addLayout(pair, 1, 0)
         grid.addLayout(compute, 1, 1)
         pair_info = QVBoxLayout()
@@ -179,6 +187,7 @@ class JacobianView(QWidget):
         grid.setColumnStretch(1, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.mapped)
         layout.addLayout(grid)
 
     def _on_appearance_changed(self) -> None:
@@ -247,6 +256,7 @@ class JacobianView(QWidget):
         self._dirty = False
         T = self.lab.session.t
         k, t = self.k_box.value(), self.t_box.value()
+        cell = self.lab.session.config.cell
         if T == 0:
             self.pair_marker.setData([], [])
             self._set_bars(np.zeros(0), FEED_HINT)
@@ -256,11 +266,11 @@ class JacobianView(QWidget):
         try:
             sv = self.lab.pair_singular_values(k, t)  # (H,) largest first
         except ValueError:  # the product overflowed
-            self._set_bars(np.zeros(0), f"∂h_{t}/∂h_{k} overflowed")
+            self._set_bars(np.zeros(0), f"{jacobian_symbol(cell, t, k)} overflowed")
             self.sv_label.setText(f"k = {k}, t = {t}: the product overflowed")
             return
         self._set_bars(sv, "")
-        self.sv_label.setText(_sv_text(k, t, sv, self.lab.session.config.cell))
+        self.sv_label.setText(_sv_text(k, t, sv, cell))
 
     def _set_bars(self, sv: np.ndarray, hint: str) -> None:
         heights = np.log10(np.maximum(sv, LOG_FLOOR))  # (H,) zeros break a log axis
@@ -356,7 +366,18 @@ class JacobianView(QWidget):
             self.message.setText("the network or inputs changed: compute the map again")
             self.runner.cancel()
         was_newest = self.t_box.value() == self.t_box.maximum()
+        self._name_the_jacobian()
         self._sync_boxes(follow_newest=was_newest)
+
+    def _name_the_jacobian(self) -> None:
+        """Titles, colour bar and tooltip say which Jacobian is shown, for the session's cell."""
+        cell = self.lab.session.config.cell
+        j = jacobian_symbol(cell)
+        self.bar_title.setText(f"singular values of {j}")
+        self.map_title.setText(f"‖{j}‖₂ for every pair")
+        plot_style.style_color_bar(self.color_bar, f"log₁₀ ‖{j}‖₂")
+        self.compute_button.setToolTip(f"‖{j}‖₂ for every pair k ≤ t (in the background)")
+        self.mapped.setText(mapped_text(cell))
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -368,11 +389,30 @@ class JacobianView(QWidget):
         super().closeEvent(event)
 
 
+def jacobian_symbol(cell: str, t: int | str = "t", k: int | str = "k") -> str:
+    """The Jacobian the view shows, as plain text: ∂h_t/∂h_k; ∂h_t/∂(h_k, c_k) for the LSTM."""
+    if cell == "lstm":
+        return f"∂h_{t}/∂(h_{k}, c_{k})"
+    return f"∂h_{t}/∂h_{k}"
+
+
+def mapped_text(cell: str) -> str:
+    """What the Jacobian means, for the line above the plots."""
+    if cell == "lstm":
+        return (
+            "∂h_t/∂(h_k, c_k): how the LSTM's whole state at step k, hidden h_k and cell c_k, "
+            "moves h_t. The cell-state path is included, as in the regime badge; holding c_k "
+            "fixed would hide the LSTM's memory."
+        )
+    return "∂h_t/∂h_k: how the hidden state at step k moves the hidden state at step t."
+
+
 def _sv_text(k: int, t: int, sv: np.ndarray, cell: str) -> str:
     if k == t:
+        if cell == "lstm":
+            return f"k = t = {t}: ∂h_t/∂(h_t, c_t) = [I 0], every σ = 1"
         return f"k = t = {t}: ∂h_t/∂h_t is the identity, every σ = 1"
-    text = f"‖∂h_{t}/∂h_{k}‖₂ = σ₁ = {sv[0]:.3g}    smallest σ = {sv[-1]:.3g}"
-    return text + ("   (c_k held fixed)" if cell == "lstm" else "")
+    return f"‖{jacobian_symbol(cell, t, k)}‖₂ = σ₁ = {sv[0]:.3g}    smallest σ = {sv[-1]:.3g}"
 
 
 def _symmetric_levels(values: np.ndarray) -> tuple[float, float]:

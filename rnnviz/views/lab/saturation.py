@@ -1,6 +1,14 @@
-"""How saturated the hidden units are, step by step."""
+"""How saturated the cell's nonlinearities are, step by step: one quantity, two views.
+
+A nonlinearity is saturated where its slope is below ``SATURATED_BELOW`` (0.1) of the largest
+slope it can have. The heatmap shows that relative slope for every unit (and, for gated
+cells, every gate) and step, with the saturated band in the alert colour; the curve above
+is, per step, the share of the heatmap's column in that band.
+"""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pyqtgraph as pg
@@ -8,56 +16,122 @@ from PyQt6.QtCore import QRectF
 from PyQt6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from rnnviz.session import Change
-from rnnviz.session.lab import SATURATED_ABOVE, Lab
+from rnnviz.session.lab import MAX_SLOPE, SATURATED_BELOW, Lab
 from rnnviz.views.binding import listen
 from rnnviz.views.look import plot_style, sizes, widget_style
 from rnnviz.views.look.appearance import appearance, colors
 
 FEED_HINT = "press → to feed the first input"
-FRACTION_COLOR = "ALERT"  # the theme's colour of this name
+FRACTION_COLOR = "ALERT"  # the theme's colour of this name: the curve and the saturated band
 _AXIS_WIDTH = 70  # both left axes alike, so the linked plots line up step for step
 _BAR_WIDTH = 130  # the colour bar with its numbers and name
 _SYMBOLS_UP_TO = 60
-_LEVELS = (0.0, 1.0)  # every derivative shown lies in 0..1
+_LEVELS = (0.0, 1.0)  # a slope over its maximum lies in 0..1
+_MAX_GROUPS = 5  # the LSTM's i, f, g, o and tanh c: at most 4 lines between groups
+
+# The thresholds in the units a student reads off h, worked out from the one rule.
+TANH_ABOVE = math.sqrt(1.0 - SATURATED_BELOW)  # 1 − h² < 0.1 ⇔ |h| > 0.949
+SIGMOID_SLOPE = SATURATED_BELOW * MAX_SLOPE["sigmoid"]  # σ′ < 0.025
+SIGMOID_BELOW = (1.0 - math.sqrt(1.0 - 4.0 * SIGMOID_SLOPE)) / 2.0  # h(1 − h) < 0.025 ⇔
+SIGMOID_ABOVE = 1.0 - SIGMOID_BELOW  # h < 0.026 or h > 0.974
+
+_T = f"{SATURATED_BELOW:g}"  # "0.1"
+_GATE_RULE = f"slope &lt; {_T} × its maximum"
 
 
-def derivative_formula(cell: str, activation: str) -> str:
-    """The derivative the heatmap shows, as rich text: 1 − h² for a tanh RNN."""
+def fraction_title(cell: str, activation: str) -> str:
+    """What the curve counts, as rich text."""
     if cell == "lstm":
-        return "1 − tanh²(c<sub>t</sub>)"
+        return f"share of i, f, g, o and tanh(c) with {_GATE_RULE}"
     if cell == "gru":
-        return "1 − n<sub>t</sub>²"
+        return f"share of r, z and n with {_GATE_RULE}"
+    return {
+        "tanh": f"share of units with slope 1 − h² &lt; {_T} (|h| &gt; {TANH_ABOVE:.3f})",
+        "sigmoid": (
+            f"share of units with slope h(1 − h) &lt; {SIGMOID_SLOPE:g} "
+            f"({_T} × its maximum {MAX_SLOPE['sigmoid']:g})"
+        ),
+        "relu": "share of dead units (a ≤ 0: slope 0)",
+        "linear": "share of saturated units (none: the slope is always 1)",
+    }[activation]
+
+
+def slope_formula(cell: str, activation: str) -> str:
+    """The heatmap's quantity, as rich text: the slope over its maximum."""
+    if cell == "lstm":
+        return "i, f, o: 4σ(1 − σ) &nbsp; g, tanh c: 1 − tanh²"
+    if cell == "gru":
+        return "r, z: 4σ(1 − σ) &nbsp; n: 1 − n²"
     return {
         "tanh": "1 − h<sub>t</sub>²",
-        "sigmoid": "h<sub>t</sub>(1 − h<sub>t</sub>)",
-        "relu": "relu′(a<sub>t</sub>)",
+        "sigmoid": "h<sub>t</sub>(1 − h<sub>t</sub>) / 0.25",
+        "relu": "relu′(a<sub>t</sub>): 1 alive, 0 dead",
         "linear": "1",
     }[activation]
 
 
-def caption_text(formula: str, activation: str) -> str:
+def caption_text(cell: str, activation: str) -> str:
+    """What saturation means for the gradient, with the threshold it is counted at."""
+    if cell == "lstm":
+        return (
+            f"<b>saturated = {_GATE_RULE}</b> (red): gates i, f, o near 0 or 1, g and "
+            "tanh(c) near ±1. The cell state c<sub>t</sub> = f ⊙ c<sub>t−1</sub> + i ⊙ g "
+            "passes through no nonlinearity: saturated gates do not by themselves stop the "
+            "gradient along c (a forget gate near 1 carries it)."
+        )
+    if cell == "gru":
+        return (
+            f"<b>saturated = {_GATE_RULE}</b> (red): gates r, z near 0 or 1, n near ±1. "
+            "In h<sub>t</sub> = (1 − z) ⊙ n + z ⊙ h<sub>t−1</sub> the z path skips the "
+            "nonlinearity: saturated gates do not by themselves stop the gradient (z near 1 "
+            "carries it)."
+        )
     if activation == "linear":
         return "<b>a linear unit never saturates</b>: its slope is always 1"
+    if activation == "relu":
+        return (
+            "<b>saturated = dead</b> (red): a ≤ 0, slope 0, so no gradient passes through "
+            "that unit at that step. A live unit has slope 1 and never saturates."
+        )
+    if activation == "sigmoid":
+        return (
+            f"<b>saturated = slope h(1 − h) &lt; {SIGMOID_SLOPE:g}</b> (red; h &lt; "
+            f"{SIGMOID_BELOW:.3f} or h &gt; {SIGMOID_ABOVE:.3f}). Even unsaturated, a sigmoid "
+            f"unit passes at most {MAX_SLOPE['sigmoid']:g} of the gradient per step."
+        )
     return (
-        f"<b>{formula} near 0 = saturated</b>: the gradient through that unit dies, "
-        "even when σ<sub>max</sub> &gt; 1"
+        f"<b>saturated = slope 1 − h² &lt; {_T}</b> (red; |h| &gt; {TANH_ABOVE:.3f}). "
+        "Backprop multiplies the gradient through a unit by its slope, so a saturated unit "
+        f"passes less than {_T} of it at that step, even when σ<sub>max</sub> &gt; 1."
     )
 
 
-class SaturationView(QWidget):
-    """Which units sit in the flat ends of their nonlinearity, where the gradient dies.
+def saturation_colormap(alert: str) -> pg.ColorMap:
+    """viridis over the unsaturated slopes, the saturated band 0..0.1 in one alert colour:
+    the cells the curve counts are the cells that stand out."""
+    positions, stops = pg.colormap.get("viridis").getStops(mode="byte")  # (N,), (N, 4)
+    band = np.array([pg.mkColor(alert).getRgb()] * 2)  # (2, 4)
+    t = SATURATED_BELOW
+    return pg.ColorMap(np.r_[0.0, t, t + (1.0 - t) * positions], np.vstack([band, stops]))
 
-    Top: the fraction of hidden units with |h_t| > 0.9 per fed step (0..1 fixed).
-    Bottom: a heatmap of the nonlinearity's derivative (``lab.saturation().derivative``),
-    levels fixed at 0..1, dark = 0 = saturated. Redrawn when the session's steps or settings
-    change.
+
+class SaturationView(QWidget):
+    """Which units (and gates) sit where their slope is flat, where the gradient through them
+    shrinks.
+
+    Top: per fed step, the share of the heatmap's cells below the threshold (0..1 fixed).
+    Bottom: ``lab.saturation().slope``, each nonlinearity's slope over its maximum, levels
+    fixed at 0..1, the saturated band below 0.1 in the alert colour. Gated cells stack their
+    gates in groups of H rows (LSTM i, f, g, o, tanh c; GRU r, z, n). Redrawn when the
+    session's steps or settings change.
 
     Public, read-only for tests: ``fraction_curve`` (pg.PlotDataItem, x = steps 1..t, y =
-    the fraction), ``image_item`` (pg.ImageItem, col-major: ``.image`` is the (T, H) array,
-    step t the column at x = t, unit i the row at y = i with unit 1 on top; None when no
-    step is fed), ``color_bar`` (pg.ColorBarItem), ``info`` (QLabel: the derivative shown
-    and σ_max), ``caption`` (QLabel), ``badge`` (QLabel: "exploded at t = …"), ``hint``,
-    ``fraction_plot`` and ``heatmap_plot`` (pg.PlotItem, x axes linked).
+    the share), ``image_item`` (pg.ImageItem, col-major: ``.image`` is the (T, K·H) array,
+    step t the column at x = t, row j at y = j + 1 with row 1 on top; None when no step is
+    fed), ``color_bar`` (pg.ColorBarItem), ``separators`` (pg.InfiniteLine between gate
+    groups, hidden when unused), ``info`` (QLabel: the cell and σ_max), ``caption``
+    (QLabel), ``badge`` (QLabel: "exploded at t = …"), ``hint``, ``fraction_plot`` and
+    ``heatmap_plot`` (pg.PlotItem, x axes linked).
     """
 
     def __init__(self, lab: Lab, parent: QWidget | None = None) -> None:
@@ -69,13 +143,16 @@ class SaturationView(QWidget):
         self.fraction_curve = self.fraction_plot.plot(symbolPen=None, fillLevel=0.0)
         self.image_item = pg.ImageItem(axisOrder="col-major")
         self.heatmap_plot.addItem(self.image_item)
+        self.separators = [pg.InfiniteLine(angle=0, movable=False) for _ in range(_MAX_GROUPS - 1)]
+        for line in self.separators:
+            self.heatmap_plot.addItem(line, ignoreBounds=True)
         self.color_bar = pg.ColorBarItem(
             values=_LEVELS,
-            colorMap=pg.colormap.get("viridis"),
+            colorMap=saturation_colormap(getattr(colors(), FRACTION_COLOR)),
             interactive=False,
             colorMapMenu=False,
         )
-        plot_style.style_color_bar(self.color_bar, "derivative")
+        plot_style.style_color_bar(self.color_bar, "slope ÷ its maximum")
         self.color_bar.setImageItem(self.image_item, insert_in=self.heatmap_plot)
         # The same room on the right of the fraction plot keeps both plots' steps aligned.
         self._spacer = pg.GraphicsWidget()
@@ -84,7 +161,7 @@ class SaturationView(QWidget):
         self.hint = plot_style.hint_item("")
         self.heatmap_plot.addItem(self.hint, ignoreBounds=True)
 
-        self.title = widget_style.title_label("saturation: units stuck where the slope is flat")
+        self.title = widget_style.title_label("saturation: where the slope is flat")
         self.badge = widget_style.badge_label()
         self.info = QLabel()
         self.caption = QLabel()
@@ -105,15 +182,19 @@ class SaturationView(QWidget):
         self._redraw()
 
     def _on_appearance_changed(self) -> None:
-        """The fraction curve in the theme's colour and line width; axes and the colour bar
-        as wide as its type needs."""
-        color = getattr(colors(), FRACTION_COLOR)
+        """The curve and the saturated band in the theme's alert colour; line widths, axes
+        and the colour bar as wide as the type needs."""
+        p = colors()
+        color = getattr(p, FRACTION_COLOR)
         fill = pg.mkColor(color)
         fill.setAlpha(0x30)
         self.fraction_curve.setPen(sizes.pen(color, width=4))
         self.fraction_curve.setSymbolBrush(color)
         self.fraction_curve.setSymbolSize(sizes.line_width(8))
         self.fraction_curve.setFillBrush(fill)
+        self.color_bar.setColorMap(saturation_colormap(color))
+        for line in self.separators:
+            line.setPen(sizes.pen(p.BACKGROUND, width=3))
         scale = appearance.scale
         for plot in (self.fraction_plot, self.heatmap_plot):
             plot.getAxis("left").setWidth(round(_AXIS_WIDTH * scale))
@@ -122,11 +203,10 @@ class SaturationView(QWidget):
 
     def _setup_plots(self) -> None:
         top, heat = self.fraction_plot, self.heatmap_plot
-        plot_style.style_plot(top, "", f"share |h| > {SATURATED_ABOVE:g}")
+        plot_style.style_plot(top, "", "share saturated")
         plot_style.style_plot(heat, "step t", "hidden unit")
-        plot_style.plot_title(top, f"fraction of units with |h<sub>t</sub>| > {SATURATED_ABOVE:g}")
         heat.setXLink(top)
-        heat.invertY(True)  # unit 1 on top, like the rows of a matrix and the state heatmap
+        heat.invertY(True)  # row 1 on top, like the rows of a matrix and the state heatmap
         for plot in (top, heat):
             plot.setMouseEnabled(x=False, y=False)
             plot.disableAutoRange()
@@ -142,40 +222,51 @@ class SaturationView(QWidget):
     def _redraw(self) -> None:
         session = self.lab.session
         p, H = session.params, session.config.hidden_size
+        sat = self.lab.saturation()
+        rows = sat.slope.shape[1]  # K·H
         N = max(session.sequence.shape[0], session.t, 1)
         self.fraction_plot.setRange(xRange=(0.5, N + 0.5), padding=0, disableAutoRange=True)
-        self.heatmap_plot.setRange(yRange=(0.5, H + 0.5), padding=0, disableAutoRange=True)
-        self._set_unit_ticks(H)
-        formula = derivative_formula(p.cell, p.activation)
-        plot_style.plot_title(self.heatmap_plot, f"slope of the nonlinearity: {formula}")
+        self.heatmap_plot.setRange(yRange=(0.5, rows + 0.5), padding=0, disableAutoRange=True)
+        self._set_row_ticks(sat.groups, H)
+        plot_style.plot_title(self.fraction_plot, fraction_title(p.cell, p.activation))
+        formula = slope_formula(p.cell, p.activation)
+        plot_style.plot_title(self.heatmap_plot, f"slope ÷ its maximum: {formula}")
+        kind = f"{p.cell} cell, {p.activation}" if p.cell == "vanilla" else f"{p.cell} cell"
         sigma = session.spectra.sigma_max
         self.info.setText(
-            f"{p.cell} cell, {p.activation} &nbsp;·&nbsp; dark = slope 0 = saturated "
+            f"{kind} &nbsp;·&nbsp; red = saturated, the share the curve counts "
             f"&nbsp;·&nbsp; σ<sub>max</sub>(W<sub>hh</sub>) = {sigma:.3g}"
         )
-        self.caption.setText(caption_text(formula, p.activation))
-        trace = session.trace
-        self.hint.setText("" if trace.T else FEED_HINT)
-        self.hint.setVisible(not trace.T)
-        self.hint.setPos((N + 1) / 2, (H + 1) / 2)
-        if trace.T == 0:
+        self.caption.setText(caption_text(p.cell, p.activation))
+        T = sat.fraction.size
+        self.hint.setText("" if T else FEED_HINT)
+        self.hint.setVisible(not T)
+        self.hint.setPos((N + 1) / 2, (rows + 1) / 2)
+        if T == 0:
             self.fraction_curve.setData([], [])
             self.image_item.clear()
             widget_style.set_badge(self.badge, "")
             return
-        sat = self.lab.saturation()
-        steps = np.arange(1, trace.T + 1)  # (T,) 1-based
+        steps = np.arange(1, T + 1)  # (T,) 1-based
         self.fraction_curve.setData(steps, sat.fraction)
         self.fraction_curve.setSymbol("o" if N <= _SYMBOLS_UP_TO else None)
         # ImageItem draws inf/NaN as a silently blank image: show them as 0 (with a badge).
-        clean = np.nan_to_num(sat.derivative, nan=0.0, posinf=0.0, neginf=0.0)  # (T, H)
+        clean = np.nan_to_num(sat.slope, nan=0.0, posinf=0.0, neginf=0.0)  # (T, K·H)
         self.image_item.setImage(clean, levels=_LEVELS)
-        self.image_item.setRect(QRectF(0.5, 0.5, trace.T, H))
-        bad = trace.exploded_at
+        self.image_item.setRect(QRectF(0.5, 0.5, T, rows))
+        bad = session.trace.exploded_at
         widget_style.set_badge(self.badge, f"exploded at t = {bad}" if bad is not None else "")
 
-    def _set_unit_ticks(self, H: int) -> None:
-        """Integer unit numbers only (no 2.5), about 16 labels at most."""
-        every = int(plot_style.nice_ceiling(H / 16)) if H > 16 else 1
-        ticks = [(float(i), str(i)) for i in range(1, H + 1) if (i - 1) % every == 0]
-        self.heatmap_plot.getAxis("left").setTicks([ticks])
+    def _set_row_ticks(self, groups: tuple[str, ...], H: int) -> None:
+        """Vanilla: integer unit numbers (no 2.5), about 16 labels at most. Gated cells: each
+        gate's name at the middle of its H units, with a line between gates."""
+        axis = self.heatmap_plot.getAxis("left")
+        if len(groups) == 1:
+            every = int(plot_style.nice_ceiling(H / 16)) if H > 16 else 1
+            ticks = [(float(i), str(i)) for i in range(1, H + 1) if (i - 1) % every == 0]
+        else:
+            ticks = [(g * H + (H + 1) / 2, name) for g, name in enumerate(groups)]
+        axis.setTicks([ticks])
+        for g, line in enumerate(self.separators, start=1):
+            line.setVisible(g < len(groups))
+            line.setPos(g * H + 0.5)

@@ -35,11 +35,18 @@ OVERFLOW_RGBA = (198, 40, 40, 255)  # colors().ALERT: cells whose computation ov
 # The ρ = 1 line lies on the map's colours, not on the paper: black on a white halo in every
 # theme, so it shows on viridis's dark and light ends alike.
 RHO_LINE, RHO_HALO = "#1a1a1a", "#ffffff"
+# The session's own ρ: solid, in a colour viridis never uses, on the same white halo.
+NOW_LINE = "#d81b60"
 RUN_HINT = "press Run to sweep ρ"
+QUANTITY_TEXT = (
+    "colour: log₁₀ ‖∂L/∂h<sub>t</sub>‖₂, the whole gradient reaching step t, not "
+    "normalised; the colour bar spans the whole decades of this sweep's values"
+)
 
 
 class SweepView(QWidget):
-    """For each ρ in a range, ‖dL/dh_t‖ of every step, as a heatmap with ρ = 1 marked.
+    """For each ρ in a range, ‖dL/dh_t‖ of every step, as a heatmap with ρ = 1 and the
+    session's own ρ marked.
 
     The session's W_hh is rescaled to each ρ; cell, activation and inputs stay (``note``
     says which). The sweep runs in a worker thread (``runner``) with a progress bar;
@@ -48,7 +55,8 @@ class SweepView(QWidget):
     Public, for the main window and tests: ``image_item`` (pg.ImageItem, row-major: its
     ``.image`` is the (R, T) log₁₀ ‖dL/dh_t‖ of ``lab.sweep``, NaN where the computation
     overflowed, None before a sweep), ``overflow_item`` (RGBA image, red on those cells),
-    ``color_bar``, ``rho_line`` (at ρ = 1), ``plot``, ``note``, ``message`` (errors and
+    ``color_bar``, ``rho_line`` (at ρ = 1), ``now_line`` (at the session's ρ, which it
+    names), ``plot``, ``quantity`` (what the colours are), ``note``, ``message`` (errors and
     "cancelled"), ``rho_from``, ``rho_to``, ``rho_count``, ``run_button``,
     ``cancel_button``, ``progress``, ``runner``; ``levels()`` the colour bar's range.
     """
@@ -73,9 +81,11 @@ class SweepView(QWidget):
         self.progress.setFormat("%v / %m values of ρ")
         self.progress.setValue(0)
         self.message = QLabel()
+        self.quantity = QLabel(QUANTITY_TEXT)
         self.note = QLabel()
-        self.note.setWordWrap(True)
-        for label, color in ((self.message, "ALERT"), (self.note, "MUTED")):
+        for label in (self.quantity, self.note):
+            label.setWordWrap(True)
+        for label, color in ((self.message, "ALERT"), (self.quantity, "INK"), (self.note, "MUTED")):
             widget_style.set_font(label)
             widget_style.set_text_color(label, color)
 
@@ -95,7 +105,7 @@ class SweepView(QWidget):
             interactive=False,
             colorMapMenu=False,
         )
-        plot_style.style_color_bar(self.color_bar, "log₁₀ ‖∂L/∂h_t‖")
+        plot_style.style_color_bar(self.color_bar, "log₁₀ ‖∂L/∂h_t‖₂")
         self.color_bar.setImageItem(self.image_item, insert_in=item)
         # A white halo under a black dashed line: visible on dark and on light colours.
         self._halo = pg.InfiniteLine(pos=1.0, angle=0, movable=False)
@@ -113,6 +123,20 @@ class SweepView(QWidget):
             },
         )
         item.addItem(self.rho_line, ignoreBounds=True)
+        self._now_halo = pg.InfiniteLine(angle=0, movable=False)
+        item.addItem(self._now_halo, ignoreBounds=True)
+        self.now_line = pg.InfiniteLine(
+            angle=0,
+            movable=False,
+            label="this network: ρ = {value:.3g}",
+            labelOpts={
+                "position": 0.94,
+                "color": NOW_LINE,
+                "fill": (255, 255, 255, 230),
+                "anchors": [(1, 0.5), (1, 0.5)],
+            },
+        )
+        item.addItem(self.now_line, ignoreBounds=True)
         self.hint = plot_style.hint_item(RUN_HINT)
         item.addItem(self.hint, ignoreBounds=True)
 
@@ -127,14 +151,18 @@ class SweepView(QWidget):
         listen(lab.session.changed, self._on_session_changed)
         listen(appearance.changed, self._on_appearance_changed)
         self._on_appearance_changed()
+        self._mark_the_sessions_rho()
         self._on_sweep_changed()
 
     def _on_appearance_changed(self) -> None:
-        """The ρ = 1 line and its label at the type and line scale."""
-        self._halo.setPen(pg.mkPen(RHO_HALO, width=sizes.line_width(7)))
+        """The ρ = 1 and the session's ρ lines and their labels at the type and line scale."""
+        for halo in (self._halo, self._now_halo):
+            halo.setPen(pg.mkPen(RHO_HALO, width=sizes.line_width(7)))
         dashed = Qt.PenStyle.DashLine
         self.rho_line.setPen(pg.mkPen(RHO_LINE, width=sizes.line_width(3), style=dashed))
-        self.rho_line.label.setFont(sizes.font(sizes.LABEL_PT, bold=True))
+        self.now_line.setPen(pg.mkPen(NOW_LINE, width=sizes.line_width(3)))
+        for line in (self.rho_line, self.now_line):
+            line.label.setFont(sizes.font(sizes.LABEL_PT, bold=True))
 
     def _layout(self) -> None:
         controls = QHBoxLayout()
@@ -154,6 +182,7 @@ class SweepView(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(header)
         layout.addLayout(controls)
+        layout.addWidget(self.quantity)
         layout.addWidget(self.note)
         layout.addWidget(self.plot, 1)
 
@@ -202,10 +231,20 @@ class SweepView(QWidget):
 
     # ---- from the lab and the session ----------------------------------------------
     def _on_session_changed(self, changes: Change) -> None:
-        """A sweep of the old network or inputs would not describe the new ones: stop it."""
+        """A sweep of the old network or inputs would not describe the new ones: stop it.
+        The mark follows the network's ρ."""
+        if changes & Change.CONFIG:  # settings and weights: where ρ lives
+            self._mark_the_sessions_rho()
         if changes & Change.DATA and self.runner.running:
             self.message.setText("the network or inputs changed: run the sweep again")
             self.runner.cancel()
+
+    def _mark_the_sessions_rho(self) -> None:
+        """Where the session's network sits on the diagram (its W_hh's ρ; for gated cells
+        the largest over the gate blocks, as the ρ setting shows)."""
+        rho = self.lab.session.spectra.rho
+        for line in (self._now_halo, self.now_line):
+            line.setPos(rho)
 
     def _on_lab_changed(self, changes: LabChange) -> None:
         if changes & LabChange.SWEEP:

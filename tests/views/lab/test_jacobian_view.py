@@ -10,7 +10,7 @@ import pytest
 from PyQt6.QtCore import QPointF, Qt, QThreadPool
 from PyQt6.QtWidgets import QSpinBox
 
-from rnnviz.engine.jacobian import jacobian_between, jacobian_norm_matrix
+from rnnviz.engine.jacobian import jacobian_between, jacobian_norm_matrix, jacobian_norms
 from rnnviz.session import Session, SessionConfig
 from rnnviz.session.lab import Lab
 from rnnviz.views.lab.jacobians import JacobianView
@@ -99,6 +99,28 @@ def test_the_map_is_the_engines_matrix_and_a_click_picks_a_pair(qtbot):
     np.testing.assert_allclose(shown_singular_values(view)[0], M[10, 2], rtol=1e-10)
     x, y = view.pair_marker.getData()
     assert (x[0], y[0]) == (3, 11)
+
+
+def test_the_lstm_map_says_it_is_of_the_whole_state_like_the_badge(qtbot):
+    s = Session(SessionConfig(cell="lstm", hidden_size=4, seed=2))
+    s.seek(10)
+    view, _lab = make_view(qtbot, s)
+    for label in (view.bar_title, view.map_title):
+        assert "∂h_t/∂(h_k, c_k)" in label.text()
+    assert "c_k" in view.mapped.text() and "regime badge" in view.mapped.text()
+    assert view.color_bar.getAxis("left").labelText == "log₁₀ ‖∂h_t/∂(h_k, c_k)‖₂"
+    assert "‖∂h_10/∂(h_1, c_1)‖₂ = σ₁" in view.sv_label.text()
+    J = jacobian_between(s.trace, 1, 10, include_cell_state=True)  # (H, 2H)
+    want = np.linalg.svd(J, compute_uv=False)
+    np.testing.assert_allclose(shown_singular_values(view), want, rtol=1e-12)
+    with qtbot.waitSignal(view.runner.finished, timeout=10_000):
+        qtbot.mouseClick(view.compute_button, LEFT)
+    # The map's last row is the quantity the regime badge reads: ‖∂h_T/∂(h_t, c_t)‖₂.
+    badge_chain = jacobian_norms(s.trace, include_cell_state=True)[0]  # (T,)
+    np.testing.assert_allclose(view.image_item.image[-1], np.log10(badge_chain), rtol=1e-10)
+    s.set_config(cell="gru")
+    assert view.map_title.text() == "‖∂h_t/∂h_k‖₂ for every pair"
+    assert "c_k" not in view.mapped.text()
 
 
 def test_a_new_step_clears_the_map(qtbot):

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from PyQt6.QtCore import Qt, QThreadPool
 
+from rnnviz.engine import bptt, forward
 from rnnviz.engine.sweep import radius_sweep
 from rnnviz.session import Session, SessionConfig
 from rnnviz.session.analysis import LOG_FLOOR
@@ -148,3 +149,38 @@ def test_a_new_step_clears_the_diagram(qtbot):
     s.step_forward()  # the diagram described the first 5 steps only
     assert lab.sweep is None and view.image_item.image is None
     assert view.hint.isVisible() and view.note.text() == ""
+
+
+def test_the_sessions_rho_is_marked_and_its_row_is_this_network(qtbot):
+    s = Session(SessionConfig(hidden_size=6, seed=3, spectral_radius=0.9))
+    s.seek(10)
+    view, lab = make_view(qtbot, s)
+    assert view.now_line.value() == pytest.approx(s.spectra.rho) == pytest.approx(0.9)
+    assert view.now_line.label.toPlainText() == "this network: ρ = 0.9"
+    run(qtbot, view)
+    # The row the mark crosses (ρ = 0.5 + 16/40 = 0.9) is the session's own network.
+    row = int(np.argmin(np.abs(lab.sweep.rhos - s.spectra.rho)))
+    x, targets = lab.inputs()
+    own = bptt(forward(s.params, x), targets, s.loss, s.config.loss_at)
+    np.testing.assert_allclose(
+        view.image_item.image[row], np.log10(own.dL_dh_norm), rtol=1e-9, atol=1e-12
+    )
+    s.set_config(spectral_radius=1.2)  # a new network: the mark moves with it
+    assert view.now_line.value() == pytest.approx(s.spectra.rho) == pytest.approx(1.2)
+    assert view.now_line.label.toPlainText() == "this network: ρ = 1.2"
+
+
+def test_it_says_what_the_colours_are(qtbot):
+    s = Session(SessionConfig(hidden_size=6, seed=2))
+    s.seek(12)
+    view, lab = make_view(qtbot, s)
+    run(qtbot, view)
+    assert "log₁₀ ‖∂L/∂h<sub>t</sub>‖₂" in view.quantity.text()
+    assert "not normalised" in view.quantity.text()
+    assert view.color_bar.getAxis("left").labelText == "log₁₀ ‖∂L/∂h_t‖₂"
+    # Not normalised: the image is the raw log norms; the bar spans whole decades of them.
+    values = lab.sweep.log10_norm[lab.sweep.valid]
+    np.testing.assert_array_equal(view.image_item.image[lab.sweep.valid], values)
+    low, high = view.levels()
+    assert low == int(low) and high == int(high)
+    assert values.min() - 1 < low <= values.min() and values.max() <= high < values.max() + 1
