@@ -119,7 +119,8 @@ OUT.json (strict JSON: NaN and infinity are never written; a non-finite number i
                          (the thresholds on rate)}; "exploding" with a null rate when a
                          pass overflowed; "vanishing" with rate 0 when the curve reaches
                          exactly 0
-  Curve values beyond the float range are null.
+  Curve values beyond the float range, and those of steps before regime's
+  first_step (truncated away: the last step's loss does not reach them), are null.
   exploded_at            the first step, in the order of computation, whose values
                          stopped being finite, or null
   exploded_in            "forward", "backward" or null

@@ -70,7 +70,8 @@ class Reach:
     """How far the last step's loss reaches back, with the curves drawn beside it.
 
     Per-step arrays have a row per step t = 1..T. The curves are None where they do not
-    apply (and then are not drawn); their values may be 0 or inf beyond the float range.
+    apply (and then are not drawn); their values may be 0 or inf beyond the float range,
+    and are NaN before ``first`` (steps the last step's loss does not reach).
     """
 
     last: np.ndarray  # (T,) ‖∂L_T/∂h_t‖, the last step's term of the loss; 0 where not valid
@@ -131,6 +132,10 @@ def reach(
     elif usable:
         products = gate_path(trace)
         path = None if products is None else anchor * products
+    for curve in (bound, rate, path):
+        if curve is not None:
+            # Truncated away: the last step's loss reaches no step before ``first``.
+            curve[: first - 1] = np.nan
     return Reach(
         last=found.norm,
         valid=found.valid,

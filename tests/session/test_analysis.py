@@ -120,6 +120,10 @@ def test_truncation_measures_the_window_the_last_loss_reaches() -> None:
     assert np.all(reach.last[:15] == 0) and np.all(reach.last[15:] > 0)
     expected = (reach.last[15] / reach.last[19]) ** (1 / 4)
     assert s.regime.rate == pytest.approx(expected, rel=1e-12)
+    # The bound and the rate are drawn only where the last step's loss reaches.
+    assert reach.bound is not None and reach.rate is not None
+    assert np.isnan(reach.bound[:15]).all() and np.isfinite(reach.bound[15:]).all()
+    assert np.isnan(reach.rate[:15]).all() and np.all(reach.last[15:] <= reach.bound[15:])
 
 
 def test_an_exploding_forward_pass_reads_exploding_before_and_after() -> None:
