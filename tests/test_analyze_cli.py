@@ -229,6 +229,10 @@ def test_without_targets_there_is_no_loss(
     for field in (*no_loss, "grad_norm_after_clip"):
         assert report[field] is None, field
     assert (report["config"]["loss"], report["config"]["targets"]) == (None, None)
+    panel = ("last_step_dL_dh_norm", "bound", "bound_slope", "rho_rate", "gate_path", "regime")
+    for field in panel:
+        assert report[field] is None, field
+    assert len(report["saturated_fraction"]) == 8
 
 
 def test_bias_free_file_has_no_bias_gradients(
@@ -628,3 +632,64 @@ def test_truncation_windows_of_one_step_run(
 def test_truncation_of_one_step_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     report = truncated_run(tmp_path, capsys, T=6, K=1)
     assert report["exploded_at"] is None
+
+
+# --- what the window shows, the report says ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("settings", "loss_at"),
+    [
+        ({}, "all"),
+        ({"activation": "sigmoid", "spectral_radius": 1.4}, "last"),
+        ({"cell": "lstm", "gate_bias": 3.0}, "all"),
+        ({"cell": "gru", "spectral_radius": 1.3}, "last"),
+        ({"truncate": 6}, "all"),
+    ],
+)
+def test_the_gradient_panels_numbers_are_the_windows(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], settings: dict[str, Any], loss_at: str
+) -> None:
+    """The same network and data as the app's session: the report's last-step curve, bound,
+    rate, gate path, badge and saturation are the ones the window computes."""
+    from rnnviz.session import Session, SessionConfig
+    from rnnviz.session.lab import Lab
+
+    s = Session(SessionConfig(loss_at=loss_at, sequence_length=25, **settings))
+    s.seek(25)
+    weights = tmp_path / "w.npz"
+    save_weights(weights, s.params)
+    inputs = save_npy(tmp_path / "x.npy", s.sequence[:25])
+    targets = save_npy(tmp_path / "y.npy", s.targets)
+    out = tmp_path / "out.json"
+    options = ["--truncate", str(settings["truncate"])] if "truncate" in settings else []
+    code, _, err = run_cli(
+        capsys, "--weights", weights, "--inputs", inputs, "--targets", targets,
+        "--loss-at", loss_at, "--activation", s.config.activation, *options, "--json", out,
+    )  # fmt: skip
+    assert (code, err) == (0, "")
+    report = read_report(out)
+    reach = s.reach
+    assert reach is not None
+    np.testing.assert_allclose(report["last_step_dL_dh_norm"], reach.last, rtol=1e-12)
+    for field, curve in (
+        ("bound", reach.bound),
+        ("rho_rate", reach.rate),
+        ("gate_path", reach.path),
+    ):
+        if curve is None:
+            assert report[field] is None, field
+        else:  # the session rescales σ_max and ρ with W_hh; the report reads them off it
+            shown = np.array(report[field], dtype=float)  # null before a truncation window: NaN
+            np.testing.assert_allclose(shown, curve, rtol=1e-9, err_msg=field)
+    vanilla = s.config.cell == "vanilla"
+    assert report["bound_slope"] == (reach.slope_bound if vanilla else None)
+    assert report["gate_path_gate"] == {"vanilla": None, "lstm": "f", "gru": "z"}[s.config.cell]
+    regime = report["regime"]
+    assert (regime["name"], regime["text"]) == (s.regime.name, s.regime.text)
+    assert regime["rate"] == pytest.approx(s.regime.rate, rel=1e-12)
+    assert regime["first_step"] == reach.first
+    assert (regime["vanishing_below"], regime["exploding_above"]) == (0.98, 1.02)
+    np.testing.assert_array_equal(report["saturated_fraction"], Lab(s).saturation().fraction)
+    s.run_backward()  # and the badge after B is the same
+    assert s.regime.text == regime["text"]

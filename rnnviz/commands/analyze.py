@@ -21,9 +21,12 @@ from rnnviz.engine import (
     init_params,
     jacobian_norms,
 )
-from rnnviz.io.json_report import build_report, write_report
+from rnnviz.engine.forward import ForwardTrace
+from rnnviz.engine.gates import saturated_fraction
+from rnnviz.io.json_report import build_report, finite_or_none, per_step, write_report
 from rnnviz.io.sequences import SequenceFileError, load_sequence
 from rnnviz.io.weights import WeightFileError, default_names, load_weights
+from rnnviz.session import analysis
 
 # ASCII only: --help must print on any terminal encoding.
 DESCRIPTION = """\
@@ -91,6 +94,33 @@ OUT.json (strict JSON: NaN and infinity are never written; a non-finite number i
   sigma_max              largest singular value of W_hh (gated: largest over the gates)
   gate_spectra           {gate: {spectral_radius, sigma_max}} for each H x H block of
                          W_hh (vanilla: h; lstm: i, f, g, o; gru: r, z, n)
+  saturated_fraction     T: the share of hidden units the lab's saturation view counts
+                         as saturated at step t (null after a forward explosion)
+  What the gradient panel draws and its badge say (null without --targets):
+  last_step_dL_dh_norm   T: ||dL_T/dh_t||, the gradient of the last step's term of the
+                         loss alone (1/T of the loss scored at step T when --loss-at is
+                         all), before clipping: how far one error reaches back. It equals
+                         dL_dh_norm at t = T, and everywhere with --loss-at last
+  bound                  T: ||dL_T/dh_T|| * (bound_slope * sigma_max)^(T-t), an upper
+                         bound on last_step_dL_dh_norm; vanilla cell only, else null
+  bound_slope            the largest slope of the activation in that bound: 1 for tanh,
+                         relu, linear; 0.25 for sigmoid (null when there is no bound)
+  rho_rate               T: ||dL_T/dh_T|| * spectral_radius^(T-t), the long-run rate
+                         (exact for a linear cell with a normal W_hh); vanilla only
+  gate_path              T: ||dL_T/dh_T|| times the mean over units of the product of
+                         the carry gate over steps t+1..T (lstm: f, gru: z); else null
+  gate_path_gate         "f", "z" or null
+  regime                 the badge: {name ("vanishing", "near the edge", "exploding",
+                         or null when there is nothing to measure), rate (the factor
+                         per step back of last_step_dL_dh_norm, exactly
+                         (norm at first_step / norm at T)^(1/(T - first_step))), text
+                         (the badge's words), first_step (1, or the first step of the
+                         last truncation window), vanishing_below and exploding_above
+                         (the thresholds on rate)}; "exploding" with a null rate when a
+                         pass overflowed; "vanishing" with rate 0 when the curve reaches
+                         exactly 0
+  Curve values beyond the float range, and those of steps before regime's
+  first_step (truncated away: the last step's loss does not reach them), are null.
   exploded_at            the first step, in the order of computation, whose values
                          stopped being finite, or null
   exploded_in            "forward", "backward" or null
@@ -249,7 +279,56 @@ def analyze(args: argparse.Namespace) -> dict[str, Any]:
         "clip": args.clip,
         "zero_filled": zero_filled,
     }
-    return build_report(trace, result, jacobian, grad_names, config, truncate=args.truncate)
+    report = build_report(trace, result, jacobian, grad_names, config, truncate=args.truncate)
+    reach = None
+    if targets is not None:
+        reach = analysis.reach(
+            trace,
+            targets,
+            loss,
+            args.loss_at or "all",
+            args.truncate,
+            analysis.spectra(params),
+            result,
+        )
+    report.update(_panel_fields(trace, reach))
+    return report
+
+
+def _panel_fields(trace: ForwardTrace, reach: analysis.Reach | None) -> dict[str, Any]:
+    """What the gradient panel and the saturation view show, from the window's own functions:
+    the last step's loss curve, the curves drawn beside it, the badge, the saturation."""
+    everywhere = np.ones(trace.T, dtype=bool)  # (T,) theory curves: null only where not finite
+    fields: dict[str, Any] = {
+        # The lab's saturation view calls this same function on the same trace.
+        "saturated_fraction": per_step(saturated_fraction(trace), trace.valid),
+        "last_step_dL_dh_norm": None,
+        "bound": None,
+        "bound_slope": None,
+        "rho_rate": None,
+        "gate_path": None,
+        "gate_path_gate": None,
+        "regime": None,
+    }
+    if reach is None:
+        return fields
+    regime = reach.regime
+    curves = {"bound": reach.bound, "rho_rate": reach.rate, "gate_path": reach.path}
+    fields.update(
+        {name: None if c is None else per_step(c, everywhere) for name, c in curves.items()}
+    )
+    fields["last_step_dL_dh_norm"] = per_step(reach.last, reach.valid)
+    fields["bound_slope"] = reach.slope_bound if reach.bound is not None else None
+    fields["gate_path_gate"] = reach.path_gate if reach.path is not None else None
+    fields["regime"] = {
+        "name": regime.name or None,
+        "rate": None if regime.rate is None else finite_or_none(regime.rate),
+        "text": regime.text or None,
+        "first_step": reach.first,
+        "vanishing_below": analysis.VANISHING_BELOW,
+        "exploding_above": analysis.EXPLODING_ABOVE,
+    }
+    return fields
 
 
 def _flag(option: str) -> str:

@@ -40,9 +40,9 @@ def build_report(
     report: dict[str, Any] = {
         "config": dict(config),
         "loss": None,
-        "h": _per_step(trace.h, forward_ok),
-        "c": None if trace.c is None else _per_step(trace.c, forward_ok),
-        "y": _per_step(trace.y, forward_ok),
+        "h": per_step(trace.h, forward_ok),
+        "c": None if trace.c is None else per_step(trace.c, forward_ok),
+        "y": per_step(trace.y, forward_ok),
         "dL_dh": None,
         "dL_dh_norm": None,
         "dL_dc_norm": None,
@@ -67,15 +67,15 @@ def build_report(
         ok = np.ones(T, dtype=bool)  # (T,)
         if overflow_at is not None:
             ok[:overflow_at] = False  # beyond float range: the engine shows them as 0
-        report["jacobian_norm"] = _per_step(norms, ok)
+        report["jacobian_norm"] = per_step(norms, ok)
         report["jacobian_overflow_at"] = overflow_at
     if result is not None:
         ok = result.valid  # (T,)
-        report["dL_dh"] = _per_step(result.dL_dh, ok)
-        report["dL_dh_norm"] = _per_step(result.dL_dh_norm, ok)
+        report["dL_dh"] = per_step(result.dL_dh, ok)
+        report["dL_dh_norm"] = per_step(result.dL_dh_norm, ok)
         if result.dL_dc_norm is not None:
-            report["dL_dc_norm"] = _per_step(result.dL_dc_norm, ok)
-        report["dW_hh_contrib"] = _per_step(result.dW_hh_contrib, ok)
+            report["dL_dc_norm"] = per_step(result.dL_dc_norm, ok)
+        report["dW_hh_contrib"] = per_step(result.dW_hh_contrib, ok)
         report["exploded_at"] = result.exploded_at
         report["exploded_in"] = result.exploded_in
         if trace.exploded_at is None:  # the loss of a forward explosion saw placeholder rows
@@ -101,7 +101,7 @@ def _array(a: np.ndarray) -> Any:
     return obj.tolist()
 
 
-def _per_step(a: np.ndarray, ok: np.ndarray) -> list[Any]:
+def per_step(a: np.ndarray, ok: np.ndarray) -> list[Any]:
     """One entry (a number or a row) per step; steps that are not ``ok`` become None."""
     rows = _array(a)
     return [row if good else None for row, good in zip(rows, ok.tolist(), strict=True)]

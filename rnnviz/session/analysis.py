@@ -1,17 +1,52 @@
-"""What the gradient panel states as fact: spectra, the textbook curves, and the regime."""
+"""What the gradient panel states as fact: spectra, how far the last step's loss reaches
+back, the curves drawn beside it, and the regime badge.
+
+Every curve here is about ‖∂L_T/∂h_t‖, the gradient of the last step's loss alone
+(``rnnviz.engine.reach``), and anchored at its value at t = T:
+
+- ``bound``: ‖∂L_T/∂h_T‖ · (c · σ_max)^(T−t), c = max f′, a true upper bound, for the
+  vanilla cell only;
+- ``rate``: ‖∂L_T/∂h_T‖ · ρ^(T−t), the long-run rate (exact for a linear cell with a
+  normal W_hh), vanilla only;
+- ``path``: ‖∂L_T/∂h_T‖ · mean over units of ∏ f_s (LSTM) or ∏ z_s (GRU), the carry path.
+
+The regime is the geometric-mean factor per step of that same curve, so the badge, the
+plot and ``rnnviz analyze`` say one thing, before and after the backward pass.
+"""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from rnnviz.engine import BPTTResult, Params, recurrent_radius, recurrent_sigma_max
+from rnnviz.engine import BPTTResult, ForwardTrace, Params, recurrent_radius, recurrent_sigma_max
+from rnnviz.engine.losses import scored_steps
+from rnnviz.engine.reach import (
+    CARRY_GATE,
+    SLOPE_BOUND,
+    LastStepGradient,
+    gate_path,
+    last_step_gradient,
+)
 
 # Log plots cannot show 0 or subnormals; norms are clamped to this floor for display.
 LOG_FLOOR = 1e-300
-VANISHING_BELOW = 0.95  # per-step factor of ‖∂h_T/∂h_t‖
-EXPLODING_ABOVE = 1.05
+# Regime thresholds on the per-step factor of ‖∂L_T/∂h_t‖ going back: over 50 steps
+# 0.98 leaves 36 % and 1.02 makes 2.7×, both still readable on the plot.
+VANISHING_BELOW = 0.98
+EXPLODING_ABOVE = 1.02
+REGIME_TIP = (
+    "The factor by which ‖∂L<sub>T</sub>/∂h<sub>t</sub>‖, the gradient of the last step's "
+    "loss alone, changes per step going back: the geometric mean "
+    "(‖∂L<sub>T</sub>/∂h<sub>k</sub>‖ / ‖∂L<sub>T</sub>/∂h<sub>T</sub>‖)<sup>1/(T−k)</sup> "
+    "from the last step T back to the first step k it reaches (k = 1 unless truncated), "
+    "so it is the slope of the straight line through the ends of that curve. Exact: it comes "
+    "from a backward pass of that loss, run for this badge even before B is pressed.<br>"
+    f"vanishing below ×{VANISHING_BELOW:g}, exploding above ×{EXPLODING_ABOVE:g}, "
+    "near the edge in between; exploding also when the pass overflows."
+)
 
 
 @dataclass(frozen=True)
@@ -22,59 +57,125 @@ class Spectra:
 
 @dataclass(frozen=True)
 class Regime:
-    name: str  # "vanishing" | "near the edge" | "exploding"
-    rate: float | None  # measured per-step factor, geometric mean over the chain
-    text: str
+    name: str  # "vanishing" | "near the edge" | "exploding" | "" (nothing to measure)
+    rate: float | None  # the per-step factor of ‖∂L_T/∂h_t‖ going back, when measured
+    text: str  # the badge; "" when there is nothing to measure
+
+
+NO_REGIME = Regime("", None, "")
+
+
+@dataclass(frozen=True, eq=False)
+class Reach:
+    """How far the last step's loss reaches back, with the curves drawn beside it.
+
+    Per-step arrays have a row per step t = 1..T. The curves are None where they do not
+    apply (and then are not drawn); their values may be 0 or inf beyond the float range,
+    and are NaN before ``first`` (steps the last step's loss does not reach).
+    """
+
+    last: np.ndarray  # (T,) ‖∂L_T/∂h_t‖, the last step's term of the loss; 0 where not valid
+    valid: np.ndarray  # (T,) bool: rows of ``last`` that were computed
+    separate: bool  # the loss scores more than one step: ``last`` differs from the total
+    first: int  # the first step the last step's loss reaches (the truncation window's)
+    bound: np.ndarray | None  # (T,) ‖∂L_T/∂h_T‖ (c σ_max)^(T−t): vanilla only
+    slope_bound: float | None  # c = max f′ in the bound (vanilla only)
+    rate: np.ndarray | None  # (T,) ‖∂L_T/∂h_T‖ ρ^(T−t): vanilla only
+    path: np.ndarray | None  # (T,) ‖∂L_T/∂h_T‖ · mean ∏ gate: LSTM (f), GRU (z)
+    path_gate: str | None  # "f" | "z" | None
+    regime: Regime
 
 
 def spectra(p: Params) -> Spectra:
     return Spectra(recurrent_radius(p), recurrent_sigma_max(p))
 
 
-def theory_curve(base: float, last_norm: float, T: int) -> np.ndarray:
-    """base^(T−t) · ‖dL/dh_T‖ for t = 1..T: the textbook decay scaled to the last step."""
+def power_curve(base: float, anchor: float, T: int) -> np.ndarray:
+    """anchor · base^(T−t) for t = 1..T, shape (T,); 0 or inf where beyond the float range."""
+    k = np.arange(T - 1, -1, -1, dtype=float)  # (T,) T − t
     with np.errstate(all="ignore"):
-        k = np.arange(T - 1, -1, -1, dtype=float)  # (T,) T − t
-        curve = last_norm * np.power(base, k)
-    return np.clip(np.nan_to_num(curve, nan=LOG_FLOOR, posinf=1e300), LOG_FLOOR, 1e300)
+        return anchor * np.power(float(base), k)
 
 
-def measured_rate(jacobian_norm: np.ndarray | None) -> float | None:
-    """Geometric-mean factor per step of ‖∂h_T/∂h_t‖ over the chain (None if too short)."""
-    if jacobian_norm is None or jacobian_norm.size < 2:
-        return None
-    norms = jacobian_norm[jacobian_norm > 0]
-    if norms.size < 2:
-        return 0.0  # the product vanished exactly (e.g. dead ReLUs)
-    steps = jacobian_norm.size - 1 - int(np.argmax(jacobian_norm > 0))
-    return float(np.exp(np.log(norms[0]) / steps)) if steps > 0 else None
+def reach(
+    trace: ForwardTrace,
+    targets: np.ndarray | list,
+    loss: str,
+    loss_at: str,
+    truncate: int | None,
+    spec: Spectra,
+    total: BPTTResult | None = None,
+) -> Reach:
+    """The last step's loss, its bound / rate / gate path, and the regime, for a fed trace.
 
-
-def regime(rho: float, result: BPTTResult | None, rate: float | None = None) -> Regime:
-    """Vanishing / near the edge / exploding, from the measured rate (ρ when there is none).
-
-    ``rate`` is the chain's growth per step when it was measured without the full Jacobian
-    norms (long sequences); otherwise it is read from them.
+    ``total`` is the backward pass already run with these settings, if any: when the loss
+    scores only the last step it is this curve, and a second pass is saved.
     """
-    if rate is None and result is not None:
-        # The LSTM's memory runs through c as well: measure the whole state's sensitivity.
-        chain = (
-            result.state_jacobian_norm
-            if result.state_jacobian_norm is not None
-            else result.jacobian_norm
+    T, cell = trace.T, trace.params.cell
+    separate = scored_steps(T, loss_at).size > 1
+    if total is not None and not separate:
+        found = LastStepGradient(
+            total.dL_dh_norm, total.valid, total.exploded_at, total.exploded_in
         )
-        rate = measured_rate(chain)
-    if result is not None and result.exploded_at is not None:
-        return Regime("exploding", rate, f"exploding: overflow at t = {result.exploded_at}")
-    overflow = result is not None and result.jacobian_overflow_at is not None
-    if overflow or (rate is not None and not np.isfinite(rate)):
-        return Regime("exploding", None, f"exploding: ‖∂h_T/∂h_t‖ overflows, ρ = {rho:.3g}")
-    factor = rate if rate is not None else rho
-    source = "per step" if rate is not None else "(ρ)"
-    if factor < VANISHING_BELOW:
+    else:
+        found = last_step_gradient(trace, targets, loss, loss_at, truncate)
+    first = 1 if truncate is None else max(T - truncate + 1, 1)
+    anchor = float(found.norm[-1]) if found.valid[-1] else math.nan
+    usable = math.isfinite(anchor)
+    bound = rate = path = None
+    slope = None
+    if cell == "vanilla":
+        slope = SLOPE_BOUND[trace.params.activation]
+        if usable:
+            bound = power_curve(slope * spec.sigma_max, anchor, T)
+            rate = power_curve(spec.rho, anchor, T)
+    elif usable:
+        products = gate_path(trace)
+        path = None if products is None else anchor * products
+    for curve in (bound, rate, path):
+        if curve is not None:
+            # Truncated away: the last step's loss reaches no step before ``first``.
+            curve[: first - 1] = np.nan
+    return Reach(
+        last=found.norm,
+        valid=found.valid,
+        separate=separate,
+        first=first,
+        bound=bound,
+        slope_bound=slope,
+        rate=rate,
+        path=path,
+        path_gate=CARRY_GATE.get(cell),
+        regime=regime(found, first),
+    )
+
+
+def regime(found: LastStepGradient, first: int = 1) -> Regime:
+    """Vanishing / near the edge / exploding from ‖∂L_T/∂h_t‖ over steps first..T."""
+    if found.exploded_at is not None:
+        where = f" ({found.exploded_in} pass)" if found.exploded_in else ""
+        return Regime("exploding", None, f"exploding: overflow at t = {found.exploded_at}{where}")
+    span = found.norm[first - 1 :]  # (T − first + 1,)
+    if span.size < 2:
+        return NO_REGIME  # one step: no step back to measure
+    if span[-1] == 0.0:
+        return Regime("", None, "‖∂L_T/∂h_T‖ = 0: the last step's loss sends no gradient")
+    zeros = np.flatnonzero(span == 0.0)
+    if zeros.size:
+        step = first + int(zeros[-1])
+        return Regime("vanishing", 0.0, f"vanishing: ‖∂L_T/∂h_t‖ reaches 0 at t = {step}")
+    rate = per_step_rate(span)
+    if rate < VANISHING_BELOW:
         name = "vanishing"
-    elif factor > EXPLODING_ABOVE:
+    elif rate > EXPLODING_ABOVE:
         name = "exploding"
     else:
         name = "near the edge"
-    return Regime(name, rate, f"{name}: ×{factor:.3g} {source}, ρ = {rho:.3g}")
+    return Regime(name, rate, f"{name}: ‖∂L_T/∂h_t‖ ×{rate:.3g} per step back")
+
+
+def per_step_rate(span: np.ndarray) -> float:
+    """(span[0] / span[−1])^(1/(n−1)) for a positive (n,) curve, n ≥ 2: the factor per step
+    back from its last entry to its first (in logs: the values may span any range)."""
+    logs = np.log(span[[0, -1]].astype(np.float64))
+    return float(np.exp((logs[0] - logs[1]) / (span.size - 1)))

@@ -25,7 +25,6 @@ from rnnviz.engine import (
     init_params,
     with_spectral_radius,
 )
-from rnnviz.engine.jacobian import chain_rate
 from rnnviz.engine.spectral import gate_spectra
 from rnnviz.session import analysis
 from rnnviz.session.config import NETWORK_FIELDS, SessionConfig
@@ -44,7 +43,6 @@ _STATE = (
     "_rnn",
     "_trace",
     "gradients",
-    "_rate",
     "selected",
     "sweep",
 )
@@ -111,7 +109,9 @@ class Session:
         self._base_params: Params | None = None
         self.params: Params
         self.gradients: BPTTResult | None = None
-        self._rate: float | None = None  # the backward chain's growth per step
+        # Reach of the last step's loss, with what it was computed from (trace, config, spectra).
+        self._reach: tuple[ForwardTrace, SessionConfig, analysis.Spectra, analysis.Reach] | None
+        self._reach = None
         self._base_spectra: list[tuple[float, float]] = []
         self._base_spectra_of: Params | None = None
         self.selected: int | None = None
@@ -147,7 +147,38 @@ class Session:
 
     @property
     def regime(self) -> analysis.Regime:
-        return analysis.regime(self._spectra.rho, self.gradients, self._rate)
+        """The badge: from ``reach``, so it is the same before and after the backward pass."""
+        reach = self.reach
+        return analysis.NO_REGIME if reach is None else reach.regime
+
+    @property
+    def reach(self) -> analysis.Reach | None:
+        """How far the last step's loss reaches back over the fed steps, with its bound,
+        rate or gate path (None before a step is fed). Computed on request, once per trace
+        and settings: one backward pass of the last step's loss (none when the loss is
+        only there and the backward pass has run)."""
+        if self.t == 0:
+            return None
+        cached = self._reach
+        if (
+            cached is not None
+            and cached[0] is self._trace
+            and cached[1] == self.config
+            and cached[2] is self._spectra
+        ):
+            return cached[3]
+        c = self.config
+        reach = analysis.reach(
+            self.trace,
+            self.targets,
+            self.loss,
+            c.loss_at,
+            c.truncate,
+            self._spectra,
+            self.gradients,
+        )
+        self._reach = (self._trace, c, self._spectra, reach)
+        return reach
 
     @property
     def selected_step(self) -> int | None:
@@ -308,7 +339,7 @@ class Session:
             self._rnn = RNN(self.params)
             self._rnn.run(self.sequence[: int(np.clip(t, 0, self.sequence.shape[0]))])
             self._refresh_trace()
-            self.gradients, self.sweep, self._rate = None, None, None
+            self.gradients, self.sweep = None, None
             self.selected = selected
 
     @_atomic
@@ -374,9 +405,6 @@ class Session:
                 truncate=c.truncate,
                 clip=c.clip,
             )
-            # The badge needs only the chain's growth rate: a few probe rows pushed back through
-            # every step give it in milliseconds where the full Jacobian norms take a second.
-            self._rate = chain_rate(self.trace) if self.gradients.exploded_at is None else None
             self.sweep = None
             return self.gradients
 
@@ -391,19 +419,6 @@ class Session:
             if t is not None and not 1 <= t <= max(self.t, 1):
                 return
             self.selected = t
-
-    # ---- theory overlays for the gradient plot --------------------------------------
-    def theory_curves(self) -> dict[str, np.ndarray]:
-        """σ_max^(T−t) and ρ^(T−t), scaled to ‖dL/dh_T‖ (the textbook decay), keyed by name."""
-        g = self.gradients
-        if g is None:
-            return {}
-        last = float(g.dL_dh_norm[-1]) or analysis.LOG_FLOOR
-        T = g.dL_dh_norm.size
-        return {
-            "σ_max^(T−t)": analysis.theory_curve(self._spectra.sigma_max, last, T),
-            "ρ^(T−t)": analysis.theory_curve(self._spectra.rho, last, T),
-        }
 
     # ---- internals -----------------------------------------------------------------
     @contextlib.contextmanager
@@ -447,7 +462,7 @@ class Session:
         self._clear_gradients()
 
     def _clear_gradients(self) -> None:
-        self.gradients, self.sweep, self._rate = None, None, None
+        self.gradients, self.sweep = None, None
 
     def _refresh_trace(self) -> None:
         self._trace = self._rnn.trace()

@@ -1,4 +1,5 @@
-"""‖dL/dh_t‖ on a log axis with the textbook decay curves and the regime badge."""
+"""‖dL/dh_t‖ on a log axis, the last step's loss ‖∂L_T/∂h_t‖ with the curves that are
+about it (a bound, a rate or a gate path, each labelled as what it is), and the regime badge."""
 
 from __future__ import annotations
 
@@ -9,42 +10,63 @@ import pyqtgraph as pg
 from PyQt6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from rnnviz.session import Change, Session
-from rnnviz.session.analysis import LOG_FLOOR
+from rnnviz.session.analysis import LOG_FLOOR, REGIME_TIP, Reach
 from rnnviz.views.binding import listen
 from rnnviz.views.look import plot_style, sizes, widget_style
 from rnnviz.views.look.appearance import appearance, colors
 from rnnviz.views.plots.curves import Curve
 from rnnviz.views.plots.flow import FlowLayout
 
-NORM = "‖dL/dh_t‖"
-SIGMA = "σ_max^(T−t)"  # the keys of Session.theory_curves()
-RHO = "ρ^(T−t)"
+NORM = "‖dL/dh_t‖"  # the total gradient: what the optimiser gets
+LAST = "‖∂L_T/∂h_t‖"  # the last step's loss alone (drawn when the loss scores more steps)
+BOUND = "bound"  # ‖∂L_T/∂h_T‖ (c σ_max)^(T−t): Reach.bound
+RATE = "ρ rate"  # ‖∂L_T/∂h_T‖ ρ^(T−t): Reach.rate
+PATH = "gate path"  # ‖∂L_T/∂h_T‖ mean ∏ f or ∏ z: Reach.path
+CURVES = (NORM, LAST, BOUND, RATE, PATH)  # also the legend's order
+THEORY = (BOUND, RATE, PATH)
 FEED_HINT = "press → to feed the first input"
 BACKWARD_HINT = "press B to run backpropagation through time"
-_THEORY_TIP = "The textbook decay, scaled to meet the measured gradient at the last step T."
 _SYMBOLS_UP_TO = 60  # markers on each step while they stay apart
 _PAD_DECADES = 0.4
-THEORY_CEILING = 1e300  # analysis.theory_curve clips here
+THEORY_CEILING = 1e300  # theory values beyond this (or inf) are left out: not data
 _DEFAULT_DECADES = (-3.0, 1.0)
+_TIPS = {
+    NORM: "The total gradient dL/dh<sub>t</sub>: every later step's loss sends its part "
+    "back to h<sub>t</sub>. This is what the optimiser gets.",
+    LAST: "The gradient of the last step's loss alone (its term in L): how far one error "
+    "reaches back. It meets the total at t = T, where no other loss reaches.",
+    BOUND: "An upper bound on ‖∂L<sub>T</sub>/∂h<sub>t</sub>‖: each step back multiplies "
+    "it by diag(f′) W<sub>hh</sub>, whose norm is at most max f′ · σ<sub>max</sub> "
+    "(max f′ = 1 for tanh, relu, linear; 1/4 for sigmoid). Anchored at t = T. "
+    "The curve can never rise above it.",
+    RATE: "ρ<sup>T−t</sup>, anchored at t = T: the long-run rate of a linear cell. Exact "
+    "for a linear cell with a normal W<sub>hh</sub> (e.g. orthogonal); a tanh cell's "
+    "slopes below 1 make the real decay faster. A rate, not a bound.",
+    PATH: "The direct path of the memory from step t to T without W<sub>hh</sub>: the "
+    "product of the gate over steps t+1..T, averaged over units, anchored at t = T. "
+    "A path, not a bound: the other paths add to it.",
+}
 
 
 class GradientPlot(QWidget):
     """How strongly the loss depends on each step's state: ‖dL/dh_t‖ for t = 1..T, log y.
 
     Public, read-only for the main window and tests:
-    ``curves``: dict of pg.PlotDataItem keyed ``NORM`` (the measured norms of the valid
-    steps, clamped to ≥ LOG_FLOOR; while the sweep runs only steps ≥ session.sweep),
-    ``SIGMA`` (a wide grey band) and ``RHO`` (dashed): session.theory_curves() over the
-    whole chain, without the points pinned at its clamp bounds, and empty when the last
-    step is not finite (they are scaled to it). ``curve.getOriginalDataset()`` gives the
-    plotted values; ``getData()`` their log10.
-    ``badge`` (QLabel): session.regime.text, coloured by regime. ``exploded`` (QLabel):
-    "exploded at t = … (… pass)" when BPTT overflowed. ``numbers`` (QLabel): ρ, σ_max and
-    the loss; ``clipping`` (QLabel, hidden with clipping off): the gradient norm before →
-    after clipping. ``legend``
-    (a QLabel per entry), ``hint`` (pg.TextItem) when there is nothing to plot, ``marker``
-    (the selected step), ``plot`` (pg.PlotWidget). The title, badges, numbers and legend
-    flow onto more rows when the panel is narrow.
+    ``curves``: dict of pg.PlotDataItem keyed by CURVES. ``NORM``: the total ‖dL/dh_t‖ of
+    the valid steps, clamped to ≥ LOG_FLOOR. ``LAST``: ‖∂L_T/∂h_t‖ (session.reach.last) at
+    its valid, positive steps, only when the loss scores more than one step (otherwise it
+    is NORM). While the sweep runs both show only steps ≥ session.sweep. ``BOUND`` (a wide
+    grey band, vanilla only), ``RATE`` (dashed, vanilla only), ``PATH`` (dashed, LSTM and
+    GRU): session.reach's curves over the whole chain, without values beyond the float
+    range. ``curve.getOriginalDataset()`` gives the plotted values; ``getData()`` their log10.
+    ``badge`` (QLabel): badge_html(session.regime.text), coloured by regime, REGIME_TIP as
+    tooltip.
+    ``exploded`` (QLabel): "exploded at t = … (… pass)" when BPTT overflowed. ``numbers``
+    (QLabel): ρ, σ_max and the loss; ``clipping`` (QLabel, hidden with clipping off): the
+    gradient norm before → after clipping. ``legend``: a QLabel per entry of CURVES, in
+    that order, shown when its curve has data (NORM always). ``hint`` (pg.TextItem) when
+    there is nothing to plot, ``marker`` (the selected step), ``plot`` (pg.PlotWidget).
+    The title, badges, numbers and legend flow onto more rows when the panel is narrow.
     The axes are fixed once per backward pass: no auto-range while the sweep animates.
     """
 
@@ -62,11 +84,11 @@ class GradientPlot(QWidget):
         item.getAxis("left").enableAutoSIPrefix(False)
         # Pens and the markers' colour and size come from the theme (_on_appearance_changed).
         # The theory lines are straight on the log axis: Qt's own stroke is as fast there.
-        self.curves: dict[str, pg.PlotDataItem] = {
-            SIGMA: item.plot(),
-            RHO: item.plot(),
-            NORM: Curve(symbolPen=None),
-        }
+        # Added bottom to top: the band under the dashed lines under the measured curves.
+        self.curves: dict[str, pg.PlotDataItem] = {key: item.plot() for key in THEORY}
+        self.curves[LAST] = Curve()
+        self.curves[NORM] = Curve(symbolPen=None)
+        item.addItem(self.curves[LAST])
         item.addItem(self.curves[NORM])
         self.marker = plot_style.selection_marker()
         item.addItem(self.marker, ignoreBounds=True)
@@ -75,14 +97,16 @@ class GradientPlot(QWidget):
 
         self.title = widget_style.title_label("gradient size per step ‖∂L/∂h<sub>t</sub>‖")
         self.badge = widget_style.badge_label()
+        self.badge.setToolTip(REGIME_TIP)
         self.exploded = widget_style.badge_label()
         self.numbers = QLabel()
         self.clipping = QLabel()
-        self.legend = tuple(QLabel(entry) for entry in _legend())
+        self.legend = tuple(QLabel() for _ in CURVES)
         for label in (self.numbers, self.clipping, *self.legend):
             widget_style.set_font(label)
             widget_style.set_text_color(label, "INK")
-        self.legend[-1].setToolTip(_THEORY_TIP)
+        for key, label in zip(CURVES, self.legend, strict=True):
+            label.setToolTip(_TIPS[key])
         header = FlowLayout()
         for widget in (self.title, self.badge):
             header.addWidget(widget)
@@ -96,7 +120,7 @@ class GradientPlot(QWidget):
         layout.addLayout(info)
         layout.addWidget(self.plot, 1)
 
-        self._theory: dict[str, np.ndarray] = {}
+        self._reach: Reach | None = None  # what the drawn curves come from
         self._decades = _DEFAULT_DECADES
         self._extent: tuple[int, tuple[float, float]] | None = None  # (T, y decades) shown
         self._ticks: tuple[tuple[float, float], int] | None = None  # (decades, labels) shown
@@ -116,31 +140,35 @@ class GradientPlot(QWidget):
             self._draw()  # with the marker
         elif changes & Change.SELECTION:
             self._on_selection_changed()
-        if changes & Change.CONFIG:
-            self._on_config_changed()
+        if changes & Change.DATA:
+            self._on_config_changed()  # the badge is measured on the fed steps
 
     def _on_gradients_changed(self) -> None:
         """Once per backward pass: theory curves, the fixed axes, the numbers."""
         g = self.session.gradients
-        show_theory = g is not None and bool(g.valid[-1])  # they are scaled to the last step
-        self._theory = self.session.theory_curves() if show_theory else {}
-        self._decades = self._y_decades()
+        self._reach = self.session.reach if g is not None else None
         T = g.dL_dh_norm.size if g is not None else 0
         steps = np.arange(1, T + 1)  # (T,) 1-based
-        for key in (SIGMA, RHO):
-            curve = self._theory.get(key, np.zeros(T))  # (T,)
-            # Values pinned at the clamp bounds are beyond float range, not data: leave out.
-            inside = (curve > LOG_FLOOR) & (curve < THEORY_CEILING)
+        for key in THEORY:
+            curve = self._theory(key)
+            if curve is None:
+                self.curves[key].setData([], [])
+                continue
+            # Values beyond the float range (0, inf) are not data: leave them out.
+            inside = (curve > LOG_FLOOR) & (curve < THEORY_CEILING)  # (T,)
             self.curves[key].setData(steps[inside], curve[inside])
+        self._decades = self._y_decades()
         self.curves[NORM].setSymbol("o" if T <= _SYMBOLS_UP_TO else None)
         self._extent = None
         self._draw()
         self._on_config_changed()
+        self._set_legend()
 
     def _on_config_changed(self) -> None:
         regime = self.session.regime
         p = colors()
-        widget_style.set_badge(self.badge, regime.text, p.REGIME_COLORS.get(regime.name, p.MUTED))
+        color = p.REGIME_COLORS.get(regime.name, p.MUTED)
+        widget_style.set_badge(self.badge, badge_html(regime.text), color)
         self.numbers.setText(self._numbers_text())
         self.clipping.setText(self._clipping_text())
         self.clipping.setVisible(bool(self.clipping.text()))
@@ -150,15 +178,17 @@ class GradientPlot(QWidget):
 
     def _on_appearance_changed(self) -> None:
         """The theme's colours, and line, marker and tick sizes at its scale."""
-        # σ_max is a wide grey band under ρ: for a normal W_hh (e.g. orthogonal) they
-        # coincide, and both must stay visible.
-        self.curves[SIGMA].setPen(sizes.pen(colors().THEORY_SIGMA_BAND, width=9))
-        self.curves[RHO].setPen(sizes.pen(colors().THEORY_RHO, dashed=True))
-        self.curves[NORM].setPen(sizes.pen(colors().GRADIENT, width=4))
-        self.curves[NORM].setSymbolBrush(colors().GRADIENT)
+        p = colors()
+        # The bound is a wide grey band under ρ: for a normal W_hh (e.g. orthogonal) with
+        # a linear cell they coincide, and both must stay visible.
+        self.curves[BOUND].setPen(sizes.pen(p.THEORY_SIGMA_BAND, width=9))
+        self.curves[RATE].setPen(sizes.pen(p.THEORY_RHO, dashed=True))
+        self.curves[PATH].setPen(sizes.pen(p.THEORY_RHO, dashed=True))
+        self.curves[LAST].setPen(sizes.pen(p.OUTPUT, width=3))
+        self.curves[NORM].setPen(sizes.pen(p.GRADIENT, width=4))
+        self.curves[NORM].setSymbolBrush(p.GRADIENT)
         self.curves[NORM].setSymbolSize(sizes.line_width(9))
-        for label, text in zip(self.legend, _legend(), strict=True):
-            label.setText(text)
+        self._set_legend()
         self._on_config_changed()  # the badges' colours
         self._ticks = None
         self._set_ticks()
@@ -171,40 +201,69 @@ class GradientPlot(QWidget):
 
     # ---- drawing -------------------------------------------------------------------
     def _draw(self) -> None:
-        """The measured curve: every sweep frame, so only setData (the axes stay fixed)."""
+        """The measured curves: every sweep frame, so only setData (the axes stay fixed)."""
         g = self.session.gradients
         T = g.dL_dh_norm.size if g is not None else max(self.session.sequence.shape[0], 1)
         if (T, self._decades) != self._extent:
             self._extent = (T, self._decades)
             self._set_range(T)
         if g is None:
-            if self.curves[NORM].xData is not None and self.curves[NORM].xData.size:
-                self.curves[NORM].setData([], [])  # only when it shows something: it repaints
+            for key in (NORM, LAST):
+                if self.curves[key].xData is not None and self.curves[key].xData.size:
+                    self.curves[key].setData([], [])  # only when it shows something: it repaints
             self._set_hint(BACKWARD_HINT if self.session.t else FEED_HINT)
         else:
             steps = np.arange(1, T + 1)  # (T,) 1-based
-            keep = g.valid & np.isfinite(g.dL_dh_norm)  # (T,)
-            if self.session.sweep is not None:
-                keep &= steps >= self.session.sweep
+            swept = steps >= (self.session.sweep or 1)  # (T,)
+            keep = g.valid & np.isfinite(g.dL_dh_norm) & swept  # (T,)
             norms = np.maximum(g.dL_dh_norm[keep], LOG_FLOOR)  # zeros break a log axis
             self.curves[NORM].setData(steps[keep], norms)
+            reach = self._reach
+            if reach is not None and reach.separate:
+                # Steps the last loss does not reach (truncated away) are exactly 0: no point.
+                mine = reach.valid & np.isfinite(reach.last) & (reach.last > 0) & swept
+                self.curves[LAST].setData(steps[mine], np.maximum(reach.last[mine], LOG_FLOOR))
+            else:
+                self.curves[LAST].setData([], [])
             self._set_hint("" if g.valid.any() else "no finite gradient: " + self._exploded_text())
         self._on_selection_changed()
+
+    def _theory(self, key: str) -> np.ndarray | None:
+        reach = self._reach
+        if reach is None:
+            return None
+        return {BOUND: reach.bound, RATE: reach.rate, PATH: reach.path}[key]
 
     def _y_decades(self) -> tuple[float, float]:
         """log10 range of everything the pass will show, padded; fixed for its sweep."""
         g = self.session.gradients
         if g is None:
             return _DEFAULT_DECADES
-        measured = np.maximum(g.dL_dh_norm[g.valid & np.isfinite(g.dL_dh_norm)], LOG_FLOOR)
-        theory = [c[(c > LOG_FLOOR) & (c < THEORY_CEILING)] for c in self._theory.values()]
-        values = np.concatenate([measured, *theory])
-        if values.size == 0:
+        values = [np.maximum(g.dL_dh_norm[g.valid & np.isfinite(g.dL_dh_norm)], LOG_FLOOR)]
+        if self._reach is not None and self._reach.separate:
+            last = self._reach.last
+            values.append(last[self._reach.valid & np.isfinite(last) & (last > LOG_FLOOR)])
+        for key in THEORY:
+            _, y = self.curves[key].getOriginalDataset()
+            if y is not None:
+                values.append(np.asarray(y))
+        shown = np.concatenate(values)
+        if shown.size == 0:
             return _DEFAULT_DECADES
-        low, high = math.log10(values.min()), math.log10(values.max())
+        low, high = math.log10(shown.min()), math.log10(shown.max())
         if high - low < 1.0:  # a flat curve still gets a readable decade around it
             low, high = (low + high) / 2 - 0.5, (low + high) / 2 + 0.5
         return (low - _PAD_DECADES, high + _PAD_DECADES)
+
+    def _set_legend(self) -> None:
+        """An entry per drawn curve, in the theme's colours (the total always: it is the
+        plot's subject); each is its own label, so they wrap in a narrow panel."""
+        loss_at = self.session.config.loss_at
+        for key, label in zip(CURVES, self.legend, strict=True):
+            label.setText(_legend_text(key, self._reach, loss_at))
+            _, y = self.curves[key].getOriginalDataset()
+            has_data = y is not None and len(y) > 0
+            label.setVisible(key == NORM or has_data)
 
     def _set_range(self, T: int) -> None:
         item = self.plot.getPlotItem()
@@ -250,12 +309,32 @@ class GradientPlot(QWidget):
         return f"exploded at t = {g.exploded_at}{where}"
 
 
-def _legend() -> tuple[str, ...]:
-    """Legend entries above the plot (pyqtgraph's legend would sit on top of the curves),
-    in the theme's colours; each is its own label, so they wrap in a narrow panel."""
-    return (
-        f'<span style="color:{colors().GRADIENT}">━━●━━</span> measured',
-        f'theory: <span style="color:{colors().THEORY_SIGMA_BAND}">███</span> '
-        f'σ<sub>max</sub><sup>T−t</sup> <span style="color:{colors().THEORY_RHO}">╸╸╸</span> '
-        "ρ<sup>T−t</sup>",
-    )
+def badge_html(text: str) -> str:
+    """The regime's text with its subscripts set as subscripts: ∂L_T reads as ∂L<sub>T</sub>
+    from the back of a lecture hall, where an underscore does not."""
+    for plain, sub in (("_T", "<sub>T</sub>"), ("_t", "<sub>t</sub>")):
+        text = text.replace(plain, sub)
+    return text
+
+
+def _swatch(color: str, shape: str) -> str:
+    return f'<span style="color:{color}">{shape}</span>'
+
+
+def _legend_text(key: str, reach: Reach | None, loss_at: str) -> str:
+    """One legend entry, saying what the curve is: measured, bound, rate or path."""
+    p = colors()
+    if key == NORM:
+        what = "total: what the optimiser gets" if loss_at == "all" else "loss on the last step"
+        return f"{_swatch(p.GRADIENT, '━━●━━')} ‖∂L/∂h<sub>t</sub>‖ {what}"
+    if key == LAST:
+        return f"{_swatch(p.OUTPUT, '━━━')} ‖∂L<sub>T</sub>/∂h<sub>t</sub>‖ last step's loss alone"
+    if key == BOUND:
+        c = reach.slope_bound if reach is not None else None
+        factor = "σ<sub>max</sub>" if c in (None, 1.0) else f"({c:g}·σ<sub>max</sub>)"
+        return f"{_swatch(p.THEORY_SIGMA_BAND, '███')} bound {factor}<sup>T−t</sup>"
+    if key == RATE:
+        return f"{_swatch(p.THEORY_RHO, '╸╸╸')} rate ρ<sup>T−t</sup> (long run, linear cell)"
+    gate = reach.path_gate if reach is not None else None
+    name = "cell-state path ∏ f" if gate == "f" else "update-gate path ∏ z"
+    return f"{_swatch(p.THEORY_RHO, '╸╸╸')} {name} (mean over units)"
