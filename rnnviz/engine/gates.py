@@ -70,3 +70,14 @@ def relative_slopes(trace: ForwardTrace) -> dict[str, np.ndarray]:
     if p.cell == "lstm":
         out[TANH_C] = derivative_from_output("tanh", np.tanh(trace.c))  # (T, H)
     return out
+
+
+def share_saturated(slope: np.ndarray) -> np.ndarray:
+    """Per step, the share of the slopes (T, K·H) below ``SATURATED_BELOW``: (T,)."""
+    return (slope < SATURATED_BELOW).mean(axis=1)
+
+
+def saturated_fraction(trace: ForwardTrace) -> np.ndarray:
+    """Per step, the share of all the cell's nonlinearities that are saturated: (T,)."""
+    slope = np.concatenate(list(relative_slopes(trace).values()), axis=1)  # (T, K*H)
+    return share_saturated(slope)

@@ -17,7 +17,7 @@ from psygnal import Signal
 
 from rnnviz.engine import bptt, forward, init_params, with_spectral_radius
 from rnnviz.engine.gates import MAX_SLOPE as MAX_SLOPE  # for the views' captions
-from rnnviz.engine.gates import SATURATED_BELOW, mean_gate, relative_slopes
+from rnnviz.engine.gates import SATURATED_BELOW, mean_gate, relative_slopes, share_saturated
 from rnnviz.engine.gradcheck import GradCheck, gradient_check_steps
 from rnnviz.engine.jacobian import (
     jacobian_between,
@@ -198,8 +198,7 @@ class Lab:
         """The saturation of every nonlinearity of the session's fed steps."""
         slopes = relative_slopes(self.session.trace)
         slope = np.concatenate(list(slopes.values()), axis=1)  # (T, K*H)
-        fraction = (slope < SATURATED_BELOW).mean(axis=1)  # (T,)
-        return Saturation(fraction, slope, tuple(slopes), SATURATED_BELOW)
+        return Saturation(share_saturated(slope), slope, tuple(slopes), SATURATED_BELOW)
 
     # ---- 5. training (worker) ---------------------------------------------------------
     def make_task(self, name: str, length: int = 20, lag: int = 5, text: str = "") -> Task:
