@@ -192,7 +192,12 @@ def test_initialised_lstm_with_xent_at_the_last_step(
     )
     report = read_report(out)
     assert_matches_engine(report, p, x, classes, default_names(), loss="xent", loss_at="last")
-    assert report["config"]["init"] == {"scheme": "orthogonal", "spectral_radius": 0.9, "seed": 7}
+    assert report["config"]["init"] == {
+        "scheme": "orthogonal",
+        "spectral_radius": 0.9,
+        "seed": 7,
+        "gate_bias": 0.0,
+    }
     assert report["config"]["output_size"] == 4
     assert set(report["gate_spectra"]) == {"i", "f", "g", "o"}
 

@@ -97,7 +97,7 @@ def test_long_sequences_are_sampled(qtbot, tmp_path: Path) -> None:
         (["--what", "backward", "--steps", "0"], "needs at least one step"),
         (["--fps", "0"], "frame rate"),
         (["--scenario", "nope"], "the lessons are"),
-        (["--scenario", "gating", "--slide", "12"], "has slides 1 to 4"),
+        (["--scenario", "gating", "--slide", "12"], "has slides 1 to 5"),
         (["--size", "200x100"], "too small"),
     ],
 )

@@ -42,8 +42,9 @@ THE NETWORK
   install torch; a state_dict, read with torch.load(weights_only=True)).
   Without --weights, --hidden-size H initialises a network with --cell (default vanilla),
   --init (default pytorch), --spectral-radius (default: the scheme's own), --seed
-  (default 0) and --output-size (default: the targets' width for mse, the largest class
-  + 1 for xent, the input width without targets).
+  (default 0), --gate-bias (default 0: PyTorch's gate biases, unlike the app's +3; chrono
+  sets them from the number of steps) and --output-size (default: the targets' width for
+  mse, the largest class + 1 for xent, the input width without targets).
   --activation (default tanh) is the vanilla cell's; lstm and gru need tanh.
 
 THE DATA
@@ -65,7 +66,8 @@ STEPS AND TRUNCATION
 OUT.json (strict JSON: NaN and infinity are never written; a non-finite number is null)
   config                 what was run: cell, activation, input_size, hidden_size,
                          output_size, steps (T), dtype, weights (path or null), init
-                         ({scheme, spectral_radius, seed}, or null with --weights),
+                         ({scheme, spectral_radius, seed, gate_bias}, or null with
+                         --weights),
                          inputs, targets, loss, loss_at, truncate, clip, zero_filled
                          (the bias keys the weight file lacks, read as zeros)
   loss                   the loss, averaged like nn.MSELoss / nn.CrossEntropyLoss over
@@ -142,6 +144,7 @@ _INIT_OPTIONS: tuple[str, ...] = (
     "spectral_radius",
     "seed",
     "output_size",
+    "gate_bias",
 )
 # Options that only mean something for a loss.
 _LOSS_OPTIONS: tuple[str, ...] = ("loss", "loss_at", "truncate", "clip")
@@ -165,6 +168,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--spectral-radius", type=float, metavar="R", help="spectral radius of each recurrent block"
     )
     net.add_argument("--seed", type=int, metavar="S", help="random seed (default 0)")
+    net.add_argument(
+        "--gate-bias",
+        type=float,
+        metavar="B",
+        help="added to the LSTM forget / GRU update gate bias (default 0: PyTorch's own "
+        "initialisation; the app's new gated cells use +3)",
+    )
     net.add_argument("--output-size", type=int, metavar="O", help="outputs of the readout")
     net.add_argument(
         "--activation", choices=ACTIVATIONS, default="tanh", help="vanilla cell (default tanh)"
@@ -229,6 +239,7 @@ def analyze(args: argparse.Namespace) -> dict[str, Any]:
             "scheme": args.init or "pytorch",
             "spectral_radius": args.spectral_radius,
             "seed": 0 if args.seed is None else args.seed,
+            "gate_bias": args.gate_bias or 0.0,
         }
         output_size = args.output_size or _default_output_size(x, targets, loss)
         try:
@@ -242,6 +253,8 @@ def analyze(args: argparse.Namespace) -> dict[str, Any]:
                 spectral_radius=args.spectral_radius,
                 activation=args.activation,
                 dtype=args.dtype,
+                gate_bias=init["gate_bias"],
+                t_max=max(x.shape[0], 3),  # chrono plans for the sequence given
             )
         except ValueError as err:  # e.g. an lstm asked for a relu activation
             raise _ArgumentError(str(err)) from None

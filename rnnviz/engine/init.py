@@ -8,7 +8,15 @@ import numpy as np
 from rnnviz.engine.params import DTYPES, GATES, Params
 from rnnviz.engine.spectral import rescale_to_radius
 
-INITS: tuple[str, ...] = ("pytorch", "normal", "uniform", "orthogonal", "identity", "xavier")
+INITS: tuple[str, ...] = (
+    "pytorch",
+    "normal",
+    "uniform",
+    "orthogonal",
+    "identity",
+    "xavier",
+    "chrono",
+)
 INIT_HELP: dict[str, str] = {
     "pytorch": "PyTorch's default: every weight and bias U(−1/√H, 1/√H)",
     "normal": "W_hh ~ N(0, 1/H), rescaled to the target spectral radius (default 1)",
@@ -16,7 +24,14 @@ INIT_HELP: dict[str, str] = {
     "orthogonal": "W_hh a random orthogonal matrix × gain (all |eigenvalues| = gain)",
     "identity": "IRNN (Le et al. 2015): W_hh = gain · I, zero biases, tiny input weights",
     "xavier": "Glorot uniform U(−a, a), a = gain·√(6/(fan_in + fan_out)), zero biases",
+    "chrono": "chrono (Tallec & Ollivier, 2018): as orthogonal, and the memory gate's bias "
+    "log U(1, T_max − 1) per unit (T_max: the sequence length), the input gate's its negative "
+    "(LSTM), so the units remember over 1 to T_max steps; vanilla cells have no gate to set",
 }
+# Row block of the gate whose bias opens the memory (LSTM: i, f, g, o; GRU: r, z, n), and the
+# block of the LSTM's input gate, which chrono closes as far as the forget gate is opened.
+MEMORY_GATE_BLOCK = 1
+INPUT_GATE_BLOCK = 0
 
 
 def orthogonal(n: int, rng: np.random.Generator) -> np.ndarray:
@@ -35,7 +50,7 @@ def _recurrent_block(
         return rng.standard_normal((H, H)) / np.sqrt(H), 1.0
     if scheme == "uniform":
         return rng.uniform(-1.0, 1.0, (H, H)), 1.0
-    if scheme == "orthogonal":
+    if scheme in ("orthogonal", "chrono"):
         return gain * orthogonal(H, rng), None
     if scheme == "identity":
         return gain * np.eye(H), None
@@ -55,12 +70,16 @@ def init_params(
     activation: str = "tanh",
     dtype: str = "float64",
     gate_bias: float = 0.0,
+    t_max: int = 20,
 ) -> Params:
     """A fresh network. ``spectral_radius`` rescales every gate's recurrent block to that ρ.
 
-    ``gate_bias`` is added to the bias of the LSTM's forget gate or the GRU's update gate:
-    1 to 2 keeps the gate open at the start, so the state (and its gradient) is carried
-    across many steps (Gers et al., 2000; Jozefowicz et al., 2015). Vanilla cells ignore it.
+    ``gate_bias`` is added to the bias of the LSTM's forget gate or the GRU's update gate
+    (the gate that keeps the memory: GRU's h_t = (1 − z) ⊙ n + z ⊙ h_{t−1}). A positive bias
+    keeps it open at the start, so the state (and its gradient) is carried across many steps
+    (Gers et al., 2000; Jozefowicz et al., 2015). The 0 default is PyTorch's own
+    initialisation. The chrono scheme sets these biases itself from ``t_max`` and ignores
+    ``gate_bias``. Vanilla cells have neither.
     """
     if scheme not in INITS:
         raise ValueError(f"unknown initialisation {scheme!r}; choose one of {', '.join(INITS)}")
@@ -92,7 +111,26 @@ def init_params(
         b_hh = rng.uniform(-k, k, G * H)
         W_hy = rng.uniform(-k, k, (O, H))  # (O, H) nn.Linear(H, O): bound 1/√fan_in
         b_y = rng.uniform(-k, k, O)
-    if cell != "vanilla":
-        b_hh[H : 2 * H] += gate_bias  # row block 1 is f (LSTM: i, f, g, o) and z (GRU: r, z, n)
+    memory = slice(MEMORY_GATE_BLOCK * H, (MEMORY_GATE_BLOCK + 1) * H)
+    if cell != "vanilla" and scheme == "chrono":
+        b_memory = chrono_biases(H, t_max, rng)  # (H,)
+        # The whole gate bias is b_ih + b_hh: chrono sets it, so b_ih's share is zeroed.
+        b_ih[memory], b_hh[memory] = 0.0, b_memory
+        if cell == "lstm":
+            inputs = slice(INPUT_GATE_BLOCK * H, (INPUT_GATE_BLOCK + 1) * H)
+            b_ih[inputs], b_hh[inputs] = 0.0, -b_memory
+    elif cell != "vanilla":
+        b_hh[memory] += gate_bias
     p = Params(cell, activation, W_ih, W_hh, b_ih, b_hh, W_hy, b_y)
     return p.astype(DTYPES[dtype]) if dtype != "float64" else p
+
+
+def chrono_biases(H: int, t_max: int, rng: np.random.Generator) -> np.ndarray:
+    """Chrono initialisation (Tallec & Ollivier, 2018): b = log(u), u ~ U(1, T_max − 1).
+
+    A gate σ(b) = u/(1 + u) keeps a fraction 1 − 1/(1 + u) per step, a memory of about
+    1 + u steps: the units' memories spread over 2 to T_max steps.
+    """
+    if t_max < 3:
+        raise ValueError("chrono initialisation needs T_max of at least 3 steps")
+    return np.log(rng.uniform(1.0, t_max - 1.0, H))  # (H,)

@@ -1,6 +1,6 @@
 """The lab's training history as JSON, the ``"training"`` object of a session file::
 
-    {"task": {"name": "copy", "length": 20, "lag": 5,
+    {"task": {"name": "delay", "length": 20, "lag": 5,
               "text": "…" (text task), "signal": [0.0, …] (next-value task)},
      "losses": [0.93, …], "norm_before": [1.2, …], "norm_after": [1.0, …],
      "params": {"cell": "vanilla", "activation": "tanh", "dtype": "float64",
@@ -20,7 +20,15 @@ from typing import Any
 import numpy as np
 
 from rnnviz.engine.params import DTYPES, Params
-from rnnviz.engine.tasks import Task, adding_task, copy_task, next_value_task, text_task
+from rnnviz.engine.tasks import (
+    TASK_ALIASES,
+    Task,
+    adding_task,
+    copy_memory_task,
+    delay_task,
+    next_value_task,
+    text_task,
+)
 from rnnviz.engine.train import TrainingHistory
 
 _ARRAYS = ("W_ih", "W_hh", "b_ih", "b_hh", "W_hy", "b_y")
@@ -81,11 +89,14 @@ def training_from_dict(data: dict[str, Any] | None) -> TrainingHistory | None:
 
 def _task(saved: dict[str, Any], fail: Callable[[str], TrainingRecordError]) -> Task:
     name, length, lag = saved.get("name"), saved.get("length", 20), saved.get("lag", 0)
+    name = TASK_ALIASES.get(name, name) if isinstance(name, str) else name
     if not _whole(length) or not _whole(lag):
         raise fail('needs whole numbers for the task\'s "length" and "lag"')
     try:
-        if name == "copy":
-            return copy_task(lag, length)
+        if name == "delay":
+            return delay_task(lag, length)
+        if name == "copy-memory":
+            return copy_memory_task(lag)
         if name == "adding":
             return adding_task(length)
         if name == "text":

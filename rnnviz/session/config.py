@@ -8,6 +8,8 @@ from rnnviz.engine import ACTIVATIONS, CELLS, INITS, LOSS_AT
 from rnnviz.session.encoding import ENCODINGS
 from rnnviz.session.presets import PRESETS
 
+DEFAULT_GATE_BIAS = 3.0
+
 # Changing one of these draws a new network (the others keep the weights).
 NETWORK_FIELDS: frozenset[str] = frozenset(
     {
@@ -33,7 +35,11 @@ class SessionConfig:
     input_size: int = 1  # vector width; scalar is 1, text is the vocabulary size
     init: str = "orthogonal"
     spectral_radius: float = 0.9  # W_hh is rescaled to this ρ (every gate block)
-    gate_bias: float = 0.0  # added to the LSTM forget / GRU update gate bias: >0 keeps it open
+    # Added to the LSTM forget / GRU update gate's bias: > 0 opens the memory at the start.
+    # +3 (σ(3) ≈ 0.95) so that at these defaults LSTM and GRU keep ≥ 10× more gradient over
+    # 40 steps than vanilla (tests/lab/test_gate_defaults.py); 0 closes the gate halfway,
+    # PyTorch's default, and then they keep less than vanilla. Vanilla ignores it.
+    gate_bias: float = DEFAULT_GATE_BIAS
     seed: int = 0
     sequence_length: int = 20  # for numeric presets
     preset: str = "sine"
@@ -74,12 +80,25 @@ class SessionConfig:
         """Text is classified (cross-entropy over the vocabulary); numbers are regressed."""
         return "xent" if self.encoding == "text" else "mse"
 
+    @property
+    def t_max(self) -> int:
+        """The longest memory the chrono initialisation plans for: the sequence length."""
+        return max(self.sequence_length, 3)
+
     def changed(self, **changes: object) -> SessionConfig:
         known = {f.name for f in fields(self)}
         unknown = set(changes) - known
         if unknown:
             raise ValueError(f"unknown setting(s): {', '.join(sorted(unknown))}")
         return replace(self, **changes)
+
+
+def draws_new_network(old: SessionConfig, new: SessionConfig) -> bool:
+    """Whether going from ``old`` to ``new`` needs a new network (the same seed's draw)."""
+    if any(getattr(old, f) != getattr(new, f) for f in NETWORK_FIELDS):
+        return True
+    # Chrono's gate biases are drawn for the sequence length.
+    return new.init == "chrono" and new.cell != "vanilla" and old.t_max != new.t_max
 
 
 def _one_of(label: str, value: str, options: tuple[str, ...]) -> None:

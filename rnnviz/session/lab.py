@@ -27,7 +27,14 @@ from rnnviz.engine.jacobian import (
 from rnnviz.engine.params import CELLS, Params
 from rnnviz.engine.progress import Steps
 from rnnviz.engine.sweep import radius_sweep_steps
-from rnnviz.engine.tasks import Task, adding_task, copy_task, next_value_task, text_task
+from rnnviz.engine.tasks import (
+    Task,
+    adding_task,
+    copy_memory_task,
+    delay_task,
+    next_value_task,
+    text_task,
+)
 from rnnviz.engine.train import EpochReport, TrainConfig, TrainingHistory, sample_text, train
 from rnnviz.session.analysis import LOG_FLOOR
 from rnnviz.session.encoding import one_hot
@@ -138,6 +145,7 @@ class Lab:
                 activation=c.activation if cell == "vanilla" else "tanh",
                 dtype=c.dtype,
                 gate_bias=c.gate_bias,
+                t_max=c.t_max,
             )
             p = _rescaled(p, c.spectral_radius)
             trace = forward(p, x)
@@ -202,8 +210,10 @@ class Lab:
 
     # ---- 5. training (worker) ---------------------------------------------------------
     def make_task(self, name: str, length: int = 20, lag: int = 5, text: str = "") -> Task:
-        if name == "copy":
-            return copy_task(lag, length)
+        if name == "delay":
+            return delay_task(lag, length)
+        if name == "copy-memory":
+            return copy_memory_task(lag)  # its length follows from the delay
         if name == "adding":
             return adding_task(length)
         if name == "text":
@@ -240,6 +250,7 @@ class Lab:
             activation=c.activation,
             dtype=c.dtype,
             gate_bias=c.gate_bias,
+            t_max=max(task.length, 3),  # chrono plans for the task's sequences
         )
         return _rescaled(fresh, c.spectral_radius)
 

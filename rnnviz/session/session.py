@@ -27,7 +27,7 @@ from rnnviz.engine import (
 )
 from rnnviz.engine.spectral import gate_spectra
 from rnnviz.session import analysis
-from rnnviz.session.config import NETWORK_FIELDS, SessionConfig
+from rnnviz.session.config import SessionConfig, draws_new_network
 from rnnviz.session.encoding import InputError, one_hot, parse_numbers, vocabulary
 from rnnviz.session.presets import TEXT_PRESETS, numeric_preset
 
@@ -311,7 +311,7 @@ class Session:
                 self.sequence = one_hot(text, self.vocab)  # (N, V)
             elif reload:
                 self._load_preset_sequence()
-            if any(getattr(old, f) != getattr(new, f) for f in NETWORK_FIELDS):
+            if draws_new_network(old, new):
                 self._build_network()
             elif old.spectral_radius != new.spectral_radius:
                 self._apply_radius()
@@ -518,6 +518,7 @@ class Session:
             activation=c.activation,
             dtype=c.dtype,
             gate_bias=c.gate_bias,
+            t_max=c.t_max,
         )
         self._apply_radius()
 

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 
 from rnnviz.engine.optim import make_optimiser
-from rnnviz.engine.tasks import TASK_HELP, TASKS, Task
+from rnnviz.engine.tasks import TASK_HELP, TASK_NAMES, TASKS, Task
 from rnnviz.engine.train import EpochReport, TrainConfig
 from rnnviz.session.lab import Lab
 
@@ -21,6 +21,7 @@ __all__ = [
     "OPTIMISERS",
     "TASKS",
     "TASK_HELP",
+    "TASK_NAMES",
     "EpochReport",
     "SettingsError",
     "Task",
@@ -96,8 +97,10 @@ def training_setup(lab: Lab, settings: TrainingSettings) -> tuple[Task, TrainCon
     try:
         task = lab.make_task(settings.task, settings.length, settings.lag, settings.text)
     except ValueError as exc:
-        # Each task refuses one field: the copy task's lag, the text, else the length.
-        problems[{"copy": "lag", "text": "text"}.get(settings.task, "length")] = str(exc)
+        # Each task refuses one field: the delay (delay/echo, copying memory), the text,
+        # else the length.
+        field = {"delay": "lag", "copy-memory": "lag", "text": "text"}.get(settings.task, "length")
+        problems[field] = str(exc)
     if problems:
         raise SettingsError(problems)
     assert task is not None and lr is not None  # no problems: both were read

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from rnnviz.engine.tasks import delay_task
 from rnnviz.engine.train import TrainConfig, TrainingHistory
 from rnnviz.io.session_file import SessionFileError, read_session, write_session
 from rnnviz.io.training_record import TrainingRecordError, training_from_dict, training_to_dict
@@ -36,7 +37,8 @@ def through_json(history: TrainingHistory) -> TrainingHistory | None:
 @pytest.mark.parametrize(
     ("name", "task"),
     [
-        ("copy", {"lag": 3, "length": 12}),
+        ("delay", {"lag": 3, "length": 12}),
+        ("copy-memory", {"lag": 3}),
         ("adding", {"length": 10}),
         ("next-value", {"length": 10}),
         ("text", {"length": 8, "text": "hello world, hello rnn"}),
@@ -64,7 +66,7 @@ def test_every_task_and_the_trained_weights_survive(name: str, task: dict) -> No
 
 
 def test_overflowed_losses_and_no_weights() -> None:
-    history = trained("copy", lag=2, length=8)
+    history = trained("delay", lag=2, length=8)
     broken = TrainingHistory(history.task, (math.inf, math.nan), (-math.inf, 1.0), (1.0, 2.0), None)
     back = through_json(broken)
     assert back is not None
@@ -90,7 +92,7 @@ def test_overflowed_losses_and_no_weights() -> None:
     ],
 )
 def test_a_bad_history_says_what_is_wrong(change, message: str) -> None:
-    data = json.loads(json.dumps(training_to_dict(trained("copy", lag=2, length=8))))
+    data = json.loads(json.dumps(training_to_dict(trained("delay", lag=2, length=8))))
     change(data)
     with pytest.raises(TrainingRecordError, match=message.replace("(", r"\(")):
         training_from_dict(data)
@@ -99,7 +101,7 @@ def test_a_bad_history_says_what_is_wrong(change, message: str) -> None:
 def test_a_session_file_with_a_bad_history_is_named(tmp_path: Path) -> None:
     path = tmp_path / "lecture.rnnviz"
     document = Document()
-    document.lab.set_training(trained("copy", lag=2, length=8))
+    document.lab.set_training(trained("delay", lag=2, length=8))
     document.save_as(path)
     contents = read_session(path)
     assert contents.training is not None and document.lab.training is not None
@@ -110,3 +112,10 @@ def test_a_session_file_with_a_bad_history_is_named(tmp_path: Path) -> None:
         read_session(path)
     assert str(info.value).startswith(f"{path}: the training history ")
     assert "different lengths" in str(info.value)
+
+
+def test_a_file_from_before_the_copying_memory_task_reads_copy_as_the_delay_task() -> None:
+    data = json.loads(json.dumps(training_to_dict(trained("delay", lag=2, length=8))))
+    data["task"]["name"] = "copy"  # what the delay/echo task was called then
+    back = training_from_dict(data)
+    assert back is not None and back.task == delay_task(2, 8)

@@ -21,7 +21,7 @@ def test_comparison_runs_each_cell_on_the_same_inputs() -> None:
     comp = lab.compare()
     x, targets = s.sequence[:15], s.targets_for(15)
     for cell in ("vanilla", "lstm", "gru"):
-        p = init_params(cell, 1, 6, 1, np.random.default_rng(3), scheme="orthogonal")
+        p = init_params(cell, 1, 6, 1, np.random.default_rng(3), "orthogonal", gate_bias=3.0)
         trace = forward(with_spectral_radius(p, 0.9), x)
         want = bptt(trace, targets, loss_at="last")
         np.testing.assert_allclose(comp.curves[cell].dL_dh_norm, want.dL_dh_norm, rtol=1e-12)
@@ -71,7 +71,7 @@ def test_the_lstm_jacobians_are_of_the_whole_state() -> None:
 def test_training_records_epochs_and_the_session_steps_with_the_result() -> None:
     s = Session(SessionConfig(cell="lstm", hidden_size=8))
     lab = Lab(s)
-    task = lab.make_task("copy", length=12, lag=3)
+    task = lab.make_task("delay", length=12, lag=3)
     for report in lab.training_steps(task, TrainConfig(epochs=3, seed=1)):
         lab.record_epoch(report)
     h = lab.training

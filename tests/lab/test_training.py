@@ -6,8 +6,17 @@ import numpy as np
 import pytest
 
 from rnnviz.engine import init_params
+from rnnviz.engine.losses import loss_and_grad
 from rnnviz.engine.optim import SGD, Adam, OptState, make_optimiser
-from rnnviz.engine.tasks import adding_task, copy_task, next_value_task, text_task
+from rnnviz.engine.tasks import (
+    COPY_ALPHABET,
+    COPY_SYMBOLS,
+    adding_task,
+    copy_memory_task,
+    delay_task,
+    next_value_task,
+    text_task,
+)
 from rnnviz.engine.train import TrainConfig, sample_text, train
 
 
@@ -38,7 +47,7 @@ def test_bad_optimiser_settings_are_refused() -> None:
 
 def test_tasks_draw_what_they_promise() -> None:
     rng = np.random.default_rng(0)
-    ex = copy_task(lag=3, length=10).draw(rng)
+    ex = delay_task(lag=3, length=10).draw(rng)
     np.testing.assert_array_equal(ex.targets[3:], ex.x[:7])
     np.testing.assert_array_equal(ex.targets[:3], 0.0)
     ex = adding_task(length=12).draw(rng)
@@ -52,11 +61,11 @@ def test_tasks_draw_what_they_promise() -> None:
     np.testing.assert_array_equal(ex.x[1:, 0], ex.targets[:-1, 0])
 
 
-def test_lstm_learns_the_copy_task_with_lag_five() -> None:
+def test_lstm_learns_the_delay_task_with_lag_five() -> None:
     # Predicting 0 scores (T − lag)/T = 0.75 here; a network that cannot remember five steps
     # back cannot do better than that on the ±1 inputs. Below 0.05 (under 7% of that) it
     # reproduces the lagged input almost exactly. Measured: ~0.001 after 60 epochs.
-    task = copy_task(lag=5, length=20)
+    task = delay_task(lag=5, length=20)
     p = init_params("lstm", 1, 16, 1, np.random.default_rng(0))
     reports = list(train(p, task, TrainConfig(lr=0.02, epochs=60, clip=1.0, seed=0)))
     assert reports[0].loss > 0.4
@@ -96,3 +105,45 @@ def test_training_refuses_a_network_of_the_wrong_shape() -> None:
     p = init_params("vanilla", 1, 4, 1, np.random.default_rng(0))
     with pytest.raises(ValueError, match="needs 2 inputs"):
         next(train(p, adding_task(), TrainConfig()))
+
+
+def test_the_adding_problem_has_one_mark_in_each_half() -> None:
+    rng = np.random.default_rng(0)
+    for T in (2, 7, 50):
+        for _ in range(50):
+            marks = adding_task(T).draw(rng).x[:, 1]  # (T,)
+            assert marks[: T // 2].sum() == 1 and marks[T // 2 :].sum() == 1
+
+
+def test_the_adding_baseline_is_the_loss_of_guessing_one() -> None:
+    task, rng = adding_task(50), np.random.default_rng(1)
+    sums = np.array([task.draw(rng).targets[-1, 0] for _ in range(20_000)])
+    # The sum of two U(0, 1) has mean 1 and variance 1/6.
+    assert np.mean((sums - 1.0) ** 2) == pytest.approx(task.baseline, rel=0.03)
+
+
+def test_copying_memory_draws_symbols_delay_delimiter_and_the_symbols_back() -> None:
+    K, A, T = COPY_SYMBOLS, COPY_ALPHABET, 30
+    task = copy_memory_task(T)
+    assert (task.length, task.input_size, task.output_size) == (T + 2 * K, A + 2, A + 1)
+    ex = task.draw(np.random.default_rng(0))
+    inputs = np.argmax(ex.x, axis=1)  # (T + 2K,)
+    assert np.all((inputs[:K] >= 1) & (inputs[:K] <= A))
+    np.testing.assert_array_equal(inputs[K : K + T - 1], 0)
+    assert inputs[K + T - 1] == A + 1  # the delimiter
+    np.testing.assert_array_equal(inputs[K + T :], 0)
+    np.testing.assert_array_equal(ex.targets[: T + K], 0)
+    np.testing.assert_array_equal(ex.targets[T + K :], inputs[:K])
+
+
+def test_the_copying_memory_baseline_is_blanks_then_a_uniform_guess() -> None:
+    T = 30
+    task = copy_memory_task(T)
+    ex = task.draw(np.random.default_rng(0))
+    # Blanks for certain until the delimiter has passed, then uniform over the A symbols.
+    logits = np.zeros((task.length, task.output_size))  # (T + 2K, A + 1)
+    logits[: T + COPY_SYMBOLS, 0] = 50.0
+    logits[T + COPY_SYMBOLS :, 0] = -50.0
+    loss, _ = loss_and_grad("xent", logits, ex.targets)
+    assert loss == pytest.approx(COPY_SYMBOLS * np.log(COPY_ALPHABET) / (T + 2 * COPY_SYMBOLS))
+    assert task.baseline == pytest.approx(loss)

@@ -122,7 +122,7 @@ LAB_VERBS: dict[str, tuple[Callable[[Lab], object], LabChange]] = {
         LabChange.JACOBIANS,
     ),
     "training_steps": (
-        lambda lab: lab.training_steps(lab.make_task("copy", 6, 2), TrainConfig(epochs=1)),
+        lambda lab: lab.training_steps(lab.make_task("delay", 6, 2), TrainConfig(epochs=1)),
         LabChange.TRAINING,
     ),
     "set_training": (lambda lab: lab.set_training(None), LabChange.TRAINING),
@@ -142,7 +142,7 @@ def lab() -> Lab:
     lab.set_sweep(sweep_result())
     lab.set_jacobian_matrix(np.ones((3, 3)))
     lab.set_gradcheck(GradCheck(1.0, {}, 1))
-    for report in lab.training_steps(lab.make_task("copy", 6, 2), TrainConfig(epochs=1)):
+    for report in lab.training_steps(lab.make_task("delay", 6, 2), TrainConfig(epochs=1)):
         lab.record_epoch(report)
     return lab
 

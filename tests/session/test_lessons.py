@@ -136,3 +136,17 @@ def test_a_slide_sets_what_the_window_shows(name: str) -> None:
         assert state.page == ("lab" if slide.panel == "lab" else "network")
         if slide.compare:
             assert state.lab_tab == "Compare" and lab.comparison is not None
+
+
+def test_gating_lesson_shows_a_closed_gate_failing() -> None:
+    scenario = load_scenario(asset_path("scenarios") / "gating.json")
+    session = Session()
+    lab = Lab(session)
+    ScenarioPlayer(session, lab).open(scenario, slide=5)
+    assert session.config.gate_bias == 0.0
+    curves = lab.comparison.curves
+    first = {cell: c.dL_dh_norm[0] for cell, c in curves.items()}
+    # The caption: f and z start near 0.5, and the gated cells keep less than vanilla.
+    for cell in ("lstm", "gru"):
+        assert 0.45 <= curves[cell].gate_mean.mean() <= 0.55
+        assert first[cell] < first["vanilla"]

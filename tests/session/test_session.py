@@ -18,6 +18,8 @@ def expected_params(config: SessionConfig, output_size: int | None = None):
         np.random.default_rng(config.seed),
         scheme=config.init,
         activation=config.activation,
+        gate_bias=config.gate_bias,
+        t_max=config.t_max,
     )
     return with_spectral_radius(p, config.spectral_radius)
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from rnnviz.engine.tasks import adding_task, copy_task, text_task
+from rnnviz.engine.tasks import adding_task, delay_task, text_task
 from rnnviz.engine.train import TrainConfig
 from rnnviz.session import Session, SessionConfig
 from rnnviz.session.lab import Lab
@@ -44,7 +44,7 @@ def test_the_defaults_make_the_forms_run(lab: Lab) -> None:
 
 def test_good_settings_make_the_engines_task_and_config(lab: Lab) -> None:
     settings = TrainingSettings(
-        task="copy",
+        task="delay",
         length=30,
         lag=7,
         optimiser="sgd",
@@ -56,7 +56,7 @@ def test_good_settings_make_the_engines_task_and_config(lab: Lab) -> None:
         seed=3,
     )
     task, config = training_setup(lab, settings)
-    assert task == copy_task(7, 30)
+    assert task == delay_task(7, 30)
     assert config == TrainConfig(
         optimiser="sgd", lr=1e-3, momentum=0.5, epochs=12, clip=None, truncate=4, seed=3
     )
@@ -83,7 +83,7 @@ def test_fields_the_choice_does_not_use_are_not_checked(lab: Lab) -> None:
         ({"clip": "x"}, "clip", "the clipping threshold must be a positive number"),
         ({"clip": "0"}, "clip", "the clipping threshold must be a positive number"),
         (
-            {"task": "copy", "lag": 20},
+            {"task": "delay", "lag": 20},
             "lag",
             "the lag must be at least 0 and shorter than the sequence",
         ),
@@ -100,7 +100,7 @@ def test_a_bad_field_is_named(lab: Lab, changes: dict, field: str, message: str)
 
 
 def test_every_bad_field_is_named_at_once(lab: Lab) -> None:
-    changes = {"task": "copy", "lr": "0", "lag": 20, "clip": "-1"}
+    changes = {"task": "delay", "lr": "0", "lag": 20, "clip": "-1"}
     assert set(problems(lab, **changes)) == {"lr", "lag", "clip"}
     with pytest.raises(SettingsError) as refused:
         training_setup(lab, replace(TrainingSettings(), **changes))

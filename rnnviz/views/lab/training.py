@@ -27,7 +27,8 @@ from rnnviz.views.worker import CANCELLED, DONE, Runner
 # What the dashed baseline line is, per task: the best constant guess.
 BASELINE_TEXT: dict[str, str] = {
     "next-value": "predicting the signal's mean",
-    "copy": "always predicting 0",
+    "delay": "always predicting 0",
+    "copy-memory": "writing blanks, then guessing each symbol",
     "adding": "always guessing 1",
     "text": "knowing only the letter frequencies",
 }
@@ -205,7 +206,7 @@ class TrainingView(QWidget):
 
     # ---- from the settings and the lab -----------------------------------------------
     def _show_sampler(self) -> None:
-        self.sampler.setVisible(self.form.task_box.currentText() == "text")
+        self.sampler.setVisible(self.form.task_name() == "text")
 
     def _on_lab_changed(self, changes: LabChange) -> None:
         if changes & LabChange.TRAINING:

@@ -15,7 +15,13 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from rnnviz.session.training_setup import OPTIMISERS, TASK_HELP, TASKS, TrainingSettings
+from rnnviz.session.training_setup import (
+    OPTIMISERS,
+    TASK_HELP,
+    TASK_NAMES,
+    TASKS,
+    TrainingSettings,
+)
 from rnnviz.views.lab.form_widgets import alert_label, spin_box
 from rnnviz.views.look import widget_style
 
@@ -29,7 +35,8 @@ TRUNCATE_STEPS = 10  # the truncation window offered while truncation is off
 class TrainingForm(QWidget):
     """The settings of a training run, starting at ``TrainingSettings()``'s defaults.
 
-    Public: the fields ``task_box`` (with ``task_help`` under it), ``length_box``,
+    Public: the fields ``task_box`` (items: what the app calls each task, with the task's
+    name as data; ``task_name()`` the chosen one's; with ``task_help`` under it), ``length_box``,
     ``lag_box``, ``text_edit``, ``optimiser_box``, ``lr_edit``, ``momentum_box``,
     ``epochs_box``, ``clip_check``, ``clip_edit``, ``truncate_check``, ``truncate_box``,
     ``seed_box``; ``errors`` (field name → the QLabel under that field: "length", "lag",
@@ -42,9 +49,9 @@ class TrainingForm(QWidget):
         default = TrainingSettings()
         self.task_box = QComboBox()
         for i, name in enumerate(TASKS):
-            self.task_box.addItem(name)
+            self.task_box.addItem(TASK_NAMES[name], name)
             self.task_box.setItemData(i, TASK_HELP[name], Qt.ItemDataRole.ToolTipRole)
-        self.task_box.setCurrentText(default.task)
+        self.task_box.setCurrentIndex(self.task_box.findData(default.task))
         self.task_help = QLabel()
         self.task_help.setWordWrap(True)
         widget_style.set_font(self.task_help)
@@ -110,7 +117,7 @@ class TrainingForm(QWidget):
     def settings(self) -> TrainingSettings:
         """The values shown, unchecked: ``training_setup`` says whether they make a run."""
         return TrainingSettings(
-            task=self.task_box.currentText(),
+            task=self.task_name(),
             length=self.length_box.value(),
             lag=self.lag_box.value(),
             text=self.text_edit.toPlainText(),
@@ -122,6 +129,10 @@ class TrainingForm(QWidget):
             truncate=self.truncate_box.value() if self.truncate_check.isChecked() else None,
             seed=self.seed_box.value(),
         )
+
+    def task_name(self) -> str:
+        """The chosen task's name (the box shows what the app calls it)."""
+        return str(self.task_box.currentData())
 
     def show_problems(self, problems: dict[str, str]) -> None:
         """Each field's problem under it; fields without one show no error line."""
@@ -143,7 +154,7 @@ class TrainingForm(QWidget):
 
     # ---- which fields show -----------------------------------------------------------
     def _show_fields(self) -> None:
-        name = self.task_box.currentText()
+        name = self.task_name()
         help_text = TASK_HELP[name].replace("`lag`", "lag")
         self.task_help.setText(help_text + (f"\n{SIGNAL_NOTE}" if name == "next-value" else ""))
         for key, field in self._fields.items():
@@ -154,10 +165,13 @@ class TrainingForm(QWidget):
 
     def _field_used(self, key: str) -> bool:
         """Whether the chosen task and optimiser read the field ``key``."""
+        task = self.task_name()
         if key == "lag":
-            return self.task_box.currentText() == "copy"
+            return task in ("delay", "copy-memory")  # the copying memory's blank delay
+        if key == "length":
+            return task != "copy-memory"  # its length follows from the delay
         if key == "text":
-            return self.task_box.currentText() == "text"
+            return task == "text"
         if key == "momentum":
             return self.optimiser_box.currentData() == "sgd"
         return True

@@ -41,7 +41,9 @@ SIDE_WIDTH = 330  # px the side panels ask for: a dock takes its panel's width h
 
 TIPS: dict[str, str] = {
     "cell": "The recurrent cell. Vanilla: h_t = f(W_ih x_t + W_hh h_{t−1} + b). "
-    "LSTM and GRU add gates that decide what to keep, so gradients fade much more slowly.",
+    "LSTM and GRU add gates that decide what to keep. With the memory gate open (gate bias "
+    "+3, the default) their gradients fade much more slowly back in time; with it half shut "
+    "(gate bias 0) they fade faster than vanilla's. The Lab's Compare shows both.",
     "activation": "The nonlinearity f of the vanilla cell. Its slope f′ multiplies the gradient "
     "at every step back in time.",
     "activation_gated": "LSTM and GRU always use tanh (with sigmoid gates).",
@@ -55,9 +57,14 @@ TIPS: dict[str, str] = {
     "spectral_radius": "ρ, the largest |eigenvalue| of W_hh. The recurrent weights are rescaled "
     "to it: ρ < 1 makes gradients fade back in time, ρ > 1 can make them explode.",
     "seed": "The random seed: the same seed draws the same network.",
-    "gate_bias": "LSTM and GRU: added to the forget (LSTM) or update (GRU) gate's bias. "
-    "1 to 3 keeps the gate open from the start, so the state and its gradient are carried "
-    "across many steps.",
+    "gate_bias": "LSTM and GRU: added to the bias of the gate that keeps the memory, the "
+    "LSTM's forget gate f or the GRU's update gate z (h_t = (1 − z) ⊙ n + z ⊙ h_{t−1}). "
+    "At +3 (the default) the gate starts about 0.95 open, so each step keeps most of the state "
+    "and the gradient is carried back across many steps (Gers et al., 2000; Jozefowicz et "
+    "al., 2015). At 0, PyTorch's default, the gate is about half open and the gradient "
+    "fades faster than a vanilla cell's.",
+    "gate_bias_chrono": "The chrono initialisation sets the memory gate's bias itself: "
+    "log u per unit, u ~ U(1, T_max − 1), T_max the sequence length (Tallec & Ollivier, 2018).",
     "loss_at": "Where the loss is measured: at every step, or only at the last one "
     "(then the gradient must travel all the way back).",
     "target_lag": "What y_t should reproduce: x_{t−k}. k = 0 echoes the input; "
@@ -403,7 +410,9 @@ class ControlsPanel(QWidget):
             self.truncate_spin.setValue(c.truncate or 0)
             self.clip_spin.setValue(c.clip or 0.0)
         gated = c.cell != "vanilla"
-        self.gate_bias_spin.setEnabled(gated)
+        chrono = c.init == "chrono"
+        self.gate_bias_spin.setEnabled(gated and not chrono)
+        self.gate_bias_spin.setToolTip(TIPS["gate_bias_chrono" if chrono else "gate_bias"])
         self.activation_combo.setEnabled(not gated)
         self.activation_combo.setToolTip(TIPS["activation_gated" if gated else "activation"])
         self.width_spin.setEnabled(c.encoding == "vector")

@@ -15,7 +15,7 @@ from PyQt6.QtCore import Qt, QThreadPool, QTimer
 from PyQt6.QtWidgets import QComboBox, QLineEdit, QSpinBox
 
 from rnnviz.engine import forward
-from rnnviz.engine.tasks import copy_task
+from rnnviz.engine.tasks import delay_task
 from rnnviz.engine.train import TrainConfig, train
 from rnnviz.session import Session, SessionConfig
 from rnnviz.session.lab import Lab
@@ -63,7 +63,7 @@ def type_into(qtbot, field: QLineEdit | QSpinBox, text: str) -> None:
     qtbot.keyClick(field, Qt.Key.Key_Tab)
 
 
-def set_up(qtbot, view: TrainingView, task: str = "copy", epochs: int = 3) -> None:
+def set_up(qtbot, view: TrainingView, task: str = "delay/echo", epochs: int = 3) -> None:
     pick(qtbot, view.form.task_box, task)
     type_into(qtbot, view.form.epochs_box, str(epochs))
 
@@ -80,7 +80,7 @@ def original(curve) -> tuple[np.ndarray, np.ndarray]:
 
 
 def test_the_curves_show_the_recorded_history(qtbot, view, lab, session):
-    set_up(qtbot, view, "copy", 3)
+    set_up(qtbot, view, "delay/echo", 3)
     train_to_end(qtbot, view)
 
     h = lab.training
@@ -94,12 +94,12 @@ def test_the_curves_show_the_recorded_history(qtbot, view, lab, session):
     np.testing.assert_array_equal(original(view.plots.theta_curve)[1], [1.0, 1.0])
     assert "epoch 3: loss" in view.status.text() and "always predicting 0" in view.status.text()
     # The engine's own run with the same settings and seed gives the same losses.
-    want = [r.loss for r in train(session.params, copy_task(5, 20), TrainConfig(epochs=3))]
+    want = [r.loss for r in train(session.params, delay_task(5, 20), TrainConfig(epochs=3))]
     np.testing.assert_allclose(h.losses, want, rtol=1e-12)
 
 
 def test_the_same_seed_gives_the_same_run(qtbot, view, lab):
-    set_up(qtbot, view, "adding", 2)
+    set_up(qtbot, view, "adding problem", 2)
     pick(qtbot, view.form.optimiser_box, "SGD (momentum)")
     view.form.truncate_check.setChecked(True)
     train_to_end(qtbot, view)
@@ -112,7 +112,7 @@ def test_the_same_seed_gives_the_same_run(qtbot, view, lab):
 
 
 def test_pause_resume_and_stop(qtbot, view, lab):
-    set_up(qtbot, view, "copy", 1000)
+    set_up(qtbot, view, "delay/echo", 1000)
     qtbot.mouseClick(view.start_button, LEFT)
     qtbot.waitUntil(lambda: lab.training is not None and len(lab.training.losses) >= 1)
     with qtbot.waitSignal(view.runner.paused, timeout=5000):
@@ -139,7 +139,7 @@ def test_pause_resume_and_stop(qtbot, view, lab):
 
 
 def test_the_event_loop_keeps_serving_while_training(qtbot, view, lab):
-    set_up(qtbot, view, "copy", 80)
+    set_up(qtbot, view, "delay/echo", 80)
     ticks: list[float] = []
     timer = QTimer()
     timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -160,7 +160,7 @@ def test_the_event_loop_keeps_serving_while_training(qtbot, view, lab):
 
 
 def test_the_trained_weights_are_used_for_stepping(qtbot, view, lab, session):
-    set_up(qtbot, view, "copy", 2)
+    set_up(qtbot, view, "delay/echo", 2)
     train_to_end(qtbot, view)
     trained = lab.training.params
     session.set_config(seed=5)  # the main window draws another network meanwhile
@@ -173,7 +173,7 @@ def test_the_trained_weights_are_used_for_stepping(qtbot, view, lab, session):
 
 
 def test_bad_settings_are_refused_next_to_the_field(qtbot, view, lab):
-    set_up(qtbot, view, "copy", 3)
+    set_up(qtbot, view, "delay/echo", 3)
     type_into(qtbot, view.form.lr_edit, "0")
     type_into(qtbot, view.form.lag_box, "20")
     view.form.clip_edit.setText("-1")
@@ -205,7 +205,7 @@ def test_bad_settings_are_refused_next_to_the_field(qtbot, view, lab):
 
 def test_the_form_shows_the_fields_the_task_and_optimiser_use(qtbot, view):
     form = view.form
-    pick(qtbot, form.task_box, "copy")
+    pick(qtbot, form.task_box, "delay/echo")
     assert form.lag_box.isVisible() and not form.text_edit.isVisible()
     assert not form.momentum_box.isVisible() and not view.sampler.isVisible()
     type_into(qtbot, form.lag_box, "20")
@@ -215,7 +215,7 @@ def test_the_form_shows_the_fields_the_task_and_optimiser_use(qtbot, view):
     pick(qtbot, form.task_box, "text")
     assert form.text_edit.isVisible() and view.sampler.isVisible()
     assert not form.lag_box.isVisible() and not form.errors["lag"].isVisible()
-    form.task_box.setCurrentText("copy")  # the lag's problem comes back with the lag
+    form.task_box.setCurrentText("delay/echo")  # the lag's problem comes back with the lag
     assert form.errors["lag"].isVisible()
     pick(qtbot, form.optimiser_box, "SGD (momentum)")
     assert form.momentum_box.isVisible()

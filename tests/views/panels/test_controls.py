@@ -322,10 +322,10 @@ def test_gate_bias_opens_the_gates_of_gated_cells(qtbot) -> None:
     session = Session(SessionConfig(cell="lstm", hidden_size=4))
     panel = ControlsPanel(session)
     qtbot.addWidget(panel)
-    before = session.params.b_hh.copy()
+    before = session.params.b_hh.copy()  # with the default gate bias, +3
     panel.gate_bias_spin.setValue(2.0)
     assert session.config.gate_bias == 2.0
-    # The forget gate's block (rows H..2H of the LSTM's b_hh) moved by exactly the bias.
-    np.testing.assert_allclose(session.params.b_hh[4:8] - before[4:8], 2.0)
+    # The forget gate's block (rows H..2H of the LSTM's b_hh) moved by exactly the change.
+    np.testing.assert_allclose(session.params.b_hh[4:8] - before[4:8], -1.0)
     session.set_config(cell="vanilla")
     assert not panel.gate_bias_spin.isEnabled()

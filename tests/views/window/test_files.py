@@ -48,7 +48,7 @@ def window(qtbot) -> MainWindow:
 
 def train(window: MainWindow, epochs: int = 3) -> None:
     lab = window.lab
-    for report in lab.training_steps(lab.make_task("copy", 10, 2), TrainConfig(epochs=epochs)):
+    for report in lab.training_steps(lab.make_task("delay", 10, 2), TrainConfig(epochs=epochs)):
         lab.record_epoch(report)
 
 
@@ -129,7 +129,7 @@ def test_save_then_open_restores_what_was_on_screen(qtbot, tmp_path: Path) -> No
     ta, tb = first.lab.training, second.lab.training
     assert ta is not None and tb is not None
     assert tb.losses == ta.losses and tb.norm_before == ta.norm_before
-    assert (tb.task.name, tb.task.lag, tb.task.length) == ("copy", 2, 10)
+    assert (tb.task.name, tb.task.lag, tb.task.length) == ("delay", 2, 10)
     np.testing.assert_array_equal(tb.params.W_hh, ta.params.W_hh)  # type: ignore[union-attr]
     assert second.windowTitle() == "gru.rnnviz — rnnviz"
     assert not second.files.modified
