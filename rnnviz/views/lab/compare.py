@@ -62,12 +62,12 @@ def _gate_caption() -> str:
             _swatch(
                 by_cell[LSTM],
                 "LSTM mean forget gate f: <b>f ≈ 1 keeps the cell-state path open</b>: "
-                "the gradient through c survives",
+                "the gradient through c is multiplied by f at each step",
             ),
             _swatch(
                 by_cell[GRU],
-                "GRU mean update gate z: <b>z ≈ 1 copies h forward</b>: the gradient passes "
-                "unchanged",
+                "GRU mean update gate z: <b>z ≈ 1 carries h forward</b>: the gradient is "
+                "multiplied by z at each step",
             ),
         ]
     )
