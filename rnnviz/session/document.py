@@ -118,8 +118,7 @@ class Document:
         """Open an autosave as unsaved work (nothing of it is saved yet)."""
         self._load(Path(path))
         self.path = None
-        self._saved = None
-        self._autosaved = _Saved.of(self.session, self.lab)
+        self._saved = None  # so the next autosave writes it, under this window's own name
         self._on_changed()
         self.changed.emit()
 

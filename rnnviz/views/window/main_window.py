@@ -151,6 +151,8 @@ class MainWindow(QMainWindow):
         self.player.playing_changed.connect(self._on_playing_changed)
         self.resize(self._default_size())
         self._chrome: _Chrome | None = None
+        self.quit_box: QMessageBox | None = None  # "save before closing?" while shown
+        self._discard_confirmed = False
         # The look is the application's: a window that changes it (a remembered theme,
         # presentation mode) puts back what it found when it closes.
         self._look_found = appearance.look()
@@ -294,7 +296,12 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
 
     def closeEvent(self, event: QCloseEvent | None) -> None:
-        """Leave presentation mode first, so that the layout remembered is the user's."""
+        """Unsaved work is never dropped without asking; then leave presentation mode, so
+        that the layout remembered is the user's."""
+        if event is not None and self._must_ask_before_closing():
+            event.ignore()
+            self._ask_before_closing()
+            return
         self.state.presenting = False
         self.autosave.clean_exit()
         appearance.restore(self._look_found)
@@ -304,6 +311,39 @@ class MainWindow(QMainWindow):
             settings.setValue(STATE_KEY, self.saveState())
             settings.sync()
         super().closeEvent(event)
+
+    def _must_ask_before_closing(self) -> bool:
+        return self.persistent and self.document.modified and not self._discard_confirmed
+
+    def _ask_before_closing(self) -> None:
+        """Save, Discard or Cancel, asked without blocking (``quit_box`` while shown)."""
+        if self.quit_box is not None:
+            return
+        doc = self.document
+        name = doc.path.name if doc.path is not None else "this session"
+        buttons = QMessageBox.StandardButton
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Unsaved changes",
+            f"Save the changes to {name} before closing?",
+            buttons.Save | buttons.Discard | buttons.Cancel,
+            self,
+        )
+        box.setTextFormat(Qt.TextFormat.PlainText)  # a file name is not markup
+        box.setDefaultButton(buttons.Save)
+        box.setWindowModality(Qt.WindowModality.WindowModal)
+        box.finished.connect(self._on_close_answer)
+        self.quit_box = box
+        box.open()
+
+    def _on_close_answer(self, answer: int) -> None:
+        self.quit_box = None
+        buttons = QMessageBox.StandardButton
+        if answer == buttons.Save.value and self.files.save():
+            self.close()
+        elif answer == buttons.Discard.value:
+            self._discard_confirmed = True
+            self.close()
 
     # ---- actions -------------------------------------------------------------------
     def add_action(

@@ -19,7 +19,7 @@ from rnnviz.io.weights import save_weights
 from rnnviz.session import Session, SessionConfig
 from rnnviz.session.document import Document
 from rnnviz.views.window import settings
-from rnnviz.views.window.autosave import Autosaver, autosave_path, has_recovery
+from rnnviz.views.window.autosave import Autosaver, autosave_folder, has_recovery
 from rnnviz.views.window.main_window import MainWindow
 from rnnviz.views.window.settings import recent_files
 
@@ -263,10 +263,11 @@ def test_render_windows_leave_settings_alone(settings_dir: Path, qtbot) -> None:
     w = MainWindow(Session(), persistent=False)
     qtbot.addWidget(w)
     w.session.seek(3)
-    w.autosave.autosave()
-    w.close()
+    assert not w.autosave.autosave() and w.autosave.path is None
+    w.close()  # nothing asked: a picture holds no work
+    assert not w.isVisible()
     assert not (settings_dir / "rnnviz.ini").exists()
-    assert not autosave_path().exists()
+    assert not settings_dir.exists() or not list(settings_dir.iterdir())
 
 
 # ---- autosave and recovery ----------------------------------------------------------------
@@ -276,49 +277,87 @@ def fast_autosave(monkeypatch) -> None:
 
 
 def test_autosave_only_when_modified(qtbot, fast_autosave, window: MainWindow) -> None:
+    path = window.autosave.path
+    assert path is not None and path.name.startswith("autosave-")
     qtbot.wait(150)
-    assert not autosave_path().exists()  # nothing changed
+    assert not path.exists()  # nothing changed
     window.session.seek(6)
-    qtbot.waitUntil(autosave_path().exists, timeout=2000)
-    stamp = autosave_path().stat().st_mtime_ns
+    qtbot.waitUntil(path.exists, timeout=2000)
+    stamp = path.stat().st_mtime_ns
     qtbot.wait(150)
-    assert autosave_path().stat().st_mtime_ns == stamp  # unchanged since: not written again
-    window.close()  # a clean exit
-    assert not autosave_path().exists()
+    assert path.stat().st_mtime_ns == stamp  # unchanged since: not written again
+    discard_and_close(qtbot, window)
+    assert not path.exists()
     assert not has_recovery()
 
 
 def test_saving_removes_the_autosave(qtbot, fast_autosave, window: MainWindow, tmp_path) -> None:
     window.session.seek(6)
-    qtbot.waitUntil(autosave_path().exists, timeout=2000)
+    path = window.autosave.path
+    assert path is not None
+    qtbot.waitUntil(path.exists, timeout=2000)
     window.files.save_session(tmp_path / "kept.rnnviz")
-    assert not autosave_path().exists()
+    assert not path.exists()
 
 
-def crash_after_autosave(qtbot, session: Session) -> MainWindow:
-    """A window that autosaves, then goes away without the clean-exit path."""
+def discard_and_close(qtbot, window: MainWindow) -> None:
+    window.close()  # unsaved work: it asks first
+    box = window.quit_box
+    assert box is not None and window.isVisible()
+    box.button(QMessageBox.StandardButton.Discard).click()
+    qtbot.waitUntil(lambda: not window.isVisible())
+
+
+def test_closing_with_unsaved_work_asks_save_discard_or_cancel(
+    qtbot, window: MainWindow, tmp_path: Path, monkeypatch
+) -> None:
+    window.session.seek(4)
+    window.act_quit.trigger()  # Ctrl+Q
+    box = window.quit_box
+    assert box is not None and window.isVisible()
+    assert box.text() == "Save the changes to this session before closing?"
+    box.button(QMessageBox.StandardButton.Cancel).click()
+    assert window.isVisible() and window.session.t == 4 and window.quit_box is None
+    target = tmp_path / "kept.rnnviz"
+    monkeypatch.setattr(window.files, "save_as", lambda: window.files.save_session(target))
+    window.close()
+    assert window.quit_box is not None
+    window.quit_box.button(QMessageBox.StandardButton.Save).click()
+    qtbot.waitUntil(lambda: not window.isVisible())
+    back = Document()
+    back.open(target)
+    assert back.session.t == 4
+
+
+def crash_after_autosave(qtbot, session: Session) -> Path:
+    """A window that autosaves, then goes away without closing: its lock is let go, as
+    when its process dies. Returns its autosave."""
     doomed = MainWindow(session)
     doomed.show()
     doomed.session.seek(8)
     doomed.session.select(5)
-    qtbot.waitUntil(autosave_path().exists, timeout=2000)
+    path = doomed.autosave.path
+    assert path is not None
+    qtbot.waitUntil(path.exists, timeout=2000)
     doomed.autosave.timer.stop()
-    doomed.hide()  # a crash skips the close handling
+    doomed.autosave._lock.unlock()  # what the death of its process does
+    doomed.autosave.destroyed.disconnect()  # a crash runs no clean-up at all
+    doomed.hide()
     doomed.deleteLater()
-    return doomed
+    return path
 
 
 def test_recovery_after_a_crash(qtbot, fast_autosave) -> None:
     config = SessionConfig(cell="lstm", hidden_size=6, seed=4)
     crashed = Session(config)
-    crash_after_autosave(qtbot, crashed)
+    left = crash_after_autosave(qtbot, crashed)
     assert has_recovery()
 
     window = make_window(qtbot)
     qtbot.waitUntil(lambda: window.autosave.recovery_box is not None)
     box = window.autosave.recovery_box
     assert box is not None and box.isVisible()
-    assert "did not close properly" in box.text()
+    assert "did not close properly" in box.text() and box.informativeText() == str(left)
     QTimer.singleShot(0, window.autosave.recover_button.click)  # the user clicks Recover
     qtbot.waitUntil(lambda: window.session.t == 8)
     s = window.session
@@ -330,8 +369,21 @@ def test_recovery_after_a_crash(qtbot, fast_autosave) -> None:
     assert s.selected == 5
     assert window.windowTitle() == "untitled* — rnnviz"  # recovered, not yet saved
     assert window.autosave.recovery_box is None
-    window.close()
+    own = window.autosave.path
+    assert own is not None and own.exists() and not left.exists()  # the work moved over
+    discard_and_close(qtbot, window)
     assert not has_recovery()
+
+
+def test_a_running_windows_autosave_is_not_offered(qtbot, fast_autosave) -> None:
+    first = make_window(qtbot)
+    first.session.seek(3)
+    assert first.autosave.path is not None
+    qtbot.waitUntil(first.autosave.path.exists, timeout=2000)
+    second = make_window(qtbot)
+    qtbot.wait(100)
+    assert second.autosave.recovery_box is None and not has_recovery()
+    assert second.autosave.path != first.autosave.path
 
 
 def test_closing_before_answering_keeps_the_autosave(qtbot, fast_autosave) -> None:
@@ -354,13 +406,14 @@ def test_discarding_the_recovery(qtbot, fast_autosave) -> None:
 
 def test_an_unreadable_autosave_is_reported_and_dropped(qtbot, settings_dir: Path) -> None:
     settings_dir.mkdir(parents=True)
-    autosave_path().write_bytes(b"half a zip")
+    bad = autosave_folder() / "autosave-1-1.rnnviz"
+    bad.write_bytes(b"half a zip")
     window = make_window(qtbot)
     before = state(window)
     qtbot.waitUntil(lambda: window.autosave.recovery_box is not None)
     window.autosave.recover_button.click()
     assert window.autosave.last_error is not None
-    assert window.autosave.last_error.startswith(str(autosave_path()))
+    assert window.autosave.last_error.startswith(str(bad))
     assert not has_recovery()
     assert_unchanged(window, before)
 
