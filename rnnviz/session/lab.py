@@ -22,7 +22,15 @@ from rnnviz.engine.gates import (
     mean_gate,
     saturated_fraction,
 )
-from rnnviz.engine.gradcheck import GradCheck, gradient_check_steps
+from rnnviz.engine.gradcheck import (  # noqa: F401 (the verdicts, ε and RTOL: for the view)
+    AGREES,
+    DISAGREES,
+    EPS,
+    RTOL,
+    TOO_SMALL,
+    GradCheck,
+    gradient_check_steps,
+)
 from rnnviz.engine.jacobian import (
     jacobian_between,
     jacobian_norm_matrix_steps,

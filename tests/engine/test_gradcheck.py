@@ -107,7 +107,9 @@ def textbook_grads(net: Net, bug: str) -> dict[str, np.ndarray]:
     return grads
 
 
-def must_be_flagged(fds: FiniteDifferences, right: np.ndarray, wrong: np.ndarray, name: str) -> bool:
+def must_be_flagged(
+    fds: FiniteDifferences, right: np.ndarray, wrong: np.ndarray, name: str
+) -> bool:
     """Whether ``wrong`` differs from ``right`` by more than three tolerances somewhere: then
     it is at least two tolerances from the finite differences (which are within one of the
     right gradient), and it cannot be below the floor with them (see the test)."""
@@ -176,9 +178,7 @@ def test_a_gradient_below_the_rounding_floor_is_too_small_to_check() -> None:
     exact = bptt(forward(p, x), targets, loss_at="last").grads["W_ih"]
     assert 0 < np.max(np.abs(exact)) < w.noise and w.largest < w.noise
     assert w.verdict == TOO_SMALL and check.verdict == AGREES
-    assert check.max_rel_error == max(
-        a.rel_error for n, a in check.arrays.items() if n != "W_ih"
-    )
+    assert check.max_rel_error == max(a.rel_error for n, a in check.arrays.items() if n != "W_ih")
 
 
 def test_an_overflowed_network_has_nothing_to_check() -> None:
