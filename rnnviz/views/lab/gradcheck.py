@@ -32,7 +32,7 @@ EXPLAIN = (
     "A gradient below that floor is too small to check."
 )
 # What the table's last column says for each verdict.
-COLUMNS = ["array", "largest |∂L/∂θ|", "rounding floor", "relative error", "verdict"]
+COLUMNS = ["array", "largest |∂L/∂θ| (FD)", "rounding floor", "relative error", "verdict"]
 MARK = {AGREES: "✓ agrees", TOO_SMALL: "too small to check", DISAGREES: "✗ disagrees"}
 
 
@@ -42,9 +42,9 @@ class GradCheckView(QWidget):
 
     Public, for the main window and tests: ``check_button``, ``cancel_button``,
     ``progress``, ``result`` (QLabel: the verdict, the largest relative error, the arrays
-    too small to check), ``table`` (QTableWidget: array, largest |∂L/∂θ|, rounding floor,
-    relative error, verdict), ``message`` (errors, "cancelled"), ``runner``; ``check()``
-    starts the check.
+    too small to check), ``table`` (QTableWidget: array, largest |∂L/∂θ| by finite
+    differences, rounding floor, relative error, verdict), ``message`` (errors,
+    "cancelled"), ``runner``; ``check()`` starts the check.
     """
 
     def __init__(self, lab: Lab, parent: QWidget | None = None) -> None:
