@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnnviz.engine import BPTTResult, ForwardTrace
+from rnnviz.engine import BPTTResult, ForwardTrace, truncation_cuts
 from rnnviz.engine.activations import derivative_from_output
 
 
@@ -72,26 +72,112 @@ def _gated_update(trace: ForwardTrace, t: int) -> Equation:
     return Equation(f"h_{t} = (1 − z) ⊙ n + z ⊙ h_{t - 1}", tuple(terms))
 
 
-def backward_equation(trace: ForwardTrace, result: BPTTResult, t: int) -> Equation:
-    """δ_t = dL/dh_t split into y_t's own pull and what flows back from step t+1."""
+def backward_equations(
+    trace: ForwardTrace, result: BPTTResult, t: int, truncate: int | None = None
+) -> tuple[Equation, ...]:
+    """δ_t = dL/dh_t split into y_t's own pull and what flows back from step t+1; for the
+    LSTM also dL/dc_t. Each term is computed from the formula printed with it; the result
+    is the engine's. ``truncate`` is the BPTT window (None: full BPTT)."""
     p, T = trace.params, trace.T
     direct = p.W_hy.T @ result.dy[t - 1]  # (H,)
     delta = result.dL_dh[t - 1]  # (H,)
+    cuts = truncation_cuts(T, truncate)  # (T,) cuts[t-1]: nothing flows from t+1 into t
+    flows = t < T and not cuts[t - 1]
     terms = [Term(f"W_hyᵀ ∂L/∂y_{t}", direct)]
-    if t < T and p.cell == "vanilla":
-        gate = derivative_from_output(p.activation, trace.h_all[t + 1])  # (H,) f'(a_{t+1})
-        local = gate * result.dL_dh[t]  # (H,)
-        terms += [Term(f"f'(a_{t + 1}) ⊙ δ_{t + 1}", local), Term("W_hhᵀ(…)", delta - direct)]
+    nxt = result.dL_dh[t] if flows else None  # (H,) δ_{t+1}
+    cell_grad = _cell_grads(trace, result, cuts, t) if p.cell == "lstm" else None
+    if nxt is None:
+        why = "the last step" if t == T else "truncated BPTT"
+        text = f"δ_{t} = W_hyᵀ ∂L/∂y_{t}   ({why}: nothing flows back into it)"
+    elif p.cell == "vanilla":
+        local = derivative_from_output(p.activation, trace.h_all[t + 1]) * nxt  # (H,)
+        terms += [Term(f"f'(a_{t + 1}) ⊙ δ_{t + 1}", local), Term("W_hhᵀ(…)", p.W_hh.T @ local)]
         text = f"δ_{t} = W_hyᵀ ∂L/∂y_{t} + W_hhᵀ(f'(a_{t + 1}) ⊙ δ_{t + 1})"
         if p.activation == "tanh":
             text = f"δ_{t} = W_hyᵀ ∂L/∂y_{t} + W_hhᵀ((1 − h_{t + 1}²) ⊙ δ_{t + 1})"
-    elif t < T:
-        terms.append(Term(f"(∂h_{t + 1}/∂h_{t})ᵀ δ_{t + 1}", delta - direct))
-        text = f"δ_{t} = W_hyᵀ ∂L/∂y_{t} + (∂h_{t + 1}/∂h_{t})ᵀ δ_{t + 1}"
+    elif p.cell == "lstm":
+        da = _lstm_gate_grads(trace, t + 1, nxt, cell_grad[1])  # (4H,)
+        terms.append(Term(f"W_hhᵀ ∂L/∂a_{t + 1}", p.W_hh.T @ da))
+        text = (
+            f"δ_{t} = W_hyᵀ ∂L/∂y_{t} + W_hhᵀ ∂L/∂a_{t + 1}   (a_{t + 1}: the pre-activations "
+            f"of i, f, g, o; they carry δ_{t + 1} and ∂L/∂c_{t + 1} back to h_{t})"
+        )
     else:
-        text = f"δ_{t} = W_hyᵀ ∂L/∂y_{t}   (the last step: nothing flows back into it)"
+        terms.append(Term(f"(∂h_{t + 1}/∂h_{t})ᵀ δ_{t + 1}", _gru_back(trace, t + 1, nxt)))
+        text = f"δ_{t} = W_hyᵀ ∂L/∂y_{t} + (∂h_{t + 1}/∂h_{t})ᵀ δ_{t + 1}"
     terms.append(Term(f"δ_{t}", delta))
+    backward = Equation(text, tuple(terms))
+    if cell_grad is None:
+        return (backward,)
+    return (backward, _cell_equation(trace, t, delta, cell_grad, flows))
+
+
+def _cell_equation(
+    trace: ForwardTrace,
+    t: int,
+    delta: np.ndarray,
+    cell_grad: tuple[np.ndarray, np.ndarray | None],
+    flows: bool,
+) -> Equation:
+    """dL/dc_t = δ_t ⊙ o_t ⊙ (1 − tanh² c_t) + dL/dc_{t+1} ⊙ f_{t+1}."""
+    H = trace.params.hidden_size
+    o, c = trace.cache[t - 1][3 * H : 4 * H], trace.c_all[t]  # (H,) each
+    through_h = delta * o * (1.0 - np.tanh(c) ** 2)  # (H,)
+    terms = [Term(f"δ_{t} ⊙ o_{t} ⊙ (1 − tanh² c_{t})", through_h)]
+    text = f"∂L/∂c_{t} = δ_{t} ⊙ o_{t} ⊙ (1 − tanh² c_{t})"
+    if flows:
+        f_next = trace.cache[t][H : 2 * H]  # (H,) f_{t+1}
+        terms.append(Term(f"∂L/∂c_{t + 1} ⊙ f_{t + 1}", cell_grad[1] * f_next))
+        text += f" + ∂L/∂c_{t + 1} ⊙ f_{t + 1}"
+    terms.append(Term(f"∂L/∂c_{t}", cell_grad[0]))
     return Equation(text, tuple(terms))
+
+
+def _cell_grads(
+    trace: ForwardTrace, result: BPTTResult, cuts: np.ndarray, t: int
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """(dL/dc_t, dL/dc_{t+1}) of the LSTM, from the engine's δ's: dL/dc_s = δ_s ⊙ o_s ⊙
+    (1 − tanh² c_s) + dL/dc_{s+1} ⊙ f_{s+1}, run back from the end of t's BPTT window.
+    dL/dc_{t+1} is None when nothing flows from step t+1 into step t."""
+    H, T = trace.params.hidden_size, trace.T
+    end = t
+    while end < T and not cuts[end - 1]:
+        end += 1  # the last step of t's window: nothing flows into it from after
+    dc: np.ndarray | None = None  # (H,) dL/dc_s
+    later: np.ndarray | None = None  # (H,) dL/dc_{s+1}
+    for s in range(end, t - 1, -1):
+        o, c = trace.cache[s - 1][3 * H : 4 * H], trace.c_all[s]  # (H,) each
+        through_h = result.dL_dh[s - 1] * o * (1 - np.tanh(c) ** 2)  # (H,)
+        later = dc
+        dc = through_h if later is None else through_h + later * trace.cache[s][H : 2 * H]
+    return dc, later
+
+
+def _lstm_gate_grads(trace: ForwardTrace, s: int, delta: np.ndarray, dc: np.ndarray) -> np.ndarray:
+    """dL/da_s for the LSTM's gate pre-activations a_s = (i, f, g, o), given δ_s and the
+    total dL/dc_s: through c_s = f ⊙ c_{s−1} + i ⊙ g and h_s = o ⊙ tanh(c_s)."""
+    H = trace.params.hidden_size
+    i, f, g, o = (trace.cache[s - 1][k * H : (k + 1) * H] for k in range(4))  # (H,) each
+    c_prev, tc = trace.c_all[s - 1], np.tanh(trace.c_all[s])  # (H,) each
+    return np.concatenate(
+        [
+            dc * g * i * (1 - i),
+            dc * c_prev * f * (1 - f),
+            dc * i * (1 - g**2),
+            delta * tc * o * (1 - o),
+        ]
+    )  # (4H,)
+
+
+def _gru_back(trace: ForwardTrace, s: int, delta: np.ndarray) -> np.ndarray:
+    """(∂h_s/∂h_{s−1})ᵀ δ_s for the GRU, h_s = (1 − z) ⊙ n + z ⊙ h_{s−1} with
+    n = tanh(W_in x + b_in + r ⊙ (W_hn h_{s−1} + b_hn))."""
+    p, H = trace.params, trace.params.hidden_size
+    r, z, n, hn = (trace.cache[s - 1][k * H : (k + 1) * H] for k in range(4))  # (H,) each
+    da_n = delta * (1 - z) * (1 - n**2)  # (H,) through n = tanh(·)
+    da_r = da_n * hn * r * (1 - r)  # (H,)
+    da_z = delta * (trace.h_all[s - 1] - n) * z * (1 - z)  # (H,)
+    return p.W_hh.T @ np.concatenate([da_r, da_z, r * da_n]) + delta * z  # (H,)
 
 
 def format_vector(v: np.ndarray, max_items: int = 8, digits: int = 2) -> str:

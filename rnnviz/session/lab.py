@@ -18,7 +18,15 @@ from psygnal import Signal
 from rnnviz.engine import bptt, forward, init_params, with_spectral_radius
 from rnnviz.engine.gates import MAX_SLOPE as MAX_SLOPE  # for the views' captions
 from rnnviz.engine.gates import SATURATED_BELOW, mean_gate, relative_slopes, share_saturated
-from rnnviz.engine.gradcheck import GradCheck, gradient_check_steps
+from rnnviz.engine.gradcheck import (  # noqa: F401 (the verdicts, ε and RTOL: for the view)
+    AGREES,
+    DISAGREES,
+    EPS,
+    RTOL,
+    TOO_SMALL,
+    GradCheck,
+    gradient_check_steps,
+)
 from rnnviz.engine.jacobian import (
     jacobian_between,
     jacobian_norm_matrix_steps,

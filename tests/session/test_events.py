@@ -127,7 +127,7 @@ LAB_VERBS: dict[str, tuple[Callable[[Lab], object], LabChange]] = {
     ),
     "set_training": (lambda lab: lab.set_training(None), LabChange.TRAINING),
     "set_gradcheck": (
-        lambda lab: lab.set_gradcheck(GradCheck(0.0, {}, 1)),
+        lambda lab: lab.set_gradcheck(GradCheck({}, 1)),
         LabChange.GRADCHECK,
     ),
 }
@@ -141,7 +141,7 @@ def lab() -> Lab:
     lab.compare()
     lab.set_sweep(sweep_result())
     lab.set_jacobian_matrix(np.ones((3, 3)))
-    lab.set_gradcheck(GradCheck(1.0, {}, 1))
+    lab.set_gradcheck(GradCheck({}, 1))
     for report in lab.training_steps(lab.make_task("delay", 6, 2), TrainConfig(epochs=1)):
         lab.record_epoch(report)
     return lab

@@ -17,27 +17,34 @@ from PyQt6.QtWidgets import (
 )
 
 from rnnviz.session import Change
-from rnnviz.session.lab import Lab, LabChange
+from rnnviz.session.lab import AGREES, DISAGREES, EPS, RTOL, TOO_SMALL, Lab, LabChange
 from rnnviz.views.binding import listen
 from rnnviz.views.look import sizes, widget_style
 from rnnviz.views.worker import CANCELLED, Runner
 
-THRESHOLD = 1e-6  # BPTT agrees with finite differences below this relative error
 AGREE = "TARGET"  # the theme's green
 EXPLAIN = (
-    "Nudges weights by ±ε, measures how the loss changes, (L(θ+ε) − L(θ−ε)) / 2ε, and "
-    "compares that with the gradient BPTT computed. Full BPTT, no truncation or clipping."
+    f"Nudges each weight by ±ε and ±2ε (ε = {EPS:.0e} · max(1, |θ|)), measures how the loss "
+    "changes, (L(θ+ε) − L(θ−ε)) / 2ε, combines the two so that their ε² errors cancel, and "
+    "compares that with the gradient BPTT computed (full BPTT, no truncation or clipping). "
+    f"An array agrees when every entry is within {RTOL:.0e} of its largest, or within the "
+    "rounding floor: the noise that rounding the loss puts into a difference quotient. "
+    "A gradient below that floor is too small to check."
 )
+# What the table's last column says for each verdict.
+COLUMNS = ["array", "largest |∂L/∂θ| (FD)", "rounding floor", "relative error", "verdict"]
+MARK = {AGREES: "✓ agrees", TOO_SMALL: "too small to check", DISAGREES: "✗ disagrees"}
 
 
 class GradCheckView(QWidget):
-    """A button that checks BPTT against central finite differences and says how well
-    they agree: the largest relative error, ✓ below 1e-6, and the error of each array.
+    """A button that checks BPTT against central finite differences and says whether they
+    agree: ✓, ✗, or too small to check, overall and for each array.
 
     Public, for the main window and tests: ``check_button``, ``cancel_button``,
-    ``progress``, ``result`` (QLabel: "largest relative error: … ✓ (…)"), ``table``
-    (QTableWidget: array name, relative error), ``message`` (errors, "cancelled"),
-    ``runner``; ``check()`` starts the check.
+    ``progress``, ``result`` (QLabel: the verdict, the largest relative error, the arrays
+    too small to check), ``table`` (QTableWidget: array, largest |∂L/∂θ| by finite
+    differences, rounding floor, relative error, verdict), ``message`` (errors,
+    "cancelled"), ``runner``; ``check()`` starts the check.
     """
 
     def __init__(self, lab: Lab, parent: QWidget | None = None) -> None:
@@ -63,8 +70,8 @@ class GradCheckView(QWidget):
         explain.setWordWrap(True)
         widget_style.set_font(explain)
         widget_style.set_text_color(explain, "MUTED")
-        self.table = QTableWidget(0, 2)
-        self.table.setHorizontalHeaderLabels(["array", "relative error"])
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
@@ -131,22 +138,36 @@ class GradCheckView(QWidget):
             widget_style.set_text_color(self.result, "MUTED")
             self.table.setRowCount(0)
             return
-        ok = g.max_rel_error < THRESHOLD
-        verdict = (
-            "✓ (BPTT agrees with finite differences)"
-            if ok
-            else "✗ (BPTT and finite differences disagree)"
-        )
-        self.result.setText(
-            f"largest relative error: {g.max_rel_error:.1e} {verdict}\n"
-            f"{g.checked} weights nudged, each by ±ε"
-        )
-        widget_style.set_text_color(self.result, AGREE if ok else "ALERT")
-        self.table.setRowCount(len(g.rel_error))
-        for row, (name, error) in enumerate(g.rel_error.items()):
-            self.table.setItem(row, 0, QTableWidgetItem(name))
-            self.table.setItem(row, 1, QTableWidgetItem(f"{error:.1e}"))
+        self.result.setText(verdict_text(g.verdict, g.max_rel_error, g.arrays, g.checked))
+        color = {AGREES: AGREE, DISAGREES: "ALERT", TOO_SMALL: "MUTED"}[g.verdict]
+        widget_style.set_text_color(self.result, color)
+        self.table.setRowCount(len(g.arrays))
+        for row, (name, a) in enumerate(g.arrays.items()):
+            # A relative error of a gradient below the floor means nothing: none is shown.
+            rel = "—" if a.verdict == TOO_SMALL else f"{a.rel_error:.1e}"
+            cells = (name, f"{a.largest:.1e}", f"{a.noise:.1e}", rel, MARK[a.verdict])
+            for col, text in enumerate(cells):
+                self.table.setItem(row, col, QTableWidgetItem(text))
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.runner.stop()
         super().closeEvent(event)
+
+
+def verdict_text(verdict: str, max_rel_error: float, arrays: dict, checked: int) -> str:
+    """The result line: the verdict, what it rests on, and the arrays too small to check."""
+    small = [name for name, a in arrays.items() if a.verdict == TOO_SMALL]
+    if verdict == TOO_SMALL:
+        lines = ["every gradient is too small to check: below the rounding floor"]
+    else:
+        wrong = [name for name, a in arrays.items() if a.verdict == DISAGREES]
+        lines = [
+            "✓ BPTT agrees with finite differences"
+            if verdict == AGREES
+            else f"✗ BPTT and finite differences disagree in {', '.join(wrong)}",
+            f"largest relative error: {max_rel_error:.1e}",
+        ]
+        if small:
+            lines.append(f"too small to check (below the rounding floor): {', '.join(small)}")
+    lines.append(f"{checked} weights nudged, each by ±ε and ±2ε")
+    return "\n".join(lines)

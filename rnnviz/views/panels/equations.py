@@ -10,7 +10,7 @@ from PyQt6.QtGui import QColor, QPainter, QPaintEvent, QResizeEvent
 from PyQt6.QtWidgets import QSizePolicy, QWidget
 
 from rnnviz.session import Change, Session
-from rnnviz.session.explain import Equation, backward_equation, forward_equations
+from rnnviz.session.explain import Equation, backward_equations, forward_equations
 from rnnviz.views.binding import listen
 from rnnviz.views.look import plot_style, sizes
 from rnnviz.views.look.appearance import appearance, colors
@@ -25,7 +25,7 @@ _PLAIN_RANGE = (0.01, 100.0)
 _WHOLE_UP_TO = 8  # longer vectors keep their first and last four numbers
 _REMARK = "   ("  # explain writes a remark after an equation this way
 # The quantity each row computes gets the colour it has in the plots (palette names).
-_RESULT_COLORS = {"h": "STATE", "y": "OUTPUT", "δ": "GRADIENT", "c": "STATE"}
+_RESULT_COLORS = {"h": "STATE", "y": "OUTPUT", "δ": "GRADIENT", "c": "STATE", "∂L/∂c": "GRADIENT"}
 
 
 def vector_numbers(values: np.ndarray) -> Numbers:
@@ -53,7 +53,8 @@ def vector_text(values: np.ndarray, count: int = _WHOLE_UP_TO) -> str:
 
 class EquationsPanel(QWidget):
     """The update and readout of the focused step with every term's numbers, and after the
-    backward pass the equation for δ_t = dL/dh_t with its numbers (rnnviz.session.explain).
+    backward pass the equation for δ_t = dL/dh_t (and the LSTM's dL/dc_t) with its numbers
+    (rnnviz.session.explain).
 
     The focused step is session.sweep while the backward sweep runs, else
     session.selected_step. Everything is fitted into the panel: the type shrinks (never
@@ -144,7 +145,8 @@ def _lines(s: Session, step: int | None) -> tuple[Line, ...]:
     if g is not None:
         lines.append(_heading(f"backward pass (BPTT), step t = {step}"))
         if g.valid[step - 1]:
-            lines += _equation(backward_equation(trace, g, step))
+            for eq in backward_equations(trace, g, step, s.config.truncate):
+                lines += _equation(eq)
         else:
             where = f"the {g.exploded_in} pass" if g.exploded_in else "BPTT"
             lines.append(_alert(f"no finite δ_{step}: {where} overflowed at t = {g.exploded_at}"))
@@ -180,6 +182,6 @@ def _equation(eq: Equation) -> list[Line]:
 
 def _priority(symbol: str) -> int:
     """1 for a term that carries the recurrence (W_hh h_{t−1}, the cell state c_t, the
-    gradient from step t+1), 2 for the others."""
-    recurrent = "W_hh" in symbol or "/∂h" in symbol or symbol.startswith("c_")
+    gradient from step t+1 through h or c), 2 for the others."""
+    recurrent = "W_hh" in symbol or "/∂h" in symbol or "/∂c" in symbol or symbol.startswith("c_")
     return 1 if recurrent else 2

@@ -7,7 +7,7 @@ import pytest
 
 from rnnviz.engine import bptt, forward
 from rnnviz.session import Session, SessionConfig
-from rnnviz.session.explain import format_vector
+from rnnviz.session.explain import backward_equations, format_vector
 from rnnviz.views.panels.equations import FEED_HINT, EquationsPanel, vector_text
 
 # The offscreen platform cannot resize native windows; that is not a fault of the view.
@@ -115,3 +115,37 @@ def test_a_small_panel_keeps_each_equation_and_its_result(qtbot) -> None:
     h_row = next(row for row in text.splitlines() if row.startswith("h3 = ["))
     assert h_row == f"h3 = {vector_text(trace.h[2], 2)}"  # fewer numbers, abbreviated
     assert "Whh h2 = " not in text
+
+
+def test_the_lstm_backward_pass_shows_the_cell_state_path(qtbot) -> None:
+    """δ_t reaches h_t through all four gates of step t+1, and dL/dc_t has its own equation;
+    each printed δ_t and dL/dc_t is the printed sum of its printed terms, at the shown digits."""
+    s = Session(SessionConfig(cell="lstm", hidden_size=4))
+    w = make(qtbot, s)
+    s.seek(10)
+    s.run_backward()
+    trace, g = s.trace, s.gradients
+    for t in (3, 7):
+        s.select(t)
+        rows = dict(row.split(" = ", 1) for row in w.text().splitlines() if "[" in row)
+        assert f"δ{t} = Whyᵀ ∂L/∂y{t} + Whhᵀ ∂L/∂a{t + 1}" in w.text()
+        assert f"∂L/∂c{t} = δ{t} ⊙ o{t} ⊙ (1 − tanh² c{t}) + ∂L/∂c{t + 1} ⊙ f{t + 1}" in w.text()
+        backward, cell = backward_equations(trace, g, t)
+        terms = {term.symbol: term.values for eq in (backward, cell) for term in eq.terms}
+        direct, through = terms[f"W_hyᵀ ∂L/∂y_{t}"], terms[f"W_hhᵀ ∂L/∂a_{t + 1}"]
+        assert rows[f"δ{t}"] == vector_text(direct + through) == vector_text(g.dL_dh[t - 1])
+        assert rows[f"Whhᵀ ∂L/∂a{t + 1}"] == vector_text(through)
+        dc = terms[f"δ_{t} ⊙ o_{t} ⊙ (1 − tanh² c_{t})"] + terms[f"∂L/∂c_{t + 1} ⊙ f_{t + 1}"]
+        assert rows[f"∂L/∂c{t}"] == vector_text(dc)
+
+
+def test_a_truncation_cut_says_nothing_flows_back(qtbot) -> None:
+    s = Session(SessionConfig(truncate=3))
+    w = make(qtbot, s)
+    s.seek(10)
+    s.run_backward()
+    s.select(7)  # windows [1], [2, 3, 4], [5, 6, 7], [8, 9, 10]: 7 ends a window
+    assert "δ7 = Whyᵀ ∂L/∂y7" in w.text()
+    assert "(truncated BPTT: nothing flows back into it)" in w.text()
+    s.select(6)
+    assert "δ6 = Whyᵀ ∂L/∂y6 + Whhᵀ((1 − h7²) ⊙ δ7)" in w.text()
