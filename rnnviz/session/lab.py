@@ -236,8 +236,14 @@ class Lab:
             return next_value_task(signal, length)
         raise ValueError(f"unknown task {name!r}")
 
-    def training_network(self, task: Task) -> Params:
-        """The session's network if it fits the task, else a fresh one of the same kind.
+    def training_network(self, task: Task, hidden_size: int | None = None) -> Params:
+        """The session's network if it fits the task, else a fresh one of the same kind
+        with ``hidden_size`` units (default: the session's hidden size).
+
+        The training form picks its own size because a task the main window's network cannot
+        take needs a network of its own, and the main window's size suits stepping through
+        by eye, not learning: at the form's default (adding, T = 50) LSTM learns with 16
+        units and not with the main window's 8.
 
         Weights adopted from the last training run do not count as the session's: training
         again starts where that run started, so the same seed repeats the same run.
@@ -251,7 +257,7 @@ class Lab:
         fresh = init_params(
             c.cell,
             task.input_size,
-            c.hidden_size,
+            c.hidden_size if hidden_size is None else hidden_size,
             task.output_size,
             np.random.default_rng(c.seed),
             scheme=c.init,
@@ -262,10 +268,14 @@ class Lab:
         )
         return _rescaled(fresh, c.spectral_radius)
 
-    def training_steps(self, task: Task, config: TrainConfig) -> Iterator[EpochReport]:
-        """A generator for a worker: one EpochReport per epoch."""
+    def training_steps(
+        self, task: Task, config: TrainConfig, hidden_size: int | None = None
+    ) -> Iterator[EpochReport]:
+        """A generator for a worker: one EpochReport per epoch. ``hidden_size``: that of a
+        fresh network (see training_network)."""
+        network = self.training_network(task, hidden_size)  # a bad size raises before the run
         self._store("training", TrainingHistory(task, (), (), (), None))
-        return train(self.training_network(task), task, config)
+        return train(network, task, config)
 
     def record_epoch(self, report: EpochReport) -> None:
         h = self.training

@@ -49,16 +49,26 @@ class TrainingSettings:
     """The training form's values as the user left them; the defaults are the form's.
 
     Typed numbers stay text (``lr``, ``clip``) so that checking them is this module's job.
+    ``hidden_size`` is that of the fresh network a task gets when the main window's network
+    does not fit it (Lab.training_network).
+
+    The defaults are the experiment the lab is for: the adding problem at T = 50, where on
+    a two-core laptop an LSTM learns (loss far below the baseline 1/6) within the epochs,
+    about 20 s, while a vanilla RNN stays near the baseline (python -m rnnviz.bench adding
+    measures both).
     """
 
-    task: str = "next-value"
-    length: int = 20
+    task: str = "adding"
+    length: int = 50
+    hidden_size: int = 16
     lag: int = 5
     text: str = DEFAULT_TEXT
     optimiser: str = "adam"
-    lr: str = "0.01"
+    # 0.02 rather than 0.01: at T = 50 an LSTM's loss sits at the baseline until it finds the
+    # marks, and with 0.02 it found them within 300 epochs for 4 of 6 seeds, with 0.01 for 1.
+    lr: str = "0.02"
     momentum: float = 0.9
-    epochs: int = 100
+    epochs: int = 300
     clip: str | None = "1.0"  # None: no clipping
     truncate: int | None = None  # steps; None: backpropagate through the whole sequence
     seed: int = 0

@@ -37,9 +37,24 @@ def problems(lab: Lab, **changes: object) -> dict[str, str]:
 
 
 def test_the_defaults_make_the_forms_run(lab: Lab) -> None:
-    task, config = training_setup(lab, TrainingSettings())
-    assert task.name == "next-value" and task.length == 20
-    assert config == TrainConfig(optimiser="adam", lr=0.01, momentum=0.9, epochs=100, clip=1.0)
+    # The experiment the tab opens on: the adding problem at T = 50 on a network of 16 units,
+    # long enough for an LSTM to learn it (python -m rnnviz.bench adding).
+    settings = TrainingSettings()
+    task, config = training_setup(lab, settings)
+    assert task == adding_task(50) and task.baseline == pytest.approx(1 / 6)
+    assert config == TrainConfig(optimiser="adam", lr=0.02, momentum=0.9, epochs=300, clip=1.0)
+    # The main window's network (one input) cannot take the task's two: a fresh one of the
+    # form's size, with the session's cell.
+    network = lab.training_network(task, settings.hidden_size)
+    assert (network.input_size, network.hidden_size, network.output_size) == (2, 16, 1)
+    assert network.cell == lab.session.config.cell
+
+
+def test_the_forms_size_is_only_for_a_fresh_network(lab: Lab) -> None:
+    # The main window's network fits the delay task: it is trained as it is, its 6 units.
+    task = lab.make_task("delay", 20, 5)
+    assert lab.training_network(task, 16) is lab.session.params
+    assert lab.training_network(task, 16).hidden_size == 6
 
 
 def test_good_settings_make_the_engines_task_and_config(lab: Lab) -> None:
@@ -83,13 +98,17 @@ def test_fields_the_choice_does_not_use_are_not_checked(lab: Lab) -> None:
         ({"clip": "x"}, "clip", "the clipping threshold must be a positive number"),
         ({"clip": "0"}, "clip", "the clipping threshold must be a positive number"),
         (
-            {"task": "delay", "lag": 20},
+            {"task": "delay", "length": 20, "lag": 20},
             "lag",
             "the lag must be at least 0 and shorter than the sequence",
         ),
         ({"task": "text", "text": ""}, "text", "type a text to learn from"),
-        ({"task": "text", "text": "too short"}, "text", "the text needs at least 22 characters"),
-        ({"length": 399}, "length", "the signal needs at least 401 values"),
+        (
+            {"task": "text", "length": 20, "text": "too short"},
+            "text",
+            "the text needs at least 22 characters",
+        ),
+        ({"task": "next-value", "length": 399}, "length", "the signal needs at least 401 values"),
         ({"task": "adding", "length": 1}, "length", "the adding problem needs at least 2 steps"),
     ],
 )
@@ -100,7 +119,7 @@ def test_a_bad_field_is_named(lab: Lab, changes: dict, field: str, message: str)
 
 
 def test_every_bad_field_is_named_at_once(lab: Lab) -> None:
-    changes = {"task": "delay", "lr": "0", "lag": 20, "clip": "-1"}
+    changes = {"task": "delay", "length": 20, "lr": "0", "lag": 20, "clip": "-1"}
     assert set(problems(lab, **changes)) == {"lr", "lag", "clip"}
     with pytest.raises(SettingsError) as refused:
         training_setup(lab, replace(TrainingSettings(), **changes))

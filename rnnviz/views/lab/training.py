@@ -17,6 +17,7 @@ from PyQt6.QtWidgets import (
 from rnnviz.session.lab import Lab, LabChange
 from rnnviz.session.training_setup import EpochReport, SettingsError, training_setup
 from rnnviz.views.binding import listen
+from rnnviz.views.lab.compare import CELL_NAMES
 from rnnviz.views.lab.form_widgets import alert_label
 from rnnviz.views.lab.text_sampler import TextSampler
 from rnnviz.views.lab.training_form import TrainingForm
@@ -141,7 +142,7 @@ class TrainingView(QWidget):
         self.progress.setRange(0, config.epochs)
         self.progress.setValue(0)
         self.sampler.new_run(task, settings.text)
-        steps = self.lab.training_steps(task, config)
+        steps = self.lab.training_steps(task, config, settings.hidden_size)
         self._set_running(True)
         self.runner.start(steps)
         return True
@@ -240,8 +241,12 @@ class TrainingView(QWidget):
             self.status.setText("")
             return
         what = BASELINE_TEXT.get(h.task.name, "the best constant guess")
+        # Which network learns (or not) is the point of comparing runs: the cell comes from
+        # the main window, the size from the form or the main window's network.
+        p = h.params
+        net = "" if p is None else f"{CELL_NAMES[p.cell]} ({p.hidden_size} units), "
         self.status.setText(
-            f"epoch {len(h.losses)}: loss {h.losses[-1]:.4g}\n"
+            f"{net}epoch {len(h.losses)}: loss {h.losses[-1]:.4g}\n"
             f"baseline {h.task.baseline:.4g} ({what})"
         )
 

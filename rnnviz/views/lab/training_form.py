@@ -29,6 +29,10 @@ SIGNAL_NOTE = (
     "signal: the main window's inputs when they are numbers longer than the sequence "
     "length + 1 (draw or type them there), else a sine"
 )
+HIDDEN_NOTE = (
+    "the size of the network trained when the main window's network does not fit the task "
+    "(e.g. the adding problem's two inputs); it has the main window's cell and initialisation"
+)
 TRUNCATE_STEPS = 10  # the truncation window offered while truncation is off
 
 
@@ -37,11 +41,13 @@ class TrainingForm(QWidget):
 
     Public: the fields ``task_box`` (items: what the app calls each task, with the task's
     name as data; ``task_name()`` the chosen one's; with ``task_help`` under it), ``length_box``,
-    ``lag_box``, ``text_edit``, ``optimiser_box``, ``lr_edit``, ``momentum_box``,
+    ``lag_box``, ``text_edit``, ``hidden_box`` (a fresh network's units), ``optimiser_box``,
+    ``lr_edit``, ``momentum_box``,
     ``epochs_box``, ``clip_check``, ``clip_edit``, ``truncate_check``, ``truncate_box``,
     ``seed_box``; ``errors`` (field name → the QLabel under that field: "length", "lag",
     "text", "lr", "momentum", "clip", as in ``training_setup.FIELDS``);
-    ``settings()`` the values shown, ``show_problems(problems)``, ``set_editable(editable)``.
+    ``settings()`` the values shown, ``show_settings(settings)``, ``show_problems(problems)``,
+    ``set_editable(editable)``.
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -61,6 +67,8 @@ class TrainingForm(QWidget):
         self.lag_box.setToolTip("y_t should be x_(t − lag)")
         self.text_edit = QPlainTextEdit(default.text)
         self.text_edit.setFixedHeight(80)
+        self.hidden_box = spin_box(1, 256, default.hidden_size)  # as the main window allows
+        self.hidden_box.setToolTip(HIDDEN_NOTE)
         self.optimiser_box = QComboBox()
         for name, label in OPTIMISERS.items():
             self.optimiser_box.addItem(label, name)
@@ -89,6 +97,7 @@ class TrainingForm(QWidget):
         self._add_field("sequence length", self.length_box, "length")
         self._add_field("lag", self.lag_box, "lag")
         self._add_field("text", self.text_edit, "text")
+        self.form.addRow("hidden size", self.hidden_box)
         self.form.addRow("optimiser", self.optimiser_box)
         self._add_field("learning rate", self.lr_edit, "lr")
         self._add_field("momentum", self.momentum_box, "momentum")
@@ -121,6 +130,7 @@ class TrainingForm(QWidget):
             length=self.length_box.value(),
             lag=self.lag_box.value(),
             text=self.text_edit.toPlainText(),
+            hidden_size=self.hidden_box.value(),
             optimiser=str(self.optimiser_box.currentData()),
             lr=self.lr_edit.text(),
             momentum=self.momentum_box.value(),
@@ -129,6 +139,25 @@ class TrainingForm(QWidget):
             truncate=self.truncate_box.value() if self.truncate_check.isChecked() else None,
             seed=self.seed_box.value(),
         )
+
+    def show_settings(self, settings: TrainingSettings) -> None:
+        """Fill the fields with ``settings``, as a user would type them (unchecked)."""
+        self.task_box.setCurrentIndex(self.task_box.findData(settings.task))
+        self.length_box.setValue(settings.length)
+        self.lag_box.setValue(settings.lag)
+        self.text_edit.setPlainText(settings.text)
+        self.hidden_box.setValue(settings.hidden_size)
+        self.optimiser_box.setCurrentIndex(self.optimiser_box.findData(settings.optimiser))
+        self.lr_edit.setText(settings.lr)
+        self.momentum_box.setValue(settings.momentum)
+        self.epochs_box.setValue(settings.epochs)
+        self.clip_check.setChecked(settings.clip is not None)
+        if settings.clip is not None:
+            self.clip_edit.setText(settings.clip)
+        self.truncate_check.setChecked(settings.truncate is not None)
+        if settings.truncate is not None:
+            self.truncate_box.setValue(settings.truncate)
+        self.seed_box.setValue(settings.seed)
 
     def task_name(self) -> str:
         """The chosen task's name (the box shows what the app calls it)."""

@@ -19,6 +19,7 @@ from rnnviz.engine.tasks import delay_task
 from rnnviz.engine.train import TrainConfig, train
 from rnnviz.session import Session, SessionConfig
 from rnnviz.session.lab import Lab
+from rnnviz.session.training_setup import TrainingSettings
 from rnnviz.views import lab as views_lab
 from rnnviz.views.lab.training import TrainingView
 
@@ -53,8 +54,10 @@ def view(qtbot, lab: Lab) -> TrainingView:
 
 def pick(qtbot, combo: QComboBox, text: str) -> None:
     combo.setFocus()
-    while combo.currentText() != text:
-        qtbot.keyClick(combo, Qt.Key.Key_Down)
+    target = combo.findText(text)
+    key = Qt.Key.Key_Down if target > combo.currentIndex() else Qt.Key.Key_Up
+    while combo.currentIndex() != target:
+        qtbot.keyClick(combo, key)
 
 
 def type_into(qtbot, field: QLineEdit | QSpinBox, text: str) -> None:
@@ -64,7 +67,9 @@ def type_into(qtbot, field: QLineEdit | QSpinBox, text: str) -> None:
 
 
 def set_up(qtbot, view: TrainingView, task: str = "delay/echo", epochs: int = 3) -> None:
+    """A short run: ``epochs`` epochs of ``task`` on sequences of 20 steps."""
     pick(qtbot, view.form.task_box, task)
+    type_into(qtbot, view.form.length_box, "20")
     type_into(qtbot, view.form.epochs_box, str(epochs))
 
 
@@ -93,9 +98,40 @@ def test_the_curves_show_the_recorded_history(qtbot, view, lab, session):
     np.testing.assert_array_equal(original(view.plots.baseline_curve)[1], [0.75, 0.75])  # (20−5)/20
     np.testing.assert_array_equal(original(view.plots.theta_curve)[1], [1.0, 1.0])
     assert "epoch 3: loss" in view.status.text() and "always predicting 0" in view.status.text()
+    # The main window's network fits the delay task, so it is the one trained.
+    assert view.status.text().startswith("vanilla RNN (6 units), epoch 3: loss")
     # The engine's own run with the same settings and seed gives the same losses.
-    want = [r.loss for r in train(session.params, delay_task(5, 20), TrainConfig(epochs=3))]
+    config = TrainConfig(epochs=3, lr=0.02)
+    want = [r.loss for r in train(session.params, delay_task(5, 20), config)]
     np.testing.assert_allclose(h.losses, want, rtol=1e-12)
+
+
+def test_the_form_opens_on_the_adding_problem(qtbot, view):
+    form = view.form
+    assert form.settings() == TrainingSettings()
+    assert form.task_box.currentText() == "adding problem"
+    assert (form.length_box.value(), form.hidden_box.value()) == (50, 16)
+    assert form.length_box.isVisible() and form.hidden_box.isVisible()
+    assert not form.lag_box.isVisible() and not form.text_edit.isVisible()
+    # Before a run the axis spans the epochs the form would train.
+    assert view.plots.loss_plot.getPlotItem().viewRange()[0][1] >= form.epochs_box.value()
+    other = TrainingSettings(
+        task="delay", length=30, lag=7, hidden_size=5, optimiser="sgd", lr="0.5",
+        momentum=0.5, epochs=12, clip=None, truncate=4, seed=3,
+    )  # fmt: skip
+    form.show_settings(other)
+    assert form.settings() == other
+
+
+def test_a_task_the_main_window_cannot_take_trains_a_network_of_the_forms_size(qtbot, view, lab):
+    set_up(qtbot, view, "adding problem", 1)
+    type_into(qtbot, view.form.length_box, "10")
+    type_into(qtbot, view.form.hidden_box, "5")
+    train_to_end(qtbot, view)
+    assert lab.training.params.hidden_size == 5 and lab.training.params.input_size == 2
+    assert view.status.text().startswith("vanilla RNN (5 units), epoch 1: loss")
+    assert "baseline 0.1667 (always guessing 1)" in view.status.text()
+    np.testing.assert_allclose(original(view.plots.baseline_curve)[1], [1 / 6, 1 / 6])
 
 
 def test_the_same_seed_gives_the_same_run(qtbot, view, lab):
@@ -208,7 +244,7 @@ def test_the_form_shows_the_fields_the_task_and_optimiser_use(qtbot, view):
     pick(qtbot, form.task_box, "delay/echo")
     assert form.lag_box.isVisible() and not form.text_edit.isVisible()
     assert not form.momentum_box.isVisible() and not view.sampler.isVisible()
-    type_into(qtbot, form.lag_box, "20")
+    type_into(qtbot, form.lag_box, "60")  # the sequence is 50 steps
     qtbot.mouseClick(view.start_button, LEFT)
     assert form.errors["lag"].isVisible()
 
