@@ -9,8 +9,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import numpy as np
-import pytest
 import pyqtgraph as pg
+import pytest
 from PIL import Image
 
 from rnnviz.session import Session
@@ -45,9 +45,7 @@ def export(window: MainWindow, tmp_path: Path, suffix: str) -> Path:
     return path
 
 
-def test_plot_svg_draws_markers_as_paths_and_is_small(
-    window: MainWindow, tmp_path: Path
-) -> None:
+def test_plot_svg_draws_markers_as_paths_and_is_small(window: MainWindow, tmp_path: Path) -> None:
     path = export(window, tmp_path, ".svg")
     assert path.stat().st_size < MAX_PLOT_SVG_BYTES
     root = ET.parse(path).getroot()
