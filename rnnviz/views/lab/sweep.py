@@ -261,8 +261,12 @@ class SweepView(QWidget):
             low, high = self.rho_from.value(), self.rho_to.value()
             self.hint.setVisible(True)
             self.hint.setPos((T + 1) / 2, (low + high) / 2)
+            pad = 0.02 * (high - low)  # ρ's ends not on the frame; the steps as in every tab
             self.plot.getPlotItem().setRange(
-                xRange=(0.5, T + 0.5), yRange=(low, high), padding=0.02, disableAutoRange=True
+                xRange=(0.5, T + 0.5),
+                yRange=(low - pad, high + pad),
+                padding=0,
+                disableAutoRange=True,
             )
             self.progress.setRange(0, self.rho_count.value())
             self.progress.setValue(0)

@@ -122,7 +122,7 @@ class GradientPlot(QWidget):
 
         self._reach: Reach | None = None  # what the drawn curves come from
         self._decades = _DEFAULT_DECADES
-        self._extent: tuple[int, tuple[float, float]] | None = None  # (T, y decades) shown
+        self._extent: tuple[int, tuple[float, float]] | None = None  # (steps, y decades) shown
         self._ticks: tuple[tuple[float, float], int] | None = None  # (decades, labels) shown
         item.getViewBox().sigResized.connect(self._set_ticks)
         listen(session.changed, self._on_session_changed)
@@ -203,10 +203,13 @@ class GradientPlot(QWidget):
     def _draw(self) -> None:
         """The measured curves: every sweep frame, so only setData (the axes stay fixed)."""
         g = self.session.gradients
-        T = g.dL_dh_norm.size if g is not None else max(self.session.sequence.shape[0], 1)
-        if (T, self._decades) != self._extent:
-            self._extent = (T, self._decades)
-            self._set_range(T)
+        s = self.session
+        T = g.dL_dh_norm.size if g is not None else 0
+        # The steps of the panels stacked with this one (heatmaps, inputs): one time axis.
+        N = max(s.sequence.shape[0], s.t, 1)
+        if (N, self._decades) != self._extent:
+            self._extent = (N, self._decades)
+            self._set_range(N)
         if g is None:
             for key in (NORM, LAST):
                 if self.curves[key].xData is not None and self.curves[key].xData.size:
