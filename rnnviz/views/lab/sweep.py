@@ -26,6 +26,7 @@ from rnnviz.session.lab import Lab, LabChange, SweepResult
 from rnnviz.views.binding import listen
 from rnnviz.views.look import plot_style, sizes, widget_style
 from rnnviz.views.look.appearance import appearance, colors
+from rnnviz.views.look.math_text import math_html
 from rnnviz.views.worker import CANCELLED, Runner
 
 # A vanished gradient is floored at LOG_FLOOR; counting it in the colour range would
@@ -74,7 +75,7 @@ class SweepView(QWidget):
         self.rho_count.setValue(41)
         self.rho_count.setToolTip("how many values of ρ, evenly spaced from … to …")
         self.run_button = QPushButton("Run")
-        self.run_button.setToolTip("compute ‖∂L/∂h_t‖ for every ρ (in the background)")
+        self.run_button.setToolTip(math_html("compute ‖∂L/∂h_t‖ for every ρ (in the background)"))
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setEnabled(False)
         self.progress = QProgressBar()
@@ -105,7 +106,7 @@ class SweepView(QWidget):
             interactive=False,
             colorMapMenu=False,
         )
-        plot_style.style_color_bar(self.color_bar, "log₁₀ ‖∂L/∂h_t‖₂")
+        plot_style.style_color_bar(self.color_bar, math_html("log₁₀ ‖∂L/∂h_t‖₂"))
         self.color_bar.setImageItem(self.image_item, insert_in=item)
         # A white halo under a black dashed line: visible on dark and on light colours.
         self._halo = pg.InfiniteLine(pos=1.0, angle=0, movable=False)
