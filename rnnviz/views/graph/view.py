@@ -13,31 +13,55 @@ frame costs the same at T = 10 and T = 1000.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
+import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtCore import QEasingCurve, QEvent, QObject, QPoint, QPointF, Qt, QVariantAnimation
+from PyQt6.QtCore import (
+    QEasingCurve,
+    QEvent,
+    QObject,
+    QPoint,
+    QPointF,
+    QRectF,
+    Qt,
+    QVariantAnimation,
+)
 from PyQt6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from rnnviz.session import Change, Session
 from rnnviz.session.explain import format_vector
 from rnnviz.views.binding import listen
 from rnnviz.views.graph import layout as gl
-from rnnviz.views.graph.items import EdgeSpec, GraphItem, NodeSpec
+from rnnviz.views.graph.items import (
+    EdgeSpec,
+    GraphItem,
+    LabelSpec,
+    NodeSpec,
+    arrow_head_half,
+    covered_rects,
+)
 from rnnviz.views.graph.scene import (
-    NODE_LABEL_PT,
+    FOLDED_LABEL_OFFSET,
+    H_LABEL_DX,
+    LABEL_GAP,
+    NODE_LABEL_OFFSET,
     Content,
     Scene,
     build_content,
     build_scene,
     edge_kind_at,
     node_at,
+    sample_labels,
+    weight_label_dx,
 )
+from rnnviz.views.graph.style import EDGE_WIDTH
 from rnnviz.views.look.appearance import appearance, colors
 from rnnviz.views.look.sizes import LABEL_PT
 from rnnviz.views.look.widget_style import badge_label, set_badge, set_font, set_text_color
 
 ANIMATION_MS = 300
-LABEL_PX_PER_PT = 2.0  # a label and its subscript: about two pixels of height per point
+EDGE_PX = 4.0  # px kept between the outermost labels and the view's edge
 HOVER_PX = 9.0  # how close (pixels) the mouse must be to an edge to light it
 TOOLTIP_PT = 14
 _FALLBACK_SIZE = (900.0, 400.0)  # before the first layout the view box has no size yet
@@ -62,6 +86,7 @@ class GraphView(QWidget):
         self._folded_cam = (0.0, 100.0)  # (centre x, pixels per unit)
         self._unrolled_cam = (0.0, gl.PX_PER_COLUMN)
         self._camera: tuple[float, float, float, float] | None = None  # the range set last
+        self._label_scale = 1.0  # unrolled labels shrink by this in narrow columns
 
         self.status = QLabel()
         set_font(self.status, LABEL_PT)
@@ -143,11 +168,25 @@ class GraphView(QWidget):
         s = self.session
         focus = s.selected_step or 0
         last = max(s.t, s.sequence.shape[0])  # the last column: fed steps and upcoming inputs
-        # The rows' room in data units holds labels at scale 1; larger type needs more.
-        h_rows = h - 2 * LABEL_PX_PER_PT * NODE_LABEL_PT * (appearance.scale - 1.0)
-        scale = gl.unrolled_scale(h_rows)
+        # Labels keep their size in pixels: the rows get what the labels leave.
+        room = {k: self.graph_item.label_size(lab) for k, lab in sample_labels().items()}
+        scale = gl.unrolled_scale(h, room["node"][1] + NODE_LABEL_OFFSET + LABEL_GAP)
+        # An h_t label (under the halos) has the room from the previous column's W_xh arrow
+        # to its own halo; a wider one shrinks.
+        arrow = arrow_head_half(appearance.width(EDGE_WIDTH))
+        between = scale * (1.0 - H_LABEL_DX) - arrow - 2 * LABEL_GAP
+        self._label_scale = min(1.0, between / room["h"][0])
         span = w / scale
-        centre = gl.unrolled_centre(self._unrolled_cam[0], focus, last, span)
+        left = -(H_LABEL_DX + (LABEL_GAP + room["h0"][0] + EDGE_PX) / scale)
+        right = (weight_label_dx(scale) + room["weight"][0] + EDGE_PX) / scale
+        centre = gl.unrolled_centre(
+            self._unrolled_cam[0],
+            focus,
+            last,
+            span,
+            min(left, gl.LEFT_EDGE),
+            max(right, gl.RIGHT_MARGIN),
+        )
         columns = math.ceil(span) + 4
         lo, hi = gl.window(centre, last, columns)
         if not lo <= focus <= hi:
@@ -155,7 +194,8 @@ class GraphView(QWidget):
         self._content = build_content(s, lo, hi)
         self.graph_item.set_images(self._content.strips)
         self._unrolled_cam = (centre, scale)
-        self._folded_cam = (gl.folded_centre(focus), gl.folded_scale(w, h_rows))
+        folded_room = room["folded"][1] + FOLDED_LABEL_OFFSET + LABEL_GAP
+        self._folded_cam = (gl.folded_centre(focus), gl.folded_scale(w, h, folded_room))
         self._place()
         self._update_status()
 
@@ -177,6 +217,15 @@ class GraphView(QWidget):
         if self._scene is None:
             return []
         return [f"{lab.base}_{lab.sub}" if lab.sub else lab.base for lab in self._scene.labels]
+
+    def label_rects(self) -> list[tuple[str, QRectF]]:
+        """Each label drawn now ("h_3", "W_hh" …) with the rectangle its text covers, in
+        ``graphics.viewport()`` pixels."""
+        transform = self.graph_item.deviceTransform(self.graphics.viewportTransform())
+        return [
+            (f"{lab.base}_{lab.sub}" if lab.sub else lab.base, rect)
+            for lab, rect in self.graph_item.label_rects(transform)
+        ]
 
     @property
     def hovered_edge(self) -> str | None:
@@ -280,16 +329,48 @@ class GraphView(QWidget):
         """Lay the content out for the current progress and point the camera at it."""
         if self._content is None:
             return
-        self._scene = build_scene(self._content, self._progress, self._hover, self._unrolled_cam[1])
-        sc = self._scene
-        stacked = 0.0 < self._progress < 1.0  # folding: columns slide over each other
-        self.graph_item.set_scene(sc.nodes, sc.edges, sc.labels, sc.band, sc.bounds, stacked)
+        sc = build_scene(
+            self._content, self._progress, self._hover, self._unrolled_cam[1], self._label_scale
+        )
         w, h = self._viewport_size()
         camera = gl.camera(self._progress, self._folded_cam, self._unrolled_cam, w, h)
+        sc = replace(sc, labels=self._whole_labels(sc, camera, w, h))
+        self._scene = sc
+        stacked = 0.0 < self._progress < 1.0  # folding: columns slide over each other
+        self.graph_item.set_scene(sc.nodes, sc.edges, sc.labels, sc.band, sc.bounds, stacked)
         if camera != self._camera:  # most frames keep it: setRange would only check that
             self._camera = camera
             x0, x1, y0, y1 = camera
             self.view_box.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.0)
+
+    def _whole_labels(
+        self, scene: Scene, camera: tuple[float, float, float, float], w: float, h: float
+    ) -> tuple[LabelSpec, ...]:
+        """The labels that fit whole: inside the view, off every box, halo and arrow, and
+        clear of every label before them (they come in order of priority). A label that
+        does not fit is left out, never cut or drawn over."""
+        x0, x1, _, y1 = camera
+        scale = w / (x1 - x0)
+        covered = covered_rects(scene.nodes, scene.edges, (scale, -scale, -scale * x0, scale * y1))
+        seen = (covered[:, 2] > 0) & (covered[:, 0] < w) & (covered[:, 3] > 0) & (covered[:, 1] < h)
+        taken = [covered[seen]]  # (n, 4) blocks: what is drawn, then each label kept
+        kept: list[LabelSpec] = []
+        for lab in scene.labels:
+            width, height = self.graph_item.label_size(lab)
+            left = scale * (lab.pos[0] - x0) - lab.align[0] * width + lab.offset[0]
+            top = scale * (y1 - lab.pos[1]) - lab.align[1] * height + lab.offset[1]
+            right, bottom = left + width, top + height
+            if left < 0 or top < 0 or right > w or bottom > h:
+                continue
+            blocks = np.vstack(taken) if len(taken) > 1 else taken[0]
+            # Overlapping by more than a pixel either way: antialiasing may touch, not cover.
+            hit = (np.minimum(blocks[:, 2], right) - np.maximum(blocks[:, 0], left) > 1.0) & (
+                np.minimum(blocks[:, 3], bottom) - np.maximum(blocks[:, 1], top) > 1.0
+            )
+            if not hit.any():
+                kept.append(lab)
+                taken = [blocks, np.array([[left, top, right, bottom]])]
+        return tuple(kept)
 
     def _update_status(self) -> None:
         s, c = self.session, self._content
