@@ -51,7 +51,7 @@ AA_MARGIN = 2.0  # px: antialiasing reaches this far past a part's outline
 REDRAW_ALL_SHARE = 0.5  # when more of the scene than this changed, it is drawn again whole
 
 
-def arrow_head_half(width: float) -> float:
+def arrow_head_half(width: float | np.ndarray) -> float | np.ndarray:
     """Half the width (px) of the arrowhead of an edge ``width`` px wide."""
     return 6.0 + 0.8 * width
 
@@ -713,39 +713,48 @@ def covered_rects(
 ) -> np.ndarray:
     """(n, 4) rectangles (left, top, right, bottom) in pixels that the boxes with their pens
     and gradient halos, and the edges with their arrowheads, cover: where no label may go.
-    ``transform`` is (sx, sy, dx, dy) from data units to pixels."""
+    ``transform`` is (sx, sy, dx, dy) from data units to pixels. Runs every frame: the
+    boxes and straight edges are handled as arrays."""
     sx, sy, dx, dy = transform
     scale = abs(sx)
-    rects: list[tuple[float, float, float, float, float]] = []  # (x0, y0, x1, y1, margin px)
-    for n in nodes:
-        x0, y0, w, h = n.rect
-        pen = SELECTED_PEN_WIDTH if n.selected or n.bad else NODE_PEN_WIDTH
-        margin = appearance.width(pen) / 2
-        if n.glow_bad:
-            margin = max(margin, 0.09 * scale + appearance.width(BAD_GLOW_WIDTH) / 2)
-        elif n.glow is not None:
-            margin = max(margin, (0.03 + 0.07 * n.glow) * scale)
-        rects.append((x0, y0, x0 + w, y0 + h, margin))
-    for e in edges:
-        if e.opacity < 0.3:
-            continue
-        xs, ys = e.points[:, 0], e.points[:, 1]
-        margin = max(arrow_head_half(e.width), e.width / 2)
-        rects.append((xs.min(), ys.min(), xs.max(), ys.max(), margin))
-    if not rects:
+    pen, wide_pen = appearance.width(NODE_PEN_WIDTH) / 2, appearance.width(SELECTED_PEN_WIDTH) / 2
+    bad_halo = 0.09 * scale + appearance.width(BAD_GLOW_WIDTH) / 2
+    parts: list[np.ndarray] = []  # (k, 5) blocks of (x0, y0, x1, y1, margin px)
+    if nodes:
+        rect = np.array([n.rect for n in nodes], dtype=float)  # (n, 4) x0, y0, w, h
+        margin = np.array(
+            [
+                bad_halo
+                if n.glow_bad
+                else max(
+                    wide_pen if n.selected or n.bad else pen,
+                    (0.03 + 0.07 * n.glow) * scale if n.glow is not None else 0.0,
+                )
+                for n in nodes
+            ]
+        )  # (n,)
+        corners = rect[:, :2] + rect[:, 2:]  # (n, 2)
+        parts.append(np.column_stack([rect[:, :2], corners, margin]))
+    shown = [e for e in edges if e.opacity >= 0.3]
+    straight = [e for e in shown if len(e.points) == 2]
+    if straight:
+        points = np.array([e.points for e in straight], dtype=float)  # (m, 2, 2)
+        widths = np.array([e.width for e in straight])  # (m,)
+        margin = np.maximum(arrow_head_half(widths), widths / 2)  # (m,)
+        parts.append(np.column_stack([points.min(axis=1), points.max(axis=1), margin]))
+    for e in shown:
+        if len(e.points) != 2:  # the folded loop
+            m = max(arrow_head_half(e.width), e.width / 2)
+            parts.append(np.array([[*e.points.min(axis=0), *e.points.max(axis=0), m]]))
+    if not parts:
         return np.zeros((0, 4))
-    r = np.array(rects)  # (n, 5)
+    r = np.vstack(parts)  # (n, 5)
     xa, xb = sx * r[:, 0] + dx, sx * r[:, 2] + dx  # (n,)
     ya, yb = sy * r[:, 1] + dy, sy * r[:, 3] + dy  # (n,)
     m = r[:, 4]  # (n,)
-    return np.column_stack(
-        [
-            np.minimum(xa, xb) - m,
-            np.minimum(ya, yb) - m,
-            np.maximum(xa, xb) + m,
-            np.maximum(ya, yb) + m,
-        ]
-    )  # (n, 4)
+    left, right = np.minimum(xa, xb) - m, np.maximum(xa, xb) + m  # (n,)
+    top, bottom = np.minimum(ya, yb) - m, np.maximum(ya, yb) + m  # (n,)
+    return np.column_stack([left, top, right, bottom])  # (n, 4)
 
 
 def _changed_columns(

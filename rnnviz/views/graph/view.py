@@ -15,7 +15,6 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
-import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import (
     QEasingCurve,
@@ -62,6 +61,7 @@ from rnnviz.views.look.widget_style import badge_label, set_badge, set_font, set
 
 ANIMATION_MS = 300
 EDGE_PX = 4.0  # px kept between the outermost labels and the view's edge
+SHELF_PX = 64.0  # labels are checked for overlaps against what lies in their 64 px stretches
 HOVER_PX = 9.0  # how close (pixels) the mouse must be to an edge to light it
 TOOLTIP_PT = 14
 _FALLBACK_SIZE = (900.0, 400.0)  # before the first layout the view box has no size yet
@@ -352,8 +352,17 @@ class GraphView(QWidget):
         x0, x1, _, y1 = camera
         scale = w / (x1 - x0)
         covered = covered_rects(scene.nodes, scene.edges, (scale, -scale, -scale * x0, scale * y1))
-        seen = (covered[:, 2] > 0) & (covered[:, 0] < w) & (covered[:, 3] > 0) & (covered[:, 1] < h)
-        taken = [covered[seen]]  # (n, 4) blocks: what is drawn, then each label kept
+        # Blocks a label must stay off (what is drawn, then each label kept), filed by
+        # stretches of the view's width: a label is checked against its neighbours only.
+        shelves: dict[int, list[tuple[float, float, float, float]]] = {}
+
+        def file(block: tuple[float, float, float, float]) -> None:
+            for k in range(int(block[0] // SHELF_PX), int(block[2] // SHELF_PX) + 1):
+                shelves.setdefault(k, []).append(block)
+
+        for left, top, right, bottom in covered.tolist():
+            if right > 0 and left < w and bottom > 0 and top < h:
+                file((left, top, right, bottom))
         kept: list[LabelSpec] = []
         for lab in scene.labels:
             width, height = self.graph_item.label_size(lab)
@@ -362,14 +371,16 @@ class GraphView(QWidget):
             right, bottom = left + width, top + height
             if left < 0 or top < 0 or right > w or bottom > h:
                 continue
-            blocks = np.vstack(taken) if len(taken) > 1 else taken[0]
             # Overlapping by more than a pixel either way: antialiasing may touch, not cover.
-            hit = (np.minimum(blocks[:, 2], right) - np.maximum(blocks[:, 0], left) > 1.0) & (
-                np.minimum(blocks[:, 3], bottom) - np.maximum(blocks[:, 1], top) > 1.0
-            )
-            if not hit.any():
-                kept.append(lab)
-                taken = [blocks, np.array([[left, top, right, bottom]])]
+            if any(
+                min(b[2], right) - max(b[0], left) > 1.0
+                and min(b[3], bottom) - max(b[1], top) > 1.0
+                for k in range(int(left // SHELF_PX), int(right // SHELF_PX) + 1)
+                for b in shelves.get(k, ())
+            ):
+                continue
+            kept.append(lab)
+            file((left, top, right, bottom))
         return tuple(kept)
 
     def _update_status(self) -> None:
