@@ -81,7 +81,7 @@ def count_ticks(count: int, pixels: float) -> list[tuple[float, str]]:
     shown: list[int] = []
     for v in sorted({1, *range(every, count + 1, every), count}):
         if shown and v - shown[-1] < room:
-            if v != count:
+            if v != count or shown[-1] == 1:
                 continue  # 2 beside 1 (every 2): the round number gives way to the start
             shown.pop()  # the last row replaces a round number that crowds it
         shown.append(v)
