@@ -14,7 +14,14 @@ from PyQt6.QtCore import QRectF
 
 from rnnviz.session import Session
 from rnnviz.views.graph import layout as gl
-from rnnviz.views.graph.items import GLOW_REACH, EdgeSpec, LabelSpec, NodeSpec, arrow_head_half
+from rnnviz.views.graph.items import (
+    GLOW_REACH,
+    SELECTED_PEN_WIDTH,
+    EdgeSpec,
+    LabelSpec,
+    NodeSpec,
+    arrow_head_half,
+)
 from rnnviz.views.graph.style import (
     BAD_COLOR,
     EDGE_WIDTH,
@@ -40,7 +47,6 @@ ROOMY_COLUMN_PX = 95.0
 BAD_WIDTH = 4.0
 H_LABEL_DX = gl.NODE_WIDTH / 2 + 0.1  # h_t's label clears its gradient halo
 LABEL_GAP = 4.0  # px between a label and the arrowhead or box it sits beside
-NODE_LABEL_OFFSET = 4.0  # px between x_t (y_t) and the bottom (top) of its box
 FOLDED_LABEL_OFFSET = 6.0
 
 
@@ -302,8 +308,7 @@ def _unrolled_labels(
     node_k = gl.label_stride(px_per_column, NODE_LABEL_SPACING)
     edge_k = gl.label_stride(px_per_column, EDGE_LABEL_SPACING)
     roomy = px_per_column >= ROOMY_COLUMN_PX
-    node_pt = max(MIN_LABEL_PT, round(NODE_LABEL_PT * label_scale))
-    edge_pt = max(MIN_LABEL_PT, round(EDGE_LABEL_PT * label_scale))
+    node_pt, edge_pt = label_points(label_scale)
     chosen, others = [], []
     for n in nodes:
         if n.step == c.selected or n.step % node_k == 0:
@@ -354,9 +359,9 @@ def _node_label(n: NodeSpec, clearance: float, size: int = NODE_LABEL_PT) -> Lab
     p = colors()
     if n.kind == "x":
         color = p.MUTED if n.faint else p.INPUT
-        below = (0, NODE_LABEL_OFFSET)
+        below = (0, node_label_offset())
         return _label("x", sub, (cx, cy - half), (0.5, 0), below, size, color, suffix)
-    above = (0, -NODE_LABEL_OFFSET)
+    above = (0, -node_label_offset())
     return _label("y", sub, (cx, cy + half), (0.5, 1), above, size, p.OUTPUT, suffix)
 
 
@@ -385,6 +390,21 @@ def _edge_label(
     return LabelSpec("W", sub, pos, align, offset, size, colors().MUTED, italic=True)
 
 
+def node_label_offset() -> float:
+    """Px between x_t (y_t) and the bottom (top) of its box: clear of a selected box's pen."""
+    return appearance.width(SELECTED_PEN_WIDTH) / 2 + LABEL_GAP
+
+
+def alternatives(label: LabelSpec) -> tuple[LabelSpec, ...]:
+    """Where else a label may go when its place is taken: h_t to the lower right of its box
+    (the mirror of its usual place), where the next column has no label in the way."""
+    if label.base != "h" or label.align[0] != 1:
+        return ()
+    x, y = label.pos
+    dx, dy = label.offset
+    return (label._replace(pos=(x + 2 * H_LABEL_DX, y), align=(0, 0), offset=(-dx, dy)),)
+
+
 def weight_label_dx(px_per_column: float) -> float:
     """Px from W_xh's (W_hy's) arrow to its label: clear of the arrowhead and of the halo
     of the h box the arrow meets (``px_per_column`` pixels a unit)."""
@@ -392,17 +412,24 @@ def weight_label_dx(px_per_column: float) -> float:
     return max(arrow_head_half(appearance.width(EDGE_WIDTH)), halo) + LABEL_GAP
 
 
-def sample_labels() -> dict[str, LabelSpec]:
+def label_points(label_scale: float) -> tuple[int, int]:
+    """(node, weight) label sizes in points when unrolled labels shrink by ``label_scale``."""
+    node = max(MIN_LABEL_PT, round(NODE_LABEL_PT * label_scale))
+    return node, max(MIN_LABEL_PT, round(EDGE_LABEL_PT * label_scale))
+
+
+def sample_labels(label_scale: float = 1.0) -> dict[str, LabelSpec]:
     """Labels of each kind, as wide as they get near the start of a sequence, for the room
     the camera keeps: "node" (x_t, y_t), "h0" (h_0's, left of the first column), "h" (h_t's,
-    between two columns), "weight"
-    (W_xh, right of a column) and "folded" (the folded cell's x_t and y_t)."""
+    between two columns; at full size), "weight" (W_xh, right of a column) and "folded" (the
+    folded cell's x_t and y_t); unrolled ones shrunk by ``label_scale``."""
     anchor = ((0.0, 0.0), (0.0, 0.0), (0.0, 0.0))
+    node, weight = label_points(label_scale)
     return {
-        "node": _label("x", "88", *anchor),
-        "h0": _label("h", "0", *anchor),
+        "node": _label("x", "88", *anchor, size=node),
+        "h0": _label("h", "0", *anchor, size=node),
         "h": _label("h", "88", *anchor),
-        "weight": _edge_label("xh", *anchor),
+        "weight": _edge_label("xh", *anchor, size=weight),
         "folded": _label("x", "t", *anchor, size=FOLDED_LABEL_PT),
     }
 

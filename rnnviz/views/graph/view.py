@@ -44,13 +44,14 @@ from rnnviz.views.graph.scene import (
     FOLDED_LABEL_OFFSET,
     H_LABEL_DX,
     LABEL_GAP,
-    NODE_LABEL_OFFSET,
     Content,
     Scene,
+    alternatives,
     build_content,
     build_scene,
     edge_kind_at,
     node_at,
+    node_label_offset,
     sample_labels,
     weight_label_dx,
 )
@@ -168,14 +169,19 @@ class GraphView(QWidget):
         s = self.session
         focus = s.selected_step or 0
         last = max(s.t, s.sequence.shape[0])  # the last column: fed steps and upcoming inputs
-        # Labels keep their size in pixels: the rows get what the labels leave.
-        room = {k: self.graph_item.label_size(lab) for k, lab in sample_labels().items()}
-        scale = gl.unrolled_scale(h, room["node"][1] + NODE_LABEL_OFFSET + LABEL_GAP)
-        # An h_t label (under the halos) has the room from the previous column's W_xh arrow
-        # to its own halo; a wider one shrinks.
+        # Labels keep their size in pixels and the rows get what they leave; narrow columns
+        # shrink the labels, which leaves the rows more: a few rounds settle both.
         arrow = arrow_head_half(appearance.width(EDGE_WIDTH))
-        between = scale * (1.0 - H_LABEL_DX) - arrow - 2 * LABEL_GAP
-        self._label_scale = min(1.0, between / room["h"][0])
+        shrink = used = 1.0
+        for _ in range(3):
+            used = shrink  # the size the labels are given room for in this round
+            room = {k: self.graph_item.label_size(lab) for k, lab in sample_labels(used).items()}
+            scale = gl.unrolled_scale(h, room["node"][1] + node_label_offset() + LABEL_GAP)
+            # An h_t label (under the halos) has the room from the previous column's W_xh
+            # arrow to its own halo; a wider one shrinks.
+            between = scale * (1.0 - H_LABEL_DX) - arrow - 2 * LABEL_GAP
+            shrink = min(1.0, between / room["h"][0])
+        self._label_scale = min(used, shrink)
         span = w / scale
         left = -(H_LABEL_DX + (LABEL_GAP + room["h0"][0] + EDGE_PX) / scale)
         right = (weight_label_dx(scale) + room["weight"][0] + EDGE_PX) / scale
@@ -363,14 +369,15 @@ class GraphView(QWidget):
         for left, top, right, bottom in covered.tolist():
             if right > 0 and left < w and bottom > 0 and top < h:
                 file((left, top, right, bottom))
-        kept: list[LabelSpec] = []
-        for lab in scene.labels:
+
+        def place(lab: LabelSpec) -> tuple[float, float, float, float] | None:
+            """The label's rectangle, if it lies whole in the view and off every block."""
             width, height = self.graph_item.label_size(lab)
             left = scale * (lab.pos[0] - x0) - lab.align[0] * width + lab.offset[0]
             top = scale * (y1 - lab.pos[1]) - lab.align[1] * height + lab.offset[1]
             right, bottom = left + width, top + height
             if left < 0 or top < 0 or right > w or bottom > h:
-                continue
+                return None
             # Overlapping by more than a pixel either way: antialiasing may touch, not cover.
             if any(
                 min(b[2], right) - max(b[0], left) > 1.0
@@ -378,9 +385,17 @@ class GraphView(QWidget):
                 for k in range(int(left // SHELF_PX), int(right // SHELF_PX) + 1)
                 for b in shelves.get(k, ())
             ):
-                continue
-            kept.append(lab)
-            file((left, top, right, bottom))
+                return None
+            return (left, top, right, bottom)
+
+        kept: list[LabelSpec] = []
+        for first in scene.labels:
+            for lab in (first, *alternatives(first)):
+                rect = place(lab)
+                if rect is not None:
+                    kept.append(lab)
+                    file(rect)
+                    break
         return tuple(kept)
 
     def _update_status(self) -> None:
