@@ -9,7 +9,8 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
-from PyQt6.QtCore import QPointF, QRectF
+from PyQt6.QtCore import QEvent, QPointF, QRectF, Qt
+from PyQt6.QtWidgets import QApplication
 
 from rnnviz.session import Session
 from rnnviz.views.graph.view import GraphView
@@ -25,17 +26,30 @@ SIZES = [(1100, 420, 1.0), (640, 230, 1.0), (650, 200, 1.0), (900, 330, 1.5)]
 
 @pytest.fixture
 def make_view(qtbot) -> Iterator:
+    """Views at a size and type scale; each is closed and deleted (not left for Python's
+    cycle collector to free in the middle of a later test's paint) before the look is put
+    back."""
+    views: list[GraphView] = []
+
     def make(width: int, height: int, scale: float) -> GraphView:
         appearance.set(scale=scale)
         view = GraphView(Session())
-        qtbot.addWidget(view)
+        views.append(view)
         view.resize(width, height)
+        # Never the active window: a deleted one would stay Qt's active window on the
+        # offscreen platform, and a later test asking for the active window would crash.
+        view.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
         view.show()
         qtbot.waitExposed(view)
         return view
 
     with appearance.kept():
         yield make
+        for view in views:
+            view.close()
+            view.deleteLater()
+        views.clear()
+        QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
 
 
 def drawn_areas(view: GraphView) -> list[tuple[str, QRectF]]:
@@ -103,9 +117,7 @@ def test_labels_are_whole_and_clear_stepping_and_after_b(make_view, width, heigh
 
 
 @pytest.mark.parametrize(("width", "height", "scale"), SIZES)
-def test_the_selected_step_and_its_neighbours_stay_in_view(
-    make_view, width, height, scale
-) -> None:
+def test_the_selected_step_and_its_neighbours_stay_in_view(make_view, width, height, scale) -> None:
     view = make_view(width, height, scale)
     s = view.session
     for _ in range(7):
