@@ -32,6 +32,8 @@ import numpy as np
 
 from rnnviz.engine.params import DTYPES, GATES, Params
 from rnnviz.engine.train import TrainingHistory
+from rnnviz.io import limits
+from rnnviz.io.limits import MAX_TEXT_BYTES, read_member
 from rnnviz.io.refusal import refusing
 from rnnviz.io.training_record import training_from_dict, training_to_dict
 
@@ -113,18 +115,26 @@ def _read_session(path: str | Path) -> SessionContents:
     if not path.is_file():
         raise fail("no such file")
     try:
+        limits.check_bytes("the file", path.stat().st_size)
         with zipfile.ZipFile(path) as z:
+            limits.check_zip(z)  # from the directory alone: no member is unpacked yet
             names = set(z.namelist())
             if "manifest.json" not in names:
                 raise fail("not an rnnviz session (no manifest.json inside)")
-            manifest = _manifest(z.read("manifest.json"), fail)
+            manifest = _manifest(read_member(z, "manifest.json", MAX_TEXT_BYTES), fail)
             arrays = {}
             for name in _ARRAYS:
                 member = f"arrays/{name}.npy"
                 if member not in names:
                     raise fail(f"missing array {name}")
-                arrays[name] = _array(z.read(member), name, fail)
-            view = _view(z.read(VIEW_MEMBER), fail) if VIEW_MEMBER in names else {}
+                arrays[name] = _array(read_member(z, member), name, fail)
+            view = (
+                _view(read_member(z, VIEW_MEMBER, MAX_TEXT_BYTES), fail)
+                if VIEW_MEMBER in names
+                else {}
+            )
+    except limits.LimitError as e:
+        raise fail(str(e)) from None
     except zipfile.BadZipFile:
         raise fail("not an rnnviz session, or the file is truncated (not a valid zip)") from None
     except (EOFError, zipfile.LargeZipFile, OSError) as e:
@@ -152,7 +162,11 @@ def _manifest(raw: bytes, fail: Fail) -> dict[str, Any]:
 
 def _array(raw: bytes, name: str, fail: Fail) -> np.ndarray:
     try:
-        a = np.load(io.BytesIO(raw), allow_pickle=False)
+        f = io.BytesIO(raw)
+        limits.check_npy_header(f, f"array {name}")  # before np.load allocates its shape
+        a = np.load(f, allow_pickle=False)
+    except limits.LimitError as e:
+        raise fail(str(e)) from None
     except ValueError as e:
         if "pickle" in str(e).lower():
             raise fail(f"array {name} holds pickled objects, which rnnviz never loads") from None
@@ -198,6 +212,13 @@ def _contents(
             str(cell), str(activation), *(arrays[n].astype(DTYPES[dtype]) for n in _ARRAYS[:-1])
         )
     except (TypeError, ValueError) as e:
+        raise fail(str(e)) from None
+    try:
+        limits.check_network(params.hidden_size, params.input_size, params.output_size)
+        rows = arrays["sequence"]
+        if rows.ndim == 2:
+            limits.check_steps(rows.shape[0], max(W_hh.shape[0], rows.shape[1]), "the inputs")
+    except limits.LimitError as e:
         raise fail(str(e)) from None
     sequence = arrays["sequence"].astype(float)  # (N, I)
     if sequence.ndim != 2 or sequence.shape[1] != params.input_size:
