@@ -19,7 +19,8 @@ MAX_EPOCHS             100,000    training epochs, and a saved history's length
 MAX_SEED               2³¹ − 1    random seeds (0 … MAX_SEED)
 MAX_CLIP               10⁶        the gradient-clipping threshold
 MAX_FILE_BYTES         1 GiB      a file on disk, and one member of a zip unpacked
-MAX_TEXT_BYTES         64 MiB     a JSON document, a CSV file, a Feed-box paste
+MAX_TEXT_BYTES         64 MiB     a JSON document, a CSV file
+MAX_PASTE_CHARS        2²²        characters typed or pasted into the Feed box
 MAX_ZIP_MEMBERS        64         members of a zip (session, .npz, .pt)
 MAX_ZIP_RATIO          200        unpacked ÷ packed size of a zip member
 =====================  =========  ==============================================
@@ -46,6 +47,7 @@ MAX_SEED = 2**31 - 1  # what a spin box holds
 MAX_CLIP = 1e6
 MAX_FILE_BYTES = 2**30
 MAX_TEXT_BYTES = 64 * 2**20
+MAX_PASTE_CHARS = 2**22  # 100,000 steps of a few numbers each, with room to spare
 MAX_ZIP_MEMBERS = 64
 MAX_ZIP_RATIO = 200  # deflate reaches ~1000 only on runs of one byte: a bomb, not weights
 
