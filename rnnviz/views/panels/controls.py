@@ -30,6 +30,7 @@ from rnnviz.session import Change, Session
 from rnnviz.session.choices import ACTIVATIONS, INIT_HELP, INITS
 from rnnviz.views.binding import listen
 from rnnviz.views.look import sizes, widget_style
+from rnnviz.views.look.plain_text import plain_label
 
 CELL_NAMES: dict[str, str] = {"vanilla": "vanilla RNN", "lstm": "LSTM", "gru": "GRU"}
 ENCODING_NAMES: dict[str, str] = {"scalar": "scalar", "vector": "vector", "text": "text"}
@@ -92,7 +93,7 @@ def colored_label(color: str, bold: bool = False) -> QLabel:
     The font is set first and explicitly: the colour's style sheet would otherwise reset the
     label's font to the application default (9 pt), too small for a lecture hall.
     """
-    label = QLabel()
+    label = plain_label(QLabel())  # messages quote what the user typed or a file held
     widget_style.set_font(label, sizes.LABEL_PT, bold=bold)
     widget_style.set_text_color(label, color)
     label.setWordWrap(True)
