@@ -56,11 +56,16 @@ def _atomic(verb: F) -> F:
     @functools.wraps(verb)
     def wrapper(self: Session, *args: object, **kwargs: object) -> object:
         saved = {name: getattr(self, name) for name in _STATE if hasattr(self, name)}
+        emitted = self._emitted
         try:
             return verb(self, *args, **kwargs)
         except Exception:
             for name, value in saved.items():
                 setattr(self, name, value)
+            if self._emitted != emitted:
+                # Views had redrawn the change (one of them raised): redraw what is back.
+                with contextlib.suppress(Exception):
+                    self.changed.emit(_EVERYTHING)
             raise
 
     return wrapper  # type: ignore[return-value]
@@ -77,6 +82,9 @@ class Change(enum.Flag):
     SWEEP = enum.auto()  # the backward animation's cursor
     # After these, anything computed from the network or the inputs is stale.
     DATA = STEPS | SEQUENCE | CONFIG
+
+
+_EVERYTHING = Change.DATA | Change.GRADIENTS | Change.SELECTION | Change.SWEEP
 
 
 # What the views read, and the flag that says it changed. The session replaces arrays and
@@ -118,6 +126,7 @@ class Session:
         self._base_spectra_of: Params | None = None
         self.selected: int | None = None
         self.sweep: int | None = None
+        self._emitted = 0  # how many times ``changed`` was emitted (see _atomic)
         self._load_preset_sequence()
         self._build_network()
         self._rnn = RNN(self.params)
@@ -448,6 +457,7 @@ class Session:
             if new is not old and not (by_value and new == old):
                 changes |= flag
         if changes:
+            self._emitted += 1
             self.changed.emit(changes)
 
     def _check_length(self, steps: int, width: int | None = None) -> None:
