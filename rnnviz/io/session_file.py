@@ -26,7 +26,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
@@ -127,7 +127,8 @@ def _read_session(path: str | Path) -> SessionContents:
                 member = f"arrays/{name}.npy"
                 if member not in names:
                     raise fail(f"missing array {name}")
-                arrays[name] = _array(read_member(z, member), name, fail)
+                with z.open(member) as f:  # a stream: only what its header declares is read
+                    arrays[name] = _array(f, name, fail)
             view = (
                 _view(read_member(z, VIEW_MEMBER, MAX_TEXT_BYTES), fail)
                 if VIEW_MEMBER in names
@@ -160,9 +161,8 @@ def _manifest(raw: bytes, fail: Fail) -> dict[str, Any]:
     return m
 
 
-def _array(raw: bytes, name: str, fail: Fail) -> np.ndarray:
+def _array(f: IO[bytes], name: str, fail: Fail) -> np.ndarray:
     try:
-        f = io.BytesIO(raw)
         limits.check_npy_header(f, f"array {name}")  # before np.load allocates its shape
         a = np.load(f, allow_pickle=False)
     except limits.LimitError as e:

@@ -350,8 +350,12 @@ def _check_safetensors_header(path: Path, fail: Callable[[str], WeightFileError]
     corrupt = "truncated or corrupt .safetensors file"
     with open(path, "rb") as f:
         size = int.from_bytes(f.read(8), "little")
-        if size > limits.MAX_TEXT_BYTES:
-            raise fail(f"{corrupt} (its header claims {size:,} bytes)")
+        if size > path.stat().st_size - 8:
+            raise fail(f"{corrupt} (its header claims more bytes than the file has)")
+        try:
+            limits.check_bytes("its header", size, limits.MAX_TEXT_BYTES)
+        except limits.LimitError as err:
+            raise fail(str(err)) from None
         try:
             header = json.loads(f.read(size).decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError):
@@ -406,6 +410,9 @@ def _read_torch(path: Path, fail: Callable[[str], WeightFileError]) -> dict[str,
         try:
             with zipfile.ZipFile(f) as z:
                 limits.check_zip(z)
+                if any(i.compress_type != zipfile.ZIP_STORED for i in z.infolist()):
+                    # torch stores its members as they are; packed ones could be a bomb
+                    raise fail("not a PyTorch weight file (its members are compressed)")
         except limits.LimitError as err:
             raise fail(str(err)) from None
         except (zipfile.BadZipFile, EOFError):

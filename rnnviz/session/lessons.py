@@ -170,7 +170,8 @@ def _slide(path: Path, k: int, s: object) -> Slide:
         isinstance(steps, int) and not isinstance(steps, bool) and 0 <= steps <= limits.MAX_STEPS
     ):
         raise ScenarioFileError(
-            f'{where}: "steps" must be a whole number from 0 to {limits.MAX_STEPS:,} or "all"'
+            f'{where}: "steps" must be "all" or a whole number ≥ 0; the most rnnviz takes '
+            f"is {limits.MAX_STEPS:,}"
         )
     panel = run.get("panel", "all")
     if panel not in PANELS:
