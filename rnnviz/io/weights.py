@@ -115,6 +115,12 @@ def from_state_dict(
             "one single-layer RNN/LSTM/GRU and one Linear readout"
         )
     zero_filled = _absent_biases(names, arrays, fail)
+    raw_hh = np.asarray(arrays[names["W_hh"]])
+    if raw_hh.ndim == 2 and raw_hh.shape[1] > limits.MAX_HIDDEN:  # before any conversion
+        raise fail(
+            f"the hidden size is {raw_hh.shape[1]:,}; the most rnnviz takes is "
+            f"{limits.MAX_HIDDEN:,}"
+        )
     values = {
         f: _as_float64(names[f], arrays[names[f]], fail) for f in names if f not in zero_filled
     }

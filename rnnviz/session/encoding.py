@@ -55,10 +55,13 @@ def parse_numbers(text: str, width: int) -> np.ndarray:
         raise InputError("type a number (or numbers separated by commas)")
     if width == 1:
         groups = [g for g in re.split(r"[\s,;]+", text) if g]
+        _check_steps(len(groups))
         rows = [[_number(g)] for g in groups]
     else:
         rows = []
-        for k, chunk in enumerate(c for c in re.split(r"[;\n]+", text) if c.strip()):
+        chunks = [c for c in re.split(r"[;\n]+", text) if c.strip()]
+        _check_steps(len(chunks))
+        for k, chunk in enumerate(chunks):
             fields = [f for f in re.split(r"[\s,]+", chunk.strip()) if f]
             if len(fields) != width:
                 raise InputError(
@@ -67,6 +70,14 @@ def parse_numbers(text: str, width: int) -> np.ndarray:
                 )
             rows.append([_number(f) for f in fields])
     return np.array(rows, dtype=float)  # (T, width)
+
+
+def _check_steps(count: int) -> None:
+    """Before converting a paste: no more steps than any sequence may have."""
+    try:
+        limits.check_count("the number of steps pasted", count, limits.MAX_STEPS)
+    except limits.LimitError as e:
+        raise InputError(str(e)) from None
 
 
 def _number(field: str) -> float:
