@@ -6,6 +6,8 @@ import math
 from collections.abc import Collection
 from dataclasses import dataclass, fields, replace
 
+import numpy as np
+
 from rnnviz.engine import ACTIVATIONS, CELLS, INITS, LOSS_AT
 from rnnviz.engine.params import DTYPES, GATES
 from rnnviz.io import limits
@@ -54,6 +56,11 @@ class SessionConfig:
     dtype: str = "float64"
 
     def __post_init__(self) -> None:
+        # NumPy's scalars are numbers too; held as Python's, so that files can write them.
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, np.integer | np.floating):
+                object.__setattr__(self, f.name, value.item())
         _one_of("cell", self.cell, CELLS)
         _one_of("activation", self.activation, ACTIVATIONS)
         _one_of("encoding", self.encoding, ENCODINGS)

@@ -13,9 +13,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from rnnviz.engine import init_params
 from rnnviz.io import limits
 from rnnviz.io.weights import WeightFileError, load_weights, save_weights
 from rnnviz.session import InputError, Session, SessionConfig
+from rnnviz.session.lessons import ScenarioFileError, load_scenario
 
 HERE = Path(__file__).parent
 ROOT = HERE.parents[1]
@@ -148,8 +150,6 @@ def torch():
 
 def test_sparse_and_meta_tensors_are_refused_in_one_line(torch, tmp_path: Path) -> None:
     good = tmp_path / "good.pt"
-    from rnnviz.engine import init_params
-
     save_weights(good, init_params("vanilla", 1, 4, 1, np.random.default_rng(0)))
     state = torch.load(good, weights_only=True)
     for kind, tensor in (
@@ -171,8 +171,6 @@ def test_a_truncated_pt_gets_a_short_message_and_random_bytes_are_not_called_pic
     torch, tmp_path: Path
 ) -> None:
     good = tmp_path / "good.pt"
-    from rnnviz.engine import init_params
-
     save_weights(good, init_params("vanilla", 1, 4, 1, np.random.default_rng(0)))
     data = good.read_bytes()
     for cut in (len(data) // 3, len(data) // 2, len(data) - 30):
@@ -191,8 +189,6 @@ def test_a_truncated_pt_gets_a_short_message_and_random_bytes_are_not_called_pic
 def test_torch_warnings_stay_off_stderr(torch, tmp_path: Path) -> None:
     """Whatever torch warns about while loading is for developers, not for the user."""
     path = tmp_path / "w.pt"
-    from rnnviz.engine import init_params
-
     save_weights(path, init_params("vanilla", 1, 4, 1, np.random.default_rng(0)))
     code = (
         "import warnings, sys, torch\n"
@@ -214,8 +210,6 @@ def test_a_pt_with_compressed_members_is_refused_before_torch_reads_it(
     torch, tmp_path: Path
 ) -> None:
     good = tmp_path / "good.pt"
-    from rnnviz.engine import init_params
-
     save_weights(good, init_params("vanilla", 1, 4, 1, np.random.default_rng(0)))
     packed = tmp_path / "packed.pt"
     with zipfile.ZipFile(good) as src, zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as z:
@@ -223,3 +217,32 @@ def test_a_pt_with_compressed_members_is_refused_before_torch_reads_it(
             z.writestr(info.filename, src.read(info))
     with pytest.raises(WeightFileError, match="its members are compressed"):
         load_weights(packed)
+
+
+def test_the_readme_states_the_limits_the_code_has() -> None:
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    for sentence in (
+        f"up to {limits.MAX_HIDDEN} hidden units, {limits.MAX_INPUT} inputs and "
+        f"{limits.MAX_OUTPUT} outputs",
+        f"up to {limits.MAX_VOCAB} distinct characters",
+        f"up to {limits.MAX_STEPS:,} steps",
+        f"{limits.MAX_EPOCHS:,} training epochs",
+        f"up to {limits.MAX_FILE_BYTES // 2**30} GB (JSON and CSV {limits.MAX_TEXT_BYTES >> 20} MB;"
+        f" a zip up to {limits.MAX_ZIP_MEMBERS} members)",
+        f"up to {limits.MAX_PASTE_CHARS:,} characters",
+    ):
+        assert sentence in readme, sentence
+    assert limits.MAX_STEP_VALUES == 2**23 and limits.MAX_SEED == 2**31 - 1  # "2²³", "2³¹ − 1"
+
+
+@pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity", "1e400"])
+def test_nan_and_infinite_lesson_values_are_refused_at_load(tmp_path: Path, value: str) -> None:
+    path = tmp_path / "nan.json"
+    path.write_text(
+        '{"format": "rnnviz-scenario", "version": 1, "slides": [{"caption": "x", '
+        f'"input": {{"values": [1, {value}]}}}}]}}'
+    )
+    with pytest.raises(ScenarioFileError) as info:
+        load_scenario(path)
+    assert str(info.value).startswith(f"{path}: ")
+    assert "finite" in str(info.value) or "not a number a lesson can hold" in str(info.value)

@@ -28,7 +28,7 @@ LEVEL_MAX = 1e307
 # (1e308 − (−1e308) is inf, and pyqtgraph refuses it). Values beyond are drawn at the edge,
 # and the plot says so (CLAMPED_NOTE).
 PLOT_MAX = 1e300
-CLAMPED_NOTE = " · clamped at ±10³⁰⁰"
+CLAMPED_NOTE = "<br>values beyond ±10³⁰⁰ drawn at the edge"  # a line of its own: never cut
 
 
 def clamp_to_plot(values: np.ndarray) -> tuple[np.ndarray, bool]:
