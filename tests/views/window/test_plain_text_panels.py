@@ -66,6 +66,8 @@ def test_a_hostile_text_is_shown_literally_in_messages_and_tooltips(
     panel = window.input_panel
     type_into(qtbot, panel.text_entry, HOSTILE)  # a valid text: its characters are the vocabulary
     assert window.session.vocab == "".join(sorted(set(HOSTILE)))
+    hint = panel.feed_hint  # it lists the vocabulary, '<' and '>' included
+    assert hint.textFormat() == Qt.TextFormat.PlainText and "< =" in hint.text()
     type_into(qtbot, panel.entry, "Z" + HOSTILE)  # Z is not one of them
     assert panel.feed_error.textFormat() == Qt.TextFormat.PlainText
     assert panel.feed_error.text().startswith("'Z' not in the vocabulary '")
