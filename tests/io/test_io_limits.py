@@ -17,7 +17,9 @@ from rnnviz.engine import init_params
 from rnnviz.io import limits
 from rnnviz.io.weights import WeightFileError, load_weights, save_weights
 from rnnviz.session import InputError, Session, SessionConfig
+from rnnviz.session.lab import Lab
 from rnnviz.session.lessons import ScenarioFileError, load_scenario
+from rnnviz.session.training_setup import TrainingSettings, training_setup
 
 HERE = Path(__file__).parent
 ROOT = HERE.parents[1]
@@ -246,3 +248,11 @@ def test_nan_and_infinite_lesson_values_are_refused_at_load(tmp_path: Path, valu
         load_scenario(path)
     assert str(info.value).startswith(f"{path}: ")
     assert "finite" in str(info.value) or "not a number a lesson can hold" in str(info.value)
+
+
+def test_training_epochs_beyond_the_limit_are_refused() -> None:
+    lab = Lab(Session())
+    with pytest.raises(ValueError, match="epochs must lie between 1 and 100,000"):
+        training_setup(lab, TrainingSettings(epochs=limits.MAX_EPOCHS + 1))
+    _, config = training_setup(lab, TrainingSettings(epochs=limits.MAX_EPOCHS))
+    assert config.epochs == limits.MAX_EPOCHS
