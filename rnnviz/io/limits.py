@@ -106,7 +106,7 @@ def check_zip(z: zipfile.ZipFile) -> None:
     check_bytes("the zip unpacked", sum(info.file_size for info in infos))
 
 
-def read_member(z: zipfile.ZipFile, name: str, limit: int = MAX_FILE_BYTES) -> bytes:
+def read_member(z: zipfile.ZipFile, name: str, limit: int) -> bytes:
     """A member's bytes, never more than ``limit`` whatever its header claims (a lying
     header cannot make it unpack more)."""
     info = z.getinfo(name)

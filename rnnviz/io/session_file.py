@@ -13,7 +13,9 @@ The training history (``"training"``, see ``rnnviz.io.training_record``) and the
 kept as they are read; the settings are a plain object that ``rnnviz.session`` checks
 against its own. This module checks everything a file can get wrong by itself: the zip, the
 JSON, the format and version, the arrays (numeric, finite, never pickled), the inputs' width
-against the weights and the step counters against the inputs.
+against the weights and the step counters against the inputs, and every size against the
+limits of ``rnnviz.io.limits`` before it is read (arrays are streamed from the zip, so only
+what a checked header declares is ever unpacked).
 """
 
 from __future__ import annotations
