@@ -378,6 +378,11 @@ BAD_ARGUMENTS = {
     "radius": ("--hidden-size 2 --spectral-radius -1 --inputs {x}",
                "--spectral-radius must be a number >= 0, got -1.0"),
     "seed": ("--hidden-size 2 --seed -3 --inputs {x}", "--seed must be >= 0, got -3"),
+    "seed 1e30": ("--hidden-size 2 --seed 1000000000000000000000000000000 --inputs {x}",
+                  "--seed is 1,000,000,000,000,000,000,000,000,000,000; the most rnnviz takes "
+                  "is 2,147,483,647"),
+    "hidden 5000": ("--hidden-size 5000 --inputs {x}",
+                    "--hidden-size is 5,000; the most rnnviz takes is 4,096"),
     "no network": ("--inputs {x}", "give --weights FILE, or --hidden-size H to initialise a "
                    "network"),
     "both": ("--weights {w} --hidden-size 3 --inputs {x}",

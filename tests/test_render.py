@@ -121,6 +121,17 @@ def test_inputs_and_weights_files(qtbot, tmp_path: Path) -> None:
     assert read_png(tmp_path / "s.png").shape[:2] == (300, 800)
 
 
+@pytest.mark.parametrize("panel", ["all", "compare", "saturation", "jacobians"])
+def test_inputs_near_the_largest_float_render(qtbot, tmp_path: Path, panel: str) -> None:
+    (tmp_path / "x.csv").write_text("1e308\n-1e308\n1.7e308\n0.5\n")
+    size = "1600x1000" if panel in ("all", "compare") else "1200x600"
+    code, out = render(
+        tmp_path, "--inputs", str(tmp_path / "x.csv"), "--backward", "--panel", panel,
+        "--size", size,
+    )  # fmt: skip
+    assert code == 0 and coloured(read_png(out)) > 0
+
+
 def test_preset_and_steps(tmp_path: Path) -> None:
     args = ["render", "--out", str(tmp_path / "s.png"), "--preset", "hello world", "--steps", "4"]
     session = build_session(build_parser("render").parse_args(args))

@@ -23,6 +23,7 @@ from rnnviz.engine import (
 )
 from rnnviz.engine.forward import ForwardTrace
 from rnnviz.engine.gates import saturated_fraction
+from rnnviz.io import limits
 from rnnviz.io.json_report import build_report, finite_or_none, per_step, write_report
 from rnnviz.io.sequences import SequenceFileError, load_sequence
 from rnnviz.io.weights import WeightFileError, default_names, load_weights
@@ -362,6 +363,18 @@ def _check_numbers(args: argparse.Namespace) -> None:
         raise _ArgumentError(f"--spectral-radius must be a number >= 0, got {rho}")
     if args.seed is not None and args.seed < 0:
         raise _ArgumentError(f"--seed must be >= 0, got {args.seed}")
+    most = {
+        "hidden_size": limits.MAX_HIDDEN,
+        "output_size": limits.MAX_OUTPUT,
+        "truncate": limits.MAX_STEPS,
+        "seed": limits.MAX_SEED,
+    }
+    for option, limit in most.items():
+        value = getattr(args, option)
+        if value is not None and value > limit:
+            raise _ArgumentError(
+                f"{_flag(option)} is {value:,}; the most rnnviz takes is {limit:,}"
+            )
 
 
 def _check_targets(args: argparse.Namespace, x: np.ndarray, targets: np.ndarray, loss: str) -> None:

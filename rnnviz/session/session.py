@@ -25,7 +25,9 @@ from rnnviz.engine import (
     init_params,
     with_spectral_radius,
 )
+from rnnviz.engine.params import GATES
 from rnnviz.engine.spectral import gate_spectra
+from rnnviz.io import limits
 from rnnviz.session import analysis
 from rnnviz.session.config import SessionConfig, draws_new_network
 from rnnviz.session.encoding import InputError, one_hot, parse_numbers, vocabulary
@@ -54,11 +56,16 @@ def _atomic(verb: F) -> F:
     @functools.wraps(verb)
     def wrapper(self: Session, *args: object, **kwargs: object) -> object:
         saved = {name: getattr(self, name) for name in _STATE if hasattr(self, name)}
+        emitted = self._emitted
         try:
             return verb(self, *args, **kwargs)
         except Exception:
             for name, value in saved.items():
                 setattr(self, name, value)
+            if self._emitted != emitted:
+                # Views had redrawn the change (one of them raised): redraw what is back.
+                with contextlib.suppress(Exception):
+                    self.changed.emit(_EVERYTHING)
             raise
 
     return wrapper  # type: ignore[return-value]
@@ -75,6 +82,9 @@ class Change(enum.Flag):
     SWEEP = enum.auto()  # the backward animation's cursor
     # After these, anything computed from the network or the inputs is stale.
     DATA = STEPS | SEQUENCE | CONFIG
+
+
+_EVERYTHING = Change.DATA | Change.GRADIENTS | Change.SELECTION | Change.SWEEP
 
 
 # What the views read, and the flag that says it changed. The session replaces arrays and
@@ -116,6 +126,7 @@ class Session:
         self._base_spectra_of: Params | None = None
         self.selected: int | None = None
         self.sweep: int | None = None
+        self._emitted = 0  # how many times ``changed`` was emitted (see _atomic)
         self._load_preset_sequence()
         self._build_network()
         self._rnn = RNN(self.params)
@@ -194,6 +205,7 @@ class Session:
             x = np.asarray(x, dtype=float).reshape(-1)
             if x.shape != (self.config.input_size,):
                 raise InputError(f"expected {self.config.input_size} numbers, got {x.size}")
+            self._check_length(self.t + 1)
             self.sequence = np.vstack([self.sequence[: self.t], x[None, :]])  # (t+1, I)
             return self._advance()
 
@@ -204,6 +216,7 @@ class Session:
         """
         with self._verb():
             rows = self.parse(text)
+            self._check_length(self.t + rows.shape[0])
             self.sequence = np.vstack([self.sequence[: self.t], rows])  # (t+k, I)
             for _ in range(rows.shape[0]):
                 self._advance()
@@ -257,6 +270,9 @@ class Session:
                     arr = arr[:, None]
                 if arr.ndim != 2 or arr.shape[0] == 0:
                     raise InputError("a sequence needs at least one step")
+                if not np.isfinite(arr).all():
+                    raise InputError("a sequence holds only finite numbers")
+                self._check_length(arr.shape[0], arr.shape[1])
                 if self.config.encoding == "text" or arr.shape[1] != self.config.input_size:
                     encoding = "scalar" if arr.shape[1] == 1 else "vector"
                     self._reconfigure(encoding=encoding, input_size=arr.shape[1])
@@ -441,7 +457,17 @@ class Session:
             if new is not old and not (by_value and new == old):
                 changes |= flag
         if changes:
+            self._emitted += 1
             self.changed.emit(changes)
+
+    def _check_length(self, steps: int, width: int | None = None) -> None:
+        """InputError if ``steps`` inputs (of ``width`` values) would exceed the limits."""
+        c = self.config
+        per_step = max(GATES[c.cell] * c.hidden_size, width or c.input_size)
+        try:
+            limits.check_steps(steps, per_step, "the inputs")
+        except limits.LimitError as e:
+            raise InputError(str(e)) from None
 
     def _seek(self, t: int) -> None:
         t = int(np.clip(t, 0, self.sequence.shape[0]))

@@ -26,6 +26,7 @@ from rnnviz.session.lab import Lab, LabChange, SweepResult
 from rnnviz.views.binding import listen
 from rnnviz.views.look import plot_style, sizes, widget_style
 from rnnviz.views.look.appearance import appearance, colors
+from rnnviz.views.look.plain_text import plain_label
 from rnnviz.views.worker import CANCELLED, Runner
 
 # A vanished gradient is floored at LOG_FLOOR; counting it in the colour range would
@@ -80,7 +81,7 @@ class SweepView(QWidget):
         self.progress = QProgressBar()
         self.progress.setFormat("%v / %m values of ρ")
         self.progress.setValue(0)
-        self.message = QLabel()
+        self.message = plain_label(QLabel())  # a failure's message may quote anything
         self.quantity = QLabel(QUANTITY_TEXT)
         self.note = QLabel()
         for label in (self.quantity, self.note):
