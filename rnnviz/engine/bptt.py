@@ -9,7 +9,7 @@ import numpy as np
 
 from rnnviz.engine.alignment import aligned_zeros
 from rnnviz.engine.cells import get_cell
-from rnnviz.engine.cells.base import BackwardRows, joint_width
+from rnnviz.engine.cells.base import BackwardRows, StepFn, joint_width
 from rnnviz.engine.cells.lstm import total_cell_grad
 from rnnviz.engine.clipping import clip_by_global_norm
 from rnnviz.engine.forward import ForwardTrace
@@ -95,6 +95,10 @@ def bptt(
     then clipping (the per-step quantities are the ones from before it) and, when asked
     for, the Jacobian norms.
     """
+    if trace.batch is not None:
+        from rnnviz.engine.batched import bptt_batch  # it builds on this module
+
+        return bptt_batch(trace, targets, loss, loss_at, truncate, clip, jacobians)
     p, T = trace.params, trace.T
     if T == 0:
         raise ValueError("backpropagation through time needs at least one step")
@@ -112,8 +116,9 @@ def bptt(
         if bad is not None:
             return _exploded(trace, value, dy, zero_grads, bad + 1, "backward", clip, chain.dH, bad)
         _flush_faint_rows(chain, norms)
-        raw = _weight_gradients(trace, chain, dy)
-        bad = _overflowed_sum_row(trace, norms, raw)
+        h_prev = trace.h_all[:-1]  # (T, H)
+        raw = _weight_gradients(trace.x, h_prev, trace.h, chain, dy)
+        bad = _overflowed_sum_row(trace.x, h_prev, norms, raw)
         if bad is not None:
             return _exploded(trace, value, dy, zero_grads, bad + 1, "backward", clip, chain.dH, bad)
         grads, before, after = clip_by_global_norm(raw, clip)
@@ -211,6 +216,23 @@ def _backward_chain(
         ),
         readout=p.W_hy,
     )
+    run_windows(back, windows, dHr, dCr, first_scored)
+    return _Chain(dH, dhp, dxp, dC_future, ctx)
+
+
+def run_windows(
+    back: StepFn,
+    windows: list[tuple[int, int]],
+    dHr: list[np.ndarray],
+    dCr: list[np.ndarray | None],
+    first_scored: int,
+) -> None:
+    """The serial loop: ``back(t)`` from each window's last row down to its first.
+
+    Every few steps it checks whether the chain has vanished (rows of ``dHr`` and ``dCr``,
+    dL/dh_t and dL/dc_t, all below FLUSH_BELOW): it flushes them to 0 and stops when no
+    earlier step is scored, leaving the rows it did not reach as they are (zeros).
+    """
     flush_mask = _FLUSH_MASK
     for first, last in windows:
         # dCr[last] is still zero: nothing flows into a window from after it.
@@ -218,15 +240,15 @@ def _backward_chain(
             back(t)
             if not t & flush_mask and _vanished(dHr[t - 1], dCr[t - 1]):
                 dHr[t - 1][...] = 0.0
-                if has_c:
-                    dCr[t - 1][...] = 0.0
+                dc = dCr[t - 1]
+                if dc is not None:
+                    dc[...] = 0.0
                 if t - 1 < first_scored:
                     break  # nothing flows any more and no earlier loss adds to it
         else:
             back(first)
             continue
         break  # the chain vanished with no losses left before it: every earlier row is 0
-    return _Chain(dH, dhp, dxp, dC_future, ctx)
 
 
 def _chain_norms(chain: _Chain) -> _ChainNorms:
@@ -268,10 +290,14 @@ def _flush_faint_rows(chain: _Chain, norms: _ChainNorms) -> None:
         norms.dxp[faint] = row_norms(dxp[faint])
 
 
-def _weight_gradients(trace: ForwardTrace, chain: _Chain, dy: np.ndarray) -> dict[str, np.ndarray]:
-    """Every parameter's gradient: the sum over steps of outer products, one matmul each."""
-    h_prev = trace.h_all[:-1]  # (T, H)
-    # The weight gradients read the pre-activation gradients in step order, contiguous:
+def _weight_gradients(
+    x: np.ndarray, h_prev: np.ndarray, h: np.ndarray, chain: _Chain, dy: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Every parameter's gradient: the sum over steps of outer products, one matmul each.
+
+    Rows are steps (x (T, I), h_prev and h (T, H), dy (T, O)); a batch passes the rows of
+    all its sequences, (T*B, ·), and the sums run over them all.
+    """    # The weight gradients read the pre-activation gradients in step order, contiguous:
     # copying them first and then multiplying is faster than multiplying the loop's
     # reversed, strided rows.
     dhp_steps = np.ascontiguousarray(chain.dhp)  # (T, G*H)
@@ -279,17 +305,17 @@ def _weight_gradients(trace: ForwardTrace, chain: _Chain, dy: np.ndarray) -> dic
     dxp_steps = dhp_steps if same else np.ascontiguousarray(chain.dxp)  # (T, G*H)
     b_hh = dhp_steps.sum(axis=0)  # (G*H,)
     return {
-        "W_ih": dxp_steps.T @ trace.x,  # (G*H, I)
+        "W_ih": dxp_steps.T @ x,  # (G*H, I)
         "W_hh": dhp_steps.T @ h_prev,  # (G*H, H)
         "b_ih": b_hh.copy() if same else dxp_steps.sum(axis=0),
         "b_hh": b_hh,
-        "W_hy": dy.T @ trace.h,  # (O, H)
+        "W_hy": dy.T @ h,  # (O, H)
         "b_y": dy.sum(axis=0),
     }
 
 
 def _overflowed_sum_row(
-    trace: ForwardTrace, norms: _ChainNorms, grads: dict[str, np.ndarray]
+    x: np.ndarray, h_prev: np.ndarray, norms: _ChainNorms, grads: dict[str, np.ndarray]
 ) -> int | None:
     """None when every weight gradient is finite; else the row where their sum overflowed.
 
@@ -298,8 +324,7 @@ def _overflowed_sum_row(
     """
     if all(np.isfinite(g).all() for g in grads.values()):
         return None
-    h_prev = trace.h_all[:-1]  # (T, H)
-    terms = norms.dxp * (1 + row_norms(trace.x)) + norms.dhp * (1 + row_norms(h_prev))  # (T,)
+    terms = norms.dxp * (1 + row_norms(x)) + norms.dhp * (1 + row_norms(h_prev))  # (T,)
     running = np.cumsum(terms[::-1])[::-1]  # (T,) Σ_{s ≥ t}
     over = np.flatnonzero(~np.isfinite(running))
     return int(over[-1]) if over.size else 0

@@ -19,34 +19,67 @@ class ForwardTrace:
 
     When the state stops being finite at step ``exploded_at`` (1-based), the rows from that
     step on are set to 0 so that nothing downstream sees inf or NaN; ``valid`` marks them.
+
+    A batch of B sequences (``forward`` on (B, T, I) inputs) has every array with a leading
+    batch axis; ``exploded_each`` then holds each sequence's ``exploded_at``, and
+    ``exploded_at`` is the first of them.
     """
 
     params: Params
-    x: np.ndarray  # (T, I)
-    h_all: np.ndarray  # (T+1, H): h_0 … h_T
-    c_all: np.ndarray | None  # (T+1, H): c_0 … c_T for the LSTM, else None
-    cache: np.ndarray  # (T, K): what the cell keeps for its backward step
-    y: np.ndarray  # (T, O)
+    x: np.ndarray  # (T, I) or (B, T, I)
+    h_all: np.ndarray  # (T+1, H): h_0 … h_T; a batch: (B, T+1, H)
+    c_all: np.ndarray | None  # (T+1, H): c_0 … c_T for the LSTM, else None; a batch: (B, ·)
+    cache: np.ndarray  # (T, K): what the cell keeps for its backward step; a batch: (B, T, K)
+    y: np.ndarray  # (T, O) or (B, T, O)
     exploded_at: int | None
+    exploded_each: tuple[int | None, ...] | None = None  # a batch: per sequence
 
     @property
     def T(self) -> int:
-        return int(self.x.shape[0])
+        return int(self.x.shape[-2])
+
+    @property
+    def batch(self) -> int | None:
+        """How many sequences, or None for a single sequence (2-D arrays)."""
+        return int(self.x.shape[0]) if self.x.ndim == 3 else None
 
     @property
     def h(self) -> np.ndarray:
-        return self.h_all[1:]  # (T, H)
+        return self.h_all[..., 1:, :]  # (T, H) or (B, T, H)
 
     @property
     def c(self) -> np.ndarray | None:
-        return None if self.c_all is None else self.c_all[1:]  # (T, H)
+        return None if self.c_all is None else self.c_all[..., 1:, :]  # (T, H) or (B, T, H)
 
     @property
     def valid(self) -> np.ndarray:
-        ok = np.ones(self.T, dtype=bool)  # (T,)
-        if self.exploded_at is not None:
-            ok[self.exploded_at - 1 :] = False
-        return ok
+        """(T,) bool, or (B, T) for a batch: False from the step where the state overflowed."""
+        if self.exploded_each is None:
+            return _valid(self.T, self.exploded_at)
+        return np.stack([_valid(self.T, e) for e in self.exploded_each])  # (B, T)
+
+    def sequence(self, b: int) -> ForwardTrace:
+        """Sequence b of a batch as a single-sequence trace (contiguous copies)."""
+        if self.exploded_each is None:
+            raise ValueError("this trace holds a single sequence")
+        cont = np.ascontiguousarray
+        c_all = None if self.c_all is None else cont(self.c_all[b])
+        return ForwardTrace(
+            self.params,
+            cont(self.x[b]),
+            cont(self.h_all[b]),
+            c_all,
+            cont(self.cache[b]),
+            cont(self.y[b]),
+            self.exploded_each[b],
+        )
+
+
+def _valid(T: int, exploded_at: int | None) -> np.ndarray:
+    ok = np.ones(T, dtype=bool)  # (T,)
+    if exploded_at is not None:
+        ok[exploded_at - 1 :] = False
+    return ok
 
 
 def as_inputs(x: np.ndarray | list, input_size: int, dtype: np.dtype | None = None) -> np.ndarray:
@@ -76,6 +109,12 @@ def _first(a: int | None, b: int | None) -> int | None:
 def forward(
     p: Params, x: np.ndarray | list, h0: np.ndarray | None = None, c0: np.ndarray | None = None
 ) -> ForwardTrace:
+    """The forward pass over one sequence x (T, I), or over a batch (B, T, I) of sequences
+    of equal length (see batched.forward_batch; h0, c0 then (H,) for all or (B, H))."""
+    if np.ndim(x) == 3:
+        from rnnviz.engine.batched import forward_batch  # it builds on this module
+
+        return forward_batch(p, x, h0, c0)
     cell = get_cell(p.cell)
     x = as_inputs(x, p.input_size, p.dtype)  # (T, I)
     T, H, I = x.shape[0], p.hidden_size, p.input_size

@@ -113,6 +113,23 @@ class Cell(Protocol):
         """
         ...
 
+    # ---- a batch of B sequences: every array is time-major, (T, B, ·), one row per step ----
+    def batch_input_projection(self, p: Params, x: np.ndarray) -> np.ndarray:
+        """(T, B, G*H) from (T, B, I): what ``make_batch_step`` adds to the recurrent product."""
+        ...
+
+    def make_batch_step(self, p: Params, rows: ForwardRows) -> StepFn:
+        """The forward step of a batch: row t of each list is a (B, ·) matrix, and each step
+        is one matrix–matrix product. ``rows.xb`` holds ``batch_input_projection``'s rows."""
+        ...
+
+    def make_batch_step_backward(
+        self, p: Params, ctx: Any, rows: BackwardRows, readout: np.ndarray | None = None
+    ) -> StepFn:
+        """``make_step_backward`` for a batch (``ctx`` from ``backward_context`` on time-major
+        arrays): row t of each list is a (B, ·) matrix whose rows are the sequences."""
+        ...
+
 
 def joint_product(
     W_hh: np.ndarray, readout: np.ndarray | None, stacked: bool

@@ -63,6 +63,81 @@ class LSTM:
 
         return step
 
+    def batch_input_projection(self, p: Params, x: np.ndarray) -> np.ndarray:
+        xb = self.input_projection(p, x)  # (T, B, 4H)
+        xb *= _tanh_scale(p.hidden_size)  # see make_batch_step
+        return xb
+
+    def make_batch_step(self, p: Params, rows: ForwardRows) -> StepFn:
+        H, xb, h, c, cache = p.hidden_size, rows.xb, rows.h, rows.c, rows.cache
+        # σ(a) = (1 + tanh(a/2)) / 2, as activations.sigmoid computes it: with the rows of
+        # i, f and o halved in the matrix (and in xb), one tanh over all four gates gives every
+        # activation, and one multiply-add turns those of i, f, o into sigmoids. Halving is
+        # exact in floating point, so the numbers are those of the single-sequence step.
+        scale = _tanh_scale(H)  # (4H,)
+        W_T = (p.W_hh * scale[:, None]).T  # (H, 4H)
+        shift = 0.5 * (scale != 1.0)  # (4H,) 0.5 for i, f, o; 0 for g
+        dot, mul, tanh = np.dot, np.multiply, np.tanh
+        tmp = np.empty_like(h[0])  # (B, H) scratch
+
+        def step(t: int) -> None:
+            gates, c_out = cache[t], c[t + 1]  # (B, 4H), (B, H)
+            dot(h[t], W_T, gates)
+            gates += xb[t]
+            tanh(gates, gates)
+            gates *= scale
+            gates += shift
+            i, f, g, o = gates[:, :H], gates[:, H : 2 * H], gates[:, 2 * H : 3 * H], gates[:, 3 * H :]
+            mul(f, c[t], c_out)
+            mul(i, g, tmp)
+            c_out += tmp
+            tanh(c_out, tmp)
+            mul(o, tmp, h[t + 1])
+
+        return step
+
+    def make_batch_step_backward(
+        self, p: Params, ctx: LSTMContext, rows: BackwardRows, readout: np.ndarray | None = None
+    ) -> StepFn:
+        H = ctx.hidden_size
+        product = joint_product(p.W_hh, readout, stacked=True)
+        gates, tc, c_prev = ctx.gates, ctx.tanh_c, ctx.c_all[:-1]  # (T, B, 4H), (T, B, H) ×2
+        i, f, g, o = (gates[..., k * H : (k + 1) * H] for k in range(4))  # (T, B, H) each
+        # Every factor that does not depend on the gradient, for all steps at once, so that
+        # the serial loop only multiplies: dc_t = dh_t ⊙ A_t + dc_t^future, then each gate's
+        # pre-activation gradient is dc_t (or dh_t, for o) times its factor.
+        A = o * (1.0 - tc * tc)  # (T, B, H) ∂h_t/∂c_t
+        T, B = A.shape[:2]
+        G3 = np.empty((T, B, 3, H), dtype=A.dtype)  # (T, B, 3, H) for i, f, g
+        np.multiply(g, i * (1.0 - i), out=G3[:, :, 0])
+        np.multiply(c_prev, f * (1.0 - f), out=G3[:, :, 1])
+        np.multiply(i, 1.0 - g * g, out=G3[:, :, 2])
+        Go = tc * o * (1.0 - o)  # (T, B, H)
+        A_r, G3_r, Go_r, f_r = list(A), list(G3), list(Go), list(f)
+        da3 = [r[:, : 3 * H].reshape(B, 3, H) for r in rows.dxp]  # (B, 3, H) views of i, f, g
+        da_o = [r[:, 3 * H :] for r in rows.dxp]  # (B, H)
+        dh_rows, dc_rows, dhp, dh_prev, dc_prev = (
+            rows.dh,
+            rows.dc,
+            rows.dhp,
+            rows.dh_prev,
+            rows.dc_prev,
+        )
+        total = np.empty((B, H), dtype=A.dtype)  # (B, H) scratch: dL/dc_t
+        total3 = total[:, None, :]  # (B, 1, H) the same, broadcast over i, f, g
+        mul = np.multiply
+
+        def back(t: int) -> None:
+            dh = dh_rows[t]
+            mul(dh, A_r[t], total)
+            np.add(total, dc_rows[t], total)
+            mul(G3_r[t], total3, da3[t])
+            mul(dh, Go_r[t], da_o[t])
+            product(dhp[t], dh_prev[t])  # (B, H) [+ W_hyᵀ dy_{t-1}]
+            mul(total, f_r[t], dc_prev[t])
+
+        return back
+
     def backward_context(self, p: Params, h_all, c_all, cache) -> LSTMContext:
         return LSTMContext(cache, c_all, np.tanh(c_all[1:]), p.hidden_size)
 
@@ -98,8 +173,15 @@ class LSTM:
         return back
 
 
+def _tanh_scale(H: int) -> np.ndarray:
+    """(4H,) 0.5 for the rows of the sigmoid gates i, f, o; 1 for g."""
+    scale = np.full(4 * H, 0.5)
+    scale[2 * H : 3 * H] = 1.0
+    return scale
+
+
 def total_cell_grad(ctx: LSTMContext, dH: np.ndarray, dC_future: np.ndarray) -> np.ndarray:
     """dL/dc_t: the future's pull through c_{t+1} plus the pull through h_t = o ⊙ tanh(c_t)."""
     H = ctx.hidden_size
-    o = ctx.gates[:, 3 * H :]  # (T, H)
+    o = ctx.gates[..., 3 * H :]  # (T, H) or (T, B, H)
     return dC_future + dH * o * (1.0 - ctx.tanh_c**2)  # (T, H)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from rnnviz.engine import activations
@@ -51,6 +53,27 @@ class Vanilla:
             act(h_out, h_out)
 
         return step
+
+    def batch_input_projection(self, p: Params, x: np.ndarray) -> np.ndarray:
+        return self.input_projection(p, x)  # (T, B, H): np.dot takes the batch axis along
+
+    def make_batch_step(self, p: Params, rows: ForwardRows) -> StepFn:
+        act, h, xb, dot = activations.function(p.activation), rows.h, rows.xb, np.dot
+        W_T = p.W_hh.T  # (H, H) a view: BLAS reads it transposed, nothing is copied
+
+        def step(t: int) -> None:
+            h_out = h[t + 1]
+            dot(h[t], W_T, h_out)  # (B, H) every sequence's W_hh h_t, one product
+            h_out += xb[t]
+            act(h_out, h_out)
+
+        return step
+
+    def make_batch_step_backward(
+        self, p: Params, ctx: np.ndarray, rows: BackwardRows, readout: np.ndarray | None = None
+    ) -> StepFn:
+        # The single-sequence step already takes stacks of rows: f'(a_t) is (B, H) here.
+        return self.make_step_backward(p, ctx, replace(rows, stacked=True), readout)
 
     def backward_context(self, p: Params, h_all, c_all, cache) -> np.ndarray:
         # f'(a_t), (T, H); computed from the last step to the first and seen in step order, so
