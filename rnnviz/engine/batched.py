@@ -22,8 +22,8 @@ import numpy as np
 
 from rnnviz.engine.bptt import (
     BPTTResult,
-    _chain_norms,
     _Chain,
+    _chain_norms,
     _first_nonfinite_row,
     _flush_faint_rows,
     _overflowed_sum_row,
@@ -171,7 +171,9 @@ def bptt_batch(
         raise ValueError("backpropagation through time needs at least one step")
     value, dy = loss_and_grad(loss, trace.y, targets, loss_at)  # (B, T, O), checks targets
     if B == 1:
-        one = bptt(trace.sequence(0), np.asarray(targets)[0], loss, loss_at, truncate, clip, jacobians)
+        one = bptt(
+            trace.sequence(0), np.asarray(targets)[0], loss, loss_at, truncate, clip, jacobians
+        )
         return _stacked([one], clip, 1.0)
     if trace.exploded_at is not None:
         return _one_by_one(trace, targets, loss, loss_at, truncate, clip, jacobians)
@@ -195,7 +197,9 @@ def bptt_batch(
         _flush_faint_rows(flat, norms)
         x_rows = np.ascontiguousarray(trace.x.transpose(1, 0, 2)).reshape(T * B, -1)  # (T*B, I)
         h_prev = h_t[:-1].reshape(T * B, H)  # (T*B, H)
-        raw = _weight_gradients(x_rows, h_prev, h_t[1:].reshape(T * B, H), flat, dy_t.reshape(T * B, -1))
+        raw = _weight_gradients(
+            x_rows, h_prev, h_t[1:].reshape(T * B, H), flat, dy_t.reshape(T * B, -1)
+        )
         if _overflowed_sum_row(x_rows, h_prev, norms, raw) is not None:
             return _one_by_one(trace, targets, loss, loss_at, truncate, clip, jacobians)
         grads, before, after = clip_by_global_norm(raw, clip)

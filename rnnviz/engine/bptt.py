@@ -297,7 +297,7 @@ def _weight_gradients(
 
     Rows are steps (x (T, I), h_prev and h (T, H), dy (T, O)); a batch passes the rows of
     all its sequences, (T*B, ·), and the sums run over them all.
-    """    # The weight gradients read the pre-activation gradients in step order, contiguous:
+    """  # The weight gradients read the pre-activation gradients in step order, contiguous:
     # copying them first and then multiplying is faster than multiplying the loop's
     # reversed, strided rows.
     dhp_steps = np.ascontiguousarray(chain.dhp)  # (T, G*H)

@@ -87,7 +87,12 @@ class LSTM:
             tanh(gates, gates)
             gates *= scale
             gates += shift
-            i, f, g, o = gates[:, :H], gates[:, H : 2 * H], gates[:, 2 * H : 3 * H], gates[:, 3 * H :]
+            i, f, g, o = (
+                gates[:, :H],
+                gates[:, H : 2 * H],
+                gates[:, 2 * H : 3 * H],
+                gates[:, 3 * H :],
+            )
             mul(f, c[t], c_out)
             mul(i, g, tmp)
             c_out += tmp
