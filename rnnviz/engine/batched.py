@@ -34,7 +34,7 @@ from rnnviz.engine.bptt import (
     truncation_cuts,
 )
 from rnnviz.engine.cells import get_cell
-from rnnviz.engine.cells.base import BackwardRows, ForwardRows
+from rnnviz.engine.cells.base import BackwardRows, ForwardRows, fold_width
 from rnnviz.engine.cells.lstm import total_cell_grad
 from rnnviz.engine.clipping import clip_by_global_norm
 from rnnviz.engine.forward import ForwardTrace, forward, initial_state
@@ -74,7 +74,11 @@ def forward_batch(
     if B == 1:
         one = forward(p, x[0], h0s[0], None if c0s is None else c0s[0])
         return _with_batch_axis(one)
-    h = np.empty((T + 1, B, H), dtype=p.dtype)  # (T+1, B, H)
+    fold = fold_width(p) if cell.folds_inputs else 0
+    # As in the single-sequence pass, a few inputs ride along with h_{t-1} into the step's
+    # product: row t of z is (h_t, x_{t+1}, 1, 0 …) for every sequence.
+    z = np.zeros((T + 1, B, H + fold), dtype=p.dtype)  # (T+1, B, H + fold)
+    h = z[..., :H]  # (T+1, B, H)
     h[0] = h0s
     c = None
     if c0s is not None:
@@ -82,17 +86,25 @@ def forward_batch(
         c[0] = c0s
     cache = np.empty((T, B, cell.cache_width(H)), dtype=p.dtype)  # (T, B, K)
     with np.errstate(all="ignore"):
-        xb = cell.batch_input_projection(p, x.transpose(1, 0, 2))  # (T, B, G*H): one matmul
-        h_rows = list(h)
+        xb = None
+        if fold:
+            z[:-1, :, H : H + p.input_size] = x.transpose(1, 0, 2)
+            z[:-1, :, H + p.input_size] = 1.0
+        else:
+            # One matmul for all steps of all sequences, on 2-D rows: np.dot on a 3-D array
+            # does not reach BLAS and is ~20x slower.
+            x_rows = np.ascontiguousarray(x.transpose(1, 0, 2)).reshape(T * B, -1)  # (T*B, I)
+            xb = cell.batch_input_projection(p, x_rows).reshape(T, B, -1)  # (T, B, G*H)
         step = cell.make_batch_step(
             p,
             ForwardRows(
-                xb=list(xb),
-                z=h_rows,
-                h=h_rows,
+                xb=None if xb is None else list(xb),
+                z=list(z),
+                h=list(h),
                 c=None if c is None else list(c),
                 cache=list(cache),
             ),
+            fold,
         )
         for t in range(T):
             step(t)
@@ -225,6 +237,51 @@ def bptt_batch(
             exploded_in=None,
             valid=np.ones((B, T), dtype=bool),
         )
+
+
+def batch_gradients(
+    p: Params,
+    x: np.ndarray,
+    targets: np.ndarray,
+    loss: str,
+    loss_at: str,
+    truncate: int | None = None,
+) -> tuple[float, dict[str, np.ndarray]]:
+    """The batch's loss and the gradient of every weight, without clipping: what a training
+    update needs, and only that.
+
+    ``bptt`` also measures every step (norms of dL/dh_t, of each step's dW_hh term, …);
+    at the size of a training batch (T = 50, H = 32, B = 8) that bookkeeping costs as much
+    as the backward loop itself. The numbers are ``bptt``'s; when anything is not finite,
+    they come from ``bptt`` itself, with its per-sequence handling of overflow.
+    """
+    trace = forward(p, x)
+    B, T = trace.batch, trace.T
+    if B == 1 or trace.exploded_at is not None or T == 0:
+        r = bptt(trace, targets, loss, loss_at, truncate)
+        return r.loss, r.grads
+    value, dy = loss_and_grad(loss, trace.y, targets, loss_at)  # (B, T, O)
+    H = p.hidden_size
+    dy_t = np.ascontiguousarray(dy.transpose(1, 0, 2))  # (T, B, O)
+    first_scored = int(scored_steps(T, loss_at)[0])
+    with np.errstate(all="ignore"):
+        chain = _batch_chain(trace, dy_t, truncation_cuts(T, truncate), first_scored)
+        GH = chain.dhp.shape[2]
+        flat = _Chain(None, chain.dhp.reshape(T * B, GH), chain.dxp.reshape(T * B, GH), None, None)
+        h_t = trace.h_all.transpose(1, 0, 2)  # (T+1, B, H)
+        x_rows = np.ascontiguousarray(trace.x.transpose(1, 0, 2)).reshape(T * B, -1)
+        raw = _weight_gradients(
+            x_rows,
+            h_t[:-1].reshape(T * B, H),
+            h_t[1:].reshape(T * B, H),
+            flat,
+            dy_t.reshape(T * B, -1),
+        )
+        finite = np.isfinite(value) and all(np.isfinite(g).all() for g in raw.values())
+    if not finite:
+        r = bptt(trace, targets, loss, loss_at, truncate)
+        return r.loss, r.grads
+    return value, raw
 
 
 def _per_sequence(a: np.ndarray, T: int, B: int) -> np.ndarray:

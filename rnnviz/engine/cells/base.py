@@ -115,12 +115,14 @@ class Cell(Protocol):
 
     # ---- a batch of B sequences: every array is time-major, (T, B, ·), one row per step ----
     def batch_input_projection(self, p: Params, x: np.ndarray) -> np.ndarray:
-        """(T, B, G*H) from (T, B, I): what ``make_batch_step`` adds to the recurrent product."""
+        """(T*B, G*H) from the rows (T*B, I) of every step of every sequence: what
+        ``make_batch_step`` adds to the recurrent product."""
         ...
 
-    def make_batch_step(self, p: Params, rows: ForwardRows) -> StepFn:
+    def make_batch_step(self, p: Params, rows: ForwardRows, fold: int = 0) -> StepFn:
         """The forward step of a batch: row t of each list is a (B, ·) matrix, and each step
-        is one matrix–matrix product. ``rows.xb`` holds ``batch_input_projection``'s rows."""
+        is one matrix–matrix product. ``rows.xb`` holds ``batch_input_projection``'s rows,
+        or with ``fold`` the inputs ride in ``rows.z`` (as in ``make_step``)."""
         ...
 
     def make_batch_step_backward(

@@ -65,9 +65,11 @@ class GRU:
         return step
 
     def batch_input_projection(self, p: Params, x: np.ndarray) -> np.ndarray:
-        return self.input_projection(p, x)  # (T, B, 3H)
+        return self.input_projection(p, x)  # (T*B, 3H)
 
-    def make_batch_step(self, p: Params, rows: ForwardRows) -> StepFn:
+    def make_batch_step(self, p: Params, rows: ForwardRows, fold: int = 0) -> StepFn:
+        if fold:
+            raise ValueError("the GRU cannot fold its inputs into the recurrent product")
         H, dot, b_hn = p.hidden_size, np.dot, p.b_hh[2 * p.hidden_size :]
         W_T = p.W_hh.T  # (H, 3H)
         xb_rows, h, cache = rows.xb, rows.h, rows.cache

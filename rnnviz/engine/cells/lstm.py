@@ -64,35 +64,33 @@ class LSTM:
         return step
 
     def batch_input_projection(self, p: Params, x: np.ndarray) -> np.ndarray:
-        xb = self.input_projection(p, x)  # (T, B, 4H)
+        xb = self.input_projection(p, x)  # (T*B, 4H)
         xb *= _tanh_scale(p.hidden_size)  # see make_batch_step
         return xb
 
-    def make_batch_step(self, p: Params, rows: ForwardRows) -> StepFn:
-        H, xb, h, c, cache = p.hidden_size, rows.xb, rows.h, rows.c, rows.cache
+    def make_batch_step(self, p: Params, rows: ForwardRows, fold: int = 0) -> StepFn:
+        H, xb, z, h, c, cache = p.hidden_size, rows.xb, rows.z, rows.h, rows.c, rows.cache
         # σ(a) = (1 + tanh(a/2)) / 2, as activations.sigmoid computes it: with the rows of
         # i, f and o halved in the matrix (and in xb), one tanh over all four gates gives every
         # activation, and one multiply-add turns those of i, f, o into sigmoids. Halving is
         # exact in floating point, so the numbers are those of the single-sequence step.
         scale = _tanh_scale(H)  # (4H,)
-        W_T = (p.W_hh * scale[:, None]).T  # (H, 4H)
+        M = folded_matrix(p, p.b_ih + p.b_hh, fold) if fold else p.W_hh  # (4H, H [+ fold])
+        M_T = (M * scale[:, None]).T  # (H [+ fold], 4H)
         shift = 0.5 * (scale != 1.0)  # (4H,) 0.5 for i, f, o; 0 for g
         dot, mul, tanh = np.dot, np.multiply, np.tanh
         tmp = np.empty_like(h[0])  # (B, H) scratch
 
         def step(t: int) -> None:
             gates, c_out = cache[t], c[t + 1]  # (B, 4H), (B, H)
-            dot(h[t], W_T, gates)
-            gates += xb[t]
+            dot(z[t], M_T, gates)
+            if xb is not None:
+                gates += xb[t]
             tanh(gates, gates)
             gates *= scale
             gates += shift
-            i, f, g, o = (
-                gates[:, :H],
-                gates[:, H : 2 * H],
-                gates[:, 2 * H : 3 * H],
-                gates[:, 3 * H :],
-            )
+            i, f = gates[:, :H], gates[:, H : 2 * H]
+            g, o = gates[:, 2 * H : 3 * H], gates[:, 3 * H :]
             mul(f, c[t], c_out)
             mul(i, g, tmp)
             c_out += tmp
@@ -111,13 +109,19 @@ class LSTM:
         # Every factor that does not depend on the gradient, for all steps at once, so that
         # the serial loop only multiplies: dc_t = dh_t ⊙ A_t + dc_t^future, then each gate's
         # pre-activation gradient is dc_t (or dh_t, for o) times its factor.
-        A = o * (1.0 - tc * tc)  # (T, B, H) ∂h_t/∂c_t
+        slope = gates * (1.0 - gates)  # (T, B, 4H) σ' = s(1 − s) of i, f, o (g's unused)
+        A = tc * tc  # (T, B, H) becomes ∂h_t/∂c_t = o ⊙ (1 − tanh² c_t)
+        np.subtract(1.0, A, out=A)
+        A *= o
         T, B = A.shape[:2]
         G3 = np.empty((T, B, 3, H), dtype=A.dtype)  # (T, B, 3, H) for i, f, g
-        np.multiply(g, i * (1.0 - i), out=G3[:, :, 0])
-        np.multiply(c_prev, f * (1.0 - f), out=G3[:, :, 1])
-        np.multiply(i, 1.0 - g * g, out=G3[:, :, 2])
-        Go = tc * o * (1.0 - o)  # (T, B, H)
+        np.multiply(g, slope[..., :H], out=G3[:, :, 0])
+        np.multiply(c_prev, slope[..., H : 2 * H], out=G3[:, :, 1])
+        G_g = G3[:, :, 2]  # i ⊙ tanh'(a_g) = i ⊙ (1 − g²)
+        np.multiply(g, g, out=G_g)
+        np.subtract(1.0, G_g, out=G_g)
+        G_g *= i
+        Go = tc * slope[..., 3 * H :]  # (T, B, H)
         A_r, G3_r, Go_r, f_r = list(A), list(G3), list(Go), list(f)
         da3 = [r[:, : 3 * H].reshape(B, 3, H) for r in rows.dxp]  # (B, 3, H) views of i, f, g
         da_o = [r[:, 3 * H :] for r in rows.dxp]  # (B, H)

@@ -55,15 +55,26 @@ class Vanilla:
         return step
 
     def batch_input_projection(self, p: Params, x: np.ndarray) -> np.ndarray:
-        return self.input_projection(p, x)  # (T, B, H): np.dot takes the batch axis along
+        return self.input_projection(p, x)  # (T*B, H)
 
-    def make_batch_step(self, p: Params, rows: ForwardRows) -> StepFn:
-        act, h, xb, dot = activations.function(p.activation), rows.h, rows.xb, np.dot
-        W_T = p.W_hh.T  # (H, H) a view: BLAS reads it transposed, nothing is copied
+    def make_batch_step(self, p: Params, rows: ForwardRows, fold: int = 0) -> StepFn:
+        act, z, h, dot = activations.function(p.activation), rows.z, rows.h, np.dot
+        if fold:
+            M_T = folded_matrix(p, p.b_ih + p.b_hh, fold).T  # (H + fold, H)
+            # A product's out must be contiguous; h[t + 1] lies inside z's rows.
+            a = np.empty_like(h[0])  # (B, H)
+
+            def folded_step(t: int) -> None:
+                dot(z[t], M_T, a)  # (B, H) W_hh h_t + W_ih x_{t+1} + b for every sequence
+                act(a, h[t + 1])
+
+            return folded_step
+
+        W_T, xb = p.W_hh.T, rows.xb  # (H, H) a view: BLAS reads it transposed
 
         def step(t: int) -> None:
             h_out = h[t + 1]
-            dot(h[t], W_T, h_out)  # (B, H) every sequence's W_hh h_t, one product
+            dot(z[t], W_T, h_out)  # (B, H) every sequence's W_hh h_t, one product
             h_out += xb[t]
             act(h_out, h_out)
 
