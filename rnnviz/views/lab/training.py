@@ -140,6 +140,7 @@ class TrainingView(QWidget):
         self._planned_epochs, self._run_clip = config.epochs, config.clip
         self.message.setText("")
         self.progress.setRange(0, config.epochs)
+        self.progress.setFormat("epoch %v / %m")
         self.progress.setValue(0)
         self.sampler.new_run(task, settings.text)
         steps = self.lab.training_steps(task, config, settings.hidden_size)
@@ -172,6 +173,9 @@ class TrainingView(QWidget):
     # ---- from the worker -----------------------------------------------------------
     def _on_epoch(self, report: EpochReport) -> None:
         self.lab.record_epoch(report)
+        rate = self.lab.updates_per_second
+        speed = "" if rate is None else f", {rate:.0f} updates/s"
+        self.progress.setFormat(f"epoch %v / %m{speed}")
         self.progress.setValue(report.epoch)
 
     def _on_paused(self) -> None:
