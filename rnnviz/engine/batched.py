@@ -18,6 +18,8 @@ arrays batch-first, (B, T, ·), as views.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from rnnviz.engine.bptt import (
@@ -63,18 +65,27 @@ def _initial_states(p: Params, state: np.ndarray | None, B: int) -> np.ndarray:
 
 
 def forward_batch(
-    p: Params, x: np.ndarray | list, h0: np.ndarray | None = None, c0: np.ndarray | None = None
+    p: Params,
+    x: np.ndarray | list,
+    h0: np.ndarray | None = None,
+    c0: np.ndarray | None = None,
+    rho: np.ndarray | None = None,
 ) -> ForwardTrace:
-    """The forward pass of a batch x (B, T, I); h0, c0: (H,) for every sequence, or (B, H)."""
+    """The forward pass of a batch x (B, T, I); h0, c0: (H,) for every sequence, or (B, H).
+
+    ``rho`` (B,): sequence b runs with the recurrent matrix rho[b]·W_hh (see scaled_sweep);
+    the trace's ``params`` are then those of rho = 1.
+    """
     cell = get_cell(p.cell)
     x = as_batch_inputs(x, p.input_size, p.dtype)  # (B, T, I)
     B, T, H = x.shape[0], x.shape[1], p.hidden_size
     h0s = _initial_states(p, h0, B)  # (B, H)
     c0s = _initial_states(p, c0, B) if cell.has_cell_state else None
-    if B == 1:
+    if B == 1 and rho is None:
         one = forward(p, x[0], h0s[0], None if c0s is None else c0s[0])
         return _with_batch_axis(one)
-    fold = fold_width(p) if cell.folds_inputs else 0
+    # The inputs cannot ride in a product that is scaled per sequence.
+    fold = fold_width(p) if cell.folds_inputs and rho is None else 0
     # As in the single-sequence pass, a few inputs ride along with h_{t-1} into the step's
     # product: row t of z is (h_t, x_{t+1}, 1, 0 …) for every sequence.
     z = np.zeros((T + 1, B, H + fold), dtype=p.dtype)  # (T+1, B, H + fold)
@@ -105,6 +116,7 @@ def forward_batch(
                 cache=list(cache),
             ),
             fold,
+            None if rho is None else np.asarray(rho, dtype=p.dtype).reshape(B, 1),
         )
         for t in range(T):
             step(t)
@@ -289,7 +301,11 @@ def _per_sequence(a: np.ndarray, T: int, B: int) -> np.ndarray:
 
 
 def _batch_chain(
-    trace: ForwardTrace, dy_t: np.ndarray, cuts: np.ndarray, first_scored: int
+    trace: ForwardTrace,
+    dy_t: np.ndarray,
+    cuts: np.ndarray,
+    first_scored: int,
+    rho: np.ndarray | None = None,
 ) -> _Chain:
     """bptt._backward_chain for a batch: the same serial loop, each row a (B, ·) matrix.
 
@@ -331,6 +347,7 @@ def _batch_chain(
             stacked=True,
         ),
         readout=p.W_hy,
+        rho=None if rho is None else rho.reshape(B, 1),
     )
     run_windows(back, windows, dHr, dCr, first_scored)
     return _Chain(dH, dhp, dxp, dC, ctx)
@@ -406,3 +423,57 @@ def _stacked(results: list[BPTTResult], clip: float | None, scale: float) -> BPT
         exploded_in=overflowed[0][1] if overflowed else None,
         valid=np.stack([r.valid for r in results]),
     )
+
+
+def scaled_sweep(
+    unit: Params,
+    x: np.ndarray,
+    targets: np.ndarray,
+    rhos: np.ndarray,
+    loss: str = "mse",
+    loss_at: str = "last",
+    truncate: int | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """‖dL/dh_t‖ of one sequence x (T, I) for the networks with W_hh = ρ·W₁, every ρ at once.
+
+    ``unit`` holds W₁. Returns (norms (R, T), valid (R, T)), row r for rhos[r], each the
+    loss of that network alone, as ``bptt(...).dL_dh_norm`` and ``.valid`` would give.
+    All R networks share one product with W₁ per step (a matrix–matrix product with R
+    rows), each scaling its own row by its ρ. Networks whose computation overflows are
+    redone one at a time, so they report exactly as ``bptt`` does.
+    """
+    rhos = np.asarray(rhos, dtype=unit.dtype)  # (R,)
+    x = np.asarray(x, dtype=unit.dtype)
+    R, T, H = rhos.size, x.shape[0], unit.hidden_size
+    tgt = np.asarray(targets)
+    batch = np.broadcast_to(x, (R, *x.shape))  # (R, T, I) the same inputs for every ρ
+    trace = forward_batch(unit, batch, rho=rhos)
+    norms, valid = np.zeros((R, T)), np.ones((R, T), dtype=bool)  # (R, T) each
+    redo = [b for b, e in enumerate(trace.exploded_each) if e is not None]
+    if len(redo) < R:
+        # The batch's loss is the mean of the R losses: R times its dy is each one's own.
+        _, dy = loss_and_grad(loss, trace.y, np.broadcast_to(tgt, (R, *tgt.shape)), loss_at)
+        dy_t = np.ascontiguousarray(dy.transpose(1, 0, 2)) * R  # (T, R, O)
+        with np.errstate(all="ignore"):
+            first_scored = int(scored_steps(T, loss_at)[0])
+            chain = _batch_chain(trace, dy_t, truncation_cuts(T, truncate), first_scored, rhos)
+            GH = chain.dhp.shape[2]
+            flat = _Chain(
+                chain.dH.reshape(T * R, H),
+                chain.dhp.reshape(T * R, GH),
+                chain.dxp.reshape(T * R, GH),
+                None,
+                None,
+            )
+            found = _chain_norms(flat)
+            _flush_faint_rows(flat, found)
+        norms = _per_sequence(found.dH, T, R)
+        ok = np.isfinite(norms).all(axis=1)
+        for name in ("dhp", "dxp"):
+            ok &= np.isfinite(_per_sequence(getattr(found, name), T, R)).all(axis=1)
+        redo = sorted({*redo, *np.flatnonzero(~ok).tolist()})
+    for b in redo:
+        alone = replace(unit, W_hh=unit.W_hh * rhos[b])
+        result = bptt(forward(alone, x), targets, loss, loss_at, truncate)
+        norms[b], valid[b] = result.dL_dh_norm, result.valid
+    return norms, valid

@@ -119,17 +119,31 @@ class Cell(Protocol):
         ``make_batch_step`` adds to the recurrent product."""
         ...
 
-    def make_batch_step(self, p: Params, rows: ForwardRows, fold: int = 0) -> StepFn:
+    def make_batch_step(
+        self, p: Params, rows: ForwardRows, fold: int = 0, rho: np.ndarray | None = None
+    ) -> StepFn:
         """The forward step of a batch: row t of each list is a (B, ·) matrix, and each step
         is one matrix–matrix product. ``rows.xb`` holds ``batch_input_projection``'s rows,
-        or with ``fold`` the inputs ride in ``rows.z`` (as in ``make_step``)."""
+        or with ``fold`` the inputs ride in ``rows.z`` (as in ``make_step``).
+
+        ``rho`` (B, 1): sequence b runs with the recurrent matrix rho[b]·W_hh, all of them
+        sharing the one product with W_hh (the spectral-radius sweep); not with ``fold``."""
         ...
 
     def make_batch_step_backward(
-        self, p: Params, ctx: Any, rows: BackwardRows, readout: np.ndarray | None = None
+        self,
+        p: Params,
+        ctx: Any,
+        rows: BackwardRows,
+        readout: np.ndarray | None = None,
+        rho: np.ndarray | None = None,
     ) -> StepFn:
         """``make_step_backward`` for a batch (``ctx`` from ``backward_context`` on time-major
-        arrays): row t of each list is a (B, ·) matrix whose rows are the sequences."""
+        arrays): row t of each list is a (B, ·) matrix whose rows are the sequences.
+
+        With ``rho`` (see make_batch_step), ``dhp`` holds rho ⊙ dL/d(pre-activation): the
+        gradient of the shared product W_hh h_{t-1}, which is what flows on to dL/dh_{t-1}.
+        """
         ...
 
 

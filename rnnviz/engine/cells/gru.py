@@ -67,7 +67,9 @@ class GRU:
     def batch_input_projection(self, p: Params, x: np.ndarray) -> np.ndarray:
         return self.input_projection(p, x)  # (T*B, 3H)
 
-    def make_batch_step(self, p: Params, rows: ForwardRows, fold: int = 0) -> StepFn:
+    def make_batch_step(
+        self, p: Params, rows: ForwardRows, fold: int = 0, rho: np.ndarray | None = None
+    ) -> StepFn:
         if fold:
             raise ValueError("the GRU cannot fold its inputs into the recurrent product")
         H, dot, b_hn = p.hidden_size, np.dot, p.b_hh[2 * p.hidden_size :]
@@ -80,6 +82,8 @@ class GRU:
             xb, h_prev, h_out, row = xb_rows[t], h[t], h[t + 1], cache[t]  # (B, ·)
             rz, n, hn = row[:, : 2 * H], row[:, 2 * H : 3 * H], row[:, 3 * H :]
             dot(h_prev, W_T, hp)
+            if rho is not None:
+                np.multiply(hp, rho, hp)  # each sequence's own ρ·W_hh h_t
             np.add(hp_rz, xb[:, : 2 * H], rz)
             sigmoid(rz, rz)
             np.add(hp_n, b_hn, hn)
@@ -93,7 +97,12 @@ class GRU:
         return step
 
     def make_batch_step_backward(
-        self, p: Params, ctx: GRUContext, rows: BackwardRows, readout: np.ndarray | None = None
+        self,
+        p: Params,
+        ctx: GRUContext,
+        rows: BackwardRows,
+        readout: np.ndarray | None = None,
+        rho: np.ndarray | None = None,
     ) -> StepFn:
         H = ctx.hidden_size
         product = joint_product(p.W_hh, readout, stacked=True)
@@ -110,6 +119,8 @@ class GRU:
             dxp[:, 2 * H :] = dan
             dhp[:, : 2 * H] = dxp[:, : 2 * H]
             np.multiply(dan, r, out=dhp[:, 2 * H : 3 * H])
+            if rho is not None:
+                dhp[:, : 3 * H] *= rho
             product(dhp, out)  # (B, H) [+ W_hyᵀ dy_{t-1}]
             out += dh * z
 

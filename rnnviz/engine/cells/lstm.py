@@ -68,7 +68,9 @@ class LSTM:
         xb *= _tanh_scale(p.hidden_size)  # see make_batch_step
         return xb
 
-    def make_batch_step(self, p: Params, rows: ForwardRows, fold: int = 0) -> StepFn:
+    def make_batch_step(
+        self, p: Params, rows: ForwardRows, fold: int = 0, rho: np.ndarray | None = None
+    ) -> StepFn:
         H, xb, z, h, c, cache = p.hidden_size, rows.xb, rows.z, rows.h, rows.c, rows.cache
         # σ(a) = (1 + tanh(a/2)) / 2, as activations.sigmoid computes it: with the rows of
         # i, f and o halved in the matrix (and in xb), one tanh over all four gates gives every
@@ -84,6 +86,8 @@ class LSTM:
         def step(t: int) -> None:
             gates, c_out = cache[t], c[t + 1]  # (B, 4H), (B, H)
             dot(z[t], M_T, gates)
+            if rho is not None:
+                gates *= rho  # each sequence's own ρ·W_hh h_t
             if xb is not None:
                 gates += xb[t]
             tanh(gates, gates)
@@ -100,10 +104,16 @@ class LSTM:
         return step
 
     def make_batch_step_backward(
-        self, p: Params, ctx: LSTMContext, rows: BackwardRows, readout: np.ndarray | None = None
+        self,
+        p: Params,
+        ctx: LSTMContext,
+        rows: BackwardRows,
+        readout: np.ndarray | None = None,
+        rho: np.ndarray | None = None,
     ) -> StepFn:
         H = ctx.hidden_size
         product = joint_product(p.W_hh, readout, stacked=True)
+        da_all = list(rows.dxp) if rho is not None else None
         gates, tc, c_prev = ctx.gates, ctx.tanh_c, ctx.c_all[:-1]  # (T, B, 4H), (T, B, H) ×2
         i, f, g, o = (gates[..., k * H : (k + 1) * H] for k in range(4))  # (T, B, H) each
         # Every factor that does not depend on the gradient, for all steps at once, so that
@@ -142,6 +152,8 @@ class LSTM:
             np.add(total, dc_rows[t], total)
             mul(G3_r[t], total3, da3[t])
             mul(dh, Go_r[t], da_o[t])
+            if da_all is not None:
+                da_all[t] *= rho
             product(dhp[t], dh_prev[t])  # (B, H) [+ W_hyᵀ dy_{t-1}]
             mul(total, f_r[t], dc_prev[t])
 
