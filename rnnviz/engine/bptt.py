@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from rnnviz.engine.alignment import aligned_zeros
+from rnnviz.engine import workspace
 from rnnviz.engine.cells import get_cell
 from rnnviz.engine.cells.base import BackwardRows, StepFn, joint_width
 from rnnviz.engine.cells.lstm import total_cell_grad
@@ -184,15 +184,15 @@ def _backward_chain(
     GH, O = p.n_gates * H, p.output_size
     # Row t of dz is dL/d(hproj_t) followed by dL/dy_{t-1}: the cell multiplies the whole
     # row by [W_hh; W_hy] and gets all of dL/dh_{t-1} in one product (see Cell).
-    dz = _last_step_first((T, joint_width(GH, O)), p.dtype)  # (T, G*H + O [+ 0 …])
+    dz = _last_step_first("bptt.dz", (T, joint_width(GH, O)), p.dtype)  # (T, G*H + O [+ 0 …])
     dz[1:, GH : GH + O] = dy[:-1]
     dhp = dz[:, :GH]  # (T, G*H)
-    dxp = _last_step_first((T, GH), p.dtype) if cell.separate_hidden_grad else dhp
-    dH = _last_step_first((T, H), p.dtype)  # (T, H) the total dL/dh_t
+    dxp = _last_step_first("bptt.dxp", (T, GH), p.dtype) if cell.separate_hidden_grad else dhp
+    dH = _last_step_first("bptt.dH", (T, H), p.dtype)  # (T, H) the total dL/dh_t
     # Nothing flows into a window's last step from after it: only y_t's own pull.
     ends = [last for _, last in windows]
     dH[ends] = np.dot(dy[ends], p.W_hy)  # (W, H)
-    dC_future = _last_step_first((T, H), p.dtype) if has_c else None  # (T, H)
+    dC_future = _last_step_first("bptt.dC", (T, H), p.dtype) if has_c else None  # (T, H)
     ctx = cell.backward_context(p, trace.h_all, trace.c_all, trace.cache)
     # Row views in lists: indexing them is cheaper than slicing, and this is the serial part.
     dHr = list(dH)
@@ -300,9 +300,9 @@ def _weight_gradients(
     """  # The weight gradients read the pre-activation gradients in step order, contiguous:
     # copying them first and then multiplying is faster than multiplying the loop's
     # reversed, strided rows.
-    dhp_steps = np.ascontiguousarray(chain.dhp)  # (T, G*H)
+    dhp_steps = _steps_copy("bptt.dhp_steps", chain.dhp)  # (T, G*H)
     same = chain.dxp is chain.dhp
-    dxp_steps = dhp_steps if same else np.ascontiguousarray(chain.dxp)  # (T, G*H)
+    dxp_steps = dhp_steps if same else _steps_copy("bptt.dxp_steps", chain.dxp)  # (T, G*H)
     b_hh = dhp_steps.sum(axis=0)  # (G*H,)
     return {
         "W_ih": dxp_steps.T @ x,  # (G*H, I)
@@ -330,14 +330,22 @@ def _overflowed_sum_row(
     return int(over[-1]) if over.size else 0
 
 
-def _last_step_first(shape: tuple[int, int], dtype: np.dtype) -> np.ndarray:
-    """Zeros whose rows lie in memory from the last step to the first, seen in step order.
+def _last_step_first(role: str, shape: tuple[int, int], dtype: np.dtype) -> np.ndarray:
+    """Zeros whose rows lie in memory from the last step to the first, seen in step order,
+    in the engine's working memory for ``role`` (see workspace).
 
     The backward loop goes from the last step to the first: with the rows laid out that way
     it walks forward through memory, which the CPU prefetches better once the arrays
     outgrow the caches.
     """
-    return aligned_zeros(shape, dtype)[::-1]
+    return workspace.take(role, shape, dtype)[::-1]
+
+
+def _steps_copy(role: str, a: np.ndarray) -> np.ndarray:
+    """A contiguous copy of ``a`` in the working memory for ``role``."""
+    out = workspace.take(role, a.shape, a.dtype, zero=False)
+    np.copyto(out, a)
+    return out
 
 
 def _windows(cuts: np.ndarray) -> list[tuple[int, int]]:

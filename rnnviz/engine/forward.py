@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnnviz.engine.alignment import aligned_zeros
+from rnnviz.engine import workspace
 from rnnviz.engine.cells import get_cell
 from rnnviz.engine.cells.base import ForwardRows, fold_width
 from rnnviz.engine.numerics import first_bad_row
@@ -120,7 +120,7 @@ def forward(
     T, H, I = x.shape[0], p.hidden_size, p.input_size
     fold = fold_width(p) if cell.folds_inputs else 0
     # Row t holds h_t and, when the step folds its inputs, x_{t+1} and a 1 after it.
-    rows = aligned_zeros((T + 1, H + fold), p.dtype)  # (T+1, H + fold)
+    rows = workspace.take("forward.rows", (T + 1, H + fold), p.dtype)  # (T+1, H + fold)
     rows[0, :H] = initial_state(p, h0)
     c_all = None
     if cell.has_cell_state:
@@ -150,7 +150,10 @@ def forward(
         )
         for t in range(T):
             step(t)
-        h_all = np.ascontiguousarray(rows[:, :H]) if fold else rows  # (T+1, H)
+        h_all = rows  # (T+1, H)
+        if fold:
+            h_all = workspace.take("forward.h", (T + 1, H), p.dtype, zero=False)
+            np.copyto(h_all, rows[:, :H])
         y = np.dot(h_all[1:], p.W_hy.T)  # (T, O)
         y += p.b_y
     return finish_trace(p, x, h_all, c_all, cache, y)

@@ -10,7 +10,6 @@ from rnnviz.engine.params import Params
 from rnnviz.engine.progress import Steps, run_to_end
 from rnnviz.engine.spectral import with_spectral_radius
 
-
 # At most this many ρ are computed together (one product per step for all of them); a
 # worker thread can stop between two groups. More would make the progress bar jump.
 GROUP = 32

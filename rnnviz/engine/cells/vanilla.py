@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from rnnviz.engine import activations
+from rnnviz.engine import activations, workspace
 from rnnviz.engine.cells.base import (
     BackwardRows,
     ForwardRows,
@@ -119,7 +119,8 @@ class Vanilla:
     def backward_context(self, p: Params, h_all, c_all, cache) -> np.ndarray:
         # f'(a_t), (T, H); computed from the last step to the first and seen in step order, so
         # that its rows lie in memory in the order the backward loop reads them.
-        return activations.derivative_from_output(p.activation, h_all[:0:-1])[::-1]
+        out = workspace.take("bptt.fprime", h_all[1:].shape, p.dtype, zero=False)
+        return activations.derivative_from_output(p.activation, h_all[:0:-1], out)[::-1]
 
     def make_step_backward(
         self, p: Params, ctx: np.ndarray, rows: BackwardRows, readout: np.ndarray | None = None
