@@ -277,7 +277,9 @@ def _flush_faint_rows(chain: _Chain, norms: _ChainNorms) -> None:
     operation that touches them.
     """
     dH, dhp, dxp = chain.dH, chain.dhp, chain.dxp
-    faint = norms.dH < 1e-270  # (T,)
+    # Rows whose three norms are 0 hold only zeros (often most rows: the chain stopped early)
+    # and are left alone: copying them out and back would touch megabytes for nothing.
+    faint = (norms.dH < 1e-270) & ((norms.dH > 0) | (norms.dhp > 0) | (norms.dxp > 0))  # (T,)
     if not faint.any():
         return
     for a in (dH, dxp, dhp) if dhp is not dxp else (dH, dxp):
