@@ -124,9 +124,9 @@ def forward(
     rows[0, :H] = initial_state(p, h0)
     c_all = None
     if cell.has_cell_state:
-        c_all = np.empty((T + 1, H), dtype=p.dtype)  # (T+1, H)
+        c_all = workspace.take("forward.c", (T + 1, H), p.dtype, zero=False)  # (T+1, H)
         c_all[0] = initial_state(p, c0)
-    cache = np.empty((T, cell.cache_width(H)), dtype=p.dtype)  # (T, K)
+    cache = workspace.take("forward.cache", (T, cell.cache_width(H)), p.dtype, zero=False)
     with np.errstate(all="ignore"):
         xb = None
         if fold:
@@ -170,8 +170,9 @@ def finish_trace(
     """Check for overflow, blank what follows it (in place), and wrap the arrays."""
     with np.errstate(all="ignore"):
         # The readout can overflow even when the state does not (huge W_hy): check both.
-        states = h_all[1:] if c_all is None else np.hstack([h_all[1:], c_all[1:]])
-        bad = _first(first_bad_row(states), first_bad_row(y))
+        bad = _first(first_bad_row(h_all[1:]), first_bad_row(y))
+        if c_all is not None:
+            bad = _first(bad, first_bad_row(c_all[1:]))
         if bad is not None:
             h_all[bad + 1 :] = 0.0
             cache[bad:] = 0.0

@@ -22,7 +22,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from rnnviz.engine.alignment import aligned_zeros, padded
+from rnnviz.engine import workspace
+from rnnviz.engine.alignment import padded
 from rnnviz.engine.params import Params
 
 # advance(t): forward step t + 1 (rows t → t + 1); back(t): backward through step t + 1.
@@ -158,11 +159,15 @@ def joint_product(
     row ``dz`` has ``joint_width`` values, zeros after the G*H [+ O] that count. A stack of
     rows (a Jacobian product, no padding) is one matrix product.
     """
-    joint = W_hh if readout is None else np.vstack([W_hh, readout])  # (G*H [+ O], H)
     if stacked:
+        joint = W_hh if readout is None else np.vstack([W_hh, readout])  # (G*H [+ O], H)
         return lambda dz, out: np.dot(dz, joint, out=out)  # (R, H)
-    joint_T = aligned_zeros((joint.shape[1], padded(joint.shape[0])), joint.dtype)
-    joint_T[:, : joint.shape[0]] = joint.T  # (H, joint_width)
+    GH, H = W_hh.shape
+    n = GH if readout is None else GH + readout.shape[0]
+    joint_T = workspace.take("cell.joint_T", (H, padded(n)), W_hh.dtype)  # (H, joint_width)
+    joint_T[:, :GH] = W_hh.T
+    if readout is not None:
+        joint_T[:, GH:n] = readout.T
     return joint_T.dot
 
 
@@ -188,7 +193,7 @@ def fold_width(p: Params) -> int:
 def folded_matrix(p: Params, bias: np.ndarray, width: int) -> np.ndarray:
     """[W_hh | W_ih | bias | 0]: multiplies a state row (h_{t-1}, x_t, 1, 0 …) of fold_width."""
     GH, H, I = p.W_hh.shape[0], p.hidden_size, p.input_size
-    M = aligned_zeros((GH, H + width), p.dtype)  # (G*H, H + width)
+    M = workspace.take("cell.folded", (GH, H + width), p.dtype)  # (G*H, H + width)
     M[:, :H] = p.W_hh
     M[:, H : H + I] = p.W_ih
     M[:, H + I] = bias

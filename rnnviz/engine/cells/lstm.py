@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rnnviz.engine import workspace
 from rnnviz.engine.activations import sigmoid
 from rnnviz.engine.cells.base import (
     BackwardRows,
@@ -160,7 +161,8 @@ class LSTM:
         return back
 
     def backward_context(self, p: Params, h_all, c_all, cache) -> LSTMContext:
-        return LSTMContext(cache, c_all, np.tanh(c_all[1:]), p.hidden_size)
+        tanh_c = workspace.take("bptt.tanh_c", c_all[1:].shape, p.dtype, zero=False)
+        return LSTMContext(cache, c_all, np.tanh(c_all[1:], out=tanh_c), p.hidden_size)
 
     def make_step_backward(
         self, p: Params, ctx: LSTMContext, rows: BackwardRows, readout: np.ndarray | None = None
@@ -205,4 +207,12 @@ def total_cell_grad(ctx: LSTMContext, dH: np.ndarray, dC_future: np.ndarray) -> 
     """dL/dc_t: the future's pull through c_{t+1} plus the pull through h_t = o ⊙ tanh(c_t)."""
     H = ctx.hidden_size
     o = ctx.gates[..., 3 * H :]  # (T, H) or (T, B, H)
-    return dC_future + dH * o * (1.0 - ctx.tanh_c**2)  # (T, H)
+    # dC_future + dH ⊙ o ⊙ (1 − tanh² c), in the engine's working memory.
+    out = workspace.take("bptt.dc_total", dH.shape, dH.dtype, zero=False)
+    slope = workspace.take("bptt.dc_slope", dH.shape, dH.dtype, zero=False)
+    np.multiply(ctx.tanh_c, ctx.tanh_c, out=slope)
+    np.subtract(1.0, slope, out=slope)
+    np.multiply(dH, o, out=out)
+    out *= slope
+    out += dC_future
+    return out
