@@ -15,10 +15,10 @@ reasons; these are the numbers behind them.
   call, 10% of a mat-vec, against the bound method ``W.dot``.
 - Alignment (engine/alignment.py): at H = 128, ``W.dot(v)`` takes 1.26 µs when W starts on
   a 32-byte boundary and 1.42–1.51 µs when it starts 8, 16 or 48 bytes past one.
-- Rows laid out last step first (bptt._last_step_first): the backward loop walks forward
+- Rows laid out last step first (single_bptt._last_step_first): the backward loop walks forward
   through memory, ~10% faster a step once the arrays outgrow the caches (T ≥ 1000 at
   H = 128).
-- Weight gradients (bptt._weight_gradients): copying the loop's reversed, strided
+- Weight gradients (single_bptt._weight_gradients): copying the loop's reversed, strided
   pre-activation gradients into step order and then multiplying takes 3.3 ms against
   4.0 ms for multiplying them as they lie, at T = 5000, H = 128.
 """

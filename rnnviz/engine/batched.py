@@ -22,7 +22,15 @@ from dataclasses import replace
 
 import numpy as np
 
-from rnnviz.engine.bptt import (
+from rnnviz.engine.cells import get_cell
+from rnnviz.engine.cells.base import BackwardRows, ForwardRows, fold_width
+from rnnviz.engine.cells.lstm import total_cell_grad
+from rnnviz.engine.clipping import clip_by_global_norm
+from rnnviz.engine.jacobian import jacobian_norms
+from rnnviz.engine.losses import loss_and_grad, scored_steps
+from rnnviz.engine.numerics import row_norms
+from rnnviz.engine.params import Params
+from rnnviz.engine.single_bptt import (
     BPTTResult,
     _Chain,
     _chain_norms,
@@ -31,19 +39,11 @@ from rnnviz.engine.bptt import (
     _overflowed_sum_row,
     _weight_gradients,
     _windows,
-    bptt,
+    bptt_single,
     run_windows,
     truncation_cuts,
 )
-from rnnviz.engine.cells import get_cell
-from rnnviz.engine.cells.base import BackwardRows, ForwardRows, fold_width
-from rnnviz.engine.cells.lstm import total_cell_grad
-from rnnviz.engine.clipping import clip_by_global_norm
-from rnnviz.engine.forward import ForwardTrace, forward, initial_state
-from rnnviz.engine.jacobian import jacobian_norms
-from rnnviz.engine.losses import loss_and_grad, scored_steps
-from rnnviz.engine.numerics import row_norms
-from rnnviz.engine.params import Params
+from rnnviz.engine.single_forward import ForwardTrace, forward_single, initial_state
 
 
 def as_batch_inputs(x: np.ndarray | list, input_size: int, dtype: np.dtype) -> np.ndarray:
@@ -82,7 +82,7 @@ def forward_batch(
     h0s = _initial_states(p, h0, B)  # (B, H)
     c0s = _initial_states(p, c0, B) if cell.has_cell_state else None
     if B == 1 and rho is None:
-        one = forward(p, x[0], h0s[0], None if c0s is None else c0s[0])
+        one = forward_single(p, x[0], h0s[0], None if c0s is None else c0s[0])
         return _with_batch_axis(one)
     # The inputs cannot ride in a product that is scaled per sequence.
     fold = fold_width(p) if cell.folds_inputs and rho is None else 0
@@ -195,7 +195,7 @@ def bptt_batch(
         raise ValueError("backpropagation through time needs at least one step")
     value, dy = loss_and_grad(loss, trace.y, targets, loss_at)  # (B, T, O), checks targets
     if B == 1:
-        one = bptt(
+        one = bptt_single(
             trace.sequence(0), np.asarray(targets)[0], loss, loss_at, truncate, clip, jacobians
         )
         return _stacked([one], clip, 1.0)
@@ -267,10 +267,10 @@ def batch_gradients(
     as the backward loop itself. The numbers are ``bptt``'s; when anything is not finite,
     they come from ``bptt`` itself, with its per-sequence handling of overflow.
     """
-    trace = forward(p, x)
+    trace = forward_batch(p, x)
     B, T = trace.batch, trace.T
     if B == 1 or trace.exploded_at is not None or T == 0:
-        r = bptt(trace, targets, loss, loss_at, truncate)
+        r = bptt_batch(trace, targets, loss, loss_at, truncate)
         return r.loss, r.grads
     value, dy = loss_and_grad(loss, trace.y, targets, loss_at)  # (B, T, O)
     H = p.hidden_size
@@ -291,7 +291,7 @@ def batch_gradients(
         )
         finite = np.isfinite(value) and all(np.isfinite(g).all() for g in raw.values())
     if not finite:
-        r = bptt(trace, targets, loss, loss_at, truncate)
+        r = bptt_batch(trace, targets, loss, loss_at, truncate)
         return r.loss, r.grads
     return value, raw
 
@@ -377,7 +377,7 @@ def _one_by_one(
     """Each sequence on its own, gathered as the batch's result (see the module's notes)."""
     tgt = np.asarray(targets)
     results = [
-        bptt(trace.sequence(b), tgt[b], loss, loss_at, truncate, None, jacobians)
+        bptt_single(trace.sequence(b), tgt[b], loss, loss_at, truncate, None, jacobians)
         for b in range(trace.batch)
     ]
     return _stacked(results, clip, 1.0 / trace.batch)
@@ -474,6 +474,6 @@ def scaled_sweep(
         redo = sorted({*redo, *np.flatnonzero(~ok).tolist()})
     for b in redo:
         alone = replace(unit, W_hh=unit.W_hh * rhos[b])
-        result = bptt(forward(alone, x), targets, loss, loss_at, truncate)
+        result = bptt_single(forward_single(alone, x), targets, loss, loss_at, truncate)
         norms[b], valid[b] = result.dL_dh_norm, result.valid
     return norms, valid
