@@ -341,7 +341,11 @@ def _last_step_first(role: str, shape: tuple[int, int], dtype: np.dtype) -> np.n
 
 
 def _steps_copy(role: str, a: np.ndarray) -> np.ndarray:
-    """A contiguous copy of ``a`` in the working memory for ``role``."""
+    """``a``'s rows in step order for a matmul: a copy in the working memory for ``role`` when
+    they lie last step first; as they are when they lie in step order already (a batch's
+    rows: BLAS reads rows at any stride)."""
+    if a.strides[0] > 0 and a.strides[1] == a.itemsize:
+        return a
     out = workspace.take(role, a.shape, a.dtype, zero=False)
     np.copyto(out, a)
     return out
