@@ -173,9 +173,6 @@ class TrainingView(QWidget):
     # ---- from the worker -----------------------------------------------------------
     def _on_epoch(self, report: EpochReport) -> None:
         self.lab.record_epoch(report)
-        rate = self.lab.updates_per_second
-        speed = "" if rate is None else f", {rate:.0f} updates/s"
-        self.progress.setFormat(f"epoch %v / %m{speed}")
         self.progress.setValue(report.epoch)
 
     def _on_paused(self) -> None:
@@ -237,7 +234,16 @@ class TrainingView(QWidget):
         self.plots.show_history(h, epochs, self._run_clip)
         if h is not None and self._training_now():
             self._show_status()
+        self._show_speed()
         self._refresh_sampler()
+
+    def _show_speed(self) -> None:
+        """The run's updates per second in the progress line, redrawn with the curves: a new
+        text re-lays out the bar, too costly for every epoch."""
+        rate = self.lab.updates_per_second
+        text = "epoch %v / %m" + ("" if rate is None else f", {rate:.0f} updates/s")
+        if self.progress.format() != text:
+            self.progress.setFormat(text)
 
     def _show_status(self) -> None:
         h = self.lab.training

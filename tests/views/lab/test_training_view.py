@@ -175,7 +175,8 @@ def test_pause_resume_and_stop(qtbot, view, lab):
 
 
 def test_the_event_loop_keeps_serving_while_training(qtbot, view, lab):
-    set_up(qtbot, view, "delay/echo", 80)
+    # Enough epochs for a run of about a second: a batch of 8 sequences is one pass.
+    set_up(qtbot, view, "delay/echo", 300)
     ticks: list[float] = []
     timer = QTimer()
     timer.setTimerType(Qt.TimerType.PreciseTimer)
