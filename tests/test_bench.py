@@ -12,11 +12,12 @@ from rnnviz.bench.table import best_of_each
 @pytest.mark.parametrize("cell", ["vanilla", "lstm", "gru"])
 def test_engine_case_gives_a_full_row(cell: str) -> None:
     row = run_case(20, 8, cell, "all", 0.9)
-    assert len(row) == 8
+    assert len(row) == 9
     assert row[:2] == [cell, "20x8"]
     assert all(float(v) > 0 for v in row[3:6])  # fwd, fwd+BPTT and bound times, ms
     assert row[6].endswith("x")
     assert float(row[7]) >= 0  # page faults per pass
+    assert float(row[8].rstrip("x")) >= 1  # the element-wise floor, over the bound
 
 
 def test_bound_chain_runs_on_gated_shapes() -> None:
