@@ -12,10 +12,12 @@ from rnnviz.bench.table import best_of_each
 @pytest.mark.parametrize("cell", ["vanilla", "lstm", "gru"])
 def test_engine_case_gives_a_full_row(cell: str) -> None:
     row = run_case(20, 8, cell, "all", 0.9)
-    assert len(row) == 7
+    assert len(row) == 9
     assert row[:2] == [cell, "20x8"]
     assert all(float(v) > 0 for v in row[3:6])  # fwd, fwd+BPTT and bound times, ms
     assert row[6].endswith("x")
+    assert float(row[7]) >= 0  # page faults per pass
+    assert float(row[8].rstrip("x")) >= 1  # the element-wise floor, over the bound
 
 
 def test_bound_chain_runs_on_gated_shapes() -> None:
@@ -28,3 +30,21 @@ def test_best_of_each_times_every_function_in_turns() -> None:
     times = best_of_each([lambda: calls.append("a"), lambda: calls.append("b")], repeats=3)
     assert len(times) == 2 and all(t >= 0 for t in times)
     assert calls == ["a", "b"] + ["a", "b"] * 3  # a warm-up each, then interleaved
+
+
+@pytest.mark.parametrize("cell", ["vanilla", "lstm"])
+def test_training_rounds_time_the_updates_of_both_libraries(cell: str) -> None:
+    from rnnviz.bench.training import ROUND, rnnviz_rounds, torch_rounds
+    from rnnviz.engine.tasks import adding_task
+
+    task = adding_task(6)
+    assert 0 < rnnviz_rounds(cell, task, 4, 3)() < 60 * ROUND
+    theirs = torch_rounds(cell, task, 4, 3)
+    if theirs is not None:
+        assert 0 < theirs() < 60 * ROUND
+
+
+def test_the_machine_line_says_the_load() -> None:
+    from rnnviz.bench.machine import machine_line
+
+    assert "cores" in machine_line() and "load average" in machine_line()

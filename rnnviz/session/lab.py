@@ -127,6 +127,7 @@ class Lab:
         self.training: TrainingHistory | None = None
         self._adopted: tuple[Params, Params] | None = None  # (weights before, trained weights)
         self._jacobians: tuple[object, np.ndarray] | None = None  # (trace, its step Jacobians)
+        self._run_work: tuple[int, float] = (0, 0.0)  # this run's (updates, seconds) so far
         session.changed.connect(self._on_session_changed)
 
     # ---- what the lab looks at --------------------------------------------------------
@@ -274,10 +275,20 @@ class Lab:
         """A generator for a worker: one EpochReport per epoch. ``hidden_size``: that of a
         fresh network (see training_network)."""
         network = self.training_network(task, hidden_size)  # a bad size raises before the run
+        self._run_work = (0, 0.0)
         self._store("training", TrainingHistory(task, (), (), (), None))
         return train(network, task, config)
 
+    @property
+    def updates_per_second(self) -> float | None:
+        """The current run's optimiser updates per second of computation, over its epochs
+        so far (the time the engine spent, not the time the window took to show them)."""
+        updates, seconds = self._run_work
+        return updates / seconds if updates and seconds > 0 else None
+
     def record_epoch(self, report: EpochReport) -> None:
+        updates, seconds = self._run_work
+        self._run_work = (updates + report.updates, seconds + report.seconds)
         h = self.training
         assert h is not None, "training_steps starts the history"
         history = TrainingHistory(

@@ -175,7 +175,8 @@ def test_pause_resume_and_stop(qtbot, view, lab):
 
 
 def test_the_event_loop_keeps_serving_while_training(qtbot, view, lab):
-    set_up(qtbot, view, "delay/echo", 80)
+    # Enough epochs for a run of about a second: a batch of 8 sequences is one pass.
+    set_up(qtbot, view, "delay/echo", 300)
     ticks: list[float] = []
     timer = QTimer()
     timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -287,3 +288,16 @@ def test_the_training_tab_reaches_the_engine_only_through_the_session() -> None:
         imported = [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
         imported += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
         assert not [m for m in imported if m.startswith("rnnviz.engine")], path.name
+
+
+def test_the_progress_line_shows_the_runs_updates_per_second(qtbot, view, lab):
+    reports = []
+    view.runner.yielded.connect(reports.append)
+    set_up(qtbot, view, "delay/echo", 3)
+    train_to_end(qtbot, view)
+
+    assert [r.epoch for r in reports] == [1, 2, 3]
+    rate = sum(r.updates for r in reports) / sum(r.seconds for r in reports)
+    assert view.progress.text() == f"epoch 3 / 3, {rate:.0f} updates/s"
+    assert lab.updates_per_second == pytest.approx(rate)
+    view.runner.yielded.disconnect(reports.append)
