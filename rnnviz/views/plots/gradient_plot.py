@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import QVBoxLayout, QWidget
 
 from rnnviz.session import Change, Session
 from rnnviz.session.analysis import LOG_FLOOR, REGIME_TIP, Reach
@@ -99,9 +99,9 @@ class GradientPlot(QWidget):
         self.badge = widget_style.badge_label()
         self.badge.setToolTip(REGIME_TIP)
         self.exploded = widget_style.badge_label()
-        self.numbers = QLabel()
-        self.clipping = QLabel()
-        self.legend = tuple(QLabel() for _ in CURVES)
+        self.numbers = widget_style.WrappingLabel()
+        self.clipping = widget_style.WrappingLabel()
+        self.legend = tuple(widget_style.WrappingLabel() for _ in CURVES)
         for label in (self.numbers, self.clipping, *self.legend):
             widget_style.set_font(label)
             widget_style.set_text_color(label, "INK")

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from PyQt6 import sip
 from PyQt6.QtCore import QByteArray, QEvent, QSize, Qt, QTimer
-from PyQt6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QResizeEvent
+from PyQt6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PyQt6.QtWidgets import (
     QDockWidget,
     QLabel,
@@ -14,7 +14,6 @@ from PyQt6.QtWidgets import (
     QMenu,
     QMessageBox,
     QSizePolicy,
-    QSplitter,
     QTabWidget,
     QToolBar,
     QVBoxLayout,
@@ -43,6 +42,15 @@ from rnnviz.views.window.icons import icon, themed_icon
 from rnnviz.views.window.lessons import LessonsController
 from rnnviz.views.window.presentation import PresentationController
 from rnnviz.views.window.settings import app_settings
+from rnnviz.views.window.stage import (
+    EQUATIONS,
+    GRADIENT_HEATMAP,
+    GRADIENTS,
+    GRAPH,
+    SEQUENCE,
+    STATE_HEATMAP,
+    Stage,
+)
 from rnnviz.views.window.transport import BackwardSweep, Player, TransportBar
 
 GEOMETRY_KEY = "window/geometry"
@@ -450,20 +458,26 @@ class MainWindow(QMainWindow):
 
     # ---- layout --------------------------------------------------------------------
     def _build_central(self) -> None:
-        vertical, horizontal = Qt.Orientation.Vertical, Qt.Orientation.Horizontal
-        # Each row is its own splitter, so a panel that needs width takes it from its own row.
-        top = _Splitter(horizontal, ((self.graph, 7), (self.equations, 4)))
-        heatmaps = _Splitter(horizontal, ((self.state_heatmap, 1), (self.gradient_heatmap, 1)))
-        plots = _Splitter(horizontal, ((self.sequence_plot, 1), (self.gradient_plot, 1)))
-        main = _Splitter(vertical, ((top, 7), (heatmaps, 4), (plots, 8)))
-        self.splitter = main
+        self.stage = Stage(
+            {
+                GRAPH: self.graph,
+                EQUATIONS: self.equations,
+                STATE_HEATMAP: self.state_heatmap,
+                GRADIENT_HEATMAP: self.gradient_heatmap,
+                SEQUENCE: self.sequence_plot,
+                GRADIENTS: self.gradient_plot,
+            }
+        )
+        self.splitter = self.stage  # the network page
         # The network and the lab are pages of one window: the transport bar and the side
-        # panels stay, so stepping or changing a setting is seen on either page.
+        # panels stay, so stepping or changing a setting is seen on either page. The
+        # panels the network page has no room for wait on a page of their own.
         self.pages = QTabWidget(self)
         self.pages.setDocumentMode(True)
-        self.pages.addTab(main, "Network")
+        self.pages.addTab(self.stage, "Network")
         self.pages.addTab(self.lab_panel, "Gradient lab")
         self.pages.currentChanged.connect(self._on_page_changed)
+        self.stage.more_changed.connect(self._on_more_changed)
         central = QWidget(self)
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -471,6 +485,24 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.pages, 1)
         layout.addWidget(self.transport)
         self.setCentralWidget(central)
+
+    def _on_more_changed(self) -> None:
+        """The "More panels" tab, beside the network's, while the stage has left some out."""
+        more, pages = self.stage.more, self.pages
+        index = pages.indexOf(more)
+        hidden = self.stage.hidden
+        if not hidden:
+            if index >= 0:
+                if pages.currentWidget() is more:
+                    pages.setCurrentWidget(self.stage)
+                pages.removeTab(index)
+            return
+        if index < 0:
+            index = pages.insertTab(pages.indexOf(self.stage) + 1, more, "")
+        pages.setTabText(index, f"More panels ({len(hidden)})")
+        pages.setTabToolTip(
+            index, "No room on this screen for: " + ", ".join(hidden) + " (here side by side)"
+        )
 
     def _build_docks(self) -> None:
         self.input_dock = self._dock("Input", "input_dock", self.input_panel)
@@ -569,36 +601,6 @@ class MainWindow(QMainWindow):
         if event is not None and event.type() == QEvent.Type.WindowStateChange:
             self.act_full_screen.setChecked(self.isFullScreen())
         super().changeEvent(event)
-
-
-class _Splitter(QSplitter):
-    """A splitter that shares its room in fixed proportions until the user drags a handle.
-
-    QSplitter alone sizes panels by their size hints, which leaves a panel without one (or
-    a busy one) far too small or large; proportions also survive hiding the side panels.
-    """
-
-    def __init__(self, orientation: Qt.Orientation, panels: tuple[tuple[QWidget, int], ...]):
-        super().__init__(orientation)
-        self.setChildrenCollapsible(False)
-        self.setHandleWidth(6)
-        self._weights = [weight for _, weight in panels]
-        for widget, _ in panels:
-            self.addWidget(widget)
-        self._dragged = False
-        self.splitterMoved.connect(self._on_dragged)
-
-    def _on_dragged(self) -> None:
-        self._dragged = True
-
-    def resizeEvent(self, event: QResizeEvent | None) -> None:
-        super().resizeEvent(event)
-        if not self._dragged:
-            room = (
-                self.width() if self.orientation() == Qt.Orientation.Horizontal else self.height()
-            )
-            total = sum(self._weights)
-            self.setSizes([room * w // total for w in self._weights])
 
 
 def _key_name(shown: str) -> str:

@@ -1,0 +1,314 @@
+"""The network page as a stage, not a squeeze: every panel it shows keeps a legible minimum,
+and when the room cannot hold them all, panels are shown by priority (the graph, the
+gradient plot, the hidden-state heatmap first) and the rest wait on a page of their own.
+
+A plan is a set of rows of panels, each row a splitter sharing its width by weights. The
+stage takes the first plan, from the fullest to the barest, whose panels all get at least
+their legible minimum at the stage's size; what that plan leaves out goes to ``more``, a
+row of its own that the window shows as a tab while it holds anything.
+
+Legible minimums are measured, not guessed: a plot's data area gets a fixed number of
+pixels, plus whatever its axes, titles and colour bar take at the current type size, plus
+the height its wrapped headers need at the width the plan gives the panel.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import pyqtgraph as pg
+from PyQt6.QtCore import QEvent, QObject, QSize, Qt, pyqtSignal
+from PyQt6.QtGui import QResizeEvent
+from PyQt6.QtWidgets import QBoxLayout, QLayout, QLayoutItem, QSplitter, QVBoxLayout, QWidget
+
+from rnnviz.views.binding import listen
+from rnnviz.views.look.appearance import appearance
+
+GRAPH = "graph"
+EQUATIONS = "equations"
+STATE_HEATMAP = "hidden-state heatmap"
+GRADIENT_HEATMAP = "gradient heatmap"
+SEQUENCE = "sequence plot"
+GRADIENTS = "gradient plot"
+PANELS = (GRAPH, EQUATIONS, STATE_HEATMAP, GRADIENT_HEATMAP, SEQUENCE, GRADIENTS)
+
+# The data area each plot keeps, in pixels at type scale 1 (its axes come on top of it).
+GRAPH_PX = 150  # the graph's drawing: the x, h and y rows with whole labels
+HEATMAP_PX = 100  # a heatmap's image, and the colour bar beside it
+GRADIENTS_PX = 135  # the gradient curves: with their axes the plot is over 180 px tall
+SEQUENCE_PX = 50  # each of the input and output plots
+HANDLE_PX = 6  # a splitter's handle
+
+Row = tuple[tuple[str, int], ...]  # (panel, weight) from left to right
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Rows of panels from top to bottom, each with its share of the height; the panels of
+    PANELS not in it wait in ``more``."""
+
+    rows: tuple[tuple[int, Row], ...]  # (weight, row)
+
+    @property
+    def panels(self) -> tuple[str, ...]:
+        return tuple(name for _, row in self.rows for name, _ in row)
+
+
+# From the fullest to the barest: each drops or moves what matters least.
+PLANS = (
+    Plan(
+        (
+            (7, ((GRAPH, 7), (EQUATIONS, 4))),
+            (4, ((STATE_HEATMAP, 1), (GRADIENT_HEATMAP, 1))),
+            (8, ((SEQUENCE, 1), (GRADIENTS, 1))),
+        )
+    ),
+    Plan(((7, ((GRAPH, 7), (STATE_HEATMAP, 4))), (8, ((SEQUENCE, 2), (GRADIENTS, 3))))),
+    Plan(((7, ((GRAPH, 7), (STATE_HEATMAP, 4))), (8, ((GRADIENTS, 1),)))),
+    Plan(((1, ((GRAPH, 4), (STATE_HEATMAP, 3), (GRADIENTS, 5))),)),
+    Plan(((1, ((GRAPH, 2), (GRADIENTS, 3))),)),
+    Plan(((7, ((GRAPH, 1),)), (8, ((GRADIENTS, 1),)))),
+    Plan(((1, ((GRAPH, 1),)),)),
+)
+
+
+# ---- measuring ------------------------------------------------------------------------------
+def minimum_height(widget: QWidget, width: int) -> int:
+    """The least height ``widget`` shows everything in at ``width``: a word-wrapped label
+    or a flow of labels counts the lines it needs there, every other part its minimum."""
+    layout = widget.layout()
+    own = max(widget.minimumHeight(), widget.minimumSizeHint().height())
+    if widget.hasHeightForWidth() and layout is None:
+        return max(own, widget.heightForWidth(width))
+    if layout is None:
+        return own
+    return max(widget.minimumHeight(), _layout_height(layout, width))
+
+
+def _layout_height(layout: QLayout, width: int) -> int:
+    m = layout.contentsMargins()
+    inner = width - m.left() - m.right()
+    vertical = (QBoxLayout.Direction.TopToBottom, QBoxLayout.Direction.BottomToTop)
+    if isinstance(layout, QBoxLayout) and layout.direction() in vertical:
+        items = [layout.itemAt(i) for i in range(layout.count())]
+        heights = [_item_height(item, inner) for item in items if item and not item.isEmpty()]
+        gaps = max(layout.spacing(), 0) * max(len(heights) - 1, 0)
+        return m.top() + m.bottom() + sum(heights) + gaps
+    if layout.hasHeightForWidth():  # a row or a flow: its height laid out at this width
+        return max(layout.heightForWidth(width), layout.minimumSize().height())
+    return layout.minimumSize().height()
+
+
+def _item_height(item: QLayoutItem, width: int) -> int:
+    widget, layout = item.widget(), item.layout()
+    if widget is not None:
+        return minimum_height(widget, width)
+    if layout is not None:
+        return _layout_height(layout, width)
+    return item.minimumSize().height()
+
+
+def plot_chrome(view: pg.GraphicsView) -> int:
+    """Pixels of height a plot widget spends on its axes, titles and margins: its scene's
+    layout at its minimum, whose data areas may shrink to nothing."""
+    item = view.getPlotItem() if isinstance(view, pg.PlotWidget) else view.centralWidget
+    return math.ceil(item.effectiveSizeHint(Qt.SizeHint.MinimumSize).height())
+
+
+# ---- the splitters ------------------------------------------------------------------------
+class Splitter(QSplitter):
+    """A splitter that shares its room in fixed proportions until the user drags a handle.
+
+    QSplitter alone sizes panels by their size hints, which leaves a panel without one (or
+    a busy one) far too small or large; proportions also survive hiding the side panels.
+    """
+
+    def __init__(self, orientation: Qt.Orientation, panels: tuple[tuple[QWidget, int], ...]):
+        super().__init__(orientation)
+        self.setChildrenCollapsible(False)
+        self.setHandleWidth(HANDLE_PX)
+        self._weights = [weight for _, weight in panels]
+        for widget, _ in panels:
+            self.addWidget(widget)
+            widget.show()  # a widget moved here from another splitter was hidden by the move
+        self._dragged = False
+        self.splitterMoved.connect(self._on_dragged)
+
+    def _on_dragged(self) -> None:
+        self._dragged = True
+
+    def resizeEvent(self, event: QResizeEvent | None) -> None:
+        super().resizeEvent(event)
+        if not self._dragged:
+            horizontal = self.orientation() == Qt.Orientation.Horizontal
+            room = self.width() if horizontal else self.height()
+            self.setSizes(share(room, self._weights))
+
+
+def share(room: int, weights: list[int]) -> list[int]:
+    """``room`` pixels between handles, in proportion to ``weights``."""
+    room -= HANDLE_PX * (len(weights) - 1)
+    total = sum(weights)
+    return [room * w // total for w in weights]
+
+
+# ---- the stage ------------------------------------------------------------------------------
+class Stage(QWidget):
+    """The network page: the plan's rows, each panel at its legible minimum or more.
+
+    Public: ``plan``, ``shown`` and ``hidden`` (panel names on the stage and on ``more``),
+    ``more`` (the page holding the hidden panels side by side), ``panels`` (name →
+    widget), ``rows`` (the row splitters, top to bottom), ``legible_heights()``,
+    ``arrange()``; ``more_changed`` is emitted when what ``more`` holds changes.
+    """
+
+    more_changed = pyqtSignal()
+
+    def __init__(self, panels: dict[str, QWidget], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.panels = panels
+        self.more = QWidget()
+        self.plan: Plan | None = None
+        self.rows: list[Splitter] = []
+        self._arranging = False
+        for widget in (self, self.more):
+            layout = QVBoxLayout(widget)
+            layout.setContentsMargins(0, 0, 0, 0)
+        watcher = _NeedsWatcher(self)
+        for widget in panels.values():
+            widget.installEventFilter(watcher)
+        listen(appearance.changed, self.arrange)
+        self._apply_plan(PLANS[0])
+
+    @property
+    def shown(self) -> tuple[str, ...]:
+        return self.plan.panels if self.plan is not None else ()
+
+    @property
+    def hidden(self) -> tuple[str, ...]:
+        return tuple(name for name in PANELS if name not in self.shown)
+
+    # ---- sizes ------------------------------------------------------------------------
+    def _views(self) -> dict[str, pg.GraphicsView]:
+        """The drawing of each panel that has one (the equations are all text)."""
+        p: dict[str, Any] = self.panels
+        return {
+            GRAPH: p[GRAPH].graphics,
+            STATE_HEATMAP: p[STATE_HEATMAP].plot,
+            GRADIENT_HEATMAP: p[GRADIENT_HEATMAP].plot,
+            GRADIENTS: p[GRADIENTS].plot,
+            SEQUENCE: p[SEQUENCE].widget,
+        }
+
+    def legible_heights(self) -> dict[str, int]:
+        """The least height of each panel's drawing at the current type size: its data
+        area's pixels plus what the plot's axes, titles and colour bar take."""
+        views = self._views()
+        return {
+            GRAPH: round(GRAPH_PX * appearance.scale),
+            STATE_HEATMAP: HEATMAP_PX + plot_chrome(views[STATE_HEATMAP]),
+            GRADIENT_HEATMAP: HEATMAP_PX + plot_chrome(views[GRADIENT_HEATMAP]),
+            GRADIENTS: GRADIENTS_PX + plot_chrome(views[GRADIENTS]),
+            SEQUENCE: 2 * SEQUENCE_PX + plot_chrome(views[SEQUENCE]),
+        }
+
+    def row_heights(self, plan: Plan, width: int) -> list[int] | None:
+        """Each row's least height at ``width``, or None when a panel would get less than
+        its minimum width."""
+        heights = []
+        for _, row in plan.rows:
+            widths = share(width, [weight for _, weight in row])
+            tallest = 0
+            for (name, _), w in zip(row, widths, strict=True):
+                panel = self.panels[name]
+                if w < panel.minimumSizeHint().width():
+                    return None
+                tallest = max(tallest, minimum_height(panel, w))
+            heights.append(tallest)
+        return heights
+
+    def fits(self, plan: Plan, size: QSize) -> bool:
+        heights = self.row_heights(plan, size.width())
+        return heights is not None and total_height(heights) <= size.height()
+
+    def minimumSizeHint(self) -> QSize:
+        """The barest plan's: the graph alone."""
+        bare = PLANS[-1]
+        width = max(self.panels[name].minimumSizeHint().width() for name in bare.panels)
+        heights = self.row_heights(bare, max(width, self.width())) or [0]
+        return QSize(width, total_height(heights))
+
+    # ---- arranging --------------------------------------------------------------------
+    def resizeEvent(self, event: QResizeEvent | None) -> None:
+        super().resizeEvent(event)
+        self.arrange()
+
+    def arrange(self) -> None:
+        """Show the fullest plan that fits the stage now, each row at least its minimum."""
+        if self._arranging:
+            return
+        self._arranging = True
+        try:
+            for name, height in self.legible_heights().items():
+                view = self._views()[name]
+                if view.minimumHeight() != height:
+                    view.setMinimumHeight(height)
+            size = self.size()
+            plan = next((p for p in PLANS if self.fits(p, size)), PLANS[-1])
+            if plan != self.plan:
+                self._apply_plan(plan)
+            heights = self.row_heights(plan, size.width()) or [0] * len(self.rows)
+            for row, height in zip(self.rows, heights, strict=True):
+                if row.minimumHeight() != height:
+                    row.setMinimumHeight(height)
+        finally:
+            self._arranging = False
+
+    def _apply_plan(self, plan: Plan) -> None:
+        """Build the plan's splitters around the panels (moving them out of the old ones)."""
+        before = self.hidden
+        self.plan = plan
+        self.rows = [
+            Splitter(Qt.Orientation.Horizontal, _widgets(self.panels, row)) for _, row in plan.rows
+        ]
+        main = Splitter(
+            Qt.Orientation.Vertical,
+            tuple((row, w) for row, (w, _) in zip(self.rows, plan.rows, strict=True)),
+        )
+        extra = tuple((self.panels[name], 1) for name in self.hidden)
+        more_row = Splitter(Qt.Orientation.Horizontal, extra)
+        for page, splitter in ((self, main), (self.more, more_row)):
+            layout = page.layout()
+            assert layout is not None
+            old = layout.takeAt(0)
+            gone = old.widget() if old is not None else None
+            if gone is not None:  # empty now: its panels moved to the new splitters
+                gone.hide()
+                gone.deleteLater()
+            layout.addWidget(splitter)
+        if self.hidden != before:
+            self.more_changed.emit()
+
+
+def total_height(heights: list[int]) -> int:
+    return sum(heights) + HANDLE_PX * max(len(heights) - 1, 0)
+
+
+def _widgets(panels: dict[str, QWidget], row: Row) -> tuple[tuple[QWidget, int], ...]:
+    return tuple((panels[name], weight) for name, weight in row)
+
+
+class _NeedsWatcher(QObject):
+    """Arranges the stage again when a panel's needs change: a header wraps onto another
+    line, a badge or a legend entry appears."""
+
+    def __init__(self, stage: Stage) -> None:
+        super().__init__(stage)
+        self._stage = stage
+
+    def eventFilter(self, obj: QObject | None, event: QEvent | None) -> bool:
+        if event is not None and event.type() == QEvent.Type.LayoutRequest:
+            self._stage.arrange()
+        return False
