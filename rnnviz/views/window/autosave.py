@@ -57,10 +57,18 @@ def has_recovery() -> bool:
     return bool(orphans())
 
 
-def _drop(path: Path, lock: QLockFile) -> None:
+# The handlers of windows still alive. The module keeps them: when the garbage collector
+# tears a window's Python side down before Qt deletes the window, a handler that only the
+# connection held would be freed first, and ``destroyed`` would call freed memory.
+_HANDLERS: set[functools.partial[None]] = set()
+
+
+def _drop(path: Path, lock: QLockFile, _obj: object = None) -> None:
     """The window is gone the normal way: its autosave is not needed."""
     path.unlink(missing_ok=True)
     lock.unlock()
+    for handler in [h for h in _HANDLERS if h.args[1] is lock]:
+        _HANDLERS.discard(handler)
 
 
 class Autosaver(ProblemReporter, QObject):
@@ -105,7 +113,9 @@ class Autosaver(ProblemReporter, QObject):
         self.path, self._lock = path, lock
         # A window deleted without closing (not a crash: the process lives on) leaves no
         # autosave behind; bound to the path and lock only, not to self (no cycle).
-        self.destroyed.connect(functools.partial(_drop, path, lock))
+        handler = functools.partial(_drop, path, lock)
+        _HANDLERS.add(handler)
+        self.destroyed.connect(handler)
 
     @property
     def window(self) -> QWidget:
