@@ -74,7 +74,11 @@ class LessonBar(QFrame):
         """As tall as the whole caption needs at the bar's width: the slide's text is never
         cut, the panels below give up the room instead."""
         least = super().minimumSizeHint()
-        return QSize(least.width(), max(least.height(), self.heightForWidth(self.width())))
+        # The column it spans, not its own width: that is stale until the bar is laid out
+        # (a bar just shown would count the lines of a caption 100 pixels wide).
+        column = self.parentWidget()
+        width = column.contentsRect().width() if column is not None else self.width()
+        return QSize(least.width(), max(least.height(), self.heightForWidth(width)))
 
     def resizeEvent(self, event: QResizeEvent | None) -> None:
         super().resizeEvent(event)

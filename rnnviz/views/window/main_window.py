@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PyQt6 import sip
-from PyQt6.QtCore import QByteArray, QEvent, QSize, Qt, QTimer
+from PyQt6.QtCore import QByteArray, QEvent, QPoint, QRect, QSize, Qt, QTimer
 from PyQt6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PyQt6.QtWidgets import (
     QDockWidget,
@@ -56,6 +56,7 @@ from rnnviz.views.window.transport import BackwardSweep, Player, TransportBar
 GEOMETRY_KEY = "window/geometry"
 STATE_KEY = "window/state"
 DEFAULT_SIZE = QSize(1600, 1000)
+FITTED_SHARE = 0.8  # of a large screen's room, for a window that opens fitted to it
 KEYS: tuple[tuple[str, str], ...] = (
     ("→", "feed the next input (step forward)"),
     ("←", "go back one step"),
@@ -164,6 +165,7 @@ class MainWindow(QMainWindow):
         # The look is the application's: a window that changes it (a remembered theme,
         # presentation mode) puts back what it found when it closes.
         self._look_found = appearance.look()
+        self._layout_restored = False
         self._build_controllers()
         self._follow_state()
         listen(appearance.changed, self._restyle_chrome)
@@ -299,7 +301,7 @@ class MainWindow(QMainWindow):
         settings = app_settings()
         geometry, state = settings.value(GEOMETRY_KEY), settings.value(STATE_KEY)
         if isinstance(geometry, QByteArray):
-            self.restoreGeometry(geometry)
+            self._layout_restored = self.restoreGeometry(geometry)
         if isinstance(state, QByteArray):
             self.restoreState(state)
 
@@ -536,6 +538,31 @@ class MainWindow(QMainWindow):
             return DEFAULT_SIZE
         room = screen.availableGeometry().size() * 0.95
         return DEFAULT_SIZE.boundedTo(room)
+
+    def show_fitted(self) -> None:
+        """Open on the window's screen, inside it: the layout the user left if it still
+        fits, else maximised on a screen the default size would crowd (every projector up
+        to 1920 × 1080), else FITTED_SHARE of a large screen, centred."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            self.show()
+            return
+        room = screen.availableGeometry()
+        kept = self.windowState() & (
+            Qt.WindowState.WindowMaximized | Qt.WindowState.WindowFullScreen
+        )
+        if self._layout_restored and (kept or room.contains(self.geometry())):
+            self.show()
+            return
+        size = room.size() * FITTED_SHARE
+        if size.width() < DEFAULT_SIZE.width() or size.height() < DEFAULT_SIZE.height():
+            self.setGeometry(room)  # on this screen, where a maximised window opens
+            self.showMaximized()
+            return
+        frame = QRect(QPoint(0, 0), size)
+        frame.moveCenter(room.center())
+        self.setGeometry(frame)
+        self.show()
 
     # ---- what the actions do --------------------------------------------------------
     def step_forward(self) -> None:

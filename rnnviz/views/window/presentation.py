@@ -11,14 +11,14 @@ exactly what it changed.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from PyQt6.QtCore import QObject, Qt
 from PyQt6.QtGui import QAction, QActionGroup, QGuiApplication, QScreen
-from PyQt6.QtWidgets import QMenu, QWidget
+from PyQt6.QtWidgets import QApplication, QMenu, QWidget
 
 from rnnviz.session.window_state import WindowState
-from rnnviz.views.look import theme
 from rnnviz.views.look.appearance import appearance
 from rnnviz.views.look.palettes import DARK, HIGH_CONTRAST, LIGHT, PALETTES, Palette
 from rnnviz.views.window.settings import app_settings, preferred_theme, set_preferred_theme
@@ -32,8 +32,8 @@ THEMES: dict[str, str] = {  # name → menu entry
     SYSTEM: "Follow the system",
 }
 # Type in presentation mode is a share of the screen's height, the same on every projector:
-# the smallest text (the application's BASE_POINT_SIZE) is at least 1/45 of it, and always a
-# little larger than at the desk.
+# the smallest text (the application's font) is at least 1/45 of it, and always a little
+# larger than at the desk.
 SMALLEST_TEXT_SHARE = 1 / 45
 MIN_FONT_SCALE = 1.1
 LINE_SCALE = 1.5
@@ -155,7 +155,9 @@ class PresentationController(QObject):
         self.act_leave.setEnabled(on)
         if on and self._before is None:
             self._before = _Sizes(look.scale, look.line_scale)
-            scale = font_scale(host_widget(self).screen())
+            # The application's font is the smallest text; at the desk's scale now.
+            desk_pt = QApplication.font().pointSizeF() / look.scale
+            scale = font_scale(host_widget(self).screen(), desk_pt)
             look.set(palette=self._palette(), scale=scale, line_scale=LINE_SCALE)
         elif not on and self._before is not None:
             before, self._before = self._before, None
@@ -206,15 +208,17 @@ class PresentationController(QObject):
         return value not in (False, "false", "0", 0)
 
 
-def font_scale(screen: QScreen | None) -> float:
-    """The type scale of presentation mode on ``screen``: its smallest text (the
-    application's base size) is SMALLEST_TEXT_SHARE of the screen's height, and never less
-    than MIN_FONT_SCALE × the desk's (1.1 on a 1024×768 projector, 1.5 at 1920×1080)."""
-    if screen is None:
+def font_scale(screen: QScreen | None, smallest_pt: float) -> float:
+    """The type scale of presentation mode on ``screen``: the smallest text (``smallest_pt``
+    at the desk, the application's font) becomes SMALLEST_TEXT_SHARE of the screen's
+    height, and never less than MIN_FONT_SCALE × the desk's (with the app's 12 pt: 1.125 on a
+    1024×768 projector, 1.5 at 1920×1080)."""
+    if screen is None or smallest_pt <= 0:
         return MIN_FONT_SCALE
-    smallest_px = theme.BASE_POINT_SIZE * screen.logicalDotsPerInchY() / 72
-    wanted = screen.geometry().height() * SMALLEST_TEXT_SHARE / smallest_px
-    return max(MIN_FONT_SCALE, round(wanted, 2))
+    smallest_px = smallest_pt * screen.logicalDotsPerInchY() / 72
+    # Fonts are drawn at whole pixels: aim for the next whole pixel at or above the share.
+    wanted = math.ceil(screen.geometry().height() * SMALLEST_TEXT_SHARE) / smallest_px
+    return max(MIN_FONT_SCALE, math.ceil(wanted * 1000) / 1000)
 
 
 def _system_is_dark() -> bool:

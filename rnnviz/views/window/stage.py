@@ -19,12 +19,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import pyqtgraph as pg
-from PyQt6.QtCore import QEvent, QObject, QSize, Qt, pyqtSignal
+from PyQt6.QtCore import QEvent, QObject, QSize, Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QResizeEvent
 from PyQt6.QtWidgets import QBoxLayout, QLayout, QLayoutItem, QSplitter, QVBoxLayout, QWidget
 
 from rnnviz.views.binding import listen
 from rnnviz.views.look.appearance import appearance
+from rnnviz.views.look.widget_style import VerticalScroll
 
 GRAPH = "graph"
 EQUATIONS = "equations"
@@ -159,9 +160,10 @@ class Stage(QWidget):
     """The network page: the plan's rows, each panel at its legible minimum or more.
 
     Public: ``plan``, ``shown`` and ``hidden`` (panel names on the stage and on ``more``),
-    ``more`` (the page holding the hidden panels side by side), ``panels`` (name →
-    widget), ``rows`` (the row splitters, top to bottom), ``legible_heights()``,
-    ``arrange()``; ``more_changed`` is emitted when what ``more`` holds changes.
+    ``more`` (the page of the hidden panels, two to a row, scrolling when they need more
+    height than it has), ``panels`` (name → widget), ``rows`` and ``more_rows`` (the row
+    splitters, top to bottom), ``legible_heights()``, ``arrange()``; ``more_changed`` is
+    emitted when what ``more`` holds changes.
     """
 
     more_changed = pyqtSignal()
@@ -169,17 +171,25 @@ class Stage(QWidget):
     def __init__(self, panels: dict[str, QWidget], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.panels = panels
-        self.more = QWidget()
+        self._more_column = QWidget()
+        self.more = VerticalScroll(self._more_column)
         self.plan: Plan | None = None
         self.rows: list[Splitter] = []
+        self.more_rows: list[Splitter] = []
         self._arranging = False
-        for widget in (self, self.more):
+        for widget in (self, self._more_column):
             layout = QVBoxLayout(widget)
             layout.setContentsMargins(0, 0, 0, 0)
-        watcher = _NeedsWatcher(self)
+            layout.setSpacing(HANDLE_PX)
+        watcher = _NeedsWatcher(self)  # a child: it goes with the stage
         for widget in panels.values():
             widget.installEventFilter(watcher)
-        listen(appearance.changed, self.arrange)
+        # Once the panels have restyled and laid their plots out at the new type size: the
+        # axes' heights are known only then.
+        self._after_restyle = QTimer(self)
+        self._after_restyle.setSingleShot(True)
+        self._after_restyle.timeout.connect(self.arrange)
+        listen(appearance.changed, self._on_appearance_changed)
         self._apply_plan(PLANS[0])
 
     @property
@@ -189,6 +199,13 @@ class Stage(QWidget):
     @property
     def hidden(self) -> tuple[str, ...]:
         return tuple(name for name in PANELS if name not in self.shown)
+
+    @property
+    def more_plan(self) -> Plan:
+        """The hidden panels two to a row, in the order of PANELS."""
+        hidden = self.hidden
+        pairs = (hidden[i : i + 2] for i in range(0, len(hidden), 2))
+        return Plan(tuple((1, tuple((name, 1) for name in pair)) for pair in pairs))
 
     # ---- sizes ------------------------------------------------------------------------
     def _views(self) -> dict[str, pg.GraphicsView]:
@@ -241,6 +258,10 @@ class Stage(QWidget):
         return QSize(width, total_height(heights))
 
     # ---- arranging --------------------------------------------------------------------
+    def _on_appearance_changed(self) -> None:
+        self.arrange()
+        self._after_restyle.start(0)
+
     def resizeEvent(self, event: QResizeEvent | None) -> None:
         super().resizeEvent(event)
         self.arrange()
@@ -259,10 +280,10 @@ class Stage(QWidget):
             plan = next((p for p in PLANS if self.fits(p, size)), PLANS[-1])
             if plan != self.plan:
                 self._apply_plan(plan)
-            heights = self.row_heights(plan, size.width()) or [0] * len(self.rows)
-            for row, height in zip(self.rows, heights, strict=True):
-                if row.minimumHeight() != height:
-                    row.setMinimumHeight(height)
+            _hold(self.rows, self.row_heights(plan, size.width()))
+            bar = self.more.verticalScrollBar()
+            more_width = size.width() - (bar.sizeHint().width() if bar is not None else 0)
+            _hold(self.more_rows, self.row_heights(self.more_plan, more_width))
         finally:
             self._arranging = False
 
@@ -270,45 +291,58 @@ class Stage(QWidget):
         """Build the plan's splitters around the panels (moving them out of the old ones)."""
         before = self.hidden
         self.plan = plan
-        self.rows = [
-            Splitter(Qt.Orientation.Horizontal, _widgets(self.panels, row)) for _, row in plan.rows
-        ]
+        self.rows = _row_splitters(self.panels, plan)
         main = Splitter(
             Qt.Orientation.Vertical,
             tuple((row, w) for row, (w, _) in zip(self.rows, plan.rows, strict=True)),
         )
-        extra = tuple((self.panels[name], 1) for name in self.hidden)
-        more_row = Splitter(Qt.Orientation.Horizontal, extra)
-        for page, splitter in ((self, main), (self.more, more_row)):
-            layout = page.layout()
-            assert layout is not None
-            old = layout.takeAt(0)
-            gone = old.widget() if old is not None else None
-            if gone is not None:  # empty now: its panels moved to the new splitters
-                gone.hide()
-                gone.deleteLater()
-            layout.addWidget(splitter)
+        _replace_all(self, [main])
+        self.more_rows = _row_splitters(self.panels, self.more_plan)
+        _replace_all(self._more_column, self.more_rows)
         if self.hidden != before:
             self.more_changed.emit()
+
+
+def _row_splitters(panels: dict[str, QWidget], plan: Plan) -> list[Splitter]:
+    return [
+        Splitter(Qt.Orientation.Horizontal, tuple((panels[name], w) for name, w in row))
+        for _, row in plan.rows
+    ]
+
+
+def _replace_all(page: QWidget, widgets: list[Splitter]) -> None:
+    """``page``'s splitters replaced by ``widgets`` (the old ones are empty by now: their
+    panels moved into the new ones)."""
+    layout = page.layout()
+    assert layout is not None
+    while (old := layout.takeAt(0)) is not None:
+        gone = old.widget()
+        if gone is not None:
+            gone.hide()
+            gone.deleteLater()
+    for widget in widgets:
+        layout.addWidget(widget)
+
+
+def _hold(rows: list[Splitter], heights: list[int] | None) -> None:
+    """Each row at least its least height (none when the plan does not fit at all)."""
+    for row, height in zip(rows, heights or [0] * len(rows), strict=True):
+        if row.minimumHeight() != height:
+            row.setMinimumHeight(height)
 
 
 def total_height(heights: list[int]) -> int:
     return sum(heights) + HANDLE_PX * max(len(heights) - 1, 0)
 
 
-def _widgets(panels: dict[str, QWidget], row: Row) -> tuple[tuple[QWidget, int], ...]:
-    return tuple((panels[name], weight) for name, weight in row)
-
-
 class _NeedsWatcher(QObject):
     """Arranges the stage again when a panel's needs change: a header wraps onto another
-    line, a badge or a legend entry appears."""
-
-    def __init__(self, stage: Stage) -> None:
-        super().__init__(stage)
-        self._stage = stage
+    line, a badge or a legend entry appears. It reaches the stage as its Qt parent: a
+    reference of its own would make a cycle for the garbage collector to tear apart."""
 
     def eventFilter(self, obj: QObject | None, event: QEvent | None) -> bool:
-        if event is not None and event.type() == QEvent.Type.LayoutRequest:
-            self._stage.arrange()
+        stage = self.parent()
+        needs = event is not None and event.type() == QEvent.Type.LayoutRequest
+        if needs and isinstance(stage, Stage):
+            stage.arrange()
         return False
