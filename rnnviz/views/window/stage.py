@@ -5,7 +5,9 @@ gradient plot, the hidden-state heatmap first) and the rest wait on a page of th
 A plan is a set of rows of panels, each row a splitter sharing its width by weights. The
 stage takes the first plan, from the fullest to the barest, whose panels all get at least
 their legible minimum at the stage's size; what that plan leaves out goes to ``more``, a
-row of its own that the window shows as a tab while it holds anything.
+page of its own (two panels to a row, scrolling when they need more height than it has)
+that the window shows as a tab while it holds anything. The barest plan, the graph alone,
+is the page's minimum: the window never has to grow past the screen to hold the panels.
 
 Legible minimums are measured, not guessed: a plot's data area gets a fixed number of
 pixels, plus whatever its axes, titles and colour bar take at the current type size, plus
@@ -68,7 +70,7 @@ PLANS = (
     ),
     Plan(((7, ((GRAPH, 7), (STATE_HEATMAP, 4))), (8, ((SEQUENCE, 2), (GRADIENTS, 3))))),
     Plan(((7, ((GRAPH, 7), (STATE_HEATMAP, 4))), (8, ((GRADIENTS, 1),)))),
-    Plan(((1, ((GRAPH, 4), (STATE_HEATMAP, 3), (GRADIENTS, 5))),)),
+    Plan(((1, ((GRAPH, 3), (STATE_HEATMAP, 4), (GRADIENTS, 5))),)),
     Plan(((1, ((GRAPH, 2), (GRADIENTS, 3))),)),
     Plan(((7, ((GRAPH, 1),)), (8, ((GRADIENTS, 1),)))),
     Plan(((1, ((GRAPH, 1),)),)),
@@ -111,11 +113,15 @@ def _item_height(item: QLayoutItem, width: int) -> int:
     return item.minimumSize().height()
 
 
-def plot_chrome(view: pg.GraphicsView) -> int:
-    """Pixels of height a plot widget spends on its axes, titles and margins: its scene's
-    layout at its minimum, whose data areas may shrink to nothing."""
+def plot_chrome(view: pg.GraphicsView, direction: Qt.Orientation = Qt.Orientation.Vertical) -> int:
+    """Pixels a plot widget spends on its axes, titles, colour bar and margins, in height
+    (or width): its scene's layout at its minimum, whose data areas may shrink to nothing."""
     item = view.getPlotItem() if isinstance(view, pg.PlotWidget) else view.centralWidget
-    return math.ceil(item.effectiveSizeHint(Qt.SizeHint.MinimumSize).height())
+    least = item.effectiveSizeHint(Qt.SizeHint.MinimumSize)
+    frame = 2 * view.frameWidth()
+    if direction == Qt.Orientation.Horizontal:
+        return math.ceil(least.width()) + frame
+    return math.ceil(least.height()) + frame
 
 
 # ---- the splitters ------------------------------------------------------------------------
@@ -174,6 +180,8 @@ class Stage(QWidget):
         self._more_column = QWidget()
         self.more = VerticalScroll(self._more_column)
         self.plan: Plan | None = None
+        self._widths: dict[str, int] = {}  # least widths measured, by panel
+        self._heights: dict[str, dict[int, int]] = {}  # least heights, by panel and width
         self.rows: list[Splitter] = []
         self.more_rows: list[Splitter] = []
         self._arranging = False
@@ -188,7 +196,7 @@ class Stage(QWidget):
         # axes' heights are known only then.
         self._after_restyle = QTimer(self)
         self._after_restyle.setSingleShot(True)
-        self._after_restyle.timeout.connect(self.arrange)
+        self._after_restyle.timeout.connect(self._on_appearance_settled)
         listen(appearance.changed, self._on_appearance_changed)
         self._apply_plan(PLANS[0])
 
@@ -231,6 +239,44 @@ class Stage(QWidget):
             SEQUENCE: 2 * SEQUENCE_PX + plot_chrome(views[SEQUENCE]),
         }
 
+    def least_width(self, name: str) -> int:
+        """A panel's least width: its own minimum; a heatmap's image at least HEATMAP_PX
+        wide; the inputs and outputs as wide as their titles, which are their legends (a
+        narrower plot cuts them off)."""
+        if name not in self._widths:
+            self._widths[name] = self._measure_width(name)
+        return self._widths[name]
+
+    def least_height(self, name: str, width: int) -> int:
+        """A panel's least height at ``width`` (``minimum_height``), measured once until
+        the panel's needs change."""
+        heights = self._heights.setdefault(name, {})
+        if width not in heights:
+            heights[width] = minimum_height(self.panels[name], width)
+        return heights[width]
+
+    def _forget(self, name: str | None = None) -> None:
+        """What was measured of panel ``name`` (of every panel for None) is out of date."""
+        for measured in (self._widths, self._heights):
+            if name is None:
+                measured.clear()
+            else:
+                measured.pop(name, None)
+
+    def _measure_width(self, name: str) -> int:
+        panel: Any = self.panels[name]
+        least = panel.minimumSizeHint().width()
+        if name in (STATE_HEATMAP, GRADIENT_HEATMAP):  # the image as wide as it is tall
+            return max(least, HEATMAP_PX + plot_chrome(panel.plot, Qt.Orientation.Horizontal))
+        if name != SEQUENCE:
+            return least
+        titles = max(
+            plot.titleLabel.item.boundingRect().width() + plot.getAxis("left").width()
+            for plot in (panel.inputs_plot, panel.outputs_plot)
+        )
+        margins = panel.width() - panel.widget.width()
+        return max(least, math.ceil(titles) + max(margins, 0) + HANDLE_PX)
+
     def row_heights(self, plan: Plan, width: int) -> list[int] | None:
         """Each row's least height at ``width``, or None when a panel would get less than
         its minimum width."""
@@ -239,10 +285,9 @@ class Stage(QWidget):
             widths = share(width, [weight for _, weight in row])
             tallest = 0
             for (name, _), w in zip(row, widths, strict=True):
-                panel = self.panels[name]
-                if w < panel.minimumSizeHint().width():
+                if w < self.least_width(name):
                     return None
-                tallest = max(tallest, minimum_height(panel, w))
+                tallest = max(tallest, self.least_height(name, w))
             heights.append(tallest)
         return heights
 
@@ -259,11 +304,24 @@ class Stage(QWidget):
 
     # ---- arranging --------------------------------------------------------------------
     def _on_appearance_changed(self) -> None:
+        self._forget()
         self.arrange()
         self._after_restyle.start(0)
 
+    def _on_needs_changed(self, panel: QObject) -> None:
+        """A panel laid itself out again: a header wrapped, a badge or legend appeared."""
+        for name, widget in self.panels.items():
+            if widget is panel:
+                self._forget(name)
+        self.arrange()
+
+    def _on_appearance_settled(self) -> None:
+        self._forget()
+        self.arrange()
+
     def resizeEvent(self, event: QResizeEvent | None) -> None:
         super().resizeEvent(event)
+        self._forget()  # the splitters' margins and the plots' own widths changed too
         self.arrange()
 
     def arrange(self) -> None:
@@ -272,10 +330,11 @@ class Stage(QWidget):
             return
         self._arranging = True
         try:
+            views = self._views()
             for name, height in self.legible_heights().items():
-                view = self._views()[name]
-                if view.minimumHeight() != height:
-                    view.setMinimumHeight(height)
+                if views[name].minimumHeight() != height:
+                    views[name].setMinimumHeight(height)
+                    self._forget(name)
             size = self.size()
             plan = next((p for p in PLANS if self.fits(p, size)), PLANS[-1])
             if plan != self.plan:
@@ -343,6 +402,6 @@ class _NeedsWatcher(QObject):
     def eventFilter(self, obj: QObject | None, event: QEvent | None) -> bool:
         stage = self.parent()
         needs = event is not None and event.type() == QEvent.Type.LayoutRequest
-        if needs and isinstance(stage, Stage):
-            stage.arrange()
+        if needs and obj is not None and isinstance(stage, Stage):
+            stage._on_needs_changed(obj)
         return False
