@@ -26,7 +26,7 @@ from rnnviz.session.lab import Lab, LabChange, SweepResult
 from rnnviz.views.binding import listen
 from rnnviz.views.look import plot_style, sizes, widget_style
 from rnnviz.views.look.appearance import appearance, colors
-from rnnviz.views.plots.flow import FlowLayout
+from rnnviz.views.look.flow import FlowLayout
 from rnnviz.views.worker import CANCELLED, Runner
 
 # A vanished gradient is floored at LOG_FLOOR; counting it in the colour range would

@@ -21,7 +21,7 @@ from rnnviz.session.training_setup import Task
 from rnnviz.views.lab.form_widgets import alert_label, spin_box
 from rnnviz.views.look import sizes, widget_style
 from rnnviz.views.look.appearance import appearance
-from rnnviz.views.plots.flow import FlowLayout
+from rnnviz.views.look.flow import FlowLayout
 
 PRIME_LENGTH = 3  # a new prime: this many first characters of the training text
 

@@ -14,8 +14,8 @@ from rnnviz.session.analysis import LOG_FLOOR, REGIME_TIP, Reach
 from rnnviz.views.binding import listen
 from rnnviz.views.look import plot_style, sizes, widget_style
 from rnnviz.views.look.appearance import appearance, colors
+from rnnviz.views.look.flow import FlowLayout
 from rnnviz.views.plots.curves import Curve
-from rnnviz.views.plots.flow import FlowLayout
 
 NORM = "‖dL/dh_t‖"  # the total gradient: what the optimiser gets
 LAST = "‖∂L_T/∂h_t‖"  # the last step's loss alone (drawn when the loss scores more steps)

@@ -17,8 +17,8 @@ from PyQt6.QtWidgets import (
 
 from rnnviz.views.look import widget_style
 from rnnviz.views.look.appearance import appearance, colors
+from rnnviz.views.look.flow import FlowLayout
 from rnnviz.views.look.plain_text import plain_label
-from rnnviz.views.plots.flow import FlowLayout
 
 CAPTION_PT = 20  # the sentence the teacher talks over: read from the back row
 HEADER_PT = 16
