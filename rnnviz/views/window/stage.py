@@ -40,6 +40,7 @@ PANELS = (GRAPH, EQUATIONS, STATE_HEATMAP, GRADIENT_HEATMAP, SEQUENCE, GRADIENTS
 # The data area each plot keeps, in pixels at type scale 1 (its axes come on top of it).
 GRAPH_PX = 150  # the graph's drawing: the x, h and y rows with whole labels
 HEATMAP_PX = 100  # a heatmap's image, and the colour bar beside it
+HEATMAP_WIDTH_PX = 60  # a heatmap image's least width (a column of a few pixels a step)
 GRADIENTS_PX = 135  # the gradient curves: with their axes the plot is over 180 px tall
 SEQUENCE_PX = 50  # each of the input and output plots
 HANDLE_PX = 6  # a splitter's handle
@@ -68,8 +69,8 @@ PLANS = (
             (8, ((SEQUENCE, 1), (GRADIENTS, 1))),
         )
     ),
-    Plan(((7, ((GRAPH, 7), (STATE_HEATMAP, 4))), (8, ((SEQUENCE, 2), (GRADIENTS, 3))))),
-    Plan(((7, ((GRAPH, 7), (STATE_HEATMAP, 4))), (8, ((GRADIENTS, 1),)))),
+    Plan(((7, ((GRAPH, 3), (STATE_HEATMAP, 2))), (8, ((SEQUENCE, 2), (GRADIENTS, 3))))),
+    Plan(((7, ((GRAPH, 3), (STATE_HEATMAP, 2))), (8, ((GRADIENTS, 1),)))),
     Plan(((1, ((GRAPH, 3), (STATE_HEATMAP, 4), (GRADIENTS, 5))),)),
     Plan(((1, ((GRAPH, 2), (GRADIENTS, 3))),)),
     Plan(((7, ((GRAPH, 1),)), (8, ((GRADIENTS, 1),)))),
@@ -240,9 +241,9 @@ class Stage(QWidget):
         }
 
     def least_width(self, name: str) -> int:
-        """A panel's least width: its own minimum; a heatmap's image at least HEATMAP_PX
-        wide; the inputs and outputs as wide as their titles, which are their legends (a
-        narrower plot cuts them off)."""
+        """A panel's least width: its own minimum; a heatmap's image at least
+        HEATMAP_WIDTH_PX wide; the inputs and outputs as wide as their titles, which are
+        their legends (a narrower plot cuts them off)."""
         if name not in self._widths:
             self._widths[name] = self._measure_width(name)
         return self._widths[name]
@@ -266,8 +267,9 @@ class Stage(QWidget):
     def _measure_width(self, name: str) -> int:
         panel: Any = self.panels[name]
         least = panel.minimumSizeHint().width()
-        if name in (STATE_HEATMAP, GRADIENT_HEATMAP):  # the image as wide as it is tall
-            return max(least, HEATMAP_PX + plot_chrome(panel.plot, Qt.Orientation.Horizontal))
+        if name in (STATE_HEATMAP, GRADIENT_HEATMAP):
+            chrome = plot_chrome(panel.plot, Qt.Orientation.Horizontal)
+            return max(least, HEATMAP_WIDTH_PX + chrome)
         if name != SEQUENCE:
             return least
         titles = max(
