@@ -109,7 +109,9 @@ class MainWindow(QMainWindow):
     (Player), ``sweep`` (BackwardSweep), and the actions ``act_step``, ``act_back``,
     ``act_play``, ``act_reset``, ``act_backward``, ``act_unroll``, ``act_full_screen``,
     ``act_hide_controls``, ``act_quit``, ``act_keys``, ``act_about``, ``act_lab``; ``lab``
-    (the Lab model), ``lab_panel`` and ``pages`` (the tabs: the network, the gradient lab);
+    (the Lab model), ``lab_panel`` and ``pages`` (the tabs: the network, the panels it has
+    no room for while there are any, the gradient lab); ``stage`` (the network page, also
+    ``splitter``: which panels it shows, by priority, at legible sizes);
     ``document`` (what a file holds) and ``state`` (its WindowState, which the window
     follows); the controllers ``files``, ``autosave``, ``exporter``, ``lessons`` and
     ``presentation``.
@@ -503,7 +505,7 @@ class MainWindow(QMainWindow):
             index = pages.insertTab(pages.indexOf(self.stage) + 1, more, "")
         pages.setTabText(index, f"More panels ({len(hidden)})")
         pages.setTabToolTip(
-            index, "No room on this screen for: " + ", ".join(hidden) + " (here side by side)"
+            index, "No room on the network page of this screen for: " + ", ".join(hidden)
         )
 
     def _build_docks(self) -> None:
