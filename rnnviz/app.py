@@ -138,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     launched = os.environ.get(FIRST_PAINT_ENV)
     if launched is not None:
         _report_first_paint(window, float(launched) if launched else started)
-    window.show()
+    window.show_fitted()
     # Ctrl+C in the terminal quits (Python's own handler cannot run inside Qt's loop).
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     return app.exec()

@@ -355,3 +355,14 @@ def test_rendering_leaves_the_users_settings_alone(qtbot, tmp_path: Path, monkey
     ini = settings / "rnnviz.ini"
     assert "geometry" not in (ini.read_text() if ini.exists() else "")  # no layout saved
     assert not (settings / "autosave.rnnviz").exists()
+
+
+@pytest.mark.parametrize("size", [(1024, 768), (1280, 720)])
+def test_a_lesson_slide_renders_at_a_projectors_size(qtbot, tmp_path: Path, size) -> None:
+    """What the before-stop check draws: the window with a slide on a small projector."""
+    width, height = size
+    code, out = render(
+        tmp_path, "--size", f"{width}x{height}", "--scenario", "vanishing", "--slide", "3"
+    )
+    assert code == 0
+    assert read_png(out).shape[:2] == (height, width)

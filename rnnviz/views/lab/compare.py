@@ -105,8 +105,8 @@ class CompareView(QWidget):
 
         self.title = widget_style.title_label("vanilla RNN vs LSTM vs GRU: same inputs, same seed")
         self.badge = widget_style.badge_label()
-        self.info = QLabel()
-        self.legend = QLabel()
+        self.info = widget_style.WrappingLabel()
+        self.legend = widget_style.WrappingLabel()
         self.caption = QLabel()
         for label in (self.info, self.legend, self.caption):
             widget_style.set_font(label)

@@ -122,8 +122,7 @@ class TrainingView(QWidget):
         column.addStretch(1)
         panel = QWidget()
         panel.setLayout(column)
-        panel.setFixedWidth(350)
-        return panel
+        return widget_style.VerticalScroll(panel)
 
     # ---- verbs -----------------------------------------------------------------------
     def start(self) -> bool:

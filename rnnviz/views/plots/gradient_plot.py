@@ -7,15 +7,15 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import QVBoxLayout, QWidget
 
 from rnnviz.session import Change, Session
 from rnnviz.session.analysis import LOG_FLOOR, REGIME_TIP, Reach
 from rnnviz.views.binding import listen
 from rnnviz.views.look import plot_style, sizes, widget_style
 from rnnviz.views.look.appearance import appearance, colors
+from rnnviz.views.look.flow import FlowLayout
 from rnnviz.views.plots.curves import Curve
-from rnnviz.views.plots.flow import FlowLayout
 
 NORM = "‖dL/dh_t‖"  # the total gradient: what the optimiser gets
 LAST = "‖∂L_T/∂h_t‖"  # the last step's loss alone (drawn when the loss scores more steps)
@@ -99,9 +99,9 @@ class GradientPlot(QWidget):
         self.badge = widget_style.badge_label()
         self.badge.setToolTip(REGIME_TIP)
         self.exploded = widget_style.badge_label()
-        self.numbers = QLabel()
-        self.clipping = QLabel()
-        self.legend = tuple(QLabel() for _ in CURVES)
+        self.numbers = widget_style.WrappingLabel()
+        self.clipping = widget_style.WrappingLabel()
+        self.legend = tuple(widget_style.WrappingLabel() for _ in CURVES)
         for label in (self.numbers, self.clipping, *self.legend):
             widget_style.set_font(label)
             widget_style.set_text_color(label, "INK")
