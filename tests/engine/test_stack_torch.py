@@ -132,6 +132,15 @@ def test_depth_jacobian_matches_torch(cell, activation, layers, bidirectional):
             )
             want[k, t] = np.linalg.norm(J, 2)
     assert rel_err(result.depth_jacobian_norm, want) <= RTOL
+    # Within each direction of each layer: its own last step (T forward, 1 backward).
+    H = p.hidden_size
+    for k in range(layers):
+        for d in range(D):
+            hs = stepped.h[k][d]
+            last = hs[-1 if d == 0 else 0][0]
+            rows = [torch.autograd.grad(last[i], hs, retain_graph=True, allow_unused=True) for i in range(H)]
+            norms = [np.linalg.norm(np.stack([_dense(r[t], H) for r in rows]), 2) for t in range(T)]
+            assert rel_err(result.layers[k][d].jacobian_norm, np.array(norms)) <= RTOL, (k, d)
 
 
 def _dense(g, H: int) -> np.ndarray:

@@ -60,6 +60,7 @@ class Stepped:
     o: list[list[torch.Tensor]]
     y: torch.Tensor
     x: torch.Tensor
+    weights: dict[str, torch.Tensor]  # canonical names (StackParams.arrays()) → leaf tensors
 
 
 def _cell_fn(p: StackParams):
@@ -74,11 +75,18 @@ def _cell_fn(p: StackParams):
 
 
 def step_with_cells(
-    p: StackParams, inputs: np.ndarray, h0: np.ndarray, c0: np.ndarray | None
+    p: StackParams,
+    inputs: np.ndarray,
+    h0: np.ndarray,
+    c0: np.ndarray | None,
+    cuts: np.ndarray | None = None,
 ) -> Stepped:
+    """With ``cuts`` (truncation_cuts), every layer's state is detached at each boundary
+    between row t and t+1 where cuts[t], in both directions: truncated BPTT by hand."""
     step = _cell_fn(p)
+    weights = {name: as_torch(a, grad=True) for name, a in p.arrays().items()}
     if p.embedding is not None:
-        x = as_torch(p.embedding)[torch.tensor(inputs, dtype=torch.long)]
+        x = weights["embedding.weight"][torch.tensor(inputs, dtype=torch.long)]
     else:
         x = as_torch(inputs)
     T, D = x.shape[0], p.num_directions
@@ -86,13 +94,17 @@ def step_with_cells(
     hs, cs, os_ = [], [], []
     for k, dirs in enumerate(p.layers):
         h_k, c_k = [], []
-        for d, layer in enumerate(dirs):
-            w = [as_torch(getattr(layer, f), grad=True) for f in ("W_ih", "W_hh", "b_ih", "b_hh")]
+        for d in range(len(dirs)):
+            w = [weights["rnn." + recurrent_key(f, k, d)] for f in ("W_ih", "W_hh", "b_ih", "b_hh")]
             h = as_torch(h0[k * D + d][None])
             c = None if c0 is None else as_torch(c0[k * D + d][None])
             h_d: list = [None] * T
             c_d: list = [None] * T
             for t in range(T) if d == 0 else range(T - 1, -1, -1):
+                came_from = t - 1 if d == 0 else t  # the boundary crossed into row t
+                if cuts is not None and 0 <= came_from < T - 1 and cuts[came_from]:
+                    h = h.detach()
+                    c = None if c is None else c.detach()
                 h, c = step(below[t], h, c, *w)
                 h.retain_grad()
                 if c is not None:
@@ -105,5 +117,5 @@ def step_with_cells(
         cs.append(c_k)
         os_.append(o_k)
         below = o_k
-    y = torch.cat(below) @ as_torch(p.W_hy).T + as_torch(p.b_y)
-    return Stepped(hs, cs, os_, y, x)
+    y = torch.cat(below) @ weights["readout.weight"].T + weights["readout.bias"]
+    return Stepped(hs, cs, os_, y, x, weights)
