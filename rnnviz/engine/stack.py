@@ -63,9 +63,11 @@ def as_tokens(tokens: np.ndarray | list, vocab_size: int) -> np.ndarray:
         arr = arr[:, 0]
     if arr.ndim != 1:
         raise ValueError(f"tokens have shape {arr.shape}; expected (T,) token ids")
-    if arr.size and not np.issubdtype(arr.dtype, np.integer):
-        if not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)):
-            raise ValueError("tokens must be whole numbers (rows of the embedding)")
+    whole = np.issubdtype(arr.dtype, np.integer) or (
+        np.all(np.isfinite(arr)) and np.all(arr == np.round(arr))
+    )
+    if arr.size and not whole:
+        raise ValueError("tokens must be whole numbers (rows of the embedding)")
     ids = arr.astype(np.int64)
     if ids.size and (ids.min() < 0 or ids.max() >= vocab_size):
         bad = int(ids[(ids < 0) | (ids >= vocab_size)][0])

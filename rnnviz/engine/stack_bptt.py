@@ -230,4 +230,3 @@ def _exploded(
         exploded_in=where,
         valid=np.zeros(T, dtype=bool),
     )
-

@@ -83,7 +83,7 @@ class StackParams:
         for k, dirs in enumerate(self.layers):
             for d, layer in enumerate(dirs):
                 I = layer.W_ih.shape[1] if k == 0 else D * H
-                if k == 0 and width is not None and I != width:
+                if k == 0 and width is not None and width != I:
                     raise ValueError(
                         f"{recurrent_key('W_ih', k, d)} reads {I} inputs but the embedding "
                         f"has {width} columns"
@@ -230,10 +230,7 @@ def stack_from_arrays(
     layers = tuple(
         tuple(
             Layer(
-                **{
-                    field: arrays[RNN_PREFIX + recurrent_key(field, k, d)]
-                    for field, _ in _FIELDS
-                }
+                **{field: arrays[RNN_PREFIX + recurrent_key(field, k, d)] for field, _ in _FIELDS}
             )
             for d in range(num_directions)
         )

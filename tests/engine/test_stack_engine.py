@@ -57,8 +57,9 @@ def test_padding_row_gets_no_gradient_as_in_torch():
 
     rng = _rng("padding")
     base = init_stack("gru", 3, 4, 2, rng, num_layers=2, vocab_size=6)
-    p = StackParams(base.cell, base.activation, base.layers, base.W_hy, base.b_y,
-                    base.embedding, padding_idx=0)
+    p = StackParams(
+        base.cell, base.activation, base.layers, base.W_hy, base.b_y, base.embedding, padding_idx=0
+    )
     tokens = np.array([0, 3, 0, 5, 1, 0])
     targets = rng.standard_normal((6, 2))
     rnn, lin, emb = torch_modules(p)
@@ -100,14 +101,21 @@ def _nudged(p: StackParams, name: str, index: tuple, by: float) -> StackParams:
 
 @pytest.mark.parametrize(
     ("cell", "activation"),
-    [("vanilla", "tanh"), ("vanilla", "sigmoid"), ("vanilla", "linear"), ("vanilla", "relu"),
-     ("lstm", "tanh"), ("gru", "tanh")],
+    [
+        ("vanilla", "tanh"),
+        ("vanilla", "sigmoid"),
+        ("vanilla", "linear"),
+        ("vanilla", "relu"),
+        ("lstm", "tanh"),
+        ("gru", "tanh"),
+    ],
 )
 @pytest.mark.parametrize(("loss", "loss_at"), [("mse", "all"), ("xent", "last")])
 def test_gradients_equal_central_differences(cell, activation, loss, loss_at):
     rng = _rng("fd", cell, activation, loss)
-    p = init_stack(cell, 2, 3, 3, rng, num_layers=2, bidirectional=True, vocab_size=4,
-                   activation=activation)
+    p = init_stack(
+        cell, 2, 3, 3, rng, num_layers=2, bidirectional=True, vocab_size=4, activation=activation
+    )
     tokens = rng.integers(0, 4, 5)
     targets = rng.standard_normal((5, 3)) if loss == "mse" else rng.integers(0, 3, 5)
     grads = stack_bptt(stack_forward(p, tokens), targets, loss, loss_at).grads
@@ -132,8 +140,14 @@ def test_one_layer_is_the_single_layer_engine(cell, activation, truncate):
     want = bptt(forward(single, x), targets, truncate=truncate, clip=0.5, jacobians=True)
     got = stack_bptt(stack_forward(p, x), targets, truncate=truncate, clip=0.5, jacobians=True)
     assert got.loss == want.loss
-    names = {"W_ih": "rnn.weight_ih_l0", "W_hh": "rnn.weight_hh_l0", "b_ih": "rnn.bias_ih_l0",
-             "b_hh": "rnn.bias_hh_l0", "W_hy": "readout.weight", "b_y": "readout.bias"}
+    names = {
+        "W_ih": "rnn.weight_ih_l0",
+        "W_hh": "rnn.weight_hh_l0",
+        "b_ih": "rnn.bias_ih_l0",
+        "b_hh": "rnn.bias_hh_l0",
+        "W_hy": "readout.weight",
+        "b_y": "readout.bias",
+    }
     for field, name in names.items():
         np.testing.assert_allclose(got.grads[name], want.grads[field], rtol=1e-13, atol=1e-300)
     layer = got.layers[0][0]
@@ -148,8 +162,10 @@ def test_backward_direction_jacobian_runs_from_the_first_step():
     x = rng.standard_normal((10, 2))
     result = stack_bptt(stack_forward(p, x), np.zeros((10, 1)), jacobians=True)
     backward_only = init_params("vanilla", 2, 4, 1, rng).with_arrays(
-        W_ih=p.layers[0][1].W_ih, W_hh=p.layers[0][1].W_hh,
-        b_ih=p.layers[0][1].b_ih, b_hh=p.layers[0][1].b_hh,
+        W_ih=p.layers[0][1].W_ih,
+        W_hh=p.layers[0][1].W_hh,
+        b_ih=p.layers[0][1].b_ih,
+        b_hh=p.layers[0][1].b_hh,
     )
     want = jacobian_norms(forward(backward_only, x[::-1]))[0][::-1]  # (T,)
     np.testing.assert_allclose(result.layers[0][1].jacobian_norm, want, rtol=1e-13)
@@ -170,8 +186,7 @@ def test_depth_jacobian_fades_down_the_layers_of_a_contracting_stack():
 
 def test_forward_explosion_gives_zero_gradients_and_says_where():
     rng = _rng("explode")
-    p = init_stack("vanilla", 1, 4, 1, rng, num_layers=2, activation="linear",
-                   spectral_radius=1e6)
+    p = init_stack("vanilla", 1, 4, 1, rng, num_layers=2, activation="linear", spectral_radius=1e6)
     x = np.ones((400, 1))
     trace = stack_forward(p, x)
     assert trace.exploded_at is not None and np.isfinite(trace.y).all()
@@ -207,8 +222,10 @@ def test_token_and_shape_checks_name_the_problem():
         stack_forward(p, [0.5, 1])
     with pytest.raises(ValueError, match=r"initial state has shape \(1, 3\); expected \(2, 3\)"):
         stack_forward(p, [0, 1], h0=np.zeros((1, 3)))
-    bad = Layer(np.zeros((9, 5)), *(a for a in (p.layers[1][0].W_hh, p.layers[1][0].b_ih,
-                                                 p.layers[1][0].b_hh)))
+    bad = Layer(
+        np.zeros((9, 5)),
+        *(a for a in (p.layers[1][0].W_hh, p.layers[1][0].b_ih, p.layers[1][0].b_hh)),
+    )
     with pytest.raises(ValueError, match=r"weight_ih_l1 has shape \(9, 5\), expected \(9, 3\)"):
         StackParams("gru", "tanh", (p.layers[0], (bad,)), p.W_hy, p.b_y, p.embedding)
     assert p.describe() == "2-layer GRU, 3 units, embedding 4 × 2"

@@ -121,8 +121,12 @@ def test_depth_jacobian_matches_torch(cell, activation, layers, bidirectional):
     T, R = trace.T, top.shape[0]
     D = p.num_directions
     # Every h_t of every layer and direction: the total derivative, recurrence included.
-    wrt = [h for k in range(layers) for t in range(T) for d in range(D) for h in [stepped.h[k][d][t]]]
-    rows = [torch.autograd.grad(top[i], wrt, retain_graph=True, allow_unused=True) for i in range(R)]
+    wrt = [
+        h for k in range(layers) for t in range(T) for d in range(D) for h in [stepped.h[k][d][t]]
+    ]
+    rows = [
+        torch.autograd.grad(top[i], wrt, retain_graph=True, allow_unused=True) for i in range(R)
+    ]
     want = np.zeros((layers, T))
     for k in range(layers):
         for t in range(T):
@@ -138,7 +142,10 @@ def test_depth_jacobian_matches_torch(cell, activation, layers, bidirectional):
         for d in range(D):
             hs = stepped.h[k][d]
             last = hs[-1 if d == 0 else 0][0]
-            rows = [torch.autograd.grad(last[i], hs, retain_graph=True, allow_unused=True) for i in range(H)]
+            rows = [
+                torch.autograd.grad(last[i], hs, retain_graph=True, allow_unused=True)
+                for i in range(H)
+            ]
             norms = [np.linalg.norm(np.stack([_dense(r[t], H) for r in rows]), 2) for t in range(T)]
             assert rel_err(result.layers[k][d].jacobian_norm, np.array(norms)) <= RTOL, (k, d)
 

@@ -15,7 +15,9 @@ def as_torch(a: np.ndarray, grad: bool = False) -> torch.Tensor:
     return torch.tensor(np.ascontiguousarray(a), dtype=torch.float64, requires_grad=grad)
 
 
-def torch_modules(p: StackParams) -> tuple[torch.nn.Module, torch.nn.Linear, torch.nn.Module | None]:
+def torch_modules(
+    p: StackParams,
+) -> tuple[torch.nn.Module, torch.nn.Linear, torch.nn.Module | None]:
     """nn.RNN/LSTM/GRU, nn.Linear and nn.Embedding holding p's arrays, in float64."""
     kind = {"vanilla": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[p.cell]
     extra = {"nonlinearity": p.activation} if p.cell == "vanilla" else {}
