@@ -97,8 +97,8 @@ class StackParams:
                     got = getattr(layer, field).shape
                     if got != shape:
                         raise ValueError(
-                            f"{recurrent_key(field, k, d)} has shape {got}, expected {shape} "
-                            f"for a {self.cell} stack of hidden size {H}"
+                            f"{recurrent_key(field, k, d)} has shape {got}; expected {shape} "
+                            f"for {self.cell} with hidden size {H}"
                         )
         if self.W_hy.ndim != 2 or self.W_hy.shape[1] != D * H:
             raise ValueError(f"the readout has shape {self.W_hy.shape}, expected (O, {D * H})")

@@ -156,7 +156,8 @@ def _recurrent_layout(keys: list[str], fail: Fail) -> tuple[str, int, int]:
             for field in ("W_hh", "W_ih"):
                 key = prefix + recurrent_key(field, k, d)
                 if key not in found:
-                    raise fail(f"missing key {key!r} ({_WHAT[field]} of layer {k}{_DIR[d]})")
+                    where = f" of layer {k}{_DIR[d]}" if k or d else ""
+                    raise fail(f"missing key {key!r} ({_WHAT[field]}{where})")
     return prefix, num_layers, num_directions
 
 

@@ -226,6 +226,6 @@ def test_token_and_shape_checks_name_the_problem():
         np.zeros((9, 5)),
         *(a for a in (p.layers[1][0].W_hh, p.layers[1][0].b_ih, p.layers[1][0].b_hh)),
     )
-    with pytest.raises(ValueError, match=r"weight_ih_l1 has shape \(9, 5\), expected \(9, 3\)"):
+    with pytest.raises(ValueError, match=r"weight_ih_l1 has shape \(9, 5\); expected \(9, 3\)"):
         StackParams("gru", "tanh", (p.layers[0], (bad,)), p.W_hy, p.b_y, p.embedding)
     assert p.describe() == "2-layer GRU, 3 units, embedding 4 × 2"

@@ -71,8 +71,12 @@ def test_anything_a_reader_meets_becomes_its_one_line_refusal(
 
 def test_a_deeply_nested_lesson_is_refused_and_the_others_still_load(tmp_path: Path) -> None:
     (tmp_path / "deep.json").write_text(DEEP)
-    good = json.loads(Path(lessons.__file__).parents[2].joinpath(
-        "assets", "scenarios", "recurrence.json").read_text(encoding="utf-8"))
+    good = json.loads(
+        Path(lessons.__file__)
+        .parents[2]
+        .joinpath("assets", "scenarios", "recurrence.json")
+        .read_text(encoding="utf-8")
+    )
     (tmp_path / "good.json").write_text(json.dumps(good))
     scenarios, problems = load_folder(tmp_path)
     assert [s.name for s in scenarios] == ["good"]

@@ -139,8 +139,7 @@ BAD = {
     ),
     "layer width": (
         good(encoder__lstm__weight_ih_l1=np.zeros((16, 4))),
-        "encoder.lstm.weight_ih_l1 has shape (16, 4), expected (16, 8) for a lstm stack of "
-        "hidden size 4",
+        "encoder.lstm.weight_ih_l1 has shape (16, 4); expected (16, 8) for lstm with hidden size 4",
     ),
     "readout width": (
         good(fc__weight=np.zeros((2, 4))),
