@@ -28,3 +28,12 @@ def test_best_of_each_times_every_function_in_turns() -> None:
     times = best_of_each([lambda: calls.append("a"), lambda: calls.append("b")], repeats=3)
     assert len(times) == 2 and all(t >= 0 for t in times)
     assert calls == ["a", "b"] + ["a", "b"] * 3  # a warm-up each, then interleaved
+
+
+@pytest.mark.parametrize(("layers", "bidirectional"), [(1, False), (2, True)])
+def test_stack_case_gives_a_full_row(layers: int, bidirectional: bool) -> None:
+    from rnnviz.bench.stack import run_case as run_stack_case
+
+    row = run_stack_case("lstm", 20, 4, layers, bidirectional)
+    assert len(row) == 6 and row[:2] == ["lstm", "20x4"]
+    assert all(float(v) > 0 for v in row[3:5]) and row[5].endswith("x")
