@@ -229,3 +229,16 @@ def test_token_and_shape_checks_name_the_problem():
     with pytest.raises(ValueError, match=r"weight_ih_l1 has shape \(9, 5\); expected \(9, 3\)"):
         StackParams("gru", "tanh", (p.layers[0], (bad,)), p.W_hy, p.b_y, p.embedding)
     assert p.describe() == "2-layer GRU, 3 units, embedding 4 × 2"
+
+
+def test_float32_stacks_compute_in_float32_close_to_float64():
+    rng = _rng("float32")
+    p = init_stack("lstm", 3, 4, 2, rng, num_layers=2, bidirectional=True, vocab_size=5,
+                   dtype="float32")  # fmt: skip
+    tokens, targets = rng.integers(0, 5, 9), rng.standard_normal((9, 2))
+    low = stack_bptt(stack_forward(p, tokens), targets)
+    high = stack_bptt(stack_forward(p.astype("float64"), tokens), targets)
+    assert stack_forward(p, tokens).y.dtype == np.float32
+    for name, g in high.grads.items():
+        assert low.grads[name].dtype == np.float32
+        assert rel_err(low.grads[name], g) < 1e-5, name
