@@ -52,10 +52,14 @@ class Viewer:
         return self.session.run_backward()
 
     def close(self) -> None:
+        """Close the window and let Qt delete it; closing again does nothing."""
+        from PyQt6 import sip
+
         if self in _shown:
             _shown.remove(self)
-        self.window.close()
-        self.window.deleteLater()
+        if not sip.isdeleted(self.window):
+            self.window.close()
+            self.window.deleteLater()
 
 
 def show(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import types
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -15,9 +16,19 @@ from PyQt6.QtWidgets import QApplication, QLabel
 import rnnviz
 from rnnviz.engine.stack import stack_forward
 from rnnviz.engine.stack_params import init_stack
-from rnnviz.notebook import in_qt_notebook
+from rnnviz.notebook import Viewer, in_qt_notebook
 
 pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")
+
+
+@pytest.fixture
+def opened(qtbot) -> Iterator[list[Viewer]]:
+    """Viewers a test opens, closed (and deleted by Qt) after it, whatever happened."""
+    viewers: list[Viewer] = []
+    yield viewers
+    for viewer in viewers:
+        viewer.close()
+    qtbot.wait(1)  # let Qt delete them now, not during a later test
 
 
 def test_import_rnnviz_loads_neither_torch_nor_qt() -> None:
@@ -70,12 +81,12 @@ def status_text(window) -> str:
     return " ".join(label.text() for label in window.statusBar().findChildren(QLabel))
 
 
-def test_the_notebook_handle_steps_the_session_and_the_window_follows(qtbot) -> None:
+def test_the_notebook_handle_steps_the_session_and_the_window_follows(opened) -> None:
     rng = np.random.default_rng(2)
     p = init_stack("lstm", 2, 4, 1, rng, num_layers=3)
     x, y = rng.standard_normal((12, 2)), rng.standard_normal((12, 1))
     viewer = rnnviz.show(p, x, y, block=False)
-    qtbot.addWidget(viewer.window)
+    opened.append(viewer)
     assert viewer.window.isVisible()
     assert status_text(viewer.window) == (
         "Showing layer 3 of 3 (the top); its inputs are the outputs of layer 2."
@@ -91,28 +102,26 @@ def test_the_notebook_handle_steps_the_session_and_the_window_follows(qtbot) -> 
     result = viewer.backward()
     assert result is not None and viewer.session.gradients is result
     np.testing.assert_allclose(viewer.window.gradient_heatmap.image_item.image, result.dL_dh)
-    viewer.close()
 
 
-def test_under_percent_gui_qt_show_returns_at_once(qtbot, monkeypatch) -> None:
+def test_under_percent_gui_qt_show_returns_at_once(opened, monkeypatch) -> None:
     shell = types.SimpleNamespace(active_eventloop="qt6")
     fake = types.SimpleNamespace(get_ipython=lambda: shell)
     monkeypatch.setitem(sys.modules, "IPython", fake)
     assert in_qt_notebook()
     p = init_stack("gru", 1, 3, 1, np.random.default_rng(3))
     viewer = rnnviz.show(p)  # would never return if it ran the event loop itself
-    qtbot.addWidget(viewer.window)
+    opened.append(viewer)
     assert viewer.window.isVisible() and viewer.shows == "the whole network"
     assert status_text(viewer.window) == ""
-    viewer.close()
     shell.active_eventloop = None
     assert not in_qt_notebook()
 
 
-def test_from_a_script_show_blocks_until_the_window_closes(qtbot) -> None:
+def test_from_a_script_show_blocks_until_the_window_closes(opened) -> None:
     QTimer.singleShot(300, QApplication.closeAllWindows)
     viewer = rnnviz.show(init_stack("vanilla", 1, 3, 1, np.random.default_rng(4)), block=True)
-    qtbot.addWidget(viewer.window)
+    opened.append(viewer)
     assert not viewer.window.isVisible()
 
 
