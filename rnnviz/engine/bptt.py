@@ -411,11 +411,11 @@ def layer_backward(trace: ForwardTrace, dy: np.ndarray, cuts: np.ndarray) -> Lay
         if chain.dC_future is not None and bad is None:
             dc_norm = row_norms(total_cell_grad(chain.ctx, chain.dH, chain.dC_future))
         return LayerBackward(
-            dL_dh=np.ascontiguousarray(chain.dH),
+            dL_dh=chain.dH,  # rows last step first in memory, as in bptt: no copy
             dL_dh_norm=norms.dH,
             dL_dc_norm=dc_norm,
             dW_hh_contrib=norms.dhp * row_norms(trace.h_all[:-1]),
-            dxp=np.ascontiguousarray(chain.dxp),
+            dxp=chain.dxp,
             grads=raw,
             exploded_row=bad,
         )
