@@ -31,10 +31,10 @@ from rnnviz.io import (
     WeightFileError,
     default_names,
     load_sequence,
-    load_weights,
     save_weights,
     to_state_dict,
 )
+from rnnviz.io.stack_weights import load_stack_weights
 
 REPO = Path(rnnviz.__file__).resolve().parents[1]
 PREFIXED = default_names("encoder.", "head.")
@@ -472,8 +472,13 @@ def saved(path: Path) -> Path:
 BAD_WEIGHT_FILES = {
     "missing key": lambda d: npz_with(d / "w.npz", readout__weight=None),
     "shape": lambda d: npz_with(d / "w.npz", rnn__bias_hh_l0=np.zeros(5)),
-    "multi-layer": lambda d: npz_with(d / "w.npz", rnn__weight_hh_l1=np.zeros((12, 3))),
-    "bidirectional": lambda d: npz_with(d / "w.npz", rnn__weight_hh_l0_reverse=np.zeros((12, 3))),
+    "layer without input weights": lambda d: npz_with(
+        d / "w.npz", rnn__weight_hh_l1=np.zeros((12, 3))
+    ),
+    "direction without input weights": lambda d: npz_with(
+        d / "w.npz", rnn__weight_hh_l0_reverse=np.zeros((12, 3))
+    ),
+    "projection": lambda d: npz_with(d / "w.npz", rnn__weight_hr_l0=np.zeros((2, 3))),
     "non-finite": lambda d: npz_with(d / "w.npz", readout__bias=np.array([np.nan])),
     "object array": lambda d: npz_with(d / "w.npz", readout__bias=np.array([None], dtype=object)),
     "truncated npz": lambda d: corrupt(saved(d / "w.npz")),
@@ -493,7 +498,7 @@ def test_bad_weight_file_prints_the_loaders_line_and_exits_2(
     folder.mkdir()
     path = BAD_WEIGHT_FILES[case](folder)
     with pytest.raises(WeightFileError) as excinfo:  # the message itself is tested in tests/io
-        load_weights(path)
+        load_stack_weights(path)
     code, stdout, stderr = run_cli(
         capsys, "--weights", path, "--inputs", files["x"], "--json", files["out"]
     )

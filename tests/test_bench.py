@@ -48,3 +48,12 @@ def test_the_machine_line_says_the_load() -> None:
     from rnnviz.bench.machine import machine_line
 
     assert "cores" in machine_line() and "load average" in machine_line()
+
+
+@pytest.mark.parametrize(("layers", "bidirectional"), [(1, False), (2, True)])
+def test_stack_case_gives_a_full_row(layers: int, bidirectional: bool) -> None:
+    from rnnviz.bench.stack import run_case as run_stack_case
+
+    row = run_stack_case("lstm", 20, 4, layers, bidirectional)
+    assert len(row) == 6 and row[:2] == ["lstm", "20x4"]
+    assert all(float(v) > 0 for v in row[3:5]) and row[5].endswith("x")

@@ -405,3 +405,54 @@ def _exploded(
         exploded_in=where,
         valid=valid,
     )
+
+
+@dataclass(frozen=True, eq=False)
+class LayerBackward:
+    """One layer's backward pass driven by a given dL/dy_t, not a loss: a layer in a stack.
+
+    Per-step rows are in the order of the layer's own steps. ``exploded_row`` is the row where
+    the chain or a weight gradient's sum stopped being finite, in the order of computation
+    (then nothing else here is meaningful), or None.
+    """
+
+    dL_dh: np.ndarray  # (T, H) total dL/dh_t
+    dL_dh_norm: np.ndarray  # (T,)
+    dL_dc_norm: np.ndarray | None  # (T,) LSTM only
+    dW_hh_contrib: np.ndarray  # (T,)
+    dxp: np.ndarray  # (T, G*H) dL/d(W_ih x_t + b_ih): dL/dx_t = dxp @ W_ih
+    grads: dict[str, np.ndarray]  # W_ih, W_hh, b_ih, b_hh, and the reader's W_hy, b_y
+    exploded_row: int | None
+
+
+def layer_backward(trace: ForwardTrace, dy: np.ndarray, cuts: np.ndarray) -> LayerBackward:
+    """BPTT through one layer whose outputs y_t = W_hy h_t + b_y (the trace's readout, which
+    may be an identity) receive dL/dy_t = ``dy`` from outside; ``cuts`` as truncation_cuts.
+
+    The same stages as ``bptt``, without the loss and clipping: rnnviz/engine/stack_bptt.py
+    runs it once per layer and direction, from the top layer down.
+    """
+    T = trace.T
+    scored = np.flatnonzero(np.any(dy != 0, axis=1))  # steps that receive a gradient
+    with np.errstate(all="ignore"):
+        chain = _backward_chain(trace, dy, cuts, int(scored[0]) if scored.size else T)
+        norms = _chain_norms(chain)
+        bad = _first_nonfinite_row(norms)
+        raw: dict[str, np.ndarray] = {}
+        if bad is None:
+            _flush_faint_rows(chain, norms)
+            h_prev = trace.h_all[:-1]  # (T, H)
+            raw = _weight_gradients(trace.x, h_prev, trace.h, chain, dy)
+            bad = _overflowed_sum_row(trace.x, h_prev, norms, raw)
+        dc_norm = None
+        if chain.dC_future is not None and bad is None:
+            dc_norm = row_norms(total_cell_grad(chain.ctx, chain.dH, chain.dC_future))
+        return LayerBackward(
+            dL_dh=chain.dH,  # rows last step first in memory, as in bptt: no copy
+            dL_dh_norm=norms.dH,
+            dL_dc_norm=dc_norm,
+            dW_hh_contrib=norms.dhp * row_norms(trace.h_all[:-1]),
+            dxp=chain.dxp,
+            grads=raw,
+            exploded_row=bad,
+        )

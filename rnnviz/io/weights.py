@@ -122,7 +122,7 @@ def from_state_dict(
             f"{limits.MAX_HIDDEN:,}"
         )
     values = {
-        f: _as_float64(names[f], arrays[names[f]], fail) for f in names if f not in zero_filled
+        f: as_float64(names[f], arrays[names[f]], fail) for f in names if f not in zero_filled
     }
     cell, H = _cell_and_hidden_size(names["W_hh"], values["W_hh"], fail)
     G = GATES[cell]
@@ -175,7 +175,8 @@ def _absent_biases(
     return absent
 
 
-def _as_float64(key: str, array: np.ndarray, fail: Callable[[str], WeightFileError]) -> np.ndarray:
+def as_float64(key: str, array: np.ndarray, fail: Callable[[str], WeightFileError]) -> np.ndarray:
+    """The array as float64, or ``fail`` when it is not floating-point or not finite."""
     arr = np.asarray(array)
     if not np.issubdtype(arr.dtype, np.floating):
         raise fail(f"{key} has dtype {arr.dtype}; weights must be floating-point numbers")
@@ -230,6 +231,12 @@ def _load_weights(
     path: str | os.PathLike[str], activation: str = "tanh", dtype: str = "float64"
 ) -> LoadedWeights:
     """Read a weight file (.npz, .safetensors, .pt, .pth); raise WeightFileError if unusable."""
+    return from_state_dict(read_arrays(path), activation, dtype, source=str(path))
+
+
+def read_arrays(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
+    """Every named array in a weight file, as the file holds it; WeightFileError if the file
+    cannot be read (call it inside ``refusing``, as the loaders do)."""
     path = Path(path)
 
     def fail(problem: str) -> WeightFileError:
@@ -247,16 +254,20 @@ def _load_weights(
     except limits.LimitError as err:
         raise fail(str(err)) from None
     try:
-        arrays = reader(path, fail)
+        return reader(path, fail)
     except OSError as err:
         raise fail(f"cannot read it ({err.strerror or err})") from None
-    return from_state_dict(arrays, activation, dtype, source=str(path))
 
 
 def save_weights(
     path: str | os.PathLike[str], params: Params, names: Mapping[str, str] | None = None
 ) -> None:
     """Write ``params`` under ``names`` (default ``rnn.*`` and ``readout.*``); format by suffix."""
+    write_arrays(path, to_state_dict(params, names))
+
+
+def write_arrays(path: str | os.PathLike[str], arrays: Mapping[str, np.ndarray]) -> None:
+    """Write named arrays as a state_dict; the format follows the suffix."""
     path = Path(path)
 
     def fail(problem: str) -> WeightFileError:
@@ -266,7 +277,7 @@ def save_weights(
     if writer is None:
         raise fail(_unknown_suffix(path))
     try:
-        writer(path, to_state_dict(params, names), fail)
+        writer(path, {k: np.ascontiguousarray(a) for k, a in arrays.items()}, fail)
     except OSError as err:
         raise fail(f"cannot write it ({err.strerror or err})") from None
 

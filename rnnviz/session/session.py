@@ -47,6 +47,7 @@ _STATE = (
     "gradients",
     "selected",
     "sweep",
+    "_given_targets",
 )
 
 
@@ -127,6 +128,9 @@ class Session:
         self.selected: int | None = None
         self.sweep: int | None = None
         self._emitted = 0  # how many times ``changed`` was emitted (see _atomic)
+        # Targets given with the inputs (set_params), kept with the very sequence they
+        # belong to: once the inputs are replaced, they no longer apply.
+        self._given_targets: tuple[np.ndarray, np.ndarray] | None = None
         self._load_preset_sequence()
         self._build_network()
         self._rnn = RNN(self.params)
@@ -148,7 +152,11 @@ class Session:
 
     @property
     def loss(self) -> str:
-        """Cross-entropy over the vocabulary for text, mean squared error otherwise."""
+        """Cross-entropy over the vocabulary for text, or for given class targets; mean
+        squared error otherwise."""
+        given = self._targets_given()
+        if given is not None:
+            return "mse" if given.ndim == 2 else "xent"
         text = self.config.encoding == "text" and self.params.output_size == len(self.vocab)
         return "xent" if text else "mse"
 
@@ -359,13 +367,22 @@ class Session:
             self.selected = selected
 
     @_atomic
-    def set_params(self, params: Params, sequence: np.ndarray | str | None = None) -> None:
-        """Use given weights (imported or trained), optionally with the inputs to feed them.
+    def set_params(
+        self,
+        params: Params,
+        sequence: np.ndarray | str | None = None,
+        targets: np.ndarray | None = None,
+    ) -> None:
+        """Use given weights (imported or trained), optionally with the inputs to feed them
+        and their ``targets``: (N, O) numbers for mean squared error, or (N,) whole class
+        indices for cross-entropy. Without targets the output echoes the input (targets_for).
 
         The input encoding follows the weights' input size (text needs a text whose
         vocabulary has exactly that many characters). The ρ setting shows the weights' ρ, and
         moving it rescales these weights. Fed steps are replayed when the inputs still fit.
         """
+        if targets is not None and sequence is None:
+            raise InputError("targets need the inputs they belong to")
         with self._verb():
             rho = analysis.spectra(params).rho
             changes: dict[str, object] = {
@@ -405,6 +422,9 @@ class Session:
                 self.sequence = rows
             elif self.sequence.shape[1] != params.input_size:
                 self.sequence = np.zeros((config.sequence_length, params.input_size))
+            self._given_targets = None
+            if targets is not None:
+                self._given_targets = (self.sequence, _given(targets, self.sequence, params))
             self._replay()
 
     def run_backward(self) -> BPTTResult | None:
@@ -569,13 +589,21 @@ class Session:
             self._base_spectra_of = self._base_params
         return self._base_spectra
 
+    def _targets_given(self) -> np.ndarray | None:
+        given = self._given_targets
+        return given[1] if given is not None and given[0] is self.sequence else None
+
     def targets_for(self, t: int) -> np.ndarray:
-        """Targets for the first t steps: y_t should reproduce x_{t−lag}.
+        """Targets for the first t steps: the ones given with the inputs (set_params), else
+        y_t should reproduce x_{t−lag}.
 
         Before the sequence starts the target is 0 (class 0 for text). Weights whose output
         size differs from the input size (imported ones) have no echo to learn: their
         target is 0, so the loss measures the outputs' size.
         """
+        given = self._targets_given()
+        if given is not None:
+            return given[:t]
         lag, n_out = self.config.target_lag, self.params.output_size
         x = self.sequence[:t]  # (t, I)
         if self.config.encoding == "text" and n_out == len(self.vocab):
@@ -587,3 +615,17 @@ class Session:
         if n_out == x.shape[1]:
             out[lag:] = x[: max(t - lag, 0)]
         return out
+
+
+def _given(targets: np.ndarray, sequence: np.ndarray, params: Params) -> np.ndarray:
+    """Targets checked against the inputs and the readout: (N, O) floats, or (N,) classes."""
+    arr = np.asarray(targets)
+    N, O = sequence.shape[0], params.output_size
+    if arr.ndim == 1 and np.issubdtype(arr.dtype, np.integer):
+        if arr.shape != (N,) or arr.min(initial=0) < 0 or arr.max(initial=0) >= O:
+            raise InputError(f"class targets must be {N} whole numbers in 0..{O - 1}")
+        return arr.astype(np.int64)
+    arr = arr.astype(float).reshape(N, -1) if arr.size == N * O else arr
+    if arr.shape != (N, O) or not np.isfinite(arr).all():
+        raise InputError(f"targets have shape {np.shape(targets)}; expected ({N}, {O}) numbers")
+    return arr

@@ -185,10 +185,11 @@ class SequencePlot(QWidget):
         # Values too large for any axis (≈ 1e308) are drawn at its edge, and said to be.
         seq, big_in = plot_style.clamp_to_plot(self._per_step(s.sequence))  # (N, n)
         trace = s.trace
-        outputs, big_out = plot_style.clamp_to_plot(self._per_step(trace.y))  # (t, n)
+        outputs, big_out = plot_style.clamp_to_plot(self._per_step(trace.y))  # (t, n_out)
+        # Class targets (text, or given as class indices) are one number per step.
         targets, big_target = plot_style.clamp_to_plot(
-            self._per_step(s.targets, classes=text)
-        )  # (t, n)
+            self._per_step(s.targets, classes=text or s.targets.ndim == 1)
+        )  # (t, ·)
         self._mark_clamped((big_in, big_out or big_target))
         valid = trace.valid  # (t,) outputs after an overflow are not data
         for i in range(seq.shape[1]):
@@ -197,8 +198,12 @@ class SequencePlot(QWidget):
             # Upcoming starts at the last fed step so the faint line continues the solid one.
             start = max(t - 1, 0) if t < N else N
             self.curves["upcoming" + sx].setData(steps[start:], seq[start:, i])
-            self.curves["output" + sx].setData(steps[:t][valid], outputs[valid, i])
-            self.curves["target" + sx].setData(steps[:t], targets[:, i])
+            # A network with fewer outputs than inputs (imported, or shown by rnnviz.show)
+            # has no output i to draw beside input i.
+            out_i = outputs[valid, i] if i < outputs.shape[1] else np.zeros(0)
+            self.curves["output" + sx].setData(steps[:t][valid][: out_i.size], out_i)
+            target_i = targets[:, i] if i < targets.shape[1] else np.zeros(0)
+            self.curves["target" + sx].setData(steps[: target_i.size], target_i)
         self._set_ranges(seq, outputs[valid], targets, max(N, t, 1), text)
         self._on_selection_changed()
 
