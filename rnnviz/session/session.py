@@ -205,8 +205,10 @@ class Session:
         with self._verb():
             rows = self.parse(text)
             self.sequence = np.vstack([self.sequence[: self.t], rows])  # (t+k, I)
-            for _ in range(rows.shape[0]):
-                self._advance()
+            # One forward pass and one trace for all k steps: a trace per step copies the
+            # whole history each time, and 10,000 pasted numbers took minutes.
+            self._rnn.run(rows)
+            self._after_step()
             return rows.shape[0]
 
     def parse(self, text: str) -> np.ndarray:
