@@ -10,6 +10,10 @@ if sys.argv[1:2] == ["frames"]:
     from rnnviz.bench.frames import main
 
     raise SystemExit(main(sys.argv[2:]))
+elif sys.argv[1:2] == ["soak"]:
+    from rnnviz.bench.soak import main
+
+    raise SystemExit(main(sys.argv[2:]))
 elif sys.argv[1:2] == ["stalls"]:
     from rnnviz.bench.stalls import main
 
