@@ -107,15 +107,11 @@ def soak(
 
 
 def soak_rows(steps: int = STEPS, cycles: int = CYCLES) -> list[list[str]]:
-    from PyQt6.QtWidgets import QApplication
-
+    from rnnviz.bench.offscreen import bench_app
     from rnnviz.session import Session, SessionConfig
-    from rnnviz.views.look import theme
     from rnnviz.views.window.main_window import MainWindow
 
-    app = QApplication.instance() or QApplication(["rnnviz-bench"])
-    assert isinstance(app, QApplication)
-    theme.apply(app)
+    _app = bench_app()  # held: the application lives as long as a reference to it
     window = MainWindow(Session(SessionConfig(sequence_length=SEQUENCE)), persistent=False)
     window.resize(*WINDOW)
     window.show()
@@ -127,7 +123,7 @@ def soak_rows(steps: int = STEPS, cycles: int = CYCLES) -> list[list[str]]:
     )
     for name, action, count, block in runs:
         rows = soak(window, action, count, block)
-        first_done, first_s, warm_rss = rows[0]
+        _, first_s, warm_rss = rows[0]
         _, last_s, end_rss = rows[-1]
         growth = (end_rss - warm_rss) / warm_rss if warm_rss else 0.0
         slower = last_s / first_s - 1

@@ -165,15 +165,11 @@ def cases(session_file: Path) -> list[Case]:
 
 
 def stall_rows(only: str = "") -> list[list[str]]:
-    from PyQt6.QtWidgets import QApplication
-
+    from rnnviz.bench.offscreen import bench_app
     from rnnviz.session import Session, SessionConfig
-    from rnnviz.views.look import theme
     from rnnviz.views.window.main_window import MainWindow
 
-    app = QApplication.instance() or QApplication(["rnnviz-bench"])
-    assert isinstance(app, QApplication)
-    theme.apply(app)
+    app = bench_app()
     session_file = _long_session_file()
     session = Session(SessionConfig(hidden_size=HIDDEN, sequence_length=LENGTH))
     session.seek(LENGTH)
