@@ -128,9 +128,7 @@ def soak_rows(steps: int = STEPS, cycles: int = CYCLES) -> list[list[str]]:
         growth = (end_rss - warm_rss) / warm_rss if warm_rss else 0.0
         slower = last_s / first_s - 1
         for done, seconds, rss in rows:
-            table.append(
-                [name, f"{done:,}", f"{seconds / block * 1e3:.2f}", f"{rss:.1f}", "", ""]
-            )
+            table.append([name, f"{done:,}", f"{seconds / block * 1e3:.2f}", f"{rss:.1f}", "", ""])
         table.append(
             [
                 name,
