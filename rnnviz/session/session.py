@@ -11,6 +11,7 @@ import contextlib
 import enum
 import functools
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import TypeVar
 
 import numpy as np
@@ -25,6 +26,7 @@ from rnnviz.engine import (
     init_params,
     with_spectral_radius,
 )
+from rnnviz.engine.progress import Steps
 from rnnviz.engine.spectral import gate_spectra
 from rnnviz.session import analysis
 from rnnviz.session.config import SessionConfig, draws_new_network
@@ -46,6 +48,19 @@ _STATE = (
     "selected",
     "sweep",
 )
+
+
+@dataclass(frozen=True, eq=False)
+class Backward:
+    """A backward pass computed away from the session, with what it was computed from."""
+
+    trace: ForwardTrace
+    config: SessionConfig
+    result: BPTTResult
+
+
+def _backward(trace: ForwardTrace, targets: np.ndarray, loss: str, c: SessionConfig) -> BPTTResult:
+    return bptt(trace, targets, loss=loss, loss_at=c.loss_at, truncate=c.truncate, clip=c.clip)
 
 
 def _atomic(verb: F) -> F:
@@ -398,17 +413,31 @@ class Session:
         with self._verb():
             if self.t == 0:
                 return None
-            c = self.config
-            self.gradients = bptt(
-                self.trace,
-                self.targets,
-                loss=self.loss,
-                loss_at=c.loss_at,
-                truncate=c.truncate,
-                clip=c.clip,
-            )
+            self.gradients = _backward(self.trace, self.targets, self.loss, self.config)
             self.sweep = None
             return self.gradients
+
+    def backward_steps(self) -> Steps[Backward]:
+        """``run_backward`` as a generator for a worker thread (seconds at 5000 steps of 256
+        units); ``set_backward`` stores what it returns. It reads the session now: nothing
+        the session does while it runs reaches it."""
+        trace, targets, loss, config = self.trace, self.targets, self.loss, self.config
+
+        def steps() -> Steps[Backward]:
+            yield 0, 1
+            return Backward(trace, config, _backward(trace, targets, loss, config))
+
+        return steps()
+
+    def set_backward(self, backward: Backward) -> bool:
+        """Store a pass from ``backward_steps``; False (nothing changes) when the steps or
+        the settings changed since it began, so it no longer describes them."""
+        with self._verb():
+            if backward.trace is not self._trace or backward.config != self.config:
+                return False
+            self.gradients = backward.result
+            self.sweep = None
+            return True
 
     def set_sweep(self, step: int | None) -> None:
         """Move the backward animation's cursor (step T down to 1), or end it with None."""
