@@ -26,7 +26,7 @@ from rnnviz.engine import (
     init_params,
     with_spectral_radius,
 )
-from rnnviz.engine.progress import Steps
+from rnnviz.engine.progress import Steps, run_to_end
 from rnnviz.engine.spectral import gate_spectra
 from rnnviz.session import analysis
 from rnnviz.session.config import SessionConfig, draws_new_network
@@ -57,6 +57,16 @@ class Backward:
     trace: ForwardTrace
     config: SessionConfig
     result: BPTTResult
+
+
+@dataclass(frozen=True, eq=False)
+class ReachOf:
+    """How far the last step's loss reaches back, with what it was computed from."""
+
+    trace: ForwardTrace
+    config: SessionConfig
+    spectra: analysis.Spectra
+    reach: analysis.Reach
 
 
 def _backward(trace: ForwardTrace, targets: np.ndarray, loss: str, c: SessionConfig) -> BPTTResult:
@@ -124,9 +134,7 @@ class Session:
         self._base_params: Params | None = None
         self.params: Params
         self.gradients: BPTTResult | None = None
-        # Reach of the last step's loss, with what it was computed from (trace, config, spectra).
-        self._reach: tuple[ForwardTrace, SessionConfig, analysis.Spectra, analysis.Reach] | None
-        self._reach = None
+        self._reach: ReachOf | None = None  # the last step's loss, with what it came from
         self._base_spectra: list[tuple[float, float]] = []
         self._base_spectra_of: Params | None = None
         self.selected: int | None = None
@@ -174,26 +182,48 @@ class Session:
         only there and the backward pass has run)."""
         if self.t == 0:
             return None
+        cached = self.cached_reach()
+        if cached is not None:
+            return cached
+        computed = run_to_end(self.reach_steps())
+        self.keep_reach(computed)
+        return computed.reach
+
+    def cached_reach(self) -> analysis.Reach | None:
+        """``reach`` if it is already computed for the current steps and settings, else None."""
         cached = self._reach
-        if (
-            cached is not None
-            and cached[0] is self._trace
-            and cached[1] == self.config
-            and cached[2] is self._spectra
-        ):
-            return cached[3]
-        c = self.config
-        reach = analysis.reach(
-            self.trace,
-            self.targets,
-            self.loss,
-            c.loss_at,
-            c.truncate,
-            self._spectra,
-            self.gradients,
-        )
-        self._reach = (self._trace, c, self._spectra, reach)
-        return reach
+        if cached is not None and self._is_current(cached.trace, cached.config, cached.spectra):
+            return cached.reach
+        return None
+
+    def reach_steps(self) -> Steps[ReachOf]:
+        """``reach`` as a generator for a worker thread (a backward pass: seconds at 5000
+        steps of 256 units); ``keep_reach`` stores what it returns. It reads the session
+        now: nothing the session does while it runs reaches it."""
+        trace, targets, loss, c, spectra = (
+            self._trace, self.targets, self.loss, self.config, self._spectra
+        )  # fmt: skip
+        total = self.gradients
+
+        def steps() -> Steps[ReachOf]:
+            yield 0, 1
+            found = analysis.reach(trace, targets, loss, c.loss_at, c.truncate, spectra, total)
+            return ReachOf(trace, c, spectra, found)
+
+        return steps()
+
+    def keep_reach(self, computed: ReachOf) -> bool:
+        """Keep a reach from ``reach_steps`` for ``reach`` to return; False (dropped) when
+        the steps or settings changed since it began."""
+        if not self._is_current(computed.trace, computed.config, computed.spectra):
+            return False
+        self._reach = computed
+        return True
+
+    def _is_current(
+        self, trace: ForwardTrace, config: SessionConfig, spectra: analysis.Spectra
+    ) -> bool:
+        return trace is self._trace and config == self.config and spectra is self._spectra
 
     @property
     def selected_step(self) -> int | None:
