@@ -103,9 +103,12 @@ class CompareView(QWidget):
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setEnabled(False)
         self.progress = QProgressBar()
-        self.progress.setFormat("%v / %m cells compared")
+        self.progress.setFormat("%v / %m cells")
         self.progress.setRange(0, 3)
         self.progress.setValue(0)
+        self.progress.setMinimumWidth(
+            self.progress.fontMetrics().horizontalAdvance("3 / 3 cells") * 2
+        )
 
         self.layout_widget, self.norm_plot, self.gate_plot = plot_style.stacked_plots(3, 2)
         self._setup_plots()
