@@ -19,14 +19,18 @@ def _drop_notice(kind: QtMsgType, context: QMessageLogContext, message: str | No
 
 
 def bench_app() -> QApplication:
-    """The QApplication (made once), themed as the app is; Qt's other messages still print."""
+    """The QApplication, themed as the app is. One made here drops the offscreen notices
+    (Qt's other messages still print); one that exists already (a test's) keeps its own
+    message handling."""
     from PyQt6.QtCore import qInstallMessageHandler
     from PyQt6.QtWidgets import QApplication
 
     from rnnviz.views.look import theme
 
-    app = QApplication.instance() or QApplication(["rnnviz-bench"])
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(["rnnviz-bench"])
+        qInstallMessageHandler(_drop_notice)
     assert isinstance(app, QApplication)
     theme.apply(app)
-    qInstallMessageHandler(_drop_notice)
     return app
