@@ -19,9 +19,9 @@ def _drop_notice(kind: QtMsgType, context: QMessageLogContext, message: str | No
 
 
 def bench_app() -> QApplication:
-    """The QApplication, themed as the app is. One made here drops the offscreen notices
+    """The QApplication. One made here looks like the app and drops the offscreen notices
     (Qt's other messages still print); one that exists already (a test's) keeps its own
-    message handling."""
+    look and message handling."""
     from PyQt6.QtCore import qInstallMessageHandler
     from PyQt6.QtWidgets import QApplication
 
@@ -30,7 +30,7 @@ def bench_app() -> QApplication:
     app = QApplication.instance()
     if app is None:
         app = QApplication(["rnnviz-bench"])
+        theme.apply(app)
         qInstallMessageHandler(_drop_notice)
     assert isinstance(app, QApplication)
-    theme.apply(app)
     return app
