@@ -407,6 +407,10 @@ BAD_ARGUMENTS = {
                     "size 4 (classes 0..3)"),
     "xent columns": ("--hidden-size 3 --inputs {x} --targets {y2} --loss xent",
                      "{y2}: 2 values per row; --loss xent needs one class index per row"),
+    "hidden 4096": ("--hidden-size 4096 --inputs {x} --targets {y}",
+                    "hidden size 4096 over 6 steps is beyond analyze's limit (hidden_size^3 * "
+                    "(steps + 30) <= 4e+10, about a minute of work): use a smaller network or "
+                    "fewer steps"),
     "lstm relu": ("--hidden-size 3 --cell lstm --activation relu --inputs {x}",
                   "the lstm cell has fixed nonlinearities; activation must be tanh"),
     "weights relu": ("--weights {w} --activation relu --inputs {x}",
@@ -708,3 +712,15 @@ def test_the_gradient_panels_numbers_are_the_windows(
     np.testing.assert_array_equal(report["saturated_fraction"], Lab(s).saturation().fraction)
     s.run_backward()  # and the badge after B is the same
     assert s.regime.text == regime["text"]
+
+
+def test_the_limits_examples_in_help_follow_its_formula() -> None:
+    from rnnviz.commands.analyze import DESCRIPTION, MAX_WORK, WORK_EXTRA_STEPS
+
+    def longest(hidden: int) -> int:
+        return int(MAX_WORK // hidden**3) - WORK_EXTRA_STEPS
+
+    text = " ".join(DESCRIPTION.split())
+    for hidden in (256, 512, 1024):
+        assert f"H = {hidden} up to {longest(hidden):,}" in text
+    assert longest(2048) < 1 and "H = 2048 and larger are refused" in text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
@@ -57,3 +59,30 @@ def test_stack_case_gives_a_full_row(layers: int, bidirectional: bool) -> None:
     row = run_stack_case("lstm", 20, 4, layers, bidirectional)
     assert len(row) == 6 and row[:2] == ["lstm", "20x4"]
     assert all(float(v) > 0 for v in row[3:5]) and row[5].endswith("x")
+
+
+def test_the_stall_probe_sees_a_blocked_event_loop(qtbot) -> None:
+    from PyQt6.QtCore import QTimer
+
+    from rnnviz.bench.stalls import StallProbe
+
+    probe = StallProbe()
+    probe.start()
+    QTimer.singleShot(20, lambda: time.sleep(0.15))  # the GUI thread blocked for 150 ms
+    qtbot.wait(300)
+    probe.stop()
+    assert probe.largest_ms >= 150
+
+
+@pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")
+def test_soak_gives_a_row_per_block_and_a_growth_row(qtbot) -> None:
+    from rnnviz.bench.soak import soak_rows
+
+    rows = soak_rows(steps=4, cycles=1)
+    assert [r[:2] for r in rows] == [
+        ["autoplay steps", "4"],
+        ["autoplay steps", "growth"],
+        ["change cycles", "1"],
+        ["change cycles", "growth"],
+    ]
+    assert all(float(r[3]) > 0 for r in rows if r[1] != "growth")  # RSS, MB

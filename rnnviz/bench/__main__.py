@@ -14,6 +14,14 @@ elif sys.argv[1:2] == ["stack"]:
     from rnnviz.bench.stack import main
 
     raise SystemExit(main(sys.argv[2:]))
+elif sys.argv[1:2] == ["soak"]:
+    from rnnviz.bench.soak import main
+
+    raise SystemExit(main(sys.argv[2:]))
+elif sys.argv[1:2] == ["stalls"]:
+    from rnnviz.bench.stalls import main
+
+    raise SystemExit(main(sys.argv[2:]))
 elif sys.argv[1:2] == ["adding"]:
     from rnnviz.bench.adding import main
 

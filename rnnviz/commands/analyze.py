@@ -184,9 +184,23 @@ STACKS (several layers, two directions, or an embedding)
   After an explosion every gradient field is null; so are the rows of h, c and y after a
   forward explosion and every row of dL_dh after a backward one.
 
+LIMIT
+  The exact Jacobian norms and spectra cost about H^3 multiply-adds per step (a product
+  and a singular value decomposition of an H x H matrix), plus the eigenvalues of W_hh.
+  So that a report takes at most about a minute on two cores, analyze refuses a network
+  and sequence with hidden_size^3 * (steps + 30) above 4e10: H = 256 up to 2,354 steps,
+  H = 512 up to 268, H = 1024 up to 7; H = 2048 and larger are refused.
+
 EXIT STATUS
-  0 when OUT.json was written; 2 for a bad argument or file, with one line on stderr.
+  0 when OUT.json was written; 2 for a bad argument or file (or beyond the limit above),
+  with one line on stderr.
 """
+
+# hidden_size³ × (steps + WORK_EXTRA_STEPS) above this is refused. Measured here: H = 512
+# at 100 steps (1.7e10) took 16 s on one core, the Jacobians' SVDs most of it and the
+# spectra about as much as 30 steps; so the budget is a minute with room for gated cells.
+MAX_WORK = 4e10
+WORK_EXTRA_STEPS = 30
 
 # Options that describe a network to initialise; a weight file fixes all of them.
 _INIT_OPTIONS: tuple[str, ...] = (
@@ -297,6 +311,9 @@ def analyze(args: argparse.Namespace) -> dict[str, Any]:
                 raise _ArgumentError(f"{_flag(option)} cannot be combined with --weights")
         loaded = load_stack_weights(args.weights, activation=args.activation, dtype=args.dtype)
         zero_filled = [loaded.names[c] for c in loaded.zero_filled]
+        stacked = loaded.params
+        # Every layer and direction is its own chain of Jacobians over the steps.
+        _check_work(stacked.hidden_size, x.shape[0] * stacked.num_layers * stacked.num_directions)
         if not _is_single(loaded.params):
             return _analyze_stack(args, loaded.params, x, targets, loss, loaded, None)
         params = loaded.params.single()
@@ -305,6 +322,7 @@ def analyze(args: argparse.Namespace) -> dict[str, Any]:
     else:
         if args.hidden_size is None:
             raise _ArgumentError("give --weights FILE, or --hidden-size H to initialise a network")
+        _check_work(args.hidden_size, x.shape[0])
         init = {
             "scheme": args.init or "pytorch",
             "spectral_radius": args.spectral_radius,
@@ -588,6 +606,17 @@ def _default_output_size(x: np.ndarray, targets: np.ndarray | None, loss: str) -
     if loss == "xent":
         return int(targets.max()) + 1
     return int(targets.shape[1])
+
+
+def _check_work(hidden_size: int, steps: int) -> None:
+    """Refuse, before allocating anything of size H², a report that would take too long."""
+    work = float(hidden_size) ** 3 * (steps + WORK_EXTRA_STEPS)
+    if work > MAX_WORK:
+        raise _ArgumentError(
+            f"hidden size {hidden_size} over {steps} steps is beyond analyze's limit "
+            f"(hidden_size^3 * (steps + {WORK_EXTRA_STEPS}) <= {MAX_WORK:.0e}, about a minute "
+            "of work): use a smaller network or fewer steps"
+        )
 
 
 def _check_sizes(

@@ -11,6 +11,7 @@ import contextlib
 import enum
 import functools
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import TypeVar
 
 import numpy as np
@@ -26,6 +27,7 @@ from rnnviz.engine import (
     with_spectral_radius,
 )
 from rnnviz.engine.params import GATES
+from rnnviz.engine.progress import Steps, run_to_end
 from rnnviz.engine.spectral import gate_spectra
 from rnnviz.io import limits
 from rnnviz.session import analysis
@@ -49,6 +51,29 @@ _STATE = (
     "sweep",
     "_given_targets",
 )
+
+
+@dataclass(frozen=True, eq=False)
+class Backward:
+    """A backward pass computed away from the session, with what it was computed from."""
+
+    trace: ForwardTrace
+    config: SessionConfig
+    result: BPTTResult
+
+
+@dataclass(frozen=True, eq=False)
+class ReachOf:
+    """How far the last step's loss reaches back, with what it was computed from."""
+
+    trace: ForwardTrace
+    config: SessionConfig
+    spectra: analysis.Spectra
+    reach: analysis.Reach
+
+
+def _backward(trace: ForwardTrace, targets: np.ndarray, loss: str, c: SessionConfig) -> BPTTResult:
+    return bptt(trace, targets, loss=loss, loss_at=c.loss_at, truncate=c.truncate, clip=c.clip)
 
 
 def _atomic(verb: F) -> F:
@@ -120,9 +145,7 @@ class Session:
         self._base_params: Params | None = None
         self.params: Params
         self.gradients: BPTTResult | None = None
-        # Reach of the last step's loss, with what it was computed from (trace, config, spectra).
-        self._reach: tuple[ForwardTrace, SessionConfig, analysis.Spectra, analysis.Reach] | None
-        self._reach = None
+        self._reach: ReachOf | None = None  # the last step's loss, with what it came from
         self._base_spectra: list[tuple[float, float]] = []
         self._base_spectra_of: Params | None = None
         self.selected: int | None = None
@@ -178,26 +201,48 @@ class Session:
         only there and the backward pass has run)."""
         if self.t == 0:
             return None
+        cached = self.cached_reach()
+        if cached is not None:
+            return cached
+        computed = run_to_end(self.reach_steps())
+        self.keep_reach(computed)
+        return computed.reach
+
+    def cached_reach(self) -> analysis.Reach | None:
+        """``reach`` if it is already computed for the current steps and settings, else None."""
         cached = self._reach
-        if (
-            cached is not None
-            and cached[0] is self._trace
-            and cached[1] == self.config
-            and cached[2] is self._spectra
-        ):
-            return cached[3]
-        c = self.config
-        reach = analysis.reach(
-            self.trace,
-            self.targets,
-            self.loss,
-            c.loss_at,
-            c.truncate,
-            self._spectra,
-            self.gradients,
-        )
-        self._reach = (self._trace, c, self._spectra, reach)
-        return reach
+        if cached is not None and self._is_current(cached.trace, cached.config, cached.spectra):
+            return cached.reach
+        return None
+
+    def reach_steps(self) -> Steps[ReachOf]:
+        """``reach`` as a generator for a worker thread (a backward pass: seconds at 5000
+        steps of 256 units); ``keep_reach`` stores what it returns. It reads the session
+        now: nothing the session does while it runs reaches it."""
+        trace, targets, loss, c, spectra = (
+            self._trace, self.targets, self.loss, self.config, self._spectra
+        )  # fmt: skip
+        total = self.gradients
+
+        def steps() -> Steps[ReachOf]:
+            yield 0, 1
+            found = analysis.reach(trace, targets, loss, c.loss_at, c.truncate, spectra, total)
+            return ReachOf(trace, c, spectra, found)
+
+        return steps()
+
+    def keep_reach(self, computed: ReachOf) -> bool:
+        """Keep a reach from ``reach_steps`` for ``reach`` to return; False (dropped) when
+        the steps or settings changed since it began."""
+        if not self._is_current(computed.trace, computed.config, computed.spectra):
+            return False
+        self._reach = computed
+        return True
+
+    def _is_current(
+        self, trace: ForwardTrace, config: SessionConfig, spectra: analysis.Spectra
+    ) -> bool:
+        return trace is self._trace and config == self.config and spectra is self._spectra
 
     @property
     def selected_step(self) -> int | None:
@@ -226,8 +271,10 @@ class Session:
             rows = self.parse(text)
             self._check_length(self.t + rows.shape[0])
             self.sequence = np.vstack([self.sequence[: self.t], rows])  # (t+k, I)
-            for _ in range(rows.shape[0]):
-                self._advance()
+            # One forward pass and one trace for all k steps: a trace per step copies the
+            # whole history each time, and 10,000 pasted numbers took minutes.
+            self._rnn.run(rows)
+            self._after_step()
             return rows.shape[0]
 
     def parse(self, text: str) -> np.ndarray:
@@ -432,17 +479,31 @@ class Session:
         with self._verb():
             if self.t == 0:
                 return None
-            c = self.config
-            self.gradients = bptt(
-                self.trace,
-                self.targets,
-                loss=self.loss,
-                loss_at=c.loss_at,
-                truncate=c.truncate,
-                clip=c.clip,
-            )
+            self.gradients = _backward(self.trace, self.targets, self.loss, self.config)
             self.sweep = None
             return self.gradients
+
+    def backward_steps(self) -> Steps[Backward]:
+        """``run_backward`` as a generator for a worker thread (seconds at 5000 steps of 256
+        units); ``set_backward`` stores what it returns. It reads the session now: nothing
+        the session does while it runs reaches it."""
+        trace, targets, loss, config = self.trace, self.targets, self.loss, self.config
+
+        def steps() -> Steps[Backward]:
+            yield 0, 1
+            return Backward(trace, config, _backward(trace, targets, loss, config))
+
+        return steps()
+
+    def set_backward(self, backward: Backward) -> bool:
+        """Store a pass from ``backward_steps``; False (nothing changes) when the steps or
+        the settings changed since it began, so it no longer describes them."""
+        with self._verb():
+            if backward.trace is not self._trace or backward.config != self.config:
+                return False
+            self.gradients = backward.result
+            self.sweep = None
+            return True
 
     def set_sweep(self, step: int | None) -> None:
         """Move the backward animation's cursor (step T down to 1), or end it with None."""

@@ -57,6 +57,7 @@ GEOMETRY_KEY = "window/geometry"
 STATE_KEY = "window/state"
 DEFAULT_SIZE = QSize(1600, 1000)
 FITTED_SHARE = 0.8  # of a large screen's room, for a window that opens fitted to it
+BUSY_MESSAGE_MS = 120_000  # a message about work in progress stays until the work is done
 KEYS: tuple[tuple[str, str], ...] = (
     ("→", "feed the next input (step forward)"),
     ("←", "go back one step"),
@@ -160,6 +161,7 @@ class MainWindow(QMainWindow):
         self._build_central()
         self._build_docks()
         self.player.playing_changed.connect(self._on_playing_changed)
+        self.sweep.computing.connect(self._on_backward_computing)
         self.resize(self._default_size())
         self._chrome: _Chrome | None = None
         self.quit_box: QMessageBox | None = None  # "save before closing?" while shown
@@ -584,6 +586,17 @@ class MainWindow(QMainWindow):
         self.player.stop()  # the next step would clear the gradients at once
         if not self.sweep.start():
             self.show_message("Feed at least one step (→) before running the backward pass")
+
+    def _on_backward_computing(self, on: bool) -> None:
+        """A long backward pass runs in a worker: say so until its animation starts."""
+        if on:
+            self.show_message(
+                f"Computing the backward pass over {self.session.t:,} steps… "
+                "(a step or a change cancels it)",
+                BUSY_MESSAGE_MS,
+            )
+        elif self.message.text().startswith("Computing the backward pass"):
+            self.message.clear()
 
     def toggle_unrolled(self) -> None:
         self.state.unrolled = not self.state.unrolled
