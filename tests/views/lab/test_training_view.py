@@ -5,7 +5,6 @@ events while a worker thread trains."""
 from __future__ import annotations
 
 import ast
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -175,25 +174,19 @@ def test_pause_resume_and_stop(qtbot, view, lab):
 
 
 def test_the_event_loop_keeps_serving_while_training(qtbot, view, lab):
-    # Enough epochs for a run of about a second: a batch of 8 sequences is one pass.
+    # Enough epochs for a run that lasts many ticks of a 10 ms timer.
     set_up(qtbot, view, "delay/echo", 300)
-    ticks: list[float] = []
+    seen: list[int] = []  # epochs recorded, as each tick of the timer finds them
     timer = QTimer()
-    timer.setTimerType(Qt.TimerType.PreciseTimer)
     timer.setInterval(10)
-    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer.timeout.connect(lambda: seen.append(len(lab.training.losses) if lab.training else 0))
     timer.start()
     train_to_end(qtbot, view)
     timer.stop()
-    gaps = np.diff(ticks) * 1000  # ms
-    # A 10 ms timer keeps ticking while a worker thread trains. Ticks come late when the
-    # worker holds the GIL or the curves repaint (every 100 ms): measured alone the longest
-    # gap is 20–40 ms, but on two cores shared with other test runs (load ≈ 4) single
-    # gaps reach ~70 ms. So 95% of the gaps must stay under 50 ms, and none may reach
-    # 150 ms — training on the GUI thread would stall it for the whole run (~1 s).
-    assert len(ticks) > 40
-    assert np.percentile(gaps, 95) < 50, f"95th percentile gap {np.percentile(gaps, 95):.0f} ms"
-    assert gaps.max() < 150, f"longest gap {gaps.max():.0f} ms"
+    # Not a timing: were the run on the GUI thread, no tick could come between two epochs,
+    # and every tick would find either no epoch or all 300.
+    during = {n for n in seen if 0 < n < 300}
+    assert len(during) >= 3, f"ticks found the run at epochs {sorted(set(seen))}"
 
 
 def test_the_trained_weights_are_used_for_stepping(qtbot, view, lab, session):
