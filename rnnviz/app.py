@@ -7,6 +7,8 @@ clear message (what to install, or how to render without one) instead of Qt's ab
 from __future__ import annotations
 
 import argparse
+import ctypes
+import ctypes.util
 import os
 import signal
 import sys
@@ -68,6 +70,40 @@ def display_problem(environ: Mapping[str, str], platform: str) -> str | None:
     )
 
 
+def x_server_problem(environ: Mapping[str, str]) -> str | None:
+    """When Qt would use X11: why no X server answers at DISPLAY (a message), or None.
+
+    Qt aborts the process (exit 134) when DISPLAY names no server, with a hint about
+    libxcb-cursor0 that sends users the wrong way; libxcb answers the same question first.
+    """
+    wanted = environ.get("QT_QPA_PLATFORM", "").split(":")[0].strip()
+    if not environ.get("DISPLAY") or wanted not in ("", "xcb"):
+        return None
+    if not wanted and environ.get("WAYLAND_DISPLAY"):
+        return None  # Qt may well take Wayland
+    try:
+        xcb = ctypes.CDLL(ctypes.util.find_library("xcb") or "libxcb.so.1")
+    except OSError:
+        return None  # Qt's own message names the library it misses
+    xcb.xcb_connect.restype = ctypes.c_void_p
+    xcb.xcb_connect.argtypes = [ctypes.c_char_p, ctypes.c_void_p]
+    xcb.xcb_connection_has_error.argtypes = [ctypes.c_void_p]
+    xcb.xcb_disconnect.argtypes = [ctypes.c_void_p]
+    connection = xcb.xcb_connect(environ["DISPLAY"].encode(), None)
+    failed = xcb.xcb_connection_has_error(connection)
+    xcb.xcb_disconnect(connection)
+    if not failed:
+        return None
+    return (
+        f"rnnviz: no X server answers at DISPLAY={environ['DISPLAY']}, so the window cannot "
+        "open.\n"
+        "  - Check that the graphical session is running and that DISPLAY names it; over SSH,\n"
+        "    connect with `ssh -X`. Or run it on a virtual display: `xvfb-run rnnviz`.\n"
+        "  - Without any display, render the window to a picture instead:\n"
+        "      rnnviz render --out shot.png --steps 12 --backward"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     return argparse.ArgumentParser(
         prog="rnnviz",
@@ -80,7 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     build_parser().parse_args(sys.argv[1:] if argv is None else argv)
-    problem = display_problem(os.environ, sys.platform)
+    problem = display_problem(os.environ, sys.platform) or x_server_problem(os.environ)
     if problem is not None:
         print(problem, file=sys.stderr)
         return 2
@@ -102,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     launched = os.environ.get(FIRST_PAINT_ENV)
     if launched is not None:
         _report_first_paint(window, float(launched) if launched else started)
-    window.show()
+    window.show_fitted()
     # Ctrl+C in the terminal quits (Python's own handler cannot run inside Qt's loop).
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     return app.exec()

@@ -31,10 +31,10 @@ from rnnviz.io import (
     WeightFileError,
     default_names,
     load_sequence,
-    load_weights,
     save_weights,
     to_state_dict,
 )
+from rnnviz.io.stack_weights import load_stack_weights
 
 REPO = Path(rnnviz.__file__).resolve().parents[1]
 PREFIXED = default_names("encoder.", "head.")
@@ -378,6 +378,11 @@ BAD_ARGUMENTS = {
     "radius": ("--hidden-size 2 --spectral-radius -1 --inputs {x}",
                "--spectral-radius must be a number >= 0, got -1.0"),
     "seed": ("--hidden-size 2 --seed -3 --inputs {x}", "--seed must be >= 0, got -3"),
+    "seed 1e30": ("--hidden-size 2 --seed 1000000000000000000000000000000 --inputs {x}",
+                  "--seed is 1,000,000,000,000,000,000,000,000,000,000; the most rnnviz takes "
+                  "is 2,147,483,647"),
+    "hidden 5000": ("--hidden-size 5000 --inputs {x}",
+                    "--hidden-size is 5,000; the most rnnviz takes is 4,096"),
     "no network": ("--inputs {x}", "give --weights FILE, or --hidden-size H to initialise a "
                    "network"),
     "both": ("--weights {w} --hidden-size 3 --inputs {x}",
@@ -402,6 +407,10 @@ BAD_ARGUMENTS = {
                     "size 4 (classes 0..3)"),
     "xent columns": ("--hidden-size 3 --inputs {x} --targets {y2} --loss xent",
                      "{y2}: 2 values per row; --loss xent needs one class index per row"),
+    "hidden 4096": ("--hidden-size 4096 --inputs {x} --targets {y}",
+                    "hidden size 4096 over 6 steps is beyond analyze's limit (hidden_size^3 * "
+                    "(steps + 30) <= 4e+10, about a minute of work): use a smaller network or "
+                    "fewer steps"),
     "lstm relu": ("--hidden-size 3 --cell lstm --activation relu --inputs {x}",
                   "the lstm cell has fixed nonlinearities; activation must be tanh"),
     "weights relu": ("--weights {w} --activation relu --inputs {x}",
@@ -467,8 +476,13 @@ def saved(path: Path) -> Path:
 BAD_WEIGHT_FILES = {
     "missing key": lambda d: npz_with(d / "w.npz", readout__weight=None),
     "shape": lambda d: npz_with(d / "w.npz", rnn__bias_hh_l0=np.zeros(5)),
-    "multi-layer": lambda d: npz_with(d / "w.npz", rnn__weight_hh_l1=np.zeros((12, 3))),
-    "bidirectional": lambda d: npz_with(d / "w.npz", rnn__weight_hh_l0_reverse=np.zeros((12, 3))),
+    "layer without input weights": lambda d: npz_with(
+        d / "w.npz", rnn__weight_hh_l1=np.zeros((12, 3))
+    ),
+    "direction without input weights": lambda d: npz_with(
+        d / "w.npz", rnn__weight_hh_l0_reverse=np.zeros((12, 3))
+    ),
+    "projection": lambda d: npz_with(d / "w.npz", rnn__weight_hr_l0=np.zeros((2, 3))),
     "non-finite": lambda d: npz_with(d / "w.npz", readout__bias=np.array([np.nan])),
     "object array": lambda d: npz_with(d / "w.npz", readout__bias=np.array([None], dtype=object)),
     "truncated npz": lambda d: corrupt(saved(d / "w.npz")),
@@ -488,7 +502,7 @@ def test_bad_weight_file_prints_the_loaders_line_and_exits_2(
     folder.mkdir()
     path = BAD_WEIGHT_FILES[case](folder)
     with pytest.raises(WeightFileError) as excinfo:  # the message itself is tested in tests/io
-        load_weights(path)
+        load_stack_weights(path)
     code, stdout, stderr = run_cli(
         capsys, "--weights", path, "--inputs", files["x"], "--json", files["out"]
     )
@@ -698,3 +712,15 @@ def test_the_gradient_panels_numbers_are_the_windows(
     np.testing.assert_array_equal(report["saturated_fraction"], Lab(s).saturation().fraction)
     s.run_backward()  # and the badge after B is the same
     assert s.regime.text == regime["text"]
+
+
+def test_the_limits_examples_in_help_follow_its_formula() -> None:
+    from rnnviz.commands.analyze import DESCRIPTION, MAX_WORK, WORK_EXTRA_STEPS
+
+    def longest(hidden: int) -> int:
+        return int(MAX_WORK // hidden**3) - WORK_EXTRA_STEPS
+
+    text = " ".join(DESCRIPTION.split())
+    for hidden in (256, 512, 1024):
+        assert f"H = {hidden} up to {longest(hidden):,}" in text
+    assert longest(2048) < 1 and "H = 2048 and larger are refused" in text

@@ -11,7 +11,7 @@ import pytest
 from PyQt6.QtCore import Qt, QTimer
 from PyQt6.QtWidgets import QApplication, QMessageBox
 
-from rnnviz.app import FIRST_PAINT_ENV, display_problem
+from rnnviz.app import FIRST_PAINT_ENV, display_problem, x_server_problem
 from rnnviz.errors import ErrorReporter, install_excepthook
 from rnnviz.session import Session
 from rnnviz.views.window.main_window import MainWindow
@@ -90,6 +90,23 @@ def test_launching_without_a_display_exits_2_with_the_message(command: list[str]
     assert "no display found" in done.stderr
     assert "libxcb-cursor0" in done.stderr
     assert "Aborted" not in done.stderr and "qt.qpa" not in done.stderr
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="X11 only")
+def test_a_display_with_no_server_exits_2_with_our_message_not_qts_abort() -> None:
+    free = next(n for n in range(77, 200) if not Path(f"/tmp/.X11-unix/X{n}").exists())
+    assert x_server_problem({"DISPLAY": f":{free}"}) is not None
+    assert x_server_problem({"DISPLAY": f":{free}", "QT_QPA_PLATFORM": "offscreen"}) is None
+    done = subprocess.run(
+        [sys.executable, "-m", "rnnviz"],
+        env=headless_env(QT_QPA_PLATFORM="", DISPLAY=f":{free}"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2  # not 134, Qt's abort
+    assert done.stderr.startswith(f"rnnviz: no X server answers at DISPLAY=:{free}")
+    assert "libxcb-cursor0" not in done.stderr  # Qt's misleading hint
 
 
 def test_launching_opens_and_paints_the_window() -> None:

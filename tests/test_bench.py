@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
@@ -12,10 +14,12 @@ from rnnviz.bench.table import best_of_each
 @pytest.mark.parametrize("cell", ["vanilla", "lstm", "gru"])
 def test_engine_case_gives_a_full_row(cell: str) -> None:
     row = run_case(20, 8, cell, "all", 0.9)
-    assert len(row) == 7
+    assert len(row) == 9
     assert row[:2] == [cell, "20x8"]
     assert all(float(v) > 0 for v in row[3:6])  # fwd, fwd+BPTT and bound times, ms
     assert row[6].endswith("x")
+    assert float(row[7]) >= 0  # page faults per pass
+    assert float(row[8].rstrip("x")) >= 1  # the element-wise floor, over the bound
 
 
 def test_bound_chain_runs_on_gated_shapes() -> None:
@@ -28,3 +32,57 @@ def test_best_of_each_times_every_function_in_turns() -> None:
     times = best_of_each([lambda: calls.append("a"), lambda: calls.append("b")], repeats=3)
     assert len(times) == 2 and all(t >= 0 for t in times)
     assert calls == ["a", "b"] + ["a", "b"] * 3  # a warm-up each, then interleaved
+
+
+@pytest.mark.parametrize("cell", ["vanilla", "lstm"])
+def test_training_rounds_time_the_updates_of_both_libraries(cell: str) -> None:
+    from rnnviz.bench.training import ROUND, rnnviz_rounds, torch_rounds
+    from rnnviz.engine.tasks import adding_task
+
+    task = adding_task(6)
+    assert 0 < rnnviz_rounds(cell, task, 4, 3)() < 60 * ROUND
+    theirs = torch_rounds(cell, task, 4, 3)
+    if theirs is not None:
+        assert 0 < theirs() < 60 * ROUND
+
+
+def test_the_machine_line_says_the_load() -> None:
+    from rnnviz.bench.machine import machine_line
+
+    assert "cores" in machine_line() and "load average" in machine_line()
+
+
+@pytest.mark.parametrize(("layers", "bidirectional"), [(1, False), (2, True)])
+def test_stack_case_gives_a_full_row(layers: int, bidirectional: bool) -> None:
+    from rnnviz.bench.stack import run_case as run_stack_case
+
+    row = run_stack_case("lstm", 20, 4, layers, bidirectional)
+    assert len(row) == 6 and row[:2] == ["lstm", "20x4"]
+    assert all(float(v) > 0 for v in row[3:5]) and row[5].endswith("x")
+
+
+def test_the_stall_probe_sees_a_blocked_event_loop(qtbot) -> None:
+    from PyQt6.QtCore import QTimer
+
+    from rnnviz.bench.stalls import StallProbe
+
+    probe = StallProbe()
+    probe.start()
+    QTimer.singleShot(20, lambda: time.sleep(0.15))  # the GUI thread blocked for 150 ms
+    qtbot.wait(300)
+    probe.stop()
+    assert probe.largest_ms >= 150
+
+
+@pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")
+def test_soak_gives_a_row_per_block_and_a_growth_row(qtbot) -> None:
+    from rnnviz.bench.soak import soak_rows
+
+    rows = soak_rows(steps=4, cycles=1)
+    assert [r[:2] for r in rows] == [
+        ["autoplay steps", "4"],
+        ["autoplay steps", "growth"],
+        ["change cycles", "1"],
+        ["change cycles", "growth"],
+    ]
+    assert all(float(r[3]) > 0 for r in rows if r[1] != "growth")  # RSS, MB

@@ -121,6 +121,17 @@ def test_inputs_and_weights_files(qtbot, tmp_path: Path) -> None:
     assert read_png(tmp_path / "s.png").shape[:2] == (300, 800)
 
 
+@pytest.mark.parametrize("panel", ["all", "compare", "saturation", "jacobians"])
+def test_inputs_near_the_largest_float_render(qtbot, tmp_path: Path, panel: str) -> None:
+    (tmp_path / "x.csv").write_text("1e308\n-1e308\n1.7e308\n0.5\n")
+    size = "1600x1000" if panel in ("all", "compare") else "1200x600"
+    code, out = render(
+        tmp_path, "--inputs", str(tmp_path / "x.csv"), "--backward", "--panel", panel,
+        "--size", size,
+    )  # fmt: skip
+    assert code == 0 and coloured(read_png(out)) > 0
+
+
 def test_preset_and_steps(tmp_path: Path) -> None:
     args = ["render", "--out", str(tmp_path / "s.png"), "--preset", "hello world", "--steps", "4"]
     session = build_session(build_parser("render").parse_args(args))
@@ -344,3 +355,14 @@ def test_rendering_leaves_the_users_settings_alone(qtbot, tmp_path: Path, monkey
     ini = settings / "rnnviz.ini"
     assert "geometry" not in (ini.read_text() if ini.exists() else "")  # no layout saved
     assert not (settings / "autosave.rnnviz").exists()
+
+
+@pytest.mark.parametrize("size", [(1024, 768), (1280, 720)])
+def test_a_lesson_slide_renders_at_a_projectors_size(qtbot, tmp_path: Path, size) -> None:
+    """What the before-stop check draws: the window with a slide on a small projector."""
+    width, height = size
+    code, out = render(
+        tmp_path, "--size", f"{width}x{height}", "--scenario", "vanishing", "--slide", "3"
+    )
+    assert code == 0
+    assert read_png(out).shape[:2] == (height, width)

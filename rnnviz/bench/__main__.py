@@ -10,11 +10,35 @@ if sys.argv[1:2] == ["frames"]:
     from rnnviz.bench.frames import main
 
     raise SystemExit(main(sys.argv[2:]))
+elif sys.argv[1:2] == ["stack"]:
+    from rnnviz.bench.stack import main
+
+    raise SystemExit(main(sys.argv[2:]))
+elif sys.argv[1:2] == ["soak"]:
+    from rnnviz.bench.soak import main
+
+    raise SystemExit(main(sys.argv[2:]))
+elif sys.argv[1:2] == ["stalls"]:
+    from rnnviz.bench.stalls import main
+
+    raise SystemExit(main(sys.argv[2:]))
 elif sys.argv[1:2] == ["adding"]:
     from rnnviz.bench.adding import main
 
     raise SystemExit(main(sys.argv[2:]))
+elif sys.argv[1:2] == ["training"]:
+    from rnnviz.bench.training import main
+
+    raise SystemExit(main(sys.argv[2:]))
+elif sys.argv[1:2] == ["sweep"]:
+    from rnnviz.bench.sweep import main
+
+    raise SystemExit(main(sys.argv[2:]))
+elif sys.argv[1:2] == ["gated"]:
+    from rnnviz.bench.engine import main
+
+    raise SystemExit(main(["--gated", *sys.argv[2:]]))
 else:
     from rnnviz.bench.engine import main
 
-    raise SystemExit(main())
+    raise SystemExit(main(sys.argv[2:] if sys.argv[1:2] == ["engine"] else sys.argv[1:]))

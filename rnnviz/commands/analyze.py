@@ -23,9 +23,21 @@ from rnnviz.engine import (
 )
 from rnnviz.engine.forward import ForwardTrace
 from rnnviz.engine.gates import saturated_fraction
+from rnnviz.engine.stack import stack_forward
+from rnnviz.engine.stack_bptt import stack_bptt
+from rnnviz.engine.stack_params import (
+    READOUT_BIAS,
+    READOUT_WEIGHT,
+    RNN_PREFIX,
+    StackParams,
+    init_stack,
+)
+from rnnviz.io import limits
 from rnnviz.io.json_report import build_report, finite_or_none, per_step, write_report
 from rnnviz.io.sequences import SequenceFileError, load_sequence
-from rnnviz.io.weights import WeightFileError, default_names, load_weights
+from rnnviz.io.stack_report import build_stack_report
+from rnnviz.io.stack_weights import LoadedStack, load_stack_weights
+from rnnviz.io.weights import WeightFileError, default_names
 from rnnviz.session import analysis
 
 # ASCII only: --help must print on any terminal encoding.
@@ -33,24 +45,33 @@ DESCRIPTION = """\
 Run the engine once over a sequence and write every number it computes to a JSON file.
 
 THE NETWORK
-  --weights FILE reads one single-layer, unidirectional nn.RNN / nn.LSTM / nn.GRU and one
-  nn.Linear readout under their state_dict names: <rnn>weight_ih_l0, <rnn>weight_hh_l0,
-  <rnn>bias_ih_l0, <rnn>bias_hh_l0 (any module prefix, e.g. "rnn.") and <readout>weight,
-  <readout>bias (e.g. "fc."). The cell follows from the rows of weight_hh_l0 (H, 4H, 3H:
-  vanilla, lstm, gru). A module made with bias=False has no bias arrays: absent biases
-  are zeros. Formats: .npz, .safetensors (pip install safetensors), .pt / .pth (pip
-  install torch; a state_dict, read with torch.load(weights_only=True)).
+  --weights FILE reads one nn.RNN / nn.LSTM / nn.GRU, one nn.Linear readout and at most
+  one nn.Embedding under their state_dict names: <rnn>weight_ih_l{k}, <rnn>weight_hh_l{k},
+  <rnn>bias_ih_l{k}, <rnn>bias_hh_l{k} for layers k = 0..L-1 (any module prefix, e.g.
+  "rnn."), the backward direction's with the suffix _reverse (bidirectional), then
+  <readout>weight, <readout>bias (e.g. "fc.") and <emb>weight (V x I, no bias: the
+  embedding). The cell follows from the rows of weight_hh_l0 (H, 4H, 3H: vanilla, lstm,
+  gru). A module made with bias=False has no bias arrays: absent biases are zeros. An
+  LSTM with proj_size (weight_hr_l{k}) is refused. Formats: .npz, .safetensors (pip
+  install safetensors), .pt / .pth (pip install torch; a state_dict, read with
+  torch.load(weights_only=True)).
+  A single unidirectional layer without embedding gets the report below; any other
+  network gets the report of STACKS further down.
   Without --weights, --hidden-size H initialises a network with --cell (default vanilla),
   --init (default pytorch), --spectral-radius (default: the scheme's own), --seed
   (default 0), --gate-bias (default 0: PyTorch's gate biases, unlike the app's +3; chrono
   sets them from the number of steps) and --output-size (default: the targets' width for
   mse, the largest class + 1 for xent, the input width without targets).
   --activation (default tanh) is the vanilla cell's; lstm and gru need tanh.
+  --num-layers L (default 1), --bidirectional and --vocab-size V (an embedding of V rows
+  of H values before layer 0) initialise a stack; each direction of each layer is drawn
+  like a single layer, the readout U(-1/sqrt(D*H), 1/sqrt(D*H)), the embedding N(0, 1).
 
 THE DATA
   --inputs and --targets: one timestep per row, as .npy or .csv (numbers only, comma
   separated, no header line; blank lines are skipped). For --loss xent each row of
-  --targets is one whole class index. The initial state is h_0 = 0 (and c_0 = 0).
+  --targets is one whole class index. With an embedding each row of --inputs is one
+  token id (a row of the embedding, 0..V-1). The initial state is h_0 = 0 (and c_0 = 0).
   Without --targets there is no loss: the forward pass, the Jacobian norms and the
   spectra are written and every gradient field is null; --loss, --loss-at, --truncate
   and --clip then are errors. Defaults: --loss mse, --loss-at all.
@@ -132,9 +153,54 @@ OUT.json (strict JSON: NaN and infinity are never written; a non-finite number i
   explosion), jacobian_norm after a forward explosion, the loss after a forward
   explosion, and grads and both gradient norms after either.
 
+STACKS (several layers, two directions, or an embedding)
+  Layer k+1 reads layer k's outputs; a bidirectional layer runs its backward direction
+  over the reversed sequence and outputs [forward; backward] (2H values); the readout
+  reads the top layer (PyTorch's nn.RNN/LSTM/GRU in evaluation mode). Truncation detaches
+  every layer's state, in both directions, at the same window boundaries.
+  config                 as above, plus num_layers, bidirectional, vocab_size (null
+                         without embedding); input_size is the embedding's width
+  loss, y, truncation_cuts, grad_norm_before_clip, grad_norm_after_clip, exploded_at,
+  exploded_in            as above
+  tokens                 T token ids fed through the embedding, or null
+  layers                 one entry per layer, bottom first: {layer (1..L), directions:
+                         one entry per direction, [forward] or [forward, backward]}; each
+                         direction is {direction ("forward" or "backward"), h (T x H),
+                         c (T x H, LSTM, else null), dL_dh (T x H, the total gradient
+                         through every later step and every layer above), dL_dh_norm (T),
+                         dL_dc_norm (T, LSTM), dW_hh_contrib (T), jacobian_norm (T: the
+                         spectral norm of dh_last/dh_t within that direction, where
+                         last is step T going forward and step 1 going backward),
+                         jacobian_overflow_at, spectral_radius, sigma_max}; every row in
+                         step order t = 1..T, in both directions
+  depth_jacobian_norm    L x T: the spectral norm of do_T/do_t^(k), how the top layer's
+                         last output o_T (both directions) depends on layer k's output
+                         at step t through every path (c_t held fixed for the LSTM)
+  dL_dx                  T x I: the gradient of the loss with respect to layer 0's inputs
+                         (the embedded rows with an embedding)
+  grads                  as above, keyed by the file's state_dict names (rnn.*,
+                         readout.*, embedding.weight for an initialised stack), the
+                         embedding's included
+  After an explosion every gradient field is null; so are the rows of h, c and y after a
+  forward explosion and every row of dL_dh after a backward one.
+
+LIMIT
+  The exact Jacobian norms and spectra cost about H^3 multiply-adds per step (a product
+  and a singular value decomposition of an H x H matrix), plus the eigenvalues of W_hh.
+  So that a report takes at most about a minute on two cores, analyze refuses a network
+  and sequence with hidden_size^3 * (steps + 30) above 4e10: H = 256 up to 2,354 steps,
+  H = 512 up to 268, H = 1024 up to 7; H = 2048 and larger are refused.
+
 EXIT STATUS
-  0 when OUT.json was written; 2 for a bad argument or file, with one line on stderr.
+  0 when OUT.json was written; 2 for a bad argument or file (or beyond the limit above),
+  with one line on stderr.
 """
+
+# hidden_size³ × (steps + WORK_EXTRA_STEPS) above this is refused. Measured here: H = 512
+# at 100 steps (1.7e10) took 16 s on one core, the Jacobians' SVDs most of it and the
+# spectra about as much as 30 steps; so the budget is a minute with room for gated cells.
+MAX_WORK = 4e10
+WORK_EXTRA_STEPS = 30
 
 # Options that describe a network to initialise; a weight file fixes all of them.
 _INIT_OPTIONS: tuple[str, ...] = (
@@ -145,6 +211,9 @@ _INIT_OPTIONS: tuple[str, ...] = (
     "seed",
     "output_size",
     "gate_bias",
+    "num_layers",
+    "bidirectional",
+    "vocab_size",
 )
 # Options that only mean something for a loss.
 _LOSS_OPTIONS: tuple[str, ...] = ("loss", "loss_at", "truncate", "clip")
@@ -176,6 +245,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "initialisation; the app's new gated cells use +3)",
     )
     net.add_argument("--output-size", type=int, metavar="O", help="outputs of the readout")
+    net.add_argument("--num-layers", type=int, metavar="L", help="layers to initialise (1)")
+    net.add_argument(
+        "--bidirectional",
+        action="store_true",
+        default=None,
+        help="initialise bidirectional layers",
+    )
+    net.add_argument(
+        "--vocab-size",
+        type=int,
+        metavar="V",
+        help="initialise an embedding of V tokens (then --inputs holds token ids)",
+    )
     net.add_argument(
         "--activation", choices=ACTIVATIONS, default="tanh", help="vanilla cell (default tanh)"
     )
@@ -227,14 +309,20 @@ def analyze(args: argparse.Namespace) -> dict[str, Any]:
         for option in _INIT_OPTIONS:
             if getattr(args, option) is not None:
                 raise _ArgumentError(f"{_flag(option)} cannot be combined with --weights")
-        loaded = load_weights(args.weights, activation=args.activation, dtype=args.dtype)
-        params = loaded.params
-        grad_names = loaded.present_names
-        zero_filled = [loaded.names[f] for f in loaded.zero_filled]
+        loaded = load_stack_weights(args.weights, activation=args.activation, dtype=args.dtype)
+        zero_filled = [loaded.names[c] for c in loaded.zero_filled]
+        stacked = loaded.params
+        # Every layer and direction is its own chain of Jacobians over the steps.
+        _check_work(stacked.hidden_size, x.shape[0] * stacked.num_layers * stacked.num_directions)
+        if not _is_single(loaded.params):
+            return _analyze_stack(args, loaded.params, x, targets, loss, loaded, None)
+        params = loaded.params.single()
+        grad_names = _single_names(loaded)
         init = None
     else:
         if args.hidden_size is None:
             raise _ArgumentError("give --weights FILE, or --hidden-size H to initialise a network")
+        _check_work(args.hidden_size, x.shape[0])
         init = {
             "scheme": args.init or "pytorch",
             "spectral_radius": args.spectral_radius,
@@ -242,6 +330,9 @@ def analyze(args: argparse.Namespace) -> dict[str, Any]:
             "gate_bias": args.gate_bias or 0.0,
         }
         output_size = args.output_size or _default_output_size(x, targets, loss)
+        if args.num_layers or args.bidirectional or args.vocab_size:
+            stack = _init_stack(args, x, output_size, init)
+            return _analyze_stack(args, stack, x, targets, loss, None, init)
         try:
             params = init_params(
                 args.cell or "vanilla",
@@ -308,6 +399,118 @@ def analyze(args: argparse.Namespace) -> dict[str, Any]:
     return report
 
 
+def _is_single(p: StackParams) -> bool:
+    return p.num_layers == 1 and not p.bidirectional and p.embedding is None
+
+
+def _single_names(loaded: LoadedStack) -> dict[str, str]:
+    """Params field -> the file's key, for the arrays the file has."""
+    canonical = {
+        "W_ih": RNN_PREFIX + "weight_ih_l0",
+        "W_hh": RNN_PREFIX + "weight_hh_l0",
+        "b_ih": RNN_PREFIX + "bias_ih_l0",
+        "b_hh": RNN_PREFIX + "bias_hh_l0",
+        "W_hy": READOUT_WEIGHT,
+        "b_y": READOUT_BIAS,
+    }
+    present = loaded.present_names
+    return {f: present[c] for f, c in canonical.items() if c in present}
+
+
+def _init_stack(
+    args: argparse.Namespace, x: np.ndarray, output_size: int, init: dict[str, Any]
+) -> StackParams:
+    H, V = args.hidden_size, args.vocab_size
+    try:
+        return init_stack(
+            args.cell or "vanilla",
+            H if V else x.shape[1],  # an embedding's rows have H values
+            H,
+            output_size,
+            np.random.default_rng(init["seed"]),
+            num_layers=args.num_layers or 1,
+            bidirectional=bool(args.bidirectional),
+            vocab_size=V,
+            scheme=init["scheme"],
+            spectral_radius=args.spectral_radius,
+            activation=args.activation,
+            dtype=args.dtype,
+            gate_bias=init["gate_bias"],
+            t_max=max(x.shape[0], 3),
+        )
+    except ValueError as err:
+        raise _ArgumentError(str(err)) from None
+
+
+def _analyze_stack(
+    args: argparse.Namespace,
+    p: StackParams,
+    x: np.ndarray,
+    targets: np.ndarray | None,
+    loss: str,
+    loaded: LoadedStack | None,
+    init: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """The report of a stack (see STACKS in the help)."""
+    inputs: np.ndarray = x  # (T, I), or (T,) token ids
+    if p.embedding is not None:
+        inputs = _token_ids(args, x, p.embedding.shape[0])
+    width = 1 if p.embedding is not None else p.input_size  # a token id, or a row
+    _check_sizes(args, x, targets, loss, width, p.output_size)
+    trace = stack_forward(p, inputs)
+    result = None
+    if targets is not None:
+        result = stack_bptt(
+            trace,
+            targets,
+            loss=loss,
+            loss_at=args.loss_at or "all",
+            truncate=args.truncate,
+            clip=args.clip,
+        )
+    grad_names = loaded.present_names if loaded is not None else {n: n for n in p.arrays()}
+    config = {
+        "cell": p.cell,
+        "activation": p.activation,
+        "input_size": p.input_size,
+        "hidden_size": p.hidden_size,
+        "output_size": p.output_size,
+        "num_layers": p.num_layers,
+        "bidirectional": p.bidirectional,
+        "vocab_size": p.vocab_size,
+        "steps": trace.T,
+        "dtype": args.dtype,
+        "weights": args.weights,
+        "init": init,
+        "inputs": args.inputs,
+        "targets": args.targets,
+        "loss": None if targets is None else loss,
+        "loss_at": None if targets is None else args.loss_at or "all",
+        "truncate": args.truncate,
+        "clip": args.clip,
+        "zero_filled": [] if loaded is None else [loaded.names[c] for c in loaded.zero_filled],
+    }
+    return build_stack_report(trace, result, grad_names, config, truncate=args.truncate)
+
+
+def _token_ids(args: argparse.Namespace, x: np.ndarray, V: int) -> np.ndarray:
+    """The rows of --inputs as token ids for an embedding of V rows, or a one-line error."""
+    if x.shape[1] != 1:
+        raise _ArgumentError(
+            f"{args.inputs}: {x.shape[1]} values per row; a network with an embedding reads "
+            "one token id per row"
+        )
+    ids = x[:, 0]  # (T,)
+    bad = (ids != np.round(ids)) | (ids < 0) | (ids >= V)  # (T,)
+    if bad.any():
+        row = int(np.argmax(bad))
+        raise _ArgumentError(
+            f"{args.inputs}: row {row + 1} holds {ids[row]:g}; token ids are whole numbers "
+            f"0..{V - 1} (the rows of the embedding)"
+        )
+    return ids.astype(np.int64)
+
+
 def _panel_fields(trace: ForwardTrace, reach: analysis.Reach | None) -> dict[str, Any]:
     """What the gradient panel and the saturation view show, from the window's own functions:
     the last step's loss curve, the curves drawn beside it, the badge, the saturation."""
@@ -350,7 +553,7 @@ def _flag(option: str) -> str:
 
 def _check_numbers(args: argparse.Namespace) -> None:
     """Ranges argparse's types do not check."""
-    at_least_one = ("hidden_size", "output_size", "truncate")
+    at_least_one = ("hidden_size", "output_size", "truncate", "num_layers", "vocab_size")
     for option in at_least_one:
         value = getattr(args, option)
         if value is not None and value < 1:
@@ -362,6 +565,18 @@ def _check_numbers(args: argparse.Namespace) -> None:
         raise _ArgumentError(f"--spectral-radius must be a number >= 0, got {rho}")
     if args.seed is not None and args.seed < 0:
         raise _ArgumentError(f"--seed must be >= 0, got {args.seed}")
+    most = {
+        "hidden_size": limits.MAX_HIDDEN,
+        "output_size": limits.MAX_OUTPUT,
+        "truncate": limits.MAX_STEPS,
+        "seed": limits.MAX_SEED,
+    }
+    for option, limit in most.items():
+        value = getattr(args, option)
+        if value is not None and value > limit:
+            raise _ArgumentError(
+                f"{_flag(option)} is {value:,}; the most rnnviz takes is {limit:,}"
+            )
 
 
 def _check_targets(args: argparse.Namespace, x: np.ndarray, targets: np.ndarray, loss: str) -> None:
@@ -391,6 +606,17 @@ def _default_output_size(x: np.ndarray, targets: np.ndarray | None, loss: str) -
     if loss == "xent":
         return int(targets.max()) + 1
     return int(targets.shape[1])
+
+
+def _check_work(hidden_size: int, steps: int) -> None:
+    """Refuse, before allocating anything of size H², a report that would take too long."""
+    work = float(hidden_size) ** 3 * (steps + WORK_EXTRA_STEPS)
+    if work > MAX_WORK:
+        raise _ArgumentError(
+            f"hidden size {hidden_size} over {steps} steps is beyond analyze's limit "
+            f"(hidden_size^3 * (steps + {WORK_EXTRA_STEPS}) <= {MAX_WORK:.0e}, about a minute "
+            "of work): use a smaller network or fewer steps"
+        )
 
 
 def _check_sizes(

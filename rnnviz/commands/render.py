@@ -264,6 +264,9 @@ def build_session(args: argparse.Namespace) -> Session:
     session.seek(steps)
     if args.backward and session.run_backward() is None:
         raise ArgumentError("--backward needs at least one step (--steps 1 or more)")
+    # Measured here, so that the gradient panel finds it: a long one would otherwise go to
+    # the window's worker, and the picture would say "measuring" instead of the regime.
+    _reach = session.reach
     return session
 
 

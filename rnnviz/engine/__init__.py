@@ -19,6 +19,9 @@ from rnnviz.engine.spectral import (
     spectral_radius,
     with_spectral_radius,
 )
+from rnnviz.engine.stack import StackTrace, stack_forward
+from rnnviz.engine.stack_bptt import StackBPTTResult, stack_bptt
+from rnnviz.engine.stack_params import StackParams, init_stack
 from rnnviz.engine.stepper import RNN
 
 __all__ = [
@@ -33,12 +36,16 @@ __all__ = [
     "BPTTResult",
     "ForwardTrace",
     "Params",
+    "StackBPTTResult",
+    "StackParams",
+    "StackTrace",
     "as_inputs",
     "bptt",
     "clip_by_global_norm",
     "forward",
     "gate_spectra",
     "init_params",
+    "init_stack",
     "jacobian_norms",
     "loss_and_grad",
     "orthogonal",
@@ -46,6 +53,8 @@ __all__ = [
     "recurrent_sigma_max",
     "sigma_max",
     "spectral_radius",
+    "stack_bptt",
+    "stack_forward",
     "truncation_cuts",
     "with_spectral_radius",
 ]

@@ -47,19 +47,22 @@ def function(name: str) -> Callable[..., np.ndarray]:
     return _FORWARD[check(name)]
 
 
-def derivative_from_output(name: str, h: np.ndarray) -> np.ndarray:
-    """f'(a) given h = f(a), element-wise, same shape as h."""
+def derivative_from_output(name: str, h: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """f'(a) given h = f(a), element-wise, same shape as h (into ``out`` when given)."""
     check(name)
     if name == "tanh":
-        d = np.multiply(h, h)
+        d = np.multiply(h, h, out=out)
         return np.subtract(1.0, d, out=d)  # in place: one (T, H) temporary, not two
     if name == "sigmoid":
-        d = np.subtract(1.0, h)
+        d = np.subtract(1.0, h, out=out)
         return np.multiply(h, d, out=d)
     if name == "relu":
         # h > 0 exactly where a > 0; the subgradient at 0 is taken as 0, like PyTorch.
-        return (h > 0).astype(h.dtype)
-    return np.ones_like(h)
+        return np.greater(h, 0, out=out if out is not None else np.empty_like(h), casting="unsafe")
+    if out is None:
+        return np.ones_like(h)
+    out.fill(1.0)
+    return out
 
 
 def check(name: str) -> str:

@@ -1,139 +1,32 @@
-"""The whole-sequence forward pass: every h_t (and c_t) and y_t for an input sequence."""
+"""The forward pass: every h_t (and c_t) and y_t, for one sequence or a batch of them.
+
+One sequence (T, I) runs in single_forward.py, a batch (B, T, I) in batched.py (a batch of
+one runs the single-sequence code). The trace type and the helpers are the single
+sequence's, re-exported here where the rest of the code imports them from.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-from rnnviz.engine.alignment import aligned_zeros
-from rnnviz.engine.cells import get_cell
-from rnnviz.engine.cells.base import ForwardRows, fold_width
-from rnnviz.engine.numerics import first_bad_row
+from rnnviz.engine.batched import forward_batch
 from rnnviz.engine.params import Params
+from rnnviz.engine.single_forward import (
+    ForwardTrace,
+    as_inputs,
+    finish_trace,
+    forward_single,
+    initial_state,
+)
 
-
-@dataclass(frozen=True, eq=False)
-class ForwardTrace:
-    """Everything the forward pass computed. Steps are numbered t = 1..T; row t-1 is step t.
-
-    When the state stops being finite at step ``exploded_at`` (1-based), the rows from that
-    step on are set to 0 so that nothing downstream sees inf or NaN; ``valid`` marks them.
-    """
-
-    params: Params
-    x: np.ndarray  # (T, I)
-    h_all: np.ndarray  # (T+1, H): h_0 … h_T
-    c_all: np.ndarray | None  # (T+1, H): c_0 … c_T for the LSTM, else None
-    cache: np.ndarray  # (T, K): what the cell keeps for its backward step
-    y: np.ndarray  # (T, O)
-    exploded_at: int | None
-
-    @property
-    def T(self) -> int:
-        return int(self.x.shape[0])
-
-    @property
-    def h(self) -> np.ndarray:
-        return self.h_all[1:]  # (T, H)
-
-    @property
-    def c(self) -> np.ndarray | None:
-        return None if self.c_all is None else self.c_all[1:]  # (T, H)
-
-    @property
-    def valid(self) -> np.ndarray:
-        ok = np.ones(self.T, dtype=bool)  # (T,)
-        if self.exploded_at is not None:
-            ok[self.exploded_at - 1 :] = False
-        return ok
-
-
-def as_inputs(x: np.ndarray | list, input_size: int, dtype: np.dtype | None = None) -> np.ndarray:
-    """Check and shape a sequence of inputs as (T, I); a 1-D sequence is one scalar per step."""
-    arr = np.asarray(x, dtype=dtype if dtype is not None else np.float64)
-    if arr.ndim == 1 and input_size == 1:
-        arr = arr[:, None]
-    if arr.ndim != 2 or arr.shape[1] != input_size:
-        raise ValueError(f"inputs have shape {arr.shape}; expected (T, {input_size})")
-    return np.ascontiguousarray(arr)
-
-
-def initial_state(p: Params, state: np.ndarray | None) -> np.ndarray:
-    H = p.hidden_size
-    if state is None:
-        return np.zeros(H, dtype=p.dtype)  # (H,)
-    s = np.asarray(state, dtype=p.dtype).reshape(-1)
-    if s.shape != (H,):
-        raise ValueError(f"initial state has {s.size} values; expected {H}")
-    return s
-
-
-def _first(a: int | None, b: int | None) -> int | None:
-    return b if a is None else a if b is None else min(a, b)
+__all__ = ["ForwardTrace", "as_inputs", "finish_trace", "forward", "initial_state"]
 
 
 def forward(
     p: Params, x: np.ndarray | list, h0: np.ndarray | None = None, c0: np.ndarray | None = None
 ) -> ForwardTrace:
-    cell = get_cell(p.cell)
-    x = as_inputs(x, p.input_size, p.dtype)  # (T, I)
-    T, H, I = x.shape[0], p.hidden_size, p.input_size
-    fold = fold_width(p) if cell.folds_inputs else 0
-    # Row t holds h_t and, when the step folds its inputs, x_{t+1} and a 1 after it.
-    rows = aligned_zeros((T + 1, H + fold), p.dtype)  # (T+1, H + fold)
-    rows[0, :H] = initial_state(p, h0)
-    c_all = None
-    if cell.has_cell_state:
-        c_all = np.empty((T + 1, H), dtype=p.dtype)  # (T+1, H)
-        c_all[0] = initial_state(p, c0)
-    cache = np.empty((T, cell.cache_width(H)), dtype=p.dtype)  # (T, K)
-    with np.errstate(all="ignore"):
-        xb = None
-        if fold:
-            rows[:-1, H : H + I] = x
-            rows[:-1, H + I] = 1.0
-        else:
-            xb = cell.input_projection(p, x)  # (T, G*H): one matmul for all steps
-        # Lists of row views: indexing a list is several times cheaper than slicing an array,
-        # and this loop is the one serial part of the whole computation.
-        z = list(rows)
-        step = cell.make_step(
-            p,
-            ForwardRows(
-                xb=None if xb is None else list(xb),
-                z=z,
-                h=list(rows[:, :H]) if fold else z,
-                c=None if c_all is None else list(c_all),
-                cache=list(cache) if cache.shape[1] else [],  # the vanilla cell keeps none
-            ),
-            fold,
-        )
-        for t in range(T):
-            step(t)
-        h_all = np.ascontiguousarray(rows[:, :H]) if fold else rows  # (T+1, H)
-        y = np.dot(h_all[1:], p.W_hy.T)  # (T, O)
-        y += p.b_y
-    return finish_trace(p, x, h_all, c_all, cache, y)
-
-
-def finish_trace(
-    p: Params,
-    x: np.ndarray,
-    h_all: np.ndarray,
-    c_all: np.ndarray | None,
-    cache: np.ndarray,
-    y: np.ndarray,
-) -> ForwardTrace:
-    """Check for overflow, blank what follows it (in place), and wrap the arrays."""
-    with np.errstate(all="ignore"):
-        # The readout can overflow even when the state does not (huge W_hy): check both.
-        states = h_all[1:] if c_all is None else np.hstack([h_all[1:], c_all[1:]])
-        bad = _first(first_bad_row(states), first_bad_row(y))
-        if bad is not None:
-            h_all[bad + 1 :] = 0.0
-            cache[bad:] = 0.0
-            y[bad:] = 0.0
-            if c_all is not None:
-                c_all[bad + 1 :] = 0.0
-    return ForwardTrace(p, x, h_all, c_all, cache, y, None if bad is None else bad + 1)
+    """The forward pass over one sequence x (T, I), or over a batch (B, T, I) of sequences
+    of equal length (h0, c0 then (H,) for every sequence, or (B, H))."""
+    if np.ndim(x) == 3:
+        return forward_batch(p, x, h0, c0)
+    return forward_single(p, x, h0, c0)

@@ -43,7 +43,13 @@ def as_targets(targets: np.ndarray | list, loss: str, T: int, O: int) -> np.ndar
 def loss_and_grad(
     loss: str, y: np.ndarray, targets: np.ndarray, loss_at: str = "all"
 ) -> tuple[float, np.ndarray]:
-    """(L, dL/dy) for outputs y (T, O); steps that are not scored get a zero gradient."""
+    """(L, dL/dy) for outputs y (T, O); steps that are not scored get a zero gradient.
+
+    For a batch, y (B, T, O) and targets (B, T, O) (mse) or (B, T) (xent): L is the mean
+    over every sequence's scored steps, PyTorch's reduction on ``batch_first`` outputs.
+    """
+    if y.ndim == 3:
+        return _batch_loss_and_grad(loss, y, targets, loss_at)
     T, O = y.shape
     tgt = as_targets(targets, loss, T, O)
     idx = scored_steps(T, loss_at)
@@ -69,3 +75,28 @@ def loss_and_grad(
         grad[rows, tgt[idx]] = np.expm1(target_log_p)  # p − 1 without cancelling to 0
         dy[idx] = grad / idx.size
         return value, dy
+
+
+def _batch_loss_and_grad(
+    loss: str, y: np.ndarray, targets: np.ndarray | list, loss_at: str
+) -> tuple[float, np.ndarray]:
+    """The scored steps of all B sequences, one after the other, as one sequence scored
+    everywhere: the same mean over every scored element (mse) or step (xent)."""
+    B, T, O = y.shape
+    arr = np.asarray(targets)
+    if arr.shape[:1] != (B,):
+        raise ValueError(f"targets have shape {arr.shape}; expected {B} sequences first")
+    if loss == "mse" and arr.ndim == 2 and O == 1:
+        arr = arr[..., None]
+    if loss == "xent" and arr.ndim == 3 and arr.shape[2] == 1:
+        arr = arr[..., 0]
+    if arr.shape[1:2] != (T,):
+        raise ValueError(f"targets have shape {arr.shape}; expected {T} steps per sequence")
+    idx = scored_steps(T, loss_at)
+    S = idx.size
+    value, g = loss_and_grad(
+        loss, y[:, idx].reshape(B * S, O), arr[:, idx].reshape(B * S, *arr.shape[2:]), "all"
+    )
+    dy = np.zeros_like(y)  # (B, T, O)
+    dy[:, idx] = g.reshape(B, S, O)
+    return value, dy

@@ -44,6 +44,18 @@ def global_norm(arrays: list[np.ndarray]) -> float:
 
 
 def first_bad_row(a: np.ndarray) -> int | None:
-    """Index of the first row of ``a`` that holds a non-finite value, or None."""
-    bad = ~np.isfinite(a.reshape(a.shape[0], -1) if a.size else a[:, :0]).all(axis=1)
-    return int(np.argmax(bad)) if bad.any() else None
+    """Index of the first row of ``a`` that holds a non-finite value, or None.
+
+    A row holding inf or NaN has a sum that is not finite, so only rows whose sum is not
+    finite (those, or finite values summing beyond the float range) are looked at value by
+    value: no (T, N) temporary for every pass, which would cost fresh pages each time.
+    """
+    if not a.size:
+        return None
+    rows = a.reshape(a.shape[0], -1)  # (T, N)
+    with np.errstate(all="ignore"):
+        suspects = np.flatnonzero(~np.isfinite(rows.sum(axis=1)))  # (S,)
+    if not suspects.size:
+        return None
+    bad = ~np.isfinite(rows[suspects]).all(axis=1)  # (S,)
+    return int(suspects[np.argmax(bad)]) if bad.any() else None

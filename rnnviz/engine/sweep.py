@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnnviz.engine.bptt import bptt
-from rnnviz.engine.forward import forward
+from rnnviz.engine.batched import scaled_sweep
 from rnnviz.engine.params import Params
 from rnnviz.engine.progress import Steps, run_to_end
 from rnnviz.engine.spectral import with_spectral_radius
+
+# At most this many ρ are computed together (one product per step for all of them); a
+# worker thread can stop between two groups. More would make the progress bar jump.
+GROUP = 32
 
 
 def radius_sweep_steps(
@@ -21,26 +24,24 @@ def radius_sweep_steps(
     loss_at: str = "last",
     truncate: int | None = None,
 ) -> Steps[tuple[np.ndarray, np.ndarray]]:
-    """Yields (done, total) after each ρ and returns (norms (R, T), valid (R, T)).
+    """Yields (done, total) after each group of ρ and returns (norms (R, T), valid (R, T)).
 
     norms[r, t-1] = ‖dL/dh_t‖ at spectral radius rhos[r]. The same recurrent matrix is
-    rescaled to each ρ, so only the scale changes. Steps where the computation overflowed
-    have valid False and norm 0. A worker thread can stop between two ρ.
+    rescaled to each ρ, so only the scale changes: W_hh(ρ) = ρ·W₁ with every gate block of
+    W₁ at spectral radius 1, and all the ρ of a group share one matrix product per step
+    (batched.scaled_sweep). Steps where the computation overflowed have valid False and
+    norm 0.
     """
     rhos = np.asarray(rhos, dtype=float)  # (R,)
     T = np.asarray(x).shape[0]
     norms = np.zeros((rhos.size, T))  # (R, T)
     valid = np.zeros((rhos.size, T), dtype=bool)  # (R, T)
-    for r, rho in enumerate(rhos):
-        result = bptt(
-            forward(with_spectral_radius(params, rho), x),
-            targets,
-            loss,
-            loss_at,
-            truncate=truncate,
+    unit = with_spectral_radius(params, 1.0)
+    for group in np.array_split(np.arange(rhos.size), -(-rhos.size // GROUP)):  # even groups
+        norms[group], valid[group] = scaled_sweep(
+            unit, x, targets, rhos[group], loss, loss_at, truncate
         )
-        norms[r], valid[r] = result.dL_dh_norm, result.valid
-        yield r + 1, rhos.size
+        yield int(group[-1]) + 1, rhos.size
     return norms, valid
 
 

@@ -3,14 +3,14 @@ show progress, pause between epochs, or stop."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
-from rnnviz.engine.bptt import bptt
+from rnnviz.engine.batched import batch_gradients
 from rnnviz.engine.clipping import clip_by_global_norm
-from rnnviz.engine.forward import forward
 from rnnviz.engine.optim import OptState, make_optimiser
 from rnnviz.engine.params import Params
 from rnnviz.engine.stepper import RNN
@@ -57,10 +57,18 @@ class EpochReport:
     grad_norm_before_clip: float  # mean over the epoch's updates
     grad_norm_after_clip: float
     params: Params  # the weights after this epoch
+    updates: int = 0  # optimiser steps in this epoch
+    seconds: float = 0.0  # the time this epoch's computation took (not the consumer's)
 
 
 def train(params: Params, task: Task, config: TrainConfig) -> Iterator[EpochReport]:
-    """Mini-batch training; the same seed always gives the same run."""
+    """Mini-batch training; the same seed always gives the same run.
+
+    Each update draws ``batch_size`` sequences and runs them as one batch (B, T, I) through
+    the engine: every step of the serial loop is one matrix–matrix product for all of them.
+    The batch's loss is the mean of the sequences' losses, so its gradient is the mean of
+    theirs, as if each were run alone.
+    """
     if params.input_size != task.input_size or params.output_size != task.output_size:
         raise ValueError(
             f"the {task.name} task needs {task.input_size} inputs and {task.output_size} "
@@ -70,30 +78,30 @@ def train(params: Params, task: Task, config: TrainConfig) -> Iterator[EpochRepo
     rng = np.random.default_rng(config.seed)
     state = OptState()
     for epoch in range(1, config.epochs + 1):
+        start = time.perf_counter()
         losses, before, after = [], [], []
         for _ in range(config.batches_per_epoch):
-            total = {k: np.zeros_like(a) for k, a in params.arrays().items()}
-            for _ in range(config.batch_size):
-                ex = task.draw(rng)
-                r = bptt(
-                    forward(params, ex.x),
-                    ex.targets,
-                    task.loss,
-                    task.loss_at,
-                    truncate=config.truncate,
-                )
-                losses.append(r.loss)
-                for k in total:
-                    total[k] += r.grads[k]
-            mean = {k: g / config.batch_size for k, g in total.items()}
-            clipped, norm_before, norm_after = clip_by_global_norm(mean, config.clip)
+            examples = [task.draw(rng) for _ in range(config.batch_size)]
+            x = np.stack([ex.x for ex in examples])  # (B, T, I)
+            targets = np.stack([ex.targets for ex in examples])  # (B, T, O) or (B, T)
+            loss, grads = batch_gradients(
+                params, x, targets, task.loss, task.loss_at, config.truncate
+            )
+            losses.append(loss)  # the batch's mean: every batch has the same size
+            clipped, norm_before, norm_after = clip_by_global_norm(grads, config.clip)
             before.append(norm_before)
             after.append(norm_after)
             if np.isfinite(norm_before):
                 arrays, state = opt.update(params.arrays(), clipped, state)
                 params = params.with_arrays(**arrays)
         yield EpochReport(
-            epoch, float(np.mean(losses)), float(np.mean(before)), float(np.mean(after)), params
+            epoch,
+            float(np.mean(losses)),
+            float(np.mean(before)),
+            float(np.mean(after)),
+            params,
+            config.batches_per_epoch,
+            time.perf_counter() - start,
         )
 
 

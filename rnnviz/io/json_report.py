@@ -49,7 +49,7 @@ def build_report(
         "dW_hh_contrib": None,
         "jacobian_norm": None,
         "jacobian_overflow_at": None,
-        "truncation_cuts": _cut_steps(T, truncate),
+        "truncation_cuts": cut_steps(T, truncate),
         "grads": None,
         "grad_norm_before_clip": None,
         "grad_norm_after_clip": None,
@@ -107,7 +107,7 @@ def per_step(a: np.ndarray, ok: np.ndarray) -> list[Any]:
     return [row if good else None for row, good in zip(rows, ok.tolist(), strict=True)]
 
 
-def _cut_steps(T: int, truncate: int | None) -> list[int]:
+def cut_steps(T: int, truncate: int | None) -> list[int]:
     """The 1-based steps t that get no gradient from step t+1 (step T has no successor)."""
     cuts = truncation_cuts(T, truncate)[: T - 1]  # (T-1,)
     return (np.flatnonzero(cuts) + 1).tolist()

@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
+from rnnviz.io import limits
 from rnnviz.io.refusal import refusing
 
 SEQUENCE_SUFFIXES: tuple[str, ...] = (".npy", ".csv")
+_MAX_BYTES = {".npy": limits.MAX_FILE_BYTES, ".csv": limits.MAX_TEXT_BYTES}
+_OTHER_SEPARATOR = re.compile(r"[;\t ]+")  # what spreadsheets write instead of commas
 _NPY_MAGIC = b"\x93NUMPY"
 
 
@@ -47,6 +51,10 @@ def _load_sequence(path: str | os.PathLike[str]) -> np.ndarray:
     if not path.is_file():
         raise fail("not a regular file")
     try:
+        limits.check_bytes("the file", path.stat().st_size, _MAX_BYTES[suffix])
+    except limits.LimitError as err:
+        raise fail(str(err)) from None
+    try:
         arr = _read_npy(path, fail) if suffix == ".npy" else _read_csv(path, fail)
     except OSError as err:
         raise fail(f"cannot read it ({err.strerror or err})") from None
@@ -57,6 +65,11 @@ def _load_sequence(path: str | os.PathLike[str]) -> np.ndarray:
     seq = arr[:, None] if arr.ndim == 1 else arr  # (T, N)
     if seq.shape[0] == 0 or seq.shape[1] == 0:
         raise fail(f"is empty (shape {arr.shape}); expected at least one timestep")
+    try:
+        limits.check_count("the number of values per step", seq.shape[1], limits.MAX_INPUT)
+        limits.check_steps(seq.shape[0], seq.shape[1], "the file")
+    except limits.LimitError as err:
+        raise fail(str(err)) from None
     bad = ~np.isfinite(seq).all(axis=1)  # (T,)
     if bad.any():
         step = int(np.argmax(bad)) + 1
@@ -72,7 +85,10 @@ def _read_npy(path: Path, fail: Callable[[str], SequenceFileError]) -> np.ndarra
             raise fail("not a .npy file (truncated, corrupt or another format)")
         f.seek(0)
         try:
+            limits.check_npy_header(f, "its array")  # before np.load allocates that shape
             arr = np.load(f, allow_pickle=False)
+        except limits.LimitError as err:
+            raise fail(str(err)) from None
         except ValueError as err:
             # NumPy refuses object arrays with allow_pickle=False; other ValueErrors are
             # damaged files. Its message is the only way to tell them apart.
@@ -98,6 +114,21 @@ def _read_csv(path: Path, fail: Callable[[str], SequenceFileError]) -> np.ndarra
             continue
         fields = line.split(",")
         values = [_number(field) for field in fields]
+        other = _OTHER_SEPARATOR.search(line.strip())
+        if (
+            len(fields) == 1
+            and other
+            and all(_number(f) is not None for f in _OTHER_SEPARATOR.split(line.strip()))
+        ):
+            raise fail(
+                f"line {number} separates its values with {other.group()[0]!r}; "
+                "rnnviz reads commas (e.g. 1,2)"
+            )
+        if len(rows) >= limits.MAX_STEPS or len(values) > limits.MAX_INPUT:
+            raise fail(
+                f"line {number} goes beyond the most rnnviz takes "
+                f"({limits.MAX_STEPS:,} steps of at most {limits.MAX_INPUT:,} values)"
+            )
         if not rows and all(v is None for v in values):
             raise fail(
                 f"line {number} looks like a header ({line.strip()!r}); only numbers are "

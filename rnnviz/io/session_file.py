@@ -13,7 +13,9 @@ The training history (``"training"``, see ``rnnviz.io.training_record``) and the
 kept as they are read; the settings are a plain object that ``rnnviz.session`` checks
 against its own. This module checks everything a file can get wrong by itself: the zip, the
 JSON, the format and version, the arrays (numeric, finite, never pickled), the inputs' width
-against the weights and the step counters against the inputs.
+against the weights and the step counters against the inputs, and every size against the
+limits of ``rnnviz.io.limits`` before it is read (arrays are streamed from the zip, so only
+what a checked header declares is ever unpacked).
 """
 
 from __future__ import annotations
@@ -26,12 +28,14 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
 from rnnviz.engine.params import DTYPES, GATES, Params
 from rnnviz.engine.train import TrainingHistory
+from rnnviz.io import limits
+from rnnviz.io.limits import MAX_TEXT_BYTES, read_member
 from rnnviz.io.refusal import refusing
 from rnnviz.io.training_record import training_from_dict, training_to_dict
 
@@ -113,18 +117,27 @@ def _read_session(path: str | Path) -> SessionContents:
     if not path.is_file():
         raise fail("no such file")
     try:
+        limits.check_bytes("the file", path.stat().st_size)
         with zipfile.ZipFile(path) as z:
+            limits.check_zip(z)  # from the directory alone: no member is unpacked yet
             names = set(z.namelist())
             if "manifest.json" not in names:
                 raise fail("not an rnnviz session (no manifest.json inside)")
-            manifest = _manifest(z.read("manifest.json"), fail)
+            manifest = _manifest(read_member(z, "manifest.json", MAX_TEXT_BYTES), fail)
             arrays = {}
             for name in _ARRAYS:
                 member = f"arrays/{name}.npy"
                 if member not in names:
                     raise fail(f"missing array {name}")
-                arrays[name] = _array(z.read(member), name, fail)
-            view = _view(z.read(VIEW_MEMBER), fail) if VIEW_MEMBER in names else {}
+                with z.open(member) as f:  # a stream: only what its header declares is read
+                    arrays[name] = _array(f, name, fail)
+            view = (
+                _view(read_member(z, VIEW_MEMBER, MAX_TEXT_BYTES), fail)
+                if VIEW_MEMBER in names
+                else {}
+            )
+    except limits.LimitError as e:
+        raise fail(str(e)) from None
     except zipfile.BadZipFile:
         raise fail("not an rnnviz session, or the file is truncated (not a valid zip)") from None
     except (EOFError, zipfile.LargeZipFile, OSError) as e:
@@ -150,9 +163,12 @@ def _manifest(raw: bytes, fail: Fail) -> dict[str, Any]:
     return m
 
 
-def _array(raw: bytes, name: str, fail: Fail) -> np.ndarray:
+def _array(f: IO[bytes], name: str, fail: Fail) -> np.ndarray:
     try:
-        a = np.load(io.BytesIO(raw), allow_pickle=False)
+        limits.check_npy_header(f, f"array {name}")  # before np.load allocates its shape
+        a = np.load(f, allow_pickle=False)
+    except limits.LimitError as e:
+        raise fail(str(e)) from None
     except ValueError as e:
         if "pickle" in str(e).lower():
             raise fail(f"array {name} holds pickled objects, which rnnviz never loads") from None
@@ -198,6 +214,13 @@ def _contents(
             str(cell), str(activation), *(arrays[n].astype(DTYPES[dtype]) for n in _ARRAYS[:-1])
         )
     except (TypeError, ValueError) as e:
+        raise fail(str(e)) from None
+    try:
+        limits.check_network(params.hidden_size, params.input_size, params.output_size)
+        rows = arrays["sequence"]
+        if rows.ndim == 2:
+            limits.check_steps(rows.shape[0], max(W_hh.shape[0], rows.shape[1]), "the inputs")
+    except limits.LimitError as e:
         raise fail(str(e)) from None
     sequence = arrays["sequence"].astype(float)  # (N, I)
     if sequence.ndim != 2 or sequence.shape[1] != params.input_size:

@@ -30,6 +30,7 @@ from rnnviz.engine.tasks import (
     text_task,
 )
 from rnnviz.engine.train import TrainingHistory
+from rnnviz.io.limits import MAX_EPOCHS, MAX_STEPS
 
 _ARRAYS = ("W_ih", "W_hh", "b_ih", "b_hh", "W_hy", "b_y")
 _NON_FINITE = {"inf": math.inf, "-inf": -math.inf, "nan": math.nan}
@@ -92,6 +93,8 @@ def _task(saved: dict[str, Any], fail: Callable[[str], TrainingRecordError]) -> 
     name = TASK_ALIASES.get(name, name) if isinstance(name, str) else name
     if not _whole(length) or not _whole(lag):
         raise fail('needs whole numbers for the task\'s "length" and "lag"')
+    if not 0 <= length <= MAX_STEPS or not 0 <= lag <= MAX_STEPS:
+        raise fail(f'has a task "length" or "lag" beyond 0 … {MAX_STEPS:,} steps')
     try:
         if name == "delay":
             return delay_task(lag, length)
@@ -145,6 +148,8 @@ def _numbers_in(
 ) -> tuple[float, ...]:
     if not isinstance(values, list):
         raise fail(f'needs "{key}" to be a list of numbers')
+    if len(values) > MAX_EPOCHS:
+        raise fail(f'has {len(values):,} values in "{key}"; the most it takes is {MAX_EPOCHS:,}')
     out = []
     for v in values:
         if isinstance(v, str) and v in _NON_FINITE:

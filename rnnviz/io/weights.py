@@ -17,18 +17,22 @@ Formats: ``.npz`` (``np.load(allow_pickle=False)``), ``.safetensors`` (needs the
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import re
+import warnings
 import zipfile
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from rnnviz.engine.params import DTYPES, GATES, Params
+from rnnviz.io import limits
 from rnnviz.io.refusal import refusing
 
 WEIGHT_SUFFIXES: tuple[str, ...] = (".npz", ".safetensors", ".pt", ".pth")
@@ -111,13 +115,23 @@ def from_state_dict(
             "one single-layer RNN/LSTM/GRU and one Linear readout"
         )
     zero_filled = _absent_biases(names, arrays, fail)
+    raw_hh = np.asarray(arrays[names["W_hh"]])
+    if raw_hh.ndim == 2 and raw_hh.shape[1] > limits.MAX_HIDDEN:  # before any conversion
+        raise fail(
+            f"the hidden size is {raw_hh.shape[1]:,}; the most rnnviz takes is "
+            f"{limits.MAX_HIDDEN:,}"
+        )
     values = {
-        f: _as_float64(names[f], arrays[names[f]], fail) for f in names if f not in zero_filled
+        f: as_float64(names[f], arrays[names[f]], fail) for f in names if f not in zero_filled
     }
     cell, H = _cell_and_hidden_size(names["W_hh"], values["W_hh"], fail)
     G = GATES[cell]
     _check_shapes(names, values, G * H, H, cell, fail)
     O = values["W_hy"].shape[0]
+    try:
+        limits.check_network(H, values["W_ih"].shape[1], O)
+    except limits.LimitError as err:
+        raise fail(str(err)) from None
     for f in zero_filled:
         values[f] = np.zeros(O if f == "b_y" else G * H)
     try:
@@ -161,7 +175,8 @@ def _absent_biases(
     return absent
 
 
-def _as_float64(key: str, array: np.ndarray, fail: Callable[[str], WeightFileError]) -> np.ndarray:
+def as_float64(key: str, array: np.ndarray, fail: Callable[[str], WeightFileError]) -> np.ndarray:
+    """The array as float64, or ``fail`` when it is not floating-point or not finite."""
     arr = np.asarray(array)
     if not np.issubdtype(arr.dtype, np.floating):
         raise fail(f"{key} has dtype {arr.dtype}; weights must be floating-point numbers")
@@ -216,6 +231,12 @@ def _load_weights(
     path: str | os.PathLike[str], activation: str = "tanh", dtype: str = "float64"
 ) -> LoadedWeights:
     """Read a weight file (.npz, .safetensors, .pt, .pth); raise WeightFileError if unusable."""
+    return from_state_dict(read_arrays(path), activation, dtype, source=str(path))
+
+
+def read_arrays(path: str | os.PathLike[str]) -> dict[str, np.ndarray]:
+    """Every named array in a weight file, as the file holds it; WeightFileError if the file
+    cannot be read (call it inside ``refusing``, as the loaders do)."""
     path = Path(path)
 
     def fail(problem: str) -> WeightFileError:
@@ -229,16 +250,24 @@ def _load_weights(
     if not path.is_file():
         raise fail("not a regular file")
     try:
-        arrays = reader(path, fail)
+        limits.check_bytes("the file", path.stat().st_size)
+    except limits.LimitError as err:
+        raise fail(str(err)) from None
+    try:
+        return reader(path, fail)
     except OSError as err:
         raise fail(f"cannot read it ({err.strerror or err})") from None
-    return from_state_dict(arrays, activation, dtype, source=str(path))
 
 
 def save_weights(
     path: str | os.PathLike[str], params: Params, names: Mapping[str, str] | None = None
 ) -> None:
     """Write ``params`` under ``names`` (default ``rnn.*`` and ``readout.*``); format by suffix."""
+    write_arrays(path, to_state_dict(params, names))
+
+
+def write_arrays(path: str | os.PathLike[str], arrays: Mapping[str, np.ndarray]) -> None:
+    """Write named arrays as a state_dict; the format follows the suffix."""
     path = Path(path)
 
     def fail(problem: str) -> WeightFileError:
@@ -248,7 +277,7 @@ def save_weights(
     if writer is None:
         raise fail(_unknown_suffix(path))
     try:
-        writer(path, to_state_dict(params, names), fail)
+        writer(path, {k: np.ascontiguousarray(a) for k, a in arrays.items()}, fail)
     except OSError as err:
         raise fail(f"cannot write it ({err.strerror or err})") from None
 
@@ -267,7 +296,8 @@ def _first_line(err: BaseException) -> str:
 
 
 def _read_npz(path: Path, fail: Callable[[str], WeightFileError]) -> dict[str, np.ndarray]:
-    # The file is opened here, not by np.load: np.load leaks its handle when the zip is bad.
+    # Read member by member, each .npy header checked against the limits before its array
+    # is allocated (np.load would allocate whatever shape a header declares).
     with open(path, "rb") as f:
         magic = f.read(len(_NPY_MAGIC))
         if magic.startswith(_NPY_MAGIC):
@@ -278,9 +308,18 @@ def _read_npz(path: Path, fail: Callable[[str], WeightFileError]) -> dict[str, n
         arrays: dict[str, np.ndarray] = {}
         key = ""
         try:
-            with np.load(f, allow_pickle=False) as npz:
-                for key in npz.files:
-                    arrays[key] = npz[key]
+            with zipfile.ZipFile(f) as z:
+                limits.check_zip(z)
+                for info in z.infolist():
+                    key = info.filename.removesuffix(".npy")
+                    with z.open(info) as member:
+                        if not member.read(len(_NPY_MAGIC)).startswith(_NPY_MAGIC):
+                            raise fail(f"member {info.filename!r} is not a NumPy array")
+                        member.seek(0)
+                        limits.check_npy_header(member, f"array {key!r}")
+                        arrays[key] = np.lib.format.read_array(member, allow_pickle=False)
+        except limits.LimitError as err:
+            raise fail(str(err)) from None
         except ValueError as err:
             # NumPy refuses object arrays with allow_pickle=False; other ValueErrors are
             # damaged arrays. Its message is the only way to tell them apart.
@@ -314,12 +353,44 @@ def _read_safetensors(path: Path, fail: Callable[[str], WeightFileError]) -> dic
         from safetensors.numpy import load_file
     except ImportError:
         raise _safetensors_missing(fail) from None
+    _check_safetensors_header(path, fail)
     try:
         return load_file(path)
     except SafetensorError as err:
         raise fail(f"truncated or corrupt .safetensors file ({_first_line(err)})") from None
     except TypeError as err:  # a dtype NumPy has no type for, such as bfloat16
         raise fail(f"holds a dtype NumPy cannot read ({_first_line(err)})") from None
+
+
+def _check_safetensors_header(path: Path, fail: Callable[[str], WeightFileError]) -> None:
+    """The shapes a .safetensors header declares, checked before anything is loaded."""
+    corrupt = "truncated or corrupt .safetensors file"
+    with open(path, "rb") as f:
+        size = int.from_bytes(f.read(8), "little")
+        if size > path.stat().st_size - 8:
+            raise fail(f"{corrupt} (its header claims more bytes than the file has)")
+        try:
+            limits.check_bytes("its header", size, limits.MAX_TEXT_BYTES)
+        except limits.LimitError as err:
+            raise fail(str(err)) from None
+        try:
+            header = json.loads(f.read(size).decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise fail(f"{corrupt} (its header is not JSON)") from None
+    if not isinstance(header, dict):
+        raise fail(f"{corrupt} (its header is not a JSON object)")
+    tensors = {k: v for k, v in header.items() if k != "__metadata__"}
+    try:
+        limits.check_count("the number of tensors", len(tensors), limits.MAX_ZIP_MEMBERS)
+        for key, entry in tensors.items():
+            shape = entry.get("shape") if isinstance(entry, dict) else None
+            if not isinstance(shape, list) or not all(
+                isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape
+            ):
+                raise fail(f"{corrupt} ({key!r} has no valid shape)")
+            limits.check_array_shape(repr(key), tuple(shape))
+    except limits.LimitError as err:
+        raise fail(str(err)) from None
 
 
 def _write_safetensors(
@@ -344,38 +415,71 @@ def _read_torch(path: Path, fail: Callable[[str], WeightFileError]) -> dict[str,
         import torch
     except ImportError:
         raise _torch_missing(fail) from None
+    corrupt = "truncated or corrupt PyTorch file"
+    # torch ≥ 1.6 saves a zip (its pickle holds only names; the tensors are members): its
+    # directory is checked for bombs first, and anything else is no weight file of ours.
+    with open(path, "rb") as f:
+        if not f.read(len(_ZIP_MAGIC)).startswith(_ZIP_MAGIC):
+            raise fail(
+                "not a PyTorch weight file (truncated, corrupt, another format, or saved by "
+                "torch older than 1.6)"
+            )
+        try:
+            with zipfile.ZipFile(f) as z:
+                limits.check_zip(z)
+                if any(i.compress_type != zipfile.ZIP_STORED for i in z.infolist()):
+                    # torch stores its members as they are; packed ones could be a bomb
+                    raise fail("not a PyTorch weight file (its members are compressed)")
+        except limits.LimitError as err:
+            raise fail(str(err)) from None
+        except (zipfile.BadZipFile, EOFError):
+            raise fail(corrupt) from None
     try:
-        obj = torch.load(path, weights_only=True, map_location="cpu")
+        with warnings.catch_warnings():  # torch's warnings are for developers, not users
+            warnings.simplefilter("ignore")
+            obj = torch.load(path, weights_only=True, map_location="cpu")
     except pickle.UnpicklingError as err:
         # weights_only=True refuses anything but tensors and plain containers; torch says so
         # in this message, any other unpickling error is a damaged file.
-        if "Weights only load failed" in str(err):
+        if "Weights only load failed" in str(err) and "Unsupported" in str(err):
             raise fail(
                 "holds pickled Python objects that torch.load(weights_only=True) refuses; "
                 "save model.state_dict() instead of the model"
             ) from None
-        raise fail(f"truncated or corrupt PyTorch file ({_first_line(err)})") from None
+        raise fail(corrupt) from None
     except OSError:
         raise  # an unreadable file, reported by load_weights, not a damaged one
-    except Exception as err:  # torch reports damaged files as RuntimeError, EOFError, KeyError…
-        raise fail(f"truncated or corrupt PyTorch file ({_first_line(err)})") from None
+    except Exception:  # torch reports damaged files as RuntimeError, EOFError, KeyError…
+        raise fail(corrupt) from None
     if not isinstance(obj, Mapping):
         raise fail(
             f"holds an object of type {type(obj).__name__}, not a state_dict "
             "(a mapping of names to tensors)"
         )
-    arrays: dict[str, np.ndarray] = {}
-    for key, value in obj.items():
-        if not isinstance(value, torch.Tensor):
-            raise fail(
-                f"{key!r} is not a tensor (type {type(value).__name__}); expected a state_dict "
-                "(a mapping of names to tensors)"
-            )
-        if not value.is_floating_point():
-            raise fail(f"{key} has dtype {value.dtype}; weights must be floating-point numbers")
+    return {str(key): _tensor_array(torch, key, value, fail) for key, value in obj.items()}
+
+
+def _tensor_array(
+    torch: Any, key: object, value: object, fail: Callable[[str], WeightFileError]
+) -> np.ndarray:
+    """One tensor of a state_dict as a float64 array; sparse, meta and other tensors that
+    hold no plain numbers are refused."""
+    if not isinstance(value, torch.Tensor):
+        raise fail(
+            f"{key!r} is not a tensor (type {type(value).__name__}); expected a state_dict "
+            "(a mapping of names to tensors)"
+        )
+    if value.layout != torch.strided:
+        raise fail(f"{key} is a sparse tensor; weights must be dense")
+    if value.is_meta:
+        raise fail(f"{key} is a meta tensor, which holds no numbers")
+    if not value.is_floating_point():
+        raise fail(f"{key} has dtype {value.dtype}; weights must be floating-point numbers")
+    try:
         # float64 holds every float16/bfloat16/float32 value exactly; NumPy has no bfloat16.
-        arrays[str(key)] = value.detach().to(torch.float64).numpy()
-    return arrays
+        return value.detach().to(torch.float64).numpy()
+    except Exception as err:  # a tensor subclass or device NumPy cannot take
+        raise fail(f"{key} cannot be read as numbers ({type(err).__name__})") from None
 
 
 def _write_torch(

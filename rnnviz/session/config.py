@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Collection
 from dataclasses import dataclass, fields, replace
 
+import numpy as np
+
 from rnnviz.engine import ACTIVATIONS, CELLS, INITS, LOSS_AT
+from rnnviz.engine.params import DTYPES, GATES
+from rnnviz.io import limits
 from rnnviz.session.encoding import ENCODINGS
 from rnnviz.session.presets import PRESETS
 
@@ -50,30 +56,42 @@ class SessionConfig:
     dtype: str = "float64"
 
     def __post_init__(self) -> None:
+        # NumPy's scalars are numbers too; held as Python's, so that files can write them.
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, np.integer | np.floating):
+                object.__setattr__(self, f.name, value.item())
         _one_of("cell", self.cell, CELLS)
         _one_of("activation", self.activation, ACTIVATIONS)
         _one_of("encoding", self.encoding, ENCODINGS)
         _one_of("initialisation", self.init, INITS)
         _one_of("preset", self.preset, PRESETS)
         _one_of("loss at", self.loss_at, LOSS_AT)
+        _one_of("dtype", self.dtype, DTYPES)
         if self.cell != "vanilla" and self.activation != "tanh":
             raise ValueError(f"the {self.cell} cell always uses tanh and sigmoid gates")
-        for name, low in (
-            ("hidden_size", 1),
-            ("input_size", 1),
-            ("sequence_length", 1),
-            ("target_lag", 0),
+        # Whole numbers, each within its documented limit (rnnviz.io.limits).
+        for name, low, high in (
+            ("hidden_size", 1, limits.MAX_HIDDEN),
+            ("input_size", 1, max(limits.MAX_INPUT, limits.MAX_VOCAB)),
+            ("seed", 0, limits.MAX_SEED),
+            ("sequence_length", 1, limits.MAX_STEPS),
+            ("target_lag", 0, limits.MAX_STEPS),
         ):
-            if getattr(self, name) < low:
-                raise ValueError(f"{name.replace('_', ' ')} must be at least {low}")
-        if not -10 <= self.gate_bias <= 10:
-            raise ValueError("the gate bias must lie between −10 and 10")
-        if not 0 <= self.spectral_radius <= 10:
-            raise ValueError("the spectral radius must lie between 0 and 10")
-        if self.truncate is not None and self.truncate < 1:
-            raise ValueError("the truncation window must be at least 1 step")
-        if self.clip is not None and not self.clip > 0:
-            raise ValueError("the clipping threshold must be positive")
+            _whole_in(name, getattr(self, name), low, high)
+        if self.truncate is not None:
+            _whole_in("truncate", self.truncate, 1, limits.MAX_STEPS, "the truncation window")
+        _real_in("gate_bias", self.gate_bias, -10, 10, "the gate bias")
+        _real_in("spectral_radius", self.spectral_radius, 0, 10, "the spectral radius")
+        if self.clip is not None:
+            _real_in("clip", self.clip, 0, limits.MAX_CLIP, "the clipping threshold")
+            if not self.clip > 0:
+                raise ValueError("the clipping threshold must be positive")
+        per_step = max(GATES[self.cell] * self.hidden_size, self.input_size)
+        try:
+            limits.check_steps(self.sequence_length, per_step, "the sequence length")
+        except limits.LimitError as e:
+            raise ValueError(str(e)) from None
 
     @property
     def loss(self) -> str:
@@ -101,6 +119,40 @@ def draws_new_network(old: SessionConfig, new: SessionConfig) -> bool:
     return new.init == "chrono" and new.cell != "vanilla" and old.t_max != new.t_max
 
 
-def _one_of(label: str, value: str, options: tuple[str, ...]) -> None:
-    if value not in options:
-        raise ValueError(f"unknown {label} {value!r}; choose one of {', '.join(options)}")
+def _one_of(label: str, value: str, options: Collection[str]) -> None:
+    if not isinstance(value, str) or value not in options:
+        shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:39] + "…"
+        raise ValueError(f"unknown {label} {shown}; choose one of {', '.join(options)}")
+
+
+def _whole_in(name: str, value: object, low: int, high: int, label: str = "") -> None:
+    """An integer (not a float, a text or a bool) in low..high."""
+    label = label or name.replace("_", " ")
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValueError(f"{label} must be a whole number, not {_kind(value)}")
+    if value < low:
+        raise ValueError(f"{label} must be at least {low}")
+    if value > high:
+        raise ValueError(f"{label} is {value:,}; the most rnnviz takes is {high:,}")
+
+
+def _real_in(name: str, value: object, low: float, high: float, label: str) -> None:
+    """A finite real number (int or float, not a text or a bool) in low..high."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        raise ValueError(f"{label} must be a number, not {_kind(value)}")
+    if not math.isfinite(value) or not low <= value <= high:
+        raise ValueError(f"{label} must lie between {low:g} and {high:g} (got {value:g})")
+
+
+def _kind(value: object) -> str:
+    """What a wrong value is, in a message: '"8" (a text)'."""
+    kinds = {
+        str: "a text",
+        float: "a fraction",
+        bool: "true/false",
+        list: "a list",
+        dict: "an object",
+        type(None): "empty",
+    }
+    shown = repr(value) if len(repr(value)) <= 20 else repr(value)[:19] + "…"
+    return f"{shown} ({kinds.get(type(value), type(value).__name__)})"

@@ -18,6 +18,7 @@ import numpy as np
 from psygnal import Signal
 
 from rnnviz.engine.train import TrainingHistory
+from rnnviz.io.refusal import one_line
 from rnnviz.io.session_file import (
     SUFFIX,
     SessionContents,
@@ -26,7 +27,6 @@ from rnnviz.io.session_file import (
     write_session,
 )
 from rnnviz.session.config import SessionConfig
-from rnnviz.session.encoding import InputError
 from rnnviz.session.lab import Lab, LabChange
 from rnnviz.session.session import Change, Session
 from rnnviz.session.window_state import WindowState, WindowStateError, check_saved
@@ -188,14 +188,32 @@ class Document:
             if not isinstance(view.get(flag, False), bool):
                 raise DocumentError(f'{path}: its view.json has a bad "{flag}"')
         c = contents
+        before = self._snapshot()
         try:
             self.session.restore(config, c.params, c.sequence, c.vocab, c.t, c.selected)
-        except (InputError, ValueError) as e:
-            raise DocumentError(f"{path}: {e}") from None
+            self.lab.set_training(c.training)
+            if view.get("backward", False) and self.session.t > 0:
+                self.session.run_backward()  # deterministic: the same gradients as when saved
+            if view.get("compare", False):
+                self.lab.compare()
+            self.window.restore(shown)
+        except Exception as e:  # anything at all: the old work comes back, and is redrawn
+            self._put_back(before)
+            what = str(e) if isinstance(e, ValueError) else f"cannot be opened ({e!r})"
+            raise DocumentError(one_line(f"{path}: {what}")) from None
+
+    def _snapshot(self) -> tuple[SessionContents, dict[str, Any]]:
+        return self.contents(), self.window.saved()
+
+    def _put_back(self, snapshot: tuple[SessionContents, dict[str, Any]]) -> None:
+        """Restore a snapshot: every verb emits, so every view redraws the old work."""
+        c, shown = snapshot
+        config = SessionConfig(**c.config)
+        self.session.restore(config, c.params, c.sequence, c.vocab, c.t, c.selected)
         self.lab.set_training(c.training)
-        if view.get("backward", False) and self.session.t > 0:
-            self.session.run_backward()  # deterministic: the same gradients as when saved
-        if view.get("compare", False):
+        if c.view.get("backward", False) and self.session.t > 0:
+            self.session.run_backward()
+        if c.view.get("compare", False):
             self.lab.compare()
         self.window.restore(shown)
 

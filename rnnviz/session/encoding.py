@@ -6,6 +6,8 @@ import re
 
 import numpy as np
 
+from rnnviz.io import limits
+
 ENCODINGS: tuple[str, ...] = ("scalar", "vector", "text")
 
 
@@ -14,8 +16,15 @@ class InputError(ValueError):
 
 
 def vocabulary(text: str) -> str:
-    """The sorted distinct characters of ``text``: the one-hot alphabet."""
-    return "".join(sorted(set(text)))
+    """The sorted distinct characters of ``text``: the one-hot alphabet (InputError beyond
+    the limits of a text's length and vocabulary)."""
+    try:
+        limits.check_steps(len(text), 1, "the text")
+        vocab = "".join(sorted(set(text)))
+        limits.check_count("the text's vocabulary", len(vocab), limits.MAX_VOCAB)
+    except limits.LimitError as e:
+        raise InputError(str(e)) from None
+    return vocab
 
 
 def one_hot(text: str, vocab: str) -> np.ndarray:
@@ -36,15 +45,23 @@ def parse_numbers(text: str, width: int) -> np.ndarray:
     Scalars (width 1): numbers separated by spaces or commas, one step each.
     Vectors: comma- or space-separated numbers per step, steps separated by ';' or newlines.
     """
+    if len(text) > limits.MAX_PASTE_CHARS:  # before splitting it into millions of pieces
+        raise InputError(
+            f"the text has {len(text):,} characters; the most rnnviz takes is "
+            f"{limits.MAX_PASTE_CHARS:,}"
+        )
     text = text.strip()
     if not text:
         raise InputError("type a number (or numbers separated by commas)")
     if width == 1:
         groups = [g for g in re.split(r"[\s,;]+", text) if g]
+        _check_steps(len(groups))
         rows = [[_number(g)] for g in groups]
     else:
         rows = []
-        for k, chunk in enumerate(c for c in re.split(r"[;\n]+", text) if c.strip()):
+        chunks = [c for c in re.split(r"[;\n]+", text) if c.strip()]
+        _check_steps(len(chunks))
+        for k, chunk in enumerate(chunks):
             fields = [f for f in re.split(r"[\s,]+", chunk.strip()) if f]
             if len(fields) != width:
                 raise InputError(
@@ -53,6 +70,14 @@ def parse_numbers(text: str, width: int) -> np.ndarray:
                 )
             rows.append([_number(f) for f in fields])
     return np.array(rows, dtype=float)  # (T, width)
+
+
+def _check_steps(count: int) -> None:
+    """Before converting a paste: no more steps than any sequence may have."""
+    try:
+        limits.check_count("the number of steps pasted", count, limits.MAX_STEPS)
+    except limits.LimitError as e:
+        raise InputError(str(e)) from None
 
 
 def _number(field: str) -> float:

@@ -33,7 +33,7 @@ from rnnviz.engine.jacobian import (
     step_jacobians,
 )
 from rnnviz.engine.params import CELLS, Params
-from rnnviz.engine.progress import Steps
+from rnnviz.engine.progress import Steps, run_to_end
 from rnnviz.engine.sweep import radius_sweep_steps
 from rnnviz.engine.tasks import (
     Task,
@@ -45,6 +45,7 @@ from rnnviz.engine.tasks import (
 )
 from rnnviz.engine.train import EpochReport, TrainConfig, TrainingHistory, sample_text, train
 from rnnviz.session.analysis import LOG_FLOOR
+from rnnviz.session.config import SessionConfig
 from rnnviz.session.encoding import one_hot
 from rnnviz.session.session import Change, Session
 
@@ -127,6 +128,7 @@ class Lab:
         self.training: TrainingHistory | None = None
         self._adopted: tuple[Params, Params] | None = None  # (weights before, trained weights)
         self._jacobians: tuple[object, np.ndarray] | None = None  # (trace, its step Jacobians)
+        self._run_work: tuple[int, float] = (0, 0.0)  # this run's (updates, seconds) so far
         session.changed.connect(self._on_session_changed)
 
     # ---- what the lab looks at --------------------------------------------------------
@@ -136,39 +138,22 @@ class Lab:
         n = s.t if s.t >= 2 else s.sequence.shape[0]
         return s.sequence[:n], s.targets_for(n)
 
-    # ---- 1. side-by-side comparison (quick) ------------------------------------------
+    # ---- 1. side-by-side comparison (worker when long) ----------------------------------
     def compare(self) -> Comparison:
         """Vanilla, LSTM and GRU with the same hidden size and seed on the same inputs."""
+        self.set_comparison(run_to_end(self.compare_steps()))
+        assert self.comparison is not None
+        return self.comparison
+
+    def compare_steps(self) -> Steps[Comparison]:
+        """``compare`` as a generator for a worker: yields (cells done, 3), returns the
+        Comparison for ``set_comparison``. Reads the session now, not while it runs."""
         s, c = self.session, self.session.config
         x, targets = self.inputs()
-        curves = {}
-        for cell in CELLS:
-            p = init_params(
-                cell,
-                s.params.input_size,
-                c.hidden_size,
-                s.params.output_size,
-                np.random.default_rng(c.seed),
-                scheme=c.init,
-                activation=c.activation if cell == "vanilla" else "tanh",
-                dtype=c.dtype,
-                gate_bias=c.gate_bias,
-                t_max=c.t_max,
-            )
-            p = _rescaled(p, c.spectral_radius)
-            trace = forward(p, x)
-            r = bptt(trace, targets, s.loss, c.loss_at, truncate=c.truncate)
-            gate = MECHANISM_GATE.get(cell)
-            curves[cell] = CellCurves(
-                cell,
-                r.dL_dh_norm,
-                r.valid,
-                r.dL_dc_norm,
-                gate[1] if gate else None,
-                mean_gate(trace, gate[0]) if gate else None,
-            )
-        self._store("comparison", Comparison(x.shape[0], curves))
-        return self.comparison
+        return _compare(s.params.input_size, s.params.output_size, c, x, targets, s.loss)
+
+    def set_comparison(self, result: Comparison | None) -> None:
+        self._store("comparison", result)
 
     # ---- 2. the spectral-radius sweep (worker) ----------------------------------------
     def sweep_steps(self, low: float = 0.5, high: float = 1.5, count: int = 41) -> Steps:
@@ -274,10 +259,20 @@ class Lab:
         """A generator for a worker: one EpochReport per epoch. ``hidden_size``: that of a
         fresh network (see training_network)."""
         network = self.training_network(task, hidden_size)  # a bad size raises before the run
+        self._run_work = (0, 0.0)
         self._store("training", TrainingHistory(task, (), (), (), None))
         return train(network, task, config)
 
+    @property
+    def updates_per_second(self) -> float | None:
+        """The current run's optimiser updates per second of computation, over its epochs
+        so far (the time the engine spent, not the time the window took to show them)."""
+        updates, seconds = self._run_work
+        return updates / seconds if updates and seconds > 0 else None
+
     def record_epoch(self, report: EpochReport) -> None:
+        updates, seconds = self._run_work
+        self._run_work = (updates + report.updates, seconds + report.seconds)
         h = self.training
         assert h is not None, "training_steps starts the history"
         history = TrainingHistory(
@@ -382,3 +377,41 @@ def _sweep(params, x, targets, rhos, loss, loss_at, truncate) -> Steps[SweepResu
     norms, valid = yield from radius_sweep_steps(params, x, targets, rhos, loss, loss_at, truncate)
     log10 = np.log10(np.clip(norms, LOG_FLOOR, None))  # (R, T)
     return SweepResult(rhos, log10, valid)
+
+
+def _compare(
+    input_size: int,
+    output_size: int,
+    c: SessionConfig,
+    x: np.ndarray,
+    targets: np.ndarray,
+    loss: str,
+) -> Steps[Comparison]:
+    curves = {}
+    for done, cell in enumerate(CELLS):
+        yield done, len(CELLS)
+        p = init_params(
+            cell,
+            input_size,
+            c.hidden_size,
+            output_size,
+            np.random.default_rng(c.seed),
+            scheme=c.init,
+            activation=c.activation if cell == "vanilla" else "tanh",
+            dtype=c.dtype,
+            gate_bias=c.gate_bias,
+            t_max=c.t_max,
+        )
+        p = _rescaled(p, c.spectral_radius)
+        trace = forward(p, x)
+        r = bptt(trace, targets, loss, c.loss_at, truncate=c.truncate)
+        gate = MECHANISM_GATE.get(cell)
+        curves[cell] = CellCurves(
+            cell,
+            r.dL_dh_norm,
+            r.valid,
+            r.dL_dc_norm,
+            gate[1] if gate else None,
+            mean_gate(trace, gate[0]) if gate else None,
+        )
+    return Comparison(x.shape[0], curves)

@@ -18,10 +18,12 @@ lesson can be opened at any slide.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from rnnviz.io import limits
 from rnnviz.io.refusal import refusing
 from rnnviz.session.config import SessionConfig
 from rnnviz.session.presets import PRESETS
@@ -68,13 +70,18 @@ def load_scenario(path: str | Path) -> Scenario:
 def _load_scenario(path: str | Path) -> Scenario:
     path = Path(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        limits.check_bytes("the file", path.stat().st_size, limits.MAX_TEXT_BYTES)
+        data = json.loads(path.read_text(encoding="utf-8"), parse_constant=_no_constant)
+    except limits.LimitError as e:
+        raise ScenarioFileError(f"{path}: {e}") from None
     except FileNotFoundError:
         raise ScenarioFileError(f"{path}: no such file") from None
     except UnicodeDecodeError:
         raise ScenarioFileError(f"{path}: not a text file") from None
     except json.JSONDecodeError as e:
         raise ScenarioFileError(f"{path}: not valid JSON (line {e.lineno}: {e.msg})") from None
+    except ValueError as e:  # NaN or Infinity (_no_constant)
+        raise ScenarioFileError(f"{path}: {e}") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ScenarioFileError(f'{path}: not an rnnviz lesson (needs "format": "{FORMAT}")')
     version = data.get("version")
@@ -92,7 +99,9 @@ def _load_scenario(path: str | Path) -> Scenario:
     if not isinstance(order, int) or isinstance(order, bool):
         raise ScenarioFileError(f'{path}: "order" must be a whole number')
     parsed = tuple(_slide(path, k, s) for k, s in enumerate(slides, start=1))
-    title, summary = str(data.get("title", path.stem)), str(data.get("summary", ""))
+    title, summary = data.get("title", path.stem), data.get("summary", "")
+    if not isinstance(title, str) or not isinstance(summary, str):
+        raise ScenarioFileError(f'{path}: "title" and "summary" must be texts')
     return Scenario(path.stem, title, summary, parsed, path, order)
 
 
@@ -105,6 +114,11 @@ def load_folder(folder: str | Path) -> tuple[list[Scenario], list[str]]:
         except ScenarioFileError as e:
             problems.append(str(e))
     return sorted(scenarios, key=lambda s: (s.order, s.name)), problems
+
+
+def _no_constant(name: str) -> float:
+    """JSON's NaN and Infinity are no lesson value: refused where they are read."""
+    raise ValueError(f"{name} is not a number a lesson can hold")
 
 
 def _slide(path: Path, k: int, s: object) -> Slide:
@@ -134,17 +148,31 @@ def _slide(path: Path, k: int, s: object) -> Slide:
     if "values" in inp and not (
         isinstance(inp["values"], list)
         and inp["values"]
-        and all(isinstance(v, int | float) and not isinstance(v, bool) for v in inp["values"])
+        and all(
+            isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+            for v in inp["values"]
+        )
     ):
-        raise ScenarioFileError(f'{where}: "values" must be a non-empty list of numbers')
+        raise ScenarioFileError(f'{where}: "values" must be a non-empty list of finite numbers')
+    try:
+        if "text" in inp:
+            limits.check_steps(len(inp["text"]), 1, "the text")
+            limits.check_count("the text's vocabulary", len(set(inp["text"])), limits.MAX_VOCAB)
+        if "values" in inp:
+            limits.check_steps(len(inp["values"]), 1, "the values")
+    except limits.LimitError as e:
+        raise ScenarioFileError(f"{where}: {e}") from None
     run = s.get("run", {})
     if not isinstance(run, dict):
         raise ScenarioFileError(f'{where}: "run" must be an object')
     steps = run.get("steps", "all")
     if steps != "all" and not (
-        isinstance(steps, int) and not isinstance(steps, bool) and steps >= 0
+        isinstance(steps, int) and not isinstance(steps, bool) and 0 <= steps <= limits.MAX_STEPS
     ):
-        raise ScenarioFileError(f'{where}: "steps" must be a whole number ≥ 0 or "all"')
+        raise ScenarioFileError(
+            f'{where}: "steps" must be "all" or a whole number ≥ 0; the most rnnviz takes '
+            f"is {limits.MAX_STEPS:,}"
+        )
     panel = run.get("panel", "all")
     if panel not in PANELS:
         raise ScenarioFileError(f"{where}: unknown panel {panel!r}")

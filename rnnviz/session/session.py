@@ -11,6 +11,7 @@ import contextlib
 import enum
 import functools
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import TypeVar
 
 import numpy as np
@@ -25,7 +26,10 @@ from rnnviz.engine import (
     init_params,
     with_spectral_radius,
 )
+from rnnviz.engine.params import GATES
+from rnnviz.engine.progress import Steps, run_to_end
 from rnnviz.engine.spectral import gate_spectra
+from rnnviz.io import limits
 from rnnviz.session import analysis
 from rnnviz.session.config import SessionConfig, draws_new_network
 from rnnviz.session.encoding import InputError, one_hot, parse_numbers, vocabulary
@@ -45,7 +49,31 @@ _STATE = (
     "gradients",
     "selected",
     "sweep",
+    "_given_targets",
 )
+
+
+@dataclass(frozen=True, eq=False)
+class Backward:
+    """A backward pass computed away from the session, with what it was computed from."""
+
+    trace: ForwardTrace
+    config: SessionConfig
+    result: BPTTResult
+
+
+@dataclass(frozen=True, eq=False)
+class ReachOf:
+    """How far the last step's loss reaches back, with what it was computed from."""
+
+    trace: ForwardTrace
+    config: SessionConfig
+    spectra: analysis.Spectra
+    reach: analysis.Reach
+
+
+def _backward(trace: ForwardTrace, targets: np.ndarray, loss: str, c: SessionConfig) -> BPTTResult:
+    return bptt(trace, targets, loss=loss, loss_at=c.loss_at, truncate=c.truncate, clip=c.clip)
 
 
 def _atomic(verb: F) -> F:
@@ -54,11 +82,16 @@ def _atomic(verb: F) -> F:
     @functools.wraps(verb)
     def wrapper(self: Session, *args: object, **kwargs: object) -> object:
         saved = {name: getattr(self, name) for name in _STATE if hasattr(self, name)}
+        emitted = self._emitted
         try:
             return verb(self, *args, **kwargs)
         except Exception:
             for name, value in saved.items():
                 setattr(self, name, value)
+            if self._emitted != emitted:
+                # Views had redrawn the change (one of them raised): redraw what is back.
+                with contextlib.suppress(Exception):
+                    self.changed.emit(_EVERYTHING)
             raise
 
     return wrapper  # type: ignore[return-value]
@@ -75,6 +108,9 @@ class Change(enum.Flag):
     SWEEP = enum.auto()  # the backward animation's cursor
     # After these, anything computed from the network or the inputs is stale.
     DATA = STEPS | SEQUENCE | CONFIG
+
+
+_EVERYTHING = Change.DATA | Change.GRADIENTS | Change.SELECTION | Change.SWEEP
 
 
 # What the views read, and the flag that says it changed. The session replaces arrays and
@@ -109,13 +145,15 @@ class Session:
         self._base_params: Params | None = None
         self.params: Params
         self.gradients: BPTTResult | None = None
-        # Reach of the last step's loss, with what it was computed from (trace, config, spectra).
-        self._reach: tuple[ForwardTrace, SessionConfig, analysis.Spectra, analysis.Reach] | None
-        self._reach = None
+        self._reach: ReachOf | None = None  # the last step's loss, with what it came from
         self._base_spectra: list[tuple[float, float]] = []
         self._base_spectra_of: Params | None = None
         self.selected: int | None = None
         self.sweep: int | None = None
+        self._emitted = 0  # how many times ``changed`` was emitted (see _atomic)
+        # Targets given with the inputs (set_params), kept with the very sequence they
+        # belong to: once the inputs are replaced, they no longer apply.
+        self._given_targets: tuple[np.ndarray, np.ndarray] | None = None
         self._load_preset_sequence()
         self._build_network()
         self._rnn = RNN(self.params)
@@ -137,7 +175,11 @@ class Session:
 
     @property
     def loss(self) -> str:
-        """Cross-entropy over the vocabulary for text, mean squared error otherwise."""
+        """Cross-entropy over the vocabulary for text, or for given class targets; mean
+        squared error otherwise."""
+        given = self._targets_given()
+        if given is not None:
+            return "mse" if given.ndim == 2 else "xent"
         text = self.config.encoding == "text" and self.params.output_size == len(self.vocab)
         return "xent" if text else "mse"
 
@@ -159,26 +201,48 @@ class Session:
         only there and the backward pass has run)."""
         if self.t == 0:
             return None
+        cached = self.cached_reach()
+        if cached is not None:
+            return cached
+        computed = run_to_end(self.reach_steps())
+        self.keep_reach(computed)
+        return computed.reach
+
+    def cached_reach(self) -> analysis.Reach | None:
+        """``reach`` if it is already computed for the current steps and settings, else None."""
         cached = self._reach
-        if (
-            cached is not None
-            and cached[0] is self._trace
-            and cached[1] == self.config
-            and cached[2] is self._spectra
-        ):
-            return cached[3]
-        c = self.config
-        reach = analysis.reach(
-            self.trace,
-            self.targets,
-            self.loss,
-            c.loss_at,
-            c.truncate,
-            self._spectra,
-            self.gradients,
-        )
-        self._reach = (self._trace, c, self._spectra, reach)
-        return reach
+        if cached is not None and self._is_current(cached.trace, cached.config, cached.spectra):
+            return cached.reach
+        return None
+
+    def reach_steps(self) -> Steps[ReachOf]:
+        """``reach`` as a generator for a worker thread (a backward pass: seconds at 5000
+        steps of 256 units); ``keep_reach`` stores what it returns. It reads the session
+        now: nothing the session does while it runs reaches it."""
+        trace, targets, loss, c, spectra = (
+            self._trace, self.targets, self.loss, self.config, self._spectra
+        )  # fmt: skip
+        total = self.gradients
+
+        def steps() -> Steps[ReachOf]:
+            yield 0, 1
+            found = analysis.reach(trace, targets, loss, c.loss_at, c.truncate, spectra, total)
+            return ReachOf(trace, c, spectra, found)
+
+        return steps()
+
+    def keep_reach(self, computed: ReachOf) -> bool:
+        """Keep a reach from ``reach_steps`` for ``reach`` to return; False (dropped) when
+        the steps or settings changed since it began."""
+        if not self._is_current(computed.trace, computed.config, computed.spectra):
+            return False
+        self._reach = computed
+        return True
+
+    def _is_current(
+        self, trace: ForwardTrace, config: SessionConfig, spectra: analysis.Spectra
+    ) -> bool:
+        return trace is self._trace and config == self.config and spectra is self._spectra
 
     @property
     def selected_step(self) -> int | None:
@@ -194,6 +258,7 @@ class Session:
             x = np.asarray(x, dtype=float).reshape(-1)
             if x.shape != (self.config.input_size,):
                 raise InputError(f"expected {self.config.input_size} numbers, got {x.size}")
+            self._check_length(self.t + 1)
             self.sequence = np.vstack([self.sequence[: self.t], x[None, :]])  # (t+1, I)
             return self._advance()
 
@@ -204,9 +269,12 @@ class Session:
         """
         with self._verb():
             rows = self.parse(text)
+            self._check_length(self.t + rows.shape[0])
             self.sequence = np.vstack([self.sequence[: self.t], rows])  # (t+k, I)
-            for _ in range(rows.shape[0]):
-                self._advance()
+            # One forward pass and one trace for all k steps: a trace per step copies the
+            # whole history each time, and 10,000 pasted numbers took minutes.
+            self._rnn.run(rows)
+            self._after_step()
             return rows.shape[0]
 
     def parse(self, text: str) -> np.ndarray:
@@ -257,6 +325,9 @@ class Session:
                     arr = arr[:, None]
                 if arr.ndim != 2 or arr.shape[0] == 0:
                     raise InputError("a sequence needs at least one step")
+                if not np.isfinite(arr).all():
+                    raise InputError("a sequence holds only finite numbers")
+                self._check_length(arr.shape[0], arr.shape[1])
                 if self.config.encoding == "text" or arr.shape[1] != self.config.input_size:
                     encoding = "scalar" if arr.shape[1] == 1 else "vector"
                     self._reconfigure(encoding=encoding, input_size=arr.shape[1])
@@ -343,13 +414,22 @@ class Session:
             self.selected = selected
 
     @_atomic
-    def set_params(self, params: Params, sequence: np.ndarray | str | None = None) -> None:
-        """Use given weights (imported or trained), optionally with the inputs to feed them.
+    def set_params(
+        self,
+        params: Params,
+        sequence: np.ndarray | str | None = None,
+        targets: np.ndarray | None = None,
+    ) -> None:
+        """Use given weights (imported or trained), optionally with the inputs to feed them
+        and their ``targets``: (N, O) numbers for mean squared error, or (N,) whole class
+        indices for cross-entropy. Without targets the output echoes the input (targets_for).
 
         The input encoding follows the weights' input size (text needs a text whose
         vocabulary has exactly that many characters). The ρ setting shows the weights' ρ, and
         moving it rescales these weights. Fed steps are replayed when the inputs still fit.
         """
+        if targets is not None and sequence is None:
+            raise InputError("targets need the inputs they belong to")
         with self._verb():
             rho = analysis.spectra(params).rho
             changes: dict[str, object] = {
@@ -389,6 +469,9 @@ class Session:
                 self.sequence = rows
             elif self.sequence.shape[1] != params.input_size:
                 self.sequence = np.zeros((config.sequence_length, params.input_size))
+            self._given_targets = None
+            if targets is not None:
+                self._given_targets = (self.sequence, _given(targets, self.sequence, params))
             self._replay()
 
     def run_backward(self) -> BPTTResult | None:
@@ -396,17 +479,31 @@ class Session:
         with self._verb():
             if self.t == 0:
                 return None
-            c = self.config
-            self.gradients = bptt(
-                self.trace,
-                self.targets,
-                loss=self.loss,
-                loss_at=c.loss_at,
-                truncate=c.truncate,
-                clip=c.clip,
-            )
+            self.gradients = _backward(self.trace, self.targets, self.loss, self.config)
             self.sweep = None
             return self.gradients
+
+    def backward_steps(self) -> Steps[Backward]:
+        """``run_backward`` as a generator for a worker thread (seconds at 5000 steps of 256
+        units); ``set_backward`` stores what it returns. It reads the session now: nothing
+        the session does while it runs reaches it."""
+        trace, targets, loss, config = self.trace, self.targets, self.loss, self.config
+
+        def steps() -> Steps[Backward]:
+            yield 0, 1
+            return Backward(trace, config, _backward(trace, targets, loss, config))
+
+        return steps()
+
+    def set_backward(self, backward: Backward) -> bool:
+        """Store a pass from ``backward_steps``; False (nothing changes) when the steps or
+        the settings changed since it began, so it no longer describes them."""
+        with self._verb():
+            if backward.trace is not self._trace or backward.config != self.config:
+                return False
+            self.gradients = backward.result
+            self.sweep = None
+            return True
 
     def set_sweep(self, step: int | None) -> None:
         """Move the backward animation's cursor (step T down to 1), or end it with None."""
@@ -441,7 +538,17 @@ class Session:
             if new is not old and not (by_value and new == old):
                 changes |= flag
         if changes:
+            self._emitted += 1
             self.changed.emit(changes)
+
+    def _check_length(self, steps: int, width: int | None = None) -> None:
+        """InputError if ``steps`` inputs (of ``width`` values) would exceed the limits."""
+        c = self.config
+        per_step = max(GATES[c.cell] * c.hidden_size, width or c.input_size)
+        try:
+            limits.check_steps(steps, per_step, "the inputs")
+        except limits.LimitError as e:
+            raise InputError(str(e)) from None
 
     def _seek(self, t: int) -> None:
         t = int(np.clip(t, 0, self.sequence.shape[0]))
@@ -543,13 +650,21 @@ class Session:
             self._base_spectra_of = self._base_params
         return self._base_spectra
 
+    def _targets_given(self) -> np.ndarray | None:
+        given = self._given_targets
+        return given[1] if given is not None and given[0] is self.sequence else None
+
     def targets_for(self, t: int) -> np.ndarray:
-        """Targets for the first t steps: y_t should reproduce x_{t−lag}.
+        """Targets for the first t steps: the ones given with the inputs (set_params), else
+        y_t should reproduce x_{t−lag}.
 
         Before the sequence starts the target is 0 (class 0 for text). Weights whose output
         size differs from the input size (imported ones) have no echo to learn: their
         target is 0, so the loss measures the outputs' size.
         """
+        given = self._targets_given()
+        if given is not None:
+            return given[:t]
         lag, n_out = self.config.target_lag, self.params.output_size
         x = self.sequence[:t]  # (t, I)
         if self.config.encoding == "text" and n_out == len(self.vocab):
@@ -561,3 +676,17 @@ class Session:
         if n_out == x.shape[1]:
             out[lag:] = x[: max(t - lag, 0)]
         return out
+
+
+def _given(targets: np.ndarray, sequence: np.ndarray, params: Params) -> np.ndarray:
+    """Targets checked against the inputs and the readout: (N, O) floats, or (N,) classes."""
+    arr = np.asarray(targets)
+    N, O = sequence.shape[0], params.output_size
+    if arr.ndim == 1 and np.issubdtype(arr.dtype, np.integer):
+        if arr.shape != (N,) or arr.min(initial=0) < 0 or arr.max(initial=0) >= O:
+            raise InputError(f"class targets must be {N} whole numbers in 0..{O - 1}")
+        return arr.astype(np.int64)
+    arr = arr.astype(float).reshape(N, -1) if arr.size == N * O else arr
+    if arr.shape != (N, O) or not np.isfinite(arr).all():
+        raise InputError(f"targets have shape {np.shape(targets)}; expected ({N}, {O}) numbers")
+    return arr

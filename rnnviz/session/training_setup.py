@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from rnnviz.engine.optim import make_optimiser
 from rnnviz.engine.tasks import TASK_HELP, TASK_NAMES, TASKS, Task
 from rnnviz.engine.train import EpochReport, TrainConfig
+from rnnviz.io import limits
 from rnnviz.session.lab import Lab
 
 __all__ = [
@@ -111,6 +112,8 @@ def training_setup(lab: Lab, settings: TrainingSettings) -> tuple[Task, TrainCon
         # else the length.
         field = {"delay": "lag", "copy-memory": "lag", "text": "text"}.get(settings.task, "length")
         problems[field] = str(exc)
+    if not 1 <= settings.epochs <= limits.MAX_EPOCHS:
+        raise ValueError(f"epochs must lie between 1 and {limits.MAX_EPOCHS:,}")
     if problems:
         raise SettingsError(problems)
     assert task is not None and lr is not None  # no problems: both were read

@@ -21,6 +21,8 @@ from typing import Any
 from PyQt6.QtCore import QCoreApplication, QObject, pyqtSignal
 from superqt.utils import GeneratorWorker
 
+from rnnviz.views.lifetime import on_destroyed
+
 # Progress yields closer together than this are not sent to the GUI thread: a gradient
 # check yields thousands of times a second, and each signal costs the event loop time.
 PROGRESS_INTERVAL_S = 0.03
@@ -124,12 +126,7 @@ class Runner(QObject):
         self._box: list[_Worker] = []
         self._cancelled = False
         self._failed = False
-        # The handler must outlive this object's Python side: when the garbage collector
-        # tears a window down before Qt deletes it, a handler only this object held would be
-        # freed first and ``destroyed`` would call freed memory. The module keeps it.
-        handler = partial(_stop_on_destroyed, self._box)
-        _HANDLERS.add(handler)
-        self.destroyed.connect(handler)
+        on_destroyed(self, partial(_stop, self._box))
         app = QCoreApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.stop)
@@ -235,15 +232,6 @@ class Runner(QObject):
     def _fail(self, error: Exception) -> None:
         self._failed = True
         self.failed.emit(error_message(error))
-
-
-_HANDLERS: set[partial[None]] = set()
-
-
-def _stop_on_destroyed(box: list[_Worker], _obj: object = None) -> None:
-    _stop(box)
-    for handler in [h for h in _HANDLERS if h.args[0] is box]:
-        _HANDLERS.discard(handler)
 
 
 def error_message(error: BaseException) -> str:

@@ -386,3 +386,73 @@ def test_xent_stays_accurate_for_confident_predictions(gap: float) -> None:
     s = np.exp(-gap) / (1.0 + np.exp(-gap))
     assert value == pytest.approx(np.log1p(np.exp(-gap)), rel=1e-12)
     np.testing.assert_allclose(dy, [[-s, s]], rtol=1e-12)
+
+
+@pytest.mark.parametrize("loss_at", LOSS_AT)
+@pytest.mark.parametrize("loss", LOSSES)
+@pytest.mark.parametrize(("cell", "activation"), CELL_CONFIGS)
+@settings(max_examples=8, deadline=None)
+@given(data=st.data())
+def test_batched_bptt_matches_finite_differences(
+    cell: str, activation: str, loss: str, loss_at: str, data: st.DataObject
+) -> None:
+    """A batch of B sequences through one network: the batch's loss is the mean of theirs, so
+    its gradients are the mean of each sequence's finite differences, and each sequence's
+    dL/dh_t is 1/B of its own — with and without clipping and truncation."""
+    B = data.draw(st.integers(2, 3))
+    first = data.draw(problems(cell, activation, loss, loss_at))
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    probs = [first]
+    for _ in range(B - 1):
+        x = rng.standard_normal(first.x.shape)
+        h0 = 0.5 * rng.standard_normal(first.H)
+        c0 = None if first.c0 is None else 0.5 * rng.standard_normal(first.H)
+        O = first.p.output_size
+        targets = (
+            rng.standard_normal((first.T, O)) if loss == "mse" else rng.integers(0, O, first.T)
+        )
+        probs.append(Problem(first.p, x, h0, c0, targets, loss, loss_at))
+    X = np.stack([q.x for q in probs])  # (B, T, I)
+    targets = np.stack([q.targets for q in probs])
+    h0 = np.stack([q.h0 for q in probs])  # (B, H)
+    c0 = None if first.c0 is None else np.stack([q.c0 for q in probs])
+    trace = forward(first.p, X, h0, c0)
+    for b, q in enumerate(probs):
+        ref = base_run(q)
+        np.testing.assert_allclose(trace.h[b], ref.h[0], rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(trace.y[b], ref.y[0], rtol=1e-12, atol=1e-14)
+
+    def check(result, fds: list[FDResult], scale: float = 1.0) -> None:
+        noise = max(fd.noise for fd in fds) / B
+        for name in NAMES:
+            want = scale * sum(fd.grads[name] for fd in fds) / B
+            assert_close(name, result.grads[name], want, scale * noise)
+        for b, fd in enumerate(fds):
+            assert_close("dL_dh", result.dL_dh[b], fd.dL_dh / B, noise)
+            assert_close(
+                "dL_dh_norm",
+                result.dL_dh_norm[b],
+                np.linalg.norm(fd.dL_dh / B, axis=1),
+                np.sqrt(first.H) * noise,
+            )
+            if fd.dL_dc is not None:
+                dc = np.linalg.norm(fd.dL_dc / B, axis=1)
+                assert_close("dL_dc_norm", result.dL_dc_norm[b], dc, np.sqrt(first.H) * noise)
+
+    fds = [finite_differences(q) for q in probs]
+    assume(all(fd.kink_free for fd in fds))
+    result = bptt(trace, targets, loss, loss_at)
+    want_loss = np.mean([ref_loss(q, base_run(q).y)[0] for q in probs])
+    assert result.loss == pytest.approx(want_loss, rel=1e-12, abs=1e-14)
+    assert result.valid.shape == (B, first.T) and result.valid.all()
+    check(result, fds)
+
+    norm = global_norm({k: sum(fd.grads[k] for fd in fds) / B for k in NAMES})
+    assume(norm > 0.0)
+    theta = data.draw(st.floats(0.2, 2.0)) * norm
+    check(bptt(trace, targets, loss, loss_at, clip=theta), fds, scale=min(1.0, theta / norm))
+
+    k = data.draw(st.integers(1, first.T))
+    fds_trunc = [finite_differences(q, detach_at_cuts(q, k)) for q in probs]
+    assume(all(fd.kink_free for fd in fds_trunc))
+    check(bptt(trace, targets, loss, loss_at, truncate=k), fds_trunc)

@@ -244,3 +244,35 @@ def test_vanishing_leaves_no_subnormal_and_no_ghost_norm(
     )
     assert result.exploded_at is None
     assert_vanished_cleanly(result)
+
+
+def test_a_batch_reports_each_sequence_overflow_on_its_own() -> None:
+    # Sequence 0 starts at h_0 = 1 and grows as 3^t; sequence 1 starts at 0 and stays 0.
+    p = linear_net(np.array([[3.0]]), np.ones((1, 1)))
+    T = 1000
+    trace, result = run(
+        p, np.zeros((2, T, 1)), np.zeros((2, T, 1)), h0=np.array([[1.0], [0.0]]), jacobians=True
+    )
+    k = first_overflow(3)
+    assert trace.exploded_each == (k, None)
+    assert trace.exploded_at == result.exploded_at == k
+    assert result.exploded_in == "forward"
+    assert trace.valid.tolist() == [[t < k for t in range(1, T + 1)], [True] * T]
+    assert result.valid.tolist() == [[False] * T, [True] * T]
+    np.testing.assert_allclose(trace.h[0, : k - 1, 0], 3.0 ** np.arange(1, k), rtol=1e-12)
+    assert not trace.h[1].any()
+    assert_all_finite(trace, result)
+
+
+def test_a_batch_reports_a_backward_overflow_like_each_sequence_alone() -> None:
+    p = linear_net(np.array([[3.0]]), np.ones((1, 1)))
+    T = 1000
+    targets = np.full((T, 1), -0.5)
+    _, alone = run(p, np.zeros((T, 1)), targets, loss_at="last", clip=1.0)
+    batch = np.stack([targets, np.zeros((T, 1))])  # sequence 1: zero loss, zero gradient
+    trace, result = run(p, np.zeros((2, T, 1)), batch, loss_at="last", clip=1.0)
+    assert result.exploded_at == alone.exploded_at and result.exploded_in == "backward"
+    assert result.valid[0].tolist() == alone.valid.tolist()
+    np.testing.assert_allclose(result.dL_dh_norm[0], alone.dL_dh_norm / 2, rtol=1e-15)
+    assert not any(g.any() for g in result.grads.values())
+    assert_all_finite(trace, result)

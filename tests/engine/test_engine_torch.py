@@ -186,3 +186,57 @@ def test_per_step_gradients_match_torch_cells(
         np.testing.assert_allclose(trace.c, np.concatenate([to_numpy(t) for t in cs]), rtol=RTOL)
         dL_dc = np.concatenate([t.grad.numpy() for t in cs])  # (T, H)
         assert rel_err(result.dL_dc_norm, np.linalg.norm(dL_dc, axis=1)) <= RTOL
+
+
+@pytest.mark.parametrize("B", [1, 3])
+@pytest.mark.parametrize("sizes", SIZES)
+@pytest.mark.parametrize("loss_at", LOSS_AT)
+@pytest.mark.parametrize("loss", LOSSES)
+@pytest.mark.parametrize(("cell", "activation"), CONFIGS)
+def test_batch_matches_torch_batch_first(
+    cell: str, activation: str, loss: str, loss_at: str, sizes, B: int
+) -> None:
+    """A batch (B, T, I) against torch's modules with ``batch_first=True``, one h_0 (and c_0)
+    per sequence: states, outputs, the mean loss and every gradient."""
+    I, H, O, T = sizes
+    case = make_case(cell, activation, loss, loss_at, sizes)
+    p = case.p
+    rng = np.random.default_rng(B)
+    x = rng.standard_normal((B, T, I))
+    h0 = rng.standard_normal((B, H))
+    c0 = rng.standard_normal((B, H)) if cell == "lstm" else None
+    targets = rng.standard_normal((B, T, O)) if loss == "mse" else rng.integers(0, O, (B, T))
+
+    mod, lin = torch_module(p), torch_readout(p)
+    mod.batch_first = True
+    state = as_torch(h0[None]) if c0 is None else (as_torch(h0[None]), as_torch(c0[None]))
+    out, _ = mod(as_torch(x), state)
+    y = lin(out)  # (B, T, O)
+    y.retain_grad()
+    idx = slice(None) if loss_at == "all" else slice(T - 1, T)
+    if loss == "mse":
+        loss_t = torch.nn.MSELoss()(y[:, idx], as_torch(targets)[:, idx])
+    else:
+        scored = y[:, idx].reshape(-1, O)
+        classes = torch.tensor(targets[:, idx].reshape(-1), dtype=torch.long)
+        loss_t = torch.nn.CrossEntropyLoss()(scored, classes)
+    loss_t.backward()
+
+    trace = forward(p, x, h0, c0)
+    result = bptt(trace, targets, loss, loss_at)
+    assert trace.h.shape == (B, T, H) and result.dL_dh_norm.shape == (B, T)
+    np.testing.assert_allclose(trace.h, to_numpy(out), rtol=RTOL, atol=1e-14)
+    np.testing.assert_allclose(trace.y, to_numpy(y), rtol=RTOL, atol=1e-14)
+    assert result.loss == pytest.approx(loss_t.item(), rel=RTOL)
+    assert rel_err(result.dy, y.grad.numpy()) <= RTOL
+    torch_grads = {
+        "W_ih": mod.weight_ih_l0.grad,
+        "W_hh": mod.weight_hh_l0.grad,
+        "b_ih": mod.bias_ih_l0.grad,
+        "b_hh": mod.bias_hh_l0.grad,
+        "W_hy": lin.weight.grad,
+        "b_y": lin.bias.grad,
+    }
+    for name, g in torch_grads.items():
+        err = rel_err(result.grads[name], g.numpy())
+        assert err <= RTOL, f"{name}: relative error {err:.2e}"

@@ -13,9 +13,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rnnviz.io import sequences, session_file, weights
+from rnnviz.io import sequences, session_file, stack_weights, weights
 from rnnviz.io.sequences import SequenceFileError, load_sequence
 from rnnviz.io.session_file import SessionFileError, read_session
+from rnnviz.io.stack_weights import load_stack_weights
 from rnnviz.io.weights import WeightFileError, load_weights
 from rnnviz.session import lessons
 from rnnviz.session.document import Document
@@ -27,6 +28,7 @@ DEEP = "[" * 100_000 + "]" * 100_000  # valid JSON that no recursive parser can 
 READERS: list[tuple[Callable[[Path], object], object, str, type[ValueError], str]] = [
     (read_session, session_file, "_read_session", SessionFileError, ".rnnviz"),
     (load_weights, weights, "_load_weights", WeightFileError, ".npz"),
+    (load_stack_weights, stack_weights, "_load_stack_weights", WeightFileError, ".npz"),
     (load_sequence, sequences, "_load_sequence", SequenceFileError, ".csv"),
     (load_scenario, lessons, "_load_scenario", ScenarioFileError, ".json"),
 ]
@@ -69,8 +71,12 @@ def test_anything_a_reader_meets_becomes_its_one_line_refusal(
 
 def test_a_deeply_nested_lesson_is_refused_and_the_others_still_load(tmp_path: Path) -> None:
     (tmp_path / "deep.json").write_text(DEEP)
-    good = json.loads(Path(lessons.__file__).parents[2].joinpath(
-        "assets", "scenarios", "recurrence.json").read_text(encoding="utf-8"))
+    good = json.loads(
+        Path(lessons.__file__)
+        .parents[2]
+        .joinpath("assets", "scenarios", "recurrence.json")
+        .read_text(encoding="utf-8")
+    )
     (tmp_path / "good.json").write_text(json.dumps(good))
     scenarios, problems = load_folder(tmp_path)
     assert [s.name for s in scenarios] == ["good"]

@@ -79,8 +79,7 @@ CSV_PROBLEMS = {
     "trailing comma": ("1,2,\n", "line 1, value 3: '' is not a number"),
     "semicolons": (
         "1;2\n3;4\n",
-        "line 1 looks like a header ('1;2'); only numbers are "
-        "allowed, one timestep per line: delete it",
+        "line 1 separates its values with ';'; rnnviz reads commas (e.g. 1,2)",
     ),
     "ragged": ("1,2\n\n3,4,5\n", "line 3 has 3 values, but line 1 has 2"),
     "nan": ("1\nnan\n", "line 2, value 1: 'nan' is not finite"),

@@ -5,7 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rnnviz.engine import CELLS, forward, init_params, jacobian_norms, orthogonal
+from rnnviz.engine import (
+    CELLS,
+    bptt,
+    forward,
+    init_params,
+    jacobian_norms,
+    orthogonal,
+    with_spectral_radius,
+)
 from rnnviz.engine.activations import sigmoid
 from rnnviz.engine.gates import (
     SATURATED_BELOW,
@@ -110,8 +118,10 @@ def test_long_computations_report_progress_and_can_stop_early() -> None:
     assert [next(steps), next(steps)] == [(1, 6), (2, 6)]
     steps.close()  # a cancelled worker simply stops iterating
     assert step_jacobians(trace).shape == (6, 6, 6)
-    sweep = radius_sweep_steps(linear_rnn(1.0), np.zeros((4, 1)), np.ones((4, 1)), [0.5, 1.0])
-    assert list(sweep) == [(1, 2), (2, 2)]
+    # The sweep computes its ρ in groups (one shared product per step) and reports each group.
+    rhos = np.linspace(0.5, 1.5, 41)
+    sweep = radius_sweep_steps(linear_rnn(1.0), np.zeros((4, 1)), np.ones((4, 1)), rhos)
+    assert list(sweep) == [(21, 41), (41, 41)]
 
 
 def test_lstm_gates_are_the_cells_own_activations() -> None:
@@ -245,3 +255,24 @@ def test_gradient_check_sees_a_wrong_gradient(monkeypatch: pytest.MonkeyPatch) -
     check = gradient_check(p, x, rng.standard_normal((5, 1)), max_per_array=None)
     assert check.arrays["W_hh"].rel_error > 1e-4 and check.arrays["W_hh"].verdict == "disagrees"
     assert check.max_rel_error == check.arrays["W_hh"].rel_error and check.verdict == "disagrees"
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_the_batched_sweep_is_bptt_at_each_rho(cell: str) -> None:
+    """Every ρ of the sweep shares one product per step; each row must still be what BPTT
+    gives on the network rescaled to that ρ alone, overflow included (relu at ρ = 40
+    overflows within the 400 steps). Gated cells stop at ρ = 3: beyond, their state is
+    chaotic and rounding (ρ·W₁ against W·ρ/ρ₀) grows to any size."""
+    rng = np.random.default_rng(11)
+    activation = "relu" if cell == "vanilla" else "tanh"
+    p = init_params(cell, 1, 6, 1, rng, activation=activation)
+    T = 400
+    x, targets = rng.standard_normal((T, 1)), rng.standard_normal((T, 1))
+    rhos = np.array([0.5, 0.9, 1.0, 1.3, 3.0] + ([40.0] if cell == "vanilla" else []))
+    norms, valid = radius_sweep(p, x, targets, rhos, "mse", "all", 50)
+    for r, rho in enumerate(rhos):
+        alone = bptt(forward(with_spectral_radius(p, rho), x), targets, "mse", "all", 50)
+        np.testing.assert_array_equal(valid[r], alone.valid)
+        np.testing.assert_allclose(norms[r], alone.dL_dh_norm, rtol=1e-9, atol=1e-280)
+    if cell == "vanilla":
+        assert not valid[-1].all()  # the overflow case really was one

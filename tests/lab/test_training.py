@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rnnviz.engine import init_params
+from rnnviz.engine import bptt, forward, init_params
 from rnnviz.engine.losses import loss_and_grad
 from rnnviz.engine.optim import SGD, Adam, OptState, make_optimiser
 from rnnviz.engine.tasks import (
@@ -147,3 +147,26 @@ def test_the_copying_memory_baseline_is_blanks_then_a_uniform_guess() -> None:
     loss, _ = loss_and_grad("xent", logits, ex.targets)
     assert loss == pytest.approx(COPY_SYMBOLS * np.log(COPY_ALPHABET) / (T + 2 * COPY_SYMBOLS))
     assert task.baseline == pytest.approx(loss)
+
+
+def test_each_epoch_reports_its_updates_and_its_time() -> None:
+    task = delay_task(5, 20)
+    p = init_params("vanilla", 1, 6, 1, np.random.default_rng(0))
+    config = TrainConfig("adam", 0.01, epochs=3, batches_per_epoch=5, batch_size=4)
+    reports = list(train(p, task, config))
+    assert [r.updates for r in reports] == [5, 5, 5]
+    assert all(r.seconds > 0 for r in reports)
+
+
+def test_a_batched_update_is_the_mean_of_the_sequences_gradients() -> None:
+    """One update from the batched engine equals one computed a sequence at a time."""
+    task = adding_task(12)
+    p = init_params("lstm", 2, 5, 1, np.random.default_rng(3))
+    config = TrainConfig("sgd", 0.1, epochs=1, batches_per_epoch=1, batch_size=3, clip=None)
+    after = next(train(p, task, config)).params
+    rng = np.random.default_rng(config.seed)
+    examples = [task.draw(rng) for _ in range(3)]
+    grads = [bptt(forward(p, ex.x), ex.targets, "mse", "last").grads for ex in examples]
+    for name, a in p.arrays().items():
+        want = a - 0.1 * sum(g[name] for g in grads) / 3
+        np.testing.assert_allclose(getattr(after, name), want, rtol=1e-12, atol=1e-15)

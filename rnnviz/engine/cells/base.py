@@ -22,7 +22,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from rnnviz.engine.alignment import aligned_zeros, padded
+from rnnviz.engine import workspace
+from rnnviz.engine.alignment import padded
 from rnnviz.engine.params import Params
 
 # advance(t): forward step t + 1 (rows t → t + 1); back(t): backward through step t + 1.
@@ -113,6 +114,39 @@ class Cell(Protocol):
         """
         ...
 
+    # ---- a batch of B sequences: every array is time-major, (T, B, ·), one row per step ----
+    def batch_input_projection(self, p: Params, x: np.ndarray) -> np.ndarray:
+        """(T*B, G*H) from the rows (T*B, I) of every step of every sequence: what
+        ``make_batch_step`` adds to the recurrent product."""
+        ...
+
+    def make_batch_step(
+        self, p: Params, rows: ForwardRows, fold: int = 0, rho: np.ndarray | None = None
+    ) -> StepFn:
+        """The forward step of a batch: row t of each list is a (B, ·) matrix, and each step
+        is one matrix–matrix product. ``rows.xb`` holds ``batch_input_projection``'s rows,
+        or with ``fold`` the inputs ride in ``rows.z`` (as in ``make_step``).
+
+        ``rho`` (B, 1): sequence b runs with the recurrent matrix rho[b]·W_hh, all of them
+        sharing the one product with W_hh (the spectral-radius sweep); not with ``fold``."""
+        ...
+
+    def make_batch_step_backward(
+        self,
+        p: Params,
+        ctx: Any,
+        rows: BackwardRows,
+        readout: np.ndarray | None = None,
+        rho: np.ndarray | None = None,
+    ) -> StepFn:
+        """``make_step_backward`` for a batch (``ctx`` from ``backward_context`` on time-major
+        arrays): row t of each list is a (B, ·) matrix whose rows are the sequences.
+
+        With ``rho`` (see make_batch_step), ``dhp`` holds rho ⊙ dL/d(pre-activation): the
+        gradient of the shared product W_hh h_{t-1}, which is what flows on to dL/dh_{t-1}.
+        """
+        ...
+
 
 def joint_product(
     W_hh: np.ndarray, readout: np.ndarray | None, stacked: bool
@@ -125,11 +159,15 @@ def joint_product(
     row ``dz`` has ``joint_width`` values, zeros after the G*H [+ O] that count. A stack of
     rows (a Jacobian product, no padding) is one matrix product.
     """
-    joint = W_hh if readout is None else np.vstack([W_hh, readout])  # (G*H [+ O], H)
     if stacked:
+        joint = W_hh if readout is None else np.vstack([W_hh, readout])  # (G*H [+ O], H)
         return lambda dz, out: np.dot(dz, joint, out=out)  # (R, H)
-    joint_T = aligned_zeros((joint.shape[1], padded(joint.shape[0])), joint.dtype)
-    joint_T[:, : joint.shape[0]] = joint.T  # (H, joint_width)
+    GH, H = W_hh.shape
+    n = GH if readout is None else GH + readout.shape[0]
+    joint_T = workspace.take("cell.joint_T", (H, padded(n)), W_hh.dtype)  # (H, joint_width)
+    joint_T[:, :GH] = W_hh.T
+    if readout is not None:
+        joint_T[:, GH:n] = readout.T
     return joint_T.dot
 
 
@@ -155,7 +193,7 @@ def fold_width(p: Params) -> int:
 def folded_matrix(p: Params, bias: np.ndarray, width: int) -> np.ndarray:
     """[W_hh | W_ih | bias | 0]: multiplies a state row (h_{t-1}, x_t, 1, 0 …) of fold_width."""
     GH, H, I = p.W_hh.shape[0], p.hidden_size, p.input_size
-    M = aligned_zeros((GH, H + width), p.dtype)  # (G*H, H + width)
+    M = workspace.take("cell.folded", (GH, H + width), p.dtype)  # (G*H, H + width)
     M[:, :H] = p.W_hh
     M[:, H : H + I] = p.W_ih
     M[:, H + I] = bias

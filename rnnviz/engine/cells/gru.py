@@ -64,6 +64,68 @@ class GRU:
 
         return step
 
+    def batch_input_projection(self, p: Params, x: np.ndarray) -> np.ndarray:
+        return self.input_projection(p, x)  # (T*B, 3H)
+
+    def make_batch_step(
+        self, p: Params, rows: ForwardRows, fold: int = 0, rho: np.ndarray | None = None
+    ) -> StepFn:
+        if fold:
+            raise ValueError("the GRU cannot fold its inputs into the recurrent product")
+        H, dot, b_hn = p.hidden_size, np.dot, p.b_hh[2 * p.hidden_size :]
+        W_T = p.W_hh.T  # (H, 3H)
+        xb_rows, h, cache = rows.xb, rows.h, rows.cache
+        hp = np.empty((h[0].shape[0], 3 * H), dtype=p.dtype)  # (B, 3H): a product's out
+        hp_rz, hp_n = hp[:, : 2 * H], hp[:, 2 * H :]  # must be contiguous, the cache's is not
+
+        def step(t: int) -> None:
+            xb, h_prev, h_out, row = xb_rows[t], h[t], h[t + 1], cache[t]  # (B, ·)
+            rz, n, hn = row[:, : 2 * H], row[:, 2 * H : 3 * H], row[:, 3 * H :]
+            dot(h_prev, W_T, hp)
+            if rho is not None:
+                np.multiply(hp, rho, hp)  # each sequence's own ρ·W_hh h_t
+            np.add(hp_rz, xb[:, : 2 * H], rz)
+            sigmoid(rz, rz)
+            np.add(hp_n, b_hn, hn)
+            np.multiply(rz[:, :H], hn, n)
+            n += xb[:, 2 * H :]
+            np.tanh(n, n)
+            np.subtract(h_prev, n, h_out)
+            h_out *= rz[:, H:]
+            h_out += n
+
+        return step
+
+    def make_batch_step_backward(
+        self,
+        p: Params,
+        ctx: GRUContext,
+        rows: BackwardRows,
+        readout: np.ndarray | None = None,
+        rho: np.ndarray | None = None,
+    ) -> StepFn:
+        H = ctx.hidden_size
+        product = joint_product(p.W_hh, readout, stacked=True)
+        dh_rows, dxp_rows, dhp_rows, dh_prev = rows.dh, rows.dxp, rows.dhp, rows.dh_prev
+        cache, h_all = list(ctx.cache), list(ctx.h_all)
+
+        def back(t: int) -> None:
+            row, h_prev, dh = cache[t], h_all[t], dh_rows[t]  # (B, ·)
+            r, z, n, hn = row[:, :H], row[:, H : 2 * H], row[:, 2 * H : 3 * H], row[:, 3 * H :]
+            dxp, dhp, out = dxp_rows[t], dhp_rows[t], dh_prev[t]  # (B, 3H), (B, 3H [+ O])
+            dan = dh * (1.0 - z) * (1.0 - n * n)
+            np.multiply(dan * hn, r * (1.0 - r), out=dxp[:, :H])
+            np.multiply(dh * (h_prev - n), z * (1.0 - z), out=dxp[:, H : 2 * H])
+            dxp[:, 2 * H :] = dan
+            dhp[:, : 2 * H] = dxp[:, : 2 * H]
+            np.multiply(dan, r, out=dhp[:, 2 * H : 3 * H])
+            if rho is not None:
+                dhp[:, : 3 * H] *= rho
+            product(dhp, out)  # (B, H) [+ W_hyᵀ dy_{t-1}]
+            out += dh * z
+
+        return back
+
     def backward_context(self, p: Params, h_all, c_all, cache) -> GRUContext:
         return GRUContext(cache, h_all, p.hidden_size)
 

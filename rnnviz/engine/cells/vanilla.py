@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
-from rnnviz.engine import activations
+from rnnviz.engine import activations, workspace
 from rnnviz.engine.cells.base import (
     BackwardRows,
     ForwardRows,
@@ -52,10 +54,73 @@ class Vanilla:
 
         return step
 
+    def batch_input_projection(self, p: Params, x: np.ndarray) -> np.ndarray:
+        return self.input_projection(p, x)  # (T*B, H)
+
+    def make_batch_step(
+        self, p: Params, rows: ForwardRows, fold: int = 0, rho: np.ndarray | None = None
+    ) -> StepFn:
+        act, z, h, dot = activations.function(p.activation), rows.z, rows.h, np.dot
+        if rho is not None:
+            W_T, xb = p.W_hh.T, rows.xb
+
+            def scaled_step(t: int) -> None:
+                h_out = h[t + 1]
+                dot(z[t], W_T, h_out)
+                h_out *= rho  # (B, H) each sequence's own ρ·W_hh h_t
+                h_out += xb[t]
+                act(h_out, h_out)
+
+            return scaled_step
+        if fold:
+            M_T = folded_matrix(p, p.b_ih + p.b_hh, fold).T  # (H + fold, H)
+            # A product's out must be contiguous; h[t + 1] lies inside z's rows.
+            a = np.empty_like(h[0])  # (B, H)
+
+            def folded_step(t: int) -> None:
+                dot(z[t], M_T, a)  # (B, H) W_hh h_t + W_ih x_{t+1} + b for every sequence
+                act(a, h[t + 1])
+
+            return folded_step
+
+        W_T, xb = p.W_hh.T, rows.xb  # (H, H) a view: BLAS reads it transposed
+
+        def step(t: int) -> None:
+            h_out = h[t + 1]
+            dot(z[t], W_T, h_out)  # (B, H) every sequence's W_hh h_t, one product
+            h_out += xb[t]
+            act(h_out, h_out)
+
+        return step
+
+    def make_batch_step_backward(
+        self,
+        p: Params,
+        ctx: np.ndarray,
+        rows: BackwardRows,
+        readout: np.ndarray | None = None,
+        rho: np.ndarray | None = None,
+    ) -> StepFn:
+        if rho is None:
+            # The single-sequence step already takes stacks of rows: f'(a_t) is (B, H) here.
+            return self.make_step_backward(p, ctx, replace(rows, stacked=True), readout)
+        fp, mul = list(ctx), np.multiply
+        product = joint_product(p.W_hh, readout, stacked=True)
+        dh, dxp, dhp, dh_prev = rows.dh, rows.dxp, rows.dhp, rows.dh_prev
+
+        def scaled_back(t: int) -> None:
+            da = dxp[t]
+            mul(dh[t], fp[t], da)
+            da *= rho
+            product(dhp[t], dh_prev[t])
+
+        return scaled_back
+
     def backward_context(self, p: Params, h_all, c_all, cache) -> np.ndarray:
         # f'(a_t), (T, H); computed from the last step to the first and seen in step order, so
         # that its rows lie in memory in the order the backward loop reads them.
-        return activations.derivative_from_output(p.activation, h_all[:0:-1])[::-1]
+        out = workspace.take("bptt.fprime", h_all[1:].shape, p.dtype, zero=False)
+        return activations.derivative_from_output(p.activation, h_all[:0:-1], out)[::-1]
 
     def make_step_backward(
         self, p: Params, ctx: np.ndarray, rows: BackwardRows, readout: np.ndarray | None = None

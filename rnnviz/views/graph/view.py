@@ -12,6 +12,7 @@ frame costs the same at T = 10 and T = 1000.
 
 from __future__ import annotations
 
+import html
 import math
 from dataclasses import replace
 
@@ -288,7 +289,9 @@ class GraphView(QWidget):
         elif kind == "y" and 1 <= step <= s.t:
             lines.append(f"y<sub>{step}</sub> = {format_vector(s.trace.y[step - 1])}")
             target = s.targets[step - 1]
-            shown = format_vector(target) if target.ndim else repr(s.vocab[int(target)])
+            # A character of the user's text, inside our markup: escaped.
+            char = html.escape(repr(s.vocab[int(target)]), quote=False)
+            shown = format_vector(target) if target.ndim else char
             lines.append(f"target = {shown}")
         else:
             lines.append(f"{kind}: nothing fed yet")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import html
 import math
 
 import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import QTimer
-from PyQt6.QtGui import QShowEvent
-from PyQt6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
+from PyQt6.QtGui import QCloseEvent, QShowEvent
+from PyQt6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from rnnviz.session import Change
 from rnnviz.session.analysis import LOG_FLOOR
@@ -16,6 +17,7 @@ from rnnviz.session.lab import Comparison, Lab, LabChange
 from rnnviz.views.binding import listen
 from rnnviz.views.look import plot_style, sizes, widget_style
 from rnnviz.views.look.appearance import appearance, colors
+from rnnviz.views.worker import CANCELLED, Runner
 
 # Keys of CompareView.curves.
 VANILLA, LSTM, GRU = "vanilla", "lstm", "gru"
@@ -76,8 +78,10 @@ def _gate_caption() -> str:
 class CompareView(QWidget):
     """Vanilla RNN, LSTM and GRU on the same inputs: who keeps the gradient alive, and why.
 
-    Shows ``lab.comparison`` (recomputed with ``lab.compare()`` by the Compare button, and
-    automatically after the session changes while this view is visible).
+    Shows ``lab.comparison``, computed in a worker thread (``runner``: three forward and
+    backward passes, seconds at 5000 steps of 256 units) by the Compare button, and
+    automatically after the session changes while this view is visible; ``progress``
+    counts the cells done and ``cancel_button`` stops it (the previous result stays).
 
     Public, read-only for the main window and tests:
     ``curves``: dict of pg.PlotDataItem keyed ``VANILLA``, ``LSTM``, ``GRU`` (‖dL/dh_t‖ of
@@ -95,7 +99,16 @@ class CompareView(QWidget):
         self.compare_button = QPushButton("Compare")
         widget_style.set_font(self.compare_button, sizes.BADGE_PT, bold=True)
         self.compare_button.setToolTip("run vanilla RNN, LSTM and GRU on the current inputs")
-        self.compare_button.clicked.connect(self.lab.compare)
+        self.compare_button.clicked.connect(self.compare)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.progress = QProgressBar()
+        self.progress.setFormat("%v / %m cells")
+        self.progress.setRange(0, 3)
+        self.progress.setValue(0)
+        self.progress.setMinimumWidth(
+            self.progress.fontMetrics().horizontalAdvance("3 / 3 cells") * 2
+        )
 
         self.layout_widget, self.norm_plot, self.gate_plot = plot_style.stacked_plots(3, 2)
         self._setup_plots()
@@ -105,17 +118,28 @@ class CompareView(QWidget):
 
         self.title = widget_style.title_label("vanilla RNN vs LSTM vs GRU: same inputs, same seed")
         self.badge = widget_style.badge_label()
-        self.info = QLabel()
-        self.legend = QLabel()
+        self.info = widget_style.WrappingLabel()
+        self.legend = widget_style.WrappingLabel()
         self.caption = QLabel()
         for label in (self.info, self.legend, self.caption):
             widget_style.set_font(label)
             widget_style.set_text_color(label, "INK")
         self.caption.setWordWrap(True)
+        self.runner = Runner(self)
+        self._again = False  # compare again once the cancelled run has stopped
+        self.cancel_button.clicked.connect(self._cancel)
+        self.runner.progressed.connect(self._on_progress)
+        self.runner.returned.connect(self.lab.set_comparison)
+        self.runner.failed.connect(self._on_failed)
+        self.runner.finished.connect(self._on_finished)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(widget_style.title_row(self.title, self.badge, self.compare_button))
-        layout.addWidget(self.info)
+        running = QHBoxLayout()
+        running.addWidget(self.info, 1)
+        running.addWidget(self.cancel_button)
+        running.addWidget(self.progress)
+        layout.addLayout(running)
         layout.addWidget(self.legend)
         layout.addWidget(self.layout_widget, 1)
         layout.addWidget(self.caption)
@@ -125,23 +149,58 @@ class CompareView(QWidget):
         self._refresh = QTimer(self)
         self._refresh.setSingleShot(True)
         self._refresh.setInterval(0)
-        self._refresh.timeout.connect(self.lab.compare)
+        self._refresh.timeout.connect(self.compare)
         listen(lab.session.changed, self._on_session_changed)
         listen(lab.changed, self._on_lab_changed)
         listen(appearance.changed, self._on_appearance_changed)
         self._on_appearance_changed()
         self._on_comparison_changed()
 
+    # ---- comparing, in the worker ----------------------------------------------------
+    def compare(self) -> None:
+        """Compare the three cells on the session's network and inputs, in the worker; a
+        run already going is cancelled and this one starts when it has stopped."""
+        if self.runner.running:
+            self._again = True
+            self.runner.cancel()
+            return
+        self._again = False
+        self.progress.setValue(0)
+        self.cancel_button.setEnabled(True)
+        self.runner.start(self.lab.compare_steps())
+
+    def _cancel(self) -> None:
+        self._again = False
+        self.runner.cancel()
+
+    def _on_progress(self, done: int, total: int) -> None:
+        self.progress.setRange(0, total)
+        self.progress.setValue(done)
+
+    def _on_failed(self, message: str) -> None:
+        self.info.setText(html.escape(message))  # the info line is rich text; this is not
+
+    def _on_finished(self, outcome: str) -> None:
+        self.cancel_button.setEnabled(False)
+        self.progress.setValue(0 if outcome == CANCELLED else self.progress.maximum())
+        if self._again:
+            self.compare()
+
     # ---- when to compare -----------------------------------------------------------
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        if self.lab.comparison is None:
+        if self.lab.comparison is None and not self.runner.running:
             self._refresh.start()
 
     def _on_session_changed(self, changes: Change) -> None:
-        # Only a visible view recomputes; a hidden one catches up in showEvent.
-        if changes & Change.DATA and self.isVisible():
+        # A run on the old network or inputs would not describe the new ones. Only a
+        # visible view recomputes; a hidden one catches up in showEvent.
+        if not changes & Change.DATA:
+            return
+        if self.isVisible():
             self._refresh.start()
+        elif self.runner.running:
+            self._cancel()
 
     def _on_appearance_changed(self) -> None:
         """Curves, legend and caption in the theme's colours and line widths."""
@@ -265,6 +324,10 @@ class CompareView(QWidget):
         if comparison is not None:
             parts.insert(0, f"{comparison.steps} steps")
         return " &nbsp;·&nbsp; ".join(parts)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.runner.stop()
+        super().closeEvent(event)
 
 
 def _decades(values: np.ndarray) -> tuple[float, float]:

@@ -20,6 +20,7 @@ from rnnviz.session import Change
 from rnnviz.session.lab import AGREES, DISAGREES, EPS, RTOL, TOO_SMALL, Lab, LabChange
 from rnnviz.views.binding import listen
 from rnnviz.views.look import sizes, widget_style
+from rnnviz.views.look.plain_text import plain_label
 from rnnviz.views.worker import CANCELLED, Runner
 
 AGREE = "TARGET"  # the theme's green
@@ -63,7 +64,7 @@ class GradCheckView(QWidget):
         self.result = QLabel()
         widget_style.set_font(self.result, sizes.BADGE_PT, bold=True)
         self.result.setWordWrap(True)
-        self.message = QLabel()
+        self.message = plain_label(QLabel())  # a failure's message may quote anything
         widget_style.set_font(self.message)
         widget_style.set_text_color(self.message, "ALERT")
         explain = QLabel(EXPLAIN)

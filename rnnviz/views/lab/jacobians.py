@@ -28,6 +28,7 @@ from rnnviz.views.binding import listen
 from rnnviz.views.look import plot_style, sizes, widget_style
 from rnnviz.views.look.appearance import appearance, colors
 from rnnviz.views.look.math_text import math_html
+from rnnviz.views.look.plain_text import plain_label
 from rnnviz.views.worker import CANCELLED, Runner
 
 FLOOR_DECADE = math.log10(LOG_FLOOR)
@@ -89,7 +90,7 @@ class JacobianView(QWidget):
         self.progress = QProgressBar()
         self.progress.setFormat("%v / %m")
         self.progress.setValue(0)
-        self.message = QLabel()
+        self.message = plain_label(QLabel())  # a failure's message may quote anything
         widget_style.set_font(self.message)
         widget_style.set_text_color(self.message, "ALERT")
         self.map_note = QLabel()

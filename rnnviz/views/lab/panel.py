@@ -40,7 +40,10 @@ class LabPanel(QWidget):
         super().__init__(parent)
         self.lab = lab
         self.tabs = QTabWidget()
-        widget_style.set_font(self.tabs.tabBar(), sizes.LABEL_PT, bold=True)
+        # Held here: the look keeps its restyles weakly, and a wrapper Qt hands out and no one
+        # holds would go at once, and the tab names stay small in presentation mode.
+        self._tab_bar = self.tabs.tabBar()
+        widget_style.set_font(self._tab_bar, sizes.LABEL_PT, bold=True)
         self._classes = dict(TABS)
         self._views: dict[str, QWidget] = {}
         for name, _ in TABS:

@@ -163,7 +163,7 @@ class SaturationView(QWidget):
 
         self.title = widget_style.title_label("saturation: where the slope is flat")
         self.badge = widget_style.badge_label()
-        self.info = QLabel()
+        self.info = widget_style.WrappingLabel()
         self.caption = QLabel()
         for label in (self.info, self.caption):
             widget_style.set_font(label)

@@ -26,7 +26,9 @@ from rnnviz.session.lab import Lab, LabChange, SweepResult
 from rnnviz.views.binding import listen
 from rnnviz.views.look import plot_style, sizes, widget_style
 from rnnviz.views.look.appearance import appearance, colors
+from rnnviz.views.look.flow import FlowLayout
 from rnnviz.views.look.math_text import math_html
+from rnnviz.views.look.plain_text import plain_label
 from rnnviz.views.worker import CANCELLED, Runner
 
 # A vanished gradient is floored at LOG_FLOOR; counting it in the colour range would
@@ -81,7 +83,8 @@ class SweepView(QWidget):
         self.progress = QProgressBar()
         self.progress.setFormat("%v / %m values of ρ")
         self.progress.setValue(0)
-        self.message = QLabel()
+        # a failure's message may quote anything
+        self.message = plain_label(widget_style.WrappingLabel())
         self.quantity = QLabel(QUANTITY_TEXT)
         self.note = QLabel()
         for label in (self.quantity, self.note):
@@ -166,15 +169,18 @@ class SweepView(QWidget):
             line.label.setFont(sizes.font(sizes.LABEL_PT, bold=True))
 
     def _layout(self) -> None:
-        controls = QHBoxLayout()
-        for text, box in (("ρ from", self.rho_from), ("to", self.rho_to)):
-            controls.addWidget(QLabel(text))
-            controls.addWidget(box)
-        controls.addWidget(QLabel("values"))
-        controls.addWidget(self.rho_count)
+        # A flow, not a row: a narrow window puts the buttons and progress on a line of
+        # their own instead of growing wider than the screen.
+        controls = FlowLayout(spacing=6)
+        for text, box in (
+            ("ρ from", self.rho_from),
+            ("to", self.rho_to),
+            ("values", self.rho_count),
+        ):
+            controls.addWidget(_pair(QLabel(text), box))
         controls.addWidget(self.run_button)
         controls.addWidget(self.cancel_button)
-        controls.addWidget(self.progress, 1)
+        controls.addWidget(self.progress)
         header = QHBoxLayout()
         header.addWidget(widget_style.title_label("phase diagram: gradient size over (ρ, t)"))
         header.addStretch(1)
@@ -331,3 +337,13 @@ def _levels(values: np.ndarray) -> tuple[float, float]:
         return (FLOOR_DECADE, FLOOR_DECADE + 1)
     low, high = math.floor(float(shown.min())), math.ceil(float(shown.max()))
     return (float(low), float(high if high > low else low + 1))
+
+
+def _pair(label: QLabel, box: QWidget) -> QWidget:
+    """A label and its box, kept on one line of a flow."""
+    pair = QWidget()
+    row = QHBoxLayout(pair)
+    row.setContentsMargins(0, 0, 0, 0)
+    row.addWidget(label)
+    row.addWidget(box)
+    return pair

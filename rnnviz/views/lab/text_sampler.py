@@ -21,6 +21,7 @@ from rnnviz.session.training_setup import Task
 from rnnviz.views.lab.form_widgets import alert_label, spin_box
 from rnnviz.views.look import sizes, widget_style
 from rnnviz.views.look.appearance import appearance
+from rnnviz.views.look.flow import FlowLayout
 
 PRIME_LENGTH = 3  # a new prime: this many first characters of the training text
 
@@ -45,7 +46,7 @@ class TextSampler(QGroupBox):
         widget_style.set_font(self, sizes.LABEL_PT, bold=True)
         self.prime_edit = QLineEdit("hel")
         self.prime_edit.setToolTip("the text the model has read so far")
-        self.prediction = QLabel()
+        self.prediction = widget_style.WrappingLabel()
         _set_mono(self.prediction, sizes.BADGE_PT)
         self.temperature_box = QDoubleSpinBox()
         self.temperature_box.setRange(0.05, 5.0)
@@ -64,12 +65,11 @@ class TextSampler(QGroupBox):
         row.addWidget(self.prime_edit, 1)
         row.addWidget(QLabel("comes"))
         row.addWidget(self.prediction, 2)
-        sample = QHBoxLayout()
+        sample = FlowLayout(spacing=6)  # onto two lines in a narrow window
         sample.addWidget(self.sample_button)
         sample.addWidget(self.sample_length_box)
         sample.addWidget(QLabel("characters at temperature"))
         sample.addWidget(self.temperature_box)
-        sample.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addLayout(row)
         layout.addWidget(self.error)

@@ -122,8 +122,7 @@ class TrainingView(QWidget):
         column.addStretch(1)
         panel = QWidget()
         panel.setLayout(column)
-        panel.setFixedWidth(350)
-        return panel
+        return widget_style.VerticalScroll(panel)
 
     # ---- verbs -----------------------------------------------------------------------
     def start(self) -> bool:
@@ -140,6 +139,7 @@ class TrainingView(QWidget):
         self._planned_epochs, self._run_clip = config.epochs, config.clip
         self.message.setText("")
         self.progress.setRange(0, config.epochs)
+        self.progress.setFormat("epoch %v / %m")
         self.progress.setValue(0)
         self.sampler.new_run(task, settings.text)
         steps = self.lab.training_steps(task, config, settings.hidden_size)
@@ -233,7 +233,16 @@ class TrainingView(QWidget):
         self.plots.show_history(h, epochs, self._run_clip)
         if h is not None and self._training_now():
             self._show_status()
+        self._show_speed()
         self._refresh_sampler()
+
+    def _show_speed(self) -> None:
+        """The run's updates per second in the progress line, redrawn with the curves: a new
+        text re-lays out the bar, too costly for every epoch."""
+        rate = self.lab.updates_per_second
+        text = "epoch %v / %m" + ("" if rate is None else f", {rate:.0f} updates/s")
+        if self.progress.format() != text:
+            self.progress.setFormat(text)
 
     def _show_status(self) -> None:
         h = self.lab.training

@@ -15,6 +15,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from rnnviz.io import limits
 from rnnviz.session.training_setup import (
     OPTIMISERS,
     TASK_HELP,
@@ -68,7 +69,7 @@ class TrainingForm(QWidget):
         self.lag_box.setToolTip(math_html("y_t should be x_(t − lag)"))
         self.text_edit = QPlainTextEdit(default.text)
         self.text_edit.setFixedHeight(80)
-        self.hidden_box = spin_box(1, 256, default.hidden_size)  # as the main window allows
+        self.hidden_box = spin_box(1, limits.MAX_HIDDEN, default.hidden_size)  # as the main window
         self.hidden_box.setToolTip(HIDDEN_NOTE)
         self.optimiser_box = QComboBox()
         for name, label in OPTIMISERS.items():
@@ -79,7 +80,7 @@ class TrainingForm(QWidget):
         self.momentum_box.setRange(0.0, 0.99)
         self.momentum_box.setSingleStep(0.05)
         self.momentum_box.setValue(default.momentum)
-        self.epochs_box = spin_box(1, 100_000, default.epochs)
+        self.epochs_box = spin_box(1, limits.MAX_EPOCHS, default.epochs)
         self.clip_check = QCheckBox("clip ‖∇‖ at")
         self.clip_check.setChecked(default.clip is not None)
         self.clip_edit = QLineEdit(default.clip or "")
@@ -87,7 +88,7 @@ class TrainingForm(QWidget):
         self.truncate_check.setChecked(default.truncate is not None)
         self.truncate_box = spin_box(1, 1000, default.truncate or TRUNCATE_STEPS)
         self.truncate_box.setSuffix(" steps")
-        self.seed_box = spin_box(0, 2**31 - 1, default.seed)
+        self.seed_box = spin_box(0, limits.MAX_SEED, default.seed)
 
         self.errors: dict[str, QLabel] = {}
         self._fields: dict[str, QWidget] = {}  # field name → its widget, for errors and rows

@@ -24,6 +24,22 @@ TICK_SPACING_PX = 22  # a 13 pt tick label needs about this much room along its 
 LEVEL_MAX = 1e307
 
 
+# A curve's values are drawn within ±PLOT_MAX: a range wider than 2e300 cannot be computed
+# (1e308 − (−1e308) is inf, and pyqtgraph refuses it). Values beyond are drawn at the edge,
+# and the plot says so (CLAMPED_NOTE).
+PLOT_MAX = 1e300
+CLAMPED_NOTE = "<br>values beyond ±10³⁰⁰ drawn at the edge"  # a line of its own: never cut
+
+
+def clamp_to_plot(values: np.ndarray) -> tuple[np.ndarray, bool]:
+    """``values`` within ±PLOT_MAX (NaN stays NaN), and whether any finite value was beyond."""
+    with np.errstate(invalid="ignore"):
+        beyond = bool(np.any(np.abs(values[np.isfinite(values)]) > PLOT_MAX))
+    if not beyond:
+        return values, False
+    return np.clip(values, -PLOT_MAX, PLOT_MAX), True
+
+
 def diverging_colormap() -> pg.ColorMap:
     """Blue (negative) – white (0) – red (positive); centred on 0 when levels are symmetric."""
     stops = [0.0, 0.25, 0.5, 0.75, 1.0]

@@ -4,10 +4,84 @@ text colour of any widget, kept so after every change of theme or scale
 
 from __future__ import annotations
 
-from PyQt6.QtWidgets import QHBoxLayout, QLabel, QWidget
+from PyQt6.QtCore import QEvent, QObject, QSize, Qt
+from PyQt6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QWidget
 
 from rnnviz.views.look.appearance import appearance, colors
 from rnnviz.views.look.sizes import BADGE_PT, LABEL_PT, TITLE_PT, font
+
+_WIDE = 1 << 14  # pixels: wider than any line a label shows
+
+
+class WrappingLabel(QLabel):
+    """A label that reads on one line where there is room and wraps between words where
+    there is not: it asks for the one-line width, but needs only its longest word, so a
+    narrow panel grows a line taller instead of demanding the whole line's width (a plain
+    QLabel's minimum is the whole line; a word-wrapped one asks for a compact block even
+    where one line fits)."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setWordWrap(True)
+        self._one_line: tuple[tuple[object, ...], QSize] | None = None
+
+    def sizeHint(self) -> QSize:
+        key = (self.text(), self.font().key(), self.styleSheet(), self.textFormat())
+        if self._one_line is None or self._one_line[0] != key:
+            self._one_line = (key, self._measure_one_line())
+        return self._one_line[1]
+
+    def _measure_one_line(self) -> QSize:
+        """The narrowest width at which the text stays on one line: searched with the
+        label's own layout, so margins, padding and rich text count as drawn."""
+        line = self.heightForWidth(_WIDE)
+        low, high = self.minimumSizeHint().width(), _WIDE
+        while low < high:
+            middle = (low + high) // 2
+            if self.heightForWidth(middle) <= line:
+                high = middle
+            else:
+                low = middle + 1
+        return QSize(low, line)
+
+
+class VerticalScroll(QScrollArea):
+    """A column of settings that scrolls up and down on a short screen, never sideways: as
+    wide as its content needs, and only a few lines tall at the least, so a long form does
+    not make the window taller than the screen."""
+
+    SHORTEST_PX = 120
+
+    def __init__(self, content: QWidget, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWidget(content)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        content.installEventFilter(self)
+
+    def _bar_width(self) -> int:
+        bar = self.verticalScrollBar()
+        return bar.sizeHint().width() if bar is not None else 0
+
+    def minimumSizeHint(self) -> QSize:
+        content = self.widget()
+        if content is None:
+            return super().minimumSizeHint()
+        need = content.minimumSizeHint()
+        return QSize(need.width() + self._bar_width(), min(need.height(), self.SHORTEST_PX))
+
+    def sizeHint(self) -> QSize:
+        content = self.widget()
+        if content is None:
+            return super().sizeHint()
+        hint = content.sizeHint().expandedTo(content.minimumSizeHint())
+        return QSize(hint.width() + self._bar_width(), hint.height())
+
+    def eventFilter(self, obj: QObject | None, event: QEvent | None) -> bool:
+        if event is not None and event.type() == QEvent.Type.LayoutRequest:
+            self.updateGeometry()  # the content's needs changed (a larger type, a message)
+        return super().eventFilter(obj, event)
 
 
 def set_font(widget: QWidget, points: float = LABEL_PT, bold: bool = False) -> None:
@@ -30,7 +104,7 @@ def set_text_color(widget: QWidget, name: str) -> None:
 
 
 def title_label(text: str) -> QLabel:
-    label = QLabel(text)
+    label = WrappingLabel(text)
     set_font(label, TITLE_PT, bold=True)
     set_text_color(label, "INK")
     return label
@@ -49,7 +123,7 @@ def title_row(title: QLabel, *right: QWidget) -> QHBoxLayout:
 
 def badge_label() -> QLabel:
     """A rounded coloured tag (regime, "exploded at t = …"); hidden until it has text."""
-    label = QLabel()
+    label = WrappingLabel()
     set_font(label, BADGE_PT, bold=True)
     label.hide()
     return label

@@ -26,18 +26,19 @@ from PyQt6.QtWidgets import (
 from superqt import QDoubleSlider
 from superqt.utils import signals_blocked
 
+from rnnviz.io import limits
 from rnnviz.session import Change, Session
 from rnnviz.session.choices import ACTIVATIONS, INIT_HELP, INITS
 from rnnviz.views.binding import listen
 from rnnviz.views.look import sizes, widget_style
 from rnnviz.views.look.math_text import math_html
+from rnnviz.views.look.plain_text import plain_label
 
 CELL_NAMES: dict[str, str] = {"vanilla": "vanilla RNN", "lstm": "LSTM", "gru": "GRU"}
 ENCODING_NAMES: dict[str, str] = {"scalar": "scalar", "vector": "vector", "text": "text"}
 LOSS_AT_NAMES: dict[str, str] = {"all": "every step", "last": "last step only"}
 RHO_MAX_SLIDER = 2.0
 RHO_STEP = 0.01  # the slider snaps to hundredths (the spin box takes any value)
-MAX_STEPS = 5000
 SIDE_WIDTH = 330  # px the side panels ask for: a dock takes its panel's width hint
 
 _TIPS_AS_TYPED: dict[str, str] = {
@@ -95,7 +96,7 @@ def colored_label(color: str, bold: bool = False) -> QLabel:
     The font is set first and explicitly: the colour's style sheet would otherwise reset the
     label's font to the application default (9 pt), too small for a lecture hall.
     """
-    label = QLabel()
+    label = plain_label(QLabel())  # messages quote what the user typed or a file held
     widget_style.set_font(label, sizes.LABEL_PT, bold=bold)
     widget_style.set_text_color(label, color)
     label.setWordWrap(True)
@@ -161,7 +162,9 @@ class ControlsPanel(QWidget):
 
         self.cell_combo = _combo(CELL_NAMES)
         self.activation_combo = _combo({a: a for a in ACTIVATIONS})
-        self.hidden_spin = _spin(1, 256)
+        # Every box takes the documented maximum (rnnviz.io.limits): a box never shows a
+        # clamped value while the session holds another.
+        self.hidden_spin = _spin(1, limits.MAX_HIDDEN)
         self.init_combo = _combo({name: name for name in INITS})
         for i, name in enumerate(INITS):
             self.init_combo.setItemData(i, math_html(INIT_HELP[name]), Qt.ItemDataRole.ToolTipRole)
@@ -179,7 +182,7 @@ class ControlsPanel(QWidget):
         self.rho_spin.setKeyboardTracking(False)
         self.rho_spin.setPrefix("ρ = ")
         self.spectra_label = colored_label("MUTED")
-        self.seed_spin = _spin(0, 2**31 - 1)
+        self.seed_spin = _spin(0, limits.MAX_SEED)
         self.gate_bias_spin = QDoubleSpinBox()
         self.gate_bias_spin.setRange(-10.0, 10.0)
         self.gate_bias_spin.setDecimals(1)
@@ -187,17 +190,17 @@ class ControlsPanel(QWidget):
         self.gate_bias_spin.setKeyboardTracking(False)
 
         self.encoding_combo = _combo(ENCODING_NAMES)
-        self.width_spin = _spin(2, 64)
+        self.width_spin = _spin(2, limits.MAX_INPUT)
         self.width_spin.setPrefix("width ")
-        self.length_spin = _spin(1, MAX_STEPS)
+        self.length_spin = _spin(1, limits.MAX_STEPS)
 
         self.loss_at_combo = _combo(LOSS_AT_NAMES)
-        self.lag_spin = _spin(0, MAX_STEPS, special="0 (echo)")
+        self.lag_spin = _spin(0, limits.MAX_STEPS, special="0 (echo)")
 
-        self.truncate_spin = _spin(0, MAX_STEPS, special="off")
+        self.truncate_spin = _spin(0, limits.MAX_STEPS, special="off")
         self.truncate_spin.setSuffix(" steps")
         self.clip_spin = QDoubleSpinBox()
-        self.clip_spin.setRange(0.0, 1e6)
+        self.clip_spin.setRange(0.0, limits.MAX_CLIP)
         self.clip_spin.setDecimals(2)
         self.clip_spin.setSingleStep(0.5)
         self.clip_spin.setSpecialValueText("off")

@@ -29,6 +29,11 @@ from rnnviz.views.panels.draw_canvas import DrawCanvas
 # The main window steps with these; an empty field has no use for them, so it lets them pass.
 WINDOW_KEYS = frozenset({Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Space, Qt.Key.Key_Home})
 
+# QLineEdit keeps only the first 32,767 characters by default and drops the rest without a
+# word, so a pasted sequence lost its end (and its last number could be cut into another).
+# Fields take any text Qt can hold; what is fed is checked by the session.
+MAX_FIELD_CHARS = 2**31 - 1
+
 FEED_HINTS: dict[str, str] = {
     "scalar": "one step per number: 0.5, 1, -0.2",
     "vector": "{n} numbers per step; ';' between steps",
@@ -62,6 +67,7 @@ class EntryField(QLineEdit):
         # font to the application default); the explicit font keeps the field's size.
         appearance.keep(self, "invalid", lambda f: f.setStyleSheet(_invalid_style()))
         widget_style.set_font(self)
+        self.setMaxLength(MAX_FIELD_CHARS)
 
     def event(self, event: QEvent | None) -> bool:
         if (

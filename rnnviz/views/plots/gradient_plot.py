@@ -3,19 +3,22 @@ about it (a bound, a rate or a gate path, each labelled as what it is), and the 
 
 from __future__ import annotations
 
+import html
 import math
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import QVBoxLayout, QWidget
 
 from rnnviz.session import Change, Session
-from rnnviz.session.analysis import LOG_FLOOR, REGIME_TIP, Reach
+from rnnviz.session.analysis import LOG_FLOOR, NO_REGIME, REGIME_TIP, Reach
+from rnnviz.session.session import ReachOf
 from rnnviz.views.binding import listen
 from rnnviz.views.look import plot_style, sizes, widget_style
 from rnnviz.views.look.appearance import appearance, colors
+from rnnviz.views.look.flow import FlowLayout
 from rnnviz.views.plots.curves import Curve
-from rnnviz.views.plots.flow import FlowLayout
+from rnnviz.views.worker import Runner
 
 NORM = "‖dL/dh_t‖"  # the total gradient: what the optimiser gets
 LAST = "‖∂L_T/∂h_t‖"  # the last step's loss alone (drawn when the loss scores more steps)
@@ -30,6 +33,11 @@ _SYMBOLS_UP_TO = 60  # markers on each step while they stay apart
 _PAD_DECADES = 0.4
 THEORY_CEILING = 1e300  # theory values beyond this (or inf) are left out: not data
 _DEFAULT_DECADES = (-3.0, 1.0)
+# Steps × hidden units × gates below this: the reach (one backward pass of the last step's
+# loss) is computed at once, tens of milliseconds; beyond, in the worker, while the badge
+# says it is measuring (at 5000 steps of 256 units it took seconds on every step).
+INLINE_WORK = 100_000
+MEASURING = "measuring how far the gradient reaches back…"
 _TIPS = {
     NORM: "The total gradient dL/dh<sub>t</sub>: every later step's loss sends its part "
     "back to h<sub>t</sub>. This is what the optimiser gets.",
@@ -99,9 +107,9 @@ class GradientPlot(QWidget):
         self.badge = widget_style.badge_label()
         self.badge.setToolTip(REGIME_TIP)
         self.exploded = widget_style.badge_label()
-        self.numbers = QLabel()
-        self.clipping = QLabel()
-        self.legend = tuple(QLabel() for _ in CURVES)
+        self.numbers = widget_style.WrappingLabel()
+        self.clipping = widget_style.WrappingLabel()
+        self.legend = tuple(widget_style.WrappingLabel() for _ in CURVES)
         for label in (self.numbers, self.clipping, *self.legend):
             widget_style.set_font(label)
             widget_style.set_text_color(label, "INK")
@@ -121,6 +129,12 @@ class GradientPlot(QWidget):
         layout.addWidget(self.plot, 1)
 
         self._reach: Reach | None = None  # what the drawn curves come from
+        self.runner = Runner(self)  # computes the session's reach when it is long
+        self.runner.returned.connect(self._on_reach_computed)
+        self.runner.finished.connect(self._on_runner_finished)
+        self.runner.failed.connect(self._on_reach_failed)
+        self._measuring: tuple[object, object] | None = None  # (trace, config) in the worker
+        self._again = False  # measure again once the cancelled run has stopped
         self._decades = _DEFAULT_DECADES
         self._extent: tuple[int, tuple[float, float]] | None = None  # (steps, y decades) shown
         self._ticks: tuple[tuple[float, float], int] | None = None  # (decades, labels) shown
@@ -146,7 +160,7 @@ class GradientPlot(QWidget):
     def _on_gradients_changed(self) -> None:
         """Once per backward pass: theory curves, the fixed axes, the numbers."""
         g = self.session.gradients
-        self._reach = self.session.reach if g is not None else None
+        self._reach = self._current_reach() if g is not None else None
         T = g.dL_dh_norm.size if g is not None else 0
         steps = np.arange(1, T + 1)  # (T,) 1-based
         for key in THEORY:
@@ -165,10 +179,12 @@ class GradientPlot(QWidget):
         self._set_legend()
 
     def _on_config_changed(self) -> None:
-        regime = self.session.regime
+        reach = self._current_reach()
+        regime = NO_REGIME if reach is None else reach.regime
         p = colors()
         color = p.REGIME_COLORS.get(regime.name, p.MUTED)
-        widget_style.set_badge(self.badge, badge_html(regime.text), color)
+        text = MEASURING if reach is None and self.runner.running else regime.text
+        widget_style.set_badge(self.badge, badge_html(text), color)
         self.numbers.setText(self._numbers_text())
         self.clipping.setText(self._clipping_text())
         self.clipping.setVisible(bool(self.clipping.text()))
@@ -198,6 +214,45 @@ class GradientPlot(QWidget):
         self.marker.setVisible(step is not None and self.session.gradients is not None)
         if step is not None:
             self.marker.setValue(step)
+
+    # ---- the reach, in the worker when it is long ----------------------------------
+    def _current_reach(self) -> Reach | None:
+        """The session's reach when it is at hand or quick to compute; else None while the
+        worker computes it (None before a step is fed)."""
+        s = self.session
+        if s.t == 0:
+            return None
+        cached = s.cached_reach()
+        if cached is not None:
+            return cached
+        if s.t * s.params.hidden_size * s.params.n_gates < INLINE_WORK:
+            return s.reach
+        self._measure()
+        return None
+
+    def _measure(self) -> None:
+        s = self.session
+        now = (s.trace, s.config)
+        if self.runner.running:
+            if self._measuring != now:  # a run for steps or settings that are gone
+                self._again = True
+                self.runner.cancel()
+            return
+        self._again = False
+        self._measuring = now
+        self.runner.start(s.reach_steps())
+
+    def _on_runner_finished(self, _outcome: str) -> None:
+        self._measuring = None
+        if self._again:
+            self._measure()
+
+    def _on_reach_failed(self, message: str) -> None:
+        widget_style.set_badge(self.badge, html.escape(message), colors().ALERT)
+
+    def _on_reach_computed(self, computed: ReachOf) -> None:
+        if self.session.keep_reach(computed):
+            self._on_gradients_changed()  # the theory curves and the badge
 
     # ---- drawing -------------------------------------------------------------------
     def _draw(self) -> None:

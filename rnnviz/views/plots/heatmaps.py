@@ -104,8 +104,15 @@ class _TimeHeatmap(QWidget):
         raise NotImplementedError
 
     # ---- drawing -------------------------------------------------------------------
-    def _show(self, values: np.ndarray | None, levels: tuple[float, float], hint: str) -> None:
-        """Draw (T, H) values (None or no rows: empty with the hint) at fixed levels."""
+    def _show(
+        self,
+        values: np.ndarray | None,
+        levels: tuple[float, float],
+        hint: str,
+        finite: bool = False,
+    ) -> None:
+        """Draw (T, H) values (None or no rows: empty with the hint) at fixed levels;
+        ``finite``: the caller has already replaced inf and NaN."""
         H = self.session.config.hidden_size
         N = max(self.session.sequence.shape[0], self.session.t, 1)
         if self._extent != (N, H):  # axes and ticks only when the shape changes, not per frame
@@ -126,7 +133,7 @@ class _TimeHeatmap(QWidget):
             return
         T, width = values.shape
         # ImageItem draws inf/NaN as a silently blank image: show them as 0 (with a badge).
-        clean = np.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0)  # (T, H)
+        clean = values if finite else np.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0)
         self.image_item.setImage(clean, autoLevels=False, levels=levels)
         rect = QRectF(0.5, 0.5, T, width)
         if rect != self._rect:
@@ -215,6 +222,9 @@ class GradientHeatmap(_TimeHeatmap):
         self.pending.hide()
         self.plot.getPlotItem().addItem(self.pending, ignoreBounds=True)
         self._levels = (-1.0, 1.0)
+        # dL/dh with inf/NaN as 0, made once per backward pass: at 5000 × 256 cleaning it
+        # again for every frame of the sweep took most of a frame's 100 ms.
+        self._clean: tuple[object, np.ndarray] | None = None
         self._set_levels()
         self._redraw()
 
@@ -243,15 +253,19 @@ class GradientHeatmap(_TimeHeatmap):
         g = self.session.gradients
         self._on_selection_changed()  # the marker comes and goes with the gradients
         if g is None:
+            self._clean = None
             self._show(None, self._levels, BACKWARD_HINT if self.session.t else FEED_HINT)
             self.pending.hide()
             widget_style.set_badge(self.badge, "")
             return
-        shown = g.dL_dh.copy()  # (T, H)
+        if self._clean is None or self._clean[0] is not g:
+            self._clean = (g, np.nan_to_num(g.dL_dh, nan=0.0, posinf=0.0, neginf=0.0))
+        shown = self._clean[1]  # (T, H)
         sweep = self.session.sweep
         if sweep is not None:
+            shown = shown.copy()
             shown[: sweep - 1] = 0.0  # not reached by the backward pass yet
-        self._show(shown, self._levels, "")
+        self._show(shown, self._levels, "", finite=True)
         self.pending.setVisible(sweep is not None and sweep > 1)
         if sweep is not None:
             self.pending.setRect(QRectF(0.5, 0.5, sweep - 1, g.dL_dh.shape[1]))

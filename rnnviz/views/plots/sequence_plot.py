@@ -80,6 +80,7 @@ class SequencePlot(QWidget):
         self._markers = self._smooth = True  # how the curves are drawn (by length)
         self._layout_key: tuple[bool, int, bool, bool] | None = None
         self._titles = ("", "")
+        self._clamped = (False, False)  # whether each plot draws values at its edge
         self._axes_key: tuple[object, ...] | None = None  # what the axes show now
         listen(session.changed, self._on_session_changed)
         listen(appearance.changed, self._on_appearance_changed)
@@ -141,6 +142,7 @@ class SequencePlot(QWidget):
             )
 
         self._titles = _titles(text, n)
+        self._clamped = (False, False)
         for plot, title in zip((self.inputs_plot, self.outputs_plot), self._titles, strict=True):
             plot_style.plot_title(plot, title, points=sizes.LABEL_PT)
 
@@ -180,10 +182,15 @@ class SequencePlot(QWidget):
             self._layout_key = key
             self._build_curves(*key)
         steps = np.arange(1, N + 1)  # (N,) 1-based
-        seq = self._per_step(s.sequence)  # (N, n)
+        # Values too large for any axis (≈ 1e308) are drawn at its edge, and said to be.
+        seq, big_in = plot_style.clamp_to_plot(self._per_step(s.sequence))  # (N, n)
         trace = s.trace
-        outputs = self._per_step(trace.y)  # (t, n)
-        targets = self._per_step(s.targets, classes=text)  # (t, n)
+        outputs, big_out = plot_style.clamp_to_plot(self._per_step(trace.y))  # (t, n_out)
+        # Class targets (text, or given as class indices) are one number per step.
+        targets, big_target = plot_style.clamp_to_plot(
+            self._per_step(s.targets, classes=text or s.targets.ndim == 1)
+        )  # (t, ·)
+        self._mark_clamped((big_in, big_out or big_target))
         valid = trace.valid  # (t,) outputs after an overflow are not data
         for i in range(seq.shape[1]):
             sx = _suffix(i)
@@ -191,10 +198,24 @@ class SequencePlot(QWidget):
             # Upcoming starts at the last fed step so the faint line continues the solid one.
             start = max(t - 1, 0) if t < N else N
             self.curves["upcoming" + sx].setData(steps[start:], seq[start:, i])
-            self.curves["output" + sx].setData(steps[:t][valid], outputs[valid, i])
-            self.curves["target" + sx].setData(steps[:t], targets[:, i])
+            # A network with fewer outputs than inputs (imported, or shown by rnnviz.show)
+            # has no output i to draw beside input i.
+            out_i = outputs[valid, i] if i < outputs.shape[1] else np.zeros(0)
+            self.curves["output" + sx].setData(steps[:t][valid][: out_i.size], out_i)
+            target_i = targets[:, i] if i < targets.shape[1] else np.zeros(0)
+            self.curves["target" + sx].setData(steps[: target_i.size], target_i)
         self._set_ranges(seq, outputs[valid], targets, max(N, t, 1), text)
         self._on_selection_changed()
+
+    def _mark_clamped(self, clamped: tuple[bool, bool]) -> None:
+        """Each plot's title says when some of its values are drawn at the edge."""
+        if clamped == self._clamped:
+            return
+        self._clamped = clamped
+        plots = (self.inputs_plot, self.outputs_plot)
+        for plot, title, big in zip(plots, self._titles, clamped, strict=True):
+            shown = title + (plot_style.CLAMPED_NOTE if big else "")
+            plot_style.plot_title(plot, shown, points=sizes.LABEL_PT)
 
     def _per_step(self, values: np.ndarray, classes: bool = False) -> np.ndarray:
         """What the curves show per step: components (numbers) or a class index (text).

@@ -21,6 +21,7 @@ from PyQt6.QtCore import QLockFile, QObject, Qt, QTimer
 from PyQt6.QtWidgets import QAbstractButton, QMessageBox, QWidget
 
 from rnnviz.session.document import SUFFIX, Document, DocumentError
+from rnnviz.views.lifetime import on_destroyed
 from rnnviz.views.window.problems import ProblemReporter
 from rnnviz.views.window.settings import app_settings, data_folder
 from rnnviz.views.window.window_host import host, host_widget
@@ -105,7 +106,7 @@ class Autosaver(ProblemReporter, QObject):
         self.path, self._lock = path, lock
         # A window deleted without closing (not a crash: the process lives on) leaves no
         # autosave behind; bound to the path and lock only, not to self (no cycle).
-        self.destroyed.connect(functools.partial(_drop, path, lock))
+        on_destroyed(self, functools.partial(_drop, path, lock))
 
     @property
     def window(self) -> QWidget:

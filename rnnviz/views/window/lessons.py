@@ -99,7 +99,7 @@ class LessonsController(QObject):
             # Shown once the window is on screen, not before it as a lone dialog.
             self._startup_report = QTimer(self)
             self._startup_report.setSingleShot(True)
-            self._startup_report.timeout.connect(lambda: self._report(self.problems))
+            self._startup_report.timeout.connect(self._report_startup_problems)
             self._startup_report.start(0)
 
     @property
@@ -251,6 +251,10 @@ class LessonsController(QObject):
         path = str(self.player.scenario.path) if self.player.scenario is not None else None
         for entry in self._group.actions():
             entry.setChecked(entry.data() == path)
+
+    def _report_startup_problems(self) -> None:
+        # A bound method, not a lambda: Qt drops it with this object (no cycle to collect).
+        self._report(self.problems)
 
     def _report(self, problems: list[LessonProblem]) -> None:
         """One non-modal message naming every file that was skipped, and why."""

@@ -3,8 +3,8 @@ large type, with Previous / Next / Close buttons. Shown above the pages only dur
 
 from __future__ import annotations
 
-from PyQt6.QtCore import Qt
-from PyQt6.QtGui import QAction
+from PyQt6.QtCore import QSize, Qt
+from PyQt6.QtGui import QAction, QResizeEvent
 from PyQt6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -17,6 +17,7 @@ from PyQt6.QtWidgets import (
 
 from rnnviz.views.look import widget_style
 from rnnviz.views.look.appearance import appearance, colors
+from rnnviz.views.look.flow import FlowLayout
 from rnnviz.views.look.math_text import set_math_text
 from rnnviz.views.look.plain_text import plain_label
 
@@ -39,7 +40,8 @@ class LessonBar(QFrame):
         super().__init__(parent)
         self.setObjectName("lessonBar")
         appearance.keep(self, "colours", lambda bar: bar.setStyleSheet(_sheet()))
-        self.title = plain_label(QLabel(self))  # a lesson file's title is data, not HTML
+        # A lesson file's title is data, not HTML; it wraps rather than widen the window.
+        self.title = plain_label(widget_style.WrappingLabel(parent=self))
         widget_style.set_font(self.title, HEADER_PT, bold=True)
         self.position = QLabel(self)
         widget_style.set_font(self.position, HEADER_PT)
@@ -47,26 +49,46 @@ class LessonBar(QFrame):
         widget_style.set_font(self.caption, CAPTION_PT)
         self.caption.setWordWrap(True)
         self.caption.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        self.previous_button = self._button(previous)
-        self.next_button = self._button(next_)
-        self.close_button = self._button(close)
+        self.previous_button = self._button(previous, "◀ Previous")
+        self.next_button = self._button(next_, "Next ▶")
+        self.close_button = self._button(close, "Close")
 
-        header = QHBoxLayout()
-        header.addWidget(self.title)
-        header.addSpacing(16)
-        header.addWidget(self.position)
-        header.addStretch(1)
+        # A flow: on a narrow screen the buttons go under the title instead of squeezing it.
+        buttons = QWidget(self)
+        row = QHBoxLayout(buttons)
+        row.setContentsMargins(0, 0, 0, 0)
         for button in (self.previous_button, self.next_button):
-            header.addWidget(button)
-        header.addSpacing(16)
-        header.addWidget(self.close_button)
+            row.addWidget(button)
+        row.addSpacing(16)
+        row.addWidget(self.close_button)
+        header = FlowLayout(spacing=16, last_at_right=True)
+        for widget in (self.title, self.position, buttons):
+            header.addWidget(widget)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 8, 16, 10)
         layout.setSpacing(4)
         layout.addLayout(header)
         layout.addWidget(self.caption)
 
-    def _button(self, action: QAction) -> QToolButton:
+    def minimumSizeHint(self) -> QSize:
+        """As tall as the whole caption needs at the bar's width: the slide's text is never
+        cut, the panels below give up the room instead."""
+        least = super().minimumSizeHint()
+        # The column it spans, not its own width: that is stale until the bar is laid out
+        # (a bar just shown would count the lines of a caption 100 pixels wide).
+        column = self.parentWidget()
+        width = column.contentsRect().width() if column is not None else self.width()
+        return QSize(least.width(), max(least.height(), self.heightForWidth(width)))
+
+    def resizeEvent(self, event: QResizeEvent | None) -> None:
+        super().resizeEvent(event)
+        if event is not None and event.oldSize().width() != event.size().width():
+            self.updateGeometry()  # the caption's lines, and so the bar's least height
+
+    def _button(self, action: QAction, short: str) -> QToolButton:
+        """A button for ``action`` that reads ``short``: three full menu texts side by side
+        would be wider than a 1024-pixel projector beside the side panels."""
+        action.setIconText(short)  # a tool button shows the icon text; menus keep the text
         button = QToolButton(self)
         button.setDefaultAction(action)
         button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PyQt6 import sip
-from PyQt6.QtCore import QByteArray, QEvent, QSize, Qt, QTimer
-from PyQt6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QResizeEvent
+from PyQt6.QtCore import QByteArray, QEvent, QPoint, QRect, QSize, Qt, QTimer
+from PyQt6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PyQt6.QtWidgets import (
     QDockWidget,
     QLabel,
@@ -14,7 +14,6 @@ from PyQt6.QtWidgets import (
     QMenu,
     QMessageBox,
     QSizePolicy,
-    QSplitter,
     QTabWidget,
     QToolBar,
     QVBoxLayout,
@@ -43,11 +42,22 @@ from rnnviz.views.window.icons import icon, themed_icon
 from rnnviz.views.window.lessons import LessonsController
 from rnnviz.views.window.presentation import PresentationController
 from rnnviz.views.window.settings import app_settings
+from rnnviz.views.window.stage import (
+    EQUATIONS,
+    GRADIENT_HEATMAP,
+    GRADIENTS,
+    GRAPH,
+    SEQUENCE,
+    STATE_HEATMAP,
+    Stage,
+)
 from rnnviz.views.window.transport import BackwardSweep, Player, TransportBar
 
 GEOMETRY_KEY = "window/geometry"
 STATE_KEY = "window/state"
 DEFAULT_SIZE = QSize(1600, 1000)
+FITTED_SHARE = 0.8  # of a large screen's room, for a window that opens fitted to it
+BUSY_MESSAGE_MS = 120_000  # a message about work in progress stays until the work is done
 KEYS: tuple[tuple[str, str], ...] = (
     ("→", "feed the next input (step forward)"),
     ("←", "go back one step"),
@@ -100,7 +110,9 @@ class MainWindow(QMainWindow):
     (Player), ``sweep`` (BackwardSweep), and the actions ``act_step``, ``act_back``,
     ``act_play``, ``act_reset``, ``act_backward``, ``act_unroll``, ``act_full_screen``,
     ``act_hide_controls``, ``act_quit``, ``act_keys``, ``act_about``, ``act_lab``; ``lab``
-    (the Lab model), ``lab_panel`` and ``pages`` (the tabs: the network, the gradient lab);
+    (the Lab model), ``lab_panel`` and ``pages`` (the tabs: the network, the panels it has
+    no room for while there are any, the gradient lab); ``stage`` (the network page, also
+    ``splitter``: which panels it shows, by priority, at legible sizes);
     ``document`` (what a file holds) and ``state`` (its WindowState, which the window
     follows); the controllers ``files``, ``autosave``, ``exporter``, ``lessons`` and
     ``presentation``.
@@ -149,6 +161,7 @@ class MainWindow(QMainWindow):
         self._build_central()
         self._build_docks()
         self.player.playing_changed.connect(self._on_playing_changed)
+        self.sweep.computing.connect(self._on_backward_computing)
         self.resize(self._default_size())
         self._chrome: _Chrome | None = None
         self.quit_box: QMessageBox | None = None  # "save before closing?" while shown
@@ -156,6 +169,7 @@ class MainWindow(QMainWindow):
         # The look is the application's: a window that changes it (a remembered theme,
         # presentation mode) puts back what it found when it closes.
         self._look_found = appearance.look()
+        self._layout_restored = False
         self._build_controllers()
         self._follow_state()
         listen(appearance.changed, self._restyle_chrome)
@@ -291,7 +305,7 @@ class MainWindow(QMainWindow):
         settings = app_settings()
         geometry, state = settings.value(GEOMETRY_KEY), settings.value(STATE_KEY)
         if isinstance(geometry, QByteArray):
-            self.restoreGeometry(geometry)
+            self._layout_restored = self.restoreGeometry(geometry)
         if isinstance(state, QByteArray):
             self.restoreState(state)
 
@@ -450,20 +464,26 @@ class MainWindow(QMainWindow):
 
     # ---- layout --------------------------------------------------------------------
     def _build_central(self) -> None:
-        vertical, horizontal = Qt.Orientation.Vertical, Qt.Orientation.Horizontal
-        # Each row is its own splitter, so a panel that needs width takes it from its own row.
-        top = _Splitter(horizontal, ((self.graph, 7), (self.equations, 4)))
-        heatmaps = _Splitter(horizontal, ((self.state_heatmap, 1), (self.gradient_heatmap, 1)))
-        plots = _Splitter(horizontal, ((self.sequence_plot, 1), (self.gradient_plot, 1)))
-        main = _Splitter(vertical, ((top, 7), (heatmaps, 4), (plots, 8)))
-        self.splitter = main
+        self.stage = Stage(
+            {
+                GRAPH: self.graph,
+                EQUATIONS: self.equations,
+                STATE_HEATMAP: self.state_heatmap,
+                GRADIENT_HEATMAP: self.gradient_heatmap,
+                SEQUENCE: self.sequence_plot,
+                GRADIENTS: self.gradient_plot,
+            }
+        )
+        self.splitter = self.stage  # the network page
         # The network and the lab are pages of one window: the transport bar and the side
-        # panels stay, so stepping or changing a setting is seen on either page.
+        # panels stay, so stepping or changing a setting is seen on either page. The
+        # panels the network page has no room for wait on a page of their own.
         self.pages = QTabWidget(self)
         self.pages.setDocumentMode(True)
-        self.pages.addTab(main, "Network")
+        self.pages.addTab(self.stage, "Network")
         self.pages.addTab(self.lab_panel, "Gradient lab")
         self.pages.currentChanged.connect(self._on_page_changed)
+        self.stage.more_changed.connect(self._on_more_changed)
         central = QWidget(self)
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -471,6 +491,24 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.pages, 1)
         layout.addWidget(self.transport)
         self.setCentralWidget(central)
+
+    def _on_more_changed(self) -> None:
+        """The "More panels" tab, beside the network's, while the stage has left some out."""
+        more, pages = self.stage.more, self.pages
+        index = pages.indexOf(more)
+        hidden = self.stage.hidden
+        if not hidden:
+            if index >= 0:
+                if pages.currentWidget() is more:
+                    pages.setCurrentWidget(self.stage)
+                pages.removeTab(index)
+            return
+        if index < 0:
+            index = pages.insertTab(pages.indexOf(self.stage) + 1, more, "")
+        pages.setTabText(index, f"More panels ({len(hidden)})")
+        pages.setTabToolTip(
+            index, "No room on the network page of this screen for: " + ", ".join(hidden)
+        )
 
     def _build_docks(self) -> None:
         self.input_dock = self._dock("Input", "input_dock", self.input_panel)
@@ -505,6 +543,31 @@ class MainWindow(QMainWindow):
         room = screen.availableGeometry().size() * 0.95
         return DEFAULT_SIZE.boundedTo(room)
 
+    def show_fitted(self) -> None:
+        """Open on the window's screen, inside it: the layout the user left if it still
+        fits, else maximised on a screen the default size would crowd (every projector up
+        to 1920 × 1080), else FITTED_SHARE of a large screen, centred."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            self.show()
+            return
+        room = screen.availableGeometry()
+        kept = self.windowState() & (
+            Qt.WindowState.WindowMaximized | Qt.WindowState.WindowFullScreen
+        )
+        if self._layout_restored and (kept or room.contains(self.geometry())):
+            self.show()
+            return
+        size = room.size() * FITTED_SHARE
+        if size.width() < DEFAULT_SIZE.width() or size.height() < DEFAULT_SIZE.height():
+            self.setGeometry(room)  # on this screen, where a maximised window opens
+            self.showMaximized()
+            return
+        frame = QRect(QPoint(0, 0), size)
+        frame.moveCenter(room.center())
+        self.setGeometry(frame)
+        self.show()
+
     # ---- what the actions do --------------------------------------------------------
     def step_forward(self) -> None:
         if not self.session.step_forward():
@@ -523,6 +586,17 @@ class MainWindow(QMainWindow):
         self.player.stop()  # the next step would clear the gradients at once
         if not self.sweep.start():
             self.show_message("Feed at least one step (→) before running the backward pass")
+
+    def _on_backward_computing(self, on: bool) -> None:
+        """A long backward pass runs in a worker: say so until its animation starts."""
+        if on:
+            self.show_message(
+                f"Computing the backward pass over {self.session.t:,} steps… "
+                "(a step or a change cancels it)",
+                BUSY_MESSAGE_MS,
+            )
+        elif self.message.text().startswith("Computing the backward pass"):
+            self.message.clear()
 
     def toggle_unrolled(self) -> None:
         self.state.unrolled = not self.state.unrolled
@@ -569,36 +643,6 @@ class MainWindow(QMainWindow):
         if event is not None and event.type() == QEvent.Type.WindowStateChange:
             self.act_full_screen.setChecked(self.isFullScreen())
         super().changeEvent(event)
-
-
-class _Splitter(QSplitter):
-    """A splitter that shares its room in fixed proportions until the user drags a handle.
-
-    QSplitter alone sizes panels by their size hints, which leaves a panel without one (or
-    a busy one) far too small or large; proportions also survive hiding the side panels.
-    """
-
-    def __init__(self, orientation: Qt.Orientation, panels: tuple[tuple[QWidget, int], ...]):
-        super().__init__(orientation)
-        self.setChildrenCollapsible(False)
-        self.setHandleWidth(6)
-        self._weights = [weight for _, weight in panels]
-        for widget, _ in panels:
-            self.addWidget(widget)
-        self._dragged = False
-        self.splitterMoved.connect(self._on_dragged)
-
-    def _on_dragged(self) -> None:
-        self._dragged = True
-
-    def resizeEvent(self, event: QResizeEvent | None) -> None:
-        super().resizeEvent(event)
-        if not self._dragged:
-            room = (
-                self.width() if self.orientation() == Qt.Orientation.Horizontal else self.height()
-            )
-            total = sum(self._weights)
-            self.setSizes([room * w // total for w in self._weights])
 
 
 def _key_name(shown: str) -> str:

@@ -3,18 +3,20 @@
 
 Themes: light (the default), dark, high contrast, or following the system's light or dark
 setting; the choice is remembered. Presentation mode (F5, Esc leaves it) is for the lecture
-hall: type × 1.35 and lines × 1.5, and by default the high-contrast theme (a remembered
-preference); the window follows ``WindowState.presenting`` with its chrome (full screen, the
-side panels and the menu bar hidden). Leaving it puts back exactly what it changed.
+hall: type scaled to the screen's height (``font_scale``), lines × 1.5, and by default the
+high-contrast theme (a remembered preference); the window follows ``WindowState.presenting``
+with its chrome (full screen, the side panels and the menu bar hidden). Leaving it puts back
+exactly what it changed.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from PyQt6.QtCore import QObject, Qt
-from PyQt6.QtGui import QAction, QActionGroup, QGuiApplication
-from PyQt6.QtWidgets import QMenu, QWidget
+from PyQt6.QtGui import QAction, QActionGroup, QGuiApplication, QScreen
+from PyQt6.QtWidgets import QApplication, QMenu, QWidget
 
 from rnnviz.session.window_state import WindowState
 from rnnviz.views.look.appearance import appearance
@@ -29,7 +31,11 @@ THEMES: dict[str, str] = {  # name → menu entry
     HIGH_CONTRAST.name: "High contrast",
     SYSTEM: "Follow the system",
 }
-FONT_SCALE = 1.35
+# Type in presentation mode is a share of the screen's height, the same on every projector:
+# the smallest text (the application's font) is at least 1/45 of it, and always a little
+# larger than at the desk.
+SMALLEST_TEXT_SHARE = 1 / 45
+MIN_FONT_SCALE = 1.1
 LINE_SCALE = 1.5
 PRESENT_HIGH_CONTRAST_KEY = "appearance/presentation_high_contrast"
 
@@ -149,7 +155,10 @@ class PresentationController(QObject):
         self.act_leave.setEnabled(on)
         if on and self._before is None:
             self._before = _Sizes(look.scale, look.line_scale)
-            look.set(palette=self._palette(), scale=FONT_SCALE, line_scale=LINE_SCALE)
+            # The application's font is the smallest text; at the desk's scale now.
+            desk_pt = QApplication.font().pointSizeF() / look.scale
+            scale = font_scale(host_widget(self).screen(), desk_pt)
+            look.set(palette=self._palette(), scale=scale, line_scale=LINE_SCALE)
         elif not on and self._before is not None:
             before, self._before = self._before, None
             look.set(palette=self._palette(), scale=before.scale, line_scale=before.line_scale)
@@ -197,6 +206,19 @@ class PresentationController(QObject):
         value = app_settings().value(PRESENT_HIGH_CONTRAST_KEY, True)
         # An INI file gives booleans back as text.
         return value not in (False, "false", "0", 0)
+
+
+def font_scale(screen: QScreen | None, smallest_pt: float) -> float:
+    """The type scale of presentation mode on ``screen``: the smallest text (``smallest_pt``
+    at the desk, the application's font) becomes SMALLEST_TEXT_SHARE of the screen's
+    height, and never less than MIN_FONT_SCALE × the desk's (with the app's 12 pt: 1.125 on a
+    1024×768 projector, 1.5 at 1920×1080)."""
+    if screen is None or smallest_pt <= 0:
+        return MIN_FONT_SCALE
+    smallest_px = smallest_pt * screen.logicalDotsPerInchY() / 72
+    # Fonts are drawn at whole pixels: aim for the next whole pixel at or above the share.
+    wanted = math.ceil(screen.geometry().height() * SMALLEST_TEXT_SHARE) / smallest_px
+    return max(MIN_FONT_SCALE, math.ceil(wanted * 1000) / 1000)
 
 
 def _system_is_dark() -> bool:

@@ -10,9 +10,11 @@ from PyQt6.QtGui import QAction
 from PyQt6.QtWidgets import QHBoxLayout, QLabel, QSlider, QSpinBox, QToolButton, QWidget
 
 from rnnviz.session import Change, Session
+from rnnviz.session.session import Backward
 from rnnviz.views.binding import listen
 from rnnviz.views.look import theme, widget_style
 from rnnviz.views.look.appearance import appearance
+from rnnviz.views.worker import Runner
 
 MIN_SPEED, MAX_SPEED, DEFAULT_SPEED = 1, 60, 4  # steps per second
 ICON_PX = 32  # the buttons' icons at scale 1
@@ -70,12 +72,19 @@ class BackwardSweep(QObject):
 
     Long sequences skip steps so that a frame never comes faster than every 16 ms. Any change
     that clears or replaces the gradients (a step, a new network) cancels the animation.
+    A long backward pass (over ``INLINE_WORK``) runs in a worker thread (``runner``) first,
+    so the window keeps answering: ``computing`` says when it begins and ends, and any
+    change of the steps or the network cancels it (its result is dropped).
     """
 
     DURATION_MS = 2500
     MIN_FRAME_MS = 16
+    # Steps × hidden units × gates below this are computed at once (tens of milliseconds),
+    # so that the sweep starts with the key press; beyond, in the worker.
+    INLINE_WORK = 100_000
 
     finished = pyqtSignal()
+    computing = pyqtSignal(bool)
 
     def __init__(self, session: Session, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -85,11 +94,16 @@ class BackwardSweep(QObject):
         self._k = 0
         self._stride = 1
         self._result: object | None = None
+        self._again = False  # start again once the cancelled computation has stopped
+        self.runner = Runner(self)
+        self.runner.returned.connect(self._on_computed)
+        self.runner.finished.connect(self._on_runner_finished)
         listen(session.changed, self._on_session_changed)
 
     @property
     def running(self) -> bool:
-        return self._timer.isActive()
+        """Computing the backward pass or animating it."""
+        return self._timer.isActive() or self.runner.running
 
     @property
     def stride(self) -> int:
@@ -101,17 +115,43 @@ class BackwardSweep(QObject):
         return self._timer.interval()
 
     def cancel(self) -> None:
-        """Stop the animation and show every gradient."""
-        if self.running:
+        """Stop the computation or the animation; an animation shows every gradient."""
+        self._again = False
+        self.runner.cancel()
+        if self._timer.isActive():
             self._timer.stop()
             self.session.set_sweep(None)
 
     def start(self) -> bool:
         """Run BPTT and start the sweep; False when no step has been fed yet."""
         self._timer.stop()
-        self._result = self.session.run_backward()
-        if self._result is None:
+        s = self.session
+        if s.t == 0:
             return False
+        if s.t * s.params.hidden_size * s.params.n_gates < self.INLINE_WORK:
+            self._result = s.run_backward()
+            self._animate()
+        elif self.runner.running:
+            self._again = True
+            self.runner.cancel()
+        else:
+            self.computing.emit(True)
+            self.runner.start(s.backward_steps())
+        return True
+
+    def _on_computed(self, backward: Backward) -> None:
+        if self.session.set_backward(backward):
+            self._result = self.session.gradients
+            self._animate()
+
+    def _on_runner_finished(self, _outcome: str) -> None:
+        if self._again:
+            self._again = False
+            self.runner.start(self.session.backward_steps())
+        else:
+            self.computing.emit(False)
+
+    def _animate(self) -> None:
         T = self.session.t
         max_frames = max(1, self.DURATION_MS // self.MIN_FRAME_MS)
         self._stride = math.ceil(T / max_frames)
@@ -120,7 +160,6 @@ class BackwardSweep(QObject):
         self._k = T
         self.session.set_sweep(T)
         self._timer.start()
-        return True
 
     def _tick(self) -> None:
         if self._k <= 1:
@@ -132,6 +171,9 @@ class BackwardSweep(QObject):
         self.session.set_sweep(self._k)
 
     def _on_session_changed(self, changes: Change) -> None:
+        if changes & Change.DATA and self.runner.running:
+            self._again = False
+            self.runner.cancel()  # it would describe steps or a network that are gone
         # The session already set sweep to None when it cleared or replaced the gradients.
         if changes & Change.GRADIENTS and self.session.gradients is not self._result:
             self._timer.stop()

@@ -13,6 +13,7 @@ from rnnviz.session import Session, SessionConfig
 from rnnviz.session.analysis import LOG_FLOOR
 from rnnviz.session.lab import Lab
 from rnnviz.views.lab.compare import GRU, GRU_Z, LSTM, LSTM_C, LSTM_F, VANILLA, CompareView
+from rnnviz.views.worker import CANCELLED
 
 # The offscreen platform says so for every top-level window; it is not a problem here.
 pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")
@@ -117,7 +118,41 @@ def test_the_compare_button_recomputes(qtbot, session) -> None:
     qtbot.waitUntil(lambda: lab.comparison is not None)
     first = lab.comparison
     qtbot.mouseClick(view.compare_button, Qt.MouseButton.LeftButton)
-    assert lab.comparison is not first
+    assert view.runner.running and lab.comparison is first  # in the worker: the click returns
+    qtbot.waitUntil(lambda: lab.comparison is not first and not view.runner.running)
+    assert_shows_engine(view, session)
+    assert view.progress.value() == view.progress.maximum() == 3
+    assert not view.cancel_button.isEnabled()
+
+
+def test_cancel_stops_the_comparison_and_keeps_the_previous_one(qtbot) -> None:
+    s = Session(SessionConfig(hidden_size=64, sequence_length=3000))
+    s.seek(3000)
+    lab = Lab(s)
+    view = CompareView(lab)
+    qtbot.addWidget(view)
+    view.show()
+    qtbot.waitUntil(lambda: lab.comparison is not None, timeout=30_000)
+    first = lab.comparison
+    with qtbot.waitSignal(view.runner.progressed, timeout=10_000):
+        qtbot.mouseClick(view.compare_button, Qt.MouseButton.LeftButton)
+    assert view.cancel_button.isEnabled()
+    with qtbot.waitSignal(view.runner.finished, timeout=30_000) as done:
+        qtbot.mouseClick(view.cancel_button, Qt.MouseButton.LeftButton)
+    assert done.args == [CANCELLED]
+    assert lab.comparison is first
+    assert view.progress.value() == 0 and not view.cancel_button.isEnabled()
+
+
+def test_a_change_during_the_comparison_compares_again(qtbot, session) -> None:
+    lab = Lab(session)
+    view = CompareView(lab)
+    qtbot.addWidget(view)
+    view.show()
+    qtbot.waitUntil(lambda: view.runner.running)
+    session.seek(9)  # the running comparison described 15 steps
+    qtbot.waitUntil(lambda: lab.comparison is not None and not view.runner.running)
+    assert lab.comparison.steps == 9
     assert_shows_engine(view, session)
 
 

@@ -5,7 +5,6 @@ events while a worker thread trains."""
 from __future__ import annotations
 
 import ast
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -175,24 +174,19 @@ def test_pause_resume_and_stop(qtbot, view, lab):
 
 
 def test_the_event_loop_keeps_serving_while_training(qtbot, view, lab):
-    set_up(qtbot, view, "delay/echo", 80)
-    ticks: list[float] = []
+    # Enough epochs for a run that lasts many ticks of a 10 ms timer.
+    set_up(qtbot, view, "delay/echo", 300)
+    seen: list[int] = []  # epochs recorded, as each tick of the timer finds them
     timer = QTimer()
-    timer.setTimerType(Qt.TimerType.PreciseTimer)
     timer.setInterval(10)
-    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer.timeout.connect(lambda: seen.append(len(lab.training.losses) if lab.training else 0))
     timer.start()
     train_to_end(qtbot, view)
     timer.stop()
-    gaps = np.diff(ticks) * 1000  # ms
-    # A 10 ms timer keeps ticking while a worker thread trains. Ticks come late when the
-    # worker holds the GIL or the curves repaint (every 100 ms): measured alone the longest
-    # gap is 20–40 ms, but on two cores shared with other test runs (load ≈ 4) single
-    # gaps reach ~70 ms. So 95% of the gaps must stay under 50 ms, and none may reach
-    # 150 ms — training on the GUI thread would stall it for the whole run (~1 s).
-    assert len(ticks) > 40
-    assert np.percentile(gaps, 95) < 50, f"95th percentile gap {np.percentile(gaps, 95):.0f} ms"
-    assert gaps.max() < 150, f"longest gap {gaps.max():.0f} ms"
+    # Not a timing: were the run on the GUI thread, no tick could come between two epochs,
+    # and every tick would find either no epoch or all 300.
+    during = {n for n in seen if 0 < n < 300}
+    assert len(during) >= 3, f"ticks found the run at epochs {sorted(set(seen))}"
 
 
 def test_the_trained_weights_are_used_for_stepping(qtbot, view, lab, session):
@@ -287,3 +281,16 @@ def test_the_training_tab_reaches_the_engine_only_through_the_session() -> None:
         imported = [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
         imported += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
         assert not [m for m in imported if m.startswith("rnnviz.engine")], path.name
+
+
+def test_the_progress_line_shows_the_runs_updates_per_second(qtbot, view, lab):
+    reports = []
+    view.runner.yielded.connect(reports.append)
+    set_up(qtbot, view, "delay/echo", 3)
+    train_to_end(qtbot, view)
+
+    assert [r.epoch for r in reports] == [1, 2, 3]
+    rate = sum(r.updates for r in reports) / sum(r.seconds for r in reports)
+    assert view.progress.text() == f"epoch 3 / 3, {rate:.0f} updates/s"
+    assert lab.updates_per_second == pytest.approx(rate)
+    view.runner.yielded.disconnect(reports.append)

@@ -17,6 +17,7 @@ from PyQt6.QtWidgets import (
 
 from rnnviz.engine import INITS
 from rnnviz.engine.init import INIT_HELP
+from rnnviz.io import limits
 from rnnviz.session import Change, Session
 from rnnviz.views.look.math_text import math_html
 from rnnviz.views.panels.controls import ControlsPanel
@@ -331,3 +332,25 @@ def test_gate_bias_opens_the_gates_of_gated_cells(qtbot) -> None:
     np.testing.assert_allclose(session.params.b_hh[4:8] - before[4:8], -1.0)
     session.set_config(cell="vanilla")
     assert not panel.gate_bias_spin.isEnabled()
+
+
+def test_the_boxes_show_what_the_session_holds_up_to_the_documented_limits(
+    qtbot, panel: ControlsPanel, session: Session
+) -> None:
+    session.set_config(hidden_size=600, target_lag=7000, seed=limits.MAX_SEED, truncate=9000)
+    assert panel.hidden_spin.value() == 600  # not 256
+    assert panel.lag_spin.value() == 7000  # not 5000
+    assert panel.seed_spin.value() == limits.MAX_SEED
+    assert panel.truncate_spin.value() == 9000
+    panel.lag_spin.setFocus()
+    qtbot.keyClick(panel.lag_spin, Qt.Key.Key_Up)  # a nudge moves from the held value
+    assert session.config.target_lag == 7001
+    for box, limit in (
+        (panel.hidden_spin, limits.MAX_HIDDEN),
+        (panel.length_spin, limits.MAX_STEPS),
+        (panel.lag_spin, limits.MAX_STEPS),
+        (panel.truncate_spin, limits.MAX_STEPS),
+        (panel.width_spin, limits.MAX_INPUT),
+        (panel.seed_spin, limits.MAX_SEED),
+    ):
+        assert box.maximum() == limit

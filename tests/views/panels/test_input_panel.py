@@ -6,13 +6,14 @@ import numpy as np
 import pytest
 from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QAction, QColor, QKeySequence
-from PyQt6.QtWidgets import QComboBox, QLabel, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import QApplication, QComboBox, QLabel, QVBoxLayout, QWidget
 
 from rnnviz.engine import forward
-from rnnviz.session import Session
+from rnnviz.session import Change, Session
 from rnnviz.session.encoding import one_hot
 from rnnviz.session.presets import PRESET_HELP, PRESETS, numeric_preset
 from rnnviz.views.panels.input_panel import InputPanel
+from rnnviz.views.plots.heatmaps import StateHeatmap
 
 LEFT = Qt.MouseButton.LeftButton
 
@@ -230,3 +231,30 @@ def test_a_setting_that_keeps_the_inputs_keeps_the_drawing(panel, session):
     np.testing.assert_array_equal(panel.canvas.values(), drawn)
     session.load_preset("square")  # new inputs: the pad shows them
     np.testing.assert_array_equal(panel.canvas.values(), session.sequence[:, 0])
+
+
+def test_pasting_ten_thousand_numbers_feeds_all_of_them_in_one_change(qtbot, panel, session):
+    """Over 32,767 characters (where QLineEdit used to cut the text silently), fed as one
+    change: one redraw of every view, not one per number."""
+    values = np.round(np.linspace(-1.0, 1.0, 10_000), 6) + 0.123457  # 9-digit numbers
+    text = ", ".join(f"{v:.6f}" for v in values)
+    assert len(text) > 32_767
+    heatmap = StateHeatmap(session)
+    qtbot.addWidget(heatmap)
+    changes: list[Change] = []
+    session.changed.connect(changes.append)
+    drawn: list[int] = []
+    heatmap.image_item.sigImageChanged.connect(lambda: drawn.append(1))
+    QApplication.clipboard().setText(text)
+    panel.entry.setFocus()
+    qtbot.keyClick(panel.entry, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert panel.entry.text() == text  # nothing cut
+    qtbot.keyClick(panel.entry, Qt.Key.Key_Return)
+    session.changed.disconnect(changes.append)
+
+    assert session.t == 10_000
+    np.testing.assert_allclose(session.trace.x[:, 0], np.round(values, 6))
+    expected = forward(session.params, np.round(values, 6)[:, None])
+    np.testing.assert_allclose(session.trace.h_all, expected.h_all, atol=1e-12)
+    assert len(changes) == 1 and len(drawn) == 1
+    np.testing.assert_array_equal(heatmap.image_item.image, session.trace.h)

@@ -7,17 +7,20 @@ import numpy as np
 import pytest
 
 from rnnviz.engine import bptt, forward
-from rnnviz.session import Session, SessionConfig
+from rnnviz.session import Session, SessionConfig, analysis
 from rnnviz.session.analysis import EXPLODING_ABOVE, LOG_FLOOR, VANISHING_BELOW
 from rnnviz.views.look.appearance import colors
+from rnnviz.views.plots import gradient_plot
 from rnnviz.views.plots.gradient_plot import (
     BACKWARD_HINT,
     BOUND,
     CURVES,
     LAST,
+    MEASURING,
     NORM,
     PATH,
     RATE,
+    THEORY_CEILING,
     GradientPlot,
     badge_html,
 )
@@ -246,3 +249,21 @@ def test_marker_on_the_selected_step(qtbot) -> None:
     run(s, 12)
     s.select(3)
     assert w.marker.isVisible() and w.marker.value() == 3
+
+
+def test_a_long_reach_is_measured_in_the_worker_and_a_step_measures_again(
+    qtbot, monkeypatch
+) -> None:
+    monkeypatch.setattr(gradient_plot, "INLINE_WORK", 0)  # every reach counts as long
+    s = Session(SessionConfig(hidden_size=64, sequence_length=2000))
+    w = make(qtbot, s)
+    s.seek(1500)
+    assert w.runner.running and w.badge.text() == MEASURING  # the step returned at once
+    s.step_forward()  # the running measurement described 1500 steps
+    qtbot.waitUntil(lambda: not w.runner.running and w.badge.text() != MEASURING, timeout=20_000)
+    c = s.config
+    fresh = analysis.reach(s.trace, s.targets, s.loss, c.loss_at, c.truncate, s.spectra)
+    assert w.badge.text() == badge_html(fresh.regime.text) and fresh.regime.text
+    s.run_backward()
+    inside = (fresh.rate > LOG_FLOOR) & (fresh.rate < THEORY_CEILING)
+    np.testing.assert_allclose(shown(w, RATE)[1], fresh.rate[inside])

@@ -11,9 +11,11 @@ import pytest
 from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QApplication, QWidget
 
+from rnnviz.engine import bptt
 from rnnviz.session import Change, Session, SessionConfig
 from rnnviz.views.window.main_window import MainWindow
 from rnnviz.views.window.transport import BackwardSweep
+from rnnviz.views.worker import CANCELLED
 
 # The offscreen platform cannot resize native windows; that is not a fault of the window.
 pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")
@@ -158,6 +160,42 @@ def test_the_sweep_reveals_gradients_from_the_last_step_down(
     assert np.all(first[:5] == 0)
     np.testing.assert_allclose(first[5], dL_dh[5])
     np.testing.assert_allclose(shown[-1], dL_dh)
+
+
+def test_a_long_backward_pass_runs_in_the_worker_then_animates(
+    qtbot, window: MainWindow, fast_sweep, monkeypatch
+) -> None:
+    monkeypatch.setattr(BackwardSweep, "INLINE_WORK", 0)  # every pass counts as long
+    s = window.session
+    steps(qtbot, window, 6)
+    seen: list[int | None] = []
+    s.changed.connect(lambda changes: seen.extend([s.sweep] if changes & Change.SWEEP else []))
+    press(qtbot, window, Qt.Key.Key_B)
+    assert window.sweep.runner.running and window.sweep.running
+    assert s.gradients is None  # the key returned before the pass was done
+    assert window.message.text().startswith("Computing the backward pass over 6 steps")
+    qtbot.waitUntil(lambda: not window.sweep.running, timeout=5000)
+    assert seen == [6, 5, 4, 3, 2, 1, None]
+    expected = bptt(s.trace, s.targets, loss=s.loss, loss_at=s.config.loss_at)
+    np.testing.assert_allclose(window.gradient_heatmap.image_item.image, expected.dL_dh)
+    assert window.message.text() == ""
+
+
+def test_a_step_cancels_a_backward_pass_in_the_worker(
+    qtbot, window: MainWindow, monkeypatch
+) -> None:
+    monkeypatch.setattr(BackwardSweep, "INLINE_WORK", 0)
+    s = window.session
+    s.set_config(hidden_size=128)
+    s.set_sequence(np.sin(0.1 * np.arange(3000)))
+    s.seek(2999)
+    press(qtbot, window, Qt.Key.Key_B)
+    with qtbot.waitSignal(window.sweep.runner.finished, timeout=10_000) as done:
+        press(qtbot, window, Qt.Key.Key_Right)
+    assert done.args == [CANCELLED]
+    qtbot.wait(50)
+    assert s.t == 3000 and s.gradients is None and s.sweep is None
+    assert not window.sweep.running and window.message.text() == ""
 
 
 def test_sweep_lasts_about_two_and_a_half_seconds_with_frames_of_16_ms_or_more() -> None:

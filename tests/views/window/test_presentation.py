@@ -19,7 +19,7 @@ from rnnviz.views.look.palettes import LIGHT
 from rnnviz.views.plots.gradient_plot import NORM
 from rnnviz.views.window import settings
 from rnnviz.views.window.main_window import MainWindow
-from rnnviz.views.window.presentation import FONT_SCALE, LINE_SCALE
+from rnnviz.views.window.presentation import LINE_SCALE, font_scale
 
 pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")
 
@@ -264,12 +264,14 @@ def test_presentation_mode_enlarges_everything_and_esc_puts_it_back(
     qtbot.keyClick(window, Qt.Key.Key_F5)
     assert p.active and p.act_present.isChecked()
     assert window.isFullScreen()
+    scale = font_scale(window.screen(), app_points)
+    assert scale >= 1.1
     assert not window.input_dock.isVisible() and not window.controls_dock.isVisible()
     assert not window.menuBar().isVisible()
     assert p.theme == "light"
-    np.testing.assert_allclose(tick_points(window), np.array(ticks) * FONT_SCALE)
+    np.testing.assert_allclose(tick_points(window), np.array(ticks) * scale)
     np.testing.assert_allclose(pen_widths(window), np.array(widths) * LINE_SCALE)
-    assert QApplication.font().pointSizeF() == pytest.approx(app_points * FONT_SCALE)
+    assert QApplication.font().pointSizeF() == pytest.approx(app_points * scale)
 
     qtbot.keyClick(window, Qt.Key.Key_Escape)
     assert not p.active and not p.act_present.isChecked()

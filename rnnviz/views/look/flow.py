@@ -14,11 +14,20 @@ class FlowLayout(QLayout):
     """Items at their size hints in rows; a row is as tall as its tallest item, and items
     are centred on it vertically. Hidden widgets take no room."""
 
-    def __init__(self, parent: QWidget | None = None, spacing: int = 10, row_spacing: int = 2):
+    def __init__(
+        self,
+        parent: QWidget | None = None,
+        spacing: int = 10,
+        row_spacing: int = 2,
+        last_at_right: bool = False,
+    ):
+        """``last_at_right``: the last item sits at the right end of its row (buttons after
+        a title)."""
         super().__init__(parent)
         self._items: list[QLayoutItem] = []
         self._spacing = spacing
         self._row_spacing = row_spacing
+        self._last_at_right = last_at_right
         self.setContentsMargins(0, 0, 0, 0)
 
     # ---- QLayout -------------------------------------------------------------------
@@ -95,6 +104,8 @@ class FlowLayout(QLayout):
             x = rect.x()
             for item, size in row:
                 if move:
+                    if self._last_at_right and item is row[-1][0] is rows[-1][-1][0]:
+                        x = max(x, rect.right() + 1 - size.width())
                     top = y + (height - size.height()) // 2
                     item.setGeometry(QRect(QPoint(x, top), size))
                 x += size.width() + self._spacing

@@ -1,0 +1,332 @@
+"""The window on the classroom's screens (offscreen, tests/screens.json): it opens fitted to
+the screen and never extends past it, in normal and presentation mode, with and without a
+lesson, before and after stepping and B; every plot it shows keeps its legible minimum, the
+panels without room wait on a tab, no label is cut or covered, and presentation type is at
+least 1/45 of the screen's height."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyqtgraph as pg
+import pytest
+from PyQt6.QtCore import QByteArray, QRect, Qt
+from PyQt6.QtGui import QFont, QFontInfo, QGuiApplication, QScreen
+from PyQt6.QtWidgets import (
+    QAbstractButton,
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QLabel,
+    QLineEdit,
+    QTabBar,
+    QWidget,
+)
+
+from rnnviz.session import Session
+from rnnviz.views.look import theme
+from rnnviz.views.window import settings
+from rnnviz.views.window.main_window import DEFAULT_SIZE, FITTED_SHARE, GEOMETRY_KEY, MainWindow
+from rnnviz.views.window.presentation import SMALLEST_TEXT_SHARE, font_scale
+from rnnviz.views.window.stage import (
+    EQUATIONS,
+    GRADIENT_HEATMAP,
+    GRADIENTS,
+    GRAPH,
+    HEATMAP_PX,
+    PANELS,
+    SEQUENCE,
+    STATE_HEATMAP,
+)
+from rnnviz.views.window.transport import BackwardSweep
+
+pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")
+
+# The projectors and screens of issue 11 (2560×1440 at device-pixel ratio 2 is 1280×720 in
+# the window's own pixels).
+CLASSROOM = ("1024x768", "1280x720", "1280x800", "1366x768", "1920x1080", "2560x1440@2")
+GRADIENT_PLOT_PX = 180  # the gradient plot's least height with its tick labels
+LONGEST_CAPTION = ("gating", 5)  # the built-in slide with the most text
+DIRECT = Qt.FindChildOption.FindDirectChildrenOnly
+
+
+@pytest.fixture(autouse=True)
+def settings_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    folder = tmp_path / "settings"
+    monkeypatch.setenv("RNNVIZ_SETTINGS_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture(autouse=True)
+def fast_sweep(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(BackwardSweep, "DURATION_MS", 200)
+
+
+@pytest.fixture(autouse=True)
+def app_font(qapp: QApplication, kept_appearance: None) -> Iterator[None]:
+    """The application's type as the app sets it (theme.apply), not the test runner's, and
+    the look put back afterwards even if a test fails while presenting."""
+    font = qapp.font()
+    app_font = QFont(font)
+    app_font.setPointSize(theme.BASE_POINT_SIZE)
+    qapp.setFont(app_font)
+    yield
+    qapp.setFont(font)
+
+
+def screen_named(name: str) -> QScreen:
+    for screen in QGuiApplication.screens():
+        if screen.name() == name:
+            return screen
+    pytest.skip(f"no screen {name}: run offscreen with tests/screens.json (tests/conftest.py)")
+
+
+def open_on(qtbot, name: str) -> MainWindow:
+    """The window as the app opens it, on screen ``name``."""
+    w = MainWindow(Session())
+    qtbot.addWidget(w)
+    w.setScreen(screen_named(name))
+    w.show_fitted()
+    qtbot.waitExposed(w)
+    w.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is w)
+    return w
+
+
+def settle(qtbot) -> None:
+    """Layouts and the stage's arrangement done (two passes: a plan change lays out again)."""
+    for _ in range(3):
+        qtbot.wait(1)
+        QApplication.processEvents()
+
+
+# ---- what is checked ---------------------------------------------------------------------
+def check_inside(w: MainWindow, screen: QScreen) -> None:
+    """Inside the screen's room, and its minimum could never push it out."""
+    room = screen.geometry() if w.isFullScreen() else screen.availableGeometry()
+    frame = w.frameGeometry()
+    assert room.contains(frame), f"the window {frame} reaches past the screen's {room}"
+    margins = frame.size() - w.geometry().size()
+    least = w.minimumSizeHint() + margins
+    assert least.width() <= room.width() and least.height() <= room.height(), (
+        f"the window needs {least.width()}×{least.height()}, the screen has "
+        f"{room.width()}×{room.height()}"
+    )
+
+
+def views(w: MainWindow) -> dict[str, QWidget]:
+    return {
+        GRAPH: w.graph.graphics,
+        STATE_HEATMAP: w.state_heatmap.plot,
+        GRADIENT_HEATMAP: w.gradient_heatmap.plot,
+        SEQUENCE: w.sequence_plot.widget,
+        GRADIENTS: w.gradient_plot.plot,
+        EQUATIONS: w.equations,
+    }
+
+
+def check_plots(w: MainWindow) -> None:
+    """Each plot the page in front shows is at least its legible height; the heatmaps'
+    images and colour bars at least HEATMAP_PX, the gradient plot GRADIENT_PLOT_PX."""
+    stage, shown = w.stage, views(w)
+    legible = stage.legible_heights()
+    page = w.pages.currentWidget()
+    in_front = stage.shown if page is stage else stage.hidden if page is stage.more else ()
+    for name in in_front:
+        view = shown[name]
+        assert view.isVisible(), f"the {name} is not shown"
+        # Within a pixel or two: the plots' axes settle their heights after the stage has
+        # measured them.
+        assert view.height() >= legible.get(name, 0) - 2, f"the {name} is squeezed"
+    for heatmap, name in ((w.state_heatmap, STATE_HEATMAP), (w.gradient_heatmap, GRADIENT_HEATMAP)):
+        if name in in_front:
+            image = heatmap.plot.getPlotItem().getViewBox().sceneBoundingRect()
+            assert image.height() >= HEATMAP_PX
+            assert heatmap.color_bar.vb.sceneBoundingRect().height() >= HEATMAP_PX - 1
+    if GRADIENTS in in_front:
+        assert w.gradient_plot.plot.height() >= GRADIENT_PLOT_PX
+        for side in ("left", "bottom"):  # the tick labels inside the plot, not cut
+            axis = w.gradient_plot.plot.getPlotItem().getAxis(side)
+            drawn = axis.mapRectToScene(axis.rect())
+            assert w.gradient_plot.plot.sceneRect().contains(drawn)
+
+
+def check_labels(w: MainWindow) -> None:
+    """Every label shown is whole (as wide and, wrapped, as tall as its text needs), inside
+    its parent, and overlaps no other widget beside it."""
+    for label in w.findChildren(QLabel):
+        if not label.isVisible() or not label.text() or label.window() is not w:
+            continue
+        parent = label.parentWidget()
+        assert parent is not None
+        r = label.geometry()
+        what = f"the label {label.text()[:40]!r} ({r.width()}×{r.height()})"
+        assert parent.rect().contains(r), f"{what} reaches out of its panel"
+        assert r.width() >= label.minimumSizeHint().width(), f"{what} is cut"
+        if label.wordWrap():
+            assert r.height() >= label.heightForWidth(r.width()), f"{what} is cut"
+        for sibling in parent.findChildren(
+            QWidget, options=Qt.FindChildOption.FindDirectChildrenOnly
+        ):
+            if sibling is label or not sibling.isVisible() or sibling.isWindow():
+                continue
+            assert not r.intersects(sibling.geometry()), (
+                f"{what} overlaps a {type(sibling).__name__}"
+            )
+
+
+def inside_window(w: MainWindow, widget: QWidget) -> bool:
+    top_left = widget.mapTo(w, widget.rect().topLeft())
+    return widget.isVisible() and w.rect().contains(QRect(top_left, widget.size()))
+
+
+def check_controls(w: MainWindow) -> None:
+    """The t counter and, in a lesson, the slide's buttons are on screen."""
+    assert inside_window(w, w.transport.step_label)
+    bar = w.lessons.bar
+    if bar.isVisible():
+        for button in (bar.previous_button, bar.next_button, bar.close_button):
+            assert inside_window(w, button)
+
+
+def text_sizes(w: MainWindow) -> list[tuple[float, str]]:
+    """(pixel size, what) of every text shown: widgets' own and the plots' tick numbers."""
+
+    def px(font: QFont) -> float:
+        return QFontInfo(font).pointSizeF() * w.logicalDpiY() / 72
+
+    found = []
+    kinds = (QLabel, QAbstractButton, QTabBar, QAbstractSpinBox, QComboBox, QLineEdit)
+    for widget in w.findChildren(QWidget):
+        if not widget.isVisible() or widget.window() is not w or not isinstance(widget, kinds):
+            continue
+        if isinstance(widget, (QLabel, QAbstractButton)) and not widget.text():
+            continue  # a picture or an icon, no text
+        text = widget.text() if isinstance(widget, (QLabel, QAbstractButton)) else ""
+        found.append((px(widget.font()), f"{type(widget).__name__} {text}"))
+    for view in w.findChildren(pg.GraphicsView):
+        if not view.isVisible():
+            continue
+        for item in view.scene().items():
+            if isinstance(item, pg.AxisItem) and item.isVisible() and item.style["showValues"]:
+                font = item.style["tickFont"]
+                if font is not None:
+                    found.append((px(font), "tick numbers"))
+    return found
+
+
+def check_all(w: MainWindow, screen: QScreen, when: str) -> None:
+    try:
+        check_inside(w, screen)
+        check_plots(w)
+        check_labels(w)
+        check_controls(w)
+    except AssertionError as e:
+        raise AssertionError(f"{when}: {e}") from None
+
+
+# ---- the tests -----------------------------------------------------------------------------
+@pytest.mark.parametrize("name", CLASSROOM)
+def test_the_window_fits_the_screen_and_keeps_every_plot_legible(qtbot, name: str) -> None:
+    w = open_on(qtbot, name)
+    screen = screen_named(name)
+    settle(qtbot)
+    check_all(w, screen, "opened")
+
+    for _ in range(8):
+        qtbot.keyClick(w, Qt.Key.Key_Right)
+    qtbot.keyClick(w, Qt.Key.Key_B)
+    qtbot.waitUntil(lambda: not w.sweep.running)
+    settle(qtbot)
+    check_all(w, screen, "after 8 steps and B")
+
+    qtbot.keyClick(w, Qt.Key.Key_F5)
+    qtbot.waitUntil(w.isFullScreen)
+    settle(qtbot)
+    check_all(w, screen, "presenting (F5)")
+    smallest = min(text_sizes(w))
+    assert smallest[0] >= screen.geometry().height() * SMALLEST_TEXT_SHARE, smallest
+
+    qtbot.keyClick(w, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not w.isFullScreen())
+    settle(qtbot)
+    check_all(w, screen, "after F5 and Esc")
+
+    w.lessons.open_lesson(*LONGEST_CAPTION)
+    qtbot.waitUntil(lambda: not w.sweep.running)
+    settle(qtbot)
+    check_all(w, screen, "in a lesson")
+
+    qtbot.keyClick(w, Qt.Key.Key_F5)
+    qtbot.waitUntil(w.isFullScreen)
+    settle(qtbot)
+    check_all(w, screen, "presenting a lesson")
+    smallest = min(text_sizes(w))
+    assert smallest[0] >= screen.geometry().height() * SMALLEST_TEXT_SHARE, smallest
+
+    qtbot.keyClick(w, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not w.isFullScreen())
+    settle(qtbot)
+    check_all(w, screen, "in a lesson after F5 and Esc")
+
+
+@pytest.mark.parametrize("name", CLASSROOM)
+def test_it_opens_maximised_on_a_projector(qtbot, name: str) -> None:
+    w = open_on(qtbot, name)
+    assert w.isMaximized()
+    assert w.frameGeometry() == screen_named(name).availableGeometry()
+
+
+def test_it_opens_on_a_large_screen_fitted_and_centred(qtbot) -> None:
+    w = open_on(qtbot, "2560x1440")
+    room = screen_named("2560x1440").availableGeometry()
+    assert not w.isMaximized()
+    assert w.size() == room.size() * FITTED_SHARE
+    assert w.size().width() >= DEFAULT_SIZE.width()
+    assert w.geometry().center() == room.center()
+
+
+def test_a_remembered_layout_too_large_for_this_screen_is_not_reused(qtbot) -> None:
+    big = MainWindow(Session())
+    qtbot.addWidget(big)
+    big.setScreen(screen_named("1920x1080"))
+    big.setGeometry(screen_named("1920x1080").availableGeometry().adjusted(50, 50, -50, -50))
+    big.show()
+    qtbot.waitExposed(big)
+    saved: QByteArray = big.saveGeometry()
+    settings.app_settings().setValue(GEOMETRY_KEY, saved)
+    big.close()
+
+    w = open_on(qtbot, "1024x768")
+    check_inside(w, screen_named("1024x768"))
+
+
+def test_panels_without_room_wait_on_a_tab_of_their_own(qtbot) -> None:
+    w = open_on(qtbot, "1024x768")
+    w.lessons.open_lesson(*LONGEST_CAPTION)
+    settle(qtbot)
+    stage = w.stage
+    assert {GRAPH, GRADIENTS} <= set(stage.shown)
+    assert stage.hidden, "a lesson on a 1024×768 projector has no room for every panel"
+    index = w.pages.indexOf(stage.more)
+    assert w.pages.tabText(index) == f"More panels ({len(stage.hidden)})"
+    w.pages.tabBar().setCurrentIndex(index)  # the user clicks the tab
+    settle(qtbot)
+    check_plots(w)
+    check_labels(w)
+    assert w.state.page == "network"
+
+    w.lessons.close_lesson()
+    w.setWindowState(Qt.WindowState.WindowNoState)
+    w.setScreen(screen_named("1920x1080"))
+    w.setGeometry(screen_named("1920x1080").availableGeometry())
+    settle(qtbot)
+    assert stage.shown == PANELS and not stage.hidden
+    assert w.pages.indexOf(stage.more) < 0
+    assert w.pages.currentWidget() is stage  # the page it was on has gone
+
+
+@pytest.mark.parametrize(("name", "scale"), [("1024x768", 1.125), ("1920x1080", 1.5)])
+def test_presentation_type_is_a_share_of_the_screen_height(name: str, scale: float) -> None:
+    assert font_scale(screen_named(name), theme.BASE_POINT_SIZE) == pytest.approx(scale)
