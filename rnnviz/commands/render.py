@@ -452,17 +452,16 @@ def _compute_lab(panel: str, widget: QWidget, lab: Lab) -> None:
 
 def _with_caption(widget: QWidget, caption: str) -> QWidget:
     """The slide's caption above the picture, as the lesson bar shows it in the window."""
-    from PyQt6.QtCore import Qt
     from PyQt6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
     from rnnviz.views.look import sizes
     from rnnviz.views.look.appearance import colors
+    from rnnviz.views.look.math_text import set_math_text
 
     frame = QWidget()
     frame.setWindowTitle(widget.windowTitle())
     label = QLabel(frame)
-    label.setTextFormat(Qt.TextFormat.PlainText)  # a lesson file's caption is data, not HTML
-    label.setText(caption)
+    set_math_text(label, caption)  # the file's text escaped, its scripts typeset
     label.setObjectName("caption")
     label.setWordWrap(True)
     label.setFont(sizes.font(sizes.BADGE_PT, bold=True))

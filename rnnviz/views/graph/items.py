@@ -52,6 +52,15 @@ AA_MARGIN = 2.0  # px: antialiasing reaches this far past a part's outline
 REDRAW_ALL_SHARE = 0.5  # when more of the scene than this changed, it is drawn again whole
 
 
+def arrow_head_half(width: float | np.ndarray) -> float | np.ndarray:
+    """Half the width (px) of the arrowhead of an edge ``width`` px wide."""
+    return 6.0 + 0.8 * width
+
+
+def arrow_head_length(width: float) -> float:
+    return 11.0 + 1.2 * width
+
+
 # Nodes and labels are named tuples: a frame builds ~80 of them and compares them with the
 # last frame's, and tuples are made and hashed in C (a frozen dataclass: ~8x slower to make).
 class NodeSpec(NamedTuple):
@@ -353,7 +362,7 @@ class GraphItem(pg.GraphicsObject):
                 xs, ys = [p[0] for p in points], [p[1] for p in points]
                 x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
                 # The arrowhead's half width, or the hover glow's round cap.
-                m = max(6.0 + 0.8 * part.width, (part.width + HOVER_MARGIN) / 2) + AA_MARGIN
+                m = max(arrow_head_half(part.width), (part.width + HOVER_MARGIN) / 2) + AA_MARGIN
             else:
                 x0, y0, w, h = part.rect if isinstance(part, NodeSpec) else part
                 x1, y1 = x0 + w, y0 + h
@@ -444,7 +453,7 @@ class GraphItem(pg.GraphicsObject):
             if length < 1.0 or e.opacity <= 0.01:
                 continue  # collapsed (folded) or invisible
             ux, uy = (bx - ax) / length, (by - ay) / length
-            head_len, head_half = 11.0 + 1.2 * e.width, 6.0 + 0.8 * e.width
+            head_len, head_half = arrow_head_length(e.width), arrow_head_half(e.width)
             if length < head_len * 1.2:  # a short edge gets a smaller head
                 head_half *= length / (1.2 * head_len)
                 head_len = length / 1.2
@@ -491,8 +500,8 @@ class GraphItem(pg.GraphicsObject):
         if e.opacity <= 0.01 or length * scale < 1.0:
             return  # collapsed (folded) or invisible
         unit = direction / length
-        head_len = (11.0 + 1.2 * e.width) / scale
-        head_half = (6.0 + 0.8 * e.width) / scale
+        head_len = arrow_head_length(e.width) / scale
+        head_half = arrow_head_half(e.width) / scale
         total = float(np.hypot(*np.diff(pts, axis=0).T).sum())
         if total < head_len * 1.2:
             head_len, head_half = total / 1.2, head_half * total / (1.2 * head_len)
@@ -630,6 +639,17 @@ class GraphItem(pg.GraphicsObject):
             # Drawn with the font its layout was made for: nothing is shaped again.
             painter.drawStaticText(QPointF(x, y), self._static(text, key))
 
+    def label_size(self, lab: LabelSpec) -> tuple[float, float]:
+        """(width, height) in pixels of the label's text."""
+        width, height, *_ = self._label_box(lab)
+        return width, height
+
+    def label_rects(self, transform: QTransform) -> list[tuple[LabelSpec, QRectF]]:
+        """Each label with the rectangle its text covers, in the pixels of ``transform`` (the
+        item's transform to the viewport)."""
+        sx, sy, dx, dy = transform.m11(), transform.m22(), transform.dx(), transform.dy()
+        return [(lab, QRectF(*self._label_place(lab, sx, sy, dx, dy))) for lab in self.labels]
+
     def _label_place(
         self, lab: LabelSpec, sx: float, sy: float, dx: float, dy: float
     ) -> tuple[float, float, float, float]:
@@ -678,6 +698,57 @@ class GraphItem(pg.GraphicsObject):
             f.setItalic(italic)
             self._fonts[key] = f
         return self._fonts[key]
+
+
+def covered_rects(
+    nodes: tuple[NodeSpec, ...],
+    edges: tuple[EdgeSpec, ...],
+    transform: tuple[float, float, float, float],
+) -> np.ndarray:
+    """(n, 4) rectangles (left, top, right, bottom) in pixels that the boxes with their pens
+    and gradient halos, and the edges with their arrowheads, cover: where no label may go.
+    ``transform`` is (sx, sy, dx, dy) from data units to pixels. Runs every frame: the
+    boxes and straight edges are handled as arrays."""
+    sx, sy, dx, dy = transform
+    scale = abs(sx)
+    pen, wide_pen = appearance.width(NODE_PEN_WIDTH) / 2, appearance.width(SELECTED_PEN_WIDTH) / 2
+    bad_halo = 0.09 * scale + appearance.width(BAD_GLOW_WIDTH) / 2
+    parts: list[np.ndarray] = []  # (k, 5) blocks of (x0, y0, x1, y1, margin px)
+    if nodes:
+        rect = np.array([n.rect for n in nodes], dtype=float)  # (n, 4) x0, y0, w, h
+        margin = np.array(
+            [
+                bad_halo
+                if n.glow_bad
+                else max(
+                    wide_pen if n.selected or n.bad else pen,
+                    (0.03 + 0.07 * n.glow) * scale if n.glow is not None else 0.0,
+                )
+                for n in nodes
+            ]
+        )  # (n,)
+        corners = rect[:, :2] + rect[:, 2:]  # (n, 2)
+        parts.append(np.column_stack([rect[:, :2], corners, margin]))
+    shown = [e for e in edges if e.opacity >= 0.3]
+    straight = [e for e in shown if len(e.points) == 2]
+    if straight:
+        points = np.array([e.points for e in straight], dtype=float)  # (m, 2, 2)
+        widths = np.array([e.width for e in straight])  # (m,)
+        margin = np.maximum(arrow_head_half(widths), widths / 2)  # (m,)
+        parts.append(np.column_stack([points.min(axis=1), points.max(axis=1), margin]))
+    for e in shown:
+        if len(e.points) != 2:  # the folded loop
+            m = max(arrow_head_half(e.width), e.width / 2)
+            parts.append(np.array([[*e.points.min(axis=0), *e.points.max(axis=0), m]]))
+    if not parts:
+        return np.zeros((0, 4))
+    r = np.vstack(parts)  # (n, 5)
+    xa, xb = sx * r[:, 0] + dx, sx * r[:, 2] + dx  # (n,)
+    ya, yb = sy * r[:, 1] + dy, sy * r[:, 3] + dy  # (n,)
+    m = r[:, 4]  # (n,)
+    left, right = np.minimum(xa, xb) - m, np.maximum(xa, xb) + m  # (n,)
+    top, bottom = np.minimum(ya, yb) - m, np.maximum(ya, yb) + m  # (n,)
+    return np.column_stack([left, top, right, bottom])  # (n, 4)
 
 
 def _changed_columns(

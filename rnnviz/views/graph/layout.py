@@ -22,7 +22,9 @@ LOOP_GAP = 0.04  # between the loop's ends and the box
 
 PX_PER_COLUMN = 105.0  # unrolled zoom: node labels (≥ 12 pt) fit between columns
 MAX_COLUMNS = 60  # never draw more columns than this, whatever T is
-Y_SPAN = 3.15  # the three rows, their boxes and the labels above and below
+Y_SPAN = 3.15  # the three rows, their boxes and the labels above and below (at 105 px)
+ROWS_SPAN = 2 * (ROW_Y["y"] + NODE_HEIGHT["y"] / 2) + 0.04  # the rows' boxes alone
+MIN_SCALE = 12.0  # px per unit: below this the boxes are specks (the view is tiny)
 FOLDED_X_SPAN = 2.3  # the folded cell with its self-loop and labels
 LEFT_EDGE = -0.6  # the camera does not scroll left of h_0 …
 RIGHT_MARGIN = 0.6  # … nor further right than this past the last column
@@ -82,18 +84,32 @@ def window(centre: float, last: int, columns: int) -> tuple[int, int]:
     return lo, min(last, lo + columns - 1)
 
 
-def unrolled_scale(height_px: float) -> float:
-    """Pixels per data unit when unrolled: the default zoom, smaller if the rows do not fit."""
-    return min(PX_PER_COLUMN, height_px / Y_SPAN)
+def unrolled_scale(height_px: float, label_px: float) -> float:
+    """Pixels per data unit when unrolled: the default zoom, smaller if the rows do not fit.
+
+    The labels above the y row and below the x row keep their size in pixels
+    (``label_px`` each, with their gap), so they are kept out of the rows' room: a short
+    view shrinks the boxes, never cuts the labels."""
+    return max(MIN_SCALE, min(PX_PER_COLUMN, (height_px - 2 * label_px) / ROWS_SPAN))
 
 
-def folded_scale(width_px: float, height_px: float) -> float:
-    return min(width_px / FOLDED_X_SPAN, height_px / Y_SPAN)
+def folded_scale(width_px: float, height_px: float, label_px: float) -> float:
+    """Pixels per unit of the folded cell, its x_t and y_t labels (``label_px``) kept whole."""
+    rows = (height_px - 2 * label_px) / ROWS_SPAN
+    return max(MIN_SCALE, min(width_px / FOLDED_X_SPAN, height_px / Y_SPAN, rows))
 
 
-def unrolled_centre(previous: float, focus: float, last: int, span: float) -> float:
+def unrolled_centre(
+    previous: float,
+    focus: float,
+    last: int,
+    span: float,
+    left: float = LEFT_EDGE,
+    right: float = RIGHT_MARGIN,
+) -> float:
     """Follow the focus step like a cursor: the camera moves only when the step gets within
-    ``FOLLOW_MARGIN`` columns of an edge, and never shows empty space before h_0 or past the end.
+    ``FOLLOW_MARGIN`` columns of an edge, and never shows more than ``left`` units before h_0
+    (room for its label) nor ``right`` past the last column.
     """
     half = span / 2
     margin = min(FOLLOW_MARGIN, span * 0.25)
@@ -102,9 +118,9 @@ def unrolled_centre(previous: float, focus: float, last: int, span: float) -> fl
         centre = focus - half + margin
     elif focus < previous - half + margin:
         centre = focus + half - margin
-    lo, hi = LEFT_EDGE + half, last + RIGHT_MARGIN - half
+    lo, hi = left + half, last + right - half
     if lo >= hi:
-        return (LEFT_EDGE + last + RIGHT_MARGIN) / 2
+        return (left + last + right) / 2
     return min(max(centre, lo), hi)
 
 

@@ -14,7 +14,14 @@ from PyQt6.QtCore import QRectF
 
 from rnnviz.session import Session
 from rnnviz.views.graph import layout as gl
-from rnnviz.views.graph.items import EdgeSpec, LabelSpec, NodeSpec
+from rnnviz.views.graph.items import (
+    GLOW_REACH,
+    SELECTED_PEN_WIDTH,
+    EdgeSpec,
+    LabelSpec,
+    NodeSpec,
+    arrow_head_half,
+)
 from rnnviz.views.graph.style import (
     BAD_COLOR,
     EDGE_WIDTH,
@@ -30,6 +37,7 @@ from rnnviz.views.look.sizes import LABEL_PT
 
 NODE_LABEL_PT = LABEL_PT + 2
 EDGE_LABEL_PT = LABEL_PT + 1
+MIN_LABEL_PT = LABEL_PT - 3  # labels of narrow columns shrink down to this, then thin out
 FOLDED_LABEL_PT = LABEL_PT + 5
 NODE_LABEL_SPACING = 60.0  # px between labelled columns
 EDGE_LABEL_SPACING = 200.0  # the weights' labels repeat less often than the nodes'
@@ -38,6 +46,8 @@ EDGE_LABEL_SPACING = 200.0  # the weights' labels repeat less often than the nod
 ROOMY_COLUMN_PX = 95.0
 BAD_WIDTH = 4.0
 H_LABEL_DX = gl.NODE_WIDTH / 2 + 0.1  # h_t's label clears its gradient halo
+LABEL_GAP = 4.0  # px between a label and the arrowhead or box it sits beside
+FOLDED_LABEL_OFFSET = 6.0
 
 
 @dataclass(frozen=True)
@@ -134,16 +144,22 @@ def _gradients(session: Session, lo: int, hi: int) -> dict[int, tuple[float, str
 
 
 # ---- placing it --------------------------------------------------------------------
-def build_scene(c: Content, progress: float, hover: str | None, px_per_column: float) -> Scene:
+def build_scene(
+    c: Content, progress: float, hover: str | None, px_per_column: float, label_scale: float = 1.0
+) -> Scene:
+    """The content placed for ``progress``; unrolled labels at ``label_scale`` of their size
+    (narrow columns: see ``label_scale``)."""
     if progress <= 0.0:
         return _folded(c, hover)
     X = gl.columns_x(np.arange(c.hi + 1), c.focus, progress)  # (hi+1,) column → drawn x
     nodes = _unrolled_nodes(c, X)
     edges = _unrolled_edges(c, X, progress, hover)
     if progress >= 1.0:
-        labels = _unrolled_labels(c, nodes, X, px_per_column)
+        labels = _unrolled_labels(c, nodes, X, px_per_column, label_scale)
     else:
-        labels = tuple(_node_label(n) for n in nodes if n.step == c.focus)
+        labels = tuple(
+            _node_label(n, _clearance(c, n.step, 0.0)) for n in nodes if n.step == c.focus
+        )
     band = None
     if c.selected is not None:
         bx = float(X[c.selected])
@@ -258,10 +274,11 @@ def _folded(c: Content, hover: str | None) -> Scene:
     ox, oy = gl.loop_centre(cx)
     size = FOLDED_LABEL_PT
     p = colors()
+    below, above = (0, FOLDED_LABEL_OFFSET), (0, -FOLDED_LABEL_OFFSET)
     labels = (
-        _label("x", "t", (cx, xh[1] - gl.NODE_HEIGHT["x"]), (0.5, 0), (0, 6), size, p.INPUT),
+        _label("x", "t", (cx, xh[1] - gl.NODE_HEIGHT["x"]), (0.5, 0), below, size, p.INPUT),
         _label("h", "t", (cx - H_LABEL_DX, 0.0), (1, 0.5), (-6, 0), size, p.INK),
-        _label("y", "t", (cx, hy[3] + gl.NODE_HEIGHT["y"]), (0.5, 1), (0, -6), size, p.OUTPUT),
+        _label("y", "t", (cx, hy[3] + gl.NODE_HEIGHT["y"]), (0.5, 1), above, size, p.OUTPUT),
         _edge_label("xh", (cx, (xh[1] + xh[3]) / 2), (0, 0.5), (10, 0), size),
         _edge_label("hy", (cx, (hy[1] + hy[3]) / 2), (0, 0.5), (10, 0), size),
         _edge_label("hh", (ox + gl.LOOP_RADIUS, oy), (0, 0.5), (10, 0), size),
@@ -278,37 +295,74 @@ def _folded_node(c: Content, kind: str, step: int | None, cx: float) -> NodeSpec
 
 
 def _unrolled_labels(
-    c: Content, nodes: tuple[NodeSpec, ...], X: np.ndarray, px_per_column: float
+    c: Content,
+    nodes: tuple[NodeSpec, ...],
+    X: np.ndarray,
+    px_per_column: float,
+    label_scale: float = 1.0,
 ) -> tuple[LabelSpec, ...]:
-    """Every k-th step's labels (and the selected step's), k chosen so they do not crowd."""
+    """Every k-th step's labels (and the selected step's), k chosen so they do not crowd.
+
+    In order of priority, the selected step's first: where the view then finds two labels
+    overlapping or one cut by its edge, the later one gives way (``GraphView``)."""
     node_k = gl.label_stride(px_per_column, NODE_LABEL_SPACING)
     edge_k = gl.label_stride(px_per_column, EDGE_LABEL_SPACING)
     roomy = px_per_column >= ROOMY_COLUMN_PX
-    labels = [_node_label(n) for n in nodes if n.step % node_k == 0 or n.step == c.selected]
+    node_pt, edge_pt = label_points(label_scale)
+    chosen, others = [], []
+    for n in nodes:
+        if n.step == c.selected or n.step % node_k == 0:
+            label = _node_label(n, _clearance(c, n.step, px_per_column), node_pt)
+            (chosen if n.step == c.selected else others).append(label)
     for s in range(max(1, c.lo), min(c.T, c.hi) + 1):
-        if (roomy and s % edge_k == 0) or s == c.selected:
-            cx = float(X[s])
-            xh, hy = gl.xh_segment(cx), gl.hy_segment(cx)
-            mid = (float(X[s - 1]) + cx) / 2
-            labels.append(_edge_label("hh", (mid, 0.0), (0.5, 1), (0, -10)))
-            labels.append(_edge_label("xh", (cx, (xh[1] + xh[3]) / 2), (0, 0.5), (6, 0)))
-            labels.append(_edge_label("hy", (cx, (hy[1] + hy[3]) / 2), (0, 0.5), (6, 0)))
-    return tuple(labels)
+        if s == c.selected or (roomy and s % edge_k == 0):
+            (chosen if s == c.selected else others).extend(
+                _weight_labels(c, X, s, edge_pt, px_per_column)
+            )
+    return (*chosen, *others)
 
 
-def _node_label(n: NodeSpec) -> LabelSpec:
-    """x_t below its box, y_t above, h_t to the lower left (clear of the arrows and halo)."""
+def _weight_labels(
+    c: Content, X: np.ndarray, s: int, size: int, px_per_column: float
+) -> tuple[LabelSpec, ...]:
+    """W_hh above its arrow into step s (above the head, as wide as the gradient makes it),
+    W_xh and W_hy beside theirs."""
+    cx = float(X[s])
+    xh, hy = gl.xh_segment(cx), gl.hy_segment(cx)
+    mid = (float(X[s - 1]) + cx) / 2
+    dx = weight_label_dx(px_per_column)
+    return (
+        _edge_label("hh", (mid, 0.0), (0.5, 1), (0, -_clearance(c, s, px_per_column)), size),
+        _edge_label("xh", (cx, (xh[1] + xh[3]) / 2), (0, 0.5), (dx, 0), size),
+        _edge_label("hy", (cx, (hy[1] + hy[3]) / 2), (0, 0.5), (dx, 0), size),
+    )
+
+
+def _clearance(c: Content, step: int | None, px_per_column: float) -> float:
+    """Pixels from the h row's line to a label beside it: clear of the W_hh arrowhead into
+    ``step`` and of the h boxes' halos (``px_per_column`` pixels a unit), so the label may
+    reach under (over) the neighbouring column's halo."""
+    width = EDGE_WIDTH if step is None or not 1 <= step <= c.T else _hh_style(c, step)[0]
+    halo = (gl.NODE_HEIGHT["h"] / 2 + GLOW_REACH) * px_per_column
+    return max(arrow_head_half(appearance.width(width)), halo) + LABEL_GAP
+
+
+def _node_label(n: NodeSpec, clearance: float, size: int = NODE_LABEL_PT) -> LabelSpec:
+    """x_t below its box, y_t above, h_t to the lower left: below the W_hh arrowhead
+    (``clearance`` px under the row's line) and outside the gradient halo."""
     cx, cy = n.centre
     half = n.rect[3] / 2
     sub = str(n.step)
     suffix = f" {n.char}" if n.char else ""
     if n.kind == "h":
-        return _label("h", sub, (cx - H_LABEL_DX, cy), (1, 0), (-4, 11))
+        return _label("h", sub, (cx - H_LABEL_DX, cy), (1, 0), (-LABEL_GAP, clearance), size)
     p = colors()
     if n.kind == "x":
         color = p.MUTED if n.faint else p.INPUT
-        return _label("x", sub, (cx, cy - half), (0.5, 0), (0, 4), color=color, suffix=suffix)
-    return _label("y", sub, (cx, cy + half), (0.5, 1), (0, -4), color=p.OUTPUT, suffix=suffix)
+        below = (0, node_label_offset())
+        return _label("x", sub, (cx, cy - half), (0.5, 0), below, size, color, suffix)
+    above = (0, -node_label_offset())
+    return _label("y", sub, (cx, cy + half), (0.5, 1), above, size, p.OUTPUT, suffix)
 
 
 def _label(
@@ -334,6 +388,50 @@ def _edge_label(
     size: int = EDGE_LABEL_PT,
 ) -> LabelSpec:
     return LabelSpec("W", sub, pos, align, offset, size, colors().MUTED, italic=True)
+
+
+def node_label_offset() -> float:
+    """Px between x_t (y_t) and the bottom (top) of its box: clear of a selected box's pen."""
+    return appearance.width(SELECTED_PEN_WIDTH) / 2 + LABEL_GAP
+
+
+def alternatives(label: LabelSpec) -> tuple[LabelSpec, ...]:
+    """Where else a label may go when its place is taken: h_t to the lower right of its box
+    (the mirror of its usual place), where the next column has no label in the way."""
+    if label.base != "h" or label.align[0] != 1:
+        return ()
+    x, y = label.pos
+    dx, dy = label.offset
+    return (label._replace(pos=(x + 2 * H_LABEL_DX, y), align=(0, 0), offset=(-dx, dy)),)
+
+
+def weight_label_dx(px_per_column: float) -> float:
+    """Px from W_xh's (W_hy's) arrow to its label: clear of the arrowhead and of the halo
+    of the h box the arrow meets (``px_per_column`` pixels a unit)."""
+    halo = (gl.NODE_WIDTH / 2 + GLOW_REACH) * px_per_column
+    return max(arrow_head_half(appearance.width(EDGE_WIDTH)), halo) + LABEL_GAP
+
+
+def label_points(label_scale: float) -> tuple[int, int]:
+    """(node, weight) label sizes in points when unrolled labels shrink by ``label_scale``."""
+    node = max(MIN_LABEL_PT, round(NODE_LABEL_PT * label_scale))
+    return node, max(MIN_LABEL_PT, round(EDGE_LABEL_PT * label_scale))
+
+
+def sample_labels(label_scale: float = 1.0) -> dict[str, LabelSpec]:
+    """Labels of each kind, as wide as they get near the start of a sequence, for the room
+    the camera keeps: "node" (x_t, y_t), "h0" (h_0's, left of the first column), "h" (h_t's,
+    between two columns; at full size), "weight" (W_xh, right of a column) and "folded" (the
+    folded cell's x_t and y_t); unrolled ones shrunk by ``label_scale``."""
+    anchor = ((0.0, 0.0), (0.0, 0.0), (0.0, 0.0))
+    node, weight = label_points(label_scale)
+    return {
+        "node": _label("x", "88", *anchor, size=node),
+        "h0": _label("h", "0", *anchor, size=node),
+        "h": _label("h", "88", *anchor),
+        "weight": _edge_label("xh", *anchor, size=weight),
+        "folded": _label("x", "t", *anchor, size=FOLDED_LABEL_PT),
+    }
 
 
 def _bounds(left: float, right: float) -> QRectF:

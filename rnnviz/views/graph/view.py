@@ -14,31 +14,56 @@ from __future__ import annotations
 
 import html
 import math
+from dataclasses import replace
 
 import pyqtgraph as pg
-from PyQt6.QtCore import QEasingCurve, QEvent, QObject, QPoint, QPointF, Qt, QVariantAnimation
+from PyQt6.QtCore import (
+    QEasingCurve,
+    QEvent,
+    QObject,
+    QPoint,
+    QPointF,
+    QRectF,
+    Qt,
+    QVariantAnimation,
+)
 from PyQt6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from rnnviz.session import Change, Session
 from rnnviz.session.explain import format_vector
 from rnnviz.views.binding import listen
 from rnnviz.views.graph import layout as gl
-from rnnviz.views.graph.items import EdgeSpec, GraphItem, NodeSpec
+from rnnviz.views.graph.items import (
+    EdgeSpec,
+    GraphItem,
+    LabelSpec,
+    NodeSpec,
+    arrow_head_half,
+    covered_rects,
+)
 from rnnviz.views.graph.scene import (
-    NODE_LABEL_PT,
+    FOLDED_LABEL_OFFSET,
+    H_LABEL_DX,
+    LABEL_GAP,
     Content,
     Scene,
+    alternatives,
     build_content,
     build_scene,
     edge_kind_at,
     node_at,
+    node_label_offset,
+    sample_labels,
+    weight_label_dx,
 )
+from rnnviz.views.graph.style import EDGE_WIDTH
 from rnnviz.views.look.appearance import appearance, colors
 from rnnviz.views.look.sizes import LABEL_PT
 from rnnviz.views.look.widget_style import badge_label, set_badge, set_font, set_text_color
 
 ANIMATION_MS = 300
-LABEL_PX_PER_PT = 2.0  # a label and its subscript: about two pixels of height per point
+EDGE_PX = 4.0  # px kept between the outermost labels and the view's edge
+SHELF_PX = 64.0  # labels are checked for overlaps against what lies in their 64 px stretches
 HOVER_PX = 9.0  # how close (pixels) the mouse must be to an edge to light it
 TOOLTIP_PT = 14
 _FALLBACK_SIZE = (900.0, 400.0)  # before the first layout the view box has no size yet
@@ -63,6 +88,7 @@ class GraphView(QWidget):
         self._folded_cam = (0.0, 100.0)  # (centre x, pixels per unit)
         self._unrolled_cam = (0.0, gl.PX_PER_COLUMN)
         self._camera: tuple[float, float, float, float] | None = None  # the range set last
+        self._label_scale = 1.0  # unrolled labels shrink by this in narrow columns
 
         self.status = QLabel()
         set_font(self.status, LABEL_PT)
@@ -144,11 +170,30 @@ class GraphView(QWidget):
         s = self.session
         focus = s.selected_step or 0
         last = max(s.t, s.sequence.shape[0])  # the last column: fed steps and upcoming inputs
-        # The rows' room in data units holds labels at scale 1; larger type needs more.
-        h_rows = h - 2 * LABEL_PX_PER_PT * NODE_LABEL_PT * (appearance.scale - 1.0)
-        scale = gl.unrolled_scale(h_rows)
+        # Labels keep their size in pixels and the rows get what they leave; narrow columns
+        # shrink the labels, which leaves the rows more: a few rounds settle both.
+        arrow = arrow_head_half(appearance.width(EDGE_WIDTH))
+        shrink = used = 1.0
+        for _ in range(3):
+            used = shrink  # the size the labels are given room for in this round
+            room = {k: self.graph_item.label_size(lab) for k, lab in sample_labels(used).items()}
+            scale = gl.unrolled_scale(h, room["node"][1] + node_label_offset() + LABEL_GAP)
+            # An h_t label (under the halos) has the room from the previous column's W_xh
+            # arrow to its own halo; a wider one shrinks.
+            between = scale * (1.0 - H_LABEL_DX) - arrow - 2 * LABEL_GAP
+            shrink = min(1.0, between / room["h"][0])
+        self._label_scale = min(used, shrink)
         span = w / scale
-        centre = gl.unrolled_centre(self._unrolled_cam[0], focus, last, span)
+        left = -(H_LABEL_DX + (LABEL_GAP + room["h0"][0] + EDGE_PX) / scale)
+        right = (weight_label_dx(scale) + room["weight"][0] + EDGE_PX) / scale
+        centre = gl.unrolled_centre(
+            self._unrolled_cam[0],
+            focus,
+            last,
+            span,
+            min(left, gl.LEFT_EDGE),
+            max(right, gl.RIGHT_MARGIN),
+        )
         columns = math.ceil(span) + 4
         lo, hi = gl.window(centre, last, columns)
         if not lo <= focus <= hi:
@@ -156,7 +201,8 @@ class GraphView(QWidget):
         self._content = build_content(s, lo, hi)
         self.graph_item.set_images(self._content.strips)
         self._unrolled_cam = (centre, scale)
-        self._folded_cam = (gl.folded_centre(focus), gl.folded_scale(w, h_rows))
+        folded_room = room["folded"][1] + FOLDED_LABEL_OFFSET + LABEL_GAP
+        self._folded_cam = (gl.folded_centre(focus), gl.folded_scale(w, h, folded_room))
         self._place()
         self._update_status()
 
@@ -178,6 +224,15 @@ class GraphView(QWidget):
         if self._scene is None:
             return []
         return [f"{lab.base}_{lab.sub}" if lab.sub else lab.base for lab in self._scene.labels]
+
+    def label_rects(self) -> list[tuple[str, QRectF]]:
+        """Each label drawn now ("h_3", "W_hh" …) with the rectangle its text covers, in
+        ``graphics.viewport()`` pixels."""
+        transform = self.graph_item.deviceTransform(self.graphics.viewportTransform())
+        return [
+            (f"{lab.base}_{lab.sub}" if lab.sub else lab.base, rect)
+            for lab, rect in self.graph_item.label_rects(transform)
+        ]
 
     @property
     def hovered_edge(self) -> str | None:
@@ -283,16 +338,68 @@ class GraphView(QWidget):
         """Lay the content out for the current progress and point the camera at it."""
         if self._content is None:
             return
-        self._scene = build_scene(self._content, self._progress, self._hover, self._unrolled_cam[1])
-        sc = self._scene
-        stacked = 0.0 < self._progress < 1.0  # folding: columns slide over each other
-        self.graph_item.set_scene(sc.nodes, sc.edges, sc.labels, sc.band, sc.bounds, stacked)
+        sc = build_scene(
+            self._content, self._progress, self._hover, self._unrolled_cam[1], self._label_scale
+        )
         w, h = self._viewport_size()
         camera = gl.camera(self._progress, self._folded_cam, self._unrolled_cam, w, h)
+        sc = replace(sc, labels=self._whole_labels(sc, camera, w, h))
+        self._scene = sc
+        stacked = 0.0 < self._progress < 1.0  # folding: columns slide over each other
+        self.graph_item.set_scene(sc.nodes, sc.edges, sc.labels, sc.band, sc.bounds, stacked)
         if camera != self._camera:  # most frames keep it: setRange would only check that
             self._camera = camera
             x0, x1, y0, y1 = camera
             self.view_box.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.0)
+
+    def _whole_labels(
+        self, scene: Scene, camera: tuple[float, float, float, float], w: float, h: float
+    ) -> tuple[LabelSpec, ...]:
+        """The labels that fit whole: inside the view, off every box, halo and arrow, and
+        clear of every label before them (they come in order of priority). A label that
+        does not fit is left out, never cut or drawn over."""
+        x0, x1, _, y1 = camera
+        scale = w / (x1 - x0)
+        covered = covered_rects(scene.nodes, scene.edges, (scale, -scale, -scale * x0, scale * y1))
+        # Blocks a label must stay off (what is drawn, then each label kept), filed by
+        # stretches of the view's width: a label is checked against its neighbours only.
+        shelves: dict[int, list[tuple[float, float, float, float]]] = {}
+
+        def file(block: tuple[float, float, float, float]) -> None:
+            for k in range(int(block[0] // SHELF_PX), int(block[2] // SHELF_PX) + 1):
+                shelves.setdefault(k, []).append(block)
+
+        for left, top, right, bottom in covered.tolist():
+            if right > 0 and left < w and bottom > 0 and top < h:
+                file((left, top, right, bottom))
+
+        def place(lab: LabelSpec) -> tuple[float, float, float, float] | None:
+            """The label's rectangle, if it lies whole in the view and off every block."""
+            width, height = self.graph_item.label_size(lab)
+            left = scale * (lab.pos[0] - x0) - lab.align[0] * width + lab.offset[0]
+            top = scale * (y1 - lab.pos[1]) - lab.align[1] * height + lab.offset[1]
+            right, bottom = left + width, top + height
+            if left < 0 or top < 0 or right > w or bottom > h:
+                return None
+            # Overlapping by more than a pixel either way: antialiasing may touch, not cover.
+            if any(
+                min(b[2], right) - max(b[0], left) > 1.0
+                and min(b[3], bottom) - max(b[1], top) > 1.0
+                for k in range(int(left // SHELF_PX), int(right // SHELF_PX) + 1)
+                for b in shelves.get(k, ())
+            ):
+                return None
+            return (left, top, right, bottom)
+
+        kept: list[LabelSpec] = []
+        for first in scene.labels:
+            for lab in (first, *alternatives(first)):
+                rect = place(lab)
+                if rect is not None:
+                    kept.append(lab)
+                    file(rect)
+                    break
+        return tuple(kept)
 
     def _update_status(self) -> None:
         s, c = self.session, self._content

@@ -27,6 +27,7 @@ from rnnviz.session.lab import Lab, LabChange
 from rnnviz.views.binding import listen
 from rnnviz.views.look import plot_style, sizes, widget_style
 from rnnviz.views.look.appearance import appearance, colors
+from rnnviz.views.look.math_text import math_html
 from rnnviz.views.look.plain_text import plain_label
 from rnnviz.views.worker import CANCELLED, Runner
 
@@ -122,7 +123,7 @@ class JacobianView(QWidget):
     def _build_bar_plot(self) -> None:
         self.bar_plot = pg.PlotWidget(background=colors().BACKGROUND)
         item = self.bar_plot.getPlotItem()
-        plot_style.style_plot(item, "direction i", "σ_i  (log scale)")
+        plot_style.style_plot(item, "direction i", math_html("σ_i  (log scale)"))
         item.setMouseEnabled(x=False, y=False)
         item.disableAutoRange()
         item.getAxis("left").enableAutoSIPrefix(False)
@@ -271,7 +272,7 @@ class JacobianView(QWidget):
             self.sv_label.setText(f"k = {k}, t = {t}: the product overflowed")
             return
         self._set_bars(sv, "")
-        self.sv_label.setText(_sv_text(k, t, sv, cell))
+        self.sv_label.setText(math_html(_sv_text(k, t, sv, cell)))
 
     def _set_bars(self, sv: np.ndarray, hint: str) -> None:
         heights = np.log10(np.maximum(sv, LOG_FLOOR))  # (H,) zeros break a log axis
@@ -374,11 +375,13 @@ class JacobianView(QWidget):
         """Titles, colour bar and tooltip say which Jacobian is shown, for the session's cell."""
         cell = self.lab.session.config.cell
         j = jacobian_symbol(cell)
-        self.bar_title.setText(f"singular values of {j}")
-        self.map_title.setText(f"‖{j}‖₂ for every pair")
-        plot_style.style_color_bar(self.color_bar, f"log₁₀ ‖{j}‖₂")
-        self.compute_button.setToolTip(f"‖{j}‖₂ for every pair k ≤ t (in the background)")
-        self.mapped.setText(mapped_text(cell))
+        self.bar_title.setText(math_html(f"singular values of {j}"))
+        self.map_title.setText(math_html(f"‖{j}‖₂ for every pair"))
+        plot_style.style_color_bar(self.color_bar, math_html(f"log₁₀ ‖{j}‖₂"))
+        self.compute_button.setToolTip(
+            math_html(f"‖{j}‖₂ for every pair k ≤ t (in the background)")
+        )
+        self.mapped.setText(math_html(mapped_text(cell)))
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)

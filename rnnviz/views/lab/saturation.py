@@ -224,7 +224,8 @@ class SaturationView(QWidget):
         p, H = session.params, session.config.hidden_size
         sat = self.lab.saturation()
         rows = sat.slope.shape[1]  # K·H
-        N = max(session.sequence.shape[0], session.t, 1)
+        # The lab's time axis, the same in every tab: the steps its computations run on.
+        N = max(self.lab.inputs()[0].shape[0], 1)
         self.fraction_plot.setRange(xRange=(0.5, N + 0.5), padding=0, disableAutoRange=True)
         self.heatmap_plot.setRange(yRange=(0.5, rows + 0.5), padding=0, disableAutoRange=True)
         self._set_row_ticks(sat.groups, H)

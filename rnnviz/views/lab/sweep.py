@@ -27,6 +27,7 @@ from rnnviz.views.binding import listen
 from rnnviz.views.look import plot_style, sizes, widget_style
 from rnnviz.views.look.appearance import appearance, colors
 from rnnviz.views.look.flow import FlowLayout
+from rnnviz.views.look.math_text import math_html
 from rnnviz.views.look.plain_text import plain_label
 from rnnviz.views.worker import CANCELLED, Runner
 
@@ -76,7 +77,7 @@ class SweepView(QWidget):
         self.rho_count.setValue(41)
         self.rho_count.setToolTip("how many values of ρ, evenly spaced from … to …")
         self.run_button = QPushButton("Run")
-        self.run_button.setToolTip("compute ‖∂L/∂h_t‖ for every ρ (in the background)")
+        self.run_button.setToolTip(math_html("compute ‖∂L/∂h_t‖ for every ρ (in the background)"))
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setEnabled(False)
         self.progress = QProgressBar()
@@ -108,7 +109,7 @@ class SweepView(QWidget):
             interactive=False,
             colorMapMenu=False,
         )
-        plot_style.style_color_bar(self.color_bar, "log₁₀ ‖∂L/∂h_t‖₂")
+        plot_style.style_color_bar(self.color_bar, math_html("log₁₀ ‖∂L/∂h_t‖₂"))
         self.color_bar.setImageItem(self.image_item, insert_in=item)
         # A white halo under a black dashed line: visible on dark and on light colours.
         self._halo = pg.InfiniteLine(pos=1.0, angle=0, movable=False)
@@ -267,8 +268,12 @@ class SweepView(QWidget):
             low, high = self.rho_from.value(), self.rho_to.value()
             self.hint.setVisible(True)
             self.hint.setPos((T + 1) / 2, (low + high) / 2)
+            pad = 0.02 * (high - low)  # ρ's ends not on the frame; the steps as in every tab
             self.plot.getPlotItem().setRange(
-                xRange=(0.5, T + 0.5), yRange=(low, high), padding=0.02, disableAutoRange=True
+                xRange=(0.5, T + 0.5),
+                yRange=(low - pad, high + pad),
+                padding=0,
+                disableAutoRange=True,
             )
             self.progress.setRange(0, self.rho_count.value())
             self.progress.setValue(0)

@@ -25,6 +25,7 @@ from rnnviz.session.training_setup import (
 )
 from rnnviz.views.lab.form_widgets import alert_label, spin_box
 from rnnviz.views.look import widget_style
+from rnnviz.views.look.math_text import math_html
 
 SIGNAL_NOTE = (
     "signal: the main window's inputs when they are numbers longer than the sequence "
@@ -65,7 +66,7 @@ class TrainingForm(QWidget):
         widget_style.set_text_color(self.task_help, "MUTED")
         self.length_box = spin_box(2, 1000, default.length)
         self.lag_box = spin_box(0, 999, default.lag)
-        self.lag_box.setToolTip("y_t should be x_(t − lag)")
+        self.lag_box.setToolTip(math_html("y_t should be x_(t − lag)"))
         self.text_edit = QPlainTextEdit(default.text)
         self.text_edit.setFixedHeight(80)
         self.hidden_box = spin_box(1, limits.MAX_HIDDEN, default.hidden_size)  # as the main window

@@ -88,6 +88,22 @@ def label_every(count: int, pixels: float, spacing: float | None = None) -> int:
     return 1 if per_row >= spacing else int(nice_ceiling(spacing / per_row))
 
 
+def count_ticks(count: int, pixels: float) -> list[tuple[float, str]]:
+    """Labels for rows or steps 1..count on an axis ``pixels`` long: whole numbers only,
+    1 and the multiples of a round k (1, 2, 5, 10 …) and the last, each at least a label's
+    room from the next ("1, 4, 6, 8" for 8 units in a short plot, never "1, 6")."""
+    every = label_every(count, pixels)
+    room = 0.75 * every  # rows between two labels: 4 rows of 5 still hold a label's height
+    shown: list[int] = []
+    for v in sorted({1, *range(every, count + 1, every), count}):
+        if shown and v - shown[-1] < room:
+            if v != count or shown[-1] == 1:
+                continue  # 2 beside 1 (every 2): the round number gives way to the start
+            shown.pop()  # the last row replaces a round number that crowds it
+        shown.append(v)
+    return [(float(v), str(v)) for v in shown]
+
+
 def level_ticks(low: float, high: float, pixels: float) -> list[list[tuple[float, str]]]:
     """Ticks for a colour bar ``pixels`` long showing low..high: the ends and 0, and the
     halves between them when there is room (an axis's own ticks crowd a short bar)."""
@@ -153,7 +169,8 @@ def style_plot(plot: pg.PlotItem, x_label: str, y_label: str) -> None:
             if isinstance(view, pg.GraphicsView):  # not an exporter's own view of the scene
                 view.setBackground(colors().PAPER)
 
-    plot.setAxisItems({side: _PixelAxis(side) for side in ("left", "bottom")})
+    # Every bottom axis here counts something (steps, epochs, directions): whole ticks.
+    plot.setAxisItems({"left": _PixelAxis("left"), "bottom": _PixelAxis("bottom", whole=True)})
     appearance.keep(plot, "plot", restyle)
     plot.hideButtons()
     plot.setMenuEnabled(False)
@@ -162,12 +179,23 @@ def style_plot(plot: pg.PlotItem, x_label: str, y_label: str) -> None:
 class _PixelAxis(pg.AxisItem):
     """An axis kept as a picture of its pixels while the curves in front of it move:
     replaying its ticks, numbers and grid lines cost ~0.06 ms an axis a frame. An SVG gets
-    the vectors (snapshots turns item caches off while drawing one)."""
+    the vectors (snapshots turns item caches off while drawing one).
 
-    def __init__(self, orientation: str) -> None:
+    A ``whole`` axis counts things: its automatic ticks are whole numbers (no 1.5, 2.5 on a
+    5-step sequence), however wide it is."""
+
+    def __init__(self, orientation: str, whole: bool = False) -> None:
         self._reach = 1.0  # set by setPen (which the base class's __init__ calls)
+        self._whole = whole
         super().__init__(orientation)
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+    def tickSpacing(self, minVal: float, maxVal: float, size: float) -> list[tuple[float, float]]:
+        levels = super().tickSpacing(minVal, maxVal, size)
+        if not self._whole:
+            return levels
+        kept = [(s, o) for s, o in levels if s >= 1 and float(s).is_integer()]
+        return kept or [(1.0, 0.0)]
 
     def setPen(self, *args: object, **kwargs: object) -> None:
         super().setPen(*args, **kwargs)

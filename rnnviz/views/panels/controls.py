@@ -31,6 +31,7 @@ from rnnviz.session import Change, Session
 from rnnviz.session.choices import ACTIVATIONS, INIT_HELP, INITS
 from rnnviz.views.binding import listen
 from rnnviz.views.look import sizes, widget_style
+from rnnviz.views.look.math_text import math_html
 from rnnviz.views.look.plain_text import plain_label
 
 CELL_NAMES: dict[str, str] = {"vanilla": "vanilla RNN", "lstm": "LSTM", "gru": "GRU"}
@@ -40,7 +41,7 @@ RHO_MAX_SLIDER = 2.0
 RHO_STEP = 0.01  # the slider snaps to hundredths (the spin box takes any value)
 SIDE_WIDTH = 330  # px the side panels ask for: a dock takes its panel's width hint
 
-TIPS: dict[str, str] = {
+_TIPS_AS_TYPED: dict[str, str] = {
     "cell": "The recurrent cell. Vanilla: h_t = f(W_ih x_t + W_hh h_{t−1} + b). "
     "LSTM and GRU add gates that decide what to keep. With the memory gate open (gate bias "
     "+3, the default) their gradients fade much more slowly back in time; with it half shut "
@@ -74,6 +75,8 @@ TIPS: dict[str, str] = {
     "clip": "Gradient clipping: if the total gradient norm exceeds θ, scale it down to θ "
     "(off = no clipping).",
 }
+# Tooltips are rich text: their subscripts and superscripts set as such (W_hh → W<sub>hh</sub>).
+TIPS: dict[str, str] = {key: math_html(tip) for key, tip in _TIPS_AS_TYPED.items()}
 
 
 def titled_group(title: str, content: QWidget) -> QGroupBox:
@@ -164,7 +167,7 @@ class ControlsPanel(QWidget):
         self.hidden_spin = _spin(1, limits.MAX_HIDDEN)
         self.init_combo = _combo({name: name for name in INITS})
         for i, name in enumerate(INITS):
-            self.init_combo.setItemData(i, INIT_HELP[name], Qt.ItemDataRole.ToolTipRole)
+            self.init_combo.setItemData(i, math_html(INIT_HELP[name]), Qt.ItemDataRole.ToolTipRole)
         self.rho_slider = QDoubleSlider(Qt.Orientation.Horizontal)
         self.rho_slider.setRange(0.0, RHO_MAX_SLIDER)
         self.rho_slider.setSingleStep(RHO_STEP)
@@ -276,8 +279,10 @@ class ControlsPanel(QWidget):
         self._row(form, "init", "Initialisation", self.init_combo)
         self.rho_spin.setToolTip(TIPS["spectral_radius"] + " Type any value up to 10.")
         self.spectra_label.setToolTip(
-            "What W_hh has now: its spectral radius ρ and its largest singular value σ_max "
-            "(σ_max bounds how much one step can stretch a gradient)."
+            math_html(
+                "What W_hh has now: its spectral radius ρ and its largest singular value "
+                "σ_max (σ_max bounds how much one step can stretch a gradient)."
+            )
         )
         self._row(
             form,
@@ -422,5 +427,6 @@ class ControlsPanel(QWidget):
         text = c.encoding == "text"
         self.length_spin.setEnabled(not text)
         self.length_spin.setToolTip(TIPS["sequence_length_text" if text else "sequence_length"])
-        self.init_combo.setToolTip(f"{TIPS['init']} Now: {INIT_HELP[c.init]}")
-        self.spectra_label.setText(f"now ρ(W_hh) = {s.rho:.3f},  σ_max = {s.sigma_max:.3f}")
+        self.init_combo.setToolTip(f"{TIPS['init']} Now: {math_html(INIT_HELP[c.init])}")
+        spectra = f"now ρ(W_hh) = {s.rho:.3f},  σ_max = {s.sigma_max:.3f}"
+        self.spectra_label.setText(math_html(spectra))

@@ -40,7 +40,7 @@ class DrawCanvas(QWidget):
         self.setMinimumHeight(60)  # a short side column still shows the whole pad
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setToolTip(
-            "Drag with the mouse to draw the input signal x_t over the sequence length; "
+            "Drag with the mouse to draw the input signal x<sub>t</sub> over the sequence length; "
             "release to use it as the input sequence."
         )
         listen(session.changed, self._on_session_changed)

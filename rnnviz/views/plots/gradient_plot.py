@@ -136,7 +136,7 @@ class GradientPlot(QWidget):
         self._measuring: tuple[object, object] | None = None  # (trace, config) in the worker
         self._again = False  # measure again once the cancelled run has stopped
         self._decades = _DEFAULT_DECADES
-        self._extent: tuple[int, tuple[float, float]] | None = None  # (T, y decades) shown
+        self._extent: tuple[int, tuple[float, float]] | None = None  # (steps, y decades) shown
         self._ticks: tuple[tuple[float, float], int] | None = None  # (decades, labels) shown
         item.getViewBox().sigResized.connect(self._set_ticks)
         listen(session.changed, self._on_session_changed)
@@ -258,10 +258,13 @@ class GradientPlot(QWidget):
     def _draw(self) -> None:
         """The measured curves: every sweep frame, so only setData (the axes stay fixed)."""
         g = self.session.gradients
-        T = g.dL_dh_norm.size if g is not None else max(self.session.sequence.shape[0], 1)
-        if (T, self._decades) != self._extent:
-            self._extent = (T, self._decades)
-            self._set_range(T)
+        s = self.session
+        T = g.dL_dh_norm.size if g is not None else 0
+        # The steps of the panels stacked with this one (heatmaps, inputs): one time axis.
+        N = max(s.sequence.shape[0], s.t, 1)
+        if (N, self._decades) != self._extent:
+            self._extent = (N, self._decades)
+            self._set_range(N)
         if g is None:
             for key in (NORM, LAST):
                 if self.curves[key].xData is not None and self.curves[key].xData.size:

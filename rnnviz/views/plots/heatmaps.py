@@ -150,8 +150,7 @@ class _TimeHeatmap(QWidget):
         if key == self._ticks:
             return
         self._ticks = key
-        ticks = [(float(i), str(i)) for i in range(1, H + 1) if (i - 1) % every == 0]
-        self.plot.getPlotItem().getAxis("left").setTicks([ticks])
+        self.plot.getPlotItem().getAxis("left").setTicks([plot_style.count_ticks(H, height)])
         self.color_bar.getAxis("right").setTicks(plot_style.level_ticks(*key[2], height))
 
     def _on_selection_changed(self) -> None:

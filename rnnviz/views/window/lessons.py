@@ -21,6 +21,7 @@ from rnnviz.resources import asset_path
 from rnnviz.session.document import Document
 from rnnviz.session.lessons import Scenario, ScenarioFileError, load_scenario
 from rnnviz.session.player import ScenarioPlayer
+from rnnviz.views.look.math_text import math_tooltip
 from rnnviz.views.look.plain_text import plain_tooltip
 from rnnviz.views.window.lessons_bar import LessonBar
 from rnnviz.views.window.settings import app_settings
@@ -149,7 +150,7 @@ class LessonsController(QObject):
         entry = self.menu.addAction(scenario.title.replace("&", "&&"))  # & marks a mnemonic
         assert entry is not None
         entry.setCheckable(True)
-        entry.setToolTip(plain_tooltip(scenario.summary or scenario.title))
+        entry.setToolTip(math_tooltip(scenario.summary or scenario.title))
         entry.setData(str(scenario.path))
         entry.triggered.connect(lambda _=False, s=scenario: self._open(s, 1))
         self._group.addAction(entry)

@@ -18,6 +18,7 @@ from PyQt6.QtWidgets import (
 from rnnviz.views.look import widget_style
 from rnnviz.views.look.appearance import appearance, colors
 from rnnviz.views.look.flow import FlowLayout
+from rnnviz.views.look.math_text import set_math_text
 from rnnviz.views.look.plain_text import plain_label
 
 CAPTION_PT = 20  # the sentence the teacher talks over: read from the back row
@@ -47,7 +48,6 @@ class LessonBar(QFrame):
         self.caption = QLabel(self)
         widget_style.set_font(self.caption, CAPTION_PT)
         self.caption.setWordWrap(True)
-        self.caption.setTextFormat(Qt.TextFormat.PlainText)  # lesson files are data, not HTML
         self.caption.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.previous_button = self._button(previous, "◀ Previous")
         self.next_button = self._button(next_, "Next ▶")
@@ -99,7 +99,7 @@ class LessonBar(QFrame):
         """Slide ``k`` of ``n`` (1-based)."""
         self.title.setText(title)
         self.position.setText(f"slide {k} / {n}")
-        self.caption.setText(caption)
+        set_math_text(self.caption, caption)  # the file's text escaped, its scripts typeset
 
 
 def _sheet() -> str:

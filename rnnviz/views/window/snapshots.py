@@ -27,8 +27,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pyqtgraph as pg
 from PyQt6.QtCore import QBuffer, QEventLoop, QIODevice, QPoint, QRect, QRectF, Qt
-from PyQt6.QtGui import QImage, QPainter, QRegion
+from PyQt6.QtGui import QFont, QFontInfo, QFontMetricsF, QImage, QPainter, QRegion
 from PyQt6.QtSvg import QSvgGenerator
 from PyQt6.QtWidgets import QApplication, QGraphicsItem, QGraphicsView, QWidget
 
@@ -122,24 +123,35 @@ def svg_document(widget: QWidget) -> ET.Element:
 
 @contextmanager
 def _items_uncached(widget: QWidget) -> Iterator[None]:
-    """Graphics items that keep a picture of their pixels (plot axes) draw their vectors
-    while an SVG is made: Qt would otherwise write the picture."""
+    """Everything that keeps a picture of its pixels draws its vectors while an SVG is made:
+    Qt would otherwise write the picture. Plot axes cache their drawing, a view caches its
+    background, and a scatter plot stamps its markers from one sheet of symbols (an embedded
+    bitmap per marker); in pyqtgraph's export mode it draws each marker as a path."""
     views = [widget] if isinstance(widget, QGraphicsView) else []
     views += widget.findChildren(QGraphicsView)
+    items = [item for view in views if view.scene() is not None for item in view.scene().items()]
     cached = [
         (item, item.cacheMode())
-        for view in views
-        if view.scene() is not None
-        for item in view.scene().items()
+        for item in items
         if item.cacheMode() != QGraphicsItem.CacheMode.NoCache
     ]
+    backgrounds = [(view, view.cacheMode()) for view in views]
+    scatters = [item for item in items if isinstance(item, pg.ScatterPlotItem)]
     for item, _ in cached:
         item.setCacheMode(QGraphicsItem.CacheMode.NoCache)
+    for view, _ in backgrounds:
+        view.setCacheMode(QGraphicsView.CacheModeFlag.CacheNone)
+    for scatter in scatters:
+        scatter.setExportMode(True, {"antialias": True})
     try:
         yield
     finally:
         for item, mode in cached:
             item.setCacheMode(mode)
+        for view, view_mode in backgrounds:
+            view.setCacheMode(view_mode)
+        for scatter in scatters:
+            scatter.setExportMode(False)
 
 
 def _fragment(widget: QWidget, counter: list[int]) -> ET.Element:
@@ -149,6 +161,7 @@ def _fragment(widget: QWidget, counter: list[int]) -> ET.Element:
     _prefix_ids(own, f"w{counter[0]}_")
     _bake_cosmetic_pens(own)
     _keep_upscaled_images_crisp(own)
+    _fit_text_runs(own, widget.logicalDpiX())
     _add_generic_fonts(own)
     group = ET.Element(f"{{{_SVG}}}g")
     group.extend(e for e in own if e.tag not in (f"{{{_SVG}}}title", f"{{{_SVG}}}desc"))
@@ -317,6 +330,34 @@ def _png_bytes(image: QImage) -> bytes:
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
     image.save(buffer, "PNG")
     return bytes(buffer.data())
+
+
+def _fit_text_runs(root: ET.Element, dpi: float) -> None:
+    """Each run of text gets the width Qt laid it out in (``textLength``), in the family Qt
+    actually used. Qt writes a subscript or a change of font as a separate run at an
+    absolute x; a viewer whose font is a little wider (no hinting, another fallback) would
+    run a base into its subscript ("h_t‖" overlapping) or past a clipping edge ("loss = …").
+    """
+    _fit_runs_under(root, {}, dpi)
+
+
+def _fit_runs_under(element: ET.Element, inherited: dict[str, str], dpi: float) -> None:
+    font = dict(inherited)
+    for key in ("font-family", "font-size", "font-weight", "font-style"):
+        if key in element.attrib:
+            font[key] = element.attrib[key]
+    if element.tag == f"{{{_SVG}}}text" and element.text and "font-size" in font:
+        qfont = QFont(font.get("font-family", ""))
+        qfont.setPointSizeF(float(font["font-size"]) * 72.0 / dpi)  # the size is in pixels
+        qfont.setWeight(QFont.Weight(int(font.get("font-weight", "400"))))
+        qfont.setItalic(font.get("font-style", "normal") != "normal")
+        width = QFontMetricsF(qfont).horizontalAdvance(element.text)
+        if width > 0:
+            element.set("textLength", f"{width:.4g}")
+            element.set("lengthAdjust", "spacingAndGlyphs")
+        element.set("font-family", QFontInfo(qfont).family())
+    for child in element:
+        _fit_runs_under(child, font, dpi)
 
 
 def _add_generic_fonts(root: ET.Element) -> None:

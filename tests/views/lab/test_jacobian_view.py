@@ -14,6 +14,7 @@ from rnnviz.engine.jacobian import jacobian_between, jacobian_norm_matrix, jacob
 from rnnviz.session import Session, SessionConfig
 from rnnviz.session.lab import Lab
 from rnnviz.views.lab.jacobians import JacobianView
+from rnnviz.views.look.math_text import math_html
 
 LEFT = Qt.MouseButton.LeftButton
 
@@ -106,10 +107,10 @@ def test_the_lstm_map_says_it_is_of_the_whole_state_like_the_badge(qtbot):
     s.seek(10)
     view, _lab = make_view(qtbot, s)
     for label in (view.bar_title, view.map_title):
-        assert "∂h_t/∂(h_k, c_k)" in label.text()
-    assert "c_k" in view.mapped.text() and "regime badge" in view.mapped.text()
-    assert view.color_bar.getAxis("left").labelText == "log₁₀ ‖∂h_t/∂(h_k, c_k)‖₂"
-    assert "‖∂h_10/∂(h_1, c_1)‖₂ = σ₁" in view.sv_label.text()
+        assert math_html("∂h_t/∂(h_k, c_k)") in label.text()
+    assert "c<sub>k</sub>" in view.mapped.text() and "regime badge" in view.mapped.text()
+    assert view.color_bar.getAxis("left").labelText == math_html("log₁₀ ‖∂h_t/∂(h_k, c_k)‖₂")
+    assert math_html("‖∂h_10/∂(h_1, c_1)‖₂ = σ₁") in view.sv_label.text()
     J = jacobian_between(s.trace, 1, 10, include_cell_state=True)  # (H, 2H)
     want = np.linalg.svd(J, compute_uv=False)
     np.testing.assert_allclose(shown_singular_values(view), want, rtol=1e-12)
@@ -119,8 +120,8 @@ def test_the_lstm_map_says_it_is_of_the_whole_state_like_the_badge(qtbot):
     badge_chain = jacobian_norms(s.trace, include_cell_state=True)[0]  # (T,)
     np.testing.assert_allclose(view.image_item.image[-1], np.log10(badge_chain), rtol=1e-10)
     s.set_config(cell="gru")
-    assert view.map_title.text() == "‖∂h_t/∂h_k‖₂ for every pair"
-    assert "c_k" not in view.mapped.text()
+    assert view.map_title.text() == math_html("‖∂h_t/∂h_k‖₂ for every pair")
+    assert "c<sub>k</sub>" not in view.mapped.text()
 
 
 def test_a_new_step_clears_the_map(qtbot):

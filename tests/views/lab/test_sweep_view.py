@@ -177,7 +177,7 @@ def test_it_says_what_the_colours_are(qtbot):
     run(qtbot, view)
     assert "log₁₀ ‖∂L/∂h<sub>t</sub>‖₂" in view.quantity.text()
     assert "not normalised" in view.quantity.text()
-    assert view.color_bar.getAxis("left").labelText == "log₁₀ ‖∂L/∂h_t‖₂"
+    assert view.color_bar.getAxis("left").labelText == "log₁₀ ‖∂L/∂h<sub>t</sub>‖₂"
     # Not normalised: the image is the raw log norms; the bar spans whole decades of them.
     values = lab.sweep.log10_norm[lab.sweep.valid]
     np.testing.assert_array_equal(view.image_item.image[lab.sweep.valid], values)

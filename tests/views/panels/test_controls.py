@@ -19,6 +19,7 @@ from rnnviz.engine import INITS
 from rnnviz.engine.init import INIT_HELP
 from rnnviz.io import limits
 from rnnviz.session import Change, Session
+from rnnviz.views.look.math_text import math_html
 from rnnviz.views.panels.controls import ControlsPanel
 
 LEFT = Qt.MouseButton.LeftButton
@@ -98,11 +99,12 @@ def test_hidden_size_typed_once_builds_one_network(qtbot, panel, session, change
 
 def test_initialisation_picks_the_scheme_with_help_tooltips(qtbot, panel, session):
     for i, name in enumerate(INITS):
-        assert panel.init_combo.itemData(i, Qt.ItemDataRole.ToolTipRole) == INIT_HELP[name]
+        tip = panel.init_combo.itemData(i, Qt.ItemDataRole.ToolTipRole)
+        assert tip == math_html(INIT_HELP[name])
     pick(qtbot, panel.init_combo, "identity")
     assert session.config.init == "identity"
     np.testing.assert_allclose(session.params.W_hh, 0.9 * np.eye(8), atol=1e-12)
-    assert INIT_HELP["identity"] in panel.init_combo.toolTip()
+    assert math_html(INIT_HELP["identity"]) in panel.init_combo.toolTip()
 
 
 def test_moving_the_rho_slider_rescales_w_hh_live(panel, session, changes):
@@ -110,7 +112,7 @@ def test_moving_the_rho_slider_rescales_w_hh_live(panel, session, changes):
         panel.rho_slider.setValue(value)  # what a drag does at each position
         assert session.spectra.rho == pytest.approx(value, abs=1e-9)
         assert panel.rho_spin.value() == pytest.approx(value)
-        assert f"ρ(W_hh) = {value:.3f}" in panel.spectra_label.text()
+        assert f"ρ(W<sub>hh</sub>) = {value:.3f}" in panel.spectra_label.text()
     assert len(changes) == 3
 
 

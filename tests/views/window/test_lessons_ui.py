@@ -15,6 +15,7 @@ from PyQt6.QtWidgets import QApplication, QFileDialog, QMenu, QMessageBox, QWidg
 from rnnviz.resources import asset_path
 from rnnviz.session import Session
 from rnnviz.session.lessons import Scenario, Slide, load_scenario
+from rnnviz.views.look.math_text import math_html
 from rnnviz.views.window.main_window import MainWindow
 from rnnviz.views.window.transport import BackwardSweep
 
@@ -98,7 +99,7 @@ def assert_shows(w: MainWindow, scenario: Scenario, k: int) -> None:
     assert bar.isVisible()
     assert bar.title.text() == scenario.title
     assert bar.position.text() == f"slide {k} / {len(scenario.slides)}"
-    assert bar.caption.text() == slide.caption
+    assert bar.caption.text() == math_html(slide.caption)  # escaped, scripts typeset
     s = w.session
     for key, value in slide.settings.items():
         assert getattr(s.config, key) == value, key
