@@ -40,6 +40,7 @@ from rnnviz.views.window.autosave import Autosaver
 from rnnviz.views.window.export import Exporter
 from rnnviz.views.window.files import FileController
 from rnnviz.views.window.icons import icon, themed_icon
+from rnnviz.views.window.keys import KeyRouter
 from rnnviz.views.window.lessons import LessonsController
 from rnnviz.views.window.presentation import PresentationController
 from rnnviz.views.window.settings import app_settings
@@ -60,7 +61,8 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("F11", "full screen"),
     ("F5", "presentation mode: full screen, large type, high contrast (Esc leaves it)"),
     ("Page Down / Up", "next / previous slide of a lesson (a presentation remote sends these)"),
-    ("Esc", "in a text field: give the keys back to the window"),
+    ("Enter", "in a field: commit it and give the keys back to the window"),
+    ("Esc", "in a field: give the keys back to the window without committing"),
 )
 
 
@@ -103,7 +105,7 @@ class MainWindow(QMainWindow):
     (the Lab model), ``lab_panel`` and ``pages`` (the tabs: the network, the gradient lab);
     ``document`` (what a file holds) and ``state`` (its WindowState, which the window
     follows); the controllers ``files``, ``autosave``, ``exporter``, ``lessons`` and
-    ``presentation``.
+    ``presentation``; ``keys`` (the KeyRouter).
 
     ``persistent=False`` (``rnnviz render``) neither reads nor writes the user's settings,
     layout or autosave.
@@ -157,6 +159,8 @@ class MainWindow(QMainWindow):
         # presentation mode) puts back what it found when it closes.
         self._look_found = appearance.look()
         self._build_controllers()
+        self.keys = KeyRouter(self)
+        self.lab_panel.tabs.currentChanged.connect(self.keys.watch_boxes)  # built when shown
         self._follow_state()
         listen(appearance.changed, self._restyle_chrome)
         self._restyle_chrome()
@@ -349,8 +353,8 @@ class MainWindow(QMainWindow):
     def add_action(
         self, text: str, key: str | QKeySequence.StandardKey, tip: str, icon: str | None = None
     ) -> QAction:
-        """A window-wide action: its key works whatever panel has the focus (a line edit
-        that is being typed in keeps its own keys: Qt asks it first)."""
+        """A window-wide action: its key works whatever panel has the focus, unless a field
+        needs that very key (``keys`` decides)."""
         action = QAction(text, self)
         action.setShortcut(QKeySequence(key))
         action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
