@@ -105,7 +105,8 @@ def _characters(
     """Text mode: the character each x_t encodes and the most likely one y_t predicts."""
     if session.config.encoding != "text" or not session.vocab:
         return {}
-    vocab = session.vocab.replace(" ", "␣")  # a space would be an invisible label
+    # A space or a newline would be an invisible label.
+    vocab = session.vocab.replace(" ", "␣").replace("\n", "↵")
     rows = {"x": session.sequence, "y": session.trace.y}
     out: dict[tuple[str, int], str] = {}
     for kind, (first, last) in (("x", x_steps), ("y", y_steps)):

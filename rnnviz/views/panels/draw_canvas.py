@@ -156,9 +156,10 @@ class DrawCanvas(QWidget):
         area = self._area()
         painter.fillRect(self.rect(), QColor(colors().PAPER))
         self._paint_grid(painter, area)
-        self._paint_signal(painter, area)
         encoding = self.session.config.encoding
-        if encoding != "scalar":
+        if encoding == "scalar":
+            self._paint_signal(painter, area)
+        elif area.height() >= 2 * painter.fontMetrics().height():
             painter.setPen(QColor(colors().MUTED))
             painter.drawText(
                 area.adjusted(4, 4, -4, -4),

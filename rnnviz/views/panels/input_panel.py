@@ -13,6 +13,7 @@ from PyQt6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -37,17 +38,17 @@ FEED_HINTS: dict[str, str] = {
 }
 # What the panel says about where the sequence came from ({name}: the preset, the lesson …).
 SOURCE_TEXTS: dict[str, str] = {
-    "preset": "the {name} preset",
+    "preset": "{name} preset",
     "typed": "typed in the Feed box",
     "drawn": "drawn on the pad",
     "text": "your text “{name}”",
-    "lesson": "the lesson “{name}”",
+    "lesson": "lesson “{name}”",
     "trained": "an example of the trained task",
     "values": "values given from a file",
     "zeros": "zeros, to fit the imported weights",
     "saved": "the saved session",
 }
-SHOWN_TEXT = 24  # characters of the user's text the panel quotes
+SHOWN_TEXT = 16  # characters of the user's text the panel quotes
 FEED_PLACEHOLDERS: dict[str, str] = {
     "scalar": "e.g. 0.5, 1, -0.2",
     "vector": "e.g. {example}",
@@ -132,8 +133,10 @@ class InputPanel(QWidget):
         self.feed_error.hide()
         self.feed_hint = colored_label("MUTED")
 
-        self.source_label = colored_label("INK", bold=True)
+        self.source_label = colored_label("INK")
         self.source_label.setToolTip("Where the input sequence now comes from, and its length.")
+        # Never squeezed below its wrapped lines: the pad under it gives up the height.
+        self.source_label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         self.preset_combo = QComboBox()
         # Shown when the inputs are not a preset's: the list does not pretend they are.
         self.preset_combo.setPlaceholderText("— not a preset —")
@@ -209,7 +212,7 @@ class InputPanel(QWidget):
         form = QFormLayout()
         form.setContentsMargins(0, 0, 0, 0)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        form.addRow("Now", self.source_label)
+        form.addRow(self.source_label)  # the whole width: it names a text or a lesson
         form.addRow("Preset", self.preset_combo)
         text_row = QHBoxLayout()
         text_row.addWidget(self.text_entry, stretch=1)
@@ -285,7 +288,7 @@ class InputPanel(QWidget):
         self._on_sequence_changed()
         n = config.input_size
         example = "; ".join([", ".join(["0.5"] * n), ", ".join(["1"] * n)])
-        vocab = " ".join("␣" if c == " " else c for c in self.session.vocab)
+        vocab = " ".join({" ": "␣", "\n": "↵"}.get(c, c) for c in self.session.vocab)
         sample = self.session.vocab.strip()[:3]
         fields = {"n": n, "example": example, "vocab": vocab, "sample": sample}
         self.feed_hint.setText(FEED_HINTS[config.encoding].format(**fields))

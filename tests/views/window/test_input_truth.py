@@ -48,7 +48,7 @@ def shown(w: MainWindow) -> tuple[str, str, int, str]:
 
 
 def test_opens_with_the_sine_preset_said_as_such(window: MainWindow) -> None:
-    assert shown(window) == ("the sine preset, 20 steps", "sine", 20, "t = 0 / 20")
+    assert shown(window) == ("sine preset, 20 steps", "sine", 20, "t = 0 / 20")
 
 
 def test_typed_numbers_are_said_typed_with_the_length_of_the_counter(qtbot, window) -> None:
@@ -96,7 +96,7 @@ def test_the_length_box_loads_the_preset_at_that_length(qtbot, window) -> None:
     box.selectAll()
     qtbot.keyClicks(box, "20")  # the setting already says 20: the sequence must follow
     qtbot.keyClick(box, Qt.Key.Key_Return)
-    assert shown(window) == ("the sine preset, 20 steps", "sine", 20, "t = 2 / 20")
+    assert shown(window) == ("sine preset, 20 steps", "sine", 20, "t = 2 / 20")
 
 
 def test_a_lesson_says_it_gives_the_inputs(qtbot, window: MainWindow) -> None:
@@ -104,7 +104,7 @@ def test_a_lesson_says_it_gives_the_inputs(qtbot, window: MainWindow) -> None:
     title = window.lessons.player.scenario.title
     n = window.session.sequence.shape[0]
     text, preset, length, _ = shown(window)
-    assert (text, preset, length) == (f"the lesson “{title}”, {n} steps", "— not a preset —", n)
+    assert (text, preset, length) == (f"lesson “{title}”, {n} steps", "— not a preset —", n)
     assert not window.input_panel.canvas.values().any()  # "hello" is text, not a sine
 
 
