@@ -1,12 +1,10 @@
 """Text in the sequence plot reads: character ticks thinned to what fits (never overlapping),
-space and newline as visible glyphs, the targets' circles whole; markers only while the
-steps stay apart."""
+space and newline as visible glyphs, the targets' circles whole."""
 
 from __future__ import annotations
 
 from itertools import pairwise
 
-import numpy as np
 import pytest
 from PyQt6.QtCore import QPointF, QRectF
 from PyQt6.QtGui import QImage, QPainter
@@ -79,17 +77,3 @@ def test_target_circles_are_whole(qtbot, size) -> None:
     for x, y in zip(xs, ys, strict=True):
         centre = view.mapViewToScene(QPointF(float(x), float(y)))
         assert box.top() <= centre.y() - radius and centre.y() + radius <= box.bottom()
-
-
-def test_markers_only_while_the_steps_stay_apart(qtbot) -> None:
-    s = Session()
-    s.set_sequence(np.sin(np.arange(60) / 4))  # 60 steps
-    w = make(qtbot, s, 500, 400)
-    s.seek(60)
-    assert w.curves["input"].opts["symbol"] is None, "60 markers in 400 px merge into a band"
-    w.resize(1900, 400)
-    qtbot.waitUntil(lambda: w.curves["input"].opts["symbol"] == "o")
-    s.set_sequence(np.sin(np.arange(20) / 4))
-    w.resize(500, 400)
-    qtbot.wait(10)
-    assert w.curves["input"].opts["symbol"] == "o"  # 20 steps in 400 px stay apart
