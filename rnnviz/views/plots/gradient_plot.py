@@ -93,7 +93,7 @@ class GradientPlot(QWidget):
         item.addItem(self.curves[NORM])
         self.marker = plot_style.selection_marker()
         item.addItem(self.marker, ignoreBounds=True)
-        self.hint = plot_style.hint_item("")
+        self.hint = plot_style.hint_item("", centred=True)
         item.addItem(self.hint, ignoreBounds=True)
 
         self.title = widget_style.title_label("gradient size per step ‖∂L/∂h<sub>t</sub>‖")
@@ -296,8 +296,6 @@ class GradientPlot(QWidget):
     def _set_hint(self, text: str) -> None:
         self.hint.setText(text)
         self.hint.setVisible(bool(text))
-        (x0, x1), (y0, y1) = self.plot.getPlotItem().getViewBox().viewRange()
-        self.hint.setPos((x0 + x1) / 2, (y0 + y1) / 2)
 
     def _numbers_text(self) -> str:
         s = self.session.spectra
