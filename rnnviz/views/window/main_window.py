@@ -279,9 +279,7 @@ class MainWindow(QMainWindow):
             getattr(self, attr).setIcon(themed_icon(name, palette))
         self._on_playing_changed(self.player.playing)
         self.presentation.act_present.setIcon(themed_icon("present", palette))
-        self.message.setStyleSheet(
-            f"color: {palette.MESSAGE}; font-weight: bold; padding-right: 12px;"
-        )
+        self._style_message()
         # Set again even when the same: Qt gives a widget with a style sheet (and so every
         # panel inside the dock) the palette of when the sheet was set, not the new one.
         title_pt = theme.TITLE_POINT_SIZE * scale
@@ -439,7 +437,7 @@ class MainWindow(QMainWindow):
         # Hints appear here, beside the buttons the audience is looking at; a status bar would
         # take a line of height from the panels for a message shown now and then.
         self.message = plain_label(QLabel(bar))  # hints quote file names
-        self.message.setStyleSheet("color: #b71c1c; font-weight: bold; padding-right: 12px;")
+        self._message_done = False
         bar.addWidget(self.message)
         self._message_timer = QTimer(self)
         self._message_timer.setSingleShot(True)
@@ -447,10 +445,18 @@ class MainWindow(QMainWindow):
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
         self.toolbar = bar
 
-    def show_message(self, text: str, ms: int = 5000) -> None:
-        """A hint in the toolbar that disappears after ``ms`` milliseconds."""
+    def show_message(self, text: str, ms: int = 5000, *, done: bool = False) -> None:
+        """A hint in the toolbar that disappears after ``ms`` milliseconds: in the theme's
+        alert colour, or its ink when it reports work ``done`` (saved, exported …)."""
+        self._message_done = done
+        self._style_message()
         self.message.setText(text)
         self._message_timer.start(ms)
+
+    def _style_message(self) -> None:
+        palette = colors()
+        color = palette.INK if self._message_done else palette.MESSAGE
+        self.message.setStyleSheet(f"color: {color}; font-weight: bold; padding-right: 12px;")
 
     # ---- layout --------------------------------------------------------------------
     def _build_central(self) -> None:
