@@ -13,7 +13,6 @@ from PyQt6.QtWidgets import (
     QDoubleSpinBox,
     QHBoxLayout,
     QLabel,
-    QProgressBar,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -24,6 +23,7 @@ from rnnviz.session import Change
 from rnnviz.session.analysis import LOG_FLOOR
 from rnnviz.session.lab import Lab, LabChange, SweepResult
 from rnnviz.views.binding import listen
+from rnnviz.views.lab.form_widgets import RunProgress
 from rnnviz.views.look import plot_style, sizes, widget_style
 from rnnviz.views.look.appearance import appearance, colors
 from rnnviz.views.worker import CANCELLED, Runner
@@ -77,9 +77,7 @@ class SweepView(QWidget):
         self.run_button.setToolTip("compute ‖∂L/∂h_t‖ for every ρ (in the background)")
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setEnabled(False)
-        self.progress = QProgressBar()
-        self.progress.setFormat("%v / %m values of ρ")
-        self.progress.setValue(0)
+        self.progress = RunProgress("%v / %m values of ρ")
         self.message = QLabel()
         self.quantity = QLabel(QUANTITY_TEXT)
         self.note = QLabel()
@@ -264,8 +262,7 @@ class SweepView(QWidget):
             self.plot.getPlotItem().setRange(
                 xRange=(0.5, T + 0.5), yRange=(low, high), padding=0.02, disableAutoRange=True
             )
-            self.progress.setRange(0, self.rho_count.value())
-            self.progress.setValue(0)
+            self.progress.idle()
             return
         self.hint.setVisible(False)
         self.note.setText(self._note_text(result))
