@@ -24,6 +24,7 @@ PX_PER_COLUMN = 105.0  # unrolled zoom: node labels (≥ 12 pt) fit between colu
 MAX_COLUMNS = 60  # never draw more columns than this, whatever T is
 Y_SPAN = 3.15  # the three rows, their boxes and the labels above and below
 FOLDED_X_SPAN = 2.3  # the folded cell with its self-loop and labels
+LABEL_GAP_PX = 6.0  # between the folded x and y boxes and their labels
 LEFT_EDGE = -0.6  # the camera does not scroll left of h_0 …
 RIGHT_MARGIN = 0.6  # … nor further right than this past the last column
 FOLLOW_MARGIN = 1.6  # columns kept between the focus step and the edge of the view
@@ -87,8 +88,12 @@ def unrolled_scale(height_px: float) -> float:
     return min(PX_PER_COLUMN, height_px / Y_SPAN)
 
 
-def folded_scale(width_px: float, height_px: float) -> float:
-    return min(width_px / FOLDED_X_SPAN, height_px / Y_SPAN)
+def folded_scale(width_px: float, height_px: float, label_px: float = 0.0) -> float:
+    """Pixels per data unit when folded: the cell, its loop and the x and y labels fit,
+    those labels (``label_px`` tall, ``LABEL_GAP_PX`` from their boxes) whole."""
+    boxes = 2 * (ROW_Y["y"] + NODE_HEIGHT["y"] / 2)  # from the x box's bottom to the y box's top
+    labelled = (height_px - 2 * (label_px + LABEL_GAP_PX)) / boxes
+    return max(1.0, min(width_px / FOLDED_X_SPAN, height_px / Y_SPAN, labelled))
 
 
 def unrolled_centre(previous: float, focus: float, last: int, span: float) -> float:

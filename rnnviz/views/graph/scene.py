@@ -33,6 +33,7 @@ EDGE_LABEL_PT = LABEL_PT + 1
 FOLDED_LABEL_PT = LABEL_PT + 5
 NODE_LABEL_SPACING = 60.0  # px between labelled columns
 EDGE_LABEL_SPACING = 200.0  # the weights' labels repeat less often than the nodes'
+LOOP_MIN_STRENGTH = 0.45  # the folded loop's palest gradient colour (3:1 on the paper)
 # Below this many px per column a weight's label touches the next column's h_t label: then
 # only the selected step's weights are labelled.
 ROOMY_COLUMN_PX = 95.0
@@ -204,6 +205,20 @@ def _hh_style(c: Content, step: int) -> tuple[float, str, bool]:
     return gradient_width(g[0]), g[1], False
 
 
+def _loop_style(c: Content) -> tuple[float, str, bool]:
+    """The folded self-loop's style: as the W_hh edge into the focus step, but never paler
+    than ``LOOP_MIN_STRENGTH``. It is the recurrence itself, drawn once; at a step whose
+    gradient is the smallest (the last one, when gradients explode) it would vanish."""
+    g = c.grad.get(c.focus)
+    if g is None or g[0] >= LOOP_MIN_STRENGTH:
+        return _hh_style(c, c.focus)
+    return (
+        gradient_width(LOOP_MIN_STRENGTH),
+        gradient_colors(np.array([LOOP_MIN_STRENGTH]))[0],
+        False,
+    )
+
+
 def _edge(
     kind: str,
     step: int,
@@ -236,9 +251,7 @@ def _unrolled_edges(
         edges.append(_edge("W_hh", s, seg, hover, _hh_style(c, s), opacity=progress))
     if progress < 1.0:
         loop = gl.loop_points(float(X[c.focus]))
-        edges.append(
-            _edge("W_hh", c.focus, loop, hover, _hh_style(c, c.focus), 1.0 - progress, True)
-        )
+        edges.append(_edge("W_hh", c.focus, loop, hover, _loop_style(c), 1.0 - progress, True))
     return tuple(edges)
 
 
@@ -253,16 +266,17 @@ def _folded(c: Content, hover: str | None) -> Scene:
     edges = (
         _edge("W_xh", c.focus, _segment(gl.xh_segment(cx)), hover),
         _edge("W_hy", c.focus, _segment(gl.hy_segment(cx)), hover),
-        _edge("W_hh", c.focus, gl.loop_points(cx), hover, _hh_style(c, c.focus), loop=True),
+        _edge("W_hh", c.focus, gl.loop_points(cx), hover, _loop_style(c), loop=True),
     )
     xh, hy = gl.xh_segment(cx), gl.hy_segment(cx)
     ox, oy = gl.loop_centre(cx)
     size = FOLDED_LABEL_PT
     p = colors()
+    gap = gl.LABEL_GAP_PX
     labels = (
-        _label("x", "t", (cx, xh[1] - gl.NODE_HEIGHT["x"]), (0.5, 0), (0, 6), size, p.INPUT),
+        _label("x", "t", (cx, xh[1] - gl.NODE_HEIGHT["x"]), (0.5, 0), (0, gap), size, p.INPUT),
         _label("h", "t", (cx - H_LABEL_DX, 0.0), (1, 0.5), (-6, 0), size, p.INK),
-        _label("y", "t", (cx, hy[3] + gl.NODE_HEIGHT["y"]), (0.5, 1), (0, -6), size, p.OUTPUT),
+        _label("y", "t", (cx, hy[3] + gl.NODE_HEIGHT["y"]), (0.5, 1), (0, -gap), size, p.OUTPUT),
         _edge_label("xh", (cx, (xh[1] + xh[3]) / 2), (0, 0.5), (10, 0), size),
         _edge_label("hy", (cx, (hy[1] + hy[3]) / 2), (0, 0.5), (10, 0), size),
         _edge_label("hh", (ox + gl.LOOP_RADIUS, oy), (0, 0.5), (10, 0), size),

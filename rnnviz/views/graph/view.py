@@ -24,6 +24,7 @@ from rnnviz.views.binding import listen
 from rnnviz.views.graph import layout as gl
 from rnnviz.views.graph.items import EdgeSpec, GraphItem, NodeSpec
 from rnnviz.views.graph.scene import (
+    FOLDED_LABEL_PT,
     NODE_LABEL_PT,
     Content,
     Scene,
@@ -155,7 +156,8 @@ class GraphView(QWidget):
         self._content = build_content(s, lo, hi)
         self.graph_item.set_images(self._content.strips)
         self._unrolled_cam = (centre, scale)
-        self._folded_cam = (gl.folded_centre(focus), gl.folded_scale(w, h_rows))
+        label_px = LABEL_PX_PER_PT * FOLDED_LABEL_PT * appearance.scale
+        self._folded_cam = (gl.folded_centre(focus), gl.folded_scale(w, h_rows, label_px))
         self._place()
         self._update_status()
 
