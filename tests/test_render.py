@@ -84,12 +84,14 @@ def test_default_sizes(qtbot, tmp_path: Path) -> None:
     assert read_png(out).shape[:2] == (600, 1200)
 
 
-def test_unrolled_draws_the_chain(qtbot, tmp_path: Path) -> None:
+def test_unrolled_by_default_as_the_app_opens_and_folded_on_request(qtbot, tmp_path) -> None:
     common = ("--panel", "graph", "--size", "900x400", "--steps", "8")
-    assert render(tmp_path, *common, name="folded.png")[0] == 0
+    assert render(tmp_path, *common, "--folded", name="folded.png")[0] == 0
     assert render(tmp_path, *common, "--unrolled", name="unrolled.png")[0] == 0
+    assert render(tmp_path, *common, name="default.png")[0] == 0
     folded, unrolled = read_png(tmp_path / "folded.png"), read_png(tmp_path / "unrolled.png")
     assert not np.array_equal(folded, unrolled)
+    np.testing.assert_array_equal(read_png(tmp_path / "default.png"), unrolled)
     # The unrolled chain of 8 steps covers much more of the picture than the single cell.
     ink = lambda p: int((p.min(axis=2) < 200).sum())  # noqa: E731
     assert ink(unrolled) > 2 * ink(folded)

@@ -32,7 +32,7 @@ WHAT
   Sequences longer than 300 steps are sampled evenly to 300 frames.
 
 The scene options (--panel, --size, --weights, --inputs, --preset, --steps, --unrolled,
---scenario, --slide) are those of `rnnviz render`; see `rnnviz render --help`.
+--folded, --scenario, --slide) are those of `rnnviz render`; see `rnnviz render --help`.
 
 EXIT STATUS
   0 when the file was written; 2 for a bad argument or file, with one line on stderr.

@@ -46,7 +46,7 @@ LESSONS
 
 PANELS
   all         the whole window (default size 1600x1000)
-  graph       the network graph, folded or, with --unrolled, unrolled through time
+  graph       the network graph, unrolled through time or, with --folded, folded
   heatmap     the hidden-state heatmap beside the gradient heatmap
   gradients   the gradient size per step on a log axis, with the theory curves
   equations   the selected step's forward and backward equations
@@ -124,7 +124,7 @@ class Scene:
     session: Session
     panel: str
     size: tuple[int, int]
-    unrolled: bool = False
+    unrolled: bool | None = None  # None: as the app opens (unrolled), or as the slide says
     slide: Slide | None = None
     backward: bool = False  # run BPTT after the slide (a slide runs its own before)
 
@@ -139,7 +139,16 @@ def add_scene_arguments(parser: argparse.ArgumentParser) -> None:
     """The options that say what to draw: shared by ``render`` and ``animate``."""
     parser.add_argument("--size", metavar="WxH", help="picture size in pixels, e.g. 1600x1000")
     parser.add_argument("--panel", choices=PANELS, default="all", help="what to draw (all)")
-    parser.add_argument("--unrolled", action="store_true", help="draw the graph unrolled")
+    fold = parser.add_mutually_exclusive_group()
+    fold.add_argument(
+        "--unrolled",
+        action="store_true",
+        default=None,
+        help="draw the graph unrolled (the default, as the app opens)",
+    )
+    fold.add_argument(
+        "--folded", dest="unrolled", action="store_false", help="draw the graph folded"
+    )
     parser.add_argument("--weights", metavar="FILE", help="weight file (.npz, .safetensors, .pt)")
     data = parser.add_mutually_exclusive_group()
     data.add_argument("--inputs", metavar="X", help="input sequence (.npy or .csv)")
@@ -318,7 +327,10 @@ def shown(scene: Scene) -> Iterator[QWidget]:
     ensure_app()
     from PyQt6.QtWidgets import QApplication
 
-    widget, lab = _build(scene.session, scene.panel, scene.unrolled)
+    from rnnviz.session.window_state import WindowState
+
+    unrolled = WindowState().unrolled if scene.unrolled is None else scene.unrolled
+    widget, lab = _build(scene.session, scene.panel, unrolled)
     try:
         _apply_slide(scene, widget, lab)
         if scene.backward and scene.session.run_backward() is None:
@@ -418,7 +430,8 @@ def _apply_slide(scene: Scene, widget: QWidget, lab: Lab) -> None:
         return
     state = widget.state if isinstance(widget, MainWindow) else WindowState()
     apply_slide(scene.session, slide, lab, state)
-    state.unrolled = state.unrolled or scene.unrolled
+    if scene.unrolled is not None:  # asked for on the command line: over the slide's
+        state.unrolled = scene.unrolled
     if isinstance(widget, GraphView):
         widget.set_unrolled(state.unrolled, animate=False)
 

@@ -102,7 +102,13 @@ class Document:
         """The app's starting state: default settings, network, inputs and view."""
         fresh = Session()
         self.session.restore(
-            fresh.config, fresh.params, fresh.sequence, fresh.vocab, fresh.t, fresh.selected
+            fresh.config,
+            fresh.params,
+            fresh.sequence,
+            fresh.vocab,
+            fresh.t,
+            fresh.selected,
+            fresh.source,
         )
         self.lab.set_training(None)
         self.window.restore(WindowState().saved())

@@ -8,6 +8,7 @@ from rnnviz.session.config import SessionConfig
 from rnnviz.session.lab import Lab
 from rnnviz.session.lessons import Scenario, Slide
 from rnnviz.session.session import Session
+from rnnviz.session.source import Source
 from rnnviz.session.window_state import WindowState
 
 
@@ -61,28 +62,36 @@ class ScenarioPlayer:
     def go(self, index: int) -> None:
         assert self.scenario is not None
         self.index = index
-        apply_slide(self.session, self.scenario.slides[index], self.lab, self.window)
+        slide = self.scenario.slides[index]
+        apply_slide(self.session, slide, self.lab, self.window, lesson=self.scenario.title)
         self.slide_changed.emit()
 
 
 def apply_slide(
-    session: Session, slide: Slide, lab: Lab | None = None, window: WindowState | None = None
+    session: Session,
+    slide: Slide,
+    lab: Lab | None = None,
+    window: WindowState | None = None,
+    *,
+    lesson: str = "",
 ) -> None:
     """Defaults + the slide's settings, its input, then what it runs, then what the window
-    shows: the one way a slide is applied, by the Lessons menu and ``rnnviz render`` alike."""
+    shows: the one way a slide is applied, by the Lessons menu and ``rnnviz render`` alike.
+    The inputs are the lesson's (titled ``lesson``) when it is named."""
+    source = Source("lesson", lesson) if lesson else None
     settings = {**vars(SessionConfig()), **slide.settings}
     inp = slide.input
     if "preset" in inp:
         settings["preset"] = inp["preset"]
     session.set_config(**settings)
     if "preset" in inp:
-        session.load_preset(inp["preset"])
+        session.load_preset(inp["preset"], source)
     elif "text" in inp:
-        session.set_sequence(inp["text"])
+        session.set_sequence(inp["text"], source)
     elif "values" in inp:
-        session.set_sequence([float(v) for v in inp["values"]])
+        session.set_sequence([float(v) for v in inp["values"]], source)
     else:
-        session.load_preset(session.config.preset)
+        session.load_preset(session.config.preset, source)
     n = session.sequence.shape[0]
     session.seek(n if slide.steps == "all" else min(int(slide.steps), n))
     if slide.backward and session.t > 0:

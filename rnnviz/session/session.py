@@ -34,6 +34,7 @@ from rnnviz.session import analysis
 from rnnviz.session.config import SessionConfig, draws_new_network
 from rnnviz.session.encoding import InputError, one_hot, parse_numbers, vocabulary
 from rnnviz.session.presets import TEXT_PRESETS, numeric_preset
+from rnnviz.session.source import Source
 
 F = TypeVar("F", bound=Callable[..., object])
 # What a verb may change before it fails; restored so a rejected change leaves no trace.
@@ -41,6 +42,7 @@ _STATE = (
     "config",
     "vocab",
     "sequence",
+    "source",
     "params",
     "_base_params",
     "_spectra",
@@ -120,6 +122,7 @@ _WATCHED: tuple[tuple[str, Change, bool], ...] = (
     ("_trace", Change.STEPS, False),
     ("sequence", Change.SEQUENCE, False),
     ("vocab", Change.SEQUENCE, True),
+    ("source", Change.SEQUENCE, True),
     ("params", Change.CONFIG, False),
     ("config", Change.CONFIG, True),
     ("gradients", Change.GRADIENTS, False),
@@ -133,7 +136,8 @@ class Session:
 
     Steps are numbered 1..t; ``t`` steps of ``sequence`` have been fed. ``selected`` is the
     step the user is looking at (defaults to the newest); ``sweep`` is how far the animated
-    backward pass has come down from t (None when not animating).
+    backward pass has come down from t (None when not animating); ``source`` says where the
+    sequence came from.
     """
 
     changed = Signal(Change)  # once per verb, with what it changed
@@ -142,6 +146,7 @@ class Session:
         self.config = config or SessionConfig()
         self.vocab = ""
         self.sequence = np.zeros((0, self.config.input_size))  # (N, I)
+        self.source = Source("preset", self.config.preset)
         self._base_params: Params | None = None
         self.params: Params
         self.gradients: BPTTResult | None = None
@@ -260,6 +265,7 @@ class Session:
                 raise InputError(f"expected {self.config.input_size} numbers, got {x.size}")
             self._check_length(self.t + 1)
             self.sequence = np.vstack([self.sequence[: self.t], x[None, :]])  # (t+1, I)
+            self.source = Source("typed")
             return self._advance()
 
     def feed_text(self, text: str) -> int:
@@ -271,6 +277,7 @@ class Session:
             rows = self.parse(text)
             self._check_length(self.t + rows.shape[0])
             self.sequence = np.vstack([self.sequence[: self.t], rows])  # (t+k, I)
+            self.source = Source("typed")
             # One forward pass and one trace for all k steps: a trace per step copies the
             # whole history each time, and 10,000 pasted numbers took minutes.
             self._rnn.run(rows)
@@ -314,11 +321,15 @@ class Session:
             self.selected = None
 
     @_atomic
-    def set_sequence(self, values: np.ndarray | str) -> None:
-        """Replace the inputs (numbers (N,) or (N, I), or text) and go back to t = 0."""
+    def set_sequence(self, values: np.ndarray | str, source: Source | None = None) -> None:
+        """Replace the inputs (numbers (N,) or (N, I), or text) and go back to t = 0.
+
+        ``source`` says where they came from (by default the user's text, or given values).
+        """
         with self._verb():
             if isinstance(values, str):
                 self._set_text(values)
+                self.source = source or Source("text", values)
             else:
                 arr = np.asarray(values, dtype=float)
                 if arr.ndim == 1:
@@ -332,10 +343,13 @@ class Session:
                     encoding = "scalar" if arr.shape[1] == 1 else "vector"
                     self._reconfigure(encoding=encoding, input_size=arr.shape[1])
                 self.sequence = arr
+                self.source = source or Source("values")
             self._restart()
 
     @_atomic
-    def load_preset(self, name: str) -> None:
+    def load_preset(self, name: str, source: Source | None = None) -> None:
+        """The ready-made sequence ``name`` (``source``: who asked for it, by default the
+        preset itself), back to t = 0."""
         with self._verb():
             self.config = self.config.changed(preset=name)
             if name in TEXT_PRESETS:
@@ -344,6 +358,7 @@ class Session:
                 if self.config.encoding != "scalar":
                     self._reconfigure(encoding="scalar", input_size=1)
                 self._load_preset_sequence()
+            self.source = source or Source("preset", name)
             self._restart()
 
     @_atomic
@@ -356,7 +371,12 @@ class Session:
         with self._verb():
             old = self.config
             new = old.changed(**changes)
-            if new == old:
+            # A length asked for that the sequence does not have (it was typed or drawn)
+            # loads the preset at that length, even when the setting already says so.
+            relength = (
+                "sequence_length" in changes and self.sequence.shape[0] != new.sequence_length
+            )
+            if new == old and not relength:
                 return
             text = None
             if new.encoding == "text":
@@ -372,7 +392,8 @@ class Session:
                     new = new.changed(input_size=1)
             self.config = new
             reload = new.encoding != "text" and (
-                old.preset != new.preset
+                relength
+                or old.preset != new.preset
                 or old.sequence_length != new.sequence_length
                 or old.encoding == "text"
                 or self.sequence.shape[1] != new.input_size
@@ -380,8 +401,10 @@ class Session:
             if text is not None:
                 self.vocab = vocabulary(text)
                 self.sequence = one_hot(text, self.vocab)  # (N, V)
+                self.source = Source("preset", new.preset)
             elif reload:
                 self._load_preset_sequence()
+                self.source = Source("preset", new.preset)
             if draws_new_network(old, new):
                 self._build_network()
             elif old.spectral_radius != new.spectral_radius:
@@ -397,14 +420,17 @@ class Session:
         vocab: str,
         t: int,
         selected: int | None,
+        source: Source | None = None,
     ) -> None:
-        """Put back a saved state exactly: settings, weights, inputs, steps fed, selection."""
+        """Put back a saved state exactly: settings, weights, inputs, steps fed, selection
+        (``source``: where the inputs came from, by default the session file)."""
         with self._verb():
             if sequence.ndim != 2 or sequence.shape[1] != params.input_size:
                 raise InputError("the saved inputs do not fit the saved weights")
             if config.encoding == "text" and len(vocab) != params.input_size:
                 raise InputError("the saved vocabulary does not fit the saved weights")
             self.config, self.vocab, self.sequence = config, vocab, np.array(sequence, dtype=float)
+            self.source = source or Source("saved")
             self._base_params = self.params = params  # exactly the saved weights
             self._spectra = analysis.spectra(self.params)
             self._rnn = RNN(self.params)
@@ -419,10 +445,12 @@ class Session:
         params: Params,
         sequence: np.ndarray | str | None = None,
         targets: np.ndarray | None = None,
+        source: Source | None = None,
     ) -> None:
         """Use given weights (imported or trained), optionally with the inputs to feed them
         and their ``targets``: (N, O) numbers for mean squared error, or (N,) whole class
         indices for cross-entropy. Without targets the output echoes the input (targets_for).
+        ``source``: where the inputs came from, by default an example of the trained task.
 
         The input encoding follows the weights' input size (text needs a text whose
         vocabulary has exactly that many characters). The ρ setting shows the weights' ρ, and
@@ -467,8 +495,10 @@ class Session:
             self._spectra = analysis.spectra(params)
             if rows is not None:
                 self.sequence = rows
+                self.source = source or Source("trained")
             elif self.sequence.shape[1] != params.input_size:
                 self.sequence = np.zeros((config.sequence_length, params.input_size))
+                self.source = Source("zeros")
             self._given_targets = None
             if targets is not None:
                 self._given_targets = (self.sequence, _given(targets, self.sequence, params))

@@ -41,6 +41,7 @@ MIN_LABEL_PT = LABEL_PT - 3  # labels of narrow columns shrink down to this, the
 FOLDED_LABEL_PT = LABEL_PT + 5
 NODE_LABEL_SPACING = 60.0  # px between labelled columns
 EDGE_LABEL_SPACING = 200.0  # the weights' labels repeat less often than the nodes'
+LOOP_MIN_STRENGTH = 0.45  # the folded loop's palest gradient colour (3:1 on the paper)
 # Below this many px per column a weight's label touches the next column's h_t label: then
 # only the selected step's weights are labelled.
 ROOMY_COLUMN_PX = 95.0
@@ -115,7 +116,8 @@ def _characters(
     """Text mode: the character each x_t encodes and the most likely one y_t predicts."""
     if session.config.encoding != "text" or not session.vocab:
         return {}
-    vocab = session.vocab.replace(" ", "␣")  # a space would be an invisible label
+    # A space or a newline would be an invisible label.
+    vocab = session.vocab.replace(" ", "␣").replace("\n", "↵")
     rows = {"x": session.sequence, "y": session.trace.y}
     out: dict[tuple[str, int], str] = {}
     for kind, (first, last) in (("x", x_steps), ("y", y_steps)):
@@ -219,6 +221,20 @@ def _hh_style(c: Content, step: int) -> tuple[float, str, bool]:
     return gradient_width(g[0]), g[1], False
 
 
+def _loop_style(c: Content) -> tuple[float, str, bool]:
+    """The folded self-loop's style: as the W_hh edge into the focus step, but never paler
+    than ``LOOP_MIN_STRENGTH``. It is the recurrence itself, drawn once; at a step whose
+    gradient is the smallest (the last one, when gradients explode) it would vanish."""
+    g = c.grad.get(c.focus)
+    if g is None or g[0] >= LOOP_MIN_STRENGTH:
+        return _hh_style(c, c.focus)
+    return (
+        gradient_width(LOOP_MIN_STRENGTH),
+        gradient_colors(np.array([LOOP_MIN_STRENGTH]))[0],
+        False,
+    )
+
+
 def _edge(
     kind: str,
     step: int,
@@ -251,9 +267,7 @@ def _unrolled_edges(
         edges.append(_edge("W_hh", s, seg, hover, _hh_style(c, s), opacity=progress))
     if progress < 1.0:
         loop = gl.loop_points(float(X[c.focus]))
-        edges.append(
-            _edge("W_hh", c.focus, loop, hover, _hh_style(c, c.focus), 1.0 - progress, True)
-        )
+        edges.append(_edge("W_hh", c.focus, loop, hover, _loop_style(c), 1.0 - progress, True))
     return tuple(edges)
 
 
@@ -268,7 +282,7 @@ def _folded(c: Content, hover: str | None) -> Scene:
     edges = (
         _edge("W_xh", c.focus, _segment(gl.xh_segment(cx)), hover),
         _edge("W_hy", c.focus, _segment(gl.hy_segment(cx)), hover),
-        _edge("W_hh", c.focus, gl.loop_points(cx), hover, _hh_style(c, c.focus), loop=True),
+        _edge("W_hh", c.focus, gl.loop_points(cx), hover, _loop_style(c), loop=True),
     )
     xh, hy = gl.xh_segment(cx), gl.hy_segment(cx)
     ox, oy = gl.loop_centre(cx)

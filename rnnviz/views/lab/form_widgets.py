@@ -1,8 +1,8 @@
-"""Small widgets the training tab's parts share: a problem line and an integer box."""
+"""Small widgets the lab's tabs share: a problem line, an integer box, a run's progress."""
 
 from __future__ import annotations
 
-from PyQt6.QtWidgets import QLabel, QSpinBox
+from PyQt6.QtWidgets import QLabel, QProgressBar, QSpinBox
 
 from rnnviz.views.look import widget_style
 from rnnviz.views.look.plain_text import plain_label
@@ -22,3 +22,24 @@ def spin_box(low: int, high: int, value: int) -> QSpinBox:
     box.setRange(low, high)
     box.setValue(value)
     return box
+
+
+class RunProgress(QProgressBar):
+    """A run's progress bar that counts (``shown``, e.g. "epoch %v / %m") only once a run
+    has set its range; before, it says the run has not started instead of "0 / 100"."""
+
+    IDLE = "not run yet"
+
+    def __init__(self, shown: str) -> None:
+        super().__init__()
+        self._shown = shown
+        self.idle()
+
+    def idle(self) -> None:
+        """No run, or its result was dropped: nothing to count."""
+        self.setFormat(self.IDLE)
+        self.setValue(0)
+
+    def setRange(self, low: int, high: int) -> None:
+        super().setRange(low, high)
+        self.setFormat(self._shown)

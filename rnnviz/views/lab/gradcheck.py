@@ -8,7 +8,6 @@ from PyQt6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QProgressBar,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -19,6 +18,7 @@ from PyQt6.QtWidgets import (
 from rnnviz.session import Change
 from rnnviz.session.lab import AGREES, DISAGREES, EPS, RTOL, TOO_SMALL, Lab, LabChange
 from rnnviz.views.binding import listen
+from rnnviz.views.lab.form_widgets import RunProgress
 from rnnviz.views.look import sizes, widget_style
 from rnnviz.views.look.plain_text import plain_label
 from rnnviz.views.worker import CANCELLED, Runner
@@ -31,6 +31,12 @@ EXPLAIN = (
     f"An array agrees when every entry is within {RTOL:.0e} of its largest, or within the "
     "rounding floor: the noise that rounding the loss puts into a difference quotient. "
     "A gradient below that floor is too small to check."
+)
+# The arrays keep PyTorch's names (as in a state_dict); the graph and the equations write the
+# article's. The table says which is which.
+NAMES_NOTE = (
+    "Arrays go by PyTorch's names: W_ih is the W_xh of the graph and the equations, and "
+    "their one bias b is PyTorch's two, b_ih + b_hh, checked one by one."
 )
 # What the table's last column says for each verdict.
 COLUMNS = ["array", "largest |∂L/∂θ| (FD)", "rounding floor", "relative error", "verdict"]
@@ -45,7 +51,8 @@ class GradCheckView(QWidget):
     ``progress``, ``result`` (QLabel: the verdict, the largest relative error, the arrays
     too small to check), ``table`` (QTableWidget: array, largest |∂L/∂θ| by finite
     differences, rounding floor, relative error, verdict), ``message`` (errors,
-    "cancelled"), ``runner``; ``check()`` starts the check.
+    "cancelled"), ``names_note`` (which array is which of the equations'), ``runner``;
+    ``check()`` starts the check.
     """
 
     def __init__(self, lab: Lab, parent: QWidget | None = None) -> None:
@@ -58,9 +65,7 @@ class GradCheckView(QWidget):
         widget_style.set_font(self.check_button, sizes.BADGE_PT, bold=True)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setEnabled(False)
-        self.progress = QProgressBar()
-        self.progress.setFormat("%v / %m weights nudged")
-        self.progress.setValue(0)
+        self.progress = RunProgress("%v / %m weights nudged")
         self.result = QLabel()
         widget_style.set_font(self.result, sizes.BADGE_PT, bold=True)
         self.result.setWordWrap(True)
@@ -71,6 +76,10 @@ class GradCheckView(QWidget):
         explain.setWordWrap(True)
         widget_style.set_font(explain)
         widget_style.set_text_color(explain, "MUTED")
+        self.names_note = QLabel(NAMES_NOTE)
+        self.names_note.setWordWrap(True)
+        widget_style.set_font(self.names_note)
+        widget_style.set_text_color(self.names_note, "MUTED")
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.verticalHeader().hide()
@@ -90,6 +99,7 @@ class GradCheckView(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.result)
         layout.addWidget(self.message)
+        layout.addWidget(self.names_note)
         layout.addWidget(self.table, 1)
 
         self.check_button.clicked.connect(self.check)

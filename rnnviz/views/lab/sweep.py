@@ -13,7 +13,6 @@ from PyQt6.QtWidgets import (
     QDoubleSpinBox,
     QHBoxLayout,
     QLabel,
-    QProgressBar,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -24,6 +23,7 @@ from rnnviz.session import Change
 from rnnviz.session.analysis import LOG_FLOOR
 from rnnviz.session.lab import Lab, LabChange, SweepResult
 from rnnviz.views.binding import listen
+from rnnviz.views.lab.form_widgets import RunProgress
 from rnnviz.views.look import plot_style, sizes, widget_style
 from rnnviz.views.look.appearance import appearance, colors
 from rnnviz.views.look.flow import FlowLayout
@@ -80,9 +80,7 @@ class SweepView(QWidget):
         self.run_button.setToolTip(math_html("compute ‖∂L/∂h_t‖ for every ρ (in the background)"))
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setEnabled(False)
-        self.progress = QProgressBar()
-        self.progress.setFormat("%v / %m values of ρ")
-        self.progress.setValue(0)
+        self.progress = RunProgress("%v / %m values of ρ")
         # a failure's message may quote anything
         self.message = plain_label(widget_style.WrappingLabel())
         self.quantity = QLabel(QUANTITY_TEXT)
@@ -275,8 +273,7 @@ class SweepView(QWidget):
                 padding=0,
                 disableAutoRange=True,
             )
-            self.progress.setRange(0, self.rho_count.value())
-            self.progress.setValue(0)
+            self.progress.idle()
             return
         self.hint.setVisible(False)
         self.note.setText(self._note_text(result))

@@ -8,7 +8,6 @@ from PyQt6.QtGui import QCloseEvent
 from PyQt6.QtWidgets import (
     QHBoxLayout,
     QLabel,
-    QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -18,7 +17,7 @@ from rnnviz.session.lab import Lab, LabChange
 from rnnviz.session.training_setup import EpochReport, SettingsError, training_setup
 from rnnviz.views.binding import listen
 from rnnviz.views.lab.compare import CELL_NAMES
-from rnnviz.views.lab.form_widgets import alert_label
+from rnnviz.views.lab.form_widgets import RunProgress, alert_label
 from rnnviz.views.lab.text_sampler import TextSampler
 from rnnviz.views.lab.training_form import TrainingForm
 from rnnviz.views.lab.training_plots import TrainingPlots
@@ -102,9 +101,7 @@ class TrainingView(QWidget):
         self.stop_button = QPushButton("Stop")
         self.adopt_button = QPushButton("Use trained weights")
         self.adopt_button.setToolTip("step with the trained weights in the main window")
-        self.progress = QProgressBar()
-        self.progress.setFormat("epoch %v / %m")
-        self.progress.setValue(0)
+        self.progress = RunProgress("epoch %v / %m")
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.message = alert_label()

@@ -220,7 +220,9 @@ HIGH_CONTRAST = Palette(
         _Role.AlternateBase: "#f2f2f2",
         _Role.ToolTipBase: "#ffffff",
         _Role.ToolTipText: "#000000",
-        _Role.PlaceholderText: "#000000",
+        # Grey, not black: an example in an empty field must not pass for typed input
+        # (#555555 on white is still 7.5:1).
+        _Role.PlaceholderText: "#555555",
         _Role.Text: "#000000",
         _Role.Button: "#ffffff",
         _Role.ButtonText: "#000000",

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtCore import QRectF, Qt
+from PyQt6.QtCore import QRectF, QSizeF, Qt
 from PyQt6.QtGui import QTextOption
 from PyQt6.QtWidgets import QGraphicsItem
 
@@ -258,10 +258,15 @@ def selection_marker() -> pg.InfiniteLine:
 
 
 class _Hint(pg.TextItem):
-    """A text item whose lines are centred on each other (a hint may have two)."""
+    """A text item whose lines are centred on each other (a hint may have two), wrapped to
+    the width of its plot: never over the axes or cut. Where even wrapped it does not fit,
+    it is not shown (a shrunk hint could not be read)."""
 
-    def __init__(self, text: str) -> None:
+    MARGIN = 8  # px kept free on each side of the plot's area
+
+    def __init__(self, text: str, centred: bool = False) -> None:
         super().__init__("", anchor=(0.5, 0.5))
+        self._centred = centred
         option = QTextOption(Qt.AlignmentFlag.AlignHCenter)
         self.textItem.document().setDefaultTextOption(option)
         self.setPlainText(text)
@@ -275,15 +280,44 @@ class _Hint(pg.TextItem):
         super().setFont(*args)
         self._fit()
 
+    def viewChanged(self, view: object, old: object) -> None:
+        super().viewChanged(view, old)
+        if isinstance(old, pg.ViewBox):
+            old.sigResized.disconnect(self._fit)
+        if isinstance(view, pg.ViewBox):
+            view.sigResized.connect(self._fit)
+
+    def viewTransformChanged(self) -> None:
+        super().viewTransformChanged()
+        self._fit()  # the plot's range changed
+
     def _fit(self) -> None:
-        # Centring needs a width to centre in: the widest line's.
+        view = self.getViewBox()
+        if self._centred and isinstance(view, pg.ViewBox):
+            self.setPos(view.viewRect().center())  # where the range is now
+        # Centring needs a width to centre in: the widest line's, or the plot's.
+        document = self.textItem.document()
         self.textItem.setTextWidth(-1)
-        self.setTextWidth(self.textItem.document().idealWidth())
+        room = self._room()
+        self.setTextWidth(min(document.idealWidth(), room.width()))
+        size = document.size()  # wrapped at the spaces
+        fits = size.width() <= room.width() + 0.5 and size.height() <= room.height()
+        self.setOpacity(1.0 if fits else 0.0)
+
+    def _room(self) -> QSizeF:
+        """The plot's area in pixels, less the margins (unbounded before it is in one)."""
+        view = self.getViewBox()
+        if not isinstance(view, pg.ViewBox):
+            return QSizeF(1e6, 1e6)
+        size = view.boundingRect().size()
+        margin = 2 * self.MARGIN
+        return QSizeF(max(size.width() - margin, 1.0), max(size.height() - margin, 1.0))
 
 
-def hint_item(text: str) -> pg.TextItem:
-    """Centred muted hint text for an empty plot (place it with ``setPos``)."""
-    item = _Hint(text)
+def hint_item(text: str, centred: bool = False) -> pg.TextItem:
+    """Centred muted hint text for an empty plot: place it with ``setPos``, or ``centred``
+    in the plot's range, whatever that becomes."""
+    item = _Hint(text, centred)
 
     def restyle(i: pg.TextItem) -> None:
         i.setColor(colors().MUTED)

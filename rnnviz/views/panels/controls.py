@@ -53,7 +53,8 @@ _TIPS_AS_TYPED: dict[str, str] = {
     "encoding": "What one input x_t is: one number, a vector of numbers, "
     "or a character (one-hot over the text's vocabulary).",
     "width": "How many numbers each input vector x_t has.",
-    "sequence_length": "How many steps the presets and the drawing pad have.",
+    "sequence_length": "How many steps the input sequence has. Setting it loads the preset "
+    "at that length (and sizes the drawing pad).",
     "sequence_length_text": "For text, the sequence is as long as the text.",
     "init": "How the weights are drawn at the start.",
     "spectral_radius": "ρ, the largest |eigenvalue| of W_hh. The recurrent weights are rescaled "
@@ -377,7 +378,7 @@ class ControlsPanel(QWidget):
 
     # ---- session -------------------------------------------------------------------
     def _on_session_changed(self, changes: Change) -> None:
-        if changes & Change.CONFIG:
+        if changes & (Change.CONFIG | Change.SEQUENCE):  # the length is the sequence's
             self._on_config_changed()
 
     def _on_config_changed(self) -> None:
@@ -412,7 +413,7 @@ class ControlsPanel(QWidget):
             self.encoding_combo.setCurrentIndex(self.encoding_combo.findData(c.encoding))
             if c.encoding == "vector":
                 self.width_spin.setValue(c.input_size)
-            self.length_spin.setValue(c.sequence_length)
+            self.length_spin.setValue(self.session.sequence.shape[0])
             self.loss_at_combo.setCurrentIndex(self.loss_at_combo.findData(c.loss_at))
             self.lag_spin.setValue(c.target_lag)
             self.truncate_spin.setValue(c.truncate or 0)

@@ -1,8 +1,8 @@
 """A sketch pad: drag the mouse to draw a 1-D input signal y(t) over N steps.
 
 Releasing the mouse hands the drawing to the session as the new input sequence. The pad shows
-the session's sequence whenever that is a scalar signal of the same length, so a preset can be
-redrawn by hand.
+the session's sequence whenever that is a scalar signal, so a preset can be redrawn by hand;
+text or vectors it does not pretend to show: it is flat and says what the inputs are.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from PyQt6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QPolyg
 from PyQt6.QtWidgets import QSizePolicy, QWidget
 
 from rnnviz.session import Change, Session
+from rnnviz.session.source import Source
 from rnnviz.views.binding import listen
 from rnnviz.views.look import sizes, widget_style
 from rnnviz.views.look.appearance import appearance, colors
@@ -24,8 +25,8 @@ MARGINS = (44, 10, 12, 28)  # left (value labels), top, right, bottom (step labe
 
 
 class DrawCanvas(QWidget):
-    """Drag to draw the input x_t for t = 1..N (N = session.config.sequence_length); release
-    to use it as the session's input sequence."""
+    """Drag to draw the input x_t for t = 1..N (N: the scalar sequence's length, else the
+    sequence length setting); release to use it as the session's input sequence."""
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -59,7 +60,7 @@ class DrawCanvas(QWidget):
 
     def apply(self) -> None:
         """Use the drawing as the session's input sequence (back to t = 0)."""
-        self.session.set_sequence(self.values())
+        self.session.set_sequence(self.values(), Source("drawn"))
 
     def clear(self) -> None:
         self.set_values(np.zeros(self._values.size))
@@ -111,25 +112,26 @@ class DrawCanvas(QWidget):
 
     # ---- session -------------------------------------------------------------------
     def _on_session_changed(self, changes: Change) -> None:
-        c = self.session.config
         # A setting that leaves the inputs, their length and encoding alone (ρ, …) keeps
         # what is drawn, even a drawing not used yet.
         if changes & Change.SEQUENCE or (
-            changes & Change.CONFIG and (c.sequence_length, c.encoding) != self._fitted_to
+            changes & Change.CONFIG and self._fit() != self._fitted_to
         ):
             self._on_sequence_changed()
 
+    def _fit(self) -> tuple[int, str]:
+        """(steps, encoding) the pad draws: the scalar sequence's length, else the setting."""
+        c = self.session.config
+        scalar = c.encoding == "scalar"
+        return (self.session.sequence.shape[0] if scalar else c.sequence_length, c.encoding)
+
     def _on_sequence_changed(self) -> None:
-        n = self.session.config.sequence_length
-        seq = self.session.sequence  # (N', I)
-        self._fitted_to = (n, self.session.config.encoding)
-        if self.session.config.encoding == "scalar" and seq.shape[0] == n:
+        self._fitted_to = self._fit()
+        seq = self.session.sequence  # (N, I)
+        if self.session.config.encoding == "scalar":
             self.set_values(seq[:, 0])
-        elif self._values.size != n:
-            kept = np.zeros(n)  # (N,)
-            m = min(n, self._values.size)
-            kept[:m] = self._values[:m]
-            self.set_values(kept)
+        else:
+            self.set_values(np.zeros(self._fitted_to[0]))  # flat: a drawing replaces them
 
     def _on_appearance_changed(self) -> None:
         self.update()  # painted in the theme's colours and line widths
@@ -154,7 +156,16 @@ class DrawCanvas(QWidget):
         area = self._area()
         painter.fillRect(self.rect(), QColor(colors().PAPER))
         self._paint_grid(painter, area)
-        self._paint_signal(painter, area)
+        encoding = self.session.config.encoding
+        if encoding == "scalar":
+            self._paint_signal(painter, area)
+        elif area.height() >= 2 * painter.fontMetrics().height():
+            painter.setPen(QColor(colors().MUTED))
+            painter.drawText(
+                area.adjusted(4, 4, -4, -4),
+                Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
+                f"the inputs are {encoding}: draw to replace them",
+            )
         painter.end()
 
     def _paint_grid(self, painter: QPainter, area: QRectF) -> None:

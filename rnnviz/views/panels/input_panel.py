@@ -13,6 +13,7 @@ from PyQt6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -20,6 +21,7 @@ from superqt.utils import signals_blocked
 
 from rnnviz.session import Change, InputError, Session
 from rnnviz.session.presets import PRESET_HELP, PRESETS
+from rnnviz.session.source import Source
 from rnnviz.views.binding import listen
 from rnnviz.views.look import widget_style
 from rnnviz.views.look.appearance import appearance, colors
@@ -39,11 +41,33 @@ FEED_HINTS: dict[str, str] = {
     "vector": "{n} numbers per step; ';' between steps",
     "text": "one step per character; vocabulary: {vocab}",
 }
+# What the panel says about where the sequence came from ({name}: the preset, the lesson …).
+SOURCE_TEXTS: dict[str, str] = {
+    "preset": "{name} preset",
+    "typed": "typed in the Feed box",
+    "drawn": "drawn on the pad",
+    "text": "your text “{name}”",
+    "lesson": "lesson “{name}”",
+    "trained": "an example of the trained task",
+    "values": "values given from a file",
+    "zeros": "zeros, to fit the imported weights",
+    "saved": "the saved session",
+}
+SHOWN_TEXT = 16  # characters of the user's text the panel quotes
 FEED_PLACEHOLDERS: dict[str, str] = {
     "scalar": "e.g. 0.5, 1, -0.2",
     "vector": "e.g. {example}",
     "text": "type characters, e.g. {sample}",
 }
+
+
+def source_text(source: Source, steps: int) -> str:
+    """Where the sequence came from and how long it is, as the panel says it."""
+    name = "".join(" " if c == "\n" else c for c in source.name)
+    if source.kind == "text" and len(name) > SHOWN_TEXT:
+        name = name[: SHOWN_TEXT - 1] + "…"
+    count = f"{steps} step{'' if steps == 1 else 's'}"
+    return f"{SOURCE_TEXTS[source.kind].format(name=name)}, {count}"
 
 
 def _invalid_style() -> str:
@@ -115,7 +139,13 @@ class InputPanel(QWidget):
         self.feed_error.hide()
         self.feed_hint = colored_label("MUTED")
 
+        self.source_label = colored_label("INK")
+        self.source_label.setToolTip("Where the input sequence now comes from, and its length.")
+        # Never squeezed below its wrapped lines: the pad under it gives up the height.
+        self.source_label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         self.preset_combo = QComboBox()
+        # Shown when the inputs are not a preset's: the list does not pretend they are.
+        self.preset_combo.setPlaceholderText("— not a preset —")
         for i, name in enumerate(PRESETS):
             self.preset_combo.addItem(name)
             self.preset_combo.setItemData(i, PRESET_HELP[name], Qt.ItemDataRole.ToolTipRole)
@@ -188,6 +218,7 @@ class InputPanel(QWidget):
         form = QFormLayout()
         form.setContentsMargins(0, 0, 0, 0)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.addRow(self.source_label)  # the whole width: it names a text or a lesson
         form.addRow("Preset", self.preset_combo)
         text_row = QHBoxLayout()
         text_row.addWidget(self.text_entry, stretch=1)
@@ -245,17 +276,25 @@ class InputPanel(QWidget):
     def _on_session_changed(self, changes: Change) -> None:
         if changes & Change.CONFIG:
             self._on_config_changed()
+        elif changes & Change.SEQUENCE:
+            self._on_sequence_changed()
+
+    def _on_sequence_changed(self) -> None:
+        """The source line and the preset list say where the inputs now come from."""
+        source = self.session.source
+        self.source_label.setText(source_text(source, self.session.sequence.shape[0]))
+        preset = source.kind == "preset" and source.name in PRESETS
+        with signals_blocked(self.preset_combo):
+            self.preset_combo.setCurrentIndex(PRESETS.index(source.name) if preset else -1)
+        now = f" Now: {PRESET_HELP[source.name]}" if preset else ""
+        self.preset_combo.setToolTip(f"Load a ready-made input sequence.{now}")
 
     def _on_config_changed(self) -> None:
         config = self.session.config
-        with signals_blocked(self.preset_combo):
-            self.preset_combo.setCurrentIndex(PRESETS.index(config.preset))
-        self.preset_combo.setToolTip(
-            f"Load a ready-made input sequence. Now: {PRESET_HELP[config.preset]}"
-        )
+        self._on_sequence_changed()
         n = config.input_size
         example = "; ".join([", ".join(["0.5"] * n), ", ".join(["1"] * n)])
-        vocab = " ".join("␣" if c == " " else c for c in self.session.vocab)
+        vocab = " ".join({" ": "␣", "\n": "↵"}.get(c, c) for c in self.session.vocab)
         sample = self.session.vocab.strip()[:3]
         fields = {"n": n, "example": example, "vocab": vocab, "sample": sample}
         self.feed_hint.setText(FEED_HINTS[config.encoding].format(**fields))

@@ -29,7 +29,8 @@ CURVES = (NORM, LAST, BOUND, RATE, PATH)  # also the legend's order
 THEORY = (BOUND, RATE, PATH)
 FEED_HINT = "press → to feed the first input"
 BACKWARD_HINT = "press B to run backpropagation through time"
-_SYMBOLS_UP_TO = 60  # markers on each step while they stay apart
+_MARKER_PX = 9.0  # the total's markers, before the line scale
+_MARKER_ROOM = 2.0  # markers on each step while steps are this many marker widths apart
 _PAD_DECADES = 0.4
 THEORY_CEILING = 1e300  # theory values beyond this (or inf) are left out: not data
 _DEFAULT_DECADES = (-3.0, 1.0)
@@ -100,7 +101,7 @@ class GradientPlot(QWidget):
         item.addItem(self.curves[NORM])
         self.marker = plot_style.selection_marker()
         item.addItem(self.marker, ignoreBounds=True)
-        self.hint = plot_style.hint_item("")
+        self.hint = plot_style.hint_item("", centred=True)
         item.addItem(self.hint, ignoreBounds=True)
 
         self.title = widget_style.title_label("gradient size per step ‖∂L/∂h<sub>t</sub>‖")
@@ -139,6 +140,7 @@ class GradientPlot(QWidget):
         self._extent: tuple[int, tuple[float, float]] | None = None  # (steps, y decades) shown
         self._ticks: tuple[tuple[float, float], int] | None = None  # (decades, labels) shown
         item.getViewBox().sigResized.connect(self._set_ticks)
+        item.getViewBox().sigResized.connect(self._fit_markers)
         listen(session.changed, self._on_session_changed)
         listen(appearance.changed, self._on_appearance_changed)
         self._on_appearance_changed()
@@ -172,9 +174,9 @@ class GradientPlot(QWidget):
             inside = (curve > LOG_FLOOR) & (curve < THEORY_CEILING)  # (T,)
             self.curves[key].setData(steps[inside], curve[inside])
         self._decades = self._y_decades()
-        self.curves[NORM].setSymbol("o" if T <= _SYMBOLS_UP_TO else None)
         self._extent = None
         self._draw()
+        self._fit_markers()
         self._on_config_changed()
         self._set_legend()
 
@@ -203,7 +205,8 @@ class GradientPlot(QWidget):
         self.curves[LAST].setPen(sizes.pen(p.OUTPUT, width=3))
         self.curves[NORM].setPen(sizes.pen(p.GRADIENT, width=4))
         self.curves[NORM].setSymbolBrush(p.GRADIENT)
-        self.curves[NORM].setSymbolSize(sizes.line_width(9))
+        self.curves[NORM].setSymbolSize(sizes.line_width(_MARKER_PX))
+        self._fit_markers()
         self._set_legend()
         self._on_config_changed()  # the badges' colours
         self._ticks = None
@@ -328,6 +331,17 @@ class GradientPlot(QWidget):
         item.setRange(xRange=(0.5, T + 0.5), yRange=self._decades, padding=0, disableAutoRange=True)
         self._set_ticks()
 
+    def _fit_markers(self) -> None:
+        """A marker on each step while the steps stay apart; closer, a line alone (the
+        markers would merge into a band)."""
+        view = self.plot.getPlotItem().getViewBox()
+        (x0, x1), _ = view.viewRange()
+        per_step = view.width() / max(x1 - x0, 1.0)  # px
+        apart = per_step >= _MARKER_ROOM * sizes.line_width(_MARKER_PX)
+        symbol = "o" if apart else None
+        if self.curves[NORM].opts["symbol"] != symbol:
+            self.curves[NORM].setSymbol(symbol)
+
     def _set_ticks(self) -> None:
         """Decades on the log axis, as many labelled as the plot's height has room for."""
         height = self.plot.getPlotItem().getViewBox().height()
@@ -340,8 +354,6 @@ class GradientPlot(QWidget):
     def _set_hint(self, text: str) -> None:
         self.hint.setText(text)
         self.hint.setVisible(bool(text))
-        (x0, x1), (y0, y1) = self.plot.getPlotItem().getViewBox().viewRange()
-        self.hint.setPos((x0 + x1) / 2, (y0 + y1) / 2)
 
     def _numbers_text(self) -> str:
         s = self.session.spectra

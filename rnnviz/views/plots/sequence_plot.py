@@ -8,6 +8,7 @@ from typing import cast
 import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import QSize, Qt
+from PyQt6.QtGui import QFont, QFontMetricsF
 from PyQt6.QtWidgets import QGraphicsView, QVBoxLayout, QWidget
 
 from rnnviz.session import Change, Session
@@ -17,7 +18,9 @@ from rnnviz.views.look.appearance import appearance, colors
 from rnnviz.views.plots.curves import Curve
 
 MAX_COMPONENTS = 4  # vector inputs: the first few components stay readable
-_SYMBOLS_UP_TO = 80  # markers on each step while they stay apart
+_MARKER_ROOM = 2.0  # markers on each step while steps are this many marker widths apart
+_LINE_MARKER_PX = 9.0  # the input's marker (numbers), before the line scale
+_TEXT_TARGET_PX = 20.0  # the target's circle (text), before the line scale
 _SMOOTH_UP_TO = 300  # antialiased lines while the steps are pixels apart
 
 
@@ -72,6 +75,9 @@ class SequencePlot(QWidget):
         for plot, marker in zip((self.inputs_plot, self.outputs_plot), self.markers, strict=True):
             plot.addItem(marker, ignoreBounds=True)
         self.widget.scene().sigMouseClicked.connect(self._on_click)
+        # Markers, character ticks and the room for the targets' circles depend on pixels.
+        for plot in (self.inputs_plot, self.outputs_plot):
+            plot.getViewBox().sigResized.connect(self._on_resized)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.widget, 1)
@@ -123,7 +129,7 @@ class SequencePlot(QWidget):
                 pen=None if text else sizes.pen(color_in),
                 symbol="o",
                 symbolBrush=color_in,
-                symbolSize=12 if text else 9,
+                symbolSize=12 if text else _LINE_MARKER_PX,
             )
             self._add(
                 "output" + sx,
@@ -138,7 +144,7 @@ class SequencePlot(QWidget):
                 symbol="o",
                 symbolBrush=None,
                 symbolPen=sizes.pen(color_target, width=2.5),
-                symbolSize=20 if text else 11,
+                symbolSize=_TEXT_TARGET_PX if text else 11,
             )
 
         self._titles = _titles(text, n)
@@ -177,7 +183,7 @@ class SequencePlot(QWidget):
         text = s.config.encoding == "text"
         t, N = s.t, s.sequence.shape[0]
         n = 1 if text else min(s.sequence.shape[1], MAX_COMPONENTS)
-        key = (text, n, N <= _SYMBOLS_UP_TO, N <= _SMOOTH_UP_TO)
+        key = (text, n, self._markers_fit(N), N <= _SMOOTH_UP_TO)
         if key != self._layout_key:
             self._layout_key = key
             self._build_curves(*key)
@@ -248,14 +254,48 @@ class SequencePlot(QWidget):
         self.inputs_plot.setXRange(0.5, N + 0.5, padding=0)
         plots = (self.inputs_plot, self.outputs_plot)
         if text:
-            ticks = [[(float(k), _char_label(c)) for k, c in enumerate(vocab)]]
-            for plot in plots:
-                plot.setYRange(-0.7, len(vocab) - 0.3, padding=0)
-                plot.getAxis("left").setTicks(ticks)
+            self._fit_characters()
             return
         for plot, y_range in zip(plots, key[1:], strict=True):
             plot.getAxis("left").setTicks(None)
             plot.setYRange(*y_range, padding=0)
+
+    def _markers_fit(self, steps: int) -> bool:
+        """Markers on every step while they stay apart; closer, they merge into a band."""
+        width = self.outputs_plot.getViewBox().width()
+        room = width / max(steps, 1)
+        return room >= _MARKER_ROOM * sizes.line_width(_LINE_MARKER_PX)
+
+    def _on_resized(self) -> None:
+        s = self.session
+        text = s.config.encoding == "text"
+        if (
+            self._layout_key is not None
+            and self._markers_fit(s.sequence.shape[0]) != (self._layout_key[2])
+        ):
+            self._redraw()  # the curves are built again, with or without markers
+        elif text:
+            self._fit_characters()
+
+    def _fit_characters(self) -> None:
+        """Text: one row per character, its tick labels thinned to what fits the height (a
+        visible glyph for space and newline), and room above the top row and below the
+        bottom one for the targets' circles."""
+        vocab = self.session.vocab
+        rows = max(len(vocab) - 1, 0)
+        radius = sizes.line_width(_TEXT_TARGET_PX) / 2 + 2  # px, with the pen
+        for plot in (self.inputs_plot, self.outputs_plot):
+            height = max(plot.getViewBox().height(), 4 * radius)
+            # pad (in rows) such that pad · px_per_row ≥ radius, px_per_row = height / span
+            pad = max(0.5, radius * rows / (height - 2 * radius))
+            plot.setYRange(-pad, rows + pad, padding=0)
+            axis = plot.getAxis("left")
+            line = QFontMetricsF(axis.style["tickFont"] or QFont()).height()
+            per_row = height / (rows + 2 * pad)
+            every = max(1, math.ceil(1.1 * line / per_row))
+            labelled = [(float(k), _char_label(c)) for k, c in enumerate(vocab) if k % every == 0]
+            unlabelled = [(float(k), "") for k in range(len(vocab)) if k % every]
+            axis.setTicks([labelled, unlabelled])
 
     def _on_selection_changed(self) -> None:
         step = self.session.selected_step

@@ -176,7 +176,9 @@ class Autosaver(ProblemReporter, QObject):
         if self.path is None or self.autosave():
             path.unlink(missing_ok=True)
         self.recovering = None
-        host(self).show_message("Recovered the autosaved session: save it to keep it", 8000)
+        host(self).show_message(
+            "Recovered the autosaved session: save it to keep it", 8000, done=True
+        )
         return True
 
     def discard_recovery(self) -> None:

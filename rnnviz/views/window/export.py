@@ -420,7 +420,7 @@ class Exporter(ProblemReporter, QObject):
 
     def _done(self, path: Path) -> None:
         self.folder = path.parent
-        host(self).show_message(f"Exported {path.name}")
+        host(self).show_message(f"Exported {path.name}", done=True)
 
     def _animation_failed(self, message: str) -> None:
         self._fail("Cannot export the animation", message)

@@ -128,7 +128,7 @@ class FileController(ProblemReporter, QObject):
             self._fail("Cannot open the session", str(e))
             return False
         self._add_recent(path)
-        host(self).show_message(f"Opened {path.name}")
+        host(self).show_message(f"Opened {path.name}", done=True)
         return True
 
     def open_recent(self, path: str) -> bool:
@@ -147,7 +147,7 @@ class FileController(ProblemReporter, QObject):
             self._fail("Cannot save the session", str(e))
             return False
         self._add_recent(saved)
-        host(self).show_message(f"Saved {saved.name}")
+        host(self).show_message(f"Saved {saved.name}", done=True)
         self.saved.emit()
         return True
 
@@ -237,6 +237,7 @@ class FileController(ProblemReporter, QObject):
             f"Imported {path.name}: {used.cell} ({used.activation}), {used.hidden_size} "
             f"hidden units, {used.input_size} inputs, {used.output_size} outputs",
             8000,
+            done=True,
         )
         return True
 

@@ -39,6 +39,7 @@ from rnnviz.views.window.autosave import Autosaver
 from rnnviz.views.window.export import Exporter
 from rnnviz.views.window.files import FileController
 from rnnviz.views.window.icons import icon, themed_icon
+from rnnviz.views.window.keys import KeyRouter
 from rnnviz.views.window.lessons import LessonsController
 from rnnviz.views.window.presentation import PresentationController
 from rnnviz.views.window.settings import app_settings
@@ -70,7 +71,8 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("F11", "full screen"),
     ("F5", "presentation mode: full screen, large type, high contrast (Esc leaves it)"),
     ("Page Down / Up", "next / previous slide of a lesson (a presentation remote sends these)"),
-    ("Esc", "in a text field: give the keys back to the window"),
+    ("Enter", "in a field: commit it and give the keys back to the window"),
+    ("Esc", "in a field: give the keys back to the window without committing"),
 )
 
 
@@ -115,7 +117,7 @@ class MainWindow(QMainWindow):
     ``splitter``: which panels it shows, by priority, at legible sizes);
     ``document`` (what a file holds) and ``state`` (its WindowState, which the window
     follows); the controllers ``files``, ``autosave``, ``exporter``, ``lessons`` and
-    ``presentation``.
+    ``presentation``; ``keys`` (the KeyRouter).
 
     ``persistent=False`` (``rnnviz render``) neither reads nor writes the user's settings,
     layout or autosave.
@@ -171,6 +173,8 @@ class MainWindow(QMainWindow):
         self._look_found = appearance.look()
         self._layout_restored = False
         self._build_controllers()
+        self.keys = KeyRouter(self)
+        self.lab_panel.tabs.currentChanged.connect(self.keys.watch_boxes)  # built when shown
         self._follow_state()
         listen(appearance.changed, self._restyle_chrome)
         self._restyle_chrome()
@@ -289,9 +293,7 @@ class MainWindow(QMainWindow):
             getattr(self, attr).setIcon(themed_icon(name, palette))
         self._on_playing_changed(self.player.playing)
         self.presentation.act_present.setIcon(themed_icon("present", palette))
-        self.message.setStyleSheet(
-            f"color: {palette.MESSAGE}; font-weight: bold; padding-right: 12px;"
-        )
+        self._style_message()
         # Set again even when the same: Qt gives a widget with a style sheet (and so every
         # panel inside the dock) the palette of when the sheet was set, not the new one.
         title_pt = theme.TITLE_POINT_SIZE * scale
@@ -363,8 +365,8 @@ class MainWindow(QMainWindow):
     def add_action(
         self, text: str, key: str | QKeySequence.StandardKey, tip: str, icon: str | None = None
     ) -> QAction:
-        """A window-wide action: its key works whatever panel has the focus (a line edit
-        that is being typed in keeps its own keys: Qt asks it first)."""
+        """A window-wide action: its key works whatever panel has the focus, unless a field
+        needs that very key (``keys`` decides)."""
         action = QAction(text, self)
         action.setShortcut(QKeySequence(key))
         action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
@@ -449,7 +451,7 @@ class MainWindow(QMainWindow):
         # Hints appear here, beside the buttons the audience is looking at; a status bar would
         # take a line of height from the panels for a message shown now and then.
         self.message = plain_label(QLabel(bar))  # hints quote file names
-        self.message.setStyleSheet("color: #b71c1c; font-weight: bold; padding-right: 12px;")
+        self._message_done = False
         bar.addWidget(self.message)
         self._message_timer = QTimer(self)
         self._message_timer.setSingleShot(True)
@@ -457,10 +459,18 @@ class MainWindow(QMainWindow):
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
         self.toolbar = bar
 
-    def show_message(self, text: str, ms: int = 5000) -> None:
-        """A hint in the toolbar that disappears after ``ms`` milliseconds."""
+    def show_message(self, text: str, ms: int = 5000, *, done: bool = False) -> None:
+        """A hint in the toolbar that disappears after ``ms`` milliseconds: in the theme's
+        alert colour, or its ink when it reports work ``done`` (saved, exported …)."""
+        self._message_done = done
+        self._style_message()
         self.message.setText(text)
         self._message_timer.start(ms)
+
+    def _style_message(self) -> None:
+        palette = colors()
+        color = palette.INK if self._message_done else palette.MESSAGE
+        self.message.setStyleSheet(f"color: {color}; font-weight: bold; padding-right: 12px;")
 
     # ---- layout --------------------------------------------------------------------
     def _build_central(self) -> None:

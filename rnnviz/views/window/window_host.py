@@ -21,8 +21,9 @@ class WindowHost(Protocol):
     ) -> QAction:
         """A window-wide action whose key works whatever panel has the focus."""
 
-    def show_message(self, text: str, ms: int = 5000) -> None:
-        """A hint in the toolbar that disappears after ``ms`` milliseconds."""
+    def show_message(self, text: str, ms: int = 5000, *, done: bool = False) -> None:
+        """A hint in the toolbar that disappears after ``ms`` milliseconds (``done``: it
+        reports work done, not a problem)."""
 
     def stop_animations(self) -> None:
         """Stop playing and the backward sweep: a verb is about to replace the session."""

@@ -8,10 +8,9 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
-from PyQt6.QtCore import QRectF, Qt
-from PyQt6.QtGui import QImage, QPainter
-from PyQt6.QtTest import QTest
-from PyQt6.QtWidgets import QGraphicsView
+from PyQt6.QtCore import QEvent, QPointF, QRectF, Qt
+from PyQt6.QtGui import QImage, QMouseEvent, QPainter
+from PyQt6.QtWidgets import QApplication, QGraphicsView
 
 from rnnviz.session import Session
 from rnnviz.session.explain import format_vector
@@ -55,7 +54,21 @@ def edges_of(view: GraphView, kind: str) -> dict[int, object]:
 
 
 def move_mouse(qtbot, view: GraphView, x: float, y: float) -> None:
-    QTest.mouseMove(view.graphics.viewport(), view.map_to_viewport(x, y))
+    """The mouse moves onto data point (x, y), delivered as the window system does: to the
+    window, in its logical pixels, whatever the device-pixel ratio. (QTest.mouseMove takes
+    its logical position for device pixels under QT_SCALE_FACTOR, and so points elsewhere.)"""
+    viewport = view.graphics.viewport()
+    local = view.map_to_viewport(x, y)
+    window = viewport.window()
+    event = QMouseEvent(
+        QEvent.Type.MouseMove,
+        QPointF(viewport.mapTo(window, local)),
+        QPointF(viewport.mapToGlobal(local)),
+        Qt.MouseButton.NoButton,
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(window.windowHandle(), event)
     qtbot.wait(25)  # pyqtgraph drops mouse moves closer than 10 ms apart
 
 

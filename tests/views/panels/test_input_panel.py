@@ -151,7 +151,7 @@ def test_preset_combo_follows_the_session(panel, session):
 def test_drawing_with_the_mouse_sets_a_sequence_that_follows_the_drag(qtbot, panel, session):
     canvas = panel.canvas
     n = session.config.sequence_length
-    session.feed_text("1")  # drawing replaces the inputs and goes back to t = 0
+    session.step_forward()  # drawing replaces the inputs and goes back to t = 0
 
     qtbot.mousePress(canvas, LEFT, pos=canvas.point_for(1, 1.0))
     qtbot.mouseMove(canvas, canvas.point_for(10, 1.0))

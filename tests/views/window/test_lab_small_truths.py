@@ -1,0 +1,72 @@
+"""The lab says what is true before and after a run: an idle progress bar says the run has
+not started (not "0 / 100"), and the gradient check says which of its arrays are the
+graph's and the equations' W_xh and b."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PyQt6.QtCore import Qt, QThreadPool
+from PyQt6.QtWidgets import QApplication
+
+from rnnviz.session import Session
+from rnnviz.views.window.main_window import MainWindow
+
+pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")
+
+
+@pytest.fixture(autouse=True)
+def settings_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RNNVIZ_SETTINGS_DIR", str(tmp_path))
+
+
+@pytest.fixture(autouse=True)
+def no_thread_left() -> Iterator[None]:
+    yield
+    assert QThreadPool.globalInstance().waitForDone(5000)
+
+
+@pytest.fixture
+def window(qtbot) -> MainWindow:
+    w = MainWindow(Session())
+    qtbot.addWidget(w)
+    w.resize(1600, 1000)
+    w.show()
+    qtbot.waitExposed(w)
+    w.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is w)
+    return w
+
+
+def test_idle_progress_bars_say_no_run_yet(qtbot, window: MainWindow) -> None:
+    qtbot.keyClick(window, Qt.Key.Key_L)
+    for name in ("Training", "ρ sweep", "Gradient check"):
+        window.lab_panel.show_tab(name)
+        bar = window.lab_panel.view(name).progress
+        assert bar.text() == "not run yet", name
+        assert "0 /" not in bar.text()
+
+
+def test_the_gradient_check_names_its_arrays_as_the_equations_do(qtbot, window) -> None:
+    for _ in range(4):
+        qtbot.keyClick(window, Qt.Key.Key_Right)
+    equations = window.equations.text()
+    qtbot.keyClick(window, Qt.Key.Key_L)
+    window.lab_panel.show_tab("Gradient check")
+    view = window.lab_panel.view("Gradient check")
+    with qtbot.waitSignal(view.runner.finished, timeout=20_000):
+        qtbot.mouseClick(view.check_button, Qt.MouseButton.LeftButton)
+    names = [view.table.item(r, 0).text() for r in range(view.table.rowCount())]
+    assert (
+        view.progress.text()
+        == f"{view.progress.maximum()} / {view.progress.maximum()} weights nudged"
+    )
+    assert view.names_note.isVisible()
+    note = view.names_note.text()
+    unlike = [n for n in names if n.replace("_", "") not in equations.replace("_", "")]
+    assert set(unlike) == {"W_ih", "b_ih", "b_hh"}, "the arrays the equations call otherwise"
+    for name in unlike:
+        assert name in note
+    assert "W_xh" in note and "Wxh" in equations  # subscripts are typeset there
