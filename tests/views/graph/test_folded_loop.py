@@ -10,8 +10,8 @@ import pytest
 from PyQt6.QtGui import QColor, QFont, QFontMetricsF
 
 from rnnviz.session import Session, SessionConfig
-from rnnviz.views.graph.layout import LABEL_GAP_PX, NODE_HEIGHT, ROW_Y
-from rnnviz.views.graph.scene import FOLDED_LABEL_PT
+from rnnviz.views.graph.layout import NODE_HEIGHT, ROW_Y
+from rnnviz.views.graph.scene import FOLDED_LABEL_OFFSET, FOLDED_LABEL_PT
 from rnnviz.views.graph.view import GraphView
 from rnnviz.views.look.appearance import appearance, colors
 from rnnviz.views.look.palettes import DARK, HIGH_CONTRAST, LIGHT
@@ -70,5 +70,6 @@ def test_the_folded_x_and_y_labels_are_whole_in_a_short_graph(qtbot, height) -> 
     x, _ = view.node_positions()["x"]
     box_bottom = view.map_to_viewport(x, ROW_Y["x"] - NODE_HEIGHT["x"] / 2).y()
     box_top = view.map_to_viewport(x, ROW_Y["y"] + NODE_HEIGHT["y"] / 2).y()
-    assert box_bottom + LABEL_GAP_PX + text_px <= viewport.height()
-    assert box_top - LABEL_GAP_PX - text_px >= 0
+    gap = FOLDED_LABEL_OFFSET  # between a folded box and its label
+    assert box_bottom + gap + text_px <= viewport.height()
+    assert box_top - gap - text_px >= 0
