@@ -256,6 +256,20 @@ def test_a_slide_applies_its_settings_and_view(qtbot) -> None:
         assert scene.session.t == 60
 
 
+def test_a_slides_inputs_are_named_after_its_lesson_as_in_the_app(qtbot) -> None:
+    from rnnviz.commands.render import build_scene, shown
+    from rnnviz.views.panels.input_panel import InputPanel
+
+    args = build_parser("render").parse_args(
+        ["render", "--out", "x.png", "--scenario", "unrolling", "--slide", "1"]
+    )
+    scene = build_scene(args)
+    with shown(scene) as picture:
+        panel = picture.findChild(InputPanel)
+        assert panel is not None
+        assert panel.source_label.text().startswith("lesson “Unrolling through time”")
+
+
 def test_an_unrolled_slide_unrolls_the_graph(qtbot) -> None:
     from rnnviz.commands.render import build_scene, shown
     from rnnviz.views.graph.view import GraphView

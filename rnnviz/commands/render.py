@@ -127,6 +127,7 @@ class Scene:
     unrolled: bool | None = None  # None: as the app opens (unrolled), or as the slide says
     slide: Slide | None = None
     backward: bool = False  # run BPTT after the slide (a slide runs its own before)
+    lesson: str = ""  # the slide's lesson's title: the input panel names it as the source
 
 
 # ---- arguments ---------------------------------------------------------------------------
@@ -200,16 +201,20 @@ def _parse_size(text: str | None, default: tuple[int, int]) -> tuple[int, int]:
 def build_scene(args: argparse.Namespace) -> Scene:
     """Check every argument and build the session; the slide is applied by ``shown``."""
     size = _parse_size(args.size, PANEL_SIZE if args.panel != "all" else WINDOW_SIZE)
-    slide = find_slide(args)
-    if slide is not None:
+    found = find_lesson_slide(args)
+    if found is not None:
         from rnnviz.session import Session
 
-        return Scene(Session(), args.panel, size, args.unrolled, slide, args.backward)
+        scenario, slide = found
+        return Scene(
+            Session(), args.panel, size, args.unrolled, slide, args.backward, scenario.title
+        )
     return Scene(build_session(args), args.panel, size, args.unrolled)
 
 
-def find_slide(args: argparse.Namespace) -> Slide | None:
-    """The lesson slide asked for, or None; ArgumentError / ScenarioFileError otherwise."""
+def find_lesson_slide(args: argparse.Namespace) -> tuple[Scenario, Slide] | None:
+    """The lesson and its slide asked for, or None; ArgumentError / ScenarioFileError
+    otherwise."""
     scenario_name = getattr(args, "scenario", None)
     if scenario_name is None:
         if getattr(args, "slide", None) is not None:
@@ -229,7 +234,7 @@ def find_slide(args: argparse.Namespace) -> Slide | None:
         k = 0
     if not 1 <= k <= n:
         raise ArgumentError(f"--slide {text}: the lesson {scenario.name} has slides 1 to {n}")
-    return scenario.slides[k - 1]
+    return scenario, scenario.slides[k - 1]
 
 
 def load_lesson(name: str) -> Scenario:
@@ -429,7 +434,7 @@ def _apply_slide(scene: Scene, widget: QWidget, lab: Lab) -> None:
     if slide is None:
         return
     state = widget.state if isinstance(widget, MainWindow) else WindowState()
-    apply_slide(scene.session, slide, lab, state)
+    apply_slide(scene.session, slide, lab, state, lesson=scene.lesson)
     if scene.unrolled is not None:  # asked for on the command line: over the slide's
         state.unrolled = scene.unrolled
     if isinstance(widget, GraphView):
