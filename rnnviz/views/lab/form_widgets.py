@@ -43,3 +43,9 @@ class RunProgress(QProgressBar):
     def setRange(self, low: int, high: int) -> None:
         super().setRange(low, high)
         self.setFormat(self._shown)
+
+    def set_shown(self, shown: str) -> None:
+        """Count with ``shown`` from now on; a bar with no run yet keeps saying so."""
+        self._shown = shown
+        if self.format() not in (self.IDLE, shown):
+            self.setFormat(shown)

@@ -20,6 +20,7 @@ from rnnviz.session.lab import AGREES, DISAGREES, EPS, RTOL, TOO_SMALL, Lab, Lab
 from rnnviz.views.binding import listen
 from rnnviz.views.lab.form_widgets import RunProgress
 from rnnviz.views.look import sizes, widget_style
+from rnnviz.views.look.math_text import set_math_text
 from rnnviz.views.look.plain_text import plain_label
 from rnnviz.views.worker import CANCELLED, Runner
 
@@ -76,7 +77,8 @@ class GradCheckView(QWidget):
         explain.setWordWrap(True)
         widget_style.set_font(explain)
         widget_style.set_text_color(explain, "MUTED")
-        self.names_note = QLabel(NAMES_NOTE)
+        self.names_note = QLabel()
+        set_math_text(self.names_note, NAMES_NOTE)
         self.names_note.setWordWrap(True)
         widget_style.set_font(self.names_note)
         widget_style.set_text_color(self.names_note, "MUTED")

@@ -238,8 +238,7 @@ class TrainingView(QWidget):
         text re-lays out the bar, too costly for every epoch."""
         rate = self.lab.updates_per_second
         text = "epoch %v / %m" + ("" if rate is None else f", {rate:.0f} updates/s")
-        if self.progress.format() != text:
-            self.progress.setFormat(text)
+        self.progress.set_shown(text)
 
     def _show_status(self) -> None:
         h = self.lab.training

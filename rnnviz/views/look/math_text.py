@@ -60,8 +60,12 @@ def _script(text: str, start: int) -> tuple[str, int]:
 
 
 def has_raw_markup(shown: str) -> bool:
-    """Whether text as displayed still holds math markup typed for a script."""
-    return any(c in shown for c in "_^{}")
+    """Whether text as displayed still holds math markup typed for a script, or our own
+    HTML shown literally by a plain-text label."""
+    return any(c in shown for c in "_^{}") or _SHOWN_TAG.search(shown) is not None
+
+
+_SHOWN_TAG = re.compile(r"</?(sub|sup|b|i|p|br)\b[^>]*>")
 
 
 def shown_text(text: str) -> str:

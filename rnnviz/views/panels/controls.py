@@ -31,7 +31,7 @@ from rnnviz.session import Change, Session
 from rnnviz.session.choices import ACTIVATIONS, INIT_HELP, INITS
 from rnnviz.views.binding import listen
 from rnnviz.views.look import sizes, widget_style
-from rnnviz.views.look.math_text import math_html
+from rnnviz.views.look.math_text import math_html, set_math_text
 from rnnviz.views.look.plain_text import plain_label
 
 CELL_NAMES: dict[str, str] = {"vanilla": "vanilla RNN", "lstm": "LSTM", "gru": "GRU"}
@@ -430,4 +430,4 @@ class ControlsPanel(QWidget):
         self.length_spin.setToolTip(TIPS["sequence_length_text" if text else "sequence_length"])
         self.init_combo.setToolTip(f"{TIPS['init']} Now: {math_html(INIT_HELP[c.init])}")
         spectra = f"now ρ(W_hh) = {s.rho:.3f},  σ_max = {s.sigma_max:.3f}"
-        self.spectra_label.setText(math_html(spectra))
+        set_math_text(self.spectra_label, spectra)
