@@ -8,6 +8,7 @@ and scale; their colours are the current theme's (``colors()``), read when they 
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pyqtgraph as pg
@@ -110,7 +111,14 @@ def level_ticks(low: float, high: float, pixels: float) -> list[list[tuple[float
     room = tick_spacing()
     count = 5 if pixels >= 4 * room else 3 if pixels >= 2 * room else 2
     values = np.linspace(low, high, count)  # (count,)
-    return [[(float(v), f"{v:.3g}".replace("-", "−")) for v in values]]
+    return [[(float(v), level_label(v)) for v in values]]
+
+
+def level_label(v: float) -> str:
+    """A colour bar's number, short enough for the bar's axis: "−2e3", not "-2e+03" (a
+    label wider than the axis is not drawn at all)."""
+    text = re.sub(r"e\+?(-?)0*(\d)", r"e\1\2", f"{v:.3g}")
+    return text.replace("-", "−")
 
 
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")

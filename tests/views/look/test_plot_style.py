@@ -73,3 +73,8 @@ def test_plot_axes_and_titles_kept_as_pixels_show_what_is_current(qtbot) -> None
     texts = " ".join((t.text or "") for t in svg_document(plot).iter(f"{{{SVG}}}text"))
     assert "2" in texts.split() and "input" in texts  # tick numbers and the title's words
     assert all(i.cacheMode() == QGraphicsItem.CacheMode.DeviceCoordinateCache for i in kept_items)
+
+
+def test_colour_bar_numbers_are_short_enough_for_the_bar() -> None:
+    labels = [plot_style.level_label(v) for v in (-2000.0, 1e-5, -0.5, 0.0, 1e10, 123.0)]
+    assert labels == ["−2e3", "1e−5", "−0.5", "0", "1e10", "123"]
