@@ -10,7 +10,8 @@ import pytest
 from PyQt6.QtCore import QPointF, Qt, QThreadPool
 from PyQt6.QtWidgets import QSpinBox
 
-from rnnviz.engine.jacobian import jacobian_between, jacobian_norm_matrix, jacobian_norms
+from rnnviz.engine.jacobian import jacobian_between, jacobian_norms
+from rnnviz.engine.jacobian_map import METHOD, jacobian_norm_matrix
 from rnnviz.session import Session, SessionConfig
 from rnnviz.session.lab import Lab
 from rnnviz.views.lab.jacobians import JacobianView
@@ -131,7 +132,7 @@ def test_a_new_step_clears_the_map(qtbot):
         qtbot.mouseClick(view.compute_button, LEFT)
     assert view.image_item.image is not None
     s.step_forward()
-    assert lab.jacobian_matrix is None and view.image_item.image is None
+    assert lab.jacobian_map is None and view.image_item.image is None
     assert view.map_hint.isVisible()
 
 
@@ -150,13 +151,13 @@ def test_overflowed_pairs_are_marked_not_blank(qtbot):
     with qtbot.waitSignal(view.runner.finished, timeout=20_000):
         qtbot.mouseClick(view.compute_button, LEFT)
 
-    M = lab.jacobian_matrix  # (T, T)
+    M = lab.jacobian_map.norms  # (T, T)
     lower = np.tril(np.ones_like(M, dtype=bool))
     overflowed = lower & ~np.isfinite(M)
     assert overflowed.any() and (lower & np.isfinite(M)).any()
     np.testing.assert_array_equal(np.isnan(view.image_item.image), ~lower | overflowed)
     np.testing.assert_array_equal(view.overflow_item.image[..., 3] == 255, overflowed)
-    assert view.map_note.text() == "dark cells: the product overflowed"
+    assert view.map_note.text() == f"norms: {METHOD}\ndark cells: the product overflowed"
     view.set_pair(1, 400)
     assert view.sv_label.text() == "k = 1, t = 400: the product overflowed"
     assert len(view.bars.opts["height"]) == 0 and view.bar_hint.isVisible()
