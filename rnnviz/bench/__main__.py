@@ -10,6 +10,10 @@ if sys.argv[1:2] == ["frames"]:
     from rnnviz.bench.frames import main
 
     raise SystemExit(main(sys.argv[2:]))
+elif sys.argv[1:2] == ["jacobians"]:
+    from rnnviz.bench.jacobians import main
+
+    raise SystemExit(main(sys.argv[2:]))
 elif sys.argv[1:2] == ["adding"]:
     from rnnviz.bench.adding import main
 
