@@ -71,22 +71,23 @@ def jacobian_map_steps(
     M = np.full((T, T), np.nan)  # (T, T)
     M[np.triu_indices(T, 1)] = 0.0
     done = 0
-    with np.errstate(all="ignore"):
-        for a in range(0, T, ROWS_PER_BLOCK):
-            b = min(a + ROWS_PER_BLOCK, T)  # this block: rows a..b-1 (0-based), t = a+1..b
-            block = _Block(H, S)
-            for c in range(b - 1, -1, -1):  # column c (0-based): k = c + 1
-                if block.rows.size:
-                    block.push(J[c + 1], W)  # J[c + 1] = ∂s_{k+1}/∂s_k
-                    M[block.rows, c] = block.norms()
-                    block.drop_finished(M, c)
-                if c >= a:
-                    M[c, c] = 1.0  # ∂h_t/∂h_t = I (LSTM: [I 0])
-                    block.add_row(c)
-                done += b - max(a, c)  # the pairs of column c in rows a..b-1
-                yield done, total
-            if b < T:
-                yield JacobianMap(M.copy(), b)
+    # No np.errstate around this loop: a generator closed from another thread (a cancelled
+    # worker) could not leave it. The block sets it around its own arithmetic.
+    for a in range(0, T, ROWS_PER_BLOCK):
+        b = min(a + ROWS_PER_BLOCK, T)  # this block: rows a..b-1 (0-based), t = a+1..b
+        block = _Block(H, S)
+        for c in range(b - 1, -1, -1):  # column c (0-based): k = c + 1
+            if block.rows.size:
+                block.push(J[c + 1], W)  # J[c + 1] = ∂s_{k+1}/∂s_k
+                M[block.rows, c] = block.norms()
+                block.drop_finished(M, c)
+            if c >= a:
+                M[c, c] = 1.0  # ∂h_t/∂h_t = I (LSTM: [I 0])
+                block.add_row(c)
+            done += b - max(a, c)  # the pairs of column c in rows a..b-1
+            yield done, total
+        if b < T:
+            yield JacobianMap(M.copy(), b)
     return JacobianMap(M, T)
 
 
@@ -120,7 +121,8 @@ class _Block:
     def push(self, J: np.ndarray, W: int) -> None:
         """P ← P J, one step further back for every row at once; its norms; rescaled."""
         n, H, S = self.P.shape
-        self.P = (self.P.reshape(n * H, S) @ J).reshape(n, H, S)  # (n, H, S)
+        with np.errstate(all="ignore"):
+            self.P = (self.P.reshape(n * H, S) @ J).reshape(n, H, S)  # (n, H, S)
         finite = np.isfinite(self.P).all(axis=(1, 2))  # (n,)
         self.sigma = np.full(n, np.inf)
         if finite.any():
