@@ -186,6 +186,7 @@ def test_rows_appear_while_the_map_is_computed_and_cancel_keeps_them(qtbot):
     assert view.message.text() == "cancelled: the rows already drawn stay"
     kept = lab.jacobian_map
     assert kept.rows >= rows and not kept.complete
+    done = lower[: kept.rows]  # (rows, T) the pairs of the rows kept
     want = jacobian_norm_matrix(s.trace)[: kept.rows]
-    np.testing.assert_allclose(kept.norms[: kept.rows][lower[: kept.rows]], want[lower[: kept.rows]])
+    np.testing.assert_allclose(kept.norms[: kept.rows][done], want[done])
     assert f"norms: {METHOD}" in view.map_note.text()
