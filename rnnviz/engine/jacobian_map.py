@@ -32,7 +32,7 @@ from rnnviz.engine.numerics import FLUSH_BELOW
 from rnnviz.engine.progress import Steps, run_to_end
 
 ROWS_PER_BLOCK = 32  # rows computed together: one (32·H × S) @ (S × S) product per step
-METHOD = "exact: the SVD of every product"
+METHOD = "exact (the SVD of every product)"
 _LOG_MAX = math.log(np.finfo(np.float64).max)
 _LOG_FLUSH = math.log(FLUSH_BELOW)
 
