@@ -38,7 +38,7 @@ def test_jacobian_map_case_gives_a_full_row() -> None:
     assert cells[:2] == ["lstm", "12x4"] and cells[-1] == METHOD
     seconds, first = (float(c.removesuffix(" s")) for c in cells[2:4])
     assert 0 <= first <= seconds  # the first rows come before the whole map
-    assert float(cells[5]) == pytest.approx(seconds / 0.5, abs=0.01)
+    assert float(cells[5]) == pytest.approx(seconds / 0.5, abs=0.03)  # both rounded
 
 
 def test_frame_rows_are_ratios_to_the_minimal_window() -> None:
