@@ -137,14 +137,14 @@ def main(argv: list[str] | None = None) -> int:
     reporter.parent = window
     launched = os.environ.get(FIRST_PAINT_ENV)
     if launched is not None:
-        _report_first_paint(window, float(launched) if launched else started)
+        report_first_paint(window, float(launched) if launched else started)
     window.show_fitted()
     # Ctrl+C in the terminal quits (Python's own handler cannot run inside Qt's loop).
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     return app.exec()
 
 
-def _report_first_paint(window: QWidget, launched: float) -> None:
+def report_first_paint(window: QWidget, launched: float) -> None:
     """Print the seconds from ``launched`` to the window's first paint, then quit."""
     from PyQt6.QtCore import QEvent, QObject, QTimer
     from PyQt6.QtWidgets import QApplication

@@ -86,3 +86,23 @@ def test_soak_gives_a_row_per_block_and_a_growth_row(qtbot) -> None:
         ["change cycles", "growth"],
     ]
     assert all(float(r[3]) > 0 for r in rows if r[1] != "growth")  # RSS, MB
+
+
+def test_jacobian_map_case_gives_a_full_row() -> None:
+    from rnnviz.bench.jacobians import row
+    from rnnviz.engine.jacobian_map import METHOD
+
+    cells = row(12, 4, "lstm", 0.5)
+    assert cells[:2] == ["lstm", "12x4"] and cells[-1] == METHOD
+    seconds, first = (float(c.removesuffix(" s")) for c in cells[2:4])
+    assert 0 <= first <= seconds  # the first rows come before the whole map
+    assert float(cells[5]) == pytest.approx(seconds / 0.5, abs=0.03)  # both rounded
+
+
+def test_frame_rows_are_ratios_to_the_minimal_window() -> None:
+    from rnnviz.bench.frames import _row
+
+    met = _row("step", "2x2", 4.0, 3.0, 2.0, None, 2.0, "ms")
+    assert met[2:8] == ["4.00 ms", "3.00 ms", "2.00 ms", "2.00", "≤ 2", "yes"]
+    over = _row("launch", "2x2", 3.0, None, 1.0, None, 1.5, "s")
+    assert over[5:8] == ["3.00", "≤ 1.5", "2.00x over"]

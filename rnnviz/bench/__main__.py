@@ -22,6 +22,10 @@ elif sys.argv[1:2] == ["stalls"]:
     from rnnviz.bench.stalls import main
 
     raise SystemExit(main(sys.argv[2:]))
+elif sys.argv[1:2] == ["jacobians"]:
+    from rnnviz.bench.jacobians import main
+
+    raise SystemExit(main(sys.argv[2:]))
 elif sys.argv[1:2] == ["adding"]:
     from rnnviz.bench.adding import main
 

@@ -15,7 +15,6 @@ import numpy as np
 from rnnviz.engine.cells import get_cell
 from rnnviz.engine.cells.base import BackwardRows
 from rnnviz.engine.numerics import FLUSH_BELOW
-from rnnviz.engine.progress import Steps, run_to_end
 
 _CHUNK = 32  # singular values are computed for this many steps in one batched call
 
@@ -157,36 +156,3 @@ def jacobian_between(
         for s in range(k, t):
             P = J[s] @ P  # J[s] maps s_s → s_{s+1}
     return P[:H] if include_cell_state else P[:H, :H]  # (H, S) or (H, H)
-
-
-def jacobian_norm_matrix(trace, include_cell_state: bool = False) -> np.ndarray:
-    """``jacobian_norm_matrix_steps`` run to the end."""
-    return run_to_end(jacobian_norm_matrix_steps(trace, include_cell_state))
-
-
-def jacobian_norm_matrix_steps(trace, include_cell_state: bool = False) -> Steps[np.ndarray]:
-    """Yields (done, total) per k; returns M with M[t-1, k-1] = ‖∂h_t/∂h_k‖₂ for
-    1 ≤ k ≤ t ≤ T (1 on the diagonal, 0 above it), shape (T, T). Overflow gives inf.
-
-    With ``include_cell_state`` the LSTM's entries are ‖∂h_t/∂(h_k, c_k)‖₂ (see
-    ``jacobian_between``); the diagonal stays 1, since ∂h_k/∂(h_k, c_k) = [I 0].
-    """
-    T, H = trace.T, trace.params.hidden_size
-    J = step_jacobians(trace)  # (T, S, S): J[s] = ∂s_{s+1}/∂s_s
-    W = J.shape[1] if include_cell_state else H  # the columns kept: (h_k, c_k) or h_k
-    M = np.zeros((T, T))  # (T, T)
-    with np.errstate(all="ignore"):
-        for k in range(1, T + 1):
-            blocks = np.empty((T - k + 1, H, W))  # ∂h_t/∂h_k (or ∂(h_k, c_k)) for t = k..T
-            P = np.eye(J.shape[1])  # (S, S)
-            blocks[0] = P[:H, :W]
-            for i, s in enumerate(range(k, T), start=1):
-                P = J[s] @ P
-                blocks[i] = P[:H, :W]
-            finite = np.isfinite(blocks).all(axis=(1, 2))  # (T-k+1,)
-            norms = np.full(T - k + 1, np.inf)
-            if finite.any():
-                norms[finite] = np.linalg.svd(blocks[finite], compute_uv=False)[:, 0]
-            M[k - 1 :, k - 1] = norms
-            yield k, T
-    return M

@@ -27,11 +27,8 @@ from rnnviz.engine.gradcheck import (  # noqa: F401 (the verdicts, ε and RTOL: 
     GradCheck,
     gradient_check_steps,
 )
-from rnnviz.engine.jacobian import (
-    jacobian_between,
-    jacobian_norm_matrix_steps,
-    step_jacobians,
-)
+from rnnviz.engine.jacobian import jacobian_between, step_jacobians
+from rnnviz.engine.jacobian_map import JacobianMap, jacobian_map_steps
 from rnnviz.engine.params import CELLS, Params
 from rnnviz.engine.progress import Steps, run_to_end
 from rnnviz.engine.sweep import radius_sweep_steps
@@ -99,7 +96,7 @@ class LabChange(enum.Flag):
 
     COMPARISON = enum.auto()
     SWEEP = enum.auto()  # the ρ sweep
-    JACOBIANS = enum.auto()  # the matrix of ‖∂h_t/∂h_k‖ (LSTM: ‖∂h_t/∂(h_k, c_k)‖)
+    JACOBIANS = enum.auto()  # the map of ‖∂h_t/∂h_k‖ (LSTM: ‖∂h_t/∂(h_k, c_k)‖)
     TRAINING = enum.auto()
     GRADCHECK = enum.auto()
 
@@ -109,11 +106,11 @@ class LabChange(enum.Flag):
 _RESULTS: dict[str, LabChange] = {
     "comparison": LabChange.COMPARISON,
     "sweep": LabChange.SWEEP,
-    "jacobian_matrix": LabChange.JACOBIANS,
+    "jacobian_map": LabChange.JACOBIANS,
     "training": LabChange.TRAINING,
     "gradcheck": LabChange.GRADCHECK,
 }
-_OF_THE_NETWORK = ("comparison", "sweep", "jacobian_matrix", "gradcheck")
+_OF_THE_NETWORK = ("comparison", "sweep", "jacobian_map", "gradcheck")
 
 
 class Lab:
@@ -123,7 +120,7 @@ class Lab:
         self.session = session
         self.comparison: Comparison | None = None
         self.sweep: SweepResult | None = None
-        self.jacobian_matrix: np.ndarray | None = None  # (T, T)
+        self.jacobian_map: JacobianMap | None = None  # its first rows while it is computed
         self.gradcheck: GradCheck | None = None
         self.training: TrainingHistory | None = None
         self._adopted: tuple[Params, Params] | None = None  # (weights before, trained weights)
@@ -177,22 +174,30 @@ class Lab:
         """Singular values of ∂h_t/∂h_k (LSTM: ∂h_t/∂(h_k, c_k)), 1-based, k ≤ t ≤ steps
         fed, largest first: (H,)."""
         trace = self.session.trace
-        if self._jacobians is None or self._jacobians[0] is not trace:
-            self._jacobians = (trace, step_jacobians(trace))  # once per trace, not per pair
-        M = jacobian_between(trace, k, t, self._jacobians[1], include_cell_state=True)
+        M = jacobian_between(trace, k, t, self._step_jacobians(), include_cell_state=True)
         if not np.isfinite(M).all():
             raise ValueError(f"∂h_{t}/∂h_{k} overflows: its norm is beyond the float range")
         return np.linalg.svd(M, compute_uv=False)
 
-    def jacobian_matrix_steps(self) -> Steps[np.ndarray]:
-        """A generator for a worker: returns the (T, T) matrix of ‖∂h_t/∂h_k‖₂ (LSTM:
+    def jacobian_map_steps(self) -> Steps[JacobianMap]:
+        """A generator for a worker: yields progress and a JacobianMap of the rows done so
+        far after every block of rows; returns the whole T × T map of ‖∂h_t/∂h_k‖₂ (LSTM:
         ‖∂h_t/∂(h_k, c_k)‖₂)."""
         if self.session.t < 1:
             raise ValueError("feed at least one step first")
-        return jacobian_norm_matrix_steps(self.session.trace, include_cell_state=True)
+        trace = self.session.trace
+        return jacobian_map_steps(trace, include_cell_state=True, steps=self._step_jacobians())
 
-    def set_jacobian_matrix(self, matrix: np.ndarray | None) -> None:
-        self._store("jacobian_matrix", matrix)
+    def set_jacobian_map(self, result: JacobianMap | None) -> None:
+        """Store the map, or the rows of it done so far."""
+        self._store("jacobian_map", result)
+
+    def _step_jacobians(self) -> np.ndarray:
+        """The trace's step Jacobians (T, S, S), computed once per trace."""
+        trace = self.session.trace
+        if self._jacobians is None or self._jacobians[0] is not trace:
+            self._jacobians = (trace, step_jacobians(trace))
+        return self._jacobians[1]
 
     # ---- 4. saturation (quick) ---------------------------------------------------------
     def saturation(self) -> Saturation:

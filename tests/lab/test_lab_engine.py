@@ -23,12 +23,8 @@ from rnnviz.engine.gates import (
     relative_slopes,
 )
 from rnnviz.engine.gradcheck import gradient_check
-from rnnviz.engine.jacobian import (
-    jacobian_between,
-    jacobian_norm_matrix,
-    jacobian_norm_matrix_steps,
-    step_jacobians,
-)
+from rnnviz.engine.jacobian import jacobian_between, step_jacobians
+from rnnviz.engine.jacobian_map import jacobian_map_steps, jacobian_norm_matrix
 from rnnviz.engine.params import Params
 from rnnviz.engine.sweep import radius_sweep, radius_sweep_steps
 
@@ -114,8 +110,8 @@ def test_norm_matrix_of_a_linear_rnn_is_rho_to_the_distance() -> None:
 
 def test_long_computations_report_progress_and_can_stop_early() -> None:
     trace = forward(linear_rnn(0.9), np.zeros((6, 1)))
-    steps = jacobian_norm_matrix_steps(trace)
-    assert [next(steps), next(steps)] == [(1, 6), (2, 6)]
+    steps = jacobian_map_steps(trace)
+    assert [next(steps), next(steps)] == [(1, 21), (3, 21)]  # pairs k ≤ t done, of 6 · 7 / 2
     steps.close()  # a cancelled worker simply stops iterating
     assert step_jacobians(trace).shape == (6, 6, 6)
     # The sweep computes its ρ in groups (one shared product per step) and reports each group.

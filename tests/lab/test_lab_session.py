@@ -7,7 +7,8 @@ import pytest
 
 from rnnviz.engine import bptt, forward, init_params, with_spectral_radius
 from rnnviz.engine.gates import mean_gate
-from rnnviz.engine.jacobian import jacobian_between, jacobian_norm_matrix
+from rnnviz.engine.jacobian import jacobian_between
+from rnnviz.engine.jacobian_map import jacobian_norm_matrix
 from rnnviz.engine.progress import run_to_end
 from rnnviz.engine.train import TrainConfig
 from rnnviz.session import Session, SessionConfig
@@ -51,7 +52,7 @@ def test_jacobian_matrix_and_pairs_are_the_engines() -> None:
     s = Session(SessionConfig(hidden_size=5))
     s.seek(8)
     lab = Lab(s)
-    M = run_to_end(lab.jacobian_matrix_steps())
+    M = run_to_end(lab.jacobian_map_steps()).norms
     np.testing.assert_allclose(M, jacobian_norm_matrix(s.trace))
     sv = lab.pair_singular_values(2, 6)
     assert sv[0] == pytest.approx(M[5, 1], rel=1e-12) and np.all(np.diff(sv) <= 0)
@@ -61,7 +62,7 @@ def test_the_lstm_jacobians_are_of_the_whole_state() -> None:
     s = Session(SessionConfig(cell="lstm", hidden_size=4))
     s.seek(8)
     lab = Lab(s)
-    M = run_to_end(lab.jacobian_matrix_steps())
+    M = run_to_end(lab.jacobian_map_steps()).norms
     np.testing.assert_allclose(M, jacobian_norm_matrix(s.trace, include_cell_state=True))
     assert not np.allclose(M, jacobian_norm_matrix(s.trace))  # c_k held fixed differs
     want = np.linalg.svd(jacobian_between(s.trace, 2, 6, include_cell_state=True), compute_uv=False)

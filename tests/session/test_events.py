@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from rnnviz.engine.gradcheck import GradCheck
+from rnnviz.engine.jacobian_map import JacobianMap
 from rnnviz.engine.train import TrainConfig
 from rnnviz.session import Change, InputError, Session, SessionConfig
 from rnnviz.session.lab import Lab, LabChange, SweepResult
@@ -117,8 +118,8 @@ def sweep_result() -> SweepResult:
 LAB_VERBS: dict[str, tuple[Callable[[Lab], object], LabChange]] = {
     "compare": (lambda lab: lab.compare(), LabChange.COMPARISON),
     "set_sweep": (lambda lab: lab.set_sweep(sweep_result()), LabChange.SWEEP),
-    "set_jacobian_matrix": (
-        lambda lab: lab.set_jacobian_matrix(np.eye(3)),
+    "set_jacobian_map": (
+        lambda lab: lab.set_jacobian_map(JacobianMap(np.eye(3), 3)),
         LabChange.JACOBIANS,
     ),
     "training_steps": (
@@ -140,7 +141,7 @@ def lab() -> Lab:
     lab.session.seek(3)
     lab.compare()
     lab.set_sweep(sweep_result())
-    lab.set_jacobian_matrix(np.ones((3, 3)))
+    lab.set_jacobian_map(JacobianMap(np.ones((3, 3)), 3))
     lab.set_gradcheck(GradCheck({}, 1))
     for report in lab.training_steps(lab.make_task("delay", 6, 2), TrainConfig(epochs=1)):
         lab.record_epoch(report)

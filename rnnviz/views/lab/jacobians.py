@@ -47,14 +47,16 @@ class JacobianView(QWidget):
 
     The bars start at σ = 1 and go up (red) for directions that grow from k to t, down
     (blue) for those that shrink; they follow the spin boxes and the session's steps. The
-    map is computed in a worker thread; clicking one of its cells picks that (k, t).
+    map is computed in a worker thread, its rows drawn block by block as they are done;
+    clicking one of its cells picks that (k, t).
 
     Public, for the main window and tests: ``k_box``, ``t_box`` (QSpinBox, 1 ≤ k ≤ t ≤
     session.t), ``bars`` (pg.BarGraphItem; ``opts["height"]`` is log₁₀ σ_i, largest first,
     floored at LOG_FLOOR), ``sv_label`` (the largest and smallest σ), ``bar_plot``,
     ``map_plot``, ``image_item`` (row-major (T, T): log₁₀ ‖∂h_t/∂h_k‖₂ at [t−1, k−1] for
-    k ≤ t, NaN above the diagonal and where the product overflowed; None before a map),
-    ``overflow_item`` (dark where the product overflowed), ``map_note`` (says so),
+    k ≤ t, NaN above the diagonal, in rows not computed yet and where the product
+    overflowed; None before a map), ``overflow_item`` (dark where the product overflowed),
+    ``map_note`` (how the norms were computed, the rows done while it runs, overflow),
     ``color_bar``, ``pair_marker`` (the chosen cell on the map), ``compute_button``,
     ``cancel_button``, ``progress``, ``message``, ``runner``, ``bar_title``, ``map_title``
     and ``mapped`` (QLabels naming the Jacobian shown); ``set_pair(k, t)``.
@@ -88,7 +90,7 @@ class JacobianView(QWidget):
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setEnabled(False)
         self.progress = QProgressBar()
-        self.progress.setFormat("%v / %m")
+        self.progress.setFormat("%v / %m pairs")
         self.progress.setValue(0)
         self.message = plain_label(QLabel())  # a failure's message may quote anything
         widget_style.set_font(self.message)
@@ -107,7 +109,8 @@ class JacobianView(QWidget):
         self.compute_button.clicked.connect(self.compute_map)
         self.cancel_button.clicked.connect(self.runner.cancel)
         self.runner.progressed.connect(self._on_progress)
-        self.runner.returned.connect(self.lab.set_jacobian_matrix)
+        self.runner.yielded.connect(self.lab.set_jacobian_map)  # the rows done so far
+        self.runner.returned.connect(self.lab.set_jacobian_map)
         self.runner.failed.connect(self.message.setText)
         self.runner.finished.connect(self._on_finished)
         self.map_plot.scene().sigMouseClicked.connect(self._on_map_click)
@@ -217,12 +220,13 @@ class JacobianView(QWidget):
         if self.runner.running:
             return
         try:
-            steps = self.lab.jacobian_matrix_steps()
+            steps = self.lab.jacobian_map_steps()
         except ValueError as exc:
             self.message.setText(str(exc))
             return
         self.message.setText("")
-        self.progress.setRange(0, self.lab.session.t)
+        T = self.lab.session.t
+        self.progress.setRange(0, T * (T + 1) // 2)
         self.progress.setValue(0)
         self._set_running(True)
         self.runner.start(steps)
@@ -304,7 +308,7 @@ class JacobianView(QWidget):
         if outcome == CANCELLED:
             self.progress.setValue(0)
             if not self.message.text():
-                self.message.setText("cancelled: the previous map stays")
+                self.message.setText("cancelled: the rows already drawn stay")
 
     def _set_running(self, running: bool) -> None:
         self.compute_button.setEnabled(not running)
@@ -315,7 +319,8 @@ class JacobianView(QWidget):
             self._on_map_changed()
 
     def _on_map_changed(self) -> None:
-        M = self.lab.jacobian_matrix  # (T, T) or None
+        result = self.lab.jacobian_map
+        M = None if result is None else result.norms  # (T, T)
         item = self.map_plot.getPlotItem()
         T = M.shape[0] if M is not None else max(self.lab.session.t, 1)
         item.setRange(xRange=(0.5, T + 0.5), yRange=(0.5, T + 0.5), padding=0)
@@ -331,6 +336,7 @@ class JacobianView(QWidget):
             return
         self.map_hint.setVisible(False)
         lower = np.tril(np.ones((T, T), dtype=bool))  # (T, T) k ≤ t
+        lower[result.rows :] = False  # rows not computed yet stay blank
         finite = np.isfinite(M) & lower
         with np.errstate(divide="ignore"):
             logs = np.log10(np.maximum(M, LOG_FLOOR))  # (T, T)
@@ -342,7 +348,7 @@ class JacobianView(QWidget):
         overflow = np.zeros((T, T, 4), dtype=np.uint8)  # (T, T, RGBA)
         overflowed = lower & ~np.isfinite(M)  # (T, T)
         overflow[overflowed] = OVERFLOW_RGBA
-        self.map_note.setText("dark cells: the product overflowed" if overflowed.any() else "")
+        self.map_note.setText(_map_note(result.method, result.rows, T, overflowed.any()))
         self.overflow_item.setImage(overflow, levels=(0, 255))
         rect = QRectF(0.5, 0.5, T, T)
         self.image_item.setRect(rect)
@@ -350,14 +356,15 @@ class JacobianView(QWidget):
 
     def _on_map_click(self, event: object) -> None:
         """A left click on a cell k ≤ t of the map picks that pair."""
-        if event.button() != Qt.MouseButton.LeftButton or self.lab.jacobian_matrix is None:
+        result = self.lab.jacobian_map
+        if event.button() != Qt.MouseButton.LeftButton or result is None:
             return
         view = self.map_plot.getPlotItem().getViewBox()
         if not view.sceneBoundingRect().contains(event.scenePos()):
             return
         point = view.mapSceneToView(event.scenePos())
         k, t = round(point.x()), round(point.y())
-        if 1 <= k <= t <= self.lab.jacobian_matrix.shape[0]:
+        if 1 <= k <= t <= result.rows:
             self.set_pair(k, t)
 
     # ---- from the session ------------------------------------------------------------
@@ -409,6 +416,16 @@ def mapped_text(cell: str) -> str:
             "fixed would hide the LSTM's memory."
         )
     return "∂h_t/∂h_k: how the hidden state at step k moves the hidden state at step t."
+
+
+def _map_note(method: str, rows: int, T: int, overflowed: bool) -> str:
+    """How the map's norms were computed, how far it is, and what dark cells mean."""
+    lines = [f"norms: {method}"]
+    if rows < T:
+        lines.append(f"rows 1–{rows} of {T} done")
+    if overflowed:
+        lines.append("dark cells: the product overflowed")
+    return "\n".join(lines)
 
 
 def _sv_text(k: int, t: int, sv: np.ndarray, cell: str) -> str:

@@ -10,7 +10,8 @@ import pytest
 from PyQt6.QtCore import QPointF, Qt, QThreadPool
 from PyQt6.QtWidgets import QSpinBox
 
-from rnnviz.engine.jacobian import jacobian_between, jacobian_norm_matrix, jacobian_norms
+from rnnviz.engine.jacobian import jacobian_between, jacobian_norms
+from rnnviz.engine.jacobian_map import METHOD, ROWS_PER_BLOCK, jacobian_norm_matrix
 from rnnviz.session import Session, SessionConfig
 from rnnviz.session.lab import Lab
 from rnnviz.views.lab.jacobians import JacobianView
@@ -132,7 +133,7 @@ def test_a_new_step_clears_the_map(qtbot):
         qtbot.mouseClick(view.compute_button, LEFT)
     assert view.image_item.image is not None
     s.step_forward()
-    assert lab.jacobian_matrix is None and view.image_item.image is None
+    assert lab.jacobian_map is None and view.image_item.image is None
     assert view.map_hint.isVisible()
 
 
@@ -151,13 +152,42 @@ def test_overflowed_pairs_are_marked_not_blank(qtbot):
     with qtbot.waitSignal(view.runner.finished, timeout=20_000):
         qtbot.mouseClick(view.compute_button, LEFT)
 
-    M = lab.jacobian_matrix  # (T, T)
+    M = lab.jacobian_map.norms  # (T, T)
     lower = np.tril(np.ones_like(M, dtype=bool))
     overflowed = lower & ~np.isfinite(M)
     assert overflowed.any() and (lower & np.isfinite(M)).any()
     np.testing.assert_array_equal(np.isnan(view.image_item.image), ~lower | overflowed)
     np.testing.assert_array_equal(view.overflow_item.image[..., 3] == 255, overflowed)
-    assert view.map_note.text() == "dark cells: the product overflowed"
+    assert view.map_note.text() == f"norms: {METHOD}\ndark cells: the product overflowed"
     view.set_pair(1, 400)
     assert view.sv_label.text() == "k = 1, t = 400: the product overflowed"
     assert len(view.bars.opts["height"]) == 0 and view.bar_hint.isVisible()
+
+
+def test_rows_appear_while_the_map_is_computed_and_cancel_keeps_them(qtbot):
+    T = 3 * ROWS_PER_BLOCK
+    s = Session(SessionConfig(hidden_size=24, sequence_length=T))
+    s.seek(T)
+    view, lab = make_view(qtbot, s)
+    with qtbot.waitSignal(view.runner.yielded, timeout=20_000):
+        qtbot.mouseClick(view.compute_button, LEFT)
+    rows = lab.jacobian_map.rows
+    assert ROWS_PER_BLOCK <= rows < T and view.runner.running
+    image = view.image_item.image  # (T, T)
+    lower = np.tril(np.ones((T, T), dtype=bool))
+    assert np.isfinite(image[:rows][lower[:rows]]).all()
+    assert np.isnan(image[rows:]).all()  # not computed yet: blank, not dark
+    assert not view.overflow_item.image[..., 3].any()
+    assert f"rows 1–{rows} of {T} done" in view.map_note.text()
+    assert view.progress.value() > 0 and view.progress.maximum() == T * (T + 1) // 2
+
+    with qtbot.waitSignal(view.runner.finished, timeout=20_000) as done:
+        qtbot.mouseClick(view.cancel_button, LEFT)
+    assert done.args == ["cancelled"]
+    assert view.message.text() == "cancelled: the rows already drawn stay"
+    kept = lab.jacobian_map
+    assert kept.rows >= rows and not kept.complete
+    done = lower[: kept.rows]  # (rows, T) the pairs of the rows kept
+    want = jacobian_norm_matrix(s.trace)[: kept.rows]
+    np.testing.assert_allclose(kept.norms[: kept.rows][done], want[done])
+    assert f"norms: {METHOD}" in view.map_note.text()

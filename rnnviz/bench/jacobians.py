@@ -1,0 +1,94 @@
+"""Time to compute the lab's T × T map of ‖∂h_t/∂h_k‖₂, against the targets of issue 13.
+
+Each case runs what the lab's "Compute T × T map" button runs (``Lab.jacobian_map_steps``
+on a session fed T steps of its sine preset, step Jacobians included), once: the big cases
+take long enough that the machine's other load shows more than repeating would.
+The first block of rows is timed too: that is when the map starts filling in.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import time
+
+import numpy as np
+
+from rnnviz.bench.table import print_table
+from rnnviz.session import Session, SessionConfig
+from rnnviz.session.lab import Lab
+
+# (T, H, target seconds or None): the targets are issue 13's, for a 2-core machine.
+CASES: tuple[tuple[int, int, float | None], ...] = (
+    (200, 32, 0.5),
+    (500, 64, None),
+    (1000, 64, 5.0),
+)
+
+
+def run_case(T: int, H: int, cell: str = "vanilla") -> tuple[float, float, str]:
+    """(seconds to the whole map, seconds to its first rows, the method it names)."""
+    session = Session(SessionConfig(cell=cell, hidden_size=H, sequence_length=T, preset="sine"))
+    session.seek(T)
+    lab = Lab(session)
+    start = time.perf_counter()
+    first = None
+    steps = lab.jacobian_map_steps()
+    while True:
+        try:
+            item = next(steps)
+        except StopIteration as done:
+            result = done.value
+            break
+        if first is None and not isinstance(item, tuple):
+            first = time.perf_counter() - start
+    seconds = time.perf_counter() - start
+    return seconds, seconds if first is None else first, result.method
+
+
+def row(T: int, H: int, cell: str, target: float | None) -> list[str]:
+    seconds, first, method = run_case(T, H, cell)
+    ratio = "" if target is None else f"{seconds / target:.2f}"
+    shown = "" if target is None else f"{target:g} s"
+    return [cell, f"{T}x{H}", f"{seconds:.2f} s", f"{first:.2f} s", shown, ratio, method]
+
+
+def machine() -> str:
+    blas = os.environ.get("OPENBLAS_NUM_THREADS", "default")
+    return (
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, NumPy {np.__version__}, float64, "
+        f"OpenBLAS threads: {blas}, load {_load()}"
+    )
+
+
+def _load() -> str:
+    return "/".join(f"{x:.2f}" for x in os.getloadavg()) + " (1/5/15 min)"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m rnnviz.bench jacobians", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("--cells", default="vanilla", help="comma-separated: vanilla,lstm,gru")
+    parser.add_argument(
+        "--largest", type=int, default=1000, help="skip cases with T above this (they are slow)"
+    )
+    args = parser.parse_args(argv)
+    print(machine())
+    rows = [
+        row(T, H, cell, target)
+        for cell in args.cells.split(",")
+        for T, H, target in CASES
+        if args.largest >= T
+    ]
+    headers = ["cell", "T x H", "map", "first rows", "target", "ratio", "method"]
+    print_table(headers, rows)
+    print("map: the whole T × T map, once; first rows: its first block; ratio = map / target")
+    print(f"load after: {_load()}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
