@@ -20,6 +20,7 @@ from rnnviz.session.lab import AGREES, DISAGREES, EPS, RTOL, TOO_SMALL, Lab, Lab
 from rnnviz.views.binding import listen
 from rnnviz.views.lab.form_widgets import RunProgress
 from rnnviz.views.look import sizes, widget_style
+from rnnviz.views.look.math_delegate import MathDelegate
 from rnnviz.views.look.math_text import set_math_text
 from rnnviz.views.look.plain_text import plain_label
 from rnnviz.views.worker import CANCELLED, Runner
@@ -84,6 +85,8 @@ class GradCheckView(QWidget):
         widget_style.set_text_color(self.names_note, "MUTED")
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.names_column = MathDelegate(self.table)  # W_ih typeset, as in the equations
+        self.table.setItemDelegateForColumn(0, self.names_column)
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)

@@ -12,7 +12,7 @@ from PyQt6.QtCore import Qt, QThreadPool
 from PyQt6.QtWidgets import QApplication
 
 from rnnviz.session import Session
-from rnnviz.views.look.math_text import shown_text
+from rnnviz.views.look.math_text import has_raw_markup, shown_text
 from rnnviz.views.window.main_window import MainWindow
 
 pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")
@@ -71,3 +71,28 @@ def test_the_gradient_check_names_its_arrays_as_the_equations_do(qtbot, window) 
     for name in unlike:
         assert name.replace("_", "") in note
     assert "Wxh" in note and "Wxh" in equations  # subscripts are typeset there
+
+
+def test_the_gradient_checks_table_typesets_its_array_names(qtbot, window) -> None:
+    for _ in range(4):
+        qtbot.keyClick(window, Qt.Key.Key_Right)
+    qtbot.keyClick(window, Qt.Key.Key_L)
+    window.lab_panel.show_tab("Gradient check")
+    view = window.lab_panel.view("Gradient check")
+    with qtbot.waitSignal(view.runner.finished, timeout=20_000):
+        qtbot.mouseClick(view.check_button, Qt.MouseButton.LeftButton)
+    table = view.table
+    delegate = table.itemDelegateForColumn(0)
+    html = [delegate.displayed_html(table.model().index(r, 0)) for r in range(table.rowCount())]
+    shown = [shown_text(h) for h in html]
+    assert "Wih" in shown and "W<sub>ih</sub>" in html  # W_ih, typeset
+    assert not any(has_raw_markup(t) for t in shown), shown
+    # The cells are painted: the names column holds ink where the model's text would be.
+    first = table.visualItemRect(table.item(0, 0))
+    pixels = table.viewport().grab(first).toImage()
+    inked = sum(
+        pixels.pixelColor(x, y).lightness() < 128
+        for x in range(pixels.width())
+        for y in range(pixels.height())
+    )
+    assert inked > 10
