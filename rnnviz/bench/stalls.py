@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rnnviz.bench.table import print_table
+from rnnviz.io import limits
 
 if TYPE_CHECKING:
     from rnnviz.views.window.main_window import MainWindow
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 TARGET_MS = 200.0
 HIDDEN, LENGTH = 256, 5000  # the controls' maxima
 PASTED = 10_000  # numbers pasted into the Feed box
-OPENED_STEPS = 1_000_000  # steps fed in the session file that is opened
+OPENED_STEPS = limits.MAX_STEPS  # steps fed in the session file opened: the most allowed
 WINDOW = (1600, 1000)
 TICK_MS = 5
 QUIET_MS = 300  # how long nothing may be running before an action counts as finished
