@@ -22,13 +22,14 @@ from dataclasses import replace
 
 import numpy as np
 
+from rnnviz.engine import workspace
 from rnnviz.engine.cells import get_cell
 from rnnviz.engine.cells.base import BackwardRows, ForwardRows, fold_width
 from rnnviz.engine.cells.lstm import total_cell_grad
 from rnnviz.engine.clipping import clip_by_global_norm
 from rnnviz.engine.jacobian import jacobian_norms
 from rnnviz.engine.losses import loss_and_grad, scored_steps
-from rnnviz.engine.numerics import row_norms
+from rnnviz.engine.numerics import global_norm, row_norms
 from rnnviz.engine.params import Params
 from rnnviz.engine.single_bptt import (
     BPTTResult,
@@ -88,14 +89,16 @@ def forward_batch(
     fold = fold_width(p) if cell.folds_inputs and rho is None else 0
     # As in the single-sequence pass, a few inputs ride along with h_{t-1} into the step's
     # product: row t of z is (h_t, x_{t+1}, 1, 0 …) for every sequence.
-    z = np.zeros((T + 1, B, H + fold), dtype=p.dtype)  # (T+1, B, H + fold)
+    # Working memory reused from the last pass of this shape (see workspace): a training
+    # run makes the same pass every update.
+    z = workspace.take("batch.z", (T + 1, B, H + fold), p.dtype)  # (T+1, B, H + fold)
     h = z[..., :H]  # (T+1, B, H)
     h[0] = h0s
     c = None
     if c0s is not None:
-        c = np.empty((T + 1, B, H), dtype=p.dtype)  # (T+1, B, H)
+        c = workspace.take("batch.c", (T + 1, B, H), p.dtype, zero=False)  # (T+1, B, H)
         c[0] = c0s
-    cache = np.empty((T, B, cell.cache_width(H)), dtype=p.dtype)  # (T, B, K)
+    cache = workspace.take("batch.cache", (T, B, cell.cache_width(H)), p.dtype, zero=False)
     with np.errstate(all="ignore"):
         xb = None
         if fold:
@@ -289,7 +292,8 @@ def batch_gradients(
             flat,
             dy_t.reshape(T * B, -1),
         )
-        finite = np.isfinite(value) and all(np.isfinite(g).all() for g in raw.values())
+        # The global norm is finite exactly when every gradient is: one check, not one per array.
+        finite = np.isfinite(value) and np.isfinite(global_norm(list(raw.values())))
     if not finite:
         r = bptt_batch(trace, targets, loss, loss_at, truncate)
         return r.loss, r.grads
@@ -316,14 +320,14 @@ def _batch_chain(
     windows = _windows(cuts)
     GH, O = p.n_gates * H, p.output_size
     # Row t of dz holds dL/d(hproj_t) and dL/dy_{t-1}, as in the single-sequence chain.
-    dz = np.zeros((T, B, GH + O), dtype=p.dtype)  # (T, B, G*H + O)
+    dz = workspace.take("batch.dz", (T, B, GH + O), p.dtype)  # (T, B, G*H + O)
     dz[1:, :, GH:] = dy_t[:-1]
     dhp = dz[..., :GH]  # (T, B, G*H)
     dxp = np.zeros((T, B, GH), dtype=p.dtype) if cell.separate_hidden_grad else dhp
-    dH = np.zeros((T, B, H), dtype=p.dtype)  # (T, B, H) the total dL/dh_t
+    dH = workspace.take("batch.dH", (T, B, H), p.dtype)  # (T, B, H) the total dL/dh_t
     ends = [last for _, last in windows]
     dH[ends] = np.dot(dy_t[ends], p.W_hy)  # (W, B, H)
-    dC = np.zeros((T, B, H), dtype=p.dtype) if cell.has_cell_state else None  # (T, B, H)
+    dC = workspace.take("batch.dC", (T, B, H), p.dtype) if cell.has_cell_state else None
     h_t, cache_t = trace.h_all.transpose(1, 0, 2), trace.cache.transpose(1, 0, 2)
     c_t = None if trace.c_all is None else trace.c_all.transpose(1, 0, 2)
     ctx = cell.backward_context(p, h_t, c_t, cache_t)

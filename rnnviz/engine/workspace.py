@@ -18,6 +18,7 @@ replaces the old one, which is then freed with the last result that uses it.
 
 from __future__ import annotations
 
+import math
 import sys
 import threading
 
@@ -48,7 +49,7 @@ def take(
     """An array of ``shape`` starting on a 64-byte boundary, zeros if ``zero`` (else
     whatever the memory held), in the buffer kept for ``role`` when that is free."""
     dtype = np.dtype(dtype)
-    nbytes = int(np.prod(shape)) * dtype.itemsize
+    nbytes = math.prod(shape) * dtype.itemsize  # math.prod: np.prod costs ~5 µs a call
     size = nbytes + ALIGN
     if nbytes < SMALL:
         return _aligned(np.empty(size, np.uint8), shape, dtype, zero)
@@ -63,7 +64,7 @@ def take(
 
 def _aligned(buf: np.ndarray, shape: tuple[int, ...], dtype: np.dtype, zero: bool) -> np.ndarray:
     start = -buf.ctypes.data % ALIGN
-    n = int(np.prod(shape)) * dtype.itemsize
+    n = math.prod(shape) * dtype.itemsize
     out = buf[start : start + n].view(dtype).reshape(shape)
     if zero:
         out.fill(0)
