@@ -117,6 +117,20 @@ class RNN:
         """Undo the last step (the state returns to what it was before it)."""
         self.rewind(self._t - 1)
 
+    def copy(self) -> RNN:
+        """An independent stepper with the same history, in buffers of its own: stepping
+        either one leaves the other as it was (a worker thread steps the copy)."""
+        twin = RNN(self.params, self.h0, self.c0)
+        t = self._t
+        twin._allocate(max(16, t))
+        twin._h_all[: t + 1] = self._h_all[: t + 1]
+        if twin._c_all is not None:
+            twin._c_all[: t + 1] = self._c_all[: t + 1]
+        twin._x[:t], twin._y[:t] = self._x[:t], self._y[:t]
+        twin._cache[:t] = self._cache[:t]
+        twin._t = t
+        return twin
+
     def rewind(self, t: int) -> None:
         """Go back to having taken only the first ``t`` steps (no recomputation)."""
         self._t = min(max(t, 0), self._t)

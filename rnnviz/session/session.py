@@ -12,7 +12,7 @@ import enum
 import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 from psygnal import Signal
@@ -30,7 +30,7 @@ from rnnviz.engine.params import GATES
 from rnnviz.engine.progress import Steps, run_to_end
 from rnnviz.engine.spectral import gate_spectra
 from rnnviz.io import limits
-from rnnviz.session import analysis
+from rnnviz.session import analysis, prepared
 from rnnviz.session.config import SessionConfig, draws_new_network
 from rnnviz.session.encoding import InputError, one_hot, parse_numbers, vocabulary
 from rnnviz.session.presets import TEXT_PRESETS, numeric_preset
@@ -534,6 +534,22 @@ class Session:
             self.gradients = backward.result
             self.sweep = None
             return True
+
+    def work(self, verb: str, *args: Any, **kwargs: Any) -> int:
+        """Roughly how long ``verb(*args, **kwargs)`` would take, in ns: beyond
+        ``prepared.INLINE_WORK`` a window computes it with ``prepare`` in a worker."""
+        return prepared.work(self, verb, args, kwargs)
+
+    def prepare(self, verb: str, *args: Any, **kwargs: Any) -> Steps[prepared.Prepared]:
+        """The verb ``verb`` computed on a copy of the session, as a generator for a worker
+        thread (a second at the widgets' maxima); ``commit`` puts in what it returns."""
+        return prepared.steps(self, verb, args, kwargs)
+
+    def commit(self, done: prepared.Prepared) -> bool:
+        """Put in a verb computed by ``prepare``, with the one ``changed`` the verb itself
+        would have emitted; False (nothing changes) when the session changed since it began."""
+        with self._verb():
+            return prepared.swap_in(self, done)
 
     def set_sweep(self, step: int | None) -> None:
         """Move the backward animation's cursor (step T down to 1), or end it with None."""
