@@ -16,24 +16,18 @@ applied, so a result is never put onto a state it was not computed from.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from psygnal import SignalInstance
 
 from rnnviz.engine import RNN
-from rnnviz.engine.params import GATES
 from rnnviz.engine.progress import Steps
 
-if TYPE_CHECKING:
-    from rnnviz.session.session import Session
-
-# Roughly nanoseconds of work (one multiply-add of a step ≈ 1 ns, plus the per-step cost
-# of the Python loop); below this a verb runs at once, as it always did (≈ 50 ms).
+# Roughly nanoseconds of work (``Session.work``); below this a verb runs at once, as it
+# always did (≈ 50 ms).
 INLINE_WORK = 50_000_000
-_PER_STEP = 4_000  # a step's fixed cost in the same units (≈ 4 µs: 100,000 steps ≈ 0.4 s)
-_SPECTRA = 3  # eigenvalues of an H × H block ≈ 3 H³ of these units (0.04 s at H = 256)
 
 # Not part of what a verb computes: the session's signal and its count of emissions.
 _NOT_STATE = frozenset({"changed", "_emitted"})
@@ -50,7 +44,7 @@ class Prepared:
     result: object
 
 
-def _state(session: Session) -> dict[str, object]:
+def _state(session: object) -> dict[str, object]:
     return {
         name: value
         for name, value in vars(session).items()
@@ -59,21 +53,17 @@ def _state(session: Session) -> dict[str, object]:
 
 
 def steps(
-    session: Session, verb: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+    session: object,
+    watched: Iterable[str],
+    verb: str,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
 ) -> Steps[Prepared]:
     """``session.<verb>(*args, **kwargs)`` as a generator for a worker thread. The session
     is read now (its steppers copied); nothing it does while the generator runs reaches it.
-    The verb's errors (InputError, ValueError) are raised by the generator."""
-    return steps_from(session, verb, lambda: (args, kwargs))
-
-
-def steps_from(
-    session: Session,
-    verb: str,
-    arguments: Callable[[], tuple[tuple[Any, ...], dict[str, Any]]],
-) -> Steps[Prepared]:
-    """As ``steps``, with the arguments computed in the worker too (e.g. read from a file)."""
-    base = {name: getattr(session, name) for name in watched(session)}
+    ``watched``: what identifies the state it begins from (what a verb may change, not the
+    caches that reading the session fills in). The verb's errors are the generator's."""
+    base = {name: getattr(session, name) for name in watched if hasattr(session, name)}
     state = {
         name: value.copy() if isinstance(value, RNN) else value
         for name, value in _state(session).items()
@@ -82,7 +72,6 @@ def steps_from(
 
     def run() -> Steps[Prepared]:
         yield 0, 1
-        args, kwargs = arguments()
         twin = cls.__new__(cls)
         vars(twin).update(state)
         twin._emitted = 0
@@ -92,23 +81,12 @@ def steps_from(
     return run()
 
 
-def watched(session: Session) -> list[str]:
-    """What identifies the state a computation began from: everything a verb may change
-    (the session's ``_STATE``), not the caches that reading it fills in."""
-    from rnnviz.session.session import _STATE
-
-    return [name for name in _STATE if hasattr(session, name)]
-
-
-def is_current(session: Session, prepared: Prepared) -> bool:
+def is_current(session: object, prepared: Prepared) -> bool:
     """Whether the session is still in the state ``prepared`` was computed from."""
-    names = watched(session)
-    return set(names) == set(prepared.base) and all(
-        getattr(session, name) is prepared.base[name] for name in names
-    )
+    return all(getattr(session, name, None) is was for name, was in prepared.base.items())
 
 
-def swap_in(session: Session, prepared: Prepared) -> bool:
+def swap_in(session: object, prepared: Prepared) -> bool:
     """Put the computed state into the session (call inside one of its verbs); False, and
     nothing changes, when it is stale."""
     if not is_current(session, prepared):
@@ -116,25 +94,3 @@ def swap_in(session: Session, prepared: Prepared) -> bool:
     for name, value in prepared.state.items():
         setattr(session, name, value)
     return True
-
-
-def work(session: Session, verb: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> int:
-    """Roughly how long ``verb`` would take (≈ ns): the steps it replays or feeds × (gates ×
-    H² + a step's fixed cost), plus the spectra of a network it draws or is given."""
-    c = session.config
-    hidden, gates, steps_ = c.hidden_size, GATES[c.cell], session.t
-    spectra = 0
-    if verb == "set_config":
-        hidden = int(kwargs.get("hidden_size", hidden))  # type: ignore[call-overload]
-        gates = GATES[str(kwargs.get("cell", c.cell))]
-        spectra = 1
-    elif verb == "feed_text":
-        steps_ += len(str(args[0]))  # at most one step per character
-    elif verb in ("restore", "set_params"):
-        params = args[1] if verb == "restore" else args[0]
-        hidden, gates, spectra = params.hidden_size, params.n_gates, 1
-        if verb == "restore":
-            steps_ = int(args[4])
-    elif verb == "load_preset":
-        steps_, spectra = c.sequence_length, 1  # a new sequence, maybe a new network
-    return steps_ * (gates * hidden * hidden + _PER_STEP) + spectra * _SPECTRA * gates * hidden**3

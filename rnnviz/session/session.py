@@ -54,6 +54,11 @@ _STATE = (
     "_given_targets",
 )
 
+# ``work``'s units are ≈ ns: a multiply-add of a step ≈ 1; a step's fixed cost in the Python
+# loop ≈ 4 µs (100,000 steps ≈ 0.4 s); eigenvalues of an H × H block ≈ 3 H³ (40 ms at 256).
+_STEP_WORK = 4_000
+_SPECTRA_WORK = 3
+
 
 @dataclass(frozen=True, eq=False)
 class Backward:
@@ -536,14 +541,32 @@ class Session:
             return True
 
     def work(self, verb: str, *args: Any, **kwargs: Any) -> int:
-        """Roughly how long ``verb(*args, **kwargs)`` would take, in ns: beyond
-        ``prepared.INLINE_WORK`` a window computes it with ``prepare`` in a worker."""
-        return prepared.work(self, verb, args, kwargs)
+        """Roughly how long ``verb(*args, **kwargs)`` would take, in ns (beyond
+        ``prepared.INLINE_WORK`` a window computes it with ``prepare`` in a worker): the
+        steps it feeds or replays × (gates × H² + a step's fixed cost), plus the spectra of
+        a network it draws or is given."""
+        c = self.config
+        hidden, gates, steps, spectra = c.hidden_size, GATES[c.cell], self.t, 0
+        if verb == "set_config":
+            hidden = int(kwargs.get("hidden_size", hidden))
+            gates, spectra = GATES[str(kwargs.get("cell", c.cell))], 1
+        elif verb == "feed_text":
+            steps += len(str(args[0]))  # at most one step per character
+        elif verb in ("restore", "set_params"):
+            params: Params = args[1] if verb == "restore" else args[0]
+            hidden, gates, spectra = params.hidden_size, params.n_gates, 1
+            if verb == "restore":
+                steps = int(args[4])
+        elif verb == "load_preset":
+            steps, spectra = c.sequence_length, 1  # a new sequence, maybe a new network
+        return (
+            steps * (gates * hidden**2 + _STEP_WORK) + spectra * _SPECTRA_WORK * gates * hidden**3
+        )
 
     def prepare(self, verb: str, *args: Any, **kwargs: Any) -> Steps[prepared.Prepared]:
         """The verb ``verb`` computed on a copy of the session, as a generator for a worker
         thread (a second at the widgets' maxima); ``commit`` puts in what it returns."""
-        return prepared.steps(self, verb, args, kwargs)
+        return prepared.steps(self, _STATE, verb, args, kwargs)
 
     def commit(self, done: prepared.Prepared) -> bool:
         """Put in a verb computed by ``prepare``, with the one ``changed`` the verb itself

@@ -10,7 +10,14 @@ from rnnviz.io.weights import WEIGHT_SUFFIXES, WeightFileError, load_weights
 from rnnviz.session.encoding import InputError
 from rnnviz.session.session import Session
 
-__all__ = ["WEIGHT_SUFFIXES", "WeightImportError", "read_weights", "use_weights"]
+__all__ = [
+    "WEIGHT_SUFFIXES",
+    "Params",
+    "WeightImportError",
+    "read_weights",
+    "use_weights",
+    "with_activation",
+]
 
 
 class WeightImportError(ValueError):
@@ -25,11 +32,17 @@ def read_weights(path: str | Path) -> Params:
         raise WeightImportError(str(e)) from None
 
 
-def use_weights(session: Session, params: Params, activation: str | None = None) -> Params:
-    """Give the session ``params`` and return them as used. A state_dict does not store a
-    vanilla cell's nonlinearity: ``activation``, or else the current setting."""
+def with_activation(session: Session, params: Params, activation: str | None = None) -> Params:
+    """``params`` as the session will use them. A state_dict does not store a vanilla cell's
+    nonlinearity: ``activation``, or else the current setting."""
     if params.cell == "vanilla":
         params = dataclasses.replace(params, activation=activation or session.config.activation)
+    return params
+
+
+def use_weights(session: Session, params: Params, activation: str | None = None) -> Params:
+    """Give the session ``params`` (``with_activation``) and return them as used."""
+    params = with_activation(session, params, activation)
     try:
         session.set_params(params)
     except (InputError, ValueError) as e:

@@ -7,6 +7,8 @@ session's message under its control, and the control returns to the session's va
 
 from __future__ import annotations
 
+from functools import partial
+
 from PyQt6.QtCore import QEvent, QObject, QSize, Qt
 from PyQt6.QtGui import QKeyEvent
 from PyQt6.QtWidgets import (
@@ -33,6 +35,7 @@ from rnnviz.views.binding import listen
 from rnnviz.views.look import sizes, widget_style
 from rnnviz.views.look.math_text import math_html, set_math_text
 from rnnviz.views.look.plain_text import plain_label
+from rnnviz.views.verbs import Verbs
 
 CELL_NAMES: dict[str, str] = {"vanilla": "vanilla RNN", "lstm": "LSTM", "gru": "GRU"}
 ENCODING_NAMES: dict[str, str] = {"scalar": "scalar", "vector": "vector", "text": "text"}
@@ -155,9 +158,13 @@ class ControlsPanel(QWidget):
     "encoding" for the encoding and its width).
     """
 
-    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, session: Session, parent: QWidget | None = None, *, verbs: Verbs | None = None
+    ) -> None:
         super().__init__(parent)
         self.session = session
+        # The window's (shared with the other panels); a panel on its own computes alone.
+        self.verbs = verbs if verbs is not None else Verbs(session, self)
         widget_style.set_font(self)
         self.errors: dict[str, QLabel] = {}
 
@@ -233,6 +240,7 @@ class ControlsPanel(QWidget):
 
         self._connect()
         listen(session.changed, self._on_session_changed)
+        self.verbs.cancelled.connect(self._on_config_changed)  # the picked value goes back
         self._on_config_changed()
 
     def sizeHint(self) -> QSize:
@@ -363,14 +371,21 @@ class ControlsPanel(QWidget):
 
     def _set(self, key: str, **changes: object) -> None:
         """Ask the session for ``changes``; if it rejects them, say why under the control
-        and put every widget back to the session's values."""
+        and put every widget back to the session's values. An expensive change is computed
+        in the worker: the control shows the new value, the rest the old state, until then."""
+        names = ", ".join(f"{name} = {value}" for name, value in changes.items())
         try:
-            self.session.set_config(**changes)
+            self.verbs.call(
+                "set_config", label=names, failed=partial(self._refused, key), **changes
+            )
         except ValueError as error:
-            self._show_error(key, str(error))
-            self._on_config_changed()
+            self._refused(key, str(error))
             return
         self._show_error(key, "")
+
+    def _refused(self, key: str, message: str) -> None:
+        self._show_error(key, message)
+        self._on_config_changed()
 
     def _show_error(self, key: str, message: str) -> None:
         self.errors[key].setText(message)

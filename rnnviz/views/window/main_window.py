@@ -13,6 +13,7 @@ from PyQt6.QtWidgets import (
     QMainWindow,
     QMenu,
     QMessageBox,
+    QProgressBar,
     QSizePolicy,
     QTabWidget,
     QToolBar,
@@ -35,6 +36,7 @@ from rnnviz.views.panels.input_panel import InputPanel
 from rnnviz.views.plots.gradient_plot import GradientPlot
 from rnnviz.views.plots.heatmaps import GradientHeatmap, StateHeatmap
 from rnnviz.views.plots.sequence_plot import SequencePlot
+from rnnviz.views.verbs import Verbs
 from rnnviz.views.window.autosave import Autosaver
 from rnnviz.views.window.export import Exporter
 from rnnviz.views.window.files import FileController
@@ -141,6 +143,7 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(icon("unroll"))
         self.player = Player(self.session, self)
         self.sweep = BackwardSweep(self.session, self)
+        self.verbs = Verbs(self.session, self)
 
         self.graph = GraphView(self.session)
         self.state_heatmap = StateHeatmap(self.session)
@@ -148,8 +151,8 @@ class MainWindow(QMainWindow):
         self.sequence_plot = SequencePlot(self.session)
         self.gradient_plot = GradientPlot(self.session)
         self.equations = EquationsPanel(self.session)
-        self.controls = ControlsPanel(self.session)
-        self.input_panel = InputPanel(self.session)
+        self.controls = ControlsPanel(self.session, verbs=self.verbs)
+        self.input_panel = InputPanel(self.session, verbs=self.verbs)
         self.lab_panel = LabPanel(self.lab)
 
         self._build_actions()
@@ -164,6 +167,7 @@ class MainWindow(QMainWindow):
         self._build_docks()
         self.player.playing_changed.connect(self._on_playing_changed)
         self.sweep.computing.connect(self._on_backward_computing)
+        self.verbs.busy.connect(self._on_verb_computing)
         self.resize(self._default_size())
         self._chrome: _Chrome | None = None
         self.quit_box: QMessageBox | None = None  # "save before closing?" while shown
@@ -408,6 +412,12 @@ class MainWindow(QMainWindow):
         self.act_full_screen = self.add_action("Full screen", "F11", "Full screen", "fullscreen")
         self.act_full_screen.setCheckable(True)
         self.act_full_screen.triggered.connect(self.toggle_full_screen)
+        self.act_cancel = self.add_action(
+            "Cancel", "Esc", "Cancel the computation: the window keeps what it shows"
+        )
+        # Only while computing (an action hidden has no key): Esc is the fields' otherwise.
+        self.act_cancel.setVisible(False)
+        self.act_cancel.triggered.connect(self.verbs.cancel)
         self.act_quit = self.add_action("Quit", QKeySequence.StandardKey.Quit, "Quit rnnviz")
         self.act_quit.triggered.connect(self.close)
         self.act_keys = self.add_action("Keys", "F1", "The keyboard keys")
@@ -453,6 +463,15 @@ class MainWindow(QMainWindow):
         self.message = plain_label(QLabel(bar))  # hints quote file names
         self._message_done = False
         bar.addWidget(self.message)
+        # While an expensive change is computed: a busy bar and its Cancel (Esc) button.
+        self.progress = QProgressBar(bar)
+        self.progress.setRange(0, 0)  # one computation, no steps to count: busy
+        self.progress.setMaximumWidth(160)
+        progress_action = bar.addWidget(self.progress)
+        assert progress_action is not None
+        self.progress_action = progress_action
+        self.progress_action.setVisible(False)
+        bar.addAction(self.act_cancel)
         self._message_timer = QTimer(self)
         self._message_timer.setSingleShot(True)
         self._message_timer.timeout.connect(self.message.clear)
@@ -607,6 +626,17 @@ class MainWindow(QMainWindow):
             )
         elif self.message.text().startswith("Computing the backward pass"):
             self.message.clear()
+
+    def _on_verb_computing(self, on: bool) -> None:
+        """An expensive change is computed in the worker: say what, until it is in. Playing
+        and the backward sweep stop (each step would make it stale)."""
+        if on:
+            self.stop_animations()
+            self.show_message(f"Computing: {self.verbs.label}… (Esc cancels)", BUSY_MESSAGE_MS)
+        elif self.message.text().startswith("Computing: "):
+            self.message.clear()
+        self.act_cancel.setVisible(on)
+        self.progress_action.setVisible(on)
 
     def toggle_unrolled(self) -> None:
         self.state.unrolled = not self.state.unrolled
