@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import enum
 import functools
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -58,6 +59,7 @@ _STATE = (
 # loop ≈ 4 µs (100,000 steps ≈ 0.4 s); eigenvalues of an H × H block ≈ 3 H³ (40 ms at 256).
 _STEP_WORK = 4_000
 _SPECTRA_WORK = 3
+_NUMBER = re.compile(r"[^\s,;]+")  # what parse_numbers takes for one number
 
 
 @dataclass(frozen=True, eq=False)
@@ -548,10 +550,16 @@ class Session:
         c = self.config
         hidden, gates, steps, spectra = c.hidden_size, GATES[c.cell], self.t, 0
         if verb == "set_config":
-            hidden = int(kwargs.get("hidden_size", hidden))
-            gates, spectra = GATES[str(kwargs.get("cell", c.cell))], 1
+            try:
+                new = c.changed(**kwargs)
+            except (TypeError, ValueError):
+                return 0  # refused at once
+            hidden, gates = new.hidden_size, GATES[new.cell]
+            spectra = int(draws_new_network(c, new))
         elif verb == "feed_text":
-            steps += len(str(args[0]))  # at most one step per character
+            text = str(args[0])
+            numbers = len(_NUMBER.findall(text)) // c.input_size
+            steps = len(text) if c.encoding == "text" else numbers
         elif verb in ("restore", "set_params"):
             params: Params = args[1] if verb == "restore" else args[0]
             hidden, gates, spectra = params.hidden_size, params.n_gates, 1

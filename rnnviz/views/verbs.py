@@ -47,7 +47,8 @@ class Job:
 
 class Verbs(QObject):
     """Runs the session's verbs for the controls. Public: ``session``, ``runner``,
-    ``computing``, ``label`` (what is being computed); ``call``, ``start``, ``cancel``.
+    ``computing``, ``label`` (what is being computed); ``expensive``, ``call``, ``start``,
+    ``cancel``.
 
     Signals: ``busy(bool)`` when computing begins and ends; ``cancelled`` when the user
     dropped a computation (controls that showed the change put back the session's values).
@@ -89,11 +90,15 @@ class Verbs(QObject):
         raised, ``done`` is not called), else in the worker (False; ``done`` or ``failed``
         follows once it is committed or refused)."""
         s = self.session
-        if s.work(verb, *args, **kwargs) < INLINE_WORK:
+        if not self.expensive(verb, *args, **kwargs):
             getattr(s, verb)(*args, **kwargs)
             return True
         self.start(Job(label, verb, args, kwargs, s.commit, done, failed))
         return False
+
+    def expensive(self, verb: str, *args: Any, **kwargs: Any) -> bool:
+        """Whether ``session.<verb>(*args, **kwargs)`` is computed in the worker."""
+        return self.session.work(verb, *args, **kwargs) >= INLINE_WORK
 
     def start(self, job: Job) -> None:
         """Compute ``job`` in the worker; one already computing is superseded by it."""

@@ -16,7 +16,7 @@ from PyQt6.QtWidgets import QFileDialog, QInputDialog, QMenu, QMessageBox, QWidg
 
 from rnnviz.session.choices import ACTIVATIONS
 from rnnviz.session.document import SUFFIX, Document, DocumentError, Opening
-from rnnviz.session.prepared import INLINE_WORK, Prepared
+from rnnviz.session.prepared import Prepared
 from rnnviz.session.weights import (
     WEIGHT_SUFFIXES,
     Params,
@@ -135,8 +135,7 @@ class FileController(ProblemReporter, QObject):
         host(self).stop_animations()
         try:
             opening = self.document.read(path)
-            session = self.document.session
-            if session.work("restore", *opening.restore_args) < INLINE_WORK:
+            if not host(self).verbs.expensive("restore", *opening.restore_args):
                 self.document.put_in(opening)
             else:
                 job = Job(
@@ -271,7 +270,7 @@ class FileController(ProblemReporter, QObject):
         host(self).stop_animations()
         session = self.document.session
         used = with_activation(session, params, activation)
-        if session.work("set_params", used) >= INLINE_WORK:
+        if host(self).verbs.expensive("set_params", used):
             host(self).verbs.start(
                 Job(
                     f"importing {path.name}",
