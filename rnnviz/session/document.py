@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from psygnal import Signal
 
+from rnnviz.engine.stack_params import StackParams
 from rnnviz.engine.train import TrainingHistory
 from rnnviz.io.refusal import one_line
 from rnnviz.io.session_file import (
@@ -54,13 +55,15 @@ class _Saved:
     @classmethod
     def of(cls, session: Session, lab: Lab) -> _Saved:
         s = session
-        return cls(s.config, s.params, s.sequence.copy(), s.vocab, s.t, s.selected, lab.training)
+        return cls(
+            s.config, s.stack_params, s.sequence.copy(), s.vocab, s.t, s.selected, lab.training
+        )
 
     def same_as(self, session: Session, lab: Lab) -> bool:
         s = session
         return (
             self.config == s.config
-            and self.params is s.params
+            and self.params is s.stack_params
             and self.vocab == s.vocab
             and self.t == s.t
             and self.selected == s.selected
@@ -187,7 +190,7 @@ class Document:
         }
         config = {f.name: getattr(s.config, f.name) for f in fields(SessionConfig)}
         return SessionContents(
-            config, s.params, s.sequence.copy(), s.vocab, s.t, s.selected, lab.training, view
+            config, s.network, s.sequence.copy(), s.vocab, s.t, s.selected, lab.training, view
         )
 
     def _write(self, path: Path) -> None:
@@ -209,8 +212,10 @@ class Document:
             raise DocumentError(str(e)) from None
         config = _config(contents.config, path)
         if contents.params.hidden_size != config.hidden_size:
+            p = contents.params
+            W_hh = p.layers[0][0].W_hh if isinstance(p, StackParams) else p.W_hh
             raise DocumentError(
-                f"{path}: W_hh has shape {contents.params.W_hh.shape}, which does not fit the "
+                f"{path}: W_hh has shape {W_hh.shape}, which does not fit the "
                 f"{config.hidden_size} hidden units of the settings"
             )
         view = contents.view

@@ -7,7 +7,7 @@ inside one of the session's verbs, so views get one ``changed`` with the right f
 
 The copy shares the session's arrays and results: the session replaces them instead of
 changing them in place, so reading them in another thread is safe. Only the steppers
-(``RNN``) change in place; each is copied into buffers of its own.
+(``RNN``, ``StackRNN``) change in place; each is copied into buffers of its own.
 
 A commit checks that the session is still in the state the computation began from (the
 same objects): a step, an undo or another verb in between makes it stale, and it is not
@@ -24,10 +24,14 @@ from psygnal import SignalInstance
 
 from rnnviz.engine import RNN
 from rnnviz.engine.progress import Steps
+from rnnviz.engine.stack_stepper import StackRNN
 
 # Roughly nanoseconds of work (``Session.work``); below this a verb runs at once, as it
 # always did (≈ 50 ms).
 INLINE_WORK = 50_000_000
+
+# What changes in place (the rest is replaced): copied for the worker.
+_STEPPERS = (RNN, StackRNN)
 
 # Not part of what a verb computes: the session's signal and its count of emissions.
 _NOT_STATE = frozenset({"changed", "_emitted"})
@@ -65,7 +69,7 @@ def steps(
     caches that reading the session fills in). The verb's errors are the generator's."""
     base = {name: getattr(session, name) for name in watched if hasattr(session, name)}
     state = {
-        name: value.copy() if isinstance(value, RNN) else value
+        name: value.copy() if isinstance(value, _STEPPERS) else value
         for name, value in _state(session).items()
     }
     cls = type(session)

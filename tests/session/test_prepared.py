@@ -30,6 +30,7 @@ VERBS: list[tuple[str, tuple, dict]] = [
     ("set_config", (), {"cell": "lstm", "activation": "tanh", "hidden_size": 12}),
     ("set_config", (), {"spectral_radius": 1.3}),
     ("set_config", (), {"encoding": "text"}),
+    ("set_config", (), {"num_layers": 2, "bidirectional": True}),
     ("feed_text", ("0.5, -1, 2",), {}),
     ("load_preset", ("square",), {}),
     ("set_params", (imported(),), {}),
@@ -79,6 +80,20 @@ def test_a_session_file_is_restored_as_by_restore() -> None:
     assert computed.commit(run_to_end(computed.prepare("restore", *args)))
     assert_same_state(computed, direct)
     assert computed.t == 25 and computed.selected == 7
+
+
+def test_a_stack_is_fed_on_its_own_copy_and_committed() -> None:
+    config = SessionConfig(hidden_size=6, sequence_length=30, num_layers=3, bidirectional=True)
+    direct, computed = fed(config, 12), fed(config, 12)
+    pending = computed.prepare("feed_text", "0.5, 1, -2")
+    computed.step_back()
+    assert not computed.commit(run_to_end(pending))  # the copy's steps did not reach it
+    assert computed.t == 11
+    computed.step_forward()
+    direct.feed_text("0.5, 1, -2")
+    assert computed.commit(run_to_end(computed.prepare("feed_text", "0.5, 1, -2")))
+    assert_same_state(computed, direct)
+    np.testing.assert_array_equal(computed.stack_trace.y, direct.stack_trace.y)
 
 
 def test_stepping_the_session_while_it_computes_makes_the_commit_stale() -> None:

@@ -19,8 +19,8 @@ from rnnviz.session.document import SUFFIX, Document, DocumentError, Opening
 from rnnviz.session.prepared import Prepared
 from rnnviz.session.weights import (
     WEIGHT_SUFFIXES,
-    Params,
     WeightImportError,
+    Weights,
     read_weights,
     use_weights,
     with_activation,
@@ -264,7 +264,7 @@ class FileController(ProblemReporter, QObject):
             activation = choice
         return self._use_weights(path, params, activation)
 
-    def _use_weights(self, path: Path, params: Params, activation: str | None) -> bool:
+    def _use_weights(self, path: Path, params: Weights, activation: str | None) -> bool:
         """Give the session the imported network (in the worker when it is big: False until
         it is in)."""
         host(self).stop_animations()
@@ -294,7 +294,7 @@ class FileController(ProblemReporter, QObject):
     def _import_failed(self, path: Path, message: str) -> None:
         self._fail("Cannot import the weights", f"{path}: {message}")
 
-    def _imported(self, path: Path, used: Params, _result: object = None) -> None:
+    def _imported(self, path: Path, used: Weights, _result: object = None) -> None:
         if self.persistent:
             remember_folder("weights", path.parent)
         host(self).show_message(
