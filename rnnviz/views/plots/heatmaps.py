@@ -133,7 +133,9 @@ class _TimeHeatmap(QWidget):
             return
         T, width = values.shape
         # ImageItem draws inf/NaN as a silently blank image: show them as 0 (with a badge).
-        clean = values if finite else np.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0)
+        if not finite and not np.isfinite(values).all():  # a check: a copy costs 10× more
+            values = np.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0)
+        clean = values
         self.image_item.setImage(clean, autoLevels=False, levels=levels)
         rect = QRectF(0.5, 0.5, T, width)
         if rect != self._rect:
