@@ -17,7 +17,7 @@ from rnnviz.views.binding import listen
 from rnnviz.views.look import plot_style, sizes, widget_style
 from rnnviz.views.look.appearance import appearance, colors
 from rnnviz.views.look.flow import FlowLayout
-from rnnviz.views.plots.curves import Curve
+from rnnviz.views.plots.curves import Curve, long_curves
 from rnnviz.views.worker import Runner
 
 NORM = "‖dL/dh_t‖"  # the total gradient: what the optimiser gets
@@ -90,6 +90,7 @@ class GradientPlot(QWidget):
         item.setMouseEnabled(x=False, y=False)
         item.disableAutoRange()
         item.showGrid(y=True, alpha=0.3)
+        long_curves(item)
         item.getAxis("left").enableAutoSIPrefix(False)
         # Pens and the markers' colour and size come from the theme (_on_appearance_changed).
         # The theory lines are straight on the log axis: Qt's own stroke is as fast there.
