@@ -16,6 +16,7 @@ from rnnviz.session import Change, Session
 from rnnviz.views.binding import listen
 from rnnviz.views.look import plot_style, widget_style
 from rnnviz.views.look.appearance import appearance, colors
+from rnnviz.views.plots.image_item import ImageItem
 
 FEED_HINT = "press → to feed the first input"
 # On two lines: on one it is wider than the heatmap at the window's default size.
@@ -57,7 +58,7 @@ class _TimeHeatmap(QWidget):
         item.disableAutoRange()
         item.invertY(True)  # unit 1 on top, like the rows of a matrix
         item.setContentsMargins(0, 12, 0, 0)  # room for the colour bar's top number
-        self.image_item = pg.ImageItem(axisOrder="col-major")
+        self.image_item = ImageItem(axisOrder="col-major")
         item.addItem(self.image_item)
         self.color_bar = pg.ColorBarItem(
             values=(-1.0, 1.0),
