@@ -9,6 +9,7 @@ from PyQt6.QtCore import QByteArray, QEvent, QPoint, QRect, QSize, Qt, QTimer
 from PyQt6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PyQt6.QtWidgets import (
     QDockWidget,
+    QHBoxLayout,
     QLabel,
     QMainWindow,
     QMenu,
@@ -17,6 +18,7 @@ from PyQt6.QtWidgets import (
     QSizePolicy,
     QTabWidget,
     QToolBar,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -163,6 +165,7 @@ class MainWindow(QMainWindow):
             self.player,
             (self.act_reset, self.act_back, self.act_play, self.act_step),
         )
+        self._build_busy()
         self._build_central()
         self._build_docks()
         self.player.playing_changed.connect(self._on_playing_changed)
@@ -463,20 +466,32 @@ class MainWindow(QMainWindow):
         self.message = plain_label(QLabel(bar))  # hints quote file names
         self._message_done = False
         bar.addWidget(self.message)
-        # While an expensive change is computed: a busy bar and its Cancel (Esc) button.
-        self.progress = QProgressBar(bar)
-        self.progress.setRange(0, 0)  # one computation, no steps to count: busy
-        self.progress.setMaximumWidth(160)
-        progress_action = bar.addWidget(self.progress)
-        assert progress_action is not None
-        self.progress_action = progress_action
-        self.progress_action.setVisible(False)
-        bar.addAction(self.act_cancel)
         self._message_timer = QTimer(self)
         self._message_timer.setSingleShot(True)
         self._message_timer.timeout.connect(self.message.clear)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
         self.toolbar = bar
+
+    def _build_busy(self) -> None:
+        """While an expensive change is computed: a busy bar and its Cancel (Esc) button in
+        the transport bar, always on screen (the toolbar's end can fold into its menu)."""
+        self.busy = QWidget(self.transport)
+        row = QHBoxLayout(self.busy)
+        row.setContentsMargins(8, 0, 8, 0)
+        self.busy_label = plain_label(QLabel("Computing…", self.busy))
+        self.progress = QProgressBar(self.busy)
+        self.progress.setRange(0, 0)  # one computation, no steps to count: busy
+        self.progress.setMaximumWidth(120)
+        self.progress.setTextVisible(False)
+        self.cancel_button = QToolButton(self.busy)
+        self.cancel_button.setDefaultAction(self.act_cancel)
+        self.cancel_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        for widget in (self.busy_label, self.progress, self.cancel_button):
+            row.addWidget(widget)
+        self.busy.setVisible(False)
+        layout = self.transport.layout()
+        assert isinstance(layout, QHBoxLayout)
+        layout.insertWidget(layout.indexOf(self.transport.step_label), self.busy)
 
     def show_message(self, text: str, ms: int = 5000, *, done: bool = False) -> None:
         """A hint in the toolbar that disappears after ``ms`` milliseconds: in the theme's
@@ -632,11 +647,13 @@ class MainWindow(QMainWindow):
         and the backward sweep stop (each step would make it stale)."""
         if on:
             self.stop_animations()
-            self.show_message(f"Computing: {self.verbs.label}… (Esc cancels)", BUSY_MESSAGE_MS)
+            what = f"Computing: {self.verbs.label}… (Esc cancels)"
+            self.show_message(what, BUSY_MESSAGE_MS)
+            self.busy.setToolTip(what)
         elif self.message.text().startswith("Computing: "):
             self.message.clear()
         self.act_cancel.setVisible(on)
-        self.progress_action.setVisible(on)
+        self.busy.setVisible(on)
 
     def toggle_unrolled(self) -> None:
         self.state.unrolled = not self.state.unrolled

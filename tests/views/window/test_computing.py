@@ -125,15 +125,20 @@ def test_a_step_while_computing_is_shown_and_the_change_is_computed_again_on_it(
     np.testing.assert_array_equal(window.state_heatmap.image_item.image, expected.trace.h)
 
 
-def test_cancel_keeps_the_old_state_and_every_control_shows_it(qtbot, window) -> None:
+@pytest.mark.parametrize("how", ["Esc", "the Cancel button"])
+def test_cancel_keeps_the_old_state_and_every_control_shows_it(qtbot, window, how) -> None:
     s = window.session
     trace = s.trace
     changes: list[Change] = []
     s.changed.connect(changes.append)
     pick_cell(window, "lstm")
     assert window.controls.cell_combo.currentData() == "lstm"  # what the user picked
-    window.activateWindow()
-    qtbot.keyClick(window, Qt.Key.Key_Escape)
+    if how == "Esc":
+        window.activateWindow()
+        qtbot.keyClick(window, Qt.Key.Key_Escape)
+    else:
+        qtbot.waitUntil(window.cancel_button.isVisible)
+        qtbot.mouseClick(window.cancel_button, Qt.MouseButton.LeftButton)
     assert window.controls.cell_combo.currentData() == "vanilla"
     GATE.set()
     qtbot.waitUntil(lambda: not window.verbs.computing, timeout=10_000)
