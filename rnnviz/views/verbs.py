@@ -7,10 +7,12 @@ thread (``Session.commit``): meanwhile the window keeps answering, and every vie
 old state until the new one is there, in one change. Small ones (by ``Session.work``) run
 at once, exactly as before: one-step verbs, tests and frames behave as they always did.
 
-A second expensive change while one is computing supersedes it (two setting changes are
-merged: the later value of each setting wins). A commit whose session changed meanwhile
-(a step, a small change) is computed again on the state now shown, never put onto a state
-it was not computed from. ``cancel`` drops it: the session was never touched.
+A second expensive change while one is computing supersedes it when it replaces it (two
+setting changes are merged: the later value of each setting wins; a preset, a file or
+weights replace the last one), else it waits its turn (fed steps, or a preset after new
+settings). A commit whose session changed meanwhile (a step, a small change) is computed
+again on the state now shown, never put onto a state it was not computed from. ``cancel``
+drops it all: the session was never touched.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ from PyQt6.QtCore import QObject, pyqtSignal
 from rnnviz.session import Session
 from rnnviz.session.prepared import INLINE_WORK, Prepared
 from rnnviz.views.worker import Runner
+
+# Verbs whose later call replaces an earlier one still computing.
+_REPLACING = frozenset({"set_config", "load_preset", "restore", "set_params"})
 
 
 def _ignore(_value: object) -> None:
@@ -65,7 +70,7 @@ class Verbs(QObject):
         self.runner.failed.connect(self._on_failed)
         self.runner.finished.connect(self._on_finished)
         self._job: Job | None = None  # the one computing
-        self._next: Job | None = None  # waits for the cancelled one to stop
+        self._pending: list[Job] = []  # to compute next, in order
         self._dropped = False  # the one computing was cancelled
 
     @property
@@ -74,7 +79,7 @@ class Verbs(QObject):
 
     @property
     def label(self) -> str:
-        job = self._next or self._job
+        job = self._pending[-1] if self._pending else self._job
         return "" if job is None else job.label
 
     def call(
@@ -101,22 +106,30 @@ class Verbs(QObject):
         return self.session.work(verb, *args, **kwargs) >= INLINE_WORK
 
     def start(self, job: Job) -> None:
-        """Compute ``job`` in the worker; one already computing is superseded by it."""
-        running = self._next or (None if self._dropped else self._job)
-        if running is not None and running.verb == job.verb == "set_config":
-            job = replace(job, kwargs={**running.kwargs, **job.kwargs})
-        if self._job is not None:
-            self._next = job
-            self.runner.cancel()
+        """Compute ``job`` in the worker. A change that replaces the one computing or
+        waiting (settings, a preset, a file, weights) supersedes it; fed steps wait their
+        turn (two pastes feed both)."""
+        if self._job is None:
+            self._run(job)
+            self.busy.emit(True)
             return
-        self._run(job)
-        self.busy.emit(True)
+        last = self._pending[-1] if self._pending else None if self._dropped else self._job
+        if last is None or last.verb != job.verb or job.verb not in _REPLACING:
+            self._pending.append(job)
+            return
+        if job.verb == "set_config":  # both changes, the later value of each setting
+            job = replace(job, kwargs={**last.kwargs, **job.kwargs})
+        if self._pending:
+            self._pending[-1] = job
+        else:
+            self._pending.append(job)
+            self.runner.cancel()
 
     def cancel(self) -> None:
-        """Drop what is computing (the session stays as it is shown)."""
+        """Drop what is computing or waiting (the session stays as it is shown)."""
         if self._job is None:
             return
-        self._next = None
+        self._pending.clear()
         self._dropped = True
         self.runner.cancel()
         self.cancelled.emit()
@@ -131,17 +144,16 @@ class Verbs(QObject):
         assert job is not None
         if job.commit(done):
             job.done(done.result)
-        elif self._next is None:
-            self._next = job  # stale: the session changed meanwhile; compute it again
+        else:
+            self._pending.insert(0, job)  # stale: the session changed; compute it again
 
     def _on_failed(self, message: str) -> None:
         if self._job is not None:
             self._job.failed(message)
 
     def _on_finished(self, _outcome: str) -> None:
-        job, self._next = self._next, None
-        if job is not None:
-            self._run(job)
+        if self._pending:
+            self._run(self._pending.pop(0))
             return
         self._job = None
         self.busy.emit(False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from PyQt6.QtCore import QEvent, QSize, Qt
 from PyQt6.QtGui import QKeyEvent
@@ -253,21 +254,18 @@ class InputPanel(QWidget):
 
     def _feed(self, text: str) -> None:
         steps = self.session.parse(text).shape[0]  # InputError: nothing is fed
-        # Thousands of pasted steps at 256 units are computed in the worker; the box keeps
-        # the text until they are in (or says why they were refused).
-        if self.verbs.call(
+        # Thousands of pasted steps at 256 units are computed in the worker; if they are
+        # refused there, the text comes back to the box with the reason.
+        self.verbs.call(
             "feed_text",
             text,
             label=f"feeding {steps:,} steps",
-            done=self._on_fed,
-            failed=self._on_feed_refused,
-        ):
-            self.entry.clear()
-
-    def _on_fed(self, _steps: object) -> None:
+            failed=partial(self._on_feed_refused, text),
+        )
         self.entry.clear()
 
-    def _on_feed_refused(self, message: str) -> None:
+    def _on_feed_refused(self, text: str, message: str) -> None:
+        self.entry.setText(text)
         self._show_error(self.entry, self.feed_error, message)
 
     def load_text(self) -> None:

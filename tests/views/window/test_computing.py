@@ -164,7 +164,7 @@ def test_a_second_change_supersedes_the_first_and_both_settings_apply(qtbot, win
     assert window.controls.cell_combo.currentData() == "lstm"
 
 
-def test_pasted_numbers_stay_in_the_box_until_they_are_fed(qtbot, window) -> None:
+def test_pasted_numbers_are_fed_in_the_worker(qtbot, window) -> None:
     s = window.session
     text = ", ".join(f"{0.01 * i:.2f}" for i in range(300))
     QApplication.clipboard().setText(text)
@@ -172,7 +172,7 @@ def test_pasted_numbers_stay_in_the_box_until_they_are_fed(qtbot, window) -> Non
     entry.setFocus()
     entry.paste()
     qtbot.keyClick(entry, Qt.Key.Key_Return)
-    assert s.t == 6 and entry.text() == text
+    assert s.t == 6 and entry.text() == ""  # taken: the box is ready for more
     GATE.set()
     qtbot.waitUntil(lambda: not window.verbs.computing, timeout=10_000)
     assert s.t == 306 and entry.text() == ""
@@ -194,3 +194,23 @@ def test_a_long_session_opens_in_the_worker(qtbot, window, tmp_path: Path) -> No
     assert not window.files.modified
     np.testing.assert_array_equal(window.state_heatmap.image_item.image, saved.trace.h)
     assert window.message.text() == "Opened long.rnnviz"
+
+
+def test_changes_of_other_kinds_wait_their_turn(qtbot, window) -> None:
+    """A new cell, then two pastes: all three apply, in order (none supersedes another)."""
+    s = window.session
+    entry = window.input_panel.entry
+    pick_cell(window, "gru")
+    for text in ("0.5, 1", "-1, 2, 0.25"):
+        QApplication.clipboard().setText(text)
+        entry.setFocus()
+        entry.paste()
+        qtbot.keyClick(entry, Qt.Key.Key_Return)
+    GATE.set()
+    qtbot.waitUntil(lambda: not window.verbs.computing, timeout=10_000)
+    expected = reference(cell="gru", activation="tanh")
+    expected.feed_text("0.5, 1")
+    expected.feed_text("-1, 2, 0.25")
+    assert s.config.cell == "gru" and s.t == 11
+    np.testing.assert_array_equal(s.trace.h_all, expected.trace.h_all)
+    np.testing.assert_array_equal(window.state_heatmap.image_item.image, expected.trace.h)
