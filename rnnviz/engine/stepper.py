@@ -149,6 +149,11 @@ class RNN:
         """The LSTM's current cell state c_t, (H,), else None."""
         return None if self._c_all is None else self._c_all[self._t].copy()
 
+    def states(self, start: int, stop: int) -> np.ndarray:
+        """h_t for the steps start+1 … stop, as they were computed: (stop − start, H), a view
+        of the history (valid until the next step)."""
+        return self._h_all[start + 1 : stop + 1]
+
     @property
     def xs(self) -> list[np.ndarray]:
         return [row.copy() for row in self._x[: self._t]]

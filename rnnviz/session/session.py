@@ -309,6 +309,22 @@ class Session:
         self.keep_reach(computed)
         return computed.reach
 
+    @property
+    def backward_work(self) -> int:
+        """What a backward pass costs, roughly: steps × units × gates × layers × directions
+        (views run it in a worker beyond a threshold)."""
+        L, D = self.depth
+        return self.t * self.params.hidden_size * self.params.n_gates * L * D
+
+    @property
+    def reach_work(self) -> int:
+        """What computing ``reach`` costs, as ``backward_work``: the top layer's forward
+        direction needs its own layer only (see reach_steps), any other the whole stack."""
+        L, _ = self.depth
+        if self.focus == (L - 1, 0):
+            return self.t * self.params.hidden_size * self.params.n_gates
+        return self.backward_work
+
     def cached_reach(self) -> analysis.Reach | None:
         """``reach`` if it is already computed for the current steps and settings, else None."""
         cached = self._reach
@@ -329,15 +345,15 @@ class Session:
 
         def steps() -> Steps[ReachOf]:
             yield 0, 1
-            if stack is None:
+            # The top layer's forward direction is a single layer of its own: the readout
+            # (its columns of W_hy) and its own recurrence are all its gradient goes
+            # through, so its trace alone gives the curve, and the single-layer theory holds.
+            if stack is None or focus == (L - 1, 0):
                 found = analysis.reach(trace, targets, loss, c.loss_at, c.truncate, spectra, total)
                 return ReachOf(trace, c, spectra, found)
             last = _stack_last_step(stack, targets, loss, c, focus)
-            # The single-layer theory holds for the top layer's forward direction alone: the
-            # readout and its own recurrence are all its gradient goes through.
-            theory = focus == (L - 1, 0)
             found = analysis.reach(
-                trace, targets, loss, c.loss_at, c.truncate, spectra, found=last, theory=theory
+                trace, targets, loss, c.loss_at, c.truncate, spectra, found=last, theory=False
             )
             return ReachOf(trace, c, spectra, found)
 

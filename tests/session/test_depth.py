@@ -18,6 +18,7 @@ from rnnviz.engine.stack_params import StackParams, init_stack
 from rnnviz.io.stack_weights import save_stack_weights
 from rnnviz.session import Change, InputError, Session, SessionConfig
 from rnnviz.session.document import Document
+from rnnviz.session.lab import Lab
 from rnnviz.session.lessons import ScenarioFileError, load_scenario
 from rnnviz.session.player import ScenarioPlayer
 from rnnviz.session.weights import read_weights, use_weights
@@ -279,3 +280,18 @@ def test_the_last_steps_reach_follows_the_focus_with_theory_only_where_it_holds(
     below = s.reach
     assert below is not None and below.bound is None and below.rate is None
     np.testing.assert_allclose(below.last, whole.layers[0][0].dL_dh_norm / 6, rtol=1e-12)
+
+
+def test_the_lab_compares_one_layer_cells_and_refuses_one_layer_maths_for_a_stack() -> None:
+    s = deep(num_layers=2, bidirectional=True)
+    s.seek(6)
+    s.set_focus(1, 1)  # a layer whose inputs are 8 wide: the lab still reads the network's
+    lab = Lab(s)
+    comparison = lab.compare()
+    assert set(comparison.curves) == {"vanilla", "lstm", "gru"}
+    refusal = "this tab studies one layer, and the network is a 2-layer bidirectional vanilla"
+    for ask in (lab.sweep_steps, lab.gradcheck_steps, lab.jacobian_map_steps):
+        with pytest.raises(InputError, match=refusal):
+            ask()
+    with pytest.raises(InputError, match="set Layers to 1 and Bidirectional off"):
+        lab.pair_singular_values(2, 4)

@@ -24,7 +24,7 @@ from PyQt6.QtWidgets import (
 )
 
 from rnnviz import __version__
-from rnnviz.session import Session
+from rnnviz.session import Change, Session
 from rnnviz.session.document import Document
 from rnnviz.views.binding import listen
 from rnnviz.views.graph.view import GraphView
@@ -71,6 +71,8 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("B", "run backpropagation through time and animate it"),
     ("U", "fold / unfold the graph"),
     ("L", "switch between the network and the gradient lab"),
+    ("↑ / ↓", "a stack: show the layer above / below in the heatmaps and plots"),
+    ("D", "a bidirectional stack: show the other direction"),
     ("H", "hide / show the side panels"),
     ("F11", "full screen"),
     ("F5", "presentation mode: full screen, large type, high contrast (Esc leaves it)"),
@@ -115,7 +117,8 @@ class MainWindow(QMainWindow):
     ``transport`` (TransportBar), ``message`` (the toolbar's hint label), ``player``
     (Player), ``sweep`` (BackwardSweep), and the actions ``act_step``, ``act_back``,
     ``act_play``, ``act_reset``, ``act_backward``, ``act_unroll``, ``act_full_screen``,
-    ``act_hide_controls``, ``act_quit``, ``act_keys``, ``act_about``, ``act_lab``; ``lab``
+    ``act_hide_controls``, ``act_quit``, ``act_keys``, ``act_about``, ``act_lab``,
+    ``act_layer_up``, ``act_layer_down``, ``act_direction`` (enabled for a stack); ``lab``
     (the Lab model), ``lab_panel`` and ``pages`` (the tabs: the network, the panels it has
     no room for while there are any, the gradient lab); ``stage`` (the network page, also
     ``splitter``: which panels it shows, by priority, at legible sizes);
@@ -423,6 +426,16 @@ class MainWindow(QMainWindow):
         self.act_cancel.triggered.connect(self.verbs.cancel)
         self.act_quit = self.add_action("Quit", QKeySequence.StandardKey.Quit, "Quit rnnviz")
         self.act_quit.triggered.connect(self.close)
+        self.act_layer_up = self.add_action("Layer above", "Up", "Show the layer above")
+        self.act_layer_up.triggered.connect(self.show_layer_above)
+        self.act_layer_down = self.add_action("Layer below", "Down", "Show the layer below")
+        self.act_layer_down.triggered.connect(self.show_layer_below)
+        self.act_direction = self.add_action(
+            "Other direction", "D", "Show the other direction of a bidirectional layer"
+        )
+        self.act_direction.triggered.connect(self.switch_direction)
+        listen(s.changed, self._on_session_changed)
+        self._on_session_changed(Change.CONFIG)
         self.act_keys = self.add_action("Keys", "F1", "The keyboard keys")
         self.act_keys.triggered.connect(self.show_keys)
         self.act_about = QAction("About rnnviz", self)
@@ -443,7 +456,9 @@ class MainWindow(QMainWindow):
             "&View", (self.act_unroll, self.act_lab, self.act_hide_controls, self.act_full_screen)
         )
         run = (self.act_step, self.act_back, self.act_play, self.act_reset, self.act_backward)
-        menu("&Run", run)
+        run_menu = menu("&Run", run)
+        run_menu.addSeparator()
+        run_menu.addActions([self.act_layer_up, self.act_layer_down, self.act_direction])
         self.help_menu = menu("&Help", (self.act_keys, self.act_about))
 
     def _build_toolbar(self) -> None:
@@ -654,6 +669,30 @@ class MainWindow(QMainWindow):
             self.message.clear()
         self.act_cancel.setVisible(on)
         self.busy.setVisible(on)
+
+    def show_layer_above(self) -> None:
+        self._move_focus(+1)
+
+    def show_layer_below(self) -> None:
+        self._move_focus(-1)
+
+    def _move_focus(self, by: int) -> None:
+        (L, _), (k, d) = self.session.depth, self.session.focus
+        if 0 <= k + by < L:
+            self.session.set_focus(k + by, d)
+
+    def switch_direction(self) -> None:
+        (_, D), (k, d) = self.session.depth, self.session.focus
+        if D == 2:
+            self.session.set_focus(k, 1 - d)
+
+    def _on_session_changed(self, changes: Change) -> None:
+        """The keys that move the focus work for a stack only: elsewhere ↑ ↓ D stay free."""
+        if changes & (Change.CONFIG | Change.FOCUS):
+            (L, D), (k, _) = self.session.depth, self.session.focus
+            self.act_layer_up.setEnabled(k < L - 1)
+            self.act_layer_down.setEnabled(k > 0)
+            self.act_direction.setEnabled(D == 2)
 
     def toggle_unrolled(self) -> None:
         self.state.unrolled = not self.state.unrolled
