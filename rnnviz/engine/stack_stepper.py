@@ -12,6 +12,8 @@ tens of milliseconds). The last few are kept: stepping back and forth costs noth
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 from rnnviz.engine.forward import as_inputs
@@ -79,9 +81,12 @@ class StackRNN:
             below = rnn.states(t, t + k)  # (k, H)
 
     def copy(self) -> StackRNN:
-        """An independent stepper with the same fed inputs (a worker thread steps the copy)."""
-        twin = StackRNN(self.params)
-        twin._x, twin._t, twin._trace = self._x.copy(), self._t, self._trace
+        """An independent stepper with the same fed inputs and layers (a worker thread steps
+        the copy); the kept traces are shared (nothing changes them)."""
+        twin = copy.copy(self)
+        twin._x = self._x.copy()
+        twin._layers = None if self._layers is None else [rnn.copy() for rnn in self._layers]
+        twin._traces = dict(self._traces)
         return twin
 
     def step_back(self) -> None:

@@ -82,8 +82,11 @@ def test_a_session_file_is_restored_as_by_restore() -> None:
     assert computed.t == 25 and computed.selected == 7
 
 
-def test_a_stack_is_fed_on_its_own_copy_and_committed() -> None:
-    config = SessionConfig(hidden_size=6, sequence_length=30, num_layers=3, bidirectional=True)
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_a_stack_is_fed_on_its_own_copy_and_committed(bidirectional: bool) -> None:
+    config = SessionConfig(
+        hidden_size=6, sequence_length=30, num_layers=3, bidirectional=bidirectional
+    )
     direct, computed = fed(config, 12), fed(config, 12)
     pending = computed.prepare("feed_text", "0.5, 1, -2")
     computed.step_back()
