@@ -81,12 +81,29 @@ def test_soak_gives_a_row_per_block_and_a_growth_row(qtbot) -> None:
     rows = soak_rows(steps=4, cycles=1)
     assert [r[:2] for r in rows] == [
         ["autoplay steps", "4"],
-        ["autoplay steps", "4-4 -> 4-4"],
+        ["autoplay steps", "RSS growth"],
+        ["autoplay steps", "thirds 4-4 -> 4-4"],
+        ["autoplay steps", "aged / fresh window"],
         ["change cycles", "1"],
-        ["change cycles", "1-1 -> 1-1"],
+        ["change cycles", "RSS growth"],
+        ["change cycles", "thirds 1-1 -> 1-1"],
+        ["change cycles", "aged / fresh window"],
     ]
-    assert all(float(r[4]) > 0 for r in (rows[0], rows[2]))  # RSS, MB
-    assert all(float(r[2]) > 0 for r in (rows[0], rows[2]))  # CPU ms
+    assert all(len(r) == 7 for r in rows)
+    assert all(float(r[4]) > 0 and float(r[2]) > 0 for r in (rows[0], rows[4]))  # RSS, CPU
+
+
+def test_paired_times_are_the_aged_sides_over_the_fresh_ones() -> None:
+    from rnnviz.bench.soak import paired
+
+    aged, fresh = object(), object()
+
+    def act(window: object) -> None:
+        deadline = time.process_time() + (0.02 if window is aged else 0.01)
+        while time.process_time() < deadline:
+            pass
+
+    assert paired(aged, fresh, act, 3) == pytest.approx(1.0, abs=0.2)  # twice the CPU time
 
 
 def test_soak_drift_compares_the_thirds_after_the_warm_up() -> None:
