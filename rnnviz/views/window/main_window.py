@@ -78,7 +78,11 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("F5", "presentation mode: full screen, large type, high contrast (Esc leaves it)"),
     ("Page Down / Up", "next / previous slide of a lesson (a presentation remote sends these)"),
     ("Enter", "in a field: commit it and give the keys back to the window"),
-    ("Esc", "in a field: give the keys back to the window without committing"),
+    (
+        "Esc",
+        "in a field: give the keys back to the window without committing; while a change "
+        "is computing: cancel it (the window keeps what it shows)",
+    ),
 )
 
 
