@@ -672,6 +672,9 @@ class MainWindow(QMainWindow):
         elif self.message.text().startswith("Computing: "):
             self.message.clear()
         self.act_cancel.setVisible(on)
+        # Esc cancels first; presentation mode's Esc works again once nothing computes (two
+        # actions on one key would both be dead).
+        self.presentation.act_leave.setEnabled(not on and self.state.presenting)
         self.busy.setVisible(on)
 
     def show_layer_above(self) -> None:

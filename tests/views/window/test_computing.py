@@ -214,3 +214,15 @@ def test_changes_of_other_kinds_wait_their_turn(qtbot, window) -> None:
     assert s.config.cell == "gru" and s.t == 11
     np.testing.assert_array_equal(s.trace.h_all, expected.trace.h_all)
     np.testing.assert_array_equal(window.state_heatmap.image_item.image, expected.trace.h)
+
+
+def test_in_presentation_mode_esc_cancels_first_then_leaves(qtbot, window) -> None:
+    window.state.presenting = True
+    pick_cell(window, "lstm")
+    window.activateWindow()
+    qtbot.keyClick(window, Qt.Key.Key_Escape)
+    assert window.state.presenting and window.controls.cell_combo.currentData() == "vanilla"
+    GATE.set()
+    qtbot.waitUntil(lambda: not window.verbs.computing, timeout=10_000)
+    qtbot.keyClick(window, Qt.Key.Key_Escape)
+    assert not window.state.presenting and window.session.config.cell == "vanilla"
