@@ -109,6 +109,8 @@ class DepthHeatmap(QWidget):
             return
         rows = depth_rows((L, D))
         T = norms.shape[2]
+        # The steps of the panels stacked with this one: one time axis.
+        N = max(s.sequence.shape[0], s.t, 1)
         valid = s.gradients.valid  # (T,)
         with np.errstate(divide="ignore"):
             logs = np.log10(np.maximum(np.stack([norms[k, d] for k, d in rows], axis=1), LOG_FLOOR))
@@ -120,18 +122,19 @@ class DepthHeatmap(QWidget):
             logs[: s.sweep - 1] = np.nan  # not reached by the backward pass yet
         self.image_item.setImage(logs, autoLevels=False, levels=self.color_bar.levels())
         self.image_item.setRect(QRectF(0.5, 0.5, T, len(rows)))
-        if self._shape != (T, (L, D)):
-            self._shape = (T, (L, D))
-            self._set_axes(T, (L, D))
+        if self._shape != (N, (L, D)):
+            self._shape = (N, (L, D))
+            self._set_axes(N, (L, D))
         r = rows.index(s.focus)
         self.focus_box.setRect(QRectF(0.5, r + 0.5, T, 1))
         self._show_marker()
 
-    def _set_axes(self, T: int, depth: tuple[int, int]) -> None:
+    def _set_axes(self, N: int, depth: tuple[int, int]) -> None:
+        """N steps across (as the panels above), a labelled row per layer and direction."""
         rows = depth_rows(depth)
         item = self.plot.getPlotItem()
         item.setRange(
-            xRange=(0.5, T + 0.5), yRange=(0.5, len(rows) + 0.5), padding=0, disableAutoRange=True
+            xRange=(0.5, N + 0.5), yRange=(0.5, len(rows) + 0.5), padding=0, disableAutoRange=True
         )
         labels = [(r + 1, row_label(depth, row)) for r, row in enumerate(rows)]
         item.getAxis("left").setTicks([labels])

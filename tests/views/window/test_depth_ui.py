@@ -181,6 +181,7 @@ def test_the_equations_of_a_lower_layer_say_where_its_gradient_comes_from(qtbot)
     assert "forward pass, layer 2 · backward, step t = 2" in text
     assert "c3" in text  # the backward direction's step 2 reads step 3's state
     assert "the layer above" in text
+    assert "of layer 3 + by" in text  # y is read from the top layer, not from this one
 
 
 def test_importing_a_stacks_weight_file_holds_the_whole_stack(qtbot, tmp_path: Path) -> None:
