@@ -7,8 +7,8 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtCore import QRectF, Qt
-from PyQt6.QtWidgets import QGraphicsRectItem, QVBoxLayout, QWidget
+from PyQt6.QtCore import QRectF, QSize, Qt
+from PyQt6.QtWidgets import QGraphicsRectItem, QSizePolicy, QVBoxLayout, QWidget
 
 from rnnviz.session import Change, Session
 from rnnviz.session.analysis import LOG_FLOOR
@@ -18,8 +18,8 @@ from rnnviz.views.look.appearance import appearance, colors
 from rnnviz.views.look.math_text import math_html
 
 FLOOR_DECADE = math.log10(LOG_FLOOR)
-ROW_PT = 20  # the height a row's label needs, in points at the appearance's scale
-AXES_PT = 50  # the step axis under the rows
+ROW_PT = 15  # a row: a 13 pt label and a little room, in points at the appearance's scale
+AXES_PT = 40  # the step axis under the rows
 TIP = (
     "Each row is one layer (and direction) of the stack, the top layer on top; each column "
     "a step. Colour: log₁₀ ‖∂L/∂h_t‖, the whole gradient reaching that state, through later "
@@ -82,11 +82,16 @@ class DepthHeatmap(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self._levels_of: object = None  # the backward pass the levels were set for
         self._shape: tuple[int, tuple[int, int]] | None = None  # (steps, depth) the axes show
         listen(session.changed, self._on_session_changed)
         listen(appearance.changed, self._on_appearance_changed)
         self._on_appearance_changed()
+
+    def sizeHint(self) -> QSize:
+        """As tall as its rows' labels need (minimumHeight): the plot above takes the rest."""
+        return QSize(super().sizeHint().width(), self.minimumHeight())
 
     def _on_session_changed(self, changes: Change) -> None:
         if changes & (Change.GRADIENTS | Change.SWEEP | Change.DATA | Change.FOCUS):
