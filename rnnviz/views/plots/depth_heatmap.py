@@ -18,8 +18,8 @@ from rnnviz.views.look.appearance import appearance, colors
 from rnnviz.views.look.math_text import math_html
 
 FLOOR_DECADE = math.log10(LOG_FLOOR)
-ROW_PT = 15  # a row: a 13 pt label and a little room, in points at the appearance's scale
-AXES_PT = 40  # the step axis under the rows
+ROW_PT = 20  # a row: its label and room around it, in points at the appearance's scale
+AXES_PT = 50  # the step axis under the rows, and room for the colour bar's name
 TIP = (
     "Each row is one layer (and direction) of the stack, the top layer on top; each column "
     "a step. Colour: log₁₀ ‖∂L/∂h_t‖, the whole gradient reaching that state, through later "
