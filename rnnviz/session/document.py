@@ -45,7 +45,7 @@ class _Saved:
     """The session as last saved: what "modified" compares with."""
 
     config: SessionConfig
-    params: object  # the Params object itself: any new network is a change
+    params: object  # the network object itself (Params or a stack): any new one is a change
     sequence: np.ndarray  # (N, I)
     vocab: str
     t: int
@@ -55,15 +55,13 @@ class _Saved:
     @classmethod
     def of(cls, session: Session, lab: Lab) -> _Saved:
         s = session
-        return cls(
-            s.config, s.stack_params, s.sequence.copy(), s.vocab, s.t, s.selected, lab.training
-        )
+        return cls(s.config, s.network, s.sequence.copy(), s.vocab, s.t, s.selected, lab.training)
 
     def same_as(self, session: Session, lab: Lab) -> bool:
         s = session
         return (
             self.config == s.config
-            and self.params is s.stack_params
+            and self.params is s.network
             and self.vocab == s.vocab
             and self.t == s.t
             and self.selected == s.selected

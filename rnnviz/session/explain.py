@@ -70,9 +70,11 @@ def forward_equations(
             (Term(f"W_hy h_{t}", p.W_hy @ h), Term("b_y", p.b_y), Term(f"y_{t}", y)),
         )
     else:
-        both = ", both directions" if place.directions == 2 else ""
+        # The readout reads the top layer (both directions), not this one: say so in the
+        # equation itself, which stays on screen when a remark has no room.
+        top = f"[h_{t} →; h_{t} ←]" if place.directions == 2 else f"h_{t}"
         readout = Equation(
-            f"y_{t} = W_hy h_{t} + b_y   (h_{t} of the top layer{both})", (Term(f"y_{t}", y),)
+            f"y_{t} = W_hy {top} of layer {place.layers} + b_y", (Term(f"y_{t}", y),)
         )
     if p.cell != "vanilla":
         return (_gated_update(trace, t, s), readout)

@@ -184,8 +184,11 @@ def test_stacks_survive_a_session_file(tmp_path: Path) -> None:
     path = tmp_path / "deep.rnnviz"
     Document(s).save_as(path)
     fresh = Session()
-    Document(fresh).open(path)
+    document = Document(fresh)
+    document.open(path)
     assert fresh.config == s.config and fresh.depth == (3, 2) and fresh.t == 5
+    fresh.set_focus(0, 1)  # what the panels show is no part of the work
+    assert not document.modified
     for name, a in s.stack_params.arrays().items():
         np.testing.assert_array_equal(fresh.stack_params.arrays()[name], a)
     np.testing.assert_array_equal(fresh.stack_trace.top, s.stack_trace.top)

@@ -7,8 +7,8 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtCore import QRectF, Qt
-from PyQt6.QtWidgets import QGraphicsRectItem, QVBoxLayout, QWidget
+from PyQt6.QtCore import QRectF, QSize, Qt
+from PyQt6.QtWidgets import QGraphicsRectItem, QSizePolicy, QVBoxLayout, QWidget
 
 from rnnviz.session import Change, Session
 from rnnviz.session.analysis import LOG_FLOOR
@@ -19,8 +19,8 @@ from rnnviz.views.look.math_text import math_html
 from rnnviz.views.plots.image_item import ImageItem
 
 FLOOR_DECADE = math.log10(LOG_FLOOR)
-ROW_PT = 20  # the height a row's label needs, in points at the appearance's scale
-AXES_PT = 50  # the step axis under the rows
+ROW_PT = 20  # a row: its label and room around it, in points at the appearance's scale
+AXES_PT = 50  # the step axis under the rows, and room for the colour bar's name
 TIP = (
     "Each row is one layer (and direction) of the stack, the top layer on top; each column "
     "a step. Colour: log₁₀ ‖∂L/∂h_t‖, the whole gradient reaching that state, through later "
@@ -83,11 +83,16 @@ class DepthHeatmap(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self._levels_of: object = None  # the backward pass the levels were set for
         self._shape: tuple[int, tuple[int, int]] | None = None  # (steps, depth) the axes show
         listen(session.changed, self._on_session_changed)
         listen(appearance.changed, self._on_appearance_changed)
         self._on_appearance_changed()
+
+    def sizeHint(self) -> QSize:
+        """As tall as its rows' labels need (minimumHeight): the plot above takes the rest."""
+        return QSize(super().sizeHint().width(), self.minimumHeight())
 
     def _on_session_changed(self, changes: Change) -> None:
         if changes & (Change.GRADIENTS | Change.SWEEP | Change.DATA | Change.FOCUS):
@@ -110,6 +115,8 @@ class DepthHeatmap(QWidget):
             return
         rows = depth_rows((L, D))
         T = norms.shape[2]
+        # The steps of the panels stacked with this one: one time axis.
+        N = max(s.sequence.shape[0], s.t, 1)
         valid = s.gradients.valid  # (T,)
         with np.errstate(divide="ignore"):
             logs = np.log10(np.maximum(np.stack([norms[k, d] for k, d in rows], axis=1), LOG_FLOOR))
@@ -121,18 +128,19 @@ class DepthHeatmap(QWidget):
             logs[: s.sweep - 1] = np.nan  # not reached by the backward pass yet
         self.image_item.setImage(logs, autoLevels=False, levels=self.color_bar.levels())
         self.image_item.setRect(QRectF(0.5, 0.5, T, len(rows)))
-        if self._shape != (T, (L, D)):
-            self._shape = (T, (L, D))
-            self._set_axes(T, (L, D))
+        if self._shape != (N, (L, D)):
+            self._shape = (N, (L, D))
+            self._set_axes(N, (L, D))
         r = rows.index(s.focus)
         self.focus_box.setRect(QRectF(0.5, r + 0.5, T, 1))
         self._show_marker()
 
-    def _set_axes(self, T: int, depth: tuple[int, int]) -> None:
+    def _set_axes(self, N: int, depth: tuple[int, int]) -> None:
+        """N steps across (as the panels above), a labelled row per layer and direction."""
         rows = depth_rows(depth)
         item = self.plot.getPlotItem()
         item.setRange(
-            xRange=(0.5, T + 0.5), yRange=(0.5, len(rows) + 0.5), padding=0, disableAutoRange=True
+            xRange=(0.5, N + 0.5), yRange=(0.5, len(rows) + 0.5), padding=0, disableAutoRange=True
         )
         labels = [(r + 1, row_label(depth, row)) for r, row in enumerate(rows)]
         item.getAxis("left").setTicks([labels])

@@ -136,7 +136,7 @@ class GradientPlot(QWidget):
         layout.addLayout(info)
         layout.addWidget(self.plot, 1)
         self.depth_map = DepthHeatmap(session)
-        layout.addWidget(self.depth_map, 1)
+        layout.addWidget(self.depth_map)  # at its legible height: the curves get the rest
 
         self._reach: Reach | None = None  # what the drawn curves come from
         self.runner = Runner(self)  # computes the session's reach when it is long

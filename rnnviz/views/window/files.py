@@ -297,8 +297,10 @@ class FileController(ProblemReporter, QObject):
     def _imported(self, path: Path, used: Weights, _result: object = None) -> None:
         if self.persistent:
             remember_folder("weights", path.parent)
+        L, D = self.document.session.depth
+        layers = f"{L} layers{' × 2 directions' if D == 2 else ''} of " if L * D > 1 else ""
         host(self).show_message(
-            f"Imported {path.name}: {used.cell} ({used.activation}), {used.hidden_size} "
+            f"Imported {path.name}: {layers}{used.cell} ({used.activation}), {used.hidden_size} "
             f"hidden units, {used.input_size} inputs, {used.output_size} outputs",
             8000,
             done=True,

@@ -13,6 +13,8 @@ from PyQt6.QtCore import QPoint, QPointF, Qt
 from PyQt6.QtWidgets import QApplication
 
 from rnnviz.engine.stack import stack_forward
+from rnnviz.engine.stack_params import init_stack
+from rnnviz.io.stack_weights import save_stack_weights
 from rnnviz.session import Session, SessionConfig
 from rnnviz.session.analysis import LOG_FLOOR
 from rnnviz.views.plots.depth_heatmap import depth_rows, row_label
@@ -179,3 +181,18 @@ def test_the_equations_of_a_lower_layer_say_where_its_gradient_comes_from(qtbot)
     assert "forward pass, layer 2 · backward, step t = 2" in text
     assert "c3" in text  # the backward direction's step 2 reads step 3's state
     assert "the layer above" in text
+    assert "of layer 3 + by" in text  # y is read from the top layer, not from this one
+
+
+def test_importing_a_stacks_weight_file_holds_the_whole_stack(qtbot, tmp_path: Path) -> None:
+    p = init_stack("gru", 1, 5, 1, np.random.default_rng(3), num_layers=2, bidirectional=True)
+    path = tmp_path / "deep.npz"
+    save_stack_weights(path, p)
+    w = open_window(qtbot)
+    assert w.files.import_weights(path)
+    assert w.session.depth == (2, 2) and w.controls.layers_spin.value() == 2
+    assert w.controls.bidirectional_check.isChecked()
+    assert "Imported deep.npz: 2 layers × 2 directions of gru" in w.message.text()
+    key(qtbot, w, Qt.Key.Key_Right, 3)
+    whole = stack_forward(p, w.session.sequence[:3])
+    np.testing.assert_allclose(w.state_heatmap.image_item.image, whole.h(1, 0))
