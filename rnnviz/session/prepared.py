@@ -7,7 +7,8 @@ inside one of the session's verbs, so views get one ``changed`` with the right f
 
 The copy shares the session's arrays and results: the session replaces them instead of
 changing them in place, so reading them in another thread is safe. Only the steppers
-(``RNN``, ``StackRNN``) change in place; each is copied into buffers of its own.
+(``RNN``, ``StackRNN``) change in place; each is copied (an ``RNN`` shares its buffers
+with its copy until one of them steps, so a verb that replaces it copies nothing).
 
 A commit checks that the session is still in the state the computation began from (the
 same objects): a step, an undo or another verb in between makes it stale, and it is not
@@ -42,7 +43,6 @@ class Prepared:
     """A verb's outcome computed on a copy: the state it left, what the verb returned, and
     the state it began from (``base``: the objects, compared by identity)."""
 
-    verb: str
     base: dict[str, object]
     state: dict[str, object]
     result: object
@@ -80,7 +80,7 @@ def steps(
         vars(twin).update(state)
         twin._emitted = 0
         result = getattr(twin, verb)(*args, **kwargs)
-        return Prepared(verb, base, _state(twin), result)
+        return Prepared(base, _state(twin), result)
 
     return run()
 
