@@ -15,6 +15,8 @@ import pytest
 from PyQt6.QtCore import Qt, QTimer
 from PyQt6.QtWidgets import QApplication
 
+from rnnviz.engine import forward, init_params
+from rnnviz.io.weights import to_state_dict
 from rnnviz.session import Change, Session, SessionConfig
 from rnnviz.session.document import Document
 from rnnviz.views import verbs
@@ -44,6 +46,10 @@ class GatedSession(Session):
     def restore(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         _wait_in_worker()
         super().restore(*args, **kwargs)
+
+    def set_params(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        _wait_in_worker()
+        super().set_params(*args, **kwargs)
 
 
 @pytest.fixture
@@ -226,3 +232,19 @@ def test_in_presentation_mode_esc_cancels_first_then_leaves(qtbot, window) -> No
     qtbot.waitUntil(lambda: not window.verbs.computing, timeout=10_000)
     qtbot.keyClick(window, Qt.Key.Key_Escape)
     assert not window.state.presenting and window.session.config.cell == "vanilla"
+
+
+def test_imported_weights_are_put_in_from_the_worker(qtbot, window, tmp_path: Path) -> None:
+    params = init_params("gru", 1, 10, 1, np.random.default_rng(4))
+    path = tmp_path / "gru.npz"
+    np.savez(path, **to_state_dict(params))
+    assert not window.files.import_weights(path)  # not yet: computing
+    assert window.session.config.cell == "vanilla"
+    GATE.set()
+    qtbot.waitUntil(lambda: not window.verbs.computing, timeout=10_000)
+    s = window.session
+    assert s.config.cell == "gru" and s.config.hidden_size == 10 and s.t == 6
+    np.testing.assert_array_equal(s.params.W_hh, params.W_hh)
+    expected = forward(params, s.sequence[:6])
+    np.testing.assert_allclose(window.state_heatmap.image_item.image, expected.h, atol=1e-12)
+    assert window.message.text().startswith("Imported gru.npz: gru (tanh), 10 hidden units")
