@@ -79,7 +79,9 @@ def jacobian_map_steps(
     shape = _Shape(H, J.shape[1], J.shape[1] if include_cell_state else H)
     J_unit, log_scale = _unit_steps(J)
     assembly = _Assembly(T, H > EXACT_UP_TO)
-    blocks = [_block(J_unit, log_scale, a, b, shape, assembly.certified) for a, b in assembly.bounds]
+    blocks = [
+        _block(J_unit, log_scale, a, b, shape, assembly.certified) for a, b in assembly.bounds
+    ]
     # This thread computes the even blocks, a helper the odd ones: a block costs about its
     # number of columns, so both get about half, and the next block in order is never
     # more than one block away.

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from rnnviz.engine import CELLS, forward, init_params
-from rnnviz.engine.jacobian import jacobian_between
 from rnnviz.engine.certified_norm import TOLERANCE
+from rnnviz.engine.jacobian import jacobian_between
 from rnnviz.engine.jacobian_map import (
     EXACT_UP_TO,
     METHOD,
