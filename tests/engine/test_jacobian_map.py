@@ -13,7 +13,7 @@ import pytest
 
 from rnnviz.engine import CELLS, forward, init_params
 from rnnviz.engine.certified_norm import TOLERANCE
-from rnnviz.engine.jacobian import jacobian_between
+from rnnviz.engine.jacobian import jacobian_between, step_jacobians
 from rnnviz.engine.jacobian_map import (
     EXACT_UP_TO,
     METHOD,
@@ -166,6 +166,34 @@ def test_proved_norms_hold_when_the_top_direction_changes_place() -> None:
         for k in range(t - 1, 0, -1):
             P = P @ steps[k]
             want[t - 1, k - 1] = np.linalg.svd(P, compute_uv=False)[0]
+    assert relative_errors(M, want).max() <= TOLERANCE
+
+
+@pytest.mark.parametrize(("activation", "rho"), [("tanh", 0.9), ("tanh", 1.5), ("relu", 1.2)])
+def test_proved_norms_stay_within_one_percent_over_long_chains(activation: str, rho: float) -> None:
+    """300 steps of float32 products (the map's) against float64 chains of the engine's
+    step Jacobians: the rounding of the long products fits in what the proofs leave."""
+    T, H = 300, H_PROVED
+    rng = np.random.default_rng(12)
+    p = init_params("vanilla", 1, H, 1, rng, activation=activation, gain=rho)
+    trace = forward(p, np.sin(0.3 * np.arange(T))[:, None])
+    steps = step_jacobians(trace)  # (T, H, H) J[s] = ∂h_{s+1}/∂h_s
+    M = run_to_end(jacobian_map_steps(trace, steps=steps)).norms
+    want = np.eye(T)  # 0 where the chain became exactly 0
+    for t in range(2, T + 1):
+        chain = np.empty((t - 1, H, H))  # ∂h_t/∂h_k for k = t−1, t−2, …, each scaled
+        logs = np.empty(t - 1)  # (t−1,) the logarithms of the scales
+        P, log_size, n = np.eye(H), 0.0, 0
+        for k in range(t - 1, 0, -1):
+            P = P @ steps[k]
+            size = np.abs(P).max()
+            if size == 0:
+                break
+            P /= size
+            log_size += np.log(size)
+            chain[n], logs[n], n = P, log_size, n + 1
+        sv = np.linalg.svd(chain[:n], compute_uv=False)[:, 0]  # (n,)
+        want[t - 1, t - 1 - np.arange(1, n + 1)] = sv * np.exp(logs[:n])
     assert relative_errors(M, want).max() <= TOLERANCE
 
 
