@@ -43,7 +43,8 @@ ROWS_PER_BLOCK = 32  # rows computed together: one (32·H × S) @ (S × S) produ
 PROVED_DTYPE = np.float32
 EXACT_UP_TO = 8  # hidden units up to which the SVD of every product is as cheap as a proof
 METHOD = "exact (the SVD of every product)"
-_WAIT_S = 0.05  # how often progress is reported while the helper thread finishes a block
+HELPER_AHEAD = 8  # columns the helper thread may take beyond those this thread has taken
+_WAIT_S = 0.25  # the longest wait for the helper between two yields (a cancel comes there)
 _LOG_MAX = math.log(np.finfo(np.float64).max)
 _LOG_FLUSH = math.log(FLUSH_BELOW)
 
@@ -89,7 +90,8 @@ def jacobian_map_steps(
     ]
     # This thread computes the even blocks, a helper the odd ones: a block costs about its
     # number of columns, so both get about half, and the next block in order is never
-    # more than one block away.
+    # more than one block away. The helper takes a column only when this thread has taken
+    # one (or waits for it): paused or abandoned, the map stops using both cores at once.
     two = len(blocks) > 1 and (os.cpu_count() or 1) > 1
     helper = _Helper(blocks[1::2]) if two else None
     every = 2 if two else 1
@@ -106,19 +108,21 @@ def jacobian_map_steps(
                 except StopIteration as stop:
                     assembly.results[index] = stop.value
                     break
+                if helper is not None:
+                    helper.allow(1)
+                    yield from assembly.place_finished(helper)  # its block may be next
                 yield done + (helper.done if helper else 0), assembly.total
             yield from assembly.place_finished(helper)
         while not assembly.complete:  # the helper's last block
             assert helper is not None  # only its blocks can be missing now
-            if helper.wait(assembly.shown, _WAIT_S):
+            if helper.run_for(HELPER_AHEAD, assembly.shown):
                 yield from assembly.place_finished(helper)
             else:
                 yield done + helper.done, assembly.total
         yield assembly.total, assembly.total
     finally:
         if helper is not None:
-            helper.stop.set()
-            helper.join()
+            helper.halt()
     return JacobianMap(assembly.M, T, assembly.method())
 
 
@@ -152,7 +156,7 @@ class _Assembly:
         """Places the blocks that are finished, in order (the helper's too); yields the
         map of the rows done after each but the last."""
         while not self.complete:
-            if helper is not None and helper.wait(self.shown, 0.0):
+            if helper is not None and helper.finished(self.shown):
                 self.results[self.shown] = helper.results.pop(self.shown)
             if self.shown not in self.results:
                 return
@@ -272,26 +276,52 @@ class _Rows:
 
 
 class _Helper(threading.Thread):
-    """Runs some blocks of the map in order, one column at a time, until told to stop.
+    """Runs some blocks of the map in order, one column at a time, as columns are allowed.
 
     ``done`` counts the pairs finished; ``results[i]`` holds block i's outcome once
-    ``ready[i]`` is set. An error is kept and raised again by ``check`` in the caller's
+    ``ready[i]`` is set. An error is kept and raised again by ``wait`` in the caller's
     thread.
     """
 
     def __init__(self, blocks: list) -> None:
         super().__init__(name="jacobian-map", daemon=True)
         self.blocks = blocks
-        self.stop = threading.Event()
         self.done = 0
         self.ready = {2 * i + 1: threading.Event() for i in range(len(blocks))}
         self.results: dict[int, tuple[np.ndarray, int]] = {}
         self.error: Exception | None = None
+        self._turns = 0  # columns allowed and not taken yet
+        self._stopped = False
+        self._changed = threading.Condition()
+
+    def allow(self, columns: int) -> None:
+        """Lets the helper take ``columns`` more, up to HELPER_AHEAD not taken yet."""
+        with self._changed:
+            self._turns = min(self._turns + columns, HELPER_AHEAD)
+            self._changed.notify_all()
+
+    def run_for(self, columns: int, index: int) -> bool:
+        """Allows ``columns`` more and waits until the helper has taken them or finished
+        block ``index``; whether that block is finished."""
+        with self._changed:
+            self._turns = min(self._turns + columns, HELPER_AHEAD)
+            self._changed.notify_all()
+            self._changed.wait_for(
+                lambda: self._turns == 0 or self.ready[index].is_set(), timeout=_WAIT_S
+            )
+        return self.finished(index)
+
+    def halt(self) -> None:
+        """Stops after the column under way, and waits for that."""
+        with self._changed:
+            self._stopped = True
+            self._changed.notify_all()
+        self.join()
 
     def run(self) -> None:
         try:
             for i, block in enumerate(self.blocks):
-                while not self.stop.is_set():
+                while self._turn():
                     try:
                         self.done += next(block)
                     except StopIteration as stop:
@@ -299,17 +329,33 @@ class _Helper(threading.Thread):
                         break
                 else:
                     return
-                self.ready[2 * i + 1].set()
+                self._finished(2 * i + 1)
         except Exception as exc:  # raised again in the map's own thread
             self.error = exc
-            for event in self.ready.values():
-                event.set()
+            for index in self.ready:
+                self._finished(index)
 
-    def wait(self, index: int, timeout: float) -> bool:
-        """Whether block ``index`` (one of the helper's) is finished, waiting up to
-        ``timeout`` s for it; raises the helper's error here if it failed."""
+    def _finished(self, index: int) -> None:
+        with self._changed:
+            self.ready[index].set()
+            self._changed.notify_all()
+
+    def _turn(self) -> bool:
+        """Waits until a column is allowed and takes it; False once halted."""
+        with self._changed:
+            while self._turns == 0 and not self._stopped:
+                self._changed.wait()
+            if self._stopped:
+                return False
+            self._turns -= 1
+            self._changed.notify_all()  # run_for waits for the turns to be taken
+            return True
+
+    def finished(self, index: int) -> bool:
+        """Whether block ``index`` is one of the helper's and finished; raises the helper's
+        error here if it failed."""
         event = self.ready.get(index)
-        if event is None or not event.wait(timeout):
+        if event is None or not event.is_set():
             return False
         if self.error is not None:
             raise self.error

@@ -6,6 +6,7 @@ products far beyond the float range or far below it."""
 from __future__ import annotations
 
 import threading
+import time
 from types import SimpleNamespace
 
 import numpy as np
@@ -16,6 +17,7 @@ from rnnviz.engine.certified_norm import TOLERANCE
 from rnnviz.engine.jacobian import jacobian_between, step_jacobians
 from rnnviz.engine.jacobian_map import (
     EXACT_UP_TO,
+    HELPER_AHEAD,
     METHOD,
     ROWS_PER_BLOCK,
     JacobianMap,
@@ -225,3 +227,16 @@ def test_closing_the_map_early_stops_its_helper_thread() -> None:
     assert any(t.name == "jacobian-map" for t in threading.enumerate())
     steps.close()  # a cancelled worker simply stops iterating
     assert not any(t.name == "jacobian-map" for t in threading.enumerate())
+
+
+def test_a_map_no_longer_asked_for_more_keeps_no_core_busy() -> None:
+    """Paused (or abandoned) between two yields, the helper thread takes at most
+    HELPER_AHEAD more columns of at most ROWS_PER_BLOCK pairs each, then waits."""
+    trace = forward(linear_rnn(0.9, H_PROVED), np.zeros((4 * ROWS_PER_BLOCK, 1)))
+    steps = jacobian_map_steps(trace)
+    for _ in range(3):
+        before, _total = next(steps)
+    time.sleep(0.5)  # time enough for the helper to run through its blocks, were it free
+    after, _total = next(steps)
+    assert after - before <= (1 + HELPER_AHEAD + 1) * ROWS_PER_BLOCK
+    steps.close()
