@@ -63,7 +63,7 @@ def certified_norms(Y: np.ndarray, u: np.ndarray, easy: np.ndarray) -> tuple[np.
     rest = np.flatnonzero(F > 0)
     if not rest.size:
         return out, 0
-    return out, _with_gram(Y[rest], u, easy, rest, F[rest], out)
+    return out, _with_gram(_subset(Y, rest), u, easy, rest, F[rest], out)
 
 
 def _with_gram(Y, u, easy, rows: np.ndarray, F: np.ndarray, out: np.ndarray) -> int:
@@ -91,7 +91,8 @@ def _with_gram(Y, u, easy, rows: np.ndarray, F: np.ndarray, out: np.ndarray) -> 
     if not test.size:
         return 0
     alpha = theta[test] * _RATIO2  # (k,)
-    shifted = -G[test]  # (k, H, H) αI − G: the diagonal is every (H + 1)th entry
+    shifted = np.negative(_subset(G, test))  # (k, H, H) αI − G: the diagonal is every
+    # (H + 1)th entry
     shifted.reshape(test.size, -1)[:, :: G.shape[1] + 1] += alpha[:, None].astype(G.dtype)
     below = _positive_definite(shifted)  # (k,) λ₁ < α
     out[rows[test[below]]] = np.sqrt(np.sqrt(theta[test[below]] * alpha[below]))
@@ -110,6 +111,12 @@ def _upper_bound(theta: np.ndarray, r: np.ndarray, others: np.ndarray) -> np.nda
     located = low > others
     gap = np.where(located, theta - others, 1.0)  # (m,) > r ≥ 0 where located
     return np.where(located, theta + np.minimum(r, r * r / gap), np.inf)
+
+
+def _subset(a: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """``a[index]``, without the copy when the index takes every matrix (the common case
+    where no trace test holds)."""
+    return a if index.size == a.shape[0] else a[index]
 
 
 def _lengths(y: np.ndarray) -> np.ndarray:
