@@ -72,7 +72,7 @@ def machine() -> str:
     blas = os.environ.get("OPENBLAS_NUM_THREADS", "default")
     return (
         f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}, NumPy {np.__version__}, float64, "
+        f"Python {platform.python_version()}, NumPy {np.__version__}, "
         f"OpenBLAS threads: {blas}, load {_load()}"
     )
 
