@@ -127,9 +127,9 @@ def test_jacobian_map_case_gives_a_full_row() -> None:
 
     cells = row(12, 4, "lstm", 0.5)
     assert cells[:2] == ["lstm", "12x4"] and cells[-1] == METHOD
-    seconds, first = (float(c.removesuffix(" s")) for c in cells[2:4])
-    assert 0 <= first <= seconds  # the first rows come before the whole map
-    assert float(cells[5]) == pytest.approx(seconds / 0.5, abs=0.03)  # both rounded
+    seconds, cpu, first = (float(c.removesuffix(" s")) for c in cells[2:5])
+    assert 0 <= first <= seconds and cpu >= 0  # the first rows come before the whole map
+    assert float(cells[6]) == pytest.approx(seconds / 0.5, abs=0.03)  # both rounded
 
 
 def test_frame_rows_are_ratios_to_the_minimal_window() -> None:
