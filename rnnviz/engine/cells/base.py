@@ -114,7 +114,8 @@ class Cell(Protocol):
         """
         ...
 
-    # ---- a batch of B sequences: every array is time-major, (T, B, ·), one row per step ----
+    # ---- a batch of B sequences: every array is (T, ·, B), one row per step, whose columns
+    # are the sequences (feature-major: each gate's block of a row is one contiguous run) ----
     def batch_input_projection(self, p: Params, x: np.ndarray) -> np.ndarray:
         """(T*B, G*H) from the rows (T*B, I) of every step of every sequence: what
         ``make_batch_step`` adds to the recurrent product."""
@@ -123,11 +124,12 @@ class Cell(Protocol):
     def make_batch_step(
         self, p: Params, rows: ForwardRows, fold: int = 0, rho: np.ndarray | None = None
     ) -> StepFn:
-        """The forward step of a batch: row t of each list is a (B, ·) matrix, and each step
-        is one matrix–matrix product. ``rows.xb`` holds ``batch_input_projection``'s rows,
-        or with ``fold`` the inputs ride in ``rows.z`` (as in ``make_step``).
+        """The forward step of a batch: row t of each list is a (·, B) matrix, one sequence a
+        column, and each step is one matrix–matrix product. ``rows.xb`` holds
+        ``batch_input_projection``'s values as rows (G*H, B), or with ``fold`` the inputs
+        ride in ``rows.z`` (as in ``make_step``). Without ``rho``, ``make_step``'s step.
 
-        ``rho`` (B, 1): sequence b runs with the recurrent matrix rho[b]·W_hh, all of them
+        ``rho`` (B,): sequence b runs with the recurrent matrix rho[b]·W_hh, all of them
         sharing the one product with W_hh (the spectral-radius sweep); not with ``fold``."""
         ...
 
@@ -139,8 +141,8 @@ class Cell(Protocol):
         readout: np.ndarray | None = None,
         rho: np.ndarray | None = None,
     ) -> StepFn:
-        """``make_step_backward`` for a batch (``ctx`` from ``backward_context`` on time-major
-        arrays): row t of each list is a (B, ·) matrix whose rows are the sequences.
+        """``make_step_backward`` for a batch (``ctx`` from ``backward_context`` on (T, ·, B)
+        arrays): row t of each list is a (·, B) matrix whose columns are the sequences.
 
         With ``rho`` (see make_batch_step), ``dhp`` holds rho ⊙ dL/d(pre-activation): the
         gradient of the shared product W_hh h_{t-1}, which is what flows on to dL/dh_{t-1}.

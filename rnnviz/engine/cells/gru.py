@@ -43,26 +43,7 @@ class GRU:
     def make_step(self, p: Params, rows: ForwardRows, fold: int = 0) -> StepFn:
         if fold:
             raise ValueError("the GRU cannot fold its inputs into the recurrent product")
-        H, w_dot, b_hn = p.hidden_size, p.W_hh.dot, p.b_hh[2 * p.hidden_size :]
-        xb_rows, h, cache = rows.xb, rows.h, rows.cache
-
-        def step(t: int) -> None:
-            xb, h_prev, h_out, row = xb_rows[t], h[t], h[t + 1], cache[t]
-            hp = row[: 3 * H]
-            r, z, n, hn = hp[:H], hp[H : 2 * H], hp[2 * H :], row[3 * H :]
-            w_dot(h_prev, hp)  # r, z, n rows of W_hh h
-            np.add(n, b_hn, hn)
-            hp[: 2 * H] += xb[: 2 * H]
-            sigmoid(hp[: 2 * H], hp[: 2 * H])  # r, z
-            np.multiply(r, hn, n)
-            n += xb[2 * H :]
-            np.tanh(n, n)
-            # h = n + z ⊙ (h_prev − n) is (1 − z) n + z h_prev with one fewer temporary.
-            np.subtract(h_prev, n, h_out)
-            h_out *= z
-            h_out += n
-
-        return step
+        return _make_step(p, rows, None)
 
     def batch_input_projection(self, p: Params, x: np.ndarray) -> np.ndarray:
         return self.input_projection(p, x)  # (T*B, 3H)
@@ -72,29 +53,7 @@ class GRU:
     ) -> StepFn:
         if fold:
             raise ValueError("the GRU cannot fold its inputs into the recurrent product")
-        H, dot, b_hn = p.hidden_size, np.dot, p.b_hh[2 * p.hidden_size :]
-        W_T = p.W_hh.T  # (H, 3H)
-        xb_rows, h, cache = rows.xb, rows.h, rows.cache
-        hp = np.empty((h[0].shape[0], 3 * H), dtype=p.dtype)  # (B, 3H): a product's out
-        hp_rz, hp_n = hp[:, : 2 * H], hp[:, 2 * H :]  # must be contiguous, the cache's is not
-
-        def step(t: int) -> None:
-            xb, h_prev, h_out, row = xb_rows[t], h[t], h[t + 1], cache[t]  # (B, ·)
-            rz, n, hn = row[:, : 2 * H], row[:, 2 * H : 3 * H], row[:, 3 * H :]
-            dot(h_prev, W_T, hp)
-            if rho is not None:
-                np.multiply(hp, rho, hp)  # each sequence's own ρ·W_hh h_t
-            np.add(hp_rz, xb[:, : 2 * H], rz)
-            sigmoid(rz, rz)
-            np.add(hp_n, b_hn, hn)
-            np.multiply(rz[:, :H], hn, n)
-            n += xb[:, 2 * H :]
-            np.tanh(n, n)
-            np.subtract(h_prev, n, h_out)
-            h_out *= rz[:, H:]
-            h_out += n
-
-        return step
+        return _make_step(p, rows, rho)
 
     def make_batch_step_backward(
         self,
@@ -104,24 +63,26 @@ class GRU:
         readout: np.ndarray | None = None,
         rho: np.ndarray | None = None,
     ) -> StepFn:
+        """make_step_backward's step on rows (·, B), one sequence a column: each gate's
+        block is the first axis's, not the last's."""
         H = ctx.hidden_size
-        product = joint_product(p.W_hh, readout, stacked=True)
+        product = joint_product(p.W_hh, readout, stacked=False)
         dh_rows, dxp_rows, dhp_rows, dh_prev = rows.dh, rows.dxp, rows.dhp, rows.dh_prev
         cache, h_all = list(ctx.cache), list(ctx.h_all)
 
         def back(t: int) -> None:
-            row, h_prev, dh = cache[t], h_all[t], dh_rows[t]  # (B, ·)
-            r, z, n, hn = row[:, :H], row[:, H : 2 * H], row[:, 2 * H : 3 * H], row[:, 3 * H :]
-            dxp, dhp, out = dxp_rows[t], dhp_rows[t], dh_prev[t]  # (B, 3H), (B, 3H [+ O])
+            row, h_prev, dh = cache[t], h_all[t], dh_rows[t]  # (·, B)
+            r, z, n, hn = row[:H], row[H : 2 * H], row[2 * H : 3 * H], row[3 * H :]
+            dxp, dhp, out = dxp_rows[t], dhp_rows[t], dh_prev[t]  # (3H, B), (3H [+ O …], B)
             dan = dh * (1.0 - z) * (1.0 - n * n)
-            np.multiply(dan * hn, r * (1.0 - r), out=dxp[:, :H])
-            np.multiply(dh * (h_prev - n), z * (1.0 - z), out=dxp[:, H : 2 * H])
-            dxp[:, 2 * H :] = dan
-            dhp[:, : 2 * H] = dxp[:, : 2 * H]
-            np.multiply(dan, r, out=dhp[:, 2 * H : 3 * H])
+            np.multiply(dan * hn, r * (1.0 - r), out=dxp[:H])
+            np.multiply(dh * (h_prev - n), z * (1.0 - z), out=dxp[H : 2 * H])
+            dxp[2 * H :] = dan
+            dhp[: 2 * H] = dxp[: 2 * H]
+            np.multiply(dan, r, out=dhp[2 * H : 3 * H])
             if rho is not None:
-                dhp[:, : 3 * H] *= rho
-            product(dhp, out)  # (B, H) [+ W_hyᵀ dy_{t-1}]
+                dhp[: 3 * H] *= rho
+            product(dhp, out)  # (H, B) [+ W_hyᵀ dy_{t-1}]
             out += dh * z
 
         return back
@@ -150,3 +111,32 @@ class GRU:
             out += dh * z  # h_{t-1} also reaches h_t directly, through the gate z
 
         return back
+
+
+def _make_step(p: Params, rows: ForwardRows, rho: np.ndarray | None) -> StepFn:
+    """The forward step over rows of one sequence (·,), or of a batch (·, B) with each
+    sequence in a column (see batched.py); ``rho`` (B,): see Cell.make_batch_step."""
+    H, w_dot = p.hidden_size, p.W_hh.dot
+    xb_rows, h, cache = rows.xb, rows.h, rows.cache
+    lead = cache[0].shape[1:]  # () for one sequence, (B,) for a batch
+    b_hn = p.b_hh[2 * H :].reshape(H, *(1 for _ in lead))  # (H[, 1])
+
+    def step(t: int) -> None:
+        xb, h_prev, h_out, row = xb_rows[t], h[t], h[t + 1], cache[t]
+        hp = row[: 3 * H]
+        r, z, n, hn = hp[:H], hp[H : 2 * H], hp[2 * H :], row[3 * H :]
+        w_dot(h_prev, hp)  # r, z, n rows of W_hh h
+        if rho is not None:
+            hp *= rho  # each sequence's own ρ·W_hh h_t
+        np.add(n, b_hn, hn)
+        hp[: 2 * H] += xb[: 2 * H]
+        sigmoid(hp[: 2 * H], hp[: 2 * H])  # r, z
+        np.multiply(r, hn, n)
+        n += xb[2 * H :]
+        np.tanh(n, n)
+        # h = n + z ⊙ (h_prev − n) is (1 − z) n + z h_prev with one fewer temporary.
+        np.subtract(h_prev, n, h_out)
+        h_out *= z
+        h_out += n
+
+    return step

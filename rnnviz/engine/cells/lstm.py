@@ -46,40 +46,7 @@ class LSTM:
         return 4 * hidden_size
 
     def make_step(self, p: Params, rows: ForwardRows, fold: int = 0) -> StepFn:
-        H, xb, z, h, c, cache = p.hidden_size, rows.xb, rows.z, rows.h, rows.c, rows.cache
-        # σ(a) = (1 + tanh(a/2)) / 2, as activations.sigmoid computes it: with the rows of
-        # i, f and o halved in the matrix (and in xb), one tanh over all four gates gives every
-        # activation, and one multiply-add turns those of i, f, o into sigmoids — 10 NumPy
-        # calls a step instead of 15. Halving is exact in floating point and (t + 1)/2 rounds
-        # as t/2 + 1/2 does, so the numbers are bit for bit those of the plain step.
-        scale = _tanh_scale(H)  # (4H,)
-        shift = 0.5 * (scale != 1.0)  # (4H,) 0.5 for i, f, o; 0 for g
-        if fold:
-            # One product with [W_hh | W_ih | b] gives every gate's whole pre-activation.
-            M = folded_matrix(p, p.b_ih + p.b_hh, fold)  # (4H, H + fold), aligned, our own
-            M *= scale[:, None]
-        else:
-            M = workspace.take("lstm.W_hh", p.W_hh.shape, p.dtype, zero=False)  # aligned
-            np.multiply(p.W_hh, scale[:, None], out=M)
-        m_dot, mul, tanh = M.dot, np.multiply, np.tanh
-        tmp = np.empty(H, dtype=p.dtype)  # (H,) scratch
-
-        def step(t: int) -> None:
-            gates, c_out = cache[t], c[t + 1]  # (4H,), (H,)
-            m_dot(z[t], gates)
-            if xb is not None:
-                gates += xb[t]
-            tanh(gates, gates)
-            gates *= scale
-            gates += shift
-            i, f, g, o = gates[:H], gates[H : 2 * H], gates[2 * H : 3 * H], gates[3 * H :]
-            mul(f, c[t], c_out)
-            mul(i, g, tmp)
-            c_out += tmp
-            tanh(c_out, tmp)
-            mul(o, tmp, h[t + 1])
-
-        return step
+        return _make_step(p, rows, fold, None)
 
     def batch_input_projection(self, p: Params, x: np.ndarray) -> np.ndarray:
         return self.input_projection(p, x)  # (T*B, 4H)
@@ -87,34 +54,7 @@ class LSTM:
     def make_batch_step(
         self, p: Params, rows: ForwardRows, fold: int = 0, rho: np.ndarray | None = None
     ) -> StepFn:
-        H, xb, z, h, c, cache = p.hidden_size, rows.xb, rows.z, rows.h, rows.c, rows.cache
-        # As make_step: i, f, o computed as sigmoids through one tanh over all four gates.
-        scale = _tanh_scale(H)  # (4H,)
-        M = folded_matrix(p, p.b_ih + p.b_hh, fold) if fold else p.W_hh  # (4H, H [+ fold])
-        M_T = (M * scale[:, None]).T  # (H [+ fold], 4H)
-        shift = 0.5 * (scale != 1.0)  # (4H,) 0.5 for i, f, o; 0 for g
-        dot, mul, tanh = np.dot, np.multiply, np.tanh
-        tmp = np.empty_like(h[0])  # (B, H) scratch
-
-        def step(t: int) -> None:
-            gates, c_out = cache[t], c[t + 1]  # (B, 4H), (B, H)
-            dot(z[t], M_T, gates)
-            if rho is not None:
-                gates *= rho  # each sequence's own ρ·W_hh h_t
-            if xb is not None:
-                gates += xb[t]
-            tanh(gates, gates)
-            gates *= scale
-            gates += shift
-            i, f = gates[:, :H], gates[:, H : 2 * H]
-            g, o = gates[:, 2 * H : 3 * H], gates[:, 3 * H :]
-            mul(f, c[t], c_out)
-            mul(i, g, tmp)
-            c_out += tmp
-            tanh(c_out, tmp)
-            mul(o, tmp, h[t + 1])
-
-        return step
+        return _make_step(p, rows, fold, rho)
 
     def make_batch_step_backward(
         self,
@@ -124,7 +64,7 @@ class LSTM:
         readout: np.ndarray | None = None,
         rho: np.ndarray | None = None,
     ) -> StepFn:
-        return _factored_back(p, ctx, rows, readout, stacked=True, rho=rho)
+        return _factored_back(p, ctx, rows, readout, rho)
 
     def backward_context(self, p: Params, h_all, c_all, cache) -> LSTMContext:
         tanh_c = workspace.take("bptt.tanh_c", c_all[1:].shape, p.dtype, zero=False)
@@ -134,7 +74,7 @@ class LSTM:
         self, p: Params, ctx: LSTMContext, rows: BackwardRows, readout: np.ndarray | None = None
     ) -> StepFn:
         if not rows.stacked:
-            return _factored_back(p, ctx, rows, readout, stacked=False, rho=None)
+            return _factored_back(p, ctx, rows, readout, None)
         H = ctx.hidden_size
         product = joint_product(p.W_hh, readout, rows.stacked)
         dh_rows, dc_rows, dxp, dhp, dh_prev, dc_prev = (
@@ -164,12 +104,59 @@ class LSTM:
         return back
 
 
+def _make_step(p: Params, rows: ForwardRows, fold: int, rho: np.ndarray | None) -> StepFn:
+    """The forward step over rows of one sequence (4H,), or of a batch (4H, B) with each
+    sequence in a column (see batched.py); ``rho`` (B,): see Cell.make_batch_step."""
+    H, xb, z, h, c, cache = p.hidden_size, rows.xb, rows.z, rows.h, rows.c, rows.cache
+    # σ(a) = (1 + tanh(a/2)) / 2, as activations.sigmoid computes it: with the rows of
+    # i, f and o halved in the matrix (and in xb), one tanh over all four gates gives every
+    # activation, and one multiply-add turns those of i, f, o into sigmoids — 10 NumPy
+    # calls a step instead of 15. Halving is exact in floating point and (t + 1)/2 rounds
+    # as t/2 + 1/2 does, so the numbers are bit for bit those of the plain step.
+    scale = _tanh_scale(H)  # (4H,)
+    lead = cache[0].shape[1:]  # () for one sequence, (B,) for a batch
+    if fold:
+        # One product with [W_hh | W_ih | b] gives every gate's whole pre-activation.
+        M = folded_matrix(p, p.b_ih + p.b_hh, fold)  # (4H, H + fold), aligned, our own
+        M *= scale[:, None]
+    else:
+        M = workspace.take("lstm.W_hh", p.W_hh.shape, p.dtype, zero=False)  # aligned
+        np.multiply(p.W_hh, scale[:, None], out=M)
+    shift = 0.5 * (scale != 1.0)  # (4H,) 0.5 for i, f, o; 0 for g
+    flat = cache
+    if lead:
+        # A batch's gates as flat rows, the scale repeated for each sequence: a ufunc over
+        # one contiguous run is ~2x faster than over a (4H, B) operand broadcast per row.
+        scale, shift = np.repeat(scale, lead[0]), np.repeat(shift, lead[0])  # (4H*B,)
+        flat = [r.reshape(-1) for r in cache]
+    m_dot, mul, tanh = M.dot, np.multiply, np.tanh
+    tmp = np.empty((H, *lead), dtype=p.dtype)  # (H[, B]) scratch
+
+    def step(t: int) -> None:
+        gates, c_out, g_flat = cache[t], c[t + 1], flat[t]  # (4H[, B]), (H[, B]), (4H[*B],)
+        m_dot(z[t], gates)
+        if rho is not None:
+            gates *= rho  # each sequence's own ρ·W_hh h_t
+        if xb is not None:
+            gates += xb[t]
+        tanh(g_flat, g_flat)
+        g_flat *= scale
+        g_flat += shift
+        i, f, g, o = gates[:H], gates[H : 2 * H], gates[2 * H : 3 * H], gates[3 * H :]
+        mul(f, c[t], c_out)
+        mul(i, g, tmp)
+        c_out += tmp
+        tanh(c_out, tmp)
+        mul(o, tmp, h[t + 1])
+
+    return step
+
+
 def _factored_back(
     p: Params,
     ctx: LSTMContext,
     rows: BackwardRows,
     readout: np.ndarray | None,
-    stacked: bool,
     rho: np.ndarray | None,
 ) -> StepFn:
     """The backward step with every factor that does not depend on the gradient computed
@@ -178,13 +165,14 @@ def _factored_back(
     its factor — 6 NumPy calls a step instead of 23 (the step written out in
     make_step_backward's stacked branch and in reference.py).
 
-    Rows are lists; each row is (H,)-shaped per value, or (B, ·) for a batch (``stacked``,
-    ctx time-major). ``rho``: see Cell.make_batch_step_backward.
+    Rows are lists; each row is (H,)-shaped per value for one sequence, or (H, B) for a
+    batch (feature-major: ctx's arrays are (T, ·, B)). ``rho``: see
+    Cell.make_batch_step_backward.
     """
     H = ctx.hidden_size
-    product = joint_product(p.W_hh, readout, stacked)
-    gates, tc, c_prev = ctx.gates, ctx.tanh_c, ctx.c_all[:-1]  # (T, …, 4H), (T, …, H) ×2
-    i, f, g, o = (gates[..., k * H : (k + 1) * H] for k in range(4))  # (T, …, H) each
+    product = joint_product(p.W_hh, readout, False)
+    gates, tc, c_prev = ctx.gates, ctx.tanh_c, ctx.c_all[:-1]  # (T, 4H, …), (T, H, …) ×2
+    i, f, g, o = (gates[:, k * H : (k + 1) * H] for k in range(4))  # (T, H, …) each
     dtype = gates.dtype
     slope = workspace.take("lstm.slope", gates.shape, dtype, zero=False)  # σ' = s(1 − s)
     np.subtract(1.0, gates, out=slope)
@@ -193,19 +181,19 @@ def _factored_back(
     np.multiply(tc, tc, out=A)
     np.subtract(1.0, A, out=A)
     A *= o
-    lead = A.shape[1:-1]  # () for one sequence, (B,) for a batch
-    G3 = workspace.take("lstm.G3", (*A.shape[:-1], 3, H), dtype, zero=False)  # i, f, g
-    np.multiply(g, slope[..., :H], out=G3[..., 0, :])
-    np.multiply(c_prev, slope[..., H : 2 * H], out=G3[..., 1, :])
-    G_g = G3[..., 2, :]  # i ⊙ tanh'(a_g) = i ⊙ (1 − g²)
+    lead = A.shape[2:]  # () for one sequence, (B,) for a batch
+    G3 = workspace.take("lstm.G3", (A.shape[0], 3, H, *lead), dtype, zero=False)  # i, f, g
+    np.multiply(g, slope[:, :H], out=G3[:, 0])
+    np.multiply(c_prev, slope[:, H : 2 * H], out=G3[:, 1])
+    G_g = G3[:, 2]  # i ⊙ tanh'(a_g) = i ⊙ (1 − g²)
     np.multiply(g, g, out=G_g)
     np.subtract(1.0, G_g, out=G_g)
     G_g *= i
     Go = workspace.take("lstm.Go", tc.shape, dtype, zero=False)
-    np.multiply(tc, slope[..., 3 * H :], out=Go)  # (T, …, H)
+    np.multiply(tc, slope[:, 3 * H :], out=Go)  # (T, H, …)
     A_r, G3_r, Go_r, f_r = list(A), list(G3), list(Go), list(f)
-    da3 = [r[..., : 3 * H].reshape(*lead, 3, H) for r in rows.dxp]  # views of i, f, g
-    da_o = [r[..., 3 * H :] for r in rows.dxp]  # (…, H)
+    da3 = [r[: 3 * H].reshape(3, H, *lead) for r in rows.dxp]  # views of i, f, g
+    da_o = [r[3 * H :] for r in rows.dxp]  # (H, …)
     da_all = list(rows.dxp) if rho is not None else None
     dh_rows, dc_rows, dhp, dh_prev, dc_prev = (
         rows.dh,
@@ -214,8 +202,8 @@ def _factored_back(
         rows.dh_prev,
         rows.dc_prev,
     )
-    total = np.empty((*lead, H), dtype=dtype)  # scratch: dL/dc_t
-    total3 = total[..., None, :]  # the same, broadcast over i, f, g
+    total = np.empty((H, *lead), dtype=dtype)  # scratch: dL/dc_t
+    total3 = total[None]  # the same, broadcast over i, f, g
     mul, add = np.multiply, np.add
 
     def back(t: int) -> None:
@@ -226,7 +214,7 @@ def _factored_back(
         mul(dh, Go_r[t], da_o[t])
         if da_all is not None:
             da_all[t] *= rho
-        product(dhp[t], dh_prev[t])  # (…, H) [+ W_hyᵀ dy_{t-1}]
+        product(dhp[t], dh_prev[t])  # (H, …) [+ W_hyᵀ dy_{t-1}]
         mul(total, f_r[t], dc_prev[t])
 
     return back
@@ -242,7 +230,7 @@ def _tanh_scale(H: int) -> np.ndarray:
 def total_cell_grad(ctx: LSTMContext, dH: np.ndarray, dC_future: np.ndarray) -> np.ndarray:
     """dL/dc_t: the future's pull through c_{t+1} plus the pull through h_t = o ⊙ tanh(c_t)."""
     H = ctx.hidden_size
-    o = ctx.gates[..., 3 * H :]  # (T, H) or (T, B, H)
+    o = ctx.gates[:, 3 * H :]  # (T, H) or a batch's (T, H, B)
     # dC_future + dH ⊙ o ⊙ (1 − tanh² c), in the engine's working memory.
     out = workspace.take("bptt.dc_total", dH.shape, dH.dtype, zero=False)
     slope = workspace.take("bptt.dc_slope", dH.shape, dH.dtype, zero=False)
