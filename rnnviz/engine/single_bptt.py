@@ -210,6 +210,7 @@ def _backward_chain(
             dhp=list(dz),
             dh_prev=h_prev_rows,
             dc_prev=c_prev_rows if has_c else None,
+            dxp_all=dxp,
         ),
         readout=p.W_hy,
     )

@@ -50,6 +50,9 @@ class ForwardRows:
     h: Rows  # (H,) rows
     c: Rows | None  # (H,) rows, LSTM only
     cache: Rows  # (K,) rows
+    # A batch's cache rows (K, B) as flat (K*B,) vectors, the same memory: one contiguous run
+    # for an element-wise call over the whole row.
+    cache_flat: Rows | None = None
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,9 @@ class BackwardRows:
     dh_prev: Rows  # (H,) where dL/dh_{t-1} through this step goes
     dc_prev: Rows | None  # (H,) where dL/dc_{t-1} goes; LSTM only
     stacked: bool = False
+    # The (T, G*H[, B]) array whose rows ``dxp`` lists, when there is one: a cell then makes
+    # views of every row's gate blocks in one call, not one call per row.
+    dxp_all: np.ndarray | None = None
 
 
 class Cell(Protocol):

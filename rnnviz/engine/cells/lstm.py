@@ -128,7 +128,9 @@ def _make_step(p: Params, rows: ForwardRows, fold: int, rho: np.ndarray | None) 
         # A batch's gates as flat rows, the scale repeated for each sequence: a ufunc over
         # one contiguous run is ~2x faster than over a (4H, B) operand broadcast per row.
         scale, shift = np.repeat(scale, lead[0]), np.repeat(shift, lead[0])  # (4H*B,)
-        flat = [r.reshape(-1) for r in cache]
+        if rows.cache_flat is None:
+            raise ValueError("a batch's LSTM step needs its cache rows flat (cache_flat)")
+        flat = rows.cache_flat
     m_dot, mul, tanh = M.dot, np.multiply, np.tanh
     tmp = np.empty((H, *lead), dtype=p.dtype)  # (H[, B]) scratch
 
@@ -192,8 +194,13 @@ def _factored_back(
     Go = workspace.take("lstm.Go", tc.shape, dtype, zero=False)
     np.multiply(tc, slope[:, 3 * H :], out=Go)  # (T, H, …)
     A_r, G3_r, Go_r, f_r = list(A), list(G3), list(Go), list(f)
-    da3 = [r[: 3 * H].reshape(3, H, *lead) for r in rows.dxp]  # views of i, f, g
-    da_o = [r[3 * H :] for r in rows.dxp]  # (H, …)
+    if rows.dxp_all is not None:
+        # Splitting the gate axis of a slice is always a view: writes land in dxp.
+        da3 = list(rows.dxp_all[:, : 3 * H].reshape(A.shape[0], 3, H, *lead))  # i, f, g
+        da_o = list(rows.dxp_all[:, 3 * H : 4 * H])  # (H, …)
+    else:
+        da3 = [r[: 3 * H].reshape(3, H, *lead) for r in rows.dxp]
+        da_o = [r[3 * H :] for r in rows.dxp]
     da_all = list(rows.dxp) if rho is not None else None
     dh_rows, dc_rows, dhp, dh_prev, dc_prev = (
         rows.dh,
