@@ -126,7 +126,7 @@ def forward_batch(
                 h=list(h),
                 c=None if c is None else list(c),
                 cache=list(cache),
-                cache_flat=list(cache.reshape(T, -1)),
+                cache_all=cache,
             ),
             fold,
             None if rho is None else np.asarray(rho, dtype=p.dtype).reshape(B),

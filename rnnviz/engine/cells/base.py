@@ -50,9 +50,9 @@ class ForwardRows:
     h: Rows  # (H,) rows
     c: Rows | None  # (H,) rows, LSTM only
     cache: Rows  # (K,) rows
-    # A batch's cache rows (K, B) as flat (K*B,) vectors, the same memory: one contiguous run
-    # for an element-wise call over the whole row.
-    cache_flat: Rows | None = None
+    # The (T, K[, B]) array whose rows ``cache`` lists: a cell that reads parts of each row
+    # makes their views for every step in one call each, not one call per step.
+    cache_all: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
