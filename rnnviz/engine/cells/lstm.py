@@ -23,10 +23,17 @@ from rnnviz.engine.params import Params
 
 @dataclass(frozen=True)
 class LSTMContext:
-    gates: np.ndarray  # (T, 4H) activated i, f, g, o: the cache's first 4H columns
+    kept: np.ndarray  # (T, 5H) the forward's cache: activated i, f, g, o, then tanh(c_t)
     c_all: np.ndarray  # (T+1, H)
-    tanh_c: np.ndarray  # (T, H) tanh(c_t): the cache's last H columns
     hidden_size: int
+
+    @property
+    def gates(self) -> np.ndarray:
+        return self.kept[:, : 4 * self.hidden_size]  # (T, 4H)
+
+    @property
+    def tanh_c(self) -> np.ndarray:
+        return self.kept[:, 4 * self.hidden_size :]  # (T, H)
 
 
 class LSTM:
@@ -69,8 +76,7 @@ class LSTM:
         return _factored_back(p, ctx, rows, readout, rho)
 
     def backward_context(self, p: Params, h_all, c_all, cache) -> LSTMContext:
-        H = p.hidden_size
-        return LSTMContext(cache[:, : 4 * H], c_all, cache[:, 4 * H :], H)
+        return LSTMContext(cache, c_all, p.hidden_size)
 
     def make_step_backward(
         self, p: Params, ctx: LSTMContext, rows: BackwardRows, readout: np.ndarray | None = None
@@ -88,8 +94,10 @@ class LSTM:
             rows.dc_prev,
         )
 
+        gates_all, tc_all = ctx.gates, ctx.tanh_c  # (T, 4H), (T, H)
+
         def back(t: int) -> None:
-            dh, gates, tc = dh_rows[t], ctx.gates[t], ctx.tanh_c[t]  # (…, H), (4H,), (H,)
+            dh, gates, tc = dh_rows[t], gates_all[t], tc_all[t]  # (…, H), (4H,), (H,)
             i, f, g, o = gates[:H], gates[H : 2 * H], gates[2 * H : 3 * H], gates[3 * H :]
             # dL/dc_t collects the direct path and the path through h_t = o ⊙ tanh(c_t).
             dc_total = dh * o * (1.0 - tc * tc)
@@ -180,9 +188,10 @@ def _factored_back(
     """
     H = ctx.hidden_size
     product = joint_product(p.W_hh, readout, False)
-    gates, tc, c_prev = ctx.gates, ctx.tanh_c, ctx.c_all[:-1]  # (T, 4H, …), (T, H, …) ×2
-    i, f, g, o = (gates[:, k * H : (k + 1) * H] for k in range(4))  # (T, H, …) each
-    dtype = gates.dtype
+    kept, c_prev = ctx.kept, ctx.c_all[:-1]  # (T, 5H, …), (T, H, …)
+    T, lead, dtype = kept.shape[0], kept.shape[2:], kept.dtype  # lead: (), or (B,) for a batch
+    i, f, g, o, tc = (kept[:, k * H : (k + 1) * H] for k in range(5))  # (T, H, …) each
+    gates = ctx.gates  # (T, 4H, …)
     slope = workspace.take("lstm.slope", gates.shape, dtype, zero=False)  # σ' = s(1 − s)
     np.subtract(1.0, gates, out=slope)
     slope *= gates  # of i, f, o (g's unused)
@@ -190,8 +199,7 @@ def _factored_back(
     np.multiply(tc, tc, out=A)
     np.subtract(1.0, A, out=A)
     A *= o
-    lead = A.shape[2:]  # () for one sequence, (B,) for a batch
-    G3 = workspace.take("lstm.G3", (A.shape[0], 3, H, *lead), dtype, zero=False)  # i, f, g
+    G3 = workspace.take("lstm.G3", (T, 3, H, *lead), dtype, zero=False)  # i, f, g
     np.multiply(g, slope[:, :H], out=G3[:, 0])
     np.multiply(c_prev, slope[:, H : 2 * H], out=G3[:, 1])
     G_g = G3[:, 2]  # i ⊙ tanh'(a_g) = i ⊙ (1 − g²)
@@ -203,7 +211,7 @@ def _factored_back(
     A_r, G3_r, Go_r, f_r = list(A), list(G3), list(Go), list(f)
     if rows.dxp_all is not None:
         # Splitting the gate axis of a slice is always a view: writes land in dxp.
-        da3 = list(rows.dxp_all[:, : 3 * H].reshape(A.shape[0], 3, H, *lead))  # i, f, g
+        da3 = list(rows.dxp_all[:, : 3 * H].reshape(T, 3, H, *lead))  # i, f, g
         da_o = list(rows.dxp_all[:, 3 * H : 4 * H])  # (H, …)
     else:
         da3 = [r[: 3 * H].reshape(3, H, *lead) for r in rows.dxp]
