@@ -152,7 +152,8 @@ def _finish_batch(
     with np.errstate(all="ignore"):
         # An array holding inf or NaN has a sum that is not finite: one sum per array, and
         # the step-by-step check only when one is not (5x less time at a training size).
-        total = h[1:].sum() + y.sum() + (0.0 if c is None else c[1:].sum())
+        # y_t = W_hy h_t + b is not finite wherever h_t is not (inf·0 is NaN): y stands for h.
+        total = y.sum() + (0.0 if c is None else c[1:].sum())
         ok = None
         if not np.isfinite(total):
             ok = np.isfinite(h[1:]).all(axis=1) & np.isfinite(y).all(axis=2)  # (T, B)
@@ -270,9 +271,9 @@ def batch_gradients(
     loss: str,
     loss_at: str,
     truncate: int | None = None,
-) -> tuple[float, dict[str, np.ndarray]]:
-    """The batch's loss and the gradient of every weight, without clipping: what a training
-    update needs, and only that.
+) -> tuple[float, dict[str, np.ndarray], float]:
+    """The batch's loss, the gradient of every weight, without clipping, and their global
+    norm: what a training update needs, and only that.
 
     ``bptt`` also measures every step (norms of dL/dh_t, of each step's dW_hh term, …);
     at the size of a training batch (T = 50, H = 32, B = 8) that bookkeeping costs as much
@@ -283,7 +284,7 @@ def batch_gradients(
     B, T = trace.batch, trace.T
     if B == 1 or trace.exploded_at is not None or T == 0:
         r = bptt_batch(trace, targets, loss, loss_at, truncate)
-        return r.loss, r.grads
+        return r.loss, r.grads, r.grad_norm_before_clip
     value, dy = loss_and_grad(loss, trace.y, targets, loss_at)  # (B, T, O)
     H = p.hidden_size
     dy_t = np.ascontiguousarray(dy.transpose(1, 0, 2))  # (T, B, O)
@@ -301,11 +302,11 @@ def batch_gradients(
             dy_t.reshape(T * B, -1),
         )
         # The global norm is finite exactly when every gradient is: one check, not one per array.
-        finite = np.isfinite(value) and np.isfinite(global_norm(list(raw.values())))
-    if not finite:
+        norm = global_norm(list(raw.values()))
+    if not (np.isfinite(value) and np.isfinite(norm)):
         r = bptt_batch(trace, targets, loss, loss_at, truncate)
-        return r.loss, r.grads
-    return value, raw
+        return r.loss, r.grads, r.grad_norm_before_clip
+    return value, raw, norm
 
 
 def _per_sequence(a: np.ndarray, T: int, B: int) -> np.ndarray:

@@ -84,11 +84,11 @@ def train(params: Params, task: Task, config: TrainConfig) -> Iterator[EpochRepo
             examples = [task.draw(rng) for _ in range(config.batch_size)]
             x = np.stack([ex.x for ex in examples])  # (B, T, I)
             targets = np.stack([ex.targets for ex in examples])  # (B, T, O) or (B, T)
-            loss, grads = batch_gradients(
+            loss, grads, norm = batch_gradients(
                 params, x, targets, task.loss, task.loss_at, config.truncate
             )
             losses.append(loss)  # the batch's mean: every batch has the same size
-            clipped, norm_before, norm_after = clip_by_global_norm(grads, config.clip)
+            clipped, norm_before, norm_after = clip_by_global_norm(grads, config.clip, norm)
             before.append(norm_before)
             after.append(norm_after)
             if np.isfinite(norm_before):
