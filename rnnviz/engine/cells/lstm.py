@@ -199,16 +199,18 @@ def _factored_back(
     np.multiply(tc, tc, out=A)
     np.subtract(1.0, A, out=A)
     A *= o
-    G3 = workspace.take("lstm.G3", (T, 3, H, *lead), dtype, zero=False)  # i, f, g
-    np.multiply(g, slope[:, :H], out=G3[:, 0])
-    np.multiply(c_prev, slope[:, H : 2 * H], out=G3[:, 1])
-    G_g = G3[:, 2]  # i ⊙ tanh'(a_g) = i ⊙ (1 − g²)
+    # Gate-major, each gate's factor one contiguous run: a pass over all steps writes ~2x
+    # faster there than into every step's block; the loop reads a step's three at a stride.
+    G3 = workspace.take("lstm.G3", (3, T, H, *lead), dtype, zero=False)  # i, f, g
+    np.multiply(g, slope[:, :H], out=G3[0])
+    np.multiply(c_prev, slope[:, H : 2 * H], out=G3[1])
+    G_g = G3[2]  # i ⊙ tanh'(a_g) = i ⊙ (1 − g²)
     np.multiply(g, g, out=G_g)
     np.subtract(1.0, G_g, out=G_g)
     G_g *= i
     Go = workspace.take("lstm.Go", tc.shape, dtype, zero=False)
     np.multiply(tc, slope[:, 3 * H :], out=Go)  # (T, H, …)
-    A_r, G3_r, Go_r, f_r = list(A), list(G3), list(Go), list(f)
+    A_r, G3_r, Go_r, f_r = list(A), list(G3.swapaxes(0, 1)), list(Go), list(f)
     if rows.dxp_all is not None:
         # Splitting the gate axis of a slice is always a view: writes land in dxp.
         da3 = list(rows.dxp_all[:, : 3 * H].reshape(T, 3, H, *lead))  # i, f, g
