@@ -28,7 +28,7 @@ import numpy as np
 
 from rnnviz.engine import workspace
 from rnnviz.engine.cells import get_cell
-from rnnviz.engine.cells.base import BackwardRows, ForwardRows, fold_width, joint_width
+from rnnviz.engine.cells.base import BackwardRows, Cell, ForwardRows, fold_width, joint_width
 from rnnviz.engine.cells.lstm import total_cell_grad
 from rnnviz.engine.clipping import clip_by_global_norm
 from rnnviz.engine.jacobian import jacobian_norms
@@ -75,11 +75,17 @@ def forward_batch(
     h0: np.ndarray | None = None,
     c0: np.ndarray | None = None,
     rho: np.ndarray | None = None,
+    reuse: dict | None = None,
 ) -> ForwardTrace:
     """The forward pass of a batch x (B, T, I); h0, c0: (H,) for every sequence, or (B, H).
 
     ``rho`` (B,): sequence b runs with the recurrent matrix rho[b]·W_hh (see scaled_sweep);
     the trace's ``params`` are then those of rho = 1.
+
+    ``reuse``: a dict owned by a run of passes of one shape (see batch_gradients): the pass
+    keeps its arrays and their row views there and the next one of the same shape takes
+    them again, so that only the numbers change. Each such pass overwrites the last one's
+    trace: for callers that keep none.
     """
     cell = get_cell(p.cell)
     x = as_batch_inputs(x, p.input_size, p.dtype)  # (B, T, I)
@@ -94,48 +100,61 @@ def forward_batch(
         return _with_batch_axis(one)
     # The inputs cannot ride in a product that is scaled per sequence.
     fold = fold_width(p) if cell.folds_inputs and rho is None else 0
-    # As in the single-sequence pass, a few inputs ride along with h_{t-1} into the step's
-    # product: row t of z is (h_t, x_{t+1}, 1, 0 …) for every sequence, one per column.
-    # Working memory reused from the last pass of this shape (see workspace): a training
-    # run makes the same pass every update.
-    z = workspace.take("batch.z", (T + 1, H + fold, B), p.dtype)  # (T+1, H + fold, B)
+    shape = (p.cell, p.dtype, T, B, H, p.input_size, fold)
+    kept = None if reuse is None or rho is not None else reuse.get("batch.forward")
+    if kept is None or kept[0] != shape:
+        kept = (shape, *_forward_arrays(p, cell, T, B, fold))
+        if reuse is not None and rho is None:
+            reuse["batch.forward"] = kept
+    _, z, c, cache, xb, rows = kept
     h = z[:, :H]  # (T+1, H, B)
-    if h0s is not None:
-        h[0] = h0s.T
-    c = None
-    if cell.has_cell_state:
-        c = workspace.take("batch.c", (T + 1, H, B), p.dtype, zero=False)  # (T+1, H, B)
+    h[0] = 0.0 if h0s is None else h0s.T
+    if c is not None:
         c[0] = 0.0 if c0s is None else c0s.T
-    cache = workspace.take("batch.cache", (T, cell.cache_width(H), B), p.dtype, zero=False)
     with np.errstate(all="ignore"):
-        xb = None
         if fold:
             z[:-1, H : H + p.input_size] = x.transpose(1, 2, 0)
-            z[:-1, H + p.input_size] = 1.0
         else:
             # One matmul for all steps of all sequences, on 2-D rows: np.dot on a 3-D array
             # does not reach BLAS and is ~20x slower.
             x_rows = _rows(x.transpose(1, 0, 2))  # (T*B, I)
             xb_rows = cell.batch_input_projection(p, x_rows)  # (T*B, G*H)
-            xb = np.ascontiguousarray(xb_rows.reshape(T, B, -1).transpose(0, 2, 1))  # (T, G*H, B)
+            xb[...] = xb_rows.reshape(T, B, -1).transpose(0, 2, 1)  # (T, G*H, B)
         step = cell.make_batch_step(
-            p,
-            ForwardRows(
-                xb=None if xb is None else list(xb),
-                z=list(z),
-                h=list(h),
-                c=None if c is None else list(c),
-                cache=list(cache),
-                cache_all=cache,
-            ),
-            fold,
-            None if rho is None else np.asarray(rho, dtype=p.dtype).reshape(B),
+            p, rows, fold, None if rho is None else np.asarray(rho, dtype=p.dtype).reshape(B), reuse
         )
         for t in range(T):
             step(t)
         y = np.dot(_rows(h[1:].transpose(0, 2, 1)), p.W_hy.T).reshape(T, B, -1)  # (T, B, O)
         y += p.b_y
     return _finish_batch(p, x, h, c, cache, y)
+
+
+def _forward_arrays(
+    p: Params, cell: Cell, T: int, B: int, fold: int
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray, np.ndarray | None, ForwardRows]:
+    """A batch pass's arrays, (T, ·, B), and the rows the cell's step reads and writes."""
+    H = p.hidden_size
+    # As in the single-sequence pass, a few inputs ride along with h_{t-1} into the step's
+    # product: row t of z is (h_t, x_{t+1}, 1, 0 …) for every sequence, one per column.
+    # Working memory reused from the last pass of this shape (see workspace).
+    z = workspace.take("batch.z", (T + 1, H + fold, B), p.dtype)  # (T+1, H + fold, B)
+    if fold:
+        z[:-1, H + p.input_size] = 1.0
+    c = None
+    if cell.has_cell_state:
+        c = workspace.take("batch.c", (T + 1, H, B), p.dtype, zero=False)  # (T+1, H, B)
+    cache = workspace.take("batch.cache", (T, cell.cache_width(H), B), p.dtype, zero=False)
+    xb = None if fold else np.empty((T, p.n_gates * H, B), dtype=p.dtype)  # (T, G*H, B)
+    rows = ForwardRows(
+        xb=None if xb is None else list(xb),
+        z=list(z),
+        h=list(z[:, :H]),
+        c=None if c is None else list(c),
+        cache=list(cache),
+        cache_all=cache,
+    )
+    return z, c, cache, xb, rows
 
 
 def _finish_batch(
@@ -271,6 +290,7 @@ def batch_gradients(
     loss: str,
     loss_at: str,
     truncate: int | None = None,
+    reuse: dict | None = None,
 ) -> tuple[float, dict[str, np.ndarray], float]:
     """The batch's loss, the gradient of every weight, without clipping, and their global
     norm: what a training update needs, and only that.
@@ -279,8 +299,11 @@ def batch_gradients(
     at the size of a training batch (T = 50, H = 32, B = 8) that bookkeeping costs as much
     as the backward loop itself. The numbers are ``bptt``'s; when anything is not finite,
     they come from ``bptt`` itself, with its per-sequence handling of overflow.
+
+    ``reuse``: a dict the caller keeps from one update to the next (see forward_batch):
+    the passes then take their arrays and row views from the last update's.
     """
-    trace = forward_batch(p, x)
+    trace = forward_batch(p, x, reuse=reuse)
     B, T = trace.batch, trace.T
     if B == 1 or trace.exploded_at is not None or T == 0:
         r = bptt_batch(trace, targets, loss, loss_at, truncate)
@@ -290,7 +313,7 @@ def batch_gradients(
     dy_t = np.ascontiguousarray(dy.transpose(1, 0, 2))  # (T, B, O)
     first_scored = int(scored_steps(T, loss_at)[0])
     with np.errstate(all="ignore"):
-        chain = _batch_chain(trace, dy_t, truncation_cuts(T, truncate), first_scored)
+        chain = _batch_chain(trace, dy_t, truncation_cuts(T, truncate), first_scored, None, reuse)
         flat = _step_rows(chain, with_dH=False)
         h_t = _time_major(trace.h_all)  # (T+1, B, H)
         x_rows = _rows(trace.x.transpose(1, 0, 2))  # (T*B, I)
@@ -339,30 +362,58 @@ def _batch_chain(
     cuts: np.ndarray,
     first_scored: int,
     rho: np.ndarray | None = None,
+    reuse: dict | None = None,
 ) -> _Chain:
     """bptt._backward_chain for a batch: the same serial loop, each row a (·, B) matrix.
 
     ``dy_t`` is (T, B, O). The chain's arrays are time-major, feature-major and in step
-    order, (T, ·, B), as the forward pass's (see the module's notes).
+    order, (T, ·, B), as the forward pass's (see the module's notes). ``reuse``: see
+    forward_batch.
     """
     p, T, B, H = trace.params, trace.T, trace.batch, trace.params.hidden_size
     cell = get_cell(p.cell)
     windows = _windows(cuts)
     GH, O = p.n_gates * H, p.output_size
-    # Row t of dz holds dL/d(hproj_t) and dL/dy_{t-1}, then zeros, as in the
-    # single-sequence chain: the cell's step multiplies it by the padded [W_hh; W_hy].
-    dz = workspace.take("batch.dz", (T, joint_width(GH, O), B), p.dtype)  # (T, ·, B)
+    shape = (p.cell, p.dtype, T, B, H, O, tuple(windows))
+    kept = None if reuse is None else reuse.get("batch.chain")
+    if kept is None or kept[0] != shape:
+        kept = (shape, *_chain_arrays(p, cell, T, B, windows))
+        if reuse is not None:
+            reuse["batch.chain"] = kept
+    _, dz, dxp, dH, dC, rows = kept
+    # Rows the loop does not reach (it stops where the chain has vanished) stay zeros.
+    for a in (dz, dH, dC, dxp if cell.separate_hidden_grad else None):
+        if a is not None:
+            a.fill(0.0)
     dz[1:, GH : GH + O] = dy_t[:-1].transpose(0, 2, 1)
-    dhp = dz[:, :GH]  # (T, G*H, B)
-    dxp = np.zeros((T, GH, B), dtype=p.dtype) if cell.separate_hidden_grad else dhp
-    dH = workspace.take("batch.dH", (T, H, B), p.dtype)  # (T, H, B) the total dL/dh_t
     ends = [last for _, last in windows]
     dH[ends] = np.matmul(p.W_hy.T, dy_t[ends].transpose(0, 2, 1))  # (W, H, B)
-    dC = workspace.take("batch.dC", (T, H, B), p.dtype) if cell.has_cell_state else None
     # The trace's arrays are (B, T, ·) views of the forward pass's (T, ·, B) ones.
     h_t, cache_t = trace.h_all.transpose(1, 2, 0), trace.cache.transpose(1, 2, 0)
     c_t = None if trace.c_all is None else trace.c_all.transpose(1, 2, 0)
     ctx = cell.backward_context(p, h_t, c_t, cache_t)
+    back = cell.make_batch_step_backward(
+        p, ctx, rows, p.W_hy, None if rho is None else rho.reshape(B), reuse
+    )
+    run_windows(back, windows, rows.dh, rows.dc or [None] * T, first_scored)
+    dhp = dz[:, :GH] if cell.separate_hidden_grad else dxp  # (T, G*H, B)
+    return _Chain(dH, dhp, dxp, dC, ctx)
+
+
+def _chain_arrays(
+    p: Params, cell: Cell, T: int, B: int, windows: list[tuple[int, int]]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None, BackwardRows]:
+    """A batch chain's arrays, (T, ·, B), and the rows the cell's backward step reads and
+    writes (dz, dxp, dH, dC, rows); their values are set by _batch_chain."""
+    H, GH, O = p.hidden_size, p.n_gates * p.hidden_size, p.output_size
+    # Row t of dz holds dL/d(hproj_t) and dL/dy_{t-1}, then zeros, as in the
+    # single-sequence chain: the cell's step multiplies it by the padded [W_hh; W_hy].
+    dz = workspace.take("batch.dz", (T, joint_width(GH, O), B), p.dtype, zero=False)
+    dxp = np.empty((T, GH, B), dtype=p.dtype) if cell.separate_hidden_grad else dz[:, :GH]
+    dH = workspace.take("batch.dH", (T, H, B), p.dtype, zero=False)  # the total dL/dh_t
+    dC = None
+    if cell.has_cell_state:
+        dC = workspace.take("batch.dC", (T, H, B), p.dtype, zero=False)  # (T, H, B)
     dHr = list(dH)
     dCr = list(dC) if dC is not None else [None] * T
     drop_h = np.zeros((H, B), dtype=p.dtype)  # (H, B) what truncation drops
@@ -370,23 +421,16 @@ def _batch_chain(
     h_prev_rows, c_prev_rows = [drop_h, *dHr[:-1]], [drop_c, *dCr[:-1]]
     for first, _ in windows:
         h_prev_rows[first], c_prev_rows[first] = drop_h, drop_c
-    back = cell.make_batch_step_backward(
-        p,
-        ctx,
-        BackwardRows(
-            dh=dHr,
-            dc=dCr if dC is not None else None,
-            dxp=list(dxp),
-            dhp=list(dz),
-            dh_prev=h_prev_rows,
-            dc_prev=c_prev_rows if dC is not None else None,
-            dxp_all=dxp,
-        ),
-        readout=p.W_hy,
-        rho=None if rho is None else rho.reshape(B),
+    rows = BackwardRows(
+        dh=dHr,
+        dc=dCr if dC is not None else None,
+        dxp=list(dxp),
+        dhp=list(dz),
+        dh_prev=h_prev_rows,
+        dc_prev=c_prev_rows if dC is not None else None,
+        dxp_all=dxp,
     )
-    run_windows(back, windows, dHr, dCr, first_scored)
-    return _Chain(dH, dhp, dxp, dC, ctx)
+    return dz, dxp, dH, dC, rows
 
 
 def _jacobians(trace: ForwardTrace) -> tuple[np.ndarray, int | None, np.ndarray | None]:

@@ -128,7 +128,12 @@ class Cell(Protocol):
         ...
 
     def make_batch_step(
-        self, p: Params, rows: ForwardRows, fold: int = 0, rho: np.ndarray | None = None
+        self,
+        p: Params,
+        rows: ForwardRows,
+        fold: int = 0,
+        rho: np.ndarray | None = None,
+        reuse: dict | None = None,
     ) -> StepFn:
         """The forward step of a batch: row t of each list is a (·, B) matrix, one sequence a
         column, and each step is one matrix–matrix product. ``rows.xb`` holds
@@ -136,7 +141,12 @@ class Cell(Protocol):
         ride in ``rows.z`` (as in ``make_step``). Without ``rho``, ``make_step``'s step.
 
         ``rho`` (B,): sequence b runs with the recurrent matrix rho[b]·W_hh, all of them
-        sharing the one product with W_hh (the spectral-radius sweep); not with ``fold``."""
+        sharing the one product with W_hh (the spectral-radius sweep); not with ``fold``.
+
+        ``reuse``: a dict owned by a run of passes over the same arrays (training: one pass
+        an update). A cell may keep there what it derives from the rows (views of every
+        step's blocks) and find it again when it is given the same ``rows`` object: building
+        those views is most of a small pass's overhead."""
         ...
 
     def make_batch_step_backward(
@@ -146,12 +156,14 @@ class Cell(Protocol):
         rows: BackwardRows,
         readout: np.ndarray | None = None,
         rho: np.ndarray | None = None,
+        reuse: dict | None = None,
     ) -> StepFn:
         """``make_step_backward`` for a batch (``ctx`` from ``backward_context`` on (T, ·, B)
         arrays): row t of each list is a (·, B) matrix whose columns are the sequences.
 
         With ``rho`` (see make_batch_step), ``dhp`` holds rho ⊙ dL/d(pre-activation): the
         gradient of the shared product W_hh h_{t-1}, which is what flows on to dL/dh_{t-1}.
+        ``reuse``: see make_batch_step.
         """
         ...
 

@@ -49,7 +49,12 @@ class GRU:
         return self.input_projection(p, x)  # (T*B, 3H)
 
     def make_batch_step(
-        self, p: Params, rows: ForwardRows, fold: int = 0, rho: np.ndarray | None = None
+        self,
+        p: Params,
+        rows: ForwardRows,
+        fold: int = 0,
+        rho: np.ndarray | None = None,
+        reuse: dict | None = None,
     ) -> StepFn:
         if fold:
             raise ValueError("the GRU cannot fold its inputs into the recurrent product")
@@ -62,6 +67,7 @@ class GRU:
         rows: BackwardRows,
         readout: np.ndarray | None = None,
         rho: np.ndarray | None = None,
+        reuse: dict | None = None,
     ) -> StepFn:
         """make_step_backward's step on rows (·, B), one sequence a column: each gate's
         block is the first axis's, not the last's."""

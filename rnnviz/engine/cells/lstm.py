@@ -55,15 +55,20 @@ class LSTM:
         return 5 * hidden_size
 
     def make_step(self, p: Params, rows: ForwardRows, fold: int = 0) -> StepFn:
-        return _make_step(p, rows, fold, None)
+        return _make_step(p, rows, fold, None, None)
 
     def batch_input_projection(self, p: Params, x: np.ndarray) -> np.ndarray:
         return self.input_projection(p, x)  # (T*B, 4H)
 
     def make_batch_step(
-        self, p: Params, rows: ForwardRows, fold: int = 0, rho: np.ndarray | None = None
+        self,
+        p: Params,
+        rows: ForwardRows,
+        fold: int = 0,
+        rho: np.ndarray | None = None,
+        reuse: dict | None = None,
     ) -> StepFn:
-        return _make_step(p, rows, fold, rho)
+        return _make_step(p, rows, fold, rho, reuse)
 
     def make_batch_step_backward(
         self,
@@ -72,8 +77,9 @@ class LSTM:
         rows: BackwardRows,
         readout: np.ndarray | None = None,
         rho: np.ndarray | None = None,
+        reuse: dict | None = None,
     ) -> StepFn:
-        return _factored_back(p, ctx, rows, readout, rho)
+        return _factored_back(p, ctx, rows, readout, rho, reuse)
 
     def backward_context(self, p: Params, h_all, c_all, cache) -> LSTMContext:
         return LSTMContext(cache, c_all, p.hidden_size)
@@ -82,7 +88,7 @@ class LSTM:
         self, p: Params, ctx: LSTMContext, rows: BackwardRows, readout: np.ndarray | None = None
     ) -> StepFn:
         if not rows.stacked:
-            return _factored_back(p, ctx, rows, readout, None)
+            return _factored_back(p, ctx, rows, readout, None, None)
         H = ctx.hidden_size
         product = joint_product(p.W_hh, readout, rows.stacked)
         dh_rows, dc_rows, dxp, dhp, dh_prev, dc_prev = (
@@ -114,9 +120,12 @@ class LSTM:
         return back
 
 
-def _make_step(p: Params, rows: ForwardRows, fold: int, rho: np.ndarray | None) -> StepFn:
+def _make_step(
+    p: Params, rows: ForwardRows, fold: int, rho: np.ndarray | None, reuse: dict | None
+) -> StepFn:
     """The forward step over rows of one sequence (4H,), or of a batch (4H, B) with each
-    sequence in a column (see batched.py); ``rho`` (B,): see Cell.make_batch_step."""
+    sequence in a column (see batched.py); ``rho`` (B,), ``reuse``: see
+    Cell.make_batch_step."""
     H, xb, z, h, c = p.hidden_size, rows.xb, rows.z, rows.h, rows.c
     # σ(a) = (1 + tanh(a/2)) / 2, as activations.sigmoid computes it: with the rows of
     # i, f and o halved in the matrix (and in xb), one tanh over all four gates gives every
@@ -136,17 +145,23 @@ def _make_step(p: Params, rows: ForwardRows, fold: int, rho: np.ndarray | None) 
         M = workspace.take("lstm.W_hh", p.W_hh.shape, p.dtype, zero=False)  # aligned
         np.multiply(p.W_hh, scale[:, None], out=M)
     shift = 0.5 * (scale != 1.0)  # (4H,) 0.5 for i, f, o; 0 for g
-    # Views of every step's blocks, each list made in one call: slicing them in the step
-    # would cost ~0.13 µs a slice.
-    gates = kept[:, : 4 * H]  # (T, 4H[, B])
-    gate_r, tc_r = list(gates), list(kept[:, 4 * H :])
-    i_r, f_r, g_r, o_r = (list(gates[:, k * H : (k + 1) * H]) for k in range(4))
-    flat_r = gate_r
-    if lead:
-        # A batch's gates as flat rows, the scale repeated for each sequence: a ufunc over
-        # one contiguous run is ~2x faster than over a (4H, B) operand broadcast per row.
-        scale, shift = np.repeat(scale, lead[0]), np.repeat(shift, lead[0])  # (4H*B,)
-        flat_r = list(gates.reshape(gates.shape[0], -1))  # rows are contiguous: views
+    views = None if reuse is None else reuse.get("lstm.step")
+    if views is None or views[0] is not rows:
+        # Views of every step's blocks, each list made in one call: slicing them in the
+        # step would cost ~0.13 µs a slice.
+        gates = kept[:, : 4 * H]  # (T, 4H[, B])
+        gate_r, tc_r = list(gates), list(kept[:, 4 * H :])
+        flat_r = gate_r
+        if lead:
+            # A batch's gates as flat rows, the scale repeated for each sequence: a ufunc
+            # over one contiguous run is ~2x faster than over a (4H, B) operand broadcast.
+            scale, shift = np.repeat(scale, lead[0]), np.repeat(shift, lead[0])  # (4H*B,)
+            flat_r = list(gates.reshape(gates.shape[0], -1))  # rows are contiguous: views
+        blocks = tuple(list(gates[:, k * H : (k + 1) * H]) for k in range(4))  # i, f, g, o
+        views = (rows, gate_r, tc_r, flat_r, blocks, scale, shift)
+        if reuse is not None:
+            reuse["lstm.step"] = views
+    _, gate_r, tc_r, flat_r, (i_r, f_r, g_r, o_r), scale, shift = views
     m_dot, mul, tanh = M.dot, np.multiply, np.tanh
     tmp = np.empty((H, *lead), dtype=p.dtype)  # (H[, B]) scratch
 
@@ -175,6 +190,7 @@ def _factored_back(
     rows: BackwardRows,
     readout: np.ndarray | None,
     rho: np.ndarray | None,
+    reuse: dict | None,
 ) -> StepFn:
     """The backward step with every factor that does not depend on the gradient computed
     for all steps at once, so that the serial loop only multiplies: dc_t = dh_t ⊙ A_t +
@@ -183,7 +199,7 @@ def _factored_back(
     make_step_backward's stacked branch and in reference.py).
 
     Rows are lists; each row is (H,)-shaped per value for one sequence, or (H, B) for a
-    batch (feature-major: ctx's arrays are (T, ·, B)). ``rho``: see
+    batch (feature-major: ctx's arrays are (T, ·, B)). ``rho``, ``reuse``: see
     Cell.make_batch_step_backward.
     """
     H = ctx.hidden_size
@@ -192,32 +208,42 @@ def _factored_back(
     T, lead, dtype = kept.shape[0], kept.shape[2:], kept.dtype  # lead: (), or (B,) for a batch
     i, f, g, o, tc = (kept[:, k * H : (k + 1) * H] for k in range(5))  # (T, H, …) each
     gates = ctx.gates  # (T, 4H, …)
-    slope = workspace.take("lstm.slope", gates.shape, dtype, zero=False)  # σ' = s(1 − s)
+    views = None if reuse is None else reuse.get("lstm.back")
+    if views is None or views[0] is not rows or views[1] is not kept:
+        factors = (
+            workspace.take("lstm.slope", gates.shape, dtype, zero=False),  # σ' = s(1 − s)
+            workspace.take("lstm.A", tc.shape, dtype, zero=False),  # ∂h_t/∂c_t
+            # Gate-major, each gate's factor one contiguous run: a pass over all steps
+            # writes ~2x faster there than into every step's block; the loop reads a
+            # step's three at a stride.
+            workspace.take("lstm.G3", (3, T, H, *lead), dtype, zero=False),  # i, f, g
+            workspace.take("lstm.Go", tc.shape, dtype, zero=False),
+        )
+        _, A, G3, Go = factors
+        if rows.dxp_all is not None:
+            # Splitting the gate axis of a slice is always a view: writes land in dxp.
+            da3 = list(rows.dxp_all[:, : 3 * H].reshape(T, 3, H, *lead))  # i, f, g
+            da_o = list(rows.dxp_all[:, 3 * H : 4 * H])  # (H, …)
+        else:
+            da3 = [r[: 3 * H].reshape(3, H, *lead) for r in rows.dxp]
+            da_o = [r[3 * H :] for r in rows.dxp]
+        step_rows = (list(A), list(G3.swapaxes(0, 1)), list(Go), list(f), da3, da_o)
+        views = (rows, kept, factors, step_rows)
+        if reuse is not None:
+            reuse["lstm.back"] = views
+    _, _, (slope, A, G3, Go), (A_r, G3_r, Go_r, f_r, da3, da_o) = views
     np.subtract(1.0, gates, out=slope)
     slope *= gates  # of i, f, o (g's unused)
-    A = workspace.take("lstm.A", tc.shape, dtype, zero=False)  # ∂h_t/∂c_t = o ⊙ (1 − tanh² c_t)
-    np.multiply(tc, tc, out=A)
+    np.multiply(tc, tc, out=A)  # o ⊙ (1 − tanh² c_t)
     np.subtract(1.0, A, out=A)
     A *= o
-    # Gate-major, each gate's factor one contiguous run: a pass over all steps writes ~2x
-    # faster there than into every step's block; the loop reads a step's three at a stride.
-    G3 = workspace.take("lstm.G3", (3, T, H, *lead), dtype, zero=False)  # i, f, g
     np.multiply(g, slope[:, :H], out=G3[0])
     np.multiply(c_prev, slope[:, H : 2 * H], out=G3[1])
     G_g = G3[2]  # i ⊙ tanh'(a_g) = i ⊙ (1 − g²)
     np.multiply(g, g, out=G_g)
     np.subtract(1.0, G_g, out=G_g)
     G_g *= i
-    Go = workspace.take("lstm.Go", tc.shape, dtype, zero=False)
     np.multiply(tc, slope[:, 3 * H :], out=Go)  # (T, H, …)
-    A_r, G3_r, Go_r, f_r = list(A), list(G3.swapaxes(0, 1)), list(Go), list(f)
-    if rows.dxp_all is not None:
-        # Splitting the gate axis of a slice is always a view: writes land in dxp.
-        da3 = list(rows.dxp_all[:, : 3 * H].reshape(T, 3, H, *lead))  # i, f, g
-        da_o = list(rows.dxp_all[:, 3 * H : 4 * H])  # (H, …)
-    else:
-        da3 = [r[: 3 * H].reshape(3, H, *lead) for r in rows.dxp]
-        da_o = [r[3 * H :] for r in rows.dxp]
     da_all = list(rows.dxp) if rho is not None else None
     dh_rows, dc_rows, dhp, dh_prev, dc_prev = (
         rows.dh,

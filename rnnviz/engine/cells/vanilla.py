@@ -56,7 +56,12 @@ class Vanilla:
         return self.input_projection(p, x)  # (T*B, H)
 
     def make_batch_step(
-        self, p: Params, rows: ForwardRows, fold: int = 0, rho: np.ndarray | None = None
+        self,
+        p: Params,
+        rows: ForwardRows,
+        fold: int = 0,
+        rho: np.ndarray | None = None,
+        reuse: dict | None = None,
     ) -> StepFn:
         if rho is None:
             # Rows (·, B), one sequence a column: the single-sequence step runs them as they are.
@@ -80,6 +85,7 @@ class Vanilla:
         rows: BackwardRows,
         readout: np.ndarray | None = None,
         rho: np.ndarray | None = None,
+        reuse: dict | None = None,
     ) -> StepFn:
         if rho is None:
             # The single-sequence step runs rows (·, B) as they are: f'(a_t) is (H, B) here.
