@@ -208,8 +208,11 @@ def _factored_back(
     T, lead, dtype = kept.shape[0], kept.shape[2:], kept.dtype  # lead: (), or (B,) for a batch
     i, f, g, o, tc = (kept[:, k * H : (k + 1) * H] for k in range(5))  # (T, H, …) each
     gates = ctx.gates  # (T, 4H, …)
+    # The same forward arrays come back as new view objects: known by where they lie. The
+    # views kept hold them, so that memory cannot be another array's meanwhile.
+    where = (kept.__array_interface__["data"][0], kept.shape, kept.strides)
     views = None if reuse is None else reuse.get("lstm.back")
-    if views is None or views[0] is not rows or views[1] is not kept:
+    if views is None or views[0] is not rows or views[1] != where:
         factors = (
             workspace.take("lstm.slope", gates.shape, dtype, zero=False),  # σ' = s(1 − s)
             workspace.take("lstm.A", tc.shape, dtype, zero=False),  # ∂h_t/∂c_t
@@ -228,10 +231,10 @@ def _factored_back(
             da3 = [r[: 3 * H].reshape(3, H, *lead) for r in rows.dxp]
             da_o = [r[3 * H :] for r in rows.dxp]
         step_rows = (list(A), list(G3.swapaxes(0, 1)), list(Go), list(f), da3, da_o)
-        views = (rows, kept, factors, step_rows)
+        views = (rows, where, factors, step_rows, kept)
         if reuse is not None:
             reuse["lstm.back"] = views
-    _, _, (slope, A, G3, Go), (A_r, G3_r, Go_r, f_r, da3, da_o) = views
+    _, _, (slope, A, G3, Go), (A_r, G3_r, Go_r, f_r, da3, da_o), _ = views
     np.subtract(1.0, gates, out=slope)
     slope *= gates  # of i, f, o (g's unused)
     np.multiply(tc, tc, out=A)  # o ⊙ (1 − tanh² c_t)
