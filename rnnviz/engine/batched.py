@@ -429,6 +429,7 @@ def _chain_arrays(
         dh_prev=h_prev_rows,
         dc_prev=c_prev_rows if dC is not None else None,
         dxp_all=dxp,
+        dhp_all=dz,
     )
     return dz, dxp, dH, dC, rows
 

@@ -211,6 +211,7 @@ def _backward_chain(
             dh_prev=h_prev_rows,
             dc_prev=c_prev_rows if has_c else None,
             dxp_all=dxp,
+            dhp_all=dz,
         ),
         readout=p.W_hy,
     )

@@ -69,9 +69,10 @@ class BackwardRows:
     dh_prev: Rows  # (H,) where dL/dh_{t-1} through this step goes
     dc_prev: Rows | None  # (H,) where dL/dc_{t-1} goes; LSTM only
     stacked: bool = False
-    # The (T, G*H[, B]) array whose rows ``dxp`` lists, when there is one: a cell then makes
-    # views of every row's gate blocks in one call, not one call per row.
+    # The arrays whose rows ``dxp`` and ``dhp`` list, (T, ·[, B]), when there are: a cell
+    # then makes views of every row's gate blocks in one call, not one call per row.
     dxp_all: np.ndarray | None = None
+    dhp_all: np.ndarray | None = None
 
 
 class Cell(Protocol):

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rnnviz.engine import workspace
 from rnnviz.engine.activations import sigmoid
 from rnnviz.engine.cells.base import BackwardRows, ForwardRows, StepFn, joint_product
 from rnnviz.engine.params import Params
@@ -69,29 +70,7 @@ class GRU:
         rho: np.ndarray | None = None,
         reuse: dict | None = None,
     ) -> StepFn:
-        """make_step_backward's step on rows (·, B), one sequence a column: each gate's
-        block is the first axis's, not the last's."""
-        H = ctx.hidden_size
-        product = joint_product(p.W_hh, readout, stacked=False)
-        dh_rows, dxp_rows, dhp_rows, dh_prev = rows.dh, rows.dxp, rows.dhp, rows.dh_prev
-        cache, h_all = list(ctx.cache), list(ctx.h_all)
-
-        def back(t: int) -> None:
-            row, h_prev, dh = cache[t], h_all[t], dh_rows[t]  # (·, B)
-            r, z, n, hn = row[:H], row[H : 2 * H], row[2 * H : 3 * H], row[3 * H :]
-            dxp, dhp, out = dxp_rows[t], dhp_rows[t], dh_prev[t]  # (3H, B), (3H [+ O …], B)
-            dan = dh * (1.0 - z) * (1.0 - n * n)
-            np.multiply(dan * hn, r * (1.0 - r), out=dxp[:H])
-            np.multiply(dh * (h_prev - n), z * (1.0 - z), out=dxp[H : 2 * H])
-            dxp[2 * H :] = dan
-            dhp[: 2 * H] = dxp[: 2 * H]
-            np.multiply(dan, r, out=dhp[2 * H : 3 * H])
-            if rho is not None:
-                dhp[: 3 * H] *= rho
-            product(dhp, out)  # (H, B) [+ W_hyᵀ dy_{t-1}]
-            out += dh * z
-
-        return back
+        return _factored_back(p, ctx, rows, readout, rho)
 
     def backward_context(self, p: Params, h_all, c_all, cache) -> GRUContext:
         return GRUContext(cache, h_all, p.hidden_size)
@@ -99,6 +78,8 @@ class GRU:
     def make_step_backward(
         self, p: Params, ctx: GRUContext, rows: BackwardRows, readout: np.ndarray | None = None
     ) -> StepFn:
+        if not rows.stacked:
+            return _factored_back(p, ctx, rows, readout, None)
         H = ctx.hidden_size
         product = joint_product(p.W_hh, readout, rows.stacked)
         dh_rows, dxp_rows, dhp_rows, dh_prev = rows.dh, rows.dxp, rows.dhp, rows.dh_prev
@@ -146,3 +127,70 @@ def _make_step(p: Params, rows: ForwardRows, rho: np.ndarray | None) -> StepFn:
         h_out += n
 
     return step
+
+
+def _factored_back(
+    p: Params,
+    ctx: GRUContext,
+    rows: BackwardRows,
+    readout: np.ndarray | None,
+    rho: np.ndarray | None,
+) -> StepFn:
+    """The backward step (written out in make_step_backward's stacked branch) with every
+    factor that does not depend on the gradient computed for all steps at once: each
+    pre-activation gradient is then dh_t times a factor, and the serial loop makes 4
+    element-wise NumPy calls a step instead of 19.
+
+        dL/da_n = dh ⊙ (1 − z)(1 − n²) =: dh ⊙ F_n      (through n = tanh(a_n))
+        dL/da_r = dh ⊙ F_n ⊙ hn ⊙ r(1 − r),  dL/da_z = dh ⊙ (h_{t-1} − n) ⊙ z(1 − z)
+        dL/d(W_hn h + b_hn) = dh ⊙ F_n ⊙ r              (a_n's recurrent part is gated by r)
+
+    Rows are (·,) for one sequence or (·, B) for a batch (feature-major: ctx's arrays are
+    (T, ·, B)); ``rows.dxp_all`` and ``rows.dhp_all`` are needed. ``rho``: see
+    Cell.make_batch_step_backward.
+    """
+    if rows.dxp_all is None or rows.dhp_all is None:
+        raise ValueError("the GRU's backward step needs dxp_all and dhp_all")
+    H = ctx.hidden_size
+    product = joint_product(p.W_hh, readout, False)
+    cache, h_prev = ctx.cache, ctx.h_all[:-1]  # (T, 4H, …), (T, H, …)
+    T, lead, dtype = cache.shape[0], cache.shape[2:], cache.dtype  # lead: (), or (B,)
+    r, z, n, hn = (cache[:, k * H : (k + 1) * H] for k in range(4))  # (T, H, …) each
+    # Per step the factors of dL/d(xproj) (r, z, n) and of dL/d(hproj) (r, z, hn), each a
+    # (3, H, …) block that multiplies dh_t in one call. Gate-major while they are computed
+    # (each a contiguous run), read a step at a time.
+    Fx = workspace.take("gru.Fx", (3, T, H, *lead), dtype, zero=False)
+    Fh = workspace.take("gru.Fh", (3, T, H, *lead), dtype, zero=False)
+    F_n, scratch = Fx[2], Fh[2]
+    np.multiply(n, n, out=F_n)
+    np.subtract(1.0, F_n, out=F_n)
+    np.subtract(1.0, z, out=scratch)
+    F_n *= scratch  # (1 − z)(1 − n²)
+    np.subtract(1.0, r, out=Fx[0])
+    Fx[0] *= r
+    Fx[0] *= hn
+    Fx[0] *= F_n  # F_n ⊙ hn ⊙ r(1 − r)
+    np.subtract(1.0, z, out=Fx[1])
+    Fx[1] *= z
+    np.subtract(h_prev, n, out=scratch)
+    Fx[1] *= scratch  # (h_{t-1} − n) ⊙ z(1 − z)
+    Fh[:2] = Fx[:2]
+    np.multiply(F_n, r, out=Fh[2])
+    Fx_r, Fh_r, z_r = list(Fx.swapaxes(0, 1)), list(Fh.swapaxes(0, 1)), list(z)
+    dxp3 = list(rows.dxp_all[:, : 3 * H].reshape(T, 3, H, *lead))  # views: r, z, n
+    dhp3 = list(rows.dhp_all[:, : 3 * H].reshape(T, 3, H, *lead))
+    dh_rows, dhp, dh_prev = rows.dh, rows.dhp, rows.dh_prev
+    tmp = np.empty((H, *lead), dtype=dtype)  # (H[, B]) scratch
+    mul, add = np.multiply, np.add
+
+    def back(t: int) -> None:
+        dh, out, dh3 = dh_rows[t], dh_prev[t], dhp3[t]
+        mul(Fx_r[t], dh, dxp3[t])
+        mul(Fh_r[t], dh, dh3)
+        if rho is not None:
+            dh3 *= rho
+        product(dhp[t], out)  # (H, …) [+ W_hyᵀ dy_{t-1}]
+        mul(dh, z_r[t], tmp)  # h_{t-1} also reaches h_t directly, through the gate z
+        add(out, tmp, out)
+
+    return back
