@@ -29,7 +29,6 @@ import numpy as np
 from rnnviz.engine import workspace
 from rnnviz.engine.cells import get_cell
 from rnnviz.engine.cells.base import BackwardRows, Cell, ForwardRows, fold_width, joint_width
-from rnnviz.engine.cells.lstm import total_cell_grad
 from rnnviz.engine.clipping import clip_by_global_norm
 from rnnviz.engine.jacobian import jacobian_norms
 from rnnviz.engine.losses import loss_and_grad, scored_steps
@@ -260,9 +259,9 @@ def bptt_batch(
             return _one_by_one(trace, targets, loss, loss_at, truncate, clip, jacobians)
         grads, before, after = clip_by_global_norm(raw, clip)
         dc_norm = None
-        if chain.dC_future is not None:
-            dc = total_cell_grad(chain.ctx, chain.dH, chain.dC_future)  # (T, H, B)
-            dc_norm = _per_sequence(row_norms(_rows(dc.transpose(0, 2, 1))), T, B)
+        if chain.dC_total is not None:
+            dc = _rows(chain.dC_total.transpose(0, 2, 1))  # (T*B, H)
+            dc_norm = _per_sequence(row_norms(dc), T, B)
         jac, jac_overflow, state_jac = _jacobians(trace) if jacobians else (None, None, None)
         return BPTTResult(
             loss=value,
@@ -382,7 +381,7 @@ def _batch_chain(
             reuse["batch.chain"] = kept
     _, dz, dxp, dH, dC, rows = kept
     # Rows the loop does not reach (it stops where the chain has vanished) stay zeros.
-    for a in (dz, dH, dC, dxp if cell.separate_hidden_grad else None):
+    for a in (dz, dH, dC, rows.dc_total, dxp if cell.separate_hidden_grad else None):
         if a is not None:
             a.fill(0.0)
     dz[1:, GH : GH + O] = dy_t[:-1].transpose(0, 2, 1)
@@ -397,7 +396,7 @@ def _batch_chain(
     )
     run_windows(back, windows, rows.dh, rows.dc or [None] * T, first_scored)
     dhp = dz[:, :GH] if cell.separate_hidden_grad else dxp  # (T, G*H, B)
-    return _Chain(dH, dhp, dxp, dC, ctx)
+    return _Chain(dH, dhp, dxp, rows.dc_total, ctx)
 
 
 def _chain_arrays(
@@ -411,9 +410,10 @@ def _chain_arrays(
     dz = workspace.take("batch.dz", (T, joint_width(GH, O), B), p.dtype, zero=False)
     dxp = np.empty((T, GH, B), dtype=p.dtype) if cell.separate_hidden_grad else dz[:, :GH]
     dH = workspace.take("batch.dH", (T, H, B), p.dtype, zero=False)  # the total dL/dh_t
-    dC = None
+    dC = dC_total = None
     if cell.has_cell_state:
         dC = workspace.take("batch.dC", (T, H, B), p.dtype, zero=False)  # (T, H, B)
+        dC_total = workspace.take("batch.dC_total", (T, H, B), p.dtype, zero=False)
     dHr = list(dH)
     dCr = list(dC) if dC is not None else [None] * T
     drop_h = np.zeros((H, B), dtype=p.dtype)  # (H, B) what truncation drops
@@ -430,6 +430,7 @@ def _chain_arrays(
         dc_prev=c_prev_rows if dC is not None else None,
         dxp_all=dxp,
         dhp_all=dz,
+        dc_total=dC_total,
     )
     return dz, dxp, dH, dC, rows
 

@@ -230,11 +230,17 @@ def _factored_back(
         else:
             da3 = [r[: 3 * H].reshape(3, H, *lead) for r in rows.dxp]
             da_o = [r[3 * H :] for r in rows.dxp]
+        if rows.dc_total is not None:
+            total_r, total3_r = list(rows.dc_total), list(rows.dc_total[:, None])
+        else:
+            scratch = np.empty((H, *lead), dtype=dtype)  # dL/dc_t, for this step only
+            total_r, total3_r = [scratch] * T, [scratch[None]] * T
         step_rows = (list(A), list(G3.swapaxes(0, 1)), list(Go), list(f), da3, da_o)
+        step_rows += (total_r, total3_r)  # dL/dc_t, and the same broadcast over i, f, g
         views = (rows, where, factors, step_rows, kept)
         if reuse is not None:
             reuse["lstm.back"] = views
-    _, _, (slope, A, G3, Go), (A_r, G3_r, Go_r, f_r, da3, da_o), _ = views
+    _, _, (slope, A, G3, Go), (A_r, G3_r, Go_r, f_r, da3, da_o, total_r, total3_r), _ = views
     np.subtract(1.0, gates, out=slope)
     slope *= gates  # of i, f, o (g's unused)
     np.multiply(tc, tc, out=A)  # o ⊙ (1 − tanh² c_t)
@@ -255,15 +261,13 @@ def _factored_back(
         rows.dh_prev,
         rows.dc_prev,
     )
-    total = np.empty((H, *lead), dtype=dtype)  # scratch: dL/dc_t
-    total3 = total[None]  # the same, broadcast over i, f, g
     mul, add = np.multiply, np.add
 
     def back(t: int) -> None:
-        dh = dh_rows[t]
+        dh, total = dh_rows[t], total_r[t]  # (H, …) ×2
         mul(dh, A_r[t], total)
         add(total, dc_rows[t], total)
-        mul(G3_r[t], total3, da3[t])
+        mul(G3_r[t], total3_r[t], da3[t])
         mul(dh, Go_r[t], da_o[t])
         if da_all is not None:
             da_all[t] *= rho
@@ -278,18 +282,3 @@ def _tanh_scale(H: int) -> np.ndarray:
     scale = np.full(4 * H, 0.5)
     scale[2 * H : 3 * H] = 1.0
     return scale
-
-
-def total_cell_grad(ctx: LSTMContext, dH: np.ndarray, dC_future: np.ndarray) -> np.ndarray:
-    """dL/dc_t: the future's pull through c_{t+1} plus the pull through h_t = o ⊙ tanh(c_t)."""
-    H = ctx.hidden_size
-    o = ctx.gates[:, 3 * H :]  # (T, H) or a batch's (T, H, B)
-    # dC_future + dH ⊙ o ⊙ (1 − tanh² c), in the engine's working memory.
-    out = workspace.take("bptt.dc_total", dH.shape, dH.dtype, zero=False)
-    slope = workspace.take("bptt.dc_slope", dH.shape, dH.dtype, zero=False)
-    np.multiply(ctx.tanh_c, ctx.tanh_c, out=slope)
-    np.subtract(1.0, slope, out=slope)
-    np.multiply(dH, o, out=out)
-    out *= slope
-    out += dC_future
-    return out
