@@ -207,14 +207,13 @@ def _factored_back(
     kept, c_prev = ctx.kept, ctx.c_all[:-1]  # (T, 5H, …), (T, H, …)
     T, lead, dtype = kept.shape[0], kept.shape[2:], kept.dtype  # lead: (), or (B,) for a batch
     i, f, g, o, tc = (kept[:, k * H : (k + 1) * H] for k in range(5))  # (T, H, …) each
-    gates = ctx.gates  # (T, 4H, …)
     # The same forward arrays come back as new view objects: known by where they lie. The
     # views kept hold them, so that memory cannot be another array's meanwhile.
     where = (kept.__array_interface__["data"][0], kept.shape, kept.strides)
     views = None if reuse is None else reuse.get("lstm.back")
     if views is None or views[0] is not rows or views[1] != where:
         factors = (
-            workspace.take("lstm.slope", gates.shape, dtype, zero=False),  # σ' = s(1 − s)
+            workspace.take("lstm.slope", kept.shape, dtype, zero=False),  # σ' = s(1 − s)
             workspace.take("lstm.A", tc.shape, dtype, zero=False),  # ∂h_t/∂c_t
             # Gate-major, each gate's factor one contiguous run: a pass over all steps
             # writes ~2x faster there than into every step's block; the loop reads a
@@ -241,8 +240,10 @@ def _factored_back(
         if reuse is not None:
             reuse["lstm.back"] = views
     _, _, (slope, A, G3, Go), (A_r, G3_r, Go_r, f_r, da3, da_o, total_r, total3_r), _ = views
-    np.subtract(1.0, gates, out=slope)
-    slope *= gates  # of i, f, o (g's unused)
+    # Over the whole cache, a contiguous array: ~3x faster than over its gate columns alone,
+    # a strided view (measured at 1000 x 128). Only i, f and o's are used.
+    np.subtract(1.0, kept, out=slope)
+    slope *= kept
     np.multiply(tc, tc, out=A)  # o ⊙ (1 − tanh² c_t)
     np.subtract(1.0, A, out=A)
     A *= o
@@ -252,7 +253,7 @@ def _factored_back(
     np.multiply(g, g, out=G_g)
     np.subtract(1.0, G_g, out=G_g)
     G_g *= i
-    np.multiply(tc, slope[:, 3 * H :], out=Go)  # (T, H, …)
+    np.multiply(tc, slope[:, 3 * H : 4 * H], out=Go)  # (T, H, …)
     da_all = list(rows.dxp) if rho is not None else None
     dh_rows, dc_rows, dhp, dh_prev, dc_prev = (
         rows.dh,
