@@ -21,6 +21,12 @@ reasons; these are the numbers behind them.
 - Weight gradients (single_bptt._weight_gradients): copying the loop's reversed, strided
   pre-activation gradients into step order and then multiplying takes 3.3 ms against
   4.0 ms for multiplying them as they lie, at T = 5000, H = 128.
+- A batch's rows are (·, B), one sequence a column (engine/batched.py): at B = 8, H = 32 a
+  multiply over one gate's block took 0.96 µs when the block was strided, in (B, 4H) rows,
+  against 0.40 µs for the same values in one contiguous run.
+- Element-wise passes over every step (the LSTM's backward factors): 1 − s and s(1 − s)
+  over the gate columns of the (T, 5H) cache, a strided view, took 0.92 ms against 0.33 ms
+  over as many values in a contiguous array, at 1000 x 128.
 """
 
 from __future__ import annotations

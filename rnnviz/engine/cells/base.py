@@ -73,8 +73,8 @@ class BackwardRows:
     # then makes views of every row's gate blocks in one call, not one call per row.
     dxp_all: np.ndarray | None = None
     dhp_all: np.ndarray | None = None
-    # (T, H[, B]) where an LSTM step writes the total dL/dc_t, when the caller wants it (the
-    # step computes it anyway: keeping it spares recomputing it for its norms).
+    # (T, H[, B]) where an LSTM step writes the total dL/dc_t (it computes it anyway:
+    # keeping it spares recomputing it for its norms).
     dc_total: np.ndarray | None = None
 
 

@@ -199,9 +199,11 @@ def _factored_back(
     make_step_backward's stacked branch and in reference.py).
 
     Rows are lists; each row is (H,)-shaped per value for one sequence, or (H, B) for a
-    batch (feature-major: ctx's arrays are (T, ·, B)). ``rho``, ``reuse``: see
-    Cell.make_batch_step_backward.
+    batch (feature-major: ctx's arrays are (T, ·, B)); ``rows.dxp_all`` and
+    ``rows.dc_total`` are needed. ``rho``, ``reuse``: see Cell.make_batch_step_backward.
     """
+    if rows.dxp_all is None or rows.dc_total is None:
+        raise ValueError("the LSTM's backward step needs dxp_all and dc_total")
     H = ctx.hidden_size
     product = joint_product(p.W_hh, readout, False)
     kept, c_prev = ctx.kept, ctx.c_all[:-1]  # (T, 5H, …), (T, H, …)
@@ -222,18 +224,10 @@ def _factored_back(
             workspace.take("lstm.Go", tc.shape, dtype, zero=False),
         )
         _, A, G3, Go = factors
-        if rows.dxp_all is not None:
-            # Splitting the gate axis of a slice is always a view: writes land in dxp.
-            da3 = list(rows.dxp_all[:, : 3 * H].reshape(T, 3, H, *lead))  # i, f, g
-            da_o = list(rows.dxp_all[:, 3 * H : 4 * H])  # (H, …)
-        else:
-            da3 = [r[: 3 * H].reshape(3, H, *lead) for r in rows.dxp]
-            da_o = [r[3 * H :] for r in rows.dxp]
-        if rows.dc_total is not None:
-            total_r, total3_r = list(rows.dc_total), list(rows.dc_total[:, None])
-        else:
-            scratch = np.empty((H, *lead), dtype=dtype)  # dL/dc_t, for this step only
-            total_r, total3_r = [scratch] * T, [scratch[None]] * T
+        # Splitting the gate axis of a slice is always a view: writes land in dxp.
+        da3 = list(rows.dxp_all[:, : 3 * H].reshape(T, 3, H, *lead))  # i, f, g
+        da_o = list(rows.dxp_all[:, 3 * H : 4 * H])  # (H, …)
+        total_r, total3_r = list(rows.dc_total), list(rows.dc_total[:, None])
         step_rows = (list(A), list(G3.swapaxes(0, 1)), list(Go), list(f), da3, da_o)
         step_rows += (total_r, total3_r)  # dL/dc_t, and the same broadcast over i, f, g
         views = (rows, where, factors, step_rows, kept)
