@@ -111,7 +111,8 @@ def elementwise_floor(cell: str, T: int, H: int, bound: float) -> float:
     a, b, out = np.ones(H), np.ones(H), np.empty(H)
     mul = np.multiply
     (per_call,) = best_of_each([lambda: [mul(a, b, out) for _ in range(1000)]], repeats=5)
-    return (bound + 2 * T * ELEMENTWISE_CALLS[cell] * per_call / 1000) / bound
+    # T steps, each counted forward and backward in ELEMENTWISE_CALLS.
+    return (bound + T * ELEMENTWISE_CALLS[cell] * per_call / 1000) / bound
 
 
 def _faults() -> int:
