@@ -63,6 +63,7 @@ class RNN:
             h=h_rows,
             c=None if c_all is None else list(c_all),
             cache=list(cache),
+            cache_all=cache,
         )
         self._step = self._cell.make_step(p, rows)  # bound to these buffers
 
