@@ -10,6 +10,7 @@ raises DocumentError (one line naming the file and the problem) and changes noth
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -108,6 +109,8 @@ class Document:
         self._saved: _Saved | None = _Saved.of(self.session, self.lab)
         self._autosaved = self._saved
         self._modified = False
+        # How a file's saved backward pass is redone; a window runs a long one in its worker.
+        self.run_backward: Callable[[], object] = self.session.run_backward
         self.session.changed.connect(self._on_session_changed)
         self.lab.changed.connect(self._on_lab_changed)
 
@@ -236,7 +239,7 @@ class Document:
                 return False
             self.lab.set_training(c.training)
             if view.get("backward", False) and self.session.t > 0:
-                self.session.run_backward()  # deterministic: the same gradients as when saved
+                self.run_backward()  # deterministic: the same gradients as when saved
             if view.get("compare", False):
                 self.lab.compare()
             self.window.restore(opening.shown)
@@ -256,7 +259,7 @@ class Document:
         self.session.restore(config, c.params, c.sequence, c.vocab, c.t, c.selected)
         self.lab.set_training(c.training)
         if c.view.get("backward", False) and self.session.t > 0:
-            self.session.run_backward()
+            self.run_backward()
         if c.view.get("compare", False):
             self.lab.compare()
         self.window.restore(shown)

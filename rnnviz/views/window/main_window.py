@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from PyQt6 import sip
@@ -178,6 +180,7 @@ class MainWindow(QMainWindow):
         self.player.playing_changed.connect(self._on_playing_changed)
         self.sweep.computing.connect(self._on_backward_computing)
         self.verbs.busy.connect(self._on_verb_computing)
+        self.document.run_backward = _saved_backward_of(self)
         self.resize(self._default_size())
         self._chrome: _Chrome | None = None
         self.quit_box: QMessageBox | None = None  # "save before closing?" while shown
@@ -650,6 +653,14 @@ class MainWindow(QMainWindow):
         if not self.sweep.start():
             self.show_message("Feed at least one step (→) before running the backward pass")
 
+    def redo_saved_backward(self) -> None:
+        """A file's saved backward pass: at once when short (its gradients are there when the
+        file is), in the worker with the sweep when long (no frozen window while opening)."""
+        if self.session.backward_work < self.sweep.INLINE_WORK:
+            self.session.run_backward()
+        else:
+            self.sweep.start()
+
     def _on_backward_computing(self, on: bool) -> None:
         """A long backward pass runs in a worker: say so until its animation starts."""
         if on:
@@ -751,3 +762,17 @@ class MainWindow(QMainWindow):
 def _key_name(shown: str) -> str:
     """Arrow keys as arrows, as on the keyboard."""
     return {"Right": "→", "Left": "←", "Up": "↑", "Down": "↓"}.get(shown, shown)
+
+
+def _saved_backward_of(window: MainWindow) -> Callable[[], None]:
+    """``window.redo_saved_backward`` for its document, without the document keeping the
+    window alive (a Python reference cycle through a Qt window is what the cycle collector
+    must never have to break mid-delete; see ``views/lifetime.py``)."""
+    ref = weakref.ref(window)
+
+    def redo() -> None:
+        w = ref()
+        if w is not None:
+            w.redo_saved_backward()
+
+    return redo

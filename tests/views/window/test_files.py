@@ -612,3 +612,24 @@ def test_an_unwritable_save_is_reported(window: MainWindow, tmp_path: Path) -> N
     assert window.files.last_error is not None and window.files.last_error.startswith(str(path))
     assert_unchanged(window, before)
     assert window.files.path is None
+
+
+def test_a_long_saved_backward_pass_is_redone_in_the_worker(qtbot, tmp_path, monkeypatch) -> None:
+    """Opening a file saved after B redoes B; a long one in the worker, so Open returns at
+    once and the window keeps answering, and the gradients shown are the saved ones."""
+    first = make_window(qtbot, Session(SessionConfig(hidden_size=8, sequence_length=40)))
+    first.session.seek(40)
+    first.session.run_backward()
+    path = tmp_path / "long.rnnviz"
+    assert first.files.save_session(path)
+
+    second = make_window(qtbot)
+    monkeypatch.setattr(second.sweep, "INLINE_WORK", 0)  # every backward pass counts as long
+    assert second.files.open_session(path)
+    assert second.session.gradients is None  # not computed on the GUI thread
+    assert second.sweep.runner.running
+    qtbot.waitUntil(lambda: second.session.gradients is not None, timeout=10_000)
+    want = first.session.gradients
+    assert want is not None
+    np.testing.assert_array_equal(second.session.gradients.dL_dh, want.dL_dh)
+    assert not second.document.modified  # redoing what the file says changes nothing in it
