@@ -150,11 +150,18 @@ class Document:
 
     def recover(self, path: str | Path) -> None:
         """Open an autosave as unsaved work (nothing of it is saved yet)."""
-        self._load(Path(path))
+        self.recover_opening(self.read(Path(path)))
+
+    def recover_opening(self, opening: Opening, restored: Prepared | None = None) -> bool:
+        """``recover`` of an autosave read by ``read``, its session maybe computed in a
+        worker (``restored``, as for ``put_in``): False, and nothing changes, when stale."""
+        if not self._apply(opening, restored):
+            return False
         self.path = None
         self._saved = None  # so the next autosave writes it, under this window's own name
         self._on_changed()
         self.changed.emit()
+        return True
 
     def save(self) -> Path:
         """Save to the open file (DocumentError when there is none yet: ask for a name)."""

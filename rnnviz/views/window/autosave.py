@@ -20,8 +20,10 @@ from pathlib import Path
 from PyQt6.QtCore import QLockFile, QObject, Qt, QTimer
 from PyQt6.QtWidgets import QAbstractButton, QMessageBox, QWidget
 
-from rnnviz.session.document import SUFFIX, Document, DocumentError
+from rnnviz.session.document import SUFFIX, Document, DocumentError, Opening
+from rnnviz.session.prepared import Prepared
 from rnnviz.views.lifetime import on_destroyed
+from rnnviz.views.verbs import Job
 from rnnviz.views.window.problems import ProblemReporter
 from rnnviz.views.window.settings import app_settings, data_folder
 from rnnviz.views.window.window_host import host, host_widget
@@ -154,9 +156,12 @@ class Autosaver(ProblemReporter, QObject):
     def _on_recovery_answer(self, button: QAbstractButton) -> None:
         self.recovery_box = None
         if button is self.recover_button:
-            self.recover()
+            self.recover()  # offers the next one once this one is in (maybe from the worker)
         else:
             self.discard_recovery()
+            self._offer_next()
+
+    def _offer_next(self) -> None:
         if has_recovery():
             self.offer_recovery()  # the next one a crashed window left
 
@@ -168,18 +173,51 @@ class Autosaver(ProblemReporter, QObject):
             return False
         host(self).stop_animations()
         try:
-            self.document.recover(path)
+            opening = self.document.read(path)
+            verbs = host(self).verbs
+            if verbs.expensive("restore", *opening.restore_args):
+                # A long session is replayed in the worker, as File ▸ Open does.
+                job = Job(
+                    f"recovering {path.name}",
+                    "restore",
+                    opening.restore_args,
+                    {},
+                    functools.partial(self._put_in, path, opening),
+                    failed=functools.partial(self._cannot_recover, path),
+                )
+                verbs.start(job)
+                return False
+            self.document.recover_opening(opening)
         except DocumentError as e:
-            self._fail("Cannot recover the autosaved session", str(e))
-            path.unlink(missing_ok=True)  # unreadable: asking again at every start won't help
+            self._cannot_recover(path, str(e))
             return False
+        self._recovered(path)
+        return True
+
+    def _put_in(self, path: Path, opening: Opening, restored: Prepared) -> bool:
+        try:
+            if not self.document.recover_opening(opening, restored):
+                return False
+        except DocumentError as e:
+            self._cannot_recover(path, str(e))
+            return True  # refused, not stale: computing it again would not help
+        self._recovered(path)
+        return True
+
+    def _cannot_recover(self, path: Path, message: str) -> None:
+        self._fail("Cannot recover the autosaved session", message)
+        path.unlink(missing_ok=True)  # unreadable: asking again at every start won't help
+        self._offer_next()
+
+    def _recovered(self, path: Path) -> None:
+        """The autosave's work is in: it goes once this window's own autosave holds it."""
         if self.path is None or self.autosave():
             path.unlink(missing_ok=True)
         self.recovering = None
         host(self).show_message(
             "Recovered the autosaved session: save it to keep it", 8000, done=True
         )
-        return True
+        self._offer_next()
 
     def discard_recovery(self) -> None:
         if self.recovering is not None:

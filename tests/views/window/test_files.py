@@ -18,6 +18,7 @@ from rnnviz.engine.train import TrainConfig
 from rnnviz.io.weights import save_weights
 from rnnviz.session import Session, SessionConfig
 from rnnviz.session.document import Document
+from rnnviz.views import verbs
 from rnnviz.views.window import settings
 from rnnviz.views.window.autosave import Autosaver, autosave_folder, has_recovery
 from rnnviz.views.window.main_window import MainWindow
@@ -373,6 +374,24 @@ def test_recovery_after_a_crash(qtbot, fast_autosave) -> None:
     assert own is not None and own.exists() and not left.exists()  # the work moved over
     discard_and_close(qtbot, window)
     assert not has_recovery()
+
+
+def test_recovering_a_long_session_replays_it_in_the_worker(
+    qtbot, fast_autosave, monkeypatch
+) -> None:
+    crashed = Session(SessionConfig(hidden_size=6, seed=2))
+    left = crash_after_autosave(qtbot, crashed)
+    monkeypatch.setattr(verbs, "INLINE_WORK", 0)  # every replay counts as long
+    window = make_window(qtbot)
+    qtbot.waitUntil(lambda: window.autosave.recovery_box is not None)
+    assert not window.autosave.recover()  # not in yet: the worker replays it
+    assert window.verbs.computing and window.session.t == 0
+    qtbot.waitUntil(lambda: window.session.t == 8, timeout=10_000)
+    np.testing.assert_array_equal(window.session.trace.h, crashed.trace.h)
+    assert window.windowTitle() == "untitled* — rnnviz"
+    own = window.autosave.path
+    assert own is not None and own.exists() and not left.exists()
+    discard_and_close(qtbot, window)
 
 
 def test_a_running_windows_autosave_is_not_offered(qtbot, fast_autosave) -> None:
