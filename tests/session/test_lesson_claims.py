@@ -300,5 +300,5 @@ def test_depth_lstm_stack_reaches_much_further_back_and_down() -> None:
     assert s.config.gate_bias == SessionConfig().gate_bias == 3.0  # "+3, the default"
     assert s.reach.regime.rate == pytest.approx(0.91, abs=0.005)  # "×0.91 per step"
     corner, corner_tanh = n[0, 0] / n[2, -1], n_tanh[0, 0] / n_tanh[2, -1]
-    assert corner == pytest.approx(0.1, abs=0.02)  # "at layer 1, t = 1 a tenth left"
-    assert corner / corner_tanh == pytest.approx(180, rel=0.1)  # "180× tanh's"
+    assert corner == pytest.approx(0.1, abs=0.02)  # "a tenth left at layer 1, t = 1"
+    assert corner / corner_tanh == pytest.approx(180, rel=0.1)  # "(180× tanh's)"
