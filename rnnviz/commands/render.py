@@ -43,7 +43,7 @@ LESSONS
   --scenario NAME --slide K shows slide K (default 1) of a lesson exactly as the Lessons
   menu does: its settings, inputs, steps and backward pass, the graph folded or unrolled,
   the gradient lab when the slide is about it, and the slide's caption above the picture.
-  NAME is a built-in lesson (recurrence, unrolling, vanishing, exploding, gating) or the
+  NAME is a built-in lesson (recurrence, unrolling, vanishing, exploding, gating, depth) or the
   path of a lesson file (.json). A lesson sets the network and inputs itself, so it does
   not combine with --weights, --inputs, --preset, --steps or the network options.
 

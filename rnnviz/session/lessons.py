@@ -1,5 +1,5 @@
 """Lesson files: a titled list of slides, each a caption, the settings it applies and what it
-runs. JSON, so teachers can write their own; see assets/scenarios/ for the five built-in ones.
+runs. JSON, so teachers can write their own; see assets/scenarios/ for the six built-in ones.
 
 Format (version 1)::
 

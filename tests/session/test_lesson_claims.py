@@ -22,6 +22,7 @@ from rnnviz.engine import bptt
 from rnnviz.engine.gates import mean_gate
 from rnnviz.resources import asset_path
 from rnnviz.session import Session
+from rnnviz.session.config import SessionConfig
 from rnnviz.session.lab import Lab
 from rnnviz.session.lessons import Scenario, load_scenario
 from rnnviz.session.player import apply_slide
@@ -246,3 +247,58 @@ def test_gating_half_shut_gate_loses_the_gradient_faster_than_vanilla() -> None:
         # "f and z start near 0.5": each step keeps about half on the carry path
         assert curves[cell].gate_mean == pytest.approx(0.5, abs=0.05)
         assert ratio[cell] < ratio["vanilla"] / 100
+
+
+# ---- depth ---------------------------------------------------------------------------
+def _depth_map(session: Session) -> np.ndarray:
+    """‖dL/dh_t‖ of layers 1…L (rows) over the steps: the forward direction of the stack."""
+    norms = session.depth_grad_norm  # (L, D, T)
+    assert norms is not None and session.gradients.valid.all()
+    return norms[:, 0, :]  # (L, T)
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 4])
+def test_depth_every_slide_is_a_three_layer_stack_with_the_loss_on_the_last_of_40_steps(
+    k: int,
+) -> None:
+    s, _ = _play("depth", k)
+    assert s.depth == (3, 1) and s.focus == (2, 0)  # the top layer's curves are shown
+    assert s.t == 40 and s.config.loss_at == "last"
+    assert s.config.activation == "tanh"
+    assert s.config.cell == ("lstm" if k == 4 else "vanilla")
+
+
+def test_depth_tanh_stack_fades_back_in_time_in_the_top_layer() -> None:
+    s, _ = _play("depth", 1)
+    top = _depth_map(s)[2]  # (T,)
+    # the curves shown are the top layer's, where the gradient only comes back in time
+    np.testing.assert_allclose(s.reach.last, top)
+    assert s.reach.regime.name == "vanishing"
+    assert s.reach.regime.rate == pytest.approx(0.84, abs=0.005)  # "×0.84 per step"
+    assert 0.5e-3 < top[0] / top[-1] < 2e-3  # "to 10⁻³ at t = 1" (1.1·10⁻³)
+
+
+def test_depth_tanh_stack_fades_down_the_layers() -> None:
+    s, _ = _play("depth", 2)
+    n = _depth_map(s)  # (L, T)
+    # "at the last step, layer 2 gets a third of layer 3's ‖dL/dh_t‖ and layer 1 a fifth"
+    assert n[1, -1] / n[2, -1] == pytest.approx(1 / 3, abs=0.03)
+    assert n[0, -1] / n[2, -1] == pytest.approx(1 / 5, abs=0.03)
+
+
+def test_depth_map_shows_what_is_left_at_layer_1_step_1() -> None:
+    s, _ = _play("depth", 3)
+    n = _depth_map(s)  # (L, T)
+    # "at layer 1, t = 1, about 6·10⁻⁴ is left" (of the top layer's last-step gradient)
+    assert n[0, 0] / n[2, -1] == pytest.approx(6e-4, abs=0.5e-4)
+
+
+def test_depth_lstm_stack_reaches_much_further_back_and_down() -> None:
+    s, _ = _play("depth", 4)
+    tanh, _ = _play("depth", 3)
+    n, n_tanh = _depth_map(s), _depth_map(tanh)  # (L, T)
+    assert s.config.gate_bias == SessionConfig().gate_bias == 3.0  # "+3, the default"
+    assert s.reach.regime.rate == pytest.approx(0.91, abs=0.005)  # "×0.91 per step"
+    corner, corner_tanh = n[0, 0] / n[2, -1], n_tanh[0, 0] / n_tanh[2, -1]
+    assert corner == pytest.approx(0.1, abs=0.02)  # "a tenth left at layer 1, t = 1"
+    assert corner / corner_tanh == pytest.approx(180, rel=0.1)  # "(180× tanh's)"

@@ -14,10 +14,10 @@ from rnnviz.session.lessons import ScenarioFileError, load_folder, load_scenario
 from rnnviz.session.player import ScenarioPlayer, apply_slide
 from rnnviz.session.window_state import WindowState
 
-BUILT_IN = ("recurrence", "unrolling", "vanishing", "exploding", "gating")
+BUILT_IN = ("recurrence", "unrolling", "vanishing", "exploding", "gating", "depth")
 
 
-def test_the_five_lessons_load_in_teaching_order() -> None:
+def test_the_six_lessons_load_in_teaching_order() -> None:
     scenarios, problems = load_folder(asset_path("scenarios"))
     assert problems == []
     assert [s.name for s in scenarios] == list(BUILT_IN)

@@ -21,7 +21,7 @@ from rnnviz.views.window.transport import BackwardSweep
 
 pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")
 
-BUILT_IN = ("recurrence", "unrolling", "vanishing", "exploding", "gating")
+BUILT_IN = ("recurrence", "unrolling", "vanishing", "exploding", "gating", "depth")
 GOOD = {
     "format": "rnnviz-scenario",
     "version": 1,
@@ -112,7 +112,7 @@ def assert_shows(w: MainWindow, scenario: Scenario, k: int) -> None:
     assert w.transport.step_label.text() == f"t = {s.t} / {n}"
 
 
-def test_menu_lists_the_five_built_in_lessons_in_teaching_order(window: MainWindow) -> None:
+def test_menu_lists_the_six_built_in_lessons_in_teaching_order(window: MainWindow) -> None:
     entries = lesson_entries(window)
     assert [a.text() for a in entries] == [built_in(name).title for name in BUILT_IN]
     assert all(a.isEnabled() and not a.isChecked() for a in entries)

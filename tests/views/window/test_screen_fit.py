@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pyqtgraph as pg
 import pytest
 from PyQt6.QtCore import QByteArray, QRect, Qt
@@ -26,6 +27,7 @@ from PyQt6.QtWidgets import (
 
 from rnnviz.session import Session
 from rnnviz.views.look import theme
+from rnnviz.views.plots.depth_heatmap import depth_rows, row_label
 from rnnviz.views.window import settings
 from rnnviz.views.window.main_window import DEFAULT_SIZE, FITTED_SHARE, GEOMETRY_KEY, MainWindow
 from rnnviz.views.window.presentation import SMALLEST_TEXT_SHARE, font_scale
@@ -325,6 +327,41 @@ def test_panels_without_room_wait_on_a_tab_of_their_own(qtbot) -> None:
     assert stage.shown == PANELS and not stage.hidden
     assert w.pages.indexOf(stage.more) < 0
     assert w.pages.currentWidget() is stage  # the page it was on has gone
+
+
+def test_the_depth_lesson_presented_at_1024x768_shows_each_caption_and_the_depth_map(
+    qtbot,
+) -> None:
+    """Presented (F5) on a 1024×768 projector, every slide's caption is whole and the
+    gradient panel with its depth map is on the stage beside the graph."""
+    w = open_on(qtbot, "1024x768")
+    screen = screen_named("1024x768")
+    scenario = w.lessons.open_lesson("depth")
+    qtbot.keyClick(w, Qt.Key.Key_F5)
+    qtbot.waitUntil(w.isFullScreen)
+    n = len(scenario.slides)
+    for k in range(1, n + 1):
+        if k > 1:
+            qtbot.keyClick(w, Qt.Key.Key_PageDown)
+        qtbot.waitUntil(lambda: not w.sweep.running)
+        settle(qtbot)
+        assert w.lessons.bar.position.text() == f"slide {k} / {n}"
+        check_all(w, screen, f"presenting the depth lesson, slide {k}")  # the caption whole
+        assert inside_window(w, w.lessons.bar.caption)
+        assert {GRAPH, GRADIENTS} <= set(w.stage.shown), f"slide {k}: {w.stage.shown}"
+        # slide 3: "a row per layer (top on top), colour log₁₀ ‖dL/dh_t‖"
+        depth_map, s = w.gradient_plot.depth_map, w.session
+        assert depth_map.isVisible()
+        rows = depth_rows(s.depth)
+        assert [row_label(s.depth, r) for r in rows] == ["layer 3", "layer 2", "layer 1"]
+        norms = s.depth_grad_norm  # (L, D, T)
+        shown = np.log10(np.stack([norms[layer, d] for layer, d in rows], axis=1))  # (T, 3)
+        assert depth_map.image_item.image.shape == (40, 3)
+        np.testing.assert_allclose(depth_map.image_item.image, shown)
+    qtbot.keyClick(w, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not w.isFullScreen())
+    settle(qtbot)
+    check_all(w, screen, "the depth lesson after F5 and Esc")
 
 
 @pytest.mark.parametrize(("name", "scale"), [("1024x768", 1.125), ("1920x1080", 1.5)])
