@@ -280,7 +280,7 @@ def test_a_long_reach_waits_until_the_steps_stop_and_never_shows_a_stale_claim(
     s = Session(SessionConfig(hidden_size=16, sequence_length=300, spectral_radius=0.5))
     w = make(qtbot, s)
     s.seek(200)
-    qtbot.waitUntil(lambda: w.badge.text() != MEASURING, timeout=20_000)
+    qtbot.waitUntil(lambda: not w.runner.running and w.badge.text() != MEASURING, timeout=20_000)
     measured_at_200 = w.badge.text()
     for _ in range(5):
         s.step_forward()
