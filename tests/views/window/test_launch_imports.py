@@ -17,4 +17,3 @@ def test_the_window_module_does_not_import_superqt() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]"
-
