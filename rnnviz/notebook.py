@@ -2,8 +2,8 @@
 
 From a script, ``show`` opens the window and returns when it is closed. Under IPython with
 Qt event loop integration (``%gui qt``), it returns at once a ``Viewer`` whose session the
-notebook can step while the window follows. What the window shows of a stack is decided by
-rnnviz/session/stack_view.py (one unidirectional layer: the top one).
+notebook can step while the window follows. The window holds the whole model, a stack of
+any depth and directions included (its top layer in focus).
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from rnnviz.app import display_problem
 from rnnviz.engine import Params
 from rnnviz.engine.stack_params import StackParams
 from rnnviz.session import Session
-from rnnviz.session.stack_view import WHOLE, window_view
 
 if TYPE_CHECKING:
     from rnnviz.views.window.main_window import MainWindow
@@ -34,7 +33,7 @@ class Viewer:
     """An open window; ``session`` is the one it shows (its verbs redraw the window)."""
 
     window: MainWindow
-    shows: str  # which part of the model the window shows, in words
+    shows: str  # the model the window holds, in words: "3-layer LSTM, 4 units"
 
     @property
     def session(self) -> Session:
@@ -75,11 +74,12 @@ def show(
     (T,) class indices; without them the output should echo the input).
 
     ``block`` None: wait for the window to close unless IPython runs Qt's event loop
-    (``%gui qt``). The returned ``Viewer`` says what the window ``shows``: a stack is shown
-    through its top layer, and a bidirectional one is refused (ValueError).
+    (``%gui qt``). The returned ``Viewer`` says which model the window ``shows``. Inputs or
+    targets that do not fit the model raise ValueError before any window opens.
     """
     params = _as_params(model_or_params)
-    view = window_view(params, inputs)
+    session = Session()  # InputError (a ValueError) when the inputs do not fit the model
+    session.set_params(params, inputs, None if targets is None else np.asarray(targets))
     problem = display_problem(os.environ, sys.platform)
     if problem is not None:
         raise RuntimeError(problem)
@@ -98,12 +98,9 @@ def show(
         install_excepthook()  # else PyQt6 aborts the process on an error in a slot
     from rnnviz.views.window.main_window import MainWindow
 
-    session = Session()
-    session.set_params(view.params, view.inputs, None if targets is None else np.asarray(targets))
     window = MainWindow(session, persistent=False)
-    if view.shows != WHOLE:
-        _say_what_is_shown(window, view.shows)
-    viewer = Viewer(window, view.shows)
+    shows = session.stack_params.describe()
+    viewer = Viewer(window, shows)
     window.show()
     if block is None:
         block = not in_qt_notebook()
@@ -133,15 +130,3 @@ def _as_params(model: Any) -> Params | StackParams:
     raise TypeError(
         f"expected rnnviz Params or StackParams, or an nn.RNN/LSTM/GRU; got {type(model).__name__}"
     )
-
-
-def _say_what_is_shown(window: MainWindow, shows: str) -> None:
-    """A line under the window saying which part of the model it shows."""
-    from PyQt6.QtCore import Qt
-    from PyQt6.QtWidgets import QLabel
-
-    label = QLabel(f"Showing {shows}.")
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    bar = window.statusBar()
-    assert bar is not None
-    bar.addPermanentWidget(label, 1)

@@ -81,11 +81,44 @@ def test_soak_gives_a_row_per_block_and_a_growth_row(qtbot) -> None:
     rows = soak_rows(steps=4, cycles=1)
     assert [r[:2] for r in rows] == [
         ["autoplay steps", "4"],
-        ["autoplay steps", "growth"],
+        ["autoplay steps", "RSS growth"],
+        ["autoplay steps", "thirds 4-4 -> 4-4"],
+        ["autoplay steps", "aged / fresh window"],
         ["change cycles", "1"],
-        ["change cycles", "growth"],
+        ["change cycles", "RSS growth"],
+        ["change cycles", "thirds 1-1 -> 1-1"],
+        ["change cycles", "aged / fresh window"],
     ]
-    assert all(float(r[3]) > 0 for r in rows if r[1] != "growth")  # RSS, MB
+    assert all(len(r) == 7 for r in rows)
+    assert all(float(r[4]) > 0 and float(r[2]) > 0 for r in (rows[0], rows[4]))  # RSS, CPU
+
+
+def test_paired_times_are_the_aged_sides_over_the_fresh_ones() -> None:
+    from rnnviz.bench.soak import paired
+
+    aged, fresh = object(), object()
+
+    def act(window: object) -> None:
+        deadline = time.process_time() + (0.02 if window is aged else 0.01)
+        while time.process_time() < deadline:
+            pass
+
+    assert paired(aged, fresh, act, 3) == pytest.approx(1.0, abs=0.2)  # twice the CPU time
+
+
+def test_soak_drift_compares_the_thirds_after_the_warm_up() -> None:
+    from rnnviz.bench.soak import Block, drift
+
+    def block(done: int, ms: float) -> Block:
+        return Block(done, (ms, ms, 100.0 * ms, 0.0, ms), 1.0, 100.0)  # median: ms
+
+    # A slow warm-up, then 1 ms for three blocks, a noisy middle, 1.1 ms at the end.
+    blocks = [block(10, 9.0), *(block(20 + 10 * i, 1.0) for i in range(3))]
+    blocks += [block(50, 3.0), block(60, 0.2), block(70, 5.0)]
+    blocks += [block(80 + 10 * i, 1.1) for i in range(3)]
+    slower, span = drift(blocks)
+    assert slower == pytest.approx(0.1)
+    assert span == "20-40 -> 80-100"
 
 
 def test_jacobian_map_case_gives_a_full_row() -> None:
@@ -94,9 +127,9 @@ def test_jacobian_map_case_gives_a_full_row() -> None:
 
     cells = row(12, 4, "lstm", 0.5)
     assert cells[:2] == ["lstm", "12x4"] and cells[-1] == METHOD
-    seconds, first = (float(c.removesuffix(" s")) for c in cells[2:4])
-    assert 0 <= first <= seconds  # the first rows come before the whole map
-    assert float(cells[5]) == pytest.approx(seconds / 0.5, abs=0.03)  # both rounded
+    seconds, cpu, first = (float(c.removesuffix(" s")) for c in cells[2:5])
+    assert 0 <= first <= seconds and cpu >= 0  # the first rows come before the whole map
+    assert float(cells[6]) == pytest.approx(seconds / 0.5, abs=0.03)  # both rounded
 
 
 def test_frame_rows_are_ratios_to_the_minimal_window() -> None:

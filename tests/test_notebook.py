@@ -87,10 +87,8 @@ def test_the_notebook_handle_steps_the_session_and_the_window_follows(opened) ->
     x, y = rng.standard_normal((12, 2)), rng.standard_normal((12, 1))
     viewer = rnnviz.show(p, x, y, block=False)
     opened.append(viewer)
-    assert viewer.window.isVisible()
-    assert status_text(viewer.window) == (
-        "Showing layer 3 of 3 (the top); its inputs are the outputs of layer 2."
-    )
+    assert viewer.window.isVisible() and viewer.shows == "3-layer LSTM, 4 units"
+    assert viewer.session.depth == (3, 1) and viewer.session.focus == (2, 0)
     assert viewer.step(5) == 5
     shown = viewer.window.state_heatmap.image_item.image
     np.testing.assert_allclose(shown, stack_forward(p, x).h(2)[:5], rtol=1e-13)
@@ -112,7 +110,7 @@ def test_under_percent_gui_qt_show_returns_at_once(opened, monkeypatch) -> None:
     p = init_stack("gru", 1, 3, 1, np.random.default_rng(3))
     viewer = rnnviz.show(p)  # would never return if it ran the event loop itself
     opened.append(viewer)
-    assert viewer.window.isVisible() and viewer.shows == "the whole network"
+    assert viewer.window.isVisible() and viewer.shows == "GRU, 3 units"
     assert status_text(viewer.window) == ""
     shell.active_eventloop = None
     assert not in_qt_notebook()
@@ -125,7 +123,19 @@ def test_from_a_script_show_blocks_until_the_window_closes(opened) -> None:
     assert not viewer.window.isVisible()
 
 
-def test_show_refuses_a_bidirectional_stack_before_opening_anything() -> None:
-    p = init_stack("lstm", 1, 3, 1, np.random.default_rng(5), bidirectional=True)
-    with pytest.raises(ValueError, match="cannot be shown yet"):
-        rnnviz.show(p, np.zeros((3, 1)))
+def test_show_holds_a_bidirectional_stack(opened) -> None:
+    rng = np.random.default_rng(5)
+    p = init_stack("lstm", 1, 3, 1, rng, num_layers=2, bidirectional=True)
+    x = rng.standard_normal((6, 1))
+    viewer = rnnviz.show(p, x, block=False)
+    opened.append(viewer)
+    assert viewer.shows == "2-layer bidirectional LSTM, 3 units"
+    viewer.step(6)
+    shown = viewer.window.state_heatmap.image_item.image
+    np.testing.assert_allclose(shown, stack_forward(p, x).h(1, 0), rtol=1e-13)
+
+
+def test_show_refuses_token_ids_outside_the_embedding_before_opening_anything() -> None:
+    p = init_stack("gru", 2, 3, 1, np.random.default_rng(5), vocab_size=4)
+    with pytest.raises(ValueError, match="token 7 is not a row of the embedding"):
+        rnnviz.show(p, np.array([1, 7]))

@@ -382,3 +382,34 @@ def test_a_lesson_slide_renders_at_a_projectors_size(qtbot, tmp_path: Path, size
     )
     assert code == 0
     assert read_png(out).shape[:2] == (height, width)
+
+
+def test_network_options_draw_a_deep_bidirectional_lstm(qtbot, tmp_path: Path) -> None:
+    argv = ["render", "--out", str(tmp_path / "s.png"), "--cell", "lstm", "--hidden-size", "32"]
+    argv += ["--layers", "3", "--bidirectional", "--steps", "12", "--backward"]
+    session = build_session(build_parser("render").parse_args(argv))
+    c = session.config
+    assert (c.cell, c.hidden_size, c.num_layers, c.bidirectional) == ("lstm", 32, 3, True)
+    assert session.depth == (3, 2) and session.t == 12
+    assert session.depth_grad_norm is not None and session.depth_grad_norm.shape == (3, 2, 12)
+    assert cli_main([*argv, "--size", "1024x768"]) == 0
+    assert read_png(tmp_path / "s.png").shape[:2] == (768, 1024)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--layers", "5"], "num layers is 5; the most rnnviz takes is 4"),
+        (["--layers", "two"], "--layers two: expected a whole number"),
+        (["--hidden-size", "0"], "hidden size must be at least 1"),
+        (["--weights", "w.npz", "--layers", "2"], "--weights holds the network itself"),
+        (["--scenario", "vanishing", "--bidirectional"], "drop --bidirectional"),
+    ],
+)
+def test_bad_network_options_give_one_line_and_exit_2(
+    tmp_path: Path, capsys, args: list[str], message: str
+) -> None:
+    code, out = render(tmp_path, *args)
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and message in err
+    assert not out.exists()

@@ -21,6 +21,12 @@ reasons; these are the numbers behind them.
 - Weight gradients (single_bptt._weight_gradients): copying the loop's reversed, strided
   pre-activation gradients into step order and then multiplying takes 3.3 ms against
   4.0 ms for multiplying them as they lie, at T = 5000, H = 128.
+- A batch's rows are (·, B), one sequence a column (engine/batched.py): at B = 8, H = 32 a
+  multiply over one gate's block took 0.96 µs when the block was strided, in (B, 4H) rows,
+  against 0.40 µs for the same values in one contiguous run.
+- Element-wise passes over every step (the LSTM's backward factors): 1 − s and s(1 − s)
+  over the gate columns of the (T, 5H) cache, a strided view, took 0.92 ms against 0.33 ms
+  over as many values in a contiguous array, at 1000 x 128.
 """
 
 from __future__ import annotations
@@ -93,7 +99,7 @@ def run_case(T: int, H: int, cell: str, loss_at: str, gain: float, seed: int = 0
 
 # NumPy element-wise calls a step makes besides its product (forward + backward), counted
 # in the cells' step functions: what keeps a gated cell above its bound.
-ELEMENTWISE_CALLS = {"vanilla": 2, "lstm": 8 + 5, "gru": 12 + 19}
+ELEMENTWISE_CALLS = {"vanilla": 2, "lstm": 8 + 5, "gru": 11 + 4}
 
 
 def elementwise_floor(cell: str, T: int, H: int, bound: float) -> float:
@@ -105,7 +111,8 @@ def elementwise_floor(cell: str, T: int, H: int, bound: float) -> float:
     a, b, out = np.ones(H), np.ones(H), np.empty(H)
     mul = np.multiply
     (per_call,) = best_of_each([lambda: [mul(a, b, out) for _ in range(1000)]], repeats=5)
-    return (bound + 2 * T * ELEMENTWISE_CALLS[cell] * per_call / 1000) / bound
+    # T steps, each counted forward and backward in ELEMENTWISE_CALLS.
+    return (bound + T * ELEMENTWISE_CALLS[cell] * per_call / 1000) / bound
 
 
 def _faults() -> int:

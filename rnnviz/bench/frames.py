@@ -30,9 +30,17 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from PyQt6.QtWidgets import QWidget
 
+    from rnnviz.session import SessionConfig
     from rnnviz.views.window.main_window import MainWindow
 
-SIZES: tuple[tuple[int, int], ...] = ((200, 64), (1000, 128))  # T, H
+# The networks timed: T steps of H units; a stack's cell, layers and directions (issue 14:
+# a 3-layer LSTM of 32 units over 200 steps, and the same bidirectional).
+NETWORKS: tuple[tuple[int, int, dict[str, object]], ...] = (
+    (200, 64, {}),
+    (1000, 128, {}),
+    (200, 32, {"cell": "lstm", "num_layers": 3}),
+    (200, 32, {"cell": "lstm", "num_layers": 3, "bidirectional": True}),
+)
 ONE_FRAME_MS = 1000 / 60  # "within one frame", "≥ 60 frames per second"
 # Targets as ratios to the minimal window (issue 13).
 SWEEP_RATIO = STEP_RATIO = FOLD_RATIO = 2.0
@@ -65,10 +73,11 @@ def frame_rows(frames: int = FRAMES, runs: int = RUNS) -> list[list[str]]:
     assert isinstance(app, QApplication)
     theme.apply(app)
     rows = []
-    for T, H in SIZES:
+    for T, H, stack in NETWORKS:
         minimal = MinimalWindow(T, H, WINDOW)
         minimal.widget.show()
-        session = Session(SessionConfig(hidden_size=H, sequence_length=T, preset="sine"))
+        config = SessionConfig(hidden_size=H, sequence_length=T, preset="sine").changed(**stack)
+        session = Session(config)
         window = MainWindow(session)
         window.resize(*WINDOW)
         window.show()
@@ -104,7 +113,7 @@ def frame_rows(frames: int = FRAMES, runs: int = RUNS) -> list[list[str]]:
             (median, best), (yardstick, _) = _time_in_turns(change, minimal.frame, frames, runs)
             whole, _ = _time_frames(change, frames // 3, 1, window)
             painted = _painted(window, change)
-            size = f"{T}x{H}"
+            size = _network_text(T, H, config)
             rows.append(_row(case, size, median, best, yardstick, whole, target, "ms", painted))
         window.graph.show_progress(1.0)
         for widget in (window, minimal.widget):
@@ -112,6 +121,14 @@ def frame_rows(frames: int = FRAMES, runs: int = RUNS) -> list[list[str]]:
             widget.deleteLater()
         _settle()
     return rows
+
+
+def _network_text(T: int, H: int, c: SessionConfig) -> str:
+    """'200x32', or '200x32 3-layer bi lstm' for a stack."""
+    text = f"{T}x{H}"
+    if c.num_layers > 1 or c.bidirectional:
+        text += f" {c.num_layers}-layer{' bi' if c.bidirectional else ''} {c.cell}"
+    return text
 
 
 def _time_in_turns(

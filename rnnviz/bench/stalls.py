@@ -39,6 +39,8 @@ class Case:
     name: str
     act: Callable[[MainWindow], object]  # run from the event loop; done when no worker runs
     on_lab: bool = False  # starts on the lab page (else on the network page)
+    # Set up after the common start, before measuring (e.g. a smaller network to grow).
+    before: Callable[[MainWindow], object] | None = None
 
 
 class StallProbe:
@@ -112,8 +114,9 @@ def _settle(window: MainWindow) -> None:
 
 
 def _busy(window: MainWindow) -> bool:
-    """A worker of the network page is running (the backward pass, the gradient's reach)."""
-    return window.sweep.running or window.gradient_plot.runner.running
+    """A worker of the network page is running (a change being computed, the backward
+    pass, the gradient's reach)."""
+    return window.verbs.computing or window.sweep.running or window.gradient_plot.runner.running
 
 
 def _lab_busy(window: MainWindow) -> bool:
@@ -144,6 +147,29 @@ def _pick_cell(window: MainWindow, cell: str) -> None:
     combo.activated.emit(index)
 
 
+def _pick_preset(window: MainWindow, name: str) -> None:
+    from rnnviz.session.presets import PRESETS
+
+    combo = window.input_panel.preset_combo
+    index = PRESETS.index(name)
+    combo.setCurrentIndex(index)
+    combo.activated.emit(index)
+
+
+def _weights_file() -> Path:
+    """A weight file of a vanilla network with ``HIDDEN`` units, written once."""
+    import numpy as np
+
+    from rnnviz.engine import init_params
+    from rnnviz.io.weights import to_state_dict
+
+    path = Path(tempfile.gettempdir()) / f"rnnviz-bench-h{HIDDEN}.npz"
+    if not path.exists():
+        params = init_params("vanilla", 1, HIDDEN, 1, np.random.default_rng(1))
+        np.savez(path, **to_state_dict(params))
+    return path
+
+
 def _long_session_file() -> Path:
     """A session file with ``OPENED_STEPS`` steps fed (hidden size 8), written once."""
     import numpy as np
@@ -160,7 +186,7 @@ def _long_session_file() -> Path:
     return path
 
 
-def cases(session_file: Path) -> list[Case]:
+def cases(session_file: Path, weights_file: Path) -> list[Case]:
     return [
         Case("switch the cell to LSTM", lambda w: _pick_cell(w, "lstm")),
         Case("B: backward pass and its animation", lambda w: w.act_backward.trigger()),
@@ -171,6 +197,16 @@ def cases(session_file: Path) -> list[Case]:
             f"open a session of {OPENED_STEPS:,} steps",
             lambda w: w.files.open_session(session_file),
         ),
+        Case(f"load the square preset at {LENGTH} steps", lambda w: _pick_preset(w, "square")),
+        Case(
+            f"hidden size 128 -> {HIDDEN} at {LENGTH} steps",
+            lambda w: w.controls.hidden_spin.setValue(HIDDEN),
+            before=lambda w: w.session.set_config(hidden_size=128),
+        ),
+        Case(
+            f"import weights of {HIDDEN} units",
+            lambda w: w.files.import_weights(weights_file),
+        ),
     ]
 
 
@@ -180,7 +216,7 @@ def stall_rows(only: str = "") -> list[list[str]]:
     from rnnviz.views.window.main_window import MainWindow
 
     app = bench_app()
-    session_file = _long_session_file()
+    session_file, weights_file = _long_session_file(), _weights_file()
     start = Session(SessionConfig(hidden_size=HIDDEN, sequence_length=LENGTH))
     start.seek(LENGTH)
     saved = (start.config, start.params, start.sequence, start.vocab, start.t, None)
@@ -188,12 +224,14 @@ def stall_rows(only: str = "") -> list[list[str]]:
     window.resize(*WINDOW)
     window.show()
     rows = []
-    for case in cases(session_file):
+    for case in cases(session_file, weights_file):
         if only and only not in case.name:
             continue
         # Each action from the same start: the vanilla network at the maxima, all fed.
         window.session.restore(*saved)
         window.state.show_lab(case.on_lab)
+        if case.before is not None:
+            case.before(window)
         _settle(window)
         stall, total = measure(window, case)
         ratio = stall / TARGET_MS

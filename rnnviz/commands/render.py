@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rnnviz.engine import CELLS
 from rnnviz.session.presets import PRESETS
 
 if TYPE_CHECKING:
@@ -33,8 +34,10 @@ Render the rnnviz window, or one of its panels, to a PNG or SVG file without any
 
 The network is the app's default (a vanilla tanh RNN with 8 hidden units, orthogonal
 weights rescaled to spectral radius 0.9, seed 0) fed the sine preset, unless --weights,
---inputs or --preset say otherwise. --steps N feeds the first N inputs (default: all of
-them); --backward then runs backpropagation through time and shows the finished sweep.
+--inputs or --preset say otherwise. --cell, --hidden-size, --layers and --bidirectional draw
+another network (a stack of up to 4 layers, each bidirectional with --bidirectional).
+--steps N feeds the first N inputs (default: all of them); --backward then runs
+backpropagation through time and shows the finished sweep.
 
 LESSONS
   --scenario NAME --slide K shows slide K (default 1) of a lesson exactly as the Lessons
@@ -42,7 +45,7 @@ LESSONS
   the gradient lab when the slide is about it, and the slide's caption above the picture.
   NAME is a built-in lesson (recurrence, unrolling, vanishing, exploding, gating) or the
   path of a lesson file (.json). A lesson sets the network and inputs itself, so it does
-  not combine with --weights, --inputs, --preset or --steps.
+  not combine with --weights, --inputs, --preset, --steps or the network options.
 
 PANELS
   all         the whole window (default size 1600x1000)
@@ -82,6 +85,8 @@ PANELS: tuple[str, ...] = (
     "training",
     "gradcheck",
 )
+# The options that draw another network than the app's default.
+NETWORK_OPTIONS: tuple[str, ...] = ("cell", "hidden_size", "layers", "bidirectional")
 PICTURE_SUFFIXES: tuple[str, ...] = (".png", ".svg")
 WINDOW_SIZE = (1600, 1000)
 PANEL_SIZE = (1200, 600)
@@ -151,6 +156,12 @@ def add_scene_arguments(parser: argparse.ArgumentParser) -> None:
         "--folded", dest="unrolled", action="store_false", help="draw the graph folded"
     )
     parser.add_argument("--weights", metavar="FILE", help="weight file (.npz, .safetensors, .pt)")
+    parser.add_argument("--cell", choices=CELLS, help="the recurrent cell (default vanilla)")
+    parser.add_argument("--hidden-size", metavar="H", help="hidden units (default 8)")
+    parser.add_argument("--layers", metavar="L", help="stacked layers, 1 to 4 (default 1)")
+    parser.add_argument(
+        "--bidirectional", action="store_true", help="every layer also runs backward"
+    )
     data = parser.add_mutually_exclusive_group()
     data.add_argument("--inputs", metavar="X", help="input sequence (.npy or .csv)")
     data.add_argument("--preset", choices=PRESETS, help="a ready-made sequence (default sine)")
@@ -220,7 +231,8 @@ def find_lesson_slide(args: argparse.Namespace) -> tuple[Scenario, Slide] | None
         if getattr(args, "slide", None) is not None:
             raise ArgumentError("--slide needs --scenario NAME (a lesson)")
         return None
-    clashes = [f"--{k}" for k in ("weights", "inputs", "preset", "steps") if getattr(args, k)]
+    given = ("weights", "inputs", "preset", "steps", *NETWORK_OPTIONS)
+    clashes = [f"--{k.replace('_', '-')}" for k in given if getattr(args, k, None)]
     if clashes:
         raise ArgumentError(
             f"--scenario sets the network, inputs and steps itself; drop {', '.join(clashes)}"
@@ -259,6 +271,7 @@ def build_session(args: argparse.Namespace) -> Session:
     from rnnviz.session import Session
 
     session = Session()
+    _draw_network(session, args)
     if args.preset is not None:
         session.load_preset(args.preset)
     if args.inputs is not None:
@@ -282,6 +295,33 @@ def build_session(args: argparse.Namespace) -> Session:
     # the window's worker, and the picture would say "measuring" instead of the regime.
     _reach = session.reach
     return session
+
+
+def _draw_network(session: Session, args: argparse.Namespace) -> None:
+    """The network the options ask for (none: the app's default)."""
+    asked = {k: getattr(args, k, None) for k in NETWORK_OPTIONS}
+    if not any(asked.values()):
+        return
+    if args.weights is not None:
+        names = ", ".join(f"--{k.replace('_', '-')}" for k, v in asked.items() if v)
+        raise ArgumentError(f"--weights holds the network itself; drop {names}")
+    changes: dict[str, object] = {"bidirectional": bool(args.bidirectional)}
+    if args.cell is not None:
+        changes["cell"] = args.cell
+        if args.cell != "vanilla":
+            changes["activation"] = "tanh"
+    for option, field in (("hidden_size", "hidden_size"), ("layers", "num_layers")):
+        text = getattr(args, option)
+        if text is not None:
+            try:
+                changes[field] = int(text)
+            except ValueError:
+                flag = f"--{option.replace('_', '-')}"
+                raise ArgumentError(f"{flag} {text}: expected a whole number") from None
+    try:
+        session.set_config(**changes)
+    except ValueError as e:
+        raise ArgumentError(str(e)) from None
 
 
 def _parse_steps(text: str, n: int) -> int:

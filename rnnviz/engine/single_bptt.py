@@ -11,7 +11,6 @@ import numpy as np
 from rnnviz.engine import workspace
 from rnnviz.engine.cells import get_cell
 from rnnviz.engine.cells.base import BackwardRows, StepFn, joint_width
-from rnnviz.engine.cells.lstm import total_cell_grad
 from rnnviz.engine.clipping import clip_by_global_norm
 from rnnviz.engine.jacobian import jacobian_norms
 from rnnviz.engine.losses import loss_and_grad, scored_steps
@@ -123,9 +122,7 @@ def bptt_single(
         state_jac = None
         if jacobians and get_cell(p.cell).has_cell_state:
             state_jac = jacobian_norms(trace, include_cell_state=True)[0]
-        dc_norm = None
-        if chain.dC_future is not None:
-            dc_norm = row_norms(total_cell_grad(chain.ctx, chain.dH, chain.dC_future))
+        dc_norm = None if chain.dC_total is None else row_norms(chain.dC_total)
         return BPTTResult(
             loss=value,
             dy=dy,
@@ -153,7 +150,7 @@ class _Chain:
     dH: np.ndarray  # (T, H) the total dL/dh_t
     dhp: np.ndarray  # (T, G*H) dL/d(hproj_t)
     dxp: np.ndarray  # (T, G*H) dL/d(xproj_t): dhp itself unless the cell separates them
-    dC_future: np.ndarray | None  # (T, H) LSTM: the part of dL/dc_t from c_{t+1}
+    dC_total: np.ndarray | None  # (T, H) LSTM: the total dL/dc_t
     ctx: Any  # the cell's backward context
 
 
@@ -190,6 +187,7 @@ def _backward_chain(
     ends = [last for _, last in windows]
     dH[ends] = np.dot(dy[ends], p.W_hy)  # (W, H)
     dC_future = _last_step_first("bptt.dC", (T, H), p.dtype) if has_c else None  # (T, H)
+    dC_total = _last_step_first("bptt.dC_total", (T, H), p.dtype) if has_c else None
     ctx = cell.backward_context(p, trace.h_all, trace.c_all, trace.cache)
     # Row views in lists: indexing them is cheaper than slicing, and this is the serial part.
     dHr = list(dH)
@@ -210,11 +208,14 @@ def _backward_chain(
             dhp=list(dz),
             dh_prev=h_prev_rows,
             dc_prev=c_prev_rows if has_c else None,
+            dxp_all=dxp,
+            dhp_all=dz,
+            dc_total=dC_total,
         ),
         readout=p.W_hy,
     )
     run_windows(back, windows, dHr, dCr, first_scored)
-    return _Chain(dH, dhp, dxp, dC_future, ctx)
+    return _Chain(dH, dhp, dxp, dC_total, ctx)
 
 
 def run_windows(
@@ -445,8 +446,8 @@ def layer_backward(trace: ForwardTrace, dy: np.ndarray, cuts: np.ndarray) -> Lay
             raw = _weight_gradients(trace.x, h_prev, trace.h, chain, dy)
             bad = _overflowed_sum_row(trace.x, h_prev, norms, raw)
         dc_norm = None
-        if chain.dC_future is not None and bad is None:
-            dc_norm = row_norms(total_cell_grad(chain.ctx, chain.dH, chain.dC_future))
+        if chain.dC_total is not None and bad is None:
+            dc_norm = row_norms(chain.dC_total)
         return LayerBackward(
             dL_dh=chain.dH,  # rows last step first in memory, as in bptt: no copy
             dL_dh_norm=norms.dH,

@@ -141,6 +141,7 @@ def forward_single(
                 h=list(rows[:, :H]) if fold else z,
                 c=None if c_all is None else list(c_all),
                 cache=list(cache) if cache.shape[1] else [],  # the vanilla cell keeps none
+                cache_all=cache,
             ),
             fold,
         )

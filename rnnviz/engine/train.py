@@ -77,6 +77,7 @@ def train(params: Params, task: Task, config: TrainConfig) -> Iterator[EpochRepo
     opt = make_optimiser(config.optimiser, config.lr, config.momentum)
     rng = np.random.default_rng(config.seed)
     state = OptState()
+    reuse: dict = {}  # every update's passes have the same shape (see batch_gradients)
     for epoch in range(1, config.epochs + 1):
         start = time.perf_counter()
         losses, before, after = [], [], []
@@ -84,11 +85,11 @@ def train(params: Params, task: Task, config: TrainConfig) -> Iterator[EpochRepo
             examples = [task.draw(rng) for _ in range(config.batch_size)]
             x = np.stack([ex.x for ex in examples])  # (B, T, I)
             targets = np.stack([ex.targets for ex in examples])  # (B, T, O) or (B, T)
-            loss, grads = batch_gradients(
-                params, x, targets, task.loss, task.loss_at, config.truncate
+            loss, grads, norm = batch_gradients(
+                params, x, targets, task.loss, task.loss_at, config.truncate, reuse
             )
             losses.append(loss)  # the batch's mean: every batch has the same size
-            clipped, norm_before, norm_after = clip_by_global_norm(grads, config.clip)
+            clipped, norm_before, norm_after = clip_by_global_norm(grads, config.clip, norm)
             before.append(norm_before)
             after.append(norm_after)
             if np.isfinite(norm_before):

@@ -26,21 +26,21 @@ import numpy as np
 
 from rnnviz.engine.alignment import ALIGN
 
-# Below this size glibc reuses freed blocks anyway: pooling them would only cost time.
-SMALL = 128 * 1024  # bytes
-
 
 def _free_count() -> int:
     """What getrefcount says in ``take`` of a buffer nothing else holds: measured, not
     assumed, since interpreters differ in the references they count."""
-    probe = {"role": np.empty(1, np.uint8)}
-    buf = probe.get("role")
+    probe = {"role": (np.empty(1, np.uint8), 0)}
+    buf, _ = probe.get("role", (None, 0))
     return sys.getrefcount(buf)
 
 
 _FREE = _free_count()
 _lock = threading.Lock()  # the lab's worker threads and the GUI thread both run passes
-_held: dict[str, np.ndarray] = {}  # role -> raw byte buffer
+# role -> (raw byte buffer, where its first 64-byte boundary is). Every size is kept: a
+# fresh block's address costs ~2 µs to find (ndarray.ctypes), more than reusing one, and a
+# training update takes a dozen arrays.
+_held: dict[str, tuple[np.ndarray, int]] = {}
 
 
 def take(
@@ -49,22 +49,15 @@ def take(
     """An array of ``shape`` starting on a 64-byte boundary, zeros if ``zero`` (else
     whatever the memory held), in the buffer kept for ``role`` when that is free."""
     dtype = np.dtype(dtype)
-    nbytes = math.prod(shape) * dtype.itemsize  # math.prod: np.prod costs ~5 µs a call
-    size = nbytes + ALIGN
-    if nbytes < SMALL:
-        return _aligned(np.empty(size, np.uint8), shape, dtype, zero)
+    n = math.prod(shape) * dtype.itemsize  # math.prod: np.prod costs ~5 µs a call
+    size = n + ALIGN
     with _lock:
-        buf = _held.get(role)
+        buf, start = _held.get(role, (None, 0))
         # Free: referenced only by the dict and by ``buf`` (no array viewing it is alive).
         if buf is None or buf.size != size or sys.getrefcount(buf) > _FREE:
             buf = np.empty(size, np.uint8)
-            _held[role] = buf
-    return _aligned(buf, shape, dtype, zero)
-
-
-def _aligned(buf: np.ndarray, shape: tuple[int, ...], dtype: np.dtype, zero: bool) -> np.ndarray:
-    start = -buf.ctypes.data % ALIGN
-    n = math.prod(shape) * dtype.itemsize
+            start = -buf.ctypes.data % ALIGN
+            _held[role] = buf, start
     out = buf[start : start + n].view(dtype).reshape(shape)
     if zero:
         out.fill(0)
@@ -74,7 +67,7 @@ def _aligned(buf: np.ndarray, shape: tuple[int, ...], dtype: np.dtype, zero: boo
 def held_bytes() -> int:
     """How much memory the engine keeps for reuse now."""
     with _lock:
-        return sum(b.nbytes for b in _held.values())
+        return sum(b.nbytes for b, _ in _held.values())
 
 
 def release() -> None:

@@ -14,6 +14,7 @@ input can exhaust the memory of a 4 GB machine.
 limit                  value      what it bounds
 =====================  =========  ==============================================
 MAX_HIDDEN             4096       hidden units H
+MAX_LAYERS             4          stacked recurrent layers L (each may be bidirectional)
 MAX_INPUT              1024       values per input step I (vector width)
 MAX_OUTPUT             1024       readout outputs O
 MAX_VOCAB              256        distinct characters of a text (its classes)
@@ -37,6 +38,8 @@ from typing import BinaryIO
 import numpy as np
 
 MAX_HIDDEN = 4096
+# Four layers already show the gradient fading down the stack; more only slows the window.
+MAX_LAYERS = 4
 MAX_INPUT = 1024
 MAX_OUTPUT = 1024
 MAX_VOCAB = 256

@@ -4,7 +4,9 @@ Layout (format "rnnviz-session", version 1)::
 
     manifest.json     {"format", "version", "config": {the session's settings}, "vocab",
                        "t", "selected", "cell", "activation", "training": {...} | null}
-    arrays/<name>.npy W_ih, W_hh, b_ih, b_hh, W_hy, b_y, sequence  (np.save, no pickle)
+    arrays/<name>.npy W_ih, W_hh, b_ih, b_hh, W_hy, b_y, sequence  (np.save, no pickle);
+                      a stack (settings num_layers > 1 or bidirectional) instead holds its
+                      arrays under PyTorch's names (rnn.weight_ih_l0_reverse …, readout.*)
     view.json         what the window showed (older files lack it), e.g.
                       {"backward": true, "unrolled": true, "page": "network",
                        "lab_tab": "Compare", "compare": false}
@@ -33,6 +35,7 @@ from typing import IO, Any
 import numpy as np
 
 from rnnviz.engine.params import DTYPES, GATES, Params
+from rnnviz.engine.stack_params import StackParams, stack_from_arrays
 from rnnviz.engine.train import TrainingHistory
 from rnnviz.io import limits
 from rnnviz.io.limits import MAX_TEXT_BYTES, read_member
@@ -57,7 +60,7 @@ class SessionContents:
     """Everything a session file holds."""
 
     config: dict[str, Any]  # the session's settings by name (rnnviz.session checks them)
-    params: Params
+    params: Params | StackParams  # a stack without embedding
     sequence: np.ndarray  # (N, I)
     vocab: str
     t: int
@@ -125,7 +128,7 @@ def _read_session(path: str | Path) -> SessionContents:
                 raise fail("not an rnnviz session (no manifest.json inside)")
             manifest = _manifest(read_member(z, "manifest.json", MAX_TEXT_BYTES), fail)
             arrays = {}
-            for name in _ARRAYS:
+            for name in _array_names(manifest):
                 member = f"arrays/{name}.npy"
                 if member not in names:
                     raise fail(f"missing array {name}")
@@ -205,14 +208,19 @@ def _contents(
         raise fail(f"unknown cell {cell!r}")
     if dtype not in DTYPES:
         raise fail(f"unknown dtype {dtype!r}")
-    W_hh = arrays["W_hh"]
+    L, D = _depth(m)
+    first = "W_hh" if (L, D) == (1, 1) else "rnn.weight_hh_l0"
+    W_hh = arrays[first]
     H = W_hh.shape[1] if W_hh.ndim == 2 else 0
     if W_hh.shape != (GATES[cell] * H, H) or H == 0:
-        raise fail(f"W_hh has shape {W_hh.shape}, which no {cell} cell has")
+        raise fail(f"{first} has shape {W_hh.shape}, which no {cell} cell has")
+    weights = {n: a.astype(DTYPES[dtype]) for n, a in arrays.items() if n != "sequence"}
+    params: Params | StackParams
     try:
-        params = Params(
-            str(cell), str(activation), *(arrays[n].astype(DTYPES[dtype]) for n in _ARRAYS[:-1])
-        )
+        if (L, D) == (1, 1):
+            params = Params(str(cell), str(activation), *(weights[n] for n in _ARRAYS[:-1]))
+        else:
+            params = stack_from_arrays(str(cell), str(activation), weights, L, D)
     except (TypeError, ValueError) as e:
         raise fail(str(e)) from None
     try:
@@ -244,6 +252,31 @@ def _contents(
     except ValueError as e:
         raise fail(f"the training history {e}") from None
     return SessionContents(config, params, sequence, vocab, t, selected, history, view)
+
+
+def _depth(m: dict[str, Any]) -> tuple[int, int]:
+    """(layers, directions) the settings declare: (1, 1) in files older than stacks."""
+    config = m.get("config")
+    config = config if isinstance(config, dict) else {}
+    L, bidirectional = config.get("num_layers", 1), config.get("bidirectional", False)
+    if not _whole(L) or not 1 <= L <= limits.MAX_LAYERS or not isinstance(bidirectional, bool):
+        return 1, 1  # the settings' own check names the bad value
+    return L, 2 if bidirectional else 1
+
+
+def _array_names(m: dict[str, Any]) -> list[str]:
+    """The arrays a file of these settings holds."""
+    L, D = _depth(m)
+    if (L, D) == (1, 1):
+        return list(_ARRAYS)
+    suffixes = ("", "_reverse")[:D]
+    names = [
+        f"rnn.{w}_l{k}{suffix}"
+        for k in range(L)
+        for suffix in suffixes
+        for w in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+    ]
+    return [*names, "readout.weight", "readout.bias", "sequence"]
 
 
 def _whole(value: object) -> bool:

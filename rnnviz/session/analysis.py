@@ -105,31 +105,35 @@ def reach(
     truncate: int | None,
     spec: Spectra,
     total: BPTTResult | None = None,
+    found: LastStepGradient | None = None,
+    theory: bool = True,
 ) -> Reach:
     """The last step's loss, its bound / rate / gate path, and the regime, for a fed trace.
 
     ``total`` is the backward pass already run with these settings, if any: when the loss
-    scores only the last step it is this curve, and a second pass is saved.
+    scores only the last step it is this curve, and a second pass is saved. ``found``: the
+    curve computed elsewhere (a layer of a stack, whose trace alone does not give it), and
+    ``theory`` False where the single-layer curves do not hold (none is drawn).
     """
     T, cell = trace.T, trace.params.cell
     separate = scored_steps(T, loss_at).size > 1
-    if total is not None and not separate:
+    if found is None and total is not None and not separate:
         found = LastStepGradient(
             total.dL_dh_norm, total.valid, total.exploded_at, total.exploded_in
         )
-    else:
+    elif found is None:
         found = last_step_gradient(trace, targets, loss, loss_at, truncate)
     first = 1 if truncate is None else max(T - truncate + 1, 1)
     anchor = float(found.norm[-1]) if found.valid[-1] else math.nan
     usable = math.isfinite(anchor)
     bound = rate = path = None
     slope = None
-    if cell == "vanilla":
+    if theory and cell == "vanilla":
         slope = SLOPE_BOUND[trace.params.activation]
         if usable:
             bound = power_curve(slope * spec.sigma_max, anchor, T)
             rate = power_curve(spec.rho, anchor, T)
-    elif usable:
+    elif theory and usable:
         products = gate_path(trace)
         path = None if products is None else anchor * products
     for curve in (bound, rate, path):
@@ -145,7 +149,7 @@ def reach(
         slope_bound=slope,
         rate=rate,
         path=path,
-        path_gate=CARRY_GATE.get(cell),
+        path_gate=CARRY_GATE.get(cell) if theory else None,
         regime=regime(found, first),
     )
 

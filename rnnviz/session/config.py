@@ -28,6 +28,8 @@ NETWORK_FIELDS: frozenset[str] = frozenset(
         "input_size",
         "dtype",
         "gate_bias",
+        "num_layers",
+        "bidirectional",
     }
 )
 
@@ -54,12 +56,14 @@ class SessionConfig:
     truncate: int | None = None
     clip: float | None = None
     dtype: str = "float64"
+    num_layers: int = 1  # stacked layers: layer k+1 reads layer k's h_t
+    bidirectional: bool = False  # every layer also runs backward over the steps
 
     def __post_init__(self) -> None:
         # NumPy's scalars are numbers too; held as Python's, so that files can write them.
         for f in fields(self):
             value = getattr(self, f.name)
-            if isinstance(value, np.integer | np.floating):
+            if isinstance(value, np.integer | np.floating | np.bool_):
                 object.__setattr__(self, f.name, value.item())
         _one_of("cell", self.cell, CELLS)
         _one_of("activation", self.activation, ACTIVATIONS)
@@ -77,8 +81,12 @@ class SessionConfig:
             ("seed", 0, limits.MAX_SEED),
             ("sequence_length", 1, limits.MAX_STEPS),
             ("target_lag", 0, limits.MAX_STEPS),
+            ("num_layers", 1, limits.MAX_LAYERS),
         ):
             _whole_in(name, getattr(self, name), low, high)
+        if not isinstance(self.bidirectional, bool):
+            kind = _kind(self.bidirectional)
+            raise ValueError(f"bidirectional must be true or false, not {kind}")
         if self.truncate is not None:
             _whole_in("truncate", self.truncate, 1, limits.MAX_STEPS, "the truncation window")
         _real_in("gate_bias", self.gate_bias, -10, 10, "the gate bias")
@@ -87,7 +95,10 @@ class SessionConfig:
             _real_in("clip", self.clip, 0, limits.MAX_CLIP, "the clipping threshold")
             if not self.clip > 0:
                 raise ValueError("the clipping threshold must be positive")
-        per_step = max(GATES[self.cell] * self.hidden_size, self.input_size)
+        # The widest per-step array: a layer's gates, the inputs, or a bidirectional
+        # layer's [forward; backward] outputs.
+        D = 2 if self.bidirectional else 1
+        per_step = max(GATES[self.cell] * self.hidden_size, self.input_size, D * self.hidden_size)
         try:
             limits.check_steps(self.sequence_length, per_step, "the sequence length")
         except limits.LimitError as e:

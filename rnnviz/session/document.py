@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from psygnal import Signal
 
+from rnnviz.engine.stack_params import StackParams
 from rnnviz.engine.train import TrainingHistory
 from rnnviz.io.refusal import one_line
 from rnnviz.io.session_file import (
@@ -28,6 +29,7 @@ from rnnviz.io.session_file import (
 )
 from rnnviz.session.config import SessionConfig
 from rnnviz.session.lab import Lab, LabChange
+from rnnviz.session.prepared import Prepared
 from rnnviz.session.session import Change, Session
 from rnnviz.session.window_state import WindowState, WindowStateError, check_saved
 
@@ -43,7 +45,7 @@ class _Saved:
     """The session as last saved: what "modified" compares with."""
 
     config: SessionConfig
-    params: object  # the Params object itself: any new network is a change
+    params: object  # the network object itself (Params or a stack): any new one is a change
     sequence: np.ndarray  # (N, I)
     vocab: str
     t: int
@@ -53,19 +55,35 @@ class _Saved:
     @classmethod
     def of(cls, session: Session, lab: Lab) -> _Saved:
         s = session
-        return cls(s.config, s.params, s.sequence.copy(), s.vocab, s.t, s.selected, lab.training)
+        return cls(s.config, s.network, s.sequence.copy(), s.vocab, s.t, s.selected, lab.training)
 
     def same_as(self, session: Session, lab: Lab) -> bool:
         s = session
         return (
             self.config == s.config
-            and self.params is s.params
+            and self.params is s.network
             and self.vocab == s.vocab
             and self.t == s.t
             and self.selected == s.selected
             and self.training is lab.training
             and np.array_equal(self.sequence, s.sequence)
         )
+
+
+@dataclass(frozen=True, eq=False)
+class Opening:
+    """A session file read and checked (``Document.read``), ready to be put in."""
+
+    path: Path
+    contents: SessionContents
+    config: SessionConfig
+    shown: dict[str, Any]  # the window state it holds
+
+    @property
+    def restore_args(self) -> tuple[Any, ...]:
+        """The arguments of ``Session.restore`` that put its session back."""
+        c = self.contents
+        return (self.config, c.params, c.sequence, c.vocab, c.t, c.selected)
 
 
 class Document:
@@ -116,9 +134,16 @@ class Document:
 
     def open(self, path: str | Path) -> None:
         """Open a session file as the saved state of ``path``."""
-        path = Path(path)
-        self._load(path)
-        self._mark_saved(path)
+        self.put_in(self.read(Path(path)))
+
+    def put_in(self, opening: Opening, restored: Prepared | None = None) -> bool:
+        """Make a file read by ``read`` the open one. ``restored``: its session computed by
+        ``Session.prepare("restore", *opening.restore_args)`` (in a worker); False, and
+        nothing changes, when the session changed since that began."""
+        if not self._apply(opening, restored):
+            return False
+        self._mark_saved(opening.path)
+        return True
 
     def recover(self, path: str | Path) -> None:
         """Open an autosave as unsaved work (nothing of it is saved yet)."""
@@ -163,7 +188,7 @@ class Document:
         }
         config = {f.name: getattr(s.config, f.name) for f in fields(SessionConfig)}
         return SessionContents(
-            config, s.params, s.sequence.copy(), s.vocab, s.t, s.selected, lab.training, view
+            config, s.network, s.sequence.copy(), s.vocab, s.t, s.selected, lab.training, view
         )
 
     def _write(self, path: Path) -> None:
@@ -174,15 +199,21 @@ class Document:
             raise DocumentError(f"{path}: {problem}") from None
 
     def _load(self, path: Path) -> None:
-        """Read and check everything first; only a complete, valid file changes anything."""
+        self._apply(self.read(path))
+
+    def read(self, path: Path) -> Opening:
+        """Read and check everything first (DocumentError): only a complete, valid file
+        changes anything."""
         try:
             contents = read_session(path)
         except SessionFileError as e:
             raise DocumentError(str(e)) from None
         config = _config(contents.config, path)
         if contents.params.hidden_size != config.hidden_size:
+            p = contents.params
+            W_hh = p.layers[0][0].W_hh if isinstance(p, StackParams) else p.W_hh
             raise DocumentError(
-                f"{path}: W_hh has shape {contents.params.W_hh.shape}, which does not fit the "
+                f"{path}: W_hh has shape {W_hh.shape}, which does not fit the "
                 f"{config.hidden_size} hidden units of the settings"
             )
         view = contents.view
@@ -193,20 +224,27 @@ class Document:
         for flag in ("backward", "compare"):
             if not isinstance(view.get(flag, False), bool):
                 raise DocumentError(f'{path}: its view.json has a bad "{flag}"')
-        c = contents
+        return Opening(path, contents, config, shown)
+
+    def _apply(self, opening: Opening, restored: Prepared | None = None) -> bool:
+        c, view, path = opening.contents, opening.contents.view, opening.path
         before = self._snapshot()
         try:
-            self.session.restore(config, c.params, c.sequence, c.vocab, c.t, c.selected)
+            if restored is None:
+                self.session.restore(*opening.restore_args)
+            elif not self.session.commit(restored):
+                return False
             self.lab.set_training(c.training)
             if view.get("backward", False) and self.session.t > 0:
                 self.session.run_backward()  # deterministic: the same gradients as when saved
             if view.get("compare", False):
                 self.lab.compare()
-            self.window.restore(shown)
+            self.window.restore(opening.shown)
         except Exception as e:  # anything at all: the old work comes back, and is redrawn
             self._put_back(before)
             what = str(e) if isinstance(e, ValueError) else f"cannot be opened ({e!r})"
             raise DocumentError(one_line(f"{path}: {what}")) from None
+        return True
 
     def _snapshot(self) -> tuple[SessionContents, dict[str, Any]]:
         return self.contents(), self.window.saved()

@@ -29,25 +29,63 @@ class Equation:
 ACTIVATION_SYMBOL = {"tanh": "tanh", "relu": "relu", "sigmoid": "σ", "linear": ""}
 
 
-def forward_equations(trace: ForwardTrace, t: int) -> tuple[Equation, ...]:
-    """The update and readout at step t (1-based), with the numbers that went in."""
+@dataclass(frozen=True)
+class Place:
+    """Which layer and direction of an (L, D) stack the trace is (0-based): (0, 0) of (1, 1)
+    for a one-layer network. The backward direction's previous step is t+1; the readout
+    alone pulls on a layer only when it is the top of a unidirectional stack."""
+
+    layer: int = 0
+    direction: int = 0
+    layers: int = 1
+    directions: int = 1
+
+    @property
+    def alone(self) -> bool:
+        """Its equations are a single layer's: the readout reads it, and only it."""
+        return self.layer == self.layers - 1 and self.directions == 1
+
+    def before(self, t: int) -> int:
+        """The step whose state step t's update reads: t − 1, or t + 1 going backward."""
+        return t - 1 if self.direction == 0 else t + 1
+
+
+ONE_LAYER = Place()
+
+
+def forward_equations(
+    trace: ForwardTrace, t: int, place: Place = ONE_LAYER
+) -> tuple[Equation, ...]:
+    """The update and readout at step t (1-based), with the numbers that went in.
+
+    ``trace`` is in step order (a backward direction's too, see session/depth.py): its row
+    0 of h_all is the state the direction starts from, before step 1 or after step T."""
     p = trace.params
-    x, h_prev, h = trace.x[t - 1], trace.h_all[t - 1], trace.h_all[t]  # (I,), (H,), (H,)
+    s = place.before(t)
+    x, h_prev, h = trace.x[t - 1], _state(trace.h_all, s), trace.h_all[t]  # (I,), (H,), (H,)
     y = trace.y[t - 1]  # (O,)
-    readout = Equation(
-        f"y_{t} = W_hy h_{t} + b_y",
-        (Term(f"W_hy h_{t}", p.W_hy @ h), Term("b_y", p.b_y), Term(f"y_{t}", y)),
-    )
+    if place.alone:
+        readout = Equation(
+            f"y_{t} = W_hy h_{t} + b_y",
+            (Term(f"W_hy h_{t}", p.W_hy @ h), Term("b_y", p.b_y), Term(f"y_{t}", y)),
+        )
+    else:
+        # The readout reads the top layer (both directions), not this one: say so in the
+        # equation itself, which stays on screen when a remark has no room.
+        top = f"[h_{t} →; h_{t} ←]" if place.directions == 2 else f"h_{t}"
+        readout = Equation(
+            f"y_{t} = W_hy {top} of layer {place.layers} + b_y", (Term(f"y_{t}", y),)
+        )
     if p.cell != "vanilla":
-        return (_gated_update(trace, t), readout)
+        return (_gated_update(trace, t, s), readout)
     f = ACTIVATION_SYMBOL[p.activation]
     rec, inp, bias = p.W_hh @ h_prev, p.W_ih @ x, p.b_ih + p.b_hh  # (H,) each
-    inside = f"W_hh h_{t - 1} + W_xh x_{t} + b"
+    inside = f"W_hh h_{s} + W_xh x_{t} + b"
     update = Equation(
         f"h_{t} = {f}({inside})" if f else f"h_{t} = {inside}",
         (
             Term(f"x_{t}", x),
-            Term(f"W_hh h_{t - 1}", rec),
+            Term(f"W_hh h_{s}", rec),
             Term(f"W_xh x_{t}", inp),
             Term("b", bias),
             Term(f"a_{t}", rec + inp + bias),
@@ -57,7 +95,13 @@ def forward_equations(trace: ForwardTrace, t: int) -> tuple[Equation, ...]:
     return (update, readout)
 
 
-def _gated_update(trace: ForwardTrace, t: int) -> Equation:
+def _state(rows: np.ndarray, s: int) -> np.ndarray:
+    """The state after step s of rows (T+1, H); s = 0 or T+1 is the starting state, row 0."""
+    return rows[s if s < rows.shape[0] else 0]
+
+
+def _gated_update(trace: ForwardTrace, t: int, s: int) -> Equation:
+    """Step t's gates and state; s is the step whose state it reads (t − 1 or t + 1)."""
     p, H = trace.params, trace.params.hidden_size
     row = trace.cache[t - 1]
     if p.cell == "lstm":
@@ -65,19 +109,34 @@ def _gated_update(trace: ForwardTrace, t: int) -> Equation:
         names = ("i", "f", "g", "o")
         terms = [Term(f"{n}_{t}", row[k * H : (k + 1) * H]) for k, n in enumerate(names)]
         terms += [Term(f"c_{t}", c[t]), Term(f"h_{t}", trace.h_all[t])]
-        return Equation(f"c_{t} = f ⊙ c_{t - 1} + i ⊙ g,  h_{t} = o ⊙ tanh(c_{t})", tuple(terms))
+        return Equation(f"c_{t} = f ⊙ c_{s} + i ⊙ g,  h_{t} = o ⊙ tanh(c_{t})", tuple(terms))
     names = ("r", "z", "n")
     terms = [Term(f"{n}_{t}", row[k * H : (k + 1) * H]) for k, n in enumerate(names)]
     terms.append(Term(f"h_{t}", trace.h_all[t]))
-    return Equation(f"h_{t} = (1 − z) ⊙ n + z ⊙ h_{t - 1}", tuple(terms))
+    return Equation(f"h_{t} = (1 − z) ⊙ n + z ⊙ h_{s}", tuple(terms))
 
 
 def backward_equations(
-    trace: ForwardTrace, result: BPTTResult, t: int, truncate: int | None = None
+    trace: ForwardTrace,
+    result: BPTTResult,
+    t: int,
+    truncate: int | None = None,
+    place: Place = ONE_LAYER,
 ) -> tuple[Equation, ...]:
     """δ_t = dL/dh_t split into y_t's own pull and what flows back from step t+1; for the
     LSTM also dL/dc_t. Each term is computed from the formula printed with it; the result
-    is the engine's. ``truncate`` is the BPTT window (None: full BPTT)."""
+    is the engine's. ``truncate`` is the BPTT window (None: full BPTT).
+
+    A layer of a stack that the readout does not read alone gets δ_t whole, with where it
+    comes from in words: its split has terms no single-layer formula has."""
+    if not place.alone:
+        after = "t + 1" if place.direction == 0 else "t − 1"
+        above = "the readout" if place.layer == place.layers - 1 else "the layer above"
+        text = (
+            f"δ_{t} = ∂L/∂h_{t}   (the whole gradient: back from step {after} of this "
+            f"direction, and from {above} at step {t})"
+        )
+        return (Equation(text, (Term(f"δ_{t}", result.dL_dh[t - 1]),)),)
     p, T = trace.params, trace.T
     direct = p.W_hy.T @ result.dy[t - 1]  # (H,)
     delta = result.dL_dh[t - 1]  # (H,)

@@ -43,7 +43,7 @@ from rnnviz.engine.tasks import (
 from rnnviz.engine.train import EpochReport, TrainConfig, TrainingHistory, sample_text, train
 from rnnviz.session.analysis import LOG_FLOOR
 from rnnviz.session.config import SessionConfig
-from rnnviz.session.encoding import one_hot
+from rnnviz.session.encoding import InputError, one_hot
 from rnnviz.session.session import Change, Session
 
 # The gate whose mean per step shows each gated cell's mechanism.
@@ -147,7 +147,8 @@ class Lab:
         Comparison for ``set_comparison``. Reads the session now, not while it runs."""
         s, c = self.session, self.session.config
         x, targets = self.inputs()
-        return _compare(s.params.input_size, s.params.output_size, c, x, targets, s.loss)
+        net = s.stack_params  # one-layer cells that read the network's inputs and outputs
+        return _compare(net.input_size, net.output_size, c, x, targets, s.loss)
 
     def set_comparison(self, result: Comparison | None) -> None:
         self._store("comparison", result)
@@ -159,6 +160,7 @@ class Lab:
             raise ValueError("the ρ range must satisfy 0 ≤ from < to")
         if count < 2:
             raise ValueError("the sweep needs at least 2 values of ρ")
+        self._one_layer()
         s, c = self.session, self.session.config
         x, targets = self.inputs()
         rhos = np.linspace(low, high, count)  # (R,)
@@ -173,6 +175,7 @@ class Lab:
     def pair_singular_values(self, k: int, t: int) -> np.ndarray:
         """Singular values of ∂h_t/∂h_k (LSTM: ∂h_t/∂(h_k, c_k)), 1-based, k ≤ t ≤ steps
         fed, largest first: (H,)."""
+        self._one_layer()
         trace = self.session.trace
         M = jacobian_between(trace, k, t, self._step_jacobians(), include_cell_state=True)
         if not np.isfinite(M).all():
@@ -185,6 +188,7 @@ class Lab:
         ‖∂h_t/∂(h_k, c_k)‖₂)."""
         if self.session.t < 1:
             raise ValueError("feed at least one step first")
+        self._one_layer()
         trace = self.session.trace
         return jacobian_map_steps(trace, include_cell_state=True, steps=self._step_jacobians())
 
@@ -328,6 +332,7 @@ class Lab:
 
     # ---- 6. gradient check (worker) --------------------------------------------------
     def gradcheck_steps(self) -> Steps[GradCheck]:
+        self._one_layer()
         s = self.session
         x, targets = self.inputs()
         return gradient_check_steps(s.params, x, targets, s.loss, s.config.loss_at)
@@ -336,6 +341,17 @@ class Lab:
         self._store("gradcheck", result)
 
     # ---- internals -------------------------------------------------------------------
+    def _one_layer(self) -> None:
+        """InputError (saying what to do) unless the session's network is one layer, one
+        way: the sweep, the Jacobians and the gradient check are a single layer's maths."""
+        (L, D), cell = self.session.depth, self.session.config.cell
+        if L * D > 1:
+            way = " bidirectional" if D == 2 else ""
+            raise InputError(
+                f"this tab studies one layer, and the network is a {L}-layer{way} {cell}: set "
+                "Layers to 1 and Bidirectional off (the network page shows every layer)"
+            )
+
     @staticmethod
     def _check_prime(prime: str, vocab: str) -> None:
         if not prime:

@@ -10,9 +10,10 @@ from __future__ import annotations
 import contextlib
 import enum
 import functools
+import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import TypeVar
+from dataclasses import dataclass, replace
+from typing import Any, TypeVar
 
 import numpy as np
 from psygnal import Signal
@@ -26,12 +27,25 @@ from rnnviz.engine import (
     init_params,
     with_spectral_radius,
 )
+from rnnviz.engine.losses import scored_steps
 from rnnviz.engine.params import GATES
 from rnnviz.engine.progress import Steps, run_to_end
+from rnnviz.engine.reach import LastStepGradient
 from rnnviz.engine.spectral import gate_spectra
+from rnnviz.engine.stack import StackTrace, as_tokens
+from rnnviz.engine.stack_bptt import StackBPTTResult, stack_bptt
+from rnnviz.engine.stack_params import StackParams, init_stack
+from rnnviz.engine.stack_stepper import StackRNN
 from rnnviz.io import limits
-from rnnviz.session import analysis
+from rnnviz.session import analysis, prepared
 from rnnviz.session.config import SessionConfig, draws_new_network
+from rnnviz.session.depth import (
+    focused_gradients,
+    focused_params,
+    focused_trace,
+    map_layers,
+    one_layer_trace,
+)
 from rnnviz.session.encoding import InputError, one_hot, parse_numbers, vocabulary
 from rnnviz.session.presets import TEXT_PRESETS, numeric_preset
 from rnnviz.session.source import Source
@@ -45,14 +59,25 @@ _STATE = (
     "source",
     "params",
     "_base_params",
+    "_base_stack",
+    "_stack",
+    "_focus",
     "_spectra",
     "_rnn",
     "_trace",
+    "_stack_trace",
     "gradients",
+    "_stack_gradients",
     "selected",
     "sweep",
     "_given_targets",
 )
+
+# ``work``'s units are ≈ ns: a multiply-add of a step ≈ 1; a step's fixed cost in the Python
+# loop ≈ 4 µs (100,000 steps ≈ 0.4 s); eigenvalues of an H × H block ≈ 3 H³ (40 ms at 256).
+_STEP_WORK = 4_000
+_SPECTRA_WORK = 3
+_NUMBER = re.compile(r"[^\s,;]+")  # what parse_numbers takes for one number
 
 
 @dataclass(frozen=True, eq=False)
@@ -62,6 +87,7 @@ class Backward:
     trace: ForwardTrace
     config: SessionConfig
     result: BPTTResult
+    stack: StackBPTTResult | None = None  # the whole stack's, when it is one
 
 
 @dataclass(frozen=True, eq=False)
@@ -108,11 +134,14 @@ class Change(enum.Flag):
     GRADIENTS = enum.auto()  # BPTT ran, or its result was dropped
     SELECTION = enum.auto()  # the step the user picked
     SWEEP = enum.auto()  # the backward animation's cursor
+    # The layer and direction the single-layer panels show; its weights, trace and
+    # gradients change along (CONFIG, STEPS, GRADIENTS), so every panel follows it.
+    FOCUS = enum.auto()
     # After these, anything computed from the network or the inputs is stale.
     DATA = STEPS | SEQUENCE | CONFIG
 
 
-_EVERYTHING = Change.DATA | Change.GRADIENTS | Change.SELECTION | Change.SWEEP
+_EVERYTHING = Change.DATA | Change.GRADIENTS | Change.SELECTION | Change.SWEEP | Change.FOCUS
 
 
 # What the views read, and the flag that says it changed. The session replaces arrays and
@@ -128,6 +157,7 @@ _WATCHED: tuple[tuple[str, Change, bool], ...] = (
     ("gradients", Change.GRADIENTS, False),
     ("selected", Change.SELECTION, True),
     ("sweep", Change.SWEEP, True),
+    ("_focus", Change.FOCUS, True),
 )
 
 
@@ -138,6 +168,12 @@ class Session:
     step the user is looking at (defaults to the newest); ``sweep`` is how far the animated
     backward pass has come down from t (None when not animating); ``source`` says where the
     sequence came from.
+
+    The network is a stack of ``depth`` = (L, D) layers and directions. A one-layer
+    unidirectional network runs as it always did (``RNN``, stepped); a stack is recomputed
+    over the fed steps (``StackRNN``). ``params``, ``trace``, ``gradients``, ``spectra`` and
+    ``reach`` are those of the ``focus`` (layer, direction) (see session/depth.py);
+    ``stack_params``, ``stack_trace`` and ``depth_grad_norm`` are the whole network's.
     """
 
     changed = Signal(Change)  # once per verb, with what it changed
@@ -149,6 +185,17 @@ class Session:
         self.source = Source("preset", self.config.preset)
         self._base_params: Params | None = None
         self.params: Params
+        # A stack (None for one unidirectional layer), as drawn and as rescaled to ρ.
+        self._base_stack: StackParams | None = None
+        self._stack: StackParams | None = None
+        self._base_stack_spectra: list[list[tuple[float, float]]] = []
+        self._base_stack_spectra_of: StackParams | None = None
+        self._focus = (0, 0)
+        self._stack_trace: StackTrace | None = None
+        self._stack_gradients: StackBPTTResult | None = None
+        # The one-layer network as a stack, built on request, for the objects it is of.
+        self._one_layer_params: tuple[Params, StackParams] | None = None
+        self._one_layer_trace: tuple[ForwardTrace, StackTrace] | None = None
         self.gradients: BPTTResult | None = None
         self._reach: ReachOf | None = None  # the last step's loss, with what it came from
         self._base_spectra: list[tuple[float, float]] = []
@@ -161,7 +208,7 @@ class Session:
         self._given_targets: tuple[np.ndarray, np.ndarray] | None = None
         self._load_preset_sequence()
         self._build_network()
-        self._rnn = RNN(self.params)
+        self._rnn = self._new_rnn()
         self._refresh_trace()
 
     # ---- what views read -------------------------------------------------------------
@@ -171,7 +218,56 @@ class Session:
 
     @property
     def trace(self) -> ForwardTrace:
+        """The focused layer and direction over the fed steps, in step order."""
         return self._trace
+
+    @property
+    def depth(self) -> tuple[int, int]:
+        """(L, D): the network's layers, and directions per layer (2: bidirectional)."""
+        s = self._stack
+        return (1, 1) if s is None else (s.num_layers, s.num_directions)
+
+    @property
+    def focus(self) -> tuple[int, int]:
+        """The (layer, direction) the single-layer panels show, 0-based; the top layer's
+        forward direction unless the user chose another (``set_focus``)."""
+        return self._focus
+
+    @property
+    def stack_params(self) -> StackParams:
+        """The whole network, also when it is one unidirectional layer."""
+        if self._stack is not None:
+            return self._stack
+        cached = self._one_layer_params
+        if cached is None or cached[0] is not self.params:
+            cached = self._one_layer_params = (self.params, StackParams.from_single(self.params))
+        return cached[1]
+
+    @property
+    def network(self) -> Params | StackParams:
+        """The network as a file holds it: ``Params`` for one unidirectional layer (the
+        names every version reads), else the stack."""
+        return self.params if self._stack is None else self._stack
+
+    @property
+    def stack_trace(self) -> StackTrace:
+        """The whole network over the fed steps (one layer: its trace, not recomputed)."""
+        if self._stack_trace is not None:
+            return self._stack_trace
+        cached = self._one_layer_trace
+        if cached is None or cached[0] is not self._trace:
+            built = one_layer_trace(self._trace, self.stack_params)
+            cached = self._one_layer_trace = (self._trace, built)
+        return cached[1]
+
+    @property
+    def depth_grad_norm(self) -> np.ndarray | None:
+        """‖dL/dh_t‖ of every layer and direction after the backward pass, (L, D, t): the
+        total gradient, through later steps and the layers above. None before it."""
+        if self._stack_gradients is not None:
+            return self._stack_gradients.dL_dh_norm  # (L, D, t)
+        g = self.gradients
+        return None if g is None else g.dL_dh_norm[None, None, :]  # (1, 1, t)
 
     @property
     def targets(self) -> np.ndarray:
@@ -213,6 +309,22 @@ class Session:
         self.keep_reach(computed)
         return computed.reach
 
+    @property
+    def backward_work(self) -> int:
+        """What a backward pass costs, roughly: steps × units × gates × layers × directions
+        (views run it in a worker beyond a threshold)."""
+        L, D = self.depth
+        return self.t * self.params.hidden_size * self.params.n_gates * L * D
+
+    @property
+    def reach_work(self) -> int:
+        """What computing ``reach`` costs, as ``backward_work``: the top layer's forward
+        direction needs its own layer only (see reach_steps), any other the whole stack."""
+        L, _ = self.depth
+        if self.focus == (L - 1, 0):
+            return self.t * self.params.hidden_size * self.params.n_gates
+        return self.backward_work
+
     def cached_reach(self) -> analysis.Reach | None:
         """``reach`` if it is already computed for the current steps and settings, else None."""
         cached = self._reach
@@ -228,10 +340,21 @@ class Session:
             self._trace, self.targets, self.loss, self.config, self._spectra
         )  # fmt: skip
         total = self.gradients
+        stack = self._stack_trace
+        (L, _), focus = self.depth, self._focus
 
         def steps() -> Steps[ReachOf]:
             yield 0, 1
-            found = analysis.reach(trace, targets, loss, c.loss_at, c.truncate, spectra, total)
+            # The top layer's forward direction is a single layer of its own: the readout
+            # (its columns of W_hy) and its own recurrence are all its gradient goes
+            # through, so its trace alone gives the curve, and the single-layer theory holds.
+            if stack is None or focus == (L - 1, 0):
+                found = analysis.reach(trace, targets, loss, c.loss_at, c.truncate, spectra, total)
+                return ReachOf(trace, c, spectra, found)
+            last = _stack_last_step(stack, targets, loss, c, focus)
+            found = analysis.reach(
+                trace, targets, loss, c.loss_at, c.truncate, spectra, found=last, theory=False
+            )
             return ReachOf(trace, c, spectra, found)
 
         return steps()
@@ -415,7 +538,7 @@ class Session:
     def restore(
         self,
         config: SessionConfig,
-        params: Params,
+        params: Params | StackParams,
         sequence: np.ndarray,
         vocab: str,
         t: int,
@@ -425,25 +548,29 @@ class Session:
         """Put back a saved state exactly: settings, weights, inputs, steps fed, selection
         (``source``: where the inputs came from, by default the session file)."""
         with self._verb():
+            if isinstance(params, StackParams) and params.embedding is not None:
+                raise InputError("a saved network never holds an embedding")
             if sequence.ndim != 2 or sequence.shape[1] != params.input_size:
                 raise InputError("the saved inputs do not fit the saved weights")
             if config.encoding == "text" and len(vocab) != params.input_size:
                 raise InputError("the saved vocabulary does not fit the saved weights")
+            depth = (config.num_layers, 2 if config.bidirectional else 1)
+            if depth != _depth_of(params):
+                raise InputError("the saved settings' layers do not fit the saved weights")
             self.config, self.vocab, self.sequence = config, vocab, np.array(sequence, dtype=float)
             self.source = source or Source("saved")
-            self._base_params = self.params = params  # exactly the saved weights
-            self._spectra = analysis.spectra(self.params)
-            self._rnn = RNN(self.params)
+            self._hold(params)  # exactly the saved weights
+            self._rnn = self._new_rnn()
             self._rnn.run(self.sequence[: int(np.clip(t, 0, self.sequence.shape[0]))])
             self._refresh_trace()
-            self.gradients, self.sweep = None, None
+            self._clear_gradients()
             self.selected = selected
 
     @_atomic
     def set_params(
         self,
-        params: Params,
-        sequence: np.ndarray | str | None = None,
+        params: Params | StackParams,
+        sequence: np.ndarray | str | list | None = None,
         targets: np.ndarray | None = None,
         source: Source | None = None,
     ) -> None:
@@ -455,11 +582,26 @@ class Session:
         The input encoding follows the weights' input size (text needs a text whose
         vocabulary has exactly that many characters). The ρ setting shows the weights' ρ, and
         moving it rescales these weights. Fed steps are replayed when the inputs still fit.
+
+        A stack (``StackParams``, bidirectional too) is held whole, its top layer in focus; its
+        ρ setting is the top layer's, and moving it rescales every layer to it. With an
+        embedding, ``sequence`` holds token ids: the inputs are their rows of the table.
         """
         if targets is not None and sequence is None:
             raise InputError("targets need the inputs they belong to")
         with self._verb():
-            rho = analysis.spectra(params).rho
+            if isinstance(params, StackParams) and params.embedding is not None:
+                if sequence is None or isinstance(sequence, str):
+                    raise InputError(f"give the token ids to feed a {params.describe()}")
+                try:
+                    tokens = as_tokens(sequence, params.embedding.shape[0])  # (N,)
+                except ValueError as e:
+                    raise InputError(str(e)) from None
+                sequence = params.embedding[tokens]  # (N, I): nn.Embedding is a row lookup
+                params = replace(params, embedding=None, padding_idx=None)
+            L, D = _depth_of(params)
+            top = params if isinstance(params, Params) else focused_params(params, L - 1, 0)
+            rho = analysis.spectra(top).rho
             changes: dict[str, object] = {
                 "cell": params.cell,
                 "activation": params.activation,
@@ -467,6 +609,8 @@ class Session:
                 "input_size": params.input_size,
                 "dtype": str(params.dtype),
                 "spectral_radius": float(np.clip(rho, 0.0, 10.0)),
+                "num_layers": L,
+                "bidirectional": D == 2,
             }
             vocab, rows = self.vocab, None
             if isinstance(sequence, str):
@@ -490,9 +634,7 @@ class Session:
                     changes["encoding"] = "scalar" if params.input_size == 1 else "vector"
             config = self.config.changed(**changes)  # validates before anything changes
             self.config, self.vocab = config, vocab
-            self._base_params = params
-            self.params = params
-            self._spectra = analysis.spectra(params)
+            self._hold(params)
             if rows is not None:
                 self.sequence = rows
                 self.source = source or Source("trained")
@@ -501,7 +643,7 @@ class Session:
                 self.source = Source("zeros")
             self._given_targets = None
             if targets is not None:
-                self._given_targets = (self.sequence, _given(targets, self.sequence, params))
+                self._given_targets = (self.sequence, _given(targets, self.sequence, top))
             self._replay()
 
     def run_backward(self) -> BPTTResult | None:
@@ -509,7 +651,12 @@ class Session:
         with self._verb():
             if self.t == 0:
                 return None
-            self.gradients = _backward(self.trace, self.targets, self.loss, self.config)
+            if self._stack_trace is None:
+                self.gradients = _backward(self.trace, self.targets, self.loss, self.config)
+            else:
+                self._keep_stack_gradients(
+                    _stack_backward(self._stack_trace, self.targets, self.loss, self.config)
+                )
             self.sweep = None
             return self.gradients
 
@@ -518,10 +665,14 @@ class Session:
         units); ``set_backward`` stores what it returns. It reads the session now: nothing
         the session does while it runs reaches it."""
         trace, targets, loss, config = self.trace, self.targets, self.loss, self.config
+        stack, stack_params, (k, d) = self._stack_trace, self._stack, self._focus
 
         def steps() -> Steps[Backward]:
             yield 0, 1
-            return Backward(trace, config, _backward(trace, targets, loss, config))
+            if stack is None or stack_params is None:
+                return Backward(trace, config, _backward(trace, targets, loss, config))
+            whole = _stack_backward(stack, targets, loss, config)
+            return Backward(trace, config, focused_gradients(whole, stack_params, k, d), whole)
 
         return steps()
 
@@ -531,14 +682,76 @@ class Session:
         with self._verb():
             if backward.trace is not self._trace or backward.config != self.config:
                 return False
-            self.gradients = backward.result
+            if backward.stack is None:
+                self.gradients = backward.result
+            else:
+                self._keep_stack_gradients(backward.stack)
             self.sweep = None
             return True
+
+    def work(self, verb: str, *args: Any, **kwargs: Any) -> int:
+        """Roughly how long ``verb(*args, **kwargs)`` would take, in ns (beyond
+        ``prepared.INLINE_WORK`` a window computes it with ``prepare`` in a worker): the
+        steps it feeds or replays × (gates × H² + a step's fixed cost), plus the spectra of
+        a network it draws or is given."""
+        c = self.config
+        hidden, gates, steps, spectra = c.hidden_size, GATES[c.cell], self.t, 0
+        blocks = c.num_layers * (2 if c.bidirectional else 1)  # layers × directions
+        if verb == "set_config":
+            try:
+                new = c.changed(**kwargs)
+            except (TypeError, ValueError):
+                return 0  # refused at once
+            hidden, gates = new.hidden_size, GATES[new.cell]
+            blocks = new.num_layers * (2 if new.bidirectional else 1)
+            spectra = int(draws_new_network(c, new))
+        elif verb == "feed_text":
+            text = str(args[0])
+            numbers = len(_NUMBER.findall(text)) // c.input_size
+            steps = len(text) if c.encoding == "text" else numbers
+        elif verb in ("restore", "set_params"):
+            params: Params | StackParams = args[1] if verb == "restore" else args[0]
+            hidden, gates, spectra = params.hidden_size, GATES[params.cell], 1
+            layers, directions = _depth_of(params)
+            blocks = layers * directions
+            if verb == "restore":
+                steps = int(args[4])
+        elif verb == "load_preset":
+            steps, spectra = c.sequence_length, 1  # a new sequence, maybe a new network
+        per_step = blocks * gates * hidden**2 + _STEP_WORK
+        return steps * per_step + spectra * _SPECTRA_WORK * blocks * gates * hidden**3
+
+    def prepare(self, verb: str, *args: Any, **kwargs: Any) -> Steps[prepared.Prepared]:
+        """The verb ``verb`` computed on a copy of the session, as a generator for a worker
+        thread (a second at the widgets' maxima); ``commit`` puts in what it returns."""
+        return prepared.steps(self, _STATE, verb, args, kwargs)
+
+    def commit(self, done: prepared.Prepared) -> bool:
+        """Put in a verb computed by ``prepare``, with the one ``changed`` the verb itself
+        would have emitted; False (nothing changes) when the session changed since it began."""
+        with self._verb():
+            return prepared.swap_in(self, done)
 
     def set_sweep(self, step: int | None) -> None:
         """Move the backward animation's cursor (step T down to 1), or end it with None."""
         with self._verb():
             self.sweep = step
+
+    @_atomic
+    def set_focus(self, layer: int, direction: int) -> None:
+        """Show layer ``layer``, direction ``direction`` (0-based; 1 is backward) in the
+        single-layer panels; InputError when the network has no such layer or direction."""
+        with self._verb():
+            L, D = self.depth
+            whole = all(isinstance(v, int) and not isinstance(v, bool) for v in (layer, direction))
+            if not whole or not (0 <= layer < L and 0 <= direction < D):
+                raise InputError(
+                    f"no layer {layer}, direction {direction}: the network has {L} "
+                    f"layer{'s' if L > 1 else ''} of {D} direction{'s' if D > 1 else ''}"
+                )
+            if (layer, direction) != self._focus:
+                self._focus = (layer, direction)
+                self._show_focus()
 
     def select(self, t: int | None) -> None:
         """Focus every panel on step t (1-based), or on the newest step with None."""
@@ -574,7 +787,8 @@ class Session:
     def _check_length(self, steps: int, width: int | None = None) -> None:
         """InputError if ``steps`` inputs (of ``width`` values) would exceed the limits."""
         c = self.config
-        per_step = max(GATES[c.cell] * c.hidden_size, width or c.input_size)
+        D = 2 if c.bidirectional else 1
+        per_step = max(GATES[c.cell] * c.hidden_size, width or c.input_size, D * c.hidden_size)
         try:
             limits.check_steps(steps, per_step, "the inputs")
         except limits.LimitError as e:
@@ -600,12 +814,56 @@ class Session:
 
     def _clear_gradients(self) -> None:
         self.gradients, self.sweep = None, None
+        self._stack_gradients = None
 
     def _refresh_trace(self) -> None:
-        self._trace = self._rnn.trace()
+        rnn = self._rnn
+        if isinstance(rnn, RNN):
+            self._trace, self._stack_trace = rnn.trace(), None
+        else:
+            self._stack_trace = rnn.trace()
+            self._trace = focused_trace(self._stack_trace, *self._focus, self.params)
+
+    def _new_rnn(self) -> RNN | StackRNN:
+        return RNN(self.params) if self._stack is None else StackRNN(self._stack)
+
+    def _hold(self, params: Params | StackParams) -> None:
+        """Hold exactly these weights (a one-layer unidirectional stack as ``Params``),
+        focused on the top layer's forward direction."""
+        if isinstance(params, StackParams) and _depth_of(params) == (1, 1):
+            params = params.single()
+        if isinstance(params, Params):
+            self._base_stack = self._stack = None
+            self._base_params = self.params = params
+            self._focus = (0, 0)
+            self._spectra = analysis.spectra(params)
+            return
+        self._base_params = None
+        self._base_stack = self._stack = params
+        self._focus = (params.num_layers - 1, 0)
+        self._focus_params()
+
+    def _focus_params(self) -> None:
+        """The focused layer's weights and spectra, from the stack."""
+        assert self._stack is not None
+        self.params = focused_params(self._stack, *self._focus)
+        self._spectra = analysis.spectra(self.params)
+
+    def _show_focus(self) -> None:
+        """What the panels read, for the new focus (the network and the steps stay)."""
+        self._focus_params()
+        if self._stack_trace is not None:
+            self._trace = focused_trace(self._stack_trace, *self._focus, self.params)
+        if self._stack_gradients is not None:
+            self._keep_stack_gradients(self._stack_gradients)
+
+    def _keep_stack_gradients(self, whole: StackBPTTResult) -> None:
+        assert self._stack is not None
+        self._stack_gradients = whole
+        self.gradients = focused_gradients(whole, self._stack, *self._focus)
 
     def _restart(self) -> None:
-        self._rnn = RNN(self.params)
+        self._rnn = self._new_rnn()
         self.selected = None
         self._refresh_trace()
         self._clear_gradients()
@@ -613,7 +871,7 @@ class Session:
     def _replay(self) -> None:
         """Recompute the fed steps with the current network (the inputs stay)."""
         t = min(self.t if hasattr(self, "_rnn") else 0, self.sequence.shape[0])
-        self._rnn = RNN(self.params)
+        self._rnn = self._new_rnn()
         self._rnn.run(self.sequence[:t])
         self._refresh_trace()
         self._clear_gradients()
@@ -645,22 +903,35 @@ class Session:
 
     def _build_network(self) -> None:
         c = self.config
-        self._base_params = init_params(
-            c.cell,
-            c.input_size,
-            c.hidden_size,
-            self._output_size(),
-            np.random.default_rng(c.seed),
-            scheme=c.init,
-            activation=c.activation,
-            dtype=c.dtype,
-            gate_bias=c.gate_bias,
-            t_max=c.t_max,
-        )
+        before = self.depth
+        rng = np.random.default_rng(c.seed)
+        init = {
+            "scheme": c.init,
+            "activation": c.activation,
+            "dtype": c.dtype,
+            "gate_bias": c.gate_bias,
+            "t_max": c.t_max,
+        }
+        I, H, O = c.input_size, c.hidden_size, self._output_size()
+        if c.num_layers == 1 and not c.bidirectional:
+            self._base_stack, self._stack = None, None
+            self._base_params = init_params(c.cell, I, H, O, rng, **init)  # type: ignore[arg-type]
+        else:
+            # The same draw as init_stack's: each direction of each layer as init_params.
+            self._base_params = None
+            self._base_stack = init_stack(
+                c.cell, I, H, O, rng, c.num_layers, c.bidirectional, **init
+            )
+        depth = (c.num_layers, 2 if c.bidirectional else 1)
+        if depth != before:
+            self._focus = (depth[0] - 1, 0)  # a new depth shows its top layer
         self._apply_radius()
 
     def _apply_radius(self) -> None:
         """Rescale the drawn W_hh to the ρ setting; its spectra scale along (no eigvals)."""
+        if self._base_stack is not None:
+            self._apply_stack_radius(self._base_stack)
+            return
         assert self._base_params is not None
         base = self._base_gate_spectra()
         radii = [rho for rho, _ in base]
@@ -672,6 +943,24 @@ class Session:
         self.params = with_spectral_radius(self._base_params, target, radii)
         # Eigenvalues and singular values both scale linearly with the matrix.
         self._spectra = analysis.Spectra(target, max(sigma * target / rho for rho, sigma in base))
+
+    def _apply_stack_radius(self, base: StackParams) -> None:
+        """Every direction of every layer rescaled to the ρ setting."""
+        if self._base_stack_spectra_of is not base:
+            self._base_stack_spectra = [
+                [list(gate_spectra(base.layer_params(k, d)).values()) for d in range(D)]
+                for k, D in enumerate([base.num_directions] * base.num_layers)
+            ]
+            self._base_stack_spectra_of = base
+        spectra, target = self._base_stack_spectra, self.config.spectral_radius
+        if min(rho for per_layer in spectra for gates in per_layer for rho, _ in gates) == 0.0:
+            self._stack = base  # ρ = 0 somewhere cannot be rescaled: the drawn weights
+        else:
+            self._stack = map_layers(
+                base,
+                lambda k, d, p: with_spectral_radius(p, target, [r for r, _ in spectra[k][d]]),
+            )
+        self._focus_params()
 
     def _base_gate_spectra(self) -> list[tuple[float, float]]:
         """(ρ, σ_max) of each gate block of the drawn network, computed once per network."""
@@ -706,6 +995,36 @@ class Session:
         if n_out == x.shape[1]:
             out[lag:] = x[: max(t - lag, 0)]
         return out
+
+
+def _depth_of(params: Params | StackParams) -> tuple[int, int]:
+    if isinstance(params, Params):
+        return 1, 1
+    return params.num_layers, params.num_directions
+
+
+def _stack_backward(
+    trace: StackTrace, targets: np.ndarray, loss: str, c: SessionConfig
+) -> StackBPTTResult:
+    return stack_bptt(
+        trace, targets, loss=loss, loss_at=c.loss_at, truncate=c.truncate, clip=c.clip
+    )
+
+
+def _stack_last_step(
+    trace: StackTrace,
+    targets: np.ndarray,
+    loss: str,
+    c: SessionConfig,
+    focus: tuple[int, int],
+) -> LastStepGradient:
+    """‖∂L_T/∂h_t‖ of one direction of one layer of a stack (see engine.reach): the last
+    step's term of the loss, through time and the layers above."""
+    found = stack_bptt(trace, targets, loss=loss, loss_at="last", truncate=c.truncate)
+    share = 1.0 / scored_steps(trace.T, c.loss_at).size
+    k, d = focus
+    norm = found.layers[k][d].dL_dh_norm * share  # (T,)
+    return LastStepGradient(norm, found.valid, found.exploded_at, found.exploded_in)
 
 
 def _given(targets: np.ndarray, sequence: np.ndarray, params: Params) -> np.ndarray:

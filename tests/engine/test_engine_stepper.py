@@ -150,3 +150,20 @@ def test_run_keeps_an_overflow_visible() -> None:
     rnn.run(np.ones((600, 1)))
     trace = rnn.trace()
     assert trace.exploded_at == forward(p, np.ones((600, 1))).exploded_at is not None
+
+
+@pytest.mark.parametrize("cell", ["vanilla", "lstm"])
+def test_a_copy_and_its_original_step_apart(cell: str) -> None:
+    """They share buffers until one steps; then each keeps its own history."""
+    params = init_params(cell, 1, 6, 1, np.random.default_rng(3), activation="tanh")
+    xs = np.random.default_rng(4).standard_normal((40, 1))  # (40, 1)
+    rnn = RNN(params)
+    rnn.run(xs[:20])
+    twin = rnn.copy()
+    rnn.rewind(10)
+    rnn.run(-xs[10:17])  # over steps the copy still has: written in buffers of its own
+    twin.run(xs[20:40])  # past the capacity: grows its own
+    rnn.step(xs[0])
+    np.testing.assert_array_equal(twin.trace().h_all, forward(params, xs).h_all)
+    expected = forward(params, np.concatenate([xs[:10], -xs[10:17], xs[:1]]))
+    np.testing.assert_allclose(rnn.trace().h_all, expected.h_all, atol=1e-12)

@@ -14,7 +14,7 @@ from rnnviz.engine import CELLS, bptt, forward, init_params, workspace
 @pytest.mark.parametrize("cell", CELLS)
 def test_kept_results_stay_intact_across_later_passes(cell: str) -> None:
     rng = np.random.default_rng(0)
-    p = init_params(cell, 1, 128, 1, rng)  # (T, H) arrays above workspace.SMALL
+    p = init_params(cell, 1, 128, 1, rng)  # (T, H) arrays of ~300 kB, kept for reuse
     xs = [rng.standard_normal((300, 1)) for _ in range(3)]
     y = rng.standard_normal((300, 1))
     kept = [bptt(forward(p, x), y) for x in xs]

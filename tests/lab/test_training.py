@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rnnviz.engine import bptt, forward, init_params
+from rnnviz.engine import CELLS, bptt, forward, init_params
+from rnnviz.engine.batched import batch_gradients
 from rnnviz.engine.losses import loss_and_grad
 from rnnviz.engine.optim import SGD, Adam, OptState, make_optimiser
 from rnnviz.engine.tasks import (
@@ -170,3 +171,40 @@ def test_a_batched_update_is_the_mean_of_the_sequences_gradients() -> None:
     for name, a in p.arrays().items():
         want = a - 0.1 * sum(g[name] for g in grads) / 3
         np.testing.assert_allclose(getattr(after, name), want, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_updates_that_reuse_the_last_updates_arrays_compute_what_fresh_passes_do(
+    cell: str,
+) -> None:
+    """Training keeps each update's arrays for the next (batch_gradients' ``reuse``): the
+    numbers are exactly those of passes with arrays of their own, whatever the last update
+    left in them — another batch, other weights, a chain that stopped early, another
+    shape, inputs projected up front (text) or riding in the product (adding)."""
+    rng = np.random.default_rng(5)
+    text = text_task("abcabdabcaabd" * 4, length=9)
+    nets = {
+        "adding": (adding_task(20), init_params(cell, 2, 16, 1, rng)),
+        "text": (text, init_params(cell, text.input_size, 16, text.output_size, rng)),
+    }
+    faint = nets["adding"][1]
+    faint = faint.with_arrays(W_hh=faint.W_hh * 1e-200)  # vanilla: the chain stops early
+    runs = [
+        ("adding", None, None),
+        ("adding", faint, None),
+        ("adding", None, 6),
+        ("text", None, None),
+        ("adding", None, None),
+    ]
+    reuse: dict = {}
+    for name, params, truncate in runs:
+        task, p = nets[name]
+        p = p if params is None else params
+        examples = [task.draw(rng) for _ in range(4)]
+        x = np.stack([ex.x for ex in examples])
+        y = np.stack([ex.targets for ex in examples])
+        fresh = batch_gradients(p, x, y, task.loss, task.loss_at, truncate)
+        again = batch_gradients(p, x, y, task.loss, task.loss_at, truncate, reuse)
+        assert again[0] == fresh[0] and again[2] == fresh[2]
+        for key, g in fresh[1].items():
+            np.testing.assert_array_equal(again[1][key], g)

@@ -50,6 +50,9 @@ class ForwardRows:
     h: Rows  # (H,) rows
     c: Rows | None  # (H,) rows, LSTM only
     cache: Rows  # (K,) rows
+    # The (T, K[, B]) array whose rows ``cache`` lists: a cell that reads parts of each row
+    # makes their views for every step in one call each, not one call per step.
+    cache_all: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,13 @@ class BackwardRows:
     dh_prev: Rows  # (H,) where dL/dh_{t-1} through this step goes
     dc_prev: Rows | None  # (H,) where dL/dc_{t-1} goes; LSTM only
     stacked: bool = False
+    # The arrays whose rows ``dxp`` and ``dhp`` list, (T, ·[, B]), when there are: a cell
+    # then makes views of every row's gate blocks in one call, not one call per row.
+    dxp_all: np.ndarray | None = None
+    dhp_all: np.ndarray | None = None
+    # (T, H[, B]) where an LSTM step writes the total dL/dc_t (it computes it anyway:
+    # keeping it spares recomputing it for its norms).
+    dc_total: np.ndarray | None = None
 
 
 class Cell(Protocol):
@@ -114,21 +124,33 @@ class Cell(Protocol):
         """
         ...
 
-    # ---- a batch of B sequences: every array is time-major, (T, B, ·), one row per step ----
+    # ---- a batch of B sequences: every array is (T, ·, B), one row per step, whose columns
+    # are the sequences (feature-major: each gate's block of a row is one contiguous run) ----
     def batch_input_projection(self, p: Params, x: np.ndarray) -> np.ndarray:
         """(T*B, G*H) from the rows (T*B, I) of every step of every sequence: what
         ``make_batch_step`` adds to the recurrent product."""
         ...
 
     def make_batch_step(
-        self, p: Params, rows: ForwardRows, fold: int = 0, rho: np.ndarray | None = None
+        self,
+        p: Params,
+        rows: ForwardRows,
+        fold: int = 0,
+        rho: np.ndarray | None = None,
+        reuse: dict | None = None,
     ) -> StepFn:
-        """The forward step of a batch: row t of each list is a (B, ·) matrix, and each step
-        is one matrix–matrix product. ``rows.xb`` holds ``batch_input_projection``'s rows,
-        or with ``fold`` the inputs ride in ``rows.z`` (as in ``make_step``).
+        """The forward step of a batch: row t of each list is a (·, B) matrix, one sequence a
+        column, and each step is one matrix–matrix product. ``rows.xb`` holds
+        ``batch_input_projection``'s values as rows (G*H, B), or with ``fold`` the inputs
+        ride in ``rows.z`` (as in ``make_step``). Without ``rho``, ``make_step``'s step.
 
-        ``rho`` (B, 1): sequence b runs with the recurrent matrix rho[b]·W_hh, all of them
-        sharing the one product with W_hh (the spectral-radius sweep); not with ``fold``."""
+        ``rho`` (B,): sequence b runs with the recurrent matrix rho[b]·W_hh, all of them
+        sharing the one product with W_hh (the spectral-radius sweep); not with ``fold``.
+
+        ``reuse``: a dict owned by a run of passes over the same arrays (training: one pass
+        an update). A cell may keep there what it derives from the rows (views of every
+        step's blocks) and find it again when it is given the same ``rows`` object: building
+        those views is most of a small pass's overhead."""
         ...
 
     def make_batch_step_backward(
@@ -138,12 +160,14 @@ class Cell(Protocol):
         rows: BackwardRows,
         readout: np.ndarray | None = None,
         rho: np.ndarray | None = None,
+        reuse: dict | None = None,
     ) -> StepFn:
-        """``make_step_backward`` for a batch (``ctx`` from ``backward_context`` on time-major
-        arrays): row t of each list is a (B, ·) matrix whose rows are the sequences.
+        """``make_step_backward`` for a batch (``ctx`` from ``backward_context`` on (T, ·, B)
+        arrays): row t of each list is a (·, B) matrix whose columns are the sequences.
 
         With ``rho`` (see make_batch_step), ``dhp`` holds rho ⊙ dL/d(pre-activation): the
         gradient of the shared product W_hh h_{t-1}, which is what flows on to dL/dh_{t-1}.
+        ``reuse``: see make_batch_step.
         """
         ...
 

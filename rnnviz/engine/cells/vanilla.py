@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 
 from rnnviz.engine import activations, workspace
@@ -58,40 +56,27 @@ class Vanilla:
         return self.input_projection(p, x)  # (T*B, H)
 
     def make_batch_step(
-        self, p: Params, rows: ForwardRows, fold: int = 0, rho: np.ndarray | None = None
+        self,
+        p: Params,
+        rows: ForwardRows,
+        fold: int = 0,
+        rho: np.ndarray | None = None,
+        reuse: dict | None = None,
     ) -> StepFn:
-        act, z, h, dot = activations.function(p.activation), rows.z, rows.h, np.dot
-        if rho is not None:
-            W_T, xb = p.W_hh.T, rows.xb
+        if rho is None:
+            # Rows (·, B), one sequence a column: the single-sequence step runs them as they are.
+            return self.make_step(p, rows, fold)
+        act, w_dot = activations.function(p.activation), p.W_hh.dot
+        z, h, xb = rows.z, rows.h, rows.xb
 
-            def scaled_step(t: int) -> None:
-                h_out = h[t + 1]
-                dot(z[t], W_T, h_out)
-                h_out *= rho  # (B, H) each sequence's own ρ·W_hh h_t
-                h_out += xb[t]
-                act(h_out, h_out)
-
-            return scaled_step
-        if fold:
-            M_T = folded_matrix(p, p.b_ih + p.b_hh, fold).T  # (H + fold, H)
-            # A product's out must be contiguous; h[t + 1] lies inside z's rows.
-            a = np.empty_like(h[0])  # (B, H)
-
-            def folded_step(t: int) -> None:
-                dot(z[t], M_T, a)  # (B, H) W_hh h_t + W_ih x_{t+1} + b for every sequence
-                act(a, h[t + 1])
-
-            return folded_step
-
-        W_T, xb = p.W_hh.T, rows.xb  # (H, H) a view: BLAS reads it transposed
-
-        def step(t: int) -> None:
+        def scaled_step(t: int) -> None:
             h_out = h[t + 1]
-            dot(z[t], W_T, h_out)  # (B, H) every sequence's W_hh h_t, one product
+            w_dot(z[t], h_out)  # (H, B)
+            h_out *= rho  # each sequence's own ρ·W_hh h_t
             h_out += xb[t]
             act(h_out, h_out)
 
-        return step
+        return scaled_step
 
     def make_batch_step_backward(
         self,
@@ -100,12 +85,13 @@ class Vanilla:
         rows: BackwardRows,
         readout: np.ndarray | None = None,
         rho: np.ndarray | None = None,
+        reuse: dict | None = None,
     ) -> StepFn:
         if rho is None:
-            # The single-sequence step already takes stacks of rows: f'(a_t) is (B, H) here.
-            return self.make_step_backward(p, ctx, replace(rows, stacked=True), readout)
+            # The single-sequence step runs rows (·, B) as they are: f'(a_t) is (H, B) here.
+            return self.make_step_backward(p, ctx, rows, readout)
         fp, mul = list(ctx), np.multiply
-        product = joint_product(p.W_hh, readout, stacked=True)
+        product = joint_product(p.W_hh, readout, stacked=False)
         dh, dxp, dhp, dh_prev = rows.dh, rows.dxp, rows.dhp, rows.dh_prev
 
         def scaled_back(t: int) -> None:

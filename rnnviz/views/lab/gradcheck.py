@@ -120,11 +120,16 @@ class GradCheckView(QWidget):
     def check(self) -> None:
         if self.runner.running:
             return
+        try:
+            steps = self.lab.gradcheck_steps()
+        except ValueError as exc:  # a network the check does not take (a stack)
+            self.message.setText(str(exc))
+            return
         self.message.setText("")
         self.progress.setValue(0)
         self.check_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
-        self.runner.start(self.lab.gradcheck_steps())
+        self.runner.start(steps)
 
     def _on_progress(self, done: int, total: int) -> None:
         self.progress.setRange(0, total)

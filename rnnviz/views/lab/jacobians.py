@@ -20,7 +20,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from rnnviz.session import Change
+from rnnviz.session import Change, InputError
 from rnnviz.session.analysis import LOG_FLOOR
 from rnnviz.session.lab import Lab, LabChange
 from rnnviz.views.binding import listen
@@ -271,6 +271,10 @@ class JacobianView(QWidget):
         self.pair_marker.setData([k], [t])
         try:
             sv = self.lab.pair_singular_values(k, t)  # (H,) largest first
+        except InputError as exc:  # a network the tab does not take (a stack)
+            self._set_bars(np.zeros(0), "")
+            self.sv_label.setText(str(exc))
+            return
         except ValueError:  # the product overflowed
             self._set_bars(np.zeros(0), f"{jacobian_symbol(cell, t, k)} overflowed")
             self.sv_label.setText(f"k = {k}, t = {t}: the product overflowed")

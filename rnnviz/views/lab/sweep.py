@@ -282,7 +282,7 @@ class SweepView(QWidget):
     def _show(self, result: SweepResult) -> None:
         R, T = result.log10_norm.shape
         shown = np.where(result.valid, result.log10_norm, np.nan)  # (R, T)
-        levels = _levels(result.log10_norm[result.valid])
+        levels = plot_style.decade_levels(result.log10_norm[result.valid], FLOOR_DECADE)
         self.color_bar.setLevels(levels)
         # NaN cells are left transparent by ImageItem; the red overflow image covers them.
         self.image_item.setImage(shown, levels=levels)
@@ -325,15 +325,6 @@ def _rho_box(value: float) -> QDoubleSpinBox:
     box.setSingleStep(0.05)
     box.setValue(value)
     return box
-
-
-def _levels(values: np.ndarray) -> tuple[float, float]:
-    """Whole decades around the finite values above the floor (fixed per result)."""
-    shown = values[np.isfinite(values) & (values > FLOOR_DECADE + 1)]
-    if shown.size == 0:
-        return (FLOOR_DECADE, FLOOR_DECADE + 1)
-    low, high = math.floor(float(shown.min())), math.ceil(float(shown.max()))
-    return (float(low), float(high if high > low else low + 1))
 
 
 def _pair(label: QLabel, box: QWidget) -> QWidget:

@@ -70,6 +70,16 @@ def nice_ceiling(value: float) -> float:
     return min(step * 10.0**exponent, LEVEL_MAX)
 
 
+def decade_levels(logs: np.ndarray, floor: float) -> tuple[float, float]:
+    """Whole decades around the finite log₁₀ values a decade above ``floor`` (the log of the
+    floor a vanished value is clamped to: counted in, it would squeeze every other colour)."""
+    shown = logs[np.isfinite(logs) & (logs > floor + 1)]
+    if shown.size == 0:
+        return (floor, floor + 1)
+    low, high = math.floor(float(shown.min())), math.ceil(float(shown.max()))
+    return (float(low), float(high if high > low else low + 1))
+
+
 def symmetric_levels(values: np.ndarray) -> tuple[float, float]:
     """(−L, L) with L the nice ceiling of the largest finite |value| (±1 for no data)."""
     finite = np.abs(values[np.isfinite(values)])

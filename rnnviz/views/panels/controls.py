@@ -7,11 +7,14 @@ session's message under its control, and the control returns to the session's va
 
 from __future__ import annotations
 
+from functools import partial
+
 from PyQt6.QtCore import QEvent, QObject, QSize, Qt
 from PyQt6.QtGui import QKeyEvent
 from PyQt6.QtWidgets import (
     QAbstractSpinBox,
     QApplication,
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
@@ -31,8 +34,10 @@ from rnnviz.views.binding import listen
 from rnnviz.views.look import sizes, widget_style
 from rnnviz.views.look.blocking import signals_blocked
 from rnnviz.views.look.float_slider import FloatSlider
+from rnnviz.views.look.focus_text import focus_name
 from rnnviz.views.look.math_text import math_html, set_math_text
 from rnnviz.views.look.plain_text import plain_label
+from rnnviz.views.verbs import Verbs
 
 CELL_NAMES: dict[str, str] = {"vanilla": "vanilla RNN", "lstm": "LSTM", "gru": "GRU"}
 ENCODING_NAMES: dict[str, str] = {"scalar": "scalar", "vector": "vector", "text": "text"}
@@ -50,6 +55,14 @@ _TIPS_AS_TYPED: dict[str, str] = {
     "at every step back in time.",
     "activation_gated": "LSTM and GRU always use tanh (with sigmoid gates).",
     "hidden_size": "How many numbers the hidden state h_t holds (its memory width).",
+    "num_layers": "Stacked layers: layer k reads the h_t of layer k − 1 (layer 1 reads x_t), "
+    "and the output reads the top layer. The gradient then flows back through time and "
+    "down through the layers.",
+    "bidirectional": "Every layer also runs a second cell backward, from the last step to "
+    "the first, and outputs [h_t forward; h_t backward]. After t steps the backward "
+    "direction has run over steps t … 1: each new step recomputes it.",
+    "focus": "Which layer and direction the heatmaps, the gradient plot and the equations "
+    "show (↑ / ↓ move up and down a layer, D switches direction).",
     "encoding": "What one input x_t is: one number, a vector of numbers, "
     "or a character (one-hot over the text's vocabulary).",
     "width": "How many numbers each input vector x_t has.",
@@ -155,9 +168,13 @@ class ControlsPanel(QWidget):
     "encoding" for the encoding and its width).
     """
 
-    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, session: Session, parent: QWidget | None = None, *, verbs: Verbs | None = None
+    ) -> None:
         super().__init__(parent)
         self.session = session
+        # The window's (shared with the other panels); a panel on its own computes alone.
+        self.verbs = verbs if verbs is not None else Verbs(session, self)
         widget_style.set_font(self)
         self.errors: dict[str, QLabel] = {}
 
@@ -166,6 +183,9 @@ class ControlsPanel(QWidget):
         # Every box takes the documented maximum (rnnviz.io.limits): a box never shows a
         # clamped value while the session holds another.
         self.hidden_spin = _spin(1, limits.MAX_HIDDEN)
+        self.layers_spin = _spin(1, limits.MAX_LAYERS)
+        self.bidirectional_check = QCheckBox("Bidirectional")
+        self.focus_combo = QComboBox()
         self.init_combo = _combo({name: name for name in INITS})
         for i, name in enumerate(INITS):
             self.init_combo.setItemData(i, math_html(INIT_HELP[name]), Qt.ItemDataRole.ToolTipRole)
@@ -233,6 +253,7 @@ class ControlsPanel(QWidget):
 
         self._connect()
         listen(session.changed, self._on_session_changed)
+        self.verbs.cancelled.connect(self._on_config_changed)  # the picked value goes back
         self._on_config_changed()
 
     def sizeHint(self) -> QSize:
@@ -277,6 +298,10 @@ class ControlsPanel(QWidget):
         self._row(form, "cell", "Cell", self.cell_combo)
         self._row(form, "activation", "Activation", self.activation_combo)
         self._row(form, "hidden_size", "Hidden size", self.hidden_spin)
+        self._row(form, "num_layers", "Layers", self.layers_spin, self.bidirectional_check)
+        self.bidirectional_check.setToolTip(TIPS["bidirectional"])
+        self._row(form, "focus", "Show", self.focus_combo)
+        self._focus_label = form.labelForField(self.focus_combo.parentWidget())
         self._row(form, "init", "Initialisation", self.init_combo)
         self.rho_spin.setToolTip(TIPS["spectral_radius"] + " Type any value up to 10.")
         self.spectra_label.setToolTip(
@@ -324,6 +349,11 @@ class ControlsPanel(QWidget):
             lambda _: self._set("activation", activation=self.activation_combo.currentData())
         )
         self.hidden_spin.valueChanged.connect(lambda v: self._set("hidden_size", hidden_size=v))
+        self.layers_spin.valueChanged.connect(lambda v: self._set("num_layers", num_layers=v))
+        self.bidirectional_check.toggled.connect(
+            lambda on: self._set("num_layers", bidirectional=on)
+        )
+        self.focus_combo.activated.connect(self._on_focus)
         self.init_combo.activated.connect(
             lambda _: self._set("init", init=self.init_combo.currentData())
         )
@@ -354,6 +384,10 @@ class ControlsPanel(QWidget):
         extra = {"activation": "tanh"} if cell != "vanilla" else {}
         self._set("cell", cell=cell, **extra)
 
+    def _on_focus(self, _index: int) -> None:
+        layer, direction = self.focus_combo.currentData()
+        self.session.set_focus(layer, direction)
+
     def _on_encoding(self) -> None:
         encoding = self.encoding_combo.currentData()
         changes: dict[str, object] = {"encoding": encoding}
@@ -363,14 +397,21 @@ class ControlsPanel(QWidget):
 
     def _set(self, key: str, **changes: object) -> None:
         """Ask the session for ``changes``; if it rejects them, say why under the control
-        and put every widget back to the session's values."""
+        and put every widget back to the session's values. An expensive change is computed
+        in the worker: the control shows the new value, the rest the old state, until then."""
+        names = ", ".join(f"{name} = {value}" for name, value in changes.items())
         try:
-            self.session.set_config(**changes)
+            self.verbs.call(
+                "set_config", label=names, failed=partial(self._refused, key), **changes
+            )
         except ValueError as error:
-            self._show_error(key, str(error))
-            self._on_config_changed()
+            self._refused(key, str(error))
             return
         self._show_error(key, "")
+
+    def _refused(self, key: str, message: str) -> None:
+        self._show_error(key, message)
+        self._on_config_changed()
 
     def _show_error(self, key: str, message: str) -> None:
         self.errors[key].setText(message)
@@ -380,6 +421,24 @@ class ControlsPanel(QWidget):
     def _on_session_changed(self, changes: Change) -> None:
         if changes & (Change.CONFIG | Change.SEQUENCE):  # the length is the sequence's
             self._on_config_changed()
+        elif changes & Change.FOCUS:
+            self._show_focus()
+
+    def _show_focus(self) -> None:
+        """The focus selector: every layer and direction, top first; only for a stack."""
+        s, combo = self.session, self.focus_combo
+        (L, D), focus = s.depth, s.focus
+        choices = [(k, d) for k in range(L - 1, -1, -1) for d in range(D)]
+        with signals_blocked(combo):
+            if [combo.itemData(i) for i in range(combo.count())] != choices:
+                combo.clear()
+                for choice in choices:
+                    combo.addItem(focus_name((L, D), choice), choice)
+            combo.setCurrentIndex(choices.index(focus))
+        shown = L * D > 1
+        combo.parentWidget().setVisible(shown)
+        if self._focus_label is not None:
+            self._focus_label.setVisible(shown)
 
     def _on_config_changed(self) -> None:
         c = self.session.config
@@ -388,6 +447,8 @@ class ControlsPanel(QWidget):
             self.cell_combo,
             self.activation_combo,
             self.hidden_spin,
+            self.layers_spin,
+            self.bidirectional_check,
             self.init_combo,
             self.rho_slider,
             self.rho_spin,
@@ -405,6 +466,8 @@ class ControlsPanel(QWidget):
             self.cell_combo.setCurrentIndex(self.cell_combo.findData(c.cell))
             self.activation_combo.setCurrentIndex(self.activation_combo.findData(c.activation))
             self.hidden_spin.setValue(c.hidden_size)
+            self.layers_spin.setValue(c.num_layers)
+            self.bidirectional_check.setChecked(c.bidirectional)
             self.init_combo.setCurrentIndex(self.init_combo.findData(c.init))
             self.rho_slider.setValue(min(c.spectral_radius, RHO_MAX_SLIDER))
             self.rho_spin.setValue(c.spectral_radius)
@@ -431,3 +494,4 @@ class ControlsPanel(QWidget):
         self.init_combo.setToolTip(f"{TIPS['init']} Now: {math_html(INIT_HELP[c.init])}")
         spectra = f"now ρ(W_hh) = {s.rho:.3f},  σ_max = {s.sigma_max:.3f}"
         set_math_text(self.spectra_label, spectra)
+        self._show_focus()

@@ -208,12 +208,33 @@ class DrawCanvas(QWidget):
         n = self._values.size
         xs = area.left() + (np.arange(n) + 0.5) / n * area.width()  # (N,) as _x, in one go
         ys = area.top() + (Y_MAX - self._values) / (2 * Y_MAX) * area.height()  # (N,) as _y
-        points = [QPointF(x, y) for x, y in zip(xs.tolist(), ys.tolist(), strict=True)]
+        line = _envelope(xs, ys, max(1, int(area.width())))
         painter.setPen(QPen(color, sizes.line_width(sizes.LINE_WIDTH)))
-        painter.drawPolyline(QPolygonF(points))
-        if len(points) <= DOTS_UP_TO:
+        painter.drawPolyline(QPolygonF([QPointF(x, y) for x, y in line.tolist()]))
+        if n <= DOTS_UP_TO:
+            points = [QPointF(x, y) for x, y in zip(xs.tolist(), ys.tolist(), strict=True)]
             painter.setBrush(color)
             painter.setPen(Qt.PenStyle.NoPen)
             radius = sizes.line_width(4.0)
             for p in points:
                 painter.drawEllipse(p, radius, radius)
+
+
+def _envelope(xs: np.ndarray, ys: np.ndarray, columns: int) -> np.ndarray:
+    """(k, 2) points of the polyline through (xs, ys) as a screen of ``columns`` pixels
+    shows it: every point when there are few; else each pixel column's lowest and highest
+    value, in the order they come (100,000 steps are 2,000 points, drawn the same).
+    """
+    n = xs.size
+    if n <= 2 * columns:
+        return np.column_stack([xs, ys])  # (N, 2)
+    per = -(-n // columns)  # steps per column, rounded up
+    pad = per * columns - n
+    ys_ = np.concatenate([ys, np.full(pad, ys[-1])]).reshape(columns, per)  # (C, per)
+    xs_ = np.concatenate([xs, np.full(pad, xs[-1])]).reshape(columns, per)  # (C, per)
+    lo, hi = ys_.argmin(axis=1), ys_.argmax(axis=1)  # (C,)
+    first, last = np.minimum(lo, hi), np.maximum(lo, hi)  # keep each column's order
+    rows = np.arange(columns)
+    pick = np.column_stack([first, last]).reshape(-1)  # (2C,)
+    at = np.repeat(rows, 2)  # (2C,)
+    return np.column_stack([xs_[at, pick], ys_[at, pick]])  # (2C, 2)

@@ -10,10 +10,11 @@ from PyQt6.QtGui import QColor, QPainter, QPaintEvent, QResizeEvent
 from PyQt6.QtWidgets import QSizePolicy, QWidget
 
 from rnnviz.session import Change, Session
-from rnnviz.session.explain import Equation, backward_equations, forward_equations
+from rnnviz.session.explain import Equation, Place, backward_equations, forward_equations
 from rnnviz.views.binding import listen
 from rnnviz.views.look import plot_style, sizes
 from rnnviz.views.look.appearance import appearance, colors
+from rnnviz.views.look.focus_text import focus_name
 from rnnviz.views.panels.equation_text import Fonts, Layout, Line, Numbers, fit, paint, runs
 
 FEED_HINT = "press → to feed the first input"
@@ -136,16 +137,19 @@ def _lines(s: Session, step: int | None) -> tuple[Line, ...]:
     if step is None or not 1 <= step <= s.t:
         return (Line(runs(FEED_HINT), sizes.HINT_PT, colors().MUTED),)
     trace = s.trace
-    lines = [_heading(f"forward pass, step t = {step}")]
+    place = Place(*s.focus, *s.depth)
+    name = focus_name(s.depth, s.focus)
+    of = f", {name}" if name else ""
+    lines = [_heading(f"forward pass{of}, step t = {step}")]
     if trace.exploded_at is not None and step >= trace.exploded_at:
         lines.append(_alert(f"h overflowed at t = {trace.exploded_at}: shown as 0 from there"))
-    for eq in forward_equations(trace, step):
+    for eq in forward_equations(trace, step, place):
         lines += _equation(eq)
     g = s.gradients
     if g is not None:
-        lines.append(_heading(f"backward pass (BPTT), step t = {step}"))
+        lines.append(_heading(f"backward pass (BPTT){of}, step t = {step}"))
         if g.valid[step - 1]:
-            for eq in backward_equations(trace, g, step, s.config.truncate):
+            for eq in backward_equations(trace, g, step, s.config.truncate, place):
                 lines += _equation(eq)
         else:
             where = f"the {g.exploded_in} pass" if g.exploded_in else "BPTT"

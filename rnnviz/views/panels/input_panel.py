@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from PyQt6.QtCore import QEvent, QSize, Qt
 from PyQt6.QtGui import QKeyEvent
@@ -27,6 +28,7 @@ from rnnviz.views.look.appearance import appearance, colors
 from rnnviz.views.look.blocking import signals_blocked
 from rnnviz.views.panels.controls import SIDE_WIDTH, colored_label, titled_group
 from rnnviz.views.panels.draw_canvas import DrawCanvas
+from rnnviz.views.verbs import Verbs
 
 # The main window steps with these; an empty field has no use for them, so it lets them pass.
 WINDOW_KEYS = frozenset({Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Space, Qt.Key.Key_Home})
@@ -124,9 +126,13 @@ class EntryField(QLineEdit):
 class InputPanel(QWidget):
     """Type inputs and feed them, pick a preset, load your own text, or draw a signal."""
 
-    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, session: Session, parent: QWidget | None = None, *, verbs: Verbs | None = None
+    ) -> None:
         super().__init__(parent)
         self.session = session
+        # The window's (shared with the other panels); a panel on its own computes alone.
+        self.verbs = verbs if verbs is not None else Verbs(session, self)
         widget_style.set_font(self)
 
         self.entry = EntryField()
@@ -192,6 +198,7 @@ class InputPanel(QWidget):
         self.use_drawing_button.clicked.connect(self.canvas.apply)
         self.clear_drawing_button.clicked.connect(self.canvas.clear)
         listen(session.changed, self._on_session_changed)
+        self.verbs.cancelled.connect(self._on_sequence_changed)  # the picked preset goes back
         self._on_config_changed()
 
     def sizeHint(self) -> QSize:
@@ -243,9 +250,23 @@ class InputPanel(QWidget):
     def feed(self) -> None:
         """Feed what is typed (validated first: bad input feeds nothing and is marked)."""
         text = self.entry.text()
-        if self._attempt(self.entry, self.feed_error, lambda: self.session.parse(text)):
-            self.session.feed_text(text)
-            self.entry.clear()
+        self._attempt(self.entry, self.feed_error, lambda: self._feed(text))
+
+    def _feed(self, text: str) -> None:
+        steps = self.session.parse(text).shape[0]  # InputError: nothing is fed
+        # Thousands of pasted steps at 256 units are computed in the worker; if they are
+        # refused there, the text comes back to the box with the reason.
+        self.verbs.call(
+            "feed_text",
+            text,
+            label=f"feeding {steps:,} steps",
+            failed=partial(self._on_feed_refused, text),
+        )
+        self.entry.clear()
+
+    def _on_feed_refused(self, text: str, message: str) -> None:
+        self.entry.setText(text)
+        self._show_error(self.entry, self.feed_error, message)
 
     def load_text(self) -> None:
         """Use the typed text as the input sequence; its characters become the vocabulary."""
@@ -254,7 +275,7 @@ class InputPanel(QWidget):
             self.text_entry.clear()
 
     def _on_preset_picked(self, index: int) -> None:
-        self.session.load_preset(PRESETS[index])
+        self.verbs.call("load_preset", PRESETS[index], label=f"loading {PRESETS[index]}")
 
     def _attempt(self, field: EntryField, label: QLabel, action: Callable[[], object]) -> bool:
         """Run ``action``; on InputError show its message under ``field`` and return False."""

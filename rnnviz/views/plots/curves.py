@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import QLineF, Qt
-from PyQt6.QtGui import QPaintEngine, QPainter, QTransform
+from PyQt6.QtGui import QPaintEngine, QPainter, QPen, QTransform
 from PyQt6.QtWidgets import QStyleOptionGraphicsItem, QWidget
 from pyqtgraph.Qt import internals
 
@@ -36,7 +36,17 @@ class Curve(pg.PlotDataItem):
         self.curve.setParentItem(self)
         self.curve.stackBefore(self.scatter)  # markers stay on top of the line
         self.curve.sigClicked.connect(self.sigClicked)
+        # With its plot's peak downsampling (``long_curves``), a column's two extremes are
+        # what a screen shows; pyqtgraph keeps ~5 points a pixel (and has no setter).
+        self.opts["autoDownsampleFactor"] = 1.0
         self.setData(*args, **kwargs)
+
+
+def long_curves(plot: pg.PlotItem) -> None:
+    """Draw the plot's curves of many steps (100,000 on 1,000 pixels) as each pixel column's
+    lowest and highest point, what a screen shows of them, not as a 100,000-point path
+    (0.4 s a frame). A plot sets this for every curve added to it."""
+    plot.setDownsampling(auto=True, mode="peak")
 
 
 class _Line(pg.PlotCurveItem):
@@ -57,22 +67,33 @@ class _Line(pg.PlotCurveItem):
         p.save()
         p.resetTransform()  # the clip stays: it is kept in device pixels
         p.setRenderHint(QPainter.RenderHint.Antialiasing, bool(self.opts["antialias"]))
-        p.setPen(self.opts["pen"])
+        pen = QPen(self.opts["pen"])
+        pen.setStyle(Qt.PenStyle.SolidLine)  # a dashed one only here: too dense to see dashes
+        p.setPen(pen)
         p.drawLines(*lines.drawargs())
         p.restore()
 
     def _device_segments(self, p: QPainter) -> np.ndarray | None:
         """(n, 4) segments (x0, y0, x1, y1) in device pixels between consecutive finite
-        points, or None when this curve is left to pyqtgraph's own paint."""
+        points, or None when this curve is left to pyqtgraph's own paint.
+
+        A dashed line is left to pyqtgraph (segments would restart each dash), unless it has
+        more points than pixels: a square wave of 5000 steps crosses each pixel column top to
+        bottom, where no dash can be seen, and Qt took 0.4 s to dash its 200,000 pixels.
+        """
         pen = self.opts["pen"]
         connect = self.opts["connect"]
         engine = p.paintEngine()
         transform = p.transform()
+        x, y = self.getData()
+        if x is None or len(x) < 2:
+            return None
+        dense = len(x) > abs((x[-1] - x[0]) * transform.m11())  # points per device pixel > 1
         if (
             self._exportOpts is not False
             or engine is None
             or engine.type() != QPaintEngine.Type.Raster  # an SVG keeps its paths
-            or pen.style() != Qt.PenStyle.SolidLine  # segments would restart each dash
+            or (pen.style() != Qt.PenStyle.SolidLine and not dense)
             or not pen.isCosmetic()
             or not pen.isSolid()  # a plain colour, not a gradient or pattern
             or pen.color().alpha() != 255  # overlapping caps would show
@@ -84,9 +105,6 @@ class _Line(pg.PlotCurveItem):
             or connect not in ("all", "finite")
             or transform.type().value > QTransform.TransformationType.TxScale.value  # turned
         ):
-            return None
-        x, y = self.getData()
-        if x is None or len(x) < 2:
             return None
         X = x * transform.m11() + transform.dx()  # (n,)
         Y = y * transform.m22() + transform.dy()  # (n,)

@@ -18,7 +18,9 @@ from rnnviz.views.binding import listen
 from rnnviz.views.look import plot_style, sizes, widget_style
 from rnnviz.views.look.appearance import appearance, colors
 from rnnviz.views.look.flow import FlowLayout
-from rnnviz.views.plots.curves import Curve
+from rnnviz.views.look.focus_text import focus_name, focus_tip
+from rnnviz.views.plots.curves import Curve, long_curves
+from rnnviz.views.plots.depth_heatmap import DepthHeatmap
 from rnnviz.views.worker import Runner
 
 NORM = "‖dL/dh_t‖"  # the total gradient: what the optimiser gets
@@ -35,7 +37,8 @@ _MARKER_ROOM = 2.0  # markers on each step while steps are this many marker widt
 _PAD_DECADES = 0.4
 THEORY_CEILING = 1e300  # theory values beyond this (or inf) are left out: not data
 _DEFAULT_DECADES = (-3.0, 1.0)
-# Steps × hidden units × gates below this: the reach (one backward pass of the last step's
+# session.reach_work (steps × hidden units × gates, × layers × directions when the whole
+# stack is needed) below this: the reach (one backward pass of the last step's
 # loss) is computed at once, tens of milliseconds; beyond, in the worker, while the badge
 # says it is measuring (at 5000 steps of 256 units it took seconds on every step).
 INLINE_WORK = 100_000
@@ -44,6 +47,7 @@ INLINE_WORK = 100_000
 # CPU and Python's lock (a step at 1000 × 128 took 28 ms instead of 10) and was out of date
 # by the next frame. Shorter than a step of the player at its default speed (250 ms).
 QUIET_MS = 100
+TITLE = "gradient size per step ‖∂L/∂h<sub>t</sub>‖"
 MEASURING = "measuring how far the gradient reaches back…"
 _TIPS = {
     NORM: "The total gradient dL/dh<sub>t</sub>: every later step's loss sends its part "
@@ -81,6 +85,8 @@ class GradientPlot(QWidget):
     gradient norm before → after clipping. ``legend``: a QLabel per entry of CURVES, in
     that order, shown when its curve has data (NORM always). ``hint`` (pg.TextItem) when
     there is nothing to plot, ``marker`` (the selected step), ``plot`` (pg.PlotWidget).
+    ``depth_map`` (DepthHeatmap): for a stack after the backward pass, ‖dL/dh_t‖ of every
+    layer and direction under the plot, which shows the focused one (``title`` names it).
     The title, badges, numbers and legend flow onto more rows when the panel is narrow.
     The axes are fixed once per backward pass: no auto-range while the sweep animates.
     """
@@ -96,6 +102,7 @@ class GradientPlot(QWidget):
         item.setMouseEnabled(x=False, y=False)
         item.disableAutoRange()
         item.showGrid(y=True, alpha=0.3)
+        long_curves(item)
         item.getAxis("left").enableAutoSIPrefix(False)
         # Pens and the markers' colour and size come from the theme (_on_appearance_changed).
         # The theory lines are straight on the log axis: Qt's own stroke is as fast there.
@@ -110,7 +117,7 @@ class GradientPlot(QWidget):
         self.hint = plot_style.hint_item("", centred=True)
         item.addItem(self.hint, ignoreBounds=True)
 
-        self.title = widget_style.title_label("gradient size per step ‖∂L/∂h<sub>t</sub>‖")
+        self.title = widget_style.title_label(TITLE)
         self.badge = widget_style.badge_label()
         self.badge.setToolTip(REGIME_TIP)
         self.exploded = widget_style.badge_label()
@@ -134,6 +141,8 @@ class GradientPlot(QWidget):
         layout.addLayout(header)
         layout.addLayout(info)
         layout.addWidget(self.plot, 1)
+        self.depth_map = DepthHeatmap(session)
+        layout.addWidget(self.depth_map)  # at its legible height: the curves get the rest
 
         self._reach: Reach | None = None  # what the drawn curves come from
         self.runner = Runner(self)  # computes the session's reach when it is long
@@ -166,7 +175,7 @@ class GradientPlot(QWidget):
             self._draw()  # with the marker
         elif changes & Change.SELECTION:
             self._on_selection_changed()
-        if changes & Change.DATA:
+        if changes & (Change.DATA | Change.FOCUS):
             self._on_config_changed()  # the badge is measured on the fed steps
 
     def _on_gradients_changed(self) -> None:
@@ -191,6 +200,10 @@ class GradientPlot(QWidget):
         self._set_legend()
 
     def _on_config_changed(self) -> None:
+        s = self.session
+        name = focus_name(s.depth, s.focus)
+        self.title.setText(f"{TITLE} · {name}" if name else TITLE)
+        self.title.setToolTip(focus_tip(s))
         reach = self._current_reach()
         regime = NO_REGIME if reach is None else reach.regime
         p = colors()
@@ -240,7 +253,7 @@ class GradientPlot(QWidget):
         cached = s.cached_reach()
         if cached is not None:
             return cached
-        if s.t * s.params.hidden_size * s.params.n_gates < INLINE_WORK:
+        if s.reach_work < INLINE_WORK:
             return s.reach
         if self.runner.running and self._measuring != (s.trace, s.config):
             self.runner.cancel()  # out of date: free the CPU for the frames now

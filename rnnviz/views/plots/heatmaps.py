@@ -16,6 +16,8 @@ from rnnviz.session import Change, Session
 from rnnviz.views.binding import listen
 from rnnviz.views.look import plot_style, widget_style
 from rnnviz.views.look.appearance import appearance, colors
+from rnnviz.views.look.focus_text import focus_name, focus_tip
+from rnnviz.views.plots.image_item import ImageItem
 
 FEED_HINT = "press → to feed the first input"
 # On two lines: on one it is wider than the heatmap at the window's default size.
@@ -37,8 +39,9 @@ class _TimeHeatmap(QWidget):
     ``image_item`` (pg.ImageItem; ``.image`` is the shown (T, H) array, None when empty),
     ``color_bar`` (pg.ColorBarItem; ``.levels()``), ``marker`` (pg.InfiniteLine on the
     selected step), ``badge`` (QLabel, "exploded at t = …"), ``hint`` (pg.TextItem shown
-    when there is nothing to draw), ``plot`` (pg.PlotWidget). Clicking a column selects
-    that step.
+    when there is nothing to draw), ``plot`` (pg.PlotWidget), ``title`` (QLabel: for a
+    stack it names the layer and direction shown, and its tooltip what that has computed).
+    Clicking a column selects that step.
     """
 
     def __init__(
@@ -57,7 +60,7 @@ class _TimeHeatmap(QWidget):
         item.disableAutoRange()
         item.invertY(True)  # unit 1 on top, like the rows of a matrix
         item.setContentsMargins(0, 12, 0, 0)  # room for the colour bar's top number
-        self.image_item = pg.ImageItem(axisOrder="col-major")
+        self.image_item = ImageItem(axisOrder="col-major")
         item.addItem(self.image_item)
         self.color_bar = pg.ColorBarItem(
             values=(-1.0, 1.0),
@@ -75,7 +78,9 @@ class _TimeHeatmap(QWidget):
         self.plot.scene().sigMouseClicked.connect(self._on_click)
         item.getViewBox().sigResized.connect(self._set_ticks)
 
+        self._title = title
         self.title = widget_style.title_label(title)
+        self._retitle()
         self.badge = widget_style.badge_label()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -89,10 +94,19 @@ class _TimeHeatmap(QWidget):
     _DRAWN_FROM = Change(0)
 
     def _on_session_changed(self, changes: Change) -> None:
+        if changes & (Change.FOCUS | Change.DATA):
+            self._retitle()
         if changes & self._DRAWN_FROM:
             self._redraw()  # with the marker
         elif changes & Change.SELECTION:
             self._on_selection_changed()
+
+    def _retitle(self) -> None:
+        """The title names the layer and direction of a stack that the heatmap shows."""
+        s = self.session
+        name = focus_name(s.depth, s.focus)
+        self.title.setText(f"{self._title} · {name}" if name else self._title)
+        self.title.setToolTip(focus_tip(s))
 
     def _on_appearance_changed(self) -> None:
         """Ticks spaced for the type size; the badge drawn again in the theme's colours."""
@@ -133,7 +147,9 @@ class _TimeHeatmap(QWidget):
             return
         T, width = values.shape
         # ImageItem draws inf/NaN as a silently blank image: show them as 0 (with a badge).
-        clean = values if finite else np.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0)
+        if not finite and not np.isfinite(values).all():  # a check: a copy costs 10× more
+            values = np.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0)
+        clean = values
         self.image_item.setImage(clean, autoLevels=False, levels=levels)
         rect = QRectF(0.5, 0.5, T, width)
         if rect != self._rect:

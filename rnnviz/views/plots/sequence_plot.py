@@ -15,7 +15,7 @@ from rnnviz.session import Change, Session
 from rnnviz.views.binding import listen
 from rnnviz.views.look import plot_style, sizes
 from rnnviz.views.look.appearance import appearance, colors
-from rnnviz.views.plots.curves import Curve
+from rnnviz.views.plots.curves import Curve, long_curves
 
 MAX_COMPONENTS = 4  # vector inputs: the first few components stay readable
 _MARKER_ROOM = 2.0  # markers on each step while steps are this many marker widths apart
@@ -71,6 +71,7 @@ class SequencePlot(QWidget):
             plot.setMouseEnabled(x=False, y=False)
             plot.disableAutoRange()
             plot.showGrid(y=True, alpha=0.25)
+            long_curves(plot)
         self.markers = (plot_style.selection_marker(), plot_style.selection_marker())
         for plot, marker in zip((self.inputs_plot, self.outputs_plot), self.markers, strict=True):
             plot.addItem(marker, ignoreBounds=True)

@@ -7,6 +7,7 @@ in a message naming the file and the problem, and the session stays exactly as i
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from PyQt6.QtCore import QObject, Qt, pyqtSignal
@@ -14,9 +15,18 @@ from PyQt6.QtGui import QAction, QKeySequence
 from PyQt6.QtWidgets import QFileDialog, QInputDialog, QMenu, QMessageBox, QWidget
 
 from rnnviz.session.choices import ACTIVATIONS
-from rnnviz.session.document import SUFFIX, Document, DocumentError
-from rnnviz.session.weights import WEIGHT_SUFFIXES, WeightImportError, read_weights, use_weights
+from rnnviz.session.document import SUFFIX, Document, DocumentError, Opening
+from rnnviz.session.prepared import Prepared
+from rnnviz.session.weights import (
+    WEIGHT_SUFFIXES,
+    WeightImportError,
+    Weights,
+    read_weights,
+    use_weights,
+    with_activation,
+)
 from rnnviz.views.look.plain_text import plain_tooltip
+from rnnviz.views.verbs import Job
 from rnnviz.views.window.problems import ProblemReporter
 from rnnviz.views.window.settings import (
     last_folder,
@@ -119,17 +129,47 @@ class FileController(ProblemReporter, QObject):
         self.document.new()
 
     def open_session(self, path: str | Path) -> bool:
-        """Open a session file; on any problem, say which and change nothing."""
+        """Open a session file; on any problem, say which and change nothing. A long session
+        is replayed in the worker: False until it is in (``opened`` then)."""
         path = Path(path)
         host(self).stop_animations()
         try:
-            self.document.open(path)
+            opening = self.document.read(path)
+            if not host(self).verbs.expensive("restore", *opening.restore_args):
+                self.document.put_in(opening)
+            else:
+                job = Job(
+                    f"opening {path.name}",
+                    "restore",
+                    opening.restore_args,
+                    {},
+                    partial(self._put_in, opening),
+                    failed=partial(self._open_failed, path),
+                )
+                host(self).verbs.start(job)
+                return False
         except DocumentError as e:
             self._fail("Cannot open the session", str(e))
             return False
+        self._opened(path)
+        return True
+
+    def _put_in(self, opening: Opening, restored: Prepared) -> bool:
+        try:
+            if not self.document.put_in(opening, restored):
+                return False
+        except DocumentError as e:
+            self._fail("Cannot open the session", str(e))
+            return True  # refused, not stale: computing it again would not help
+        self._opened(opening.path)
+        return True
+
+    def _open_failed(self, path: Path, message: str) -> None:
+        self._fail("Cannot open the session", f"{path}: {message}")
+
+    def _opened(self, path: Path) -> None:
         self._add_recent(path)
         host(self).show_message(f"Opened {path.name}", done=True)
-        return True
 
     def open_recent(self, path: str) -> bool:
         if not Path(path).is_file():
@@ -224,22 +264,47 @@ class FileController(ProblemReporter, QObject):
             activation = choice
         return self._use_weights(path, params, activation)
 
-    def _use_weights(self, path: Path, params: object, activation: str | None) -> bool:
+    def _use_weights(self, path: Path, params: Weights, activation: str | None) -> bool:
+        """Give the session the imported network (in the worker when it is big: False until
+        it is in)."""
         host(self).stop_animations()
-        try:
-            used = use_weights(self.document.session, params, activation)
-        except WeightImportError as e:
-            self._fail("Cannot import the weights", f"{path}: {e}")
+        session = self.document.session
+        used = with_activation(session, params, activation)
+        if host(self).verbs.expensive("set_params", used):
+            host(self).verbs.start(
+                Job(
+                    f"importing {path.name}",
+                    "set_params",
+                    (used,),
+                    {},
+                    session.commit,
+                    done=partial(self._imported, path, used),
+                    failed=partial(self._import_failed, path),
+                )
+            )
             return False
+        try:
+            use_weights(session, params, activation)
+        except WeightImportError as e:
+            self._import_failed(path, str(e))
+            return False
+        self._imported(path, used)
+        return True
+
+    def _import_failed(self, path: Path, message: str) -> None:
+        self._fail("Cannot import the weights", f"{path}: {message}")
+
+    def _imported(self, path: Path, used: Weights, _result: object = None) -> None:
         if self.persistent:
             remember_folder("weights", path.parent)
+        L, D = self.document.session.depth
+        layers = f"{L} layers{' × 2 directions' if D == 2 else ''} of " if L * D > 1 else ""
         host(self).show_message(
-            f"Imported {path.name}: {used.cell} ({used.activation}), {used.hidden_size} "
+            f"Imported {path.name}: {layers}{used.cell} ({used.activation}), {used.hidden_size} "
             f"hidden units, {used.input_size} inputs, {used.output_size} outputs",
             8000,
             done=True,
         )
-        return True
 
     # ---- dialogs --------------------------------------------------------------------
     def _ask_path(self, kind: str, caption: str, filters: str, save: bool) -> Path | None:

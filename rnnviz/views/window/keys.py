@@ -1,13 +1,13 @@
 """Keys that always work: the window's keys act whatever has the focus.
 
-A key of the window (→ ← Space Home B U L H F5 F11 Page Up/Down …) goes to the window unless
-the focused field needs that very key: a line edit being typed in needs the characters it
-would take (and ← → Home and Space once it holds text), a spin box only the characters its
-value can hold (digits, the minus sign), a multi-line text field every key it can type or
-move with. Enter in a one-line field commits it and gives the keys back (a line edit
-marked invalid keeps them, to be corrected); Esc gives them back without committing. The
-mouse wheel over a spin box or combo box that is not being edited scrolls the panel it sits
-in and changes nothing.
+A key of the window (→ ← ↑ ↓ Space Home B D U L H F5 F11 Page Up/Down …) goes to the window
+unless the focused field needs that very key: a line edit being typed in needs the
+characters it would take (and ← → Home and Space once it holds text), a spin box the
+characters its value can hold (digits, the minus sign) and the ↑ ↓ that step it, a combo box
+↑ ↓, a multi-line text field every key it can type or move with. Enter in a one-line field
+commits it and gives the keys back (a line edit marked invalid keeps them, to be corrected);
+Esc gives them back without committing. The mouse wheel over a spin box or combo box that is
+not being edited scrolls the panel it sits in and changes nothing.
 
 The filter sits on the focused field and on each box, not on the application: a Python
 filter on every event of the application would also wrap widgets Qt is tearing down.
@@ -34,8 +34,10 @@ _SEEN = frozenset({QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress, QEvent.Ty
 _ENTER = frozenset({Qt.Key.Key_Return, Qt.Key.Key_Enter})
 # Keys a line edit that holds text moves its cursor or types with.
 _EDITING = frozenset({Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Home, Qt.Key.Key_Space})
+# Keys a spin box steps its value with, and a combo box its choice.
+_STEPPING = frozenset({Qt.Key.Key_Up, Qt.Key.Key_Down})
 # Keys a multi-line text field moves with.
-_MOVING = _EDITING | {Qt.Key.Key_PageUp, Qt.Key.Key_PageDown}
+_MOVING = _EDITING | _STEPPING | {Qt.Key.Key_PageUp, Qt.Key.Key_PageDown}
 
 
 class KeyRouter(QObject):
@@ -125,6 +127,8 @@ def _needs(field: QWidget, event: QKeyEvent) -> bool:
     """Whether ``field`` (the focus widget) uses this key of the window's."""
     text, key = event.text(), event.key()
     typed = bool(text) and text.isprintable()
+    if isinstance(field, QAbstractSpinBox | QComboBox) and key in _STEPPING:
+        return True
     if isinstance(field, QAbstractSpinBox):
         return typed and _accepts(field, text)
     if isinstance(field, QComboBox) and field.isEditable():

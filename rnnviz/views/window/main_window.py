@@ -9,19 +9,22 @@ from PyQt6.QtCore import QByteArray, QEvent, QPoint, QRect, QSize, Qt, QTimer
 from PyQt6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PyQt6.QtWidgets import (
     QDockWidget,
+    QHBoxLayout,
     QLabel,
     QMainWindow,
     QMenu,
     QMessageBox,
+    QProgressBar,
     QSizePolicy,
     QTabWidget,
     QToolBar,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from rnnviz import __version__
-from rnnviz.session import Session
+from rnnviz.session import Change, Session
 from rnnviz.session.document import Document
 from rnnviz.views.binding import listen
 from rnnviz.views.graph.view import GraphView
@@ -35,6 +38,7 @@ from rnnviz.views.panels.input_panel import InputPanel
 from rnnviz.views.plots.gradient_plot import GradientPlot
 from rnnviz.views.plots.heatmaps import GradientHeatmap, StateHeatmap
 from rnnviz.views.plots.sequence_plot import SequencePlot
+from rnnviz.views.verbs import Verbs
 from rnnviz.views.window.autosave import Autosaver
 from rnnviz.views.window.export import Exporter
 from rnnviz.views.window.files import FileController
@@ -67,12 +71,18 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("B", "run backpropagation through time and animate it"),
     ("U", "fold / unfold the graph"),
     ("L", "switch between the network and the gradient lab"),
+    ("↑ / ↓", "a stack: show the layer above / below in the heatmaps and plots"),
+    ("D", "a bidirectional stack: show the other direction"),
     ("H", "hide / show the side panels"),
     ("F11", "full screen"),
     ("F5", "presentation mode: full screen, large type, high contrast (Esc leaves it)"),
     ("Page Down / Up", "next / previous slide of a lesson (a presentation remote sends these)"),
     ("Enter", "in a field: commit it and give the keys back to the window"),
-    ("Esc", "in a field: give the keys back to the window without committing"),
+    (
+        "Esc",
+        "in a field: give the keys back to the window without committing; while a change "
+        "is computing: cancel it (the window keeps what it shows)",
+    ),
 )
 
 
@@ -111,7 +121,8 @@ class MainWindow(QMainWindow):
     ``transport`` (TransportBar), ``message`` (the toolbar's hint label), ``player``
     (Player), ``sweep`` (BackwardSweep), and the actions ``act_step``, ``act_back``,
     ``act_play``, ``act_reset``, ``act_backward``, ``act_unroll``, ``act_full_screen``,
-    ``act_hide_controls``, ``act_quit``, ``act_keys``, ``act_about``, ``act_lab``; ``lab``
+    ``act_hide_controls``, ``act_quit``, ``act_keys``, ``act_about``, ``act_lab``,
+    ``act_layer_up``, ``act_layer_down``, ``act_direction`` (enabled for a stack); ``lab``
     (the Lab model), ``lab_panel`` and ``pages`` (the tabs: the network, the panels it has
     no room for while there are any, the gradient lab); ``stage`` (the network page, also
     ``splitter``: which panels it shows, by priority, at legible sizes);
@@ -141,6 +152,7 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(icon("unroll"))
         self.player = Player(self.session, self)
         self.sweep = BackwardSweep(self.session, self)
+        self.verbs = Verbs(self.session, self)
 
         self.graph = GraphView(self.session)
         self.state_heatmap = StateHeatmap(self.session)
@@ -148,8 +160,8 @@ class MainWindow(QMainWindow):
         self.sequence_plot = SequencePlot(self.session)
         self.gradient_plot = GradientPlot(self.session)
         self.equations = EquationsPanel(self.session)
-        self.controls = ControlsPanel(self.session)
-        self.input_panel = InputPanel(self.session)
+        self.controls = ControlsPanel(self.session, verbs=self.verbs)
+        self.input_panel = InputPanel(self.session, verbs=self.verbs)
         self.lab_panel = LabPanel(self.lab)
 
         self._build_actions()
@@ -160,10 +172,12 @@ class MainWindow(QMainWindow):
             self.player,
             (self.act_reset, self.act_back, self.act_play, self.act_step),
         )
+        self._build_busy()
         self._build_central()
         self._build_docks()
         self.player.playing_changed.connect(self._on_playing_changed)
         self.sweep.computing.connect(self._on_backward_computing)
+        self.verbs.busy.connect(self._on_verb_computing)
         self.resize(self._default_size())
         self._chrome: _Chrome | None = None
         self.quit_box: QMessageBox | None = None  # "save before closing?" while shown
@@ -408,8 +422,24 @@ class MainWindow(QMainWindow):
         self.act_full_screen = self.add_action("Full screen", "F11", "Full screen", "fullscreen")
         self.act_full_screen.setCheckable(True)
         self.act_full_screen.triggered.connect(self.toggle_full_screen)
+        self.act_cancel = self.add_action(
+            "Cancel", "Esc", "Cancel the computation: the window keeps what it shows"
+        )
+        # Only while computing (an action hidden has no key): Esc is the fields' otherwise.
+        self.act_cancel.setVisible(False)
+        self.act_cancel.triggered.connect(self.verbs.cancel)
         self.act_quit = self.add_action("Quit", QKeySequence.StandardKey.Quit, "Quit rnnviz")
         self.act_quit.triggered.connect(self.close)
+        self.act_layer_up = self.add_action("Layer above", "Up", "Show the layer above")
+        self.act_layer_up.triggered.connect(self.show_layer_above)
+        self.act_layer_down = self.add_action("Layer below", "Down", "Show the layer below")
+        self.act_layer_down.triggered.connect(self.show_layer_below)
+        self.act_direction = self.add_action(
+            "Other direction", "D", "Show the other direction of a bidirectional layer"
+        )
+        self.act_direction.triggered.connect(self.switch_direction)
+        listen(s.changed, self._on_session_changed)
+        self._on_session_changed(Change.CONFIG)
         self.act_keys = self.add_action("Keys", "F1", "The keyboard keys")
         self.act_keys.triggered.connect(self.show_keys)
         self.act_about = QAction("About rnnviz", self)
@@ -430,7 +460,9 @@ class MainWindow(QMainWindow):
             "&View", (self.act_unroll, self.act_lab, self.act_hide_controls, self.act_full_screen)
         )
         run = (self.act_step, self.act_back, self.act_play, self.act_reset, self.act_backward)
-        menu("&Run", run)
+        run_menu = menu("&Run", run)
+        run_menu.addSeparator()
+        run_menu.addActions([self.act_layer_up, self.act_layer_down, self.act_direction])
         self.help_menu = menu("&Help", (self.act_keys, self.act_about))
 
     def _build_toolbar(self) -> None:
@@ -458,6 +490,27 @@ class MainWindow(QMainWindow):
         self._message_timer.timeout.connect(self.message.clear)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
         self.toolbar = bar
+
+    def _build_busy(self) -> None:
+        """While an expensive change is computed: a busy bar and its Cancel (Esc) button in
+        the transport bar, always on screen (the toolbar's end can fold into its menu)."""
+        self.busy = QWidget(self.transport)
+        row = QHBoxLayout(self.busy)
+        row.setContentsMargins(8, 0, 8, 0)
+        self.busy_label = plain_label(QLabel("Computing…", self.busy))
+        self.progress = QProgressBar(self.busy)
+        self.progress.setRange(0, 0)  # one computation, no steps to count: busy
+        self.progress.setMaximumWidth(120)
+        self.progress.setTextVisible(False)
+        self.cancel_button = QToolButton(self.busy)
+        self.cancel_button.setDefaultAction(self.act_cancel)
+        self.cancel_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        for widget in (self.busy_label, self.progress, self.cancel_button):
+            row.addWidget(widget)
+        self.busy.setVisible(False)
+        layout = self.transport.layout()
+        assert isinstance(layout, QHBoxLayout)
+        layout.insertWidget(layout.indexOf(self.transport.step_label), self.busy)
 
     def show_message(self, text: str, ms: int = 5000, *, done: bool = False) -> None:
         """A hint in the toolbar that disappears after ``ms`` milliseconds: in the theme's
@@ -607,6 +660,46 @@ class MainWindow(QMainWindow):
             )
         elif self.message.text().startswith("Computing the backward pass"):
             self.message.clear()
+
+    def _on_verb_computing(self, on: bool) -> None:
+        """An expensive change is computed in the worker: say what, until it is in. Playing
+        and the backward sweep stop (each step would make it stale)."""
+        if on:
+            self.stop_animations()
+            what = f"Computing: {self.verbs.label}… (Esc cancels)"
+            self.show_message(what, BUSY_MESSAGE_MS)
+            self.busy.setToolTip(what)
+        elif self.message.text().startswith("Computing: "):
+            self.message.clear()
+        self.act_cancel.setVisible(on)
+        # Esc cancels first; presentation mode's Esc works again once nothing computes (two
+        # actions on one key would both be dead).
+        self.presentation.act_leave.setEnabled(not on and self.state.presenting)
+        self.busy.setVisible(on)
+
+    def show_layer_above(self) -> None:
+        self._move_focus(+1)
+
+    def show_layer_below(self) -> None:
+        self._move_focus(-1)
+
+    def _move_focus(self, by: int) -> None:
+        (L, _), (k, d) = self.session.depth, self.session.focus
+        if 0 <= k + by < L:
+            self.session.set_focus(k + by, d)
+
+    def switch_direction(self) -> None:
+        (_, D), (k, d) = self.session.depth, self.session.focus
+        if D == 2:
+            self.session.set_focus(k, 1 - d)
+
+    def _on_session_changed(self, changes: Change) -> None:
+        """The keys that move the focus work for a stack only: elsewhere ↑ ↓ D stay free."""
+        if changes & (Change.CONFIG | Change.FOCUS):
+            (L, D), (k, _) = self.session.depth, self.session.focus
+            self.act_layer_up.setEnabled(k < L - 1)
+            self.act_layer_down.setEnabled(k > 0)
+            self.act_direction.setEnabled(D == 2)
 
     def toggle_unrolled(self) -> None:
         self.state.unrolled = not self.state.unrolled

@@ -79,8 +79,9 @@ class BackwardSweep(QObject):
 
     DURATION_MS = 2500
     MIN_FRAME_MS = 16
-    # Steps × hidden units × gates below this are computed at once (tens of milliseconds),
-    # so that the sweep starts with the key press; beyond, in the worker.
+    # session.backward_work (steps × units × gates × layers × directions) below this is
+    # computed at once (tens of milliseconds), so that the sweep starts with the key press;
+    # beyond, in the worker.
     INLINE_WORK = 100_000
 
     finished = pyqtSignal()
@@ -128,7 +129,7 @@ class BackwardSweep(QObject):
         s = self.session
         if s.t == 0:
             return False
-        if s.t * s.params.hidden_size * s.params.n_gates < self.INLINE_WORK:
+        if s.backward_work < self.INLINE_WORK:
             self._result = s.run_backward()
             self._animate()
         elif self.runner.running:

@@ -14,6 +14,8 @@ from PyQt6.QtCore import QObject
 from PyQt6.QtGui import QAction, QKeySequence
 from PyQt6.QtWidgets import QWidget
 
+from rnnviz.views.verbs import Verbs
+
 
 class WindowHost(Protocol):
     def add_action(
@@ -24,6 +26,10 @@ class WindowHost(Protocol):
     def show_message(self, text: str, ms: int = 5000, *, done: bool = False) -> None:
         """A hint in the toolbar that disappears after ``ms`` milliseconds (``done``: it
         reports work done, not a problem)."""
+
+    @property
+    def verbs(self) -> Verbs:
+        """Runs the session's expensive verbs in a worker, with progress and cancel."""
 
     def stop_animations(self) -> None:
         """Stop playing and the backward sweep: a verb is about to replace the session."""

@@ -11,7 +11,13 @@ from PyQt6.QtCore import QPointF, Qt, QThreadPool
 from PyQt6.QtWidgets import QSpinBox
 
 from rnnviz.engine.jacobian import jacobian_between, jacobian_norms
-from rnnviz.engine.jacobian_map import METHOD, ROWS_PER_BLOCK, jacobian_norm_matrix
+from rnnviz.engine.jacobian_map import (
+    EXACT_UP_TO,
+    METHOD,
+    ROWS_PER_BLOCK,
+    certified_method,
+    jacobian_norm_matrix,
+)
 from rnnviz.session import Session, SessionConfig
 from rnnviz.session.lab import Lab
 from rnnviz.views.lab.jacobians import JacobianView
@@ -166,7 +172,8 @@ def test_overflowed_pairs_are_marked_not_blank(qtbot):
 
 def test_rows_appear_while_the_map_is_computed_and_cancel_keeps_them(qtbot):
     T = 3 * ROWS_PER_BLOCK
-    s = Session(SessionConfig(hidden_size=24, sequence_length=T))
+    H = 3 * EXACT_UP_TO  # norms proved to 1 %, not SVDs: the map must say so
+    s = Session(SessionConfig(hidden_size=H, sequence_length=T))
     s.seek(T)
     view, lab = make_view(qtbot, s)
     with qtbot.waitSignal(view.runner.yielded, timeout=20_000):
@@ -190,4 +197,7 @@ def test_rows_appear_while_the_map_is_computed_and_cancel_keeps_them(qtbot):
     done = lower[: kept.rows]  # (rows, T) the pairs of the rows kept
     want = jacobian_norm_matrix(s.trace)[: kept.rows]
     np.testing.assert_allclose(kept.norms[: kept.rows][done], want[done])
-    assert f"norms: {METHOD}" in view.map_note.text()
+    first_line = view.map_note.text().splitlines()[0]
+    assert first_line == f"norms: {kept.method}"
+    exact = int(first_line.split("; ")[1].removesuffix(" exact)").replace(",", ""))
+    assert kept.method == certified_method(exact) and 0 <= exact <= done.sum()

@@ -7,7 +7,7 @@ import pyqtgraph as pg
 import pytest
 
 from rnnviz.views.look import sizes
-from rnnviz.views.plots.curves import Curve
+from rnnviz.views.plots.curves import Curve, long_curves
 from rnnviz.views.window.snapshots import grab, to_rgb
 
 pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")
@@ -70,3 +70,50 @@ def test_a_curve_keeps_pyqtgraphs_data_options_and_markers(qtbot) -> None:
     children = curve.childItems()
     assert children.index(curve.curve) < children.index(curve.scatter)
     picture(qtbot, curve)
+
+
+def near(ink: np.ndarray) -> np.ndarray:
+    """(H, W) where ``ink`` has a pixel within one pixel."""
+    out = ink.copy()
+    for dy in (-1, 0, 1):
+        for dx in (-1, 0, 1):
+            out |= np.roll(np.roll(ink, dy, axis=0), dx, axis=1)
+    return out
+
+
+def test_a_long_curve_looks_as_all_its_points(qtbot) -> None:
+    """100,000 points on 600 pixels: drawn as each pixel column's lowest and highest point
+    (``long_curves``), the same picture as every point; a dashed one that dense is drawn
+    as a solid line, as its every point with the same pen looks."""
+    n = 100_000
+    steps = np.arange(1, n + 1, dtype=float)
+    values = np.sin(steps / 900.0) + 0.3 * np.random.default_rng(1).standard_normal(n)
+    values[[20_000, 70_000]] = [1.19, -1.19]  # one step each, at the plot's edges
+
+    def shown(item: pg.PlotDataItem, decimated: bool) -> np.ndarray:
+        widget = pg.PlotWidget(background="w")
+        qtbot.addWidget(widget)
+        plot = widget.getPlotItem()
+        plot.hideAxis("left")
+        plot.hideAxis("bottom")
+        if decimated:
+            long_curves(plot)
+        plot.addItem(item)
+        plot.setRange(xRange=(0, n + 1), yRange=(-1.2, 1.2), padding=0)
+        widget.resize(600, 200)
+        widget.show()
+        qtbot.waitExposed(widget)
+        return 255 - to_rgb(grab(widget.viewport())).astype(int).min(axis=2)
+
+    for dashed in (False, True):
+        pen = sizes.pen("#1f5fbf", width=2, dashed=dashed)
+        curve = Curve(steps, values, pen=pen)
+        ours = shown(curve, decimated=True)
+        assert len(curve.curve.getData()[0]) <= 2.1 * ours.shape[1]  # two points a column
+        everything = shown(pg.PlotDataItem(steps, values, pen=sizes.pen("#1f5fbf", 2)), False)
+        # Ink in one picture has ink within a pixel in the other (a column's x is its centre).
+        a, b = ours > 128, everything > 128
+        assert (a & ~near(b)).sum() < 0.01 * a.sum()
+        assert (b & ~near(a)).sum() < 0.01 * b.sum()
+        for row in (0, ours.shape[0] - 1):  # the two one-step spikes reach the edges
+            assert ours[max(row - 2, 0) : row + 3].max() > 128

@@ -330,3 +330,22 @@ def test_panels_without_room_wait_on_a_tab_of_their_own(qtbot) -> None:
 @pytest.mark.parametrize(("name", "scale"), [("1024x768", 1.125), ("1920x1080", 1.5)])
 def test_presentation_type_is_a_share_of_the_screen_height(name: str, scale: float) -> None:
     assert font_scale(screen_named(name), theme.BASE_POINT_SIZE) == pytest.approx(scale)
+
+
+@pytest.mark.parametrize("name", ["1024x768", "1366x768", "1920x1080"])
+def test_a_deep_bidirectional_network_fits_after_b(qtbot, name: str) -> None:
+    w = open_on(qtbot, name)
+    screen = screen_named(name)
+    w.session.set_config(cell="lstm", hidden_size=32, num_layers=3, bidirectional=True)
+    for _ in range(8):
+        qtbot.keyClick(w, Qt.Key.Key_Right)
+    qtbot.keyClick(w, Qt.Key.Key_B)
+    qtbot.waitUntil(lambda: not w.sweep.running)
+    settle(qtbot)
+    check_all(w, screen, "3-layer bidirectional LSTM after B")
+    depth_map = w.gradient_plot.depth_map
+    if GRADIENTS in w.stage.shown:
+        assert depth_map.isVisible()
+        assert depth_map.height() >= depth_map.minimumHeight()
+        image = depth_map.plot.getPlotItem().getViewBox().sceneBoundingRect()
+        assert image.height() >= 6 * 12  # six rows a readable label's height apart

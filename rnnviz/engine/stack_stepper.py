@@ -1,0 +1,118 @@
+"""``RNN``'s step-by-step interface for a stack: feed one input, step back, rewind.
+
+A unidirectional stack steps like one layer: each layer is an ``RNN`` fed the new outputs of
+the layer below, so a step costs one cell step per layer, and going back is free.
+
+A bidirectional layer cannot be stepped: its backward direction starts after the last step.
+After t steps the stack is what it would be for a sequence of exactly those t steps: the
+backward direction has run over steps t … 1. So its trace is recomputed over the fed steps
+(one ``stack_forward`` per t, on request; at 3 layers × 200 steps of an LSTM of 32 units,
+tens of milliseconds). The last few are kept: stepping back and forth costs nothing.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+
+from rnnviz.engine.forward import as_inputs
+from rnnviz.engine.stack import StackTrace, finish_stack_trace, stack_forward
+from rnnviz.engine.stack_params import StackParams
+from rnnviz.engine.stepper import RNN
+
+KEPT_TRACES = 4  # a bidirectional stack's traces kept, by steps fed
+
+
+class StackRNN:
+    """The fed inputs of a stack without embedding, and its trace over them."""
+
+    def __init__(self, params: StackParams) -> None:
+        if params.embedding is not None:
+            raise ValueError("feed a stack with an embedding its embedded rows")
+        self.params = params
+        self._x = np.empty((16, params.input_size), dtype=params.dtype)  # (C, I)
+        self._t = 0
+        # Unidirectional: one stepped RNN per layer (each reads out nothing).
+        self._layers = (
+            None
+            if params.bidirectional
+            else [RNN(params.layer_params(k, 0)) for k in range(params.num_layers)]
+        )
+        self._traces: dict[int, StackTrace] = {}  # by steps fed, for the current inputs
+
+    @property
+    def t(self) -> int:
+        """How many steps have been taken."""
+        return self._t
+
+    def step(self, x: np.ndarray | list | float) -> np.ndarray:
+        """Feed one input x_t (I,); return y_t (O,) of the stack over steps 1..t."""
+        p = self.params
+        self.run(np.reshape(np.asarray(x, dtype=p.dtype), (1, -1)))
+        return self.trace().y[-1].copy()
+
+    def run(self, xs: np.ndarray) -> None:
+        """Take every row of ``xs`` (k, I) as the next steps."""
+        p, t = self.params, self._t
+        xs = as_inputs(xs, p.input_size, p.dtype)  # (k, I)
+        k = xs.shape[0]
+        if k == 0:
+            return
+        capacity = self._x.shape[0]
+        while capacity < t + k:
+            capacity *= 2
+        if capacity != self._x.shape[0]:
+            grown = np.empty((capacity, p.input_size), dtype=p.dtype)  # (C, I)
+            grown[:t] = self._x[:t]
+            self._x = grown
+        self._x[t : t + k] = xs
+        self._t = t + k
+        # A kept trace of more than t steps still holds if it read these very inputs (a
+        # step back, then the same step again).
+        self._traces = {
+            n: trace
+            for n, trace in self._traces.items()
+            if n <= t or np.array_equal(trace.x[t : t + k], xs[: n - t])
+        }
+        below = xs  # (k, I_l): what the next layer reads at the new steps
+        for rnn in self._layers or ():
+            rnn.run(below)
+            below = rnn.states(t, t + k)  # (k, H)
+
+    def copy(self) -> StackRNN:
+        """An independent stepper with the same fed inputs and layers (a worker thread steps
+        the copy); the kept traces are shared (nothing changes them)."""
+        twin = copy.copy(self)
+        twin._x = self._x.copy()
+        twin._layers = None if self._layers is None else [rnn.copy() for rnn in self._layers]
+        twin._traces = dict(self._traces)
+        return twin
+
+    def step_back(self) -> None:
+        """Undo the last step."""
+        self.rewind(self._t - 1)
+
+    def rewind(self, t: int) -> None:
+        """Go back to having taken only the first ``t`` steps."""
+        self._t = min(max(t, 0), self._t)
+        for rnn in self._layers or ():
+            rnn.rewind(self._t)
+
+    def trace(self) -> StackTrace:
+        """The stack over the fed steps (its arrays are new: nothing later changes them)."""
+        t = self._t
+        trace = self._traces.get(t)
+        if trace is not None:
+            return trace
+        x = self._x[:t].copy()  # (t, I)
+        if self._layers is None:
+            trace = stack_forward(self.params, x)
+        else:
+            layers = [rnn.trace() for rnn in self._layers]
+            outputs = [layer.h for layer in layers]  # (t, H) each
+            trace = finish_stack_trace(self.params, None, x, [(lt,) for lt in layers], outputs)
+        if len(self._traces) >= KEPT_TRACES:
+            del self._traces[next(iter(self._traces))]  # the oldest kept
+        self._traces[t] = trace
+        return trace
