@@ -11,15 +11,15 @@ dropped, so whatever the caller stores on success stays as it was.
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PyQt6.QtCore import QCoreApplication, QObject, pyqtSignal
-from superqt.utils import GeneratorWorker
 
 from rnnviz.views.lifetime import on_destroyed
 
@@ -40,45 +40,62 @@ class _Raised:
     error: Exception
 
 
+if TYPE_CHECKING:
+    from superqt.utils import GeneratorWorker
+
+    class _Worker(GeneratorWorker):
+        began: threading.Event
+        done: threading.Event
+
+
 def _is_progress(item: object) -> bool:
     return isinstance(item, tuple) and len(item) == 2 and all(isinstance(v, int) for v in item)
 
 
-class _Worker(GeneratorWorker):
-    """superqt's generator worker, plus events for when its thread begins and is done."""
+@functools.cache
+def _worker_class() -> type[_Worker]:
+    """superqt's generator worker, imported on the first run, not at launch: superqt
+    imports qtpy, which rebuilds every Qt enum as it loads (a third of a second)."""
+    from superqt.utils import GeneratorWorker
 
-    def __init__(self, steps: Iterator[Any]) -> None:
-        super().__init__(self._drive, steps)
-        self.began = threading.Event()
-        self.done = threading.Event()
+    class Worker(GeneratorWorker):
+        """superqt's generator worker, plus events for when its thread begins and is done."""
 
-    def run(self) -> None:
-        self.began.set()
-        try:
-            super().run()
-        finally:
-            self.done.set()
+        def __init__(self, steps: Iterator[Any]) -> None:
+            super().__init__(self._drive, steps)
+            self.began = threading.Event()
+            self.done = threading.Event()
 
-    def _drive(self, steps: Iterator[Any]) -> Generator[Any, None, _Returned | _Raised]:
-        """Iterate ``steps``; wrap its outcome so superqt never sees (or swallows) an error.
-
-        superqt turns a RuntimeError from the generator into a warning instead of an error,
-        so every exception comes back as a value and is reported as a failure.
-        """
-        last = 0.0
-        while True:
+        def run(self) -> None:
+            self.began.set()
             try:
-                item = next(steps)
-            except StopIteration as stop:
-                return _Returned(stop.value)
-            except Exception as exc:
-                return _Raised(exc)
-            if _is_progress(item) and item[0] < item[1] and not self.abort_requested:
-                now = time.monotonic()
-                if now - last < PROGRESS_INTERVAL_S:
-                    continue
-                last = now
-            yield item
+                super().run()
+            finally:
+                self.done.set()
+
+        def _drive(self, steps: Iterator[Any]) -> Generator[Any, None, _Returned | _Raised]:
+            """Iterate ``steps``; wrap its outcome so superqt never sees (or swallows) an
+            error.
+
+            superqt turns a RuntimeError from the generator into a warning instead of an
+            error, so every exception comes back as a value and is reported as a failure.
+            """
+            last = 0.0
+            while True:
+                try:
+                    item = next(steps)
+                except StopIteration as stop:
+                    return _Returned(stop.value)
+                except Exception as exc:
+                    return _Raised(exc)
+                if _is_progress(item) and item[0] < item[1] and not self.abort_requested:
+                    now = time.monotonic()
+                    if now - last < PROGRESS_INTERVAL_S:
+                        continue
+                    last = now
+                yield item
+
+    return Worker
 
 
 def _stop(box: list[_Worker]) -> None:
@@ -146,7 +163,7 @@ class Runner(QObject):
         """Run ``steps`` (a generator) in a thread. Only one at a time."""
         if self._box:
             raise RuntimeError("a computation is already running; cancel it first")
-        worker = _Worker(steps)
+        worker = _worker_class()(steps)
         worker.started.connect(self._on_started)
         worker.yielded.connect(self._on_yielded)
         worker.returned.connect(self._on_returned)

@@ -19,7 +19,6 @@ from PyQt6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from superqt.utils import signals_blocked
 
 from rnnviz.session import Change, InputError
 from rnnviz.session.analysis import LOG_FLOOR
@@ -27,6 +26,7 @@ from rnnviz.session.lab import Lab, LabChange
 from rnnviz.views.binding import listen
 from rnnviz.views.look import plot_style, sizes, widget_style
 from rnnviz.views.look.appearance import appearance, colors
+from rnnviz.views.look.blocking import signals_blocked
 from rnnviz.views.look.math_text import math_html
 from rnnviz.views.look.plain_text import plain_label
 from rnnviz.views.worker import CANCELLED, Runner

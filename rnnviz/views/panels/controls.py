@@ -26,14 +26,14 @@ from PyQt6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from superqt import QDoubleSlider
-from superqt.utils import signals_blocked
 
 from rnnviz.io import limits
 from rnnviz.session import Change, Session
 from rnnviz.session.choices import ACTIVATIONS, INIT_HELP, INITS
 from rnnviz.views.binding import listen
 from rnnviz.views.look import sizes, widget_style
+from rnnviz.views.look.blocking import signals_blocked
+from rnnviz.views.look.float_slider import FloatSlider
 from rnnviz.views.look.focus_text import focus_name
 from rnnviz.views.look.math_text import math_html, set_math_text
 from rnnviz.views.look.plain_text import plain_label
@@ -189,7 +189,7 @@ class ControlsPanel(QWidget):
         self.init_combo = _combo({name: name for name in INITS})
         for i, name in enumerate(INITS):
             self.init_combo.setItemData(i, math_html(INIT_HELP[name]), Qt.ItemDataRole.ToolTipRole)
-        self.rho_slider = QDoubleSlider(Qt.Orientation.Horizontal)
+        self.rho_slider = FloatSlider(Qt.Orientation.Horizontal)
         self.rho_slider.setRange(0.0, RHO_MAX_SLIDER)
         self.rho_slider.setSingleStep(RHO_STEP)
         self.rho_slider.setPageStep(0.1)

@@ -18,7 +18,6 @@ from PyQt6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from superqt.utils import signals_blocked
 
 from rnnviz.session import Change, InputError, Session
 from rnnviz.session.presets import PRESET_HELP, PRESETS
@@ -26,6 +25,7 @@ from rnnviz.session.source import Source
 from rnnviz.views.binding import listen
 from rnnviz.views.look import widget_style
 from rnnviz.views.look.appearance import appearance, colors
+from rnnviz.views.look.blocking import signals_blocked
 from rnnviz.views.panels.controls import SIDE_WIDTH, colored_label, titled_group
 from rnnviz.views.panels.draw_canvas import DrawCanvas
 from rnnviz.views.verbs import Verbs

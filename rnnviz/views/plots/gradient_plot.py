@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
+from PyQt6.QtCore import QTimer
 from PyQt6.QtWidgets import QVBoxLayout, QWidget
 
 from rnnviz.session import Change, Session
@@ -41,6 +42,11 @@ _DEFAULT_DECADES = (-3.0, 1.0)
 # loss) is computed at once, tens of milliseconds; beyond, in the worker, while the badge
 # says it is measuring (at 5000 steps of 256 units it took seconds on every step).
 INLINE_WORK = 100_000
+# A long reach is measured once the steps and settings have held still this long: while a
+# key repeats or a slider moves, a measurement per frame competed with the frame for the
+# CPU and Python's lock (a step at 1000 × 128 took 28 ms instead of 10) and was out of date
+# by the next frame. Shorter than a step of the player at its default speed (250 ms).
+QUIET_MS = 100
 TITLE = "gradient size per step ‖∂L/∂h<sub>t</sub>‖"
 MEASURING = "measuring how far the gradient reaches back…"
 _TIPS = {
@@ -145,6 +151,10 @@ class GradientPlot(QWidget):
         self.runner.failed.connect(self._on_reach_failed)
         self._measuring: tuple[object, object] | None = None  # (trace, config) in the worker
         self._again = False  # measure again once the cancelled run has stopped
+        self._quiet = QTimer(self)  # a long reach waits for the session to hold still
+        self._quiet.setSingleShot(True)
+        self._quiet.setInterval(QUIET_MS)
+        self._quiet.timeout.connect(self._measure)
         self._decades = _DEFAULT_DECADES
         self._extent: tuple[int, tuple[float, float]] | None = None  # (steps, y decades) shown
         self._ticks: tuple[tuple[float, float], int] | None = None  # (decades, labels) shown
@@ -198,7 +208,8 @@ class GradientPlot(QWidget):
         regime = NO_REGIME if reach is None else reach.regime
         p = colors()
         color = p.REGIME_COLORS.get(regime.name, p.MUTED)
-        text = MEASURING if reach is None and self.runner.running else regime.text
+        waiting = self.runner.running or self._quiet.isActive()
+        text = MEASURING if reach is None and waiting else regime.text
         widget_style.set_badge(self.badge, badge_html(text), color)
         self.numbers.setText(self._numbers_text())
         self.clipping.setText(self._clipping_text())
@@ -233,8 +244,9 @@ class GradientPlot(QWidget):
 
     # ---- the reach, in the worker when it is long ----------------------------------
     def _current_reach(self) -> Reach | None:
-        """The session's reach when it is at hand or quick to compute; else None while the
-        worker computes it (None before a step is fed)."""
+        """The session's reach when it is at hand or quick to compute; else None until the
+        session has held still for QUIET_MS and the worker has computed it (None before a
+        step is fed)."""
         s = self.session
         if s.t == 0:
             return None
@@ -243,11 +255,18 @@ class GradientPlot(QWidget):
             return cached
         if s.reach_work < INLINE_WORK:
             return s.reach
-        self._measure()
+        if self.runner.running and self._measuring != (s.trace, s.config):
+            self.runner.cancel()  # out of date: free the CPU for the frames now
+        self._quiet.start()  # (again): measured once the changes stop
         return None
 
     def _measure(self) -> None:
         s = self.session
+        if s.t == 0:
+            return
+        if s.cached_reach() is not None:  # computed meanwhile (e.g. asked for by a command)
+            self._on_gradients_changed()
+            return
         now = (s.trace, s.config)
         if self.runner.running:
             if self._measuring != now:  # a run for steps or settings that are gone

@@ -258,8 +258,10 @@ def test_a_long_reach_is_measured_in_the_worker_and_a_step_measures_again(
     s = Session(SessionConfig(hidden_size=64, sequence_length=2000))
     w = make(qtbot, s)
     s.seek(1500)
-    assert w.runner.running and w.badge.text() == MEASURING  # the step returned at once
+    assert w.badge.text() == MEASURING  # the step returned at once, claiming nothing
+    qtbot.waitUntil(lambda: w.runner.running, timeout=5_000)
     s.step_forward()  # the running measurement described 1500 steps
+    assert w.badge.text() == MEASURING
     qtbot.waitUntil(lambda: not w.runner.running and w.badge.text() != MEASURING, timeout=20_000)
     c = s.config
     fresh = analysis.reach(s.trace, s.targets, s.loss, c.loss_at, c.truncate, s.spectra)
@@ -267,3 +269,26 @@ def test_a_long_reach_is_measured_in_the_worker_and_a_step_measures_again(
     s.run_backward()
     inside = (fresh.rate > LOG_FLOOR) & (fresh.rate < THEORY_CEILING)
     np.testing.assert_allclose(shown(w, RATE)[1], fresh.rate[inside])
+
+
+def test_a_long_reach_waits_until_the_steps_stop_and_never_shows_a_stale_claim(
+    qtbot, monkeypatch
+) -> None:
+    """Steps in a row (a held key) start no measurement: the badge says it is measuring;
+    once they stop, the regime of the last step is measured and shown."""
+    monkeypatch.setattr(gradient_plot, "INLINE_WORK", 0)
+    s = Session(SessionConfig(hidden_size=16, sequence_length=300, spectral_radius=0.5))
+    w = make(qtbot, s)
+    s.seek(200)
+    qtbot.waitUntil(lambda: not w.runner.running and w.badge.text() != MEASURING, timeout=20_000)
+    measured_at_200 = w.badge.text()
+    for _ in range(5):
+        s.step_forward()
+        assert w.badge.text() == MEASURING  # not the regime measured at 200 steps
+        assert not w.runner.running
+    assert s.cached_reach() is None
+    qtbot.waitUntil(lambda: w.badge.text() != MEASURING, timeout=20_000)
+    c = s.config
+    fresh = analysis.reach(s.trace, s.targets, s.loss, c.loss_at, c.truncate, s.spectra)
+    assert s.t == 205 and w.badge.text() == badge_html(fresh.regime.text)
+    assert "vanishing" in measured_at_200 and "vanishing" in w.badge.text()
