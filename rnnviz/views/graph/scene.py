@@ -60,6 +60,7 @@ class Content:
     layers: int  # stacked layers, one h row each
     focus_layer: int  # the layer the single-layer panels show
     cell: str  # the cells' name, for the rows' labels
+    directions: int  # 2: bidirectional (the rows show the forward direction)
     N: int  # steps in the sequence (fed and upcoming)
     lo: int
     hi: int
@@ -111,6 +112,7 @@ def build_content(session: Session, lo: int, hi: int) -> Content:
         layers=L,
         focus_layer=session.focus[0],
         cell=p.cell,
+        directions=session.depth[1],
         N=N,
         lo=lo,
         hi=hi,
@@ -405,7 +407,7 @@ def _unrolled_labels(
     edge_k = gl.label_stride(px_per_column, EDGE_LABEL_SPACING)
     roomy = px_per_column >= ROOMY_COLUMN_PX
     node_pt, edge_pt = label_points(label_scale)
-    rows = layer_labels(c.layers, c.focus_layer, c.cell, float(X[0]), node_pt)
+    rows = layer_labels(c.layers, c.directions, c.focus_layer, c.cell, float(X[0]), node_pt)
     chosen: list[LabelSpec] = list(rows)
     others: list[LabelSpec] = []
     for n in nodes:
@@ -422,17 +424,18 @@ def _unrolled_labels(
 
 
 def layer_labels(
-    layers: int, focus_layer: int, cell: str, x0: float, size: int
+    layers: int, directions: int, focus_layer: int, cell: str, x0: float, size: int
 ) -> tuple[LabelSpec, ...]:
     """A stack's rows, "layer 1 · LSTM" … above each h row's line left of h_0 (column
-    ``x0``); the focused layer's in bold ink, the others muted. None for one layer."""
+    ``x0``); the focused layer's in bold ink, the others muted. None for one layer. A
+    bidirectional stack's rows draw the forward direction, and their labels say so."""
     if layers == 1:
         return ()
     p = colors()
     name = CELL_NAMES.get(cell, cell)
     return tuple(
         LabelSpec(
-            f"layer {k + 1}",
+            f"layer {k + 1}" + (", forward" if directions == 2 else ""),
             "",
             (x0 - H_LABEL_DX, gl.row_y("h", k)),
             (1, 1),

@@ -189,7 +189,7 @@ class GraphView(QWidget):
         self._label_scale = min(used, shrink)
         span = w / scale
         node_pt = label_points(self._label_scale)[0]
-        rows = layer_labels(layers, s.focus[0], s.params.cell, 0.0, node_pt)
+        rows = layer_labels(layers, s.depth[1], s.focus[0], s.params.cell, 0.0, node_pt)
         widest = max([room["h0"][0], *(self.graph_item.label_size(lab)[0] for lab in rows)])
         left = -(H_LABEL_DX + (LABEL_GAP + widest + EDGE_PX) / scale)
         right = (weight_label_dx(scale) + room["weight"][0] + EDGE_PX) / scale

@@ -8,14 +8,20 @@ import pytest
 from PyQt6.QtCore import Qt
 
 from rnnviz.session import Session, SessionConfig
+from rnnviz.session.explain import format_vector
 from rnnviz.views.graph.view import GraphView
 from rnnviz.views.window.snapshots import settle, to_rgb
 
 pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")
 
 
-def open_view(qtbot, layers: int, size: tuple[int, int] = (1100, 520)) -> GraphView:
-    session = Session(SessionConfig(cell="lstm", hidden_size=5, num_layers=layers))
+def open_view(
+    qtbot, layers: int, size: tuple[int, int] = (1100, 520), bidirectional: bool = False
+) -> GraphView:
+    config = SessionConfig(
+        cell="lstm", hidden_size=5, num_layers=layers, bidirectional=bidirectional
+    )
+    session = Session(config)
     w = GraphView(session)
     qtbot.addWidget(w)
     w.resize(*size)
@@ -157,3 +163,26 @@ def test_three_layers_keep_their_labels_apart_in_a_small_view(qtbot) -> None:
         for other, q in rects[i + 1 :]:
             inter = r.intersected(q)
             assert inter.width() <= 1.0 or inter.height() <= 1.0, (name, other)
+
+
+def test_a_bidirectional_stacks_rows_say_they_draw_the_forward_direction(qtbot) -> None:
+    w = open_view(qtbot, 2, bidirectional=True)
+    feed(w.session, 3)
+    assert w.session.depth == (2, 2)
+    rows = [name for name in w.labels() if name.startswith("layer")]
+    assert rows == ["layer 1, forward", "layer 2, forward"]
+    # What h^k_t shows is the forward direction's state of layer k.
+    assert set(w.node_positions()) >= {"h^1_3", "h^2_3"}
+    assert "h^3_3" not in w.node_positions()
+
+
+def test_a_layers_tooltip_shows_that_layers_state_and_gradient(qtbot) -> None:
+    w = open_view(qtbot, 3)
+    feed(w.session, 4)
+    w.session.run_backward()
+    tip = w.node_tooltip("h^2_3")
+    h = w.session.stack_trace.layers[1][0].h_all[3]  # (H,)
+    norms = w.session.depth_grad_norm  # (L, D, T)
+    assert norms is not None
+    assert f"layer 2: h<sub>3</sub> = {format_vector(h)}" in tip
+    assert f"{float(norms[1, 0, 2]):.3g}".replace("-", "−") in tip
