@@ -438,6 +438,11 @@ class GraphView(QWidget):
                 f"<b>W<sub>{sub}</sub></b> ({role}, {rows}×{cols}) is <b>one</b> matrix, "
                 "shared by every step"
             )
+            if c.layers > 1:  # s.params: the focused layer's
+                text = (
+                    f"<b>W<sub>{sub}</sub></b> ({role}, {rows}×{cols} in layer "
+                    f"{c.focus_layer + 1}): <b>one</b> matrix per layer, shared by every step"
+                )
         elif not self._unrolled:
             at = f"showing t = {c.focus}" if c.focus else "no step fed yet"
             cells = "one cell" if c.layers == 1 else "one cell per layer"

@@ -186,3 +186,15 @@ def test_a_layers_tooltip_shows_that_layers_state_and_gradient(qtbot) -> None:
     assert norms is not None
     assert f"layer 2: h<sub>3</sub> = {format_vector(h)}" in tip
     assert f"{float(norms[1, 0, 2]):.3g}".replace("-", "−") in tip
+
+
+def test_hovering_a_weight_of_a_stack_says_each_layer_has_its_own(qtbot) -> None:
+    w = open_view(qtbot, 3)
+    feed(w.session, 4)
+    w.session.set_focus(1, 0)
+    up = [e for e in w.edges() if e.kind == "W_xh" and e.step == 3][2]  # layer 2 → layer 3
+    assert w.hover_at(*up.points.mean(axis=0)) == "W_xh"
+    rows, cols = w.session.params.W_ih.shape
+    assert cols == 5  # the focused layer 2 reads layer 1's 5 units, not the 1 input
+    assert f"{rows}×{cols} in layer 2" in w.status.text()
+    assert "matrix per layer, shared by every step" in w.status.text()
