@@ -1,8 +1,9 @@
 """Where the graph's nodes, edges and camera go: pure geometry in data units, no Qt.
 
 Step k sits in column x = k (h_0 in column 0); the rows are x (bottom), h, y (top), one unit
-apart. The folded layout is the unrolled one collapsed onto the focus column, so a transition
-is one interpolation: column k is drawn at ``focus + progress · (k − focus)``.
+apart; a stack of layers has one h row per layer, layer l at y = l, and y above the top one.
+The folded layout is the unrolled one collapsed onto the focus column, so a transition is
+one interpolation: column k is drawn at ``focus + progress · (k − focus)``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ BAND_HALF_HEIGHT = 1.48
 LOOP_RADIUS = 0.3
 LOOP_OFFSET = 0.2  # how far the loop's centre sits outside the h box (≤ radius: it touches)
 LOOP_GAP = 0.04  # between the loop's ends and the box
+LAYER_GAP = 1.0  # between the h rows of two stacked layers
 
 PX_PER_COLUMN = 105.0  # unrolled zoom: node labels (≥ 12 pt) fit between columns
 MAX_COLUMNS = 60  # never draw more columns than this, whatever T is
@@ -40,10 +42,35 @@ def columns_x(steps: np.ndarray, focus: float, progress: float) -> np.ndarray:
     return focus + progress * (np.asarray(steps, dtype=float) - focus)  # (n,)
 
 
-def node_rect(kind: str, cx: float) -> tuple[float, float, float, float]:
+def extra_height(layers: int) -> float:
+    """How much taller than one layer's rows a stack of ``layers`` is."""
+    return (layers - 1) * LAYER_GAP
+
+
+def row_y(kind: str, layer: int = 0, layers: int = 1) -> float:
+    """Height of the row of ``kind``: h of ``layer``; y above the top of ``layers``."""
+    if kind == "h":
+        return layer * LAYER_GAP
+    return ROW_Y[kind] + (extra_height(layers) if kind == "y" else 0.0)
+
+
+def middle_y(layers: int) -> float:
+    """The height the camera centres on: halfway between the x and y rows."""
+    return extra_height(layers) / 2
+
+
+def node_rect(
+    kind: str, cx: float, layer: int = 0, layers: int = 1
+) -> tuple[float, float, float, float]:
     """(x0, y0, width, height) of the box of a node of row ``kind`` in column ``cx``."""
     h = NODE_HEIGHT[kind]
-    return (cx - NODE_WIDTH / 2, ROW_Y[kind] - h / 2, NODE_WIDTH, h)
+    return (cx - NODE_WIDTH / 2, row_y(kind, layer, layers) - h / 2, NODE_WIDTH, h)
+
+
+def up_segment(cx: float, layer: int) -> tuple[float, float, float, float]:
+    """h_t of ``layer`` → h_t of the layer above: from the top of one box to the next."""
+    half = NODE_HEIGHT["h"] / 2
+    return (cx, row_y("h", layer) + half, cx, row_y("h", layer + 1) - half)
 
 
 def xh_segment(cx: float) -> tuple[float, float, float, float]:
@@ -51,24 +78,25 @@ def xh_segment(cx: float) -> tuple[float, float, float, float]:
     return (cx, ROW_Y["x"] + NODE_HEIGHT["x"] / 2, cx, ROW_Y["h"] - NODE_HEIGHT["h"] / 2)
 
 
-def hy_segment(cx: float) -> tuple[float, float, float, float]:
-    """h_t → y_t: from the top of the h box to the bottom of the y box."""
-    return (cx, ROW_Y["h"] + NODE_HEIGHT["h"] / 2, cx, ROW_Y["y"] - NODE_HEIGHT["y"] / 2)
+def hy_segment(cx: float, layers: int = 1) -> tuple[float, float, float, float]:
+    """h_t → y_t: from the top of the top layer's h box to the bottom of the y box."""
+    top = row_y("h", layers - 1) + NODE_HEIGHT["h"] / 2
+    return (cx, top, cx, row_y("y", layers=layers) - NODE_HEIGHT["y"] / 2)
 
 
-def hh_segment(cx_prev: float, cx: float) -> tuple[float, float, float, float]:
+def hh_segment(cx_prev: float, cx: float, layer: int = 0) -> tuple[float, float, float, float]:
     """h_{t−1} → h_t: from the right side of one h box to the left side of the next."""
-    y = ROW_Y["h"]
+    y = row_y("h", layer)
     return (cx_prev + NODE_WIDTH / 2, y, cx - NODE_WIDTH / 2, y)
 
 
-def loop_centre(cx: float) -> tuple[float, float]:
-    return (cx + NODE_WIDTH / 2 + LOOP_OFFSET, ROW_Y["h"])
+def loop_centre(cx: float, layer: int = 0) -> tuple[float, float]:
+    return (cx + NODE_WIDTH / 2 + LOOP_OFFSET, row_y("h", layer))
 
 
-def loop_points(cx: float, n: int = 48) -> np.ndarray:
+def loop_points(cx: float, n: int = 48, layer: int = 0) -> np.ndarray:
     """The folded self-loop h → h: an arc on the right of the h box, out at the top, in below."""
-    ox, oy = loop_centre(cx)
+    ox, oy = loop_centre(cx, layer)
     # The arc ends LOOP_GAP right of the box, where cos θ = −(offset − gap) / radius, so its
     # arrowhead is not hidden under the box.
     start = math.acos(-(LOOP_OFFSET - LOOP_GAP) / LOOP_RADIUS)
@@ -84,19 +112,21 @@ def window(centre: float, last: int, columns: int) -> tuple[int, int]:
     return lo, min(last, lo + columns - 1)
 
 
-def unrolled_scale(height_px: float, label_px: float) -> float:
+def unrolled_scale(height_px: float, label_px: float, layers: int = 1) -> float:
     """Pixels per data unit when unrolled: the default zoom, smaller if the rows do not fit.
 
     The labels above the y row and below the x row keep their size in pixels
     (``label_px`` each, with their gap), so they are kept out of the rows' room: a short
     view shrinks the boxes, never cuts the labels."""
-    return max(MIN_SCALE, min(PX_PER_COLUMN, (height_px - 2 * label_px) / ROWS_SPAN))
+    rows = ROWS_SPAN + extra_height(layers)
+    return max(MIN_SCALE, min(PX_PER_COLUMN, (height_px - 2 * label_px) / rows))
 
 
-def folded_scale(width_px: float, height_px: float, label_px: float) -> float:
-    """Pixels per unit of the folded cell, its x_t and y_t labels (``label_px``) kept whole."""
-    rows = (height_px - 2 * label_px) / ROWS_SPAN
-    return max(MIN_SCALE, min(width_px / FOLDED_X_SPAN, height_px / Y_SPAN, rows))
+def folded_scale(width_px: float, height_px: float, label_px: float, layers: int = 1) -> float:
+    """Pixels per unit of the folded cell(s), the x_t and y_t labels (``label_px``) kept whole."""
+    extra = extra_height(layers)
+    rows = (height_px - 2 * label_px) / (ROWS_SPAN + extra)
+    return max(MIN_SCALE, min(width_px / FOLDED_X_SPAN, height_px / (Y_SPAN + extra), rows))
 
 
 def unrolled_centre(
@@ -135,15 +165,17 @@ def camera(
     unrolled: tuple[float, float],
     width_px: float,
     height_px: float,
+    mid_y: float = 0.0,
 ) -> tuple[float, float, float, float]:
-    """(x0, x1, y0, y1) with equal scale on both axes, between (centre, px per unit) pairs.
+    """(x0, x1, y0, y1) with equal scale on both axes, between (centre, px per unit) pairs,
+    centred vertically on ``mid_y``.
 
     The scale is interpolated geometrically so the zoom feels uniform during a transition.
     """
     centre = lerp(folded[0], unrolled[0], progress)
     scale = math.exp(lerp(math.log(folded[1]), math.log(unrolled[1]), progress))
     half_w, half_h = width_px / scale / 2, height_px / scale / 2
-    return (centre - half_w, centre + half_w, -half_h, half_h)
+    return (centre - half_w, centre + half_w, mid_y - half_h, mid_y + half_h)
 
 
 def label_stride(px_per_column: float, min_px: float) -> int:

@@ -49,6 +49,7 @@ BAD_WIDTH = 4.0
 H_LABEL_DX = gl.NODE_WIDTH / 2 + 0.1  # h_t's label clears its gradient halo
 LABEL_GAP = 4.0  # px between a label and the arrowhead or box it sits beside
 FOLDED_LABEL_OFFSET = 6.0
+CELL_NAMES = {"vanilla": "RNN", "lstm": "LSTM", "gru": "GRU"}
 
 
 @dataclass(frozen=True)
@@ -56,17 +57,22 @@ class Content:
     """The session's numbers for the columns lo..hi, ready to colour."""
 
     T: int  # steps fed
+    layers: int  # stacked layers, one h row each
+    focus_layer: int  # the layer the single-layer panels show
+    cell: str  # the cells' name, for the rows' labels
+    directions: int  # 2: bidirectional (the rows show the forward direction)
     N: int  # steps in the sequence (fed and upcoming)
     lo: int
     hi: int
     focus: int  # the selected step (0 before the first step): the folded cell shows it
     selected: int | None
-    strips: dict[str, np.ndarray]  # kind → (L, n, 4) RGBA, one column per node
+    strips: dict[str, np.ndarray]  # kind → (rows, n, 4) RGBA, one column per node
     first: dict[str, int]  # kind → step of strip column 0
-    count: dict[str, int]  # kind → number of strip columns
-    fwd_bad: np.ndarray  # (T+1,) h_k (and y_k) not finite in the forward pass
+    count: dict[str, int]  # kind → number of strip columns (per layer: h of every layer)
+    fwd_bad: np.ndarray  # (layers, T+1) h_k (y_k: top layer) not finite in the forward pass
     chars: dict[tuple[str, int], str]  # text mode: (kind, step) → character shown
-    grad: dict[int, tuple[float, str] | None]  # lit steps → (strength, colour), None: bad
+    # per layer: lit steps → (strength, colour), None: bad
+    grad: tuple[dict[int, tuple[float, str] | None], ...]
 
 
 @dataclass(frozen=True)
@@ -79,7 +85,11 @@ class Scene:
 
 
 def build_content(session: Session, lo: int, hi: int) -> Content:
-    trace, T, N = session.trace, session.t, session.sequence.shape[0]
+    T, N = session.t, session.sequence.shape[0]
+    L = session.depth[0]
+    # One layer: the session's trace as ever; a stack: every layer's forward direction.
+    traces = [session.trace] if L == 1 else [ly[0] for ly in session.stack_trace.layers]
+    y = session.trace.y if L == 1 else session.stack_trace.y  # (T, O)
     selected = session.selected_step
     p = session.params
     bounded = p.cell != "vanilla" or p.activation in ("tanh", "sigmoid")
@@ -87,15 +97,22 @@ def build_content(session: Session, lo: int, hi: int) -> Content:
     h0, h1 = max(0, lo), min(T, hi)
     y0, y1 = max(1, lo), min(T, hi)
     seq_level = value_level(session.sequence, bounded=False)
+    # The layers' h strips side by side: layer l's column j is strip column l·n + j.
+    h_strips = [strip_rgba(tr.h_all[h0 : h1 + 1], value_level(tr.h_all, bounded)) for tr in traces]
     strips = {
         "x": strip_rgba(session.sequence[x0 - 1 : x1], seq_level),  # (I, n, 4)
-        "h": strip_rgba(trace.h_all[h0 : h1 + 1], value_level(trace.h_all, bounded)),
-        "y": strip_rgba(trace.y[y0 - 1 : y1], value_level(trace.y, bounded=False)),
+        "h": h_strips[0] if L == 1 else np.concatenate(h_strips, axis=1),  # (H, L·n, 4)
+        "y": strip_rgba(y[y0 - 1 : y1], value_level(y, bounded=False)),
     }
-    fwd_bad = np.zeros(T + 1, dtype=bool)  # (T+1,)
-    fwd_bad[1:] = ~trace.valid
+    fwd_bad = np.zeros((L, T + 1), dtype=bool)  # (L, T+1)
+    for layer, tr in enumerate(traces):
+        fwd_bad[layer, 1:] = ~tr.valid
     return Content(
         T=T,
+        layers=L,
+        focus_layer=session.focus[0],
+        cell=p.cell,
+        directions=session.depth[1],
         N=N,
         lo=lo,
         hi=hi,
@@ -106,7 +123,7 @@ def build_content(session: Session, lo: int, hi: int) -> Content:
         count={"x": max(0, x1 - x0 + 1), "h": max(0, h1 - h0 + 1), "y": max(0, y1 - y0 + 1)},
         fwd_bad=fwd_bad,
         chars=_characters(session, (x0, x1), (y0, y1)),
-        grad=_gradients(session, lo, hi),
+        grad=_gradients(session, lo, hi) if L == 1 else _layer_gradients(session, lo, hi),
     )
 
 
@@ -127,15 +144,37 @@ def _characters(
     return out
 
 
-def _gradients(session: Session, lo: int, hi: int) -> dict[int, tuple[float, str] | None]:
+def _gradients(
+    session: Session, lo: int, hi: int
+) -> tuple[dict[int, tuple[float, str] | None], ...]:
     """Step → (strength, colour), or None where it is not finite; only steps that are lit.
 
     Steps below the backward sweep's cursor are not lit yet.
     """
     g = session.gradients
     if g is None or g.dL_dh_norm.size != session.t:
-        return {}
+        return ({},)
     strength = gradient_strength(g.dL_dh_norm, g.valid)  # (T,)
+    return (_lit(session, strength, lo, hi),)
+
+
+def _layer_gradients(
+    session: Session, lo: int, hi: int
+) -> tuple[dict[int, tuple[float, str] | None], ...]:
+    """Every layer's forward direction as ``_gradients``, on one log scale for the stack."""
+    L = session.depth[0]
+    norms = session.depth_grad_norm  # (L, D, t) | None
+    if norms is None or norms.shape[2] != session.t:
+        return tuple({} for _ in range(L))
+    fwd = norms[:, 0, :]  # (L, T)
+    strength = gradient_strength(fwd.ravel(), np.isfinite(fwd.ravel())).reshape(fwd.shape)
+    return tuple(_lit(session, strength[layer], lo, hi) for layer in range(L))
+
+
+def _lit(
+    session: Session, strength: np.ndarray, lo: int, hi: int
+) -> dict[int, tuple[float, str] | None]:
+    """The lit steps of the window lo..hi with their (strength, colour) of ``strength`` (T,)."""
     steps = np.arange(max(1, lo, session.sweep or 1), min(session.t, hi) + 1)  # (n,)
     s = strength[steps - 1]  # (n,)
     shades = gradient_colors(s)
@@ -160,37 +199,52 @@ def build_scene(
         labels = _unrolled_labels(c, nodes, X, px_per_column, label_scale)
     else:
         labels = tuple(
-            _node_label(n, _clearance(c, n.step, 0.0)) for n in nodes if n.step == c.focus
+            _node_label(n, _clearance(c, n.step, 0.0, n.layer), layers=c.layers)
+            for n in nodes
+            if n.step == c.focus
         )
     band = None
     if c.selected is not None:
         bx = float(X[c.selected])
+        half = gl.BAND_HALF_HEIGHT + gl.extra_height(c.layers) / 2
         band = (
             bx - gl.BAND_HALF_WIDTH,
-            -gl.BAND_HALF_HEIGHT,
+            gl.middle_y(c.layers) - half,
             2 * gl.BAND_HALF_WIDTH,
-            2 * gl.BAND_HALF_HEIGHT,
+            2 * half,
         )
     left, right = float(X[c.lo]), float(X[c.hi])
-    return Scene(nodes, edges, labels, band, _bounds(left, right + 1.0))
+    return Scene(nodes, edges, labels, band, _bounds(left, right + 1.0, c.layers))
+
+
+def node_name(kind: str, step: int | None, layers: int, layer: int) -> str:
+    """ "h_3" ("h" folded); in a stack an h node names its layer (1 at the bottom): "h^2_3"."""
+    base = kind if kind != "h" or layers == 1 else f"h^{layer + 1}"
+    return base if step is None else f"{base}_{step}"
 
 
 def _unrolled_nodes(c: Content, X: np.ndarray) -> tuple[NodeSpec, ...]:
     nodes: list[NodeSpec] = []
     for kind in ("x", "h", "y"):
-        for j in range(c.count[kind]):
-            step = c.first[kind] + j
-            nodes.append(_node(c, kind, step, f"{kind}_{step}", float(X[step]), j))
+        for layer in range(c.layers if kind == "h" else 1):
+            for j in range(c.count[kind]):
+                step = c.first[kind] + j
+                strip = layer * c.count[kind] + j
+                name = node_name(kind, step, c.layers, layer)
+                nodes.append(_node(c, kind, step, name, float(X[step]), strip, layer))
     # The focus column is drawn last, on top of the others it collapses onto.
     return tuple(sorted(nodes, key=lambda n: n.step == c.focus))
 
 
-def _node(c: Content, kind: str, step: int, name: str, cx: float, strip: int) -> NodeSpec:
+def _node(
+    c: Content, kind: str, step: int, name: str, cx: float, strip: int, layer: int = 0
+) -> NodeSpec:
     faint = kind == "x" and step > c.T
-    bad = kind != "x" and step <= c.T and bool(c.fwd_bad[step])
+    bad = kind != "x" and step <= c.T and bool(c.fwd_bad[layer if kind == "h" else -1, step])
     glow, glow_color, glow_bad = None, "", False
-    if kind == "h" and step in c.grad:
-        g = c.grad[step]
+    grad = c.grad[layer]
+    if kind == "h" and step in grad:
+        g = grad[step]
         if g is None:
             glow_bad = True
         else:
@@ -199,35 +253,41 @@ def _node(c: Content, kind: str, step: int, name: str, cx: float, strip: int) ->
         name=name,
         kind=kind,
         step=step,
-        rect=gl.node_rect(kind, cx),
+        rect=gl.node_rect(kind, cx, layer, c.layers),
         strip=strip,
         faint=faint,
         bad=bad,
-        selected=c.selected is not None and step == c.selected and not faint,
+        # In a stack only the focused layer's h_t is outlined: the cell the panels show.
+        selected=c.selected is not None
+        and step == c.selected
+        and not faint
+        and (kind != "h" or c.layers == 1 or layer == c.focus_layer),
         glow=glow,
         glow_color=glow_color,
         glow_bad=glow_bad,
         char=c.chars.get((kind, step), ""),
+        layer=layer,
     )
 
 
-def _hh_style(c: Content, step: int) -> tuple[float, str, bool]:
+def _hh_style(c: Content, step: int, layer: int = 0) -> tuple[float, str, bool]:
     """(width, colour, dashed) of the W_hh edge into h_step: the gradient when it is lit."""
-    if step not in c.grad:
+    grad = c.grad[layer]
+    if step not in grad:
         return EDGE_WIDTH, edge_color(), False
-    g = c.grad[step]
+    g = grad[step]
     if g is None:
         return BAD_WIDTH, BAD_COLOR, True
     return gradient_width(g[0]), g[1], False
 
 
-def _loop_style(c: Content) -> tuple[float, str, bool]:
+def _loop_style(c: Content, layer: int = 0) -> tuple[float, str, bool]:
     """The folded self-loop's style: as the W_hh edge into the focus step, but never paler
     than ``LOOP_MIN_STRENGTH``. It is the recurrence itself, drawn once; at a step whose
     gradient is the smallest (the last one, when gradients explode) it would vanish."""
-    g = c.grad.get(c.focus)
+    g = c.grad[layer].get(c.focus)
     if g is None or g[0] >= LOOP_MIN_STRENGTH:
-        return _hh_style(c, c.focus)
+        return _hh_style(c, c.focus, layer)
     return (
         gradient_width(LOOP_MIN_STRENGTH),
         gradient_colors(np.array([LOOP_MIN_STRENGTH]))[0],
@@ -262,50 +322,74 @@ def _unrolled_edges(
     for s in range(max(1, c.lo), min(c.T, c.hi) + 1):
         cx = float(X[s])
         edges.append(_edge("W_xh", s, _segment(gl.xh_segment(cx)), hover))
-        edges.append(_edge("W_hy", s, _segment(gl.hy_segment(cx)), hover))
-        seg = _segment(gl.hh_segment(float(X[s - 1]), cx))
-        edges.append(_edge("W_hh", s, seg, hover, _hh_style(c, s), opacity=progress))
+        # A stack: layer l+1 reads layer l's h_t through its own input weights.
+        for layer in range(c.layers - 1):
+            edges.append(_edge("W_xh", s, _segment(gl.up_segment(cx, layer)), hover))
+        edges.append(_edge("W_hy", s, _segment(gl.hy_segment(cx, c.layers)), hover))
+        for layer in range(c.layers):
+            seg = _segment(gl.hh_segment(float(X[s - 1]), cx, layer))
+            style = _hh_style(c, s, layer)
+            edges.append(_edge("W_hh", s, seg, hover, style, opacity=progress))
     if progress < 1.0:
-        loop = gl.loop_points(float(X[c.focus]))
-        edges.append(_edge("W_hh", c.focus, loop, hover, _loop_style(c), 1.0 - progress, True))
+        for layer in range(c.layers):
+            loop = gl.loop_points(float(X[c.focus]), layer=layer)
+            style = _loop_style(c, layer)
+            edges.append(_edge("W_hh", c.focus, loop, hover, style, 1.0 - progress, True))
     return tuple(edges)
 
 
 def _folded(c: Content, hover: str | None) -> Scene:
+    """One cell, or a stack of cells each with its self-loop, x at the bottom, y at the top."""
     cx = float(c.focus)
+    L = c.layers
     x_step = c.focus if c.focus >= 1 else 1
     nodes = (
         _folded_node(c, "x", x_step, cx),
-        _folded_node(c, "h", c.focus, cx),
+        *(_folded_node(c, "h", c.focus, cx, layer) for layer in range(L)),
         _folded_node(c, "y", c.focus if c.focus >= 1 else None, cx),
     )
+    loops = tuple(
+        _edge("W_hh", c.focus, gl.loop_points(cx, layer=k), hover, _loop_style(c, k), loop=True)
+        for k in range(L)
+    )
+    ups = tuple(_edge("W_xh", c.focus, _segment(gl.up_segment(cx, k)), hover) for k in range(L - 1))
     edges = (
         _edge("W_xh", c.focus, _segment(gl.xh_segment(cx)), hover),
-        _edge("W_hy", c.focus, _segment(gl.hy_segment(cx)), hover),
-        _edge("W_hh", c.focus, gl.loop_points(cx), hover, _loop_style(c), loop=True),
+        _edge("W_hy", c.focus, _segment(gl.hy_segment(cx, L)), hover),
+        *ups,
+        *loops,
     )
-    xh, hy = gl.xh_segment(cx), gl.hy_segment(cx)
-    ox, oy = gl.loop_centre(cx)
+    xh, hy = gl.xh_segment(cx), gl.hy_segment(cx, L)
     size = FOLDED_LABEL_PT
     p = colors()
     below, above = (0, FOLDED_LABEL_OFFSET), (0, -FOLDED_LABEL_OFFSET)
-    labels = (
+    labels = [
         _label("x", "t", (cx, xh[1] - gl.NODE_HEIGHT["x"]), (0.5, 0), below, size, p.INPUT),
-        _label("h", "t", (cx - H_LABEL_DX, 0.0), (1, 0.5), (-6, 0), size, p.INK),
         _label("y", "t", (cx, hy[3] + gl.NODE_HEIGHT["y"]), (0.5, 1), above, size, p.OUTPUT),
         _edge_label("xh", (cx, (xh[1] + xh[3]) / 2), (0, 0.5), (10, 0), size),
         _edge_label("hy", (cx, (hy[1] + hy[3]) / 2), (0, 0.5), (10, 0), size),
-        _edge_label("hh", (ox + gl.LOOP_RADIUS, oy), (0, 0.5), (10, 0), size),
-    )
-    return Scene(nodes, edges, labels, None, _bounds(cx - 1.0, cx + 1.5))
+    ]
+    for layer in range(L):
+        ox, oy = gl.loop_centre(cx, layer)
+        h_base = "h" if L == 1 else f"h{_superscript(layer + 1)}"
+        h_label = _label(h_base, "t", (cx - H_LABEL_DX, oy), (1, 0.5), (-6, 0), size, p.INK)
+        labels.insert(1 + layer, h_label)
+        labels.append(_edge_label("hh", (ox + gl.LOOP_RADIUS, oy), (0, 0.5), (10, 0), size))
+    return Scene(nodes, edges, tuple(labels), None, _bounds(cx - 1.0, cx + 1.5, L))
 
 
-def _folded_node(c: Content, kind: str, step: int | None, cx: float) -> NodeSpec:
+def _superscript(n: int) -> str:
+    return str(n).translate(str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹"))
+
+
+def _folded_node(c: Content, kind: str, step: int | None, cx: float, layer: int = 0) -> NodeSpec:
     """The folded cell's node of ``kind``, showing ``step``'s values (an empty box for none)."""
     j = -1 if step is None else step - c.first[kind]
+    name = node_name(kind, None, c.layers, layer)
+    rect = gl.node_rect(kind, cx, layer, c.layers)
     if step is None or not 0 <= j < c.count[kind]:
-        return NodeSpec(kind, kind, step, gl.node_rect(kind, cx), -1, faint=True)
-    return _node(c, kind, step, kind, cx, j)
+        return NodeSpec(name, kind, step, rect, -1, faint=True, layer=layer)
+    return _node(c, kind, step, name, cx, layer * c.count[kind] + j, layer)
 
 
 def _unrolled_labels(
@@ -323,10 +407,13 @@ def _unrolled_labels(
     edge_k = gl.label_stride(px_per_column, EDGE_LABEL_SPACING)
     roomy = px_per_column >= ROOMY_COLUMN_PX
     node_pt, edge_pt = label_points(label_scale)
-    chosen, others = [], []
+    rows = layer_labels(c.layers, c.directions, c.focus_layer, c.cell, float(X[0]), node_pt)
+    chosen: list[LabelSpec] = list(rows)
+    others: list[LabelSpec] = []
     for n in nodes:
         if n.step == c.selected or n.step % node_k == 0:
-            label = _node_label(n, _clearance(c, n.step, px_per_column), node_pt)
+            clearance = _clearance(c, n.step, px_per_column, n.layer)
+            label = _node_label(n, clearance, node_pt, c.layers)
             (chosen if n.step == c.selected else others).append(label)
     for s in range(max(1, c.lo), min(c.T, c.hi) + 1):
         if s == c.selected or (roomy and s % edge_k == 0):
@@ -336,13 +423,39 @@ def _unrolled_labels(
     return (*chosen, *others)
 
 
+def layer_labels(
+    layers: int, directions: int, focus_layer: int, cell: str, x0: float, size: int
+) -> tuple[LabelSpec, ...]:
+    """A stack's rows, "layer 1 · LSTM" … above each h row's line left of h_0 (column
+    ``x0``); the focused layer's in bold ink, the others muted. None for one layer. A
+    bidirectional stack's rows draw the forward direction, and their labels say so."""
+    if layers == 1:
+        return ()
+    p = colors()
+    name = CELL_NAMES.get(cell, cell)
+    return tuple(
+        LabelSpec(
+            f"layer {k + 1}" + (", forward" if directions == 2 else ""),
+            "",
+            (x0 - H_LABEL_DX, gl.row_y("h", k)),
+            (1, 1),
+            (-LABEL_GAP, -LABEL_GAP),
+            size,
+            p.INK if k == focus_layer else p.MUTED,
+            bold=k == focus_layer,
+            suffix=f" · {name}",
+        )
+        for k in range(layers)
+    )
+
+
 def _weight_labels(
     c: Content, X: np.ndarray, s: int, size: int, px_per_column: float
 ) -> tuple[LabelSpec, ...]:
     """W_hh above its arrow into step s (above the head, as wide as the gradient makes it),
     W_xh and W_hy beside theirs."""
     cx = float(X[s])
-    xh, hy = gl.xh_segment(cx), gl.hy_segment(cx)
+    xh, hy = gl.xh_segment(cx), gl.hy_segment(cx, c.layers)
     mid = (float(X[s - 1]) + cx) / 2
     dx = weight_label_dx(px_per_column)
     return (
@@ -352,24 +465,29 @@ def _weight_labels(
     )
 
 
-def _clearance(c: Content, step: int | None, px_per_column: float) -> float:
+def _clearance(c: Content, step: int | None, px_per_column: float, layer: int = 0) -> float:
     """Pixels from the h row's line to a label beside it: clear of the W_hh arrowhead into
     ``step`` and of the h boxes' halos (``px_per_column`` pixels a unit), so the label may
     reach under (over) the neighbouring column's halo."""
-    width = EDGE_WIDTH if step is None or not 1 <= step <= c.T else _hh_style(c, step)[0]
+    lit = step is not None and 1 <= step <= c.T
+    width = _hh_style(c, step or 0, layer)[0] if lit else EDGE_WIDTH
     halo = (gl.NODE_HEIGHT["h"] / 2 + GLOW_REACH) * px_per_column
     return max(arrow_head_half(appearance.width(width)), halo) + LABEL_GAP
 
 
-def _node_label(n: NodeSpec, clearance: float, size: int = NODE_LABEL_PT) -> LabelSpec:
+def _node_label(
+    n: NodeSpec, clearance: float, size: int = NODE_LABEL_PT, layers: int = 1
+) -> LabelSpec:
     """x_t below its box, y_t above, h_t to the lower left: below the W_hh arrowhead
-    (``clearance`` px under the row's line) and outside the gradient halo."""
+    (``clearance`` px under the row's line) and outside the gradient halo. In a stack of
+    ``layers`` h_t names its layer as a superscript: h²_t."""
     cx, cy = n.centre
     half = n.rect[3] / 2
     sub = str(n.step)
     suffix = f" {n.char}" if n.char else ""
     if n.kind == "h":
-        return _label("h", sub, (cx - H_LABEL_DX, cy), (1, 0), (-LABEL_GAP, clearance), size)
+        base = "h" if layers == 1 else f"h{_superscript(n.layer + 1)}"
+        return _label(base, sub, (cx - H_LABEL_DX, cy), (1, 0), (-LABEL_GAP, clearance), size)
     p = colors()
     if n.kind == "x":
         color = p.MUTED if n.faint else p.INPUT
@@ -412,7 +530,7 @@ def node_label_offset() -> float:
 def alternatives(label: LabelSpec) -> tuple[LabelSpec, ...]:
     """Where else a label may go when its place is taken: h_t to the lower right of its box
     (the mirror of its usual place), where the next column has no label in the way."""
-    if label.base != "h" or label.align[0] != 1:
+    if not label.base.startswith("h") or label.align[0] != 1:
         return ()
     x, y = label.pos
     dx, dy = label.offset
@@ -448,9 +566,9 @@ def sample_labels(label_scale: float = 1.0) -> dict[str, LabelSpec]:
     }
 
 
-def _bounds(left: float, right: float) -> QRectF:
+def _bounds(left: float, right: float, layers: int = 1) -> QRectF:
     """Everything drawn lies inside this rectangle (labels stick out by < 1 unit)."""
-    return QRectF(left - 1.0, -2.5, right - left + 2.0, 5.0)
+    return QRectF(left - 1.0, -2.5, right - left + 2.0, 5.0 + gl.extra_height(layers))
 
 
 # ---- what is under the mouse --------------------------------------------------------

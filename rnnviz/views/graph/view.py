@@ -51,6 +51,8 @@ from rnnviz.views.graph.scene import (
     build_content,
     build_scene,
     edge_kind_at,
+    label_points,
+    layer_labels,
     node_at,
     node_label_offset,
     sample_labels,
@@ -170,6 +172,7 @@ class GraphView(QWidget):
         s = self.session
         focus = s.selected_step or 0
         last = max(s.t, s.sequence.shape[0])  # the last column: fed steps and upcoming inputs
+        layers = s.depth[0]
         # Labels keep their size in pixels and the rows get what they leave; narrow columns
         # shrink the labels, which leaves the rows more: a few rounds settle both.
         arrow = arrow_head_half(appearance.width(EDGE_WIDTH))
@@ -177,14 +180,18 @@ class GraphView(QWidget):
         for _ in range(3):
             used = shrink  # the size the labels are given room for in this round
             room = {k: self.graph_item.label_size(lab) for k, lab in sample_labels(used).items()}
-            scale = gl.unrolled_scale(h, room["node"][1] + node_label_offset() + LABEL_GAP)
+            label_px = room["node"][1] + node_label_offset() + LABEL_GAP
+            scale = gl.unrolled_scale(h, label_px, layers)
             # An h_t label (under the halos) has the room from the previous column's W_xh
             # arrow to its own halo; a wider one shrinks.
             between = scale * (1.0 - H_LABEL_DX) - arrow - 2 * LABEL_GAP
             shrink = min(1.0, between / room["h"][0])
         self._label_scale = min(used, shrink)
         span = w / scale
-        left = -(H_LABEL_DX + (LABEL_GAP + room["h0"][0] + EDGE_PX) / scale)
+        node_pt = label_points(self._label_scale)[0]
+        rows = layer_labels(layers, s.depth[1], s.focus[0], s.params.cell, 0.0, node_pt)
+        widest = max([room["h0"][0], *(self.graph_item.label_size(lab)[0] for lab in rows)])
+        left = -(H_LABEL_DX + (LABEL_GAP + widest + EDGE_PX) / scale)
         right = (weight_label_dx(scale) + room["weight"][0] + EDGE_PX) / scale
         centre = gl.unrolled_centre(
             self._unrolled_cam[0],
@@ -202,7 +209,7 @@ class GraphView(QWidget):
         self.graph_item.set_images(self._content.strips)
         self._unrolled_cam = (centre, scale)
         folded_room = room["folded"][1] + FOLDED_LABEL_OFFSET + LABEL_GAP
-        self._folded_cam = (gl.folded_centre(focus), gl.folded_scale(w, h, folded_room))
+        self._folded_cam = (gl.folded_centre(focus), gl.folded_scale(w, h, folded_room, layers))
         self._place()
         self._update_status()
 
@@ -260,23 +267,35 @@ class GraphView(QWidget):
         return node.name if node is not None else kind
 
     def click_at(self, x: float, y: float) -> int | None:
-        """A click at data point (x, y): a node of a fed step t selects t. Returns t."""
+        """A click at data point (x, y): a node of a fed step t selects t; in a stack, an h
+        node also focuses its layer (in the focused direction). Returns t."""
         if self._scene is None:
             return None
         node = node_at(self._scene, x, y, 2 * self.view_box.viewPixelSize()[0])
         step = None if node is None else node.step
-        if step is None or not 1 <= step <= self.session.t:
+        if node is None or step is None or not 1 <= step <= self.session.t:
             return None
+        if node.kind == "h" and self.session.depth[0] > 1:
+            self.session.set_focus(node.layer, self.session.focus[1])
         self.session.select(step)
         return step
 
     def node_tooltip(self, name: str) -> str:
         """HTML with the node's vector (abbreviated for long ones) and, after BPTT, dL/dh_t."""
-        kind, _, rest = name.partition("_")
+        base, _, rest = name.partition("_")
+        kind, _, layer = base.partition("^")  # "h^2": layer 2 of a stack
         s = self.session
         step = int(rest) if rest else (s.selected_step or 0)
         lines: list[str] = []
-        if kind == "h" and step <= s.t:
+        if kind == "h" and layer and step <= s.t:
+            k = int(layer) - 1
+            h = s.stack_trace.layers[k][0].h_all[step]  # (H,)
+            lines.append(f"layer {layer}: h<sub>{step}</sub> = {format_vector(h)}")
+            norms = s.depth_grad_norm  # (L, D, t) | None
+            if norms is not None and 1 <= step <= norms.shape[2]:
+                norm = _number(float(norms[k, 0, step - 1]))
+                lines.append(f"‖∂L/∂h<sub>{step}</sub>‖ = {norm}")
+        elif kind == "h" and step <= s.t:
             lines.append(f"h<sub>{step}</sub> = {format_vector(s.trace.h_all[step])}")
             g = s.gradients
             if g is not None and 1 <= step <= g.dL_dh_norm.size:
@@ -342,8 +361,14 @@ class GraphView(QWidget):
             self._content, self._progress, self._hover, self._unrolled_cam[1], self._label_scale
         )
         w, h = self._viewport_size()
-        camera = gl.camera(self._progress, self._folded_cam, self._unrolled_cam, w, h)
+        mid = gl.middle_y(self._content.layers)
+        camera = gl.camera(self._progress, self._folded_cam, self._unrolled_cam, w, h, mid)
         sc = replace(sc, labels=self._whole_labels(sc, camera, w, h))
+        if self._content.layers > 1:
+            # The rows' labels reach left of h_0 further than the scene's margin; the labels
+            # kept lie in the view, so the view's rectangle holds them.
+            x0, x1, y0, y1 = camera
+            sc = replace(sc, bounds=sc.bounds.united(QRectF(x0, y0, x1 - x0, y1 - y0)))
         self._scene = sc
         stacked = 0.0 < self._progress < 1.0  # folding: columns slide over each other
         self.graph_item.set_scene(sc.nodes, sc.edges, sc.labels, sc.band, sc.bounds, stacked)
@@ -413,9 +438,15 @@ class GraphView(QWidget):
                 f"<b>W<sub>{sub}</sub></b> ({role}, {rows}×{cols}) is <b>one</b> matrix, "
                 "shared by every step"
             )
+            if c.layers > 1:  # s.params: the focused layer's
+                text = (
+                    f"<b>W<sub>{sub}</sub></b> ({role}, {rows}×{cols} in layer "
+                    f"{c.focus_layer + 1}): <b>one</b> matrix per layer, shared by every step"
+                )
         elif not self._unrolled:
             at = f"showing t = {c.focus}" if c.focus else "no step fed yet"
-            text = f"<b>Folded</b>: one cell, reused at every step ({at})"
+            cells = "one cell" if c.layers == 1 else "one cell per layer"
+            text = f"<b>Folded</b>: {cells}, reused at every step ({at})"
         else:
             # The same text at every step: a label whose text changes is laid out again.
             text = "<b>Unrolled</b> through time"

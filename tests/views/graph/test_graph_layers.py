@@ -1,0 +1,200 @@
+"""The graph of a stack: one h row per layer unrolled, a stack of cells folded, clicks focus."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from PyQt6.QtCore import Qt
+
+from rnnviz.session import Session, SessionConfig
+from rnnviz.session.explain import format_vector
+from rnnviz.views.graph.view import GraphView
+from rnnviz.views.window.snapshots import settle, to_rgb
+
+pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")
+
+
+def open_view(
+    qtbot, layers: int, size: tuple[int, int] = (1100, 520), bidirectional: bool = False
+) -> GraphView:
+    config = SessionConfig(
+        cell="lstm", hidden_size=5, num_layers=layers, bidirectional=bidirectional
+    )
+    session = Session(config)
+    w = GraphView(session)
+    qtbot.addWidget(w)
+    w.resize(*size)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
+def feed(session: Session, n: int) -> None:
+    for _ in range(n):
+        assert session.step_forward()
+
+
+def h_name(layers: int, layer: int, step: int) -> str:
+    """The name of h_step of ``layer`` (0-based): "h_3" for one layer, "h^2_3" in a stack."""
+    return f"h_{step}" if layers == 1 else f"h^{layer + 1}_{step}"
+
+
+@pytest.mark.parametrize("layers", [1, 2, 3])
+def test_unrolled_a_stack_is_a_grid_of_layers_by_steps(qtbot, layers: int) -> None:
+    w = open_view(qtbot, layers)
+    feed(w.session, 4)
+    pos = w.node_positions()
+    for step in range(1, 5):
+        column = [pos[h_name(layers, k, step)] for k in range(layers)]
+        xs, ys = zip(*column, strict=True)
+        assert set(xs) == {pos[f"x_{step}"][0]} == {pos[f"y_{step}"][0]}
+        # Layer 1 right above x, every next layer above the one before, y above the top one.
+        assert pos[f"x_{step}"][1] < ys[0]
+        assert all(a < b for a, b in itertools.pairwise(ys))
+        assert ys[-1] < pos[f"y_{step}"][1]
+    h_nodes = [n for n in w.nodes() if n.kind == "h"]
+    assert {n.layer for n in h_nodes} == set(range(layers))
+    # Each row reads left to right: one W_hh arrow per layer into every step.
+    hh = [e for e in w.edges() if e.kind == "W_hh" and e.step == 3]
+    assert len(hh) == layers
+    for e in hh:
+        (x0, y0), (x1, y1) = e.points[0], e.points[-1]
+        assert x0 < x1 and y0 == y1
+
+
+@pytest.mark.parametrize("layers", [2, 3])
+def test_arrows_go_up_from_each_layer_into_the_next(qtbot, layers: int) -> None:
+    w = open_view(qtbot, layers)
+    feed(w.session, 4)
+    pos = w.node_positions()
+    nodes = {n.name: n for n in w.nodes()}
+    ups = [e for e in w.edges() if e.kind == "W_xh" and e.step == 2]
+    assert len(ups) == layers  # x_2 → layer 1, then layer k → layer k + 1
+    for k in range(layers - 1):
+        lower = nodes[h_name(layers, k, 2)].rect
+        upper = nodes[h_name(layers, k + 1, 2)].rect
+        (x0, y0), (x1, y1) = ups[k + 1].points[0], ups[k + 1].points[-1]
+        assert x0 == x1 == pytest.approx(pos[h_name(layers, k, 2)][0])
+        assert y0 == pytest.approx(lower[1] + lower[3])  # from the top of the lower box …
+        assert y1 == pytest.approx(upper[1])  # … to the bottom of the upper one
+    hy = next(e for e in w.edges() if e.kind == "W_hy" and e.step == 2)
+    top = nodes[h_name(layers, layers - 1, 2)].rect
+    assert hy.points[0][1] == pytest.approx(top[1] + top[3])  # y reads the top layer
+
+
+def test_each_row_is_labelled_and_the_focused_layer_stands_out(qtbot) -> None:
+    w = open_view(qtbot, 3)
+    feed(w.session, 3)
+    settle()
+    rects = dict(w.label_rects())
+    pixels = to_rgb(w.graphics.viewport().grab().toImage()).astype(int)  # (H, W, 3)
+    ratio = pixels.shape[1] / w.graphics.viewport().width()
+    for k in range(3):
+        label = rects[f"layer {k + 1}"]
+        row = w.map_to_viewport(*w.node_positions()[h_name(3, k, 0)])
+        # Beside its row: its bottom just above the row's line, left of h_0.
+        assert row.y() - 30 < label.bottom() <= row.y()
+        assert label.right() < row.x()
+        # Painted whole: its first letter's ink is there (not cut by the item's bounds).
+        top, bottom = (round(v * ratio) for v in (label.top(), label.bottom()))
+        first = pixels[top:bottom, round(label.left() * ratio) : round((label.left() + 8) * ratio)]
+        assert (first.sum(axis=2) < 500).any()
+    assert w.session.focus == (2, 0)
+    w.session.select(2)
+    assert [n.name for n in w.nodes() if n.selected] == ["x_2", "h^3_2", "y_2"]
+    assert {"h³_2", "h²_2", "h¹_2"} <= set(w.labels())
+
+
+def test_clicking_a_cell_focuses_its_layer_and_selects_its_step(qtbot) -> None:
+    w = open_view(qtbot, 3)
+    feed(w.session, 6)
+    vp = w.graphics.viewport()
+    where = w.map_to_viewport(*w.node_positions()["h^2_5"])
+    qtbot.mouseClick(vp, Qt.MouseButton.LeftButton, pos=where)
+    assert w.session.focus == (1, 0)
+    assert w.session.selected_step == 5
+    assert [n.name for n in w.nodes() if n.selected] == ["x_5", "h^2_5", "y_5"]
+
+
+@pytest.mark.parametrize("layers", [1, 3])
+def test_folded_shows_a_stack_of_cells_each_with_its_loop(qtbot, layers: int) -> None:
+    w = open_view(qtbot, layers)
+    feed(w.session, 4)
+    w.set_unrolled(False, animate=False)
+    pos = w.node_positions()
+    cells = ["h"] if layers == 1 else [f"h^{k + 1}" for k in range(layers)]
+    assert set(pos) == {"x", "y", *cells}
+    ys = [pos[c][1] for c in cells]
+    assert pos["x"][1] < ys[0] and ys[-1] < pos["y"][1]
+    cells_text = "one cell," if layers == 1 else "one cell per layer,"
+    assert cells_text in w.status.text()
+    loops = [e for e in w.edges() if e.loop]
+    assert len(loops) == layers
+    # Each loop leaves and re-enters its own cell's row.
+    assert sorted(float(e.points[:, 1].mean()) for e in loops) == pytest.approx(ys, abs=0.05)
+
+
+def test_halos_follow_each_layers_gradient_on_one_scale(qtbot) -> None:
+    w = open_view(qtbot, 2)
+    feed(w.session, 8)
+    w.session.run_backward()
+    norms = w.session.depth_grad_norm  # (L, D, T)
+    assert norms is not None
+    glows = {(n.layer, n.step): n.glow for n in w.nodes() if n.kind == "h" and n.step}
+    lit = sorted(glows, key=lambda k: norms[k[0], 0, k[1] - 1])
+    strengths = [glows[k] for k in lit]
+    # A larger ‖dL/dh‖ anywhere in the stack never has a paler halo.
+    assert all(a <= b + 1e-9 for a, b in itertools.pairwise(strengths))
+    # One scale for the whole stack: only the largest norm of all layers is at full strength.
+    assert sum(g == pytest.approx(1.0) for g in strengths) == 1
+
+
+def test_three_layers_keep_their_labels_apart_in_a_small_view(qtbot) -> None:
+    w = open_view(qtbot, 3, size=(1000, 360))
+    feed(w.session, 12)
+    w.session.run_backward()
+    settle()
+    rects = w.label_rects()
+    vp = w.graphics.viewport().rect()
+    assert len(rects) > 10
+    for i, (name, r) in enumerate(rects):
+        assert vp.contains(r.toRect().adjusted(1, 1, -1, -1)), name
+        for other, q in rects[i + 1 :]:
+            inter = r.intersected(q)
+            assert inter.width() <= 1.0 or inter.height() <= 1.0, (name, other)
+
+
+def test_a_bidirectional_stacks_rows_say_they_draw_the_forward_direction(qtbot) -> None:
+    w = open_view(qtbot, 2, bidirectional=True)
+    feed(w.session, 3)
+    assert w.session.depth == (2, 2)
+    rows = [name for name in w.labels() if name.startswith("layer")]
+    assert rows == ["layer 1, forward", "layer 2, forward"]
+    # What h^k_t shows is the forward direction's state of layer k.
+    assert set(w.node_positions()) >= {"h^1_3", "h^2_3"}
+    assert "h^3_3" not in w.node_positions()
+
+
+def test_a_layers_tooltip_shows_that_layers_state_and_gradient(qtbot) -> None:
+    w = open_view(qtbot, 3)
+    feed(w.session, 4)
+    w.session.run_backward()
+    tip = w.node_tooltip("h^2_3")
+    h = w.session.stack_trace.layers[1][0].h_all[3]  # (H,)
+    norms = w.session.depth_grad_norm  # (L, D, T)
+    assert norms is not None
+    assert f"layer 2: h<sub>3</sub> = {format_vector(h)}" in tip
+    assert f"{float(norms[1, 0, 2]):.3g}".replace("-", "−") in tip
+
+
+def test_hovering_a_weight_of_a_stack_says_each_layer_has_its_own(qtbot) -> None:
+    w = open_view(qtbot, 3)
+    feed(w.session, 4)
+    w.session.set_focus(1, 0)
+    up = [e for e in w.edges() if e.kind == "W_xh" and e.step == 3][2]  # layer 2 → layer 3
+    assert w.hover_at(*up.points.mean(axis=0)) == "W_xh"
+    rows, cols = w.session.params.W_ih.shape
+    assert cols == 5  # the focused layer 2 reads layer 1's 5 units, not the 1 input
+    assert f"{rows}×{cols} in layer 2" in w.status.text()
+    assert "matrix per layer, shared by every step" in w.status.text()
