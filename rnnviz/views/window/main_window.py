@@ -5,7 +5,6 @@ from __future__ import annotations
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from PyQt6 import sip
 from PyQt6.QtCore import QByteArray, QEvent, QPoint, QRect, QSize, Qt, QTimer
@@ -60,11 +59,6 @@ from rnnviz.views.window.stage import (
     Stage,
 )
 from rnnviz.views.window.transport import BackwardSweep, Player, TransportBar
-
-if TYPE_CHECKING:
-    import numpy as np
-
-    from rnnviz.engine.params import Params
 
 GEOMETRY_KEY = "window/geometry"
 STATE_KEY = "window/state"
@@ -785,13 +779,13 @@ def _saved_backward_of(window: MainWindow) -> Callable[[], None]:
     return redo
 
 
-def _put_weights_of(window: MainWindow) -> Callable[[Params, np.ndarray | str], bool]:
+def _put_weights_of(window: MainWindow) -> Callable[..., bool]:
     """How the window's lab puts trained weights in: large ones from the worker, with
     progress and cancel (their spectra and replay would freeze the window), as the
     controls' changes are. Weakly held, as ``_saved_backward_of``."""
     ref = weakref.ref(window)
 
-    def put(params: Params, inputs: np.ndarray | str) -> bool:
+    def put(params: object, inputs: object) -> bool:
         w = ref()
         if w is None:
             return False
