@@ -9,7 +9,7 @@ thread, which store them and emit ``changed`` once, like every other state chang
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -126,6 +126,9 @@ class Lab:
         self._adopted: tuple[Params, Params] | None = None  # (weights before, trained weights)
         self._jacobians: tuple[object, np.ndarray] | None = None  # (trace, its step Jacobians)
         self._run_work: tuple[int, float] = (0, 0.0)  # this run's (updates, seconds) so far
+        # How the session takes trained weights with their example inputs: True when they
+        # are in at once. A window puts large ones in from its worker (False until then).
+        self.put_weights: Callable[[Params, np.ndarray | str], bool] = self._put_now
         session.changed.connect(self._on_session_changed)
 
     # ---- what the lab looks at --------------------------------------------------------
@@ -297,22 +300,30 @@ class Lab:
         """Put back a saved history (or none): what a session file holds."""
         self._store("training", history)
 
-    def adopt_trained(self) -> None:
-        """Step with the trained weights: the session takes them, with an example to feed."""
+    def adopt_trained(self) -> bool:
+        """Step with the trained weights: the session takes them, with an example to feed.
+        True when they are in, False while a window puts them in (``put_weights``)."""
         h = self.training
         if h is None or h.params is None:
             raise ValueError("nothing has been trained yet")
         before, task = self.session.params, h.task
         if task.name == "text":
-            text = "".join(task.vocab[i] for i in task.signal[: max(task.length, 40)])
-            self.session.set_params(h.params, text)
+            inputs: np.ndarray | str = "".join(
+                task.vocab[i] for i in task.signal[: max(task.length, 40)]
+            )
         else:
-            example = task.draw(np.random.default_rng(self.session.config.seed))
-            self.session.set_params(h.params, example.x)
+            inputs = task.draw(np.random.default_rng(self.session.config.seed)).x
+        now = self.put_weights(h.params, inputs)
+        # Weights put in later are the trained ones too: the way back is what was there.
         if before is not (self._adopted[1] if self._adopted else None):
             self._adopted = (before, h.params)
         else:
             self._adopted = (self._adopted[0], h.params)
+        return now
+
+    def _put_now(self, params: Params, inputs: np.ndarray | str) -> bool:
+        self.session.set_params(params, inputs)
+        return True
 
     def predict_next_char(self, prime: str) -> dict[str, float]:
         """The trained text model's probabilities for the character after ``prime``."""

@@ -153,12 +153,15 @@ class TrainingView(QWidget):
 
     def _adopt(self) -> None:
         try:
-            self.lab.adopt_trained()
+            now = self.lab.adopt_trained()
         except ValueError as exc:
             self.message.setText(str(exc))
             return
+        epoch = self._epochs_done()
         self.status.setText(
-            f"the main window now steps with the weights after epoch {self._epochs_done()}"
+            f"the main window now steps with the weights after epoch {epoch}"
+            if now
+            else f"putting the weights after epoch {epoch} into the main window…"
         )
 
     def _sample(self) -> None:

@@ -181,6 +181,7 @@ class MainWindow(QMainWindow):
         self.sweep.computing.connect(self._on_backward_computing)
         self.verbs.busy.connect(self._on_verb_computing)
         self.document.run_backward = _saved_backward_of(self)
+        self.lab.put_weights = _put_weights_of(self)
         self.resize(self._default_size())
         self._chrome: _Chrome | None = None
         self.quit_box: QMessageBox | None = None  # "save before closing?" while shown
@@ -776,3 +777,24 @@ def _saved_backward_of(window: MainWindow) -> Callable[[], None]:
             w.redo_saved_backward()
 
     return redo
+
+
+def _put_weights_of(window: MainWindow) -> Callable[..., bool]:
+    """How the window's lab puts trained weights in: large ones from the worker, with
+    progress and cancel (their spectra and replay would freeze the window), as the
+    controls' changes are. Weakly held, as ``_saved_backward_of``."""
+    ref = weakref.ref(window)
+
+    def put(params: object, inputs: object) -> bool:
+        w = ref()
+        if w is None:
+            return False
+        return w.verbs.call(
+            "set_params",
+            params,
+            inputs,
+            label="putting in the trained weights",
+            failed=w.show_message,
+        )
+
+    return put

@@ -16,6 +16,7 @@ from PyQt6.QtCore import Qt, QTimer
 from PyQt6.QtWidgets import QApplication
 
 from rnnviz.engine import forward, init_params
+from rnnviz.engine.train import TrainConfig
 from rnnviz.io.weights import to_state_dict
 from rnnviz.session import Change, Session, SessionConfig
 from rnnviz.session.document import Document
@@ -248,3 +249,22 @@ def test_imported_weights_are_put_in_from_the_worker(qtbot, window, tmp_path: Pa
     expected = forward(params, s.sequence[:6])
     np.testing.assert_allclose(window.state_heatmap.image_item.image, expected.h, atol=1e-12)
     assert window.message.text().startswith("Imported gru.npz: gru (tanh), 10 hidden units")
+
+
+def test_trained_weights_are_put_in_from_the_worker(qtbot, window) -> None:
+    lab = window.lab
+    task = lab.make_task("delay", length=12, lag=3)
+    for report in lab.training_steps(task, TrainConfig(epochs=2, seed=1)):
+        lab.record_epoch(report)
+    trained = lab.training.params
+    view = window.lab_panel.view("Training")
+    view.adopt_button.click()  # "Use trained weights"
+    assert window.verbs.computing and window.session.params is not trained
+    assert view.status.text().startswith("putting the weights after epoch 2")
+    GATE.set()
+    qtbot.waitUntil(lambda: not window.verbs.computing, timeout=10_000)
+    s = window.session
+    assert s.params is trained and s.sequence.shape == (12, 1)
+    s.seek(12)
+    want = forward(trained, s.sequence).h  # (12, H)
+    np.testing.assert_allclose(window.state_heatmap.image_item.image, want)
