@@ -77,6 +77,7 @@ class NodeSpec(NamedTuple):
     glow_bad: bool = False  # the gradient is not finite here
     char: str = ""  # text mode: the character fed (x) or most likely next (y)
     layer: int = 0  # h only: the stacked layer, 0 at the bottom
+    direction: int = 0  # h only: 0 forward, 1 backward (a bidirectional stack)
 
     @property
     def centre(self) -> tuple[float, float]:

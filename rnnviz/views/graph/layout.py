@@ -1,7 +1,8 @@
 """Where the graph's nodes, edges and camera go: pure geometry in data units, no Qt.
 
 Step k sits in column x = k (h_0 in column 0); the rows are x (bottom), h, y (top), one unit
-apart; a stack of layers has one h row per layer, layer l at y = l, and y above the top one.
+apart; a stack of layers has one h row per layer, layer l at y = l, and y above the top one
+(a bidirectional layer: its forward box lower left, its backward box upper right of it).
 The folded layout is the unrolled one collapsed onto the focus column, so a transition is
 one interpolation: column k is drawn at ``focus + progress · (k − focus)``.
 """
@@ -21,6 +22,11 @@ LOOP_RADIUS = 0.3
 LOOP_OFFSET = 0.2  # how far the loop's centre sits outside the h box (≤ radius: it touches)
 LOOP_GAP = 0.04  # between the loop's ends and the box
 LAYER_GAP = 1.0  # between the h rows of two stacked layers
+# A bidirectional layer's two h boxes per step: forward lower left, backward upper right, so
+# each direction's recurrent arrows run on their own line, clear of the other's boxes.
+BIDI_DX = 0.17
+BIDI_DY = 0.22
+BIDI_HEIGHT = 0.36
 
 PX_PER_COLUMN = 105.0  # unrolled zoom: node labels (≥ 12 pt) fit between columns
 MAX_COLUMNS = 60  # never draw more columns than this, whatever T is
@@ -59,12 +65,41 @@ def middle_y(layers: int) -> float:
     return extra_height(layers) / 2
 
 
+def h_centre(cx: float, layer: int, direction: int = 0, directions: int = 1) -> tuple[float, float]:
+    """Centre of the h box of ``layer``'s ``direction`` (0 forward, 1 backward) in column cx."""
+    y = row_y("h", layer)
+    if directions == 1:
+        return (cx, y)
+    sign = 1.0 if direction else -1.0
+    return (cx + sign * BIDI_DX, y + sign * BIDI_DY)
+
+
 def node_rect(
-    kind: str, cx: float, layer: int = 0, layers: int = 1
+    kind: str, cx: float, layer: int = 0, layers: int = 1, direction: int = 0, directions: int = 1
 ) -> tuple[float, float, float, float]:
     """(x0, y0, width, height) of the box of a node of row ``kind`` in column ``cx``."""
+    if kind == "h" and directions == 2:
+        x, y = h_centre(cx, layer, direction, directions)
+        return (x - NODE_WIDTH / 2, y - BIDI_HEIGHT / 2, NODE_WIDTH, BIDI_HEIGHT)
     h = NODE_HEIGHT[kind]
     return (cx - NODE_WIDTH / 2, row_y(kind, layer, layers) - h / 2, NODE_WIDTH, h)
+
+
+Rect = tuple[float, float, float, float]
+
+
+def up_between(lower: Rect, upper: Rect) -> tuple[float, float, float, float]:
+    """From the top centre of box ``lower`` to the bottom centre of box ``upper``."""
+    return (lower[0] + lower[2] / 2, lower[1] + lower[3], upper[0] + upper[2] / 2, upper[1])
+
+
+def across_between(source: Rect, target: Rect) -> tuple[float, float, float, float]:
+    """From the side of box ``source`` facing box ``target`` (in the same row) to target's
+    near side, at source's height: left to right forward, right to left backward."""
+    y = source[1] + source[3] / 2
+    if target[0] > source[0]:
+        return (source[0] + source[2], y, target[0], y)
+    return (source[0], y, target[0] + target[2], y)
 
 
 def up_segment(cx: float, layer: int) -> tuple[float, float, float, float]:

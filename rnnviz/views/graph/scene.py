@@ -59,8 +59,9 @@ class Content:
     T: int  # steps fed
     layers: int  # stacked layers, one h row each
     focus_layer: int  # the layer the single-layer panels show
+    focus_direction: int  # … and its direction (0 forward, 1 backward)
     cell: str  # the cells' name, for the rows' labels
-    directions: int  # 2: bidirectional (the rows show the forward direction)
+    directions: int  # 2: bidirectional, two h boxes per layer and step
     N: int  # steps in the sequence (fed and upcoming)
     lo: int
     hi: int
@@ -68,10 +69,10 @@ class Content:
     selected: int | None
     strips: dict[str, np.ndarray]  # kind → (rows, n, 4) RGBA, one column per node
     first: dict[str, int]  # kind → step of strip column 0
-    count: dict[str, int]  # kind → number of strip columns (per layer: h of every layer)
-    fwd_bad: np.ndarray  # (layers, T+1) h_k (y_k: top layer) not finite in the forward pass
+    count: dict[str, int]  # kind → number of strip columns (per h row: see ``row``)
+    fwd_bad: np.ndarray  # (rows, T+1) h_k (y_k: the last row) not finite in the forward pass
     chars: dict[tuple[str, int], str]  # text mode: (kind, step) → character shown
-    # per layer: lit steps → (strength, colour), None: bad
+    # per h row: lit steps → (strength, colour), None: bad
     grad: tuple[dict[int, tuple[float, str] | None], ...]
 
 
@@ -84,12 +85,38 @@ class Scene:
     bounds: QRectF
 
 
+def row(c: Content, layer: int, direction: int = 0) -> int:
+    """The h row of ``layer``'s ``direction``: strips, gradients and faults are per row."""
+    return layer * c.directions + direction
+
+
+def _h_rows(session: Session) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Every (layer, direction)'s h_t, t = 0..T in step order (T+1, H), and which of its
+    steps 1..T are finite (T,); a backward direction has no state at step 0 (zeros)."""
+    L, D = session.depth
+    if L * D == 1:
+        return [session.trace.h_all], [session.trace.valid]
+    st = session.stack_trace
+    h_alls, valids = [], []
+    for k in range(L):
+        for d in range(D):
+            tr = st.layers[k][d]
+            if d == 0:
+                h_alls.append(tr.h_all)  # (T+1, H)
+                valids.append(tr.valid)  # (T,)
+            else:
+                h = st.h(k, 1)  # (T, H) in step order
+                h_alls.append(np.concatenate([np.zeros_like(h[:1]), h]))  # (T+1, H)
+                valids.append(tr.valid[::-1])  # (T,)
+    return h_alls, valids
+
+
 def build_content(session: Session, lo: int, hi: int) -> Content:
     T, N = session.t, session.sequence.shape[0]
-    L = session.depth[0]
-    # One layer: the session's trace as ever; a stack: every layer's forward direction.
-    traces = [session.trace] if L == 1 else [ly[0] for ly in session.stack_trace.layers]
-    y = session.trace.y if L == 1 else session.stack_trace.y  # (T, O)
+    L, D = session.depth
+    # One layer: the session's trace as ever; a stack: every layer's every direction.
+    h_alls, valids = _h_rows(session)
+    y = session.trace.y if L * D == 1 else session.stack_trace.y  # (T, O)
     selected = session.selected_step
     p = session.params
     bounded = p.cell != "vanilla" or p.activation in ("tanh", "sigmoid")
@@ -97,20 +124,21 @@ def build_content(session: Session, lo: int, hi: int) -> Content:
     h0, h1 = max(0, lo), min(T, hi)
     y0, y1 = max(1, lo), min(T, hi)
     seq_level = value_level(session.sequence, bounded=False)
-    # The layers' h strips side by side: layer l's column j is strip column l·n + j.
-    h_strips = [strip_rgba(tr.h_all[h0 : h1 + 1], value_level(tr.h_all, bounded)) for tr in traces]
+    # The rows' h strips side by side: row r's column j is strip column r·n + j.
+    h_strips = [strip_rgba(h[h0 : h1 + 1], value_level(h, bounded)) for h in h_alls]
     strips = {
         "x": strip_rgba(session.sequence[x0 - 1 : x1], seq_level),  # (I, n, 4)
-        "h": h_strips[0] if L == 1 else np.concatenate(h_strips, axis=1),  # (H, L·n, 4)
+        "h": h_strips[0] if L * D == 1 else np.concatenate(h_strips, axis=1),  # (H, L·D·n, 4)
         "y": strip_rgba(y[y0 - 1 : y1], value_level(y, bounded=False)),
     }
-    fwd_bad = np.zeros((L, T + 1), dtype=bool)  # (L, T+1)
-    for layer, tr in enumerate(traces):
-        fwd_bad[layer, 1:] = ~tr.valid
+    fwd_bad = np.zeros((L * D, T + 1), dtype=bool)  # (L·D, T+1)
+    for r, valid in enumerate(valids):
+        fwd_bad[r, 1:] = ~valid
     return Content(
         T=T,
         layers=L,
         focus_layer=session.focus[0],
+        focus_direction=session.focus[1],
         cell=p.cell,
         directions=session.depth[1],
         N=N,
@@ -123,7 +151,7 @@ def build_content(session: Session, lo: int, hi: int) -> Content:
         count={"x": max(0, x1 - x0 + 1), "h": max(0, h1 - h0 + 1), "y": max(0, y1 - y0 + 1)},
         fwd_bad=fwd_bad,
         chars=_characters(session, (x0, x1), (y0, y1)),
-        grad=_gradients(session, lo, hi) if L == 1 else _layer_gradients(session, lo, hi),
+        grad=_gradients(session, lo, hi) if L * D == 1 else _layer_gradients(session, lo, hi),
     )
 
 
@@ -161,14 +189,14 @@ def _gradients(
 def _layer_gradients(
     session: Session, lo: int, hi: int
 ) -> tuple[dict[int, tuple[float, str] | None], ...]:
-    """Every layer's forward direction as ``_gradients``, on one log scale for the stack."""
-    L = session.depth[0]
+    """Every row (layer, direction) as ``_gradients``, on one log scale for the stack."""
+    L, D = session.depth
     norms = session.depth_grad_norm  # (L, D, t) | None
     if norms is None or norms.shape[2] != session.t:
-        return tuple({} for _ in range(L))
-    fwd = norms[:, 0, :]  # (L, T)
-    strength = gradient_strength(fwd.ravel(), np.isfinite(fwd.ravel())).reshape(fwd.shape)
-    return tuple(_lit(session, strength[layer], lo, hi) for layer in range(L))
+        return tuple({} for _ in range(L * D))
+    rows = norms.reshape(L * D, -1)  # (L·D, T) row r = layer·D + direction
+    strength = gradient_strength(rows.ravel(), np.isfinite(rows.ravel())).reshape(rows.shape)
+    return tuple(_lit(session, strength[r], lo, hi) for r in range(L * D))
 
 
 def _lit(
@@ -199,7 +227,9 @@ def build_scene(
         labels = _unrolled_labels(c, nodes, X, px_per_column, label_scale)
     else:
         labels = tuple(
-            _node_label(n, _clearance(c, n.step, 0.0, n.layer), layers=c.layers)
+            _node_label(
+                n, _clearance(c, n.step, 0.0, row(c, n.layer, n.direction)), layers=c.layers
+            )
             for n in nodes
             if n.step == c.focus
         )
@@ -217,9 +247,15 @@ def build_scene(
     return Scene(nodes, edges, labels, band, _bounds(left, right + 1.0, c.layers))
 
 
-def node_name(kind: str, step: int | None, layers: int, layer: int) -> str:
-    """ "h_3" ("h" folded); in a stack an h node names its layer (1 at the bottom): "h^2_3"."""
-    base = kind if kind != "h" or layers == 1 else f"h^{layer + 1}"
+def node_name(
+    kind: str, step: int | None, layers: int, layer: int, direction: int = 0, directions: int = 1
+) -> str:
+    """ "h_3" ("h" folded); in a stack an h node names its layer (1 at the bottom): "h^2_3",
+    and a backward direction's its arrow: "h^2←_3"."""
+    if kind != "h" or layers * directions == 1:
+        base = kind
+    else:
+        base = f"h^{layer + 1}" + ("←" if direction else "")
     return base if step is None else f"{base}_{step}"
 
 
@@ -227,22 +263,37 @@ def _unrolled_nodes(c: Content, X: np.ndarray) -> tuple[NodeSpec, ...]:
     nodes: list[NodeSpec] = []
     for kind in ("x", "h", "y"):
         for layer in range(c.layers if kind == "h" else 1):
-            for j in range(c.count[kind]):
-                step = c.first[kind] + j
-                strip = layer * c.count[kind] + j
-                name = node_name(kind, step, c.layers, layer)
-                nodes.append(_node(c, kind, step, name, float(X[step]), strip, layer))
+            for d in range(c.directions if kind == "h" else 1):
+                for j in range(c.count[kind]):
+                    step = c.first[kind] + j
+                    if d == 1 and step == 0:  # the backward direction starts after step T
+                        continue
+                    strip = row(c, layer, d) * c.count[kind] + j
+                    name = node_name(kind, step, c.layers, layer, d, c.directions)
+                    cx = float(X[step])
+                    nodes.append(_node(c, kind, step, name, cx, strip, layer, d, c.directions))
     # The focus column is drawn last, on top of the others it collapses onto.
     return tuple(sorted(nodes, key=lambda n: n.step == c.focus))
 
 
 def _node(
-    c: Content, kind: str, step: int, name: str, cx: float, strip: int, layer: int = 0
+    c: Content,
+    kind: str,
+    step: int,
+    name: str,
+    cx: float,
+    strip: int,
+    layer: int = 0,
+    direction: int = 0,
+    directions: int = 1,
 ) -> NodeSpec:
+    """The node of ``kind`` at ``step``; an h node of (``layer``, ``direction``), drawn as
+    one of two boxes per step when ``directions`` is 2 (the folded stack draws one)."""
+    r = row(c, layer, direction)
     faint = kind == "x" and step > c.T
-    bad = kind != "x" and step <= c.T and bool(c.fwd_bad[layer if kind == "h" else -1, step])
+    bad = kind != "x" and step <= c.T and bool(c.fwd_bad[r if kind == "h" else -1, step])
     glow, glow_color, glow_bad = None, "", False
-    grad = c.grad[layer]
+    grad = c.grad[r]
     if kind == "h" and step in grad:
         g = grad[step]
         if g is None:
@@ -253,26 +304,33 @@ def _node(
         name=name,
         kind=kind,
         step=step,
-        rect=gl.node_rect(kind, cx, layer, c.layers),
+        rect=gl.node_rect(kind, cx, layer, c.layers, direction, directions),
         strip=strip,
         faint=faint,
         bad=bad,
-        # In a stack only the focused layer's h_t is outlined: the cell the panels show.
+        # In a stack only the focused (layer, direction)'s h_t is outlined: the cell the
+        # panels show.
         selected=c.selected is not None
         and step == c.selected
         and not faint
-        and (kind != "h" or c.layers == 1 or layer == c.focus_layer),
+        and (
+            kind != "h"
+            or c.layers * c.directions == 1
+            or (layer, direction) == (c.focus_layer, c.focus_direction)
+        ),
         glow=glow,
         glow_color=glow_color,
         glow_bad=glow_bad,
         char=c.chars.get((kind, step), ""),
         layer=layer,
+        direction=direction,
     )
 
 
-def _hh_style(c: Content, step: int, layer: int = 0) -> tuple[float, str, bool]:
-    """(width, colour, dashed) of the W_hh edge into h_step: the gradient when it is lit."""
-    grad = c.grad[layer]
+def _hh_style(c: Content, step: int, r: int = 0) -> tuple[float, str, bool]:
+    """(width, colour, dashed) of the W_hh edge into h_step of row ``r``: the gradient when
+    it is lit."""
+    grad = c.grad[r]
     if step not in grad:
         return EDGE_WIDTH, edge_color(), False
     g = grad[step]
@@ -285,9 +343,10 @@ def _loop_style(c: Content, layer: int = 0) -> tuple[float, str, bool]:
     """The folded self-loop's style: as the W_hh edge into the focus step, but never paler
     than ``LOOP_MIN_STRENGTH``. It is the recurrence itself, drawn once; at a step whose
     gradient is the smallest (the last one, when gradients explode) it would vanish."""
-    g = c.grad[layer].get(c.focus)
+    r = row(c, layer)
+    g = c.grad[r].get(c.focus)
     if g is None or g[0] >= LOOP_MIN_STRENGTH:
-        return _hh_style(c, c.focus, layer)
+        return _hh_style(c, c.focus, r)
     return (
         gradient_width(LOOP_MIN_STRENGTH),
         gradient_colors(np.array([LOOP_MIN_STRENGTH]))[0],
@@ -321,6 +380,9 @@ def _unrolled_edges(
     edges: list[EdgeSpec] = []
     for s in range(max(1, c.lo), min(c.T, c.hi) + 1):
         cx = float(X[s])
+        if c.directions == 2:
+            edges.extend(_bidirectional_edges(c, X, s, progress, hover))
+            continue
         edges.append(_edge("W_xh", s, _segment(gl.xh_segment(cx)), hover))
         # A stack: layer l+1 reads layer l's h_t through its own input weights.
         for layer in range(c.layers - 1):
@@ -328,7 +390,7 @@ def _unrolled_edges(
         edges.append(_edge("W_hy", s, _segment(gl.hy_segment(cx, c.layers)), hover))
         for layer in range(c.layers):
             seg = _segment(gl.hh_segment(float(X[s - 1]), cx, layer))
-            style = _hh_style(c, s, layer)
+            style = _hh_style(c, s, row(c, layer))
             edges.append(_edge("W_hh", s, seg, hover, style, opacity=progress))
     if progress < 1.0:
         for layer in range(c.layers):
@@ -336,6 +398,39 @@ def _unrolled_edges(
             style = _loop_style(c, layer)
             edges.append(_edge("W_hh", c.focus, loop, hover, style, 1.0 - progress, True))
     return tuple(edges)
+
+
+def _bidirectional_edges(
+    c: Content, X: np.ndarray, s: int, progress: float, hover: str | None
+) -> list[EdgeSpec]:
+    """The edges into step s of a bidirectional stack: x_s into both boxes of layer 1, both
+    boxes of layer l into both of layer l+1 (it reads [forward; backward]), y_s from both
+    top boxes; the forward recurrence from s−1 (left to right), the backward from s+1."""
+    L = c.layers
+
+    def box(step: int, layer: int, d: int) -> gl.Rect:
+        return gl.node_rect("h", float(X[step]), layer, L, d, 2)
+
+    up = gl.up_between
+    edges = [
+        _edge("W_xh", s, _segment(up(gl.node_rect("x", float(X[s])), box(s, 0, d))), hover)
+        for d in (0, 1)
+    ]
+    for layer in range(L - 1):
+        for a in (0, 1):
+            for b in (0, 1):
+                seg = up(box(s, layer, a), box(s, layer + 1, b))
+                edges.append(_edge("W_xh", s, _segment(seg), hover))
+    y_box = gl.node_rect("y", float(X[s]), layers=L)
+    edges += [_edge("W_hy", s, _segment(up(box(s, L - 1, d), y_box)), hover) for d in (0, 1)]
+    for layer in range(L):
+        for d, source in ((0, s - 1), (1, s + 1)):
+            if source > min(c.T, c.hi):  # no box past T (the backward start) or the window
+                continue
+            seg = gl.across_between(box(source, layer, d), box(s, layer, d))
+            style = _hh_style(c, s, row(c, layer, d))
+            edges.append(_edge("W_hh", s, _segment(seg), hover, style, opacity=progress))
+    return edges
 
 
 def _folded(c: Content, hover: str | None) -> Scene:
@@ -389,7 +484,7 @@ def _folded_node(c: Content, kind: str, step: int | None, cx: float, layer: int 
     rect = gl.node_rect(kind, cx, layer, c.layers)
     if step is None or not 0 <= j < c.count[kind]:
         return NodeSpec(name, kind, step, rect, -1, faint=True, layer=layer)
-    return _node(c, kind, step, name, cx, layer * c.count[kind] + j, layer)
+    return _node(c, kind, step, name, cx, row(c, layer) * c.count[kind] + j, layer)
 
 
 def _unrolled_labels(
@@ -407,13 +502,15 @@ def _unrolled_labels(
     edge_k = gl.label_stride(px_per_column, EDGE_LABEL_SPACING)
     roomy = px_per_column >= ROOMY_COLUMN_PX
     node_pt, edge_pt = label_points(label_scale)
-    rows = layer_labels(c.layers, c.directions, c.focus_layer, c.cell, float(X[0]), node_pt)
+    rows = layer_labels(
+        c.layers, c.directions, (c.focus_layer, c.focus_direction), c.cell, float(X[0]), node_pt
+    )
     chosen: list[LabelSpec] = list(rows)
     others: list[LabelSpec] = []
     for n in nodes:
         if n.step == c.selected or n.step % node_k == 0:
-            clearance = _clearance(c, n.step, px_per_column, n.layer)
-            label = _node_label(n, clearance, node_pt, c.layers)
+            clearance = _clearance(c, n.step, px_per_column, row(c, n.layer, n.direction))
+            label = _node_label(n, clearance, node_pt, c.layers, c.directions)
             (chosen if n.step == c.selected else others).append(label)
     for s in range(max(1, c.lo), min(c.T, c.hi) + 1):
         if s == c.selected or (roomy and s % edge_k == 0):
@@ -424,29 +521,40 @@ def _unrolled_labels(
 
 
 def layer_labels(
-    layers: int, directions: int, focus_layer: int, cell: str, x0: float, size: int
+    layers: int, directions: int, focus: tuple[int, int], cell: str, x0: float, size: int
 ) -> tuple[LabelSpec, ...]:
     """A stack's rows, "layer 1 · LSTM" … above each h row's line left of h_0 (column
-    ``x0``); the focused layer's in bold ink, the others muted. None for one layer. A
-    bidirectional stack's rows draw the forward direction, and their labels say so."""
-    if layers == 1:
+    ``x0``); the focused (layer, direction)'s in bold ink, the others muted. None for one
+    layer. A bidirectional layer has two rows, "layer 1 · LSTM →" and "… ←"."""
+    if layers * directions == 1:
         return ()
     p = colors()
     name = CELL_NAMES.get(cell, cell)
-    return tuple(
-        LabelSpec(
-            f"layer {k + 1}" + (", forward" if directions == 2 else ""),
-            "",
-            (x0 - H_LABEL_DX, gl.row_y("h", k)),
-            (1, 1),
-            (-LABEL_GAP, -LABEL_GAP),
-            size,
-            p.INK if k == focus_layer else p.MUTED,
-            bold=k == focus_layer,
-            suffix=f" · {name}",
-        )
-        for k in range(layers)
-    )
+    labels = []
+    for k in range(layers):
+        for d in range(directions):
+            x, y = gl.h_centre(x0, k, d, directions)
+            if directions == 2:  # left of the forward box, the leftmost of the column
+                x = x0 - gl.BIDI_DX
+            text = (
+                f"layer {k + 1}"
+                if directions == 1
+                else f"layer {k + 1} · {name} {'←' if d else '→'}"
+            )
+            labels.append(
+                LabelSpec(
+                    text,
+                    "",
+                    (x - H_LABEL_DX, y),
+                    (1, 1),
+                    (-LABEL_GAP, -LABEL_GAP),
+                    size,
+                    p.INK if (k, d) == focus else p.MUTED,
+                    bold=(k, d) == focus,
+                    suffix=f" · {name}" if directions == 1 else "",
+                )
+            )
+    return tuple(labels)
 
 
 def _weight_labels(
@@ -458,8 +566,9 @@ def _weight_labels(
     xh, hy = gl.xh_segment(cx), gl.hy_segment(cx, c.layers)
     mid = (float(X[s - 1]) + cx) / 2
     dx = weight_label_dx(px_per_column)
+    line = gl.h_centre(cx, 0, 0, c.directions)[1]  # layer 1's forward recurrence
     return (
-        _edge_label("hh", (mid, 0.0), (0.5, 1), (0, -_clearance(c, s, px_per_column)), size),
+        _edge_label("hh", (mid, line), (0.5, 1), (0, -_clearance(c, s, px_per_column)), size),
         _edge_label("xh", (cx, (xh[1] + xh[3]) / 2), (0, 0.5), (dx, 0), size),
         _edge_label("hy", (cx, (hy[1] + hy[3]) / 2), (0, 0.5), (dx, 0), size),
     )
@@ -476,18 +585,21 @@ def _clearance(c: Content, step: int | None, px_per_column: float, layer: int = 
 
 
 def _node_label(
-    n: NodeSpec, clearance: float, size: int = NODE_LABEL_PT, layers: int = 1
+    n: NodeSpec, clearance: float, size: int = NODE_LABEL_PT, layers: int = 1, directions: int = 1
 ) -> LabelSpec:
     """x_t below its box, y_t above, h_t to the lower left: below the W_hh arrowhead
     (``clearance`` px under the row's line) and outside the gradient halo. In a stack of
-    ``layers`` h_t names its layer as a superscript: h²_t."""
+    ``layers`` h_t names its layer as a superscript: h²_t; of two ``directions``, its
+    direction after it: h²_t→, h²_t←."""
     cx, cy = n.centre
     half = n.rect[3] / 2
     sub = str(n.step)
     suffix = f" {n.char}" if n.char else ""
     if n.kind == "h":
-        base = "h" if layers == 1 else f"h{_superscript(n.layer + 1)}"
-        return _label(base, sub, (cx - H_LABEL_DX, cy), (1, 0), (-LABEL_GAP, clearance), size)
+        base = "h" if layers * directions == 1 else f"h{_superscript(n.layer + 1)}"
+        arrow = "" if directions == 1 else ("←" if n.direction else "→")
+        offset = (-LABEL_GAP, clearance)
+        return _label(base, sub, (cx - H_LABEL_DX, cy), (1, 0), offset, size, suffix=arrow)
     p = colors()
     if n.kind == "x":
         color = p.MUTED if n.faint else p.INPUT

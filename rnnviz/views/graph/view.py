@@ -189,9 +189,10 @@ class GraphView(QWidget):
         self._label_scale = min(used, shrink)
         span = w / scale
         node_pt = label_points(self._label_scale)[0]
-        rows = layer_labels(layers, s.depth[1], s.focus[0], s.params.cell, 0.0, node_pt)
+        rows = layer_labels(layers, s.depth[1], s.focus, s.params.cell, 0.0, node_pt)
         widest = max([room["h0"][0], *(self.graph_item.label_size(lab)[0] for lab in rows)])
-        left = -(H_LABEL_DX + (LABEL_GAP + widest + EDGE_PX) / scale)
+        shift = gl.BIDI_DX if s.depth[1] == 2 else 0.0  # the forward boxes sit left of h_0's x
+        left = -(shift + H_LABEL_DX + (LABEL_GAP + widest + EDGE_PX) / scale)
         right = (weight_label_dx(scale) + room["weight"][0] + EDGE_PX) / scale
         centre = gl.unrolled_centre(
             self._unrolled_cam[0],
@@ -268,15 +269,15 @@ class GraphView(QWidget):
 
     def click_at(self, x: float, y: float) -> int | None:
         """A click at data point (x, y): a node of a fed step t selects t; in a stack, an h
-        node also focuses its layer (in the focused direction). Returns t."""
+        node also focuses its layer and direction. Returns t."""
         if self._scene is None:
             return None
         node = node_at(self._scene, x, y, 2 * self.view_box.viewPixelSize()[0])
         step = None if node is None else node.step
         if node is None or step is None or not 1 <= step <= self.session.t:
             return None
-        if node.kind == "h" and self.session.depth[0] > 1:
-            self.session.set_focus(node.layer, self.session.focus[1])
+        if node.kind == "h" and self.session.depth[0] * self.session.depth[1] > 1:
+            self.session.set_focus(node.layer, node.direction)
         self.session.select(step)
         return step
 
@@ -288,12 +289,18 @@ class GraphView(QWidget):
         step = int(rest) if rest else (s.selected_step or 0)
         lines: list[str] = []
         if kind == "h" and layer and step <= s.t:
+            d = 1 if layer.endswith("←") else 0  # "h^2←": layer 2's backward direction
+            layer = layer.rstrip("←")
             k = int(layer) - 1
-            h = s.stack_trace.layers[k][0].h_all[step]  # (H,)
-            lines.append(f"layer {layer}: h<sub>{step}</sub> = {format_vector(h)}")
+            if d == 0:
+                h = s.stack_trace.layers[k][0].h_all[step]  # (H,)
+            else:
+                h = s.stack_trace.h(k, 1)[step - 1]  # (H,)
+            arrow = ("", " (forward)", " (backward)")[d + 1 if s.depth[1] == 2 else 0]
+            lines.append(f"layer {layer}{arrow}: h<sub>{step}</sub> = {format_vector(h)}")
             norms = s.depth_grad_norm  # (L, D, t) | None
             if norms is not None and 1 <= step <= norms.shape[2]:
-                norm = _number(float(norms[k, 0, step - 1]))
+                norm = _number(float(norms[k, d, step - 1]))
                 lines.append(f"‖∂L/∂h<sub>{step}</sub>‖ = {norm}")
         elif kind == "h" and step <= s.t:
             lines.append(f"h<sub>{step}</sub> = {format_vector(s.trace.h_all[step])}")

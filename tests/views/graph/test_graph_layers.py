@@ -165,15 +165,101 @@ def test_three_layers_keep_their_labels_apart_in_a_small_view(qtbot) -> None:
             assert inter.width() <= 1.0 or inter.height() <= 1.0, (name, other)
 
 
-def test_a_bidirectional_stacks_rows_say_they_draw_the_forward_direction(qtbot) -> None:
-    w = open_view(qtbot, 2, bidirectional=True)
-    feed(w.session, 3)
-    assert w.session.depth == (2, 2)
+@pytest.mark.parametrize("layers", [1, 2, 3])
+def test_a_bidirectional_stack_draws_both_directions(qtbot, layers: int) -> None:
+    w = open_view(qtbot, layers, bidirectional=True)
+    feed(w.session, 4)
+    assert w.session.depth == (layers, 2)
+    nodes = {n.name: n for n in w.nodes()}
     rows = [name for name in w.labels() if name.startswith("layer")]
-    assert rows == ["layer 1, forward", "layer 2, forward"]
-    # What h^k_t shows is the forward direction's state of layer k.
-    assert set(w.node_positions()) >= {"h^1_3", "h^2_3"}
-    assert "h^3_3" not in w.node_positions()
+    arrows = ("→", "←")
+    assert rows == [f"layer {k} · LSTM {a}" for k in range(1, layers + 1) for a in arrows]
+    for k in range(1, layers + 1):
+        fwd, bwd = nodes[f"h^{k}_2"], nodes[f"h^{k}←_2"]
+        assert (fwd.direction, bwd.direction) == (0, 1) and fwd.layer == bwd.layer == k - 1
+        # Two boxes per layer and step, apart: the backward one upper right of the forward.
+        assert fwd.rect[0] + fwd.rect[2] < bwd.rect[0] + bwd.rect[2]
+        assert fwd.centre[1] < bwd.centre[1]
+        assert fwd.rect[1] + fwd.rect[3] < bwd.rect[1] + bwd.rect[3]
+    assert "h^1←_0" not in nodes  # the backward direction starts after the last step
+    hh = [e for e in w.edges() if e.kind == "W_hh" and e.step == 2]
+    forward = [e for e in hh if e.points[0][0] < e.points[-1][0]]
+    backward = [e for e in hh if e.points[0][0] > e.points[-1][0]]
+    assert len(forward) == len(backward) == layers
+    for e in backward:
+        # Right to left: from h←_3's box into h←_2's, on the backward boxes' line.
+        (x0, y0), (x1, y1) = e.points[0], e.points[-1]
+        k = 1 + round(y0 - nodes["h^1←_2"].centre[1])
+        into, source = nodes[f"h^{k}←_2"].rect, nodes[f"h^{k}←_3"].rect
+        assert y0 == y1 == pytest.approx(nodes[f"h^{k}←_2"].centre[1])
+        assert x0 == pytest.approx(source[0]) and x1 == pytest.approx(into[0] + into[2])
+    # The last step's backward box has no arrow in: the backward direction starts there.
+    assert not [
+        e
+        for e in w.edges()
+        if e.kind == "W_hh" and e.step == 4 and e.points[0][0] > e.points[-1][0]
+    ]
+    # x into both boxes of layer 1, both boxes of each layer into both of the next, y from
+    # both top boxes.
+    ups = [e for e in w.edges() if e.kind == "W_xh" and e.step == 2]
+    assert len(ups) == 2 + 4 * (layers - 1)
+    tops = {nodes[f"h^{layers}_2"].rect[1] + nodes[f"h^{layers}_2"].rect[3]}
+    tops.add(nodes[f"h^{layers}←_2"].rect[1] + nodes[f"h^{layers}←_2"].rect[3])
+    hy = [e for e in w.edges() if e.kind == "W_hy" and e.step == 2]
+    assert sorted(e.points[0][1] for e in hy) == pytest.approx(sorted(tops))
+
+
+def test_clicking_a_backward_box_focuses_the_backward_direction(qtbot) -> None:
+    w = open_view(qtbot, 3, bidirectional=True)
+    feed(w.session, 6)
+    vp = w.graphics.viewport()
+    where = w.map_to_viewport(*w.node_positions()["h^2←_5"])
+    qtbot.mouseClick(vp, Qt.MouseButton.LeftButton, pos=where)
+    assert w.session.focus == (1, 1)
+    assert w.session.selected_step == 5
+    assert [n.name for n in w.nodes() if n.selected] == ["x_5", "h^2←_5", "y_5"]
+    where = w.map_to_viewport(*w.node_positions()["h^3_4"])
+    qtbot.mouseClick(vp, Qt.MouseButton.LeftButton, pos=where)
+    assert w.session.focus == (2, 0)
+    assert w.session.selected_step == 4
+
+
+def test_backward_halos_follow_the_backward_directions_gradient(qtbot) -> None:
+    w = open_view(qtbot, 2, bidirectional=True)
+    feed(w.session, 8)
+    w.session.run_backward()
+    norms = w.session.depth_grad_norm  # (L, D, T)
+    assert norms is not None and norms.shape == (2, 2, 8)
+    glows = {(n.layer, n.direction, n.step): n.glow for n in w.nodes() if n.kind == "h" and n.step}
+    assert {d for _, d, _ in glows} == {0, 1}
+    lit = sorted(glows, key=lambda k: norms[k[0], k[1], k[2] - 1])
+    strengths = [glows[k] for k in lit]
+    # One log scale over both directions of every layer: a larger norm is never paler.
+    assert all(a <= b + 1e-9 for a, b in itertools.pairwise(strengths))
+    assert sum(g == pytest.approx(1.0) for g in strengths) == 1
+    tip = w.node_tooltip("h^1←_3")
+    h = w.session.stack_trace.h(0, 1)[2]  # (H,) h←_3 of layer 1
+    assert f"layer 1 (backward): h<sub>3</sub> = {format_vector(h)}" in tip
+    assert f"{float(norms[0, 1, 2]):.3g}".replace("-", "−") in tip
+
+
+@pytest.mark.parametrize("size", [(1100, 520), (1000, 360)])
+def test_a_bidirectional_stacks_labels_keep_apart(qtbot, size: tuple[int, int]) -> None:
+    w = open_view(qtbot, 3, size=size, bidirectional=True)
+    feed(w.session, 5)
+    w.session.run_backward()
+    settle()
+    rects = w.label_rects()
+    vp = w.graphics.viewport().rect()
+    names = [name for name, _ in rects]
+    assert len(rects) > 10
+    # Every row's label is shown: three layers, two directions each.
+    assert sum(name.startswith("layer") for name in names) == 6
+    for i, (name, r) in enumerate(rects):
+        assert vp.contains(r.toRect().adjusted(1, 1, -1, -1)), name
+        for other, q in rects[i + 1 :]:
+            inter = r.intersected(q)
+            assert inter.width() <= 1.0 or inter.height() <= 1.0, (name, other)
 
 
 def test_a_layers_tooltip_shows_that_layers_state_and_gradient(qtbot) -> None:
