@@ -9,10 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PyQt6.QtCore import Qt
-from PyQt6.QtWidgets import QApplication
 
 from rnnviz.engine.train import TrainConfig
-from rnnviz.session import Session
 from rnnviz.views.window.main_window import MainWindow
 
 pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")
@@ -22,18 +20,6 @@ LEFT = Qt.MouseButton.LeftButton
 @pytest.fixture(autouse=True)
 def settings_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RNNVIZ_SETTINGS_DIR", str(tmp_path))
-
-
-@pytest.fixture
-def window(qtbot) -> MainWindow:
-    w = MainWindow(Session())
-    qtbot.addWidget(w)
-    w.resize(1600, 1000)
-    w.show()
-    qtbot.waitExposed(w)
-    w.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is w)
-    return w
 
 
 def shown(w: MainWindow) -> tuple[str, str, int, str]:

@@ -11,7 +11,6 @@ from PyQt6.QtCore import QPoint, QPointF, Qt
 from PyQt6.QtGui import QWheelEvent
 from PyQt6.QtWidgets import QAbstractSpinBox, QApplication, QComboBox, QWidget
 
-from rnnviz.session import Session
 from rnnviz.views.window.main_window import MainWindow
 from rnnviz.views.window.transport import BackwardSweep
 
@@ -27,18 +26,6 @@ def settings_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(autouse=True)
 def fast_sweep(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(BackwardSweep, "DURATION_MS", 100)
-
-
-@pytest.fixture
-def window(qtbot) -> MainWindow:
-    w = MainWindow(Session())
-    qtbot.addWidget(w)
-    w.resize(1600, 1000)
-    w.show()
-    qtbot.waitExposed(w)
-    w.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is w)
-    return w
 
 
 def press(qtbot, w: MainWindow, key: Qt.Key, text: str = "") -> None:

@@ -9,9 +9,7 @@ from pathlib import Path
 
 import pytest
 from PyQt6.QtCore import Qt, QThreadPool
-from PyQt6.QtWidgets import QApplication
 
-from rnnviz.session import Session
 from rnnviz.views.look.math_text import has_raw_markup, shown_text
 from rnnviz.views.window.main_window import MainWindow
 
@@ -27,18 +25,6 @@ def settings_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def no_thread_left() -> Iterator[None]:
     yield
     assert QThreadPool.globalInstance().waitForDone(5000)
-
-
-@pytest.fixture
-def window(qtbot) -> MainWindow:
-    w = MainWindow(Session())
-    qtbot.addWidget(w)
-    w.resize(1600, 1000)
-    w.show()
-    qtbot.waitExposed(w)
-    w.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is w)
-    return w
 
 
 def test_idle_progress_bars_say_no_run_yet(qtbot, window: MainWindow) -> None:

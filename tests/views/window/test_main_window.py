@@ -22,18 +22,6 @@ pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateS
 
 
 @pytest.fixture
-def window(qtbot) -> MainWindow:
-    w = MainWindow(Session())
-    qtbot.addWidget(w)
-    w.resize(1600, 1000)
-    w.show()
-    qtbot.waitExposed(w)
-    w.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is w)
-    return w
-
-
-@pytest.fixture
 def fast_sweep(monkeypatch) -> None:
     """A whole backward sweep in 0.2 s instead of 2.5 s; the schedule logic stays the same."""
     monkeypatch.setattr(BackwardSweep, "DURATION_MS", 200)
