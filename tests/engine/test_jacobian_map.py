@@ -18,8 +18,8 @@ from rnnviz.engine.jacobian import jacobian_between, step_jacobians
 from rnnviz.engine.jacobian_map import (
     EXACT_UP_TO,
     HELPER_AHEAD,
+    HELPER_FROM_H,
     METHOD,
-    ROWS_PER_BLOCK,
     JacobianMap,
     certified_method,
     jacobian_map_steps,
@@ -28,7 +28,8 @@ from rnnviz.engine.jacobian_map import (
 from rnnviz.engine.params import Params
 from rnnviz.engine.progress import run_to_end
 
-T_MORE_THAN_A_BLOCK = ROWS_PER_BLOCK + 9
+BLOCK = 16  # rows per block in these tests: several blocks at sizes an SVD per pair affords
+T_MORE_THAN_A_BLOCK = BLOCK + 9
 H_PROVED = 2 * EXACT_UP_TO  # the smallest networks whose norms are proved, not exact
 
 
@@ -45,7 +46,7 @@ def test_every_norm_is_the_svd_of_the_product(cell: str, include_cell_state: boo
     rng = np.random.default_rng(7)
     p = init_params(cell, 2, 5, 1, rng, gain=1.1)
     trace = forward(p, rng.standard_normal((T_MORE_THAN_A_BLOCK, 2)))
-    M = jacobian_norm_matrix(trace, include_cell_state)  # (T, T)
+    M = jacobian_norm_matrix(trace, include_cell_state, BLOCK)  # (T, T)
     T = trace.T
     for t in range(1, T + 1):
         for k in range(1, t + 1):
@@ -58,9 +59,9 @@ def test_every_norm_is_the_svd_of_the_product(cell: str, include_cell_state: boo
 def test_rows_arrive_in_order_block_by_block() -> None:
     rng = np.random.default_rng(8)
     p = init_params("gru", 1, 4, 1, rng)
-    trace = forward(p, rng.standard_normal((2 * ROWS_PER_BLOCK + 5, 1)))
+    trace = forward(p, rng.standard_normal((2 * BLOCK + 5, 1)))
     T = trace.T
-    steps = jacobian_map_steps(trace)
+    steps = jacobian_map_steps(trace, rows_per_block=BLOCK)
     progress, snapshots = [], []
     while True:
         try:
@@ -70,7 +71,7 @@ def test_rows_arrive_in_order_block_by_block() -> None:
             break
         (snapshots if isinstance(item, JacobianMap) else progress).append(item)
     assert isinstance(final, JacobianMap) and final.complete and final.method == METHOD
-    assert [s.rows for s in snapshots] == [ROWS_PER_BLOCK, 2 * ROWS_PER_BLOCK]
+    assert [s.rows for s in snapshots] == [BLOCK, 2 * BLOCK]
     for s in snapshots:
         np.testing.assert_array_equal(s.norms[: s.rows], final.norms[: s.rows])
         lower = np.tril(np.ones((T, T), dtype=bool))
@@ -133,7 +134,7 @@ def test_proved_norms_are_within_one_percent_of_the_svd(
     rng = np.random.default_rng(11)
     p = init_params(cell, 2, H_PROVED, 1, rng, activation=activation, gain=rho)
     trace = forward(p, rng.standard_normal((T_MORE_THAN_A_BLOCK, 2)))
-    result = run_to_end(jacobian_map_steps(trace, include_cell_state))
+    result = run_to_end(jacobian_map_steps(trace, include_cell_state, rows_per_block=BLOCK))
     M, T = result.norms, trace.T
     want = np.zeros((T, T))
     for t in range(1, T + 1):
@@ -220,9 +221,23 @@ def test_the_map_says_how_many_norms_were_exact() -> None:
     assert certified_method(1234) == "certified to 1% (power iteration; 1,234 exact)"
 
 
+def helped(H: int) -> bool:
+    """Whether a map of two blocks of rows of an H-unit network starts its helper thread."""
+    trace = forward(linear_rnn(0.9, H), np.zeros((4 * BLOCK, 1)))
+    steps = jacobian_map_steps(trace, rows_per_block=BLOCK)
+    next(steps)
+    running = any(t.name == "jacobian-map" for t in threading.enumerate())
+    steps.close()
+    return running
+
+
+def test_only_networks_big_enough_for_blas_to_dominate_get_a_second_thread() -> None:
+    assert helped(HELPER_FROM_H) and not helped(HELPER_FROM_H - 1)
+
+
 def test_closing_the_map_early_stops_its_helper_thread() -> None:
-    trace = forward(linear_rnn(0.9, H_PROVED), np.zeros((4 * ROWS_PER_BLOCK, 1)))
-    steps = jacobian_map_steps(trace)
+    trace = forward(linear_rnn(0.9, HELPER_FROM_H), np.zeros((4 * BLOCK, 1)))
+    steps = jacobian_map_steps(trace, rows_per_block=BLOCK)
     next(steps)
     assert any(t.name == "jacobian-map" for t in threading.enumerate())
     steps.close()  # a cancelled worker simply stops iterating
@@ -231,12 +246,12 @@ def test_closing_the_map_early_stops_its_helper_thread() -> None:
 
 def test_a_map_no_longer_asked_for_more_keeps_no_core_busy() -> None:
     """Paused (or abandoned) between two yields, the helper thread takes at most
-    HELPER_AHEAD more columns of at most ROWS_PER_BLOCK pairs each, then waits."""
-    trace = forward(linear_rnn(0.9, H_PROVED), np.zeros((4 * ROWS_PER_BLOCK, 1)))
-    steps = jacobian_map_steps(trace)
+    HELPER_AHEAD more columns of at most BLOCK pairs each, then waits."""
+    trace = forward(linear_rnn(0.9, HELPER_FROM_H), np.zeros((4 * BLOCK, 1)))
+    steps = jacobian_map_steps(trace, rows_per_block=BLOCK)
     for _ in range(3):
         before, _total = next(steps)
     time.sleep(0.5)  # time enough for the helper to run through its blocks, were it free
     after, _total = next(steps)
-    assert after - before <= (1 + HELPER_AHEAD + 1) * ROWS_PER_BLOCK
+    assert after - before <= (1 + HELPER_AHEAD + 1) * BLOCK
     steps.close()
