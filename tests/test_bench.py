@@ -129,7 +129,17 @@ def test_jacobian_map_case_gives_a_full_row() -> None:
     assert cells[:2] == ["lstm", "12x4"] and cells[-1] == METHOD
     seconds, cpu, first = (float(c.removesuffix(" s")) for c in cells[2:5])
     assert 0 <= first <= seconds and cpu >= 0  # the first rows come before the whole map
-    assert float(cells[6]) == pytest.approx(seconds / 0.5, abs=0.03)  # both rounded
+    assert float(cells[7]) == pytest.approx(seconds / 0.5, abs=0.03)  # both rounded
+
+
+def test_the_proof_floor_is_the_pairs_times_one_proof_on_two_cores(monkeypatch) -> None:
+    from rnnviz.bench import jacobians
+
+    assert 0 < jacobians.proof_seconds(4) < 1e-2  # measured: a few µs for 4 × 4
+    monkeypatch.setattr(jacobians, "proof_seconds", lambda H: 1e-3 * H)
+    monkeypatch.setattr(jacobians.os, "cpu_count", lambda: 2)
+    cells = jacobians.row(12, 4, "vanilla", None)
+    assert cells[5] == f"{12 * 13 / 2 * 4e-3 / 2:.2f} s"
 
 
 def test_frame_rows_are_ratios_to_the_minimal_window() -> None:
