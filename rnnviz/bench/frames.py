@@ -61,7 +61,17 @@ PANELS: dict[str, str] = {
 Change = Callable[[int], None]
 
 
-def frame_rows(frames: int = FRAMES, runs: int = RUNS) -> list[list[str]]:
+CASES = ("sweep", "step", "setting", "fold")  # the frames timed, as --case names them
+
+
+def frame_rows(
+    frames: int = FRAMES,
+    runs: int = RUNS,
+    cases: tuple[str, ...] = CASES,
+    networks: tuple[int, ...] | None = None,
+) -> list[list[str]]:
+    """The table's rows: each of ``cases`` on each of ``networks`` (indices into NETWORKS;
+    all of them for None)."""
     from PyQt6.QtWidgets import QApplication
 
     from rnnviz.bench.minimal import MinimalWindow
@@ -73,7 +83,9 @@ def frame_rows(frames: int = FRAMES, runs: int = RUNS) -> list[list[str]]:
     assert isinstance(app, QApplication)
     theme.apply(app)
     rows = []
-    for T, H, stack in NETWORKS:
+    for index, (T, H, stack) in enumerate(NETWORKS):
+        if networks is not None and index not in networks:
+            continue
         minimal = MinimalWindow(T, H, WINDOW)
         minimal.widget.show()
         config = SessionConfig(hidden_size=H, sequence_length=T, preset="sine").changed(**stack)
@@ -102,13 +114,13 @@ def frame_rows(frames: int = FRAMES, runs: int = RUNS) -> list[list[str]]:
         def nothing(i: int = 0) -> None:
             pass
 
-        cases: list[tuple[str, Callable[[], None], Change, float]] = [
-            ("backward sweep frame", backward, sweep, SWEEP_RATIO),
-            ("step frame (→ / ←)", nothing, step, STEP_RATIO),
-            ("setting change (ρ) frame", nothing, setting, SETTING_RATIO),
-            ("fold / unfold animation frame", nothing, fold, FOLD_RATIO),
-        ]
-        for case, prepare, change, target in cases:
+        timed: dict[str, tuple[str, Callable[[], None], Change, float]] = {
+            "sweep": ("backward sweep frame", backward, sweep, SWEEP_RATIO),
+            "step": ("step frame (→ / ←)", nothing, step, STEP_RATIO),
+            "setting": ("setting change (ρ) frame", nothing, setting, SETTING_RATIO),
+            "fold": ("fold / unfold animation frame", nothing, fold, FOLD_RATIO),
+        }
+        for case, prepare, change, target in (timed[name] for name in cases):
             prepare()
             (median, best), (yardstick, _) = _time_in_turns(change, minimal.frame, frames, runs)
             whole, _ = _time_frames(change, frames // 3, 1, window)
@@ -293,18 +305,34 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--launches", type=int, default=3, help="first-paint runs (best of)")
     parser.add_argument("--frames", type=int, default=FRAMES, help="timed frames per run")
     parser.add_argument("--runs", type=int, default=RUNS, help="runs per case")
+    parser.add_argument(
+        "--case",
+        action="append",
+        choices=CASES,
+        help="time only this kind of frame (may be given again; all of them by default)",
+    )
+    parser.add_argument(
+        "--network",
+        action="append",
+        type=int,
+        choices=range(len(NETWORKS)),
+        help="only this network, by its place in the table from 0 (may be given again): "
+        + ", ".join(f"{i} = {T}x{H}" for i, (T, H, _) in enumerate(NETWORKS)),
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     print(machine())
-    rows = frame_rows(args.frames, args.runs)
-    launches, minimal_launches = [], []
-    for _ in range(args.launches):  # in turns, like the frames
-        minimal_launches.append(first_paint_seconds("rnnviz.bench.minimal"))
-        launches.append(first_paint_seconds())
-    launch, minimal = min(launches), min(minimal_launches)
-    rows.append(
-        _row("launch to first paint", "20x8", launch, None, minimal, None, LAUNCH_RATIO, "s")
-    )
+    cases = tuple(args.case) if args.case else CASES
+    rows = frame_rows(args.frames, args.runs, cases, tuple(args.network or ()) or None)
+    if args.launches > 0:  # --launches 0: the frames alone
+        launches, minimal_launches = [], []
+        for _ in range(args.launches):  # in turns, like the frames
+            minimal_launches.append(first_paint_seconds("rnnviz.bench.minimal"))
+            launches.append(first_paint_seconds())
+        launch, minimal = min(launches), min(minimal_launches)
+        rows.append(
+            _row("launch to first paint", "20x8", launch, None, minimal, None, LAUNCH_RATIO, "s")
+        )
     from rnnviz.bench.table import print_table
 
     headers = [

@@ -4,7 +4,10 @@ text colour of any widget, kept so after every change of theme or scale
 
 from __future__ import annotations
 
+import math
+
 from PyQt6.QtCore import QEvent, QObject, QSize, Qt
+from PyQt6.QtGui import QTextDocument
 from PyQt6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QWidget
 
 from rnnviz.views.look.appearance import appearance, colors
@@ -24,6 +27,9 @@ class WrappingLabel(QLabel):
         super().__init__(text, parent)
         self.setWordWrap(True)
         self._one_line: tuple[tuple[object, ...], QSize] | None = None
+        # What the label adds to its text's own width (margins, padding), learned from
+        # the last measurement: the next search starts where the answer almost surely is.
+        self._beside_text = 0
 
     def sizeHint(self) -> QSize:
         key = (self.text(), self.font().key(), self.styleSheet(), self.textFormat())
@@ -32,17 +38,51 @@ class WrappingLabel(QLabel):
         return self._one_line[1]
 
     def _measure_one_line(self) -> QSize:
-        """The narrowest width at which the text stays on one line: searched with the
-        label's own layout, so margins, padding and rich text count as drawn."""
+        """The narrowest width at which the text stays on one line (and no narrower than
+        the longest word): searched with the label's own layout, so margins, padding and
+        rich text count as drawn. The search starts from the text's width as a text
+        document sets it, and brackets outwards from there: a new number in a label (ρ as
+        the slider moves) takes two or three layouts of the label instead of fifteen."""
         line = self.heightForWidth(_WIDE)
-        low, high = self.minimumSizeHint().width(), _WIDE
-        while low < high:
+        floor = self.minimumSizeHint().width()
+        text = self._text_width()
+        guess = min(max(text + self._beside_text, floor), _WIDE)
+
+        def fits(width: int) -> bool:
+            return self.heightForWidth(width) <= line
+
+        # low: the widest width known not to fit (or below the floor); high: one that fits.
+        if fits(guess):
+            high, step = guess, 1
+            while high - step >= floor and fits(high - step):
+                high -= step
+                step *= 2
+            low = max(high - step, floor - 1)
+        else:
+            low, step = guess, 1
+            while low + step < _WIDE and not fits(low + step):
+                low += step
+                step *= 2
+            high = min(low + step, _WIDE)
+        while high - low > 1:
             middle = (low + high) // 2
-            if self.heightForWidth(middle) <= line:
+            if fits(middle):
                 high = middle
             else:
-                low = middle + 1
-        return QSize(low, line)
+                low = middle
+        self._beside_text = high - text
+        return QSize(high, line)
+
+    def _text_width(self) -> int:
+        """The text's one-line width as a text document lays it out in the label's font."""
+        document = QTextDocument()
+        document.setDefaultFont(self.font())
+        document.setDocumentMargin(0)
+        if self.textFormat() == Qt.TextFormat.PlainText:
+            document.setPlainText(self.text())
+        else:
+            document.setHtml(self.text())
+        return math.ceil(document.idealWidth())
 
 
 class VerticalScroll(QScrollArea):

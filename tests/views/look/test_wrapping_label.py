@@ -1,0 +1,51 @@
+"""A wrapping label asks for the width of its text on one line: the narrowest width at
+which it stays one line (never narrower than its longest word), whatever the text."""
+
+from __future__ import annotations
+
+import pytest
+from PyQt6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from rnnviz.views.look import widget_style
+
+WIDE = 1 << 14
+TEXTS = (
+    "ρ = 0.9 &nbsp;&nbsp; σ<sub>max</sub> = 1.23",
+    "ρ = 0.91 &nbsp;&nbsp; σ<sub>max</sub> = 1.243 &nbsp;&nbsp; loss = 0.01234",
+    "word",
+    "",
+    "a much longer line of plain words that a narrow panel would wrap over rows",
+    "<b>bold</b> and <i>italic</i> with a swatch <span style='color:red'>━━●━━</span>",
+    "ρ = 0.9",
+    "averyveryverylongwordwithoutanyspacesinsideit and more",
+)
+
+
+def _one_line(label: widget_style.WrappingLabel) -> int:
+    """The definition, searched from scratch: the least width ≥ the longest word's at
+    which the label is as tall as on an unbounded line."""
+    line = label.heightForWidth(WIDE)
+    width = label.minimumSizeHint().width()
+    while label.heightForWidth(width) > line:
+        width += 1
+    return width
+
+
+@pytest.mark.parametrize("style", ["", "padding: 3px 9px; border: 2px solid black;"])
+@pytest.mark.parametrize("plain", [False, True])
+def test_the_size_hint_is_the_narrowest_width_of_one_line(
+    qtbot: QtBot, style: str, plain: bool
+) -> None:
+    label = widget_style.WrappingLabel()
+    qtbot.addWidget(label)
+    widget_style.set_font(label)
+    label.setStyleSheet(style)
+    if plain:
+        label.setTextFormat(Qt.TextFormat.PlainText)
+    # In turns, so that each measurement starts from what the one before learned.
+    for text in TEXTS + TEXTS[::-1]:
+        label.setText(text)
+        hint = label.sizeHint()
+        assert hint.width() == _one_line(label), text
+        assert hint.height() == label.heightForWidth(WIDE), text
