@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 
 from PyQt6.QtCore import QEvent, QObject, QSize, Qt
-from PyQt6.QtGui import QTextDocument
+from PyQt6.QtGui import QResizeEvent, QTextDocument
 from PyQt6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QWidget
 
 from rnnviz.views.look.appearance import appearance, colors
@@ -83,6 +83,57 @@ class WrappingLabel(QLabel):
         else:
             document.setHtml(self.text())
         return math.ceil(document.idealWidth())
+
+
+class SteadyBox(QWidget):
+    """Holds one label whose text changes often (a number, as a slider moves), and asks its
+    window for a new layout only when the label's needs change.
+
+    A label given a new text asks its parent's layout to lay out again, and that one asks
+    its own, up to the window: on every change of ρ, about a millisecond of layouts of the
+    side panel that end where they began. Here the label has no layout around it: the box
+    places it over its whole area and passes its request on only when the label's size
+    hints, or its height at the box's width, changed.
+    """
+
+    def __init__(self, label: QLabel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.label = label
+        label.setParent(self)
+        self.setSizePolicy(label.sizePolicy())
+        self._needs = self._measure()
+
+    def _measure(self) -> tuple[QSize, QSize, int]:
+        label = self.label
+        height = label.heightForWidth(self.width()) if label.hasHeightForWidth() else -1
+        return label.sizeHint(), label.minimumSizeHint(), height
+
+    def sizeHint(self) -> QSize:
+        return self.label.sizeHint()
+
+    def minimumSizeHint(self) -> QSize:
+        return self.label.minimumSizeHint()
+
+    def hasHeightForWidth(self) -> bool:
+        return self.label.hasHeightForWidth()
+
+    def heightForWidth(self, width: int) -> int:
+        return self.label.heightForWidth(width)
+
+    def resizeEvent(self, event: QResizeEvent | None) -> None:
+        self.label.setGeometry(self.rect())
+        self._needs = self._measure()
+        super().resizeEvent(event)
+
+    def event(self, event: QEvent | None) -> bool:
+        if event is not None and event.type() == QEvent.Type.LayoutRequest:
+            needs = self._measure()
+            if needs != self._needs:
+                self._needs = needs
+                self.setSizePolicy(self.label.sizePolicy())
+                self.updateGeometry()
+            return True
+        return super().event(event)
 
 
 class VerticalScroll(QScrollArea):

@@ -1,10 +1,12 @@
 """A wrapping label asks for the width of its text on one line: the narrowest width at
-which it stays one line (never narrower than its longest word), whatever the text."""
+which it stays one line (never narrower than its longest word), whatever the text. A
+steady box keeps a label's new text from laying out the whole window."""
 
 from __future__ import annotations
 
 import pytest
-from PyQt6.QtCore import Qt
+from PyQt6.QtCore import QEvent, QObject, Qt
+from PyQt6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
 from rnnviz.views.look import widget_style
@@ -49,3 +51,51 @@ def test_the_size_hint_is_the_narrowest_width_of_one_line(
         hint = label.sizeHint()
         assert hint.width() == _one_line(label), text
         assert hint.height() == label.heightForWidth(WIDE), text
+
+
+def _settle() -> None:
+    """Posted events, and those they post (a layout request passed on), as the loop would."""
+    for _ in range(3):
+        QApplication.processEvents()
+
+
+class _Requests(QObject):
+    """Counts the layout requests that reach a widget."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    def eventFilter(self, obj: QObject | None, event: QEvent | None) -> bool:
+        if event is not None and event.type() == QEvent.Type.LayoutRequest:
+            self.count += 1
+        return False
+
+
+def test_a_steady_box_lays_out_its_window_only_when_the_label_needs_another_size(
+    qtbot: QtBot,
+) -> None:
+    outer = QWidget()
+    column = QVBoxLayout(outer)
+    label = QLabel("now ρ = 0.129")
+    label.setWordWrap(True)
+    box = widget_style.SteadyBox(label)
+    column.addWidget(box)
+    column.addStretch(1)
+    qtbot.addWidget(outer)
+    outer.resize(300, 200)
+    outer.show()
+    qtbot.waitExposed(outer)
+    _settle()  # the first layout, done
+    requests = _Requests()
+    outer.installEventFilter(requests)
+    label.setText("now ρ = 0.921")  # the same glyphs: the same size
+    _settle()
+    assert requests.count == 0
+    assert label.text() == "now ρ = 0.921" and label.geometry() == box.rect()
+    one_line = box.height()
+    label.setText("now ρ = 0.921, and a line long enough to wrap onto a second one here")
+    _settle()
+    assert requests.count >= 1
+    assert box.height() == label.heightForWidth(box.width()) > one_line  # two lines now
+    assert label.geometry() == box.rect()
