@@ -93,15 +93,29 @@ class SteadyBox(QWidget):
     its own, up to the window: on every change of ρ, about a millisecond of layouts of the
     side panel that end where they began. Here the label has no layout around it: the box
     places it over its whole area and passes its request on only when the label's size
-    hints, or its height at the box's width, changed.
+    hints, or its height at the box's width, changed. The box is shown and hidden with
+    the label (a badge hidden until it has text takes no room).
     """
 
     def __init__(self, label: QLabel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.label = label
+        hidden = label.isHidden() and label.testAttribute(
+            Qt.WidgetAttribute.WA_WState_ExplicitShowHide
+        )
         label.setParent(self)
         self.setSizePolicy(label.sizePolicy())
+        self.setVisible(not hidden)
+        label.installEventFilter(self)
         self._needs = self._measure()
+
+    def eventFilter(self, obj: QObject | None, event: QEvent | None) -> bool:
+        if obj is self.label and event is not None:
+            if event.type() == QEvent.Type.ShowToParent:
+                self.show()
+            elif event.type() == QEvent.Type.HideToParent:
+                self.hide()
+        return False
 
     def _measure(self) -> tuple[QSize, QSize, int]:
         label = self.label

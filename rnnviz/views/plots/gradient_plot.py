@@ -130,11 +130,14 @@ class GradientPlot(QWidget):
             widget_style.set_text_color(label, "INK")
         for key, label in zip(CURVES, self.legend, strict=True):
             label.setToolTip(_TIPS[key])
+        # The badge and the numbers change with every setting (a new ρ): in steady boxes,
+        # a new text of the same size lays out neither this panel nor the window.
         header = FlowLayout()
-        for widget in (self.title, self.badge):
+        for widget in (self.title, widget_style.SteadyBox(self.badge)):
             header.addWidget(widget)
         info = FlowLayout(spacing=14)
-        for widget in (self.numbers, self.clipping, self.exploded, *self.legend):
+        numbers = widget_style.SteadyBox(self.numbers)
+        for widget in (numbers, self.clipping, self.exploded, *self.legend):
             info.addWidget(widget)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)

@@ -99,3 +99,21 @@ def test_a_steady_box_lays_out_its_window_only_when_the_label_needs_another_size
     assert requests.count >= 1
     assert box.height() == label.heightForWidth(box.width()) > one_line  # two lines now
     assert label.geometry() == box.rect()
+
+
+def test_a_steady_box_is_shown_and_hidden_with_its_label(qtbot: QtBot) -> None:
+    """A badge hidden until it has text takes no room in its row, boxed or not."""
+    outer = QWidget()
+    row = QVBoxLayout(outer)
+    badge = widget_style.badge_label()  # hidden
+    box = widget_style.SteadyBox(badge)
+    row.addWidget(box)
+    qtbot.addWidget(outer)
+    outer.show()
+    qtbot.waitExposed(outer)
+    assert not box.isVisible() and not badge.isVisible()
+    widget_style.set_badge(badge, "vanishing")
+    _settle()
+    assert box.isVisible() and badge.isVisible() and box.height() > 0
+    widget_style.set_badge(badge, "")
+    assert not box.isVisible()
