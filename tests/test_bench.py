@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -149,3 +150,15 @@ def test_frame_rows_are_ratios_to_the_minimal_window() -> None:
     assert met[2:8] == ["4.00 ms", "3.00 ms", "2.00 ms", "2.00", "≤ 2", "yes"]
     over = _row("launch", "2x2", 3.0, None, 1.0, None, 1.5, "s")
     assert over[5:8] == ["3.00", "≤ 1.5", "2.00x over"]
+
+
+def test_a_launch_with_a_bytecode_folder_compiles_into_it_and_paints(tmp_path: Path) -> None:
+    """The launch is timed from compiled modules: the first launch leaves them in the
+    folder (also with PYTHONDONTWRITEBYTECODE set), and the next launch compiles none."""
+    from rnnviz.bench.frames import first_paint_seconds
+
+    seconds = first_paint_seconds("rnnviz.bench.minimal", str(tmp_path))
+    compiled = list(tmp_path.rglob("minimal*.pyc"))
+    assert seconds > 0 and compiled
+    assert first_paint_seconds("rnnviz.bench.minimal", str(tmp_path)) > 0
+    assert list(tmp_path.rglob("minimal*.pyc")) == compiled

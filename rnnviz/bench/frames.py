@@ -3,7 +3,8 @@
 Absolute times do not carry across machines, so every time is also printed as a ratio to
 what pyqtgraph itself needs on the same machine in the same run: a minimal window
 (rnnviz/bench/minimal.py: one heatmap and one log curve, new data, one repaint) is timed
-in turns with each case, run for run, and launched as often as the app.
+in turns with each case, run for run, and launched as often as the app (both from
+compiled modules: see launch_seconds).
 
 A frame is one session change (a backward-sweep step, a forward step, a setting, a fold /
 unfold animation step) followed by everything it sets off, exactly as the event loop runs
@@ -61,7 +62,17 @@ PANELS: dict[str, str] = {
 Change = Callable[[int], None]
 
 
-def frame_rows(frames: int = FRAMES, runs: int = RUNS) -> list[list[str]]:
+CASES = ("sweep", "step", "setting", "fold")  # the frames timed, as --case names them
+
+
+def frame_rows(
+    frames: int = FRAMES,
+    runs: int = RUNS,
+    cases: tuple[str, ...] = CASES,
+    networks: tuple[int, ...] | None = None,
+) -> list[list[str]]:
+    """The table's rows: each of ``cases`` on each of ``networks`` (indices into NETWORKS;
+    all of them for None)."""
     from PyQt6.QtWidgets import QApplication
 
     from rnnviz.bench.minimal import MinimalWindow
@@ -73,7 +84,9 @@ def frame_rows(frames: int = FRAMES, runs: int = RUNS) -> list[list[str]]:
     assert isinstance(app, QApplication)
     theme.apply(app)
     rows = []
-    for T, H, stack in NETWORKS:
+    for index, (T, H, stack) in enumerate(NETWORKS):
+        if networks is not None and index not in networks:
+            continue
         minimal = MinimalWindow(T, H, WINDOW)
         minimal.widget.show()
         config = SessionConfig(hidden_size=H, sequence_length=T, preset="sine").changed(**stack)
@@ -102,13 +115,13 @@ def frame_rows(frames: int = FRAMES, runs: int = RUNS) -> list[list[str]]:
         def nothing(i: int = 0) -> None:
             pass
 
-        cases: list[tuple[str, Callable[[], None], Change, float]] = [
-            ("backward sweep frame", backward, sweep, SWEEP_RATIO),
-            ("step frame (→ / ←)", nothing, step, STEP_RATIO),
-            ("setting change (ρ) frame", nothing, setting, SETTING_RATIO),
-            ("fold / unfold animation frame", nothing, fold, FOLD_RATIO),
-        ]
-        for case, prepare, change, target in cases:
+        timed: dict[str, tuple[str, Callable[[], None], Change, float]] = {
+            "sweep": ("backward sweep frame", backward, sweep, SWEEP_RATIO),
+            "step": ("step frame (→ / ←)", nothing, step, STEP_RATIO),
+            "setting": ("setting change (ρ) frame", nothing, setting, SETTING_RATIO),
+            "fold": ("fold / unfold animation frame", nothing, fold, FOLD_RATIO),
+        }
+        for case, prepare, change, target in (timed[name] for name in cases):
             prepare()
             (median, best), (yardstick, _) = _time_in_turns(change, minimal.frame, frames, runs)
             whole, _ = _time_frames(change, frames // 3, 1, window)
@@ -210,9 +223,10 @@ def _painted(window: MainWindow, change: Change, frames: int = 6) -> str:
     return " ".join(short for short in PANELS.values() if short in always) or "none"
 
 
-def first_paint_seconds(module: str = "rnnviz") -> float:
+def first_paint_seconds(module: str = "rnnviz", bytecode: str | None = None) -> float:
     """From starting ``python -m <module>`` to its window's first paint, offscreen: the app,
-    or ``rnnviz.bench.minimal``."""
+    or ``rnnviz.bench.minimal``. With ``bytecode`` (a folder), Python keeps the compiled
+    modules there and reads them back at the next launch (see launch_seconds)."""
     from rnnviz.app import FIRST_PAINT_ENV
     from rnnviz.views.window.settings import ENV_DIR
 
@@ -221,11 +235,33 @@ def first_paint_seconds(module: str = "rnnviz") -> float:
     with tempfile.TemporaryDirectory(prefix="rnnviz-bench-") as folder:
         env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
         env[ENV_DIR] = folder
+        if bytecode is not None:
+            env.pop("PYTHONDONTWRITEBYTECODE", None)
+            env["PYTHONPYCACHEPREFIX"] = bytecode
         env[FIRST_PAINT_ENV] = repr(time.monotonic())
         out = subprocess.run(
             [sys.executable, "-m", module], env=env, capture_output=True, text=True, check=True
         ).stdout
     return float(out.split()[-2])
+
+
+def launch_seconds(launches: int) -> tuple[float, float]:
+    """The fastest of ``launches`` first paints of the app and of the minimal window, in
+    turns, both from compiled modules, as installed packages start.
+
+    NumPy, Qt and pyqtgraph come with their modules compiled; the app's may not be (a
+    source tree, an editable install, PYTHONDONTWRITEBYTECODE set), and then every launch
+    compiles its ~180 modules again (~0.3 s here). So both launch with one bytecode folder
+    of their own, filled by an untimed launch of each: the same footing for both.
+    """
+    with tempfile.TemporaryDirectory(prefix="rnnviz-bytecode-") as bytecode:
+        for module in ("rnnviz.bench.minimal", "rnnviz"):
+            first_paint_seconds(module, bytecode)
+        apps, minimal_launches = [], []
+        for _ in range(launches):
+            minimal_launches.append(first_paint_seconds("rnnviz.bench.minimal", bytecode))
+            apps.append(first_paint_seconds("rnnviz", bytecode))
+    return min(apps), min(minimal_launches)
 
 
 def _row(
@@ -293,18 +329,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--launches", type=int, default=3, help="first-paint runs (best of)")
     parser.add_argument("--frames", type=int, default=FRAMES, help="timed frames per run")
     parser.add_argument("--runs", type=int, default=RUNS, help="runs per case")
+    parser.add_argument(
+        "--case",
+        action="append",
+        choices=CASES,
+        help="time only this kind of frame (may be given again; all of them by default)",
+    )
+    parser.add_argument(
+        "--network",
+        action="append",
+        type=int,
+        choices=range(len(NETWORKS)),
+        help="only this network, by its place in the table from 0 (may be given again): "
+        + ", ".join(f"{i} = {T}x{H}" for i, (T, H, _) in enumerate(NETWORKS)),
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     print(machine())
-    rows = frame_rows(args.frames, args.runs)
-    launches, minimal_launches = [], []
-    for _ in range(args.launches):  # in turns, like the frames
-        minimal_launches.append(first_paint_seconds("rnnviz.bench.minimal"))
-        launches.append(first_paint_seconds())
-    launch, minimal = min(launches), min(minimal_launches)
-    rows.append(
-        _row("launch to first paint", "20x8", launch, None, minimal, None, LAUNCH_RATIO, "s")
-    )
+    cases = tuple(args.case) if args.case else CASES
+    rows = frame_rows(args.frames, args.runs, cases, tuple(args.network or ()) or None)
+    if args.launches > 0:  # --launches 0: the frames alone
+        launch, minimal = launch_seconds(args.launches)
+        rows.append(
+            _row("launch to first paint", "20x8", launch, None, minimal, None, LAUNCH_RATIO, "s")
+        )
     from rnnviz.bench.table import print_table
 
     headers = [
@@ -317,7 +365,8 @@ def main(argv: list[str] | None = None) -> int:
         "a pyqtgraph window with one heatmap and one log curve (new data, one repaint), its "
         "runs in turns with the case's; ratio = frame / minimal; + window: the frame plus a "
         "grab of the whole window; painted: the panels painted in every frame; first paint: "
-        f"best of {args.launches} launches of each; 60 frames per second = "
+        f"best of {args.launches} launches of each, in turns, both from compiled modules "
+        "(a bytecode folder of their own, filled by an untimed launch); 60 frames per second = "
         f"{ONE_FRAME_MS:.1f} ms a frame"
     )
     print(f"load after: {_load()}")

@@ -190,6 +190,10 @@ class Session:
         self._stack: StackParams | None = None
         self._base_stack_spectra: list[list[tuple[float, float]]] = []
         self._base_stack_spectra_of: StackParams | None = None
+        # Each direction of each layer's (ρ, σ_max), scaled from the drawn ones, and the
+        # stack they are of: a change of focus or of ρ needs no eigenvalues.
+        self._stack_spectra: list[list[analysis.Spectra]] = []
+        self._stack_spectra_of: StackParams | None = None
         self._focus = (0, 0)
         self._stack_trace: StackTrace | None = None
         self._stack_gradients: StackBPTTResult | None = None
@@ -847,7 +851,11 @@ class Session:
         """The focused layer's weights and spectra, from the stack."""
         assert self._stack is not None
         self.params = focused_params(self._stack, *self._focus)
-        self._spectra = analysis.spectra(self.params)
+        if self._stack_spectra_of is self._stack:
+            k, d = self._focus
+            self._spectra = self._stack_spectra[k][d]
+        else:
+            self._spectra = analysis.spectra(self.params)
 
     def _show_focus(self) -> None:
         """What the panels read, for the new focus (the network and the steps stay)."""
@@ -955,11 +963,21 @@ class Session:
         spectra, target = self._base_stack_spectra, self.config.spectral_radius
         if min(rho for per_layer in spectra for gates in per_layer for rho, _ in gates) == 0.0:
             self._stack = base  # ρ = 0 somewhere cannot be rescaled: the drawn weights
+            self._stack_spectra = [
+                [analysis.Spectra(max(r for r, _ in g), max(s for _, s in g)) for g in layer]
+                for layer in spectra
+            ]
         else:
             self._stack = map_layers(
                 base,
                 lambda k, d, p: with_spectral_radius(p, target, [r for r, _ in spectra[k][d]]),
             )
+            # Eigenvalues and singular values both scale linearly with the matrix.
+            self._stack_spectra = [
+                [analysis.Spectra(target, max(s * target / r for r, s in g)) for g in layer]
+                for layer in spectra
+            ]
+        self._stack_spectra_of = self._stack
         self._focus_params()
 
     def _base_gate_spectra(self) -> list[tuple[float, float]]:

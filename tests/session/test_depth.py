@@ -298,3 +298,22 @@ def test_the_lab_compares_one_layer_cells_and_refuses_one_layer_maths_for_a_stac
             ask()
     with pytest.raises(InputError, match="set Layers to 1 and Bidirectional off"):
         lab.pair_singular_values(2, 4)
+
+
+@pytest.mark.parametrize("cell", ["vanilla", "lstm"])
+def test_the_focused_spectra_are_the_focused_weights_eigenvalues_after_any_rho(cell: str) -> None:
+    """ρ and σ_max of the focused layer are scaled from the drawn network's, not measured
+    again on every change of ρ or focus: they must still be the shown weights' own."""
+    from rnnviz.engine.spectral import gate_spectra
+
+    s = deep(cell=cell, bidirectional=True, hidden_size=6)
+    for rho in (0.5, 1.3, 0.97):
+        s.set_config(spectral_radius=rho)
+        L, D = s.depth
+        for k in range(L):
+            for d in range(D):
+                s.set_focus(k, d)
+                blocks = gate_spectra(s.params).values()
+                assert s.spectra.rho == pytest.approx(rho, rel=1e-12)
+                assert s.spectra.rho == pytest.approx(max(r for r, _ in blocks), rel=1e-9)
+                assert s.spectra.sigma_max == pytest.approx(max(m for _, m in blocks), rel=1e-9)

@@ -2,28 +2,32 @@
 
 from __future__ import annotations
 
+import importlib
+
 from PyQt6.QtCore import QSignalBlocker
 from PyQt6.QtGui import QShowEvent
 from PyQt6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from rnnviz.session.lab import Lab
-from rnnviz.views.lab.compare import CompareView
-from rnnviz.views.lab.gradcheck import GradCheckView
-from rnnviz.views.lab.jacobians import JacobianView
-from rnnviz.views.lab.saturation import SaturationView
-from rnnviz.views.lab.sweep import SweepView
-from rnnviz.views.lab.training import TrainingView
 from rnnviz.views.look import sizes, widget_style
 
-# Tab name → the view it holds, in the order of the tabs.
-TABS: tuple[tuple[str, type[QWidget]], ...] = (
-    ("Compare", CompareView),
-    ("ρ sweep", SweepView),
-    ("Jacobians", JacobianView),
-    ("Saturation", SaturationView),
-    ("Training", TrainingView),
-    ("Gradient check", GradCheckView),
+# Tab name → the view it holds ("module:class" under rnnviz.views.lab), in the order of the
+# tabs. Imported with the view: none of them is needed for the window's first paint.
+TABS: tuple[tuple[str, str], ...] = (
+    ("Compare", "compare:CompareView"),
+    ("ρ sweep", "sweep:SweepView"),
+    ("Jacobians", "jacobians:JacobianView"),
+    ("Saturation", "saturation:SaturationView"),
+    ("Training", "training:TrainingView"),
+    ("Gradient check", "gradcheck:GradCheckView"),
 )
+
+
+def _view_class(name: str) -> type[QWidget]:
+    """The class of the view in the tab called ``name``, imported now."""
+    module, cls = dict(TABS)[name].split(":")
+    view: type[QWidget] = getattr(importlib.import_module(f"rnnviz.views.lab.{module}"), cls)
+    return view
 
 
 class LabPanel(QWidget):
@@ -33,7 +37,8 @@ class LabPanel(QWidget):
     ``show_tab(name)`` brings that tab to the front. Names are those of ``TABS``.
 
     A view is built when its tab is first shown or asked for: the lab is one page of the
-    main window, and building all six views would add a seventh of a second to every launch.
+    main window, and building all six views would add a seventh of a second to every launch
+    (importing their modules, another ~20 ms).
     """
 
     def __init__(self, lab: Lab, parent: QWidget | None = None) -> None:
@@ -44,7 +49,7 @@ class LabPanel(QWidget):
         # holds would go at once, and the tab names stay small in presentation mode.
         self._tab_bar = self.tabs.tabBar()
         widget_style.set_font(self._tab_bar, sizes.LABEL_PT, bold=True)
-        self._classes = dict(TABS)
+        self._names = [name for name, _ in TABS]
         self._views: dict[str, QWidget] = {}
         for name, _ in TABS:
             self.tabs.addTab(QWidget(), name)  # a placeholder until the view is needed
@@ -54,11 +59,11 @@ class LabPanel(QWidget):
         layout.addWidget(self.tabs)
 
     def view(self, name: str) -> QWidget:
-        if name not in self._classes:
-            raise KeyError(f"no lab tab {name!r}; the tabs are {', '.join(self._classes)}")
+        if name not in self._names:
+            raise KeyError(f"no lab tab {name!r}; the tabs are {', '.join(self._names)}")
         if name not in self._views:
-            index = [n for n, _ in TABS].index(name)
-            view = self._classes[name](self.lab)
+            index = self._names.index(name)
+            view = _view_class(name)(self.lab)
             current = self.tabs.currentIndex()
             with QSignalBlocker(self.tabs):
                 placeholder = self.tabs.widget(index)

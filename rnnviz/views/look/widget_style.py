@@ -4,7 +4,10 @@ text colour of any widget, kept so after every change of theme or scale
 
 from __future__ import annotations
 
+import math
+
 from PyQt6.QtCore import QEvent, QObject, QSize, Qt
+from PyQt6.QtGui import QResizeEvent, QTextDocument
 from PyQt6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QWidget
 
 from rnnviz.views.look.appearance import appearance, colors
@@ -24,6 +27,9 @@ class WrappingLabel(QLabel):
         super().__init__(text, parent)
         self.setWordWrap(True)
         self._one_line: tuple[tuple[object, ...], QSize] | None = None
+        # What the label adds to its text's own width (margins, padding), learned from
+        # the last measurement: the next search starts where the answer almost surely is.
+        self._beside_text = 0
 
     def sizeHint(self) -> QSize:
         key = (self.text(), self.font().key(), self.styleSheet(), self.textFormat())
@@ -32,17 +38,116 @@ class WrappingLabel(QLabel):
         return self._one_line[1]
 
     def _measure_one_line(self) -> QSize:
-        """The narrowest width at which the text stays on one line: searched with the
-        label's own layout, so margins, padding and rich text count as drawn."""
+        """The narrowest width at which the text stays on one line (and no narrower than
+        the longest word): searched with the label's own layout, so margins, padding and
+        rich text count as drawn. The search starts from the text's width as a text
+        document sets it, and brackets outwards from there: a new number in a label (ρ as
+        the slider moves) takes two or three layouts of the label instead of fifteen."""
         line = self.heightForWidth(_WIDE)
-        low, high = self.minimumSizeHint().width(), _WIDE
-        while low < high:
+        floor = self.minimumSizeHint().width()
+        text = self._text_width()
+        guess = min(max(text + self._beside_text, floor), _WIDE)
+
+        def fits(width: int) -> bool:
+            return self.heightForWidth(width) <= line
+
+        # low: the widest width known not to fit (or below the floor); high: one that fits.
+        if fits(guess):
+            high, step = guess, 1
+            while high - step >= floor and fits(high - step):
+                high -= step
+                step *= 2
+            low = max(high - step, floor - 1)
+        else:
+            low, step = guess, 1
+            while low + step < _WIDE and not fits(low + step):
+                low += step
+                step *= 2
+            high = min(low + step, _WIDE)
+        while high - low > 1:
             middle = (low + high) // 2
-            if self.heightForWidth(middle) <= line:
+            if fits(middle):
                 high = middle
             else:
-                low = middle + 1
-        return QSize(low, line)
+                low = middle
+        self._beside_text = high - text
+        return QSize(high, line)
+
+    def _text_width(self) -> int:
+        """The text's one-line width as a text document lays it out in the label's font."""
+        document = QTextDocument()
+        document.setDefaultFont(self.font())
+        document.setDocumentMargin(0)
+        if self.textFormat() == Qt.TextFormat.PlainText:
+            document.setPlainText(self.text())
+        else:
+            document.setHtml(self.text())
+        return math.ceil(document.idealWidth())
+
+
+class SteadyBox(QWidget):
+    """Holds one label whose text changes often (a number, as a slider moves), and asks its
+    window for a new layout only when the label's needs change.
+
+    A label given a new text asks its parent's layout to lay out again, and that one asks
+    its own, up to the window: on every change of ρ, about a millisecond of layouts of the
+    side panel that end where they began. Here the label has no layout around it: the box
+    places it over its whole area and passes its request on only when the label's size
+    hints, or its height at the box's width, changed. The box is shown and hidden with
+    the label (a badge hidden until it has text takes no room).
+    """
+
+    def __init__(self, label: QLabel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.label = label
+        hidden = label.isHidden() and label.testAttribute(
+            Qt.WidgetAttribute.WA_WState_ExplicitShowHide
+        )
+        label.setParent(self)
+        self.setSizePolicy(label.sizePolicy())
+        self.setVisible(not hidden)
+        label.installEventFilter(self)
+        self._needs = self._measure()
+
+    def eventFilter(self, obj: QObject | None, event: QEvent | None) -> bool:
+        if obj is self.label and event is not None:
+            if event.type() == QEvent.Type.ShowToParent:
+                self.show()
+            elif event.type() == QEvent.Type.HideToParent:
+                self.hide()
+        return False
+
+    def _measure(self) -> tuple[QSize, QSize, int]:
+        label = self.label
+        height = label.heightForWidth(self.width()) if label.hasHeightForWidth() else -1
+        return label.sizeHint(), label.minimumSizeHint(), height
+
+    def sizeHint(self) -> QSize:
+        return self.label.sizeHint()
+
+    def minimumSizeHint(self) -> QSize:
+        return self.label.minimumSizeHint()
+
+    def hasHeightForWidth(self) -> bool:
+        return self.label.hasHeightForWidth()
+
+    def heightForWidth(self, width: int) -> int:
+        return self.label.heightForWidth(width)
+
+    def resizeEvent(self, event: QResizeEvent | None) -> None:
+        self.label.setGeometry(self.rect())
+        self._needs = self._measure()
+        super().resizeEvent(event)
+
+    def event(self, event: QEvent | None) -> bool:
+        if event is not None and event.type() == QEvent.Type.LayoutRequest:
+            needs = self._measure()
+            if needs != self._needs:
+                self._needs = needs
+                self.setSizePolicy(self.label.sizePolicy())
+                self.updateGeometry()
+            return True
+        return super().event(event)
 
 
 class VerticalScroll(QScrollArea):

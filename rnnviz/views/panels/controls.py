@@ -316,7 +316,7 @@ class ControlsPanel(QWidget):
             "Spectral radius",
             self.rho_spin,
             self.rho_slider,
-            self.spectra_label,
+            widget_style.SteadyBox(self.spectra_label),  # a new ρ: no layout of the panel
             stacked=True,
         )
         self._row(form, "seed", "Seed", self.seed_spin)

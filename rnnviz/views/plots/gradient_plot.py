@@ -85,8 +85,9 @@ class GradientPlot(QWidget):
     gradient norm before → after clipping. ``legend``: a QLabel per entry of CURVES, in
     that order, shown when its curve has data (NORM always). ``hint`` (pg.TextItem) when
     there is nothing to plot, ``marker`` (the selected step), ``plot`` (pg.PlotWidget).
-    ``depth_map`` (DepthHeatmap): for a stack after the backward pass, ‖dL/dh_t‖ of every
-    layer and direction under the plot, which shows the focused one (``title`` names it).
+    ``depth_map`` (DepthHeatmap, built for the first stack or when first asked for): for a
+    stack after the backward pass, ‖dL/dh_t‖ of every layer and direction under the plot,
+    which shows the focused one (``title`` names it).
     The title, badges, numbers and legend flow onto more rows when the panel is narrow.
     The axes are fixed once per backward pass: no auto-range while the sweep animates.
     """
@@ -129,11 +130,14 @@ class GradientPlot(QWidget):
             widget_style.set_text_color(label, "INK")
         for key, label in zip(CURVES, self.legend, strict=True):
             label.setToolTip(_TIPS[key])
+        # The badge and the numbers change with every setting (a new ρ): in steady boxes,
+        # a new text of the same size lays out neither this panel nor the window.
         header = FlowLayout()
-        for widget in (self.title, self.badge):
+        for widget in (self.title, widget_style.SteadyBox(self.badge)):
             header.addWidget(widget)
         info = FlowLayout(spacing=14)
-        for widget in (self.numbers, self.clipping, self.exploded, *self.legend):
+        numbers = widget_style.SteadyBox(self.numbers)
+        for widget in (numbers, self.clipping, self.exploded, *self.legend):
             info.addWidget(widget)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -141,8 +145,11 @@ class GradientPlot(QWidget):
         layout.addLayout(header)
         layout.addLayout(info)
         layout.addWidget(self.plot, 1)
-        self.depth_map = DepthHeatmap(session)
-        layout.addWidget(self.depth_map)  # at its legible height: the curves get the rest
+        self._layout = layout
+        # Built for the first stack (or when asked for): one layer never shows it, and its
+        # plot and colour bar were a tenth of the window's construction at launch.
+        self._depth_map: DepthHeatmap | None = None
+        self._build_depth_map_for_a_stack()
 
         self._reach: Reach | None = None  # what the drawn curves come from
         self.runner = Runner(self)  # computes the session's reach when it is long
@@ -166,8 +173,22 @@ class GradientPlot(QWidget):
         self._on_gradients_changed()
         self._on_selection_changed()
 
+    @property
+    def depth_map(self) -> DepthHeatmap:
+        if self._depth_map is None:
+            self._depth_map = DepthHeatmap(self.session)
+            # At its legible height: the curves get the rest.
+            self._layout.addWidget(self._depth_map)
+        return self._depth_map
+
+    def _build_depth_map_for_a_stack(self) -> None:
+        if self.session.depth != (1, 1):
+            _ = self.depth_map  # draws the session from now on
+
     # ---- event handlers --------------------------------------------------------------
     def _on_session_changed(self, changes: Change) -> None:
+        if changes & (Change.CONFIG | Change.FOCUS):
+            self._build_depth_map_for_a_stack()
         if changes & Change.GRADIENTS:
             self._on_gradients_changed()  # draws all of it
             return

@@ -201,16 +201,16 @@ class SequencePlot(QWidget):
         valid = trace.valid  # (t,) outputs after an overflow are not data
         for i in range(seq.shape[1]):
             sx = _suffix(i)
-            self.curves["input" + sx].setData(steps[:t], seq[:t, i])
+            _show(self.curves["input" + sx], steps[:t], seq[:t, i])
             # Upcoming starts at the last fed step so the faint line continues the solid one.
             start = max(t - 1, 0) if t < N else N
-            self.curves["upcoming" + sx].setData(steps[start:], seq[start:, i])
+            _show(self.curves["upcoming" + sx], steps[start:], seq[start:, i])
             # A network with fewer outputs than inputs (imported, or shown by rnnviz.show)
             # has no output i to draw beside input i.
             out_i = outputs[valid, i] if i < outputs.shape[1] else np.zeros(0)
-            self.curves["output" + sx].setData(steps[:t][valid][: out_i.size], out_i)
+            _show(self.curves["output" + sx], steps[:t][valid][: out_i.size], out_i)
             target_i = targets[:, i] if i < targets.shape[1] else np.zeros(0)
-            self.curves["target" + sx].setData(steps[: target_i.size], target_i)
+            _show(self.curves["target" + sx], steps[: target_i.size], target_i)
         self._set_ranges(seq, outputs[valid], targets, max(N, t, 1), text)
         self._on_selection_changed()
 
@@ -316,6 +316,16 @@ class SequencePlot(QWidget):
                 if 1 <= step <= self.session.t:
                     self.session.select(step)
                 return
+
+
+def _show(curve: pg.PlotDataItem, x: np.ndarray, y: np.ndarray) -> None:
+    """``curve`` shows these points. Set only when they differ from what it shows: setting
+    the same points again lays the curve out and repaints its plot, and a change of a
+    setting (ρ, the seed …) changes the outputs, never the inputs or targets."""
+    shown_x, shown_y = curve.getOriginalDataset()
+    if shown_x is not None and np.array_equal(shown_x, x) and np.array_equal(shown_y, y):
+        return
+    curve.setData(x, y)
 
 
 def _swatch(color: str, glyph: str) -> str:

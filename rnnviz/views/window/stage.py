@@ -311,11 +311,36 @@ class Stage(QWidget):
         self._after_restyle.start(0)
 
     def _on_needs_changed(self, panel: QObject) -> None:
-        """A panel laid itself out again: a header wrapped, a badge or legend appeared."""
-        for name, widget in self.panels.items():
-            if widget is panel:
-                self._forget(name)
-        self.arrange()
+        """A panel laid itself out again: a header wrapped, a badge or legend appeared.
+
+        Most of the time nothing the stage measured of it changed (a new number in a
+        label of the same size, on every change of ρ): then the plan and the rows stand.
+        """
+        changed = [
+            name
+            for name, widget in self.panels.items()
+            if widget is panel and not self._still_measures(name)
+        ]
+        for name in changed:
+            self._forget(name)
+        if changed or not self._legible():
+            self.arrange()
+
+    def _legible(self) -> bool:
+        """Whether every plot still holds its legible height (its axes may have grown)."""
+        views = self._views()
+        return all(views[n].minimumHeight() == h for n, h in self.legible_heights().items())
+
+    def _still_measures(self, name: str) -> bool:
+        """Whether panel ``name`` measures as it did at every width it was measured at
+        (False when it was not measured yet)."""
+        heights = self._heights.get(name)
+        if name not in self._widths or not heights:
+            return False
+        panel = self.panels[name]
+        if self._measure_width(name) != self._widths[name]:
+            return False
+        return all(minimum_height(panel, width) == h for width, h in heights.items())
 
     def _on_appearance_settled(self) -> None:
         self._forget()

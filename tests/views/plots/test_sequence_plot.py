@@ -113,3 +113,24 @@ def test_marker_and_click_select_a_step(qtbot) -> None:
     qtbot.mouseClick(w.widget.viewport(), Qt.MouseButton.LeftButton, pos=pos)
     assert s.selected_step == 3
     assert all(m.value() == 3 for m in w.markers)
+
+
+def test_a_setting_change_redraws_the_outputs_and_leaves_the_inputs_and_targets(qtbot) -> None:
+    """ρ changes what the network outputs, not what it is fed nor what it should output:
+    only the outputs are laid out and painted again."""
+    s = Session(SessionConfig(target_lag=1))
+    w = make(qtbot, s)
+    s.seek(12)
+    changed: list[str] = []
+    for key in ("input", "upcoming", "output", "target"):
+        w.curves[key].sigPlotChanged.connect(lambda _item, key=key: changed.append(key))
+    before = {key: shown(w, key) for key in ("input", "upcoming", "target")}
+    s.set_config(spectral_radius=1.3)
+    assert changed == ["output"]
+    np.testing.assert_allclose(shown(w, "output")[1], forward(s.params, s.sequence[:12]).y[:, 0])
+    for key, (x, y) in before.items():
+        np.testing.assert_array_equal(shown(w, key)[0], x)
+        np.testing.assert_array_equal(shown(w, key)[1], y)
+    changed.clear()
+    s.step_forward()  # a step changes them all
+    assert sorted(changed) == ["input", "output", "target", "upcoming"]
