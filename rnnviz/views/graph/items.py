@@ -295,33 +295,152 @@ class GraphItem(pg.GraphicsObject):
             self._redraw_all = True
         self._cache.setDevicePixelRatio(ratio)
         # One rectangle around the changes: a clip of many rectangles sends every
-        # primitive down Qt's slow path, and drawing a little more costs less.
-        changed = [] if self._redraw_all else self._changed + self._nodes_with_changed_strips()
+        # primitive down Qt's slow path, and drawing a little more costs less. Boxes whose
+        # colours alone changed are repainted each on its own (see _repaint_boxes): a step
+        # of a bidirectional stack recolours every backward box in view.
+        changed: list[Part] = []
+        boxes: list[NodeSpec] = []
+        if not self._redraw_all:
+            changed = list(self._changed)
+            for n in self._nodes_with_changed_strips():
+                (boxes if self._repaints_alone(n, ratio) else changed).append(n)
         self._changed.clear()
         self._changed_strips.clear()
         area: QRect | None = None
         if not self._redraw_all:
-            if not changed:
+            if changed:
+                span = self._spans(transform)
+                lefts, rights, tops, bottoms = zip(*map(span, changed), strict=True)
+                left, top = math.floor(min(lefts)), math.floor(min(tops))
+                right, bottom = math.ceil(max(rights)), math.ceil(max(bottoms))
+                area = QRect(left, top, right - left, bottom - top).intersected(widget.rect())
+            if (area is None or area.isEmpty()) and not boxes:
                 return
-            span = self._spans(transform)
-            lefts, rights, tops, bottoms = zip(*map(span, changed), strict=True)
-            left, top = math.floor(min(lefts)), math.floor(min(tops))
-            area = QRect(left, top, math.ceil(max(rights)) - left, math.ceil(max(bottoms)) - top)
-            area = area.intersected(widget.rect())
-            if area.isEmpty():
-                return
+        redraw_area = self._redraw_all or (area is not None and not area.isEmpty())
         self._redraw_all = False
         cache_painter = QPainter(self._cache)
         try:
             cache_painter.setRenderHints(painter.renderHints())
-            if area is not None:
-                cache_painter.setClipRect(area)
-            # Opaque paper, as under the item on screen: text and edges blend exactly as there.
-            cache_painter.fillRect(widget.rect(), self._paper)
-            cache_painter.setTransform(transform)
-            self._draw(cache_painter, transform, area)
+            if redraw_area:
+                cache_painter.save()
+                if area is not None:
+                    cache_painter.setClipRect(area)
+                # Opaque paper, as under the item on screen: text and edges blend exactly as
+                # there.
+                cache_painter.fillRect(widget.rect(), self._paper)
+                cache_painter.setTransform(transform)
+                self._draw(cache_painter, transform, area)
+                cache_painter.restore()
+            if boxes:
+                self._repaint_boxes(cache_painter, transform, boxes, area, widget.rect())
         finally:
             cache_painter.end()  # else the picture stays locked to this painter
+
+    def _repaints_alone(self, n: NodeSpec, ratio: float) -> bool:
+        """Whether the box of ``n`` covers its whole pixels opaquely, so that repainting it,
+        and what lies on it, gives the same pixels as drawing everything anew: an opaque
+        white box, an opaque strip and a solid outline at least 2 px wide, whose middle runs
+        through the pixels at the box's edge and so covers them fully. Nothing drawn before
+        the nodes (band, halos, edges) then shows inside those pixels."""
+        if n.faint or self._stacked or not float(ratio).is_integer():
+            return False
+        pen = self._node_pen(n)
+        return pen.style() == Qt.PenStyle.SolidLine and pen.widthF() >= 2.0
+
+    def _repaint_boxes(
+        self,
+        painter: QPainter,
+        transform: QTransform,
+        boxes: list[NodeSpec],
+        done: QRect | None,
+        view: QRect,
+    ) -> None:
+        """Repaint ``boxes`` in the whole pixels they cover (see _repaints_alone): the nodes
+        that reach into those pixels, then the labels, as ``_draw`` orders them. A box inside
+        ``done`` (already drawn anew) is skipped."""
+        sx, sy, dx, dy = transform.m11(), transform.m22(), transform.dx(), transform.dy()
+        rect = np.array([n.rect for n in boxes], dtype=float)  # (k, 4) x0, y0, w, h
+        xs = np.sort(sx * (rect[:, [0]] + [0.0, 1.0] * rect[:, [2]]) + dx, axis=1)  # (k, 2)
+        ys = np.sort(sy * (rect[:, [1]] + [0.0, 1.0] * rect[:, [3]]) + dy, axis=1)  # (k, 2)
+        # left, top, right, bottom of the whole pixels each box reaches, inside the view
+        pixels = np.column_stack(
+            [np.floor(xs[:, 0]), np.floor(ys[:, 0]), np.ceil(xs[:, 1]), np.ceil(ys[:, 1])]
+        )  # (k, 4)
+        pixels[:, :2] = np.maximum(pixels[:, :2], [view.left(), view.top()])
+        pixels[:, 2:] = np.minimum(pixels[:, 2:], [view.right() + 1, view.bottom() + 1])
+        keep = (pixels[:, 2] > pixels[:, 0]) & (pixels[:, 3] > pixels[:, 1])  # (k,)
+        if done is not None:
+            inside_done = (
+                (pixels[:, 0] >= done.left())
+                & (pixels[:, 1] >= done.top())
+                & (pixels[:, 2] <= done.right() + 1)
+                & (pixels[:, 3] <= done.bottom() + 1)
+            )  # (k,)
+            keep &= ~inside_done
+        pixels = pixels[keep]
+        if not pixels.size:
+            return
+        span = self._spans(transform)
+        nodes, labels = self.nodes, self.labels
+        # What a box paints reaches past its rectangle by half its outline, and antialiasing
+        # touches the pixel beyond (its halo, painted before the boxes, does not matter here).
+        reach = np.array([self._node_pen(n).widthF() / 2 + 1.0 for n in nodes])  # (n,)
+        rects = np.array([n.rect for n in nodes], dtype=float)  # (n, 4) x0, y0, w, h
+        xa, xb = sx * rects[:, 0] + dx, sx * (rects[:, 0] + rects[:, 2]) + dx  # (n,)
+        ya, yb = sy * rects[:, 1] + dy, sy * (rects[:, 1] + rects[:, 3]) + dy  # (n,)
+        node_spans = np.column_stack(
+            [
+                np.minimum(xa, xb) - reach,
+                np.maximum(xa, xb) + reach,
+                np.minimum(ya, yb) - reach,
+                np.maximum(ya, yb) + reach,
+            ]
+        )  # (n, 4) left, right, top, bottom
+        near = _reaching(node_spans, pixels)  # (n, k)
+        near_labels = _reaching(np.array([span(lab) for lab in labels]).reshape(-1, 4), pixels)
+        painter.save()
+        painter.resetTransform()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)  # as _draw paints
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
+        # One box at a time, each in its own rectangle: a clip of many rectangles would
+        # take Qt's other rasteriser, whose antialiased outlines differ from the picture's.
+        kept = [n for n, k in zip(boxes, keep.tolist(), strict=True) if k]
+        alone = (near.sum(axis=0) == 1) & ~near_labels.any(axis=0)  # (k,)
+        shared: list[tuple[int, NodeSpec, QRect]] = []
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        pen: QPen | None = None
+        for k, (n, (left, top, right, bottom), by_itself) in enumerate(
+            zip(kept, pixels.tolist(), alone.tolist(), strict=True)
+        ):
+            clip = QRect(int(left), int(top), int(right - left), int(bottom - top))
+            if not by_itself:
+                shared.append((k, n, clip))
+                continue
+            # The box alone: its white and strip under the outline, which covers the
+            # antialiased edges of both.
+            painter.setClipRect(clip)
+            r = transform.mapRect(QRectF(*n.rect))
+            painter.fillRect(r, self._white)
+            image = self._images.get(n.kind)
+            if n.strip >= 0 and image is not None:
+                painter.drawImage(r.toRect(), image, QRect(n.strip, 0, 1, image.height()))
+            if self._node_pen(n) is not pen:
+                pen = self._node_pen(n)
+                painter.setPen(pen)
+            painter.drawRect(r)
+        for k, _, clip in shared:
+            painter.setClipRect(clip)
+            self._paint_nodes(
+                painter,
+                [
+                    (nodes[i], transform.mapRect(QRectF(*nodes[i].rect)))
+                    for i in np.flatnonzero(near[:, k])
+                ],
+            )
+            self._paint_labels(
+                painter, transform, [labels[i] for i in np.flatnonzero(near_labels[:, k])]
+            )
+        painter.restore()
 
     def _nodes_with_changed_strips(self) -> list[Part]:
         """The nodes whose colour strip differs from the one drawn (same spec, new values)."""
@@ -751,6 +870,14 @@ def covered_rects(
     left, right = np.minimum(xa, xb) - m, np.maximum(xa, xb) + m  # (n,)
     top, bottom = np.minimum(ya, yb) - m, np.maximum(ya, yb) + m  # (n,)
     return np.column_stack([left, top, right, bottom])  # (n, 4)
+
+
+def _reaching(spans: np.ndarray, areas: np.ndarray) -> np.ndarray:
+    """(n, k): whether each of the (n, 4) spans (left, right, top, bottom) reaches into each
+    of the (k, 4) ``areas`` (left, top, right, bottom)."""
+    left, right, top, bottom = (spans[:, [i]] for i in range(4))  # (n, 1) each
+    x0, y0, x1, y1 = areas.T  # (k,) each
+    return (left < x1) & (right > x0) & (top < y1) & (bottom > y0)  # (n, k)
 
 
 def _changed_columns(

@@ -69,7 +69,8 @@ class Content:
     selected: int | None
     strips: dict[str, np.ndarray]  # kind → (rows, n, 4) RGBA, one column per node
     first: dict[str, int]  # kind → step of strip column 0
-    count: dict[str, int]  # kind → number of strip columns (per h row: see ``row``)
+    count: dict[str, int]  # kind → number of fed (drawn) columns (per h row: see ``row``)
+    stride: int  # strip columns per h row: the window's width, whatever was fed of it
     fwd_bad: np.ndarray  # (rows, T+1) h_k (y_k: the last row) not finite in the forward pass
     chars: dict[tuple[str, int], str]  # text mode: (kind, step) → character shown
     # per h row: lit steps → (strength, colour), None: bad
@@ -124,11 +125,16 @@ def build_content(session: Session, lo: int, hi: int) -> Content:
     h0, h1 = max(0, lo), min(T, hi)
     y0, y1 = max(1, lo), min(T, hi)
     seq_level = value_level(session.sequence, bounded=False)
-    # The rows' h strips side by side: row r's column j is strip column r·n + j.
-    h_strips = [strip_rgba(h[h0 : h1 + 1], value_level(h, bounded)) for h in h_alls]
+    # The rows' h strips side by side: row r's column j is strip column r·stride + j. The
+    # stride is the window's width, not the steps fed: a step then keeps every other node's
+    # strip column, and the graph repaints only the columns that changed.
+    stride = max(0, hi - h0 + 1)
+    h_strips = [
+        _padded(strip_rgba(h[h0 : h1 + 1], value_level(h, bounded)), stride) for h in h_alls
+    ]
     strips = {
         "x": strip_rgba(session.sequence[x0 - 1 : x1], seq_level),  # (I, n, 4)
-        "h": h_strips[0] if L * D == 1 else np.concatenate(h_strips, axis=1),  # (H, L·D·n, 4)
+        "h": h_strips[0] if L * D == 1 else np.concatenate(h_strips, axis=1),  # (H, L·D·stride, 4)
         "y": strip_rgba(y[y0 - 1 : y1], value_level(y, bounded=False)),
     }
     fwd_bad = np.zeros((L * D, T + 1), dtype=bool)  # (L·D, T+1)
@@ -149,10 +155,25 @@ def build_content(session: Session, lo: int, hi: int) -> Content:
         strips=strips,
         first={"x": x0, "h": h0, "y": y0},
         count={"x": max(0, x1 - x0 + 1), "h": max(0, h1 - h0 + 1), "y": max(0, y1 - y0 + 1)},
+        stride=stride,
         fwd_bad=fwd_bad,
         chars=_characters(session, (x0, x1), (y0, y1)),
         grad=_gradients(session, lo, hi) if L * D == 1 else _layer_gradients(session, lo, hi),
     )
+
+
+def _padded(strip: np.ndarray, width: int) -> np.ndarray:
+    """An (H, n, 4) strip widened to ``width`` columns (the unfed ones blank: no node reads
+    them)."""
+    if strip.shape[1] >= width:
+        return strip
+    pad = np.zeros((strip.shape[0], width - strip.shape[1], 4), dtype=strip.dtype)  # (H, w−n, 4)
+    return np.concatenate([strip, pad], axis=1)  # (H, width, 4)
+
+
+def strip_column(c: Content, kind: str, step: int, r: int = 0) -> int:
+    """The column of ``kind``'s strip image that the node of ``step`` (of h row ``r``) shows."""
+    return (r * c.stride if kind == "h" else 0) + step - c.first[kind]
 
 
 def _characters(
@@ -268,7 +289,7 @@ def _unrolled_nodes(c: Content, X: np.ndarray) -> tuple[NodeSpec, ...]:
                     step = c.first[kind] + j
                     if d == 1 and step == 0:  # the backward direction starts after step T
                         continue
-                    strip = row(c, layer, d) * c.count[kind] + j
+                    strip = strip_column(c, kind, step, row(c, layer, d))
                     name = node_name(kind, step, c.layers, layer, d, c.directions)
                     cx = float(X[step])
                     nodes.append(_node(c, kind, step, name, cx, strip, layer, d, c.directions))
@@ -484,7 +505,7 @@ def _folded_node(c: Content, kind: str, step: int | None, cx: float, layer: int 
     rect = gl.node_rect(kind, cx, layer, c.layers)
     if step is None or not 0 <= j < c.count[kind]:
         return NodeSpec(name, kind, step, rect, -1, faint=True, layer=layer)
-    return _node(c, kind, step, name, cx, row(c, layer) * c.count[kind] + j, layer)
+    return _node(c, kind, step, name, cx, strip_column(c, kind, step, row(c, layer)), layer)
 
 
 def _unrolled_labels(

@@ -16,6 +16,7 @@ import html
 import math
 from dataclasses import replace
 
+import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import (
     QEasingCurve,
@@ -393,44 +394,52 @@ class GraphView(QWidget):
         x0, x1, _, y1 = camera
         scale = w / (x1 - x0)
         covered = covered_rects(scene.nodes, scene.edges, (scale, -scale, -scale * x0, scale * y1))
-        # Blocks a label must stay off (what is drawn, then each label kept), filed by
-        # stretches of the view's width: a label is checked against its neighbours only.
+        # Every place a label may take (its own, then its alternatives), in order.
+        places = [
+            (i, lab)
+            for i, first in enumerate(scene.labels)
+            for lab in (first, *alternatives(first))
+        ]
+        if not places:
+            return ()
+        size = self.graph_item.label_size
+        boxes = np.array(
+            [(*lab.pos, *lab.align, *lab.offset, *size(lab)) for _, lab in places]
+        )  # (m, 8) x, y, align x, align y, offset x, offset y, width, height
+        left = scale * (boxes[:, 0] - x0) - boxes[:, 2] * boxes[:, 6] + boxes[:, 4]  # (m,)
+        top = scale * (y1 - boxes[:, 1]) - boxes[:, 3] * boxes[:, 7] + boxes[:, 5]  # (m,)
+        right, bottom = left + boxes[:, 6], top + boxes[:, 7]  # (m,)
+        fits = (left >= 0) & (top >= 0) & (right <= w) & (bottom <= h)  # (m,)
+        # Overlapping what is drawn by more than a pixel either way (antialiasing may touch,
+        # not cover): one test of every place against every block.
+        if covered.size:
+            across = np.minimum(covered[:, 2], right[:, None]) - np.maximum(
+                covered[:, 0], left[:, None]
+            )
+            down = np.minimum(covered[:, 3], bottom[:, None]) - np.maximum(
+                covered[:, 1], top[:, None]
+            )
+            fits &= ~((across > 1.0) & (down > 1.0)).any(axis=1)  # (m,)
+        # The labels kept so far, filed by stretches of the view's width: a place is checked
+        # against its neighbours only.
         shelves: dict[int, list[tuple[float, float, float, float]]] = {}
-
-        def file(block: tuple[float, float, float, float]) -> None:
-            for k in range(int(block[0] // SHELF_PX), int(block[2] // SHELF_PX) + 1):
-                shelves.setdefault(k, []).append(block)
-
-        for left, top, right, bottom in covered.tolist():
-            if right > 0 and left < w and bottom > 0 and top < h:
-                file((left, top, right, bottom))
-
-        def place(lab: LabelSpec) -> tuple[float, float, float, float] | None:
-            """The label's rectangle, if it lies whole in the view and off every block."""
-            width, height = self.graph_item.label_size(lab)
-            left = scale * (lab.pos[0] - x0) - lab.align[0] * width + lab.offset[0]
-            top = scale * (y1 - lab.pos[1]) - lab.align[1] * height + lab.offset[1]
-            right, bottom = left + width, top + height
-            if left < 0 or top < 0 or right > w or bottom > h:
-                return None
-            # Overlapping by more than a pixel either way: antialiasing may touch, not cover.
-            if any(
-                min(b[2], right) - max(b[0], left) > 1.0
-                and min(b[3], bottom) - max(b[1], top) > 1.0
-                for k in range(int(left // SHELF_PX), int(right // SHELF_PX) + 1)
-                for b in shelves.get(k, ())
-            ):
-                return None
-            return (left, top, right, bottom)
-
         kept: list[LabelSpec] = []
-        for first in scene.labels:
-            for lab in (first, *alternatives(first)):
-                rect = place(lab)
-                if rect is not None:
-                    kept.append(lab)
-                    file(rect)
-                    break
+        done = -1  # the last label given a place
+        rects = np.column_stack([left, top, right, bottom]).tolist()
+        for (i, lab), ok, (a, b, c, d) in zip(places, fits.tolist(), rects, strict=True):
+            if not ok or i == done:
+                continue
+            stretches = range(int(a // SHELF_PX), int(c // SHELF_PX) + 1)
+            if any(
+                min(k[2], c) - max(k[0], a) > 1.0 and min(k[3], d) - max(k[1], b) > 1.0
+                for j in stretches
+                for k in shelves.get(j, ())
+            ):
+                continue
+            kept.append(lab)
+            done = i
+            for j in stretches:
+                shelves.setdefault(j, []).append((a, b, c, d))
         return tuple(kept)
 
     def _update_status(self) -> None:
