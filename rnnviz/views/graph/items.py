@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import NamedTuple
 
 import numpy as np
@@ -96,6 +97,34 @@ class EdgeSpec:
     highlighted: bool = False  # the mouse is on an edge of the same (shared) weight
     opacity: float = 1.0
     loop: bool = False  # the folded self-loop
+
+    # Worked out once per edge: a frame reuses the edges of the columns that did not change.
+    @cached_property
+    def key(self) -> tuple[object, ...]:
+        """The edge by value (its polyline is an array, which does not compare as a field)."""
+        return (
+            self.kind,
+            self.step,
+            self.points.tobytes(),
+            self.width,
+            self.color,
+            self.dashed,
+            self.highlighted,
+            self.opacity,
+            self.loop,
+        )
+
+    @cached_property
+    def reach_key(self) -> tuple[object, ...]:
+        """What decides the pixels the edge may touch: its polyline, width and hover glow."""
+        return ("edge", self.points.tobytes(), self.width, self.highlighted)
+
+    @cached_property
+    def extent(self) -> tuple[float, float, float, float]:
+        """(x0, y0, x1, y1): the polyline's bounding box in data units."""
+        x0, y0 = self.points.min(axis=0).tolist()
+        x1, y1 = self.points.max(axis=0).tolist()
+        return (x0, y0, x1, y1)
 
 
 class LabelSpec(NamedTuple):
@@ -191,7 +220,7 @@ class GraphItem(pg.GraphicsObject):
             # The parts by value (an edge's polyline is an array: by its key), kept for the
             # next frame's comparison, so each part is hashed once.
             specs: set[Part] = {*nodes, *labels}
-            edge_keys = {_edge_key(e): e for e in edges}
+            edge_keys = {e.key: e for e in edges}
             old_specs, old_edge_keys = self._keyed or self._key(self.nodes, self.labels, self.edges)
             changed: list[Part] = list(specs.symmetric_difference(old_specs))
             changed += [e for k, e in old_edge_keys.items() if k not in edge_keys]
@@ -233,7 +262,7 @@ class GraphItem(pg.GraphicsObject):
         nodes: tuple[NodeSpec, ...], labels: tuple[LabelSpec, ...], edges: tuple[EdgeSpec, ...]
     ) -> tuple[set[Part], dict[object, EdgeSpec]]:
         """A scene's parts by value: nodes and labels as they are, edges by their key."""
-        return {*nodes, *labels}, {_edge_key(e): e for e in edges}
+        return {*nodes, *labels}, {e.key: e for e in edges}
 
     def boundingRect(self) -> QRectF:
         return self._bounds
@@ -467,7 +496,7 @@ class GraphItem(pg.GraphicsObject):
         def span(part: Part) -> tuple[float, float, float, float]:
             # Most parts are the last frame's again: nodes and labels compare by value, an
             # edge by what decides its reach (its polyline is an array).
-            key = part if isinstance(part, tuple) else _edge_reach_key(part)
+            key = part if isinstance(part, tuple) else part.reach_key
             known = memo.get(key)
             if known is None:
                 known = memo[key] = measure(part)
@@ -851,16 +880,11 @@ def covered_rects(
         corners = rect[:, :2] + rect[:, 2:]  # (n, 2)
         parts.append(np.column_stack([rect[:, :2], corners, margin]))
     shown = [e for e in edges if e.opacity >= 0.3]
-    straight = [e for e in shown if len(e.points) == 2]
-    if straight:
-        points = np.array([e.points for e in straight], dtype=float)  # (m, 2, 2)
-        widths = np.array([e.width for e in straight])  # (m,)
+    if shown:
+        extents = np.array([e.extent for e in shown], dtype=float)  # (m, 4) x0, y0, x1, y1
+        widths = np.array([e.width for e in shown])  # (m,)
         margin = np.maximum(arrow_head_half(widths), widths / 2)  # (m,)
-        parts.append(np.column_stack([points.min(axis=1), points.max(axis=1), margin]))
-    for e in shown:
-        if len(e.points) != 2:  # the folded loop
-            m = max(arrow_head_half(e.width), e.width / 2)
-            parts.append(np.array([[*e.points.min(axis=0), *e.points.max(axis=0), m]]))
+        parts.append(np.column_stack([extents, margin]))
     if not parts:
         return np.zeros((0, 4))
     r = np.vstack(parts)  # (n, 5)
@@ -897,26 +921,6 @@ def _changed_columns(
     marked = min(common, len(before))
     columns[:marked] |= np.asarray(before, dtype=bool)[:marked]
     return columns
-
-
-def _edge_reach_key(e: EdgeSpec) -> tuple[object, ...]:
-    """What decides the pixels an edge may touch: its polyline, width and hover glow."""
-    return ("edge", e.points.tobytes(), e.width, e.highlighted)
-
-
-def _edge_key(e: EdgeSpec) -> tuple[object, ...]:
-    """An edge by value (its polyline is an array, which does not compare as a field)."""
-    return (
-        e.kind,
-        e.step,
-        e.points.tobytes(),
-        e.width,
-        e.color,
-        e.dashed,
-        e.highlighted,
-        e.opacity,
-        e.loop,
-    )
 
 
 def _polygon(points: np.ndarray) -> QPolygonF:

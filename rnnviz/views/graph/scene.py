@@ -234,16 +234,27 @@ def _lit(
 
 
 # ---- placing it --------------------------------------------------------------------
+# A column's edges by what decides them (see _column_key): a frame makes again only the
+# columns that changed since the last one (a step changes one or two of ~20).
+EdgeMemo = dict[tuple[object, ...], tuple["EdgeSpec", ...]]
+
+
 def build_scene(
-    c: Content, progress: float, hover: str | None, px_per_column: float, label_scale: float = 1.0
+    c: Content,
+    progress: float,
+    hover: str | None,
+    px_per_column: float,
+    label_scale: float = 1.0,
+    memo: EdgeMemo | None = None,
 ) -> Scene:
     """The content placed for ``progress``; unrolled labels at ``label_scale`` of their size
-    (narrow columns: see ``label_scale``)."""
+    (narrow columns: see ``label_scale``). ``memo``: the last frame's columns of edges,
+    reused where unchanged and replaced by this frame's."""
     if progress <= 0.0:
         return _folded(c, hover)
     X = gl.columns_x(np.arange(c.hi + 1), c.focus, progress)  # (hi+1,) column → drawn x
     nodes = _unrolled_nodes(c, X)
-    edges = _unrolled_edges(c, X, progress, hover)
+    edges = _unrolled_edges(c, X, progress, hover, {} if memo is None else memo)
     if progress >= 1.0:
         labels = _unrolled_labels(c, nodes, X, px_per_column, label_scale)
     else:
@@ -396,28 +407,73 @@ def _segment(seg: tuple[float, float, float, float]) -> np.ndarray:
 
 
 def _unrolled_edges(
-    c: Content, X: np.ndarray, progress: float, hover: str | None
+    c: Content, X: np.ndarray, progress: float, hover: str | None, memo: EdgeMemo
 ) -> tuple[EdgeSpec, ...]:
     edges: list[EdgeSpec] = []
+    fresh: EdgeMemo = {}
+    look = (appearance.width(EDGE_WIDTH), edge_color())  # what the plain arrows are drawn in
     for s in range(max(1, c.lo), min(c.T, c.hi) + 1):
-        cx = float(X[s])
-        if c.directions == 2:
-            edges.extend(_bidirectional_edges(c, X, s, progress, hover))
-            continue
-        edges.append(_edge("W_xh", s, _segment(gl.xh_segment(cx)), hover))
-        # A stack: layer l+1 reads layer l's h_t through its own input weights.
-        for layer in range(c.layers - 1):
-            edges.append(_edge("W_xh", s, _segment(gl.up_segment(cx, layer)), hover))
-        edges.append(_edge("W_hy", s, _segment(gl.hy_segment(cx, c.layers)), hover))
-        for layer in range(c.layers):
-            seg = _segment(gl.hh_segment(float(X[s - 1]), cx, layer))
-            style = _hh_style(c, s, row(c, layer))
-            edges.append(_edge("W_hh", s, seg, hover, style, opacity=progress))
+        key = _column_key(c, X, s, progress, hover, look)
+        column = memo.get(key)
+        if column is None:
+            column = _column_edges(c, X, s, progress, hover)
+        fresh[key] = column
+        edges.extend(column)
+    memo.clear()
+    memo.update(fresh)
     if progress < 1.0:
         for layer in range(c.layers):
             loop = gl.loop_points(float(X[c.focus]), layer=layer)
             style = _loop_style(c, layer)
             edges.append(_edge("W_hh", c.focus, loop, hover, style, 1.0 - progress, True))
+    return tuple(edges)
+
+
+def _column_key(
+    c: Content,
+    X: np.ndarray,
+    s: int,
+    progress: float,
+    hover: str | None,
+    look: tuple[float, str],
+) -> tuple[object, ...]:
+    """Everything the edges into column s depend on: the columns' places (the one after,
+    for a backward direction's arrow, when it is drawn), the stack's shape, the gradient's
+    styles, the hovered weight, the fold's progress and the appearance."""
+    rows = c.layers * c.directions
+    after = float(X[s + 1]) if c.directions == 2 and s + 1 <= min(c.T, c.hi) else None
+    styles = tuple(_hh_style(c, s, r) for r in range(rows))
+    return (
+        s,
+        float(X[s - 1]),
+        float(X[s]),
+        after,
+        c.layers,
+        c.directions,
+        styles,
+        hover,
+        progress,
+        look,
+    )
+
+
+def _column_edges(
+    c: Content, X: np.ndarray, s: int, progress: float, hover: str | None
+) -> tuple[EdgeSpec, ...]:
+    """The edges into column s: x_s up into the first layer, each layer into the next, the
+    top one into y_s, and the recurrence from the column before."""
+    if c.directions == 2:
+        return tuple(_bidirectional_edges(c, X, s, progress, hover))
+    cx = float(X[s])
+    edges = [_edge("W_xh", s, _segment(gl.xh_segment(cx)), hover)]
+    # A stack: layer l+1 reads layer l's h_t through its own input weights.
+    for layer in range(c.layers - 1):
+        edges.append(_edge("W_xh", s, _segment(gl.up_segment(cx, layer)), hover))
+    edges.append(_edge("W_hy", s, _segment(gl.hy_segment(cx, c.layers)), hover))
+    for layer in range(c.layers):
+        seg = _segment(gl.hh_segment(float(X[s - 1]), cx, layer))
+        style = _hh_style(c, s, row(c, layer))
+        edges.append(_edge("W_hh", s, seg, hover, style, opacity=progress))
     return tuple(edges)
 
 

@@ -47,6 +47,7 @@ from rnnviz.views.graph.scene import (
     H_LABEL_DX,
     LABEL_GAP,
     Content,
+    EdgeMemo,
     Scene,
     alternatives,
     build_content,
@@ -92,6 +93,7 @@ class GraphView(QWidget):
         self._unrolled_cam = (0.0, gl.PX_PER_COLUMN)
         self._camera: tuple[float, float, float, float] | None = None  # the range set last
         self._label_scale = 1.0  # unrolled labels shrink by this in narrow columns
+        self._edge_memo: EdgeMemo = {}  # the last frame's edges, by column
 
         self.status = QLabel()
         set_font(self.status, LABEL_PT)
@@ -366,7 +368,12 @@ class GraphView(QWidget):
         if self._content is None:
             return
         sc = build_scene(
-            self._content, self._progress, self._hover, self._unrolled_cam[1], self._label_scale
+            self._content,
+            self._progress,
+            self._hover,
+            self._unrolled_cam[1],
+            self._label_scale,
+            self._edge_memo,
         )
         w, h = self._viewport_size()
         mid = gl.middle_y(self._content.layers)
@@ -412,14 +419,20 @@ class GraphView(QWidget):
         fits = (left >= 0) & (top >= 0) & (right <= w) & (bottom <= h)  # (m,)
         # Overlapping what is drawn by more than a pixel either way (antialiasing may touch,
         # not cover): one test of every place against every block.
-        if covered.size:
-            across = np.minimum(covered[:, 2], right[:, None]) - np.maximum(
-                covered[:, 0], left[:, None]
+        # Only the places in the view, against the blocks in it.
+        seen = (covered[:, 2] > 0) & (covered[:, 0] < w) & (covered[:, 3] > 0) & (covered[:, 1] < h)
+        blocks = covered[seen]  # (n, 4)
+        inside = np.flatnonzero(fits)  # (k,)
+        if blocks.size and inside.size:
+            a, b, c, d = (
+                left[inside, None],
+                top[inside, None],
+                right[inside, None],
+                bottom[inside, None],
             )
-            down = np.minimum(covered[:, 3], bottom[:, None]) - np.maximum(
-                covered[:, 1], top[:, None]
-            )
-            fits &= ~((across > 1.0) & (down > 1.0)).any(axis=1)  # (m,)
+            across = np.minimum(blocks[:, 2], c) - np.maximum(blocks[:, 0], a)  # (k, n)
+            down = np.minimum(blocks[:, 3], d) - np.maximum(blocks[:, 1], b)  # (k, n)
+            fits[inside] = ~((across > 1.0) & (down > 1.0)).any(axis=1)
         # The labels kept so far, filed by stretches of the view's width: a place is checked
         # against its neighbours only.
         shelves: dict[int, list[tuple[float, float, float, float]]] = {}
