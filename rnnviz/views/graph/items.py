@@ -122,9 +122,9 @@ class EdgeSpec:
     @cached_property
     def extent(self) -> tuple[float, float, float, float]:
         """(x0, y0, x1, y1): the polyline's bounding box in data units."""
-        x0, y0 = self.points.min(axis=0).tolist()
-        x1, y1 = self.points.max(axis=0).tolist()
-        return (x0, y0, x1, y1)
+        points = self.points.tolist()  # a few points: plain Python beats NumPy's calls
+        xs, ys = [p[0] for p in points], [p[1] for p in points]
+        return (min(xs), min(ys), max(xs), max(ys))
 
 
 class LabelSpec(NamedTuple):
