@@ -51,6 +51,10 @@ BACKDROP_ALPHA = 150  # labels sit on the paper at this opacity where they touch
 GLOW_REACH = 0.1  # data units: the largest gradient halo around a box (0.03 + 0.07)
 AA_MARGIN = 2.0  # px: antialiasing reaches this far past a part's outline
 REDRAW_ALL_SHARE = 0.5  # when more of the scene than this changed, it is drawn again whole
+# A camera moved by this close to whole device pixels scrolls the picture (antialiasing
+# cannot tell a thousandth of a pixel).
+SCROLL_SNAP = 1e-3
+CLUSTER_GAP = 64.0  # px: changes further apart than this are repainted in separate areas
 
 
 def arrow_head_half(width: float | np.ndarray) -> float | np.ndarray:
@@ -311,10 +315,12 @@ class GraphItem(pg.GraphicsObject):
             t.dy(),
         )
         # _spans knows scaling and moving only: a turned view would be drawn whole.
+        exposed: QRect | None = None  # what a scrolled picture has to draw anew
         if key != self._cache_key or t.m12() != 0.0 or t.m21() != 0.0:
+            exposed = None if self._redraw_all else self._scroll(key, widget)
             self._cache_key = key
             self._cache_transform = QTransform(t)
-            self._redraw_all = True
+            self._redraw_all = self._redraw_all or exposed is None
             self._span_memo.clear()  # spans are in device pixels, under the old transform
         if len(self._span_memo) > 4000:  # parts of scenes long gone
             self._span_memo.clear()
@@ -323,8 +329,9 @@ class GraphItem(pg.GraphicsObject):
             self._cache = QPixmap(size)
             self._redraw_all = True
         self._cache.setDevicePixelRatio(ratio)
-        # One rectangle around the changes: a clip of many rectangles sends every
-        # primitive down Qt's slow path, and drawing a little more costs less. Boxes whose
+        # A rectangle around each cluster of changes (a clip of many rectangles sends every
+        # primitive down Qt's slow path, and drawing a little more costs less): a view that
+        # follows the steps changes its two edges, where labels come and go. Boxes whose
         # colours alone changed are repainted each on its own (see _repaint_boxes): a step
         # of a bidirectional stack recolours every backward box in view.
         changed: list[Part] = []
@@ -335,22 +342,21 @@ class GraphItem(pg.GraphicsObject):
                 (boxes if self._repaints_alone(n, ratio) else changed).append(n)
         self._changed.clear()
         self._changed_strips.clear()
-        area: QRect | None = None
+        areas: list[QRect] = []
         if not self._redraw_all:
-            if changed:
-                span = self._spans(transform)
-                lefts, rights, tops, bottoms = zip(*map(span, changed), strict=True)
-                left, top = math.floor(min(lefts)), math.floor(min(tops))
-                right, bottom = math.ceil(max(rights)), math.ceil(max(bottoms))
-                area = QRect(left, top, right - left, bottom - top).intersected(widget.rect())
-            if (area is None or area.isEmpty()) and not boxes:
+            spans = [self._spans(transform)(part) for part in changed]
+            if exposed is not None and not exposed.isEmpty():
+                e = exposed
+                spans.append((e.left(), e.left() + e.width(), e.top(), e.top() + e.height()))
+            areas = [a.intersected(widget.rect()) for a in _clusters(spans)]
+            areas = [a for a in areas if not a.isEmpty()]
+            if not areas and not boxes:
                 return
-        redraw_area = self._redraw_all or (area is not None and not area.isEmpty())
-        self._redraw_all = False
+        redraw_all, self._redraw_all = self._redraw_all, False
         cache_painter = QPainter(self._cache)
         try:
             cache_painter.setRenderHints(painter.renderHints())
-            if redraw_area:
+            for area in [None] if redraw_all else areas:
                 cache_painter.save()
                 if area is not None:
                     cache_painter.setClipRect(area)
@@ -361,9 +367,36 @@ class GraphItem(pg.GraphicsObject):
                 self._draw(cache_painter, transform, area)
                 cache_painter.restore()
             if boxes:
-                self._repaint_boxes(cache_painter, transform, boxes, area, widget.rect())
+                self._repaint_boxes(cache_painter, transform, boxes, areas, widget.rect())
         finally:
             cache_painter.end()  # else the picture stays locked to this painter
+
+    def _scroll(self, key: tuple[float, ...], widget: QWidget) -> QRect | None:
+        """When the camera only moved by whole pixels (the unrolled view following the
+        steps), move the picture along and return the strip it uncovered, in the widget's
+        pixels; None when it has to be drawn anew. What moved into view is drawn there; the
+        rest lies exactly where drawing it anew would put it, to the pixel."""
+        old = self._cache_key
+        if not old or old[:7] != key[:7] or self._cache.isNull():
+            return None  # another size, ratio or scale
+        ratio = key[2]
+        shift_x, shift_y = (key[7] - old[7]) * ratio, (key[8] - old[8]) * ratio
+        dx, dy = round(shift_x), round(shift_y)
+        if abs(shift_x - dx) > SCROLL_SNAP or abs(shift_y - dy) > SCROLL_SNAP:
+            return None
+        if abs(dx) >= self._cache.width() or abs(dy) >= self._cache.height():
+            return None
+        self._cache.scroll(dx, dy, self._cache.rect())
+        w, h = widget.width(), widget.height()
+        x, y = dx / ratio, dy / ratio  # in the widget's pixels
+        strip = QRect()
+        if dx:
+            left = 0 if dx > 0 else w + math.floor(x)
+            strip = strip.united(QRect(left, 0, math.ceil(abs(x)), h))
+        if dy:
+            top = 0 if dy > 0 else h + math.floor(y)
+            strip = strip.united(QRect(0, top, w, math.ceil(abs(y))))
+        return strip
 
     def _repaints_alone(self, n: NodeSpec, ratio: float) -> bool:
         """Whether the box of ``n`` covers its whole pixels opaquely, so that repainting it,
@@ -381,12 +414,12 @@ class GraphItem(pg.GraphicsObject):
         painter: QPainter,
         transform: QTransform,
         boxes: list[NodeSpec],
-        done: QRect | None,
+        done: list[QRect],
         view: QRect,
     ) -> None:
         """Repaint ``boxes`` in the whole pixels they cover (see _repaints_alone): the nodes
         that reach into those pixels, then the labels, as ``_draw`` orders them. A box inside
-        ``done`` (already drawn anew) is skipped."""
+        one of ``done`` (already drawn anew) is skipped."""
         sx, sy, dx, dy = transform.m11(), transform.m22(), transform.dx(), transform.dy()
         rect = np.array([n.rect for n in boxes], dtype=float)  # (k, 4) x0, y0, w, h
         xs = np.sort(sx * (rect[:, [0]] + [0.0, 1.0] * rect[:, [2]]) + dx, axis=1)  # (k, 2)
@@ -398,14 +431,14 @@ class GraphItem(pg.GraphicsObject):
         pixels[:, :2] = np.maximum(pixels[:, :2], [view.left(), view.top()])
         pixels[:, 2:] = np.minimum(pixels[:, 2:], [view.right() + 1, view.bottom() + 1])
         keep = (pixels[:, 2] > pixels[:, 0]) & (pixels[:, 3] > pixels[:, 1])  # (k,)
-        if done is not None:
-            inside_done = (
-                (pixels[:, 0] >= done.left())
-                & (pixels[:, 1] >= done.top())
-                & (pixels[:, 2] <= done.right() + 1)
-                & (pixels[:, 3] <= done.bottom() + 1)
+        for area in done:
+            inside = (
+                (pixels[:, 0] >= area.left())
+                & (pixels[:, 1] >= area.top())
+                & (pixels[:, 2] <= area.right() + 1)
+                & (pixels[:, 3] <= area.bottom() + 1)
             )  # (k,)
-            keep &= ~inside_done
+            keep &= ~inside
         pixels = pixels[keep]
         if not pixels.size:
             return
@@ -552,7 +585,10 @@ class GraphItem(pg.GraphicsObject):
             ratio = device.devicePixelRatioF()
             view = QRectF(0, 0, device.width() / ratio, device.height() / ratio)
         boxes = [(n, transform.mapRect(QRectF(*n.rect))) for n in nodes]
-        boxes = [(n, r) for n, r in boxes if view.isEmpty() or r.intersects(view)]
+        # A box just outside the view may still reach into it with its halo and outline.
+        m = GLOW_REACH * scale + appearance.width(max(SELECTED_PEN_WIDTH, BAD_GLOW_WIDTH))
+        reach = view.adjusted(-m, -m, m, m)
+        boxes = [(n, r) for n, r in boxes if view.isEmpty() or r.intersects(reach)]
         painter.save()
         painter.resetTransform()
         if self.band is not None:
@@ -894,6 +930,28 @@ def covered_rects(
     left, right = np.minimum(xa, xb) - m, np.maximum(xa, xb) + m  # (n,)
     top, bottom = np.minimum(ya, yb) - m, np.maximum(ya, yb) + m  # (n,)
     return np.column_stack([left, top, right, bottom])  # (n, 4)
+
+
+def _clusters(spans: list[tuple[float, float, float, float]]) -> list[QRect]:
+    """Whole-pixel rectangles around the (left, right, top, bottom) spans, one per run of
+    spans less than ``CLUSTER_GAP`` pixels apart from left to right."""
+    out: list[QRect] = []
+    run: list[float] = []  # left, right, top, bottom of the run so far
+    for left, right, top, bottom in sorted(spans):
+        if run and left <= run[1] + CLUSTER_GAP:
+            run = [run[0], max(run[1], right), min(run[2], top), max(run[3], bottom)]
+            continue
+        if run:
+            out.append(_whole_pixels(*run))
+        run = [left, right, top, bottom]
+    if run:
+        out.append(_whole_pixels(*run))
+    return out
+
+
+def _whole_pixels(left: float, right: float, top: float, bottom: float) -> QRect:
+    x, y = math.floor(left), math.floor(top)
+    return QRect(x, y, math.ceil(right) - x, math.ceil(bottom) - y)
 
 
 def _reaching(spans: np.ndarray, areas: np.ndarray) -> np.ndarray:

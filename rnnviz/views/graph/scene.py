@@ -70,7 +70,7 @@ class Content:
     strips: dict[str, np.ndarray]  # kind → (rows, n, 4) RGBA, one column per node
     first: dict[str, int]  # kind → step of strip column 0
     count: dict[str, int]  # kind → number of fed (drawn) columns (per h row: see ``row``)
-    stride: int  # strip columns per h row: the window's width, whatever was fed of it
+    stride: int  # strip columns (per h row): the window's width, whatever was fed of it
     fwd_bad: np.ndarray  # (rows, T+1) h_k (y_k: the last row) not finite in the forward pass
     chars: dict[tuple[str, int], str]  # text mode: (kind, step) → character shown
     # per h row: lit steps → (strength, colour), None: bad
@@ -125,17 +125,17 @@ def build_content(session: Session, lo: int, hi: int) -> Content:
     h0, h1 = max(0, lo), min(T, hi)
     y0, y1 = max(1, lo), min(T, hi)
     seq_level = value_level(session.sequence, bounded=False)
-    # The rows' h strips side by side: row r's column j is strip column r·stride + j. The
-    # stride is the window's width, not the steps fed: a step then keeps every other node's
-    # strip column, and the graph repaints only the columns that changed.
-    stride = max(0, hi - h0 + 1)
+    # Step s of a strip is in column s mod stride, the window's width (of row r of h: r·stride
+    # further on): while the window slides along with the steps, every node that stays in
+    # view keeps its column, and the graph repaints only the columns that changed.
+    stride = hi - lo + 1
     h_strips = [
-        _padded(strip_rgba(h[h0 : h1 + 1], value_level(h, bounded)), stride) for h in h_alls
+        _ring(strip_rgba(h[h0 : h1 + 1], value_level(h, bounded)), h0, stride) for h in h_alls
     ]
     strips = {
-        "x": strip_rgba(session.sequence[x0 - 1 : x1], seq_level),  # (I, n, 4)
-        "h": h_strips[0] if L * D == 1 else np.concatenate(h_strips, axis=1),  # (H, L·D·stride, 4)
-        "y": strip_rgba(y[y0 - 1 : y1], value_level(y, bounded=False)),
+        "x": _ring(strip_rgba(session.sequence[x0 - 1 : x1], seq_level), x0, stride),
+        "h": np.concatenate(h_strips, axis=1),  # (H, L·D·stride, 4)
+        "y": _ring(strip_rgba(y[y0 - 1 : y1], value_level(y, bounded=False)), y0, stride),
     }
     fwd_bad = np.zeros((L * D, T + 1), dtype=bool)  # (L·D, T+1)
     for r, valid in enumerate(valids):
@@ -162,18 +162,18 @@ def build_content(session: Session, lo: int, hi: int) -> Content:
     )
 
 
-def _padded(strip: np.ndarray, width: int) -> np.ndarray:
-    """An (H, n, 4) strip widened to ``width`` columns (the unfed ones blank: no node reads
-    them)."""
-    if strip.shape[1] >= width:
-        return strip
-    pad = np.zeros((strip.shape[0], width - strip.shape[1], 4), dtype=strip.dtype)  # (H, w−n, 4)
-    return np.concatenate([strip, pad], axis=1)  # (H, width, 4)
+def _ring(strip: np.ndarray, first: int, stride: int) -> np.ndarray:
+    """The (H, n, 4) strip of steps first… as ``stride`` columns, step s in column s mod
+    stride (the columns of no step blank: no node reads them)."""
+    ring = np.zeros((strip.shape[0], stride, 4), dtype=strip.dtype)  # (H, stride, 4)
+    columns = (first + np.arange(strip.shape[1])) % stride  # (n,)
+    ring[:, columns] = strip
+    return ring
 
 
 def strip_column(c: Content, kind: str, step: int, r: int = 0) -> int:
     """The column of ``kind``'s strip image that the node of ``step`` (of h row ``r``) shows."""
-    return (r * c.stride if kind == "h" else 0) + step - c.first[kind]
+    return (r * c.stride if kind == "h" else 0) + step % c.stride
 
 
 def _characters(

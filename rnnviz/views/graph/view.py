@@ -378,6 +378,14 @@ class GraphView(QWidget):
         w, h = self._viewport_size()
         mid = gl.middle_y(self._content.layers)
         camera = gl.camera(self._progress, self._folded_cam, self._unrolled_cam, w, h, mid)
+        if self._progress >= 1.0:
+            # The left edge on a whole pixel: as the view follows the steps, the picture
+            # moves by whole pixels, and the graph scrolls what it drew instead of drawing
+            # it all again.
+            x0, x1, y0, y1 = camera
+            px = w / (x1 - x0)
+            snapped = round(x0 * px) / px
+            camera = (snapped, snapped + (x1 - x0), y0, y1)
         sc = replace(sc, labels=self._whole_labels(sc, camera, w, h))
         if self._content.layers > 1:
             # The rows' labels reach left of h_0 further than the scene's margin; the labels
