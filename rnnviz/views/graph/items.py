@@ -572,6 +572,14 @@ class GraphItem(pg.GraphicsObject):
             edges = [e for e in edges if seen(e)]
             labels = [lab for lab in labels if seen(lab)]
         scale = abs(transform.m11()) or 1.0  # pixels per data unit
+        device = painter.device()
+        view = QRectF()
+        if device is not None:  # in the painter's (logical) pixels, whatever the device
+            ratio = device.devicePixelRatioF()
+            view = QRectF(0, 0, device.width() / ratio, device.height() / ratio)
+        if area is None and not view.isEmpty():
+            # Drawn whole (a fold, a new camera): the edges of columns out of view are not.
+            edges = [e for e in edges if _reaches(e, transform, view)]
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
         for e in edges:
@@ -579,11 +587,6 @@ class GraphItem(pg.GraphicsObject):
                 self._paint_glow(painter, e)
         # Boxes, halos and labels are drawn in device pixels: a y-flipped transform would send
         # every drawImage and rounded rectangle down Qt's slow path (~10x slower).
-        device = painter.device()
-        view = QRectF()
-        if device is not None:  # in the painter's (logical) pixels, whatever the device
-            ratio = device.devicePixelRatioF()
-            view = QRectF(0, 0, device.width() / ratio, device.height() / ratio)
         boxes = [(n, transform.mapRect(QRectF(*n.rect))) for n in nodes]
         # A box just outside the view may still reach into it with its halo and outline.
         m = GLOW_REACH * scale + appearance.width(max(SELECTED_PEN_WIDTH, BAD_GLOW_WIDTH))
@@ -930,6 +933,21 @@ def covered_rects(
     left, right = np.minimum(xa, xb) - m, np.maximum(xa, xb) + m  # (n,)
     top, bottom = np.minimum(ya, yb) - m, np.maximum(ya, yb) + m  # (n,)
     return np.column_stack([left, top, right, bottom])  # (n, 4)
+
+
+def _reaches(e: EdgeSpec, transform: QTransform, view: QRectF) -> bool:
+    """Whether the edge, its arrowhead or its hover glow reach into ``view`` (pixels)."""
+    x0, y0, x1, y1 = e.extent
+    sx, sy, dx, dy = transform.m11(), transform.m22(), transform.dx(), transform.dy()
+    left, right = sorted((sx * x0 + dx, sx * x1 + dx))
+    top, bottom = sorted((sy * y0 + dy, sy * y1 + dy))
+    m = max(arrow_head_half(e.width), (e.width + HOVER_MARGIN) / 2) + AA_MARGIN
+    return (
+        left - m < view.right()
+        and right + m > view.left()
+        and top - m < view.bottom()
+        and bottom + m > view.top()
+    )
 
 
 def _clusters(spans: list[tuple[float, float, float, float]]) -> list[QRect]:
