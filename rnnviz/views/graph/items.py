@@ -123,13 +123,6 @@ class EdgeSpec:
         """What decides the pixels the edge may touch: its polyline, width and hover glow."""
         return ("edge", self.points.tobytes(), self.width, self.highlighted)
 
-    @cached_property
-    def extent(self) -> tuple[float, float, float, float]:
-        """(x0, y0, x1, y1): the polyline's bounding box in data units."""
-        points = self.points.tolist()  # a few points: plain Python beats NumPy's calls
-        xs, ys = [p[0] for p in points], [p[1] for p in points]
-        return (min(xs), min(ys), max(xs), max(ys))
-
 
 class LabelSpec(NamedTuple):
     base: str
@@ -478,13 +471,15 @@ class GraphItem(pg.GraphicsObject):
             if not by_itself:
                 shared.append((k, n, clip))
                 continue
-            # The box alone: its white and strip under the outline, which covers the
-            # antialiased edges of both.
+            # The box alone: its strip under the outline. The strip's colours are opaque and
+            # reach within half a pixel of the box's edges, which the outline covers: the
+            # white under it would not show anywhere.
             painter.setClipRect(clip)
             r = transform.mapRect(QRectF(*n.rect))
-            painter.fillRect(r, self._white)
             image = self._images.get(n.kind)
-            if n.strip >= 0 and image is not None:
+            if image is None:
+                painter.fillRect(r, self._white)
+            else:
                 painter.drawImage(r.toRect(), image, QRect(n.strip, 0, 1, image.height()))
             if self._node_pen(n) is not pen:
                 pen = self._node_pen(n)
@@ -577,9 +572,9 @@ class GraphItem(pg.GraphicsObject):
         if device is not None:  # in the painter's (logical) pixels, whatever the device
             ratio = device.devicePixelRatioF()
             view = QRectF(0, 0, device.width() / ratio, device.height() / ratio)
-        if area is None and not view.isEmpty():
+        if area is None and not view.isEmpty() and edges:
             # Drawn whole (a fold, a new camera): the edges of columns out of view are not.
-            edges = [e for e in edges if _reaches(e, transform, view)]
+            edges = _in_view(edges, transform, view)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
         for e in edges:
@@ -919,11 +914,16 @@ def covered_rects(
         corners = rect[:, :2] + rect[:, 2:]  # (n, 2)
         parts.append(np.column_stack([rect[:, :2], corners, margin]))
     shown = [e for e in edges if e.opacity >= 0.3]
-    if shown:
-        extents = np.array([e.extent for e in shown], dtype=float)  # (m, 4) x0, y0, x1, y1
-        widths = np.array([e.width for e in shown])  # (m,)
+    straight = [e for e in shown if len(e.points) == 2]
+    if straight:
+        points = np.array([e.points for e in straight], dtype=float)  # (m, 2, 2)
+        widths = np.array([e.width for e in straight])  # (m,)
         margin = np.maximum(arrow_head_half(widths), widths / 2)  # (m,)
-        parts.append(np.column_stack([extents, margin]))
+        parts.append(np.column_stack([points.min(axis=1), points.max(axis=1), margin]))
+    for e in shown:
+        if len(e.points) != 2:  # the folded loop
+            m = max(arrow_head_half(e.width), e.width / 2)
+            parts.append(np.array([[*e.points.min(axis=0), *e.points.max(axis=0), m]]))
     if not parts:
         return np.zeros((0, 4))
     r = np.vstack(parts)  # (n, 5)
@@ -935,19 +935,25 @@ def covered_rects(
     return np.column_stack([left, top, right, bottom])  # (n, 4)
 
 
-def _reaches(e: EdgeSpec, transform: QTransform, view: QRectF) -> bool:
-    """Whether the edge, its arrowhead or its hover glow reach into ``view`` (pixels)."""
-    x0, y0, x1, y1 = e.extent
+def _in_view(edges: list[EdgeSpec], transform: QTransform, view: QRectF) -> list[EdgeSpec]:
+    """The edges whose line, arrowhead or hover glow reach into ``view`` (pixels); the
+    folded loops all (a few, in the middle)."""
+    straight = [e for e in edges if len(e.points) == 2]
+    if not straight:
+        return edges
     sx, sy, dx, dy = transform.m11(), transform.m22(), transform.dx(), transform.dy()
-    left, right = sorted((sx * x0 + dx, sx * x1 + dx))
-    top, bottom = sorted((sy * y0 + dy, sy * y1 + dy))
-    m = max(arrow_head_half(e.width), (e.width + HOVER_MARGIN) / 2) + AA_MARGIN
-    return (
-        left - m < view.right()
-        and right + m > view.left()
-        and top - m < view.bottom()
-        and bottom + m > view.top()
-    )
+    points = np.array([e.points for e in straight], dtype=float)  # (m, 2, 2)
+    xs, ys = points[..., 0] * sx + dx, points[..., 1] * sy + dy  # (m, 2) each
+    widths = np.array([e.width for e in straight])  # (m,)
+    m = np.maximum(arrow_head_half(widths), (widths + HOVER_MARGIN) / 2) + AA_MARGIN  # (m,)
+    inside = (
+        (xs.min(axis=1) - m < view.right())
+        & (xs.max(axis=1) + m > view.left())
+        & (ys.min(axis=1) - m < view.bottom())
+        & (ys.max(axis=1) + m > view.top())
+    )  # (m,)
+    kept = {id(e) for e, k in zip(straight, inside.tolist(), strict=True) if k}
+    return [e for e in edges if len(e.points) != 2 or id(e) in kept]
 
 
 def _clusters(spans: list[tuple[float, float, float, float]]) -> list[QRect]:

@@ -412,7 +412,12 @@ def _unrolled_edges(
     edges: list[EdgeSpec] = []
     fresh: EdgeMemo = {}
     look = (appearance.width(EDGE_WIDTH), edge_color())  # what the plain arrows are drawn in
+    # While folding every column moves at every frame: nothing to reuse, nothing kept.
+    moving = progress < 1.0
     for s in range(max(1, c.lo), min(c.T, c.hi) + 1):
+        if moving:
+            edges.extend(_column_edges(c, X, s, progress, hover))
+            continue
         key = _column_key(c, X, s, progress, hover, look)
         column = memo.get(key)
         if column is None:
