@@ -394,7 +394,7 @@ class GraphItem(pg.GraphicsObject):
     def _repaints_alone(self, n: NodeSpec, ratio: float) -> bool:
         """Whether the box of ``n`` covers its whole pixels opaquely, so that repainting it,
         and what lies on it, gives the same pixels as drawing everything anew: an opaque
-        white box, an opaque strip and a solid outline at least 2 px wide, whose middle runs
+        strip (on a white box) and a solid outline at least 2 px wide, whose middle runs
         through the pixels at the box's edge and so covers them fully. Nothing drawn before
         the nodes (band, halos, edges) then shows inside those pixels."""
         if n.faint or self._stacked or not float(ratio).is_integer():

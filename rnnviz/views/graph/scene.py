@@ -67,8 +67,8 @@ class Content:
     hi: int
     focus: int  # the selected step (0 before the first step): the folded cell shows it
     selected: int | None
-    strips: dict[str, np.ndarray]  # kind → (rows, n, 4) RGBA, one column per node
-    first: dict[str, int]  # kind → step of strip column 0
+    strips: dict[str, np.ndarray]  # kind → (rows, stride·h rows, 4) RGBA (see strip_column)
+    first: dict[str, int]  # kind → its first step drawn
     count: dict[str, int]  # kind → number of fed (drawn) columns (per h row: see ``row``)
     stride: int  # strip columns (per h row): the window's width, whatever was fed of it
     fwd_bad: np.ndarray  # (rows, T+1) h_k (y_k: the last row) not finite in the forward pass

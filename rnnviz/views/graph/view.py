@@ -426,8 +426,7 @@ class GraphView(QWidget):
         right, bottom = left + boxes[:, 6], top + boxes[:, 7]  # (m,)
         fits = (left >= 0) & (top >= 0) & (right <= w) & (bottom <= h)  # (m,)
         # Overlapping what is drawn by more than a pixel either way (antialiasing may touch,
-        # not cover): one test of every place against every block.
-        # Only the places in the view, against the blocks in it.
+        # not cover): one test of every place in the view against every block in it.
         seen = (covered[:, 2] > 0) & (covered[:, 0] < w) & (covered[:, 3] > 0) & (covered[:, 1] < h)
         blocks = covered[seen]  # (n, 4)
         inside = np.flatnonzero(fits)  # (k,)
