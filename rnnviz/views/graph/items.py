@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import NamedTuple
 
 import numpy as np
@@ -50,6 +51,10 @@ BACKDROP_ALPHA = 150  # labels sit on the paper at this opacity where they touch
 GLOW_REACH = 0.1  # data units: the largest gradient halo around a box (0.03 + 0.07)
 AA_MARGIN = 2.0  # px: antialiasing reaches this far past a part's outline
 REDRAW_ALL_SHARE = 0.5  # when more of the scene than this changed, it is drawn again whole
+# A camera moved by this close to whole device pixels scrolls the picture (antialiasing
+# cannot tell a thousandth of a pixel).
+SCROLL_SNAP = 1e-3
+CLUSTER_GAP = 64.0  # px: changes further apart than this are repainted in separate areas
 
 
 def arrow_head_half(width: float | np.ndarray) -> float | np.ndarray:
@@ -96,6 +101,27 @@ class EdgeSpec:
     highlighted: bool = False  # the mouse is on an edge of the same (shared) weight
     opacity: float = 1.0
     loop: bool = False  # the folded self-loop
+
+    # Worked out once per edge: a frame reuses the edges of the columns that did not change.
+    @cached_property
+    def key(self) -> tuple[object, ...]:
+        """The edge by value (its polyline is an array, which does not compare as a field)."""
+        return (
+            self.kind,
+            self.step,
+            self.points.tobytes(),
+            self.width,
+            self.color,
+            self.dashed,
+            self.highlighted,
+            self.opacity,
+            self.loop,
+        )
+
+    @cached_property
+    def reach_key(self) -> tuple[object, ...]:
+        """What decides the pixels the edge may touch: its polyline, width and hover glow."""
+        return ("edge", self.points.tobytes(), self.width, self.highlighted)
 
 
 class LabelSpec(NamedTuple):
@@ -191,7 +217,7 @@ class GraphItem(pg.GraphicsObject):
             # The parts by value (an edge's polyline is an array: by its key), kept for the
             # next frame's comparison, so each part is hashed once.
             specs: set[Part] = {*nodes, *labels}
-            edge_keys = {_edge_key(e): e for e in edges}
+            edge_keys = {e.key: e for e in edges}
             old_specs, old_edge_keys = self._keyed or self._key(self.nodes, self.labels, self.edges)
             changed: list[Part] = list(specs.symmetric_difference(old_specs))
             changed += [e for k, e in old_edge_keys.items() if k not in edge_keys]
@@ -233,7 +259,7 @@ class GraphItem(pg.GraphicsObject):
         nodes: tuple[NodeSpec, ...], labels: tuple[LabelSpec, ...], edges: tuple[EdgeSpec, ...]
     ) -> tuple[set[Part], dict[object, EdgeSpec]]:
         """A scene's parts by value: nodes and labels as they are, edges by their key."""
-        return {*nodes, *labels}, {_edge_key(e): e for e in edges}
+        return {*nodes, *labels}, {e.key: e for e in edges}
 
     def boundingRect(self) -> QRectF:
         return self._bounds
@@ -282,10 +308,12 @@ class GraphItem(pg.GraphicsObject):
             t.dy(),
         )
         # _spans knows scaling and moving only: a turned view would be drawn whole.
+        exposed: QRect | None = None  # what a scrolled picture has to draw anew
         if key != self._cache_key or t.m12() != 0.0 or t.m21() != 0.0:
+            exposed = None if self._redraw_all else self._scroll(key, widget)
             self._cache_key = key
             self._cache_transform = QTransform(t)
-            self._redraw_all = True
+            self._redraw_all = self._redraw_all or exposed is None
             self._span_memo.clear()  # spans are in device pixels, under the old transform
         if len(self._span_memo) > 4000:  # parts of scenes long gone
             self._span_memo.clear()
@@ -294,34 +322,182 @@ class GraphItem(pg.GraphicsObject):
             self._cache = QPixmap(size)
             self._redraw_all = True
         self._cache.setDevicePixelRatio(ratio)
-        # One rectangle around the changes: a clip of many rectangles sends every
-        # primitive down Qt's slow path, and drawing a little more costs less.
-        changed = [] if self._redraw_all else self._changed + self._nodes_with_changed_strips()
+        # A rectangle around each cluster of changes (a clip of many rectangles sends every
+        # primitive down Qt's slow path, and drawing a little more costs less): a view that
+        # follows the steps changes its two edges, where labels come and go. Boxes whose
+        # colours alone changed are repainted each on its own (see _repaint_boxes): a step
+        # of a bidirectional stack recolours every backward box in view.
+        changed: list[Part] = []
+        boxes: list[NodeSpec] = []
+        if not self._redraw_all:
+            changed = list(self._changed)
+            for n in self._nodes_with_changed_strips():
+                (boxes if self._repaints_alone(n, ratio) else changed).append(n)
         self._changed.clear()
         self._changed_strips.clear()
-        area: QRect | None = None
+        areas: list[QRect] = []
         if not self._redraw_all:
-            if not changed:
+            spans = [self._spans(transform)(part) for part in changed]
+            if exposed is not None and not exposed.isEmpty():
+                e = exposed
+                spans.append((e.left(), e.left() + e.width(), e.top(), e.top() + e.height()))
+            areas = [a.intersected(widget.rect()) for a in _clusters(spans)]
+            areas = [a for a in areas if not a.isEmpty()]
+            if not areas and not boxes:
                 return
-            span = self._spans(transform)
-            lefts, rights, tops, bottoms = zip(*map(span, changed), strict=True)
-            left, top = math.floor(min(lefts)), math.floor(min(tops))
-            area = QRect(left, top, math.ceil(max(rights)) - left, math.ceil(max(bottoms)) - top)
-            area = area.intersected(widget.rect())
-            if area.isEmpty():
-                return
-        self._redraw_all = False
+        redraw_all, self._redraw_all = self._redraw_all, False
         cache_painter = QPainter(self._cache)
         try:
             cache_painter.setRenderHints(painter.renderHints())
-            if area is not None:
-                cache_painter.setClipRect(area)
-            # Opaque paper, as under the item on screen: text and edges blend exactly as there.
-            cache_painter.fillRect(widget.rect(), self._paper)
-            cache_painter.setTransform(transform)
-            self._draw(cache_painter, transform, area)
+            for area in [None] if redraw_all else areas:
+                cache_painter.save()
+                if area is not None:
+                    cache_painter.setClipRect(area)
+                # Opaque paper, as under the item on screen: text and edges blend exactly as
+                # there.
+                cache_painter.fillRect(widget.rect(), self._paper)
+                cache_painter.setTransform(transform)
+                self._draw(cache_painter, transform, area)
+                cache_painter.restore()
+            if boxes:
+                self._repaint_boxes(cache_painter, transform, boxes, areas, widget.rect())
         finally:
             cache_painter.end()  # else the picture stays locked to this painter
+
+    def _scroll(self, key: tuple[float, ...], widget: QWidget) -> QRect | None:
+        """When the camera only moved by whole pixels (the unrolled view following the
+        steps), move the picture along and return the strip it uncovered, in the widget's
+        pixels; None when it has to be drawn anew. What moved into view is drawn there; the
+        rest lies exactly where drawing it anew would put it, to the pixel."""
+        old = self._cache_key
+        if not old or old[:7] != key[:7] or self._cache.isNull():
+            return None  # another size, ratio or scale
+        ratio = key[2]
+        shift_x, shift_y = (key[7] - old[7]) * ratio, (key[8] - old[8]) * ratio
+        dx, dy = round(shift_x), round(shift_y)
+        if abs(shift_x - dx) > SCROLL_SNAP or abs(shift_y - dy) > SCROLL_SNAP:
+            return None
+        if abs(dx) >= self._cache.width() or abs(dy) >= self._cache.height():
+            return None
+        self._cache.scroll(dx, dy, self._cache.rect())
+        w, h = widget.width(), widget.height()
+        x, y = dx / ratio, dy / ratio  # in the widget's pixels
+        strip = QRect()
+        if dx:
+            left = 0 if dx > 0 else w + math.floor(x)
+            strip = strip.united(QRect(left, 0, math.ceil(abs(x)), h))
+        if dy:
+            top = 0 if dy > 0 else h + math.floor(y)
+            strip = strip.united(QRect(0, top, w, math.ceil(abs(y))))
+        return strip
+
+    def _repaints_alone(self, n: NodeSpec, ratio: float) -> bool:
+        """Whether the box of ``n`` covers its whole pixels opaquely, so that repainting it,
+        and what lies on it, gives the same pixels as drawing everything anew: an opaque
+        strip (on a white box) and a solid outline at least 2 px wide, whose middle runs
+        through the pixels at the box's edge and so covers them fully. Nothing drawn before
+        the nodes (band, halos, edges) then shows inside those pixels."""
+        if n.faint or self._stacked or not float(ratio).is_integer():
+            return False
+        pen = self._node_pen(n)
+        return pen.style() == Qt.PenStyle.SolidLine and pen.widthF() >= 2.0
+
+    def _repaint_boxes(
+        self,
+        painter: QPainter,
+        transform: QTransform,
+        boxes: list[NodeSpec],
+        done: list[QRect],
+        view: QRect,
+    ) -> None:
+        """Repaint ``boxes`` in the whole pixels they cover (see _repaints_alone): the nodes
+        that reach into those pixels, then the labels, as ``_draw`` orders them. A box inside
+        one of ``done`` (already drawn anew) is skipped."""
+        sx, sy, dx, dy = transform.m11(), transform.m22(), transform.dx(), transform.dy()
+        rect = np.array([n.rect for n in boxes], dtype=float)  # (k, 4) x0, y0, w, h
+        xs = np.sort(sx * (rect[:, [0]] + [0.0, 1.0] * rect[:, [2]]) + dx, axis=1)  # (k, 2)
+        ys = np.sort(sy * (rect[:, [1]] + [0.0, 1.0] * rect[:, [3]]) + dy, axis=1)  # (k, 2)
+        # left, top, right, bottom of the whole pixels each box reaches, inside the view
+        pixels = np.column_stack(
+            [np.floor(xs[:, 0]), np.floor(ys[:, 0]), np.ceil(xs[:, 1]), np.ceil(ys[:, 1])]
+        )  # (k, 4)
+        pixels[:, :2] = np.maximum(pixels[:, :2], [view.left(), view.top()])
+        pixels[:, 2:] = np.minimum(pixels[:, 2:], [view.right() + 1, view.bottom() + 1])
+        keep = (pixels[:, 2] > pixels[:, 0]) & (pixels[:, 3] > pixels[:, 1])  # (k,)
+        for area in done:
+            inside = (
+                (pixels[:, 0] >= area.left())
+                & (pixels[:, 1] >= area.top())
+                & (pixels[:, 2] <= area.right() + 1)
+                & (pixels[:, 3] <= area.bottom() + 1)
+            )  # (k,)
+            keep &= ~inside
+        pixels = pixels[keep]
+        if not pixels.size:
+            return
+        span = self._spans(transform)
+        nodes, labels = self.nodes, self.labels
+        # What a box paints reaches past its rectangle by half its outline, and antialiasing
+        # touches the pixel beyond (its halo, painted before the boxes, does not matter here).
+        reach = np.array([self._node_pen(n).widthF() / 2 + 1.0 for n in nodes])  # (n,)
+        rects = np.array([n.rect for n in nodes], dtype=float)  # (n, 4) x0, y0, w, h
+        xa, xb = sx * rects[:, 0] + dx, sx * (rects[:, 0] + rects[:, 2]) + dx  # (n,)
+        ya, yb = sy * rects[:, 1] + dy, sy * (rects[:, 1] + rects[:, 3]) + dy  # (n,)
+        node_spans = np.column_stack(
+            [
+                np.minimum(xa, xb) - reach,
+                np.maximum(xa, xb) + reach,
+                np.minimum(ya, yb) - reach,
+                np.maximum(ya, yb) + reach,
+            ]
+        )  # (n, 4) left, right, top, bottom
+        near = _reaching(node_spans, pixels)  # (n, k)
+        near_labels = _reaching(np.array([span(lab) for lab in labels]).reshape(-1, 4), pixels)
+        painter.save()
+        painter.resetTransform()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)  # as _draw paints
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
+        # One box at a time, each in its own rectangle: a clip of many rectangles would
+        # take Qt's other rasteriser, whose antialiased outlines differ from the picture's.
+        kept = [n for n, k in zip(boxes, keep.tolist(), strict=True) if k]
+        alone = (near.sum(axis=0) == 1) & ~near_labels.any(axis=0)  # (k,)
+        shared: list[tuple[int, NodeSpec, QRect]] = []
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        pen: QPen | None = None
+        for k, (n, (left, top, right, bottom), by_itself) in enumerate(
+            zip(kept, pixels.tolist(), alone.tolist(), strict=True)
+        ):
+            clip = QRect(int(left), int(top), int(right - left), int(bottom - top))
+            if not by_itself:
+                shared.append((k, n, clip))
+                continue
+            # The box alone: its strip under the outline. The strip's colours are opaque and
+            # reach within half a pixel of the box's edges, which the outline covers: the
+            # white under it would not show anywhere.
+            painter.setClipRect(clip)
+            r = transform.mapRect(QRectF(*n.rect))
+            image = self._images.get(n.kind)
+            if image is None:
+                painter.fillRect(r, self._white)
+            else:
+                painter.drawImage(r.toRect(), image, QRect(n.strip, 0, 1, image.height()))
+            if self._node_pen(n) is not pen:
+                pen = self._node_pen(n)
+                painter.setPen(pen)
+            painter.drawRect(r)
+        for k, _, clip in shared:
+            painter.setClipRect(clip)
+            self._paint_nodes(
+                painter,
+                [
+                    (nodes[i], transform.mapRect(QRectF(*nodes[i].rect)))
+                    for i in np.flatnonzero(near[:, k])
+                ],
+            )
+            self._paint_labels(
+                painter, transform, [labels[i] for i in np.flatnonzero(near_labels[:, k])]
+            )
+        painter.restore()
 
     def _nodes_with_changed_strips(self) -> list[Part]:
         """The nodes whose colour strip differs from the one drawn (same spec, new values)."""
@@ -348,7 +524,7 @@ class GraphItem(pg.GraphicsObject):
         def span(part: Part) -> tuple[float, float, float, float]:
             # Most parts are the last frame's again: nodes and labels compare by value, an
             # edge by what decides its reach (its polyline is an array).
-            key = part if isinstance(part, tuple) else _edge_reach_key(part)
+            key = part if isinstance(part, tuple) else part.reach_key
             known = memo.get(key)
             if known is None:
                 known = memo[key] = measure(part)
@@ -391,6 +567,14 @@ class GraphItem(pg.GraphicsObject):
             edges = [e for e in edges if seen(e)]
             labels = [lab for lab in labels if seen(lab)]
         scale = abs(transform.m11()) or 1.0  # pixels per data unit
+        device = painter.device()
+        view = QRectF()
+        if device is not None:  # in the painter's (logical) pixels, whatever the device
+            ratio = device.devicePixelRatioF()
+            view = QRectF(0, 0, device.width() / ratio, device.height() / ratio)
+        if area is None and not view.isEmpty() and edges:
+            # Drawn whole (a fold, a new camera): the edges of columns out of view are not.
+            edges = _in_view(edges, transform, view)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
         for e in edges:
@@ -398,13 +582,11 @@ class GraphItem(pg.GraphicsObject):
                 self._paint_glow(painter, e)
         # Boxes, halos and labels are drawn in device pixels: a y-flipped transform would send
         # every drawImage and rounded rectangle down Qt's slow path (~10x slower).
-        device = painter.device()
-        view = QRectF()
-        if device is not None:  # in the painter's (logical) pixels, whatever the device
-            ratio = device.devicePixelRatioF()
-            view = QRectF(0, 0, device.width() / ratio, device.height() / ratio)
         boxes = [(n, transform.mapRect(QRectF(*n.rect))) for n in nodes]
-        boxes = [(n, r) for n, r in boxes if view.isEmpty() or r.intersects(view)]
+        # A box just outside the view may still reach into it with its halo and outline.
+        m = GLOW_REACH * scale + appearance.width(max(SELECTED_PEN_WIDTH, BAD_GLOW_WIDTH))
+        reach = view.adjusted(-m, -m, m, m)
+        boxes = [(n, r) for n, r in boxes if view.isEmpty() or r.intersects(reach)]
         painter.save()
         painter.resetTransform()
         if self.band is not None:
@@ -753,6 +935,57 @@ def covered_rects(
     return np.column_stack([left, top, right, bottom])  # (n, 4)
 
 
+def _in_view(edges: list[EdgeSpec], transform: QTransform, view: QRectF) -> list[EdgeSpec]:
+    """The edges whose line, arrowhead or hover glow reach into ``view`` (pixels); the
+    folded loops all (a few, in the middle)."""
+    straight = [e for e in edges if len(e.points) == 2]
+    if not straight:
+        return edges
+    sx, sy, dx, dy = transform.m11(), transform.m22(), transform.dx(), transform.dy()
+    points = np.array([e.points for e in straight], dtype=float)  # (m, 2, 2)
+    xs, ys = points[..., 0] * sx + dx, points[..., 1] * sy + dy  # (m, 2) each
+    widths = np.array([e.width for e in straight])  # (m,)
+    m = np.maximum(arrow_head_half(widths), (widths + HOVER_MARGIN) / 2) + AA_MARGIN  # (m,)
+    inside = (
+        (xs.min(axis=1) - m < view.right())
+        & (xs.max(axis=1) + m > view.left())
+        & (ys.min(axis=1) - m < view.bottom())
+        & (ys.max(axis=1) + m > view.top())
+    )  # (m,)
+    kept = {id(e) for e, k in zip(straight, inside.tolist(), strict=True) if k}
+    return [e for e in edges if len(e.points) != 2 or id(e) in kept]
+
+
+def _clusters(spans: list[tuple[float, float, float, float]]) -> list[QRect]:
+    """Whole-pixel rectangles around the (left, right, top, bottom) spans, one per run of
+    spans less than ``CLUSTER_GAP`` pixels apart from left to right."""
+    out: list[QRect] = []
+    run: list[float] = []  # left, right, top, bottom of the run so far
+    for left, right, top, bottom in sorted(spans):
+        if run and left <= run[1] + CLUSTER_GAP:
+            run = [run[0], max(run[1], right), min(run[2], top), max(run[3], bottom)]
+            continue
+        if run:
+            out.append(_whole_pixels(*run))
+        run = [left, right, top, bottom]
+    if run:
+        out.append(_whole_pixels(*run))
+    return out
+
+
+def _whole_pixels(left: float, right: float, top: float, bottom: float) -> QRect:
+    x, y = math.floor(left), math.floor(top)
+    return QRect(x, y, math.ceil(right) - x, math.ceil(bottom) - y)
+
+
+def _reaching(spans: np.ndarray, areas: np.ndarray) -> np.ndarray:
+    """(n, k): whether each of the (n, 4) spans (left, right, top, bottom) reaches into each
+    of the (k, 4) ``areas`` (left, top, right, bottom)."""
+    left, right, top, bottom = (spans[:, [i]] for i in range(4))  # (n, 1) each
+    x0, y0, x1, y1 = areas.T  # (k,) each
+    return (left < x1) & (right > x0) & (top < y1) & (bottom > y0)  # (n, k)
+
+
 def _changed_columns(
     new: np.ndarray | None, old: np.ndarray | None, before: np.ndarray | tuple[()] | None
 ) -> np.ndarray | None:
@@ -770,26 +1003,6 @@ def _changed_columns(
     marked = min(common, len(before))
     columns[:marked] |= np.asarray(before, dtype=bool)[:marked]
     return columns
-
-
-def _edge_reach_key(e: EdgeSpec) -> tuple[object, ...]:
-    """What decides the pixels an edge may touch: its polyline, width and hover glow."""
-    return ("edge", e.points.tobytes(), e.width, e.highlighted)
-
-
-def _edge_key(e: EdgeSpec) -> tuple[object, ...]:
-    """An edge by value (its polyline is an array, which does not compare as a field)."""
-    return (
-        e.kind,
-        e.step,
-        e.points.tobytes(),
-        e.width,
-        e.color,
-        e.dashed,
-        e.highlighted,
-        e.opacity,
-        e.loop,
-    )
 
 
 def _polygon(points: np.ndarray) -> QPolygonF:

@@ -67,9 +67,10 @@ class Content:
     hi: int
     focus: int  # the selected step (0 before the first step): the folded cell shows it
     selected: int | None
-    strips: dict[str, np.ndarray]  # kind → (rows, n, 4) RGBA, one column per node
-    first: dict[str, int]  # kind → step of strip column 0
-    count: dict[str, int]  # kind → number of strip columns (per h row: see ``row``)
+    strips: dict[str, np.ndarray]  # kind → (rows, stride·h rows, 4) RGBA (see strip_column)
+    first: dict[str, int]  # kind → its first step drawn
+    count: dict[str, int]  # kind → number of fed (drawn) columns (per h row: see ``row``)
+    stride: int  # strip columns (per h row): the window's width, whatever was fed of it
     fwd_bad: np.ndarray  # (rows, T+1) h_k (y_k: the last row) not finite in the forward pass
     chars: dict[tuple[str, int], str]  # text mode: (kind, step) → character shown
     # per h row: lit steps → (strength, colour), None: bad
@@ -124,12 +125,17 @@ def build_content(session: Session, lo: int, hi: int) -> Content:
     h0, h1 = max(0, lo), min(T, hi)
     y0, y1 = max(1, lo), min(T, hi)
     seq_level = value_level(session.sequence, bounded=False)
-    # The rows' h strips side by side: row r's column j is strip column r·n + j.
-    h_strips = [strip_rgba(h[h0 : h1 + 1], value_level(h, bounded)) for h in h_alls]
+    # Step s of a strip is in column s mod stride, the window's width (of row r of h: r·stride
+    # further on): while the window slides along with the steps, every node that stays in
+    # view keeps its column, and the graph repaints only the columns that changed.
+    stride = hi - lo + 1
+    h_strips = [
+        _ring(strip_rgba(h[h0 : h1 + 1], value_level(h, bounded)), h0, stride) for h in h_alls
+    ]
     strips = {
-        "x": strip_rgba(session.sequence[x0 - 1 : x1], seq_level),  # (I, n, 4)
-        "h": h_strips[0] if L * D == 1 else np.concatenate(h_strips, axis=1),  # (H, L·D·n, 4)
-        "y": strip_rgba(y[y0 - 1 : y1], value_level(y, bounded=False)),
+        "x": _ring(strip_rgba(session.sequence[x0 - 1 : x1], seq_level), x0, stride),
+        "h": np.concatenate(h_strips, axis=1),  # (H, L·D·stride, 4)
+        "y": _ring(strip_rgba(y[y0 - 1 : y1], value_level(y, bounded=False)), y0, stride),
     }
     fwd_bad = np.zeros((L * D, T + 1), dtype=bool)  # (L·D, T+1)
     for r, valid in enumerate(valids):
@@ -149,10 +155,25 @@ def build_content(session: Session, lo: int, hi: int) -> Content:
         strips=strips,
         first={"x": x0, "h": h0, "y": y0},
         count={"x": max(0, x1 - x0 + 1), "h": max(0, h1 - h0 + 1), "y": max(0, y1 - y0 + 1)},
+        stride=stride,
         fwd_bad=fwd_bad,
         chars=_characters(session, (x0, x1), (y0, y1)),
         grad=_gradients(session, lo, hi) if L * D == 1 else _layer_gradients(session, lo, hi),
     )
+
+
+def _ring(strip: np.ndarray, first: int, stride: int) -> np.ndarray:
+    """The (H, n, 4) strip of steps first… as ``stride`` columns, step s in column s mod
+    stride (the columns of no step blank: no node reads them)."""
+    ring = np.zeros((strip.shape[0], stride, 4), dtype=strip.dtype)  # (H, stride, 4)
+    columns = (first + np.arange(strip.shape[1])) % stride  # (n,)
+    ring[:, columns] = strip
+    return ring
+
+
+def strip_column(c: Content, kind: str, step: int, r: int = 0) -> int:
+    """The column of ``kind``'s strip image that the node of ``step`` (of h row ``r``) shows."""
+    return (r * c.stride if kind == "h" else 0) + step % c.stride
 
 
 def _characters(
@@ -213,16 +234,27 @@ def _lit(
 
 
 # ---- placing it --------------------------------------------------------------------
+# A column's edges by what decides them (see _column_key): a frame makes again only the
+# columns that changed since the last one (a step changes one or two of ~20).
+EdgeMemo = dict[tuple[object, ...], tuple["EdgeSpec", ...]]
+
+
 def build_scene(
-    c: Content, progress: float, hover: str | None, px_per_column: float, label_scale: float = 1.0
+    c: Content,
+    progress: float,
+    hover: str | None,
+    px_per_column: float,
+    label_scale: float = 1.0,
+    memo: EdgeMemo | None = None,
 ) -> Scene:
     """The content placed for ``progress``; unrolled labels at ``label_scale`` of their size
-    (narrow columns: see ``label_scale``)."""
+    (narrow columns: see ``label_scale``). ``memo``: the last frame's columns of edges,
+    reused where unchanged and replaced by this frame's."""
     if progress <= 0.0:
         return _folded(c, hover)
     X = gl.columns_x(np.arange(c.hi + 1), c.focus, progress)  # (hi+1,) column → drawn x
     nodes = _unrolled_nodes(c, X)
-    edges = _unrolled_edges(c, X, progress, hover)
+    edges = _unrolled_edges(c, X, progress, hover, {} if memo is None else memo)
     if progress >= 1.0:
         labels = _unrolled_labels(c, nodes, X, px_per_column, label_scale)
     else:
@@ -268,7 +300,7 @@ def _unrolled_nodes(c: Content, X: np.ndarray) -> tuple[NodeSpec, ...]:
                     step = c.first[kind] + j
                     if d == 1 and step == 0:  # the backward direction starts after step T
                         continue
-                    strip = row(c, layer, d) * c.count[kind] + j
+                    strip = strip_column(c, kind, step, row(c, layer, d))
                     name = node_name(kind, step, c.layers, layer, d, c.directions)
                     cx = float(X[step])
                     nodes.append(_node(c, kind, step, name, cx, strip, layer, d, c.directions))
@@ -375,28 +407,78 @@ def _segment(seg: tuple[float, float, float, float]) -> np.ndarray:
 
 
 def _unrolled_edges(
-    c: Content, X: np.ndarray, progress: float, hover: str | None
+    c: Content, X: np.ndarray, progress: float, hover: str | None, memo: EdgeMemo
 ) -> tuple[EdgeSpec, ...]:
     edges: list[EdgeSpec] = []
+    fresh: EdgeMemo = {}
+    look = (appearance.width(EDGE_WIDTH), edge_color())  # what the plain arrows are drawn in
+    # While folding every column moves at every frame: nothing to reuse, nothing kept.
+    moving = progress < 1.0
     for s in range(max(1, c.lo), min(c.T, c.hi) + 1):
-        cx = float(X[s])
-        if c.directions == 2:
-            edges.extend(_bidirectional_edges(c, X, s, progress, hover))
+        if moving:
+            edges.extend(_column_edges(c, X, s, progress, hover))
             continue
-        edges.append(_edge("W_xh", s, _segment(gl.xh_segment(cx)), hover))
-        # A stack: layer l+1 reads layer l's h_t through its own input weights.
-        for layer in range(c.layers - 1):
-            edges.append(_edge("W_xh", s, _segment(gl.up_segment(cx, layer)), hover))
-        edges.append(_edge("W_hy", s, _segment(gl.hy_segment(cx, c.layers)), hover))
-        for layer in range(c.layers):
-            seg = _segment(gl.hh_segment(float(X[s - 1]), cx, layer))
-            style = _hh_style(c, s, row(c, layer))
-            edges.append(_edge("W_hh", s, seg, hover, style, opacity=progress))
+        key = _column_key(c, X, s, progress, hover, look)
+        column = memo.get(key)
+        if column is None:
+            column = _column_edges(c, X, s, progress, hover)
+        fresh[key] = column
+        edges.extend(column)
+    memo.clear()
+    memo.update(fresh)
     if progress < 1.0:
         for layer in range(c.layers):
             loop = gl.loop_points(float(X[c.focus]), layer=layer)
             style = _loop_style(c, layer)
             edges.append(_edge("W_hh", c.focus, loop, hover, style, 1.0 - progress, True))
+    return tuple(edges)
+
+
+def _column_key(
+    c: Content,
+    X: np.ndarray,
+    s: int,
+    progress: float,
+    hover: str | None,
+    look: tuple[float, str],
+) -> tuple[object, ...]:
+    """Everything the edges into column s depend on: the columns' places (the one after,
+    for a backward direction's arrow, when it is drawn), the stack's shape, the gradient's
+    styles, the hovered weight, the fold's progress and the appearance."""
+    rows = c.layers * c.directions
+    after = float(X[s + 1]) if c.directions == 2 and s + 1 <= min(c.T, c.hi) else None
+    styles = tuple(_hh_style(c, s, r) for r in range(rows))
+    return (
+        s,
+        float(X[s - 1]),
+        float(X[s]),
+        after,
+        c.layers,
+        c.directions,
+        styles,
+        hover,
+        progress,
+        look,
+    )
+
+
+def _column_edges(
+    c: Content, X: np.ndarray, s: int, progress: float, hover: str | None
+) -> tuple[EdgeSpec, ...]:
+    """The edges into column s: x_s up into the first layer, each layer into the next, the
+    top one into y_s, and the recurrence from the column before."""
+    if c.directions == 2:
+        return tuple(_bidirectional_edges(c, X, s, progress, hover))
+    cx = float(X[s])
+    edges = [_edge("W_xh", s, _segment(gl.xh_segment(cx)), hover)]
+    # A stack: layer l+1 reads layer l's h_t through its own input weights.
+    for layer in range(c.layers - 1):
+        edges.append(_edge("W_xh", s, _segment(gl.up_segment(cx, layer)), hover))
+    edges.append(_edge("W_hy", s, _segment(gl.hy_segment(cx, c.layers)), hover))
+    for layer in range(c.layers):
+        seg = _segment(gl.hh_segment(float(X[s - 1]), cx, layer))
+        style = _hh_style(c, s, row(c, layer))
+        edges.append(_edge("W_hh", s, seg, hover, style, opacity=progress))
     return tuple(edges)
 
 
@@ -484,7 +566,7 @@ def _folded_node(c: Content, kind: str, step: int | None, cx: float, layer: int 
     rect = gl.node_rect(kind, cx, layer, c.layers)
     if step is None or not 0 <= j < c.count[kind]:
         return NodeSpec(name, kind, step, rect, -1, faint=True, layer=layer)
-    return _node(c, kind, step, name, cx, row(c, layer) * c.count[kind] + j, layer)
+    return _node(c, kind, step, name, cx, strip_column(c, kind, step, row(c, layer)), layer)
 
 
 def _unrolled_labels(

@@ -16,6 +16,7 @@ import html
 import math
 from dataclasses import replace
 
+import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import (
     QEasingCurve,
@@ -46,6 +47,7 @@ from rnnviz.views.graph.scene import (
     H_LABEL_DX,
     LABEL_GAP,
     Content,
+    EdgeMemo,
     Scene,
     alternatives,
     build_content,
@@ -91,6 +93,7 @@ class GraphView(QWidget):
         self._unrolled_cam = (0.0, gl.PX_PER_COLUMN)
         self._camera: tuple[float, float, float, float] | None = None  # the range set last
         self._label_scale = 1.0  # unrolled labels shrink by this in narrow columns
+        self._edge_memo: EdgeMemo = {}  # the last frame's edges, by column
 
         self.status = QLabel()
         set_font(self.status, LABEL_PT)
@@ -365,11 +368,24 @@ class GraphView(QWidget):
         if self._content is None:
             return
         sc = build_scene(
-            self._content, self._progress, self._hover, self._unrolled_cam[1], self._label_scale
+            self._content,
+            self._progress,
+            self._hover,
+            self._unrolled_cam[1],
+            self._label_scale,
+            self._edge_memo,
         )
         w, h = self._viewport_size()
         mid = gl.middle_y(self._content.layers)
         camera = gl.camera(self._progress, self._folded_cam, self._unrolled_cam, w, h, mid)
+        if self._progress >= 1.0:
+            # The left edge on a whole pixel: as the view follows the steps, the picture
+            # moves by whole pixels, and the graph scrolls what it drew instead of drawing
+            # it all again.
+            x0, x1, y0, y1 = camera
+            px = w / (x1 - x0)
+            snapped = round(x0 * px) / px
+            camera = (snapped, snapped + (x1 - x0), y0, y1)
         sc = replace(sc, labels=self._whole_labels(sc, camera, w, h))
         if self._content.layers > 1:
             # The rows' labels reach left of h_0 further than the scene's margin; the labels
@@ -393,44 +409,57 @@ class GraphView(QWidget):
         x0, x1, _, y1 = camera
         scale = w / (x1 - x0)
         covered = covered_rects(scene.nodes, scene.edges, (scale, -scale, -scale * x0, scale * y1))
-        # Blocks a label must stay off (what is drawn, then each label kept), filed by
-        # stretches of the view's width: a label is checked against its neighbours only.
+        # Every place a label may take (its own, then its alternatives), in order.
+        places = [
+            (i, lab)
+            for i, first in enumerate(scene.labels)
+            for lab in (first, *alternatives(first))
+        ]
+        if not places:
+            return ()
+        size = self.graph_item.label_size
+        boxes = np.array(
+            [(*lab.pos, *lab.align, *lab.offset, *size(lab)) for _, lab in places]
+        )  # (m, 8) x, y, align x, align y, offset x, offset y, width, height
+        left = scale * (boxes[:, 0] - x0) - boxes[:, 2] * boxes[:, 6] + boxes[:, 4]  # (m,)
+        top = scale * (y1 - boxes[:, 1]) - boxes[:, 3] * boxes[:, 7] + boxes[:, 5]  # (m,)
+        right, bottom = left + boxes[:, 6], top + boxes[:, 7]  # (m,)
+        fits = (left >= 0) & (top >= 0) & (right <= w) & (bottom <= h)  # (m,)
+        # Overlapping what is drawn by more than a pixel either way (antialiasing may touch,
+        # not cover): one test of every place in the view against every block in it.
+        seen = (covered[:, 2] > 0) & (covered[:, 0] < w) & (covered[:, 3] > 0) & (covered[:, 1] < h)
+        blocks = covered[seen]  # (n, 4)
+        inside = np.flatnonzero(fits)  # (k,)
+        if blocks.size and inside.size:
+            a, b, c, d = (
+                left[inside, None],
+                top[inside, None],
+                right[inside, None],
+                bottom[inside, None],
+            )
+            across = np.minimum(blocks[:, 2], c) - np.maximum(blocks[:, 0], a)  # (k, n)
+            down = np.minimum(blocks[:, 3], d) - np.maximum(blocks[:, 1], b)  # (k, n)
+            fits[inside] = ~((across > 1.0) & (down > 1.0)).any(axis=1)
+        # The labels kept so far, filed by stretches of the view's width: a place is checked
+        # against its neighbours only.
         shelves: dict[int, list[tuple[float, float, float, float]]] = {}
-
-        def file(block: tuple[float, float, float, float]) -> None:
-            for k in range(int(block[0] // SHELF_PX), int(block[2] // SHELF_PX) + 1):
-                shelves.setdefault(k, []).append(block)
-
-        for left, top, right, bottom in covered.tolist():
-            if right > 0 and left < w and bottom > 0 and top < h:
-                file((left, top, right, bottom))
-
-        def place(lab: LabelSpec) -> tuple[float, float, float, float] | None:
-            """The label's rectangle, if it lies whole in the view and off every block."""
-            width, height = self.graph_item.label_size(lab)
-            left = scale * (lab.pos[0] - x0) - lab.align[0] * width + lab.offset[0]
-            top = scale * (y1 - lab.pos[1]) - lab.align[1] * height + lab.offset[1]
-            right, bottom = left + width, top + height
-            if left < 0 or top < 0 or right > w or bottom > h:
-                return None
-            # Overlapping by more than a pixel either way: antialiasing may touch, not cover.
-            if any(
-                min(b[2], right) - max(b[0], left) > 1.0
-                and min(b[3], bottom) - max(b[1], top) > 1.0
-                for k in range(int(left // SHELF_PX), int(right // SHELF_PX) + 1)
-                for b in shelves.get(k, ())
-            ):
-                return None
-            return (left, top, right, bottom)
-
         kept: list[LabelSpec] = []
-        for first in scene.labels:
-            for lab in (first, *alternatives(first)):
-                rect = place(lab)
-                if rect is not None:
-                    kept.append(lab)
-                    file(rect)
-                    break
+        done = -1  # the last label given a place
+        rects = np.column_stack([left, top, right, bottom]).tolist()
+        for (i, lab), ok, (a, b, c, d) in zip(places, fits.tolist(), rects, strict=True):
+            if not ok or i == done:
+                continue
+            stretches = range(int(a // SHELF_PX), int(c // SHELF_PX) + 1)
+            if any(
+                min(k[2], c) - max(k[0], a) > 1.0 and min(k[3], d) - max(k[1], b) > 1.0
+                for j in stretches
+                for k in shelves.get(j, ())
+            ):
+                continue
+            kept.append(lab)
+            done = i
+            for j in stretches:
+                shelves.setdefault(j, []).append((a, b, c, d))
         return tuple(kept)
 
     def _update_status(self) -> None:

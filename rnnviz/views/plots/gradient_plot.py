@@ -46,6 +46,8 @@ INLINE_WORK = 100_000
 # key repeats or a slider moves, a measurement per frame competed with the frame for the
 # CPU and Python's lock (a step at 1000 × 128 took 28 ms instead of 10) and was out of date
 # by the next frame. Shorter than a step of the player at its default speed (250 ms).
+# Steps within this of each other (a held key) wait the same way, however short the reach:
+# it was 1–2.5 ms of an 8 ms step frame, for a badge nobody reads 30 times a second.
 QUIET_MS = 100
 TITLE = "gradient size per step ‖∂L/∂h<sub>t</sub>‖"
 MEASURING = "measuring how far the gradient reaches back…"
@@ -162,6 +164,10 @@ class GradientPlot(QWidget):
         self._quiet.setSingleShot(True)
         self._quiet.setInterval(QUIET_MS)
         self._quiet.timeout.connect(self._measure)
+        self._recent = QTimer(self)  # runs for QUIET_MS after each step
+        self._recent.setSingleShot(True)
+        self._recent.setInterval(QUIET_MS)
+        self._held = False  # this step came within QUIET_MS of the last: a held key
         self._decades = _DEFAULT_DECADES
         self._extent: tuple[int, tuple[float, float]] | None = None  # (steps, y decades) shown
         self._ticks: tuple[tuple[float, float], int] | None = None  # (decades, labels) shown
@@ -189,6 +195,13 @@ class GradientPlot(QWidget):
     def _on_session_changed(self, changes: Change) -> None:
         if changes & (Change.CONFIG | Change.FOCUS):
             self._build_depth_map_for_a_stack()
+        # A step: new fed steps, same inputs, settings and layer.
+        stepped = changes & Change.STEPS and not changes & (
+            Change.SEQUENCE | Change.CONFIG | Change.FOCUS
+        )
+        self._held = bool(stepped) and self._recent.isActive()
+        if stepped:
+            self._recent.start()
         if changes & Change.GRADIENTS:
             self._on_gradients_changed()  # draws all of it
             return
@@ -274,7 +287,7 @@ class GradientPlot(QWidget):
         cached = s.cached_reach()
         if cached is not None:
             return cached
-        if s.reach_work < INLINE_WORK:
+        if s.reach_work < INLINE_WORK and not self._held:
             return s.reach
         if self.runner.running and self._measuring != (s.trace, s.config):
             self.runner.cancel()  # out of date: free the CPU for the frames now
@@ -285,7 +298,9 @@ class GradientPlot(QWidget):
         s = self.session
         if s.t == 0:
             return
-        if s.cached_reach() is not None:  # computed meanwhile (e.g. asked for by a command)
+        self._held = False  # the steps have stopped
+        # Computed meanwhile (e.g. asked for by a command), or short: computed and shown now.
+        if s.cached_reach() is not None or s.reach_work < INLINE_WORK:
             self._on_gradients_changed()
             return
         now = (s.trace, s.config)

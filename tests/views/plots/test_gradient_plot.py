@@ -292,3 +292,26 @@ def test_a_long_reach_waits_until_the_steps_stop_and_never_shows_a_stale_claim(
     fresh = analysis.reach(s.trace, s.targets, s.loss, c.loss_at, c.truncate, s.spectra)
     assert s.t == 205 and w.badge.text() == badge_html(fresh.regime.text)
     assert "vanishing" in measured_at_200 and "vanishing" in w.badge.text()
+
+
+def test_a_held_key_measures_the_reach_once_the_steps_stop(qtbot) -> None:
+    """Steps in a row (→ held) leave even a short reach until they stop: the badge says it
+    is measuring, never the regime of an earlier step; a step on its own is measured at
+    once."""
+    s = Session(SessionConfig(hidden_size=16, sequence_length=300, spectral_radius=0.5))
+    w = make(qtbot, s)
+    s.seek(200)
+    assert w.badge.text() == badge_html(s.regime.text)  # one step: measured at once
+    for _ in range(5):
+        s.step_forward()
+        assert w.badge.text() == MEASURING
+        assert s.cached_reach() is None  # nothing computed for a step already gone
+    qtbot.waitUntil(lambda: w.badge.text() != MEASURING, timeout=5_000)
+    c = s.config
+    fresh = analysis.reach(s.trace, s.targets, s.loss, c.loss_at, c.truncate, s.spectra)
+    assert s.t == 205 and w.badge.text() == badge_html(fresh.regime.text)
+    assert "vanishing" in w.badge.text()
+    qtbot.wait(2 * gradient_plot.QUIET_MS)  # a pause: the next step stands alone
+    s.step_back()
+    fresh = analysis.reach(s.trace, s.targets, s.loss, c.loss_at, c.truncate, s.spectra)
+    assert w.badge.text() == badge_html(fresh.regime.text)
