@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import QRectF, QSize, Qt
+from PyQt6.QtGui import QFontMetrics
 from PyQt6.QtWidgets import QGraphicsRectItem, QSizePolicy, QVBoxLayout, QWidget
 
 from rnnviz.session import Change, Session
@@ -102,6 +103,10 @@ class DepthHeatmap(QWidget):
 
     def _on_appearance_changed(self) -> None:
         self.focus_box.setPen(sizes.pen(colors().SELECTION, width=3))
+        # Room above the plot for the upper half of the colour bar's top number, which is
+        # centred on the top edge (nothing above this panel's plot would hold it).
+        half = math.ceil(QFontMetrics(sizes.font(sizes.LABEL_PT)).height() / 2)
+        self.plot.getPlotItem().layout.setContentsMargins(1, half, 1, 1)
         self._shape = None  # the row labels at the new type size
         self._redraw()
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PyQt6.QtCore import QPoint, QPointF, Qt
+from PyQt6.QtGui import QFontMetrics
 from PyQt6.QtWidgets import QApplication
 
 from rnnviz.engine.stack import stack_forward
@@ -167,6 +168,20 @@ def test_after_b_the_gradient_panel_maps_every_layer_and_a_click_focuses_one(qtb
     box = depth_map.focus_box.rect()
     assert (box.top(), box.bottom()) == (len(rows) - 0.5, len(rows) + 0.5)
     assert "layer 1 · backward" in w.gradient_heatmap.title.text()
+
+
+def test_the_colour_bars_top_number_is_whole_on_screen(qtbot) -> None:
+    """The top tick number is centred on the bar's top edge: its upper half must still be
+    inside the depth map's view, not cut at the panel's edge."""
+    w = deep(qtbot)
+    key(qtbot, w, Qt.Key.Key_Right, 8)
+    key(qtbot, w, Qt.Key.Key_B)
+    qtbot.waitUntil(lambda: not w.sweep.running)
+    view = w.gradient_plot.depth_map.plot
+    bar = w.gradient_plot.depth_map.color_bar
+    top = view.mapFromScene(bar.vb.sceneBoundingRect().topLeft()).y()  # px: the bar's top
+    half = QFontMetrics(bar.getAxis("right").style["tickFont"]).height() / 2
+    assert top >= half - 1
 
 
 def test_the_equations_of_a_lower_layer_say_where_its_gradient_comes_from(qtbot) -> None:
