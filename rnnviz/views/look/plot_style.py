@@ -191,6 +191,9 @@ def style_plot(plot: pg.PlotItem, x_label: str, y_label: str) -> None:
     plot.setAxisItems({"left": _PixelAxis("left"), "bottom": _PixelAxis("bottom", whole=True)})
     appearance.keep(plot, "plot", restyle)
     plot.hideButtons()
+    # No right-click menus. Make the plots with enableMenu=False as well: otherwise
+    # pyqtgraph builds each view's menu (~4 ms a plot, before the first paint) for this
+    # line to throw it away.
     plot.setMenuEnabled(False)
 
 
@@ -234,7 +237,8 @@ def stacked_plots(
     the ratio top_share : bottom_share: (their widget, top plot, bottom plot)."""
     widget = pg.GraphicsLayoutWidget()
     widget.setBackground(colors().BACKGROUND)
-    top, bottom = widget.addPlot(row=0, col=0), widget.addPlot(row=1, col=0)
+    top = widget.addPlot(row=0, col=0, enableMenu=False)
+    bottom = widget.addPlot(row=1, col=0, enableMenu=False)
     widget.ci.layout.setRowStretchFactor(0, top_share)
     widget.ci.layout.setRowStretchFactor(1, bottom_share)
     return widget, top, bottom
