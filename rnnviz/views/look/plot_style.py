@@ -208,6 +208,7 @@ class _PixelAxis(pg.AxisItem):
     def __init__(self, orientation: str, whole: bool = False) -> None:
         self._reach = 1.0  # set by setPen (which the base class's __init__ calls)
         self._whole = whole
+        self._label_html: str | None = None  # what the label shows (see _updateLabel)
         super().__init__(orientation)
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
@@ -228,6 +229,17 @@ class _PixelAxis(pg.AxisItem):
     def boundingRect(self) -> QRectF:
         reach = self._reach
         return super().boundingRect().adjusted(-reach, -reach, reach, reach)
+
+    def _updateLabel(self) -> None:
+        # pyqtgraph's, without parsing the label's HTML again when it is the same: it does
+        # so on every range change (~450 times, ~15 ms, before the window's first paint).
+        html = self.labelString()
+        if html != self._label_html:
+            self._label_html = html
+            self.label.setHtml(html)
+        self._adjustSize()
+        self.picture = None
+        self.update()
 
 
 def stacked_plots(
