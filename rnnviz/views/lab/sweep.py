@@ -91,7 +91,7 @@ class SweepView(QWidget):
             widget_style.set_font(label)
             widget_style.set_text_color(label, color)
 
-        self.plot = pg.PlotWidget(background=colors().BACKGROUND)
+        self.plot = pg.PlotWidget(background=colors().BACKGROUND, enableMenu=False)
         item = self.plot.getPlotItem()
         plot_style.style_plot(item, "step t", "spectral radius ρ")
         item.setMouseEnabled(x=False, y=False)
