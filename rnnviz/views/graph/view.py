@@ -47,6 +47,7 @@ from rnnviz.views.graph.scene import (
     H_LABEL_DX,
     LABEL_GAP,
     Content,
+    ContentMemo,
     EdgeMemo,
     Scene,
     alternatives,
@@ -94,6 +95,7 @@ class GraphView(QWidget):
         self._camera: tuple[float, float, float, float] | None = None  # the range set last
         self._label_scale = 1.0  # unrolled labels shrink by this in narrow columns
         self._edge_memo: EdgeMemo = {}  # the last frame's edges, by column
+        self._content_memo = ContentMemo()  # the last frame's colours
 
         self.status = QLabel()
         set_font(self.status, LABEL_PT)
@@ -209,7 +211,7 @@ class GraphView(QWidget):
         lo, hi = gl.window(centre, last, columns)
         if not lo <= focus <= hi:
             lo, hi = gl.window(focus, last, columns)
-        self._content = build_content(s, lo, hi)
+        self._content = build_content(s, lo, hi, self._content_memo)
         self.graph_item.set_images(self._content.strips)
         self._unrolled_cam = (centre, scale)
         folded_room = room["folded"][1] + FOLDED_LABEL_OFFSET + LABEL_GAP
@@ -341,6 +343,7 @@ class GraphView(QWidget):
         """Everything drawn again in the theme's colours, type size and line widths."""
         self.graphics.setBackground(colors().PAPER)
         self.graph_item.restyle()
+        self._content_memo = ContentMemo()  # the gradients' colours are the theme's
         self.redraw()
 
     def _on_mouse_moved(self, scene_pos: QPointF) -> None:
