@@ -123,7 +123,7 @@ class ContentMemo:
 
     def __init__(self) -> None:
         self.values: tuple[tuple[object, ...], ValueColours] | None = None
-        self.gradients: tuple[object, GradientColours] | None = None
+        self.gradients: tuple[object, GradientColours | None] | None = None
 
 
 # The value strips, which columns are bad in the forward pass, and text mode's characters.
@@ -256,30 +256,36 @@ def _window_gradients(
     None where the gradient is not finite; one log scale for the whole stack. Steps below
     the backward sweep's cursor are not lit yet."""
     L, D = session.depth
-    g = session.gradients
-    if L * D == 1:
-        norms = None if g is None else g.dL_dh_norm  # (t,)
-        valid = None if g is None else g.valid  # (t,)
-    else:
-        stack = session.depth_grad_norm  # (L, D, t) | None
-        norms = None if stack is None else stack.reshape(L * D, -1)  # (L·D, t) r = l·D + d
-        valid = None if stack is None else np.isfinite(norms)
-        g = stack
-    if norms is None or valid is None or norms.shape[-1] != session.t:
-        return tuple({} for _ in range(L * D))
+    g = session.gradients  # replaced whenever the stack's gradients are
     if memo.gradients is None or memo.gradients[0] is not g:
-        strength = gradient_strength(norms.ravel(), valid.ravel()).reshape(norms.shape)
-        rows = strength.reshape(L * D, -1)  # (L·D, t)
-        memo.gradients = (g, (rows, tuple(gradient_colors(r) for r in rows)))
-    strength, shades = memo.gradients[1]
-    first = max(1, lo, session.sweep or 1)
-    steps = range(first, min(session.t, hi) + 1)
-    out = []
-    for s, shade in zip(strength.tolist(), shades, strict=True):
-        out.append(
-            {k: None if math.isnan(s[k - 1]) else (s[k - 1], shade[k - 1]) for k in steps}
-        )
-    return tuple(out)
+        memo.gradients = (g, _gradient_colours(session))
+    colours = memo.gradients[1]
+    if colours is None:
+        return tuple({} for _ in range(L * D))
+    strength, shades = colours
+    steps = range(max(1, lo, session.sweep or 1), min(session.t, hi) + 1)
+    return tuple(
+        {k: None if math.isnan(s[k - 1]) else (s[k - 1], shade[k - 1]) for k in steps}
+        for s, shade in zip(strength.tolist(), shades, strict=True)
+    )
+
+
+def _gradient_colours(session: Session) -> GradientColours | None:
+    """Every h row's gradient strength at steps 1..t, on one log scale for the stack, with
+    its colour; None without gradients of the fed steps."""
+    L, D = session.depth
+    if L * D == 1:
+        g = session.gradients
+        if g is None or g.dL_dh_norm.size != session.t:
+            return None
+        rows = gradient_strength(g.dL_dh_norm, g.valid)[None, :]  # (1, t)
+    else:
+        norms = session.depth_grad_norm  # (L, D, t) | None
+        if norms is None or norms.shape[2] != session.t:
+            return None
+        flat = norms.ravel()  # row r = layer·D + direction
+        rows = gradient_strength(flat, np.isfinite(flat)).reshape(L * D, -1)  # (L·D, t)
+    return rows, tuple(gradient_colors(r) for r in rows)
 
 
 # ---- placing it --------------------------------------------------------------------
