@@ -290,7 +290,8 @@ def _gradient_colours(session: Session) -> GradientColours | None:
 
 # ---- placing it --------------------------------------------------------------------
 # A column's edges by what decides them (see _column_key): a frame makes again only the
-# columns that changed since the last one (a step changes one or two of ~20).
+# columns that changed since the last one (a step changes one or two of ~20). While folding:
+# the content's edges at two progresses (see _moving_edges).
 EdgeMemo = dict[tuple[object, ...], tuple["EdgeSpec", ...]]
 
 
@@ -464,15 +465,17 @@ def _segment(seg: tuple[float, float, float, float]) -> np.ndarray:
 def _unrolled_edges(
     c: Content, X: np.ndarray, progress: float, hover: str | None, memo: EdgeMemo
 ) -> tuple[EdgeSpec, ...]:
-    edges: list[EdgeSpec] = []
-    fresh: EdgeMemo = {}
     look = (appearance.width(EDGE_WIDTH), edge_color())  # what the plain arrows are drawn in
-    # While folding every column moves at every frame: nothing to reuse, nothing kept.
-    moving = progress < 1.0
+    if progress < 1.0:
+        edges = _moving_edges(c, progress, hover, memo, look)
+        for layer in range(c.layers):
+            loop = gl.loop_points(float(X[c.focus]), layer=layer)
+            style = _loop_style(c, layer)
+            edges.append(_edge("W_hh", c.focus, loop, hover, style, 1.0 - progress, True))
+        return tuple(edges)
+    edges = []
+    fresh: EdgeMemo = {}
     for s in range(max(1, c.lo), min(c.T, c.hi) + 1):
-        if moving:
-            edges.extend(_column_edges(c, X, s, progress, hover))
-            continue
         key = _column_key(c, X, s, progress, hover, look)
         column = memo.get(key)
         if column is None:
@@ -481,12 +484,65 @@ def _unrolled_edges(
         edges.extend(column)
     memo.clear()
     memo.update(fresh)
-    if progress < 1.0:
-        for layer in range(c.layers):
-            loop = gl.loop_points(float(X[c.focus]), layer=layer)
-            style = _loop_style(c, layer)
-            edges.append(_edge("W_hh", c.focus, loop, hover, style, 1.0 - progress, True))
     return tuple(edges)
+
+
+class _ByIdentity:
+    """A memo key's part that is its object itself, not its value (and keeps the object
+    alive, so that no other object takes its id)."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj: object) -> None:
+        self.obj = obj
+
+    def __hash__(self) -> int:
+        return id(self.obj)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _ByIdentity) and other.obj is self.obj
+
+
+def _moving_edges(
+    c: Content, progress: float, hover: str | None, memo: EdgeMemo, look: tuple[float, str]
+) -> list[EdgeSpec]:
+    """The edges while folding, when every column moves at every frame. Each end of an edge
+    lies at a fixed offset from its column's x, which moves linearly with the progress (see
+    gl.columns_x), and a W_hh arrow's opacity is the progress: so the edges at progress 1
+    and ½, made once for the content, give every frame's by interpolation."""
+    key = ("fold", _ByIdentity(c), hover, look)
+    both = memo.get(key)
+    if both is None:
+        steps = np.arange(c.hi + 1)  # (hi+1,)
+        both = tuple(
+            e
+            for p in (1.0, 0.5)
+            for s in range(max(1, c.lo), min(c.T, c.hi) + 1)
+            for e in _column_edges(c, gl.columns_x(steps, c.focus, p), s, p, hover)
+        )
+    memo.clear()
+    memo[key] = both
+    m = len(both) // 2
+    if m == 0:
+        return []
+    whole, half = both[:m], both[m:]
+    at_one = np.array([e.points for e in whole])  # (m, 2, 2)
+    at_half = np.array([e.points for e in half])  # (m, 2, 2)
+    points = at_one + (progress - 1.0) * 2.0 * (at_one - at_half)  # (m, 2, 2)
+    return [
+        EdgeSpec(
+            e.kind,
+            e.step,
+            xy,
+            e.width,
+            e.color,
+            e.dashed,
+            e.highlighted,
+            progress if h.opacity != e.opacity else e.opacity,
+            e.loop,
+        )
+        for e, h, xy in zip(whole, half, points, strict=True)
+    ]
 
 
 def _column_key(
