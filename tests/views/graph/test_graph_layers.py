@@ -284,3 +284,57 @@ def test_hovering_a_weight_of_a_stack_says_each_layer_has_its_own(qtbot) -> None
     assert cols == 5  # the focused layer 2 reads layer 1's 5 units, not the 1 input
     assert f"{rows}×{cols} in layer 2" in w.status.text()
     assert "matrix per layer, shared by every step" in w.status.text()
+
+
+def _arrow_ends(w: GraphView) -> dict[tuple[str, int, int], list[tuple[str, float, float]]]:
+    """Each straight arrow, by (kind, step, its place among them), with each end as (the box
+    whose outline it lies on, its offset from that box's corner)."""
+    boxes = w.nodes()
+
+    def on_outline(x: float, y: float) -> tuple[str, float, float]:
+        def off(n) -> float:  # the distance from (x, y) to the box's outline
+            x0, y0, bw, bh = n.rect
+            inside = min(abs(x - x0), abs(x - x0 - bw), abs(y - y0), abs(y - y0 - bh))
+            outside = max(x0 - x, x - x0 - bw, y0 - y, y - y0 - bh, 0.0)
+            return outside if outside > 0 else inside
+
+        n = min(boxes, key=off)
+        assert off(n) < 1e-9, (x, y)
+        return n.name, x - n.rect[0], y - n.rect[1]
+
+    ends: dict[tuple[str, int, int], list[tuple[str, float, float]]] = {}
+    for e in w.edges():
+        if e.loop:
+            continue
+        k = sum(1 for kind, step, _ in ends if (kind, step) == (e.kind, e.step))
+        ends[(e.kind, e.step, k)] = [on_outline(*p) for p in e.points.tolist()]
+    return ends
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_while_folding_every_arrow_joins_the_boxes_it_joins_unrolled(
+    qtbot, bidirectional: bool
+) -> None:
+    """Fold frames move every column: each arrow still runs between the same two boxes, its
+    ends where they sit on them unrolled, and the recurrent arrows fade with the progress;
+    frame after frame, forth and back, and after a step taken mid-fold."""
+    w = open_view(qtbot, 3, bidirectional=bidirectional)
+    feed(w.session, 6)
+    w.session.select(3)
+    for change in (None, w.session.step_forward):
+        if change is not None:
+            w.show_progress(0.5)
+            change()
+        w.show_progress(1.0)
+        unrolled = _arrow_ends(w)
+        for progress in (0.8, 0.35, 0.6, 0.05, 0.9):
+            w.show_progress(progress)
+            boxes = {n.name: n.rect for n in w.nodes()}
+            arrows = [e for e in w.edges() if not e.loop]
+            assert len(arrows) == len(unrolled)
+            for e, (key, ends) in zip(arrows, unrolled.items(), strict=True):
+                assert (e.kind, e.step) == key[:2]
+                for (x, y), (name, dx, dy) in zip(e.points.tolist(), ends, strict=True):
+                    corner = boxes[name][:2]
+                    assert (x, y) == pytest.approx((corner[0] + dx, corner[1] + dy), abs=1e-9)
+                assert e.opacity == (progress if e.kind == "W_hh" else 1.0)
