@@ -132,9 +132,7 @@ ValueColours = tuple[dict[str, np.ndarray], np.ndarray, dict[tuple[str, int], st
 GradientColours = tuple[np.ndarray, tuple[list[str], ...]]
 
 
-def build_content(
-    session: Session, lo: int, hi: int, memo: ContentMemo | None = None
-) -> Content:
+def build_content(session: Session, lo: int, hi: int, memo: ContentMemo | None = None) -> Content:
     """The session's numbers for the columns lo..hi; ``memo``: the last frame's colours,
     reused where what decides them is the same objects (see ContentMemo)."""
     T, N = session.t, session.sequence.shape[0]

@@ -321,16 +321,14 @@ def test_while_folding_every_arrow_joins_the_boxes_it_joins_unrolled(
     w = open_view(qtbot, 3, bidirectional=bidirectional)
     feed(w.session, 6)
     w.session.select(3)
-    for change in (None, w.session.step_forward):
-        if change is not None:
-            w.show_progress(0.5)
-            change()
-        w.show_progress(1.0)
-        unrolled = _arrow_ends(w)
-        for progress in (0.8, 0.35, 0.6, 0.05, 0.9):
+
+    def frame(progress: float) -> tuple[float, dict[str, tuple], list]:
+        if progress != w.progress:
             w.show_progress(progress)
-            boxes = {n.name: n.rect for n in w.nodes()}
-            arrows = [e for e in w.edges() if not e.loop]
+        return progress, {n.name: n.rect for n in w.nodes()}, [e for e in w.edges() if not e.loop]
+
+    def check(unrolled: dict, frames: list) -> None:
+        for progress, boxes, arrows in frames:
             assert len(arrows) == len(unrolled)
             for e, (key, ends) in zip(arrows, unrolled.items(), strict=True):
                 assert (e.kind, e.step) == key[:2]
@@ -338,3 +336,10 @@ def test_while_folding_every_arrow_joins_the_boxes_it_joins_unrolled(
                     corner = boxes[name][:2]
                     assert (x, y) == pytest.approx((corner[0] + dx, corner[1] + dy), abs=1e-9)
                 assert e.opacity == (progress if e.kind == "W_hh" else 1.0)
+
+    unrolled = _arrow_ends(w)
+    check(unrolled, [frame(p) for p in (0.8, 0.35, 0.6, 0.05, 0.5)])
+    w.session.step_forward()  # mid-fold: the frame shows the new step's arrows
+    frames = [frame(p) for p in (0.5, 0.3, 0.9)]
+    w.show_progress(1.0)
+    check(_arrow_ends(w), frames)
