@@ -7,6 +7,7 @@ and is cheap enough to run every frame.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -112,13 +113,85 @@ def _h_rows(session: Session) -> tuple[list[np.ndarray], list[np.ndarray]]:
     return h_alls, valids
 
 
-def build_content(session: Session, lo: int, hi: int) -> Content:
+class ContentMemo:
+    """The last frame's colours, by what decides them, for ``build_content`` to reuse: the
+    strips of the window's values (the same while a sweep or a selection moves), and the
+    gradient strengths of every step with their colours (the same while a sweep moves, and
+    after a step that leaves the gradients alone). The session replaces an array or a
+    result when it changes, never changes it in place: the same object is the same
+    content."""
+
+    def __init__(self) -> None:
+        self.values: tuple[tuple[object, ...], ValueColours] | None = None
+        self.gradients: tuple[object, GradientColours | None] | None = None
+
+
+# The value strips, which columns are bad in the forward pass, and text mode's characters.
+ValueColours = tuple[dict[str, np.ndarray], np.ndarray, dict[tuple[str, int], str]]
+# Per h row: the gradient strength of each step 1..T (NaN: not finite), and its colour.
+GradientColours = tuple[np.ndarray, tuple[list[str], ...]]
+
+
+def build_content(session: Session, lo: int, hi: int, memo: ContentMemo | None = None) -> Content:
+    """The session's numbers for the columns lo..hi; ``memo``: the last frame's colours,
+    reused where what decides them is the same objects (see ContentMemo)."""
+    T, N = session.t, session.sequence.shape[0]
+    L, D = session.depth
+    selected = session.selected_step
+    p = session.params
+    memo = memo if memo is not None else ContentMemo()
+    key: tuple[object, ...] = (
+        session.trace,
+        session.stack_trace if L * D > 1 else None,
+        session.sequence,
+        p,
+        session.config.encoding,
+        session.vocab,
+        T,
+        N,
+        lo,
+        hi,
+    )
+    if memo.values is None or not _same(memo.values[0], key):
+        memo.values = (key, _value_colours(session, lo, hi))
+    strips, fwd_bad, chars = memo.values[1]
+    x0, x1 = max(1, lo), min(N, hi)  # steps of the x strips (upcoming ones too)
+    h0, h1 = max(0, lo), min(T, hi)
+    y0, y1 = max(1, lo), min(T, hi)
+    return Content(
+        T=T,
+        layers=L,
+        focus_layer=session.focus[0],
+        focus_direction=session.focus[1],
+        cell=p.cell,
+        directions=session.depth[1],
+        N=N,
+        lo=lo,
+        hi=hi,
+        focus=selected or 0,
+        selected=selected,
+        strips=strips,
+        first={"x": x0, "h": h0, "y": y0},
+        count={"x": max(0, x1 - x0 + 1), "h": max(0, h1 - h0 + 1), "y": max(0, y1 - y0 + 1)},
+        stride=hi - lo + 1,
+        fwd_bad=fwd_bad,
+        chars=chars,
+        grad=_window_gradients(session, lo, hi, memo),
+    )
+
+
+def _same(a: tuple[object, ...], b: tuple[object, ...]) -> bool:
+    """Whether two memo keys hold the same objects (arrays and results: by identity)."""
+    return all(x is y or (isinstance(x, int | str) and x == y) for x, y in zip(a, b, strict=True))
+
+
+def _value_colours(session: Session, lo: int, hi: int) -> ValueColours:
+    """The strips of the window lo..hi, the forward pass's faults, and text's characters."""
     T, N = session.t, session.sequence.shape[0]
     L, D = session.depth
     # One layer: the session's trace as ever; a stack: every layer's every direction.
     h_alls, valids = _h_rows(session)
     y = session.trace.y if L * D == 1 else session.stack_trace.y  # (T, O)
-    selected = session.selected_step
     p = session.params
     bounded = p.cell != "vanilla" or p.activation in ("tanh", "sigmoid")
     x0, x1 = max(1, lo), min(N, hi)  # steps of the x strips (upcoming ones too)
@@ -140,26 +213,7 @@ def build_content(session: Session, lo: int, hi: int) -> Content:
     fwd_bad = np.zeros((L * D, T + 1), dtype=bool)  # (L·D, T+1)
     for r, valid in enumerate(valids):
         fwd_bad[r, 1:] = ~valid
-    return Content(
-        T=T,
-        layers=L,
-        focus_layer=session.focus[0],
-        focus_direction=session.focus[1],
-        cell=p.cell,
-        directions=session.depth[1],
-        N=N,
-        lo=lo,
-        hi=hi,
-        focus=selected or 0,
-        selected=selected,
-        strips=strips,
-        first={"x": x0, "h": h0, "y": y0},
-        count={"x": max(0, x1 - x0 + 1), "h": max(0, h1 - h0 + 1), "y": max(0, y1 - y0 + 1)},
-        stride=stride,
-        fwd_bad=fwd_bad,
-        chars=_characters(session, (x0, x1), (y0, y1)),
-        grad=_gradients(session, lo, hi) if L * D == 1 else _layer_gradients(session, lo, hi),
-    )
+    return strips, fwd_bad, _characters(session, (x0, x1), (y0, y1))
 
 
 def _ring(strip: np.ndarray, first: int, stride: int) -> np.ndarray:
@@ -193,49 +247,49 @@ def _characters(
     return out
 
 
-def _gradients(
-    session: Session, lo: int, hi: int
+def _window_gradients(
+    session: Session, lo: int, hi: int, memo: ContentMemo
 ) -> tuple[dict[int, tuple[float, str] | None], ...]:
-    """Step → (strength, colour), or None where it is not finite; only steps that are lit.
-
-    Steps below the backward sweep's cursor are not lit yet.
-    """
-    g = session.gradients
-    if g is None or g.dL_dh_norm.size != session.t:
-        return ({},)
-    strength = gradient_strength(g.dL_dh_norm, g.valid)  # (T,)
-    return (_lit(session, strength, lo, hi),)
-
-
-def _layer_gradients(
-    session: Session, lo: int, hi: int
-) -> tuple[dict[int, tuple[float, str] | None], ...]:
-    """Every row (layer, direction) as ``_gradients``, on one log scale for the stack."""
+    """Per h row (layer, direction): step → (strength, colour) of the window's lit steps,
+    None where the gradient is not finite; one log scale for the whole stack. Steps below
+    the backward sweep's cursor are not lit yet."""
     L, D = session.depth
-    norms = session.depth_grad_norm  # (L, D, t) | None
-    if norms is None or norms.shape[2] != session.t:
+    g = session.gradients  # replaced whenever the stack's gradients are
+    if memo.gradients is None or memo.gradients[0] is not g:
+        memo.gradients = (g, _gradient_colours(session))
+    colours = memo.gradients[1]
+    if colours is None:
         return tuple({} for _ in range(L * D))
-    rows = norms.reshape(L * D, -1)  # (L·D, T) row r = layer·D + direction
-    strength = gradient_strength(rows.ravel(), np.isfinite(rows.ravel())).reshape(rows.shape)
-    return tuple(_lit(session, strength[r], lo, hi) for r in range(L * D))
+    strength, shades = colours
+    steps = range(max(1, lo, session.sweep or 1), min(session.t, hi) + 1)
+    return tuple(
+        {k: None if math.isnan(s[k - 1]) else (s[k - 1], shade[k - 1]) for k in steps}
+        for s, shade in zip(strength.tolist(), shades, strict=True)
+    )
 
 
-def _lit(
-    session: Session, strength: np.ndarray, lo: int, hi: int
-) -> dict[int, tuple[float, str] | None]:
-    """The lit steps of the window lo..hi with their (strength, colour) of ``strength`` (T,)."""
-    steps = np.arange(max(1, lo, session.sweep or 1), min(session.t, hi) + 1)  # (n,)
-    s = strength[steps - 1]  # (n,)
-    shades = gradient_colors(s)
-    return {
-        int(k): None if np.isnan(v) else (float(v), color)
-        for k, v, color in zip(steps, s, shades, strict=True)
-    }
+def _gradient_colours(session: Session) -> GradientColours | None:
+    """Every h row's gradient strength at steps 1..t, on one log scale for the stack, with
+    its colour; None without gradients of the fed steps."""
+    L, D = session.depth
+    if L * D == 1:
+        g = session.gradients
+        if g is None or g.dL_dh_norm.size != session.t:
+            return None
+        rows = gradient_strength(g.dL_dh_norm, g.valid)[None, :]  # (1, t)
+    else:
+        norms = session.depth_grad_norm  # (L, D, t) | None
+        if norms is None or norms.shape[2] != session.t:
+            return None
+        flat = norms.ravel()  # row r = layer·D + direction
+        rows = gradient_strength(flat, np.isfinite(flat)).reshape(L * D, -1)  # (L·D, t)
+    return rows, tuple(gradient_colors(r) for r in rows)
 
 
 # ---- placing it --------------------------------------------------------------------
 # A column's edges by what decides them (see _column_key): a frame makes again only the
-# columns that changed since the last one (a step changes one or two of ~20).
+# columns that changed since the last one (a step changes one or two of ~20). While folding:
+# the content's edges at two progresses (see _moving_edges).
 EdgeMemo = dict[tuple[object, ...], tuple["EdgeSpec", ...]]
 
 
@@ -409,15 +463,17 @@ def _segment(seg: tuple[float, float, float, float]) -> np.ndarray:
 def _unrolled_edges(
     c: Content, X: np.ndarray, progress: float, hover: str | None, memo: EdgeMemo
 ) -> tuple[EdgeSpec, ...]:
-    edges: list[EdgeSpec] = []
-    fresh: EdgeMemo = {}
     look = (appearance.width(EDGE_WIDTH), edge_color())  # what the plain arrows are drawn in
-    # While folding every column moves at every frame: nothing to reuse, nothing kept.
-    moving = progress < 1.0
+    if progress < 1.0:
+        edges = _moving_edges(c, progress, hover, memo, look)
+        for layer in range(c.layers):
+            loop = gl.loop_points(float(X[c.focus]), layer=layer)
+            style = _loop_style(c, layer)
+            edges.append(_edge("W_hh", c.focus, loop, hover, style, 1.0 - progress, True))
+        return tuple(edges)
+    edges = []
+    fresh: EdgeMemo = {}
     for s in range(max(1, c.lo), min(c.T, c.hi) + 1):
-        if moving:
-            edges.extend(_column_edges(c, X, s, progress, hover))
-            continue
         key = _column_key(c, X, s, progress, hover, look)
         column = memo.get(key)
         if column is None:
@@ -426,12 +482,65 @@ def _unrolled_edges(
         edges.extend(column)
     memo.clear()
     memo.update(fresh)
-    if progress < 1.0:
-        for layer in range(c.layers):
-            loop = gl.loop_points(float(X[c.focus]), layer=layer)
-            style = _loop_style(c, layer)
-            edges.append(_edge("W_hh", c.focus, loop, hover, style, 1.0 - progress, True))
     return tuple(edges)
+
+
+class _ByIdentity:
+    """A memo key's part that is its object itself, not its value (and keeps the object
+    alive, so that no other object takes its id)."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj: object) -> None:
+        self.obj = obj
+
+    def __hash__(self) -> int:
+        return id(self.obj)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _ByIdentity) and other.obj is self.obj
+
+
+def _moving_edges(
+    c: Content, progress: float, hover: str | None, memo: EdgeMemo, look: tuple[float, str]
+) -> list[EdgeSpec]:
+    """The edges while folding, when every column moves at every frame. Each end of an edge
+    lies at a fixed offset from its column's x, which moves linearly with the progress (see
+    gl.columns_x), and a W_hh arrow's opacity is the progress: so the edges at progress 1
+    and ½, made once for the content, give every frame's by interpolation."""
+    key = ("fold", _ByIdentity(c), hover, look)
+    both = memo.get(key)
+    if both is None:
+        steps = np.arange(c.hi + 1)  # (hi+1,)
+        both = tuple(
+            e
+            for p in (1.0, 0.5)
+            for s in range(max(1, c.lo), min(c.T, c.hi) + 1)
+            for e in _column_edges(c, gl.columns_x(steps, c.focus, p), s, p, hover)
+        )
+    memo.clear()
+    memo[key] = both
+    m = len(both) // 2
+    if m == 0:
+        return []
+    whole, half = both[:m], both[m:]
+    at_one = np.array([e.points for e in whole])  # (m, 2, 2)
+    at_half = np.array([e.points for e in half])  # (m, 2, 2)
+    points = at_one + (progress - 1.0) * 2.0 * (at_one - at_half)  # (m, 2, 2)
+    return [
+        EdgeSpec(
+            e.kind,
+            e.step,
+            xy,
+            e.width,
+            e.color,
+            e.dashed,
+            e.highlighted,
+            progress if h.opacity != e.opacity else e.opacity,
+            e.loop,
+        )
+        for e, h, xy in zip(whole, half, points, strict=True)
+    ]
 
 
 def _column_key(

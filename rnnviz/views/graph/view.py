@@ -47,6 +47,7 @@ from rnnviz.views.graph.scene import (
     H_LABEL_DX,
     LABEL_GAP,
     Content,
+    ContentMemo,
     EdgeMemo,
     Scene,
     alternatives,
@@ -94,6 +95,9 @@ class GraphView(QWidget):
         self._camera: tuple[float, float, float, float] | None = None  # the range set last
         self._label_scale = 1.0  # unrolled labels shrink by this in narrow columns
         self._edge_memo: EdgeMemo = {}  # the last frame's edges, by column
+        self._content_memo = ContentMemo()  # the last frame's colours
+        # Each label's places (its own and its alternatives) with their boxes' numbers.
+        self._label_places: dict[LabelSpec, tuple[tuple[LabelSpec, tuple[float, ...]], ...]] = {}
 
         self.status = QLabel()
         set_font(self.status, LABEL_PT)
@@ -209,7 +213,7 @@ class GraphView(QWidget):
         lo, hi = gl.window(centre, last, columns)
         if not lo <= focus <= hi:
             lo, hi = gl.window(focus, last, columns)
-        self._content = build_content(s, lo, hi)
+        self._content = build_content(s, lo, hi, self._content_memo)
         self.graph_item.set_images(self._content.strips)
         self._unrolled_cam = (centre, scale)
         folded_room = room["folded"][1] + FOLDED_LABEL_OFFSET + LABEL_GAP
@@ -341,6 +345,8 @@ class GraphView(QWidget):
         """Everything drawn again in the theme's colours, type size and line widths."""
         self.graphics.setBackground(colors().PAPER)
         self.graph_item.restyle()
+        self._content_memo = ContentMemo()  # the gradients' colours are the theme's
+        self._label_places.clear()  # the labels' sizes are the type size's
         self.redraw()
 
     def _on_mouse_moved(self, scene_pos: QPointF) -> None:
@@ -409,18 +415,27 @@ class GraphView(QWidget):
         x0, x1, _, y1 = camera
         scale = w / (x1 - x0)
         covered = covered_rects(scene.nodes, scene.edges, (scale, -scale, -scale * x0, scale * y1))
-        # Every place a label may take (its own, then its alternatives), in order.
-        places = [
-            (i, lab)
-            for i, first in enumerate(scene.labels)
-            for lab in (first, *alternatives(first))
-        ]
+        # Every place a label may take (its own, then its alternatives), in order, with its
+        # anchor, alignment, offset and size: known from earlier frames for most labels.
+        known = self._label_places
+        if len(known) > 4000:  # labels of columns long gone
+            known.clear()
+        size = self.graph_item.label_size
+        places: list[tuple[int, LabelSpec]] = []
+        rows: list[tuple[float, ...]] = []
+        for i, first in enumerate(scene.labels):
+            options = known.get(first)
+            if options is None:
+                options = known[first] = tuple(
+                    (lab, (*lab.pos, *lab.align, *lab.offset, *size(lab)))
+                    for lab in (first, *alternatives(first))
+                )
+            for lab, row in options:
+                places.append((i, lab))
+                rows.append(row)
         if not places:
             return ()
-        size = self.graph_item.label_size
-        boxes = np.array(
-            [(*lab.pos, *lab.align, *lab.offset, *size(lab)) for _, lab in places]
-        )  # (m, 8) x, y, align x, align y, offset x, offset y, width, height
+        boxes = np.array(rows)  # (m, 8) x, y, align x, align y, offset x, offset y, width, height
         left = scale * (boxes[:, 0] - x0) - boxes[:, 2] * boxes[:, 6] + boxes[:, 4]  # (m,)
         top = scale * (y1 - boxes[:, 1]) - boxes[:, 3] * boxes[:, 7] + boxes[:, 5]  # (m,)
         right, bottom = left + boxes[:, 6], top + boxes[:, 7]  # (m,)
@@ -437,9 +452,15 @@ class GraphView(QWidget):
                 right[inside, None],
                 bottom[inside, None],
             )
-            across = np.minimum(blocks[:, 2], c) - np.maximum(blocks[:, 0], a)  # (k, n)
-            down = np.minimum(blocks[:, 3], d) - np.maximum(blocks[:, 1], b)  # (k, n)
-            fits[inside] = ~((across > 1.0) & (down > 1.0)).any(axis=1)
+            # min(right, c) − max(left, a) > 1 across (and so down), as comparisons alone:
+            # each of the four differences > 1; a block or place 1 px wide or less covers
+            # nothing.
+            wide = (blocks[:, 2] - blocks[:, 0] > 1.0) & (blocks[:, 3] - blocks[:, 1] > 1.0)
+            roomy = (c - a > 1.0) & (d - b > 1.0)  # (k, 1)
+            blocks = blocks[wide]  # (n, 4)
+            hits = (blocks[:, 2] > a + 1.0) & (blocks[:, 0] < c - 1.0)  # (k, n)
+            hits &= (blocks[:, 3] > b + 1.0) & (blocks[:, 1] < d - 1.0)
+            fits[inside] = ~(hits.any(axis=1) & roomy[:, 0])
         # The labels kept so far, filed by stretches of the view's width: a place is checked
         # against its neighbours only.
         shelves: dict[int, list[tuple[float, float, float, float]]] = {}

@@ -362,6 +362,42 @@ def test_a_stacks_steps_repaint_every_box_that_changed(qtbot, bidirectional: boo
         before = shown
 
 
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_fold_frames_on_screen_are_rough_and_the_pictures_at_rest_smooth(
+    qtbot, bidirectional: bool
+) -> None:
+    """Mid-fold the screen's frame is drawn without antialiasing (a grab of the same frame,
+    as an export takes it, is smooth); once the fold comes to rest, folded or unrolled, the
+    screen shows the scene drawn anew, antialiased, as before the fold."""
+    config = SessionConfig(
+        cell="lstm", hidden_size=6, num_layers=3, bidirectional=bidirectional, sequence_length=40
+    )
+    session = Session(config)
+    view = GraphView(session)
+    qtbot.addWidget(view)
+    view.resize(1100, 420)
+    view.show()
+    qtbot.waitExposed(view)
+    session.seek(30)
+    session.run_backward()
+
+    def shades(picture: np.ndarray) -> int:
+        """Distinct colours: antialiasing blends every line's edge into the paper."""
+        return len(np.unique(picture.reshape(-1, 3), axis=0))
+
+    unrolled = on_screen(view)
+    for progress in (0.6, 0.3, 0.0, 0.5, 1.0):
+        view.show_progress(progress)
+        shown, anew = on_screen(view), drawn_anew(view)
+        if 0.0 < progress < 1.0:
+            assert shades(shown) < 0.6 * shades(anew), progress
+            continue
+        stale = np.abs(shown - anew).max(axis=2) > 2  # (H, W)
+        assert not stale.any(), f"at {progress}: {stale.sum()} pixels differ"
+        if progress == 1.0:
+            assert np.abs(shown - unrolled).max() <= 2
+
+
 def test_an_svg_of_the_graph_keeps_its_labels_as_text(view: GraphView, session: Session) -> None:
     feed(session, 3)
     on_screen(view)  # the screen's picture is kept; an SVG is drawn anew, as vectors

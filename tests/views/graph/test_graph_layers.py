@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import itertools
 
+import numpy as np
 import pytest
 from PyQt6.QtCore import Qt
 
 from rnnviz.session import Session, SessionConfig
 from rnnviz.session.explain import format_vector
 from rnnviz.views.graph.view import GraphView
+from rnnviz.views.look.appearance import appearance
+from rnnviz.views.look.palettes import DARK
 from rnnviz.views.window.snapshots import settle, to_rgb
 
 pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")
@@ -284,3 +287,126 @@ def test_hovering_a_weight_of_a_stack_says_each_layer_has_its_own(qtbot) -> None
     assert cols == 5  # the focused layer 2 reads layer 1's 5 units, not the 1 input
     assert f"{rows}×{cols} in layer 2" in w.status.text()
     assert "matrix per layer, shared by every step" in w.status.text()
+
+
+def _arrow_ends(w: GraphView) -> dict[tuple[str, int, int], list[tuple[str, float, float]]]:
+    """Each straight arrow, by (kind, step, its place among them), with each end as (the box
+    whose outline it lies on, its offset from that box's corner)."""
+    boxes = w.nodes()
+
+    def on_outline(x: float, y: float) -> tuple[str, float, float]:
+        def off(n) -> float:  # the distance from (x, y) to the box's outline
+            x0, y0, bw, bh = n.rect
+            inside = min(abs(x - x0), abs(x - x0 - bw), abs(y - y0), abs(y - y0 - bh))
+            outside = max(x0 - x, x - x0 - bw, y0 - y, y - y0 - bh, 0.0)
+            return outside if outside > 0 else inside
+
+        n = min(boxes, key=off)
+        assert off(n) < 1e-9, (x, y)
+        return n.name, x - n.rect[0], y - n.rect[1]
+
+    ends: dict[tuple[str, int, int], list[tuple[str, float, float]]] = {}
+    for e in w.edges():
+        if e.loop:
+            continue
+        k = sum(1 for kind, step, _ in ends if (kind, step) == (e.kind, e.step))
+        ends[(e.kind, e.step, k)] = [on_outline(*p) for p in e.points.tolist()]
+    return ends
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_while_folding_every_arrow_joins_the_boxes_it_joins_unrolled(
+    qtbot, bidirectional: bool
+) -> None:
+    """Fold frames move every column: each arrow still runs between the same two boxes, its
+    ends where they sit on them unrolled, and the recurrent arrows fade with the progress;
+    frame after frame, forth and back, and after a step taken mid-fold."""
+    w = open_view(qtbot, 3, bidirectional=bidirectional)
+    feed(w.session, 6)
+    w.session.select(3)
+
+    def frame(progress: float) -> tuple[float, dict[str, tuple], list]:
+        if progress != w.progress:
+            w.show_progress(progress)
+        return progress, {n.name: n.rect for n in w.nodes()}, [e for e in w.edges() if not e.loop]
+
+    def check(unrolled: dict, frames: list) -> None:
+        for progress, boxes, arrows in frames:
+            assert len(arrows) == len(unrolled)
+            for e, (key, ends) in zip(arrows, unrolled.items(), strict=True):
+                assert (e.kind, e.step) == key[:2]
+                for (x, y), (name, dx, dy) in zip(e.points.tolist(), ends, strict=True):
+                    corner = boxes[name][:2]
+                    assert (x, y) == pytest.approx((corner[0] + dx, corner[1] + dy), abs=1e-9)
+                assert e.opacity == (progress if e.kind == "W_hh" else 1.0)
+
+    unrolled = _arrow_ends(w)
+    check(unrolled, [frame(p) for p in (0.8, 0.35, 0.6, 0.05, 0.5)])
+    w.session.step_forward()  # mid-fold: the frame shows the new step's arrows
+    frames = [frame(p) for p in (0.5, 0.3, 0.9)]
+    w.show_progress(1.0)
+    check(_arrow_ends(w), frames)
+
+
+@pytest.mark.usefixtures("kept_appearance")
+@pytest.mark.parametrize("layers", [1, 3])
+def test_kept_colours_are_the_ones_a_new_view_works_out(qtbot, layers: int) -> None:
+    """The graph keeps the value strips and the gradients' colours while the session's
+    arrays that decide them stay the same (a sweep): after every kind of change, what it
+    shows is what a view opened on the session now shows."""
+    w = open_view(qtbot, layers)
+    s = w.session
+    feed(s, 12)
+    changes = [
+        s.run_backward,
+        *[lambda k=k: s.set_sweep(k) for k in (11, 7, 3)],
+        lambda: s.set_sweep(None),
+        lambda: s.select(5),
+        lambda: s.set_focus(layers - 1, 0),
+        s.step_back,
+        s.run_backward,
+        lambda: s.set_config(spectral_radius=1.2),
+        s.run_backward,
+        lambda: appearance.set(palette=DARK),
+        lambda: s.set_sequence(np.cos(np.arange(s.sequence.shape[0]) / 3.0)),
+        lambda: s.seek(12),
+        s.run_backward,
+    ]
+    for change in changes:
+        change()
+        fresh = GraphView(s)
+        qtbot.addWidget(fresh)
+        fresh.resize(w.size())
+        fresh.show()
+        qtbot.waitExposed(fresh)
+        # The two may show other windows of steps: the boxes both show are compared.
+        mine, theirs = ({n.name: n for n in v.nodes()} for v in (w, fresh))
+        both = mine.keys() & theirs.keys()
+        assert len(both) > 10
+        for name in both:
+            a, b = mine[name], theirs[name]
+            assert (a.glow, a.glow_color, a.glow_bad) == (b.glow, b.glow_color, b.glow_bad), name
+        arrows = [{(e.kind, e.step, i): e for i, e in enumerate(v.edges())} for v in (w, fresh)]
+        mine_hh, theirs_hh = (
+            {(e.step, e.points[0][1]): (e.width, e.color) for e in a.values() if e.kind == "W_hh"}
+            for a in arrows
+        )
+        common = mine_hh.keys() & theirs_hh.keys()
+        assert all(mine_hh[k] == theirs_hh[k] for k in common)
+        assert common or s.t == 0
+        # The boxes' colours, cell by cell, in both views' pictures drawn whole.
+        shown, anew = (to_rgb(v.graphics.viewport().grab().toImage()) for v in (w, fresh))
+        seen = 0
+        for name in both:
+            x0, y0, bw, bh = mine[name].rect
+            cells = 5 if mine[name].kind == "h" else 1
+            for i in range(cells):
+                centre = (x0 + bw / 2, y0 + bh * (i + 0.5) / cells)
+                p, q = w.map_to_viewport(*centre), fresh.map_to_viewport(*centre)
+                inside = [v.graphics.viewport().rect().contains(r) for v, r in ((w, p), (fresh, q))]
+                if not all(inside):
+                    continue  # in the window of steps, out of view
+                seen += 1
+                assert np.array_equal(shown[p.y(), p.x()], anew[q.y(), q.x()]), name
+        assert seen > 10
+        fresh.close()
