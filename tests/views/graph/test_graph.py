@@ -319,11 +319,8 @@ def test_each_frame_repaints_what_changed_and_nothing_stale_stays(
         assert not stale.any(), f"after {name}: {stale.sum()} pixels differ"
 
 
-@pytest.mark.parametrize("bidirectional", [False, True])
-def test_a_stacks_steps_repaint_every_box_that_changed(qtbot, bidirectional: bool) -> None:
-    """A step of a bidirectional stack recolours every backward box (its direction starts
-    after the last step) and every box above layer 1; a unidirectional stack's only the new
-    column. Either way the picture on screen is the scene drawn anew after every change."""
+def shown_stack(qtbot, bidirectional: bool) -> tuple[Session, GraphView]:
+    """A shown graph of a 3-layer LSTM fed 30 of its 40 steps."""
     config = SessionConfig(
         cell="lstm", hidden_size=6, num_layers=3, bidirectional=bidirectional, sequence_length=40
     )
@@ -334,6 +331,15 @@ def test_a_stacks_steps_repaint_every_box_that_changed(qtbot, bidirectional: boo
     view.show()
     qtbot.waitExposed(view)
     session.seek(30)
+    return session, view
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_a_stacks_steps_repaint_every_box_that_changed(qtbot, bidirectional: bool) -> None:
+    """A step of a bidirectional stack recolours every backward box (its direction starts
+    after the last step) and every box above layer 1; a unidirectional stack's only the new
+    column. Either way the picture on screen is the scene drawn anew after every change."""
+    session, view = shown_stack(qtbot, bidirectional)
     before = on_screen(view)
     changes: list[tuple[str, Callable[[], object]]] = [
         *[("step", session.step_forward)] * 3,
@@ -369,16 +375,7 @@ def test_fold_frames_on_screen_are_rough_and_the_pictures_at_rest_smooth(
     """Mid-fold the screen's frame is drawn without antialiasing (a grab of the same frame,
     as an export takes it, is smooth); once the fold comes to rest, folded or unrolled, the
     screen shows the scene drawn anew, antialiased, as before the fold."""
-    config = SessionConfig(
-        cell="lstm", hidden_size=6, num_layers=3, bidirectional=bidirectional, sequence_length=40
-    )
-    session = Session(config)
-    view = GraphView(session)
-    qtbot.addWidget(view)
-    view.resize(1100, 420)
-    view.show()
-    qtbot.waitExposed(view)
-    session.seek(30)
+    session, view = shown_stack(qtbot, bidirectional)
     session.run_backward()
 
     def shades(picture: np.ndarray) -> int:
