@@ -33,6 +33,12 @@ def open_view(
     return w
 
 
+def click_node(qtbot, w: GraphView, name: str) -> None:
+    """A left click on the centre of the box called ``name``, as a user clicks it."""
+    where = w.map_to_viewport(*w.node_positions()[name])
+    qtbot.mouseClick(w.graphics.viewport(), Qt.MouseButton.LeftButton, pos=where)
+
+
 def feed(session: Session, n: int) -> None:
     for _ in range(n):
         assert session.step_forward()
@@ -112,9 +118,7 @@ def test_each_row_is_labelled_and_the_focused_layer_stands_out(qtbot) -> None:
 def test_clicking_a_cell_focuses_its_layer_and_selects_its_step(qtbot) -> None:
     w = open_view(qtbot, 3)
     feed(w.session, 6)
-    vp = w.graphics.viewport()
-    where = w.map_to_viewport(*w.node_positions()["h^2_5"])
-    qtbot.mouseClick(vp, Qt.MouseButton.LeftButton, pos=where)
+    click_node(qtbot, w, "h^2_5")
     assert w.session.focus == (1, 0)
     assert w.session.selected_step == 5
     assert [n.name for n in w.nodes() if n.selected] == ["x_5", "h^2_5", "y_5"]
@@ -215,14 +219,11 @@ def test_a_bidirectional_stack_draws_both_directions(qtbot, layers: int) -> None
 def test_clicking_a_backward_box_focuses_the_backward_direction(qtbot) -> None:
     w = open_view(qtbot, 3, bidirectional=True)
     feed(w.session, 6)
-    vp = w.graphics.viewport()
-    where = w.map_to_viewport(*w.node_positions()["h^2←_5"])
-    qtbot.mouseClick(vp, Qt.MouseButton.LeftButton, pos=where)
+    click_node(qtbot, w, "h^2←_5")
     assert w.session.focus == (1, 1)
     assert w.session.selected_step == 5
     assert [n.name for n in w.nodes() if n.selected] == ["x_5", "h^2←_5", "y_5"]
-    where = w.map_to_viewport(*w.node_positions()["h^3_4"])
-    qtbot.mouseClick(vp, Qt.MouseButton.LeftButton, pos=where)
+    click_node(qtbot, w, "h^3_4")
     assert w.session.focus == (2, 0)
     assert w.session.selected_step == 4
 

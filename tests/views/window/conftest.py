@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from PyQt6.QtWidgets import QApplication
+from main_window_shown import show_main_window
 
 from rnnviz.session import Session
 from rnnviz.views.window.main_window import MainWindow
@@ -11,11 +11,4 @@ from rnnviz.views.window.main_window import MainWindow
 
 @pytest.fixture
 def window(qtbot) -> MainWindow:
-    w = MainWindow(Session())
-    qtbot.addWidget(w)
-    w.resize(1600, 1000)
-    w.show()
-    qtbot.waitExposed(w)
-    w.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is w)
-    return w
+    return show_main_window(qtbot, Session())

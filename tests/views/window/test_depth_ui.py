@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from main_window_shown import show_main_window
 from PyQt6.QtCore import QPoint, QPointF, Qt
 from PyQt6.QtGui import QFontMetrics
 from PyQt6.QtWidgets import QApplication
@@ -36,14 +37,7 @@ def fast_sweep(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def open_window(qtbot, config: SessionConfig | None = None) -> MainWindow:
-    w = MainWindow(Session(config), persistent=False)
-    qtbot.addWidget(w)
-    w.resize(1600, 1000)
-    w.show()
-    qtbot.waitExposed(w)
-    w.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is w)
-    return w
+    return show_main_window(qtbot, Session(config), persistent=False)
 
 
 def key(qtbot, w: MainWindow, k: Qt.Key, times: int = 1) -> None:
