@@ -41,6 +41,16 @@ class Curve(pg.PlotDataItem):
         self.opts["autoDownsampleFactor"] = 1.0
         self.setData(*args, **kwargs)
 
+    def continue_dashes(self, x: np.ndarray, y: np.ndarray) -> None:
+        """A dashed line's dashes continue those of a line through the points (x, y) that ends
+        where this one starts, as if that line were drawn too: moving the start along the
+        same path (the inputs still to come, from the last fed step) moves no dash."""
+        lead = (np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+        old = self.curve.lead
+        if old is None or not all(map(np.array_equal, old, lead)):
+            self.curve.lead = lead
+            self.curve.update()
+
 
 def long_curves(plot: pg.PlotItem) -> None:
     """Draw the plot's curves of many steps (100,000 on 1,000 pixels) as each pixel column's
@@ -53,12 +63,22 @@ class _Line(pg.PlotCurveItem):
     def __init__(self) -> None:
         super().__init__()
         self._lines = internals.PrimitiveArray(QLineF, 4)  # reused: no allocation a frame
+        # The points of a line before this one, whose dashes this one continues (x, y).
+        self.lead: tuple[np.ndarray, np.ndarray] | None = None
 
     def paint(
         self, p: QPainter, opt: QStyleOptionGraphicsItem | None, widget: QWidget | None
     ) -> None:
         segments = self._device_segments(p)
         if segments is None:
+            pen = self.opts["pen"]
+            if self.lead is not None and pen.style() != Qt.PenStyle.SolidLine:
+                self.opts["pen"] = self._continuing(pen, p.transform())
+                try:
+                    super().paint(p, opt, widget)
+                finally:
+                    self.opts["pen"] = pen
+                return
             super().paint(p, opt, widget)
             return
         lines = self._lines
@@ -72,6 +92,18 @@ class _Line(pg.PlotCurveItem):
         p.setPen(pen)
         p.drawLines(*lines.drawargs())
         p.restore()
+
+    def _continuing(self, pen: QPen, transform: QTransform) -> QPen:
+        """``pen`` with its dashes offset by the length of the lead's line on screen (in pen
+        widths, as Qt measures dashes)."""
+        assert self.lead is not None
+        x, y = self.lead
+        X = x * transform.m11() + transform.dx()  # (m,) device pixels
+        Y = y * transform.m22() + transform.dy()  # (m,)
+        length = float(np.hypot(np.diff(X), np.diff(Y)).sum()) if X.size > 1 else 0.0
+        continuing = QPen(pen)
+        continuing.setDashOffset(length / max(pen.widthF(), 1.0))
+        return continuing
 
     def _device_segments(self, p: QPainter) -> np.ndarray | None:
         """(n, 4) segments (x0, y0, x1, y1) in device pixels between consecutive finite

@@ -9,13 +9,14 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import QSize, Qt
 from PyQt6.QtGui import QFont, QFontMetricsF
-from PyQt6.QtWidgets import QGraphicsView, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import QVBoxLayout, QWidget
 
 from rnnviz.session import Change, Session
 from rnnviz.views.binding import listen
 from rnnviz.views.look import plot_style, sizes
 from rnnviz.views.look.appearance import appearance, colors
 from rnnviz.views.plots.curves import Curve, long_curves
+from rnnviz.views.plots.narrowed_repaint import NarrowedRepaint
 
 MAX_COMPONENTS = 4  # vector inputs: the first few components stay readable
 _MARKER_ROOM = 2.0  # markers on each step while steps are this many marker widths apart
@@ -53,16 +54,15 @@ class SequencePlot(QWidget):
         self.session = session
         self.widget = pg.GraphicsLayoutWidget()
         self.widget.setBackground(colors().BACKGROUND)
-        # One rectangle around what changed: a step changes both plots, and painting them
-        # clipped to Qt's region of six rectangles took ~40 % longer than the whole span.
-        self.widget.setViewportUpdateMode(
-            QGraphicsView.ViewportUpdateMode.BoundingRectViewportUpdate
-        )
         self.widget.ci.layout.setContentsMargins(2, 2, 6, 2)
         self.widget.ci.layout.setVerticalSpacing(0)
         self.inputs_plot = self.widget.addPlot(row=0, col=0, enableMenu=False)
         self.outputs_plot = self.widget.addPlot(row=1, col=0, enableMenu=False)
         self.outputs_plot.setXLink(self.inputs_plot)
+        # A step changes a column or two of each plot: only those are painted again.
+        self._repaint = NarrowedRepaint(
+            self.widget, (self.inputs_plot.getViewBox(), self.outputs_plot.getViewBox())
+        )
         plot_style.style_plot(self.inputs_plot, "", "x<sub>t</sub>")
         plot_style.style_plot(self.outputs_plot, "step t", "y<sub>t</sub>")
         # The plots share their x axis: the top one needs no numbers under it.
@@ -83,7 +83,7 @@ class SequencePlot(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.widget, 1)
 
-        self.curves: dict[str, pg.PlotDataItem] = {}
+        self.curves: dict[str, Curve] = {}
         self._markers = self._smooth = True  # how the curves are drawn (by length)
         self._layout_key: tuple[bool, int, bool, bool] | None = None
         self._titles = ("", "")
@@ -185,7 +185,8 @@ class SequencePlot(QWidget):
         t, N = s.t, s.sequence.shape[0]
         n = 1 if text else min(s.sequence.shape[1], MAX_COMPONENTS)
         key = (text, n, self._markers_fit(N), N <= _SMOOTH_UP_TO)
-        if key != self._layout_key:
+        rebuilt = key != self._layout_key
+        if rebuilt:
             self._layout_key = key
             self._build_curves(*key)
         steps = np.arange(1, N + 1)  # (N,) 1-based
@@ -199,20 +200,28 @@ class SequencePlot(QWidget):
         )  # (t, ·)
         self._mark_clamped((big_in, big_out or big_target))
         valid = trace.valid  # (t,) outputs after an overflow are not data
+        changed: list[tuple[float, float]] = []  # steps between which curves changed
         for i in range(seq.shape[1]):
             sx = _suffix(i)
-            _show(self.curves["input" + sx], steps[:t], seq[:t, i])
+            changed += _show(self.curves["input" + sx], steps[:t], seq[:t, i])
             # Upcoming starts at the last fed step so the faint line continues the solid one.
             start = max(t - 1, 0) if t < N else N
-            _show(self.curves["upcoming" + sx], steps[start:], seq[start:, i])
+            upcoming = self.curves["upcoming" + sx]
+            changed += _show(upcoming, steps[start:], seq[start:, i])
+            upcoming.continue_dashes(steps[: start + 1], seq[: start + 1, i])
             # A network with fewer outputs than inputs (imported, or shown by rnnviz.show)
             # has no output i to draw beside input i.
             out_i = outputs[valid, i] if i < outputs.shape[1] else np.zeros(0)
-            _show(self.curves["output" + sx], steps[:t][valid][: out_i.size], out_i)
+            changed += _show(self.curves["output" + sx], steps[:t][valid][: out_i.size], out_i)
             target_i = targets[:, i] if i < targets.shape[1] else np.zeros(0)
-            _show(self.curves["target" + sx], steps[: target_i.size], target_i)
-        self._set_ranges(seq, outputs[valid], targets, max(N, t, 1), text)
+            changed += _show(self.curves["target" + sx], steps[: target_i.size], target_i)
+        moved = self._set_ranges(seq, outputs[valid], targets, max(N, t, 1), text)
         self._on_selection_changed()
+        if rebuilt or moved:
+            self._repaint.whole()  # every curve is drawn elsewhere
+        elif changed:
+            first, last = min(a for a, _ in changed), max(b for _, b in changed)
+            self._repaint.narrow(first, last, self._reach_px())
 
     def _mark_clamped(self, clamped: tuple[bool, bool]) -> None:
         """Each plot's title says when some of its values are drawn at the edge."""
@@ -237,12 +246,17 @@ class SequencePlot(QWidget):
             return np.zeros((0, 1))
         return np.argmax(values, axis=1).astype(float)[:, None]  # (T, 1) one-hot → index
 
+    def _reach_px(self) -> float:
+        """How far past its step a point's marks reach, in pixels: the largest marker's
+        radius (a text target's circle), its pen and a pixel of antialiasing."""
+        return sizes.line_width(_TEXT_TARGET_PX) / 2 + sizes.line_width(2.5) + 1.0
+
     def _set_ranges(
         self, seq: np.ndarray, outputs: np.ndarray, targets: np.ndarray, N: int, text: bool
-    ) -> None:
+    ) -> bool:
         """Fixed ranges from what will be shown (the inputs' over the whole sequence), in
         round numbers, so they change only now and then as outputs come in: an axis that
-        changes is laid out and drawn again (≈ 1 ms a step)."""
+        changes is laid out and drawn again (≈ 1 ms a step). Returns whether they changed."""
         if text:
             vocab = self.session.vocab
             key: tuple[object, ...] = (N, vocab)
@@ -250,16 +264,17 @@ class SequencePlot(QWidget):
             shown = np.concatenate([outputs.ravel(), targets.ravel()])
             key = (N, _rounded(_padded(seq)), _rounded(_padded(shown)))
         if key == self._axes_key:
-            return
+            return False
         self._axes_key = key
         self.inputs_plot.setXRange(0.5, N + 0.5, padding=0)
         plots = (self.inputs_plot, self.outputs_plot)
         if text:
             self._fit_characters()
-            return
+            return True
         for plot, y_range in zip(plots, key[1:], strict=True):
             plot.getAxis("left").setTicks(None)
             plot.setYRange(*y_range, padding=0)
+        return True
 
     def _markers_fit(self, steps: int) -> bool:
         """Markers on every step while they stay apart; closer, they merge into a band."""
@@ -301,9 +316,12 @@ class SequencePlot(QWidget):
     def _on_selection_changed(self) -> None:
         step = self.session.selected_step
         for marker in self.markers:
+            if marker.isVisible():
+                self._repaint.narrow(marker.value(), marker.value(), self._reach_px())
             marker.setVisible(step is not None)
             if step is not None:
                 marker.setValue(step)
+                self._repaint.narrow(step, step, self._reach_px())
 
     def _on_click(self, event: object) -> None:
         """A left click on a fed step (in either plot) focuses every panel on it."""
@@ -318,14 +336,40 @@ class SequencePlot(QWidget):
                 return
 
 
-def _show(curve: pg.PlotDataItem, x: np.ndarray, y: np.ndarray) -> None:
-    """``curve`` shows these points. Set only when they differ from what it shows: setting
-    the same points again lays the curve out and repaints its plot, and a change of a
-    setting (ρ, the seed …) changes the outputs, never the inputs or targets."""
+def _show(curve: pg.PlotDataItem, x: np.ndarray, y: np.ndarray) -> list[tuple[float, float]]:
+    """``curve`` shows these points (x: steps). Set only when they differ from what it shows:
+    setting the same points again lays the curve out and repaints its plot, and a change of
+    a setting (ρ, the seed …) changes the outputs, never the inputs or targets. Returns the
+    steps between which the drawn curve changed ([] for none)."""
     shown_x, shown_y = curve.getOriginalDataset()
     if shown_x is not None and np.array_equal(shown_x, x) and np.array_equal(shown_y, y):
-        return
+        return []
     curve.setData(x, y)
+    steps = _changed_steps(shown_x, shown_y, x, y)
+    return [] if steps is None else [steps]
+
+
+def _changed_steps(
+    old_x: np.ndarray | None, old_y: np.ndarray | None, x: np.ndarray, y: np.ndarray
+) -> tuple[float, float] | None:
+    """The first and last step whose drawing differs between the points (old_x, old_y) and
+    (x, y), both on whole steps: a changed point moves the segments to its neighbours too.
+    None when neither has a point."""
+    if old_x is None or old_y is None or old_x.size == 0 or x.size == 0:
+        both = np.concatenate([v for v in (old_x, x) if v is not None])  # (n,)
+        if both.size == 0:
+            return None
+        return float(both.min()) - 1.0, float(both.max()) + 1.0
+    lo = int(min(old_x.min(), x.min()))
+    size = int(max(old_x.max(), x.max())) - lo + 1
+    before, after = np.full(size, np.nan), np.full(size, np.nan)  # (size,) by step
+    before[old_x.astype(int) - lo] = old_y
+    after[x.astype(int) - lo] = y
+    same = (before == after) | (np.isnan(before) & np.isnan(after))  # (size,)
+    steps = np.flatnonzero(~same) + lo  # (k,)
+    if steps.size == 0:  # the same drawing from other arrays (a step listed twice)
+        steps = np.array([lo, lo + size - 1])
+    return float(steps.min()) - 1.0, float(steps.max()) + 1.0
 
 
 def _swatch(color: str, glyph: str) -> str:

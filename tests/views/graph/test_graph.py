@@ -8,9 +8,10 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
-from PyQt6.QtCore import QEvent, QPointF, QRectF, Qt
-from PyQt6.QtGui import QImage, QMouseEvent, QPainter
-from PyQt6.QtWidgets import QApplication, QGraphicsView
+from PyQt6.QtCore import QEvent, QPointF, Qt
+from PyQt6.QtGui import QMouseEvent
+from PyQt6.QtWidgets import QApplication
+from screen_pixels import drawn_anew, on_screen
 
 from rnnviz.session import Session, SessionConfig
 from rnnviz.session.explain import format_vector
@@ -19,7 +20,7 @@ from rnnviz.views.graph.style import BAD_COLOR, EDGE_COLOR, EDGE_WIDTH
 from rnnviz.views.graph.view import GraphView
 from rnnviz.views.look.appearance import appearance
 from rnnviz.views.look.palettes import DARK
-from rnnviz.views.window.snapshots import settle, svg_document, to_rgb
+from rnnviz.views.window.snapshots import svg_document
 
 # The offscreen platform says so when a window is shown; it is not a defect of the view.
 pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")
@@ -253,31 +254,6 @@ def test_a_thousand_steps_build_and_redraw(view: GraphView, session: Session) ->
     assert set(view.node_positions()) == {"x", "h", "y"}
 
 
-def on_screen(view: GraphView) -> np.ndarray:
-    """The graph's pixels as the (offscreen) screen shows them: what the view's paints left
-    there frame by frame, each repainting only the area it was asked to."""
-    for _ in range(3):  # a new size is laid out, then painted, on later turns of the loop
-        settle()
-    viewport = view.graphics.viewport()
-    corner = viewport.mapToGlobal(viewport.rect().topLeft())
-    shot = viewport.screen().grabWindow(
-        0, corner.x(), corner.y(), viewport.width(), viewport.height()
-    )
-    return to_rgb(shot.toImage()).astype(int)
-
-
-def drawn_anew(view: GraphView) -> np.ndarray:
-    """The same scene drawn whole into a fresh image, with nothing kept from earlier frames."""
-    viewport = view.graphics.viewport()
-    ratio = viewport.devicePixelRatioF()  # the screen's pixels, as on_screen reads them
-    image = QImage(viewport.size() * ratio, QImage.Format.Format_RGB32)
-    image.setDevicePixelRatio(ratio)
-    painter = QPainter(image)
-    QGraphicsView.render(view.graphics, painter, QRectF(image.rect()), viewport.rect())
-    painter.end()
-    return to_rgb(image).astype(int)
-
-
 @pytest.mark.usefixtures("kept_appearance")
 def test_each_frame_repaints_what_changed_and_nothing_stale_stays(
     qtbot, view: GraphView, session: Session
@@ -314,7 +290,7 @@ def test_each_frame_repaints_what_changed_and_nothing_stale_stays(
     ]
     for name, change in changes:
         change()
-        shown, anew = on_screen(view), drawn_anew(view)
+        shown, anew = on_screen(view.graphics), drawn_anew(view.graphics)
         stale = np.abs(shown - anew).max(axis=2) > 2  # (H, W)
         assert not stale.any(), f"after {name}: {stale.sum()} pixels differ"
 
@@ -340,7 +316,7 @@ def test_a_stacks_steps_repaint_every_box_that_changed(qtbot, bidirectional: boo
     after the last step) and every box above layer 1; a unidirectional stack's only the new
     column. Either way the picture on screen is the scene drawn anew after every change."""
     session, view = shown_stack(qtbot, bidirectional)
-    before = on_screen(view)
+    before = on_screen(view.graphics)
     changes: list[tuple[str, Callable[[], object]]] = [
         *[("step", session.step_forward)] * 3,
         *[("back", session.step_back)] * 2,
@@ -354,7 +330,7 @@ def test_a_stacks_steps_repaint_every_box_that_changed(qtbot, bidirectional: boo
     ]
     for name, change in changes:
         change()
-        shown, anew = on_screen(view), drawn_anew(view)
+        shown, anew = on_screen(view.graphics), drawn_anew(view.graphics)
         # Where two antialiased arrows cross (a bidirectional layer's two into y_t), a
         # clipped repaint may round by 3 levels; a stale box is off by far more.
         stale = np.abs(shown - anew).max(axis=2) > 4  # (H, W)
@@ -382,10 +358,10 @@ def test_fold_frames_on_screen_are_rough_and_the_pictures_at_rest_smooth(
         """Distinct colours: antialiasing blends every line's edge into the paper."""
         return len(np.unique(picture.reshape(-1, 3), axis=0))
 
-    unrolled = on_screen(view)
+    unrolled = on_screen(view.graphics)
     for progress in (0.6, 0.3, 0.0, 0.5, 1.0):
         view.show_progress(progress)
-        shown, anew = on_screen(view), drawn_anew(view)
+        shown, anew = on_screen(view.graphics), drawn_anew(view.graphics)
         if 0.0 < progress < 1.0:
             assert shades(shown) < 0.6 * shades(anew), progress
             continue
@@ -397,7 +373,7 @@ def test_fold_frames_on_screen_are_rough_and_the_pictures_at_rest_smooth(
 
 def test_an_svg_of_the_graph_keeps_its_labels_as_text(view: GraphView, session: Session) -> None:
     feed(session, 3)
-    on_screen(view)  # the screen's picture is kept; an SVG is drawn anew, as vectors
+    on_screen(view.graphics)  # the screen's picture is kept; an SVG is drawn anew, as vectors
     root = svg_document(view.graphics.viewport())
     texts = {(t.text or "").strip() for t in root.iter("{http://www.w3.org/2000/svg}text")}
     assert {"h", "x", "y", "3"} <= texts

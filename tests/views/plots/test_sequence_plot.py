@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PyQt6.QtCore import QPointF, Qt
+from PyQt6.QtCore import QEvent, QObject, QPointF, QRect, Qt
+from PyQt6.QtGui import QPaintEvent
+from PyQt6.QtWidgets import QWidget
+from screen_pixels import on_screen, stale_pixels
 
 from rnnviz.engine import forward
 from rnnviz.session import Session, SessionConfig
@@ -134,3 +137,69 @@ def test_a_setting_change_redraws_the_outputs_and_leaves_the_inputs_and_targets(
     changed.clear()
     s.step_forward()  # a step changes them all
     assert sorted(changed) == ["input", "output", "target", "upcoming"]
+
+
+class PaintedAreas(QObject):
+    """The rectangles a widget was asked to paint, in its pixels."""
+
+    def __init__(self, widget: QWidget) -> None:
+        super().__init__(widget)
+        self.rects: list[QRect] = []
+        widget.installEventFilter(self)
+
+    def eventFilter(self, obj: QObject | None, event: QEvent | None) -> bool:
+        if event is not None and event.type() == QEvent.Type.Paint:
+            assert isinstance(event, QPaintEvent)
+            self.rects.append(event.rect())
+        return False
+
+
+def test_a_step_repaints_its_columns_and_the_screen_matches_a_whole_redraw(qtbot) -> None:
+    """A step repaints a narrow band around the new step in both plots; after every kind of
+    change, what the screen shows is the scene drawn anew."""
+    s = Session(SessionConfig(sequence_length=60))
+    w = make(qtbot, s)
+    s.seek(30)
+    viewport = w.widget.viewport()
+    painted = PaintedAreas(viewport)
+    on_screen(w.widget)
+    painted.rects.clear()
+    s.step_forward()
+    on_screen(w.widget)
+    assert painted.rects, "the step painted nothing"
+    widest = max(r.width() for r in painted.rects)
+    assert widest < viewport.width() / 6, f"a step repainted {widest} of {viewport.width()} px"
+    changes = [
+        ("step", s.step_forward),
+        ("back", s.step_back),
+        ("back again", s.step_back),
+        ("select far", lambda: s.select(3)),
+        ("select near", lambda: s.select(29)),
+        ("ρ", lambda: s.set_config(spectral_radius=1.4)),
+        ("seek", lambda: s.seek(55)),
+        ("all fed", lambda: s.seek(60)),
+        ("reset", s.reset),
+        ("text", lambda: s.load_preset("hello world")),
+        ("text step", s.step_forward),
+        ("numbers", lambda: s.load_preset("square")),
+        ("numbers step", s.step_forward),
+        ("narrower", lambda: w.resize(500, 400)),
+        ("step", s.step_forward),
+    ]
+    for name, change in changes:
+        change()
+        stale = stale_pixels(w.widget)
+        assert not stale, f"after {name}: {stale} pixels differ"
+
+
+def test_a_bidirectional_step_changes_every_output_and_repaints_them_all(qtbot) -> None:
+    """In a bidirectional stack every output moves with a step (the backward direction
+    starts again from the new last step): the whole plot is painted again."""
+    s = Session(SessionConfig(cell="gru", num_layers=2, bidirectional=True, sequence_length=40))
+    w = make(qtbot, s)
+    s.seek(20)
+    on_screen(w.widget)
+    for step in (s.step_forward, s.step_back, s.step_back):
+        step()
+        stale = stale_pixels(w.widget)
+        assert not stale, f"{stale} pixels differ"

@@ -1,0 +1,77 @@
+"""Repaint only the steps a redraw changed, not every item whose data was set.
+
+A step changes the plots over time in a column or two (the new step's point, the marker),
+yet pyqtgraph repaints the whole rectangle of every item given new data: both plots of the
+sequence panel, the whole hidden-state heatmap, about a fifth of a step frame at 200 steps.
+``NarrowedRepaint`` takes over a view's repaints (``NoViewportUpdate``): it repaints what
+the scene says changed, as pyqtgraph's ``BoundingRectViewportUpdate`` would, except that a
+redraw may say which steps it changed (``narrow``). The next repaint then covers, inside the
+plots' data areas, those steps only; whatever changed outside them (axes, titles, colour
+bars) is repainted whole, as before. Always one rectangle around it all: a step changes both
+plots of the sequence panel, and painting them clipped to Qt's region of six rectangles
+took ~40 % longer than the whole span.
+
+The panel that narrows must have compared what it shows with what it showed: every change
+inside the data areas in that turn of the event loop has to lie within the steps it names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import pyqtgraph as pg
+from PyQt6.QtCore import QObject, QPointF, QRect, QRectF
+from PyQt6.QtWidgets import QGraphicsView
+
+# Pixels around a data area that still belong to it: the pen and markers of a point on its
+# edge reach past it (the view box clips them).
+_EDGE_PX = 12.0
+_AA_PX = 2  # antialiased edges touch a pixel beyond what they cover
+
+
+class NarrowedRepaint(QObject):
+    """The repaints of ``view``, whose plots over the steps are ``boxes`` (their x is the
+    step). A child of the view: it lives and goes with it."""
+
+    def __init__(self, view: QGraphicsView, boxes: Sequence[pg.ViewBox]) -> None:
+        super().__init__(view)
+        self._view = view
+        self._boxes = tuple(boxes)
+        self._band: QRectF | None = None  # scene rectangle of the steps named, until repainted
+        view.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.NoViewportUpdate)
+        scene = view.scene()
+        assert scene is not None
+        scene.changed.connect(self._on_scene_changed)
+
+    def narrow(self, first: float, last: float, reach_px: float) -> None:
+        """The data areas' changes until the next repaint lie between steps ``first`` and
+        ``last`` (x, in data units) and ``reach_px`` pixels around them (markers, pens)."""
+        band = QRectF() if self._band is None else self._band
+        for box in self._boxes:
+            area = box.sceneBoundingRect()
+            if area.isEmpty():
+                continue
+            a = box.mapViewToScene(QPointF(first, 0.0)).x()
+            b = box.mapViewToScene(QPointF(last, 0.0)).x()
+            left, right = min(a, b) - reach_px, max(a, b) + reach_px
+            band = band.united(QRectF(left, area.top(), right - left, area.height()))
+        self._band = band
+
+    def whole(self) -> None:
+        """The next repaint covers all that changed, whatever a redraw narrowed it to."""
+        self._band = None
+
+    def _on_scene_changed(self, rects: Iterable[QRectF]) -> None:
+        band, self._band = self._band, None
+        areas = [b.sceneBoundingRect().adjusted(-_EDGE_PX, -_EDGE_PX, _EDGE_PX, _EDGE_PX)
+                 for b in self._boxes] if band is not None else []  # fmt: skip
+        shown = QRectF() if band is None else band
+        for rect in rects:
+            if not any(area.contains(rect) for area in areas):
+                shown = shown.united(rect)
+        if shown.isEmpty():
+            return
+        viewport = self._view.viewport()
+        assert viewport is not None
+        pixels: QRect = self._view.mapFromScene(shown).boundingRect()
+        viewport.update(pixels.adjusted(-_AA_PX, -_AA_PX, _AA_PX, _AA_PX))

@@ -1,0 +1,55 @@
+"""What a graphics view shows on the (offscreen) screen, and the same scene drawn anew: a
+view that repaints only what changed must leave the first equal to the second."""
+
+from __future__ import annotations
+
+import numpy as np
+from PyQt6.QtCore import QRectF
+from PyQt6.QtGui import QImage, QPainter
+from PyQt6.QtWidgets import QGraphicsView
+
+from rnnviz.views.window.snapshots import settle, to_rgb
+
+
+def on_screen(view: QGraphicsView) -> np.ndarray:
+    """The view's pixels as the (offscreen) screen shows them: what its paints left there
+    frame by frame, each repainting only the area it was asked to."""
+    for _ in range(3):  # a new size is laid out, then painted, on later turns of the loop
+        settle()
+    viewport = view.viewport()
+    assert viewport is not None
+    corner = viewport.mapToGlobal(viewport.rect().topLeft())
+    screen = viewport.screen()
+    assert screen is not None
+    shot = screen.grabWindow(0, corner.x(), corner.y(), viewport.width(), viewport.height())
+    return to_rgb(shot.toImage()).astype(int)
+
+
+def drawn_anew(view: QGraphicsView) -> np.ndarray:
+    """The same scene drawn whole into a fresh image, with nothing kept from earlier frames."""
+    viewport = view.viewport()
+    assert viewport is not None
+    ratio = viewport.devicePixelRatioF()  # the screen's pixels, as on_screen reads them
+    image = QImage(viewport.size() * ratio, QImage.Format.Format_RGB32)
+    image.setDevicePixelRatio(ratio)
+    painter = QPainter(image)
+    QGraphicsView.render(view, painter, QRectF(image.rect()), viewport.rect())
+    painter.end()
+    return to_rgb(image).astype(int)
+
+
+def painted_whole(view: QGraphicsView) -> np.ndarray:
+    """The view's pixels on screen after it repaints all of itself. pyqtgraph's plots bring
+    their ranges and axes up to date just before they paint on screen, which drawing into
+    an image (``drawn_anew``) skips."""
+    viewport = view.viewport()
+    assert viewport is not None
+    viewport.update()
+    return on_screen(view)
+
+
+def stale_pixels(view: QGraphicsView) -> int:
+    """How many pixels on screen differ from the view drawn whole (antialiasing may round
+    by a level or two)."""
+    shown = on_screen(view)
+    return int((np.abs(shown - painted_whole(view)).max(axis=2) > 2).sum())
