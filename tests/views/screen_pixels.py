@@ -4,9 +4,9 @@ view that repaints only what changed must leave the first equal to the second.""
 from __future__ import annotations
 
 import numpy as np
-from PyQt6.QtCore import QRectF
-from PyQt6.QtGui import QImage, QPainter
-from PyQt6.QtWidgets import QGraphicsView
+from PyQt6.QtCore import QEvent, QObject, QRect, QRectF
+from PyQt6.QtGui import QImage, QPainter, QPaintEvent
+from PyQt6.QtWidgets import QGraphicsView, QWidget
 
 from rnnviz.views.window.snapshots import settle, to_rgb
 
@@ -53,3 +53,18 @@ def stale_pixels(view: QGraphicsView) -> int:
     by a level or two)."""
     shown = on_screen(view)
     return int((np.abs(shown - painted_whole(view)).max(axis=2) > 2).sum())
+
+
+class PaintedAreas(QObject):
+    """The rectangles a widget was asked to paint, in its pixels."""
+
+    def __init__(self, widget: QWidget) -> None:
+        super().__init__(widget)
+        self.rects: list[QRect] = []
+        widget.installEventFilter(self)
+
+    def eventFilter(self, obj: QObject | None, event: QEvent | None) -> bool:
+        if event is not None and event.type() == QEvent.Type.Paint:
+            assert isinstance(event, QPaintEvent)
+            self.rects.append(event.rect())
+        return False

@@ -18,6 +18,7 @@ from rnnviz.views.look import plot_style, widget_style
 from rnnviz.views.look.appearance import appearance, colors
 from rnnviz.views.look.focus_text import focus_name, focus_tip
 from rnnviz.views.plots.image_item import ImageItem
+from rnnviz.views.plots.narrowed_repaint import NarrowedRepaint
 
 FEED_HINT = "press → to feed the first input"
 # On two lines: on one it is wider than the heatmap at the window's default size.
@@ -30,6 +31,22 @@ def first_bad_step(values: np.ndarray) -> int | None:
     """The first 1-based step whose row holds inf or NaN, or None."""
     bad = ~np.isfinite(values).all(axis=1)  # (T,)
     return int(np.argmax(bad)) + 1 if bad.any() else None
+
+
+def _changed_steps(old: np.ndarray | None, new: np.ndarray) -> tuple[int, int] | None:
+    """The first and last step (1-based) whose column differs between the (T, H) values
+    drawn before and now, or None when all may have (no earlier values, another height);
+    (1, 0) when none did."""
+    if old is None or old.shape[1:] != new.shape[1:]:
+        return None
+    common = min(old.shape[0], new.shape[0])
+    differ = (old[:common] != new[:common]).any(axis=1)  # (common,)
+    rows = np.flatnonzero(differ)  # (k,) 0-based
+    first = int(rows[0]) if rows.size else common
+    last = int(rows[-1]) if rows.size else -1
+    if old.shape[0] != new.shape[0]:  # columns that came or went
+        first, last = min(first, common), max(old.shape[0], new.shape[0]) - 1
+    return first + 1, last + 1
 
 
 class _TimeHeatmap(QWidget):
@@ -77,6 +94,9 @@ class _TimeHeatmap(QWidget):
         item.addItem(self.hint, ignoreBounds=True)
         self.plot.scene().sigMouseClicked.connect(self._on_click)
         item.getViewBox().sigResized.connect(self._set_ticks)
+        # A step changes a column or two: only those are painted again.
+        self._repaint = NarrowedRepaint(self.plot, (item.getViewBox(),))
+        self._drawn: np.ndarray | None = None  # a copy of the values drawn, to compare with
 
         self._title = title
         self.title = widget_style.title_label(title)
@@ -129,7 +149,11 @@ class _TimeHeatmap(QWidget):
         ``finite``: the caller has already replaced inf and NaN."""
         H = self.session.config.hidden_size
         N = max(self.session.sequence.shape[0], self.session.t, 1)
+        # What is drawn anew besides the columns whose values changed: everything, when
+        # the axes, the colours or the hint change.
+        whole = (hint, bool(hint)) != (self.hint.toPlainText(), self.hint.isVisible())
         if self._extent != (N, H):  # axes and ticks only when the shape changes, not per frame
+            whole = True
             self._extent = (N, H)
             self.plot.getPlotItem().setRange(
                 xRange=(0.5, N + 0.5), yRange=(0.5, H + 0.5), padding=0, disableAutoRange=True
@@ -139,22 +163,31 @@ class _TimeHeatmap(QWidget):
         self.hint.setText(hint)
         self.hint.setVisible(bool(hint))
         if levels != self.color_bar.levels():
+            whole = True
             self.color_bar.setLevels(levels)
             self._set_ticks()
         if values is None or values.shape[0] == 0:
             if self.image_item.image is not None:  # clearing an empty image repaints it
                 self.image_item.clear()
+            self._drawn = None
+            self._repaint.whole()
             return
         T, width = values.shape
         # ImageItem draws inf/NaN as a silently blank image: show them as 0 (with a badge).
         if not finite and not np.isfinite(values).all():  # a check: a copy costs 10× more
             values = np.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0)
-        clean = values
-        self.image_item.setImage(clean, autoLevels=False, levels=levels)
+        changed = None if whole else _changed_steps(self._drawn, values)
+        self._drawn = values.copy()  # (T, H): the caller's array may be a reused buffer
+        self.image_item.setImage(values, autoLevels=False, levels=levels)
         rect = QRectF(0.5, 0.5, T, width)
         if rect != self._rect:
             self._rect = rect
             self.image_item.setRect(rect)
+        if changed is None:
+            self._repaint.whole()
+        else:
+            # Step t is the column from t − ½ to t + ½; a pixel more for rounding.
+            self._repaint.narrow(changed[0] - 0.5, changed[1] + 0.5, 1.0)
 
     def _set_ticks(self) -> None:
         """As many labels as the plot's height has room for: integer unit numbers (no 2.5)
@@ -171,9 +204,14 @@ class _TimeHeatmap(QWidget):
 
     def _on_selection_changed(self) -> None:
         step = self._marked_step()
+        before = self.marker.value() if self.marker.isVisible() else None
         self.marker.setVisible(step is not None)
         if step is not None:
             self.marker.setValue(step)
+        if step != before:
+            reach = self.marker.pen.widthF() + 2.0
+            for moved in {before, step} - {None}:
+                self._repaint.narrow(moved, moved, reach)
 
     def _marked_step(self) -> int | None:
         return self.session.selected_step
@@ -282,9 +320,12 @@ class GradientHeatmap(_TimeHeatmap):
             shown = shown.copy()
             shown[: sweep - 1] = 0.0  # not reached by the backward pass yet
         self._show(shown, self._levels, "", finite=True)
+        before = (self.pending.isVisible(), self.pending.rect())
         self.pending.setVisible(sweep is not None and sweep > 1)
         if sweep is not None:
             self.pending.setRect(QRectF(0.5, 0.5, sweep - 1, g.dL_dh.shape[1]))
+        if (self.pending.isVisible(), self.pending.rect()) != before:
+            self._repaint.whole()  # the grey band over the steps not reached yet moved
         bad = g.exploded_at if g.exploded_at is not None else first_bad_step(g.dL_dh)
         where = f" ({g.exploded_in} pass)" if g.exploded_in else ""
         widget_style.set_badge(self.badge, f"exploded at t = {bad}{where}" if bad else "")

@@ -38,6 +38,7 @@ class NarrowedRepaint(QObject):
         self._view = view
         self._boxes = tuple(boxes)
         self._band: QRectF | None = None  # scene rectangle of the steps named, until repainted
+        self._whole = False  # a redraw asked for all that changed, until repainted
         view.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.NoViewportUpdate)
         scene = view.scene()
         assert scene is not None
@@ -45,7 +46,10 @@ class NarrowedRepaint(QObject):
 
     def narrow(self, first: float, last: float, reach_px: float) -> None:
         """The data areas' changes until the next repaint lie between steps ``first`` and
-        ``last`` (x, in data units) and ``reach_px`` pixels around them (markers, pens)."""
+        ``last`` (x, in data units) and ``reach_px`` pixels around them (markers, pens).
+        After ``whole``, nothing is narrowed until the repaint."""
+        if self._whole:
+            return
         band = QRectF() if self._band is None else self._band
         for box in self._boxes:
             area = box.sceneBoundingRect()
@@ -58,11 +62,12 @@ class NarrowedRepaint(QObject):
         self._band = band
 
     def whole(self) -> None:
-        """The next repaint covers all that changed, whatever a redraw narrowed it to."""
+        """The next repaint covers all that changed, whatever a redraw narrows it to."""
         self._band = None
+        self._whole = True
 
     def _on_scene_changed(self, rects: Iterable[QRectF]) -> None:
-        band, self._band = self._band, None
+        band, self._band, self._whole = self._band, None, False
         areas = [b.sceneBoundingRect().adjusted(-_EDGE_PX, -_EDGE_PX, _EDGE_PX, _EDGE_PX)
                  for b in self._boxes] if band is not None else []  # fmt: skip
         shown = QRectF() if band is None else band

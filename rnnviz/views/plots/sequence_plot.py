@@ -316,12 +316,13 @@ class SequencePlot(QWidget):
     def _on_selection_changed(self) -> None:
         step = self.session.selected_step
         for marker in self.markers:
-            if marker.isVisible():
-                self._repaint.narrow(marker.value(), marker.value(), self._reach_px())
+            before = marker.value() if marker.isVisible() else None
             marker.setVisible(step is not None)
             if step is not None:
                 marker.setValue(step)
-                self._repaint.narrow(step, step, self._reach_px())
+            if step != before:
+                for moved in {before, step} - {None}:
+                    self._repaint.narrow(moved, moved, self._reach_px())
 
     def _on_click(self, event: object) -> None:
         """A left click on a fed step (in either plot) focuses every panel on it."""

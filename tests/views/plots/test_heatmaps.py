@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PyQt6.QtCore import QPointF, Qt
+from screen_pixels import PaintedAreas, on_screen, stale_pixels
 
 from rnnviz.engine import bptt, forward
 from rnnviz.session import Session, SessionConfig
@@ -170,3 +171,53 @@ def test_gradient_heatmap_badge_on_a_backward_overflow(qtbot) -> None:
     assert g is not None and g.exploded_in == "backward"
     assert np.isfinite(w.image_item.image).all()
     assert w.badge.text() == f"exploded at t = {g.exploded_at} (backward pass)"
+
+
+@pytest.mark.parametrize("cls", [StateHeatmap, GradientHeatmap])
+def test_a_step_repaints_its_column_and_the_screen_matches_a_whole_redraw(qtbot, cls) -> None:
+    """A step repaints a narrow band around its column (the hidden state), the selection of
+    the step before only the marker's two places (both heatmaps); after every kind of change
+    the screen shows what a whole repaint shows."""
+    s = Session(SessionConfig(sequence_length=60, activation="relu"))
+    w = make(qtbot, cls, s)
+    s.seek(30)
+    s.run_backward()
+    viewport = w.plot.viewport()
+    painted = PaintedAreas(viewport)
+    on_screen(w.plot)
+    painted.rects.clear()
+    for narrow in (s.step_forward, lambda: s.select(s.t - 1)):
+        if cls is GradientHeatmap and narrow == s.step_forward:
+            continue  # a step clears the gradients: the hint to press B takes their place
+        narrow()
+        on_screen(w.plot)
+        assert painted.rects, "nothing was painted"
+        widest = max(r.width() for r in painted.rects)
+        assert widest < viewport.width() / 6, f"{widest} of {viewport.width()} px repainted"
+        painted.rects.clear()
+    changes = [
+        ("step", s.step_forward),
+        ("back", s.step_back),
+        ("backward pass", s.run_backward),
+        *[(f"sweep {k}", lambda k=k: s.set_sweep(k)) for k in (20, 19, 5)],
+        ("sweep done", lambda: s.set_sweep(None)),
+        ("select far", lambda: s.select(3)),
+        ("select near", lambda: s.select(25)),
+        ("ρ", lambda: s.set_config(spectral_radius=1.6)),
+        ("steps", lambda: [s.step_forward() for _ in range(5)]),
+        ("reset", s.reset),
+        ("first step", s.step_forward),
+        (
+            "stack",
+            lambda: s.set_config(cell="lstm", activation="tanh", num_layers=2, bidirectional=True),
+        ),
+        ("fed", lambda: s.seek(20)),
+        ("focus", lambda: s.set_focus(0, 1)),
+        ("bidirectional step", s.step_forward),
+        ("narrower", lambda: w.resize(500, 300)),
+        ("step", s.step_forward),
+    ]
+    for name, change in changes:
+        change()
+        stale = stale_pixels(w.plot)
+        assert not stale, f"after {name}: {stale} pixels differ"

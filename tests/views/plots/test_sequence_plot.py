@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PyQt6.QtCore import QEvent, QObject, QPointF, QRect, Qt
-from PyQt6.QtGui import QPaintEvent
-from PyQt6.QtWidgets import QWidget
-from screen_pixels import on_screen, stale_pixels
+from PyQt6.QtCore import QPointF, Qt
+from screen_pixels import PaintedAreas, on_screen, stale_pixels
 
 from rnnviz.engine import forward
 from rnnviz.session import Session, SessionConfig
@@ -137,21 +135,6 @@ def test_a_setting_change_redraws_the_outputs_and_leaves_the_inputs_and_targets(
     changed.clear()
     s.step_forward()  # a step changes them all
     assert sorted(changed) == ["input", "output", "target", "upcoming"]
-
-
-class PaintedAreas(QObject):
-    """The rectangles a widget was asked to paint, in its pixels."""
-
-    def __init__(self, widget: QWidget) -> None:
-        super().__init__(widget)
-        self.rects: list[QRect] = []
-        widget.installEventFilter(self)
-
-    def eventFilter(self, obj: QObject | None, event: QEvent | None) -> bool:
-        if event is not None and event.type() == QEvent.Type.Paint:
-            assert isinstance(event, QPaintEvent)
-            self.rects.append(event.rect())
-        return False
 
 
 def test_a_step_repaints_its_columns_and_the_screen_matches_a_whole_redraw(qtbot) -> None:
