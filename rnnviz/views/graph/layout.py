@@ -147,6 +147,12 @@ def window(centre: float, last: int, columns: int) -> tuple[int, int]:
     return lo, min(last, lo + columns - 1)
 
 
+def legible_share(layers: int) -> float:
+    """How much height a stack of ``layers`` needs against one layer, for boxes of the same
+    size: its rows' span with their labels over one layer's."""
+    return (Y_SPAN + extra_height(layers)) / Y_SPAN
+
+
 def unrolled_scale(height_px: float, label_px: float, layers: int = 1) -> float:
     """Pixels per data unit when unrolled: the default zoom, smaller if the rows do not fit.
 

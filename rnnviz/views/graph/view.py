@@ -133,6 +133,11 @@ class GraphView(QWidget):
         listen(appearance.changed, self._on_appearance_changed)
         self.redraw()
 
+    def legible_height(self, one_layer_px: float) -> int:
+        """The least height of the drawing, given one layer's: a stack needs more, for its
+        boxes to be as large as one layer's (three layers: 1.6 times as much)."""
+        return round(one_layer_px * gl.legible_share(self.session.depth[0]))
+
     # ---- folded / unrolled -------------------------------------------------------
     @property
     def unrolled(self) -> bool:
@@ -339,7 +344,14 @@ class GraphView(QWidget):
     # ---- internals -----------------------------------------------------------------
     def _on_session_changed(self, changes: Change) -> None:
         # Whatever changed shows in the graph (its steps, numbers, halos, the selection).
+        layers = self._content.layers if self._content is not None else None
         self.redraw()
+        if self._content is not None and self._content.layers != layers:
+            # Another number of layers needs another least height: the page that holds
+            # the graph hears it as a layout request (see legible_height).
+            layout = self.layout()
+            assert layout is not None
+            layout.invalidate()
 
     def _on_appearance_changed(self) -> None:
         """Everything drawn again in the theme's colours, type size and line widths."""

@@ -38,7 +38,7 @@ GRADIENTS = "gradient plot"
 PANELS = (GRAPH, EQUATIONS, STATE_HEATMAP, GRADIENT_HEATMAP, SEQUENCE, GRADIENTS)
 
 # The data area each plot keeps, in pixels at type scale 1 (its axes come on top of it).
-GRAPH_PX = 150  # the graph's drawing: the x, h and y rows with whole labels
+GRAPH_PX = 150  # the graph's drawing: the x, h and y rows with whole labels (one layer)
 HEATMAP_PX = 100  # a heatmap's image, and the colour bar beside it
 HEATMAP_WIDTH_PX = 60  # a heatmap image's least width (a column of a few pixels a step)
 GRADIENTS_PX = 135  # the gradient curves: with their axes the plot is over 180 px tall
@@ -232,8 +232,9 @@ class Stage(QWidget):
         """The least height of each panel's drawing at the current type size: its data
         area's pixels plus what the plot's axes, titles and colour bar take."""
         views = self._views()
+        graph: Any = self.panels[GRAPH]
         return {
-            GRAPH: round(GRAPH_PX * appearance.scale),
+            GRAPH: graph.legible_height(GRAPH_PX * appearance.scale),
             STATE_HEATMAP: HEATMAP_PX + plot_chrome(views[STATE_HEATMAP]),
             GRADIENT_HEATMAP: HEATMAP_PX + plot_chrome(views[GRADIENT_HEATMAP]),
             GRADIENTS: GRADIENTS_PX + plot_chrome(views[GRADIENTS]),

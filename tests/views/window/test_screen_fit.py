@@ -386,3 +386,39 @@ def test_a_deep_bidirectional_network_fits_after_b(qtbot, name: str) -> None:
         assert depth_map.height() >= depth_map.minimumHeight()
         image = depth_map.plot.getPlotItem().getViewBox().sceneBoundingRect()
         assert image.height() >= 6 * 12  # six rows a readable label's height apart
+
+
+def h_box_pixels(w: MainWindow) -> tuple[int, int]:
+    """(width, height) on screen of the newest step's h box of the focused layer."""
+    graph = w.graph
+    node = next(n for n in graph.nodes() if n.kind == "h" and n.step == w.session.t)
+    x0, y0, width, height = node.rect
+    a, b = graph.map_to_viewport(x0, y0), graph.map_to_viewport(x0 + width, y0 + height)
+    return abs(b.x() - a.x()), abs(b.y() - a.y())
+
+
+@pytest.mark.parametrize("name", ["1024x768", "1366x768", "1920x1080"])
+def test_a_deep_stack_keeps_boxes_as_large_as_one_layer_gets(qtbot, name: str) -> None:
+    """The stage gives a stack's graph the height its layers need for boxes as large as one
+    layer's at its least height (a 3-layer stack squeezed into that height drew 7 px
+    specks); the other panels make way by priority."""
+    w = open_on(qtbot, name)
+    w.session.seek(10)
+    settle(qtbot)
+    one = h_box_pixels(w)
+    w.graph.graphics.setFixedHeight(w.stage.legible_heights()[GRAPH])
+    settle(qtbot)
+    least = h_box_pixels(w)  # one layer's boxes in the least height the stage allows
+    w.graph.graphics.setMinimumHeight(0)
+    w.graph.graphics.setMaximumHeight(16777215)
+    w.session.set_config(cell="lstm", hidden_size=32, num_layers=3, bidirectional=True)
+    w.session.seek(10)
+    qtbot.keyClick(w, Qt.Key.Key_B)  # the depth map joins the gradient plot: it grows
+    qtbot.waitUntil(lambda: not w.sweep.running)
+    settle(qtbot)
+    check_all(w, screen_named(name), "3-layer bidirectional LSTM after B")
+    width, height = h_box_pixels(w)
+    assert width >= least[0], f"{width} px wide boxes; one layer gets {least[0]} at least"
+    # A bidirectional layer's two boxes share its row: each is 0.36 of a box's height.
+    assert height >= 0.6 * least[1], f"{height} px tall boxes; one layer gets {least[1]}"
+    assert one[0] >= least[0]
