@@ -9,7 +9,8 @@ Layout (format "rnnviz-session", version 1)::
                       arrays under PyTorch's names (rnn.weight_ih_l0_reverse …, readout.*)
     view.json         what the window showed (older files lack it), e.g.
                       {"backward": true, "unrolled": true, "page": "network",
-                       "lab_tab": "Compare", "compare": false}
+                       "lab_tab": "Compare", "compare": false, "focus": [2, 0]}
+                      ("focus": the layer and direction the panels showed)
 
 The training history (``"training"``, see ``rnnviz.io.training_record``) and the view are
 kept as they are read; the settings are a plain object that ``rnnviz.session`` checks

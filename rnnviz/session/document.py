@@ -195,6 +195,9 @@ class Document:
             **self.window.saved(),
             "backward": s.gradients is not None,
             "compare": lab.comparison is not None,
+            # The layer and direction the panels show: kept with the view, and like the
+            # rest of it no change to the work (modified does not follow it).
+            "focus": list(s.focus),
         }
         config = {f.name: getattr(s.config, f.name) for f in fields(SessionConfig)}
         return SessionContents(
@@ -234,6 +237,9 @@ class Document:
         for flag in ("backward", "compare"):
             if not isinstance(view.get(flag, False), bool):
                 raise DocumentError(f'{path}: its view.json has a bad "{flag}"')
+        problem = _focus_problem(view.get("focus"), config)
+        if problem:
+            raise DocumentError(f'{path}: its view.json has a bad "focus": {problem}')
         return Opening(path, contents, config, shown)
 
     def _apply(self, opening: Opening, restored: Prepared | None = None) -> bool:
@@ -245,6 +251,7 @@ class Document:
             elif not self.session.commit(restored):
                 return False
             self.lab.set_training(c.training)
+            _show_saved_focus(self.session, view)
             if view.get("backward", False) and self.session.t > 0:
                 self.run_backward()  # deterministic: the same gradients as when saved
             if view.get("compare", False):
@@ -265,6 +272,7 @@ class Document:
         config = SessionConfig(**c.config)
         self.session.restore(config, c.params, c.sequence, c.vocab, c.t, c.selected)
         self.lab.set_training(c.training)
+        _show_saved_focus(self.session, c.view)
         if c.view.get("backward", False) and self.session.t > 0:
             self.run_backward()
         if c.view.get("compare", False):
@@ -303,3 +311,29 @@ def _config(raw: dict[str, Any], path: Path) -> SessionConfig:
         return SessionConfig().changed(**raw)
     except (TypeError, ValueError) as e:
         raise DocumentError(f"{path}: {e}") from None
+
+
+def _focus_problem(focus: object, config: SessionConfig) -> str:
+    """What is wrong with a saved focus for the network of ``config`` ("" when nothing is;
+    files older than stacks have none)."""
+    if focus is None:
+        return ""
+    layers, directions = config.num_layers, 2 if config.bidirectional else 1
+    whole = isinstance(focus, list) and len(focus) == 2
+    whole = whole and all(isinstance(v, int) and not isinstance(v, bool) for v in focus)
+    if not whole:
+        return f"{one_line(repr(focus))[:40]} is not a layer and a direction"
+    layer, direction = focus
+    if not (0 <= layer < layers and 0 <= direction < directions):
+        return (
+            f"{focus} is not in the network's {layers} layer{'s' if layers > 1 else ''} "
+            f"of {directions} direction{'s' if directions > 1 else ''}"
+        )
+    return ""
+
+
+def _show_saved_focus(session: Session, view: dict[str, Any]) -> None:
+    """The layer and direction the saved panels showed (checked by ``_focus_problem``)."""
+    focus = view.get("focus")
+    if focus is not None:
+        session.set_focus(*focus)

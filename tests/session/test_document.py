@@ -305,3 +305,32 @@ def test_save_needs_a_file_and_save_as_names_one(tmp_path: Path) -> None:
     back = Document()
     back.open(first)
     assert back.session.t == 5
+
+
+def test_the_layer_and_direction_shown_are_saved_and_a_bad_one_is_refused(
+    tmp_path: Path,
+) -> None:
+    doc = Document(Session(SessionConfig(cell="gru", num_layers=3, bidirectional=True)))
+    doc.session.seek(6)
+    path = doc.save_as(tmp_path / "deep")
+    doc.session.set_focus(0, 1)
+    assert not doc.modified  # what the panels show, like the rest of the view
+    doc.save()
+    back = Document()
+    back.open(path)
+    assert back.session.focus == (0, 1) and not back.modified
+    trace = doc.session.trace  # the focused layer's: layer 1, backward
+    np.testing.assert_array_equal(back.session.trace.h, trace.h)
+    for raw, message in (
+        (b'{"focus": [3, 0]}', "[3, 0] is not in the network's 3 layers of 2 directions"),
+        (b'{"focus": [0, true]}', "is not a layer and a direction"),
+        (b'{"focus": "top"}', "'top' is not a layer and a direction"),
+    ):
+        rewrite_member(path, "view.json", raw)
+        other = Document()
+        before = (other.session.config, other.session.focus)
+        with pytest.raises(DocumentError) as info:
+            other.open(path)
+        assert str(info.value).startswith(f'{path}: its view.json has a bad "focus": ')
+        assert message in str(info.value)
+        assert (other.session.config, other.session.focus) == before
