@@ -37,7 +37,9 @@ class NarrowedRepaint(QObject):
         super().__init__(view)
         self._view = view
         self._boxes = tuple(boxes)
-        self._band: QRectF | None = None  # scene rectangle of the steps named, until repainted
+        # The steps named (first, last, reach in pixels), until repainted: mapped to the
+        # scene once per repaint, not at every change (pyqtgraph maps points slowly).
+        self._steps: tuple[float, float, float] | None = None
         self._whole = False  # a redraw asked for all that changed, until repainted
         view.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.NoViewportUpdate)
         scene = view.scene()
@@ -50,7 +52,20 @@ class NarrowedRepaint(QObject):
         After ``whole``, nothing is narrowed until the repaint."""
         if self._whole:
             return
-        band = QRectF() if self._band is None else self._band
+        if self._steps is not None:
+            was = self._steps
+            first, last, reach_px = min(was[0], first), max(was[1], last), max(was[2], reach_px)
+        self._steps = (first, last, reach_px)
+
+    def whole(self) -> None:
+        """The next repaint covers all that changed, whatever a redraw narrows it to."""
+        self._steps = None
+        self._whole = True
+
+    def _band(self, first: float, last: float, reach_px: float) -> QRectF:
+        """The scene rectangle of steps ``first`` … ``last`` and ``reach_px`` around them,
+        over the whole height of every data area."""
+        band = QRectF()
         for box in self._boxes:
             area = box.sceneBoundingRect()
             if area.isEmpty():
@@ -59,15 +74,11 @@ class NarrowedRepaint(QObject):
             b = box.mapViewToScene(QPointF(last, 0.0)).x()
             left, right = min(a, b) - reach_px, max(a, b) + reach_px
             band = band.united(QRectF(left, area.top(), right - left, area.height()))
-        self._band = band
-
-    def whole(self) -> None:
-        """The next repaint covers all that changed, whatever a redraw narrows it to."""
-        self._band = None
-        self._whole = True
+        return band
 
     def _on_scene_changed(self, rects: Iterable[QRectF]) -> None:
-        band, self._band, self._whole = self._band, None, False
+        steps, self._steps, self._whole = self._steps, None, False
+        band = None if steps is None else self._band(*steps)
         areas = [b.sceneBoundingRect().adjusted(-_EDGE_PX, -_EDGE_PX, _EDGE_PX, _EDGE_PX)
                  for b in self._boxes] if band is not None else []  # fmt: skip
         shown = QRectF() if band is None else band
