@@ -65,8 +65,13 @@ ET.register_namespace("xlink", _XLINK)
 
 # ---- pictures ---------------------------------------------------------------------------
 def settle() -> None:
-    """Let every pending redraw run (views may coalesce updates), but no user input."""
-    QApplication.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
+    """Let every pending redraw run (views may coalesce updates), but no user input.
+
+    Three turns of the event loop: a plot's scene reports what changed on the turn after
+    the change (see NarrowedRepaint), its view repaints on the next, and that paint may
+    lay pyqtgraph's plots out once more (axes of a new width, at a new type size)."""
+    for _ in range(3):
+        QApplication.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
 
 
 def grab(widget: QWidget) -> QImage:
