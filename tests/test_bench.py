@@ -133,14 +133,18 @@ def test_jacobian_map_case_gives_a_full_row() -> None:
     assert float(cells[7]) == pytest.approx(seconds / 0.5, abs=0.03)  # both rounded
 
 
-def test_the_proof_floor_is_the_pairs_times_one_proof_on_two_cores(monkeypatch) -> None:
+def test_the_proof_floor_runs_the_cholesky_tests_one_at_a_time(monkeypatch) -> None:
     from rnnviz.bench import jacobians
 
-    assert 0 < jacobians.proof_seconds(4) < 1e-2  # measured: a few µs for 4 × 4
-    monkeypatch.setattr(jacobians, "proof_seconds", lambda H: 1e-3 * H)
+    gram, cholesky = jacobians.proof_seconds(4)
+    assert 0 < gram < 1e-2 and 0 < cholesky < 1e-2  # measured: a few µs for 4 × 4
+    pairs = 12 * 13 / 2
+    monkeypatch.setattr(jacobians, "proof_seconds", lambda H: (1e-3 * H, 2e-3 * H))
     monkeypatch.setattr(jacobians.os, "cpu_count", lambda: 2)
     cells = jacobians.row(12, 4, "vanilla", None)
-    assert cells[5] == f"{12 * 13 / 2 * 4e-3 / 2:.2f} s"
+    assert cells[5] == f"{pairs * 8e-3:.2f} s"  # the Cholesky tests: more than half of both
+    monkeypatch.setattr(jacobians.os, "cpu_count", lambda: 1)
+    assert jacobians.proof_floor(12, 4) == pytest.approx(pairs * 12e-3)
 
 
 def test_frame_rows_are_ratios_to_the_minimal_window() -> None:
