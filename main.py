@@ -2,4 +2,6 @@
 
 from rnnviz.cli import main
 
-raise SystemExit(main())
+# Only when run: a process started by multiprocessing's "spawn" imports this module again.
+if __name__ == "__main__":
+    raise SystemExit(main())

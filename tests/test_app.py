@@ -231,3 +231,22 @@ def test_install_and_uninstall_replace_sys_excepthook(monkeypatch, tmp_path: Pat
     assert sys.excepthook == reporter.hook
     reporter.uninstall()
     assert sys.excepthook is sys.__excepthook__
+
+
+@pytest.mark.parametrize("script", [ROOT / "main.py", ROOT / "rnnviz" / "__main__.py"])
+def test_a_spawned_process_importing_the_launcher_does_not_start_the_app(
+    monkeypatch: pytest.MonkeyPatch, script: Path
+) -> None:
+    """multiprocessing's "spawn" runs the parent's main module again as "__mp_main__": the
+    launchers start the app only when run."""
+    import runpy
+
+    import rnnviz.cli
+
+    started: list[object] = []
+    monkeypatch.setattr(rnnviz.cli, "main", lambda *args: started.append(args) or 0)
+    runpy.run_path(str(script), run_name="__mp_main__")
+    assert started == []
+    with pytest.raises(SystemExit):
+        runpy.run_path(str(script), run_name="__main__")
+    assert started == [()]
