@@ -33,6 +33,8 @@ MAX_COLUMNS = 60  # never draw more columns than this, whatever T is
 Y_SPAN = 3.15  # the three rows, their boxes and the labels above and below (at 105 px)
 ROWS_SPAN = 2 * (ROW_Y["y"] + NODE_HEIGHT["y"] / 2) + 0.04  # the rows' boxes alone
 MIN_SCALE = 12.0  # px per unit: below this the boxes are specks (the view is tiny)
+MIN_SPAN = 3.5  # steps a narrow unrolled view still shows (the camera keeps margins too) …
+LEGIBLE_SCALE = 40.0  # … as long as this leaves boxes 12 px wide (NODE_WIDTH × 40)
 FOLDED_X_SPAN = 2.3  # the folded cell with its self-loop and labels
 LEFT_EDGE = -0.6  # the camera does not scroll left of h_0 …
 RIGHT_MARGIN = 0.6  # … nor further right than this past the last column
@@ -153,14 +155,21 @@ def legible_share(layers: int) -> float:
     return (Y_SPAN + extra_height(layers)) / Y_SPAN
 
 
-def unrolled_scale(height_px: float, label_px: float, layers: int = 1) -> float:
+def unrolled_scale(
+    height_px: float, label_px: float, layers: int = 1, width_px: float | None = None
+) -> float:
     """Pixels per data unit when unrolled: the default zoom, smaller if the rows do not fit.
 
     The labels above the y row and below the x row keep their size in pixels
     (``label_px`` each, with their gap), so they are kept out of the rows' room: a short
-    view shrinks the boxes, never cuts the labels."""
+    view shrinks the boxes, never cuts the labels. A narrow view (``width_px``) shows at
+    least MIN_SPAN steps while its boxes stay LEGIBLE_SCALE or larger: a tall, narrow graph
+    (a stack beside other panels) showed two steps of the unrolling."""
     rows = ROWS_SPAN + extra_height(layers)
-    return max(MIN_SCALE, min(PX_PER_COLUMN, (height_px - 2 * label_px) / rows))
+    scale = min(PX_PER_COLUMN, (height_px - 2 * label_px) / rows)
+    if width_px is not None:
+        scale = min(scale, max(width_px / MIN_SPAN, LEGIBLE_SCALE))
+    return max(MIN_SCALE, scale)
 
 
 def folded_scale(width_px: float, height_px: float, label_px: float, layers: int = 1) -> float:

@@ -193,7 +193,7 @@ class GraphView(QWidget):
             used = shrink  # the size the labels are given room for in this round
             room = {k: self.graph_item.label_size(lab) for k, lab in sample_labels(used).items()}
             label_px = room["node"][1] + node_label_offset() + LABEL_GAP
-            scale = gl.unrolled_scale(h, label_px, layers)
+            scale = gl.unrolled_scale(h, label_px, layers, w)
             # An h_t label (under the halos) has the room from the previous column's W_xh
             # arrow to its own halo; a wider one shrinks.
             between = scale * (1.0 - H_LABEL_DX) - arrow - 2 * LABEL_GAP

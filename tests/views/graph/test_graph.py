@@ -403,3 +403,25 @@ def test_stepping_leaves_no_python_objects_behind(qtbot, view: GraphView, sessio
     grown = after.compare_to(before, "lineno")
     # Before the fix: over 900 (three per step); a steady window keeps about none.
     assert sum(s.count_diff for s in grown) < 150, grown[:3]
+
+
+def test_a_tall_narrow_stack_still_shows_three_steps_of_legible_boxes(qtbot) -> None:
+    """Beside other panels a stack's graph may be tall and narrow: it zooms out to show
+    three whole steps of the unrolling (not two), while its boxes stay 12 px wide."""
+    session, view = shown_stack(qtbot, bidirectional=True)
+    view.resize(260, 640)
+    viewport = view.graphics.viewport()
+    qtbot.waitUntil(lambda: viewport.width() < 300)
+    view.redraw()
+    whole: set[int] = set()
+    widths = []
+    for n in view.nodes():
+        if n.kind != "h" or n.step is None:
+            continue
+        x0, y0, w, h = n.rect
+        a, b = view.map_to_viewport(x0, y0), view.map_to_viewport(x0 + w, y0 + h)
+        widths.append(abs(b.x() - a.x()))
+        if min(a.x(), b.x()) >= 0 and max(a.x(), b.x()) <= viewport.width():
+            whole.add(n.step)
+    assert len(whole) >= 3, f"steps {sorted(whole)} in view"
+    assert min(widths) >= 12
