@@ -408,7 +408,7 @@ def test_stepping_leaves_no_python_objects_behind(qtbot, view: GraphView, sessio
 def test_a_tall_narrow_stack_still_shows_three_steps_of_legible_boxes(qtbot) -> None:
     """Beside other panels a stack's graph may be tall and narrow: it zooms out to show
     three whole steps of the unrolling (not two), while its boxes stay 12 px wide."""
-    session, view = shown_stack(qtbot, bidirectional=True)
+    _, view = shown_stack(qtbot, bidirectional=True)
     view.resize(260, 640)
     viewport = view.graphics.viewport()
     qtbot.waitUntil(lambda: viewport.width() < 300)
