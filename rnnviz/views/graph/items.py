@@ -870,10 +870,14 @@ class GraphItem(pg.GraphicsObject):
         self, lab: LabelSpec, sx: float, sy: float, dx: float, dy: float
     ) -> tuple[float, float, float, float]:
         """(left, top, width, height) of the label's text in device pixels, its anchor
-        mapped by the scale (sx, sy) and offset (dx, dy) of the item's transform."""
+        mapped by the scale (sx, sy) and offset (dx, dy) of the item's transform.
+
+        On whole pixels: text is antialiased differently at different fractions of a pixel,
+        so a picture scrolled by whole pixels (see _scroll) would differ from the labels
+        drawn anew wherever the camera's position rounds another way."""
         width, height, *_ = self._label_box(lab)
-        left = sx * lab.pos[0] + dx - lab.align[0] * width + lab.offset[0]
-        top = sy * lab.pos[1] + dy - lab.align[1] * height + lab.offset[1]
+        left = round(sx * lab.pos[0] + dx - lab.align[0] * width + lab.offset[0])
+        top = round(sy * lab.pos[1] + dy - lab.align[1] * height + lab.offset[1])
         return left, top, width, height
 
     def _label_box(self, lab: LabelSpec) -> tuple[float, float, float, float, float]:

@@ -435,6 +435,7 @@ class GraphView(QWidget):
         size = self.graph_item.label_size
         places: list[tuple[int, LabelSpec]] = []
         rows: list[tuple[float, ...]] = []
+        own: list[int] = []  # for each place, the index of its label's own place
         for i, first in enumerate(scene.labels):
             options = known.get(first)
             if options is None:
@@ -442,9 +443,11 @@ class GraphView(QWidget):
                     (lab, (*lab.pos, *lab.align, *lab.offset, *size(lab)))
                     for lab in (first, *alternatives(first))
                 )
+            start = len(places)
             for lab, row in options:
                 places.append((i, lab))
                 rows.append(row)
+                own.append(start)
         if not places:
             return ()
         boxes = np.array(rows)  # (m, 8) x, y, align x, align y, offset x, offset y, width, height
@@ -452,6 +455,13 @@ class GraphView(QWidget):
         top = scale * (y1 - boxes[:, 1]) - boxes[:, 3] * boxes[:, 7] + boxes[:, 5]  # (m,)
         right, bottom = left + boxes[:, 6], top + boxes[:, 7]  # (m,)
         fits = (left >= 0) & (top >= 0) & (right <= w) & (bottom <= h)  # (m,)
+        # A label whose own place the view's edge cuts is left out, not moved across its
+        # box: moved, it took the next label's place, which moved on to the next, until the
+        # last one in the row (h₁₉ beside the selected h₂₀) had no place left. The selected
+        # step's labels come first and push none out: they may move.
+        selected = str(self._content.selected) if self._content is not None else ""
+        movable = np.array([lab.sub == selected for _, lab in places])  # (m,)
+        fits &= fits[own] | movable
         # Overlapping what is drawn by more than a pixel either way (antialiasing may touch,
         # not cover): one test of every place in the view against every block in it.
         seen = (covered[:, 2] > 0) & (covered[:, 0] < w) & (covered[:, 3] > 0) & (covered[:, 1] < h)

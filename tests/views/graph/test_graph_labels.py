@@ -6,6 +6,7 @@ step and its neighbours in view; narrow columns shrink their labels, then thin t
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -152,3 +153,25 @@ def test_narrow_columns_shrink_their_labels(make_view) -> None:
         for view in (wide, short)
     }
     assert height[id(short)] < 0.9 * height[id(wide)]
+
+
+@pytest.mark.parametrize(("width", "height", "scale"), SIZES)
+def test_the_h_labels_in_view_have_no_gap(make_view, width, height, scale) -> None:
+    """Every h_t label the columns have room for (every step, or every k-th one when they
+    are narrow) between the first shown and the newest step's is shown: a label the view's
+    edge cuts gives way, rather than moving over the next one's place and pushing a label
+    further on out (the default window showed h₁₃ … h₁₈, h₂₀)."""
+    view = make_view(width, height, scale)
+    s = view.session
+    found = []
+    for t in range(1, s.sequence.shape[0] + 1):
+        s.seek(t)
+        steps = sorted(int(name[2:]) for name, _ in view.label_rects() if name.startswith("h_"))
+        others = [k for k in steps if k != t]  # narrow columns may leave h_t's out too
+        if len(others) < 2:
+            continue
+        every = min(b - a for a, b in pairwise(others))
+        due = {k for k in range(others[0], t if t in steps else others[-1]) if k % every == 0}
+        if due - set(steps):
+            found.append(f"t = {t}: h labels {steps}, missing {sorted(due - set(steps))}")
+    assert not found, "\n".join(found[:10])
