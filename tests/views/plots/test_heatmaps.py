@@ -10,6 +10,8 @@ from screen_pixels import PaintedAreas, on_screen, stale_pixels
 
 from rnnviz.engine import bptt, forward
 from rnnviz.session import Session, SessionConfig
+from rnnviz.views.look.appearance import appearance
+from rnnviz.views.look.palettes import DARK
 from rnnviz.views.plots.heatmaps import BACKWARD_HINT, FEED_HINT, GradientHeatmap, StateHeatmap
 
 # The offscreen platform cannot resize native windows; that is not a fault of the view.
@@ -174,6 +176,7 @@ def test_gradient_heatmap_badge_on_a_backward_overflow(qtbot) -> None:
 
 
 @pytest.mark.parametrize("cls", [StateHeatmap, GradientHeatmap])
+@pytest.mark.usefixtures("kept_appearance")
 def test_a_step_repaints_its_column_and_the_screen_matches_a_whole_redraw(qtbot, cls) -> None:
     """A step repaints a narrow band around its column (the hidden state), the selection of
     the step before only the marker's two places (both heatmaps); after every kind of change
@@ -215,6 +218,9 @@ def test_a_step_repaints_its_column_and_the_screen_matches_a_whole_redraw(qtbot,
         ("focus", lambda: s.set_focus(0, 1)),
         ("bidirectional step", s.step_forward),
         ("narrower", lambda: w.resize(500, 300)),
+        ("step", s.step_forward),
+        ("larger type", lambda: appearance.set(scale=1.5)),
+        ("dark theme", lambda: appearance.set(palette=DARK)),
         ("step", s.step_forward),
     ]
     for name, change in changes:

@@ -10,6 +10,8 @@ from screen_pixels import PaintedAreas, on_screen, stale_pixels
 
 from rnnviz.engine import forward
 from rnnviz.session import Session, SessionConfig
+from rnnviz.views.look.appearance import appearance
+from rnnviz.views.look.palettes import DARK
 from rnnviz.views.plots.sequence_plot import SequencePlot
 
 # The offscreen platform cannot resize native windows; that is not a fault of the view.
@@ -137,6 +139,7 @@ def test_a_setting_change_redraws_the_outputs_and_leaves_the_inputs_and_targets(
     assert sorted(changed) == ["input", "output", "target", "upcoming"]
 
 
+@pytest.mark.usefixtures("kept_appearance")
 def test_a_step_repaints_its_columns_and_the_screen_matches_a_whole_redraw(qtbot) -> None:
     """A step repaints a narrow band around the new step in both plots; after every kind of
     change, what the screen shows is the scene drawn anew."""
@@ -167,6 +170,9 @@ def test_a_step_repaints_its_columns_and_the_screen_matches_a_whole_redraw(qtbot
         ("numbers", lambda: s.load_preset("square")),
         ("numbers step", s.step_forward),
         ("narrower", lambda: w.resize(500, 400)),
+        ("step", s.step_forward),
+        ("larger type", lambda: appearance.set(scale=1.5)),
+        ("dark theme", lambda: appearance.set(palette=DARK)),
         ("step", s.step_forward),
     ]
     for name, change in changes:
