@@ -112,6 +112,10 @@ class _TimeHeatmap(QWidget):
 
     # What the picture is drawn from: a change of any of these draws it again.
     _DRAWN_FROM = Change(0)
+    # Whether a redraw compares the values with those drawn, to repaint only the steps that
+    # changed (a step of the hidden state changes one column; each frame of the backward
+    # sweep moves the grey band over the whole picture anyway).
+    _NARROWS = True
 
     def _on_session_changed(self, changes: Change) -> None:
         if changes & (Change.FOCUS | Change.DATA):
@@ -176,8 +180,9 @@ class _TimeHeatmap(QWidget):
         # ImageItem draws inf/NaN as a silently blank image: show them as 0 (with a badge).
         if not finite and not np.isfinite(values).all():  # a check: a copy costs 10× more
             values = np.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0)
-        changed = None if whole else _changed_steps(self._drawn, values)
-        self._drawn = values.copy()  # (T, H): the caller's array may be a reused buffer
+        changed = None if whole or not self._NARROWS else _changed_steps(self._drawn, values)
+        if self._NARROWS:
+            self._drawn = values.copy()  # (T, H): the caller's array may be a reused buffer
         self.image_item.setImage(values, autoLevels=False, levels=levels)
         rect = QRectF(0.5, 0.5, T, width)
         if rect != self._rect:
@@ -292,6 +297,7 @@ class GradientHeatmap(_TimeHeatmap):
         return self.session.selected_step if self.session.gradients is not None else None
 
     _DRAWN_FROM = Change.GRADIENTS | Change.SWEEP | Change.STEPS | Change.SEQUENCE | Change.CONFIG
+    _NARROWS = False
 
     def _on_session_changed(self, changes: Change) -> None:
         if changes & Change.GRADIENTS:
