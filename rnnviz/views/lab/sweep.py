@@ -91,7 +91,9 @@ class SweepView(QWidget):
             widget_style.set_font(label)
             widget_style.set_text_color(label, color)
 
-        self.plot = pg.PlotWidget(background=colors().BACKGROUND, enableMenu=False)
+        self.plot = pg.PlotWidget(
+            background=colors().BACKGROUND, enableMenu=False, axisItems=plot_style.plot_axes()
+        )
         item = self.plot.getPlotItem()
         plot_style.style_plot(item, "step t", "spectral radius ρ")
         item.setMouseEnabled(x=False, y=False)

@@ -58,7 +58,9 @@ class DepthHeatmap(QWidget):
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
-        self.plot = pg.PlotWidget(background=colors().BACKGROUND, enableMenu=False)
+        self.plot = pg.PlotWidget(
+            background=colors().BACKGROUND, enableMenu=False, axisItems=plot_style.plot_axes()
+        )
         item = self.plot.getPlotItem()
         plot_style.style_plot(item, "step t", "")
         item.setMouseEnabled(x=False, y=False)

@@ -52,7 +52,9 @@ class _TimeHeatmap(QWidget):
         self._extent: tuple[int, int] | None = None  # (N steps, H units) the axes show
         self._ticks: tuple[object, ...] | None = None  # what the ticks were made for
         self._rect = QRectF()  # where the image is drawn, in (step, unit) coordinates
-        self.plot = pg.PlotWidget(background=colors().BACKGROUND, enableMenu=False)
+        self.plot = pg.PlotWidget(
+            background=colors().BACKGROUND, enableMenu=False, axisItems=plot_style.plot_axes()
+        )
         item = self.plot.getPlotItem()
         # "unit", not "hidden unit": a rotated label longer than a short plot is cut off.
         plot_style.style_plot(item, "step t", "unit")

@@ -60,8 +60,12 @@ class SequencePlot(QWidget):
         )
         self.widget.ci.layout.setContentsMargins(2, 2, 6, 2)
         self.widget.ci.layout.setVerticalSpacing(0)
-        self.inputs_plot = self.widget.addPlot(row=0, col=0, enableMenu=False)
-        self.outputs_plot = self.widget.addPlot(row=1, col=0, enableMenu=False)
+        self.inputs_plot = self.widget.addPlot(
+            row=0, col=0, enableMenu=False, axisItems=plot_style.plot_axes()
+        )
+        self.outputs_plot = self.widget.addPlot(
+            row=1, col=0, enableMenu=False, axisItems=plot_style.plot_axes()
+        )
         self.outputs_plot.setXLink(self.inputs_plot)
         plot_style.style_plot(self.inputs_plot, "", "x<sub>t</sub>")
         plot_style.style_plot(self.outputs_plot, "step t", "y<sub>t</sub>")
