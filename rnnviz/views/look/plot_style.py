@@ -172,11 +172,17 @@ def _label_style() -> dict[str, str]:
 
 
 def plot_axes() -> dict[str, pg.AxisItem]:
-    """The left and bottom axes of every plot here: make the plot with them
-    (``axisItems=plot_axes()``), not with pyqtgraph's, which would be built only to be
-    replaced (~0.5 ms a plot before the window's first paint)."""
-    # Every bottom axis here counts something (steps, epochs, directions): whole ticks.
-    return {"left": _PixelAxis("left"), "bottom": _PixelAxis("bottom", whole=True)}
+    """The four axes of every plot here: make the plot with them (``axisItems=plot_axes()``),
+    not with pyqtgraph's, which would be built only to be replaced, and whose hidden top and
+    right axes parse their empty label's HTML again on every range change (~1 ms a plot
+    before the window's first paint). ``style_plot`` hides the top and right ones."""
+    return {
+        "left": _PixelAxis("left"),
+        # Every bottom axis here counts something (steps, epochs, directions): whole ticks.
+        "bottom": _PixelAxis("bottom", whole=True),
+        "top": _LabelOnceAxis("top"),
+        "right": _LabelOnceAxis("right"),
+    }
 
 
 def style_plot(plot: pg.PlotItem, x_label: str, y_label: str) -> None:
@@ -197,6 +203,8 @@ def style_plot(plot: pg.PlotItem, x_label: str, y_label: str) -> None:
                 view.setBackground(colors().PAPER)
 
     assert isinstance(plot.getAxis("left"), _PixelAxis), "made with axisItems=plot_axes()"
+    for side in ("top", "right"):  # pyqtgraph shows every axis a plot is made with
+        plot.hideAxis(side)
     appearance.keep(plot, "plot", restyle)
     plot.hideButtons()
     # No right-click menus. Make the plots with enableMenu=False as well: otherwise
@@ -205,7 +213,26 @@ def style_plot(plot: pg.PlotItem, x_label: str, y_label: str) -> None:
     plot.setMenuEnabled(False)
 
 
-class _PixelAxis(pg.AxisItem):
+class _LabelOnceAxis(pg.AxisItem):
+    """An axis that lays its label's HTML out only when the label changed."""
+
+    def __init__(self, orientation: str) -> None:
+        self._label_html: str | None = None  # what the label shows (see _updateLabel)
+        super().__init__(orientation)
+
+    def _updateLabel(self) -> None:
+        # pyqtgraph's, without parsing the label's HTML again when it is the same: it does
+        # so on every range change (~450 times, ~15 ms, before the window's first paint).
+        html = self.labelString()
+        if html != self._label_html:
+            self._label_html = html
+            self.label.setHtml(html)
+        self._adjustSize()
+        self.picture = None
+        self.update()
+
+
+class _PixelAxis(_LabelOnceAxis):
     """An axis kept as a picture of its pixels while the curves in front of it move:
     replaying its ticks, numbers and grid lines cost ~0.06 ms an axis a frame. An SVG gets
     the vectors (snapshots turns item caches off while drawing one).
@@ -216,7 +243,6 @@ class _PixelAxis(pg.AxisItem):
     def __init__(self, orientation: str, whole: bool = False) -> None:
         self._reach = 1.0  # set by setPen (which the base class's __init__ calls)
         self._whole = whole
-        self._label_html: str | None = None  # what the label shows (see _updateLabel)
         super().__init__(orientation)
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
@@ -237,17 +263,6 @@ class _PixelAxis(pg.AxisItem):
     def boundingRect(self) -> QRectF:
         reach = self._reach
         return super().boundingRect().adjusted(-reach, -reach, reach, reach)
-
-    def _updateLabel(self) -> None:
-        # pyqtgraph's, without parsing the label's HTML again when it is the same: it does
-        # so on every range change (~450 times, ~15 ms, before the window's first paint).
-        html = self.labelString()
-        if html != self._label_html:
-            self._label_html = html
-            self.label.setHtml(html)
-        self._adjustSize()
-        self.picture = None
-        self.update()
 
 
 def stacked_plots(
