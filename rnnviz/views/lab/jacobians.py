@@ -153,12 +153,7 @@ class JacobianView(QWidget):
         item.addItem(self.image_item)
         self.overflow_item = pg.ImageItem(axisOrder="row-major")
         item.addItem(self.overflow_item)
-        self.color_bar = pg.ColorBarItem(
-            values=(-1.0, 1.0),
-            colorMap=plot_style.diverging_colormap(),
-            interactive=False,
-            colorMapMenu=False,
-        )
+        self.color_bar = plot_style.ColorBar((-1.0, 1.0), plot_style.diverging_colormap())
         self.color_bar.setImageItem(self.image_item, insert_in=item)
         self.pair_marker = pg.ScatterPlotItem(symbol="s", size=16, brush=None)
         item.addItem(self.pair_marker, ignoreBounds=True)

@@ -279,6 +279,23 @@ def stacked_plots(
     return widget, top, bottom
 
 
+class ColorBar(pg.ColorBarItem):
+    """A colour bar showing ``values`` in ``color_map``: a picture of the levels, neither
+    interactive nor with a colour-map menu. Its four axes (its frame, and its numbers on the
+    right) lay their labels out only when they change: pyqtgraph's parse their HTML again on
+    every range change (~90 times for two bars before the window's first paint)."""
+
+    def __init__(self, values: tuple[float, float], color_map: pg.ColorMap) -> None:
+        super().__init__(values=values, colorMap=color_map, interactive=False, colorMapMenu=False)
+
+    def setAxisItems(self, axisItems: dict[str, pg.AxisItem] | None = None) -> None:
+        # PlotItem's __init__ asks here for the axes it has none of yet; ColorBarItem then
+        # shows all four and sets them up.
+        if axisItems is None and not self.axes:
+            axisItems = {side: _LabelOnceAxis(side) for side in ("left", "bottom", "top", "right")}
+        super().setAxisItems(axisItems)
+
+
 def style_color_bar(bar: pg.ColorBarItem, label: str) -> None:
     """A frame in ink, large tick numbers on the right and the quantity's name on the left;
     kept so."""

@@ -64,12 +64,7 @@ class _TimeHeatmap(QWidget):
         item.setContentsMargins(0, 12, 0, 0)  # room for the colour bar's top number
         self.image_item = ImageItem(axisOrder="col-major")
         item.addItem(self.image_item)
-        self.color_bar = pg.ColorBarItem(
-            values=(-1.0, 1.0),
-            colorMap=plot_style.diverging_colormap(),
-            interactive=False,
-            colorMapMenu=False,
-        )
+        self.color_bar = plot_style.ColorBar((-1.0, 1.0), plot_style.diverging_colormap())
         plot_style.style_color_bar(self.color_bar, bar_label)
         self.color_bar.setImageItem(self.image_item, insert_in=item)
         self.marker = plot_style.selection_marker()
