@@ -214,17 +214,22 @@ def style_plot(plot: pg.PlotItem, x_label: str, y_label: str) -> None:
 
 
 class _LabelOnceAxis(pg.AxisItem):
-    """An axis that lays its label's HTML out only when the label changed."""
+    """An axis that lays its label's HTML out only when the label changed, and only while
+    it is shown (most axes here have none: the hidden top and right ones, a colour bar's
+    frame)."""
 
     def __init__(self, orientation: str) -> None:
         self._label_html: str | None = None  # what the label shows (see _updateLabel)
+        self._built = False  # pyqtgraph's __init__ lays the label out, then hides it
         super().__init__(orientation)
+        self._built = True
 
     def _updateLabel(self) -> None:
-        # pyqtgraph's, without parsing the label's HTML again when it is the same: it does
-        # so on every range change (~450 times, ~15 ms, before the window's first paint).
+        # pyqtgraph's, without parsing the label's HTML again when it is the same or not
+        # shown: it does so on every range change and pen (~350 times, ~15 ms, before the
+        # window's first paint). Showing the label (showLabel, setLabel) comes back here.
         html = self.labelString()
-        if html != self._label_html:
+        if html != self._label_html and self._built and self.label.isVisible():
             self._label_html = html
             self.label.setHtml(html)
         self._adjustSize()
