@@ -31,17 +31,18 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 
 from rnnviz.engine.params import DTYPES, GATES, Params
 from rnnviz.engine.stack_params import StackParams, stack_from_arrays
-from rnnviz.engine.train import TrainingHistory
 from rnnviz.io import limits
 from rnnviz.io.limits import MAX_TEXT_BYTES, read_member
 from rnnviz.io.refusal import refusing
-from rnnviz.io.training_record import training_from_dict, training_to_dict
+
+if TYPE_CHECKING:
+    from rnnviz.engine.train import TrainingHistory
 
 FORMAT = "rnnviz-session"
 VERSION = 1
@@ -73,6 +74,10 @@ class SessionContents:
 def write_session(path: str | Path, contents: SessionContents) -> None:
     """Write atomically: the file appears under ``path`` only once complete, through a
     temporary file of a unique name in the same folder (two writers never share one)."""
+    # Imported here, as in read_session: the training record and the training engine and
+    # tasks it reads into are not needed before the window's first paint (~5 ms).
+    from rnnviz.io.training_record import training_to_dict
+
     path = Path(path)
     c = contents
     manifest = {
@@ -248,6 +253,8 @@ def _contents(
     training = m.get("training")
     if training is not None and not isinstance(training, dict):
         raise fail('"training" must be an object')
+    from rnnviz.io.training_record import training_from_dict
+
     try:
         history = training_from_dict(training)
     except ValueError as e:

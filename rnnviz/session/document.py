@@ -13,13 +13,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from psygnal import Signal
 
 from rnnviz.engine.stack_params import StackParams
-from rnnviz.engine.train import TrainingHistory
 from rnnviz.io.refusal import one_line
 from rnnviz.io.session_file import (
     SUFFIX,
@@ -33,6 +32,9 @@ from rnnviz.session.lab import Lab, LabChange
 from rnnviz.session.prepared import Prepared
 from rnnviz.session.session import Change, Session
 from rnnviz.session.window_state import WindowState, WindowStateError, check_saved
+
+if TYPE_CHECKING:
+    from rnnviz.engine.train import TrainingHistory
 
 __all__ = ["SUFFIX", "Document", "DocumentError"]
 

@@ -9,8 +9,10 @@ thread, which store them and emit ``changed`` once, like every other state chang
 from __future__ import annotations
 
 import enum
+import importlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from psygnal import Signal
@@ -18,33 +20,42 @@ from psygnal import Signal
 from rnnviz.engine import bptt, forward, init_params, with_spectral_radius
 from rnnviz.engine.gates import MAX_SLOPE as MAX_SLOPE  # for the views' captions
 from rnnviz.engine.gates import SATURATED_BELOW, mean_gate, relative_slopes, share_saturated
-from rnnviz.engine.gradcheck import (  # noqa: F401 (the verdicts, ε and RTOL: for the view)
-    AGREES,
-    DISAGREES,
-    EPS,
-    RTOL,
-    TOO_SMALL,
-    GradCheck,
-    gradient_check_steps,
-)
 from rnnviz.engine.jacobian import jacobian_between, step_jacobians
-from rnnviz.engine.jacobian_map import JacobianMap, jacobian_map_steps
 from rnnviz.engine.params import CELLS, Params
 from rnnviz.engine.progress import Steps, run_to_end
 from rnnviz.engine.sweep import radius_sweep_steps
-from rnnviz.engine.tasks import (
-    Task,
-    adding_task,
-    copy_memory_task,
-    delay_task,
-    next_value_task,
-    text_task,
-)
-from rnnviz.engine.train import EpochReport, TrainConfig, TrainingHistory, sample_text, train
 from rnnviz.session.analysis import LOG_FLOOR
 from rnnviz.session.config import SessionConfig
 from rnnviz.session.encoding import InputError, one_hot
 from rnnviz.session.session import Change, Session
+
+if TYPE_CHECKING:
+    from rnnviz.engine.gradcheck import (  # noqa: F401 (the verdicts, ε and RTOL: for the view)
+        AGREES,
+        DISAGREES,
+        EPS,
+        RTOL,
+        TOO_SMALL,
+        GradCheck,
+    )
+    from rnnviz.engine.jacobian_map import JacobianMap
+    from rnnviz.engine.tasks import Task
+    from rnnviz.engine.train import EpochReport, TrainConfig, TrainingHistory
+
+# The engines of the lab's long computations (training, the tasks, the gradient check, the
+# Jacobian map) are imported when first used: no window needs them before its first paint
+# (~8 ms of a launch). The names the views read from here come the same way.
+_LAZY = {
+    **dict.fromkeys(("AGREES", "DISAGREES", "EPS", "RTOL", "TOO_SMALL"), "rnnviz.engine.gradcheck"),
+    "TrainingHistory": "rnnviz.engine.train",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 # The gate whose mean per step shows each gated cell's mechanism.
 MECHANISM_GATE: dict[str, tuple[str, str]] = {
@@ -189,6 +200,8 @@ class Lab:
         """A generator for a worker: yields progress and a JacobianMap of the rows done so
         far after every block of rows; returns the whole T × T map of ‖∂h_t/∂h_k‖₂ (LSTM:
         ‖∂h_t/∂(h_k, c_k)‖₂)."""
+        from rnnviz.engine.jacobian_map import jacobian_map_steps
+
         if self.session.t < 1:
             raise ValueError("feed at least one step first")
         self._one_layer()
@@ -215,6 +228,14 @@ class Lab:
 
     # ---- 5. training (worker) ---------------------------------------------------------
     def make_task(self, name: str, length: int = 20, lag: int = 5, text: str = "") -> Task:
+        from rnnviz.engine.tasks import (
+            adding_task,
+            copy_memory_task,
+            delay_task,
+            next_value_task,
+            text_task,
+        )
+
         if name == "delay":
             return delay_task(lag, length)
         if name == "copy-memory":
@@ -270,6 +291,8 @@ class Lab:
     ) -> Iterator[EpochReport]:
         """A generator for a worker: one EpochReport per epoch. ``hidden_size``: that of a
         fresh network (see training_network)."""
+        from rnnviz.engine.train import TrainingHistory, train
+
         network = self.training_network(task, hidden_size)  # a bad size raises before the run
         self._run_work = (0, 0.0)
         self._store("training", TrainingHistory(task, (), (), (), None))
@@ -283,6 +306,8 @@ class Lab:
         return updates / seconds if updates and seconds > 0 else None
 
     def record_epoch(self, report: EpochReport) -> None:
+        from rnnviz.engine.train import TrainingHistory
+
         updates, seconds = self._run_work
         self._run_work = (updates + report.updates, seconds + report.seconds)
         h = self.training
@@ -335,6 +360,8 @@ class Lab:
         return dict(zip(h.task.vocab, prob.tolist(), strict=True))
 
     def sample(self, prime: str, n: int, temperature: float, seed: int = 0) -> str:
+        from rnnviz.engine.train import sample_text
+
         h = self._text_model()
         self._check_prime(prime, h.task.vocab)
         return sample_text(
@@ -343,6 +370,8 @@ class Lab:
 
     # ---- 6. gradient check (worker) --------------------------------------------------
     def gradcheck_steps(self) -> Steps[GradCheck]:
+        from rnnviz.engine.gradcheck import gradient_check_steps
+
         self._one_layer()
         s = self.session
         x, targets = self.inputs()

@@ -124,7 +124,9 @@ class JacobianView(QWidget):
 
     # ---- construction ----------------------------------------------------------------
     def _build_bar_plot(self) -> None:
-        self.bar_plot = pg.PlotWidget(background=colors().BACKGROUND, enableMenu=False)
+        self.bar_plot = pg.PlotWidget(
+            background=colors().BACKGROUND, enableMenu=False, axisItems=plot_style.plot_axes()
+        )
         item = self.bar_plot.getPlotItem()
         plot_style.style_plot(item, "direction i", math_html("σ_i  (log scale)"))
         item.setMouseEnabled(x=False, y=False)
@@ -138,7 +140,9 @@ class JacobianView(QWidget):
         item.addItem(self.bar_hint, ignoreBounds=True)
 
     def _build_map_plot(self) -> None:
-        self.map_plot = pg.PlotWidget(background=colors().BACKGROUND, enableMenu=False)
+        self.map_plot = pg.PlotWidget(
+            background=colors().BACKGROUND, enableMenu=False, axisItems=plot_style.plot_axes()
+        )
         item = self.map_plot.getPlotItem()
         plot_style.style_plot(item, "from step k", "to step t")
         item.setMouseEnabled(x=False, y=False)
@@ -149,12 +153,7 @@ class JacobianView(QWidget):
         item.addItem(self.image_item)
         self.overflow_item = pg.ImageItem(axisOrder="row-major")
         item.addItem(self.overflow_item)
-        self.color_bar = pg.ColorBarItem(
-            values=(-1.0, 1.0),
-            colorMap=plot_style.diverging_colormap(),
-            interactive=False,
-            colorMapMenu=False,
-        )
+        self.color_bar = plot_style.ColorBar((-1.0, 1.0), plot_style.diverging_colormap())
         self.color_bar.setImageItem(self.image_item, insert_in=item)
         self.pair_marker = pg.ScatterPlotItem(symbol="s", size=16, brush=None)
         item.addItem(self.pair_marker, ignoreBounds=True)

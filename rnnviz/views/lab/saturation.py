@@ -146,11 +146,8 @@ class SaturationView(QWidget):
         self.separators = [pg.InfiniteLine(angle=0, movable=False) for _ in range(_MAX_GROUPS - 1)]
         for line in self.separators:
             self.heatmap_plot.addItem(line, ignoreBounds=True)
-        self.color_bar = pg.ColorBarItem(
-            values=_LEVELS,
-            colorMap=saturation_colormap(getattr(colors(), FRACTION_COLOR)),
-            interactive=False,
-            colorMapMenu=False,
+        self.color_bar = plot_style.ColorBar(
+            _LEVELS, saturation_colormap(getattr(colors(), FRACTION_COLOR))
         )
         plot_style.style_color_bar(self.color_bar, "slope ÷ its maximum")
         self.color_bar.setImageItem(self.image_item, insert_in=self.heatmap_plot)

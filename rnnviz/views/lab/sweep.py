@@ -91,7 +91,9 @@ class SweepView(QWidget):
             widget_style.set_font(label)
             widget_style.set_text_color(label, color)
 
-        self.plot = pg.PlotWidget(background=colors().BACKGROUND, enableMenu=False)
+        self.plot = pg.PlotWidget(
+            background=colors().BACKGROUND, enableMenu=False, axisItems=plot_style.plot_axes()
+        )
         item = self.plot.getPlotItem()
         plot_style.style_plot(item, "step t", "spectral radius ρ")
         item.setMouseEnabled(x=False, y=False)
@@ -101,12 +103,7 @@ class SweepView(QWidget):
         item.addItem(self.image_item)
         self.overflow_item = pg.ImageItem(axisOrder="row-major")
         item.addItem(self.overflow_item)
-        self.color_bar = pg.ColorBarItem(
-            values=(-6.0, 0.0),
-            colorMap=pg.colormap.get("viridis"),
-            interactive=False,
-            colorMapMenu=False,
-        )
+        self.color_bar = plot_style.ColorBar((-6.0, 0.0), pg.colormap.get("viridis"))
         plot_style.style_color_bar(self.color_bar, math_html("log₁₀ ‖∂L/∂h_t‖₂"))
         self.color_bar.setImageItem(self.image_item, insert_in=item)
         # A white halo under a black dashed line: visible on dark and on light colours.

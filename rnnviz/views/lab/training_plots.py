@@ -137,7 +137,9 @@ class TrainingPlots(QWidget):
 
 
 def _log_plot(axis_label: str) -> tuple[pg.PlotWidget, QLabel]:
-    plot = pg.PlotWidget(background=colors().BACKGROUND, enableMenu=False)
+    plot = pg.PlotWidget(
+        background=colors().BACKGROUND, enableMenu=False, axisItems=plot_style.plot_axes()
+    )
     item = plot.getPlotItem()
     plot_style.style_plot(item, "epoch", axis_label)
     item.setLogMode(y=True)

@@ -171,8 +171,23 @@ def _label_style() -> dict[str, str]:
     return {"font-size": f"{pt(LABEL_PT):g}pt", "color": colors().INK}
 
 
+def plot_axes() -> dict[str, pg.AxisItem]:
+    """The four axes of every plot here: make the plot with them (``axisItems=plot_axes()``),
+    not with pyqtgraph's, which would be built only to be replaced, and whose hidden top and
+    right axes parse their empty label's HTML again on every range change (~1 ms a plot
+    before the window's first paint). ``style_plot`` hides the top and right ones."""
+    return {
+        "left": _PixelAxis("left"),
+        # Every bottom axis here counts something (steps, epochs, directions): whole ticks.
+        "bottom": _PixelAxis("bottom", whole=True),
+        "top": _LabelOnceAxis("top"),
+        "right": _LabelOnceAxis("right"),
+    }
+
+
 def style_plot(plot: pg.PlotItem, x_label: str, y_label: str) -> None:
-    """Axes in ink with large labels and tick numbers on the theme's paper; kept so."""
+    """Axes in ink with large labels and tick numbers on the theme's paper; kept so. The
+    plot was made with ``axisItems=plot_axes()``."""
 
     def restyle(p: pg.PlotItem) -> None:
         for side in ("left", "bottom"):
@@ -187,8 +202,9 @@ def style_plot(plot: pg.PlotItem, x_label: str, y_label: str) -> None:
             if isinstance(view, pg.GraphicsView):  # not an exporter's own view of the scene
                 view.setBackground(colors().PAPER)
 
-    # Every bottom axis here counts something (steps, epochs, directions): whole ticks.
-    plot.setAxisItems({"left": _PixelAxis("left"), "bottom": _PixelAxis("bottom", whole=True)})
+    assert isinstance(plot.getAxis("left"), _PixelAxis), "made with axisItems=plot_axes()"
+    for side in ("top", "right"):  # pyqtgraph shows every axis a plot is made with
+        plot.hideAxis(side)
     appearance.keep(plot, "plot", restyle)
     plot.hideButtons()
     # No right-click menus. Make the plots with enableMenu=False as well: otherwise
@@ -197,7 +213,31 @@ def style_plot(plot: pg.PlotItem, x_label: str, y_label: str) -> None:
     plot.setMenuEnabled(False)
 
 
-class _PixelAxis(pg.AxisItem):
+class _LabelOnceAxis(pg.AxisItem):
+    """An axis that lays its label's HTML out only when the label changed, and only while
+    it is shown (most axes here have none: the hidden top and right ones, a colour bar's
+    frame)."""
+
+    def __init__(self, orientation: str) -> None:
+        self._label_html: str | None = None  # what the label shows (see _updateLabel)
+        self._built = False  # pyqtgraph's __init__ lays the label out, then hides it
+        super().__init__(orientation)
+        self._built = True
+
+    def _updateLabel(self) -> None:
+        # pyqtgraph's, without parsing the label's HTML again when it is the same or not
+        # shown: it does so on every range change and pen (~350 times, ~15 ms, before the
+        # window's first paint). Showing the label (showLabel, setLabel) comes back here.
+        html = self.labelString()
+        if html != self._label_html and self._built and self.label.isVisible():
+            self._label_html = html
+            self.label.setHtml(html)
+        self._adjustSize()
+        self.picture = None
+        self.update()
+
+
+class _PixelAxis(_LabelOnceAxis):
     """An axis kept as a picture of its pixels while the curves in front of it move:
     replaying its ticks, numbers and grid lines cost ~0.06 ms an axis a frame. An SVG gets
     the vectors (snapshots turns item caches off while drawing one).
@@ -208,7 +248,6 @@ class _PixelAxis(pg.AxisItem):
     def __init__(self, orientation: str, whole: bool = False) -> None:
         self._reach = 1.0  # set by setPen (which the base class's __init__ calls)
         self._whole = whole
-        self._label_html: str | None = None  # what the label shows (see _updateLabel)
         super().__init__(orientation)
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
@@ -230,17 +269,6 @@ class _PixelAxis(pg.AxisItem):
         reach = self._reach
         return super().boundingRect().adjusted(-reach, -reach, reach, reach)
 
-    def _updateLabel(self) -> None:
-        # pyqtgraph's, without parsing the label's HTML again when it is the same: it does
-        # so on every range change (~450 times, ~15 ms, before the window's first paint).
-        html = self.labelString()
-        if html != self._label_html:
-            self._label_html = html
-            self.label.setHtml(html)
-        self._adjustSize()
-        self.picture = None
-        self.update()
-
 
 def stacked_plots(
     top_share: int, bottom_share: int
@@ -249,11 +277,28 @@ def stacked_plots(
     the ratio top_share : bottom_share: (their widget, top plot, bottom plot)."""
     widget = pg.GraphicsLayoutWidget()
     widget.setBackground(colors().BACKGROUND)
-    top = widget.addPlot(row=0, col=0, enableMenu=False)
-    bottom = widget.addPlot(row=1, col=0, enableMenu=False)
+    top = widget.addPlot(row=0, col=0, enableMenu=False, axisItems=plot_axes())
+    bottom = widget.addPlot(row=1, col=0, enableMenu=False, axisItems=plot_axes())
     widget.ci.layout.setRowStretchFactor(0, top_share)
     widget.ci.layout.setRowStretchFactor(1, bottom_share)
     return widget, top, bottom
+
+
+class ColorBar(pg.ColorBarItem):
+    """A colour bar showing ``values`` in ``color_map``: a picture of the levels, neither
+    interactive nor with a colour-map menu. Its four axes (its frame, and its numbers on the
+    right) lay their labels out only when they change: pyqtgraph's parse their HTML again on
+    every range change (~90 times for two bars before the window's first paint)."""
+
+    def __init__(self, values: tuple[float, float], color_map: pg.ColorMap) -> None:
+        super().__init__(values=values, colorMap=color_map, interactive=False, colorMapMenu=False)
+
+    def setAxisItems(self, axisItems: dict[str, pg.AxisItem] | None = None) -> None:
+        # PlotItem's __init__ asks here for the axes it has none of yet; ColorBarItem then
+        # shows all four and sets them up.
+        if axisItems is None and not self.axes:
+            axisItems = {side: _LabelOnceAxis(side) for side in ("left", "bottom", "top", "right")}
+        super().setAxisItems(axisItems)
 
 
 def style_color_bar(bar: pg.ColorBarItem, label: str) -> None:

@@ -58,7 +58,9 @@ class DepthHeatmap(QWidget):
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
-        self.plot = pg.PlotWidget(background=colors().BACKGROUND, enableMenu=False)
+        self.plot = pg.PlotWidget(
+            background=colors().BACKGROUND, enableMenu=False, axisItems=plot_style.plot_axes()
+        )
         item = self.plot.getPlotItem()
         plot_style.style_plot(item, "step t", "")
         item.setMouseEnabled(x=False, y=False)
@@ -66,11 +68,8 @@ class DepthHeatmap(QWidget):
         item.invertY(True)  # the first row (the top layer) on top
         self.image_item = ImageItem(axisOrder="col-major")
         item.addItem(self.image_item)
-        self.color_bar = pg.ColorBarItem(
-            values=(FLOOR_DECADE, FLOOR_DECADE + 1),
-            colorMap=pg.colormap.get("viridis"),
-            interactive=False,
-            colorMapMenu=False,
+        self.color_bar = plot_style.ColorBar(
+            (FLOOR_DECADE, FLOOR_DECADE + 1), pg.colormap.get("viridis")
         )
         plot_style.style_color_bar(self.color_bar, math_html("log₁₀ ‖∂L/∂h_t‖"))
         self.color_bar.setImageItem(self.image_item, insert_in=item)

@@ -97,7 +97,9 @@ class GradientPlot(QWidget):
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
-        self.plot = pg.PlotWidget(background=colors().BACKGROUND, enableMenu=False)
+        self.plot = pg.PlotWidget(
+            background=colors().BACKGROUND, enableMenu=False, axisItems=plot_style.plot_axes()
+        )
         item = self.plot.getPlotItem()
         # Short: a long rotated label is cut off in a short plot (the title names it in full).
         plot_style.style_plot(item, "step t", "‖∂L/∂h<sub>t</sub>‖")

@@ -69,7 +69,9 @@ class _TimeHeatmap(QWidget):
         self._extent: tuple[int, int] | None = None  # (N steps, H units) the axes show
         self._ticks: tuple[object, ...] | None = None  # what the ticks were made for
         self._rect = QRectF()  # where the image is drawn, in (step, unit) coordinates
-        self.plot = pg.PlotWidget(background=colors().BACKGROUND, enableMenu=False)
+        self.plot = pg.PlotWidget(
+            background=colors().BACKGROUND, enableMenu=False, axisItems=plot_style.plot_axes()
+        )
         item = self.plot.getPlotItem()
         # "unit", not "hidden unit": a rotated label longer than a short plot is cut off.
         plot_style.style_plot(item, "step t", "unit")
@@ -79,12 +81,7 @@ class _TimeHeatmap(QWidget):
         item.setContentsMargins(0, 12, 0, 0)  # room for the colour bar's top number
         self.image_item = ImageItem(axisOrder="col-major")
         item.addItem(self.image_item)
-        self.color_bar = pg.ColorBarItem(
-            values=(-1.0, 1.0),
-            colorMap=plot_style.diverging_colormap(),
-            interactive=False,
-            colorMapMenu=False,
-        )
+        self.color_bar = plot_style.ColorBar((-1.0, 1.0), plot_style.diverging_colormap())
         plot_style.style_color_bar(self.color_bar, bar_label)
         self.color_bar.setImageItem(self.image_item, insert_in=item)
         self.marker = plot_style.selection_marker()

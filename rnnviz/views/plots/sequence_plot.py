@@ -56,8 +56,12 @@ class SequencePlot(QWidget):
         self.widget.setBackground(colors().BACKGROUND)
         self.widget.ci.layout.setContentsMargins(2, 2, 6, 2)
         self.widget.ci.layout.setVerticalSpacing(0)
-        self.inputs_plot = self.widget.addPlot(row=0, col=0, enableMenu=False)
-        self.outputs_plot = self.widget.addPlot(row=1, col=0, enableMenu=False)
+        self.inputs_plot = self.widget.addPlot(
+            row=0, col=0, enableMenu=False, axisItems=plot_style.plot_axes()
+        )
+        self.outputs_plot = self.widget.addPlot(
+            row=1, col=0, enableMenu=False, axisItems=plot_style.plot_axes()
+        )
         self.outputs_plot.setXLink(self.inputs_plot)
         # A step changes a column or two of each plot: only those are painted again.
         self._repaint = NarrowedRepaint(
@@ -84,6 +88,7 @@ class SequencePlot(QWidget):
         layout.addWidget(self.widget, 1)
 
         self.curves: dict[str, Curve] = {}
+        self._symbols: dict[str, object] = {}  # each curve's marker, while markers fit
         self._markers = self._smooth = True  # how the curves are drawn (by length)
         self._layout_key: tuple[bool, int, bool, bool] | None = None
         self._titles = ("", "")
@@ -108,7 +113,7 @@ class SequencePlot(QWidget):
         nothing, and costs half the paint)."""
         for key, curve in self.curves.items():
             self._plot_for(key).removeItem(curve)
-        self.curves = {}
+        self.curves, self._symbols = {}, {}
         self._markers, self._smooth = markers, smooth
         p = colors()
         for i in range(n):
@@ -153,14 +158,23 @@ class SequencePlot(QWidget):
         for plot, title in zip((self.inputs_plot, self.outputs_plot), self._titles, strict=True):
             plot_style.plot_title(plot, title, points=sizes.LABEL_PT)
 
+    def _show_markers(self, markers: bool) -> None:
+        """The lines with or without their markers: set on the curves there are, not by
+        making them again (~5 ms, twice as the window first lays itself out)."""
+        self._markers = markers
+        for key, symbol in self._symbols.items():
+            self.curves[key].setSymbol(symbol if markers else None)
+
     def _plot_for(self, key: str) -> pg.PlotItem:
         return self.inputs_plot if key.startswith(("input", "upcoming")) else self.outputs_plot
 
     def _add(self, key: str, **opts: object) -> None:
         opts.setdefault("symbolPen", None)
         opts["symbolSize"] = sizes.line_width(cast(float, opts["symbolSize"]))
-        if not self._markers and opts["pen"] is not None:
-            opts["symbol"] = None
+        if opts["pen"] is not None:  # a line: its markers come and go with the room
+            self._symbols[key] = opts["symbol"]
+            if not self._markers:
+                opts["symbol"] = None
         curve = self.curves[key] = Curve(antialias=self._smooth, **opts)
         self._plot_for(key).addItem(curve)
 
@@ -185,10 +199,13 @@ class SequencePlot(QWidget):
         t, N = s.t, s.sequence.shape[0]
         n = 1 if text else min(s.sequence.shape[1], MAX_COMPONENTS)
         key = (text, n, self._markers_fit(N), N <= _SMOOTH_UP_TO)
-        rebuilt = key != self._layout_key
+        rebuilt = key != self._layout_key  # every curve is drawn anew
         if rebuilt:
-            self._layout_key = key
-            self._build_curves(*key)
+            before, self._layout_key = self._layout_key, key
+            if before is not None and (before[:2], before[3]) == (key[:2], key[3]):
+                self._show_markers(key[2])  # only the room changed (a resize)
+            else:
+                self._build_curves(*key)
         steps = np.arange(1, N + 1)  # (N,) 1-based
         # Values too large for any axis (≈ 1e308) are drawn at its edge, and said to be.
         seq, big_in = plot_style.clamp_to_plot(self._per_step(s.sequence))  # (N, n)

@@ -235,7 +235,8 @@ class MainWindow(QMainWindow):
     def _follow_state(self) -> None:
         """The window shows what ``state`` says, now and after every change of it."""
         s, events = self.state, self.state.events
-        self.graph.set_unrolled(s.unrolled, animate=False)
+        if s.unrolled != self.graph.unrolled:  # else the graph drew itself so already
+            self.graph.set_unrolled(s.unrolled, animate=False)
         self._on_page(s.page)
         self._on_lab_tab(s.lab_tab)
         self._on_controls_hidden(s.controls_hidden)

@@ -78,3 +78,22 @@ def test_plot_axes_and_titles_kept_as_pixels_show_what_is_current(qtbot) -> None
 def test_colour_bar_numbers_are_short_enough_for_the_bar() -> None:
     labels = [plot_style.level_label(v) for v in (-2000.0, 1e-5, -0.5, 0.0, 1e10, 123.0)]
     assert labels == ["−2e3", "1e−5", "−0.5", "0", "1e10", "123"]
+
+
+def test_an_axis_label_shown_again_says_what_changed_while_it_was_hidden(qtbot) -> None:
+    """Axes lay their label out only once built and while it is shown: one hidden and
+    shown again reads what is current (here: the unit's SI prefix, after a new range)."""
+    import pyqtgraph as pg
+
+    widget = pg.PlotWidget(axisItems=plot_style.plot_axes())
+    qtbot.addWidget(widget)
+    plot = widget.getPlotItem()
+    plot_style.style_plot(plot, "step t", "h")
+    axis = plot.getAxis("left")
+    axis.setLabel("h", units="V")
+    axis.setRange(0.0, 2.0)
+    assert axis.label.toPlainText().strip() == "h (V)"
+    axis.showLabel(False)
+    axis.setRange(0.0, 0.002)  # millivolts now, while hidden
+    axis.showLabel(True)
+    assert axis.label.toPlainText().strip() == "h (mV)"

@@ -51,3 +51,20 @@ def test_gradient_plot_markers_only_while_the_steps_stay_apart(qtbot) -> None:
     s.run_backward()
     qtbot.wait(10)
     assert curve.opts["symbol"] == "o"
+
+
+def test_markers_that_come_back_are_the_legends_marks(qtbot) -> None:
+    """Markers dropped in a narrow width come back with the width as the marks the titles'
+    legend shows: dots for the inputs and targets, squares for the outputs."""
+    s = Session()
+    s.set_sequence(np.sin(np.arange(60) / 4))
+    s.seek(40)
+    w = make(qtbot, SequencePlot(s), 800, 400)
+    assert all(c.opts["symbol"] is None for c in w.curves.values()), "60 in 800 px merge"
+    assert not any(c.scatter.isVisible() for c in w.curves.values())
+    w.resize(1500, 400)
+    qtbot.waitUntil(lambda: w.curves["input"].opts["symbol"] == "o")
+    legend = {"upcoming": "o", "input": "o", "output": "s", "target": "o"}  # ●, ■, ○
+    assert {k: c.opts["symbol"] for k, c in w.curves.items()} == legend
+    assert all(c.scatter.isVisible() for c in w.curves.values())
+    assert "━■━" in w.legend_text() and "━●━" in w.legend_text()
