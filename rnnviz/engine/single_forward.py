@@ -9,7 +9,7 @@ import numpy as np
 
 from rnnviz.engine import workspace
 from rnnviz.engine.cells import get_cell
-from rnnviz.engine.cells.base import ForwardRows, fold_width
+from rnnviz.engine.cells.base import ForwardRows, StepFn, fold_width
 from rnnviz.engine.numerics import first_bad_row
 from rnnviz.engine.params import Params
 
@@ -145,8 +145,7 @@ def forward_single(
             ),
             fold,
         )
-        for t in range(T):
-            step(t)
+        run_steps(step, T)
         h_all = rows  # (T+1, H)
         if fold:
             h_all = workspace.take("forward.h", (T + 1, H), p.dtype, zero=False)
@@ -154,6 +153,15 @@ def forward_single(
         y = np.dot(h_all[1:], p.W_hy.T)  # (T, O)
         y += p.b_y
     return finish_trace(p, x, h_all, c_all, cache, y)
+
+
+def run_steps(step: StepFn, T: int) -> None:
+    """The serial loop: ``step(t)`` for t = 0 … T − 1, each step reading the last one's state.
+
+    A function of its own so that the benchmark can time the loop as the engine runs it
+    (rnnviz/bench/engine.py)."""
+    for t in range(T):
+        step(t)
 
 
 def finish_trace(
