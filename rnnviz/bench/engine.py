@@ -8,7 +8,7 @@ Where a pass spends its time beyond the bound: the columns "loops" and "rest" sp
 ratio, both measured in the same pass (LoopTimer times the engine's forward loop
 ``single_forward.run_steps`` and backward loop ``single_bptt.run_windows`` as they run).
 "loops floor" is what the loops would take if every element-wise NumPy call a step makes
-cost what one multiply on H values costs alone; the line printed for each case gives the
+(STEP_CALLS) cost what it costs alone at its size; the line printed for each case gives the
 loops' cost per step and per call, against those calls alone. The rest is vectorised work
 over all steps, of which the W_hh gradient's product has as many multiply-adds as the
 forward chain (printed alone: it is arithmetic the bound does not count).
@@ -36,6 +36,13 @@ reasons; these are the numbers behind them.
 - Element-wise passes over every step (the LSTM's backward factors): 1 − s and s(1 − s)
   over the gate columns of the (T, 5H) cache, a strided view, took 0.92 ms against 0.33 ms
   over as many values in a contiguous array, at 1000 x 128.
+- Zeroing the backward chain's five arrays up front took 1.6 ms of a ~35 ms LSTM pass at
+  1000 x 128 (0.04 ms without): the loop writes whole every row it reaches, so only the
+  rows it leaves (a vanished chain, dL/dc_t at a truncation cut) are zeroed
+  (single_bptt._backward_chain).
+- An element-wise pass costs ~1 ns a value here, in cache or not: the LSTM's backward factors
+  (19 passes of T x H values) took 2.36 ms over all 1000 steps at once and 2.0–2.4 ms in
+  blocks of 16–128 steps that stay in cache. The rest of a pass is counted in values.
 """
 
 from __future__ import annotations
@@ -96,20 +103,18 @@ class Case:
     faults: float  # page faults per pass
     loops: float  # the two serial loops, inside the fastest pass that LoopTimer saw
     pass_timed: float  # that pass, whole: loops + rest
-    costs: CallCosts
+    calls_alone: float  # a step's element-wise calls (STEP_CALLS), each timed alone
     grad_product: float  # the W_hh gradient's product (G*H, T) @ (T, H) alone: part of rest
 
     @property
     def calls(self) -> int:
-        return ELEMENTWISE_CALLS[self.cell]
+        return len(STEP_CALLS[self.cell])
 
     @property
     def loop_floor(self) -> float:
         """The least time the loops of this design need: the bound's 2T products, plus every
-        step's element-wise calls at the cost of one multiply on H values each, alone (the
-        gated cells' one tanh over all gates at its own cost)."""
-        tanh_extra = 0.0 if self.cell == "vanilla" else self.costs.tanh - self.costs.multiply
-        return self.bound + self.T * (self.calls * self.costs.multiply + tanh_extra)
+        step's element-wise calls, each at what it costs alone at its size."""
+        return self.bound + self.T * self.calls_alone
 
     def row(self) -> list[str]:
         b = self.bound
@@ -130,13 +135,12 @@ class Case:
     def explanation(self) -> str:
         """Where the loops spend a step (forward + backward), in µs."""
         per_step, product = self.loops / self.T * 1e6, self.bound / self.T * 1e6
-        beside = (per_step - product) / self.calls
-        G = ELEMENT_GATES[self.cell]
+        beside = per_step - product
         return (
             f"{self.cell} {self.T}x{self.H}: loops {per_step:.1f} µs a step = products "
-            f"{product:.1f} + {self.calls} element-wise calls at {beside:.2f} µs each "
-            f"(alone: multiply on {self.H} values {self.costs.multiply * 1e6:.2f} µs, "
-            f"tanh on {G * self.H} {self.costs.tanh * 1e6:.2f} µs); rest "
+            f"{product:.1f} + {beside:.1f} for {self.calls} element-wise calls "
+            f"({beside / self.calls:.2f} µs each; alone {self.calls_alone * 1e6:.1f} µs, "
+            f"{self.calls_alone * 1e6 / self.calls:.2f} each); rest "
             f"{(self.pass_timed - self.loops) * 1e3:.2f} ms, of which the W_hh gradient's "
             f"product alone {self.grad_product * 1e3:.2f} ms"
         )
@@ -160,11 +164,11 @@ def measure_case(T: int, H: int, cell: str, loss_at: str, gain: float, seed: int
     passes = 16 * 3  # best_of_each: a warm-up and 15 timed runs of each of the three
     per_pass = (_faults() - faults) / passes
     pass_timed, loops = timer.fastest()
-    costs = CallCosts.measure(H, ELEMENT_GATES[cell])
+    alone = step_calls_alone(cell, H)
     dz, h = np.full((T, p.W_hh.shape[0]), 0.5), np.full((T, H), 0.5)  # (T, G*H), (T, H)
     (product,) = best_of_each([lambda: dz.T @ h], repeats=5)
     label = f"ρ={gain:g}, loss@{loss_at}"
-    return Case(cell, T, H, label, t_fwd, t_all, bound, per_pass, loops, pass_timed, costs, product)
+    return Case(cell, T, H, label, t_fwd, t_all, bound, per_pass, loops, pass_timed, alone, product)
 
 
 def run_case(T: int, H: int, cell: str, loss_at: str, gain: float, seed: int = 0) -> list[str]:
@@ -212,34 +216,47 @@ class LoopTimer:
         return min(self.passes)
 
 
-# NumPy element-wise calls a step makes besides its product, forward + backward, counted in
-# the cells' step functions (cells/*.py: _make_step and the back closure of _factored_back,
-# or make_step_backward for the vanilla cell).
-ELEMENTWISE_CALLS = {"vanilla": 1 + 1, "lstm": 8 + 5, "gru": 11 + 4}
-# Gate blocks of H rows in each cell's recurrent matrix, and in the forward step's tanh.
-ELEMENT_GATES = {"vanilla": 1, "lstm": 4, "gru": 2}
+# The element-wise NumPy calls a step makes besides its products, forward then backward, as
+# (kind, values in units of H), read from the cells' step functions (cells/*.py: _make_step,
+# then the back closure of _factored_back, or of make_step_backward for the vanilla cell).
+# "ufunc": a binary ufunc into an output or in place; "tanh": in place; "broadcast": a
+# step's (3, H) rows of a gate-major (3, T, H) array times a (H,) vector, into (3, H).
+STEP_CALLS: dict[str, tuple[tuple[str, int], ...]] = {
+    "vanilla": (("tanh", 1), ("ufunc", 1)),
+    "lstm": (
+        *(("tanh", 4), ("ufunc", 4), ("ufunc", 4)),  # all gates' tanh, then σ of i, f, o
+        *(("ufunc", 1),) * 3,  # c_t = f ⊙ c_{t-1} + i ⊙ g
+        *(("tanh", 1), ("ufunc", 1)),  # h_t = o ⊙ tanh(c_t)
+        *(("ufunc", 1), ("ufunc", 1), ("broadcast", 3), ("ufunc", 1), ("ufunc", 1)),
+    ),
+    "gru": (
+        *(("ufunc", 1), ("ufunc", 2), ("tanh", 2), ("ufunc", 2), ("ufunc", 2)),  # hn; r, z
+        *(("ufunc", 1), ("ufunc", 1), ("tanh", 1)),  # n
+        *(("ufunc", 1),) * 3,  # h_t = n + z ⊙ (h_{t-1} − n)
+        *(("broadcast", 3), ("broadcast", 3), ("ufunc", 1), ("ufunc", 1)),
+    ),
+}
 
 
-@dataclass(frozen=True)
-class CallCosts:
-    """What one NumPy call costs at a cell's sizes, in seconds, each alone in a tight loop."""
+def step_calls_alone(cell: str, H: int) -> float:
+    """Seconds for one step's STEP_CALLS, each kind and size timed alone in a tight loop."""
+    calls = STEP_CALLS[cell]
+    kinds = sorted(set(calls))
+    mul, tanh = np.multiply, np.tanh
 
-    multiply: float  # np.multiply of two (H,) vectors into a third
-    tanh: float  # np.tanh in place over the gates the forward step activates at once
+    def timed(kind: str, k: int) -> Callable[[], object]:
+        a, out = np.full(k * H, 0.5), np.empty(k * H)  # tanh(tanh(…)) of 0.5 stays normal
+        if kind == "tanh":
+            return lambda: [tanh(a, a) for _ in range(1000)]
+        if kind == "ufunc":
+            return lambda: [mul(a, a, out) for _ in range(1000)]
+        rows = np.full((k, 64, H), 0.5)[:, 5]  # (k, H) a step's rows of (k, T, H)
+        v, into = np.full(H, 0.5), np.empty((k, H))
+        return lambda: [mul(rows, v, into) for _ in range(1000)]
 
-    @classmethod
-    def measure(cls, H: int, gates: int) -> CallCosts:
-        a, b, out = np.full(H, 0.5), np.full(H, 0.25), np.empty(H)
-        g = np.full(gates * H, 0.5)  # tanh(tanh(…)) of 0.5 shrinks slowly: stays normal
-        mul, tanh = np.multiply, np.tanh
-        costs = best_of_each(
-            [
-                lambda: [mul(a, b, out) for _ in range(1000)],
-                lambda: [tanh(g, g) for _ in range(1000)],
-            ],
-            repeats=5,
-        )
-        return cls(*(c / 1000 for c in costs))
+    costs = best_of_each([timed(*kind) for kind in kinds], repeats=15)
+    each = {kind: c / 1000 for kind, c in zip(kinds, costs, strict=True)}
+    return sum(each[call] for call in calls)
 
 
 def _faults() -> int:
@@ -289,8 +306,9 @@ def main(argv: list[str] | None = None) -> int:
         "faults per pass; loops = the forward and backward serial loops, timed as the "
         "engine runs them, / bound; rest = the rest of that pass (vectorised: input "
         "projection, backward factors, weight gradients, norms, checks) / bound; loops floor "
-        "= (bound + the steps' element-wise NumPy calls, "
-        f"{ELEMENTWISE_CALLS} a step, each at the cost of one alone) / bound"
+        "= (bound + each step's element-wise NumPy calls, "
+        f"{ {cell: len(calls) for cell, calls in STEP_CALLS.items()} } a step, each at what "
+        "it costs alone at its size) / bound"
     )
     for case in cases:
         print(case.explanation())
