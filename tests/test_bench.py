@@ -8,19 +8,53 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rnnviz.bench.engine import bound_chain, run_case
+from rnnviz.bench.engine import bound_chain, measure_case, run_case
 from rnnviz.bench.table import best_of_each
 
 
 @pytest.mark.parametrize("cell", ["vanilla", "lstm", "gru"])
 def test_engine_case_gives_a_full_row(cell: str) -> None:
     row = run_case(20, 8, cell, "all", 0.9)
-    assert len(row) == 9
+    assert len(row) == 11
     assert row[:2] == [cell, "20x8"]
     assert all(float(v) > 0 for v in row[3:6])  # fwd, fwd+BPTT and bound times, ms
     assert row[6].endswith("x")
     assert float(row[7]) >= 0  # page faults per pass
-    assert float(row[8].rstrip("x")) >= 1  # the element-wise floor, over the bound
+    assert float(row[10].rstrip("x")) >= 1  # the loops' floor, over the bound
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_the_loops_and_the_rest_make_up_the_pass(cell: str) -> None:
+    case = measure_case(20, 8, cell, "all", 0.9)
+    row = case.row()
+    loops, rest = float(row[8].rstrip("x")), float(row[9].rstrip("x"))
+    # Both parts come from one timed pass, the ratio's time from the fastest of them.
+    assert 0 < loops < case.pass_timed / case.bound
+    assert rest > 0
+    assert loops + rest == pytest.approx(case.pass_timed / case.bound, abs=0.011)
+    assert case.pass_timed <= case.whole  # timed inside the same runs
+    # The loops ran: at least the 2T products, each step at least a multiply per call.
+    assert case.loops >= case.bound / 2
+    explained = case.explanation()
+    assert f"{case.calls} element-wise calls" in explained
+    per_step = case.loops / case.T * 1e6
+    assert f"loops {per_step:.1f} µs a step" in explained
+
+
+def test_the_loop_timer_times_only_the_serial_loops_and_restores_them() -> None:
+    from rnnviz.bench.engine import LoopTimer
+    from rnnviz.engine import single_bptt, single_forward
+
+    saved = single_forward.run_steps, single_bptt.run_windows
+    timer = LoopTimer()
+    with timer:
+        timer.run(lambda: single_forward.run_steps(lambda t: time.sleep(0.01), 2))
+        timer.run(lambda: time.sleep(0.02))  # no loop inside
+    assert (single_forward.run_steps, single_bptt.run_windows) == saved
+    (first, first_loops), (second, second_loops) = timer.passes
+    assert first_loops >= 0.02 and first >= first_loops
+    assert second >= 0.02 and second_loops == 0.0
+    assert timer.fastest() == min(timer.passes)
 
 
 def test_bound_chain_runs_on_gated_shapes() -> None:

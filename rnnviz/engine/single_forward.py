@@ -9,7 +9,7 @@ import numpy as np
 
 from rnnviz.engine import workspace
 from rnnviz.engine.cells import get_cell
-from rnnviz.engine.cells.base import ForwardRows, fold_width
+from rnnviz.engine.cells.base import ForwardRows, StepFn, fold_width
 from rnnviz.engine.numerics import first_bad_row
 from rnnviz.engine.params import Params
 
@@ -116,8 +116,9 @@ def forward_single(
     T, H, I = x.shape[0], p.hidden_size, p.input_size
     fold = fold_width(p) if cell.folds_inputs else 0
     # Row t holds h_t and, when the step folds its inputs, x_{t+1} and a 1 after it.
-    rows = workspace.take("forward.rows", (T + 1, H + fold), p.dtype)  # (T+1, H + fold)
-    rows[0, :H] = initial_state(p, h0)
+    # Not zeroed: the steps write every h_t; only the padding after x_t and 1 is set to 0.
+    rows = workspace.take("forward.rows", (T + 1, H + fold), p.dtype, zero=False)
+    rows[0, :H] = initial_state(p, h0)  # rows: (T+1, H + fold)
     c_all = None
     if cell.has_cell_state:
         c_all = workspace.take("forward.c", (T + 1, H), p.dtype, zero=False)  # (T+1, H)
@@ -128,6 +129,8 @@ def forward_single(
         if fold:
             rows[:-1, H : H + I] = x
             rows[:-1, H + I] = 1.0
+            rows[:, H + I + 1 :] = 0.0
+            rows[-1, H:] = 0.0  # no step reads the last row's inputs
         else:
             xb = cell.input_projection(p, x)  # (T, G*H): one matmul for all steps
         # Lists of row views: indexing a list is several times cheaper than slicing an array,
@@ -145,8 +148,7 @@ def forward_single(
             ),
             fold,
         )
-        for t in range(T):
-            step(t)
+        run_steps(step, T)
         h_all = rows  # (T+1, H)
         if fold:
             h_all = workspace.take("forward.h", (T + 1, H), p.dtype, zero=False)
@@ -154,6 +156,15 @@ def forward_single(
         y = np.dot(h_all[1:], p.W_hy.T)  # (T, O)
         y += p.b_y
     return finish_trace(p, x, h_all, c_all, cache, y)
+
+
+def run_steps(step: StepFn, T: int) -> None:
+    """The serial loop: ``step(t)`` for t = 0 … T − 1, each step reading the last one's state.
+
+    A function of its own so that the benchmark can time the loop as the engine runs it
+    (rnnviz/bench/engine.py)."""
+    for t in range(T):
+        step(t)
 
 
 def finish_trace(
