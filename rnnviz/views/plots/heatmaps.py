@@ -189,7 +189,8 @@ class _TimeHeatmap(QWidget):
             self._repaint.whole()
         else:
             # Step t is the column from t − ½ to t + ½; a pixel more for rounding.
-            self._repaint.narrow(changed[0] - 0.5, changed[1] + 0.5, 1.0)
+            box = self.plot.getPlotItem().getViewBox()
+            self._repaint.narrow(box, changed[0] - 0.5, changed[1] + 0.5, 1.0)
 
     def _set_ticks(self) -> None:
         """As many labels as the plot's height has room for: integer unit numbers (no 2.5)
@@ -212,8 +213,9 @@ class _TimeHeatmap(QWidget):
             self.marker.setValue(step)
         if step != before:
             reach = self.marker.pen.widthF() + 2.0
+            box = self.plot.getPlotItem().getViewBox()
             for moved in {before, step} - {None}:
-                self._repaint.narrow(moved, moved, reach)
+                self._repaint.narrow(box, moved, moved, reach)
 
     def _marked_step(self) -> int | None:
         return self.session.selected_step

@@ -5,11 +5,11 @@ yet pyqtgraph repaints the whole rectangle of every item given new data: both pl
 sequence panel, the whole hidden-state heatmap, about a fifth of a step frame at 200 steps.
 ``NarrowedRepaint`` takes over a view's repaints (``NoViewportUpdate``): it repaints what
 the scene says changed, as pyqtgraph's ``BoundingRectViewportUpdate`` would, except that a
-redraw may say which steps it changed (``narrow``). The next repaint then covers, inside the
-plots' data areas, those steps only; whatever changed outside them (axes, titles, colour
-bars) is repainted whole, as before. Always one rectangle around it all: a step changes both
-plots of the sequence panel, and painting them clipped to Qt's region of six rectangles
-took ~40 % longer than the whole span.
+redraw may say which steps of which plot it changed (``narrow``). The next repaint then
+covers, inside that plot's data area, those steps only; whatever changed elsewhere (another
+plot, axes, titles, colour bars) is repainted whole, as before. Always one rectangle
+around it all: a step changes both plots of the sequence panel, and painting them clipped
+to Qt's region of six rectangles took ~40 % longer than the whole span.
 
 The panel that narrows must have compared what it shows with what it showed: every change
 inside the data areas in that turn of the event loop has to lie within the steps it names.
@@ -37,51 +37,50 @@ class NarrowedRepaint(QObject):
         super().__init__(view)
         self._view = view
         self._boxes = tuple(boxes)
-        # The steps named (first, last, reach in pixels), until repainted: mapped to the
-        # scene once per repaint, not at every change (pyqtgraph maps points slowly).
-        self._steps: tuple[float, float, float] | None = None
+        # The steps named in each plot (first, last, reach in pixels), until repainted: mapped
+        # to the scene once per repaint, not at every change (pyqtgraph maps points slowly).
+        self._steps: dict[int, tuple[float, float, float]] = {}
         self._whole = False  # a redraw asked for all that changed, until repainted
         view.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.NoViewportUpdate)
         scene = view.scene()
         assert scene is not None
         scene.changed.connect(self._on_scene_changed)
 
-    def narrow(self, first: float, last: float, reach_px: float) -> None:
-        """The data areas' changes until the next repaint lie between steps ``first`` and
-        ``last`` (x, in data units) and ``reach_px`` pixels around them (markers, pens).
-        After ``whole``, nothing is narrowed until the repaint."""
+    def narrow(self, box: pg.ViewBox, first: float, last: float, reach_px: float) -> None:
+        """The changes in the data area of ``box`` until the next repaint lie between steps
+        ``first`` and ``last`` (x, in data units) and ``reach_px`` pixels around them
+        (markers, pens). After ``whole``, nothing is narrowed until the repaint."""
         if self._whole:
             return
-        if self._steps is not None:
-            was = self._steps
+        i = self._boxes.index(box)
+        was = self._steps.get(i)
+        if was is not None:
             first, last, reach_px = min(was[0], first), max(was[1], last), max(was[2], reach_px)
-        self._steps = (first, last, reach_px)
+        self._steps[i] = (first, last, reach_px)
 
     def whole(self) -> None:
         """The next repaint covers all that changed, whatever a redraw narrows it to."""
-        self._steps = None
+        self._steps = {}
         self._whole = True
 
-    def _band(self, first: float, last: float, reach_px: float) -> QRectF:
-        """The scene rectangle of steps ``first`` … ``last`` and ``reach_px`` around them,
-        over the whole height of every data area."""
-        band = QRectF()
-        for box in self._boxes:
-            area = box.sceneBoundingRect()
-            if area.isEmpty():
-                continue
-            a = box.mapViewToScene(QPointF(first, 0.0)).x()
-            b = box.mapViewToScene(QPointF(last, 0.0)).x()
-            left, right = min(a, b) - reach_px, max(a, b) + reach_px
-            band = band.united(QRectF(left, area.top(), right - left, area.height()))
-        return band
+    @staticmethod
+    def _band(box: pg.ViewBox, first: float, last: float, reach_px: float) -> QRectF:
+        """The scene rectangle of steps ``first`` … ``last`` of ``box`` and ``reach_px``
+        around them, over the whole height of its data area."""
+        area = box.sceneBoundingRect()
+        a = box.mapViewToScene(QPointF(first, 0.0)).x()
+        b = box.mapViewToScene(QPointF(last, 0.0)).x()
+        left, right = min(a, b) - reach_px, max(a, b) + reach_px
+        return QRectF(left, area.top(), right - left, area.height())
 
     def _on_scene_changed(self, rects: Iterable[QRectF]) -> None:
-        steps, self._steps, self._whole = self._steps, None, False
-        band = None if steps is None else self._band(*steps)
-        areas = [b.sceneBoundingRect().adjusted(-_EDGE_PX, -_EDGE_PX, _EDGE_PX, _EDGE_PX)
-                 for b in self._boxes] if band is not None else []  # fmt: skip
-        shown = QRectF() if band is None else band
+        steps, self._steps, self._whole = self._steps, {}, False
+        shown = QRectF()
+        areas = []  # the data areas narrowed: what changed in them lies in their bands
+        for i, named in steps.items():
+            box = self._boxes[i]
+            shown = shown.united(self._band(box, *named))
+            areas.append(box.sceneBoundingRect().adjusted(-_EDGE_PX, -_EDGE_PX, _EDGE_PX, _EDGE_PX))
         for rect in rects:
             if not any(area.contains(rect) for area in areas):
                 shown = shown.united(rect)

@@ -217,28 +217,33 @@ class SequencePlot(QWidget):
         )  # (t, ·)
         self._mark_clamped((big_in, big_out or big_target))
         valid = trace.valid  # (t,) outputs after an overflow are not data
-        changed: list[tuple[float, float]] = []  # steps between which curves changed
+        # The steps between which each plot's curves changed (a change of ρ leaves the
+        # inputs as they are: their plot is not painted again).
+        ins: list[tuple[float, float]] = []
+        outs: list[tuple[float, float]] = []
         for i in range(seq.shape[1]):
             sx = _suffix(i)
-            changed += _show(self.curves["input" + sx], steps[:t], seq[:t, i])
+            ins += _show(self.curves["input" + sx], steps[:t], seq[:t, i])
             # Upcoming starts at the last fed step so the faint line continues the solid one.
             start = max(t - 1, 0) if t < N else N
             upcoming = self.curves["upcoming" + sx]
-            changed += _show(upcoming, steps[start:], seq[start:, i])
+            ins += _show(upcoming, steps[start:], seq[start:, i])
             upcoming.continue_dashes(steps[: start + 1], seq[: start + 1, i])
             # A network with fewer outputs than inputs (imported, or shown by rnnviz.show)
             # has no output i to draw beside input i.
             out_i = outputs[valid, i] if i < outputs.shape[1] else np.zeros(0)
-            changed += _show(self.curves["output" + sx], steps[:t][valid][: out_i.size], out_i)
+            outs += _show(self.curves["output" + sx], steps[:t][valid][: out_i.size], out_i)
             target_i = targets[:, i] if i < targets.shape[1] else np.zeros(0)
-            changed += _show(self.curves["target" + sx], steps[: target_i.size], target_i)
+            outs += _show(self.curves["target" + sx], steps[: target_i.size], target_i)
         moved = self._set_ranges(seq, outputs[valid], targets, max(N, t, 1), text)
         self._on_selection_changed()
         if rebuilt or moved:
             self._repaint.whole()  # every curve is drawn elsewhere
-        elif changed:
-            first, last = min(a for a, _ in changed), max(b for _, b in changed)
-            self._repaint.narrow(first, last, self._reach_px())
+            return
+        for plot, changed in ((self.inputs_plot, ins), (self.outputs_plot, outs)):
+            if changed:
+                first, last = min(a for a, _ in changed), max(b for _, b in changed)
+                self._repaint.narrow(plot.getViewBox(), first, last, self._reach_px())
 
     def _mark_clamped(self, clamped: tuple[bool, bool]) -> None:
         """Each plot's title says when some of its values are drawn at the edge."""
@@ -332,14 +337,15 @@ class SequencePlot(QWidget):
 
     def _on_selection_changed(self) -> None:
         step = self.session.selected_step
-        for marker in self.markers:
+        plots = (self.inputs_plot, self.outputs_plot)
+        for plot, marker in zip(plots, self.markers, strict=True):
             before = marker.value() if marker.isVisible() else None
             marker.setVisible(step is not None)
             if step is not None:
                 marker.setValue(step)
             if step != before:
                 for moved in {before, step} - {None}:
-                    self._repaint.narrow(moved, moved, self._reach_px())
+                    self._repaint.narrow(plot.getViewBox(), moved, moved, self._reach_px())
 
     def _on_click(self, event: object) -> None:
         """A left click on a fed step (in either plot) focuses every panel on it."""
