@@ -41,6 +41,18 @@ def test_the_loops_and_the_rest_make_up_the_pass(cell: str) -> None:
     assert f"loops {per_step:.1f} µs a step" in explained
 
 
+def test_a_backward_loop_that_stopped_early_is_said_to_have_stopped() -> None:
+    """ρ = 0.5 with the loss at the last step: the chain vanishes and the backward loop
+    stops long before step 1, so a per-step share of the loops would be meaningless (it
+    came out negative)."""
+    case = measure_case(2000, 8, "vanilla", "last", 0.5)  # 0.5 ** 1000 is far below 1e-290
+    assert 0 < case.skipped < 2000
+    explained = case.explanation()
+    assert f"stopped after {2000 - case.skipped} of 2000 steps" in explained
+    assert "µs a step" not in explained
+    assert measure_case(40, 8, "vanilla", "all", 0.9).skipped == 0
+
+
 def test_the_loop_timer_times_only_the_serial_loops_and_restores_them() -> None:
     from rnnviz.bench.engine import LoopTimer
     from rnnviz.engine import single_bptt, single_forward
@@ -51,7 +63,7 @@ def test_the_loop_timer_times_only_the_serial_loops_and_restores_them() -> None:
         timer.run(lambda: single_forward.run_steps(lambda t: time.sleep(0.01), 2))
         timer.run(lambda: time.sleep(0.02))  # no loop inside
     assert (single_forward.run_steps, single_bptt.run_windows) == saved
-    (first, first_loops), (second, second_loops) = timer.passes
+    (first, first_loops, _), (second, second_loops, _) = timer.passes
     assert first_loops >= 0.02 and first >= first_loops
     assert second >= 0.02 and second_loops == 0.0
     assert timer.fastest() == min(timer.passes)

@@ -105,6 +105,7 @@ class Case:
     pass_timed: float  # that pass, whole: loops + rest
     calls_alone: float  # a step's element-wise calls (STEP_CALLS), each timed alone
     grad_product: float  # the W_hh gradient's product (G*H, T) @ (T, H) alone: part of rest
+    skipped: int = 0  # the first steps the backward loop did not reach (the chain vanished)
 
     @property
     def calls(self) -> int:
@@ -133,16 +134,25 @@ class Case:
         ]
 
     def explanation(self) -> str:
-        """Where the loops spend a step (forward + backward), in µs."""
+        """Where the loops spend a step (forward + backward), in µs; when the backward loop
+        stopped early, only that (a step's share would mean nothing)."""
+        rest = (
+            f"rest {(self.pass_timed - self.loops) * 1e3:.2f} ms, of which the W_hh gradient's "
+            f"product alone {self.grad_product * 1e3:.2f} ms"
+        )
+        if self.skipped:
+            return (
+                f"{self.cell} {self.T}x{self.H}: the backward loop stopped after "
+                f"{self.T - self.skipped} of {self.T} steps (the chain vanished): loops "
+                f"{self.loops * 1e3:.2f} ms; {rest}"
+            )
         per_step, product = self.loops / self.T * 1e6, self.bound / self.T * 1e6
         beside = per_step - product
         return (
             f"{self.cell} {self.T}x{self.H}: loops {per_step:.1f} µs a step = products "
             f"{product:.1f} + {beside:.1f} for {self.calls} element-wise calls "
             f"({beside / self.calls:.2f} µs each; alone {self.calls_alone * 1e6:.1f} µs, "
-            f"{self.calls_alone * 1e6 / self.calls:.2f} each); rest "
-            f"{(self.pass_timed - self.loops) * 1e3:.2f} ms, of which the W_hh gradient's "
-            f"product alone {self.grad_product * 1e3:.2f} ms"
+            f"{self.calls_alone * 1e6 / self.calls:.2f} each); {rest}"
         )
 
 
@@ -163,12 +173,14 @@ def measure_case(T: int, H: int, cell: str, loss_at: str, gain: float, seed: int
         )
     passes = 16 * 3  # best_of_each: a warm-up and 15 timed runs of each of the three
     per_pass = (_faults() - faults) / passes
-    pass_timed, loops = timer.fastest()
+    pass_timed, loops, skipped = timer.fastest()
     alone = step_calls_alone(cell, H)
     dz, h = np.full((T, p.W_hh.shape[0]), 0.5), np.full((T, H), 0.5)  # (T, G*H), (T, H)
     (product,) = best_of_each([lambda: dz.T @ h], repeats=5)
     label = f"ρ={gain:g}, loss@{loss_at}"
-    return Case(cell, T, H, label, t_fwd, t_all, bound, per_pass, loops, pass_timed, alone, product)
+    return Case(
+        cell, T, H, label, t_fwd, t_all, bound, per_pass, loops, pass_timed, alone, product, skipped
+    )
 
 
 def run_case(T: int, H: int, cell: str, loss_at: str, gain: float, seed: int = 0) -> list[str]:
@@ -185,34 +197,38 @@ class LoopTimer:
     """
 
     def __init__(self) -> None:
-        self.passes: list[tuple[float, float]] = []  # (whole pass, its loops), seconds
+        # (whole pass, its loops) in seconds, and the steps its backward loop skipped
+        self.passes: list[tuple[float, float, int]] = []
         self._loops = 0.0
+        self._skipped = 0
 
     def __enter__(self) -> LoopTimer:
         self._saved = single_forward.run_steps, single_bptt.run_windows
         single_forward.run_steps = self._timed(self._saved[0])
-        single_bptt.run_windows = self._timed(self._saved[1])
+        single_bptt.run_windows = self._timed(self._saved[1], backward=True)
         return self
 
     def __exit__(self, *exc: object) -> None:
         single_forward.run_steps, single_bptt.run_windows = self._saved
 
-    def _timed(self, loop: Callable[..., Any]) -> Callable[..., Any]:
+    def _timed(self, loop: Callable[..., Any], backward: bool = False) -> Callable[..., Any]:
         def timed(*args: Any) -> Any:
             start = time.perf_counter()
             out = loop(*args)
             self._loops += time.perf_counter() - start
+            if backward:
+                self._skipped = int(out)  # run_windows: the first steps it did not reach
             return out
 
         return timed
 
     def run(self, fn: Callable[[], object]) -> None:
-        self._loops = 0.0
+        self._loops, self._skipped = 0.0, 0
         start = time.perf_counter()
         fn()
-        self.passes.append((time.perf_counter() - start, self._loops))
+        self.passes.append((time.perf_counter() - start, self._loops, self._skipped))
 
-    def fastest(self) -> tuple[float, float]:
+    def fastest(self) -> tuple[float, float, int]:
         return min(self.passes)
 
 
