@@ -91,7 +91,7 @@ def frame_rows(
         minimal.widget.show()
         config = SessionConfig(hidden_size=H, sequence_length=T, preset="sine").changed(**stack)
         session = Session(config)
-        window = MainWindow(session)
+        window = MainWindow(session, persistent=False)  # no autosave left behind
         window.resize(*WINDOW)
         window.show()
         session.seek(T)
