@@ -75,15 +75,28 @@ class NarrowedRepaint(QObject):
 
     def _on_scene_changed(self, rects: Iterable[QRectF]) -> None:
         steps, self._steps, self._whole = self._steps, {}, False
+        # The data areas narrowed: what changed in one lies in its band of steps, and in
+        # the height of the items' rectangles there (a new ρ moves the outputs' curve over
+        # all steps, but only over the height it takes).
+        areas = {
+            i: self._boxes[i].sceneBoundingRect().adjusted(-_EDGE_PX, -_EDGE_PX, _EDGE_PX, _EDGE_PX)
+            for i in steps
+        }
+        inside = {i: QRectF() for i in steps}
         shown = QRectF()
-        areas = []  # the data areas narrowed: what changed in them lies in their bands
-        for i, named in steps.items():
-            box = self._boxes[i]
-            shown = shown.united(self._band(box, *named))
-            areas.append(box.sceneBoundingRect().adjusted(-_EDGE_PX, -_EDGE_PX, _EDGE_PX, _EDGE_PX))
         for rect in rects:
-            if not any(area.contains(rect) for area in areas):
+            i = next((i for i, area in areas.items() if area.contains(rect)), None)
+            if i is None:
                 shown = shown.united(rect)
+            else:
+                inside[i] = inside[i].united(rect)
+        for i, named in steps.items():
+            if not inside[i].isEmpty():
+                band = self._band(self._boxes[i], *named)
+                height = inside[i]
+                shown = shown.united(
+                    QRectF(band.left(), height.top(), band.width(), height.height())
+                )
         if shown.isEmpty():
             return
         viewport = self._view.viewport()

@@ -192,3 +192,20 @@ def test_a_bidirectional_step_changes_every_output_and_repaints_them_all(qtbot) 
         step()
         stale = stale_pixels(w.widget)
         assert not stale, f"{stale} pixels differ"
+
+
+def test_a_new_rho_repaints_the_outputs_and_leaves_the_inputs_plot_alone(qtbot) -> None:
+    s = Session(SessionConfig(sequence_length=60))
+    w = make(qtbot, s)
+    s.seek(40)
+    viewport = w.widget.viewport()
+    painted = PaintedAreas(viewport)
+    on_screen(w.widget)
+    painted.rects.clear()
+    s.set_config(spectral_radius=1.3)
+    on_screen(w.widget)
+    assert painted.rects, "the new outputs were not painted"
+    inputs = w.widget.mapFromScene(w.inputs_plot.getViewBox().sceneBoundingRect()).boundingRect()
+    inner = inputs.adjusted(0, 0, 0, -20)  # the plots' edges meet; their insides do not
+    assert not any(r.intersects(inner) for r in painted.rects), (painted.rects, inner)
+    assert not stale_pixels(w.widget)
