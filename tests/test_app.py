@@ -31,6 +31,17 @@ pytestmark = pytest.mark.qt_log_ignore(
 )
 
 
+def run_offscreen(script: str) -> subprocess.CompletedProcess[str]:
+    """``script`` run by a fresh Python on the offscreen platform, its output captured."""
+    return subprocess.run(
+        [sys.executable, "-c", script],
+        env=headless_env(QT_QPA_PLATFORM="offscreen"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
 def headless_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
@@ -149,13 +160,7 @@ print(*[m for m in {LAZY_MODULES!r} if m in sys.modules])
 window.lab.make_task("adding")
 print("rnnviz.engine.tasks" in sys.modules)
 """
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        env=headless_env(QT_QPA_PLATFORM="offscreen"),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = run_offscreen(script)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["", "True"]
 
@@ -192,13 +197,7 @@ main_window.MainWindow = Probe
 sys.argv = ["rnnviz"]
 rnnviz.app.main()
 """
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        env=headless_env(QT_QPA_PLATFORM="offscreen"),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = run_offscreen(script)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == [
         "built with the collector off",

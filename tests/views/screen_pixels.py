@@ -3,6 +3,8 @@ view that repaints only what changed must leave the first equal to the second.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from PyQt6.QtCore import QEvent, QObject, QRect, QRectF
 from PyQt6.QtGui import QImage, QPainter, QPaintEvent
@@ -68,3 +70,27 @@ class PaintedAreas(QObject):
             assert isinstance(event, QPaintEvent)
             self.rects.append(event.rect())
         return False
+
+
+def painted_by(view: QGraphicsView, change: Callable[[], object]) -> list[QRect]:
+    """The rectangles of ``view``'s viewport that ``change`` had painted (the screen settled
+    before and after)."""
+    viewport = view.viewport()
+    assert viewport is not None
+    painted = PaintedAreas(viewport)
+    on_screen(view)
+    painted.rects.clear()
+    change()
+    on_screen(view)
+    viewport.removeEventFilter(painted)
+    return painted.rects
+
+
+def assert_no_stale_pixels_after(
+    view: QGraphicsView, changes: list[tuple[str, Callable[[], object]]]
+) -> None:
+    """After each named change, the screen shows what a whole repaint of ``view`` shows."""
+    for name, change in changes:
+        change()
+        stale = stale_pixels(view)
+        assert not stale, f"after {name}: {stale} pixels differ"

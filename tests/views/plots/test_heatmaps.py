@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PyQt6.QtCore import QPointF, Qt
-from screen_pixels import PaintedAreas, on_screen, stale_pixels
+from screen_pixels import assert_no_stale_pixels_after, painted_by
 
 from rnnviz.engine import bptt, forward
 from rnnviz.session import Session, SessionConfig
@@ -185,19 +185,14 @@ def test_a_step_repaints_its_column_and_the_screen_matches_a_whole_redraw(qtbot,
     w = make(qtbot, cls, s)
     s.seek(30)
     s.run_backward()
-    viewport = w.plot.viewport()
-    painted = PaintedAreas(viewport)
-    on_screen(w.plot)
-    painted.rects.clear()
+    width = w.plot.viewport().width()
     for narrow in (s.step_forward, lambda: s.select(s.t - 1)):
         if cls is GradientHeatmap and narrow == s.step_forward:
             continue  # a step clears the gradients: the hint to press B takes their place
-        narrow()
-        on_screen(w.plot)
-        assert painted.rects, "nothing was painted"
-        widest = max(r.width() for r in painted.rects)
-        assert widest < viewport.width() / 6, f"{widest} of {viewport.width()} px repainted"
-        painted.rects.clear()
+        painted = painted_by(w.plot, narrow)
+        assert painted, "nothing was painted"
+        widest = max(r.width() for r in painted)
+        assert widest < width / 6, f"{widest} of {width} px repainted"
     changes = [
         ("step", s.step_forward),
         ("back", s.step_back),
@@ -223,7 +218,4 @@ def test_a_step_repaints_its_column_and_the_screen_matches_a_whole_redraw(qtbot,
         ("dark theme", lambda: appearance.set(palette=DARK)),
         ("step", s.step_forward),
     ]
-    for name, change in changes:
-        change()
-        stale = stale_pixels(w.plot)
-        assert not stale, f"after {name}: {stale} pixels differ"
+    assert_no_stale_pixels_after(w.plot, changes)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PyQt6.QtCore import QPointF, Qt
-from screen_pixels import PaintedAreas, on_screen, stale_pixels
+from screen_pixels import assert_no_stale_pixels_after, on_screen, painted_by, stale_pixels
 
 from rnnviz.engine import forward
 from rnnviz.session import Session, SessionConfig
@@ -146,15 +146,10 @@ def test_a_step_repaints_its_columns_and_the_screen_matches_a_whole_redraw(qtbot
     s = Session(SessionConfig(sequence_length=60))
     w = make(qtbot, s)
     s.seek(30)
-    viewport = w.widget.viewport()
-    painted = PaintedAreas(viewport)
-    on_screen(w.widget)
-    painted.rects.clear()
-    s.step_forward()
-    on_screen(w.widget)
-    assert painted.rects, "the step painted nothing"
-    widest = max(r.width() for r in painted.rects)
-    assert widest < viewport.width() / 6, f"a step repainted {widest} of {viewport.width()} px"
+    painted = painted_by(w.widget, s.step_forward)
+    assert painted, "the step painted nothing"
+    widest, width = max(r.width() for r in painted), w.widget.viewport().width()
+    assert widest < width / 6, f"a step repainted {widest} of {width} px"
     changes = [
         ("step", s.step_forward),
         ("back", s.step_back),
@@ -175,10 +170,7 @@ def test_a_step_repaints_its_columns_and_the_screen_matches_a_whole_redraw(qtbot
         ("dark theme", lambda: appearance.set(palette=DARK)),
         ("step", s.step_forward),
     ]
-    for name, change in changes:
-        change()
-        stale = stale_pixels(w.widget)
-        assert not stale, f"after {name}: {stale} pixels differ"
+    assert_no_stale_pixels_after(w.widget, changes)
 
 
 def test_a_bidirectional_step_changes_every_output_and_repaints_them_all(qtbot) -> None:
@@ -198,14 +190,9 @@ def test_a_new_rho_repaints_the_outputs_and_leaves_the_inputs_plot_alone(qtbot) 
     s = Session(SessionConfig(sequence_length=60))
     w = make(qtbot, s)
     s.seek(40)
-    viewport = w.widget.viewport()
-    painted = PaintedAreas(viewport)
-    on_screen(w.widget)
-    painted.rects.clear()
-    s.set_config(spectral_radius=1.3)
-    on_screen(w.widget)
-    assert painted.rects, "the new outputs were not painted"
+    painted = painted_by(w.widget, lambda: s.set_config(spectral_radius=1.3))
+    assert painted, "the new outputs were not painted"
     inputs = w.widget.mapFromScene(w.inputs_plot.getViewBox().sceneBoundingRect()).boundingRect()
     inner = inputs.adjusted(0, 0, 0, -20)  # the plots' edges meet; their insides do not
-    assert not any(r.intersects(inner) for r in painted.rects), (painted.rects, inner)
+    assert not any(r.intersects(inner) for r in painted), (painted, inner)
     assert not stale_pixels(w.widget)
