@@ -115,6 +115,18 @@ def count_ticks(count: int, pixels: float) -> list[tuple[float, str]]:
     return [(float(v), str(v)) for v in shown]
 
 
+def step_ticks(count: int, pixels: float, label_px: float) -> list[list[tuple[float, str]]]:
+    """Ticks for steps 1..count across an axis ``pixels`` wide: labels on the multiples of a
+    round k (1, 2, 5, 10 …) at least ``label_px`` apart (the widest label and a gap), and
+    unlabelled ticks between them. pyqtgraph's own spacing ran "10", "20", "30" together
+    in a heatmap 100 px wide ("102030")."""
+    every = label_every(count, pixels, label_px)
+    major = [(float(v), str(v)) for v in range(every, count + 1, every)]
+    sub = every // 5 if every % 5 == 0 else every // 2
+    minor = [(float(v), "") for v in range(sub, count + 1, sub) if v % every] if sub else []
+    return [major, minor]
+
+
 def level_ticks(low: float, high: float, pixels: float) -> list[list[tuple[float, str]]]:
     """Ticks for a colour bar ``pixels`` long showing low..high: the ends and 0, and the
     halves between them when there is room (an axis's own ticks crowd a short bar)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import QRectF, Qt
+from PyQt6.QtGui import QFont, QFontMetricsF
 from PyQt6.QtWidgets import QGraphicsRectItem, QVBoxLayout, QWidget
 
 from rnnviz.session import Change, Session
@@ -193,17 +194,23 @@ class _TimeHeatmap(QWidget):
             self._repaint.narrow(box, changed[0] - 0.5, changed[1] + 0.5, 1.0)
 
     def _set_ticks(self) -> None:
-        """As many labels as the plot's height has room for: integer unit numbers (no 2.5)
-        and the colour bar's levels."""
+        """As many labels as the plot has room for: integer unit numbers (no 2.5), steps
+        whose labels do not run together, and the colour bar's levels."""
         H = self.session.config.hidden_size
-        height = self.plot.getPlotItem().getViewBox().height()
+        N = max(self.session.sequence.shape[0], self.session.t, 1)
+        item = self.plot.getPlotItem()
+        height, width = item.getViewBox().height(), item.getViewBox().width()
         every = plot_style.label_every(H, height)
-        key = (H, every, self.color_bar.levels(), round(height))
+        key = (H, N, every, self.color_bar.levels(), round(height), round(width))
         if key == self._ticks:
             return
         self._ticks = key
-        self.plot.getPlotItem().getAxis("left").setTicks([plot_style.count_ticks(H, height)])
-        self.color_bar.getAxis("right").setTicks(plot_style.level_ticks(*key[2], height))
+        item.getAxis("left").setTicks([plot_style.count_ticks(H, height)])
+        bottom = item.getAxis("bottom")
+        metrics = QFontMetricsF(bottom.style["tickFont"] or QFont())
+        label_px = metrics.horizontalAdvance(str(N)) + metrics.height()  # a gap of an em
+        bottom.setTicks(plot_style.step_ticks(N, width, label_px))
+        self.color_bar.getAxis("right").setTicks(plot_style.level_ticks(*key[3], height))
 
     def _on_selection_changed(self) -> None:
         step = self._marked_step()

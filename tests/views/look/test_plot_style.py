@@ -97,3 +97,15 @@ def test_an_axis_label_shown_again_says_what_changed_while_it_was_hidden(qtbot) 
     axis.setRange(0.0, 0.002)  # millivolts now, while hidden
     axis.showLabel(True)
     assert axis.label.toPlainText().strip() == "h (mV)"
+
+
+@pytest.mark.parametrize(("count", "pixels"), [(40, 100), (40, 600), (200, 300), (5000, 400)])
+def test_step_labels_stay_a_label_apart(count: int, pixels: float) -> None:
+    label_px = 30.0
+    major, minor = plot_style.step_ticks(count, pixels, label_px)
+    steps = [int(v) for v, _ in major]
+    assert steps and all(text == str(int(v)) for v, text in major)
+    every = steps[0]
+    assert steps == list(range(every, count + 1, every))
+    assert every * pixels / count >= label_px  # a label's room between two labels
+    assert all(text == "" and v % every for v, text in minor)

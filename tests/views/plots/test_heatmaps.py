@@ -3,9 +3,12 @@ an overflow."""
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 import pytest
 from PyQt6.QtCore import QPointF, Qt
+from PyQt6.QtGui import QFont, QFontMetricsF, QImage, QPainter
 from screen_pixels import assert_no_stale_pixels_after, painted_by
 
 from rnnviz.engine import bptt, forward
@@ -13,6 +16,7 @@ from rnnviz.session import Session, SessionConfig
 from rnnviz.views.look.appearance import appearance
 from rnnviz.views.look.palettes import DARK
 from rnnviz.views.plots.heatmaps import BACKWARD_HINT, FEED_HINT, GradientHeatmap, StateHeatmap
+from rnnviz.views.window.snapshots import settle
 
 # The offscreen platform cannot resize native windows; that is not a fault of the view.
 pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")
@@ -219,3 +223,23 @@ def test_a_step_repaints_its_column_and_the_screen_matches_a_whole_redraw(qtbot,
         ("step", s.step_forward),
     ]
     assert_no_stale_pixels_after(w.plot, changes)
+
+
+def test_the_step_labels_of_a_narrow_heatmap_do_not_run_together(qtbot, session: Session) -> None:
+    """At 100 px for 40 steps pyqtgraph labelled 10, 20 and 30: "102030"."""
+    session.set_config(sequence_length=40)
+    w = make(qtbot, StateHeatmap, session)
+    w.resize(260, 300)
+    session.seek(40)
+    qtbot.waitUntil(lambda: w.plot.getPlotItem().getViewBox().width() < 160)
+    settle()  # the axis laid out at its new width
+    axis = w.plot.getPlotItem().getAxis("bottom")
+    image = QImage(10, 10, QImage.Format.Format_RGB32)
+    painter = QPainter(image)
+    _, _, texts = axis.generateDrawSpecs(painter)  # the labels as the axis draws them
+    painter.end()
+    rects = sorted((rect for rect, _, text in texts if text), key=lambda r: r.left())
+    assert rects, "no step is labelled"
+    em = QFontMetricsF(axis.style["tickFont"] or QFont()).height()
+    for a, b in pairwise(rects):
+        assert b.left() - a.right() >= em / 2, (a, b)
