@@ -94,3 +94,21 @@ def assert_no_stale_pixels_after(
         change()
         stale = stale_pixels(view)
         assert not stale, f"after {name}: {stale} pixels differ"
+
+
+def look_changes(
+    widget: QWidget, size: tuple[int, int], step: Callable[[], object]
+) -> list[tuple[str, Callable[[], object]]]:
+    """Changes of the look around a step, for ``assert_no_stale_pixels_after``: a narrower
+    widget, a larger type size and the dark theme, each followed by a step. The caller
+    keeps the appearance (the ``kept_appearance`` fixture)."""
+    from rnnviz.views.look.appearance import appearance
+    from rnnviz.views.look.palettes import DARK
+
+    return [
+        ("narrower", lambda: widget.resize(*size)),
+        ("step", step),
+        ("larger type", lambda: appearance.set(scale=1.5)),
+        ("dark theme", lambda: appearance.set(palette=DARK)),
+        ("step", step),
+    ]

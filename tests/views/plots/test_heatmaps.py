@@ -9,12 +9,10 @@ import numpy as np
 import pytest
 from PyQt6.QtCore import QPointF, Qt
 from PyQt6.QtGui import QFont, QFontMetricsF, QImage, QPainter
-from screen_pixels import assert_no_stale_pixels_after, painted_by
+from screen_pixels import assert_no_stale_pixels_after, look_changes, painted_by
 
 from rnnviz.engine import bptt, forward
 from rnnviz.session import Session, SessionConfig
-from rnnviz.views.look.appearance import appearance
-from rnnviz.views.look.palettes import DARK
 from rnnviz.views.plots.heatmaps import BACKWARD_HINT, FEED_HINT, GradientHeatmap, StateHeatmap
 from rnnviz.views.window.snapshots import settle
 
@@ -216,11 +214,7 @@ def test_a_step_repaints_its_column_and_the_screen_matches_a_whole_redraw(qtbot,
         ("fed", lambda: s.seek(20)),
         ("focus", lambda: s.set_focus(0, 1)),
         ("bidirectional step", s.step_forward),
-        ("narrower", lambda: w.resize(500, 300)),
-        ("step", s.step_forward),
-        ("larger type", lambda: appearance.set(scale=1.5)),
-        ("dark theme", lambda: appearance.set(palette=DARK)),
-        ("step", s.step_forward),
+        *look_changes(w, (500, 300), s.step_forward),
     ]
     assert_no_stale_pixels_after(w.plot, changes)
 

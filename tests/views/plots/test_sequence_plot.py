@@ -6,12 +6,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PyQt6.QtCore import QPointF, Qt
-from screen_pixels import assert_no_stale_pixels_after, on_screen, painted_by, stale_pixels
+from screen_pixels import (
+    assert_no_stale_pixels_after,
+    look_changes,
+    on_screen,
+    painted_by,
+    stale_pixels,
+)
 
 from rnnviz.engine import forward
 from rnnviz.session import Session, SessionConfig
-from rnnviz.views.look.appearance import appearance
-from rnnviz.views.look.palettes import DARK
 from rnnviz.views.plots.sequence_plot import SequencePlot
 
 # The offscreen platform cannot resize native windows; that is not a fault of the view.
@@ -164,11 +168,7 @@ def test_a_step_repaints_its_columns_and_the_screen_matches_a_whole_redraw(qtbot
         ("text step", s.step_forward),
         ("numbers", lambda: s.load_preset("square")),
         ("numbers step", s.step_forward),
-        ("narrower", lambda: w.resize(500, 400)),
-        ("step", s.step_forward),
-        ("larger type", lambda: appearance.set(scale=1.5)),
-        ("dark theme", lambda: appearance.set(palette=DARK)),
-        ("step", s.step_forward),
+        *look_changes(w, (500, 400), s.step_forward),
     ]
     assert_no_stale_pixels_after(w.widget, changes)
 
