@@ -50,7 +50,6 @@ BAD_WIDTH = 4.0
 H_LABEL_DX = gl.NODE_WIDTH / 2 + 0.1  # h_t's label clears its gradient halo
 LABEL_GAP = 4.0  # px between a label and the arrowhead or box it sits beside
 FOLDED_LABEL_OFFSET = 6.0
-CELL_NAMES = {"vanilla": "RNN", "lstm": "LSTM", "gru": "GRU"}
 
 
 @dataclass(frozen=True)
@@ -61,7 +60,6 @@ class Content:
     layers: int  # stacked layers, one h row each
     focus_layer: int  # the layer the single-layer panels show
     focus_direction: int  # … and its direction (0 forward, 1 backward)
-    cell: str  # the cells' name, for the rows' labels
     directions: int  # 2: bidirectional, two h boxes per layer and step
     N: int  # steps in the sequence (fed and upcoming)
     lo: int
@@ -163,7 +161,6 @@ def build_content(session: Session, lo: int, hi: int, memo: ContentMemo | None =
         layers=L,
         focus_layer=session.focus[0],
         focus_direction=session.focus[1],
-        cell=p.cell,
         directions=session.depth[1],
         N=N,
         lo=lo,
@@ -693,10 +690,7 @@ def _unrolled_labels(
     edge_k = gl.label_stride(px_per_column, EDGE_LABEL_SPACING)
     roomy = px_per_column >= ROOMY_COLUMN_PX
     node_pt, edge_pt = label_points(label_scale)
-    rows = layer_labels(
-        c.layers, c.directions, (c.focus_layer, c.focus_direction), c.cell, float(X[0]), node_pt
-    )
-    chosen: list[LabelSpec] = list(rows)
+    chosen: list[LabelSpec] = []
     others: list[LabelSpec] = []
     for n in nodes:
         if n.step == c.selected or n.step % node_k == 0:
@@ -709,43 +703,6 @@ def _unrolled_labels(
                 _weight_labels(c, X, s, edge_pt, px_per_column)
             )
     return (*chosen, *others)
-
-
-def layer_labels(
-    layers: int, directions: int, focus: tuple[int, int], cell: str, x0: float, size: int
-) -> tuple[LabelSpec, ...]:
-    """A stack's rows, "layer 1 · LSTM" … above each h row's line left of h_0 (column
-    ``x0``); the focused (layer, direction)'s in bold ink, the others muted. None for one
-    layer. A bidirectional layer has two rows, "layer 1 · LSTM →" and "… ←"."""
-    if layers * directions == 1:
-        return ()
-    p = colors()
-    name = CELL_NAMES.get(cell, cell)
-    labels = []
-    for k in range(layers):
-        for d in range(directions):
-            x, y = gl.h_centre(x0, k, d, directions)
-            if directions == 2:  # left of the forward box, the leftmost of the column
-                x = x0 - gl.BIDI_DX
-            text = (
-                f"layer {k + 1}"
-                if directions == 1
-                else f"layer {k + 1} · {name} {'←' if d else '→'}"
-            )
-            labels.append(
-                LabelSpec(
-                    text,
-                    "",
-                    (x - H_LABEL_DX, y),
-                    (1, 1),
-                    (-LABEL_GAP, -LABEL_GAP),
-                    size,
-                    p.INK if (k, d) == focus else p.MUTED,
-                    bold=(k, d) == focus,
-                    suffix=f" · {name}" if directions == 1 else "",
-                )
-            )
-    return tuple(labels)
 
 
 def _weight_labels(

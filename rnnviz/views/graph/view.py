@@ -24,6 +24,7 @@ from PyQt6.QtCore import (
     QObject,
     QPoint,
     QPointF,
+    QRect,
     QRectF,
     Qt,
     QVariantAnimation,
@@ -42,6 +43,7 @@ from rnnviz.views.graph.items import (
     arrow_head_half,
     covered_rects,
 )
+from rnnviz.views.graph.row_header import Piece, RowHeader, RowName
 from rnnviz.views.graph.scene import (
     FOLDED_LABEL_OFFSET,
     H_LABEL_DX,
@@ -54,8 +56,6 @@ from rnnviz.views.graph.scene import (
     build_content,
     build_scene,
     edge_kind_at,
-    label_points,
-    layer_labels,
     node_at,
     node_label_offset,
     sample_labels,
@@ -94,6 +94,7 @@ class GraphView(QWidget):
         self._unrolled_cam = (0.0, gl.PX_PER_COLUMN)
         self._camera: tuple[float, float, float, float] | None = None  # the range set last
         self._label_scale = 1.0  # unrolled labels shrink by this in narrow columns
+        self._gutter = 0  # px at the left edge for a stack's row names, kept clear of columns
         self._edge_memo: EdgeMemo = {}  # the last frame's edges, by column
         self._content_memo = ContentMemo()  # the last frame's colours
         # Each label's places (its own and its alternatives) with their boxes' numbers.
@@ -110,6 +111,7 @@ class GraphView(QWidget):
         self.graphics.setCentralItem(self.view_box)
         self.graph_item = GraphItem()
         self.view_box.addItem(self.graph_item)
+        self.row_header = RowHeader(session, self.graphics.viewport())
 
         header = QHBoxLayout()
         header.addWidget(self.status, 1)
@@ -184,27 +186,27 @@ class GraphView(QWidget):
         s = self.session
         focus = s.selected_step or 0
         last = max(s.t, s.sequence.shape[0])  # the last column: fed steps and upcoming inputs
-        layers = s.depth[0]
+        layers, directions = s.depth
         # Labels keep their size in pixels and the rows get what they leave; narrow columns
-        # shrink the labels, which leaves the rows more: a few rounds settle both.
+        # shrink the labels, which leaves the rows more: a few rounds settle both. A stack's
+        # row names take a strip at the left edge (gutter) and the columns the rest.
         arrow = arrow_head_half(appearance.width(EDGE_WIDTH))
         shrink = used = 1.0
+        gutter = self.row_header.width_for(layers, directions) if layers * directions > 1 else 0
         for _ in range(3):
             used = shrink  # the size the labels are given room for in this round
             room = {k: self.graph_item.label_size(lab) for k, lab in sample_labels(used).items()}
             label_px = room["node"][1] + node_label_offset() + LABEL_GAP
-            scale = gl.unrolled_scale(h, label_px, layers, w)
+            scale = gl.unrolled_scale(h, label_px, layers, w - gutter)
             # An h_t label (under the halos) has the room from the previous column's W_xh
             # arrow to its own halo; a wider one shrinks.
             between = scale * (1.0 - H_LABEL_DX) - arrow - 2 * LABEL_GAP
             shrink = min(1.0, between / room["h"][0])
         self._label_scale = min(used, shrink)
-        span = w / scale
-        node_pt = label_points(self._label_scale)[0]
-        rows = layer_labels(layers, s.depth[1], s.focus, s.params.cell, 0.0, node_pt)
-        widest = max([room["h0"][0], *(self.graph_item.label_size(lab)[0] for lab in rows)])
-        shift = gl.BIDI_DX if s.depth[1] == 2 else 0.0  # the forward boxes sit left of h_0's x
-        left = -(shift + H_LABEL_DX + (LABEL_GAP + widest + EDGE_PX) / scale)
+        self._gutter = gutter
+        span = (w - gutter) / scale  # the columns' room
+        shift = gl.BIDI_DX if directions == 2 else 0.0  # the forward boxes sit left of h_0's x
+        left = -(shift + H_LABEL_DX + (LABEL_GAP + room["h0"][0] + EDGE_PX) / scale)
         right = (weight_label_dx(scale) + room["weight"][0] + EDGE_PX) / scale
         centre = gl.unrolled_centre(
             self._unrolled_cam[0],
@@ -253,6 +255,19 @@ class GraphView(QWidget):
             (f"{lab.base}_{lab.sub}" if lab.sub else lab.base, rect)
             for lab, rect in self.graph_item.label_rects(transform)
         ]
+
+    def row_names(self) -> list[Piece]:
+        """A stack's row names and arrows drawn now at the left edge, their rectangles in
+        ``graphics.viewport()`` pixels (none for one layer, or while folded)."""
+        return self.row_header.shown()
+
+    def drawing_area(self) -> QRect:
+        """The part of ``graphics.viewport()`` that shows the drawing: all of it but the
+        strip of a stack's row names."""
+        area = self.graphics.viewport().rect()
+        if self.row_header.isVisible():
+            area.setLeft(self.row_header.width())
+        return area
 
     @property
     def hovered_edge(self) -> str | None:
@@ -357,6 +372,7 @@ class GraphView(QWidget):
         """Everything drawn again in the theme's colours, type size and line widths."""
         self.graphics.setBackground(colors().PAPER)
         self.graph_item.restyle()
+        self.row_header.restyle()
         self._content_memo = ContentMemo()  # the gradients' colours are the theme's
         self._label_places.clear()  # the labels' sizes are the type size's
         self.redraw()
@@ -395,7 +411,9 @@ class GraphView(QWidget):
         )
         w, h = self._viewport_size()
         mid = gl.middle_y(self._content.layers)
-        camera = gl.camera(self._progress, self._folded_cam, self._unrolled_cam, w, h, mid)
+        centre, scale = self._unrolled_cam  # the centre of the columns, right of the gutter
+        unrolled = (centre - self._gutter / (2 * scale), scale)
+        camera = gl.camera(self._progress, self._folded_cam, unrolled, w, h, mid)
         if self._progress >= 1.0:
             # The left edge on a whole pixel: as the view follows the steps, the picture
             # moves by whole pixels, and the graph scrolls what it drew instead of drawing
@@ -404,12 +422,8 @@ class GraphView(QWidget):
             px = w / (x1 - x0)
             snapped = round(x0 * px) / px
             camera = (snapped, snapped + (x1 - x0), y0, y1)
-        sc = replace(sc, labels=self._whole_labels(sc, camera, w, h))
-        if self._content.layers > 1:
-            # The rows' labels reach left of h_0 further than the scene's margin; the labels
-            # kept lie in the view, so the view's rectangle holds them.
-            x0, x1, y0, y1 = camera
-            sc = replace(sc, bounds=sc.bounds.united(QRectF(x0, y0, x1 - x0, y1 - y0)))
+        names = self._gutter if self._progress >= 1.0 else 0  # the strip shows at rest
+        sc = replace(sc, labels=self._whole_labels(sc, camera, w, h, names))
         self._scene = sc
         stacked = 0.0 < self._progress < 1.0  # folding: columns slide over each other
         self.graph_item.set_scene(sc.nodes, sc.edges, sc.labels, sc.band, sc.bounds, stacked)
@@ -417,13 +431,38 @@ class GraphView(QWidget):
             self._camera = camera
             x0, x1, y0, y1 = camera
             self.view_box.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.0)
+        self._name_rows(camera, h, names)
+
+    def _name_rows(self, camera: tuple[float, float, float, float], h: float, width: int) -> None:
+        """The row names' strip, ``width`` px wide (hidden at 0), each name at its row's
+        height under ``camera``."""
+        if not width:
+            self.row_header.hide()
+            return
+        _, _, y0, y1 = camera
+        c = self._content
+        assert c is not None
+        scale = h / (y1 - y0)
+        D = c.directions
+        rows = tuple(
+            RowName(k, d, scale * (y1 - gl.h_centre(0.0, k, d, D)[1]))
+            for k in range(c.layers)
+            for d in range(D)
+        )
+        self.row_header.set_rows(rows, (c.focus_layer, c.focus_direction), width)
+        self.row_header.show()
 
     def _whole_labels(
-        self, scene: Scene, camera: tuple[float, float, float, float], w: float, h: float
+        self,
+        scene: Scene,
+        camera: tuple[float, float, float, float],
+        w: float,
+        h: float,
+        gutter: int = 0,
     ) -> tuple[LabelSpec, ...]:
-        """The labels that fit whole: inside the view, off every box, halo and arrow, and
-        clear of every label before them (they come in order of priority). A label that
-        does not fit is left out, never cut or drawn over."""
+        """The labels that fit whole: inside the view right of the ``gutter`` (px), off
+        every box, halo and arrow, and clear of every label before them (they come in order
+        of priority). A label that does not fit is left out, never cut or drawn over."""
         x0, x1, _, y1 = camera
         scale = w / (x1 - x0)
         covered = covered_rects(scene.nodes, scene.edges, (scale, -scale, -scale * x0, scale * y1))
@@ -454,7 +493,7 @@ class GraphView(QWidget):
         left = scale * (boxes[:, 0] - x0) - boxes[:, 2] * boxes[:, 6] + boxes[:, 4]  # (m,)
         top = scale * (y1 - boxes[:, 1]) - boxes[:, 3] * boxes[:, 7] + boxes[:, 5]  # (m,)
         right, bottom = left + boxes[:, 6], top + boxes[:, 7]  # (m,)
-        fits = (left >= 0) & (top >= 0) & (right <= w) & (bottom <= h)  # (m,)
+        fits = (left >= gutter) & (top >= 0) & (right <= w) & (bottom <= h)  # (m,)
         # A label whose own place the view's edge cuts is left out, not moved across its
         # box: moved, it took the next label's place, which moved on to the next, until the
         # last one in the row (h₁₉ beside the selected h₂₀) had no place left. The selected

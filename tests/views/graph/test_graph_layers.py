@@ -6,7 +6,7 @@ import itertools
 
 import numpy as np
 import pytest
-from PyQt6.QtCore import Qt
+from PyQt6.QtCore import QRectF, Qt
 
 from rnnviz.session import Session, SessionConfig
 from rnnviz.session.explain import format_vector
@@ -92,27 +92,78 @@ def test_arrows_go_up_from_each_layer_into_the_next(qtbot, layers: int) -> None:
     assert hy.points[0][1] == pytest.approx(top[1] + top[3])  # y reads the top layer
 
 
-def test_each_row_is_labelled_and_the_focused_layer_stands_out(qtbot) -> None:
-    w = open_view(qtbot, 3)
-    feed(w.session, 3)
+@pytest.mark.parametrize("steps", [3, 30])
+def test_each_row_is_named_at_the_left_edge_wherever_the_view_has_followed(
+    qtbot, steps: int
+) -> None:
+    """The rows' names stay at the view's left edge, each on its row's line, also when the
+    view has followed the steps far from h_0 (they sat left of h_0 and left with it)."""
+    session = Session(SessionConfig(cell="lstm", hidden_size=5, num_layers=3, sequence_length=40))
+    w = GraphView(session)
+    qtbot.addWidget(w)
+    w.resize(420, 520)
+    w.show()
+    qtbot.waitExposed(w)
+    feed(session, steps)
     settle()
-    rects = dict(w.label_rects())
+    pieces = {p.layer: p for p in w.row_names()}
+    assert [pieces[k].text for k in range(3)] == ["layer 1", "layer 2", "layer 3"]
+    area = w.drawing_area()
     pixels = to_rgb(w.graphics.viewport().grab().toImage()).astype(int)  # (H, W, 3)
     ratio = pixels.shape[1] / w.graphics.viewport().width()
+    nodes = {n.name: n for n in w.nodes()}
     for k in range(3):
-        label = rects[f"layer {k + 1}"]
-        row = w.map_to_viewport(*w.node_positions()[h_name(3, k, 0)])
-        # Beside its row: its bottom just above the row's line, left of h_0.
-        assert row.y() - 30 < label.bottom() <= row.y()
-        assert label.right() < row.x()
-        # Painted whole: its first letter's ink is there (not cut by the item's bounds).
-        top, bottom = (round(v * ratio) for v in (label.top(), label.bottom()))
-        first = pixels[top:bottom, round(label.left() * ratio) : round((label.left() + 8) * ratio)]
-        assert (first.sum(axis=2) < 500).any()
+        name = pieces[k].rect
+        row = w.map_to_viewport(*nodes[h_name(3, k, steps)].centre)
+        assert name.top() <= row.y() <= name.bottom()  # on its row's line
+        assert name.right() < area.left() < row.x()  # left of the drawing, which shows h_t
+        # Painted: its ink is there, dark on the paper.
+        top, bottom, left, right = (
+            round(v * ratio) for v in (name.top(), name.bottom() + 1, name.left(), name.right())
+        )
+        assert (pixels[top:bottom, left:right].sum(axis=2) < 500).any()
+    # The focused layer (the top one, as the panels show it) in bold, the others not.
+    assert session.focus == (2, 0)
+    assert [pieces[k].bold for k in range(3)] == [False, False, True]
+    session.select(2 if steps == 3 else 29)
+    assert {f"h³_{session.selected_step}", f"h¹_{session.selected_step}"} <= set(w.labels())
+
+
+def test_clicking_a_rows_name_or_arrow_shows_that_layer_and_direction(qtbot) -> None:
+    w = open_view(qtbot, 3, bidirectional=True)
+    feed(w.session, 4)
+    settle()
+
+    def click(layer: int, direction: int | None) -> None:
+        piece = next(p for p in w.row_names() if (p.layer, p.direction) == (layer, direction))
+        where = piece.rect.center()
+        qtbot.mouseClick(w.graphics.viewport().childAt(where), Qt.MouseButton.LeftButton,
+                         pos=w.row_header.mapFrom(w.graphics.viewport(), where))  # fmt: skip
+
+    click(0, 1)
+    assert w.session.focus == (0, 1)
+    click(1, None)  # a name keeps the direction shown when it is its layer's …
+    assert w.session.focus == (1, 0)
+    click(1, 1)
+    click(1, None)
+    assert w.session.focus == (1, 1)
+    click(2, 0)
     assert w.session.focus == (2, 0)
-    w.session.select(2)
-    assert [n.name for n in w.nodes() if n.selected] == ["x_2", "h^3_2", "y_2"]
-    assert {"h³_2", "h²_2", "h¹_2"} <= set(w.labels())
+    bold = [(p.layer, p.direction) for p in w.row_names() if p.bold]
+    assert bold == [(2, None), (2, 0)]  # the focused layer's name and row
+
+
+def test_one_layer_has_no_row_names_and_folding_hides_them(qtbot) -> None:
+    w = open_view(qtbot, 1)
+    feed(w.session, 4)
+    assert w.row_names() == []
+    assert w.drawing_area() == w.graphics.viewport().rect()
+    stack = open_view(qtbot, 2)
+    feed(stack.session, 4)
+    assert len(stack.row_names()) == 2
+    stack.set_unrolled(False, animate=False)
+    assert stack.row_names() == []
+    assert stack.drawing_area() == stack.graphics.viewport().rect()
 
 
 def test_clicking_a_cell_focuses_its_layer_and_selects_its_step(qtbot) -> None:
@@ -178,9 +229,15 @@ def test_a_bidirectional_stack_draws_both_directions(qtbot, layers: int) -> None
     feed(w.session, 4)
     assert w.session.depth == (layers, 2)
     nodes = {n.name: n for n in w.nodes()}
-    rows = [name for name in w.labels() if name.startswith("layer")]
-    arrows = ("→", "←")
-    assert rows == [f"layer {k} · LSTM {a}" for k in range(1, layers + 1) for a in arrows]
+    # Each layer named once, between its rows; each row's direction beside it.
+    names = {(p.layer, p.direction): p for p in w.row_names()}
+    assert set(names) == {(k, d) for k in range(layers) for d in (None, 0, 1)}
+    for k in range(layers):
+        assert names[k, None].text == f"layer {k + 1}"
+        forward, backward = names[k, 0], names[k, 1]
+        assert (forward.text, backward.text) == ("→", "←")
+        assert backward.rect.bottom() < forward.rect.top()  # ← above →, as their boxes
+        assert names[k, None].rect.right() < forward.rect.left()
     for k in range(1, layers + 1):
         fwd, bwd = nodes[f"h^{k}_2"], nodes[f"h^{k}←_2"]
         assert (fwd.direction, bwd.direction) == (0, 1) and fwd.layer == bwd.layer == k - 1
@@ -253,14 +310,20 @@ def test_a_bidirectional_stacks_labels_keep_apart(qtbot, size: tuple[int, int]) 
     feed(w.session, 5)
     w.session.run_backward()
     settle()
+    area = w.drawing_area()
     rects = w.label_rects()
-    vp = w.graphics.viewport().rect()
-    names = [name for name, _ in rects]
-    assert len(rects) > 10
-    # Every row's label is shown: three layers, two directions each.
-    assert sum(name.startswith("layer") for name in names) == 6
+    assert len(rects) > 4
+    for name, r in rects:
+        assert area.contains(r.toRect().adjusted(1, 1, -1, -1)), name
+    # Every row is named: three layers, two directions each, beside the drawing.
+    pieces = w.row_names()
+    assert sorted((p.layer, p.direction) for p in pieces if p.direction is not None) == [
+        (k, d) for k in range(3) for d in (0, 1)
+    ]
+    rects += [(p.text, QRectF(p.rect)) for p in pieces]
+    for p in pieces:
+        assert p.rect.right() < area.left() and p.rect.top() >= 0, p.text
     for i, (name, r) in enumerate(rects):
-        assert vp.contains(r.toRect().adjusted(1, 1, -1, -1)), name
         for other, q in rects[i + 1 :]:
             inter = r.intersected(q)
             assert inter.width() <= 1.0 or inter.height() <= 1.0, (name, other)
@@ -404,7 +467,7 @@ def test_kept_colours_are_the_ones_a_new_view_works_out(qtbot, layers: int) -> N
             for i in range(cells):
                 centre = (x0 + bw / 2, y0 + bh * (i + 0.5) / cells)
                 p, q = w.map_to_viewport(*centre), fresh.map_to_viewport(*centre)
-                inside = [v.graphics.viewport().rect().contains(r) for v, r in ((w, p), (fresh, q))]
+                inside = [v.drawing_area().contains(r) for v, r in ((w, p), (fresh, q))]
                 if not all(inside):
                     continue  # in the window of steps, out of view
                 seen += 1
