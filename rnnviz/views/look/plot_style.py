@@ -118,13 +118,30 @@ def count_ticks(count: int, pixels: float) -> list[tuple[float, str]]:
 def step_ticks(count: int, pixels: float, label_px: float) -> list[list[tuple[float, str]]]:
     """Ticks for steps 1..count across an axis ``pixels`` wide: labels on the multiples of a
     round k (1, 2, 5, 10 …) at least ``label_px`` apart (the widest label and a gap), and
-    unlabelled ticks between them. pyqtgraph's own spacing ran "10", "20", "30" together
-    in a heatmap 100 px wide ("102030")."""
+    unlabelled ticks between them; where not even two fit, one label on a round step three
+    quarters of the way or less. pyqtgraph's own spacing ran "10", "20", "30" together in a
+    heatmap 100 px wide ("102030")."""
     every = label_every(count, pixels, label_px)
-    major = [(float(v), str(v)) for v in range(every, count + 1, every)]
+    if 2 * every > count:
+        # No two labels fit (20 or 40 steps in 75 px, the hidden-state heatmap at
+        # 1024×768), and one on the last step overhangs the axis's end, where pyqtgraph
+        # drops it: one label, on a round step at most three quarters of the way.
+        every = _round_at_most(0.75 * count)
+        major = [(float(every), str(every))]
+    else:
+        major = [(float(v), str(v)) for v in range(every, count + 1, every)]
     sub = every // 5 if every % 5 == 0 else every // 2
     minor = [(float(v), "") for v in range(sub, count + 1, sub) if v % every] if sub else []
     return [major, minor]
+
+
+def _round_at_most(value: float) -> int:
+    """The largest of 1, 2, 5 × 10^k at or below ``value`` (1 below 1)."""
+    if value < 1:
+        return 1
+    exponent = math.floor(math.log10(value))
+    mantissa = value / 10.0**exponent
+    return max(s for s in (1, 2, 5) if s <= mantissa * (1 + 1e-12)) * 10**exponent
 
 
 def level_ticks(low: float, high: float, pixels: float) -> list[list[tuple[float, str]]]:

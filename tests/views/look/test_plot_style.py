@@ -99,6 +99,19 @@ def test_an_axis_label_shown_again_says_what_changed_while_it_was_hidden(qtbot) 
     assert axis.label.toPlainText().strip() == "h (mV)"
 
 
+@pytest.mark.parametrize(
+    ("count", "pixels", "label"),
+    [(40, 75, 20), (20, 75, 10), (45, 75, 20), (9, 12, 5), (3, 2, 2)],
+)
+def test_a_step_axis_too_short_for_two_labels_still_gets_one(
+    count: int, pixels: float, label: int
+) -> None:
+    # 40 steps in 75 px with labels 38 px apart: the hidden-state heatmap at 1024×768 had
+    # no step numbered at all.
+    major, _ = plot_style.step_ticks(count, pixels, 38.0)
+    assert major == [(float(label), str(label))]
+
+
 @pytest.mark.parametrize(("count", "pixels"), [(40, 100), (40, 600), (200, 300), (5000, 400)])
 def test_step_labels_stay_a_label_apart(count: int, pixels: float) -> None:
     label_px = 30.0
