@@ -31,9 +31,10 @@ TIP = (
 
 
 def depth_rows(depth: tuple[int, int]) -> list[tuple[int, int]]:
-    """The (layer, direction) of each row, top to bottom: the top layer first."""
+    """The (layer, direction) of each row, top to bottom: the top layer first, and a
+    bidirectional layer's backward row above its forward row, as the graph draws them."""
     L, D = depth
-    return [(k, d) for k in range(L - 1, -1, -1) for d in range(D)]
+    return [(k, d) for k in range(L - 1, -1, -1) for d in range(D - 1, -1, -1)]
 
 
 def row_label(depth: tuple[int, int], row: tuple[int, int]) -> str:

@@ -144,23 +144,24 @@ def test_after_b_the_gradient_panel_maps_every_layer_and_a_click_focuses_one(qtb
     assert depth_map.isVisible()
     norms = s.depth_grad_norm
     rows = depth_rows(s.depth)
-    assert rows[0] == (2, 0) and rows[-1] == (0, 1)  # the top layer on top
+    # The top layer on top; a layer's backward row above its forward one, as in the graph.
+    assert rows[0] == (2, 1) and rows[-1] == (0, 0)
     want = np.stack([np.log10(np.maximum(norms[k, d], LOG_FLOOR)) for k, d in rows], axis=1)
     np.testing.assert_allclose(depth_map.image_item.image, want)
     low, high = depth_map.color_bar.levels()
     assert low <= want.min() and want.max() <= high and low == int(low) and high == int(high)
     ticks = depth_map.plot.getPlotItem().getAxis("left")._tickLevels[0]
     assert [label for _, label in ticks] == [row_label(s.depth, r) for r in rows]
-    assert ticks[0][1] == "layer 3 →" and ticks[-1][1] == "layer 1 ←"
-    # Click step 3 of layer 1's backward direction (the last row).
+    assert ticks[0][1] == "layer 3 ←" and ticks[-1][1] == "layer 1 →"
+    # Click step 3 of layer 1's backward direction (the last row but one).
     qtbot.mouseClick(
-        depth_map.plot.viewport(), Qt.MouseButton.LeftButton, pos=depth_cell(w, 3, len(rows) - 1)
+        depth_map.plot.viewport(), Qt.MouseButton.LeftButton, pos=depth_cell(w, 3, len(rows) - 2)
     )
     assert s.focus == (0, 1) and s.selected_step == 3
     np.testing.assert_allclose(w.gradient_heatmap.image_item.image, s.gradients.dL_dh)
     np.testing.assert_allclose(s.gradients.dL_dh_norm, norms[0, 1])
     box = depth_map.focus_box.rect()
-    assert (box.top(), box.bottom()) == (len(rows) - 0.5, len(rows) + 0.5)
+    assert (box.top(), box.bottom()) == (len(rows) - 1.5, len(rows) - 0.5)
     assert "layer 1 · backward" in w.gradient_heatmap.title.text()
 
 
