@@ -69,7 +69,7 @@ def certified_norms(Y: np.ndarray, u: np.ndarray, easy: np.ndarray) -> tuple[np.
 def _with_gram(Y, u, easy, rows: np.ndarray, F: np.ndarray, out: np.ndarray) -> int:
     """Steps 1 (second moments), 2 and 3 for ``rows`` of the stack; their norms into
     ``out``; returns how many were computed exactly."""
-    G = np.matmul(Y, Y.transpose(0, 2, 1))  # (m, H, H)
+    G = gram_matrices(Y)  # (m, H, H)
     v = u[rows][:, :, None]  # (m, H, 1)
     scale = (1.0 / F).astype(G.dtype)[:, None, None]  # (m, 1, 1) G / tr G: eigenvalues ≤ 1,
     # the top ≥ 1/H
@@ -102,6 +102,16 @@ def _with_gram(Y, u, easy, rows: np.ndarray, F: np.ndarray, out: np.ndarray) -> 
             np.maximum(np.linalg.eigvalsh(G[exact].astype(np.float64))[:, -1], 0.0)
         )
     return int(exact.size)
+
+
+def gram_matrices(Y: np.ndarray) -> np.ndarray:
+    """Y Yᵀ for every matrix of a stack (m, H, W) → (m, H, H).
+
+    Yᵀ is copied first: NumPy hands Y Yᵀ of one buffer to BLAS's symmetric product (syrk),
+    which took 8.5–12.4 µs a 64 × 64 float32 matrix here, against 6.4–6.6 µs for the copy
+    and a general product (best of 5 × 30 stacks of 128, three runs).
+    """
+    return np.matmul(Y, np.ascontiguousarray(Y.transpose(0, 2, 1)))
 
 
 def _upper_bound(theta: np.ndarray, r: np.ndarray, others: np.ndarray) -> np.ndarray:
