@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PyQt6.QtCore import QSize
 from PyQt6.QtWidgets import QLabel, QProgressBar, QSpinBox
 
 from rnnviz.views.look import widget_style
@@ -26,7 +27,10 @@ def spin_box(low: int, high: int, value: int) -> QSpinBox:
 
 class RunProgress(QProgressBar):
     """A run's progress bar that counts (``shown``, e.g. "epoch %v / %m") only once a run
-    has set its range; before, it says the run has not started instead of "0 / 100"."""
+    has set its range; before, it says the run has not started instead of "0 / 100".
+
+    It is at least as wide as its longest text: Qt sizes a bar without its text, and
+    "41 / 41 values of ρ" broke into two cut lines in a narrow lab row at 1024×768."""
 
     IDLE = "not run yet"
 
@@ -49,3 +53,25 @@ class RunProgress(QProgressBar):
         self._shown = shown
         if self.format() not in (self.IDLE, shown):
             self.setFormat(shown)
+        self.updateGeometry()
+
+    def setFormat(self, format: str | None) -> None:
+        super().setFormat(format)
+        self.updateGeometry()
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        return QSize(max(hint.width(), self._text_width()), hint.height())
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        return QSize(max(hint.width(), self._text_width()), hint.height())
+
+    def _text_width(self) -> int:
+        """The widest text the bar may show, with room for its frame: the idle text, or the
+        count at its end (every digit as wide as the maximum's)."""
+        top = str(self.maximum())
+        counted = self._shown.replace("%v", top).replace("%m", top).replace("%p", "100")
+        metrics = self.fontMetrics()
+        em = metrics.horizontalAdvance("M")
+        return max(metrics.horizontalAdvance(t) for t in (self.IDLE, counted)) + 2 * em

@@ -184,3 +184,17 @@ def test_it_says_what_the_colours_are(qtbot):
     low, high = view.levels()
     assert low == int(low) and high == int(high)
     assert values.min() - 1 < low <= values.min() and values.max() <= high < values.max() + 1
+
+
+def test_the_progress_bar_shows_its_whole_count_in_a_narrow_row(qtbot):
+    """Qt sizes a progress bar without its text: at 1024×768 "41 / 41 values of ρ" broke
+    into two lines, both cut by the bar's edges."""
+    s = Session(SessionConfig(hidden_size=4))
+    s.seek(8)
+    view, _lab = make_view(qtbot, s)
+    view.resize(560, 520)  # every box of the row at its least width
+    set_range(qtbot, view, 0.5, 1.5, 101)
+    run(qtbot, view)
+    bar = view.progress
+    assert bar.text() == "101 / 101 values of ρ"
+    assert bar.width() >= bar.fontMetrics().horizontalAdvance(bar.text()) + 8
