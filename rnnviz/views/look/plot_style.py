@@ -365,6 +365,9 @@ def selection_marker() -> pg.InfiniteLine:
     return line
 
 
+HINT_Z = 1000  # above everything a plot draws
+
+
 class _Hint(pg.TextItem):
     """A text item whose lines are centred on each other (a hint may have two), wrapped to
     the width of its plot: never over the axes or cut. Where even wrapped it does not fit,
@@ -426,10 +429,14 @@ def hint_item(text: str, centred: bool = False) -> pg.TextItem:
     """Centred muted hint text for an empty plot: place it with ``setPos``, or ``centred``
     in the plot's range, whatever that becomes."""
     item = _Hint(text, centred)
+    # Over the plot's lines, on a patch of its background: the ρ sweep's dashed ρ = 1 line
+    # ran through the middle of "press Run to sweep ρ".
+    item.setZValue(HINT_Z)
 
     def restyle(i: pg.TextItem) -> None:
         i.setColor(colors().MUTED)
         i.setFont(font(HINT_PT))
+        i.fill = pg.mkBrush(colors().BACKGROUND)
 
     appearance.keep(item, "hint", restyle)
     return item

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 from PyQt6.QtCore import Qt, QThreadPool
+from PyQt6.QtGui import QColor
 
 from rnnviz.engine import bptt, forward
 from rnnviz.engine.sweep import radius_sweep
@@ -15,6 +16,8 @@ from rnnviz.session import Session, SessionConfig
 from rnnviz.session.analysis import LOG_FLOOR
 from rnnviz.session.lab import Lab
 from rnnviz.views.lab.sweep import SweepView
+from rnnviz.views.look.appearance import colors
+from rnnviz.views.window.snapshots import settle, to_rgb
 
 LEFT = Qt.MouseButton.LeftButton
 
@@ -198,3 +201,27 @@ def test_the_progress_bar_shows_its_whole_count_in_a_narrow_row(qtbot):
     bar = view.progress
     assert bar.text() == "101 / 101 values of ρ"
     assert bar.width() >= bar.fontMetrics().horizontalAdvance(bar.text()) + 8
+
+
+def test_the_hint_is_not_crossed_out_by_the_rho_1_line(qtbot):
+    """Before a run the hint sits in the middle of 0.5 … 1.5, where ρ = 1 runs: the dashed
+    line went through its words. It now lies on a patch of the plot's background."""
+    s = Session(SessionConfig(hidden_size=4))
+    s.seek(8)
+    view, _lab = make_view(qtbot, s)
+    assert view.hint.isVisible() and view.hint.toPlainText() == "press Run to sweep ρ"
+    settle()
+    viewport = view.plot.viewport()
+    shot = to_rgb(viewport.grab().toImage()).astype(int)  # (H, W, 3)
+    ratio = shot.shape[1] / viewport.width()
+    text = view.hint.mapRectToScene(view.hint.boundingRect())
+    box = view.plot.mapFromScene(text).boundingRect()
+    line = view.plot.mapFromScene(view.rho_line.mapToScene(0.0, 0.0)).y()
+    assert box.top() < line < box.bottom()  # ρ = 1 runs through the hint's place
+    inside = shot[
+        round(box.top() * ratio) + 2 : round(box.bottom() * ratio) - 1,
+        round(box.left() * ratio) + 2 : round(box.right() * ratio) - 1,
+    ]  # (h, w, 3)
+    muted = np.array(QColor(colors().MUTED).getRgb()[:3])
+    # Nothing darker than the hint's own grey: the black dashes are not drawn over it.
+    assert inside.sum(axis=2).min() >= muted.sum() - 12
