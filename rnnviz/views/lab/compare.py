@@ -33,8 +33,7 @@ _DEFAULT_DECADES = (-3.0, 1.0)
 
 
 def _swatch(color: str, text: str, dashed: bool = False) -> str:
-    line = "╸╸╸╸" if dashed else "━━━"
-    return f'<span style="color:{color}"><b>{line}</b></span> {text}'
+    return plot_style.legend_entry(color, "╸╸╸╸" if dashed else "━━━", text, bold=True)
 
 
 def cell_colors() -> dict[str, str]:

@@ -64,16 +64,25 @@ class TrainingPlots(QWidget):
         """Curves and their legends in the theme's colours and line widths."""
         palette = colors()
         c = {name: getattr(palette, name) for name in (LOSS, BASELINE, BEFORE, AFTER, THETA)}
+        entry = plot_style.legend_entry
         self.loss_legend.setText(
-            "<b>loss per epoch</b> &nbsp;&nbsp; "
-            f'<span style="color:{c[LOSS]}">━━</span> loss &nbsp;&nbsp; '
-            f'<span style="color:{c[BASELINE]}">╸╸╸</span> baseline (best constant guess)'
+            " &nbsp;&nbsp; ".join(
+                [
+                    "<b>loss per epoch</b>",
+                    entry(c[LOSS], "━━", "loss"),
+                    entry(c[BASELINE], "╸╸╸", "baseline (best constant guess)"),
+                ]
+            )
         )
         self.norm_legend.setText(
-            "<b>gradient norm per epoch</b> &nbsp;&nbsp; "
-            f'<span style="color:{c[BEFORE]}">━━</span> before clipping &nbsp;&nbsp; '
-            f'<span style="color:{c[AFTER]}">╸╸╸</span> after &nbsp;&nbsp; '
-            f'<span style="color:{c[THETA]}">┈┈┈</span> threshold θ'
+            " &nbsp;&nbsp; ".join(
+                [
+                    "<b>gradient norm per epoch</b>",
+                    entry(c[BEFORE], "━━", "before clipping"),
+                    entry(c[AFTER], "╸╸╸", "after"),
+                    entry(c[THETA], "┈┈┈", "threshold θ"),
+                ]
+            )
         )
         self.loss_curve.setPen(sizes.pen(c[LOSS]))
         self.loss_curve.setSymbolBrush(c[LOSS])

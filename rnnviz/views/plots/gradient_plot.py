@@ -457,24 +457,24 @@ def badge_html(text: str) -> str:
     return text
 
 
-def _swatch(color: str, shape: str) -> str:
-    return f'<span style="color:{color}">{shape}</span>'
-
-
 def _legend_text(key: str, reach: Reach | None, loss_at: str) -> str:
     """One legend entry, saying what the curve is: measured, bound, rate or path."""
     p = colors()
     if key == NORM:
         what = "total: what the optimiser gets" if loss_at == "all" else "loss on the last step"
-        return f"{_swatch(p.GRADIENT, '━━●━━')} ‖∂L/∂h<sub>t</sub>‖ {what}"
+        return plot_style.legend_entry(p.GRADIENT, "━━●━━", f"‖∂L/∂h<sub>t</sub>‖ {what}")
     if key == LAST:
-        return f"{_swatch(p.OUTPUT, '━━━')} ‖∂L<sub>T</sub>/∂h<sub>t</sub>‖ last step's loss alone"
+        return plot_style.legend_entry(
+            p.OUTPUT, "━━━", "‖∂L<sub>T</sub>/∂h<sub>t</sub>‖ last step's loss alone"
+        )
     if key == BOUND:
         c = reach.slope_bound if reach is not None else None
         factor = "σ<sub>max</sub>" if c in (None, 1.0) else f"({c:g}·σ<sub>max</sub>)"
-        return f"{_swatch(p.THEORY_SIGMA_BAND, '███')} bound {factor}<sup>T−t</sup>"
+        return plot_style.legend_entry(p.THEORY_SIGMA_BAND, "███", f"bound {factor}<sup>T−t</sup>")
     if key == RATE:
-        return f"{_swatch(p.THEORY_RHO, '╸╸╸')} rate ρ<sup>T−t</sup> (long run, linear cell)"
+        return plot_style.legend_entry(
+            p.THEORY_RHO, "╸╸╸", "rate ρ<sup>T−t</sup> (long run, linear cell)"
+        )
     gate = reach.path_gate if reach is not None else None
     name = "cell-state path ∏ f" if gate == "f" else "update-gate path ∏ z"
-    return f"{_swatch(p.THEORY_RHO, '╸╸╸')} {name} (mean over units)"
+    return plot_style.legend_entry(p.THEORY_RHO, "╸╸╸", f"{name} (mean over units)")

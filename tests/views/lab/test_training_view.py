@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PyQt6.QtCore import Qt, QThreadPool, QTimer
-from PyQt6.QtWidgets import QComboBox, QLineEdit, QSpinBox
+from PyQt6.QtGui import QTextDocument
+from PyQt6.QtWidgets import QComboBox, QLabel, QLineEdit, QSpinBox
 
 from rnnviz.engine import forward
 from rnnviz.engine.tasks import delay_task
@@ -21,6 +22,7 @@ from rnnviz.session.lab import Lab
 from rnnviz.session.training_setup import TrainingSettings
 from rnnviz.views import lab as views_lab
 from rnnviz.views.lab.training import TrainingView
+from rnnviz.views.window.snapshots import settle
 
 LEFT = Qt.MouseButton.LeftButton
 
@@ -294,3 +296,39 @@ def test_the_progress_line_shows_the_runs_updates_per_second(qtbot, view, lab):
     assert view.progress.text() == f"epoch 3 / 3, {rate:.0f} updates/s"
     assert lab.updates_per_second == pytest.approx(rate)
     view.runner.yielded.disconnect(reports.append)
+
+
+SYMBOLS = "━╸┈█●"  # what the legends draw their curves with
+
+
+def shown_lines(label: QLabel) -> list[str]:
+    """The lines a word-wrapping rich-text label shows at its width, as QLabel lays them
+    out (a QTextDocument as wide as its contents)."""
+    document = QTextDocument()
+    document.setDefaultFont(label.font())
+    document.setDocumentMargin(0)
+    document.setHtml(label.text())
+    document.setTextWidth(label.contentsRect().width())
+    document.documentLayout().documentSize()  # lays the text out
+    lines = []
+    block = document.begin()
+    while block.isValid():
+        layout = block.layout()
+        for i in range(layout.lineCount()):
+            line = layout.lineAt(i)
+            lines.append(block.text()[line.textStart() : line.textStart() + line.textLength()])
+        block = block.next()
+    return lines
+
+
+def test_a_wrapped_legend_keeps_each_symbol_beside_its_label(qtbot, view: TrainingView) -> None:
+    """In the lab beside the controls at 1024×768 the legends wrap: "gradient norm per
+    epoch ━━ / before clipping ╸╸╸ / after ┈┈┈ / threshold θ" paired every symbol with the
+    wrong words."""
+    view.resize(700, 700)  # the plots get ~300 px, as in the window at 1024×768
+    settle()
+    for legend in (view.plots.loss_legend, view.plots.norm_legend):
+        lines = shown_lines(legend)
+        assert len(lines) > 1, lines  # it does wrap here
+        for line in lines:
+            assert line.rstrip().rstrip("\u00a0")[-1] not in SYMBOLS, lines
