@@ -153,6 +153,25 @@ def level_ticks(low: float, high: float, pixels: float) -> list[list[tuple[float
     return [[(float(v), level_label(v)) for v in values]]
 
 
+def decade_ticks(low: float, high: float, pixels: float) -> list[list[tuple[float, str]]]:
+    """Ticks for a colour bar ``pixels`` long showing whole decades low..high (log₁₀
+    values): the decades that are multiples of a round k (1, 2, 5 …) keeping the labels
+    ``tick_spacing()`` apart (the two ends where no two multiples fit), and unlabelled
+    ticks on the others. pyqtgraph's own ran "−1−2−3−4" together on the depth map's bar,
+    two rows high."""
+    first, last = math.ceil(low), math.floor(high)
+    if last < first:
+        return [[]]
+    every = label_every(last - first + 1, pixels)
+    major = [(float(v), level_label(v)) for v in range(first, last + 1) if v % every == 0]
+    if len(major) < 2:  # the ends, when they are far enough apart; else the top one
+        ends = (first, last) if last > first and pixels >= tick_spacing() else (last,)
+        major = [(float(v), level_label(v)) for v in ends]
+    shown = {v for v, _ in major}
+    minor = [(float(v), "") for v in range(first, last + 1) if v not in shown]
+    return [major, minor]
+
+
 def level_label(v: float) -> str:
     """A colour bar's number, short enough for the bar's axis: "−2e3", not "-2e+03" (a
     label wider than the axis is not drawn at all)."""
@@ -321,6 +340,36 @@ class ColorBar(pg.ColorBarItem):
 
     def __init__(self, values: tuple[float, float], color_map: pg.ColorMap) -> None:
         super().__init__(values=values, colorMap=color_map, interactive=False, colorMapMenu=False)
+        self._labels: tuple[str, ...] = ()  # the quantity's names, longest first
+        self._label: str | None = None  # the one shown
+
+    def set_labels(self, labels: tuple[str, ...]) -> None:
+        """Name the quantity along the bar (rich text): the longest of ``labels`` that fits
+        the bar's length, else the last. A short bar (the depth map's, two rows high) cut
+        "log₁₀ ‖∂L/∂h_t‖" to "log₁₀ ‖∂L/∂"."""
+        self._labels, self._label = labels, None  # measured again (a new type size too)
+        self._fit_label()
+
+    def resizeEvent(self, ev: object) -> None:
+        super().resizeEvent(ev)
+        self._fit_label()
+
+    def label_room(self) -> float:
+        """The length (px) along the bar that its name may take."""
+        return self.getAxis("left").geometry().height()
+
+    def _fit_label(self) -> None:
+        if not self._labels:
+            return
+        axis = self.getAxis("left")
+        room = self.label_room()  # 0 before the first layout: the longest, for now
+        for text in self._labels:
+            if text != self._label:
+                self._label = text
+                axis.setLabel(text, **_label_style())
+            if room <= 0 or axis.label.boundingRect().width() <= room:
+                break  # the last name stays, fitting or not
+        axis.resizeEvent()  # pyqtgraph centres the label along the axis only there
 
     def setAxisItems(self, axisItems: dict[str, pg.AxisItem] | None = None) -> None:
         # PlotItem's __init__ asks here for the axes it has none of yet; ColorBarItem then
@@ -330,9 +379,9 @@ class ColorBar(pg.ColorBarItem):
         super().setAxisItems(axisItems)
 
 
-def style_color_bar(bar: pg.ColorBarItem, label: str) -> None:
-    """A frame in ink, large tick numbers on the right and the quantity's name on the left;
-    kept so."""
+def style_color_bar(bar: ColorBar, label: str, *shorter: str) -> None:
+    """A frame in ink, large tick numbers on the right and the quantity's name on the left
+    (``label``, or the longest of the ``shorter`` names that fits a short bar); kept so."""
 
     def restyle(b: pg.ColorBarItem) -> None:
         for side in ("left", "right", "top", "bottom"):
@@ -341,7 +390,7 @@ def style_color_bar(bar: pg.ColorBarItem, label: str) -> None:
         values.setTextPen(pg.mkPen(colors().INK))
         values.setTickFont(font(LABEL_PT))
         values.setWidth(round(70 * appearance.scale))  # room for "−0.5" and "1e+10"
-        b.getAxis("left").setLabel(label, **_label_style())
+        b.set_labels((label, *shorter))
 
     appearance.keep(bar, "color bar", restyle)
 

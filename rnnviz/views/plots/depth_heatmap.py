@@ -72,7 +72,9 @@ class DepthHeatmap(QWidget):
         self.color_bar = plot_style.ColorBar(
             (FLOOR_DECADE, FLOOR_DECADE + 1), pg.colormap.get("viridis")
         )
-        plot_style.style_color_bar(self.color_bar, math_html("log₁₀ ‖∂L/∂h_t‖"))
+        plot_style.style_color_bar(
+            self.color_bar, *(math_html(t) for t in ("log₁₀ ‖∂L/∂h_t‖", "log₁₀ ‖∂L/∂h‖", "log₁₀"))
+        )
         self.color_bar.setImageItem(self.image_item, insert_in=item)
         self.marker = plot_style.selection_marker()
         item.addItem(self.marker, ignoreBounds=True)
@@ -80,6 +82,7 @@ class DepthHeatmap(QWidget):
         self.focus_box.setBrush(pg.mkBrush(None))
         item.addItem(self.focus_box, ignoreBounds=True)
         self.plot.scene().sigMouseClicked.connect(self._on_click)
+        item.getViewBox().sigResized.connect(self._set_level_ticks)
         self.setToolTip(math_html(TIP))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -129,6 +132,7 @@ class DepthHeatmap(QWidget):
         if self._levels_of is not s.gradients:
             self._levels_of = s.gradients
             self.color_bar.setLevels(plot_style.decade_levels(logs, FLOOR_DECADE))
+            self._set_level_ticks()
         if s.sweep is not None:
             logs[: s.sweep - 1] = np.nan  # not reached by the backward pass yet
         self.image_item.setImage(logs, autoLevels=False, levels=self.color_bar.levels())
@@ -150,6 +154,12 @@ class DepthHeatmap(QWidget):
         labels = [(r + 1, row_label(depth, row)) for r, row in enumerate(rows)]
         item.getAxis("left").setTicks([labels])
         self.setMinimumHeight(round(len(rows) * sizes.pt(ROW_PT) + sizes.pt(AXES_PT)))
+
+    def _set_level_ticks(self) -> None:
+        """The colour bar's decades, as many labelled as its length holds apart."""
+        length = self.plot.getPlotItem().getViewBox().height()
+        ticks = plot_style.decade_ticks(*self.color_bar.levels(), length)
+        self.color_bar.getAxis("right").setTicks(ticks)
 
     def _show_marker(self) -> None:
         step = self.session.selected_step

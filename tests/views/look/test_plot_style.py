@@ -3,6 +3,8 @@ pictures that still show what is current."""
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from PyQt6.QtWidgets import QGraphicsItem
@@ -122,3 +124,25 @@ def test_step_labels_stay_a_label_apart(count: int, pixels: float) -> None:
     assert steps == list(range(every, count + 1, every))
     assert every * pixels / count >= label_px  # a label's room between two labels
     assert all(text == "" and v % every for v, text in minor)
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "pixels", "labels"),
+    [
+        (-4, 0, 35, ["−4", "0"]),  # the depth map's bar, two rows high: the ends
+        (-4, 0, 100, ["−4", "−2", "0"]),
+        (-4, 0, 300, ["−4", "−3", "−2", "−1", "0"]),
+        (-12, 0, 120, ["−10", "−5", "0"]),
+        (-3, 0, 10, ["0"]),  # no room for two: the top
+    ],
+)
+def test_decade_ticks_keep_their_labels_apart(
+    qtbot, low: float, high: float, pixels: float, labels: list[str]
+) -> None:
+    major, minor = plot_style.decade_ticks(low, high, pixels)
+    assert [text for _, text in major] == labels
+    values = [v for v, _ in major]
+    if len(values) > 2 or (len(values) == 2 and values != [low, high]):
+        gap = min(b - a for a, b in itertools.pairwise(values))
+        assert gap * pixels / (high - low) >= plot_style.tick_spacing()
+    assert sorted(v for v, _ in major + minor) == list(range(int(low), int(high) + 1))

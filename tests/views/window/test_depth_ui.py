@@ -5,6 +5,7 @@ focuses that layer and step."""
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +22,7 @@ from rnnviz.session import Session, SessionConfig
 from rnnviz.session.analysis import LOG_FLOOR
 from rnnviz.views.plots.depth_heatmap import depth_rows, row_label
 from rnnviz.views.window.main_window import KEYS, MainWindow
+from rnnviz.views.window.snapshots import settle
 from rnnviz.views.window.transport import BackwardSweep
 
 pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")
@@ -177,6 +179,40 @@ def test_the_colour_bars_top_number_is_whole_on_screen(qtbot) -> None:
     top = view.mapFromScene(bar.vb.sceneBoundingRect().topLeft()).y()  # px: the bar's top
     half = QFontMetrics(bar.getAxis("right").style["tickFont"]).height() / 2
     assert top >= half - 1
+
+
+@pytest.mark.parametrize(("layers", "size"), [(2, (1920, 1080)), (3, (1024, 768))])
+def test_a_short_colour_bar_keeps_its_numbers_apart_and_its_name_whole(
+    qtbot, layers: int, size: tuple[int, int]
+) -> None:
+    """Two or three rows make a short bar: pyqtgraph's ticks ran "−1−2−3−4" together and
+    its name was cut to "log₁₀ ‖∂L/∂"."""
+    w = open_window(qtbot, SessionConfig(cell="gru", hidden_size=6, num_layers=layers))
+    w.resize(*size)
+    key(qtbot, w, Qt.Key.Key_Right, 15)
+    key(qtbot, w, Qt.Key.Key_B)
+    qtbot.waitUntil(lambda: not w.sweep.running)
+    settle()
+    bar = w.gradient_plot.depth_map.color_bar
+    low, high = bar.levels()
+    assert high - low >= 3  # several decades on a short bar
+    numbers = bar.getAxis("right")
+    length = bar.vb.height()
+    spacing = QFontMetrics(numbers.style["tickFont"]).height()
+    ticks = numbers._tickLevels[0]
+    values = sorted(v for v, text in ticks if text)
+    assert len(values) >= 2  # both ends, at least
+    px = [length * (v - low) / (high - low) for v in values]
+    assert min(b - a for a, b in itertools.pairwise(px)) >= spacing
+    # The name: whole in the view (the longest that fits along the bar, else "log₁₀").
+    name = bar.getAxis("left").label
+    view = w.gradient_plot.depth_map.plot
+    shown = view.mapFromScene(name.sceneBoundingRect()).boundingRect()
+    assert view.viewport().rect().contains(shown), (shown, view.viewport().rect())
+    text = name.toPlainText().strip()
+    room = bar.getAxis("left").geometry().height()
+    assert text == "log₁₀" or shown.height() <= room
+    assert text in ("log₁₀ ‖∂L/∂ht‖", "log₁₀ ‖∂L/∂h‖", "log₁₀")
 
 
 def test_the_equations_of_a_lower_layer_say_where_its_gradient_comes_from(qtbot) -> None:
