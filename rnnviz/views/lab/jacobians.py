@@ -385,8 +385,10 @@ class JacobianView(QWidget):
         """Titles, colour bar and tooltip say which Jacobian is shown, for the session's cell."""
         cell = self.lab.session.config.cell
         j = jacobian_symbol(cell)
-        self.bar_title.setText(math_html(f"singular values of {j}"))
-        self.map_title.setText(math_html(f"‖{j}‖₂ for every pair"))
+        # A narrow title wraps before the fraction, never inside it ("∂h_t/" over "∂h_k").
+        whole = j.replace("/", "/\u2060").replace(" ", "\u00a0")
+        self.bar_title.setText(math_html(f"singular values of {whole}"))
+        self.map_title.setText(math_html(f"‖{whole}‖₂ for every pair"))
         plot_style.style_color_bar(self.color_bar, math_html(f"log₁₀ ‖{j}‖₂"))
         self.compute_button.setToolTip(
             math_html(f"‖{j}‖₂ for every pair k ≤ t (in the background)")

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from PyQt6.QtCore import QPointF, Qt, QThreadPool
 from PyQt6.QtWidgets import QSpinBox
+from text_lines import shown_lines
 
 from rnnviz.engine.jacobian import jacobian_between, jacobian_norms
 from rnnviz.engine.jacobian_map import (
@@ -22,6 +23,7 @@ from rnnviz.session import Session, SessionConfig
 from rnnviz.session.lab import Lab
 from rnnviz.views.lab.jacobians import JacobianView
 from rnnviz.views.look.math_text import math_html
+from rnnviz.views.window.snapshots import settle
 
 LEFT = Qt.MouseButton.LeftButton
 
@@ -46,6 +48,11 @@ def type_into(qtbot, box: QSpinBox, value: int) -> None:
     box.selectAll()
     qtbot.keyClicks(box, str(value))
     qtbot.keyClick(box, Qt.Key.Key_Return)
+
+
+def as_read(text: str) -> str:
+    """A title as a reader takes it: without the joiners that keep the Jacobian whole."""
+    return text.replace("\u2060", "").replace("\u00a0", " ")
 
 
 def shown_singular_values(view: JacobianView) -> np.ndarray:
@@ -114,7 +121,7 @@ def test_the_lstm_map_says_it_is_of_the_whole_state_like_the_badge(qtbot):
     s.seek(10)
     view, _lab = make_view(qtbot, s)
     for label in (view.bar_title, view.map_title):
-        assert math_html("∂h_t/∂(h_k, c_k)") in label.text()
+        assert math_html("∂h_t/∂(h_k, c_k)") in as_read(label.text())
     assert "c<sub>k</sub>" in view.mapped.text() and "regime badge" in view.mapped.text()
     assert view.color_bar.getAxis("left").labelText == math_html("log₁₀ ‖∂h_t/∂(h_k, c_k)‖₂")
     assert math_html("‖∂h_10/∂(h_1, c_1)‖₂ = σ₁") in view.sv_label.text()
@@ -127,7 +134,7 @@ def test_the_lstm_map_says_it_is_of_the_whole_state_like_the_badge(qtbot):
     badge_chain = jacobian_norms(s.trace, include_cell_state=True)[0]  # (T,)
     np.testing.assert_allclose(view.image_item.image[-1], np.log10(badge_chain), rtol=1e-10)
     s.set_config(cell="gru")
-    assert view.map_title.text() == math_html("‖∂h_t/∂h_k‖₂ for every pair")
+    assert as_read(view.map_title.text()) == math_html("‖∂h_t/∂h_k‖₂ for every pair")
     assert "c<sub>k</sub>" not in view.mapped.text()
 
 
@@ -201,3 +208,19 @@ def test_rows_appear_while_the_map_is_computed_and_cancel_keeps_them(qtbot):
     assert first_line == f"norms: {kept.method}"
     exact = int(first_line.split("; ")[1].removesuffix(" exact)").replace(",", ""))
     assert kept.method == certified_method(exact) and 0 <= exact <= done.sum()
+
+
+@pytest.mark.parametrize("cell", ["vanilla", "lstm"])
+def test_a_narrow_title_wraps_before_the_jacobian_never_inside_it(qtbot, cell: str) -> None:
+    """Beside the controls at 1024×768 the title wrapped to "singular values of ∂h_t/" over
+    "∂h_k"."""
+    s = Session(SessionConfig(cell=cell, hidden_size=4))
+    s.seek(6)
+    view, _lab = make_view(qtbot, s)
+    view.resize(680, 600)  # the lab's width beside the controls at 1024×768
+    settle()
+    symbol = "∂ht/∂hk" if cell == "vanilla" else "∂ht/∂(hk, ck)"
+    for title in (view.bar_title, view.map_title):
+        lines = [as_read(line) for line in shown_lines(title)]
+        assert any(symbol in line for line in lines), lines
+    assert len(shown_lines(view.bar_title)) > 1  # it does wrap here

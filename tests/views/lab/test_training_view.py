@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PyQt6.QtCore import Qt, QThreadPool, QTimer
-from PyQt6.QtGui import QTextDocument
-from PyQt6.QtWidgets import QComboBox, QLabel, QLineEdit, QSpinBox
+from PyQt6.QtWidgets import QComboBox, QLineEdit, QSpinBox
+from text_lines import shown_lines
 
 from rnnviz.engine import forward
 from rnnviz.engine.tasks import delay_task
@@ -299,26 +299,6 @@ def test_the_progress_line_shows_the_runs_updates_per_second(qtbot, view, lab):
 
 
 SYMBOLS = "━╸┈█●"  # what the legends draw their curves with
-
-
-def shown_lines(label: QLabel) -> list[str]:
-    """The lines a word-wrapping rich-text label shows at its width, as QLabel lays them
-    out (a QTextDocument as wide as its contents)."""
-    document = QTextDocument()
-    document.setDefaultFont(label.font())
-    document.setDocumentMargin(0)
-    document.setHtml(label.text())
-    document.setTextWidth(label.contentsRect().width())
-    document.documentLayout().documentSize()  # lays the text out
-    lines = []
-    block = document.begin()
-    while block.isValid():
-        layout = block.layout()
-        for i in range(layout.lineCount()):
-            line = layout.lineAt(i)
-            lines.append(block.text()[line.textStart() : line.textStart() + line.textLength()])
-        block = block.next()
-    return lines
 
 
 def test_a_wrapped_legend_keeps_each_symbol_beside_its_label(qtbot, view: TrainingView) -> None:
