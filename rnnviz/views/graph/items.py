@@ -31,6 +31,7 @@ from PyQt6.QtGui import (
     QPen,
     QPixmap,
     QPolygonF,
+    QRegion,
     QStaticText,
     QTransform,
 )
@@ -325,8 +326,8 @@ class GraphItem(pg.GraphicsObject):
         # A rectangle around each cluster of changes (a clip of many rectangles sends every
         # primitive down Qt's slow path, and drawing a little more costs less): a view that
         # follows the steps changes its two edges, where labels come and go. Boxes whose
-        # colours alone changed are repainted each on its own (see _repaint_boxes): a step
-        # of a bidirectional stack recolours every backward box in view.
+        # colours alone changed are repainted in their own pixels (see _repaint_boxes): a
+        # step of a bidirectional stack recolours every backward box in view.
         changed: list[Part] = []
         boxes: list[NodeSpec] = []
         if not self._redraw_all:
@@ -454,52 +455,29 @@ class GraphItem(pg.GraphicsObject):
                 np.maximum(ya, yb) + reach,
             ]
         )  # (n, 4) left, right, top, bottom
-        near = _reaching(node_spans, pixels)  # (n, k)
+        # The boxes' pixels, and what reaches into them: the nodes (the boxes themselves and
+        # the outlines of their neighbours) and the labels.
+        near = _reaching(node_spans, pixels).any(axis=1)  # (n,)
         near_labels = _reaching(np.array([span(lab) for lab in labels]).reshape(-1, 4), pixels)
+        region = QRegion()
+        for left, top, right, bottom in pixels.astype(int).tolist():
+            region += QRect(left, top, right - left, bottom - top)
         painter.save()
         painter.resetTransform()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)  # as _draw paints
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
-        # One box at a time, each in its own rectangle: a clip of many rectangles would
-        # take Qt's other rasteriser, whose antialiased outlines differ from the picture's.
-        kept = [n for n, k in zip(boxes, keep.tolist(), strict=True) if k]
-        alone = (near.sum(axis=0) == 1) & ~near_labels.any(axis=0)  # (k,)
-        shared: list[tuple[int, NodeSpec, QRect]] = []
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        pen: QPen | None = None
-        for k, (n, (left, top, right, bottom), by_itself) in enumerate(
-            zip(kept, pixels.tolist(), alone.tolist(), strict=True)
-        ):
-            clip = QRect(int(left), int(top), int(right - left), int(bottom - top))
-            if not by_itself:
-                shared.append((k, n, clip))
-                continue
-            # The box alone: its strip under the outline. The strip's colours are opaque and
-            # reach within half a pixel of the box's edges, which the outline covers: the
-            # white under it would not show anywhere.
-            painter.setClipRect(clip)
-            r = transform.mapRect(QRectF(*n.rect))
-            image = self._images.get(n.kind)
-            if image is None:
-                painter.fillRect(r, self._white)
-            else:
-                painter.drawImage(r.toRect(), image, QRect(n.strip, 0, 1, image.height()))
-            if self._node_pen(n) is not pen:
-                pen = self._node_pen(n)
-                painter.setPen(pen)
-            painter.drawRect(r)
-        for k, _, clip in shared:
-            painter.setClipRect(clip)
-            self._paint_nodes(
-                painter,
-                [
-                    (nodes[i], transform.mapRect(QRectF(*nodes[i].rect)))
-                    for i in np.flatnonzero(near[:, k])
-                ],
-            )
-            self._paint_labels(
-                painter, transform, [labels[i] for i in np.flatnonzero(near_labels[:, k])]
-            )
+        # One pass in the union of the boxes' pixels, in _draw's order and batches: every
+        # pixel of it lies in a box that covers it opaquely, so what lies under the boxes
+        # (band, halos, edges) cannot show, and each pixel gets the same strokes, in the
+        # same order, as when everything is drawn anew.
+        painter.setClipRegion(region)
+        self._paint_nodes(
+            painter,
+            [(nodes[i], transform.mapRect(QRectF(*nodes[i].rect))) for i in np.flatnonzero(near)],
+        )
+        self._paint_labels(
+            painter, transform, [labels[i] for i in np.flatnonzero(near_labels.any(axis=1))]
+        )
         painter.restore()
 
     def _nodes_with_changed_strips(self) -> list[Part]:
