@@ -49,6 +49,7 @@ from rnnviz.views.graph.scene import (
     Content,
     ContentMemo,
     EdgeMemo,
+    NodeMemo,
     Scene,
     alternatives,
     build_content,
@@ -95,6 +96,7 @@ class GraphView(QWidget):
         self._camera: tuple[float, float, float, float] | None = None  # the range set last
         self._label_scale = 1.0  # unrolled labels shrink by this in narrow columns
         self._edge_memo: EdgeMemo = {}  # the last frame's edges, by column
+        self._node_memo: NodeMemo = {}  # … and nodes
         self._content_memo = ContentMemo()  # the last frame's colours
         # Each label's places (its own and its alternatives) with their boxes' numbers.
         self._label_places: dict[LabelSpec, tuple[tuple[LabelSpec, tuple[float, ...]], ...]] = {}
@@ -392,6 +394,7 @@ class GraphView(QWidget):
             self._unrolled_cam[1],
             self._label_scale,
             self._edge_memo,
+            self._node_memo,
         )
         w, h = self._viewport_size()
         mid = gl.middle_y(self._content.layers)
