@@ -142,6 +142,21 @@ class LabelSpec(NamedTuple):
 Part = NodeSpec | EdgeSpec | LabelSpec | tuple[float, float, float, float]
 
 
+class NodeTable(NamedTuple):
+    """The nodes drawn, as arrays, worked out once per scene (a frame reads them a few times)."""
+
+    rects: np.ndarray  # (n, 4) x0, y0, width, height in data units
+    reach: np.ndarray  # (n,) px an outline reaches past its rect: half its pen, 1 px of AA
+    strips: np.ndarray  # (n,) the column of its kind's strip, −1 for an empty box
+    kinds: np.ndarray  # (n,) "x" | "h" | "y"
+    # (n,) whether the box covers its whole pixels opaquely, so that repainting it, and what
+    # lies on it, gives the same pixels as drawing everything anew: fed (an opaque strip on a
+    # white box) and a solid outline at least 2 px wide, whose middle runs through the
+    # pixels at the box's edge and so covers them fully. Nothing drawn before the nodes
+    # (band, halos, edges) then shows inside those pixels.
+    opaque: np.ndarray
+
+
 class GraphItem(pg.GraphicsObject):
     """Paints the band, edges (with hover glow), gradient glows, node strips and labels."""
 
@@ -171,6 +186,7 @@ class GraphItem(pg.GraphicsObject):
         # The device pixels each node, label and band reached when last measured (_spans).
         self._span_memo: dict[object, tuple[float, float, float, float]] = {}
         self._changed_strips: dict[str, np.ndarray | None] = {}
+        self._table: NodeTable | None = None  # the scene's nodes as arrays (see _node_table)
         self._redraw_all = True
         self._strips: dict[str, np.ndarray] = {}
         self.restyle()
@@ -231,6 +247,7 @@ class GraphItem(pg.GraphicsObject):
             keyed = (specs, edge_keys)
         self._keyed = keyed
         self.nodes, self.edges, self.labels, self.band = nodes, edges, labels, band
+        self._table = None
         self._stacked = stacked
         if bounds != self._bounds:
             self.prepareGeometryChange()
@@ -244,7 +261,7 @@ class GraphItem(pg.GraphicsObject):
         if self._redraw_all or transform is None:
             self.update()
             return
-        changed = self._changed + self._nodes_with_changed_strips()
+        changed = self._changed + [self.nodes[i] for i in self._recoloured()]
         if not changed:
             return  # the same scene again
         lefts, rights, tops, bottoms = zip(*map(self._spans(transform), changed), strict=True)
@@ -329,11 +346,15 @@ class GraphItem(pg.GraphicsObject):
         # colours alone changed are repainted in their own pixels (see _repaint_boxes): a
         # step of a bidirectional stack recolours every backward box in view.
         changed: list[Part] = []
-        boxes: list[NodeSpec] = []
+        boxes = np.zeros(0, dtype=np.intp)  # (k,) indices of the nodes repainted alone
         if not self._redraw_all:
             changed = list(self._changed)
-            for n in self._nodes_with_changed_strips():
-                (boxes if self._repaints_alone(n, ratio) else changed).append(n)
+            recoloured = self._recoloured()  # (m,)
+            alone = self._node_table().opaque[recoloured]  # (m,)
+            if self._stacked or not float(ratio).is_integer():
+                alone[:] = False  # boxes may overlap, or not cover whole pixels
+            boxes = recoloured[alone]
+            changed += [self.nodes[i] for i in recoloured[~alone]]
         self._changed.clear()
         self._changed_strips.clear()
         areas: list[QRect] = []
@@ -344,7 +365,7 @@ class GraphItem(pg.GraphicsObject):
                 spans.append((e.left(), e.left() + e.width(), e.top(), e.top() + e.height()))
             areas = [a.intersected(widget.rect()) for a in _clusters(spans)]
             areas = [a for a in areas if not a.isEmpty()]
-            if not areas and not boxes:
+            if not areas and not boxes.size:
                 return
         redraw_all, self._redraw_all = self._redraw_all, False
         cache_painter = QPainter(self._cache)
@@ -363,7 +384,7 @@ class GraphItem(pg.GraphicsObject):
                 # or grabbed are smooth.
                 self._draw(cache_painter, transform, area, smooth=not self._stacked)
                 cache_painter.restore()
-            if boxes:
+            if boxes.size:
                 self._repaint_boxes(cache_painter, transform, boxes, areas, widget.rect())
         finally:
             cache_painter.end()  # else the picture stays locked to this painter
@@ -395,30 +416,20 @@ class GraphItem(pg.GraphicsObject):
             strip = strip.united(QRect(0, top, w, math.ceil(abs(y))))
         return strip
 
-    def _repaints_alone(self, n: NodeSpec, ratio: float) -> bool:
-        """Whether the box of ``n`` covers its whole pixels opaquely, so that repainting it,
-        and what lies on it, gives the same pixels as drawing everything anew: an opaque
-        strip (on a white box) and a solid outline at least 2 px wide, whose middle runs
-        through the pixels at the box's edge and so covers them fully. Nothing drawn before
-        the nodes (band, halos, edges) then shows inside those pixels."""
-        if n.faint or self._stacked or not float(ratio).is_integer():
-            return False
-        pen = self._node_pen(n)
-        return pen.style() == Qt.PenStyle.SolidLine and pen.widthF() >= 2.0
-
     def _repaint_boxes(
         self,
         painter: QPainter,
         transform: QTransform,
-        boxes: list[NodeSpec],
+        boxes: np.ndarray,
         done: list[QRect],
         view: QRect,
     ) -> None:
-        """Repaint ``boxes`` in the whole pixels they cover (see _repaints_alone): the nodes
-        that reach into those pixels, then the labels, as ``_draw`` orders them. A box inside
-        one of ``done`` (already drawn anew) is skipped."""
+        """Repaint the nodes of indices ``boxes`` in the whole pixels they cover (see
+        NodeTable.opaque): the nodes that reach into those pixels, then the labels, as
+        ``_draw`` orders them. A box inside one of ``done`` (already drawn anew) is skipped."""
         sx, sy, dx, dy = transform.m11(), transform.m22(), transform.dx(), transform.dy()
-        rect = np.array([n.rect for n in boxes], dtype=float)  # (k, 4) x0, y0, w, h
+        table = self._node_table()
+        rect = table.rects[boxes]  # (k, 4) x0, y0, w, h
         xs = np.sort(sx * (rect[:, [0]] + [0.0, 1.0] * rect[:, [2]]) + dx, axis=1)  # (k, 2)
         ys = np.sort(sy * (rect[:, [1]] + [0.0, 1.0] * rect[:, [3]]) + dy, axis=1)  # (k, 2)
         # left, top, right, bottom of the whole pixels each box reaches, inside the view
@@ -443,8 +454,7 @@ class GraphItem(pg.GraphicsObject):
         nodes, labels = self.nodes, self.labels
         # What a box paints reaches past its rectangle by half its outline, and antialiasing
         # touches the pixel beyond (its halo, painted before the boxes, does not matter here).
-        reach = np.array([self._node_pen(n).widthF() / 2 + 1.0 for n in nodes])  # (n,)
-        rects = np.array([n.rect for n in nodes], dtype=float)  # (n, 4) x0, y0, w, h
+        reach, rects = table.reach, table.rects  # (n,), (n, 4)
         xa, xb = sx * rects[:, 0] + dx, sx * (rects[:, 0] + rects[:, 2]) + dx  # (n,)
         ya, yb = sy * rects[:, 1] + dy, sy * (rects[:, 1] + rects[:, 3]) + dy  # (n,)
         node_spans = np.column_stack(
@@ -480,16 +490,40 @@ class GraphItem(pg.GraphicsObject):
         )
         painter.restore()
 
-    def _nodes_with_changed_strips(self) -> list[Part]:
-        """The nodes whose colour strip differs from the one drawn (same spec, new values)."""
-        out: list[Part] = []
-        for n in self.nodes:
-            if n.kind not in self._changed_strips or n.strip < 0:
-                continue
-            columns = self._changed_strips[n.kind]
-            if columns is None or (n.strip < columns.size and columns[n.strip]):
-                out.append(n)
-        return out
+    def _node_table(self) -> NodeTable:
+        """The nodes drawn, as arrays (made at the first call after a new scene)."""
+        if self._table is None:
+            nodes = self.nodes
+            pens = [self._node_pen(n) for n in nodes]
+            self._table = NodeTable(
+                rects=np.array([n.rect for n in nodes], dtype=float).reshape(-1, 4),
+                reach=np.array([pen.widthF() / 2 + 1.0 for pen in pens]),
+                strips=np.array([n.strip for n in nodes], dtype=np.intp),
+                kinds=np.array([n.kind for n in nodes], dtype=object),
+                opaque=np.array(
+                    [
+                        not n.faint and pen.style() == Qt.PenStyle.SolidLine and pen.widthF() >= 2
+                        for n, pen in zip(nodes, pens, strict=True)
+                    ],
+                    dtype=bool,
+                ),
+            )
+        return self._table
+
+    def _recoloured(self) -> np.ndarray:
+        """Indices (in order) of the nodes whose colour strip differs from the one drawn:
+        the same spec, new values."""
+        if not self._changed_strips or not self.nodes:
+            return np.zeros(0, dtype=np.intp)
+        table = self._node_table()
+        hit = np.zeros(len(self.nodes), dtype=bool)  # (n,)
+        for kind, columns in self._changed_strips.items():
+            mine = (table.kinds == kind) & (table.strips >= 0)  # (n,)
+            if columns is not None:
+                mine &= table.strips < columns.size
+                mine[mine] = columns[table.strips[mine]]
+            hit |= mine
+        return np.flatnonzero(hit)
 
     def _spans(self, transform: QTransform) -> Callable[[Part], tuple[float, float, float, float]]:
         """(left, right, top, bottom): the device pixels a part may touch, under ``transform``
