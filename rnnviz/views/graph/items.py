@@ -385,7 +385,11 @@ class GraphItem(pg.GraphicsObject):
                 # A fold frame on screen is drawn without antialiasing (a third less to
                 # draw, in motion for 0.3 s); the frames at rest and every picture exported
                 # or grabbed are smooth.
-                self._draw(cache_painter, transform, area, smooth=not self._stacked)
+                smooth = not self._stacked
+                # Outlines from their pictures where those are exact: antialiased, and on
+                # whole device pixels per pixel (see _outline_stamp).
+                stamped = smooth and float(ratio).is_integer()
+                self._draw(cache_painter, transform, area, smooth, stamped)
                 cache_painter.restore()
             if boxes.size:
                 self._repaint_boxes(cache_painter, transform, boxes, areas, widget.rect())
@@ -575,10 +579,11 @@ class GraphItem(pg.GraphicsObject):
         transform: QTransform,
         area: QRect | None = None,
         smooth: bool = True,
+        stamped: bool = False,
     ) -> None:
         """Everything, in order: band, halos, edges, nodes, labels; with ``area`` (device
         pixels, the painter clipped to it) only the parts that reach into it. ``smooth``:
-        lines and shapes antialiased (text always is)."""
+        lines and shapes antialiased (text always is); ``stamped``: see _paint_nodes."""
         nodes, edges, labels = list(self.nodes), list(self.edges), list(self.labels)
         if area is not None:
             span = self._spans(transform)
@@ -632,7 +637,7 @@ class GraphItem(pg.GraphicsObject):
         if self._stacked:
             self._paint_stacked(painter, boxes)
         else:
-            self._paint_nodes(painter, boxes)
+            self._paint_nodes(painter, boxes, stamped)
         self._paint_labels(painter, transform, labels)
         painter.restore()
 
