@@ -175,6 +175,7 @@ class GraphItem(pg.GraphicsObject):
         self._pens: dict[tuple[object, ...], QPen] = {}
         # Outlines drawn once, by pen, ratio and place within a pixel (see _outline_stamp).
         self._stamps: dict[tuple[object, ...], tuple[QPen, QImage, int]] = {}
+        self._looks: dict[tuple[object, ...], tuple[float, bool]] = {}  # see _node_look
         self._white = QColor("white")  # under the value strips, whose 0 is white
         self._stacked = False
         # The picture of the viewport (see paint), what it was drawn for, and what changed
@@ -201,7 +202,8 @@ class GraphItem(pg.GraphicsObject):
         self._label_boxes.clear()
         self._texts.clear()
         self._pens.clear()
-        self._stamps.clear()
+        self._stamps.clear()  # keyed by their pens, dropped with them
+        self._looks.clear()
         self._span_memo.clear()
         self._band = QColor(p.BAND)
         self._paper = QColor(p.PAPER)  # the view's background, under everything drawn
@@ -504,21 +506,26 @@ class GraphItem(pg.GraphicsObject):
         """The nodes drawn, as arrays (made at the first call after a new scene)."""
         if self._table is None:
             nodes = self.nodes
-            pens = [self._node_pen(n) for n in nodes]
+            looks = [self._node_look(n) for n in nodes]
             self._table = NodeTable(
                 rects=np.array([n.rect for n in nodes], dtype=float).reshape(-1, 4),
-                reach=np.array([pen.widthF() / 2 + 1.0 for pen in pens]),
+                reach=np.array([reach for reach, _ in looks]),
                 strips=np.array([n.strip for n in nodes], dtype=np.intp),
                 kinds=np.array([n.kind for n in nodes], dtype=object),
-                opaque=np.array(
-                    [
-                        not n.faint and pen.style() == Qt.PenStyle.SolidLine and pen.widthF() >= 2
-                        for n, pen in zip(nodes, pens, strict=True)
-                    ],
-                    dtype=bool,
-                ),
+                opaque=np.array([opaque for _, opaque in looks], dtype=bool),
             )
         return self._table
+
+    def _node_look(self, n: NodeSpec) -> tuple[float, bool]:
+        """What the outline of ``n`` decides, by its pen (see NodeTable): how far it reaches
+        past the box, and whether the box covers its whole pixels opaquely."""
+        key = ("look", n.kind, n.selected, n.bad, n.faint)
+        look = self._looks.get(key)
+        if look is None:
+            pen = self._node_pen(n)
+            solid = pen.style() == Qt.PenStyle.SolidLine and pen.widthF() >= 2
+            look = self._looks[key] = (pen.widthF() / 2 + 1.0, solid and not n.faint)
+        return look
 
     def _recoloured(self) -> np.ndarray:
         """Indices (in order) of the nodes whose colour strip differs from the one drawn:
