@@ -19,7 +19,7 @@ from typing import NamedTuple
 import numpy as np
 import pyqtgraph as pg
 from PyQt6 import sip
-from PyQt6.QtCore import QLineF, QPointF, QRect, QRectF, QSize, Qt
+from PyQt6.QtCore import QLineF, QPoint, QPointF, QRect, QRectF, QSize, Qt
 from PyQt6.QtGui import (
     QBrush,
     QColor,
@@ -31,6 +31,7 @@ from PyQt6.QtGui import (
     QPen,
     QPixmap,
     QPolygonF,
+    QRegion,
     QStaticText,
     QTransform,
 )
@@ -141,6 +142,21 @@ class LabelSpec(NamedTuple):
 Part = NodeSpec | EdgeSpec | LabelSpec | tuple[float, float, float, float]
 
 
+class NodeTable(NamedTuple):
+    """The nodes drawn, as arrays, worked out once per scene (a frame reads them a few times)."""
+
+    rects: np.ndarray  # (n, 4) x0, y0, width, height in data units
+    reach: np.ndarray  # (n,) px an outline reaches past its rect: half its pen, 1 px of AA
+    strips: np.ndarray  # (n,) the column of its kind's strip, −1 for an empty box
+    kinds: np.ndarray  # (n,) "x" | "h" | "y"
+    # (n,) whether the box covers its whole pixels opaquely, so that repainting it, and what
+    # lies on it, gives the same pixels as drawing everything anew: fed (an opaque strip on a
+    # white box) and a solid outline at least 2 px wide, whose middle runs through the
+    # pixels at the box's edge and so covers them fully. Nothing drawn before the nodes
+    # (band, halos, edges) then shows inside those pixels.
+    opaque: np.ndarray
+
+
 class GraphItem(pg.GraphicsObject):
     """Paints the band, edges (with hover glow), gradient glows, node strips and labels."""
 
@@ -157,6 +173,9 @@ class GraphItem(pg.GraphicsObject):
         self._label_boxes: dict[tuple[object, ...], tuple[float, float, float, float, float]] = {}
         self._texts: dict[tuple[str, tuple[int, bool, bool]], QStaticText] = {}
         self._pens: dict[tuple[object, ...], QPen] = {}
+        # Outlines drawn once, by pen, ratio and place within a pixel (see _outline_stamp).
+        self._stamps: dict[tuple[object, ...], tuple[QPen, QImage, int]] = {}
+        self._looks: dict[tuple[object, ...], tuple[float, bool]] = {}  # see _node_look
         self._white = QColor("white")  # under the value strips, whose 0 is white
         self._stacked = False
         # The picture of the viewport (see paint), what it was drawn for, and what changed
@@ -170,6 +189,7 @@ class GraphItem(pg.GraphicsObject):
         # The device pixels each node, label and band reached when last measured (_spans).
         self._span_memo: dict[object, tuple[float, float, float, float]] = {}
         self._changed_strips: dict[str, np.ndarray | None] = {}
+        self._table: NodeTable | None = None  # the scene's nodes as arrays (see _node_table)
         self._redraw_all = True
         self._strips: dict[str, np.ndarray] = {}
         self.restyle()
@@ -182,6 +202,8 @@ class GraphItem(pg.GraphicsObject):
         self._label_boxes.clear()
         self._texts.clear()
         self._pens.clear()
+        self._stamps.clear()  # keyed by their pens, dropped with them
+        self._looks.clear()
         self._span_memo.clear()
         self._band = QColor(p.BAND)
         self._paper = QColor(p.PAPER)  # the view's background, under everything drawn
@@ -230,6 +252,7 @@ class GraphItem(pg.GraphicsObject):
             keyed = (specs, edge_keys)
         self._keyed = keyed
         self.nodes, self.edges, self.labels, self.band = nodes, edges, labels, band
+        self._table = None
         self._stacked = stacked
         if bounds != self._bounds:
             self.prepareGeometryChange()
@@ -243,7 +266,7 @@ class GraphItem(pg.GraphicsObject):
         if self._redraw_all or transform is None:
             self.update()
             return
-        changed = self._changed + self._nodes_with_changed_strips()
+        changed = self._changed + [self.nodes[i] for i in self._recoloured()]
         if not changed:
             return  # the same scene again
         lefts, rights, tops, bottoms = zip(*map(self._spans(transform), changed), strict=True)
@@ -325,14 +348,18 @@ class GraphItem(pg.GraphicsObject):
         # A rectangle around each cluster of changes (a clip of many rectangles sends every
         # primitive down Qt's slow path, and drawing a little more costs less): a view that
         # follows the steps changes its two edges, where labels come and go. Boxes whose
-        # colours alone changed are repainted each on its own (see _repaint_boxes): a step
-        # of a bidirectional stack recolours every backward box in view.
+        # colours alone changed are repainted in their own pixels (see _repaint_boxes): a
+        # step of a bidirectional stack recolours every backward box in view.
         changed: list[Part] = []
-        boxes: list[NodeSpec] = []
+        boxes = np.zeros(0, dtype=np.intp)  # (k,) indices of the nodes repainted alone
         if not self._redraw_all:
             changed = list(self._changed)
-            for n in self._nodes_with_changed_strips():
-                (boxes if self._repaints_alone(n, ratio) else changed).append(n)
+            recoloured = self._recoloured()  # (m,)
+            alone = self._node_table().opaque[recoloured]  # (m,)
+            if self._stacked or not float(ratio).is_integer():
+                alone[:] = False  # boxes may overlap, or not cover whole pixels
+            boxes = recoloured[alone]
+            changed += [self.nodes[i] for i in recoloured[~alone]]
         self._changed.clear()
         self._changed_strips.clear()
         areas: list[QRect] = []
@@ -343,7 +370,7 @@ class GraphItem(pg.GraphicsObject):
                 spans.append((e.left(), e.left() + e.width(), e.top(), e.top() + e.height()))
             areas = [a.intersected(widget.rect()) for a in _clusters(spans)]
             areas = [a for a in areas if not a.isEmpty()]
-            if not areas and not boxes:
+            if not areas and not boxes.size:
                 return
         redraw_all, self._redraw_all = self._redraw_all, False
         cache_painter = QPainter(self._cache)
@@ -360,9 +387,15 @@ class GraphItem(pg.GraphicsObject):
                 # A fold frame on screen is drawn without antialiasing (a third less to
                 # draw, in motion for 0.3 s); the frames at rest and every picture exported
                 # or grabbed are smooth.
-                self._draw(cache_painter, transform, area, smooth=not self._stacked)
+                smooth = not self._stacked
+                # Outlines from their pictures where those are exact (antialiased, on whole
+                # device pixels per pixel) and kept: an area of a frame like the last one.
+                # Drawn whole, the view has moved or changed size: strokes cost less than
+                # making the pictures (see _outline_stamp).
+                stamped = smooth and area is not None and float(ratio).is_integer()
+                self._draw(cache_painter, transform, area, smooth, stamped)
                 cache_painter.restore()
-            if boxes:
+            if boxes.size:
                 self._repaint_boxes(cache_painter, transform, boxes, areas, widget.rect())
         finally:
             cache_painter.end()  # else the picture stays locked to this painter
@@ -394,30 +427,20 @@ class GraphItem(pg.GraphicsObject):
             strip = strip.united(QRect(0, top, w, math.ceil(abs(y))))
         return strip
 
-    def _repaints_alone(self, n: NodeSpec, ratio: float) -> bool:
-        """Whether the box of ``n`` covers its whole pixels opaquely, so that repainting it,
-        and what lies on it, gives the same pixels as drawing everything anew: an opaque
-        strip (on a white box) and a solid outline at least 2 px wide, whose middle runs
-        through the pixels at the box's edge and so covers them fully. Nothing drawn before
-        the nodes (band, halos, edges) then shows inside those pixels."""
-        if n.faint or self._stacked or not float(ratio).is_integer():
-            return False
-        pen = self._node_pen(n)
-        return pen.style() == Qt.PenStyle.SolidLine and pen.widthF() >= 2.0
-
     def _repaint_boxes(
         self,
         painter: QPainter,
         transform: QTransform,
-        boxes: list[NodeSpec],
+        boxes: np.ndarray,
         done: list[QRect],
         view: QRect,
     ) -> None:
-        """Repaint ``boxes`` in the whole pixels they cover (see _repaints_alone): the nodes
-        that reach into those pixels, then the labels, as ``_draw`` orders them. A box inside
-        one of ``done`` (already drawn anew) is skipped."""
+        """Repaint the nodes of indices ``boxes`` in the whole pixels they cover (see
+        NodeTable.opaque): the nodes that reach into those pixels, then the labels, as
+        ``_draw`` orders them. A box inside one of ``done`` (already drawn anew) is skipped."""
         sx, sy, dx, dy = transform.m11(), transform.m22(), transform.dx(), transform.dy()
-        rect = np.array([n.rect for n in boxes], dtype=float)  # (k, 4) x0, y0, w, h
+        table = self._node_table()
+        rect = table.rects[boxes]  # (k, 4) x0, y0, w, h
         xs = np.sort(sx * (rect[:, [0]] + [0.0, 1.0] * rect[:, [2]]) + dx, axis=1)  # (k, 2)
         ys = np.sort(sy * (rect[:, [1]] + [0.0, 1.0] * rect[:, [3]]) + dy, axis=1)  # (k, 2)
         # left, top, right, bottom of the whole pixels each box reaches, inside the view
@@ -442,8 +465,7 @@ class GraphItem(pg.GraphicsObject):
         nodes, labels = self.nodes, self.labels
         # What a box paints reaches past its rectangle by half its outline, and antialiasing
         # touches the pixel beyond (its halo, painted before the boxes, does not matter here).
-        reach = np.array([self._node_pen(n).widthF() / 2 + 1.0 for n in nodes])  # (n,)
-        rects = np.array([n.rect for n in nodes], dtype=float)  # (n, 4) x0, y0, w, h
+        reach, rects = table.reach, table.rects  # (n,), (n, 4)
         xa, xb = sx * rects[:, 0] + dx, sx * (rects[:, 0] + rects[:, 2]) + dx  # (n,)
         ya, yb = sy * rects[:, 1] + dy, sy * (rects[:, 1] + rects[:, 3]) + dy  # (n,)
         node_spans = np.column_stack(
@@ -454,64 +476,71 @@ class GraphItem(pg.GraphicsObject):
                 np.maximum(ya, yb) + reach,
             ]
         )  # (n, 4) left, right, top, bottom
-        near = _reaching(node_spans, pixels)  # (n, k)
+        # The boxes' pixels, and what reaches into them: the nodes (the boxes themselves and
+        # the outlines of their neighbours) and the labels.
+        near = _reaching(node_spans, pixels).any(axis=1)  # (n,)
         near_labels = _reaching(np.array([span(lab) for lab in labels]).reshape(-1, 4), pixels)
+        region = QRegion()
+        for left, top, right, bottom in pixels.astype(int).tolist():
+            region += QRect(left, top, right - left, bottom - top)
         painter.save()
         painter.resetTransform()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)  # as _draw paints
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
-        # One box at a time, each in its own rectangle: a clip of many rectangles would
-        # take Qt's other rasteriser, whose antialiased outlines differ from the picture's.
-        kept = [n for n, k in zip(boxes, keep.tolist(), strict=True) if k]
-        alone = (near.sum(axis=0) == 1) & ~near_labels.any(axis=0)  # (k,)
-        shared: list[tuple[int, NodeSpec, QRect]] = []
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        pen: QPen | None = None
-        for k, (n, (left, top, right, bottom), by_itself) in enumerate(
-            zip(kept, pixels.tolist(), alone.tolist(), strict=True)
-        ):
-            clip = QRect(int(left), int(top), int(right - left), int(bottom - top))
-            if not by_itself:
-                shared.append((k, n, clip))
-                continue
-            # The box alone: its strip under the outline. The strip's colours are opaque and
-            # reach within half a pixel of the box's edges, which the outline covers: the
-            # white under it would not show anywhere.
-            painter.setClipRect(clip)
-            r = transform.mapRect(QRectF(*n.rect))
-            image = self._images.get(n.kind)
-            if image is None:
-                painter.fillRect(r, self._white)
-            else:
-                painter.drawImage(r.toRect(), image, QRect(n.strip, 0, 1, image.height()))
-            if self._node_pen(n) is not pen:
-                pen = self._node_pen(n)
-                painter.setPen(pen)
-            painter.drawRect(r)
-        for k, _, clip in shared:
-            painter.setClipRect(clip)
-            self._paint_nodes(
-                painter,
-                [
-                    (nodes[i], transform.mapRect(QRectF(*nodes[i].rect)))
-                    for i in np.flatnonzero(near[:, k])
-                ],
-            )
-            self._paint_labels(
-                painter, transform, [labels[i] for i in np.flatnonzero(near_labels[:, k])]
-            )
+        # One pass in the union of the boxes' pixels, in _draw's order and batches: every
+        # pixel of it lies in a box that covers it opaquely, so what lies under the boxes
+        # (band, halos, edges) cannot show, and each pixel gets the same strokes, in the
+        # same order, as when everything is drawn anew.
+        painter.setClipRegion(region)
+        self._paint_nodes(
+            painter,
+            [(nodes[i], transform.mapRect(QRectF(*nodes[i].rect))) for i in np.flatnonzero(near)],
+            stamped=True,
+        )
+        self._paint_labels(
+            painter, transform, [labels[i] for i in np.flatnonzero(near_labels.any(axis=1))]
+        )
         painter.restore()
 
-    def _nodes_with_changed_strips(self) -> list[Part]:
-        """The nodes whose colour strip differs from the one drawn (same spec, new values)."""
-        out: list[Part] = []
-        for n in self.nodes:
-            if n.kind not in self._changed_strips or n.strip < 0:
-                continue
-            columns = self._changed_strips[n.kind]
-            if columns is None or (n.strip < columns.size and columns[n.strip]):
-                out.append(n)
-        return out
+    def _node_table(self) -> NodeTable:
+        """The nodes drawn, as arrays (made at the first call after a new scene)."""
+        if self._table is None:
+            nodes = self.nodes
+            looks = [self._node_look(n) for n in nodes]
+            self._table = NodeTable(
+                rects=np.array([n.rect for n in nodes], dtype=float).reshape(-1, 4),
+                reach=np.array([reach for reach, _ in looks]),
+                strips=np.array([n.strip for n in nodes], dtype=np.intp),
+                kinds=np.array([n.kind for n in nodes], dtype=object),
+                opaque=np.array([opaque for _, opaque in looks], dtype=bool),
+            )
+        return self._table
+
+    def _node_look(self, n: NodeSpec) -> tuple[float, bool]:
+        """What the outline of ``n`` decides, by its pen (see NodeTable): how far it reaches
+        past the box, and whether the box covers its whole pixels opaquely."""
+        key = ("look", n.kind, n.selected, n.bad, n.faint)
+        look = self._looks.get(key)
+        if look is None:
+            pen = self._node_pen(n)
+            solid = pen.style() == Qt.PenStyle.SolidLine and pen.widthF() >= 2
+            look = self._looks[key] = (pen.widthF() / 2 + 1.0, solid and not n.faint)
+        return look
+
+    def _recoloured(self) -> np.ndarray:
+        """Indices (in order) of the nodes whose colour strip differs from the one drawn:
+        the same spec, new values."""
+        if not self._changed_strips or not self.nodes:
+            return np.zeros(0, dtype=np.intp)
+        table = self._node_table()
+        hit = np.zeros(len(self.nodes), dtype=bool)  # (n,)
+        for kind, columns in self._changed_strips.items():
+            mine = (table.kinds == kind) & (table.strips >= 0)  # (n,)
+            if columns is not None:
+                mine &= table.strips < columns.size
+                mine[mine] = columns[table.strips[mine]]
+            hit |= mine
+        return np.flatnonzero(hit)
 
     def _spans(self, transform: QTransform) -> Callable[[Part], tuple[float, float, float, float]]:
         """(left, right, top, bottom): the device pixels a part may touch, under ``transform``
@@ -559,10 +588,11 @@ class GraphItem(pg.GraphicsObject):
         transform: QTransform,
         area: QRect | None = None,
         smooth: bool = True,
+        stamped: bool = False,
     ) -> None:
         """Everything, in order: band, halos, edges, nodes, labels; with ``area`` (device
         pixels, the painter clipped to it) only the parts that reach into it. ``smooth``:
-        lines and shapes antialiased (text always is)."""
+        lines and shapes antialiased (text always is); ``stamped``: see _paint_nodes."""
         nodes, edges, labels = list(self.nodes), list(self.edges), list(self.labels)
         if area is not None:
             span = self._spans(transform)
@@ -616,7 +646,7 @@ class GraphItem(pg.GraphicsObject):
         if self._stacked:
             self._paint_stacked(painter, boxes)
         else:
-            self._paint_nodes(painter, boxes)
+            self._paint_nodes(painter, boxes, stamped)
         self._paint_labels(painter, transform, labels)
         painter.restore()
 
@@ -756,9 +786,13 @@ class GraphItem(pg.GraphicsObject):
             painter.drawRect(rect)
         painter.setOpacity(1.0)
 
-    def _paint_nodes(self, painter: QPainter, boxes: list[tuple[NodeSpec, QRectF]]) -> None:
+    def _paint_nodes(
+        self, painter: QPainter, boxes: list[tuple[NodeSpec, QRectF]], stamped: bool = False
+    ) -> None:
         """Nodes that do not overlap, in batches: white boxes, their strips, then the
-        outlines of each pen in one call (faint ones, not fed yet, at low opacity)."""
+        outlines of each pen in one call (faint ones, not fed yet, at low opacity).
+        ``stamped``: the opaque outlines copied from their pictures (see _outline_stamp),
+        the painter untransformed on a picture of whole device pixels per pixel."""
         for faint in (False, True):
             group = [(n, r) for n, r in boxes if n.faint == faint]
             if not group:
@@ -778,9 +812,49 @@ class GraphItem(pg.GraphicsObject):
                 outlines.setdefault(id(pen), (pen, []))[1].append(r)
             painter.setBrush(Qt.BrushStyle.NoBrush)
             for pen, rects in outlines.values():
+                if stamped and not faint:
+                    for r in rects:
+                        painter.drawImage(*self._outline_stamp(painter, pen, r))
+                    continue
                 painter.setPen(pen)
                 painter.drawRects(rects)
         painter.setOpacity(1.0)
+
+    def _outline_stamp(self, painter: QPainter, pen: QPen, r: QRectF) -> tuple[QPoint, QImage]:
+        """Where the outline of ``r`` in ``pen`` goes (the painter untransformed), and a
+        picture of it on transparent pixels, drawn once for its pen, size and place within a
+        pixel: a box keeps them while the view follows the steps by whole pixels. Blended
+        on, the picture gives the very pixels the stroke gives (its alpha is the stroke's
+        coverage), in ~0.6 of the time of stroking a wide antialiased outline again; making
+        it takes ~3.5 times as long."""
+        left, top, width, height = r.getRect()
+        x, y = math.floor(left), math.floor(top)
+        device = painter.device()
+        ratio = device.devicePixelRatioF() if device is not None else 1.0
+        key = (id(pen), ratio, left - x, top - y, width, height)
+        known = self._stamps.get(key)
+        if known is None:
+            if len(self._stamps) > 600:  # boxes of other sizes and places long gone
+                self._stamps.clear()
+            reach = math.ceil(pen.widthF() / 2) + 2  # px the stroke and its antialiasing reach
+            size = (
+                math.ceil(left + width) - x + 2 * reach,
+                math.ceil(top + height) - y + 2 * reach,
+            )
+            stamp = QImage(
+                round(size[0] * ratio),
+                round(size[1] * ratio),
+                QImage.Format.Format_ARGB32_Premultiplied,
+            )
+            stamp.setDevicePixelRatio(ratio)
+            stamp.fill(0)
+            stamper = QPainter(stamp)
+            stamper.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            stamper.setPen(pen)
+            stamper.drawRect(r.translated(reach - x, reach - y))  # the same place in a pixel
+            stamper.end()
+            known = self._stamps[key] = (pen, stamp, reach)  # the pen kept: its id stays its own
+        return QPoint(x - known[2], y - known[2]), known[1]
 
     def _node_pen(self, n: NodeSpec) -> QPen:
         key = ("node", n.kind, n.selected, n.bad, n.faint)

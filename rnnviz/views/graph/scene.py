@@ -297,14 +297,16 @@ def build_scene(
     px_per_column: float,
     label_scale: float = 1.0,
     memo: EdgeMemo | None = None,
+    node_memo: NodeMemo | None = None,
 ) -> Scene:
     """The content placed for ``progress``; unrolled labels at ``label_scale`` of their size
-    (narrow columns: see ``label_scale``). ``memo``: the last frame's columns of edges,
-    reused where unchanged and replaced by this frame's."""
+    (narrow columns: see ``label_scale``). ``memo`` and ``node_memo``: the last frame's
+    columns of edges and of nodes, reused where unchanged and replaced by this frame's."""
     if progress <= 0.0:
         return _folded(c, hover)
     X = gl.columns_x(np.arange(c.hi + 1), c.focus, progress)  # (hi+1,) column → drawn x
-    nodes = _unrolled_nodes(c, X)
+    # While folding every column moves at every frame: nothing to reuse (see _node_column_key).
+    nodes = _unrolled_nodes(c, X, node_memo if progress >= 1.0 else None)
     edges = _unrolled_edges(c, X, progress, hover, {} if memo is None else memo)
     if progress >= 1.0:
         labels = _unrolled_labels(c, nodes, X, px_per_column, label_scale)
@@ -342,7 +344,28 @@ def node_name(
     return base if step is None else f"{base}_{step}"
 
 
-def _unrolled_nodes(c: Content, X: np.ndarray) -> tuple[NodeSpec, ...]:
+# A column's nodes by what decides them (see _node_column_key), by kind, layer and direction:
+# a step changes the nodes of a few columns of the ~20 drawn, as it does their edges.
+NodeMemo = dict[tuple[object, ...], dict[tuple[str, int, int], NodeSpec]]
+
+
+def _unrolled_nodes(
+    c: Content, X: np.ndarray, memo: NodeMemo | None = None
+) -> tuple[NodeSpec, ...]:
+    """Every node of the window, kind by kind, row by row, step by step; ``memo``: the last
+    frame's columns, reused where unchanged and replaced by this frame's."""
+    steps = sorted({c.first[k] + j for k in ("x", "h", "y") for j in range(c.count[k])})
+    columns: dict[int, dict[tuple[str, int, int], NodeSpec]] = {}
+    fresh: NodeMemo = {}
+    for step in steps:
+        key = _node_column_key(c, step)
+        column = None if memo is None else memo.get(key)
+        if column is None:
+            column = _column_nodes(c, X, step)
+        columns[step] = fresh[key] = column
+    if memo is not None:
+        memo.clear()
+        memo.update(fresh)
     nodes: list[NodeSpec] = []
     for kind in ("x", "h", "y"):
         for layer in range(c.layers if kind == "h" else 1):
@@ -351,12 +374,49 @@ def _unrolled_nodes(c: Content, X: np.ndarray) -> tuple[NodeSpec, ...]:
                     step = c.first[kind] + j
                     if d == 1 and step == 0:  # the backward direction starts after step T
                         continue
-                    strip = strip_column(c, kind, step, row(c, layer, d))
-                    name = node_name(kind, step, c.layers, layer, d, c.directions)
-                    cx = float(X[step])
-                    nodes.append(_node(c, kind, step, name, cx, strip, layer, d, c.directions))
+                    nodes.append(columns[step][(kind, layer, d)])
     # The focus column is drawn last, on top of the others it collapses onto.
     return tuple(sorted(nodes, key=lambda n: n.step == c.focus))
+
+
+def _column_nodes(c: Content, X: np.ndarray, step: int) -> dict[tuple[str, int, int], NodeSpec]:
+    """The nodes of ``step``'s column, by (kind, layer, direction)."""
+    out: dict[tuple[str, int, int], NodeSpec] = {}
+    cx = float(X[step])
+    for kind in ("x", "h", "y"):
+        if not c.first[kind] <= step < c.first[kind] + c.count[kind]:
+            continue
+        for layer in range(c.layers if kind == "h" else 1):
+            for d in range(c.directions if kind == "h" else 1):
+                if d == 1 and step == 0:
+                    continue
+                strip = strip_column(c, kind, step, row(c, layer, d))
+                name = node_name(kind, step, c.layers, layer, d, c.directions)
+                node = _node(c, kind, step, name, cx, strip, layer, d, c.directions)
+                out[(kind, layer, d)] = node
+    return out
+
+
+def _node_column_key(c: Content, step: int) -> tuple[object, ...]:
+    """Everything the nodes of ``step``'s column depend on (see _node), unrolled, where a
+    column's x is its step: whether it is fed (else it shows x alone), the stack's shape,
+    the strips' width, the forward faults and gradients of its rows, the selection and
+    focus, and text mode's characters."""
+    fed = step <= c.T
+    return (
+        step,
+        fed,
+        c.layers,
+        c.directions,
+        c.stride,
+        tuple(c.fwd_bad[:, step].tolist()) if fed else (),
+        tuple(g.get(step, ()) for g in c.grad),
+        step == c.selected,
+        c.focus_layer,
+        c.focus_direction,
+        c.chars.get(("x", step), ""),
+        c.chars.get(("y", step), ""),
+    )
 
 
 def _node(

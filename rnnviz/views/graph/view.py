@@ -51,6 +51,7 @@ from rnnviz.views.graph.scene import (
     Content,
     ContentMemo,
     EdgeMemo,
+    NodeMemo,
     Scene,
     alternatives,
     build_content,
@@ -96,6 +97,7 @@ class GraphView(QWidget):
         self._label_scale = 1.0  # unrolled labels shrink by this in narrow columns
         self._gutter = 0  # px at the left edge for a stack's row names, kept clear of columns
         self._edge_memo: EdgeMemo = {}  # the last frame's edges, by column
+        self._node_memo: NodeMemo = {}  # … and nodes
         self._content_memo = ContentMemo()  # the last frame's colours
         # Each label's places (its own and its alternatives) with their boxes' numbers.
         self._label_places: dict[LabelSpec, tuple[tuple[LabelSpec, tuple[float, ...]], ...]] = {}
@@ -408,6 +410,7 @@ class GraphView(QWidget):
             self._unrolled_cam[1],
             self._label_scale,
             self._edge_memo,
+            self._node_memo,
         )
         w, h = self._viewport_size()
         mid = gl.middle_y(self._content.layers)

@@ -351,6 +351,28 @@ def test_a_stacks_steps_repaint_every_box_that_changed(qtbot, bidirectional: boo
         before = shown
 
 
+@pytest.mark.usefixtures("kept_appearance")
+@pytest.mark.parametrize("line_scale", [0.6, 1.6])
+def test_a_stacks_steps_after_new_line_widths_leave_nothing_stale(qtbot, line_scale: float) -> None:
+    """Thinner or thicker outlines decide anew which recoloured boxes a step repaints in
+    their own pixels (an outline under 2 px does not cover a box's edge), how far the
+    outlines reach into their neighbours, and the outlines' pictures: after every step the
+    picture on screen is the scene drawn anew."""
+    session, view = shown_stack(qtbot, bidirectional=True)
+    changes: list[tuple[str, Callable[[], object]]] = [
+        ("step", session.step_forward),
+        ("back", session.step_back),
+        ("line widths", lambda: appearance.set(line_scale=line_scale)),
+        *[("back", session.step_back)] * 2,
+        ("step", session.step_forward),
+    ]
+    for name, change in changes:
+        change()
+        shown, anew = scene_pixels(view)
+        stale = np.abs(shown - anew).max(axis=2) > 4  # (H, W) as in the test above
+        assert not stale.any(), f"after {name}: {stale.sum()} pixels differ"
+
+
 @pytest.mark.parametrize("bidirectional", [False, True])
 def test_fold_frames_on_screen_are_rough_and_the_pictures_at_rest_smooth(
     qtbot, bidirectional: bool

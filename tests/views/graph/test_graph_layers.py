@@ -474,3 +474,87 @@ def test_kept_colours_are_the_ones_a_new_view_works_out(qtbot, layers: int) -> N
                 assert np.array_equal(shown[p.y(), p.x()], anew[q.y(), q.x()]), name
         assert seen > 10
         fresh.close()
+
+
+def _same_nodes_as_a_new_view(qtbot, w: GraphView, name: str) -> None:
+    """Every node ``w`` draws that a view opened on its session now draws too is the same
+    (but for the column of its colours in the strip: the two may show other windows), and
+    its box shows the same colours, cell by cell."""
+    fresh = GraphView(w.session)
+    qtbot.addWidget(fresh)
+    fresh.resize(w.size())
+    fresh.show()
+    qtbot.waitExposed(fresh)
+    mine, theirs = ({n.name: n for n in v.nodes()} for v in (w, fresh))
+    both = sorted(mine.keys() & theirs.keys())
+    assert len(both) > 10, name
+    for node in both:
+        assert mine[node]._replace(strip=0) == theirs[node]._replace(strip=0), (name, node)
+    shown, anew = (to_rgb(v.graphics.viewport().grab().toImage()) for v in (w, fresh))
+    seen = 0
+    for node in both:
+        x0, y0, bw, bh = mine[node].rect
+        for i in range(5):
+            centre = (x0 + bw / 2, y0 + bh * (i + 0.5) / 5)
+            p, q = w.map_to_viewport(*centre), fresh.map_to_viewport(*centre)
+            if not all(v.drawing_area().contains(r) for v, r in ((w, p), (fresh, q))):
+                continue  # in the window of steps, out of view
+            seen += 1
+            assert np.array_equal(shown[p.y(), p.x()], anew[q.y(), q.x()]), (name, node)
+    assert seen > 10, name
+    fresh.close()
+
+
+@pytest.mark.usefixtures("kept_appearance")
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_kept_nodes_are_the_ones_a_new_view_makes(qtbot, bidirectional: bool) -> None:
+    """The graph keeps each column's nodes while what decides them stays the same (a step
+    changes the nodes of a few columns of those drawn): after each step, and every other
+    kind of change, its nodes are those a view opened on the session now makes."""
+    w = open_view(qtbot, 3, bidirectional=bidirectional)
+    s = w.session
+    d = int(bidirectional)
+    changes = [
+        ("steps", lambda: feed(s, 12)),
+        *[("back", s.step_back)] * 2,
+        ("forward", s.step_forward),
+        ("select", lambda: s.select(5)),
+        ("step", s.step_forward),
+        ("focus", lambda: s.set_focus(2, d)),
+        ("backward pass", s.run_backward),
+        *[(f"sweep {k}", lambda k=k: s.set_sweep(k)) for k in (9, 4)],
+        ("sweep done", lambda: s.set_sweep(None)),
+        ("back after the backward pass", s.step_back),
+        ("new inputs", lambda: s.set_sequence(np.cos(np.arange(s.sequence.shape[0]) / 3.0))),
+        ("text", lambda: s.set_sequence("hello world, hello")),
+        ("text steps", lambda: feed(s, 3)),
+        ("dark theme", lambda: appearance.set(palette=DARK)),
+        ("step in the dark", s.step_back),
+    ]
+    for name, change in changes:
+        change()
+        _same_nodes_as_a_new_view(qtbot, w, name)
+
+
+def test_kept_nodes_mark_a_forward_overflow_as_a_new_view_does(qtbot) -> None:
+    """The nodes a one-layer graph keeps take the forward pass's faults: those of a new
+    view, as steps come and go over the step where the state overflows, and when new
+    weights make the state overflow at the steps already fed."""
+    w = open_view(qtbot, 1)
+    s = w.session
+    s.set_config(cell="vanilla", activation="linear", spectral_radius=10.0, sequence_length=400)
+    s.seek(400)
+    at = s.trace.exploded_at
+    assert at is not None
+    s.seek(at - 2)
+    changes = [
+        *[("forward", s.step_forward)] * 4,
+        *[("back", s.step_back)] * 2,
+        ("calm weights", lambda: s.set_config(spectral_radius=1.0)),
+        ("overflowing weights", lambda: s.set_config(spectral_radius=10.0)),
+    ]
+    for name, change in changes:
+        change()
+        _same_nodes_as_a_new_view(qtbot, w, name)
+        if name.endswith("weights"):  # at the step where the state overflowed
+            assert any(n.bad for n in w.nodes()) == (name != "calm weights"), name
