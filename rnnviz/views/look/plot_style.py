@@ -418,14 +418,12 @@ HINT_Z = 1000  # above everything a plot draws
 
 
 def legend_entry(color: str, symbol: str, text: str, bold: bool = False) -> str:
-    """A legend's entry as rich text: the curve's ``symbol`` in its colour, then ``text``
-    (rich text whose first word holds no tag with a space), the two held together by a
-    no-break space up to the text's first word. A legend that wraps then never leaves a
-    symbol at the end of one line and its label on the next (the training tab's
-    "gradient norm per epoch ━━ / before clipping ╸╸╸ / after" read as wrongly paired)."""
+    """A legend's entry as rich text: the curve's ``symbol`` in its colour, then ``text``,
+    joined by a no-break space, so that a legend that wraps never leaves a symbol at the
+    end of one line and its label's first word on the next (the training tab's "gradient
+    norm per epoch ━━ / before clipping ╸╸╸ / after" read as wrongly paired)."""
     shown = f"<b>{symbol}</b>" if bold else symbol
-    first, space, rest = text.partition(" ")
-    return f'<span style="color:{color}">{shown}</span>&nbsp;{first}{space}{rest}'
+    return f'<span style="color:{color}">{shown}</span>&nbsp;{text}'
 
 
 class _Hint(pg.TextItem):
