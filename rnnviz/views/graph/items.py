@@ -184,10 +184,10 @@ class GraphItem(pg.GraphicsObject):
         self._cache_key: tuple[float, ...] = ()
         self._cache_transform: QTransform | None = None  # the item's, when it was drawn
         self._changed: list[Part] = []
-        # The scene's parts by value, when the last set_scene compared it (see there).
-        self._keyed: tuple[set[Part], dict[object, EdgeSpec]] | None = None
         # The device pixels each node, label and band reached when last measured (_spans).
         self._span_memo: dict[object, tuple[float, float, float, float]] = {}
+        # … and by the part's identity: id → (part, span).
+        self._span_same: dict[int, tuple[Part, tuple[float, float, float, float]]] = {}
         self._changed_strips: dict[str, np.ndarray | None] = {}
         self._table: NodeTable | None = None  # the scene's nodes as arrays (see _node_table)
         self._redraw_all = True
@@ -204,7 +204,7 @@ class GraphItem(pg.GraphicsObject):
         self._pens.clear()
         self._stamps.clear()  # keyed by their pens, dropped with them
         self._looks.clear()
-        self._span_memo.clear()
+        self._forget_spans()
         self._band = QColor(p.BAND)
         self._paper = QColor(p.PAPER)  # the view's background, under everything drawn
         self._backdrop = QColor(p.PAPER)
@@ -232,25 +232,17 @@ class GraphItem(pg.GraphicsObject):
     ) -> None:
         """What to paint. ``stacked``: nodes may lie on top of each other (while folding),
         so they are painted one by one in order, not in batches."""
-        keyed: tuple[set[Part], dict[object, EdgeSpec]] | None = None
         if stacked or self._stacked:
             self._redraw_all = True  # folding moves every column
         elif not self._redraw_all:
-            # The parts by value (an edge's polyline is an array: by its key), kept for the
-            # next frame's comparison, so each part is hashed once.
-            specs: set[Part] = {*nodes, *labels}
-            edge_keys = {e.key: e for e in edges}
-            old_specs, old_edge_keys = self._keyed or self._key(self.nodes, self.labels, self.edges)
-            changed: list[Part] = list(specs.symmetric_difference(old_specs))
-            changed += [e for k, e in old_edge_keys.items() if k not in edge_keys]
-            changed += [e for k, e in edge_keys.items() if k not in old_edge_keys]
+            changed = _changed_parts(
+                (*self.nodes, *self.edges, *self.labels), (*nodes, *edges, *labels)
+            )
             if band != self.band:
                 changed += [b for b in (self.band, band) if b is not None]
             self._changed += changed
             parts = len(nodes) + len(edges) + len(labels)
             self._redraw_all = len(self._changed) > REDRAW_ALL_SHARE * max(parts, 1)
-            keyed = (specs, edge_keys)
-        self._keyed = keyed
         self.nodes, self.edges, self.labels, self.band = nodes, edges, labels, band
         self._table = None
         self._stacked = stacked
@@ -276,13 +268,6 @@ class GraphItem(pg.GraphicsObject):
             return
         area = QRectF(QPointF(min(lefts), min(tops)), QPointF(max(rights), max(bottoms)))
         self.update(inverse.mapRect(area))
-
-    @staticmethod
-    def _key(
-        nodes: tuple[NodeSpec, ...], labels: tuple[LabelSpec, ...], edges: tuple[EdgeSpec, ...]
-    ) -> tuple[set[Part], dict[object, EdgeSpec]]:
-        """A scene's parts by value: nodes and labels as they are, edges by their key."""
-        return {*nodes, *labels}, {e.key: e for e in edges}
 
     def boundingRect(self) -> QRectF:
         return self._bounds
@@ -337,9 +322,9 @@ class GraphItem(pg.GraphicsObject):
             self._cache_key = key
             self._cache_transform = QTransform(t)
             self._redraw_all = self._redraw_all or exposed is None
-            self._span_memo.clear()  # spans are in device pixels, under the old transform
-        if len(self._span_memo) > 4000:  # parts of scenes long gone
-            self._span_memo.clear()
+            self._forget_spans()  # spans are in device pixels, under the old transform
+        if len(self._span_memo) + len(self._span_same) > 8000:  # parts of scenes long gone
+            self._forget_spans()
         size = QSize(round(widget.width() * ratio), round(widget.height() * ratio))
         if self._cache.size() != size:
             self._cache = QPixmap(size)
@@ -542,6 +527,10 @@ class GraphItem(pg.GraphicsObject):
             hit |= mine
         return np.flatnonzero(hit)
 
+    def _forget_spans(self) -> None:
+        self._span_memo.clear()
+        self._span_same.clear()
+
     def _spans(self, transform: QTransform) -> Callable[[Part], tuple[float, float, float, float]]:
         """(left, right, top, bottom): the device pixels a part may touch, under ``transform``
         (generously: repainting more is harmless, less would leave old pixels on screen).
@@ -551,15 +540,20 @@ class GraphItem(pg.GraphicsObject):
         pen = appearance.width(max(SELECTED_PEN_WIDTH, BAD_GLOW_WIDTH))
         node_margin = GLOW_REACH * abs(sx) + pen + AA_MARGIN
 
-        memo = self._span_memo
+        memo, same = self._span_memo, self._span_same
 
         def span(part: Part) -> tuple[float, float, float, float]:
-            # Most parts are the last frame's again: nodes and labels compare by value, an
+            # Most parts are the very objects of the last frame (its columns are kept): found
+            # by identity, which hashes an int. Else nodes and labels compare by value, an
             # edge by what decides its reach (its polyline is an array).
+            seen = same.get(id(part))
+            if seen is not None and seen[0] is part:
+                return seen[1]
             key = part if isinstance(part, tuple) else part.reach_key
             known = memo.get(key)
             if known is None:
                 known = memo[key] = measure(part)
+            same[id(part)] = (part, known)  # the part kept: its id stays its own
             return known
 
         def measure(part: Part) -> tuple[float, float, float, float]:
@@ -1086,6 +1080,23 @@ def _clusters(spans: list[tuple[float, float, float, float]]) -> list[QRect]:
 def _whole_pixels(left: float, right: float, top: float, bottom: float) -> QRect:
     x, y = math.floor(left), math.floor(top)
     return QRect(x, y, math.ceil(right) - x, math.ceil(bottom) - y)
+
+
+def _changed_parts(old: tuple[Part, ...], new: tuple[Part, ...]) -> list[Part]:
+    """The parts of ``old`` that ``new`` lacks and those it adds, by value (an edge by its
+    key: its polyline is an array). Most parts of a frame are the last frame's very objects
+    (columns that did not change are kept), so identity sorts them out first, hashing ints:
+    a spec hashes all its fields anew at every call."""
+    old_ids, new_ids = {id(p) for p in old}, {id(p) for p in new}
+    gone = {_by_value(p): p for p in old if id(p) not in new_ids}
+    came = {_by_value(p): p for p in new if id(p) not in old_ids}
+    return [p for k, p in gone.items() if k not in came] + [
+        p for k, p in came.items() if k not in gone
+    ]
+
+
+def _by_value(part: Part) -> object:
+    return part.key if isinstance(part, EdgeSpec) else part
 
 
 def _reaching(spans: np.ndarray, areas: np.ndarray) -> np.ndarray:

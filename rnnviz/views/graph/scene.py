@@ -298,10 +298,12 @@ def build_scene(
     label_scale: float = 1.0,
     memo: EdgeMemo | None = None,
     node_memo: NodeMemo | None = None,
+    label_memo: LabelMemo | None = None,
 ) -> Scene:
     """The content placed for ``progress``; unrolled labels at ``label_scale`` of their size
     (narrow columns: see ``label_scale``). ``memo`` and ``node_memo``: the last frame's
-    columns of edges and of nodes, reused where unchanged and replaced by this frame's."""
+    columns of edges and of nodes, reused where unchanged and replaced by this frame's;
+    ``label_memo``: the nodes' labels, reused for the same nodes at the same size."""
     if progress <= 0.0:
         return _folded(c, hover)
     X = gl.columns_x(np.arange(c.hi + 1), c.focus, progress)  # (hi+1,) column → drawn x
@@ -309,7 +311,7 @@ def build_scene(
     nodes = _unrolled_nodes(c, X, node_memo if progress >= 1.0 else None)
     edges = _unrolled_edges(c, X, progress, hover, {} if memo is None else memo)
     if progress >= 1.0:
-        labels = _unrolled_labels(c, nodes, X, px_per_column, label_scale)
+        labels = _unrolled_labels(c, nodes, X, px_per_column, label_scale, label_memo)
     else:
         labels = tuple(
             _node_label(
@@ -343,6 +345,12 @@ def node_name(
         base = f"h^{layer + 1}" + ("←" if direction else "")
     return base if step is None else f"{base}_{step}"
 
+
+# A node's label by the node's identity (the nodes of unchanged columns are the last frame's
+# objects) → (node, size, label), for the same size of columns and labels and the same stack.
+# What else decides a label is the node's (its h row's gradient, which sets the W_hh arrowhead
+# it clears, is the node's halo) or the look's: a new look needs a new memo.
+LabelMemo = dict[int, tuple["NodeSpec", tuple[object, ...], "LabelSpec"]]
 
 # A column's nodes by what decides them (see _node_column_key), by kind, layer and direction:
 # a step changes the nodes of a few columns of the ~20 drawn, as it does their edges.
@@ -741,8 +749,10 @@ def _unrolled_labels(
     X: np.ndarray,
     px_per_column: float,
     label_scale: float = 1.0,
+    memo: LabelMemo | None = None,
 ) -> tuple[LabelSpec, ...]:
-    """Every k-th step's labels (and the selected step's), k chosen so they do not crowd.
+    """Every k-th step's labels (and the selected step's), k chosen so they do not crowd;
+    ``memo``: the labels of earlier frames' nodes (see LabelMemo).
 
     In order of priority, the selected step's first: where the view then finds two labels
     overlapping or one cut by its edge, the later one gives way (``GraphView``)."""
@@ -750,13 +760,24 @@ def _unrolled_labels(
     edge_k = gl.label_stride(px_per_column, EDGE_LABEL_SPACING)
     roomy = px_per_column >= ROOMY_COLUMN_PX
     node_pt, edge_pt = label_points(label_scale)
+    size = (px_per_column, node_pt, c.layers, c.directions)
+    known = {} if memo is None else memo
+    fresh: LabelMemo = {}
     chosen: list[LabelSpec] = []
     others: list[LabelSpec] = []
     for n in nodes:
         if n.step == c.selected or n.step % node_k == 0:
-            clearance = _clearance(c, n.step, px_per_column, row(c, n.layer, n.direction))
-            label = _node_label(n, clearance, node_pt, c.layers, c.directions)
+            kept = known.get(id(n))
+            if kept is not None and kept[0] is n and kept[1] == size:
+                label = kept[2]
+            else:
+                clearance = _clearance(c, n.step, px_per_column, row(c, n.layer, n.direction))
+                label = _node_label(n, clearance, node_pt, c.layers, c.directions)
+            fresh[id(n)] = (n, size, label)  # the node kept: its id stays its own
             (chosen if n.step == c.selected else others).append(label)
+    if memo is not None:
+        memo.clear()
+        memo.update(fresh)
     for s in range(max(1, c.lo), min(c.T, c.hi) + 1):
         if s == c.selected or (roomy and s % edge_k == 0):
             (chosen if s == c.selected else others).extend(

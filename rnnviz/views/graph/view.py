@@ -51,6 +51,7 @@ from rnnviz.views.graph.scene import (
     Content,
     ContentMemo,
     EdgeMemo,
+    LabelMemo,
     NodeMemo,
     Scene,
     alternatives,
@@ -98,6 +99,7 @@ class GraphView(QWidget):
         self._gutter = 0  # px at the left edge for a stack's row names, kept clear of columns
         self._edge_memo: EdgeMemo = {}  # the last frame's edges, by column
         self._node_memo: NodeMemo = {}  # … and nodes
+        self._label_memo: LabelMemo = {}  # the nodes' labels
         self._content_memo = ContentMemo()  # the last frame's colours
         # Each label's places (its own and its alternatives) with their boxes' numbers.
         self._label_places: dict[LabelSpec, tuple[tuple[LabelSpec, tuple[float, ...]], ...]] = {}
@@ -377,6 +379,7 @@ class GraphView(QWidget):
         self.row_header.restyle()
         self._content_memo = ContentMemo()  # the gradients' colours are the theme's
         self._label_places.clear()  # the labels' sizes are the type size's
+        self._label_memo.clear()  # their colours are the theme's, their offsets the line widths'
         self.redraw()
 
     def _on_mouse_moved(self, scene_pos: QPointF) -> None:
@@ -411,6 +414,7 @@ class GraphView(QWidget):
             self._label_scale,
             self._edge_memo,
             self._node_memo,
+            self._label_memo,
         )
         w, h = self._viewport_size()
         mid = gl.middle_y(self._content.layers)

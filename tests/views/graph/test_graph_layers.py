@@ -507,10 +507,11 @@ def _same_nodes_as_a_new_view(qtbot, w: GraphView, name: str) -> None:
 
 @pytest.mark.usefixtures("kept_appearance")
 @pytest.mark.parametrize("bidirectional", [False, True])
-def test_kept_nodes_are_the_ones_a_new_view_makes(qtbot, bidirectional: bool) -> None:
-    """The graph keeps each column's nodes while what decides them stays the same (a step
-    changes the nodes of a few columns of those drawn): after each step, and every other
-    kind of change, its nodes are those a view opened on the session now makes."""
+def test_kept_nodes_and_labels_are_the_ones_a_new_view_makes(qtbot, bidirectional: bool) -> None:
+    """The graph keeps each column's nodes, and their labels, while what decides them stays
+    the same (a step changes the nodes of a few columns of those drawn): after each step,
+    and every other kind of change, its nodes and labels are those a view opened on the
+    session now makes."""
     w = open_view(qtbot, 3, bidirectional=bidirectional)
     s = w.session
     d = int(bidirectional)
@@ -530,10 +531,45 @@ def test_kept_nodes_are_the_ones_a_new_view_makes(qtbot, bidirectional: bool) ->
         ("text steps", lambda: feed(s, 3)),
         ("dark theme", lambda: appearance.set(palette=DARK)),
         ("step in the dark", s.step_back),
+        ("wider lines", lambda: appearance.set(line_scale=1.6)),
+        ("step with wider lines", s.step_forward),
     ]
     for name, change in changes:
         change()
         _same_nodes_as_a_new_view(qtbot, w, name)
+        _same_labels_as_a_new_view(qtbot, w, name)
+
+
+def _same_labels_as_a_new_view(qtbot, w: GraphView, name: str) -> None:
+    """Each label ``w`` draws that a view opened on its session now draws at the same place
+    (relative to the data's origin: the two may show other windows of steps) looks the
+    same there, pixel for pixel: its colour, size and weight are the new view's. Most of
+    them are at the same place: their offsets from their boxes are the new view's too."""
+    fresh = GraphView(w.session)
+    qtbot.addWidget(fresh)
+    fresh.resize(w.size())
+    fresh.show()
+    qtbot.waitExposed(fresh)
+
+    def placed(v: GraphView) -> dict[tuple[str, float, float, float, float], QRectF]:
+        """Each label by its text and its rectangle, from the data's origin."""
+        x0, y0 = v.graph_item.deviceTransform(v.graphics.viewportTransform()).map(0.0, 0.0)
+        return {
+            (text, *(round(a, 3) for a in (r.x() - x0, r.y() - y0, r.width(), r.height()))): r
+            for text, r in v.label_rects()
+        }
+
+    shown, anew = (to_rgb(v.graphics.viewport().grab().toImage()) for v in (w, fresh))
+    mine, theirs = placed(w), placed(fresh)
+    both = mine.keys() & theirs.keys()
+    texts = {key[0] for key in mine} & {key[0] for key in theirs}
+    assert len(texts) >= 4 and len(both) >= 0.75 * len(texts), (name, sorted(texts))
+    for key in both:
+        a, b = (r.toAlignedRect() for r in (mine[key], theirs[key]))
+        here = shown[a.top() : a.bottom() + 1, a.left() : a.right() + 1]
+        there = anew[b.top() : b.bottom() + 1, b.left() : b.right() + 1]
+        assert here.shape == there.shape and np.array_equal(here, there), (name, key)
+    fresh.close()
 
 
 def test_kept_nodes_mark_a_forward_overflow_as_a_new_view_does(qtbot) -> None:
