@@ -124,6 +124,14 @@ class EdgeSpec:
         """What decides the pixels the edge may touch: its polyline, width and hover glow."""
         return ("edge", self.points.tobytes(), self.width, self.highlighted)
 
+    @cached_property
+    def block(self) -> tuple[float, float, float, float, float]:
+        """(x0, y0, x1, y1) around its polyline in data units, and the pixels its arrowhead
+        (or its pen) reaches past that: where no label may go (see covered_rects)."""
+        x0, y0 = self.points.min(axis=0).tolist()
+        x1, y1 = self.points.max(axis=0).tolist()
+        return (x0, y0, x1, y1, float(max(arrow_head_half(self.width), self.width / 2)))
+
 
 class LabelSpec(NamedTuple):
     base: str
@@ -996,7 +1004,7 @@ def covered_rects(
     """(n, 4) rectangles (left, top, right, bottom) in pixels that the boxes with their pens
     and gradient halos, and the edges with their arrowheads, cover: where no label may go.
     ``transform`` is (sx, sy, dx, dy) from data units to pixels. Runs every frame: the
-    boxes and straight edges are handled as arrays."""
+    boxes are handled as arrays, and each edge knows its block (kept with its column)."""
     sx, sy, dx, dy = transform
     scale = abs(sx)
     pen, wide_pen = appearance.width(NODE_PEN_WIDTH) / 2, appearance.width(SELECTED_PEN_WIDTH) / 2
@@ -1017,17 +1025,9 @@ def covered_rects(
         )  # (n,)
         corners = rect[:, :2] + rect[:, 2:]  # (n, 2)
         parts.append(np.column_stack([rect[:, :2], corners, margin]))
-    shown = [e for e in edges if e.opacity >= 0.3]
-    straight = [e for e in shown if len(e.points) == 2]
-    if straight:
-        points = np.array([e.points for e in straight], dtype=float)  # (m, 2, 2)
-        widths = np.array([e.width for e in straight])  # (m,)
-        margin = np.maximum(arrow_head_half(widths), widths / 2)  # (m,)
-        parts.append(np.column_stack([points.min(axis=1), points.max(axis=1), margin]))
-    for e in shown:
-        if len(e.points) != 2:  # the folded loop
-            m = max(arrow_head_half(e.width), e.width / 2)
-            parts.append(np.array([[*e.points.min(axis=0), *e.points.max(axis=0), m]]))
+    shown = [e.block for e in edges if e.opacity >= 0.3]  # one fading out (folding) blocks none
+    if shown:
+        parts.append(np.array(shown))  # (m, 5)
     if not parts:
         return np.zeros((0, 4))
     r = np.vstack(parts)  # (n, 5)
