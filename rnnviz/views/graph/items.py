@@ -125,6 +125,14 @@ class EdgeSpec:
         return ("edge", self.points.tobytes(), self.width, self.highlighted)
 
     @cached_property
+    def reach_block(self) -> tuple[float, float, float, float, float]:
+        """(x0, y0, x1, y1) around its polyline in data units, and the pixels it may touch
+        past that: its arrowhead's half width or its hover glow's round cap (see _spans)."""
+        x0, y0, x1, y1, _ = self.block
+        reach = max(arrow_head_half(self.width), (self.width + HOVER_MARGIN) / 2)
+        return (x0, y0, x1, y1, float(reach) + AA_MARGIN)
+
+    @cached_property
     def block(self) -> tuple[float, float, float, float, float]:
         """(x0, y0, x1, y1) around its polyline in data units, and the pixels its arrowhead
         (or its pen) reaches past that: where no label may go (see covered_rects)."""
@@ -198,6 +206,7 @@ class GraphItem(pg.GraphicsObject):
         self._span_same: dict[int, tuple[Part, tuple[float, float, float, float]]] = {}
         self._changed_strips: dict[str, np.ndarray | None] = {}
         self._table: NodeTable | None = None  # the scene's nodes as arrays (see _node_table)
+        self._edge_blocks: np.ndarray | None = None  # (m, 5) its edges' (see _part_spans)
         self._redraw_all = True
         self._strips: dict[str, np.ndarray] = {}
         self.restyle()
@@ -253,6 +262,7 @@ class GraphItem(pg.GraphicsObject):
             self._redraw_all = len(self._changed) > REDRAW_ALL_SHARE * max(parts, 1)
         self.nodes, self.edges, self.labels, self.band = nodes, edges, labels, band
         self._table = None
+        self._edge_blocks = None
         self._stacked = stacked
         if bounds != self._bounds:
             self.prepareGeometryChange()
@@ -535,6 +545,22 @@ class GraphItem(pg.GraphicsObject):
             hit |= mine
         return np.flatnonzero(hit)
 
+    def _part_spans(self, transform: QTransform) -> tuple[np.ndarray, np.ndarray]:
+        """(left, right, top, bottom) of the device pixels each node (n, 4) and each edge
+        (m, 4) may touch, under ``transform``: what _spans gives each, as arrays."""
+        sx, sy, dx, dy = transform.m11(), transform.m22(), transform.dx(), transform.dy()
+        pen = appearance.width(max(SELECTED_PEN_WIDTH, BAD_GLOW_WIDTH))
+        rects = self._node_table().rects  # (n, 4) x0, y0, w, h
+        nodes = np.column_stack(
+            [rects[:, :2], rects[:, :2] + rects[:, 2:], np.full(len(rects), 0.0)]
+        )  # (n, 5)
+        nodes[:, 4] = GLOW_REACH * abs(sx) + pen + AA_MARGIN
+        if self._edge_blocks is None:
+            blocks = [e.reach_block for e in self.edges]
+            self._edge_blocks = np.array(blocks, dtype=float).reshape(-1, 5)  # (m, 5)
+        edges = self._edge_blocks
+        return _device_spans(nodes, sx, sy, dx, dy), _device_spans(edges, sx, sy, dx, dy)
+
     def _forget_spans(self) -> None:
         self._span_memo.clear()
         self._span_same.clear()
@@ -600,13 +626,15 @@ class GraphItem(pg.GraphicsObject):
             span = self._spans(transform)
             left, right = area.left(), area.left() + area.width()
             top, bottom = area.top(), area.top() + area.height()
+            pixels = np.array([[left, top, right, bottom]], dtype=float)  # (1, 4)
+            node_spans, edge_spans = self._part_spans(transform)  # (n, 4), (m, 4)
+            nodes = [nodes[i] for i in np.flatnonzero(_reaching(node_spans, pixels)[:, 0])]
+            edges = [edges[i] for i in np.flatnonzero(_reaching(edge_spans, pixels)[:, 0])]
 
             def seen(part: Part) -> bool:
                 x0, x1, y0, y1 = span(part)
                 return x0 < right and x1 > left and y0 < bottom and y1 > top
 
-            nodes = [n for n in nodes if seen(n)]
-            edges = [e for e in edges if seen(e)]
             labels = [lab for lab in labels if seen(lab)]
         scale = abs(transform.m11()) or 1.0  # pixels per data unit
         device = painter.device()
@@ -1097,6 +1125,23 @@ def _changed_parts(old: tuple[Part, ...], new: tuple[Part, ...]) -> list[Part]:
 
 def _by_value(part: Part) -> object:
     return part.key if isinstance(part, EdgeSpec) else part
+
+
+def _device_spans(blocks: np.ndarray, sx: float, sy: float, dx: float, dy: float) -> np.ndarray:
+    """(n, 4) left, right, top, bottom in device pixels of the (n, 5) blocks (x0, y0, x1, y1
+    in data units, and the pixels each reaches past them), under the scaling (sx, sy) and
+    moving (dx, dy)."""
+    xa, xb = sx * blocks[:, 0] + dx, sx * blocks[:, 2] + dx  # (n,)
+    ya, yb = sy * blocks[:, 1] + dy, sy * blocks[:, 3] + dy  # (n,)
+    m = blocks[:, 4]  # (n,)
+    return np.column_stack(
+        [
+            np.minimum(xa, xb) - m,
+            np.maximum(xa, xb) + m,
+            np.minimum(ya, yb) - m,
+            np.maximum(ya, yb) + m,
+        ]
+    )
 
 
 def _reaching(spans: np.ndarray, areas: np.ndarray) -> np.ndarray:
