@@ -212,3 +212,15 @@ def test_a_launch_with_a_bytecode_folder_compiles_into_it_and_paints(tmp_path: P
     assert seconds > 0 and compiled
     assert first_paint_seconds("rnnviz.bench.minimal", str(tmp_path)) > 0
     assert list(tmp_path.rglob("minimal*.pyc")) == compiled
+
+
+def test_a_play_frame_feeds_new_steps_and_repaints_the_window(qtbot) -> None:
+    """The play case steps forward from the middle of the sequence into steps never fed
+    before (a bidirectional stack works its trace out anew for each), and every panel that
+    shows the steps paints."""
+    from rnnviz.bench.frames import frame_rows
+
+    (row,) = frame_rows(frames=3, runs=1, cases=("play",), networks=(3,))
+    assert row[:2] == ["play frame (→, new steps)", "200x32 3-layer bi lstm"]
+    assert float(row[2].split()[0]) > 0
+    assert {"graph", "h", "seq"} <= set(row[-1].split())

@@ -62,7 +62,7 @@ PANELS: dict[str, str] = {
 Change = Callable[[int], None]
 
 
-CASES = ("sweep", "step", "setting", "fold")  # the frames timed, as --case names them
+CASES = ("sweep", "step", "play", "setting", "fold")  # the frames timed, as --case names them
 
 
 def frame_rows(
@@ -106,6 +106,13 @@ def frame_rows(
         def step(i: int, session: Session = session) -> None:
             session.step_back() if i % 2 == 0 else session.step_forward()
 
+        def play(i: int, session: Session = session, T: int = T) -> None:
+            # Steps never fed before, as Play feeds them: a bidirectional stack's trace is
+            # worked out anew for every one (its backward direction starts after the last
+            # step), where stepping back and forth finds the few it keeps. From the middle
+            # of the sequence; at its end, back there (one frame of a run, not its median).
+            session.step_forward() if session.t < T else session.seek(T // 2)
+
         def setting(i: int, session: Session = session) -> None:
             session.set_config(spectral_radius=0.9 + 0.01 * (i % 10))
 
@@ -115,9 +122,13 @@ def frame_rows(
         def nothing(i: int = 0) -> None:
             pass
 
+        def middle(session: Session = session, T: int = T) -> None:
+            session.seek(T // 2)
+
         timed: dict[str, tuple[str, Callable[[], None], Change, float]] = {
             "sweep": ("backward sweep frame", backward, sweep, SWEEP_RATIO),
             "step": ("step frame (→ / ←)", nothing, step, STEP_RATIO),
+            "play": ("play frame (→, new steps)", middle, play, STEP_RATIO),
             "setting": ("setting change (ρ) frame", nothing, setting, SETTING_RATIO),
             "fold": ("fold / unfold animation frame", nothing, fold, FOLD_RATIO),
         }
@@ -128,6 +139,7 @@ def frame_rows(
             painted = _painted(window, change)
             size = _network_text(T, H, config)
             rows.append(_row(case, size, median, best, yardstick, whole, target, "ms", painted))
+            session.seek(T)  # the next case starts, as this one did, with every step fed
         window.graph.show_progress(1.0)
         for widget in (window, minimal.widget):
             widget.close()
