@@ -19,9 +19,7 @@ from rnnviz.views.window.snapshots import grab, to_rgb
 pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")
 
 
-def picture(
-    qtbot, item: pg.ImageItem, values: np.ndarray, antialias: bool = False
-) -> np.ndarray:
+def picture(qtbot, item: pg.ImageItem, values: np.ndarray, antialias: bool = False) -> np.ndarray:
     widget = pg.PlotWidget(background="w")
     widget.setAntialiasing(antialias)  # the app's plots draw antialiased
     qtbot.addWidget(widget)
