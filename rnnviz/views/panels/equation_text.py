@@ -16,7 +16,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, NamedTuple, TypeVar
 
-from PyQt6.QtCore import QPointF, QRect, QRectF
+from PyQt6.QtCore import QPointF
 from PyQt6.QtGui import (
     QColor,
     QFont,
@@ -25,7 +25,6 @@ from PyQt6.QtGui import (
     QGlyphRun,
     QPaintEngine,
     QPainter,
-    QRegion,
     QTextLayout,
 )
 
@@ -226,33 +225,9 @@ def fit(
     return best
 
 
-def ink_box(g: Glyphs, fonts: Fonts) -> QRect:
-    """The pixels a piece of text may touch: its advance and line height, and a quarter em
-    around them for a glyph that reaches past its advance (a symbol from another font,
-    antialiased edges); the system's fonts here stay inside the advance."""
-    m = fonts.metrics(g.font)
-    pad = m.height() / 4
-    top = g.baseline - m.ascent() - pad
-    width = fonts.width(g.font, g.text) + 2 * pad
-    return QRectF(g.x - pad, top, width, m.height() + 2 * pad).toAlignedRect()
-
-
-def changed_area(old: Layout, new: Layout, fonts: Fonts) -> QRegion:
-    """Where the pictures of two layouts differ: around the pieces of text that one has and
-    the other has not (a step changes the numbers and step numbers, not the symbols and
-    words around them)."""
-    area = QRegion()
-    for g in set(old.glyphs).symmetric_difference(new.glyphs):
-        area = area.united(ink_box(g, fonts))
-    return area
-
-
-def paint(
-    painter: QPainter, layout: Layout, fonts: Fonts, bottom: float, area: QRegion | None = None
-) -> None:
+def paint(painter: QPainter, layout: Layout, fonts: Fonts, bottom: float) -> None:
     """The glyphs, but none that would be cut by the ``bottom`` edge (when even the fewest
-    lines in the smallest type do not fit, the last ones are left out whole); with ``area``
-    (the painter is clipped to it), only those that reach into it."""
+    lines in the smallest type do not fit, the last ones are left out whole)."""
     engine = painter.paintEngine()
     # An SVG keeps its words as text: it gets drawText, which it writes as <text>.
     as_runs = engine is not None and engine.type() == QPaintEngine.Type.Raster
@@ -264,8 +239,6 @@ def paint(
         if descent is None:
             descent = descents[g.font] = fonts.metrics(g.font).descent()
         if g.baseline + descent > bottom:
-            continue
-        if area is not None and not area.intersects(ink_box(g, fonts)):
             continue
         if g.color != color:
             color = g.color

@@ -15,16 +15,7 @@ from rnnviz.views.binding import listen
 from rnnviz.views.look import plot_style, sizes
 from rnnviz.views.look.appearance import appearance, colors
 from rnnviz.views.look.focus_text import focus_name
-from rnnviz.views.panels.equation_text import (
-    Fonts,
-    Layout,
-    Line,
-    Numbers,
-    changed_area,
-    fit,
-    paint,
-    runs,
-)
+from rnnviz.views.panels.equation_text import Fonts, Layout, Line, Numbers, fit, paint, runs
 
 FEED_HINT = "press → to feed the first input"
 EQUATION_PT = 20
@@ -85,7 +76,6 @@ class EquationsPanel(QWidget):
         self._layout: Layout | None = None
         self._choice = 0  # the last layout's choice of lines and type size …
         self._shape: object = None  # … for lines of this shape at this size
-        self._painted: Layout | None = None  # what the screen shows
         listen(session.changed, self._on_session_changed)
         listen(appearance.changed, self._on_appearance_changed)
         self._rebuild()
@@ -109,21 +99,15 @@ class EquationsPanel(QWidget):
             self._rebuild()
 
     def _rebuild(self) -> None:
-        """The new lines; what is painted again is only where their picture differs from
-        the one on screen (a step: the numbers and step numbers)."""
         s = self.session
         step = s.sweep if s.sweep is not None else s.selected_step
         self._lines = _lines(s, step)
         self._layout = None
-        if self._painted is None or not self.isVisible():
-            self.update()  # shown again, it is painted whole anyway
-        else:
-            self.update(changed_area(self._painted, self._fitted(), self._fonts))
+        self.update()
 
     def _on_appearance_changed(self) -> None:
         """The lines again in the theme's colours, fitted again at its type size."""
         self._shape = None
-        self._painted = None  # the paper's colour too: all of it is painted again
         self._rebuild()
 
     # ---- drawing -------------------------------------------------------------------
@@ -143,11 +127,9 @@ class EquationsPanel(QWidget):
         super().resizeEvent(event)
 
     def paintEvent(self, event: QPaintEvent | None) -> None:
-        painter = QPainter(self)  # clipped to the event's region
+        painter = QPainter(self)
         painter.fillRect(self.rect(), QColor(colors().PAPER))
-        area = event.region() if event is not None else None
-        self._painted = self._fitted()
-        paint(painter, self._painted, self._fonts, self.height(), area)
+        paint(painter, self._fitted(), self._fonts, self.height())
         painter.end()
 
 
