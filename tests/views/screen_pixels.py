@@ -16,14 +16,19 @@ from rnnviz.views.window.snapshots import settle, to_rgb
 def on_screen(view: QGraphicsView) -> np.ndarray:
     """The view's pixels as the (offscreen) screen shows them: what its paints left there
     frame by frame, each repainting only the area it was asked to."""
-    for _ in range(3):  # a new size is laid out, then painted, on later turns of the loop
-        settle()
     viewport = view.viewport()
     assert viewport is not None
-    corner = viewport.mapToGlobal(viewport.rect().topLeft())
-    screen = viewport.screen()
+    return widget_on_screen(viewport)
+
+
+def widget_on_screen(widget: QWidget) -> np.ndarray:
+    """The widget's pixels as the (offscreen) screen shows them (see on_screen)."""
+    for _ in range(3):  # a new size is laid out, then painted, on later turns of the loop
+        settle()
+    corner = widget.mapToGlobal(widget.rect().topLeft())
+    screen = widget.screen()
     assert screen is not None
-    shot = screen.grabWindow(0, corner.x(), corner.y(), viewport.width(), viewport.height())
+    shot = screen.grabWindow(0, corner.x(), corner.y(), widget.width(), widget.height())
     return to_rgb(shot.toImage()).astype(int)
 
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 import functools
 import math
 import re
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from PyQt6.QtCore import QPointF
 from PyQt6.QtGui import (
@@ -35,6 +36,7 @@ NUMBER_COUNTS = (8, 6, 4, 2)  # a vector shows as many of its numbers as fit the
 PAD = 8.0  # px around the text
 SUB_SCALE = 0.72  # subscript size relative to its line
 INDENT_EM = 1.0  # wrapped continuation lines are indented this many em
+_Placed = TypeVar("_Placed")  # what Fonts.placed keeps: a Block, or a size in points
 # "W_hh", "h_12", "σ_max", "∂L/∂y_3": a letter, "_", then the subscript.
 _SUBSCRIPT = re.compile(r"([A-Za-zα-ωδσ∂])_([A-Za-z0-9]+)")
 
@@ -102,11 +104,21 @@ class Glyphs(NamedTuple):
     baseline: float
 
 
+class Block(NamedTuple):
+    """Lines placed in the box: a text line, or a table's rows."""
+
+    glyphs: tuple[Glyphs, ...]
+    texts: tuple[str, ...]  # the plain text of each line
+    bottom: float  # where the next line starts
+
+
 class Fonts:
-    """QFonts and their metrics, made once per (points, bold, monospace)."""
+    """QFonts and their metrics, made once per (points, bold, monospace), and the lines
+    placed with them."""
 
     def __init__(self) -> None:
         self._fonts: dict[tuple[float, bool, bool], tuple[QFont, QFontMetricsF]] = {}
+        self._placed: dict[Hashable, Any] = {}
         self._widths: dict[tuple[tuple[float, bool, bool], str], float] = {}
         self._shaped: dict[tuple[tuple[float, bool, bool], str], tuple[list[QGlyphRun], float]] = {}
 
@@ -139,6 +151,18 @@ class Fonts:
             layout.endLayout()
             cached = self._shaped[(key, text)] = (layout.glyphRuns(), line.ascent())
         return cached
+
+    def placed(self, key: Hashable, place: Callable[..., _Placed], *args: Any) -> _Placed:
+        """``place(*args)``, computed once for lines placed the same way (``key``: the
+        lines, the box's width, the type size, where they start …): a line whose text did
+        not change keeps its place, and stepping back and forth shows the same lines
+        again."""
+        if key in self._placed:
+            return self._placed[key]  # type: ignore[no-any-return]
+        if len(self._placed) > 2000:  # every step brings new numbers: keep the cache small
+            self._placed.clear()
+        done = self._placed[key] = place(*args)
+        return done
 
     def _get(self, key: tuple[float, bool, bool]) -> tuple[QFont, QFontMetricsF]:
         if key not in self._fonts:
@@ -244,22 +268,40 @@ def _size(points: int, scale: float) -> float:
 def _place(lines: tuple[Line, ...], width: float, scale: float, fonts: Fonts) -> Layout:
     glyphs: list[Glyphs] = []
     texts: list[str] = []
+    # What a placement depends on besides its lines and where they go: the type scale and
+    # the numbers' colour.
+    look = (appearance.scale, colors().INK)
     # Lines that may shrink (the equations) all take the size the widest of them needs, so
     # the equations of one panel stay alike.
-    shrunk = min((_one_row_points(ln, width, scale, fonts) for ln in lines), default=0.0)
+    shrunk = min(
+        (
+            fonts.placed(
+                ("one row", ln, width, scale, look), _one_row_points, ln, width, scale, fonts
+            )
+            for ln in lines
+            if ln.numbers is None and ln.shrink < 1.0
+        ),
+        default=math.inf,
+    )
     y = PAD
     i = 0
     while i < len(lines):
         if lines[i].numbers is None:
-            y = _place_text(lines[i], width, scale, fonts, y, glyphs, shrunk)
-            texts.append(plain(lines[i].parts))
+            line = lines[i]
+            size = shrunk if line.shrink < 1.0 else None
+            key = ("text", line, width, scale, size, y, look)
+            block = fonts.placed(key, _place_text, line, width, scale, fonts, y, shrunk)
             i += 1
-            continue
-        j = i  # a table: the consecutive rows share the symbols' column
-        while j < len(lines) and lines[j].numbers is not None:
-            j += 1
-        y = _place_rows(lines[i:j], width, scale, fonts, y, glyphs, texts)
-        i = j
+        else:
+            j = i  # a table: the consecutive rows share the symbols' column
+            while j < len(lines) and lines[j].numbers is not None:
+                j += 1
+            key = ("rows", lines[i:j], width, scale, y, look)
+            block = fonts.placed(key, _place_rows, lines[i:j], width, scale, fonts, y)
+            i = j
+        glyphs += block.glyphs
+        texts += block.texts
+        y = block.bottom
     return Layout(tuple(glyphs), "\n".join(texts), y + PAD, fits=True)
 
 
@@ -279,14 +321,8 @@ def _one_row_points(line: Line, width: float, scale: float, fonts: Fonts) -> flo
 
 
 def _place_text(
-    line: Line,
-    width: float,
-    scale: float,
-    fonts: Fonts,
-    y: float,
-    out: list[Glyphs],
-    shrunk: float = math.inf,
-) -> float:
+    line: Line, width: float, scale: float, fonts: Fonts, y: float, shrunk: float = math.inf
+) -> Block:
     """A text line, at ``shrunk`` points if it may shrink (see _one_row_points), wrapped
     into the width where it still does not fit (continuations indented): before a "+" or
     after a "," where possible, so each piece of an equation stays whole; else at any
@@ -325,6 +361,7 @@ def _place_text(
             rows[-1].extend(group)
             x += w
     shift = m.ascent() * 0.3  # a subscript's baseline drop
+    out: list[Glyphs] = []
     for k, row in enumerate(rows):
         baseline = y + m.ascent()
         x = PAD + (indent if k else 0.0)
@@ -337,7 +374,7 @@ def _place_text(
                 x += run_width(run)
             x += space
         y += m.height() + shift * 0.6
-    return y + m.leading()
+    return Block(tuple(out), (plain(line.parts),), y + m.leading())
 
 
 def _sub_key(points: float, bold: bool) -> tuple[float, bool, bool]:
@@ -380,14 +417,8 @@ def _pieces(words: list[list[Run]]) -> list[list[list[Run]]]:
 
 
 def _place_rows(
-    rows: tuple[Line, ...],
-    width: float,
-    scale: float,
-    fonts: Fonts,
-    y: float,
-    out: list[Glyphs],
-    texts: list[str],
-) -> float:
+    rows: tuple[Line, ...], width: float, scale: float, fonts: Fonts, y: float
+) -> Block:
     """``symbol = numbers`` rows: symbols right-aligned in one column, then the numbers: as
     many of each vector as fit (the same count in every row)."""
     key = (_size(rows[0].points, scale), False, False)
@@ -410,6 +441,8 @@ def _place_rows(
 
     # One count for the whole table, so its vectors line up.
     count = next((c for c in NUMBER_COUNTS if fits(c)), NUMBER_COUNTS[-1])
+    out: list[Glyphs] = []
+    texts: list[str] = []
     for line in rows:
         assert line.numbers is not None
         baseline = y + max(m.ascent(), fonts.metrics(mono).ascent())
@@ -424,4 +457,4 @@ def _place_rows(
         out.append(Glyphs(numbers, mono, colors().INK, start, baseline))
         texts.append(f"{plain(line.parts)} = {numbers}")
         y += max(m.height(), fonts.metrics(mono).height()) + shift * 0.6
-    return y + m.leading()
+    return Block(tuple(out), tuple(texts), y + m.leading())

@@ -7,13 +7,14 @@ from collections.abc import Iterable
 
 from PyQt6.QtCore import QObject, QSignalBlocker, QSize, Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QAction
-from PyQt6.QtWidgets import QHBoxLayout, QLabel, QSlider, QSpinBox, QToolButton, QWidget
+from PyQt6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QToolButton, QWidget
 
 from rnnviz.session import Change, Session
 from rnnviz.session.session import Backward
 from rnnviz.views.binding import listen
 from rnnviz.views.look import theme, widget_style
 from rnnviz.views.look.appearance import appearance
+from rnnviz.views.window.timeline_slider import TimelineSlider
 from rnnviz.views.worker import Runner
 
 MIN_SPEED, MAX_SPEED, DEFAULT_SPEED = 1, 60, 4  # steps per second
@@ -213,7 +214,7 @@ class TransportBar(QWidget):
         layout.addWidget(QLabel("Speed", self))
         layout.addWidget(self.speed)
 
-        self.slider = QSlider(Qt.Orientation.Horizontal, self)
+        self.slider = TimelineSlider(self)
         self.slider.setToolTip("Timeline: drag to go to any step t")
         self.slider.setMinimumHeight(32)
         self.slider.valueChanged.connect(session.seek)

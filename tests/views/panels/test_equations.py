@@ -8,7 +8,11 @@ import pytest
 from rnnviz.engine import bptt, forward
 from rnnviz.session import Session, SessionConfig
 from rnnviz.session.explain import backward_equations, format_vector
+from rnnviz.views.look.appearance import appearance
+from rnnviz.views.look.palettes import DARK
+from rnnviz.views.panels import equation_text
 from rnnviz.views.panels.equations import FEED_HINT, EquationsPanel, vector_text
+from rnnviz.views.window.snapshots import grab, to_rgb
 
 # The offscreen platform cannot resize native windows; that is not a fault of the view.
 pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")
@@ -149,3 +153,77 @@ def test_a_truncation_cut_says_nothing_flows_back(qtbot) -> None:
     assert "(truncated BPTT: nothing flows back into it)" in w.text()
     s.select(6)
     assert "δ6 = Whyᵀ ∂L/∂y6 + Whhᵀ((1 − h7²) ⊙ δ7)" in w.text()
+
+
+def shown(w: EquationsPanel) -> tuple[str, np.ndarray]:
+    return w.text(), to_rgb(grab(w)).astype(int)
+
+
+@pytest.mark.usefixtures("kept_appearance")
+def test_after_steps_back_and_forth_and_new_looks_it_shows_what_a_fresh_panel_shows(
+    qtbot,
+) -> None:
+    """Lines placed once are reused (stepping back and forth shows the same lines): after
+    each change the panel shows, pixel for pixel and line for line, what a panel made for
+    that very state shows."""
+    s = Session(SessionConfig(hidden_size=12, sequence_length=30, cell="lstm", num_layers=2))
+    w = make(qtbot, s)
+    s.seek(30)
+    s.run_backward()
+
+    def back_and_forth() -> None:
+        for _ in range(3):
+            s.step_back()
+            s.step_forward()
+
+    changes = [
+        ("steps", back_and_forth),
+        ("a step back", s.step_back),
+        ("narrower", lambda: w.resize(400, 900)),
+        ("a step forward", s.step_forward),
+        ("larger type", lambda: appearance.set(scale=1.25)),
+        ("a step back", s.step_back),
+        ("dark theme", lambda: appearance.set(palette=DARK)),
+        ("a step forward", s.step_forward),
+        ("the first layer", lambda: s.set_focus(0, 0)),
+        ("steps", back_and_forth),
+        ("wider", lambda: w.resize(1000, 650)),
+    ]
+    for name, change in changes:
+        change()
+        fresh = EquationsPanel(s)
+        qtbot.addWidget(fresh)
+        fresh.resize(w.size())
+        fresh.show()
+        text, pixels = shown(w)
+        fresh_text, fresh_pixels = shown(fresh)
+        assert text == fresh_text, f"after {name}"
+        assert np.array_equal(pixels, fresh_pixels), f"after {name}"
+        fresh.close()
+
+
+def test_a_step_shown_again_places_no_line_again(qtbot, monkeypatch) -> None:
+    s = Session(SessionConfig(hidden_size=12, sequence_length=30, cell="lstm"))
+    w = make(qtbot, s)
+    s.seek(30)
+    placed: list[object] = []
+    for name in ("_place_text", "_place_rows"):
+        place = getattr(equation_text, name)
+
+        def counted(*args: object, place=place) -> object:
+            placed.append(args[0])
+            return place(*args)
+
+        monkeypatch.setattr(equation_text, name, counted)
+    s.step_back()
+    before = w.text()
+    assert placed  # the new step's lines
+    s.step_forward()
+    after = w.text()
+    placed.clear()
+    for _ in range(3):
+        s.step_back()
+        assert w.text() == before
+        s.step_forward()
+        assert w.text() == after
+    assert placed == []

@@ -19,8 +19,9 @@ from rnnviz.views.window.snapshots import grab, to_rgb
 pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")
 
 
-def picture(qtbot, item: pg.ImageItem, values: np.ndarray) -> np.ndarray:
+def picture(qtbot, item: pg.ImageItem, values: np.ndarray, antialias: bool = False) -> np.ndarray:
     widget = pg.PlotWidget(background="w")
+    widget.setAntialiasing(antialias)  # the app's plots draw antialiased
     qtbot.addWidget(widget)
     plot = widget.getPlotItem()
     plot.hideAxis("left")
@@ -36,14 +37,18 @@ def picture(qtbot, item: pg.ImageItem, values: np.ndarray) -> np.ndarray:
     return to_rgb(grab(widget.viewport())).astype(int)
 
 
-@pytest.mark.parametrize("shape", [(40, 16), (500, 256)])
-def test_it_draws_what_pyqtgraph_draws(qtbot, shape: tuple[int, int]) -> None:
+@pytest.mark.parametrize("antialias", [False, True])
+@pytest.mark.parametrize("shape", [(40, 16), (199, 32), (500, 256)])
+def test_it_draws_what_pyqtgraph_draws(qtbot, shape: tuple[int, int], antialias: bool) -> None:
     values = np.random.default_rng(2).uniform(-1.3, 1.3, shape)  # beyond the levels too
     ours = ImageItem(axisOrder="col-major")
     theirs = pg.ImageItem(axisOrder="col-major")
-    shown = picture(qtbot, ours, values)
-    np.testing.assert_array_equal(shown, picture(qtbot, theirs, values))
-    assert ours.qimage.format() == ours.qimage.Format.Format_Indexed8  # our own path
+    shown = picture(qtbot, ours, values, antialias)
+    np.testing.assert_array_equal(shown, picture(qtbot, theirs, values, antialias))
+    # Our own path: the colours themselves, which Qt scales faster than pyqtgraph's indexed
+    # image, to the same pixels.
+    assert ours.qimage.format() == ours.qimage.Format.Format_ARGB32
+    assert theirs.qimage.format() == theirs.qimage.Format.Format_Indexed8
     assert len(np.unique(shown.reshape(-1, 3), axis=0)) > 50  # a picture, not a blank
 
 
