@@ -438,6 +438,9 @@ class GraphView(QWidget):
             self._camera = camera
             x0, x1, y0, y1 = camera
             self.view_box.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.0)
+            # The new camera now, not at the paint: pyqtgraph moves the items there, which
+            # asks for a second paint of the whole view after the one that drew the frame.
+            self.view_box.updateMatrix()
         self._name_rows(camera, h, names)
 
     def _name_rows(self, camera: tuple[float, float, float, float], h: float, width: int) -> None:

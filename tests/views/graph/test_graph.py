@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
-from PyQt6.QtCore import QEvent, QPointF, Qt
+from PyQt6.QtCore import QEvent, QObject, QPointF, Qt
 from PyQt6.QtGui import QMouseEvent
 from PyQt6.QtWidgets import QApplication
 from screen_pixels import drawn_anew, on_screen
@@ -20,7 +20,7 @@ from rnnviz.views.graph.style import BAD_COLOR, EDGE_COLOR, EDGE_WIDTH
 from rnnviz.views.graph.view import GraphView
 from rnnviz.views.look.appearance import appearance
 from rnnviz.views.look.palettes import DARK
-from rnnviz.views.window.snapshots import svg_document
+from rnnviz.views.window.snapshots import settle, svg_document
 
 # The offscreen platform says so when a window is shown; it is not a defect of the view.
 pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateSizeHints")
@@ -454,3 +454,33 @@ def test_a_tall_narrow_stack_still_shows_three_steps_of_legible_boxes(qtbot) -> 
             whole.add(n.step)
     assert len(whole) >= 3, f"steps {sorted(whole)} in view"
     assert min(widths) >= 12
+
+
+def test_a_step_that_moves_the_view_paints_it_once(
+    qtbot, view: GraphView, session: Session
+) -> None:
+    """Following the steps, the view moves by a column at each step: it paints once, with
+    the new camera, not once for the frame and again for pyqtgraph moving its items (the
+    whole view painted twice)."""
+    session.set_config(sequence_length=60)
+    session.seek(30)
+    settle()
+    paints: list[int] = []
+
+    class Counter(QObject):
+        def eventFilter(self, obj: QObject | None, event: QEvent | None) -> bool:
+            if event is not None and event.type() == QEvent.Type.Paint:
+                paints[-1] += 1
+            return False
+
+    counter = Counter()
+    view.graphics.viewport().installEventFilter(counter)
+    for _ in range(4):
+        before = view.map_to_viewport(*view.node_positions()[f"h_{session.t}"])
+        paints.append(0)
+        session.step_forward()
+        settle()
+        after = view.map_to_viewport(*view.node_positions()[f"h_{session.t - 1}"])
+        assert after != before  # the view followed: the last step's box moved on screen
+    view.graphics.viewport().removeEventFilter(counter)
+    assert paints == [1, 1, 1, 1]
