@@ -221,6 +221,6 @@ def test_a_play_frame_feeds_new_steps_and_repaints_the_window(qtbot) -> None:
     from rnnviz.bench.frames import frame_rows
 
     (row,) = frame_rows(frames=3, runs=1, cases=("play",), networks=(3,))
-    assert row[:2] == ["play frame (→, new steps)", "200x32 3-layer bi lstm"]
+    assert row[:2] == ["play frame (new steps, 4/s)", "200x32 3-layer bi lstm"]
     assert float(row[2].split()[0]) > 0
     assert {"graph", "h", "seq"} <= set(row[-1].split())

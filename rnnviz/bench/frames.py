@@ -13,6 +13,14 @@ changed, drawn synchronously before the frame's clock stops. Which panels painte
 counted in an untimed pass and printed, so a panel that skipped its paint cannot hide.
 "+ window" is the same frame followed by ``grab()`` of the whole window: everything
 painted again, menus, toolbar, side panels and all; a pessimistic bound.
+
+Stepping: "step" goes back and forth at the end of the sequence (a bidirectional stack finds
+the traces it keeps, the view does not move); "play" and "held" step forward from the middle
+into steps never fed before (the view follows, a bidirectional stack's trace is worked out
+anew for each). "play" leaves the window idle between frames, untimed, as Play's ticks do
+(250 ms apart at its default speed): its look-ahead works the next step's trace out there
+(views/window/look_ahead.py). "held" steps at once again, as a held key does: the window is
+never idle, every step works its trace out in its own frame.
 """
 
 from __future__ import annotations
@@ -62,7 +70,7 @@ PANELS: dict[str, str] = {
 Change = Callable[[int], None]
 
 
-CASES = ("sweep", "step", "play", "setting", "fold")  # the frames timed, as --case names them
+CASES = ("sweep", "step", "play", "held", "setting", "fold")  # the frames timed (--case)
 
 
 def frame_rows(
@@ -125,18 +133,22 @@ def frame_rows(
         def middle(session: Session = session, T: int = T) -> None:
             session.seek(T // 2)
 
-        timed: dict[str, tuple[str, Callable[[], None], Change, float]] = {
-            "sweep": ("backward sweep frame", backward, sweep, SWEEP_RATIO),
-            "step": ("step frame (→ / ←)", nothing, step, STEP_RATIO),
-            "play": ("play frame (→, new steps)", middle, play, STEP_RATIO),
-            "setting": ("setting change (ρ) frame", nothing, setting, SETTING_RATIO),
-            "fold": ("fold / unfold animation frame", nothing, fold, FOLD_RATIO),
+        timed: dict[str, tuple[str, Callable[[], None], Change, float, bool]] = {
+            "sweep": ("backward sweep frame", backward, sweep, SWEEP_RATIO, False),
+            "step": ("step frame (→ / ←)", nothing, step, STEP_RATIO, False),
+            "play": ("play frame (new steps, 4/s)", middle, play, STEP_RATIO, True),
+            "held": ("held → frame (new steps)", middle, play, STEP_RATIO, False),
+            "setting": ("setting change (ρ) frame", nothing, setting, SETTING_RATIO, False),
+            "fold": ("fold / unfold animation frame", nothing, fold, FOLD_RATIO, False),
         }
-        for case, prepare, change, target in (timed[name] for name in cases):
+        for case, prepare, change, target, ticks in (timed[name] for name in cases):
             prepare()
-            (median, best), (yardstick, _) = _time_in_turns(change, minimal.frame, frames, runs)
-            whole, _ = _time_frames(change, frames // 3, 1, window)
-            painted = _painted(window, change)
+            idle = _between_ticks if ticks else None
+            (median, best), (yardstick, _) = _time_in_turns(
+                change, minimal.frame, frames, runs, idle
+            )
+            whole, _ = _time_frames(change, frames // 3, 1, window, idle)
+            painted = _painted(window, change, idle=idle)
             size = _network_text(T, H, config)
             rows.append(_row(case, size, median, best, yardstick, whole, target, "ms", painted))
             session.seek(T)  # the next case starts, as this one did, with every step fed
@@ -157,15 +169,20 @@ def _network_text(T: int, H: int, c: SessionConfig) -> str:
 
 
 def _time_in_turns(
-    change: Change, yardstick: Change, frames: int, runs: int
+    change: Change,
+    yardstick: Change,
+    frames: int,
+    runs: int,
+    idle: Callable[[], None] | None = None,
 ) -> tuple[tuple[float, float], tuple[float, float]]:
-    """(median, fastest) ms of ``change`` and of ``yardstick``, their runs taking turns so
-    that both see the same spells of the shared machine."""
+    """(median, fastest) ms of ``change`` (``idle`` between its frames, see _time_frames)
+    and of ``yardstick``, their runs taking turns so that both see the same spells of the
+    shared machine."""
     mine: list[tuple[float, float]] = []
     theirs: list[tuple[float, float]] = []
     for _ in range(runs):
         theirs.append(_time_frames(yardstick, frames, 1))
-        mine.append(_time_frames(change, frames, 1))
+        mine.append(_time_frames(change, frames, 1, idle=idle))
     return _pooled(mine), _pooled(theirs)
 
 
@@ -175,10 +192,15 @@ def _pooled(results: list[tuple[float, float]]) -> tuple[float, float]:
 
 
 def _time_frames(
-    change: Change, frames: int, runs: int, grab: QWidget | None = None
+    change: Change,
+    frames: int,
+    runs: int,
+    grab: QWidget | None = None,
+    idle: Callable[[], None] | None = None,
 ) -> tuple[float, float]:
     """(median, fastest) milliseconds of ``frames`` frames in each of ``runs`` runs; with
-    ``grab``, each frame ends with grabbing that widget (painting all of it)."""
+    ``grab``, each frame ends with grabbing that widget (painting all of it); ``idle``
+    runs after each frame, untimed: what the window does between two ticks of Play."""
     times = []
     for _ in range(runs):
         for i in range(-3, frames):  # three frames to warm up
@@ -189,7 +211,21 @@ def _time_frames(
                 grab.grab()
             if i >= 0:
                 times.append(time.perf_counter() - start)
+            if idle is not None:
+                idle()
     return statistics.median(times) * 1e3, min(times) * 1e3
+
+
+def _between_ticks() -> None:
+    """The window idle until its look-ahead has run (see views/window/look_ahead.py), as it
+    is between two ticks of Play at its default 4 steps a second (250 ms apart)."""
+    from PyQt6.QtCore import QEventLoop, QTimer
+
+    from rnnviz.views.window.look_ahead import IDLE_MS
+
+    loop = QEventLoop()
+    QTimer.singleShot(IDLE_MS + 20, loop.quit)  # the look-ahead's timer fires first
+    loop.exec()
 
 
 def _settle() -> None:
@@ -202,8 +238,11 @@ def _settle() -> None:
         QApplication.processEvents()
 
 
-def _painted(window: MainWindow, change: Change, frames: int = 6) -> str:
-    """The panels that painted in every one of a few untimed frames of ``change``."""
+def _painted(
+    window: MainWindow, change: Change, frames: int = 6, idle: Callable[[], None] | None = None
+) -> str:
+    """The panels that painted in every one of a few untimed frames of ``change`` (``idle``
+    between them, see _time_frames)."""
     from PyQt6.QtCore import QEvent, QObject
     from PyQt6.QtWidgets import QApplication, QWidget
 
@@ -229,6 +268,8 @@ def _painted(window: MainWindow, change: Change, frames: int = 6) -> str:
             seen.append(set())
             change(i)
             _settle()
+            if idle is not None:
+                idle()
     finally:
         app.removeEventFilter(counter)
     always = set.intersection(*seen)

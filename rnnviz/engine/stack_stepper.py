@@ -7,7 +7,8 @@ A bidirectional layer cannot be stepped: its backward direction starts after the
 After t steps the stack is what it would be for a sequence of exactly those t steps: the
 backward direction has run over steps t … 1. So its trace is recomputed over the fed steps
 (one ``stack_forward`` per t, on request; at 3 layers × 200 steps of an LSTM of 32 units,
-tens of milliseconds). The last few are kept: stepping back and forth costs nothing.
+tens of milliseconds). The last few are kept: stepping back and forth costs nothing, and
+``prepare`` works out the next step's ahead, while the window has nothing else to do.
 """
 
 from __future__ import annotations
@@ -112,7 +113,23 @@ class StackRNN:
             layers = [rnn.trace() for rnn in self._layers]
             outputs = [layer.h for layer in layers]  # (t, H) each
             trace = finish_stack_trace(self.params, None, x, [(lt,) for lt in layers], outputs)
+        self._keep(t, trace)
+        return trace
+
+    def prepare(self, x: np.ndarray | list | float) -> None:
+        """Work out now the trace after feeding ``x`` (I,) next, and keep it for when that
+        very input is fed: a bidirectional stack's step then costs nothing. A unidirectional
+        stack steps one cell a layer anyway: nothing to do."""
+        if self._layers is not None:
+            return
+        p, t = self.params, self._t
+        xs = as_inputs(np.reshape(np.asarray(x, dtype=p.dtype), (1, -1)), p.input_size, p.dtype)
+        kept = self._traces.get(t + 1)
+        if kept is not None and np.array_equal(kept.x[t:], xs):
+            return  # kept traces of more steps read the fed inputs (see run)
+        self._keep(t + 1, stack_forward(p, np.concatenate([self._x[:t], xs])))  # (t+1, I)
+
+    def _keep(self, t: int, trace: StackTrace) -> None:
         if len(self._traces) >= KEPT_TRACES:
             del self._traces[next(iter(self._traces))]  # the oldest kept
         self._traces[t] = trace
-        return trace

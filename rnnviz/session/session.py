@@ -427,6 +427,14 @@ class Session:
             self._advance()
             return True
 
+    def prepare_next_step(self) -> None:
+        """Work out ahead what the next step of the sequence will show, where that is long:
+        a bidirectional stack's trace is worked out anew for every step (its backward
+        direction starts after the last one). A window calls this when it is idle, between
+        two steps of Play; the next ``step_forward`` then finds it. Nothing shown changes."""
+        if isinstance(self._rnn, StackRNN) and self.t < self.sequence.shape[0]:
+            self._rnn.prepare(self.sequence[self.t])
+
     def step_back(self) -> bool:
         """Go back one step through history (the input stays in the sequence)."""
         with self._verb():

@@ -242,3 +242,34 @@ def test_float32_stacks_compute_in_float32_close_to_float64():
     for name, g in high.grads.items():
         assert low.grads[name].dtype == np.float32
         assert rel_err(low.grads[name], g) < 1e-5, name
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_a_step_worked_out_ahead_is_the_step_fed(monkeypatch, bidirectional: bool) -> None:
+    """``prepare(x)`` works out a bidirectional stack's trace after feeding x next: feeding
+    that very input then runs no forward pass, feeding another runs its own; either way the
+    trace is the stack's forward pass over the inputs fed. A unidirectional stack steps a
+    cell a layer: nothing to work out ahead."""
+    from rnnviz.engine import stack_stepper
+    from rnnviz.engine.stack_stepper import StackRNN
+
+    passes: list[int] = []
+
+    def counted(params: StackParams, x: np.ndarray) -> object:
+        passes.append(x.shape[0])
+        return stack_forward(params, x)
+
+    monkeypatch.setattr(stack_stepper, "stack_forward", counted)
+    p = init_stack("lstm", 2, 4, 1, _rng("ahead"), num_layers=3, bidirectional=bidirectional)
+    xs = _rng("ahead", "x").standard_normal((8, 2))  # (8, I)
+    rnn = StackRNN(p)
+    rnn.run(xs[:5])
+    rnn.prepare(xs[5])
+    assert passes == ([6] if bidirectional else [])  # the 6 steps, ahead
+    rnn.step(xs[5])
+    assert passes == ([6] if bidirectional else [])  # found, not worked out again
+    np.testing.assert_array_equal(rnn.trace().y, stack_forward(p, xs[:6]).y)
+    rnn.prepare(xs[7])  # ahead for an input that is not the one fed next
+    rnn.step(xs[6])
+    assert passes == ([6, 7, 7] if bidirectional else [])  # its own pass
+    np.testing.assert_array_equal(rnn.trace().y, stack_forward(p, xs[:7]).y)

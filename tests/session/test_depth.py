@@ -317,3 +317,23 @@ def test_the_focused_spectra_are_the_focused_weights_eigenvalues_after_any_rho(c
                 assert s.spectra.rho == pytest.approx(rho, rel=1e-12)
                 assert s.spectra.rho == pytest.approx(max(r for r, _ in blocks), rel=1e-9)
                 assert s.spectra.sigma_max == pytest.approx(max(m for _, m in blocks), rel=1e-9)
+
+
+def test_the_next_step_worked_out_ahead_changes_nothing_shown() -> None:
+    """``prepare_next_step`` tells no view of any change, and the step it prepared shows
+    what a session stepped there without it shows; at the end of the sequence it does
+    nothing."""
+    s = deep(bidirectional=True)
+    s.seek(4)
+    told: list[object] = []
+    s.changed.connect(told.append)
+    s.prepare_next_step()
+    assert told == []
+    s.step_forward()
+    fresh = deep(bidirectional=True)
+    fresh.seek(5)
+    np.testing.assert_array_equal(s.stack_trace.y, fresh.stack_trace.y)
+    np.testing.assert_array_equal(s.trace.h_all, fresh.trace.h_all)
+    s.seek(s.sequence.shape[0])
+    s.prepare_next_step()
+    assert s.t == s.sequence.shape[0]

@@ -47,6 +47,7 @@ from rnnviz.views.window.files import FileController
 from rnnviz.views.window.icons import icon, themed_icon
 from rnnviz.views.window.keys import KeyRouter
 from rnnviz.views.window.lessons import LessonsController
+from rnnviz.views.window.look_ahead import LookAhead
 from rnnviz.views.window.presentation import PresentationController
 from rnnviz.views.window.settings import app_settings
 from rnnviz.views.window.stage import (
@@ -153,6 +154,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("rnnviz")
         self.setWindowIcon(icon("unroll"))
         self.player = Player(self.session, self)
+        self.look_ahead = LookAhead(self.session, self)
         self.sweep = BackwardSweep(self.session, self)
         self.verbs = Verbs(self.session, self)
 

@@ -242,3 +242,32 @@ def test_importing_a_stacks_weight_file_holds_the_whole_stack(qtbot, tmp_path: P
     key(qtbot, w, Qt.Key.Key_Right, 3)
     whole = stack_forward(p, w.session.sequence[:3])
     np.testing.assert_allclose(w.state_heatmap.image_item.image, whole.h(1, 0))
+
+
+def test_the_window_works_the_next_step_out_when_idle_not_while_steps_come(
+    qtbot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Between two presses of → (or two ticks of Play) the window works the next step out
+    ahead, once it has been idle for IDLE_MS; steps that come faster than that (a held key)
+    do not wait for it. The steps it prepared show what a window stepped there shows."""
+    from rnnviz.views.window.look_ahead import IDLE_MS
+
+    w = deep(qtbot)
+    prepared: list[int] = []
+    ahead = Session.prepare_next_step
+
+    def counted(session: Session) -> None:
+        prepared.append(session.t)
+        ahead(session)
+
+    monkeypatch.setattr(Session, "prepare_next_step", counted)
+    key(qtbot, w, Qt.Key.Key_Right, 3)  # at once, one after the other
+    assert prepared == []
+    qtbot.wait(3 * IDLE_MS)
+    assert prepared == [w.session.t]  # once, idle after the last step
+    key(qtbot, w, Qt.Key.Key_Right)
+    qtbot.wait(3 * IDLE_MS)
+    assert prepared == [3, 4]
+    fresh = Session(w.session.config)
+    fresh.seek(w.session.t)
+    np.testing.assert_array_equal(w.session.stack_trace.y, fresh.stack_trace.y)
