@@ -81,16 +81,12 @@ def frame_rows(
 ) -> list[list[str]]:
     """The table's rows: each of ``cases`` on each of ``networks`` (indices into NETWORKS;
     all of them for None)."""
-    from PyQt6.QtWidgets import QApplication
-
     from rnnviz.bench.minimal import MinimalWindow
+    from rnnviz.bench.offscreen import bench_app
     from rnnviz.session import Session, SessionConfig
-    from rnnviz.views.look import theme
     from rnnviz.views.window.main_window import MainWindow
 
-    app = QApplication.instance() or QApplication(["rnnviz-bench"])
-    assert isinstance(app, QApplication)
-    theme.apply(app)
+    bench_app()  # the app's look; a test's application keeps its own
     rows = []
     for index, (T, H, stack) in enumerate(NETWORKS):
         if networks is not None and index not in networks:

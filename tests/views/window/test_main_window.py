@@ -14,6 +14,7 @@ from PyQt6.QtWidgets import QApplication, QWidget
 from rnnviz.engine import bptt
 from rnnviz.session import Change, Session, SessionConfig
 from rnnviz.views.window.main_window import MainWindow
+from rnnviz.views.window.snapshots import settle
 from rnnviz.views.window.transport import BackwardSweep
 from rnnviz.views.worker import CANCELLED
 
@@ -359,6 +360,7 @@ def test_l_switches_to_the_gradient_lab_and_back(qtbot, window: MainWindow) -> N
 
 def test_empty_panel_hints_fit_inside_their_plots(qtbot, window: MainWindow) -> None:
     steps(qtbot, window, 3)  # the gradient panels now ask for the backward pass
+    settle()  # as painted: pyqtgraph moves a plot's items to its new size at the paint
     for panel in (window.gradient_heatmap, window.gradient_plot):
         hint = panel.hint
         assert hint.isVisible()
