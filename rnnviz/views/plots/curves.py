@@ -13,13 +13,15 @@ drawn by pyqtgraph as before.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtCore import QLineF, Qt
+from PyQt6.QtCore import QLineF, QRectF, Qt
 from PyQt6.QtGui import QPaintEngine, QPainter, QPen, QTransform
 from PyQt6.QtWidgets import QStyleOptionGraphicsItem, QWidget
+from pyqtgraph.graphicsItems.PlotDataItem import PlotDataset
 from pyqtgraph.Qt import internals
 
 
@@ -28,6 +30,7 @@ class Curve(pg.PlotDataItem):
     Add it with ``plot.addItem``, as ``plot.plot`` would."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._line_styled = False  # whether the line has this item's pen and options
         super().__init__()
         # PlotDataItem makes its PlotCurveItem itself: swap it before any data is set.
         self.curve.sigClicked.disconnect(self.sigClicked)
@@ -40,6 +43,47 @@ class Curve(pg.PlotDataItem):
         # what a screen shows; pyqtgraph keeps ~5 points a pixel (and has no setter).
         self.opts["autoDownsampleFactor"] = 1.0
         self.setData(*args, **kwargs)
+
+    def setData(self, *args: Any, **kwargs: Any) -> None:
+        """As pyqtgraph's, with a short path for new points alone, ``setData(x, y)``, of a
+        line without markers (an animated curve at every step): the points go to the line as
+        pyqtgraph would give them (mapped, downsampled, gaps at non-finite values), without
+        building every style option again, checking the data's type and the line's pen."""
+        if kwargs or len(args) != 2 or not self._plain_line():
+            super().setData(*args, **kwargs)
+            return
+        x, y = (a.view(np.ndarray) if isinstance(a, np.ndarray) else np.array(a) for a in args)
+        self._dataset = PlotDataset(x, y) if len(x) and len(y) else None
+        self._datasetMapped = self._datasetDisplay = None
+        self._adsLastValue = 1
+        shown = self._getDisplayDataset()
+        if shown is None:
+            self.curve.hide()
+        else:
+            # pyqtgraph's 'auto' connection: all points when known finite, else gaps.
+            finite = shown.containsNonfinite is False
+            self.curve.set_points(shown.x, shown.y, "all" if finite else "finite", finite)
+            self.curve.show()
+        self.informViewBoundsChanged()
+        self.sigPlotChanged.emit(self)
+
+    def _plain_line(self) -> bool:
+        """Whether this curve is a line alone, whose points pyqtgraph connects by itself."""
+        o = self.opts
+        return (
+            o["symbol"] is None
+            and o["pen"] is not None
+            and isinstance(o["connect"], str)
+            and o["connect"] == "auto"
+            and not o["stepMode"]
+            and self._line_styled
+        )
+
+    def updateItems(self, styleUpdate: bool = True) -> None:
+        super().updateItems(styleUpdate)
+        # pyqtgraph hands the line its style with its points only, none while there are no
+        # points: the short path may skip the style once the line has had it.
+        self._line_styled = self._dataset is not None and self.opts["pen"] is not None
 
     def continue_dashes(self, x: np.ndarray, y: np.ndarray) -> None:
         """A dashed line's dashes continue those of a line through the points (x, y) that ends
@@ -66,6 +110,40 @@ class _Line(pg.PlotCurveItem):
         # The points of a line before this one, whose dashes this one continues (x, y).
         self.lead: tuple[np.ndarray, np.ndarray] | None = None
 
+    def set_points(self, x: np.ndarray, y: np.ndarray, connect: str, finite: bool) -> None:
+        """Show the points (x, y), as ``setData(x=x, y=y, connect=connect,
+        skipFiniteCheck=finite)`` would with the pen and options this line has."""
+        self.xData, self.yData = x, y  # (n,) (n,)
+        self.opts["connect"], self.opts["skipFiniteCheck"] = connect, finite
+        self.path = self.fillPath = self._fillPathList = self._mouseShape = None
+        self._lineSegmentsRendered = False
+        self.invalidateBounds()
+        self.prepareGeometryChange()
+        self.update()
+        self.sigPlotChanged.emit(self)
+
+    def dataBounds(
+        self, ax: int, frac: float = 1.0, orthoRange: tuple[float, float] | None = None
+    ) -> tuple[float | None, float | None]:
+        """pyqtgraph's bounds, found without its warnings filter and copies (a tenth of the
+        time: the line's rectangle is worked out again at every step), whenever they are
+        the data's finite extremes alone: all of the data, no fill, a pen in pixels."""
+        values = self.xData if ax == 0 else self.yData
+        pens = (self.opts["pen"], self.opts["shadowPen"])
+        if (
+            values is None
+            or len(values) == 0
+            or frac < 1.0
+            or orthoRange is not None
+            or self.opts["fillLevel"] is not None
+            or any(pen is not None and not pen.isCosmetic() for pen in pens)
+        ):
+            return super().dataBounds(ax, frac, orthoRange)
+        low, high = float(np.fmin.reduce(values)), float(np.fmax.reduce(values))  # NaN left out
+        if not (math.isfinite(low) and math.isfinite(high)):  # infinities: pyqtgraph's way
+            return super().dataBounds(ax, frac, orthoRange)
+        return low, high
+
     def paint(
         self, p: QPainter, opt: QStyleOptionGraphicsItem | None, widget: QWidget | None
     ) -> None:
@@ -81,13 +159,15 @@ class _Line(pg.PlotCurveItem):
                 return
             super().paint(p, opt, widget)
             return
+        p.save()
+        p.resetTransform()  # the clip stays: it is kept in device pixels
+        pen = QPen(self.opts["pen"])
+        if p.hasClipping():  # a step repaints a few columns: leave out the other segments
+            segments = _reaching(segments, p.clipBoundingRect(), pen.widthF())
         lines = self._lines
         lines.resize(len(segments))
         lines.ndarray()[:] = segments
-        p.save()
-        p.resetTransform()  # the clip stays: it is kept in device pixels
         p.setRenderHint(QPainter.RenderHint.Antialiasing, bool(self.opts["antialias"]))
-        pen = QPen(self.opts["pen"])
         pen.setStyle(Qt.PenStyle.SolidLine)  # a dashed one only here: too dense to see dashes
         p.setPen(pen)
         p.drawLines(*lines.drawargs())
@@ -143,3 +223,18 @@ class _Line(pg.PlotCurveItem):
         ok = np.isfinite(X) & np.isfinite(Y)  # (n,)
         segments = np.column_stack([X[:-1], Y[:-1], X[1:], Y[1:]])  # (n−1, 4)
         return segments[ok[:-1] & ok[1:]]
+
+
+def _reaching(segments: np.ndarray, clip: QRectF, width: float) -> np.ndarray:
+    """The (k, 4) ``segments`` (device pixels) whose stroke at pen ``width`` may touch
+    ``clip``: a square cap reaches half the width past its end, diagonally √2 times that,
+    and antialiasing a pixel more."""
+    reach = max(width, 1.0) * 0.75 + 2.0  # px
+    x0, y0, x1, y1 = segments.T  # (n,) each
+    keep = (
+        (np.minimum(x0, x1) - reach <= clip.right())
+        & (np.maximum(x0, x1) + reach >= clip.left())
+        & (np.minimum(y0, y1) - reach <= clip.bottom())
+        & (np.maximum(y0, y1) + reach >= clip.top())
+    )  # (n,)
+    return segments[keep]
