@@ -106,6 +106,8 @@ def long_curves(plot: pg.PlotItem) -> None:
 class _Line(pg.PlotCurveItem):
     def __init__(self) -> None:
         super().__init__()
+        # Qt says which part of the line a paint is for (``exposedRect``), not all of it.
+        self.setFlag(self.GraphicsItemFlag.ItemUsesExtendedStyleOption)
         self._lines = internals.PrimitiveArray(QLineF, 4)  # reused: no allocation a frame
         # The points of a line before this one, whose dashes this one continues (x, y).
         self.lead: tuple[np.ndarray, np.ndarray] | None = None
@@ -159,11 +161,12 @@ class _Line(pg.PlotCurveItem):
                 return
             super().paint(p, opt, widget)
             return
+        pen = QPen(self.opts["pen"])
+        if opt is not None:  # a step repaints a few columns: leave out the other segments
+            exposed = p.transform().mapRect(opt.exposedRect)  # device pixels
+            segments = _reaching(segments, exposed, pen.widthF())
         p.save()
         p.resetTransform()  # the clip stays: it is kept in device pixels
-        pen = QPen(self.opts["pen"])
-        if p.hasClipping():  # a step repaints a few columns: leave out the other segments
-            segments = _reaching(segments, p.clipBoundingRect(), pen.widthF())
         lines = self._lines
         lines.resize(len(segments))
         lines.ndarray()[:] = segments
