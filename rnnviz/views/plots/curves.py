@@ -149,8 +149,9 @@ class _Line(pg.PlotCurveItem):
     def paint(
         self, p: QPainter, opt: QStyleOptionGraphicsItem | None, widget: QWidget | None
     ) -> None:
-        segments = self._device_segments(p)
-        if segments is None:
+        # A step repaints a few columns: the segments elsewhere are left out.
+        exposed = None if opt is None else p.transform().mapRect(opt.exposedRect)  # device px
+        if not self._draw_segments(p, exposed):
             pen = self.opts["pen"]
             if self.lead is not None and pen.style() != Qt.PenStyle.SolidLine:
                 self.opts["pen"] = self._continuing(pen, p.transform())
@@ -160,21 +161,6 @@ class _Line(pg.PlotCurveItem):
                     self.opts["pen"] = pen
                 return
             super().paint(p, opt, widget)
-            return
-        pen = QPen(self.opts["pen"])
-        if opt is not None:  # a step repaints a few columns: leave out the other segments
-            exposed = p.transform().mapRect(opt.exposedRect)  # device pixels
-            segments = _reaching(segments, exposed, pen.widthF())
-        p.save()
-        p.resetTransform()  # the clip stays: it is kept in device pixels
-        lines = self._lines
-        lines.resize(len(segments))
-        lines.ndarray()[:] = segments
-        p.setRenderHint(QPainter.RenderHint.Antialiasing, bool(self.opts["antialias"]))
-        pen.setStyle(Qt.PenStyle.SolidLine)  # a dashed one only here: too dense to see dashes
-        p.setPen(pen)
-        p.drawLines(*lines.drawargs())
-        p.restore()
 
     def _continuing(self, pen: QPen, transform: QTransform) -> QPen:
         """``pen`` with its dashes offset by the length of the lead's line on screen (in pen
@@ -188,9 +174,9 @@ class _Line(pg.PlotCurveItem):
         continuing.setDashOffset(length / max(pen.widthF(), 1.0))
         return continuing
 
-    def _device_segments(self, p: QPainter) -> np.ndarray | None:
-        """(n, 4) segments (x0, y0, x1, y1) in device pixels between consecutive finite
-        points, or None when this curve is left to pyqtgraph's own paint.
+    def _draw_segments(self, p: QPainter, exposed: QRectF | None) -> bool:
+        """Draw the segments between consecutive finite points that reach ``exposed`` (all
+        for None) in device pixels; False when this curve is left to pyqtgraph's own paint.
 
         A dashed line is left to pyqtgraph (segments would restart each dash), unless it has
         more points than pixels: a square wave of 5000 steps crosses each pixel column top to
@@ -202,7 +188,7 @@ class _Line(pg.PlotCurveItem):
         transform = p.transform()
         x, y = self.getData()
         if x is None or len(x) < 2:
-            return None
+            return False
         dense = len(x) > abs((x[-1] - x[0]) * transform.m11())  # points per device pixel > 1
         if (
             self._exportOpts is not False
@@ -220,24 +206,30 @@ class _Line(pg.PlotCurveItem):
             or connect not in ("all", "finite")
             or transform.type().value > QTransform.TransformationType.TxScale.value  # turned
         ):
-            return None
+            return False
         X = x * transform.m11() + transform.dx()  # (n,)
         Y = y * transform.m22() + transform.dy()  # (n,)
         ok = np.isfinite(X) & np.isfinite(Y)  # (n,)
-        segments = np.column_stack([X[:-1], Y[:-1], X[1:], Y[1:]])  # (n−1, 4)
-        return segments[ok[:-1] & ok[1:]]
-
-
-def _reaching(segments: np.ndarray, clip: QRectF, width: float) -> np.ndarray:
-    """The (k, 4) ``segments`` (device pixels) whose stroke at pen ``width`` may touch
-    ``clip``: a square cap reaches half the width past its end, diagonally √2 times that,
-    and antialiasing a pixel more."""
-    reach = max(width, 1.0) * 0.75 + 2.0  # px
-    x0, y0, x1, y1 = segments.T  # (n,) each
-    keep = (
-        (np.minimum(x0, x1) - reach <= clip.right())
-        & (np.maximum(x0, x1) + reach >= clip.left())
-        & (np.minimum(y0, y1) - reach <= clip.bottom())
-        & (np.maximum(y0, y1) + reach >= clip.top())
-    )  # (n,)
-    return segments[keep]
+        keep = ok[:-1] & ok[1:]  # (n−1,) segments between finite points
+        if exposed is not None:
+            # A square cap reaches half the width past its end (diagonally √2 times that),
+            # antialiasing a pixel more; NaN ends compare False and are left out anyway.
+            reach = max(pen.widthF(), 1.0) * 0.75 + 2.0  # px
+            X0, X1 = X[:-1], X[1:]  # (n−1,)
+            keep &= np.minimum(X0, X1) <= exposed.right() + reach
+            keep &= np.maximum(X0, X1) >= exposed.left() - reach
+        i = np.flatnonzero(keep)  # (k,) the segments drawn
+        lines = self._lines
+        lines.resize(i.size)
+        segments = lines.ndarray()  # (k, 4) x0, y0, x1, y1
+        segments[:, 0], segments[:, 1] = X[i], Y[i]
+        segments[:, 2], segments[:, 3] = X[i + 1], Y[i + 1]
+        p.save()
+        p.resetTransform()  # the clip stays: it is kept in device pixels
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, bool(self.opts["antialias"]))
+        solid = QPen(pen)
+        solid.setStyle(Qt.PenStyle.SolidLine)  # a dashed one only here: too dense to see dashes
+        p.setPen(solid)
+        p.drawLines(*lines.drawargs())
+        p.restore()
+        return True
