@@ -4,6 +4,7 @@ targets, for numbers and for text."""
 from __future__ import annotations
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
 from PyQt6.QtCore import QPointF, Qt
 from screen_pixels import (
@@ -16,6 +17,7 @@ from screen_pixels import (
 
 from rnnviz.engine import forward
 from rnnviz.session import Session, SessionConfig
+from rnnviz.views.look.appearance import colors
 from rnnviz.views.plots.sequence_plot import SequencePlot
 
 # The offscreen platform cannot resize native windows; that is not a fault of the view.
@@ -196,3 +198,57 @@ def test_a_new_rho_repaints_the_outputs_and_leaves_the_inputs_plot_alone(qtbot) 
     inner = inputs.adjusted(0, 0, 0, -20)  # the plots' edges meet; their insides do not
     assert not any(r.intersects(inner) for r in painted), (painted, inner)
     assert not stale_pixels(w.widget)
+
+
+def assert_drawn_as_new(qtbot, w: SequencePlot, s: Session) -> None:
+    """``w`` shows the same points and the same pixels as a plot made now on ``s``."""
+    fresh = make(qtbot, s)
+    assert w.curves.keys() == fresh.curves.keys()
+    for key in w.curves:
+        for ours, theirs in zip(shown(w, key), shown(fresh, key), strict=True):
+            np.testing.assert_array_equal(ours, theirs, err_msg=key)
+    np.testing.assert_array_equal(on_screen(w.widget), on_screen(fresh.widget))
+    fresh.close()
+    # Both could share a fault: the lines must also be in their own colours (a line given
+    # points before its style would be pyqtgraph's default white).
+    p = colors()
+    screen = on_screen(w.widget)
+    for plot, color in ((w.inputs_plot, p.INPUT), (w.outputs_plot, p.OUTPUT)):
+        area = w.widget.mapFromScene(plot.getViewBox().sceneBoundingRect()).boundingRect()
+        inside = screen[area.top() : area.bottom(), area.left() : area.right()]  # (h, w, 3)
+        rgb = pg.mkColor(color).getRgb()[:3]
+        assert (inside == rgb).all(axis=2).sum() > 100, f"no line in {color}"
+
+
+@pytest.mark.usefixtures("kept_appearance")
+@pytest.mark.parametrize(
+    "config",
+    [
+        SessionConfig(sequence_length=60),
+        SessionConfig(cell="gru", num_layers=2, bidirectional=True, sequence_length=40),
+    ],
+    ids=["one layer", "bidirectional stack"],
+)
+def test_a_plot_stepped_back_and_forth_is_drawn_as_a_new_one(qtbot, config) -> None:
+    """Steps set each curve's points alone (no style, no bounds of pyqtgraph's): after
+    steps forward and back, new colours (the curves made again, the ranges as they were),
+    a larger type and a step, every curve and every pixel is as in a plot made afresh."""
+    from rnnviz.views.look.appearance import appearance
+    from rnnviz.views.look.palettes import DARK
+
+    s = Session(config)
+    w = make(qtbot, s)
+    s.seek(20)
+    on_screen(w.widget)
+    for step in (s.step_forward, s.step_forward, s.step_back, s.step_forward, s.step_back):
+        step()
+        on_screen(w.widget)
+    assert_drawn_as_new(qtbot, w, s)
+    appearance.set(palette=DARK)
+    assert_drawn_as_new(qtbot, w, s)
+    appearance.set(scale=1.25)
+    assert_drawn_as_new(qtbot, w, s)
+    s.step_back()
+    assert_drawn_as_new(qtbot, w, s)
+    s.seek(s.sequence.shape[0])  # all fed: nothing to come
+    assert_drawn_as_new(qtbot, w, s)
