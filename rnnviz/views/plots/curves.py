@@ -109,6 +109,8 @@ class _Line(pg.PlotCurveItem):
         # Qt says which part of the line a paint is for (``exposedRect``), not all of it.
         self.setFlag(self.GraphicsItemFlag.ItemUsesExtendedStyleOption)
         self._lines = internals.PrimitiveArray(QLineF, 4)  # reused: no allocation a frame
+        # A device pixel's width and height in data units, until the view's scale changes.
+        self._pixel: tuple[float, float] | None = None
         # The points of a line before this one, whose dashes this one continues (x, y).
         self.lead: tuple[np.ndarray, np.ndarray] | None = None
 
@@ -123,6 +125,35 @@ class _Line(pg.PlotCurveItem):
         self.prepareGeometryChange()
         self.update()
         self.sigPlotChanged.emit(self)
+
+    def viewTransformChanged(self) -> None:
+        self._pixel = None
+        super().viewTransformChanged()
+
+    def boundingRect(self) -> QRectF:
+        """pyqtgraph's rectangle (the data and the pen's pixels around it), whose pixel size
+        is kept until the view's scale changes instead of asked of Qt at every step."""
+        if self._boundingRect is None:
+            xmin, xmax = self.dataBounds(ax=0)
+            ymin, ymax = self.dataBounds(ax=1)
+            if xmin is None or xmax is None or ymin is None or ymax is None:
+                return QRectF()
+            pad = self.pixelPadding()
+            px, py = self._pixel_size() if pad > 0 else (0.0, 0.0)
+            px, py = px * pad, py * pad
+            self._boundingRect = QRectF(
+                xmin - px, ymin - py, 2 * px + xmax - xmin, 2 * py + ymax - ymin
+            )
+        return self._boundingRect
+
+    def _pixel_size(self) -> tuple[float, float]:
+        """A device pixel's width and height in data units (0 before the line is shown)."""
+        if self._pixel is None:
+            vectors = self.pixelVectors()
+            if any(v is None for v in vectors):
+                return 0.0, 0.0  # asked again once the line is in a view
+            self._pixel = (_length(vectors[0]), _length(vectors[1]))
+        return self._pixel
 
     def dataBounds(
         self, ax: int, frac: float = 1.0, orthoRange: tuple[float, float] | None = None
@@ -233,3 +264,10 @@ class _Line(pg.PlotCurveItem):
         p.drawLines(*lines.drawargs())
         p.restore()
         return True
+
+
+def _length(vector: pg.Point) -> float:
+    try:
+        return float(vector.length())
+    except OverflowError:  # a pixel wider than floats reach: no padding, as pyqtgraph
+        return 0.0

@@ -187,3 +187,34 @@ def test_long_points_set_alone_are_drawn_as_each_columns_extremes(qtbot) -> None
     curve.setData(steps, values)
     assert len(curve.getData()[0]) <= 2.1 * widget.width()
     np.testing.assert_array_equal(curve.getOriginalDataset()[0], steps)
+
+
+def test_a_lines_rectangle_follows_the_views_scale_as_pyqtgraphs(qtbot) -> None:
+    """The rectangle Qt repaints for a line (its data and its pen's pixels around it) is
+    pyqtgraph's, after new points, a new range and a new size."""
+    pen = sizes.pen("#1f5fbf", width=6)
+    widget = pg.PlotWidget(background="w")
+    qtbot.addWidget(widget)
+    plot = widget.getPlotItem()
+    ours = Curve(pen=pen)
+    theirs = pg.PlotCurveItem(pen=pen)
+    plot.addItem(ours)
+    plot.addItem(theirs)
+    plot.setRange(xRange=(0, 201), yRange=(-1.2, 1.2), padding=0)
+    widget.resize(600, 200)
+    widget.show()
+    qtbot.waitExposed(widget)
+
+    def same() -> None:
+        grab(widget)  # the view takes its new scale as it paints
+        assert ours.curve.boundingRect() == theirs.boundingRect()
+        assert ours.curve.boundingRect().height() > 2.0  # the data's 2 and the pen's pixels
+
+    for x, y in ((STEPS, WAVE), (STEPS[:50], 3 * WAVE[:50])):
+        ours.setData(x, y)
+        theirs.setData(x, y)
+        same()
+    plot.setRange(xRange=(0, 101), yRange=(-10, 10), padding=0)
+    same()
+    widget.resize(300, 400)
+    same()
