@@ -63,12 +63,9 @@ class SequencePlot(QWidget):
             row=1, col=0, enableMenu=False, axisItems=plot_style.plot_axes()
         )
         self.outputs_plot.setXLink(self.inputs_plot)
-        # A step changes a column or two of each plot: only those are painted again, each
-        # plot's on its own when one moves all its steps (a bidirectional network's outputs).
+        # A step changes a column or two of each plot: only those are painted again.
         self._repaint = NarrowedRepaint(
-            self.widget,
-            (self.inputs_plot.getViewBox(), self.outputs_plot.getViewBox()),
-            apart=True,
+            self.widget, (self.inputs_plot.getViewBox(), self.outputs_plot.getViewBox())
         )
         plot_style.style_plot(self.inputs_plot, "", "x<sub>t</sub>")
         plot_style.style_plot(self.outputs_plot, "step t", "y<sub>t</sub>")

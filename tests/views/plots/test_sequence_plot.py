@@ -252,25 +252,3 @@ def test_a_plot_stepped_back_and_forth_is_drawn_as_a_new_one(qtbot, config) -> N
     assert_drawn_as_new(qtbot, w, s)
     s.seek(s.sequence.shape[0])  # all fed: nothing to come
     assert_drawn_as_new(qtbot, w, s)
-
-
-def test_a_bidirectional_step_repaints_one_step_of_the_inputs(qtbot) -> None:
-    """Every output of a bidirectional network moves with a step, the inputs only at the
-    new step: the outputs are painted over all fed steps, the inputs in a band of their own
-    (one rectangle around both would repaint the whole inputs plot)."""
-    s = Session(SessionConfig(cell="gru", num_layers=2, bidirectional=True, sequence_length=40))
-    w = make(qtbot, s)
-    s.seek(20)
-    for step in (s.step_forward, s.step_back):
-        painted = painted_by(w.widget, step)
-        boxes = (w.inputs_plot.getViewBox(), w.outputs_plot.getViewBox())
-        inputs, outputs = (
-            w.widget.mapFromScene(box.sceneBoundingRect()).boundingRect().adjusted(0, 0, 0, -20)
-            for box in boxes
-        )  # the plots' edges meet; their insides do not
-        over_inputs = [r.intersected(inputs) for r in painted if r.intersects(inputs)]
-        assert over_inputs, "the new input was not painted"
-        assert max(r.width() for r in over_inputs) < inputs.width() / 6, painted
-        # The outputs of all fed steps (about half of the plot).
-        assert any(r.intersected(outputs).width() > outputs.width() / 3 for r in painted)
-        assert not stale_pixels(w.widget)
