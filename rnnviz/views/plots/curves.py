@@ -180,18 +180,24 @@ class _Line(pg.PlotCurveItem):
     def paint(
         self, p: QPainter, opt: QStyleOptionGraphicsItem | None, widget: QWidget | None
     ) -> None:
-        # A step repaints a few columns: the segments elsewhere are left out.
+        pen = self.opts["pen"]
+        if self.lead is not None and pen.style() != Qt.PenStyle.SolidLine:
+            pen = self._continuing(pen, p.transform())
+        # A step repaints a few columns (``exposedRect``): what lies elsewhere is left out.
         exposed = None if opt is None else p.transform().mapRect(opt.exposedRect)  # device px
-        if not self._draw_segments(p, exposed):
-            pen = self.opts["pen"]
-            if self.lead is not None and pen.style() != Qt.PenStyle.SolidLine:
-                self.opts["pen"] = self._continuing(pen, p.transform())
-                try:
-                    super().paint(p, opt, widget)
-                finally:
-                    self.opts["pen"] = pen
+        x, y = self.getData()
+        if x is not None and len(x) > 1 and self._in_pixels(p, pen):
+            dense = len(x) > abs((x[-1] - x[0]) * p.transform().m11())  # points per px > 1
+            if pen.style() == Qt.PenStyle.SolidLine or dense:
+                self._draw_segments(p, pen, x, y, exposed)
                 return
+            if exposed is not None and self._draw_dashes_near(p, pen, x, y, exposed):
+                return
+        self.opts["pen"], kept = pen, self.opts["pen"]
+        try:
             super().paint(p, opt, widget)
+        finally:
+            self.opts["pen"] = kept
 
     def _continuing(self, pen: QPen, transform: QTransform) -> QPen:
         """``pen`` with its dashes offset by the length of the lead's line on screen (in pen
@@ -205,27 +211,16 @@ class _Line(pg.PlotCurveItem):
         continuing.setDashOffset(length / max(pen.widthF(), 1.0))
         return continuing
 
-    def _draw_segments(self, p: QPainter, exposed: QRectF | None) -> bool:
-        """Draw the segments between consecutive finite points that reach ``exposed`` (all
-        for None) in device pixels; False when this curve is left to pyqtgraph's own paint.
-
-        A dashed line is left to pyqtgraph (segments would restart each dash), unless it has
-        more points than pixels: a square wave of 5000 steps crosses each pixel column top to
-        bottom, where no dash can be seen, and Qt took 0.4 s to dash its 200,000 pixels.
-        """
-        pen = self.opts["pen"]
+    def _in_pixels(self, p: QPainter, pen: QPen) -> bool:
+        """Whether this line may be drawn here from its points mapped to device pixels: on
+        screen (an SVG keeps its paths, an export its options), a plain opaque pen in pixels,
+        nothing but the line, and a view that only scales and shifts."""
         connect = self.opts["connect"]
         engine = p.paintEngine()
-        transform = p.transform()
-        x, y = self.getData()
-        if x is None or len(x) < 2:
-            return False
-        dense = len(x) > abs((x[-1] - x[0]) * transform.m11())  # points per device pixel > 1
-        if (
+        return not (
             self._exportOpts is not False
             or engine is None
-            or engine.type() != QPaintEngine.Type.Raster  # an SVG keeps its paths
-            or (pen.style() != Qt.PenStyle.SolidLine and not dense)
+            or engine.type() != QPaintEngine.Type.Raster
             or not pen.isCosmetic()
             or not pen.isSolid()  # a plain colour, not a gradient or pattern
             or pen.color().alpha() != 255  # overlapping caps would show
@@ -235,20 +230,26 @@ class _Line(pg.PlotCurveItem):
             or self.opts["compositionMode"] is not None
             or not isinstance(connect, str)  # an array of which points connect
             or connect not in ("all", "finite")
-            or transform.type().value > QTransform.TransformationType.TxScale.value  # turned
-        ):
-            return False
+            or p.transform().type().value > QTransform.TransformationType.TxScale.value
+        )
+
+    def _draw_segments(
+        self, p: QPainter, pen: QPen, x: np.ndarray, y: np.ndarray, exposed: QRectF | None
+    ) -> None:
+        """Draw the segments between consecutive finite points that reach ``exposed`` (all
+        for None), in device pixels, solid.
+
+        A dashed line comes here only with more points than pixels: a square wave of 5000
+        steps crosses each pixel column top to bottom, where no dash can be seen, and Qt took
+        0.4 s to dash its 200,000 pixels.
+        """
+        transform = p.transform()
         X = x * transform.m11() + transform.dx()  # (n,)
         Y = y * transform.m22() + transform.dy()  # (n,)
         ok = np.isfinite(X) & np.isfinite(Y)  # (n,)
         keep = ok[:-1] & ok[1:]  # (n−1,) segments between finite points
         if exposed is not None:
-            # A square cap reaches half the width past its end (diagonally √2 times that),
-            # antialiasing a pixel more; NaN ends compare False and are left out anyway.
-            reach = max(pen.widthF(), 1.0) * 0.75 + 2.0  # px
-            X0, X1 = X[:-1], X[1:]  # (n−1,)
-            keep &= np.minimum(X0, X1) <= exposed.right() + reach
-            keep &= np.maximum(X0, X1) >= exposed.left() - reach
+            keep &= _reaching(X, pen, exposed)
         i = np.flatnonzero(keep)  # (k,) the segments drawn
         lines = self._lines
         lines.resize(i.size)
@@ -263,7 +264,46 @@ class _Line(pg.PlotCurveItem):
         p.setPen(solid)
         p.drawLines(*lines.drawargs())
         p.restore()
+
+    def _draw_dashes_near(
+        self, p: QPainter, pen: QPen, x: np.ndarray, y: np.ndarray, exposed: QRectF
+    ) -> bool:
+        """Draw the part of a dashed line that reaches ``exposed`` (device pixels), its
+        dashes offset by the length of the line before it: the dashes fall where they fall
+        on the whole line, which Qt would dash from end to end (a step exposes one column).
+        False when the whole line is needed, or the line has gaps or thin dashes (Qt draws
+        those pixel by pixel, not by length)."""
+        if pen.widthF() <= 1.0:
+            return False
+        transform = p.transform()
+        X = x * transform.m11() + transform.dx()  # (n,) device pixels
+        Y = y * transform.m22() + transform.dy()  # (n,)
+        if not (np.isfinite(X).all() and np.isfinite(Y).all()):
+            return False  # a gap starts the dashes again
+        near = np.flatnonzero(_reaching(X, pen, exposed))  # (k,) segments near
+        if near.size == 0:
+            return True  # nothing of it here
+        first, last = int(near[0]), int(near[-1]) + 1  # points, the segments' ends
+        if first == 0 and last == len(x) - 1:
+            return False  # all of it: pyqtgraph's own path, kept from frame to frame
+        before = float(np.hypot(np.diff(X[: first + 1]), np.diff(Y[: first + 1])).sum())
+        part = QPen(pen)
+        part.setDashOffset(pen.dashOffset() + before / pen.widthF())
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, bool(self.opts["antialias"]))
+        p.setPen(part)
+        p.drawPath(pg.arrayToQPath(x[first : last + 1], y[first : last + 1], connect="all"))
         return True
+
+
+def _reaching(X: np.ndarray, pen: QPen, exposed: QRectF) -> np.ndarray:
+    """(n−1,) which segments between the points at device x ``X`` (n,) may put ink in
+    ``exposed``: a square cap reaches half the pen's width past its end (diagonally √2
+    times that), a join as far, antialiasing a pixel more. NaN ends compare False."""
+    reach = max(pen.widthF(), 1.0) * 0.75 + 2.0  # px
+    X0, X1 = X[:-1], X[1:]  # (n−1,)
+    return (np.minimum(X0, X1) <= exposed.right() + reach) & (
+        np.maximum(X0, X1) >= exposed.left() - reach
+    )
 
 
 def _length(vector: pg.Point) -> float:

@@ -201,18 +201,21 @@ def test_a_new_rho_repaints_the_outputs_and_leaves_the_inputs_plot_alone(qtbot) 
 
 
 def assert_drawn_as_new(qtbot, w: SequencePlot, s: Session) -> None:
-    """``w`` shows the same points and the same pixels as a plot made now on ``s``."""
+    """``w`` shows the same points and pixels as a plot made now on ``s``."""
+    screen = on_screen(w.widget)  # before another window comes, which has it painted whole
     fresh = make(qtbot, s)
     assert w.curves.keys() == fresh.curves.keys()
     for key in w.curves:
         for ours, theirs in zip(shown(w, key), shown(fresh, key), strict=True):
             np.testing.assert_array_equal(ours, theirs, err_msg=key)
-    np.testing.assert_array_equal(on_screen(w.widget), on_screen(fresh.widget))
+    # Painted in narrow bands over many frames, antialiased edges may round by a level or
+    # two against one whole paint (as they did before steps set points alone).
+    differ = np.abs(screen - on_screen(fresh.widget)).max(axis=2) > 2  # (H, W)
+    assert not differ.any(), f"{differ.sum()} pixels differ"
     fresh.close()
     # Both could share a fault: the lines must also be in their own colours (a line given
     # points before its style would be pyqtgraph's default white).
     p = colors()
-    screen = on_screen(w.widget)
     for plot, color in ((w.inputs_plot, p.INPUT), (w.outputs_plot, p.OUTPUT)):
         area = w.widget.mapFromScene(plot.getViewBox().sceneBoundingRect()).boundingRect()
         inside = screen[area.top() : area.bottom(), area.left() : area.right()]  # (h, w, 3)
