@@ -364,13 +364,26 @@ def _show(curve: pg.PlotDataItem, x: np.ndarray, y: np.ndarray) -> list[tuple[fl
     """``curve`` shows these points (x: steps). Set only when they differ from what it shows:
     setting the same points again lays the curve out and repaints its plot, and a change of
     a setting (ρ, the seed …) changes the outputs, never the inputs or targets. Returns the
-    steps between which the drawn curve changed ([] for none)."""
+    steps between which the drawn curve changed ([] for none).
+
+    A long curve drawn as each pixel column's extremes (``long_curves``) groups its points
+    from its first step: when that moves (the inputs to come), every column may change."""
     shown_x, shown_y = curve.getOriginalDataset()
     if shown_x is not None and np.array_equal(shown_x, x) and np.array_equal(shown_y, y):
         return []
+    was_reduced = _reduced(curve)
     curve.setData(x, y)
+    if was_reduced or _reduced(curve):
+        x_ends = [v for v in (shown_x, x) if v is not None and v.size]  # (·,) each
+        return [(min(float(v.min()) for v in x_ends) - 1, max(float(v.max()) for v in x_ends) + 1)]
     steps = _changed_steps(shown_x, shown_y, x, y)
     return [] if steps is None else [steps]
+
+
+def _reduced(curve: pg.PlotDataItem) -> bool:
+    """Whether ``curve`` draws fewer points than it was given (peak downsampling)."""
+    given, drawn = curve.getOriginalDataset()[0], curve.getData()[0]
+    return given is not None and drawn is not None and len(drawn) != len(given)
 
 
 def _changed_steps(

@@ -255,3 +255,33 @@ def test_a_plot_stepped_back_and_forth_is_drawn_as_a_new_one(qtbot, config) -> N
     assert_drawn_as_new(qtbot, w, s)
     s.seek(s.sequence.shape[0])  # all fed: nothing to come
     assert_drawn_as_new(qtbot, w, s)
+
+
+def test_a_step_of_a_long_sequence_leaves_no_stale_pixels(qtbot) -> None:
+    """5000 steps on a few hundred pixels are drawn as each column's extremes, grouped from
+    each curve's first step: a step moves the start of the inputs to come, and with it
+    every column of that curve, all of which is painted again."""
+    s = Session(SessionConfig(sequence_length=30))
+    w = make(qtbot, s)
+    s.set_sequence(np.sin(np.arange(5000) / 300.0) + 0.2 * np.sin(np.arange(5000) / 7.0))
+    s.seek(2500)
+    assert len(w.curves["upcoming"].getData()[0]) < 2500  # drawn reduced
+    on_screen(w.widget)
+    for step in (s.step_forward, s.step_forward, s.step_back):
+        step()
+        stale = stale_pixels(w.widget)
+        assert not stale, f"{stale} pixels differ"
+
+
+def test_the_targets_dashes_stay_where_a_whole_repaint_puts_them(qtbot) -> None:
+    """Qt dashing a whole line for a narrow repaint moved the dashes of the steps it
+    repainted (it skips the segments outside the clip in whole patterns); the part of the
+    line drawn with its dashes offset keeps them where they are."""
+    s = Session(SessionConfig(hidden_size=64, sequence_length=200, preset="sine"))
+    w = make(qtbot, s)
+    s.seek(100)
+    on_screen(w.widget)
+    for change in (lambda: s.seek(200), s.step_back, s.step_back, s.step_forward):
+        change()
+        stale = stale_pixels(w.widget)
+        assert not stale, f"{stale} pixels differ"
