@@ -276,6 +276,9 @@ class _Line(pg.PlotCurveItem):
         if pen.widthF() <= 1.0:
             return False
         transform = p.transform()
+        whole = transform.mapRect(self.boundingRect())  # device px
+        if exposed.left() <= whole.left() and exposed.right() >= whole.right():
+            return False  # all of it: pyqtgraph's own path, kept from frame to frame
         X = x * transform.m11() + transform.dx()  # (n,) device pixels
         Y = y * transform.m22() + transform.dy()  # (n,)
         if not (np.isfinite(X).all() and np.isfinite(Y).all()):
