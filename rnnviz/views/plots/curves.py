@@ -7,8 +7,14 @@ moves, and more so the more points. An opaque segment's square cap covers the jo
 next, so the line looks the same. A straight line gains nothing (its outline is simple):
 the theory lines keep pyqtgraph's own curves.
 
-Anything else (dashed or translucent pens, fills, step mode, exporters, SVG painters) is
-drawn by pyqtgraph as before.
+A step changes a column or two of a plot (its repaint is narrowed to them): a line then
+draws what reaches that column, the solid segments there, or the dashed part there with its
+dashes offset by the length of the line before it (Qt dashing the whole line for a narrow
+repaint skipped the segments outside the clip in whole patterns, and moved the dashes it
+drew). New points alone (``setData(x, y)``) skip pyqtgraph's pass over every style option.
+
+Anything else (translucent pens, fills, step mode, exporters, SVG painters) is drawn by
+pyqtgraph as before.
 """
 
 from __future__ import annotations
@@ -301,8 +307,10 @@ class _Line(pg.PlotCurveItem):
 def _reaching(X: np.ndarray, pen: QPen, exposed: QRectF) -> np.ndarray:
     """(n−1,) which segments between the points at device x ``X`` (n,) may put ink in
     ``exposed``: a square cap reaches half the pen's width past its end (diagonally √2
-    times that), a join as far, antialiasing a pixel more. NaN ends compare False."""
-    reach = max(pen.widthF(), 1.0) * 0.75 + 2.0  # px
+    times that), a bevel or round join as far, a miter join up to its limit, antialiasing
+    a pixel more. NaN ends compare False."""
+    miter = pen.joinStyle() in (Qt.PenJoinStyle.MiterJoin, Qt.PenJoinStyle.SvgMiterJoin)
+    reach = max(pen.widthF(), 1.0) * max(0.75, pen.miterLimit() / 2 if miter else 0.0) + 2.0
     X0, X1 = X[:-1], X[1:]  # (n−1,)
     return (np.minimum(X0, X1) <= exposed.right() + reach) & (
         np.maximum(X0, X1) >= exposed.left() - reach
