@@ -364,26 +364,41 @@ def _show(curve: pg.PlotDataItem, x: np.ndarray, y: np.ndarray) -> list[tuple[fl
     """``curve`` shows these points (x: steps). Set only when they differ from what it shows:
     setting the same points again lays the curve out and repaints its plot, and a change of
     a setting (ρ, the seed …) changes the outputs, never the inputs or targets. Returns the
-    steps between which the drawn curve changed ([] for none)."""
+    steps between which the drawn curve changed ([] for none).
+
+    A long curve drawn as each pixel column's extremes (``long_curves``) groups its points
+    from its first step: when that moves (the inputs to come), every column may change."""
     shown_x, shown_y = curve.getOriginalDataset()
     if shown_x is not None and np.array_equal(shown_x, x) and np.array_equal(shown_y, y):
         return []
+    was_reduced = _reduced(curve)
     curve.setData(x, y)
+    if was_reduced or _reduced(curve):
+        x_ends = [v for v in (shown_x, x) if v is not None and v.size]  # (·,) each
+        return [(min(float(v.min()) for v in x_ends) - 1, max(float(v.max()) for v in x_ends) + 1)]
     steps = _changed_steps(shown_x, shown_y, x, y)
     return [] if steps is None else [steps]
+
+
+def _reduced(curve: pg.PlotDataItem) -> bool:
+    """Whether ``curve`` draws fewer points than it was given (peak downsampling)."""
+    given, drawn = curve.getOriginalDataset()[0], curve.getData()[0]
+    return given is not None and drawn is not None and len(drawn) != len(given)
 
 
 def _changed_steps(
     old_x: np.ndarray | None, old_y: np.ndarray | None, x: np.ndarray, y: np.ndarray
 ) -> tuple[float, float] | None:
     """The first and last step whose drawing differs between the points (old_x, old_y) and
-    (x, y), both on whole steps: a changed point moves the segments to its neighbours too.
-    None when neither has a point."""
+    (x, y), both on whole steps, in increasing order: a changed point moves the segments to
+    its neighbours too. None when neither has a point."""
     if old_x is None or old_y is None or old_x.size == 0 or x.size == 0:
         both = np.concatenate([v for v in (old_x, x) if v is not None])  # (n,)
         if both.size == 0:
             return None
         return float(both.min()) - 1.0, float(both.max()) + 1.0
+    if _run(old_x) and _run(x):  # a step's curves: the few comparisons of their overlap
+        return _changed_run(int(old_x[0]), old_y, int(x[0]), y)
     lo = int(min(old_x.min(), x.min()))
     size = int(max(old_x.max(), x.max())) - lo + 1
     before, after = np.full(size, np.nan), np.full(size, np.nan)  # (size,) by step
@@ -394,6 +409,30 @@ def _changed_steps(
     if steps.size == 0:  # the same drawing from other arrays (a step listed twice)
         steps = np.array([lo, lo + size - 1])
     return float(steps.min()) - 1.0, float(steps.max()) + 1.0
+
+
+def _run(x: np.ndarray) -> bool:
+    """Whether the increasing whole steps ``x`` follow one another without a gap."""
+    return x.dtype.kind in "iu" and int(x[-1]) - int(x[0]) == x.size - 1
+
+
+def _changed_run(a: int, old_y: np.ndarray, b: int, y: np.ndarray) -> tuple[float, float]:
+    """``_changed_steps`` for points on the runs of steps from ``a`` (old_y) and from ``b``
+    (y): where the values of the steps both have differ, and the steps one of them has
+    (a step only one has is counted changed even when it is not a number: more repainted)."""
+    a1, b1 = a + old_y.size - 1, b + y.size - 1  # last steps
+    first, last = min(a, b), max(a1, b1)
+    lo, hi = max(a, b), min(a1, b1)  # the steps both have
+    if lo > hi:
+        return float(first) - 1.0, float(last) + 1.0
+    u, v = old_y[lo - a : hi - a + 1], y[lo - b : hi - b + 1]  # (m,) each
+    differ = np.flatnonzero((u != v) & ((u == u) | (v == v)))  # NaN equals NaN here
+    ends = [first, lo - 1] if first < lo else []
+    ends += [hi + 1, last] if last > hi else []
+    ends += [lo + int(differ[0]), lo + int(differ[-1])] if differ.size else []
+    if not ends:  # the same drawing from other arrays
+        ends = [first, last]
+    return float(min(ends)) - 1.0, float(max(ends)) + 1.0
 
 
 def _swatch(color: str, glyph: str) -> str:

@@ -16,8 +16,11 @@ STEPS = np.arange(1, 201, dtype=float)  # (200,)
 WAVE = np.sin(STEPS / 7.0)  # (200,) a wavy line: a joint at every point
 
 
-def picture(qtbot, item: pg.PlotDataItem) -> np.ndarray:
-    """(H, W) darkness of a 600x200 plot showing only ``item`` on white."""
+def picture(
+    qtbot, item: pg.PlotDataItem, points: tuple[np.ndarray, np.ndarray] | None = None
+) -> np.ndarray:
+    """(H, W) darkness of a 600x200 plot showing only ``item`` on white; ``points`` are
+    given to it alone (``setData(x, y)``) once it is in the plot."""
     widget = pg.PlotWidget(background="w")
     qtbot.addWidget(widget)
     plot = widget.getPlotItem()
@@ -25,6 +28,8 @@ def picture(qtbot, item: pg.PlotDataItem) -> np.ndarray:
     plot.hideAxis("bottom")
     plot.addItem(item)
     plot.setRange(xRange=(0, 201), yRange=(-1.2, 1.2), padding=0)
+    if points is not None:  # in a plot whose ranges are set, as the sequence plot's
+        item.setData(*points)
     widget.resize(600, 200)
     widget.show()
     qtbot.waitExposed(widget)
@@ -117,3 +122,99 @@ def test_a_long_curve_looks_as_all_its_points(qtbot) -> None:
         assert (b & ~near(a)).sum() < 0.01 * b.sum()
         for row in (0, ours.shape[0] - 1):  # the two one-step spikes reach the edges
             assert ours[max(row - 2, 0) : row + 3].max() > 128
+
+
+def test_points_set_alone_are_drawn_in_the_style_given_before_any_data(qtbot) -> None:
+    """A curve made without points, then given its points alone (as the sequence plot's
+    curves at every step), draws them exactly as one made with them."""
+    pen = sizes.pen("#c0392b", width=5)
+    later = picture(qtbot, Curve(pen=pen, antialias=True), (STEPS, WAVE))
+    at_once = picture(qtbot, Curve(STEPS, WAVE, pen=pen, antialias=True))
+    assert (at_once > 128).sum() > 600 * 5 / 2  # the line is drawn
+    np.testing.assert_array_equal(later, at_once)
+
+
+def test_new_points_replace_the_old_ones_on_screen(qtbot) -> None:
+    """Points set again and again (longer, shorter, with a gap, none) leave the curve
+    exactly as one made with the last of them, and report them as pyqtgraph does."""
+    pen = sizes.pen("#1f5fbf", width=3)
+    gap = WAVE.copy()
+    gap[40:60] = np.nan  # (200,)
+    curve = Curve(STEPS[:50], WAVE[:50], pen=pen, antialias=True)
+    for x, y in ((STEPS, WAVE), (STEPS[:0], WAVE[:0]), (STEPS, gap), (STEPS[:120], WAVE[:120])):
+        curve.setData(x, y)
+        shown_x, shown_y = curve.getData()
+        if x.size == 0:
+            assert shown_x is None
+            continue
+        np.testing.assert_array_equal(shown_x, x)
+        np.testing.assert_array_equal(shown_y, y)
+        np.testing.assert_array_equal(curve.getOriginalDataset()[1], y)
+    fresh = Curve(STEPS[:120], WAVE[:120], pen=pen, antialias=True)
+    np.testing.assert_array_equal(picture(qtbot, curve), picture(qtbot, fresh))
+
+
+@pytest.mark.parametrize(
+    "values",
+    [WAVE, np.where(STEPS > 150, np.nan, WAVE), np.where(STEPS == 7, np.inf, WAVE), WAVE * np.nan],
+    ids=["finite", "nan", "inf", "all-nan"],
+)
+def test_a_lines_bounds_are_pyqtgraphs(values: np.ndarray) -> None:
+    """The line's rectangle (found at every step without pyqtgraph's warnings filter) spans
+    what pyqtgraph's own line reports: the finite data."""
+    ours = Curve(STEPS, values, pen=sizes.pen("#1f5fbf", width=3)).curve
+    theirs = pg.PlotCurveItem(STEPS, values, pen=sizes.pen("#1f5fbf", width=3))
+    for ax in (0, 1):
+        np.testing.assert_array_equal(ours.dataBounds(ax), theirs.dataBounds(ax))
+
+
+def test_long_points_set_alone_are_drawn_as_each_columns_extremes(qtbot) -> None:
+    """100,000 points given alone to a curve of a ``long_curves`` plot are reduced to what
+    a screen shows, as points given at its making are."""
+    n = 100_000
+    steps = np.arange(1, n + 1, dtype=float)  # (n,)
+    values = np.sin(steps / 900.0)  # (n,)
+    curve = Curve(pen=sizes.pen("#1f5fbf", width=2))
+    widget = pg.PlotWidget(background="w")
+    qtbot.addWidget(widget)
+    plot = widget.getPlotItem()
+    long_curves(plot)
+    plot.addItem(curve)
+    plot.setRange(xRange=(0, n + 1), yRange=(-1.2, 1.2), padding=0)
+    widget.resize(600, 200)
+    widget.show()
+    qtbot.waitExposed(widget)
+    curve.setData(steps, values)
+    assert len(curve.getData()[0]) <= 2.1 * widget.width()
+    np.testing.assert_array_equal(curve.getOriginalDataset()[0], steps)
+
+
+def test_a_lines_rectangle_follows_the_views_scale_as_pyqtgraphs(qtbot) -> None:
+    """The rectangle Qt repaints for a line (its data and its pen's pixels around it) is
+    pyqtgraph's, after new points, a new range and a new size."""
+    pen = sizes.pen("#1f5fbf", width=6)
+    widget = pg.PlotWidget(background="w")
+    qtbot.addWidget(widget)
+    plot = widget.getPlotItem()
+    ours = Curve(pen=pen)
+    theirs = pg.PlotCurveItem(pen=pen)
+    plot.addItem(ours)
+    plot.addItem(theirs)
+    plot.setRange(xRange=(0, 201), yRange=(-1.2, 1.2), padding=0)
+    widget.resize(600, 200)
+    widget.show()
+    qtbot.waitExposed(widget)
+
+    def same() -> None:
+        grab(widget)  # the view takes its new scale as it paints
+        assert ours.curve.boundingRect() == theirs.boundingRect()
+        assert ours.curve.boundingRect().height() > 2.0  # the data's 2 and the pen's pixels
+
+    for x, y in ((STEPS, WAVE), (STEPS[:50], 3 * WAVE[:50])):
+        ours.setData(x, y)
+        theirs.setData(x, y)
+        same()
+    plot.setRange(xRange=(0, 101), yRange=(-10, 10), padding=0)
+    same()
+    widget.resize(300, 400)
+    same()

@@ -4,6 +4,7 @@ targets, for numbers and for text."""
 from __future__ import annotations
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
 from PyQt6.QtCore import QPointF, Qt
 from screen_pixels import (
@@ -16,6 +17,7 @@ from screen_pixels import (
 
 from rnnviz.engine import forward
 from rnnviz.session import Session, SessionConfig
+from rnnviz.views.look.appearance import colors
 from rnnviz.views.plots.sequence_plot import SequencePlot
 
 # The offscreen platform cannot resize native windows; that is not a fault of the view.
@@ -196,3 +198,90 @@ def test_a_new_rho_repaints_the_outputs_and_leaves_the_inputs_plot_alone(qtbot) 
     inner = inputs.adjusted(0, 0, 0, -20)  # the plots' edges meet; their insides do not
     assert not any(r.intersects(inner) for r in painted), (painted, inner)
     assert not stale_pixels(w.widget)
+
+
+def assert_drawn_as_new(qtbot, w: SequencePlot, s: Session) -> None:
+    """``w`` shows the same points and pixels as a plot made now on ``s``."""
+    screen = on_screen(w.widget)  # before another window comes, which has it painted whole
+    fresh = make(qtbot, s)
+    assert w.curves.keys() == fresh.curves.keys()
+    for key in w.curves:
+        for ours, theirs in zip(shown(w, key), shown(fresh, key), strict=True):
+            np.testing.assert_array_equal(ours, theirs, err_msg=key)
+    # Painted in narrow bands over many frames, antialiased edges may round by a level or
+    # two against one whole paint (as they did before steps set points alone).
+    differ = np.abs(screen - on_screen(fresh.widget)).max(axis=2) > 2  # (H, W)
+    assert not differ.any(), f"{differ.sum()} pixels differ"
+    fresh.close()
+    # Both could share a fault: the lines must also be in their own colours (a line given
+    # points before its style would be pyqtgraph's default white).
+    p = colors()
+    for plot, color in ((w.inputs_plot, p.INPUT), (w.outputs_plot, p.OUTPUT)):
+        area = w.widget.mapFromScene(plot.getViewBox().sceneBoundingRect()).boundingRect()
+        inside = screen[area.top() : area.bottom(), area.left() : area.right()]  # (h, w, 3)
+        rgb = pg.mkColor(color).getRgb()[:3]
+        assert (inside == rgb).all(axis=2).sum() > 100, f"no line in {color}"
+
+
+@pytest.mark.usefixtures("kept_appearance")
+@pytest.mark.parametrize(
+    "config",
+    [
+        SessionConfig(sequence_length=60),
+        SessionConfig(cell="gru", num_layers=2, bidirectional=True, sequence_length=40),
+    ],
+    ids=["one layer", "bidirectional stack"],
+)
+def test_a_plot_stepped_back_and_forth_is_drawn_as_a_new_one(qtbot, config) -> None:
+    """Steps set each curve's points alone (no style, no bounds of pyqtgraph's): after
+    steps forward and back, new colours (the curves made again, the ranges as they were),
+    a larger type and a step, every curve and every pixel is as in a plot made afresh."""
+    from rnnviz.views.look.appearance import appearance
+    from rnnviz.views.look.palettes import DARK
+
+    s = Session(config)
+    w = make(qtbot, s)
+    s.seek(20)
+    on_screen(w.widget)
+    for step in (s.step_forward, s.step_forward, s.step_back, s.step_forward, s.step_back):
+        step()
+        on_screen(w.widget)
+    assert_drawn_as_new(qtbot, w, s)
+    appearance.set(palette=DARK)
+    assert_drawn_as_new(qtbot, w, s)
+    appearance.set(scale=1.25)
+    assert_drawn_as_new(qtbot, w, s)
+    s.step_back()
+    assert_drawn_as_new(qtbot, w, s)
+    s.seek(s.sequence.shape[0])  # all fed: nothing to come
+    assert_drawn_as_new(qtbot, w, s)
+
+
+def test_a_step_of_a_long_sequence_leaves_no_stale_pixels(qtbot) -> None:
+    """5000 steps on a few hundred pixels are drawn as each column's extremes, grouped from
+    each curve's first step: a step moves the start of the inputs to come, and with it
+    every column of that curve, all of which is painted again."""
+    s = Session(SessionConfig(sequence_length=30))
+    w = make(qtbot, s)
+    s.set_sequence(np.sin(np.arange(5000) / 300.0) + 0.2 * np.sin(np.arange(5000) / 7.0))
+    s.seek(2500)
+    assert len(w.curves["upcoming"].getData()[0]) < 2500  # drawn reduced
+    on_screen(w.widget)
+    for step in (s.step_forward, s.step_forward, s.step_back):
+        step()
+        stale = stale_pixels(w.widget)
+        assert not stale, f"{stale} pixels differ"
+
+
+def test_the_targets_dashes_stay_where_a_whole_repaint_puts_them(qtbot) -> None:
+    """Qt dashing a whole line for a narrow repaint moved the dashes of the steps it
+    repainted (it skips the segments outside the clip in whole patterns); the part of the
+    line drawn with its dashes offset keeps them where they are."""
+    s = Session(SessionConfig(hidden_size=64, sequence_length=200, preset="sine"))
+    w = make(qtbot, s)
+    s.seek(100)
+    on_screen(w.widget)
+    for change in (lambda: s.seek(200), s.step_back, s.step_back, s.step_forward):
+        change()
+        stale = stale_pixels(w.widget)
+        assert not stale, f"{stale} pixels differ"
