@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -224,3 +227,18 @@ def test_a_play_frame_feeds_new_steps_and_repaints_the_window(qtbot) -> None:
     assert row[:2] == ["play frame (new steps, 4/s)", "200x32 3-layer bi lstm"]
     assert float(row[2].split()[0]) > 0
     assert {"graph", "h", "seq"} <= set(row[-1].split())
+
+
+def test_the_frames_benchmark_runs_from_its_command_line() -> None:
+    """``python -m rnnviz.bench frames`` makes its own application (none exists there) and
+    prints a row for the case asked, however few frames it is asked for."""
+    args = ["frames", "--case", "step", "--network", "0", "--frames", "2", "--runs", "1"]
+    out = subprocess.run(
+        [sys.executable, "-m", "rnnviz.bench", *args, "--launches", "1"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    assert out.returncode == 0, out.stderr
+    assert "step frame (→ / ←)" in out.stdout and "200x64" in out.stdout

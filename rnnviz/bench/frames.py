@@ -86,7 +86,7 @@ def frame_rows(
     from rnnviz.session import Session, SessionConfig
     from rnnviz.views.window.main_window import MainWindow
 
-    bench_app()  # the app's look; a test's application keeps its own
+    _app = bench_app()  # held while the windows live; a test's application keeps its look
     rows = []
     for index, (T, H, stack) in enumerate(NETWORKS):
         if networks is not None and index not in networks:
@@ -143,7 +143,7 @@ def frame_rows(
             (median, best), (yardstick, _) = _time_in_turns(
                 change, minimal.frame, frames, runs, idle
             )
-            whole, _ = _time_frames(change, frames // 3, 1, window, idle)
+            whole, _ = _time_frames(change, max(1, frames // 3), 1, window, idle)
             painted = _painted(window, change, idle=idle)
             size = _network_text(T, H, config)
             rows.append(_row(case, size, median, best, yardstick, whole, target, "ms", painted))
