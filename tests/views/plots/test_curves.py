@@ -96,18 +96,7 @@ def test_a_long_curve_looks_as_all_its_points(qtbot) -> None:
     values[[20_000, 70_000]] = [1.19, -1.19]  # one step each, at the plot's edges
 
     def shown(item: pg.PlotDataItem, decimated: bool) -> np.ndarray:
-        widget = pg.PlotWidget(background="w")
-        qtbot.addWidget(widget)
-        plot = widget.getPlotItem()
-        plot.hideAxis("left")
-        plot.hideAxis("bottom")
-        if decimated:
-            long_curves(plot)
-        plot.addItem(item)
-        plot.setRange(xRange=(0, n + 1), yRange=(-1.2, 1.2), padding=0)
-        widget.resize(600, 200)
-        widget.show()
-        qtbot.waitExposed(widget)
+        widget = _steps_plot(qtbot, item, n, decimated, axes=False)
         return 255 - to_rgb(grab(widget.viewport())).astype(int).min(axis=2)
 
     for dashed in (False, True):
@@ -175,15 +164,7 @@ def test_long_points_set_alone_are_drawn_as_each_columns_extremes(qtbot) -> None
     steps = np.arange(1, n + 1, dtype=float)  # (n,)
     values = np.sin(steps / 900.0)  # (n,)
     curve = Curve(pen=sizes.pen("#1f5fbf", width=2))
-    widget = pg.PlotWidget(background="w")
-    qtbot.addWidget(widget)
-    plot = widget.getPlotItem()
-    long_curves(plot)
-    plot.addItem(curve)
-    plot.setRange(xRange=(0, n + 1), yRange=(-1.2, 1.2), padding=0)
-    widget.resize(600, 200)
-    widget.show()
-    qtbot.waitExposed(widget)
+    widget = _steps_plot(qtbot, curve, n, decimated=True)
     curve.setData(steps, values)
     assert len(curve.getData()[0]) <= 2.1 * widget.width()
     np.testing.assert_array_equal(curve.getOriginalDataset()[0], steps)
@@ -218,3 +199,24 @@ def test_a_lines_rectangle_follows_the_views_scale_as_pyqtgraphs(qtbot) -> None:
     same()
     widget.resize(300, 400)
     same()
+
+
+def _steps_plot(
+    qtbot, item: pg.PlotDataItem, n: int, decimated: bool, axes: bool = True
+) -> pg.PlotWidget:
+    """A 600 × 200 plot of steps 1 … n and values in ±1.2, shown, holding ``item``;
+    ``decimated``: its curves drawn as each column's extremes (``long_curves``)."""
+    widget = pg.PlotWidget(background="w")
+    qtbot.addWidget(widget)
+    plot = widget.getPlotItem()
+    if not axes:
+        plot.hideAxis("left")
+        plot.hideAxis("bottom")
+    if decimated:
+        long_curves(plot)
+    plot.addItem(item)
+    plot.setRange(xRange=(0, n + 1), yRange=(-1.2, 1.2), padding=0)
+    widget.resize(600, 200)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget

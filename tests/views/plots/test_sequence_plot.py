@@ -3,6 +3,8 @@ targets, for numbers and for text."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pyqtgraph as pg
 import pytest
@@ -181,11 +183,7 @@ def test_a_bidirectional_step_changes_every_output_and_repaints_them_all(qtbot) 
     s = Session(SessionConfig(cell="gru", num_layers=2, bidirectional=True, sequence_length=40))
     w = make(qtbot, s)
     s.seek(20)
-    on_screen(w.widget)
-    for step in (s.step_forward, s.step_back, s.step_back):
-        step()
-        stale = stale_pixels(w.widget)
-        assert not stale, f"{stale} pixels differ"
+    _steps_leave_nothing_stale(w, (s.step_forward, s.step_back, s.step_back))
 
 
 def test_a_new_rho_repaints_the_outputs_and_leaves_the_inputs_plot_alone(qtbot) -> None:
@@ -266,11 +264,7 @@ def test_a_step_of_a_long_sequence_leaves_no_stale_pixels(qtbot) -> None:
     s.set_sequence(np.sin(np.arange(5000) / 300.0) + 0.2 * np.sin(np.arange(5000) / 7.0))
     s.seek(2500)
     assert len(w.curves["upcoming"].getData()[0]) < 2500  # drawn reduced
-    on_screen(w.widget)
-    for step in (s.step_forward, s.step_forward, s.step_back):
-        step()
-        stale = stale_pixels(w.widget)
-        assert not stale, f"{stale} pixels differ"
+    _steps_leave_nothing_stale(w, (s.step_forward, s.step_forward, s.step_back))
 
 
 def test_the_targets_dashes_stay_where_a_whole_repaint_puts_them(qtbot) -> None:
@@ -283,5 +277,14 @@ def test_the_targets_dashes_stay_where_a_whole_repaint_puts_them(qtbot) -> None:
     on_screen(w.widget)
     for change in (lambda: s.seek(200), s.step_back, s.step_back, s.step_forward):
         change()
+        stale = stale_pixels(w.widget)
+        assert not stale, f"{stale} pixels differ"
+
+
+def _steps_leave_nothing_stale(w: SequencePlot, steps: tuple[Callable[[], object], ...]) -> None:
+    """After each of ``steps`` the plot on screen is the plot painted whole."""
+    on_screen(w.widget)
+    for step in steps:
+        step()
         stale = stale_pixels(w.widget)
         assert not stale, f"{stale} pixels differ"
