@@ -1058,13 +1058,8 @@ def covered_rects(
         parts.append(np.array(shown))  # (m, 5)
     if not parts:
         return np.zeros((0, 4))
-    r = np.vstack(parts)  # (n, 5)
-    xa, xb = sx * r[:, 0] + dx, sx * r[:, 2] + dx  # (n,)
-    ya, yb = sy * r[:, 1] + dy, sy * r[:, 3] + dy  # (n,)
-    m = r[:, 4]  # (n,)
-    left, right = np.minimum(xa, xb) - m, np.maximum(xa, xb) + m  # (n,)
-    top, bottom = np.minimum(ya, yb) - m, np.maximum(ya, yb) + m  # (n,)
-    return np.column_stack([left, top, right, bottom])  # (n, 4)
+    spans = _device_spans(np.vstack(parts), sx, sy, dx, dy)  # (n, 4) left, right, top, bottom
+    return spans[:, [0, 2, 1, 3]]  # (n, 4) left, top, right, bottom
 
 
 def _in_view(edges: list[EdgeSpec], transform: QTransform, view: QRectF) -> list[EdgeSpec]:
