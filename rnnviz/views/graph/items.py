@@ -207,6 +207,8 @@ class GraphItem(pg.GraphicsObject):
         self._changed_strips: dict[str, np.ndarray | None] = {}
         self._table: NodeTable | None = None  # the scene's nodes as arrays (see _node_table)
         self._edge_blocks: np.ndarray | None = None  # (m, 5) its edges' (see _part_spans)
+        # The last _part_spans, by what it depends on: a frame asks for them once per area.
+        self._part_spans_memo: tuple[tuple[float, ...], tuple[np.ndarray, np.ndarray]] | None = None
         self._redraw_all = True
         self._strips: dict[str, np.ndarray] = {}
         self.restyle()
@@ -263,6 +265,7 @@ class GraphItem(pg.GraphicsObject):
         self.nodes, self.edges, self.labels, self.band = nodes, edges, labels, band
         self._table = None
         self._edge_blocks = None
+        self._part_spans_memo = None
         self._stacked = stacked
         if bounds != self._bounds:
             self.prepareGeometryChange()
@@ -550,6 +553,9 @@ class GraphItem(pg.GraphicsObject):
         (m, 4) may touch, under ``transform``: what _spans gives each, as arrays."""
         sx, sy, dx, dy = transform.m11(), transform.m22(), transform.dx(), transform.dy()
         pen = appearance.width(max(SELECTED_PEN_WIDTH, BAD_GLOW_WIDTH))
+        key = (sx, sy, dx, dy, pen)
+        if self._part_spans_memo is not None and self._part_spans_memo[0] == key:
+            return self._part_spans_memo[1]
         rects = self._node_table().rects  # (n, 4) x0, y0, w, h
         nodes = np.column_stack(
             [rects[:, :2], rects[:, :2] + rects[:, 2:], np.full(len(rects), 0.0)]
@@ -559,7 +565,9 @@ class GraphItem(pg.GraphicsObject):
             blocks = [e.reach_block for e in self.edges]
             self._edge_blocks = np.array(blocks, dtype=float).reshape(-1, 5)  # (m, 5)
         edges = self._edge_blocks
-        return _device_spans(nodes, sx, sy, dx, dy), _device_spans(edges, sx, sy, dx, dy)
+        spans = _device_spans(nodes, sx, sy, dx, dy), _device_spans(edges, sx, sy, dx, dy)
+        self._part_spans_memo = (key, spans)
+        return spans
 
     def _forget_spans(self) -> None:
         self._span_memo.clear()
