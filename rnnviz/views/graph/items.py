@@ -604,11 +604,9 @@ class GraphItem(pg.GraphicsObject):
                 m = 0.25 * height + AA_MARGIN  # glyphs may overhang their advance (italic W)
                 return (left - 2 - m, left + width + 2 + m, top - m, top + height + m)
             if isinstance(part, EdgeSpec):
-                points = part.points.tolist()
-                xs, ys = [p[0] for p in points], [p[1] for p in points]
-                x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
-                # The arrowhead's half width, or the hover glow's round cap.
-                m = max(arrow_head_half(part.width), (part.width + HOVER_MARGIN) / 2) + AA_MARGIN
+                # Around its polyline, and the arrowhead's half width or the hover glow's
+                # round cap: worked out once per edge, and most edges are the last frame's.
+                x0, y0, x1, y1, m = part.reach_block
             else:
                 x0, y0, w, h = part.rect if isinstance(part, NodeSpec) else part
                 x1, y1 = x0 + w, y0 + h
