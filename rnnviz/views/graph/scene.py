@@ -592,6 +592,7 @@ def _moving_edges(
     at_one = np.array([e.points for e in whole])  # (m, 2, 2)
     at_half = np.array([e.points for e in half])  # (m, 2, 2)
     points = at_one + (progress - 1.0) * 2.0 * (at_one - at_half)  # (m, 2, 2)
+    bounds = np.hstack([points.min(axis=1), points.max(axis=1)]).tolist()  # (m, 4)
     return [
         EdgeSpec(
             e.kind,
@@ -603,8 +604,9 @@ def _moving_edges(
             e.highlighted,
             progress if h.opacity != e.opacity else e.opacity,
             e.loop,
+            tuple(box),
         )
-        for e, h, xy in zip(whole, half, points, strict=True)
+        for e, h, xy, box in zip(whole, half, points, bounds, strict=True)
     ]
 
 

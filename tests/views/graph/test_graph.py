@@ -400,6 +400,23 @@ def test_fold_frames_on_screen_are_rough_and_the_pictures_at_rest_smooth(
             assert np.abs(shown - unrolled).max() <= 2
 
 
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_a_folding_frames_edges_cover_the_rectangles_of_their_lines(
+    qtbot, bidirectional: bool
+) -> None:
+    """Mid-fold every edge is new, its rectangle worked out for all of them at once: the
+    same as from its own polyline (labels keep off it, repaints reach it)."""
+    _, view = shown_stack(qtbot, bidirectional)
+    for progress in (0.7, 0.35):
+        view.show_progress(progress)
+        edges = view.edges()
+        assert edges
+        for edge in edges:
+            x0, y0 = edge.points.min(axis=0)
+            x1, y1 = edge.points.max(axis=0)
+            assert edge.block[:4] == (x0, y0, x1, y1)
+
+
 def test_an_svg_of_the_graph_keeps_its_labels_as_text(view: GraphView, session: Session) -> None:
     feed(session, 3)
     on_screen(view.graphics)  # the screen's picture is kept; an SVG is drawn anew, as vectors
