@@ -1,8 +1,9 @@
 """A bidirectional layer's two directions run as one cell of twice the width: one serial chain.
 
 Why: the serial loop costs ~10 NumPy calls a step on rows of a few dozen values, so its
-time is Python's overhead, not arithmetic: one chain of 2H units costs about what one of H
-costs, and half of what two do (rnnviz/bench/joint.py).
+time is mostly Python's overhead, not arithmetic: at 32 units one chain of 2H units costs
+~1.3x what one of H costs, where two cost 2x (python -m rnnviz.bench joint). Only up to
+``JOINT_MAX_UNITS``: beyond, the product with the zero blocks costs more than that saves.
 
 How: given the layer's input sequence, its forward and backward directions are independent
 recurrences, and every cell is elementwise per unit except the recurrent product W_hh h. So
@@ -26,6 +27,13 @@ from rnnviz.engine.cells import get_cell
 from rnnviz.engine.cells.base import fold_width
 from rnnviz.engine.params import Params
 from rnnviz.engine.single_forward import ForwardTrace, as_inputs, forward_single
+
+# Up to this many units a direction, one chain is faster than two for every cell (one BLAS
+# thread, T = 200, two layers: LSTM 0.77x at 32 units, 0.84x at 48, 0.92x at 56, 1.10x at
+# 64, 2.1x at 128; GRU 0.73x at 48, 1.09x at 96; tanh RNN 0.78x at 32, 0.88x at 48, 1.0x at
+# 64): the recurrent matrix is twice as wide and twice as tall, three quarters of it zeros,
+# and once it outgrows the caches its product costs more than the Python overhead saved.
+JOINT_MAX_UNITS = 48
 
 
 def joint_params(a: Params, b: Params) -> Params:

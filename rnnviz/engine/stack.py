@@ -1,5 +1,6 @@
 """The forward pass of a stack: each direction of each layer is a single-layer ``forward``
-(a bidirectional layer's two run as one chain of twice the width: joint_directions.py).
+(a bidirectional layer's two of up to 48 units run as one chain of twice the width:
+joint_directions.py).
 
 PyTorch's semantics in evaluation mode (dropout between layers is inactive): layer k+1 reads
 layer k's outputs; a bidirectional layer runs its backward direction over the reversed
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rnnviz.engine.forward import ForwardTrace, as_inputs, forward
-from rnnviz.engine.joint_directions import forward_both
+from rnnviz.engine.joint_directions import JOINT_MAX_UNITS, forward_both
 from rnnviz.engine.numerics import first_bad_row
 from rnnviz.engine.stack_params import StackParams
 
@@ -112,7 +113,7 @@ def stack_forward(
     for k in range(p.num_layers):
         i = k * D  # the row of layer k's first direction in h0 and c0
         dirs = None
-        if D == 2:
+        if D == 2 and p.hidden_size <= JOINT_MAX_UNITS:
             # Both directions in one serial chain; None when it overflowed (joint_directions.py).
             a, b = p.layer_params(k, 0), p.layer_params(k, 1)
             dirs = forward_both(a, b, below, (h_rows[i], h_rows[i + 1]), (c_rows[i], c_rows[i + 1]))
