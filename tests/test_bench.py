@@ -118,8 +118,9 @@ def test_joint_case_gives_a_full_row() -> None:
     from rnnviz.engine.stack_params import init_stack
 
     row = run_joint_case("gru", 20, 4, 2)
-    assert len(row) == 6 and row[:3] == ["gru", "20x4", "2 bi"]
-    assert all(float(v) > 0 for v in row[3:5]) and row[5].endswith("x")
+    assert len(row) == 9 and row[:3] == ["gru", "20x4", "2 bi"]
+    assert all(float(v) > 0 for v in row[3:5] + row[6:8])
+    assert row[5].endswith("x") and row[8].endswith("x")
     # The reference computes what the stack computes.
     p = init_stack("lstm", 1, 4, 1, np.random.default_rng(1), num_layers=2, bidirectional=True)
     x = np.random.default_rng(2).standard_normal((9, 1))

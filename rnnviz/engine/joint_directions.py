@@ -29,10 +29,11 @@ from rnnviz.engine.params import Params
 from rnnviz.engine.single_forward import ForwardTrace, as_inputs, forward_single
 
 # Up to this many units a direction, one chain is faster than two for every cell (one BLAS
-# thread, T = 200, two layers: LSTM 0.77x at 32 units, 0.84x at 48, 0.92x at 56, 1.10x at
-# 64, 2.1x at 128; GRU 0.73x at 48, 1.09x at 96; tanh RNN 0.78x at 32, 0.88x at 48, 1.0x at
-# 64): the recurrent matrix is twice as wide and twice as tall, three quarters of it zeros,
-# and once it outgrows the caches its product costs more than the Python overhead saved.
+# thread, T = 200, two layers; forward: LSTM 0.77x at 32 units, 0.84x at 48, 0.92x at 56,
+# 1.10x at 64, 2.1x at 128; GRU 0.73x at 48, 1.09x at 96; tanh RNN 0.78x at 32, 0.88x at
+# 48, 1.0x at 64; backward (joint_backward.py): LSTM 0.90x at 32, 0.98x at 48; GRU 0.77x,
+# 0.84x; tanh RNN 0.89x, 1.0x): the recurrent matrix is twice as wide and twice as tall,
+# three quarters of it zeros, and its product grows faster than the Python overhead saved.
 JOINT_MAX_UNITS = 48
 
 
