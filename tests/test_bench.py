@@ -111,6 +111,23 @@ def test_stack_case_gives_a_full_row(layers: int, bidirectional: bool) -> None:
     assert all(float(v) > 0 for v in row[3:5]) and row[5].endswith("x")
 
 
+def test_joint_case_gives_a_full_row() -> None:
+    from rnnviz.bench.joint import run_case as run_joint_case
+    from rnnviz.bench.joint import two_passes
+    from rnnviz.engine.stack import stack_forward
+    from rnnviz.engine.stack_params import init_stack
+
+    row = run_joint_case("gru", 20, 4, 2)
+    assert len(row) == 9 and row[:3] == ["gru", "20x4", "2 bi"]
+    assert all(float(v) > 0 for v in row[3:5] + row[6:8])
+    assert row[5].endswith("x") and row[8].endswith("x")
+    # The reference computes what the stack computes.
+    p = init_stack("lstm", 1, 4, 1, np.random.default_rng(1), num_layers=2, bidirectional=True)
+    x = np.random.default_rng(2).standard_normal((9, 1))
+    for got, want in zip(stack_forward(p, x).outputs, two_passes(p, x), strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-15)
+
+
 def test_the_stall_probe_sees_a_blocked_event_loop(qtbot) -> None:
     from PyQt6.QtCore import QTimer
 

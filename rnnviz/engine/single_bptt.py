@@ -445,6 +445,14 @@ def layer_backward(trace: ForwardTrace, dy: np.ndarray, cuts: np.ndarray) -> Lay
     scored = np.flatnonzero(np.any(dy != 0, axis=1))  # steps that receive a gradient
     with np.errstate(all="ignore"):
         chain = _backward_chain(trace, dy, cuts, int(scored[0]) if scored.size else T)
+    return finish_layer_backward(trace, chain, dy)
+
+
+def finish_layer_backward(trace: ForwardTrace, chain: _Chain, dy: np.ndarray) -> LayerBackward:
+    """``layer_backward`` after its serial loop: the chain's norms, whether it stayed finite,
+    and the weight gradients (also for a chain that ran joined with another, see
+    joint_backward.py)."""
+    with np.errstate(all="ignore"):
         norms = _chain_norms(chain)
         bad = _first_nonfinite_row(norms)
         raw: dict[str, np.ndarray] = {}

@@ -108,9 +108,15 @@ def _first(a: int | None, b: int | None) -> int | None:
 
 
 def forward_single(
-    p: Params, x: np.ndarray | list, h0: np.ndarray | None = None, c0: np.ndarray | None = None
+    p: Params,
+    x: np.ndarray | list,
+    h0: np.ndarray | None = None,
+    c0: np.ndarray | None = None,
+    xb: np.ndarray | None = None,
 ) -> ForwardTrace:
-    """The forward pass over one sequence x (T, I)."""
+    """The forward pass over one sequence x (T, I). ``xb``: the input projection of x
+    (``cell.input_projection``'s values) when the caller has it; unused when the inputs are
+    folded into the recurrent product (see joint_directions.py)."""
     cell = get_cell(p.cell)
     x = as_inputs(x, p.input_size, p.dtype)  # (T, I)
     T, H, I = x.shape[0], p.hidden_size, p.input_size
@@ -125,13 +131,13 @@ def forward_single(
         c_all[0] = initial_state(p, c0)
     cache = workspace.take("forward.cache", (T, cell.cache_width(H)), p.dtype, zero=False)
     with np.errstate(all="ignore"):
-        xb = None
         if fold:
+            xb = None
             rows[:-1, H : H + I] = x
             rows[:-1, H + I] = 1.0
             rows[:, H + I + 1 :] = 0.0
             rows[-1, H:] = 0.0  # no step reads the last row's inputs
-        else:
+        elif xb is None:
             xb = cell.input_projection(p, x)  # (T, G*H): one matmul for all steps
         # Lists of row views: indexing a list is several times cheaper than slicing an array,
         # and this loop is the one serial part of the whole computation.

@@ -1,4 +1,6 @@
-"""The forward pass of a stack: each direction of each layer is a single-layer ``forward``.
+"""The forward pass of a stack: each direction of each layer is a single-layer ``forward``
+(a bidirectional layer's two of up to 48 units run as one chain of twice the width:
+joint_directions.py).
 
 PyTorch's semantics in evaluation mode (dropout between layers is inactive): layer k+1 reads
 layer k's outputs; a bidirectional layer runs its backward direction over the reversed
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rnnviz.engine.forward import ForwardTrace, as_inputs, forward
+from rnnviz.engine.joint_directions import JOINT_MAX_UNITS, forward_both
 from rnnviz.engine.numerics import first_bad_row
 from rnnviz.engine.stack_params import StackParams
 
@@ -108,13 +111,20 @@ def stack_forward(
     layers, outputs = [], []
     below = x  # (T, I_k): what layer k reads
     for k in range(p.num_layers):
-        dirs = []
-        for d in range(D):
-            i = k * D + d
+        i = k * D  # the row of layer k's first direction in h0 and c0
+        dirs = None
+        if D == 2 and p.hidden_size <= JOINT_MAX_UNITS:
+            # Both directions in one serial chain; None when it overflowed (joint_directions.py).
+            a, b = p.layer_params(k, 0), p.layer_params(k, 1)
+            dirs = forward_both(a, b, below, (h_rows[i], h_rows[i + 1]), (c_rows[i], c_rows[i + 1]))
+        if dirs is None:
             # The backward direction is a forward pass over the reversed sequence, copied:
             # np.dot on rows of negative stride is 1.6x slower (200 × 64, one BLAS thread).
-            seq = below if d == 0 else np.ascontiguousarray(below[::-1])
-            dirs.append(forward(p.layer_params(k, d), seq, h_rows[i], c_rows[i]))
+            seqs = (below, np.ascontiguousarray(below[::-1])) if D == 2 else (below,)
+            dirs = tuple(
+                forward(p.layer_params(k, d), seqs[d], h_rows[i + d], c_rows[i + d])
+                for d in range(D)
+            )
         out = dirs[0].h if D == 1 else np.hstack([dirs[0].h, dirs[1].h[::-1]])  # (T, D*H)
         layers.append(tuple(dirs))
         outputs.append(out)

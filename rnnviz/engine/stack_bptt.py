@@ -1,5 +1,6 @@
 """BPTT through a stack: the single-layer chain (``layer_backward``), once per layer and
-direction, from the top layer down.
+direction, from the top layer down (a bidirectional layer's two directions of up to 48
+units in one loop where that computes the same: joint_backward.py).
 
 The top layer's directions get dL/dy_t through their slice of the readout. Every layer below
 gets the gradient of its outputs from the layer above, dL/dx_t of that layer
@@ -21,6 +22,8 @@ import numpy as np
 from rnnviz.engine.clipping import clip_by_global_norm
 from rnnviz.engine.forward import ForwardTrace
 from rnnviz.engine.jacobian import jacobian_norms
+from rnnviz.engine.joint_backward import backward_both
+from rnnviz.engine.joint_directions import JOINT_MAX_UNITS
 from rnnviz.engine.losses import loss_and_grad
 from rnnviz.engine.single_bptt import LayerBackward, layer_backward, truncation_cuts
 from rnnviz.engine.stack import StackTrace
@@ -121,14 +124,21 @@ def stack_bptt(
         for k in range(p.num_layers - 1, -1, -1):
             dirs: list[LayerBackward] = []
             dx = np.zeros((T, p.layers[k][0].W_ih.shape[1]), dtype=p.dtype)  # (T, I_k)
+            read, dys, cut = [], [], []
             for d in range(D):
                 reader = p.W_hy[:, d * H : (d + 1) * H] if k == p.num_layers - 1 else None
                 pull = outside if reader is not None else outside[:, d * H : (d + 1) * H]
-                lb = layer_backward(
-                    _read_by(trace.layers[k][d], reader),
-                    pull if d == 0 else pull[::-1],
-                    direction_cuts(cuts, d),
-                )
+                read.append(_read_by(trace.layers[k][d], reader))
+                dys.append(pull if d == 0 else pull[::-1])
+                cut.append(direction_cuts(cuts, d))
+            found = None
+            if D == 2 and H <= JOINT_MAX_UNITS and np.array_equal(cut[0], cut[1]):
+                # Both directions' chains in one loop; None when they must run apart.
+                found = backward_both((read[0], read[1]), (dys[0], dys[1]), cut[0])
+            if found is None:
+                # One at a time, as a direction that overflows ends the pass.
+                found = (layer_backward(read[d], dys[d], cut[d]) for d in range(D))
+            for d, lb in enumerate(found):
                 if lb.exploded_row is not None:
                     step = lb.exploded_row + 1 if d == 0 else T - lb.exploded_row
                     return _exploded(trace, value, dy, step, "backward", clip)
