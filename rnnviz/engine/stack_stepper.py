@@ -86,15 +86,17 @@ class StackRNN:
             # One cell step a layer: a forward pass over one row costs several times more.
             below = xs[0]  # (I_l,): what the next layer reads at the new step
             for rnn in self._layers:
-                rnn.feed_row(below)
+                computed = int(rnn.feed_row(below))
                 below = rnn.states(t, t + 1)[0]  # (H,)
         else:
             below = xs  # (k, I_l): what the next layer reads at the new steps
             for rnn in self._layers:
-                rnn.run(below)
+                computed = rnn.run(below)
                 below = rnn.states(t, t + k)  # (k, H)
-        assert self._readout is not None
-        self._readout.take(t, self._layers[-1].states(t, t + k))
+        # The readout of the steps the top layer computed (its others are as they were).
+        if computed:
+            assert self._readout is not None
+            self._readout.take(t + k - computed, self._layers[-1].states(t + k - computed, t + k))
 
     def copy(self) -> StackRNN:
         """An independent stepper with the same fed inputs and layers (a worker thread steps
@@ -167,26 +169,23 @@ class StackRNN:
 
 class Readout:
     """A unidirectional stack's y_t = W_hy h_t + b_y for the steps fed, kept like a layer's
-    history (see RNN): computed once a step, handed out as read-only views, and the rows a
-    view has seen never written again (a step over them moves to a new buffer)."""
+    history (see RNN): computed for the steps its top layer computes, handed out as
+    read-only views, and the rows a view has seen never written again (a step over them
+    moves to a new buffer)."""
 
     def __init__(self, params: StackParams) -> None:
         self._W_hy_T = params.W_hy.T  # (H, O)
         self._b_y = params.b_y  # (O,)
         self._y = np.empty((16, params.output_size), dtype=params.dtype)  # (C, O)
-        self._known = 0  # rows computed for the inputs fed (a step back keeps them)
         self._lent = 0  # rows that handed-out views show
         self._bad: int | None = None  # the first known row that is not finite
 
     def take(self, t: int, h: np.ndarray) -> None:
-        """The rows of steps t+1 … t+k from the top layer's states there, h (k, H)."""
+        """The rows of steps t+1 … t+k from the top layer's new states there, h (k, H)."""
         k = h.shape[0]
         with np.errstate(all="ignore"):
             y = np.dot(h, self._W_hy_T)  # (k, O)
             y += self._b_y
-        if t + k <= self._known and np.array_equal(self._y[t : t + k], y):
-            return  # the same steps again (a step back, then the same input)
-        self._known = t + k
         if self._bad is not None and self._bad >= t:
             self._bad = None
         size = capacity = self._y.shape[0]

@@ -91,17 +91,18 @@ class RNN:
         self.feed_row(x_t[0])
         return self._y[self._t - 1].copy()
 
-    def feed_row(self, x: np.ndarray) -> None:
+    def feed_row(self, x: np.ndarray) -> bool:
         """``step`` without its checks and its copy of y_t: x (I,) already of the weights'
-        dtype (a stack feeds each layer the new state of the one below)."""
+        dtype (a stack feeds each layer the new state of the one below). False when the
+        step was not computed: taken before from the same state, the buffers still hold it."""
         p, t = self.params, self._t
         if t < self._known and (self._x[t] == x).all():
-            self._t = t + 1  # taken before from the same state: the buffers still hold it
-            return
+            self._t = t + 1
+            return False
         self._forget_from(t)
         self._make_room(1)
-        self._xb[t] = self._cell.input_projection(p, x[None])[0]  # (G*H,)
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"):  # a layer above an overflow is fed inf
+            self._xb[t] = self._cell.input_projection(p, x[None])[0]  # (G*H,)
             self._step(t)
             np.dot(p.W_hy, self._h_all[t + 1], out=self._y[t])
             self._y[t] += p.b_y
@@ -112,9 +113,12 @@ class RNN:
         self._t = self._known = t + 1
         if not finite and self._bad is None:
             self._bad = t
+        return True
 
-    def run(self, xs: np.ndarray) -> None:
-        """Take every row of ``xs`` (k, I) as the next steps, in one forward pass.
+    def run(self, xs: np.ndarray) -> int:
+        """Take every row of ``xs`` (k, I) as the next steps, in one forward pass; return
+        how many of the last were computed (the others were in the buffers, see
+        ``feed_row``).
 
         The same numbers as k calls of ``step`` (to rounding), several times faster: the
         input projection and readout are one matmul each.
@@ -124,7 +128,7 @@ class RNN:
         xs = xs[self._retake(xs) :]  # (k', I): the steps not already in the buffers
         t, k = self._t, xs.shape[0]
         if k == 0:
-            return
+            return 0
         self._forget_from(t)
         self._make_room(k)
         c0 = None if self._c_all is None else self._c_all[t]
@@ -134,7 +138,7 @@ class RNN:
             # (inf, NaN) so that the trace reports where the overflow happened.
             for x in xs:
                 self.feed_row(x)
-            return
+            return k
         self._h_all[t + 1 : t + k + 1] = trace.h_all[1:]
         if self._c_all is not None:
             self._c_all[t + 1 : t + k + 1] = trace.c_all[1:]
@@ -142,6 +146,7 @@ class RNN:
         self._y[t : t + k] = trace.y
         self._x[t : t + k] = xs
         self._t = self._known = t + k
+        return k
 
     def _retake(self, xs: np.ndarray) -> int:
         """Take again the first rows of ``xs`` (k, I) that are the inputs of steps still in
