@@ -1,7 +1,8 @@
 """``RNN``'s step-by-step interface for a stack: feed one input, step back, rewind.
 
 A unidirectional stack steps like one layer: each layer is an ``RNN`` fed the new outputs of
-the layer below, so a step costs one cell step per layer, and going back is free.
+the layer below, and a ``Readout`` keeps y_t, so a step costs one cell step per layer and one
+readout row, and going back is free. Its traces view those histories (see ``RNN.trace``).
 
 A bidirectional layer cannot be stepped: its backward direction starts after the last step.
 After t steps the stack is what it would be for a sequence of exactly those t steps: the
@@ -121,7 +122,7 @@ class StackRNN:
             rnn.rewind(self._t)
 
     def trace(self) -> StackTrace:
-        """The stack over the fed steps (its arrays are new: nothing later changes them)."""
+        """The stack over the fed steps (nothing later changes its arrays)."""
         t = self._t
         if self._layers is not None:
             # Each layer's trace views its history (see RNN.trace): only the latest is kept
