@@ -15,6 +15,7 @@ tens of milliseconds). The last few are kept: stepping back and forth costs noth
 from __future__ import annotations
 
 import copy
+import math
 
 import numpy as np
 
@@ -187,6 +188,7 @@ class Readout:
         with np.errstate(all="ignore"):
             y = np.dot(h, self._W_hy_T)  # (k, O)
             y += self._b_y
+            finite = math.isfinite(np.add.reduce(y, axis=None))  # one row: cheaper than a scan
         if self._bad is not None and self._bad >= t:
             self._bad = None
         size = capacity = self._y.shape[0]
@@ -197,7 +199,7 @@ class Readout:
             grown[:t] = self._y[:t]
             self._y, self._lent = grown, 0
         self._y[t : t + k] = y
-        bad = first_bad_row(y)
+        bad = None if finite else first_bad_row(y)  # None when only the sum overflowed
         if bad is not None and self._bad is None:
             self._bad = t + bad
 

@@ -237,3 +237,24 @@ def test_a_copy_and_its_original_write_apart(kind: str) -> None:
     want = _reference(stepper, np.concatenate([xs[:10], -xs[10:20]]))
     np.testing.assert_allclose(twin.trace().y, want_twin.y, rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(stepper.trace().y, want.y, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("kind", ["rnn", "stack"])
+def test_huge_finite_outputs_are_not_an_overflow(kind: str) -> None:
+    """Outputs of 1e308 are finite though their sum is not: the cheap check of a step's row
+    (its sum) looks at the values before it takes the step for an overflow (whose traces are
+    blanked copies, not views of the history)."""
+    stepper = _stepper(kind, "gru", (1, 16, 2))
+    huge = {"W_hy": np.zeros_like(stepper.params.W_hy), "b_y": np.full(2, 1e308)}
+    if isinstance(stepper, RNN):
+        stepper = RNN(stepper.params.with_arrays(**huge))
+    else:
+        stepper = StackRNN(dataclasses.replace(stepper.params, **huge))
+    xs = _rng("huge").standard_normal((6, 1))  # (6, 1)
+    for x in xs:
+        stepper.step(x)
+    trace = stepper.trace()
+    assert trace.exploded_at is _reference(stepper, xs).exploded_at is None
+    np.testing.assert_array_equal(trace.y, 1e308)
+    stepper.step(xs[0])
+    assert np.shares_memory(stepper.trace().y, trace.y)
