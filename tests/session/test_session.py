@@ -206,3 +206,14 @@ def test_stepping_and_seeking_show_the_same_numbers(num_layers: int) -> None:
     for k in range(num_layers):
         np.testing.assert_allclose(a.h(k), b.h(k), rtol=1e-12, atol=1e-15)
     assert a.exploded_at is b.exploded_at is None
+
+
+@pytest.mark.parametrize(("text", "width"), [(",", 1), (" ; ,", 1), (";", 2), ("\n;\n", 3)])
+def test_typing_only_separators_feeds_nothing(text: str, width: int) -> None:
+    s = Session(SessionConfig(input_size=width) if width > 1 else None)
+    s.seek(3)
+    sequence = s.sequence.copy()
+    with pytest.raises(InputError, match="type a number"):
+        s.feed_text(text)
+    assert s.t == 3
+    np.testing.assert_array_equal(s.sequence, sequence)
