@@ -105,11 +105,13 @@ class RNN:
         with np.errstate(all="ignore"):  # a layer above an overflow is fed inf
             self._xb[t] = self._cell.input_projection(p, x[None])[0]  # (G*H,)
             self._step(t)
-            np.dot(p.W_hy, self._h_all[t + 1], out=self._y[t])
-            self._y[t] += p.b_y
-            finite = _finite(self._h_all[t + 1]) and _finite(self._y[t])
+            finite = _finite(self._h_all[t + 1])
             if self._c_all is not None:
                 finite = finite and _finite(self._c_all[t + 1])
+            if p.output_size:  # a stack's layers read nothing out (~3 µs a step less)
+                np.dot(p.W_hy, self._h_all[t + 1], out=self._y[t])
+                self._y[t] += p.b_y
+                finite = finite and _finite(self._y[t])
         self._x[t] = x
         self._t = self._known = t + 1
         if not finite and self._bad is None:
