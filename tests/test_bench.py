@@ -259,3 +259,17 @@ def test_the_frames_benchmark_runs_from_its_command_line() -> None:
     )
     assert out.returncode == 0, out.stderr
     assert "step frame (→ / ←)" in out.stdout and "200x64" in out.stdout
+
+
+@pytest.mark.parametrize("num_layers", [1, 3])
+def test_the_step_reference_computes_the_sessions_first_step(num_layers: int) -> None:
+    from rnnviz.bench.step import arithmetic, run_case
+    from rnnviz.session import Session, SessionConfig
+
+    config = SessionConfig(hidden_size=8, sequence_length=30, cell="lstm", num_layers=num_layers)
+    session = Session(config)
+    y = arithmetic(session)(session.sequence[0])
+    session.step_forward()
+    np.testing.assert_allclose(y, session.trace.y[0], rtol=1e-12, atol=1e-15)
+    mine, reference = run_case(config, 10, 5, 1)
+    assert mine > 0 and reference > 0

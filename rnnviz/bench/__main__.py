@@ -18,6 +18,10 @@ elif sys.argv[1:2] == ["joint"]:
     from rnnviz.bench.joint import main
 
     raise SystemExit(main(sys.argv[2:]))
+elif sys.argv[1:2] == ["step"]:
+    from rnnviz.bench.step import main
+
+    raise SystemExit(main(sys.argv[2:]))
 elif sys.argv[1:2] == ["soak"]:
     from rnnviz.bench.soak import main
 

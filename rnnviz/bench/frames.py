@@ -115,7 +115,7 @@ def frame_rows(
             # worked out anew for every one (its backward direction starts after the last
             # step), where stepping back and forth finds the few it keeps. From the middle
             # of the sequence; at its end, back there (one frame of a run, not its median).
-            session.step_forward() if session.t < T else session.seek(T // 2)
+            session.step_forward() if session.t < T else middle()
 
         def setting(i: int, session: Session = session) -> None:
             session.set_config(spectral_radius=0.9 + 0.01 * (i % 10))
@@ -127,6 +127,10 @@ def frame_rows(
             pass
 
         def middle(session: Session = session, T: int = T) -> None:
+            # Other inputs (the sine negated) from the start: the stepper keeps the steps
+            # after t, and takes them again without computing them when the same inputs
+            # follow (a step back, then the same step); these must be computed.
+            session.set_sequence(-session.sequence)
             session.seek(T // 2)
 
         timed: dict[str, tuple[str, Callable[[], None], Change, float, bool]] = {

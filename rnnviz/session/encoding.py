@@ -69,6 +69,8 @@ def parse_numbers(text: str, width: int) -> np.ndarray:
                     f"(e.g. {', '.join(['0.5'] * width)})"
                 )
             rows.append([_number(f) for f in fields])
+    if not rows:  # only separators (",", ";")
+        raise InputError("type a number (or numbers separated by commas)")
     return np.array(rows, dtype=float)  # (T, width)
 
 

@@ -170,8 +170,9 @@ class Session:
     sequence came from.
 
     The network is a stack of ``depth`` = (L, D) layers and directions. A one-layer
-    unidirectional network runs as it always did (``RNN``, stepped); a stack is recomputed
-    over the fed steps (``StackRNN``). ``params``, ``trace``, ``gradients``, ``spectra`` and
+    unidirectional network runs as it always did (``RNN``, stepped); a stack runs in a
+    ``StackRNN``: stepped a layer at a time when unidirectional, recomputed over the fed
+    steps when bidirectional. ``params``, ``trace``, ``gradients``, ``spectra`` and
     ``reach`` are those of the ``focus`` (layer, direction) (see session/depth.py);
     ``stack_params``, ``stack_trace`` and ``depth_grad_norm`` are the whole network's.
     """

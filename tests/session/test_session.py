@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from rnnviz.engine import bptt, forward, init_params, with_spectral_radius
+from rnnviz.engine.stack import stack_forward
 from rnnviz.session import Change, InputError, Session, SessionConfig
 
 
@@ -172,3 +173,47 @@ def test_exploding_forward_is_reported_not_raised() -> None:
     g = s.run_backward()
     assert g.exploded_in == "forward" and s.regime.name == "exploding"
     assert np.isfinite(s.trace.h).all() and np.isfinite(g.dL_dh_norm).all()
+
+
+@pytest.mark.parametrize("num_layers", [1, 3])
+def test_what_a_view_was_shown_stays_after_a_step_back_and_another_input(num_layers: int) -> None:
+    """Views keep the traces they drew and compare them with the next: a trace handed out
+    is never changed, though the next steps write into the same history."""
+    s = Session(SessionConfig(hidden_size=8, num_layers=num_layers, sequence_length=30))
+    s.seek(20)
+    shown, stack_shown = s.trace, s.stack_trace
+    then = [a.copy() for a in (shown.h_all, shown.y, stack_shown.y, stack_shown.top)]
+    s.step_back()
+    s.feed(np.array([9.0]))  # another input at step 20
+    s.set_sequence(-s.sequence)  # and all the steps again with other inputs
+    s.seek(20)
+    for now, was in zip((shown.h_all, shown.y, stack_shown.y, stack_shown.top), then, strict=True):
+        np.testing.assert_array_equal(now, was)
+    assert not np.allclose(s.trace.h[19], then[0][20])  # the history did change
+    want = stack_forward(s.stack_params, s.sequence[:20])
+    np.testing.assert_allclose(s.stack_trace.y, want.y, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("num_layers", [1, 3])
+def test_stepping_and_seeking_show_the_same_numbers(num_layers: int) -> None:
+    stepped = Session(SessionConfig(hidden_size=8, num_layers=num_layers, sequence_length=30))
+    sought = Session(SessionConfig(hidden_size=8, num_layers=num_layers, sequence_length=30))
+    for _ in range(30):
+        stepped.step_forward()
+    sought.seek(30)
+    a, b = stepped.stack_trace, sought.stack_trace
+    np.testing.assert_allclose(a.y, b.y, rtol=1e-12, atol=1e-15)
+    for k in range(num_layers):
+        np.testing.assert_allclose(a.h(k), b.h(k), rtol=1e-12, atol=1e-15)
+    assert a.exploded_at is b.exploded_at is None
+
+
+@pytest.mark.parametrize(("text", "width"), [(",", 1), (" ; ,", 1), (";", 2), ("\n;\n", 3)])
+def test_typing_only_separators_feeds_nothing(text: str, width: int) -> None:
+    s = Session(SessionConfig(input_size=width) if width > 1 else None)
+    s.seek(3)
+    sequence = s.sequence.copy()
+    with pytest.raises(InputError, match="type a number"):
+        s.feed_text(text)
+    assert s.t == 3
+    np.testing.assert_array_equal(s.sequence, sequence)
