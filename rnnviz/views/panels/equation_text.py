@@ -2,9 +2,13 @@
 
 A rich-text QLabel re-parses HTML and lays its text out several times per change (≈ 10 ms a
 frame for the equations panel); these lines are measured with cached font metrics and drawn
-as glyph runs, each text shaped once (≈ 0.7 ms). Fitting picks, in order: every line at full
-size, every line in smaller type (never under MIN_PT), then fewer lines, the least important
-first.
+as glyph runs, each text shaped once (≈ 0.7 ms). Every step brings new numbers: in a font
+whose digits share one advance, a line whose digits changed takes the place of the line with
+every digit written 0, and a text of number characters is measured and shaped from its
+characters' cached advances and glyphs (see Fonts.numbers).
+
+Fitting picks, in order: every line at full size, every line in smaller type (never under
+MIN_PT), then fewer lines, the least important first.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from PyQt6.QtGui import (
     QGlyphRun,
     QPaintEngine,
     QPainter,
+    QRawFont,
     QTextLayout,
 )
 
@@ -39,6 +44,14 @@ INDENT_EM = 1.0  # wrapped continuation lines are indented this many em
 _Placed = TypeVar("_Placed")  # what Fonts.placed keeps: a Block, or a size in points
 # "W_hh", "h_12", "σ_max", "∂L/∂y_3": a letter, "_", then the subscript.
 _SUBSCRIPT = re.compile(r"([A-Za-zα-ωδσ∂])_([A-Za-z0-9]+)")
+# What numbers, step numbers and their neighbours are written with (vector_numbers, "t = 12",
+# "layer 3 (top)", "10⁻⁵ × [1.20, …]").
+NUMBER_CHARS = "0123456789.,−…×[]() =⁻⁰¹²³⁴⁵⁶⁷⁸⁹"
+_NUMBER_SET = frozenset(NUMBER_CHARS)
+_ZEROS = str.maketrans("123456789", "000000000")
+_OTHER = f"[^{re.escape(NUMBER_CHARS)}]"
+# A digit beside a letter may kern with it, each digit differently.
+_DIGIT_BESIDE_OTHER = re.compile(f"{_OTHER}[0-9]|[0-9]{_OTHER}")
 
 
 # The records a frame makes by the dozen are named tuples: made ~4x faster than frozen
@@ -112,6 +125,15 @@ class Block(NamedTuple):
     bottom: float  # where the next line starts
 
 
+class Chars(NamedTuple):
+    """NUMBER_CHARS in one font, shaped one after the other: each one's advance and glyph."""
+
+    advances: dict[str, float]
+    glyphs: dict[str, int]
+    font: QRawFont
+    ascent: float  # the glyphs' y in a shaped line (Fonts.shaped)
+
+
 class Fonts:
     """QFonts and their metrics, made once per (points, bold, monospace), and the lines
     placed with them."""
@@ -121,6 +143,7 @@ class Fonts:
         self._placed: dict[Hashable, Any] = {}
         self._widths: dict[tuple[tuple[float, bool, bool], str], float] = {}
         self._shaped: dict[tuple[tuple[float, bool, bool], str], tuple[list[QGlyphRun], float]] = {}
+        self._numbers: dict[tuple[float, bool, bool], Chars | None] = {}
 
     def font(self, key: tuple[float, bool, bool]) -> QFont:
         return self._get(key)[0]
@@ -133,23 +156,69 @@ class Fonts:
         if cached is None:
             if len(self._widths) > 4000:  # numbers change every frame: keep the cache small
                 self._widths.clear()
-            cached = self._widths[(key, text)] = self.metrics(key).horizontalAdvance(text)
+            chars = self.numbers(key) if _NUMBER_SET.issuperset(text) else None
+            if chars is not None:
+                cached = sum(map(chars.advances.__getitem__, text))
+            else:
+                cached = self.metrics(key).horizontalAdvance(text)
+            self._widths[(key, text)] = cached
         return cached
+
+    def numbers(self, key: tuple[float, bool, bool]) -> Chars | None:
+        """NUMBER_CHARS in this font, if a text of them is shaped as they are one by one:
+        in one run of the font's own glyphs, each at the sum of the advances before it (its
+        digits share one advance and no two of the characters kern). Then such a text's
+        width is the sum of its advances (exactly: advances are multiples of 1/64 px) and a
+        line takes the same room whatever its digits; else None."""
+        if key in self._numbers:
+            return self._numbers[key]
+        layout = QTextLayout(NUMBER_CHARS, self.font(key))
+        layout.beginLayout()
+        line = layout.createLine()
+        layout.endLayout()
+        found = layout.glyphRuns()
+        chars = None
+        if len(found) == 1 and len(found[0].glyphIndexes()) == len(NUMBER_CHARS):
+            run = found[0]
+            xs = [p.x() for p in run.positions()]
+            xs.append(self.metrics(key).horizontalAdvance(NUMBER_CHARS))
+            advances = {c: b - a for c, a, b in zip(NUMBER_CHARS, xs, xs[1:], strict=False)}
+            glyphs = dict(zip(NUMBER_CHARS, run.glyphIndexes(), strict=True))
+            pairs = "".join(a + b for a in NUMBER_CHARS for b in NUMBER_CHARS)
+            digits = {advances[d] for d in "0123456789"}
+            alike = line.ascent() == run.positions()[0].y() and len(digits) == 1
+            if alike and self.metrics(key).horizontalAdvance(pairs) == sum(
+                map(advances.__getitem__, pairs)
+            ):
+                chars = Chars(advances, glyphs, run.rawFont(), line.ascent())
+        self._numbers[key] = chars
+        return chars
 
     def shaped(self, key: tuple[float, bool, bool], text: str) -> tuple[list[QGlyphRun], float]:
         """``text`` shaped once in its font: its glyph runs (a fallback font for a symbol
         adds one) and its line's ascent, which puts them on the baseline. Drawing them is
         what drawText does after shaping, pixel for pixel, in half the time; most texts
-        (symbols, step numbers) come again in the next frame."""
+        (symbols, step numbers) come again in the next frame, and numbers are shaped as
+        the same numbers with 0 for each digit were (Fonts.numbers)."""
         cached = self._shaped.get((key, text))
         if cached is None:
             if len(self._shaped) > 2000:  # numbers change every frame: keep the cache small
                 self._shaped.clear()
-            layout = QTextLayout(text, self.font(key))
-            layout.beginLayout()
-            line = layout.createLine()
-            layout.endLayout()
-            cached = self._shaped[(key, text)] = (layout.glyphRuns(), line.ascent())
+            chars = self.numbers(key) if _NUMBER_SET.issuperset(text) else None
+            zeroed = text.translate(_ZEROS) if chars is not None else text
+            if chars is not None and zeroed != text:
+                # Shaped as the text with its digits written 0, each digit's glyph put in.
+                runs, ascent = self.shaped(key, zeroed)
+                run = QGlyphRun(runs[0])
+                run.setGlyphIndexes([chars.glyphs[c] for c in text])
+                cached = ([run], ascent)
+            else:
+                layout = QTextLayout(text, self.font(key))
+                layout.beginLayout()
+                line = layout.createLine()
+                layout.endLayout()
+                cached = (layout.glyphRuns(), line.ascent())
+            self._shaped[(key, text)] = cached
         return cached
 
     def placed(self, key: Hashable, place: Callable[..., _Placed], *args: Any) -> _Placed:
@@ -266,11 +335,67 @@ def _size(points: int, scale: float) -> float:
 
 
 def _place(lines: tuple[Line, ...], width: float, scale: float, fonts: Fonts) -> Layout:
-    glyphs: list[Glyphs] = []
-    texts: list[str] = []
+    """The lines placed from the top: as the lines with every digit written 0 were (Fonts
+    .numbers), when they take the same room (every step brings new numbers, not a new
+    place for them)."""
     # What a placement depends on besides its lines and where they go: the type scale and
     # the numbers' colour.
     look = (appearance.scale, colors().INK)
+    blocks = _blocks(lines)
+    counts = tuple(
+        _count(b, width, _size(b[0].points, scale), fonts) if b[0].numbers else 0 for b in blocks
+    )
+    shape = _shape(lines, scale, fonts)
+    if shape is None:
+        return _place_blocks(blocks, counts, width, scale, fonts, look)
+    key = ("lines", shape, counts, width, scale, look)
+    placed = fonts.placed(key, _place_shape, _blocks(shape), counts, width, scale, fonts, look)
+    if placed is None:
+        return _place_blocks(blocks, counts, width, scale, fonts, look)
+    pieces: list[str] = []
+    texts: list[str] = []
+    for block, count in zip(blocks, counts, strict=True):
+        for line in block:
+            if line.numbers is None:
+                pieces += _text_pieces(line)
+                texts.append(plain(line.parts))
+                continue
+            numbers = line.numbers.text(count)
+            pieces += [*(r.text for r in line.parts), _EQUALS, numbers]
+            texts.append(f"{plain(line.parts)}{_EQUALS}{numbers}")
+    glyphs = tuple(
+        Glyphs(t, g.font, g.color, g.x, g.baseline)
+        for g, t in zip(placed.glyphs, pieces, strict=True)
+    )
+    return Layout(glyphs, "\n".join(texts), placed.height, fits=True)
+
+
+def _blocks(lines: tuple[Line, ...]) -> list[tuple[Line, ...]]:
+    """Each text line, and each table: consecutive rows, which share the symbols' column."""
+    blocks: list[tuple[Line, ...]] = []
+    i = 0
+    while i < len(lines):
+        j = i + 1
+        if lines[i].numbers is not None:
+            while j < len(lines) and lines[j].numbers is not None:
+                j += 1
+        blocks.append(lines[i:j])
+        i = j
+    return blocks
+
+
+def _place_blocks(
+    blocks: list[tuple[Line, ...]],
+    counts: tuple[int, ...],
+    width: float,
+    scale: float,
+    fonts: Fonts,
+    look: object,
+) -> Layout:
+    """The blocks placed from the top, a table with its count of numbers; a block placed
+    the same way before keeps its place."""
+    glyphs: list[Glyphs] = []
+    texts: list[str] = []
     # Lines that may shrink (the equations) all take the size the widest of them needs, so
     # the equations of one panel stay alike.
     shrunk = min(
@@ -278,31 +403,73 @@ def _place(lines: tuple[Line, ...], width: float, scale: float, fonts: Fonts) ->
             fonts.placed(
                 ("one row", ln, width, scale, look), _one_row_points, ln, width, scale, fonts
             )
-            for ln in lines
+            for (ln, *_) in blocks
             if ln.numbers is None and ln.shrink < 1.0
         ),
         default=math.inf,
     )
     y = PAD
-    i = 0
-    while i < len(lines):
-        if lines[i].numbers is None:
-            line = lines[i]
+    for lines, count in zip(blocks, counts, strict=True):
+        line = lines[0]
+        if line.numbers is None:
             size = shrunk if line.shrink < 1.0 else None
             key = ("text", line, width, scale, size, y, look)
             block = fonts.placed(key, _place_text, line, width, scale, fonts, y, shrunk)
-            i += 1
         else:
-            j = i  # a table: the consecutive rows share the symbols' column
-            while j < len(lines) and lines[j].numbers is not None:
-                j += 1
-            key = ("rows", lines[i:j], width, scale, y, look)
-            block = fonts.placed(key, _place_rows, lines[i:j], width, scale, fonts, y)
-            i = j
+            key = ("rows", lines, count, width, scale, y, look)
+            block = fonts.placed(key, _place_rows, lines, width, scale, fonts, y, count)
         glyphs += block.glyphs
         texts += block.texts
         y = block.bottom
     return Layout(tuple(glyphs), "\n".join(texts), y + PAD, fits=True)
+
+
+def _shape(lines: tuple[Line, ...], scale: float, fonts: Fonts) -> tuple[Line, ...] | None:
+    """The lines with every digit of their text written 0 and the rows' numbers left out
+    (their count is placed, not their digits), if the digits' fonts at full size have alike
+    digits (Fonts.numbers), else None. A digit beside a letter may kern with it: also None."""
+    shape: list[Line] = []
+    for line in lines:
+        numbers = _NO_NUMBERS if line.numbers is not None else None
+        text = " ".join(r.text for r in line.parts)  # a space: runs are measured apart
+        zeroed = text.translate(_ZEROS)
+        if zeroed == text and "0" not in text:
+            shape.append(line._replace(numbers=numbers) if numbers else line)
+            continue
+        points = _size(line.points, scale)
+        sub = _sub_key(points, line.bold and line.numbers is None)  # rows: plain subscripts
+        if not (fonts.numbers((points, line.bold, False)) and fonts.numbers(sub)):
+            return None
+        if _DIGIT_BESIDE_OTHER.search(text):
+            return None
+        parts = tuple(Run(r.text.translate(_ZEROS), r.sub) for r in line.parts)
+        shape.append(line._replace(parts=parts, numbers=numbers))
+    return tuple(shape)
+
+
+def _place_shape(
+    blocks: list[tuple[Line, ...]],
+    counts: tuple[int, ...],
+    width: float,
+    scale: float,
+    fonts: Fonts,
+    look: object,
+) -> Layout | None:
+    """_place_blocks's layout of lines whose digits are written 0 (see _shape), if every
+    font it set a digit in has alike digits (smaller type than the full size checked there,
+    a subscript of a row), else None."""
+    layout = _place_blocks(blocks, counts, width, scale, fonts, look)
+    digits = {g.font for g in layout.glyphs if "0" in g.text}
+    return layout if all(map(fonts.numbers, digits)) else None
+
+
+_NO_NUMBERS = Numbers((), ())  # a row's numbers in a shape: only their count is placed
+_EQUALS = " = "
+
+
+def _text_pieces(line: Line) -> list[str]:
+    """The texts of a text line's glyphs, in _place_text's order: its runs split at spaces."""
+    return [p for r in line.parts for p in ((r.text,) if r.sub else r.text.split(" ")) if p]
 
 
 def _one_row_points(line: Line, width: float, scale: float, fonts: Fonts) -> float:
@@ -416,43 +583,57 @@ def _pieces(words: list[list[Run]]) -> list[list[list[Run]]]:
     return [p for p in pieces if p]
 
 
+def _columns(rows: tuple[Line, ...], points: float, fonts: Fonts) -> tuple[float, float]:
+    """Where the symbols end (right-aligned) and where the numbers start."""
+    key = (points, False, False)
+    column = (
+        PAD
+        + INDENT_EM * fonts.metrics(key).height()
+        + max(_symbol_width(line, points, fonts) for line in rows)
+    )
+    return column, column + fonts.width(key, _EQUALS)
+
+
+def _symbol_width(line: Line, points: float, fonts: Fonts) -> float:
+    key, sub = (points, line.bold, False), _sub_key(points, False)
+    return sum(fonts.width(sub if r.sub else key, r.text) for r in line.parts)
+
+
+def _count(rows: tuple[Line, ...], width: float, points: float, fonts: Fonts) -> int:
+    """As many numbers of each vector as fit (the same count in every row, so its vectors
+    line up)."""
+    mono = (points, False, True)
+    room = width - PAD - _columns(rows, points, fonts)[1]
+
+    def fits(count: int) -> bool:
+        return all(fonts.width(mono, r.numbers.text(count)) <= room for r in rows if r.numbers)
+
+    return next((c for c in NUMBER_COUNTS if fits(c)), NUMBER_COUNTS[-1])
+
+
 def _place_rows(
-    rows: tuple[Line, ...], width: float, scale: float, fonts: Fonts, y: float
+    rows: tuple[Line, ...], width: float, scale: float, fonts: Fonts, y: float, count: int
 ) -> Block:
-    """``symbol = numbers`` rows: symbols right-aligned in one column, then the numbers: as
-    many of each vector as fit (the same count in every row)."""
+    """``symbol = numbers`` rows: symbols right-aligned in one column, then ``count`` numbers
+    of each vector."""
     key = (_size(rows[0].points, scale), False, False)
     mono = (key[0], False, True)
     sub = _sub_key(key[0], False)
     m = fonts.metrics(key)
     shift = m.ascent() * 0.3
-
-    def symbol_width(line: Line) -> float:
-        bold = (key[0], line.bold, False)
-        return sum(fonts.width(sub if r.sub else bold, r.text) for r in line.parts)
-
-    column = PAD + INDENT_EM * m.height() + max(symbol_width(r) for r in rows)
-    equals = " = "
-    start = column + fonts.width(key, equals)
-
-    def fits(count: int) -> bool:
-        room = width - PAD - start
-        return all(fonts.width(mono, r.numbers.text(count)) <= room for r in rows if r.numbers)
-
-    # One count for the whole table, so its vectors line up.
-    count = next((c for c in NUMBER_COUNTS if fits(c)), NUMBER_COUNTS[-1])
+    column, start = _columns(rows, key[0], fonts)
     out: list[Glyphs] = []
     texts: list[str] = []
     for line in rows:
         assert line.numbers is not None
         baseline = y + max(m.ascent(), fonts.metrics(mono).ascent())
         bold = (key[0], line.bold, False)
-        x = column - symbol_width(line)
+        x = column - _symbol_width(line, key[0], fonts)
         for r in line.parts:
             font = sub if r.sub else bold
             out.append(Glyphs(r.text, font, line.color, x, baseline + (shift if r.sub else 0.0)))
             x += fonts.width(font, r.text)
-        out.append(Glyphs(equals, key, line.color, column, baseline))
+        out.append(Glyphs(_EQUALS, key, line.color, column, baseline))
         numbers = line.numbers.text(count)
         out.append(Glyphs(numbers, mono, colors().INK, start, baseline))
         texts.append(f"{plain(line.parts)} = {numbers}")
