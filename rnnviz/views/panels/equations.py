@@ -24,6 +24,7 @@ EQUATION_SHRINK = 0.75  # an equation shrinks this far to stay on one line befor
 # Outside this range of magnitudes 2-decimal numbers say nothing ("0.00") or get long.
 _PLAIN_RANGE = (0.01, 100.0)
 _WHOLE_UP_TO = 8  # longer vectors keep their first and last four numbers
+_ENDS = np.r_[0:4, -4:0]
 _REMARK = "   ("  # explain writes a remark after an equation this way
 # The quantity each row computes gets the colour it has in the plots (palette names).
 _RESULT_COLORS = {"h": "STATE", "y": "OUTPUT", "δ": "GRADIENT", "c": "STATE", "∂L/∂c": "GRADIENT"}
@@ -40,8 +41,8 @@ def vector_numbers(values: np.ndarray) -> Numbers:
         factor = f"{plot_style.power_of_ten(exponent)} × "
         values = values * 10.0**-exponent
     n = values.size
-    ends = values if n <= _WHOLE_UP_TO else np.concatenate([values[:4], values[-4:]])
-    items = tuple(f"{float(v):.2f}".replace("-", "−") for v in ends)
+    ends = values.tolist() if n <= _WHOLE_UP_TO else values[_ENDS].tolist()  # Python floats
+    items = tuple([f"{v:.2f}".replace("-", "−") for v in ends])
     if n <= _WHOLE_UP_TO:
         return Numbers(items, (), factor)
     return Numbers(items[:4], items[4:], factor)
