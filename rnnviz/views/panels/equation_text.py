@@ -442,10 +442,12 @@ def _place(lines: tuple[Line, ...], width: float, scale: float, fonts: Fonts) ->
     # the numbers' colour.
     look = (appearance.scale, colors().INK)
     blocks = _blocks(lines)
+    signatures = tuple(_signature(b) for b in blocks)
     counts = tuple(
-        _count(b, width, _size(b[0].points, scale), fonts) if b[0].numbers else 0 for b in blocks
+        _count(b, width, scale, fonts, (sig, scale, look)) if b[0].numbers else 0
+        for b, sig in zip(blocks, signatures, strict=True)
     )
-    key = ("lines", _signature(lines), counts, width, scale, look)
+    key = ("lines", signatures, counts, width, scale, look)
     placed = fonts.placed(key, _place_shape, lines, counts, width, scale, fonts, look)
     if placed is None:
         return _place_blocks(blocks, counts, width, scale, fonts, look)
@@ -712,16 +714,30 @@ def _symbol_width(line: Line, points: float, fonts: Fonts) -> float:
     return sum(fonts.width(sub if r.sub else key, r.text) for r in line.parts)
 
 
-def _count(rows: tuple[Line, ...], width: float, points: float, fonts: Fonts) -> int:
+def _count(
+    rows: tuple[Line, ...], width: float, scale: float, fonts: Fonts, shape: Hashable
+) -> int:
     """As many numbers of each vector as fit (the same count in every row, so its vectors
-    line up)."""
+    line up). ``shape``: rows like these (_signature …) start their numbers at one place."""
+    points = _size(rows[0].points, scale)
     mono = (points, False, True)
-    room = width - PAD - _columns(rows, points, fonts)[1]
+    start = fonts.placed(("numbers start", shape), _numbers_start, rows, scale, fonts)
+    if start is None:
+        start = _columns(rows, points, fonts)[1]
+    room = width - PAD - start
 
     def fits(count: int) -> bool:
         return all(fonts.width(mono, r.numbers.text(count)) <= room for r in rows if r.numbers)
 
     return next((c for c in NUMBER_COUNTS if fits(c)), NUMBER_COUNTS[-1])
+
+
+def _numbers_start(rows: tuple[Line, ...], scale: float, fonts: Fonts) -> float | None:
+    """Where the rows' numbers start, if it is where they start for each digits of their
+    symbols (they have a shape: _shape), else None."""
+    if _shape(rows, scale, fonts) is None:
+        return None
+    return _columns(rows, _size(rows[0].points, scale), fonts)[1]
 
 
 def _place_rows(
