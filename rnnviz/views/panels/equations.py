@@ -33,8 +33,10 @@ _RESULT_COLORS = {"h": "STATE", "y": "OUTPUT", "δ": "GRADIENT", "c": "STATE", "
 def vector_numbers(values: np.ndarray) -> Numbers:
     """format_vector's numbers (2 decimals, "−"), with a common power of ten factored out
     when they are tiny or huge (10⁻³ × [1.20, …] instead of [0.00, 0.00, …])."""
-    finite = np.abs(values[np.isfinite(values)])
-    top = float(finite.max()) if finite.size else 0.0
+    top = float(np.abs(values).max()) if values.size else 0.0
+    if not math.isfinite(top):  # the largest finite one
+        finite = np.abs(values[np.isfinite(values)])
+        top = float(finite.max()) if finite.size else 0.0
     factor = ""
     if top != 0.0 and not _PLAIN_RANGE[0] <= top < _PLAIN_RANGE[1]:
         exponent = min(max(math.floor(math.log10(top)), -300), 300)  # 10.0**±300 is finite
