@@ -456,28 +456,30 @@ def _place(lines: tuple[Line, ...], width: float, scale: float, fonts: Fonts) ->
     look = (appearance.scale, colors().INK)
     blocks = _blocks(lines)
     signatures = tuple(_signature(b) for b in blocks)
-    counts = tuple(
-        _count(b, width, scale, fonts, (sig, scale, look)) if b[0].numbers else 0
+    counted = [
+        _numbers(b, width, scale, fonts, (sig, scale, look)) if b[0].numbers else (0, ())
         for b, sig in zip(blocks, signatures, strict=True)
-    )
+    ]
+    counts = tuple(count for count, _ in counted)
     key = ("lines", signatures, counts, width, scale, look)
     placed = fonts.placed(key, _place_shape, lines, counts, width, scale, fonts, look)
     if placed is None:
         return _place_blocks(blocks, counts, width, scale, fonts, look)
     pieces: list[str] = []
     texts: list[str] = []
-    for block, count in zip(blocks, counts, strict=True):
-        for line in block:
-            if line.numbers is None:
-                pieces += _text_pieces(line)
-                texts.append(plain(line.parts))
-                continue
-            numbers = line.numbers.text(count)
-            pieces += [*(r.text for r in line.parts), _EQUALS, numbers]
-            texts.append(f"{plain(line.parts)}{_EQUALS}{numbers}")
+    for block, (_, shown) in zip(blocks, counted, strict=True):
+        if not shown:
+            pieces += _text_pieces(block[0])
+            texts.append(plain(block[0].parts))
+            continue
+        for line, vector in zip(block, shown, strict=True):
+            pieces += [*(r.text for r in line.parts), _EQUALS, vector]
+            texts.append(f"{plain(line.parts)}{_EQUALS}{vector}")
     glyphs = tuple(
-        Glyphs(t, g.font, g.color, g.x, g.baseline)
-        for g, t in zip(placed.glyphs, pieces, strict=True)
+        [  # the shape's own glyph where it has no digit
+            g if g.text == t else Glyphs(t, g.font, g.color, g.x, g.baseline)
+            for g, t in zip(placed.glyphs, pieces, strict=True)
+        ]
     )
     return Layout(glyphs, "\n".join(texts), placed.height, fits=True, shape=key)
 
@@ -727,22 +729,29 @@ def _symbol_width(line: Line, points: float, fonts: Fonts) -> float:
     return sum(fonts.width(sub if r.sub else key, r.text) for r in line.parts)
 
 
-def _count(
+def _numbers(
     rows: tuple[Line, ...], width: float, scale: float, fonts: Fonts, shape: Hashable
-) -> int:
-    """As many numbers of each vector as fit (the same count in every row, so its vectors
-    line up). ``shape``: rows like these (_signature …) start their numbers at one place."""
+) -> tuple[int, tuple[str, ...]]:
+    """How many numbers of each vector fit (the same count in every row, so its vectors
+    line up), and each row's numbers. ``shape``: rows like these (_signature …) start
+    their numbers at one place."""
     points = _size(rows[0].points, scale)
     mono = (points, False, True)
     start = fonts.placed(("numbers start", shape), _numbers_start, rows, scale, fonts)
     if start is None:
         start = _columns(rows, points, fonts)[1]
     room = width - PAD - start
-
-    def fits(count: int) -> bool:
-        return all(fonts.width(mono, r.numbers.text(count)) <= room for r in rows if r.numbers)
-
-    return next((c for c in NUMBER_COUNTS if fits(c)), NUMBER_COUNTS[-1])
+    for count in NUMBER_COUNTS:
+        shown: list[str] = []
+        for row in rows:
+            assert row.numbers is not None
+            shown.append(row.numbers.text(count))
+            if fonts.width(mono, shown[-1]) > room:
+                break
+        else:
+            return count, tuple(shown)
+    count = NUMBER_COUNTS[-1]
+    return count, tuple(row.numbers.text(count) for row in rows if row.numbers)
 
 
 def _numbers_start(rows: tuple[Line, ...], scale: float, fonts: Fonts) -> float | None:
