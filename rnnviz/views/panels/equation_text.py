@@ -64,15 +64,20 @@ class Run(NamedTuple):
 @functools.lru_cache(maxsize=1024)  # the same equations and symbols come every frame
 def runs(text: str) -> tuple[Run, ...]:
     """``a_b`` as a subscript run; everything else plain."""
+    pieces = _SUBSCRIPT.split(text)  # plain, letter, subscript, plain, letter, …, plain
     out: list[Run] = []
-    last = 0
-    for m in _SUBSCRIPT.finditer(text):
-        out.append(Run(text[last : m.end(1)]))
-        out.append(Run(m.group(2), sub=True))
-        last = m.end()
-    if last < len(text):
-        out.append(Run(text[last:]))
-    return tuple(r for r in out if r.text)
+    before = pieces[0]
+    for i in range(1, len(pieces), 3):
+        # tuple.__new__: every step brings new texts, and a NamedTuple's own __new__ is slow
+        out.append(_new(Run, (before + pieces[i], False)))
+        out.append(_new(Run, (pieces[i + 1], True)))
+        before = pieces[i + 2]
+    if before:
+        out.append(_new(Run, (before, False)))
+    return tuple(out)
+
+
+_new = tuple.__new__
 
 
 def plain(parts: tuple[Run, ...]) -> str:

@@ -163,3 +163,17 @@ def test_a_digit_beside_a_letter_is_placed_anew(monkeypatch: pytest.MonkeyPatch)
     layout = fit((Line(runs("feed x4y now"), 14, "#000000"),), WIDTH, HEIGHT, fonts)
     assert layout.text == "feed x4y now"
     assert len(placed) == 1
+
+
+def test_runs_cut_subscripts_from_their_letters() -> None:
+    Run = equation_text.Run
+    assert runs("W_hh h_12 + x") == (
+        Run("W"),
+        Run("hh", True),
+        Run(" h"),
+        Run("12", True),
+        Run(" + x"),
+    )
+    assert runs("δ_3") == (Run("δ"), Run("3", True))
+    assert runs("_x 3_y (1") == (Run("_x 3_y (1"),)  # no letter before "_": plain
+    assert runs("") == ()
