@@ -392,8 +392,10 @@ class Merged(NamedTuple):
 def _merged(glyphs: tuple[Glyphs, ...], fonts: Fonts, bottom: float) -> list[Merged]:
     """The shown glyphs' shaped runs joined by colour and font, in the order of their first
     glyphs, each glyph at the place drawGlyphRun puts it (the run's origin plus its
-    position). Each glyph is drawn as before, in fewer calls (~20, not ~80): glyphs of
-    different runs do not overlap (a space or a font change apart)."""
+    position). Each glyph is drawn as before, in fewer calls (~20, not ~80); only glyphs
+    of different colours or fonts change order, and those do not overlap here (a space
+    apart, or a letter and its subscript, drawn in their order): the tests compare the
+    pixels with drawText's."""
     found: dict[Hashable, tuple[str, QGlyphRun, list[QPointF], list[int], list[Any]]] = {}
     numbers: list[Merged] = []
     for i, g in enumerate(glyphs):
@@ -453,9 +455,9 @@ def _size(points: int, scale: float) -> float:
 
 
 def _place(lines: tuple[Line, ...], width: float, scale: float, fonts: Fonts) -> Layout:
-    """The lines placed from the top: as the lines with every digit written 0 were (Fonts
-    .numbers), when they take the same room (every step brings new numbers, not a new
-    place for them)."""
+    """The lines placed from the top: as their shape was (the lines with every digit
+    written 0, see _shape) when they take the same room, so that every step brings new
+    numbers, not new places for them."""
     # What a placement depends on besides its lines and where they go: the type scale and
     # the numbers' colour.
     look = (appearance.scale, colors().INK)
@@ -760,7 +762,7 @@ def _numbers(
 
 
 def _numbers_start(rows: tuple[Line, ...], scale: float, fonts: Fonts) -> float | None:
-    """Where the rows' numbers start, if it is where they start for each digits of their
+    """Where the rows' numbers start, if it is the same whatever the digits of their
     symbols (they have a shape: _shape), else None."""
     if _shape(rows, scale, fonts) is None:
         return None

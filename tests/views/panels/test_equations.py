@@ -97,6 +97,9 @@ def test_tiny_and_huge_numbers_get_a_power_of_ten() -> None:
     assert vector_text(np.array([0.5, -0.25])) == "[0.50, −0.25]"
     assert vector_text(np.array([3e-5, -1e-5])) == "10⁻⁵ × [3.00, −1.00]"
     assert vector_text(np.array([2e120, 0.0])) == "10¹²⁰ × [2.00, 0.00]"
+    # The power of ten of the finite ones (the largest magnitude may be inf or nan).
+    assert vector_text(np.array([np.inf, 2e-5, np.nan])) == "10⁻⁵ × [inf, 2.00, nan]"
+    assert vector_text(np.array([-np.inf, np.nan])) == "[−inf, nan]"
 
 
 def test_a_small_panel_keeps_each_equation_and_its_result(qtbot) -> None:
