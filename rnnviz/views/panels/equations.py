@@ -24,7 +24,10 @@ EQUATION_SHRINK = 0.75  # an equation shrinks this far to stay on one line befor
 # Outside this range of magnitudes 2-decimal numbers say nothing ("0.00") or get long.
 _PLAIN_RANGE = (0.01, 100.0)
 _WHOLE_UP_TO = 8  # longer vectors keep their first and last four numbers
+_ENDS = np.r_[0:4, -4:0]
 _REMARK = "   ("  # explain writes a remark after an equation this way
+# What the lines show: made once (flag arithmetic is slow, and this runs every step).
+_SHOWN = Change.SELECTION | Change.SWEEP | Change.STEPS | Change.GRADIENTS | Change.CONFIG
 # The quantity each row computes gets the colour it has in the plots (palette names).
 _RESULT_COLORS = {"h": "STATE", "y": "OUTPUT", "δ": "GRADIENT", "c": "STATE", "∂L/∂c": "GRADIENT"}
 
@@ -32,16 +35,18 @@ _RESULT_COLORS = {"h": "STATE", "y": "OUTPUT", "δ": "GRADIENT", "c": "STATE", "
 def vector_numbers(values: np.ndarray) -> Numbers:
     """format_vector's numbers (2 decimals, "−"), with a common power of ten factored out
     when they are tiny or huge (10⁻³ × [1.20, …] instead of [0.00, 0.00, …])."""
-    finite = np.abs(values[np.isfinite(values)])
-    top = float(finite.max()) if finite.size else 0.0
+    top = float(np.abs(values).max()) if values.size else 0.0
+    if not math.isfinite(top):  # the largest finite one
+        finite = np.abs(values[np.isfinite(values)])
+        top = float(finite.max()) if finite.size else 0.0
     factor = ""
     if top != 0.0 and not _PLAIN_RANGE[0] <= top < _PLAIN_RANGE[1]:
         exponent = min(max(math.floor(math.log10(top)), -300), 300)  # 10.0**±300 is finite
         factor = f"{plot_style.power_of_ten(exponent)} × "
         values = values * 10.0**-exponent
     n = values.size
-    ends = values if n <= _WHOLE_UP_TO else np.concatenate([values[:4], values[-4:]])
-    items = tuple(f"{float(v):.2f}".replace("-", "−") for v in ends)
+    ends = values.tolist() if n <= _WHOLE_UP_TO else values[_ENDS].tolist()  # Python floats
+    items = tuple([f"{v:.2f}".replace("-", "−") for v in ends])
     if n <= _WHOLE_UP_TO:
         return Numbers(items, (), factor)
     return Numbers(items[:4], items[4:], factor)
@@ -94,8 +99,7 @@ class EquationsPanel(QWidget):
         """Rebuild the lines only when the step or the numbers behind them changed."""
         if changes == Change.SELECTION and self.session.sweep is not None:
             return  # the running sweep's step is shown, not the selected one
-        shown = Change.SELECTION | Change.SWEEP | Change.STEPS | Change.GRADIENTS | Change.CONFIG
-        if changes & shown:
+        if changes & _SHOWN:
             self._rebuild()
 
     def _rebuild(self) -> None:
@@ -171,13 +175,14 @@ def _equation(eq: Equation) -> list[Line]:
     bold, in its plot colour, and never left out; the terms that carry the recurrence are
     the last to go."""
     text, _, remark = eq.text.partition(_REMARK)
-    lines = [Line(runs(text), EQUATION_PT, colors().INK, bold=True, shrink=EQUATION_SHRINK)]
+    palette = colors()
+    lines = [Line(runs(text), EQUATION_PT, palette.INK, bold=True, shrink=EQUATION_SHRINK)]
     if remark:  # said once the numbers are shown: left out before them
-        lines.append(Line(runs("(" + remark), sizes.LABEL_PT, colors().MUTED, priority=1))
+        lines.append(Line(runs("(" + remark), sizes.LABEL_PT, palette.MUTED, priority=1))
     for term in eq.terms:
         result = term is eq.terms[-1]
         name = _RESULT_COLORS.get(term.symbol.split("_")[0], "INK") if result else "INK"
-        color = getattr(colors(), name)
+        color = getattr(palette, name)
         numbers = vector_numbers(term.values)
         priority = 0 if result else _priority(term.symbol)
         lines.append(Line(runs(term.symbol), NUMBERS_PT, color, result, numbers, priority))

@@ -97,6 +97,9 @@ def test_tiny_and_huge_numbers_get_a_power_of_ten() -> None:
     assert vector_text(np.array([0.5, -0.25])) == "[0.50, −0.25]"
     assert vector_text(np.array([3e-5, -1e-5])) == "10⁻⁵ × [3.00, −1.00]"
     assert vector_text(np.array([2e120, 0.0])) == "10¹²⁰ × [2.00, 0.00]"
+    # The power of ten of the finite ones (the largest magnitude may be inf or nan).
+    assert vector_text(np.array([np.inf, 2e-5, np.nan])) == "10⁻⁵ × [inf, 2.00, nan]"
+    assert vector_text(np.array([-np.inf, np.nan])) == "[−inf, nan]"
 
 
 def test_a_small_panel_keeps_each_equation_and_its_result(qtbot) -> None:
@@ -227,3 +230,26 @@ def test_a_step_shown_again_places_no_line_again(qtbot, monkeypatch) -> None:
         s.step_forward()
         assert w.text() == after
     assert placed == []
+
+
+@pytest.mark.usefixtures("kept_appearance")
+def test_after_new_steps_it_shows_what_a_fresh_panel_shows(qtbot) -> None:
+    """Play (each step a new one, placed and shaped from the last one's lines): at every
+    step the panel shows, pixel for pixel and line for line, what a panel made for that
+    step shows; in larger type too, and across 99 → 100 (lines of another width)."""
+    s = Session(SessionConfig(hidden_size=32, sequence_length=120, cell="lstm", num_layers=3))
+    w = make(qtbot, s)
+    w.resize(453, 306)  # the 3-layer window's panel: abbreviated vectors, type shrunk
+    s.seek(90)
+    for k in range(91, 106):
+        if k == 98:
+            appearance.set(scale=1.25)
+        s.step_forward()
+        fresh = EquationsPanel(s)
+        qtbot.addWidget(fresh)
+        fresh.resize(w.size())
+        fresh.show()
+        text, pixels = shown(w)
+        assert f"step t = {k}" in text
+        assert (text, pixels.tobytes()) == (fresh.text(), shown(fresh)[1].tobytes()), k
+        fresh.close()
