@@ -11,6 +11,7 @@ import zlib
 
 import numpy as np
 import pytest
+from stack_edits import with_layer
 
 from rnnviz.engine import joint_backward
 from rnnviz.engine.activations import ACTIVATIONS
@@ -106,15 +107,6 @@ def test_the_joined_loop_gives_the_loops_apart(
         assert_same_result(got, want)
 
 
-def _with_layer(p: StackParams, k: int, d: int, **arrays: np.ndarray) -> StackParams:
-    """``p`` with some arrays of layer k, direction d replaced."""
-    old = p.layers[k][d]
-    new = Layer(**{f: arrays.get(f, getattr(old, f)) for f in ("W_ih", "W_hh", "b_ih", "b_hh")})
-    layers = [list(dirs) for dirs in p.layers]
-    layers[k][d] = new
-    return StackParams(p.cell, p.activation, tuple(map(tuple, layers)), p.W_hy, p.b_y)
-
-
 @pytest.mark.parametrize(("layer", "direction"), [(0, 0), (0, 1), (1, 0), (1, 1)])
 def test_a_chain_that_overflows_ends_the_pass_where_it_did(monkeypatch, joined, layer, direction):
     """Zero inputs and biases keep every state at 0; one direction of one layer multiplies
@@ -127,7 +119,7 @@ def test_a_chain_that_overflows_ends_the_pass_where_it_did(monkeypatch, joined, 
         tuple(Layer(L.W_ih, L.W_hh, L.b_ih * 0, L.b_hh * 0) for L in dirs) for dirs in p.layers
     )
     p = StackParams("vanilla", "linear", layers, p.W_hy, p.b_y * 0)
-    q = _with_layer(p, layer, direction, W_hh=np.eye(4) * 1e40)
+    q = with_layer(p, layer, direction, W_hh=np.eye(4) * 1e40)
     trace = stack_forward(q, np.zeros((12, 1)))
     got = stack_bptt(trace, np.ones((12, 1)))
     assert got.exploded_in == "backward" and got.exploded_at is not None
@@ -156,7 +148,7 @@ def test_a_chain_that_fades_at_a_check_is_flushed_as_before(monkeypatch, joined,
     W_hy = p.W_hy.copy()  # (2, 8)
     W_hy[0, other] = 0.0
     W_hy[1, own] = 0.0
-    layers = _with_layer(p, 0, direction, W_hh=np.eye(4) * 10**-37.5).layers
+    layers = with_layer(p, 0, direction, W_hh=np.eye(4) * 10**-37.5).layers
     q = StackParams("vanilla", "linear", layers, W_hy, p.b_y)
     T = 40
     trace = stack_forward(q, rng.standard_normal((T, 2)))

@@ -9,12 +9,13 @@ import zlib
 
 import numpy as np
 import pytest
+from stack_edits import with_layer
 
 from rnnviz.engine.activations import ACTIVATIONS
 from rnnviz.engine.forward import ForwardTrace, forward
 from rnnviz.engine.joint_directions import forward_both
 from rnnviz.engine.stack import StackTrace, finish_stack_trace, initial_states, stack_forward
-from rnnviz.engine.stack_params import Layer, StackParams, init_stack
+from rnnviz.engine.stack_params import StackParams, init_stack
 
 CELLS = [*(("vanilla", a) for a in ACTIVATIONS), ("lstm", "tanh"), ("gru", "tanh")]
 RTOL = 1e-13
@@ -121,15 +122,6 @@ def test_float32_stays_float32_and_agrees_to_its_precision():
             np.testing.assert_allclose(g.h_all, w.h_all, rtol=0, atol=1e-6)
 
 
-def _with_layer(p: StackParams, k: int, d: int, **arrays: np.ndarray) -> StackParams:
-    """``p`` with some arrays of layer k, direction d replaced."""
-    old = p.layers[k][d]
-    new = Layer(**{f: arrays.get(f, getattr(old, f)) for f in ("W_ih", "W_hh", "b_ih", "b_hh")})
-    layers = [list(dirs) for dirs in p.layers]
-    layers[k][d] = new
-    return StackParams(p.cell, p.activation, tuple(map(tuple, layers)), p.W_hy, p.b_y)
-
-
 def assert_blanks_as_separately(q: StackParams, x: np.ndarray) -> StackTrace:
     got, want = stack_forward(q, x), separately(q, x)
     assert got.exploded_at == want.exploded_at
@@ -158,7 +150,7 @@ def test_a_direction_that_overflows_part_way_blanks_only_its_own_rows(cell, acti
     W_ih = np.abs(p.layers[0][direction].W_ih) + 0.1  # (G*H, 2), every weight positive
     other = np.abs(p.layers[0][1 - direction].W_ih) + 0.1
     other[:, 1] *= -1.0  # (G*H, 2): one column positive, the other negative
-    q = _with_layer(_with_layer(p, 0, direction, W_ih=W_ih), 0, 1 - direction, W_ih=other)
+    q = with_layer(with_layer(p, 0, direction, W_ih=W_ih), 0, 1 - direction, W_ih=other)
     x = rng.standard_normal((T, 2))
     x[8] = (np.inf, -np.inf)
     got = assert_blanks_as_separately(q, x)
@@ -176,7 +168,7 @@ def test_an_upper_layer_that_overflows_part_way_blanks_only_its_own_rows(directi
     cell): past float range after ~10 steps; the other direction and layer 0 stay finite."""
     rng = _rng("overflow-upper", direction)
     p = init_stack("vanilla", 2, 4, 1, rng, num_layers=3, bidirectional=True, activation="linear")
-    q = _with_layer(p, 1, direction, W_hh=np.eye(4) * 1e30)
+    q = with_layer(p, 1, direction, W_hh=np.eye(4) * 1e30)
     got = assert_blanks_as_separately(q, rng.standard_normal((25, 2)))
     assert got.layers[1][direction].exploded_at is not None
     assert got.layers[1][1 - direction].exploded_at is None

@@ -120,24 +120,14 @@ def test_new_numbers_are_drawn_as_drawtext_draws_them(
 
 
 @pytest.mark.usefixtures("qapp")
-def test_a_new_step_places_no_line_when_only_its_digits_changed(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_a_new_step_places_no_line_when_only_its_digits_changed(placed: list[object]) -> None:
     """The lines of step 13 are placed as those of step 12 were: with its digits written
     0, step 12's lines and step 13's are the same lines (the rows' numbers are not placed,
     only how many of them fit, here always 8)."""
     fonts = Fonts()
     rng = np.random.default_rng(3)
     fit(steps(12, rng, 0), WIDTH, HEIGHT, fonts)
-    placed: list[object] = []
-    for name in ("_place_text", "_place_rows"):
-        place = getattr(equation_text, name)
-
-        def counted(*args: object, place=place) -> object:
-            placed.append(args[0])
-            return place(*args)
-
-        monkeypatch.setattr(equation_text, name, counted)
+    placed.clear()
     for k in range(13, 60):
         layout = fit(steps(k, rng, 0), WIDTH, HEIGHT, fonts, trusted=True)
         assert f"step t = {k}" in layout.text
@@ -147,19 +137,12 @@ def test_a_new_step_places_no_line_when_only_its_digits_changed(
 
 
 @pytest.mark.usefixtures("qapp")
-def test_a_digit_beside_a_letter_is_placed_anew(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_digit_beside_a_letter_is_placed_anew(placed: list[object]) -> None:
     """A digit that touches a letter ("x3y") may kern with it, each digit differently: the
     line is not placed as the line with 0 for its digits was."""
     fonts = Fonts()
     fit((Line(runs("feed x3y now"), 14, "#000000"),), WIDTH, HEIGHT, fonts)
-    placed: list[object] = []
-    place = equation_text._place_text
-
-    def counted(*args: object) -> object:
-        placed.append(args[0])
-        return place(*args)
-
-    monkeypatch.setattr(equation_text, "_place_text", counted)
+    placed.clear()
     layout = fit((Line(runs("feed x4y now"), 14, "#000000"),), WIDTH, HEIGHT, fonts)
     assert layout.text == "feed x4y now"
     assert len(placed) == 1
