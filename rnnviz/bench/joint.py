@@ -16,6 +16,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from rnnviz.bench.machine import machine_line
 from rnnviz.bench.table import best_of_each, print_table
 from rnnviz.engine.forward import ForwardTrace, forward
 from rnnviz.engine.joint_backward import backward_both
@@ -98,6 +99,7 @@ def run_case(cell: str, T: int, H: int, layers: int) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     argparse.ArgumentParser(description=__doc__).parse_args(argv)
+    print(machine_line())
     rows = [run_case(*case) for case in CASES]
     headers = ["cell", "T x H", "layers", "fwd joint ms", "fwd two ms", "ratio"]
     print_table([*headers, "back joint ms", "back two ms", "ratio"], rows)

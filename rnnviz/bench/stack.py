@@ -17,6 +17,7 @@ import argparse
 
 import numpy as np
 
+from rnnviz.bench.machine import machine_line
 from rnnviz.bench.table import best_of_each, print_table
 from rnnviz.engine import bptt, forward, init_params
 from rnnviz.engine.stack import stack_forward
@@ -71,6 +72,7 @@ def run_case(cell: str, T: int, H: int, layers: int, bidirectional: bool) -> lis
 
 def main(argv: list[str] | None = None) -> int:
     argparse.ArgumentParser(description=__doc__).parse_args(argv)
+    print(machine_line())
     rows = [run_case(*case) for case in CASES]
     print_table(["cell", "T x H", "layers", "stack ms", "reference ms", "ratio"], rows)
     print(
