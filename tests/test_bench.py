@@ -273,3 +273,45 @@ def test_the_step_reference_computes_the_sessions_first_step(num_layers: int) ->
     np.testing.assert_allclose(y, session.trace.y[0], rtol=1e-12, atol=1e-15)
     mine, reference = run_case(config, 10, 5, 1)
     assert mine > 0 and reference > 0
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "vanilla"])
+def test_the_floor_activates_no_more_values_than_the_stack_does(monkeypatch, cell: str) -> None:
+    """The floor is a part of the forward pass: its tanh calls, by size, are among the
+    stack's own (each layer's two directions as one chain of 2H units)."""
+    from collections import Counter
+
+    from rnnviz.bench.floor import ACTIVATION_GROUPS, floor_loop
+    from rnnviz.engine import activations
+    from rnnviz.engine.stack import stack_forward
+    from rnnviz.engine.stack_params import init_stack
+
+    T, H, layers = 10, 4, 2
+    sizes: list[int] = []
+    tanh = np.tanh
+
+    def counted(x: np.ndarray, *args: object, **kwargs: object) -> np.ndarray:
+        sizes.append(np.size(x))
+        return tanh(x, *args, **kwargs)
+
+    monkeypatch.setattr(np, "tanh", counted)
+    monkeypatch.setitem(activations._FORWARD, "tanh", counted)  # the vanilla cell's
+    floor_loop(cell, T, H, layers)()
+    floor = Counter(sizes)
+    assert sum(floor.values()) == layers * T * len(ACTIVATION_GROUPS[cell])
+    sizes.clear()
+    p = init_stack(cell, 1, H, 1, np.random.default_rng(0), num_layers=layers, bidirectional=True)
+    stack_forward(p, np.random.default_rng(1).standard_normal((T, 1)))
+    assert floor <= Counter(sizes)
+
+
+def test_floor_case_gives_a_full_row(qtbot) -> None:
+    from rnnviz.bench.floor import minimal_frame_ms, run_case
+
+    median, fastest = minimal_frame_ms(20, 4, frames=3, runs=1)
+    assert median >= fastest > 0
+    row = run_case("lstm", 20, 4, 2, (median, fastest))
+    assert len(row) == 9 and row[:3] == ["lstm", "20x4", "2 bi"]
+    assert all(float(v) > 0 for v in row[3:7])
+    # What is left of the target is the target less the floor and each minimal frame.
+    assert float(row[7]) == pytest.approx(8.0 - float(row[4]) - median, abs=0.01)

@@ -14,6 +14,10 @@ elif sys.argv[1:2] == ["stack"]:
     from rnnviz.bench.stack import main
 
     raise SystemExit(main(sys.argv[2:]))
+elif sys.argv[1:2] == ["floor"]:
+    from rnnviz.bench.floor import main
+
+    raise SystemExit(main(sys.argv[2:]))
 elif sys.argv[1:2] == ["joint"]:
     from rnnviz.bench.joint import main
 
