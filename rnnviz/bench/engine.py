@@ -27,7 +27,7 @@ reasons; these are the numbers behind them.
 - Rows laid out last step first (single_bptt._last_step_first): the backward loop walks forward
   through memory, ~10% faster a step once the arrays outgrow the caches (T ≥ 1000 at
   H = 128).
-- Weight gradients (single_bptt._weight_gradients): copying the loop's reversed, strided
+- Weight gradients (single_bptt.weight_gradients): copying the loop's reversed, strided
   pre-activation gradients into step order and then multiplying takes 3.3 ms against
   4.0 ms for multiplying them as they lie, at T = 5000, H = 128.
 - A batch's rows are (·, B), one sequence a column (engine/batched.py): at B = 8, H = 32 a
@@ -39,7 +39,7 @@ reasons; these are the numbers behind them.
 - Zeroing the backward chain's five arrays up front took 1.6 ms of a ~35 ms LSTM pass at
   1000 x 128 (0.04 ms without): the loop writes whole every row it reaches, so only the
   rows it leaves (a vanished chain, dL/dc_t at a truncation cut) are zeroed
-  (single_bptt._backward_chain).
+  (single_bptt.backward_chain).
 - An element-wise pass costs ~1 ns a value here, in cache or not: the LSTM's backward factors
   (19 passes of T x H values) took 2.36 ms over all 1000 steps at once and 2.0–2.4 ms in
   blocks of 16–128 steps that stay in cache. The rest of a pass is counted in values.

@@ -36,16 +36,16 @@ from rnnviz.engine.numerics import global_norm, row_norms
 from rnnviz.engine.params import Params
 from rnnviz.engine.single_bptt import (
     BPTTResult,
-    _Chain,
-    _chain_norms,
-    _first_nonfinite_row,
-    _flush_faint_rows,
-    _overflowed_sum_row,
-    _weight_gradients,
-    _windows,
+    Chain,
     bptt_single,
+    chain_norms,
+    cut_windows,
+    first_nonfinite_row,
+    flush_faint_rows,
+    overflowed_sum_row,
     run_windows,
     truncation_cuts,
+    weight_gradients,
 )
 from rnnviz.engine.single_forward import ForwardTrace, forward_single, initial_state
 
@@ -246,16 +246,16 @@ def bptt_batch(
         chain = _batch_chain(trace, dy_t, truncation_cuts(T, truncate), first_scored)
         # Every step of every sequence as one row: the single-sequence stages apply as they are.
         flat = _step_rows(chain, with_dH=True)
-        norms = _chain_norms(flat)
-        if _first_nonfinite_row(norms) is not None:
+        norms = chain_norms(flat)
+        if first_nonfinite_row(norms) is not None:
             return _one_by_one(trace, targets, loss, loss_at, truncate, clip, jacobians)
-        _flush_faint_rows(flat, norms)
+        flush_faint_rows(flat, norms)
         x_rows = _rows(trace.x.transpose(1, 0, 2))  # (T*B, I)
         h_prev = h_t[:-1].reshape(T * B, H)  # (T*B, H)
-        raw = _weight_gradients(
+        raw = weight_gradients(
             x_rows, h_prev, h_t[1:].reshape(T * B, H), flat, dy_t.reshape(T * B, -1)
         )
-        if _overflowed_sum_row(x_rows, h_prev, norms, raw) is not None:
+        if overflowed_sum_row(x_rows, h_prev, norms, raw) is not None:
             return _one_by_one(trace, targets, loss, loss_at, truncate, clip, jacobians)
         grads, before, after = clip_by_global_norm(raw, clip)
         dc_norm = None
@@ -316,7 +316,7 @@ def batch_gradients(
         flat = _step_rows(chain, with_dH=False)
         h_t = _time_major(trace.h_all)  # (T+1, B, H)
         x_rows = _rows(trace.x.transpose(1, 0, 2))  # (T*B, I)
-        raw = _weight_gradients(
+        raw = weight_gradients(
             x_rows,
             h_t[:-1].reshape(T * B, H),
             h_t[1:].reshape(T * B, H),
@@ -345,14 +345,14 @@ def _time_major(a: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(a.transpose(1, 0, 2))
 
 
-def _step_rows(chain: _Chain, with_dH: bool) -> _Chain:
+def _step_rows(chain: Chain, with_dH: bool) -> Chain:
     """The chain's feature-major (T, F, B) arrays as rows (T*B, F) in step order, one per
     step of each sequence: copies the single-sequence stages (norms, flushing, weight
     gradients) take as they are."""
     dhp = _rows(chain.dhp.transpose(0, 2, 1))  # (T*B, G*H)
     dxp = dhp if chain.dxp is chain.dhp else _rows(chain.dxp.transpose(0, 2, 1))
     dH = _rows(chain.dH.transpose(0, 2, 1)) if with_dH else None  # (T*B, H)
-    return _Chain(dH, dhp, dxp, None, None)
+    return Chain(dH, dhp, dxp, None, None)
 
 
 def _batch_chain(
@@ -362,8 +362,8 @@ def _batch_chain(
     first_scored: int,
     rho: np.ndarray | None = None,
     reuse: dict | None = None,
-) -> _Chain:
-    """bptt._backward_chain for a batch: the same serial loop, each row a (·, B) matrix.
+) -> Chain:
+    """bptt.backward_chain for a batch: the same serial loop, each row a (·, B) matrix.
 
     ``dy_t`` is (T, B, O). The chain's arrays are time-major, feature-major and in step
     order, (T, ·, B), as the forward pass's (see the module's notes). ``reuse``: see
@@ -371,7 +371,7 @@ def _batch_chain(
     """
     p, T, B, H = trace.params, trace.T, trace.batch, trace.params.hidden_size
     cell = get_cell(p.cell)
-    windows = _windows(cuts)
+    windows = cut_windows(cuts)
     GH, O = p.n_gates * H, p.output_size
     shape = (p.cell, p.dtype, T, B, H, O, tuple(windows))
     kept = None if reuse is None else reuse.get("batch.chain")
@@ -396,7 +396,7 @@ def _batch_chain(
     )
     run_windows(back, windows, rows.dh, rows.dc or [None] * T, first_scored)
     dhp = dz[:, :GH] if cell.separate_hidden_grad else dxp  # (T, G*H, B)
-    return _Chain(dH, dhp, dxp, rows.dc_total, ctx)
+    return Chain(dH, dhp, dxp, rows.dc_total, ctx)
 
 
 def _chain_arrays(
@@ -540,8 +540,8 @@ def scaled_sweep(
             first_scored = int(scored_steps(T, loss_at)[0])
             chain = _batch_chain(trace, dy_t, truncation_cuts(T, truncate), first_scored, rhos)
             flat = _step_rows(chain, with_dH=True)
-            found = _chain_norms(flat)
-            _flush_faint_rows(flat, found)
+            found = chain_norms(flat)
+            flush_faint_rows(flat, found)
         norms = _per_sequence(found.dH, T, R)
         ok = np.isfinite(norms).all(axis=1)
         for name in ("dhp", "dxp"):

@@ -26,10 +26,10 @@ import numpy as np
 from rnnviz.engine.joint_directions import joint_params
 from rnnviz.engine.numerics import FLUSH_BELOW
 from rnnviz.engine.single_bptt import (
-    _FLUSH_MASK,
+    FLUSH_MASK,
+    Chain,
     LayerBackward,
-    _backward_chain,
-    _Chain,
+    backward_chain,
     finish_layer_backward,
 )
 from rnnviz.engine.single_forward import ForwardTrace
@@ -66,7 +66,7 @@ def backward_both(
     dy = np.hstack(dys)  # (T, Oa + Ob)
     scored = np.flatnonzero(np.any(dy != 0, axis=1))  # steps that receive a gradient
     with np.errstate(all="ignore"):
-        chain = _backward_chain(trace, dy, cuts, int(scored[0]) if scored.size else T)
+        chain = backward_chain(trace, dy, cuts, int(scored[0]) if scored.size else T)
     if _flushed_at_a_check(trace, chain, cuts):
         return None
     found = []
@@ -78,7 +78,7 @@ def backward_both(
     return found[0], found[1]
 
 
-def _flushed_at_a_check(trace: ForwardTrace, chain: _Chain, cuts: np.ndarray) -> bool:
+def _flushed_at_a_check(trace: ForwardTrace, chain: Chain, cuts: np.ndarray) -> bool:
     """Whether either direction's chain, run alone, would have been flushed to 0 at a row the
     loop checks (single_bptt.run_windows: row t − 1 after step t when t is a multiple of 16,
     within a truncation window) while it still held a value other than 0. A chain of exact
@@ -86,7 +86,7 @@ def _flushed_at_a_check(trace: ForwardTrace, chain: _Chain, cuts: np.ndarray) ->
     nothing (a loss at the last step only) are no reason to run apart."""
     H = trace.params.hidden_size // 2
     rows = np.arange(trace.T - 1)  # a window's last row is never checked
-    rows = rows[(((rows + 1) & _FLUSH_MASK) == 0) & ~cuts[:-1]]
+    rows = rows[(((rows + 1) & FLUSH_MASK) == 0) & ~cuts[:-1]]
     parts = [chain.dH[rows]]  # (R, 2H) dL/dh_{t-1}
     if chain.dC_total is not None:
         # What flows into dL/dc_{t-1} from step t: dL/dc_t ⊙ f_t, as the loop computed it
@@ -101,7 +101,7 @@ def _flushed_at_a_check(trace: ForwardTrace, chain: _Chain, cuts: np.ndarray) ->
     return bool((tiny & ~zero).any())
 
 
-def _split(chain: _Chain, d: int, G: int, H: int) -> _Chain:
+def _split(chain: Chain, d: int, G: int, H: int) -> Chain:
     """Direction d's columns of the joint chain, contiguous, in step order."""
     T = chain.dH.shape[0]
     cols = slice(d * H, (d + 1) * H)
@@ -112,4 +112,4 @@ def _split(chain: _Chain, d: int, G: int, H: int) -> _Chain:
     dhp = gates(chain.dhp)  # (T, G*H)
     dxp = dhp if chain.dxp is chain.dhp else gates(chain.dxp)
     dC = None if chain.dC_total is None else np.ascontiguousarray(chain.dC_total[:, cols])
-    return _Chain(np.ascontiguousarray(chain.dH[:, cols]), dhp, dxp, dC, None)
+    return Chain(np.ascontiguousarray(chain.dH[:, cols]), dhp, dxp, dC, None)

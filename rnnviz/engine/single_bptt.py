@@ -18,7 +18,7 @@ from rnnviz.engine.numerics import FLUSH_BELOW, row_norms
 from rnnviz.engine.single_forward import ForwardTrace
 
 # The backward chain is checked for having vanished completely every 16 steps.
-_FLUSH_MASK = 15
+FLUSH_MASK = 15
 
 
 @dataclass(frozen=True, eq=False)
@@ -85,12 +85,12 @@ def bptt_single(
     to 1e-12 (tests/engine/test_reference.py). This one is built for speed and runs in
     stages, each a function below:
 
-    1. ``_backward_chain``: the serial loop from the last step to the first, giving dL/dh_t
+    1. ``backward_chain``: the serial loop from the last step to the first, giving dL/dh_t
        and the pre-activation gradients of every step;
-    2. ``_chain_norms``, ``_first_nonfinite_row``, ``_flush_faint_rows``: whether the chain
+    2. ``chain_norms``, ``first_nonfinite_row``, ``flush_faint_rows``: whether the chain
        stayed finite, and no subnormal leftovers;
-    3. ``_weight_gradients``: each weight's sum over the steps, one matmul after the loop;
-    4. ``_overflowed_sum_row``: whether those sums stayed finite;
+    3. ``weight_gradients``: each weight's sum over the steps, one matmul after the loop;
+    4. ``overflowed_sum_row``: whether those sums stayed finite;
 
     then clipping (the per-step quantities are the ones from before it) and, when asked
     for, the Jacobian norms.
@@ -106,15 +106,15 @@ def bptt_single(
     cuts = truncation_cuts(T, truncate)  # (T,)
     first_scored = int(scored_steps(T, loss_at)[0])
     with np.errstate(all="ignore"):
-        chain = _backward_chain(trace, dy, cuts, first_scored)
-        norms = _chain_norms(chain)
-        bad = _first_nonfinite_row(norms)
+        chain = backward_chain(trace, dy, cuts, first_scored)
+        norms = chain_norms(chain)
+        bad = first_nonfinite_row(norms)
         if bad is not None:
             return _exploded(trace, value, dy, zero_grads, bad + 1, "backward", clip, chain.dH, bad)
-        _flush_faint_rows(chain, norms)
+        flush_faint_rows(chain, norms)
         h_prev = trace.h_all[:-1]  # (T, H)
-        raw = _weight_gradients(trace.x, h_prev, trace.h, chain, dy)
-        bad = _overflowed_sum_row(trace.x, h_prev, norms, raw)
+        raw = weight_gradients(trace.x, h_prev, trace.h, chain, dy)
+        bad = overflowed_sum_row(trace.x, h_prev, norms, raw)
         if bad is not None:
             return _exploded(trace, value, dy, zero_grads, bad + 1, "backward", clip, chain.dH, bad)
         grads, before, after = clip_by_global_norm(raw, clip)
@@ -144,7 +144,7 @@ def bptt_single(
 
 
 @dataclass(frozen=True, eq=False)
-class _Chain:
+class Chain:
     """The backward chain's per-step gradients: rows in step order, laid out last step first."""
 
     dH: np.ndarray  # (T, H) the total dL/dh_t
@@ -163,9 +163,9 @@ class _ChainNorms:
     dxp: np.ndarray  # (T,)
 
 
-def _backward_chain(
+def backward_chain(
     trace: ForwardTrace, dy: np.ndarray, cuts: np.ndarray, first_scored: int
-) -> _Chain:
+) -> Chain:
     """dL/dh_t and the pre-activation gradients of every step: the serial loop, T down to 1.
 
     Truncation ``cuts`` split the steps into windows (see truncation_cuts); the loop stops
@@ -173,7 +173,7 @@ def _backward_chain(
     """
     p, T, H = trace.params, trace.T, trace.params.hidden_size
     cell = get_cell(p.cell)
-    windows = _windows(cuts)
+    windows = cut_windows(cuts)
     has_c = cell.has_cell_state
     GH, O = p.n_gates * H, p.output_size
     # Row t of dz is dL/d(hproj_t) followed by dL/dy_{t-1}: the cell multiplies the whole
@@ -223,7 +223,7 @@ def _backward_chain(
     for a in (dz, dxp, dH, dC_future, dC_total):
         if a is not None:
             a[:reached] = 0.0  # the chain had vanished: nothing reaches these steps
-    return _Chain(dH, dhp, dxp, dC_total, ctx)
+    return Chain(dH, dhp, dxp, dC_total, ctx)
 
 
 def run_windows(
@@ -240,7 +240,7 @@ def run_windows(
     earlier step is scored, leaving the rows it did not reach as they are. Returns how many
     first rows it did not reach (0 when it ran through).
     """
-    flush_mask = _FLUSH_MASK
+    flush_mask = FLUSH_MASK
     for first, last in windows:
         # dCr[last] is still zero: nothing flows into a window from after it.
         for t in range(last, first, -1):
@@ -256,14 +256,14 @@ def run_windows(
     return 0
 
 
-def _chain_norms(chain: _Chain) -> _ChainNorms:
+def chain_norms(chain: Chain) -> _ChainNorms:
     """The norms of every row of the chain, one pass each."""
     dH_norm, dhp_norm = row_norms(chain.dH), row_norms(chain.dhp)  # (T,) each
     dxp_norm = dhp_norm if chain.dxp is chain.dhp else row_norms(chain.dxp)
     return _ChainNorms(dH_norm, dhp_norm, dxp_norm)
 
 
-def _first_nonfinite_row(norms: _ChainNorms) -> int | None:
+def first_nonfinite_row(norms: _ChainNorms) -> int | None:
     """The row where the chain stopped being finite, in the order of computation, or None.
 
     The chain runs from the last step down, so that is the last such row. A row holding inf
@@ -274,7 +274,7 @@ def _first_nonfinite_row(norms: _ChainNorms) -> int | None:
     return int(np.flatnonzero(bad)[-1]) if bad.any() else None
 
 
-def _flush_faint_rows(chain: _Chain, norms: _ChainNorms) -> None:
+def flush_faint_rows(chain: Chain, norms: _ChainNorms) -> None:
     """Zero the subnormal leftovers of a vanishing chain, in place, and renew their norms.
 
     The chain is checked for vanishing every few steps only; a very fast decay can leave
@@ -297,8 +297,8 @@ def _flush_faint_rows(chain: _Chain, norms: _ChainNorms) -> None:
         norms.dxp[faint] = row_norms(dxp[faint])
 
 
-def _weight_gradients(
-    x: np.ndarray, h_prev: np.ndarray, h: np.ndarray, chain: _Chain, dy: np.ndarray
+def weight_gradients(
+    x: np.ndarray, h_prev: np.ndarray, h: np.ndarray, chain: Chain, dy: np.ndarray
 ) -> dict[str, np.ndarray]:
     """Every parameter's gradient: the sum over steps of outer products, one matmul each.
 
@@ -321,7 +321,7 @@ def _weight_gradients(
     }
 
 
-def _overflowed_sum_row(
+def overflowed_sum_row(
     x: np.ndarray, h_prev: np.ndarray, norms: _ChainNorms, grads: dict[str, np.ndarray]
 ) -> int | None:
     """None when every weight gradient is finite; else the row where their sum overflowed.
@@ -360,7 +360,7 @@ def _steps_copy(role: str, a: np.ndarray) -> np.ndarray:
     return out
 
 
-def _windows(cuts: np.ndarray) -> list[tuple[int, int]]:
+def cut_windows(cuts: np.ndarray) -> list[tuple[int, int]]:
     """(first, last) rows of each truncation window, the last window first."""
     ends = [*np.flatnonzero(cuts).tolist(), cuts.size - 1]
     starts = [0, *(e + 1 for e in ends[:-1])]
@@ -444,23 +444,23 @@ def layer_backward(trace: ForwardTrace, dy: np.ndarray, cuts: np.ndarray) -> Lay
     T = trace.T
     scored = np.flatnonzero(np.any(dy != 0, axis=1))  # steps that receive a gradient
     with np.errstate(all="ignore"):
-        chain = _backward_chain(trace, dy, cuts, int(scored[0]) if scored.size else T)
+        chain = backward_chain(trace, dy, cuts, int(scored[0]) if scored.size else T)
     return finish_layer_backward(trace, chain, dy)
 
 
-def finish_layer_backward(trace: ForwardTrace, chain: _Chain, dy: np.ndarray) -> LayerBackward:
+def finish_layer_backward(trace: ForwardTrace, chain: Chain, dy: np.ndarray) -> LayerBackward:
     """``layer_backward`` after its serial loop: the chain's norms, whether it stayed finite,
     and the weight gradients (also for a chain that ran joined with another, see
     joint_backward.py)."""
     with np.errstate(all="ignore"):
-        norms = _chain_norms(chain)
-        bad = _first_nonfinite_row(norms)
+        norms = chain_norms(chain)
+        bad = first_nonfinite_row(norms)
         raw: dict[str, np.ndarray] = {}
         if bad is None:
-            _flush_faint_rows(chain, norms)
+            flush_faint_rows(chain, norms)
             h_prev = trace.h_all[:-1]  # (T, H)
-            raw = _weight_gradients(trace.x, h_prev, trace.h, chain, dy)
-            bad = _overflowed_sum_row(trace.x, h_prev, norms, raw)
+            raw = weight_gradients(trace.x, h_prev, trace.h, chain, dy)
+            bad = overflowed_sum_row(trace.x, h_prev, norms, raw)
         dc_norm = None
         if chain.dC_total is not None and bad is None:
             dc_norm = row_norms(chain.dC_total)
