@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from PyQt6 import sip
-from PyQt6.QtCore import QByteArray, QEvent, QPoint, QRect, QSize, Qt, QTimer
+from PyQt6.QtCore import QByteArray, QEvent, QPoint, QRect, QSize, Qt
 from PyQt6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PyQt6.QtWidgets import (
     QDockWidget,
@@ -17,7 +17,6 @@ from PyQt6.QtWidgets import (
     QMenu,
     QMessageBox,
     QProgressBar,
-    QSizePolicy,
     QTabWidget,
     QToolBar,
     QToolButton,
@@ -59,6 +58,7 @@ from rnnviz.views.window.stage import (
     STATE_HEATMAP,
     Stage,
 )
+from rnnviz.views.window.toolbar_hint import HINT_PADDING_PX, ToolbarHint
 from rnnviz.views.window.transport import BackwardSweep, Player, TransportBar
 
 GEOMETRY_KEY = "window/geometry"
@@ -325,6 +325,7 @@ class MainWindow(QMainWindow):
             self._docks_look = look
         base = self._base_icon_size
         self.toolbar.setIconSize(QSize(round(base.width() * scale), round(base.height() * scale)))
+        self.hint.fit_soon()  # the buttons and the hint's type take new sizes
 
     # ---- the window's own settings ---------------------------------------------------------
     def _restore_layout(self) -> None:
@@ -487,17 +488,11 @@ class MainWindow(QMainWindow):
         bar.addSeparator()
         for action in (self.act_hide_controls, self.act_full_screen):
             bar.addAction(action)
-        spacer = QWidget(bar)
-        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        bar.addWidget(spacer)
         # Hints appear here, beside the buttons the audience is looking at; a status bar would
         # take a line of height from the panels for a message shown now and then.
-        self.message = plain_label(QLabel(bar))  # hints quote file names
+        self.hint = ToolbarHint(bar)
+        self.message = self.hint.label
         self._message_done = False
-        bar.addWidget(self.message)
-        self._message_timer = QTimer(self)
-        self._message_timer.setSingleShot(True)
-        self._message_timer.timeout.connect(self.message.clear)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
         self.toolbar = bar
 
@@ -527,13 +522,14 @@ class MainWindow(QMainWindow):
         alert colour, or its ink when it reports work ``done`` (saved, exported …)."""
         self._message_done = done
         self._style_message()
-        self.message.setText(text)
-        self._message_timer.start(ms)
+        self.hint.show(text, ms)
 
     def _style_message(self) -> None:
         palette = colors()
         color = palette.INK if self._message_done else palette.MESSAGE
-        self.message.setStyleSheet(f"color: {color}; font-weight: bold; padding-right: 12px;")
+        self.message.setStyleSheet(
+            f"color: {color}; font-weight: bold; padding-right: {HINT_PADDING_PX}px;"
+        )
 
     # ---- layout --------------------------------------------------------------------
     def _build_central(self) -> None:
@@ -677,8 +673,8 @@ class MainWindow(QMainWindow):
                 "(a step or a change cancels it)",
                 BUSY_MESSAGE_MS,
             )
-        elif self.message.text().startswith("Computing the backward pass"):
-            self.message.clear()
+        elif self.hint.text.startswith("Computing the backward pass"):
+            self.hint.clear()
 
     def _on_verb_computing(self, on: bool) -> None:
         """An expensive change is computed in the worker: say what, until it is in. Playing
@@ -688,8 +684,8 @@ class MainWindow(QMainWindow):
             what = f"Computing: {self.verbs.label}… (Esc cancels)"
             self.show_message(what, BUSY_MESSAGE_MS)
             self.busy.setToolTip(what)
-        elif self.message.text().startswith("Computing: "):
-            self.message.clear()
+        elif self.hint.text.startswith("Computing: "):
+            self.hint.clear()
         self.act_cancel.setVisible(on)
         # Esc cancels first; presentation mode's Esc works again once nothing computes (two
         # actions on one key would both be dead).

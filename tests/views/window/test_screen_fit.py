@@ -6,6 +6,7 @@ least 1/45 of the screen's height."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,7 +29,7 @@ from PyQt6.QtWidgets import (
 from rnnviz.session import Session
 from rnnviz.views.look import theme
 from rnnviz.views.plots.depth_heatmap import depth_rows, row_label
-from rnnviz.views.window import settings
+from rnnviz.views.window import settings, toolbar_hint
 from rnnviz.views.window.main_window import DEFAULT_SIZE, FITTED_SHARE, GEOMETRY_KEY, MainWindow
 from rnnviz.views.window.presentation import SMALLEST_TEXT_SHARE, font_scale
 from rnnviz.views.window.stage import (
@@ -422,3 +423,68 @@ def test_a_deep_stack_keeps_boxes_as_large_as_one_layer_gets(qtbot, name: str) -
     # A bidirectional layer's two boxes share its row: each is 0.36 of a box's height.
     assert height >= 0.6 * least[1], f"{height} px tall boxes; one layer gets {least[1]}"
     assert one[0] >= least[0]
+
+
+def check_hint_whole(w: MainWindow, text: str, when: str) -> None:
+    """The toolbar's hint shows ``text`` whole, inside the window, every button beside it
+    and none in the toolbar's » menu."""
+    label, bar = w.message, w.toolbar
+    assert label.text() == text, f"{when}: the hint shows {label.text()!r}"
+    assert inside_window(w, label), f"{when}: the hint is not on screen"
+    assert label.heightForWidth(label.width()) <= label.height(), f"{when}: the hint is cut"
+    extension = bar.findChild(QWidget, "qt_toolbar_ext_button")
+    assert extension is None or not extension.isVisible(), f"{when}: the toolbar overflows"
+    for action in bar.actions():
+        button = bar.widgetForAction(action)
+        if button is not None and action.isVisible():
+            assert inside_window(w, button), f"{when}: {action.text()!r} is off the toolbar"
+
+
+@pytest.mark.parametrize("name", CLASSROOM)
+@pytest.mark.parametrize("presenting", [False, True])
+def test_the_toolbars_hints_are_whole_on_every_screen(qtbot, name: str, presenting: bool) -> None:
+    """On a 1024×768 projector the buttons' names filled the toolbar and Qt put the hint in
+    the toolbar's » menu: B at t = 0 did nothing visible. The view buttons (then all of
+    them, presenting) give up their names for the room the longest hint needs."""
+    w = open_on(qtbot, name)
+    screen = screen_named(name)
+    if presenting:
+        qtbot.keyClick(w, Qt.Key.Key_F5)
+        qtbot.waitUntil(w.isFullScreen)
+    settle(qtbot)
+    height = w.toolbar.height()
+    qtbot.keyClick(w, Qt.Key.Key_B)  # nothing fed yet
+    settle(qtbot)
+    check_hint_whole(w, "Feed at least one step (→) before running the backward pass", name)
+    w.session.seek(w.session.sequence.shape[0])
+    qtbot.keyClick(w, Qt.Key.Key_Right)  # past the end: the longest hint the app words
+    settle(qtbot)
+    check_hint_whole(w, toolbar_hint.LONGEST_HINT, name)
+    assert w.toolbar.height() == height, "the toolbar grew with the hint: the panels jumped"
+    check_all(w, screen, f"{name} with the longest hint")
+    wide = name == "1920x1080" and not presenting
+    named = {
+        w.toolbar.widgetForAction(a).toolButtonStyle()  # type: ignore[union-attr]
+        for a in (w.act_backward, w.act_hide_controls, w.presentation.act_present)
+    }
+    if wide:  # room to spare: every button keeps its name
+        assert named == {Qt.ToolButtonStyle.ToolButtonTextBesideIcon}
+    for action in (w.act_hide_controls, w.act_full_screen, w.presentation.act_present):
+        assert action.toolTip(), "a button that shows its icon alone still names itself"
+
+
+def test_a_hint_too_long_for_its_lines_is_elided_and_whole_in_its_tooltip(qtbot) -> None:
+    w = open_on(qtbot, "1024x768")
+    settle(qtbot)
+    name = "<b>" + "a very long lesson name " * 12 + ".rnnviz"
+    w.show_message(f"Saved {name}", done=True)
+    settle(qtbot)
+    label = w.message
+    assert toolbar_hint.ELLIPSIS in label.text()
+    assert label.text().startswith("Saved <b>a very") and label.text().endswith(".rnnviz")
+    assert label.heightForWidth(label.width()) <= label.height()
+    assert inside_window(w, label)
+    assert name in html.unescape(label.toolTip())  # whole, escaped: shown as plain text
+    assert "<b>a very" not in label.toolTip()
+    w.hint.clear()
+    assert label.text() == "" and label.toolTip() == ""
