@@ -27,6 +27,8 @@ GRU_Z = "gru z"  # mean update gate per step
 
 CELL_NAMES: dict[str, str] = {VANILLA: "vanilla RNN", LSTM: "LSTM", GRU: "GRU"}
 COMPARE_HINT = "press Compare"
+# The least data area of each plot: the norms' decades apart, the gates' 0, ½ and 1.
+NORMS_PX, GATES_PX = 120, 60
 _AXIS_WIDTH = 90  # both left axes alike, so the linked plots line up step for step
 _PAD_DECADES = 0.4
 _DEFAULT_DECADES = (-3.0, 1.0)
@@ -109,7 +111,9 @@ class CompareView(QWidget):
             self.progress.fontMetrics().horizontalAdvance("3 / 3 cells") * 2
         )
 
-        self.layout_widget, self.norm_plot, self.gate_plot = plot_style.stacked_plots(3, 2)
+        self.layout_widget, self.norm_plot, self.gate_plot = plot_style.stacked_plots(
+            3, 2, (NORMS_PX, GATES_PX)
+        )
         self._setup_plots()
         self.curves = self._make_curves()
         self.hint = plot_style.hint_item("")
@@ -134,14 +138,16 @@ class CompareView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(widget_style.title_row(self.title, self.badge, self.compare_button))
+        layout.addWidget(self.legend)
+        layout.addWidget(self.layout_widget, 1)
+        layout.addWidget(self.caption)
+        # What was run, and its progress, below the curves: on a short page (a lesson's
+        # caption above it on a 1024×768 projector) the curves come first.
         running = QHBoxLayout()
         running.addWidget(self.info, 1)
         running.addWidget(self.cancel_button)
         running.addWidget(self.progress)
         layout.addLayout(running)
-        layout.addWidget(self.legend)
-        layout.addWidget(self.layout_widget, 1)
-        layout.addWidget(self.caption)
 
         # One recomputation per burst of session changes (a lesson slide runs several
         # verbs): the timer fires once the burst is over.

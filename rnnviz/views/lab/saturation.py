@@ -23,6 +23,8 @@ from rnnviz.views.look.appearance import appearance, colors
 
 FEED_HINT = "press → to feed the first input"
 FRACTION_COLOR = "ALERT"  # the theme's colour of this name: the curve and the saturated band
+# The least data area of each plot: the fraction's 0 … 1, the heatmap's rows of units.
+FRACTION_PX, HEATMAP_PX = 60, 100
 _AXIS_WIDTH = 70  # both left axes alike, so the linked plots line up step for step
 _BAR_WIDTH = 130  # the colour bar with its numbers and name
 _SYMBOLS_UP_TO = 60
@@ -137,7 +139,9 @@ class SaturationView(QWidget):
     def __init__(self, lab: Lab, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.lab = lab
-        self.layout_widget, self.fraction_plot, self.heatmap_plot = plot_style.stacked_plots(2, 3)
+        self.layout_widget, self.fraction_plot, self.heatmap_plot = plot_style.stacked_plots(
+            2, 3, (FRACTION_PX, HEATMAP_PX)
+        )
         self._setup_plots()
         # Pens and brushes from the theme: _on_appearance_changed.
         self.fraction_curve = self.fraction_plot.plot(symbolPen=None, fillLevel=0.0)

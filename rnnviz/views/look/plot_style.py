@@ -12,7 +12,7 @@ import re
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtCore import QRectF, QSizeF, Qt
+from PyQt6.QtCore import QRectF, QSize, QSizeF, Qt
 from PyQt6.QtGui import QTextOption
 from PyQt6.QtWidgets import QGraphicsItem
 
@@ -318,15 +318,35 @@ class _PixelAxis(_LabelOnceAxis):
         return super().boundingRect().adjusted(-reach, -reach, reach, reach)
 
 
+class StackedPlots(pg.GraphicsLayoutWidget):
+    """Two plots one above the other whose data areas keep the least heights their view
+    boxes are given: the widget's minimum is what its plots need with their titles and
+    axes at the current type size. Squeezed below it (the gating lesson's comparison under
+    its caption on a 1024×768 projector), the plots were titles and axes with no curves."""
+
+    def minimumSizeHint(self) -> QSize:
+        least = self.ci.effectiveSizeHint(Qt.SizeHint.MinimumSize)
+        height = math.ceil(least.height()) + 2 * self.frameWidth()
+        return QSize(super().minimumSizeHint().width(), height)
+
+    def sizeHint(self) -> QSize:
+        # No more than the minimum: the plots take the room their layout's stretch gives
+        # them, and a page that scrolls (views/lab/panel.py) is no taller than they need.
+        return QSize(super().sizeHint().width(), self.minimumSizeHint().height())
+
+
 def stacked_plots(
-    top_share: int, bottom_share: int
-) -> tuple[pg.GraphicsLayoutWidget, pg.PlotItem, pg.PlotItem]:
+    top_share: int, bottom_share: int, least_px: tuple[int, int] = (0, 0)
+) -> tuple[StackedPlots, pg.PlotItem, pg.PlotItem]:
     """Two plots one above the other on the theme's background, sharing the height in
-    the ratio top_share : bottom_share: (their widget, top plot, bottom plot)."""
-    widget = pg.GraphicsLayoutWidget()
+    the ratio top_share : bottom_share, their data areas at least ``least_px`` (top,
+    bottom) tall: (their widget, top plot, bottom plot)."""
+    widget = StackedPlots()
     widget.setBackground(colors().BACKGROUND)
     top = widget.addPlot(row=0, col=0, enableMenu=False, axisItems=plot_axes())
     bottom = widget.addPlot(row=1, col=0, enableMenu=False, axisItems=plot_axes())
+    for plot, least in zip((top, bottom), least_px, strict=True):
+        plot.getViewBox().setMinimumHeight(least)
     widget.ci.layout.setRowStretchFactor(0, top_share)
     widget.ci.layout.setRowStretchFactor(1, bottom_share)
     return widget, top, bottom

@@ -42,19 +42,21 @@ def test_six_tabs_each_with_its_view_on_the_same_lab(panel) -> None:
     assert names == list(EXPECTED)
     for i, (name, cls) in enumerate(EXPECTED.items()):
         view = panel.view(name)
-        assert type(view) is cls and panel.tabs.widget(i) is view
+        page = panel.tabs.widget(i)
+        assert type(view) is cls and page is panel.page(name) and page.widget() is view
         assert view.lab is panel.lab
     with pytest.raises(KeyError, match="no lab tab"):
         panel.view("Nope")
 
 
 def test_show_tab_brings_the_view_to_the_front(panel) -> None:
-    assert panel.tabs.currentWidget() is panel.view("Compare")
+    assert panel.tabs.currentWidget() is panel.page("Compare")
+    assert panel.page("Compare").widget() is panel.view("Compare")
     panel.show_tab("Saturation")
     assert panel.tabs.currentIndex() == 3
     assert panel.view("Saturation").isVisible() and not panel.view("Compare").isVisible()
     panel.show_tab("Gradient check")
-    assert panel.tabs.currentWidget() is panel.view("Gradient check")
+    assert panel.tabs.currentWidget().widget() is panel.view("Gradient check")
 
 
 def test_the_comparison_is_computed_only_on_its_tab(qtbot, panel) -> None:

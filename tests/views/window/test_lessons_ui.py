@@ -195,7 +195,7 @@ def test_lab_hint_shows_the_comparison_page(qtbot, window: MainWindow) -> None:
     assert window.pages.currentWidget() is window.lab_panel
     assert window.act_lab.isChecked()
     compare = window.lab_panel.view("Compare")
-    assert window.lab_panel.tabs.currentWidget() is compare
+    assert window.lab_panel.tabs.currentWidget().widget() is compare
     assert window.lab.comparison is not None
     assert window.lab.comparison.steps == window.session.t == 60
     press(qtbot, window, Qt.Key.Key_PageUp)

@@ -27,6 +27,7 @@ from PyQt6.QtWidgets import (
 )
 
 from rnnviz.session import Session
+from rnnviz.views.lab.compare import GATES_PX, NORMS_PX
 from rnnviz.views.look import theme
 from rnnviz.views.plots.depth_heatmap import depth_rows, row_label
 from rnnviz.views.window import settings, toolbar_hint
@@ -488,3 +489,39 @@ def test_a_hint_too_long_for_its_lines_is_elided_and_whole_in_its_tooltip(qtbot)
     assert "<b>a very" not in label.toolTip()
     w.hint.clear()
     assert label.text() == "" and label.toolTip() == ""
+
+
+@pytest.mark.parametrize("name", ["1024x768", "1366x768", "1920x1080"])
+@pytest.mark.parametrize("presenting", [False, True])
+def test_the_gating_lessons_comparison_keeps_its_curves_legible(
+    qtbot, name: str, presenting: bool
+) -> None:
+    """Slides 4 and 5 of the gating lesson show the lab's comparison under the caption. On
+    a 1024×768 projector its plots were squeezed to their titles and axes, no curve between
+    them; now each keeps its data area, and the page scrolls to what is below."""
+    w = open_on(qtbot, name)
+    screen = screen_named(name)
+    w.lessons.open_lesson("gating", 4)
+    if presenting:
+        qtbot.keyClick(w, Qt.Key.Key_F5)
+        qtbot.waitUntil(w.isFullScreen)
+    for slide in (4, 5):
+        if slide == 5:
+            qtbot.keyClick(w, Qt.Key.Key_PageDown)
+        compare = w.lab_panel.view("Compare")
+        qtbot.waitUntil(lambda: compare.lab.comparison is not None)  # noqa: B023
+        settle(qtbot)
+        assert compare.isVisible(), f"slide {slide}: the comparison is not in front"
+        for plot, least in ((compare.norm_plot, NORMS_PX), (compare.gate_plot, GATES_PX)):
+            data = plot.getViewBox().sceneBoundingRect()
+            assert data.height() >= least, f"slide {slide}: a plot's curves get {data.height()}"
+        page = w.lab_panel.page("Compare")
+        bar = page.verticalScrollBar()
+        needed = compare.minimumSizeHint().height()
+        assert compare.height() >= needed
+        assert (bar.maximum() > 0) == (needed > page.viewport().height())
+        # What shows first is the norms' plot, whole: no scrolling needed for the curves.
+        top = compare.layout_widget.mapTo(page.viewport(), compare.layout_widget.rect().topLeft())
+        norms = compare.norm_plot.sceneBoundingRect()
+        assert top.y() + norms.bottom() <= page.viewport().height(), f"slide {slide}"
+        check_all(w, screen, f"gating slide {slide}")
