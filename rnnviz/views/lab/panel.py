@@ -6,9 +6,10 @@ import importlib
 
 from PyQt6.QtCore import QSignalBlocker
 from PyQt6.QtGui import QShowEvent
-from PyQt6.QtWidgets import QFrame, QScrollArea, QTabWidget, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from rnnviz.session.lab import Lab
+from rnnviz.views.lab.page import LabPage
 from rnnviz.views.look import sizes, widget_style
 
 # Tab name → the view it holds ("module:class" under rnnviz.views.lab), in the order of the
@@ -23,17 +24,6 @@ TABS: tuple[tuple[str, str], ...] = (
 )
 
 
-def _scrolled(view: QWidget) -> QScrollArea:
-    """``view`` on a page that scrolls when the window is shorter than the view needs for
-    its plots to stay legible (a lesson's caption above it on a 1024×768 projector), where
-    the plots were squeezed to their titles and axes."""
-    area = QScrollArea()
-    area.setFrameShape(QFrame.Shape.NoFrame)
-    area.setWidgetResizable(True)  # as large as the page, never below the view's minimum
-    area.setWidget(view)
-    return area
-
-
 def _view_class(name: str) -> type[QWidget]:
     """The class of the view in the tab called ``name``, imported now."""
     module, cls = dict(TABS)[name].split(":")
@@ -45,8 +35,8 @@ class LabPanel(QWidget):
     """The gradient lab: one tab per question, every view on the same ``lab``.
 
     Public: ``tabs`` (QTabWidget), ``view(name)`` the view in the tab called ``name``,
-    ``page(name)`` the tab's page (the view in a QScrollArea), ``show_tab(name)`` brings
-    that tab to the front. Names are those of ``TABS``.
+    ``page(name)`` the tab's page (a LabPage: the view, scrolling when short),
+    ``show_tab(name)`` brings that tab to the front. Names are those of ``TABS``.
 
     A view is built when its tab is first shown or asked for: the lab is one page of the
     main window, and building all six views would add a seventh of a second to every launch
@@ -80,18 +70,18 @@ class LabPanel(QWidget):
             with QSignalBlocker(self.tabs):
                 placeholder = self.tabs.widget(index)
                 self.tabs.removeTab(index)
-                self.tabs.insertTab(index, _scrolled(view), name)
+                self.tabs.insertTab(index, LabPage(view), name)
                 self.tabs.setCurrentIndex(current)
             if placeholder is not None:
                 placeholder.deleteLater()
             self._views[name] = view
         return self._views[name]
 
-    def page(self, name: str) -> QScrollArea:
-        """The tab's page: the view called ``name`` in an area that scrolls."""
+    def page(self, name: str) -> LabPage:
+        """The tab's page: the view called ``name`` on a page that scrolls when short."""
         self.view(name)
         page = self.tabs.widget(self._names.index(name))
-        assert isinstance(page, QScrollArea)
+        assert isinstance(page, LabPage)
         return page
 
     def show_tab(self, name: str) -> None:

@@ -69,3 +69,27 @@ def test_the_comparison_is_computed_only_on_its_tab(qtbot, panel) -> None:
     panel.show_tab("Compare")
     qtbot.waitUntil(lambda: lab.comparison is not None)
     assert lab.comparison.steps == 11
+
+
+@pytest.mark.parametrize("name", list(EXPECTED))
+def test_a_tab_scrolls_only_when_its_page_is_shorter_than_the_views_least(
+    qtbot, panel, name: str
+) -> None:
+    """A page as tall as the view needs shows it whole and does not scroll (a scroll area
+    that resizes its widget kept the training view at its preferred 1106 px in a 590 px
+    page); a shorter page keeps the view at its least height and scrolls the rest."""
+    panel.show_tab(name)
+    page, view = panel.page(name), panel.view(name)
+    panel.resize(650, 900)
+    qtbot.waitUntil(lambda: page.height() > 800)
+    chrome = panel.height() - page.height()  # the tab bar
+    width = page.width()
+    least = page.least_height(width)
+    assert least < page.height()
+    assert page.verticalScrollBar().maximum() == 0
+    assert view.height() == page.viewport().height() and view.width() == width
+    panel.resize(650, chrome + least // 2)  # half the height the view needs
+    qtbot.waitUntil(lambda: page.height() == least // 2)
+    qtbot.waitUntil(lambda: page.verticalScrollBar().maximum() > 0)
+    assert view.height() == page.least_height(view.width()) > page.viewport().height()
+    assert page.verticalScrollBar().maximum() == view.height() - page.viewport().height()
