@@ -124,6 +124,7 @@ class JacobianView(QWidget):
 
     # ---- construction ----------------------------------------------------------------
     def _build_bar_plot(self) -> None:
+        self._bar_steps = 1  # the directions the bars' axis labels (_tick_steps)
         self.bar_plot = pg.PlotWidget(
             background=colors().BACKGROUND, enableMenu=False, axisItems=plot_style.plot_axes()
         )
@@ -138,8 +139,10 @@ class JacobianView(QWidget):
         item.addItem(self._unit_line, ignoreBounds=True)
         self.bar_hint = plot_style.hint_item("")
         item.addItem(self.bar_hint, ignoreBounds=True)
+        item.getViewBox().sigResized.connect(self._tick_steps)
 
     def _build_map_plot(self) -> None:
+        self._map_steps = 1  # the steps the map's axes label (_tick_steps)
         self.map_plot = pg.PlotWidget(
             background=colors().BACKGROUND, enableMenu=False, axisItems=plot_style.plot_axes()
         )
@@ -159,6 +162,7 @@ class JacobianView(QWidget):
         item.addItem(self.pair_marker, ignoreBounds=True)
         self.map_hint = plot_style.hint_item("")
         item.addItem(self.map_hint, ignoreBounds=True)
+        item.getViewBox().sigResized.connect(self._tick_steps)
 
     def _layout(self) -> None:
         pair = QHBoxLayout()
@@ -206,6 +210,16 @@ class JacobianView(QWidget):
             f' &nbsp; <span style="color:{shrink}">■</span> σ &lt; 1: it shrinks'
         )
         self._draw_pair()
+
+    def _tick_steps(self) -> None:
+        """Whole steps and directions only, as many as the plots' sizes leave apart: about
+        ten labels whatever the width ran "1012141618" together in the map at 1024×768."""
+        bars, grid = self.bar_plot.getPlotItem(), self.map_plot.getPlotItem()
+        width = bars.getViewBox().width()
+        plot_style.set_step_ticks(bars.getAxis("bottom"), self._bar_steps, width)
+        box = grid.getViewBox()
+        plot_style.set_step_ticks(grid.getAxis("bottom"), self._map_steps, box.width())
+        grid.getAxis("left").setTicks([plot_style.count_ticks(self._map_steps, box.height())])
 
     # ---- verbs -----------------------------------------------------------------------
     def set_pair(self, k: int, t: int) -> None:
@@ -296,7 +310,8 @@ class JacobianView(QWidget):
             xRange=(0.4, H + 0.6), yRange=(low - 0.2, high + 0.2), padding=0, disableAutoRange=True
         )
         item.getAxis("left").setTicks(plot_style.log_ticks(low, high))
-        item.getAxis("bottom").setTicks([_integer_ticks(H)])
+        self._bar_steps = H
+        self._tick_steps()
         self.bar_hint.setText(hint)
         self.bar_hint.setVisible(bool(hint))
         self.bar_hint.setPos((H + 1) / 2, high / 2)  # above the σ = 1 line
@@ -327,8 +342,8 @@ class JacobianView(QWidget):
         item = self.map_plot.getPlotItem()
         T = M.shape[0] if M is not None else max(self.lab.session.t, 1)
         item.setRange(xRange=(0.5, T + 0.5), yRange=(0.5, T + 0.5), padding=0)
-        item.getAxis("bottom").setTicks([_integer_ticks(T)])
-        item.getAxis("left").setTicks([_integer_ticks(T)])
+        self._map_steps = T
+        self._tick_steps()
         if M is None:
             self.map_note.setText("")
             self.image_item.clear()
@@ -446,13 +461,3 @@ def _symmetric_levels(values: np.ndarray) -> tuple[float, float]:
     shown = np.abs(values[values > FLOOR_DECADE + 1])
     top = math.ceil(float(shown.max())) if shown.size else 1
     return (-float(max(top, 1)), float(max(top, 1)))
-
-
-def _integer_ticks(n: int) -> list[tuple[float, str]]:
-    """Whole steps only (no 2.5), about 10 labels at most."""
-    if n <= 10:
-        return [(float(i), str(i)) for i in range(1, n + 1)]
-    every = int(plot_style.nice_ceiling(n / 10))
-    # 1 marks where the chain starts, unless the next label would crowd it.
-    first = [(1.0, "1")] if every >= 5 else []
-    return first + [(float(i), str(i)) for i in range(every, n + 1, every)]

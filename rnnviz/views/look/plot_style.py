@@ -13,7 +13,7 @@ import re
 import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import QRectF, QSize, QSizeF, Qt
-from PyQt6.QtGui import QTextOption
+from PyQt6.QtGui import QFont, QFontMetricsF, QTextOption
 from PyQt6.QtWidgets import QGraphicsItem
 
 from rnnviz.views.look.appearance import appearance, colors
@@ -133,6 +133,14 @@ def step_ticks(count: int, pixels: float, label_px: float) -> list[list[tuple[fl
     sub = every // 5 if every % 5 == 0 else every // 2
     minor = [(float(v), "") for v in range(sub, count + 1, sub) if v % every] if sub else []
     return [major, minor]
+
+
+def set_step_ticks(axis: pg.AxisItem, count: int, pixels: float) -> None:
+    """``axis`` (along ``pixels``) labels steps 1..count as ``step_ticks`` spaces them for
+    its type: the widest label and an em apart."""
+    metrics = QFontMetricsF(axis.style["tickFont"] or QFont())
+    label_px = metrics.horizontalAdvance(str(count)) + metrics.height()
+    axis.setTicks(step_ticks(count, pixels, label_px))
 
 
 def _round_at_most(value: float) -> int:

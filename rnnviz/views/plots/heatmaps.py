@@ -10,7 +10,6 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import QRectF, Qt
-from PyQt6.QtGui import QFont, QFontMetricsF
 from PyQt6.QtWidgets import QGraphicsRectItem, QVBoxLayout, QWidget
 
 from rnnviz.session import Change, Session
@@ -206,10 +205,7 @@ class _TimeHeatmap(QWidget):
             return
         self._ticks = key
         item.getAxis("left").setTicks([plot_style.count_ticks(H, height)])
-        bottom = item.getAxis("bottom")
-        metrics = QFontMetricsF(bottom.style["tickFont"] or QFont())
-        label_px = metrics.horizontalAdvance(str(N)) + metrics.height()  # a gap of an em
-        bottom.setTicks(plot_style.step_ticks(N, width, label_px))
+        plot_style.set_step_ticks(item.getAxis("bottom"), N, width)
         self.color_bar.getAxis("right").setTicks(plot_style.level_ticks(*key[3], height))
 
     def _on_selection_changed(self) -> None:

@@ -4,10 +4,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import pairwise
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
-from PyQt6.QtCore import QPointF, Qt, QThreadPool
+from PyQt6.QtCore import QPointF, QRectF, Qt, QThreadPool
+from PyQt6.QtGui import QFontMetricsF, QImage, QPainter
 from PyQt6.QtWidgets import QSpinBox
 from text_lines import shown_lines
 
@@ -224,3 +227,37 @@ def test_a_narrow_title_wraps_before_the_jacobian_never_inside_it(qtbot, cell: s
         lines = [as_read(line) for line in shown_lines(title)]
         assert any(symbol in line for line in lines), lines
     assert len(shown_lines(view.bar_title)) > 1  # it does wrap here
+
+
+def drawn_labels(axis: pg.AxisItem) -> list[QRectF]:
+    """The rectangles of an axis's labels as it draws them."""
+    image = QImage(10, 10, QImage.Format.Format_RGB32)
+    painter = QPainter(image)
+    _, _, texts = axis.generateDrawSpecs(painter)
+    painter.end()
+    return [rect for rect, _, text in texts if text]
+
+
+@pytest.mark.parametrize("steps", [20, 60])
+def test_the_step_labels_of_a_narrow_map_do_not_run_together(qtbot, steps: int) -> None:
+    """About ten labels whatever the width ran "1012141618" together under the map at
+    1024×768 (~190 px for 20 steps)."""
+    session = Session(SessionConfig(sequence_length=steps))
+    session.seek(steps)
+    view, _ = make_view(qtbot, session)
+    view.resize(640, 480)
+    box = view.map_plot.getPlotItem().getViewBox()
+    qtbot.waitUntil(lambda: box.width() < 260)
+    settle()
+    em = QFontMetricsF(view.map_plot.getPlotItem().getAxis("bottom").style["tickFont"]).height()
+    for side, along in (("bottom", "x"), ("left", "y")):
+        for plot in (view.map_plot, view.bar_plot) if side == "bottom" else (view.map_plot,):
+            rects = drawn_labels(plot.getPlotItem().getAxis(side))
+            assert rects, f"no {side} label"
+            if along == "x":
+                ordered = sorted(rects, key=lambda r: r.left())
+                gaps = [b.left() - a.right() for a, b in pairwise(ordered)]
+            else:
+                ordered = sorted(rects, key=lambda r: r.top())
+                gaps = [b.top() - a.bottom() for a, b in pairwise(ordered)]
+            assert all(gap >= em / 4 for gap in gaps), (side, gaps)
