@@ -9,7 +9,7 @@ from rnnviz.session.lab import Lab
 from rnnviz.session.lessons import Scenario, Slide
 from rnnviz.session.session import Session
 from rnnviz.session.source import Source
-from rnnviz.session.window_state import WindowState
+from rnnviz.session.window_state import FOCUSES, WindowState
 
 
 class ScenarioPlayer:
@@ -45,6 +45,8 @@ class ScenarioPlayer:
     def close(self) -> None:
         self.scenario = None
         self.index = 0
+        if self.window is not None:
+            self.window.focus = ""  # no slide to show first
         self.slide_changed.emit()
 
     def next(self) -> bool:
@@ -102,5 +104,6 @@ def apply_slide(
         with window.events.paused():
             window.unrolled = slide.unrolled
             window.show_lab(slide.panel == "lab")
+            window.focus = slide.panel if slide.panel in FOCUSES else ""
             if slide.compare:
                 window.lab_tab = "Compare"

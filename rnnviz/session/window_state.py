@@ -13,6 +13,8 @@ from typing import Any
 from psygnal import evented
 
 PAGES = ("network", "lab")
+# The panels a lesson's slide may be about (lessons.PANELS less "all" and "lab").
+FOCUSES = ("graph", "equations", "heatmap", "gradients")
 # The fields a session file keeps (its view.json); the theme and presentation mode are the
 # user's preferences for this screen, not part of the work.
 SAVED_FIELDS = ("unrolled", "page", "lab_tab")
@@ -28,7 +30,9 @@ class WindowState:
     """``unrolled``: the graph unrolled through time (the app opens unrolled); ``page``: the
     network or the gradient lab; ``lab_tab``: the lab tab in front ("" leaves it);
     ``presenting``: presentation mode; ``theme``: the chosen theme's name ("light", "dark",
-    "high-contrast" or "system"); ``controls_hidden``: the side panels hidden."""
+    "high-contrast" or "system"); ``controls_hidden``: the side panels hidden; ``focus``:
+    the panel a lesson's slide is about (one of FOCUSES, "" for none), which the network
+    page shows first when it has no room for every panel."""
 
     unrolled: bool = True
     page: str = "network"
@@ -36,6 +40,7 @@ class WindowState:
     presenting: bool = False
     theme: str = "light"
     controls_hidden: bool = False
+    focus: str = ""
 
     def show_lab(self, on: bool) -> None:
         self.page = "lab" if on else "network"

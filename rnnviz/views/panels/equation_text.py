@@ -17,7 +17,7 @@ import functools
 import math
 import re
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, NamedTuple, TypeVar
 
 from PyQt6.QtCore import QPointF
@@ -299,7 +299,7 @@ def fit(
         most, scale = choices[i]
         shown = tuple(line for line in lines if line.priority <= most)
         placed = _place(shown, width, scale, fonts)
-        fits = placed.height <= height
+        fits = placed.fits and placed.height <= height
         return Layout(placed.glyphs, placed.text, placed.height, fits, i, placed.shape)
 
     i = min(max(hint, 0), len(choices) - 1)
@@ -464,17 +464,19 @@ def _place(lines: tuple[Line, ...], width: float, scale: float, fonts: Fonts) ->
     blocks = _blocks(lines)
     signatures = tuple(_signature(b) for b in blocks)
     counted = [
-        _numbers(b, width, scale, fonts, (sig, scale, look)) if b[0].numbers else (0, ())
+        _numbers(b, width, scale, fonts, (sig, scale, look)) if b[0].numbers else (0, (), True)
         for b, sig in zip(blocks, signatures, strict=True)
     ]
-    counts = tuple(count for count, _ in counted)
+    counts = tuple(count for count, _, _ in counted)
+    # A table whose fewest numbers run past the width does not fit at this scale.
+    whole = all(fitted for _, _, fitted in counted)
     key = ("lines", signatures, counts, width, scale, look)
     placed = fonts.placed(key, _place_shape, lines, counts, width, scale, fonts, look)
     if placed is None:
-        return _place_blocks(blocks, counts, width, scale, fonts, look)
+        return replace(_place_blocks(blocks, counts, width, scale, fonts, look), fits=whole)
     pieces: list[str] = []
     texts: list[str] = []
-    for block, (_, shown) in zip(blocks, counted, strict=True):
+    for block, (_, shown, _) in zip(blocks, counted, strict=True):
         if not shown:
             pieces += _text_pieces(block[0])
             texts.append(plain(block[0].parts))
@@ -488,7 +490,7 @@ def _place(lines: tuple[Line, ...], width: float, scale: float, fonts: Fonts) ->
             for g, t in zip(placed.glyphs, pieces, strict=True)
         ]
     )
-    return Layout(glyphs, "\n".join(texts), placed.height, fits=True, shape=key)
+    return Layout(glyphs, "\n".join(texts), placed.height, fits=whole, shape=key)
 
 
 def _blocks(lines: tuple[Line, ...]) -> list[tuple[Line, ...]]:
@@ -738,10 +740,11 @@ def _symbol_width(line: Line, points: float, fonts: Fonts) -> float:
 
 def _numbers(
     rows: tuple[Line, ...], width: float, scale: float, fonts: Fonts, shape: Hashable
-) -> tuple[int, tuple[str, ...]]:
+) -> tuple[int, tuple[str, ...], bool]:
     """How many numbers of each vector fit (the same count in every row, so its vectors
-    line up), and each row's numbers. ``shape``: rows like these (_signature …) start
-    their numbers at one place."""
+    line up), each row's numbers, and whether they fit (False: even the fewest run past
+    ``width``). ``shape``: rows like these (_signature …) start their numbers at one
+    place."""
     points = _size(rows[0].points, scale)
     mono = (points, False, True)
     start = fonts.placed(("numbers start", shape), _numbers_start, rows, scale, fonts)
@@ -756,9 +759,9 @@ def _numbers(
             if fonts.width(mono, shown[-1]) > room:
                 break
         else:
-            return count, tuple(shown)
+            return count, tuple(shown), True
     count = NUMBER_COUNTS[-1]
-    return count, tuple(row.numbers.text(count) for row in rows if row.numbers)
+    return count, tuple(row.numbers.text(count) for row in rows if row.numbers), False
 
 
 def _numbers_start(rows: tuple[Line, ...], scale: float, fonts: Fonts) -> float | None:

@@ -24,6 +24,9 @@ EQUATION_SHRINK = 0.75  # an equation shrinks this far to stay on one line befor
 # Outside this range of magnitudes 2-decimal numbers say nothing ("0.00") or get long.
 _PLAIN_RANGE = (0.01, 100.0)
 _WHOLE_UP_TO = 8  # longer vectors keep their first and last four numbers
+# The least width that shows every row whole at the smallest type: "W_hh h_0 = [0.00, …,
+# 0.00]", and an LSTM's backward rows, were cut at 260 px (measured at type scale 1).
+LEAST_WIDTH_PX = 280
 _ENDS = np.r_[0:4, -4:0]
 _REMARK = "   ("  # explain writes a remark after an equation this way
 # What the lines show: made once (flag arithmetic is slow, and this runs every step).
@@ -92,7 +95,7 @@ class EquationsPanel(QWidget):
         return QSize(460, 360)
 
     def minimumSizeHint(self) -> QSize:
-        return QSize(160, 100)
+        return QSize(round(LEAST_WIDTH_PX * appearance.scale), 100)
 
     # ---- session -------------------------------------------------------------------
     def _on_session_changed(self, changes: Change) -> None:

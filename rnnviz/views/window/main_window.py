@@ -51,6 +51,7 @@ from rnnviz.views.window.presentation import PresentationController
 from rnnviz.views.window.settings import app_settings
 from rnnviz.views.window.stage import (
     EQUATIONS,
+    FOCUS_PANELS,
     GRADIENT_HEATMAP,
     GRADIENTS,
     GRAPH,
@@ -242,11 +243,13 @@ class MainWindow(QMainWindow):
         self._on_page(s.page)
         self._on_lab_tab(s.lab_tab)
         self._on_controls_hidden(s.controls_hidden)
+        self._on_focus(s.focus)
         events.unrolled.connect(self._on_unrolled)
         events.page.connect(self._on_page)
         events.lab_tab.connect(self._on_lab_tab)
         events.controls_hidden.connect(self._on_controls_hidden)
         events.presenting.connect(self._on_presenting)
+        events.focus.connect(self._on_focus)
         self.lab_panel.tabs.currentChanged.connect(self._on_tab_changed)
 
     def _on_unrolled(self, unrolled: bool) -> None:
@@ -254,6 +257,9 @@ class MainWindow(QMainWindow):
 
     def _on_page(self, page: str) -> None:
         self.pages.setCurrentWidget(self.lab_panel if page == "lab" else self.splitter)
+
+    def _on_focus(self, focus: str) -> None:
+        self.stage.set_focus(FOCUS_PANELS.get(focus))
 
     def _on_lab_tab(self, name: str) -> None:
         if name:

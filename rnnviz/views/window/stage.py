@@ -1,6 +1,7 @@
 """The network page as a stage, not a squeeze: every panel it shows keeps a legible minimum,
 and when the room cannot hold them all, panels are shown by priority (the graph, the
-gradient plot, the hidden-state heatmap first) and the rest wait on a page of their own.
+gradient plot, the hidden-state heatmap first; the panel a lesson's slide is about before
+any but the graph) and the rest wait on a page of their own.
 
 A plan is a set of rows of panels, each row a splitter sharing its width by weights. The
 stage takes the first plan, from the fullest to the barest, whose panels all get at least
@@ -76,6 +77,45 @@ PLANS = (
     Plan(((7, ((GRAPH, 1),)), (8, ((GRADIENTS, 1),)))),
     Plan(((1, ((GRAPH, 1),)),)),
 )
+
+
+# What a lesson's slide is about (WindowState.focus) → its panel.
+FOCUS_PANELS = {
+    "graph": GRAPH,
+    "equations": EQUATIONS,
+    "heatmap": STATE_HEATMAP,
+    "gradients": GRADIENTS,
+}
+# The panels that matter least first: a plan without a slide's panel shows it in place of
+# the first of these it has. The graph is never given up.
+LEAST_FIRST = (EQUATIONS, GRADIENT_HEATMAP, SEQUENCE, STATE_HEATMAP, GRADIENTS)
+
+
+def focused_plans(focus: str | None) -> tuple[Plan, ...]:
+    """The plans to try, fullest first, when ``focus`` (a panel, or None) must be shown:
+    PLANS with ``focus`` in place of the panel that matters least in each plan without it
+    (the slide "The equations panel fills in the numbers" on a 1024×768 projector showed
+    no equations: no compact plan holds them), then ``focus`` alone (the depth lesson's
+    slides, all about the gradients, showed its 3-layer graph alone there), then PLANS as
+    they are, for a stage with no room even for that."""
+    if focus is None or focus == GRAPH:
+        return PLANS
+    shown_first = []
+    for plan in PLANS:
+        if focus not in plan.panels:
+            gone = next((name for name in LEAST_FIRST if name in plan.panels), None)
+            if gone is None:
+                continue  # the graph alone
+            plan = Plan(
+                tuple(
+                    (weight, tuple((focus if name == gone else name, w) for name, w in row))
+                    for weight, row in plan.rows
+                )
+            )
+        if plan not in shown_first:
+            shown_first.append(plan)
+    shown_first.append(Plan(((1, ((focus, 1),)),)))
+    return (*shown_first, *(plan for plan in PLANS if plan not in shown_first))
 
 
 # ---- measuring ------------------------------------------------------------------------------
@@ -186,6 +226,7 @@ class Stage(QWidget):
         self.rows: list[Splitter] = []
         self.more_rows: list[Splitter] = []
         self._arranging = False
+        self._focus: str | None = None  # the panel shown first (set_focus)
         for widget in (self, self._more_column):
             layout = QVBoxLayout(widget)
             layout.setContentsMargins(0, 0, 0, 0)
@@ -200,6 +241,13 @@ class Stage(QWidget):
         self._after_restyle.timeout.connect(self._on_appearance_settled)
         listen(appearance.changed, self._on_appearance_changed)
         self._apply_plan(PLANS[0])
+
+    def set_focus(self, panel: str | None) -> None:
+        """Show ``panel`` (one of PANELS) first when there is no room for every panel: the
+        panel a lesson's slide is about; None for none."""
+        if panel != self._focus:
+            self._focus = panel
+            self.arrange()
 
     @property
     def shown(self) -> tuple[str, ...]:
@@ -364,7 +412,8 @@ class Stage(QWidget):
                     views[name].setMinimumHeight(height)
                     self._forget(name)
             size = self.size()
-            plan = next((p for p in PLANS if self.fits(p, size)), PLANS[-1])
+            plans = focused_plans(self._focus)
+            plan = next((p for p in plans if self.fits(p, size)), PLANS[-1])
             if plan != self.plan:
                 self._apply_plan(plan)
             _hold(self.rows, self.row_heights(plan, size.width()))

@@ -244,3 +244,27 @@ def test_after_new_steps_it_shows_what_a_fresh_panel_shows(qtbot) -> None:
         assert f"step t = {k}" in text
         assert (text, pixels.tobytes()) == (fresh.text(), shown(fresh)[1].tobytes()), k
         fresh.close()
+
+
+@pytest.mark.parametrize(
+    ("config", "backward"),
+    [
+        (SessionConfig(hidden_size=6), False),  # the recurrence lesson's slide 2
+        (SessionConfig(), True),
+        (SessionConfig(cell="lstm", hidden_size=16), True),  # the longest backward rows
+    ],
+)
+def test_no_row_is_cut_at_the_panels_least_width(qtbot, config, backward: bool) -> None:
+    """At 220 px (its old minimum was 160) "W_hh h_0 = [0.00, …, 0" ran off the panel:
+    the stage gives the panel no less than its minimum, so every row must fit there."""
+    s = Session(config)
+    s.seek(12)
+    if backward:
+        s.run_backward()
+    w = make(qtbot, s)
+    width = w.minimumSizeHint().width()
+    w.resize(width, 600)
+    qtbot.waitUntil(lambda: w.width() == width)
+    image = to_rgb(grab(w))  # (h, w, 3)
+    paper = image[0, -1]
+    assert (image[:, -2:] == paper).all(), "ink at the panel's right edge: a row is cut"

@@ -35,6 +35,7 @@ from rnnviz.views.window.main_window import DEFAULT_SIZE, FITTED_SHARE, GEOMETRY
 from rnnviz.views.window.presentation import SMALLEST_TEXT_SHARE, font_scale
 from rnnviz.views.window.stage import (
     EQUATIONS,
+    FOCUS_PANELS,
     GRADIENT_HEATMAP,
     GRADIENTS,
     GRAPH,
@@ -525,3 +526,36 @@ def test_the_gating_lessons_comparison_keeps_its_curves_legible(
         norms = compare.norm_plot.sceneBoundingRect()
         assert top.y() + norms.bottom() <= page.viewport().height(), f"slide {slide}"
         check_all(w, screen, f"gating slide {slide}")
+
+
+@pytest.mark.parametrize(
+    ("name", "presenting"), [("1024x768", False), ("1024x768", True), ("1366x768", False)]
+)
+def test_every_slide_shows_the_panel_it_is_about(qtbot, name: str, presenting: bool) -> None:
+    """A slide names the panel its caption talks about. On a 1024×768 projector "The
+    equations panel fills in the numbers" showed no equations, "The heatmap shows h over
+    time" no heatmap, and the depth lesson's slides on the gradients its graph alone: the
+    stage now shows a slide's panel first, and only then the others by priority."""
+    w = open_on(qtbot, name)
+    screen = screen_named(name)
+    if presenting:
+        qtbot.keyClick(w, Qt.Key.Key_F5)
+        qtbot.waitUntil(w.isFullScreen)
+    checked = 0
+    for scenario in w.lessons.scenarios:
+        for k, slide in enumerate(scenario.slides, start=1):
+            w.lessons.open_lesson(scenario.name, k)
+            panel = FOCUS_PANELS.get(slide.panel)
+            if panel is None:
+                continue  # the whole window, or the lab
+            qtbot.waitUntil(lambda: not w.sweep.running)
+            settle(qtbot)
+            where = f"{scenario.name} slide {k} ({slide.panel})"
+            assert panel in w.stage.shown, f"{where}: the stage shows {w.stage.shown}"
+            assert views(w)[panel].isVisible(), where
+            check_all(w, screen, where)
+            checked += 1
+    assert checked >= 15  # the built-in lessons' slides that name a panel
+    w.lessons.close_lesson()
+    settle(qtbot)
+    assert w.state.focus == ""
