@@ -337,11 +337,6 @@ class StackedPlots(pg.GraphicsLayoutWidget):
         height = math.ceil(least.height()) + 2 * self.frameWidth()
         return QSize(super().minimumSizeHint().width(), height)
 
-    def sizeHint(self) -> QSize:
-        # No more than the minimum: the plots take the room their layout's stretch gives
-        # them, and a page that scrolls (views/lab/panel.py) is no taller than they need.
-        return QSize(super().sizeHint().width(), self.minimumSizeHint().height())
-
 
 def stacked_plots(
     top_share: int, bottom_share: int, least_px: tuple[int, int] = (0, 0)

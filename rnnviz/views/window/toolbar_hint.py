@@ -105,7 +105,6 @@ class ToolbarHint(QObject):
             self.label.setFixedSize(size)
             # Laid out again from the new sizes: the bar kept a hint it had moved into its »
             # menu (too wide for the buttons of a moment before) there.
-            layout = self.bar.layout()
             if layout is not None:
                 layout.invalidate()
         self._place_text()
