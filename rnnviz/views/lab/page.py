@@ -24,8 +24,8 @@ class LabPage(QScrollArea):
         super().__init__()
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setWidgetResizable(False)  # sized here: see the module
-        # As wide as the page always (a view narrower than its least width is cut at the
-        # right, as before it had a page): only the vertical bar ever shows.
+        # The view as wide as the page always (a page narrower than the view's least width
+        # cuts it at the right, as the tab did before): only the vertical bar ever shows.
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setWidget(view)
         # setWidget made this area the view's event filter; this class's eventFilter adds

@@ -1,7 +1,7 @@
 """The network page as a stage, not a squeeze: every panel it shows keeps a legible minimum,
 and when the room cannot hold them all, panels are shown by priority (the graph, the
 gradient plot, the hidden-state heatmap first; the panel a lesson's slide is about before
-any but the graph) and the rest wait on a page of their own.
+all of them, see focused_plans) and the rest wait on a page of their own.
 
 A plan is a set of rows of panels, each row a splitter sharing its width by weights. The
 stage takes the first plan, from the fullest to the barest, whose panels all get at least

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from rnnviz.session.window_state import FOCUSES
 from rnnviz.views.window.stage import FOCUS_PANELS, GRAPH, PLANS, Plan, focused_plans
 
 
@@ -16,6 +17,10 @@ def _one_swap(before: Plan, after: Plan, focus: str) -> bool:
         return False
     changed = [(a, b) for a, b in zip(before.panels, after.panels, strict=True) if a != b]
     return not changed or (len(changed) == 1 and changed[0][1] == focus != GRAPH)
+
+
+def test_every_focus_a_slide_may_name_has_its_panel() -> None:
+    assert set(FOCUS_PANELS) == set(FOCUSES)
 
 
 def test_no_focus_or_the_graph_keeps_the_plans() -> None:
