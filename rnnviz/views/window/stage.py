@@ -225,6 +225,7 @@ class Stage(QWidget):
         self._heights: dict[str, dict[int, int]] = {}  # least heights, by panel and width
         self.rows: list[Splitter] = []
         self.more_rows: list[Splitter] = []
+        self._more_built: Plan | None = None  # the plan more_rows were built for
         self._arranging = False
         self._focus: str | None = None  # the panel shown first (set_focus)
         for widget in (self, self._more_column):
@@ -259,10 +260,25 @@ class Stage(QWidget):
 
     @property
     def more_plan(self) -> Plan:
-        """The hidden panels two to a row, in the order of PANELS."""
-        hidden = self.hidden
-        pairs = (hidden[i : i + 2] for i in range(0, len(hidden), 2))
-        return Plan(tuple((1, tuple((name, 1) for name in pair)) for pair in pairs))
+        """The hidden panels in the order of PANELS, two to a row where both keep their
+        least width side by side, else one: paired regardless, at 1024×768 the inputs'
+        title (their legend) ran past its half of the page, cut at "to com"."""
+        width = self._more_width()
+        rows: list[tuple[str, ...]] = []
+        hidden = list(self.hidden)
+        while hidden:
+            pair = tuple(hidden[:2])
+            halves = share(width, [1] * len(pair))
+            if any(w < self.least_width(name) for name, w in zip(pair, halves, strict=True)):
+                pair = pair[:1]
+            rows.append(pair)
+            del hidden[: len(pair)]
+        return Plan(tuple((1, tuple((name, 1) for name in row)) for row in rows))
+
+    def _more_width(self) -> int:
+        """The width the page of the other panels gives them: the stage's, less its bar."""
+        bar = self.more.verticalScrollBar()
+        return self.width() - (bar.sizeHint().width() if bar is not None else 0)
 
     # ---- sizes ------------------------------------------------------------------------
     def _views(self) -> dict[str, pg.GraphicsView]:
@@ -417,9 +433,10 @@ class Stage(QWidget):
             if plan != self.plan:
                 self._apply_plan(plan)
             _hold(self.rows, self.row_heights(plan, size.width()))
-            bar = self.more.verticalScrollBar()
-            more_width = size.width() - (bar.sizeHint().width() if bar is not None else 0)
-            _hold(self.more_rows, self.row_heights(self.more_plan, more_width))
+            more = self.more_plan
+            if more != self._more_built:  # the page's width pairs them otherwise now
+                self._build_more(more)
+            _hold(self.more_rows, self.row_heights(more, self._more_width()))
         finally:
             self._arranging = False
 
@@ -433,10 +450,15 @@ class Stage(QWidget):
             tuple((row, w) for row, (w, _) in zip(self.rows, plan.rows, strict=True)),
         )
         _replace_all(self, [main])
-        self.more_rows = _row_splitters(self.panels, self.more_plan)
-        _replace_all(self._more_column, self.more_rows)
+        self._build_more(self.more_plan)
         if self.hidden != before:
             self.more_changed.emit()
+
+    def _build_more(self, more: Plan) -> None:
+        """The page of the other panels in rows as ``more`` lays them out."""
+        self._more_built = more
+        self.more_rows = _row_splitters(self.panels, more)
+        _replace_all(self._more_column, self.more_rows)
 
 
 def _row_splitters(panels: dict[str, QWidget], plan: Plan) -> list[Splitter]:

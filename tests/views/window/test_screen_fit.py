@@ -559,3 +559,28 @@ def test_every_slide_shows_the_panel_it_is_about(qtbot, name: str, presenting: b
     w.lessons.close_lesson()
     settle(qtbot)
     assert w.state.focus == ""
+
+
+@pytest.mark.parametrize("name", ["1024x768", "1366x768"])
+def test_the_other_panels_page_gives_each_panel_its_least_width(qtbot, name: str) -> None:
+    """The panels waiting on "More panels" went two to a row whatever their widths: at
+    1024×768 the inputs' title, their legend, ran past its half of the page ("to com")."""
+    w = open_on(qtbot, name)
+    w.session.set_config(cell="lstm", hidden_size=16, num_layers=2)
+    w.session.seek(12)
+    qtbot.keyClick(w, Qt.Key.Key_B)
+    qtbot.waitUntil(lambda: not w.sweep.running)
+    settle(qtbot)
+    stage = w.stage
+    assert SEQUENCE in stage.hidden  # the case that was cut
+    w.pages.setCurrentWidget(stage.more)
+    settle(qtbot)
+    for panel in stage.hidden:
+        widget = stage.panels[panel]
+        assert widget.isVisible(), panel
+        assert widget.width() >= stage.least_width(panel), f"the {panel} is too narrow"
+    view = w.sequence_plot.widget
+    for plot in (w.sequence_plot.inputs_plot, w.sequence_plot.outputs_plot):
+        title = plot.titleLabel.item.sceneBoundingRect()
+        assert view.sceneRect().contains(title), f"a title is cut: {title} in {view.sceneRect()}"
+    check_labels(w)
